@@ -1,0 +1,122 @@
+"""The `apitest` command line: a thin synchronous shell over the library.
+
+Exit codes (documented in --help and the README): 0 passed, 1 a case failed (or, for lint
+--strict, warnings), 2 spec or usage error, 3 target unreachable. Every `ApitestError` becomes
+one message on stderr; a traceback reaching the user is a bug.
+Subcommand modules are imported only when they run, so `apitest --version` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from apitest import __version__
+from apitest.errors import EXIT_USAGE, ApitestError, UsageError
+
+EPILOG = """\
+exit status:
+  0  every case passed (lint: no errors)
+  1  a case failed (lint --strict: warnings only)
+  2  a spec or usage error: the message names the file, line or option
+  3  the target API could not be reached
+
+examples:
+  apitest lint specs/                check every spec under specs/
+  apitest lint --strict specs/       treat warnings (unknown elements...) as failures
+  apitest run specs/trips.xml        test the API described by trips.xml
+"""
+
+DEFAULT_MAX_SPEC_BYTES = 20 * 1024 * 1024
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage already; route its message through our one format."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _size(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    factor = units.get(text[-1:].lower(), 1)
+    number = text[:-1] if factor != 1 else text
+    try:
+        value = int(number) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 20M, 512k)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the size must be above 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="apitest",
+        description="Test HTTP APIs described in ZSPEC (Zoho Catalyst ZEST) specification files.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"apitest {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    lint = commands.add_parser(
+        "lint",
+        help="check spec files and report every problem with file:line:col",
+        description="Load ZSPEC files the way `run` does and report every problem found, "
+        "as file:line:col: severity: message (how to mend it).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+    lint.add_argument(
+        "--strict", action="store_true", help="exit 1 when there are warnings but no errors"
+    )
+    lint.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
+    _add_spec_limits(lint)
+
+    run = commands.add_parser(
+        "run",
+        help="run the test cases a spec describes against a live API",
+        description="Plan and run test cases from ZSPEC files against a live API.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+    _add_spec_limits(run)
+    return parser
+
+
+def _add_spec_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-spec-bytes",
+        type=_size,
+        default=DEFAULT_MAX_SPEC_BYTES,
+        metavar="SIZE",
+        help="refuse spec files larger than this (default 20M)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_USAGE
+        module = importlib.import_module(f"apitest.commands.{args.command}")
+        code: int = module.run(args)
+        return code
+    except ApitestError as exc:
+        print(f"apitest: {exc}" if isinstance(exc, UsageError) else str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("apitest: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The `apitest lint` command: every problem as `file:line:col: severity: message (hint)`.
+
+Grouped by file and coloured when the output is a terminal (rich); plain, one line per problem,
+when it is piped or NO_COLOR is set, so editors and CI can parse it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+
+from rich.console import Console
+from rich.text import Text
+
+from apitest.spec.lint import LintReport, lint_paths
+
+_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def run(args: argparse.Namespace) -> int:
+    report = lint_paths(args.paths, max_bytes=args.max_spec_bytes)
+    if args.format == "json":
+        _print_json(report)
+    else:
+        _print_text(report)
+    return report.exit_code(args.strict)
+
+
+def _print_text(report: LintReport) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    current = None
+    for diag in report.diagnostics:
+        if console.is_terminal and diag.file != current:
+            current = diag.file
+            console.print(Text(diag.file, style="bold underline"))
+        line = Text()
+        line.append(
+            f"{diag.file}:{diag.line}:{diag.col}: ", style="dim" if console.is_terminal else ""
+        )
+        line.append(f"{diag.severity}:", style=_STYLE[diag.severity])
+        line.append(f" {diag.message}")
+        if diag.hint:
+            line.append(f" ({diag.hint})", style="cyan")
+        console.print(line)
+    style = "bold red" if report.errors else "yellow" if report.warnings else "bold green"
+    console.print(Text(report.summary(), style=style))
+
+
+def _print_json(report: LintReport) -> None:
+    items = []
+    for diag in report.diagnostics:
+        item = asdict(diag)
+        item["kind"] = diag.kind.__name__
+        items.append(item)
+    payload = {
+        "files": report.files,
+        "resources": report.resources,
+        "operations": report.operations,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "diagnostics": items,
+    }
+    json.dump(payload, sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,74 @@
+"""Errors a user can cause, each carrying the exit status the CLI documents.
+
+Every user mistake must end as one clear message and a documented exit code, never as a
+traceback, so the CLI catches `ApitestError` alone and prints `str(error)`.
+"""
+
+from __future__ import annotations
+
+EXIT_PASSED = 0
+EXIT_CASE_FAILED = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+
+class ApitestError(Exception):
+    """Base of every error the user can cause; `exit_code` is what the CLI exits with."""
+
+    exit_code: int = EXIT_USAGE
+
+
+class UsageError(ApitestError):
+    """A bad command-line option or argument: names the option and how to mend it."""
+
+
+class SpecError(ApitestError):
+    """A spec file the runner cannot use, located as precisely as the input allows.
+
+    `str()` gives `file:line:col: error: message (hint)`, the form editors and CI annotate.
+    """
+
+    def __init__(
+        self, message: str, file: str, line: int = 0, col: int = 0, hint: str = ""
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.col = col
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        text = f"{where}: error: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class SpecSyntaxError(SpecError):
+    """The file is not well-formed XML, not UTF-8, empty or truncated."""
+
+
+class SpecTooLargeError(SpecError):
+    """The file is over the size limit, or the XML is built to exhaust memory (entity bombs)."""
+
+
+class SpecStructureError(SpecError):
+    """Well-formed XML that is not a usable ZSPEC: wrong root, missing required attributes."""
+
+
+class SpecReferenceError(SpecError):
+    """A `*-ref` or data path that resolves to nothing, or a cycle of `extend` / dependencies."""
+
+
+class SpecValueError(SpecError):
+    """An attribute value the dialect does not allow: enum, number, scope list, condition, type."""
+
+
+class TargetUnreachableError(ApitestError):
+    """The API under test cannot be reached at all (refused, DNS, TLS)."""
+
+    exit_code = EXIT_UNREACHABLE

@@ -1,0 +1,213 @@
+"""Reading one element's attributes into typed values, with a located diagnostic for each fault.
+
+Each reader returns a usable default after reporting a fault, so one bad attribute does not hide
+the rest of the file's problems from `apitest lint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeVar
+
+from lxml import etree
+
+from apitest.errors import SpecError, SpecStructureError, SpecValueError
+from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
+from apitest.spec.model import Bounds, Location
+from apitest.spec.reader import SourceFile, line_of
+from apitest.spec.schema import ENUMS, INT_ATTRS, RULES, ElementRule
+
+_E = TypeVar("_E", bound=str)
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+
+
+def local_name(element: etree._Element) -> str:
+    """The tag without a namespace; comments and PIs give ''."""
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+class ElementReader:
+    """Typed access to the attributes of elements of one file, reporting into `diagnostics`."""
+
+    def __init__(self, source: SourceFile, diagnostics: Diagnostics) -> None:
+        self.source = source
+        self.diagnostics = diagnostics
+
+    # --- locating and reporting -------------------------------------------------------------
+    def loc(self, element: etree._Element) -> Location:
+        return Location(self.source.path, line_of(element))
+
+    def report(
+        self,
+        severity: Severity,
+        element: etree._Element,
+        message: str,
+        hint: str = "",
+        kind: type[SpecError] = SpecValueError,
+        attr: str | None = None,
+    ) -> None:
+        if severity == "warning" and self.diagnostics.strict:
+            severity = "error"
+        line, col = self.source.column_of(element, attr)
+        self.diagnostics.add(Diagnostic(severity, self.source.path, line, col, message, hint, kind))
+
+    def error(
+        self,
+        element: etree._Element,
+        message: str,
+        hint: str = "",
+        kind: type[SpecError] = SpecValueError,
+        attr: str | None = None,
+    ) -> None:
+        self.report("error", element, message, hint, kind, attr)
+
+    # --- structure checks -------------------------------------------------------------------
+    def check(self, element: etree._Element) -> None:
+        """Required attributes, unknown attributes and enum values of one element."""
+        tag = local_name(element)
+        rule = RULES.get(tag)
+        if rule is None:
+            return
+        for name in sorted(rule.required - set(element.attrib)):
+            self.error(
+                element,
+                f"<{tag}> is missing the required attribute '{name}'",
+                f'add {name}="..."',
+                SpecStructureError,
+            )
+        for raw in element.attrib:
+            name = str(raw)
+            if name.startswith("{"):
+                continue  # namespaced (xsi:schemaLocation and the like): not ZSPEC's concern
+            if not rule.any_attrs and name not in rule.attrs:
+                self.report(
+                    "warning",
+                    element,
+                    f"unknown attribute '{name}' on <{tag}>",
+                    _suggest(name, rule.attrs),
+                    SpecStructureError,
+                    name,
+                )
+        self._check_children(element, tag, rule)
+
+    def children(self, element: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+        """The known element children with their local names (`check` reports the others)."""
+        rule = RULES.get(local_name(element))
+        for child in element:
+            name = local_name(child)
+            if name and (rule is None or rule.any_children or name in rule.children):
+                yield name, child
+
+    def _check_children(self, element: etree._Element, tag: str, rule: ElementRule) -> None:
+        if rule.any_children:
+            return
+        for child in element:
+            name = local_name(child)
+            if name and name not in rule.children:
+                where = "here" if name in RULES else "in ZSPEC"
+                self.report(
+                    "warning",
+                    child,
+                    f"unknown element <{name}> in <{tag}> ({where} it has no meaning)",
+                    _suggest(name, rule.children),
+                    SpecStructureError,
+                )
+
+    # --- typed attribute values ---------------------------------------------------------------
+    def text(self, element: etree._Element, name: str) -> str | None:
+        value = element.get(name)
+        return value if value is None else value.strip()
+
+    def required_text(self, element: etree._Element, name: str) -> str:
+        """A required attribute's value; missing ones were reported by `check`."""
+        value = self.text(element, name)
+        if value == "" and name in element.attrib:
+            self.error(element, f"'{name}' must not be empty", attr=name)
+        return value or ""
+
+    def boolean(self, element: etree._Element, name: str, default: bool = False) -> bool:
+        value = self.text(element, name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in _TRUE or lowered in _FALSE:
+            return lowered in _TRUE
+        self.error(element, f"'{name}' must be true or false, not {value!r}", attr=name)
+        return default
+
+    def integer(self, element: etree._Element, name: str, default: int | None = None) -> int | None:
+        value = self.text(element, name)
+        if value is None:
+            return default
+        low, high = INT_ATTRS.get(name, (-(2**63), 2**63 - 1))
+        try:
+            number = int(value)
+        except ValueError:
+            self.error(element, f"'{name}' must be a whole number, not {value!r}", attr=name)
+            return default
+        if not low <= number <= high:
+            self.error(
+                element, f"'{name}' must be between {low} and {high}, not {number}", attr=name
+            )
+            return default
+        return number
+
+    def enum(self, element: etree._Element, name: str, default: _E) -> _E:
+        """An attribute from a closed set (case-insensitive), checked against `schema.ENUMS`."""
+        value = self.text(element, name)
+        if value is None:
+            return default
+        allowed = ENUMS[(local_name(element), name)]
+        if value.lower() in allowed:
+            return value.lower()  # type: ignore[return-value]
+        self.error(
+            element,
+            f"'{name}' must be one of {', '.join(allowed)}, not {value!r}",
+            _suggest(value.lower(), frozenset(allowed)),
+            attr=name,
+        )
+        return default
+
+    def csv(self, element: etree._Element, name: str) -> tuple[str, ...]:
+        value = element.get(name)
+        if value is None:
+            return ()
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+
+    def bounds(self, element: etree._Element, name: str) -> Bounds | None:
+        """`length="max"` or `"min,max"`, `range="min,max"`; either end may be left blank."""
+        value = self.text(element, name)
+        if value is None:
+            return None
+        parts = [part.strip() for part in value.split(",")]
+        try:
+            numbers = [float(part) if part else None for part in parts]
+        except ValueError:
+            numbers = []
+        if len(numbers) == 1 and name == "length":
+            numbers = [None, numbers[0]]
+        if len(numbers) != 2:
+            self.error(
+                element,
+                f"'{name}' must be 'max' or 'min,max' with numbers, not {value!r}",
+                attr=name,
+            )
+            return None
+        low, high = numbers
+        if low is not None and high is not None and low > high:
+            self.error(element, f"'{name}' has min {low:g} above max {high:g}", attr=name)
+            return None
+        return Bounds(low, high)
+
+
+def _suggest(name: str, known: frozenset[str]) -> str:
+    """A 'did you mean' hint from the closest known name, or the list of known ones."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    if known and len(known) <= 12:
+        return "expected one of: " + ", ".join(sorted(known))
+    return ""

@@ -1,0 +1,272 @@
+"""Checks over a built resource: the faults that only show once references are resolved.
+
+These run at every load, not only under `apitest lint`: a spec with two operations of one name
+or a URL variable no argument fills cannot be run correctly either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+
+from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, SpecValueError
+from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
+from apitest.spec.model import Location, Operation, Property, Resource, Structure
+from apitest.spec.reader import SourceFile
+
+_PATH_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+class _Reporter:
+    """Adds diagnostics located by model `Location` plus the tag or attribute to point at."""
+
+    def __init__(self, sources: Mapping[str, SourceFile], diagnostics: Diagnostics) -> None:
+        self.sources = sources
+        self.diagnostics = diagnostics
+
+    def add(
+        self,
+        severity: Severity,
+        loc: Location,
+        tag: str,
+        message: str,
+        hint: str,
+        kind: type[SpecError],
+        attr: str | None = None,
+    ) -> None:
+        if severity == "warning" and self.diagnostics.strict:
+            severity = "error"
+        source = self.sources.get(loc.file)
+        line, col = source.locate(loc.line, tag, attr) if source else (loc.line, 1)
+        self.diagnostics.add(Diagnostic(severity, loc.file, line, col, message, hint, kind))
+
+
+def check_resource(
+    resource: Resource, sources: Mapping[str, SourceFile], diagnostics: Diagnostics
+) -> None:
+    """Every model-level check of one resource."""
+    report = _Reporter(sources, diagnostics)
+    _check_operation_names(resource, report)
+    for op in resource.operations:
+        _check_path_variables(op, report)
+        _check_responses(op, report)
+        if op.auto_callback_get and op.category != "read":
+            report.add(
+                "warning",
+                op.loc,
+                "operation",
+                f"auto-callback-get on '{op.name}', a {op.category} operation, is ignored",
+                "only a read operation can verify writes",
+                SpecValueError,
+                "auto-callback-get",
+            )
+    seen: set[int] = set()
+    for prop in _all_properties(resource, seen):
+        _check_values(prop, report)
+    _check_test_dependencies(resource, report)
+
+
+def check_auth_schemas(
+    resources: list[Resource], sources: Mapping[str, SourceFile], diagnostics: Diagnostics
+) -> None:
+    """An `<authentication schema>` must name an `<oauth2>` or `<token>` schema that exists."""
+    report = _Reporter(sources, diagnostics)
+    by_name = {res.name: res for res in resources}
+    for res in resources:
+        auths = [res.authentication] + [op.authentication for op in res.operations]
+        for auth in auths:
+            if auth is None or not auth.schema:
+                continue
+            owner_name, _, key = auth.schema.rpartition(".")
+            owner = by_name.get(owner_name) if owner_name else res
+            names = (
+                {s.name for s in owner.oauth2} | {t.name for t in owner.tokens} if owner else set()
+            )
+            if key not in names:
+                report.add(
+                    "error",
+                    auth.loc,
+                    "authentication",
+                    f'schema="{auth.schema}" names no <oauth2> or <token> schema',
+                    "declare <oauth2 name=...> in this file, or write resource.name",
+                    SpecReferenceError,
+                    "schema",
+                )
+
+
+def _schema_names(resource: Resource) -> set[str]:
+    return {s.name for s in resource.oauth2} | {t.name for t in resource.tokens}
+
+
+def _check_operation_names(resource: Resource, report: _Reporter) -> None:
+    counts = Counter(op.name for op in resource.operations)
+    seen: set[str] = set()
+    for op in resource.operations:
+        if counts[op.name] > 1 and op.name in seen:
+            report.add(
+                "error",
+                op.loc,
+                "operation",
+                f"duplicate operation name '{op.name}' in resource '{resource.name}'",
+                "operation names must be unique within a resource",
+                SpecStructureError,
+                "name",
+            )
+        seen.add(op.name)
+
+
+def _check_path_variables(op: Operation, report: _Reporter) -> None:
+    in_path = set(_PATH_VARIABLE.findall(op.url_path))
+    declared = {arg.name for arg in op.arguments if arg.location == "variable"}
+    for name in sorted(in_path - declared):
+        report.add(
+            "error",
+            op.loc,
+            "operation",
+            f"URL path '{op.url_path}' has {{{name}}} but '{op.name}' declares no argument for it",
+            f'add <argument name="{name}" location="variable" required="true">',
+            SpecReferenceError,
+        )
+    for arg in op.arguments:
+        if arg.location == "variable" and arg.name not in in_path:
+            report.add(
+                "warning",
+                arg.loc,
+                "argument",
+                f"argument '{arg.name}' is a URL variable, but '{op.url_path}' lacks it",
+                "add it to the <url path> or change its location",
+                SpecReferenceError,
+                "name",
+            )
+
+
+def _check_responses(op: Operation, report: _Reporter) -> None:
+    if not op.success_responses:
+        report.add(
+            "error",
+            op.loc,
+            "operation",
+            f"operation '{op.name}' declares no 2xx response, so no call of it can pass",
+            'add <response status="200"> (or the success status the API gives)',
+            SpecStructureError,
+        )
+    statuses = Counter(resp.status for resp in op.responses)
+    for resp in op.responses:
+        if statuses[resp.status] > 1:
+            statuses[resp.status] = 0
+            report.add(
+                "warning",
+                resp.loc,
+                "response",
+                f"status {resp.status} is declared more than once in '{op.name}'",
+                "keep one <response> per status",
+                SpecStructureError,
+                "status",
+            )
+
+
+def _check_values(prop: Property, report: _Reporter) -> None:
+    """`values` must satisfy the property's own regex and length; examples should too."""
+    pattern = re.compile(prop.regex) if prop.regex else None
+    for value in prop.values:
+        if pattern and not pattern.fullmatch(value):
+            report.add(
+                "error",
+                prop.loc,
+                "property",
+                f"value {value!r} in 'values' does not match regex {prop.regex!r}",
+                "fix the value or the regex",
+                SpecValueError,
+                "values",
+            )
+        if prop.length and not prop.length.contains(len(value)):
+            report.add(
+                "error",
+                prop.loc,
+                "property",
+                f"value {value!r} in 'values' breaks length {_bounds(prop)}",
+                "fix the value or the length",
+                SpecValueError,
+                "values",
+            )
+    example = prop.example_value
+    if example is not None and pattern and not pattern.fullmatch(example):
+        report.add(
+            "warning",
+            prop.loc,
+            "property",
+            f"example-value {example!r} does not match regex {prop.regex!r}",
+            "generated requests use example-value first: make it valid",
+            SpecValueError,
+            "example-value",
+        )
+    default = prop.default_value
+    if default is not None and prop.values and default not in prop.values:
+        report.add(
+            "warning",
+            prop.loc,
+            "property",
+            f"default-value {default!r} is not one of the 'values'",
+            "add it to values",
+            SpecValueError,
+            "default-value",
+        )
+
+
+def _bounds(prop: Property) -> str:
+    length = prop.length
+    if length is None:
+        return ""
+    low = "" if length.min is None else f"{length.min:g}"
+    high = "" if length.max is None else f"{length.max:g}"
+    return f"{low},{high}"
+
+
+def _check_test_dependencies(resource: Resource, report: _Reporter) -> None:
+    by_category: dict[str, list[Operation]] = {}
+    for op in resource.operations:
+        if op.auto_test_dependency:
+            by_category.setdefault(op.category, []).append(op)
+    for category, ops in by_category.items():
+        for op in ops[1:]:
+            report.add(
+                "warning",
+                op.loc,
+                "operation",
+                f"more than one {category} operation has auto-test-dependency; "
+                f"'{ops[0].name}' is used",
+                "mark one operation per category",
+                SpecValueError,
+                "auto-test-dependency",
+            )
+
+
+def _all_properties(resource: Resource, seen: set[int]) -> Iterator[Property]:
+    """Every property in the resource once: components, bodies, responses and arguments."""
+    structures: list[Structure | None] = list(resource.components.structures.values())
+    for op in resource.operations:
+        contents = [c for r in op.responses for c in r.contents]
+        if op.request_body:
+            contents.extend(op.request_body.contents)
+        contents.extend(a.content for a in op.arguments if a.content)
+        structures.extend(c.structure for c in contents)
+        for group in (c.structure_group for c in contents):
+            if group:
+                structures.extend(group.structures)
+    for structure in structures:
+        yield from _walk(structure, seen)
+
+
+def _walk(structure: Structure | None, seen: set[int]) -> Iterator[Property]:
+    if structure is None or id(structure) in seen:
+        return
+    seen.add(id(structure))
+    for prop in structure.properties:
+        if id(prop) not in seen:
+            seen.add(id(prop))
+            yield prop
+        yield from _walk(prop.structure, seen)
+        if prop.structure_group:
+            for member in prop.structure_group.structures:
+                yield from _walk(member, seen)

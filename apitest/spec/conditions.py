@@ -1,0 +1,458 @@
+"""ZSPEC conditions (ZSPEC.md section 5): parse once at load time, evaluate per call.
+
+Conditions gate `<error condition>`, the argument `condition` and `condition-for-*`. Everything
+that can be wrong with one (syntax, JSON paths, regex literals, hostile size or nesting) is found
+by `parse_condition`, which raises only `ConditionSyntaxError`, so the loader can report it as a
+load error with file:line and the run never meets a surprise. Evaluation is total: it never
+raises on odd response data, it just finds no match.
+
+Semantics in one place: a comparison holds if ANY value matched on the left (paired with ANY
+value matched on the right, if that is a path too) satisfies it; no match makes it false, except
+for the negated operators `!=`, `!~` and `not in`, which then hold. Types are strict: a string
+never equals a number and a bool never equals an int.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from apitest.spec._condition_lexer import (
+    MAX_DEPTH,
+    MAX_TEXT,
+    ConditionSyntaxError,
+    Lexer,
+    Source,
+    Token,
+    compile_jsonpath,
+    describe,
+)
+
+__all__ = [
+    "MAX_DEPTH", "MAX_TEXT", "AllOf", "AnyOf", "Comparison", "Condition", "ConditionSyntaxError",
+    "DataPath", "EvalContext", "Exists", "Expression", "LiteralValue", "Negation", "Source",
+    "parse_condition", "parse_data_path",
+]  # fmt: skip
+
+_NEGATED = frozenset({"!=", "!~", "not in"})
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+}  # fmt: skip
+
+
+def _no_records(name: str) -> Sequence[Any]:
+    return ()
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """What a condition can see of one call; the runner fills it, tests build it by hand."""
+
+    response_body: Any = None
+    request_body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # response headers
+    params: Mapping[str, str | list[str]] = field(default_factory=dict)
+    status: int | None = None
+    records: Callable[[str], Sequence[Any]] = _no_records  # Data Manager records of a resource
+
+
+def _match(compiled: Any, documents: Sequence[Any]) -> list[Any]:
+    found: list[Any] = []
+    for document in documents:
+        try:
+            found.extend([match.value for match in compiled.find(document)])
+        except Exception:  # e.g. RecursionError on deep data: a path that cannot run finds nothing
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class DataPath:
+    """Where a value comes from: a body (by JSON path), a header, a parameter, the status, or
+    the Data Manager records of a resource (the loader reads these as dependencies)."""
+
+    source: Source
+    name: str | None  # header/param/resource name, else None
+    text: str  # the JSON path as written ("" for header/param/status)
+    compiled: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        named = self.source in ("header", "param", "resource")
+        has_path = self.source in ("response", "request", "resource")
+        if named != bool(self.name) or has_path != bool(self.text):
+            raise ValueError(f"inconsistent DataPath {self.source!r} {self.name!r} {self.text!r}")
+        if has_path and self.compiled is None:
+            object.__setattr__(self, "compiled", compile_jsonpath(self.text, 0))
+
+    def find(self, ctx: EvalContext) -> list[Any]:
+        """Every value this path matches in `ctx`, in document order; [] when nothing does."""
+        if self.source == "status":
+            return [] if ctx.status is None else [ctx.status]
+        if self.source == "header":
+            wanted = (self.name or "").lower()
+            return [value for key, value in ctx.headers.items() if key.lower() == wanted]
+        if self.source == "param":
+            value = ctx.params.get(self.name or "")
+            if value is None:
+                return []
+            return [value] if isinstance(value, str) else list(value)
+        if self.source == "resource":
+            return _match(self.compiled, list(ctx.records(self.name or "")))
+        body = ctx.request_body if self.source == "request" else ctx.response_body
+        return _match(self.compiled, [body])
+
+    def __str__(self) -> str:
+        if self.source == "status":
+            return "STATUS"
+        if self.source in ("header", "param"):
+            return f"{self.source.upper()}:{self.name}"
+        if self.source == "request":
+            return f"REQUEST:{self.text}"
+        return f"{self.name}:{self.text}" if self.source == "resource" else self.text
+
+
+@dataclass(frozen=True)
+class LiteralValue:
+    """A constant operand; a list literal is held as a tuple so the node stays hashable."""
+
+    value: Any
+
+
+Operand: TypeAlias = DataPath | LiteralValue
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _strict_equal(a: Any, b: Any) -> bool:
+    """JSON equality without Python's coercions ('1' != 1, true != 1); iterative, so deep data
+    cannot exhaust the stack."""
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if isinstance(x, bool) or isinstance(y, bool):
+            same = isinstance(x, bool) and isinstance(y, bool) and x == y
+        elif _is_number(x) or _is_number(y):
+            same = _is_number(x) and _is_number(y) and x == y
+        elif isinstance(x, list | tuple) and isinstance(y, list | tuple):
+            same = len(x) == len(y)
+            pending.extend(zip(x, y, strict=False))
+        elif isinstance(x, Mapping) and isinstance(y, Mapping):
+            same = x.keys() == y.keys()
+            if same:
+                pending.extend((x[key], y[key]) for key in x)
+        else:
+            same = (x is None and y is None) or (
+                isinstance(x, str) and isinstance(y, str) and x == y
+            )
+        if not same:
+            return False
+    return True
+
+
+def _member(item: Any, container: Any) -> bool:
+    if isinstance(container, list | tuple):
+        return any(_strict_equal(item, element) for element in container)
+    return isinstance(container, str) and isinstance(item, str) and item in container
+
+
+def _regex_search(value: Any, pattern: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    if not isinstance(pattern, re.Pattern):
+        try:
+            pattern = re.compile(pattern) if isinstance(pattern, str) else None
+        except Exception:  # re.error, or RecursionError on a hostile pattern from the data
+            pattern = None
+    return pattern is not None and pattern.search(value) is not None
+
+
+class Expression(ABC):
+    """A node of a parsed condition."""
+
+    @abstractmethod
+    def evaluate(self, ctx: EvalContext) -> bool:
+        """Whether the node holds for this call."""
+
+    @abstractmethod
+    def paths(self) -> Iterator[DataPath]:
+        """The data paths under this node, in the order written."""
+
+
+@dataclass(frozen=True)
+class _Chain(Expression, ABC):
+    """An `&&` or `||` chain, kept flat so that long chains cost no recursion."""
+
+    items: tuple[Expression, ...]
+
+    def paths(self) -> Iterator[DataPath]:
+        for item in self.items:
+            yield from item.paths()
+
+
+class AnyOf(_Chain):
+    """`a || b || ...`."""
+
+    def evaluate(self, ctx: EvalContext) -> bool:
+        return any(item.evaluate(ctx) for item in self.items)
+
+
+class AllOf(_Chain):
+    """`a && b && ...`."""
+
+    def evaluate(self, ctx: EvalContext) -> bool:
+        return all(item.evaluate(ctx) for item in self.items)
+
+
+@dataclass(frozen=True)
+class Negation(Expression):
+    """`!x` / `not x`."""
+
+    inner: Expression
+
+    def evaluate(self, ctx: EvalContext) -> bool:
+        return not self.inner.evaluate(ctx)
+
+    def paths(self) -> Iterator[DataPath]:
+        return self.inner.paths()
+
+
+@dataclass(frozen=True)
+class Exists(Expression):
+    """A lone data path: it matched at least one value that is not null."""
+
+    path: DataPath
+
+    def evaluate(self, ctx: EvalContext) -> bool:
+        return any(value is not None for value in self.path.find(ctx))
+
+    def paths(self) -> Iterator[DataPath]:
+        yield self.path
+
+
+@dataclass(frozen=True)
+class Comparison(Expression):
+    """`left op right`; `pattern` is the regex literal of `=~`/`!~`, compiled at parse time."""
+
+    left: Operand
+    op: str
+    right: Operand
+    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def evaluate(self, ctx: EvalContext) -> bool:
+        lefts, rights = (
+            side.find(ctx) if isinstance(side, DataPath) else [side.value]
+            for side in (self.left, self.right)
+        )
+        if not lefts or not rights:
+            return self.op in _NEGATED
+        return any(self._test(a, b) for a in lefts for b in rights)
+
+    def _test(self, a: Any, b: Any) -> bool:
+        op = self.op
+        if op in ("==", "!="):
+            return _strict_equal(a, b) == (op == "==")
+        if op in ("=~", "!~"):
+            return _regex_search(a, self.pattern or b) == (op == "=~")
+        if op in ("in", "not in"):
+            return _member(a, b) == (op == "in")
+        if op == "contains":
+            return _member(b, a)
+        comparable = (_is_number(a) and _is_number(b)) or (
+            isinstance(a, str) and isinstance(b, str)
+        )
+        return comparable and _ORDER[op](a, b)
+
+    def paths(self) -> Iterator[DataPath]:
+        yield from (side for side in (self.left, self.right) if isinstance(side, DataPath))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition: the text as written and the expression tree it stands for."""
+
+    text: str
+    root: Expression = field(repr=False)
+
+    def evaluate(self, ctx: EvalContext) -> bool:
+        """Whether the condition holds for this call; never raises on odd data."""
+        return self.root.evaluate(ctx)
+
+    def data_paths(self) -> tuple[DataPath, ...]:
+        """Every distinct data path, in the order written (the loader takes the `resource`
+        ones as dependencies between resources)."""
+        return tuple(dict.fromkeys(self.root.paths()))
+
+
+class _Parser:
+    """Recursive descent over the grammar of ZSPEC.md section 5, with a nesting counter."""
+
+    def __init__(self, text: str) -> None:
+        self.lexer = Lexer(text)
+        self.buffer: list[Token] = []
+        self.depth = 0
+
+    def peek(self, ahead: int = 0) -> Token:
+        while len(self.buffer) <= ahead:
+            self.buffer.append(self.lexer.next_token())
+        return self.buffer[ahead]
+
+    def advance(self) -> Token:
+        token = self.peek()
+        self.buffer.pop(0)
+        return token
+
+    def expression(self) -> Expression:
+        items = [self.conjunction()]
+        while self.peek().kind == "or":
+            self.advance()
+            items.append(self.conjunction())
+        return items[0] if len(items) == 1 else AnyOf(tuple(items))
+
+    def conjunction(self) -> Expression:
+        items = [self.unary()]
+        while self.peek().kind == "and":
+            self.advance()
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else AllOf(tuple(items))
+
+    def unary(self) -> Expression:
+        token = self.peek()
+        if token.kind not in ("bang", "not", "lparen"):
+            return self.comparison()
+        self.advance()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _expected(f"at most {MAX_DEPTH} levels of nesting", token, " nested deeper")
+        try:
+            if token.kind != "lparen":
+                return Negation(self.unary())
+            inner = self.expression()
+            close = self.advance()
+            if close.kind != "rparen":
+                raise _expected(f"')' to close the '(' at character {token.pos + 1}", close)
+            return inner
+        finally:
+            self.depth -= 1
+
+    def comparison(self) -> Expression:
+        left_token = self.peek()
+        left = self.operand("an operand")
+        op_token = self.peek()
+        op = self.operator()
+        if op is None:
+            if isinstance(left, DataPath):
+                return Exists(left)
+            note = "; only a data path may stand alone"
+            raise _expected(f"an operator after {describe(left_token)}", op_token, note)
+        right_token = self.peek()
+        right = self.operand(f"an operand after '{op}'")
+        pattern = None
+        if isinstance(right, LiteralValue):
+            pattern = _check_literal(op, right.value, right_token)
+        return Comparison(left, op, right, pattern)
+
+    def operator(self) -> str | None:
+        token = self.peek()
+        if token.kind in ("op", "in", "contains"):
+            self.advance()
+            return token.text if token.kind == "op" else token.kind
+        if token.kind != "not":
+            return None
+        following = self.peek(1)
+        if following.kind != "in":
+            raise _expected("'in' after 'not'", following)
+        self.advance()
+        self.advance()
+        return "not in"
+
+    def operand(self, what: str) -> Operand:
+        token = self.peek()
+        if token.kind == "path":
+            self.advance()
+            return _data_path(token)
+        if token.kind == "literal":
+            self.advance()
+            return LiteralValue(token.value)
+        if token.kind == "lbracket":
+            return LiteralValue(self.list_literal())
+        note = "; quote text as 'text'" if token.kind == "word" else ""
+        if token.kind == "word" and token.text.upper() == "STATUS":
+            note = "; the status code is written STATUS"
+        raise _expected(what, token, note)
+
+    def list_literal(self) -> tuple[Any, ...]:
+        opening = self.advance()
+        items: list[Any] = []
+        if self.peek().kind == "rbracket":
+            self.advance()
+            return ()
+        while True:
+            token = self.advance()
+            if token.kind != "literal":
+                raise _expected("a string, number, true, false or null in the list", token)
+            items.append(token.value)
+            separator = self.advance()
+            if separator.kind == "rbracket":
+                return tuple(items)
+            if separator.kind != "comma":
+                raise _expected(
+                    f"',' or ']' in the list opened at character {opening.pos + 1}", separator
+                )
+
+
+def _expected(what: str, token: Token, note: str = "") -> ConditionSyntaxError:
+    """The one shape of parser message: what was expected, what was found, and where."""
+    return ConditionSyntaxError(f"expected {what} but found {describe(token)}{note}", token.pos)
+
+
+def _check_literal(op: str, value: Any, token: Token) -> re.Pattern[str] | None:
+    """Reject literals the operator can never use; compile regex literals now, not per call."""
+    if op in ("in", "not in") and not isinstance(value, str | tuple):
+        raise _expected(f"a list or a string after '{op}'", token)
+    if op not in ("=~", "!~"):
+        return None
+    if not isinstance(value, str):
+        raise _expected(f"a regex string after '{op}'", token)
+    try:
+        return re.compile(value)
+    except Exception as exc:  # re.error, or RecursionError/OverflowError on hostile patterns
+        raise _expected(f"a valid regex after '{op}'", token, f" ({exc})") from None
+
+
+def _data_path(token: Token) -> DataPath:
+    return DataPath(token.source, token.name, token.path, token.compiled)
+
+
+def parse_condition(text: str) -> Condition:
+    """Parse (and compile every JSON path and regex literal of) a condition.
+
+    Raises `ConditionSyntaxError`, and nothing else, for any malformed or hostile text.
+    """
+    parser = _Parser(text)
+    root = parser.expression()
+    token = parser.peek()
+    if token.kind != "end":
+        note = "; it closes no '('" if token.kind == "rparen" else ""
+        raise _expected("'&&', '||' or end of condition", token, note)
+    return Condition(text, root)
+
+
+def parse_data_path(text: str) -> DataPath:
+    """Parse a string that must be exactly one data path, e.g. `path="trips:$.trip_id"`.
+
+    Surrounding white space is allowed (XML attribute values often carry it).
+    """
+    parser = _Parser(text)
+    token = parser.advance()
+    if token.kind != "path":
+        raise _expected("a data path such as 'trips:$.trip_id'", token)
+    following = parser.peek()
+    if following.kind != "end":
+        raise _expected("end of data path", following)
+    return _data_path(token)

@@ -1,0 +1,423 @@
+"""Builders of the operation-level and resource-level elements, on top of `FileBuilder`.
+
+Each function takes the builder of the file the element sits in, so it can be passed to
+`FileBuilder.resolve` as the way to build a referenced component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+from apitest.errors import SpecReferenceError, SpecStructureError
+from apitest.spec.builder import FileBuilder
+from apitest.spec.model import (
+    Argument,
+    Authentication,
+    Components,
+    Content,
+    Environment,
+    ExternalDocument,
+    Info,
+    OAuth2Schema,
+    Operation,
+    PathConfig,
+    Primary,
+    RequestBody,
+    Resource,
+    ResourceConfig,
+    Response,
+    Server,
+    TokenSchema,
+    Url,
+    Variable,
+)
+
+
+def build_path_config(b: FileBuilder, element: etree._Element) -> PathConfig:
+    b.reader.check(element)
+    primaries = []
+    for _, child in b.reader.children(element):
+        b.reader.check(child)
+        path = b.json_path(child, "path")
+        if path is not None:
+            primaries.append(Primary(b.loc(child), path))
+    return PathConfig(
+        b.loc(element), b.json_path(element, "data-extraction-path"), tuple(primaries)
+    )
+
+
+def build_content(b: FileBuilder, element: etree._Element) -> Content:
+    b.reader.check(element)
+    fields: dict[str, Any] = {}
+    examples = []
+    for name, child in b.reader.children(element):
+        if name == "encode":
+            b.reader.check(child)
+            fields["encode"] = b.reader.required_text(child, "type").lower()
+        elif name == "structure":
+            fields["structure"] = b.structure(child)
+        elif name == "structure-ref":
+            fields["structure"] = b.structure_ref(child)
+        elif name == "structure-group":
+            fields["structure_group"] = b.structure_group(child)
+        elif name == "structure-group-ref":
+            fields["structure_group"] = b.resolve(
+                "structure-group", child, FileBuilder.structure_group
+            )
+        elif name == "error":
+            fields["error"] = b.error_condition(child)
+        elif name == "path-config":
+            fields["path_config"] = build_path_config(b, child)
+        elif name == "example":
+            examples.append(b.example(child))
+        elif name == "example-ref":
+            found = b.resolve("example", child, FileBuilder.example)
+            if found is not None:
+                examples.append(found)
+    return Content(
+        b.loc(element), examples=tuple(examples), name=b.reader.text(element, "name"), **fields
+    )
+
+
+def _contents(b: FileBuilder, element: etree._Element) -> tuple[Content, ...]:
+    found: list[Content] = []
+    for name, child in b.reader.children(element):
+        if name == "content":
+            found.append(build_content(b, child))
+        elif name == "content-ref":
+            ref = b.resolve("content", child, build_content)
+            if ref is not None:
+                found.append(ref)
+    return tuple(found)
+
+
+def build_argument(b: FileBuilder, element: etree._Element) -> Argument:
+    b.reader.check(element)
+    contents = _contents(b, element)
+    return Argument(
+        b.loc(element),
+        name=b.reader.required_text(element, "name"),
+        location=b.reader.enum(element, "location", "param"),
+        required=b.reader.boolean(element, "required"),
+        auto_sync=b.reader.boolean(element, "auto-sync"),
+        auto_dependency=b.reader.boolean(element, "auto-dependency"),
+        condition=b.condition(element, "condition"),
+        content=contents[0] if contents else None,
+        description=b.description(element),
+    )
+
+
+def _arguments(b: FileBuilder, element: etree._Element) -> tuple[Argument, ...]:
+    found: list[Argument] = []
+    for name, child in b.reader.children(element):
+        if name == "argument":
+            found.append(build_argument(b, child))
+        elif name == "argument-ref":
+            ref = b.resolve("argument", child, build_argument)
+            if ref is not None:
+                found.append(ref)
+    return tuple(found)
+
+
+def build_request_body(b: FileBuilder, element: etree._Element) -> RequestBody:
+    b.reader.check(element)
+    return RequestBody(
+        b.loc(element),
+        contents=_contents(b, element),
+        required=b.reader.boolean(element, "required", True),
+        name=b.reader.text(element, "name"),
+    )
+
+
+def build_response(b: FileBuilder, element: etree._Element) -> Response:
+    b.reader.check(element)
+    return Response(
+        b.loc(element),
+        status=b.reader.integer(element, "status", 0) or 0,
+        name=b.reader.text(element, "name"),
+        unexpected_error=b.reader.boolean(element, "unexpected-error"),
+        visibility=b.reader.enum(element, "visibility", "public"),
+        contents=_contents(b, element),
+        arguments=_arguments(b, element),
+        description=b.description(element),
+    )
+
+
+def build_server(b: FileBuilder, element: etree._Element) -> Server:
+    b.reader.check(element)
+    variables: list[Variable] = []
+    environments: list[Environment] = []
+    for name, child in b.reader.children(element):
+        b.reader.check(child)
+        if name == "variable":
+            variables.append(
+                Variable(
+                    b.loc(child),
+                    b.reader.required_text(child, "name"),
+                    b.reader.csv(child, "values"),
+                    b.reader.text(child, "default"),
+                )
+            )
+        elif name == "environment":
+            environments.append(
+                Environment(
+                    b.loc(child),
+                    b.reader.enum(child, "name", "development"),
+                    b.reader.enum(child, "location", "header"),
+                    b.reader.text(child, "key"),
+                    b.reader.text(child, "value"),
+                )
+            )
+    return Server(
+        b.loc(element),
+        name=b.reader.required_text(element, "name"),
+        url=b.reader.required_text(element, "url"),
+        dc=b.reader.text(element, "dc"),
+        variables=tuple(variables),
+        environments=tuple(environments),
+        description=b.description(element),
+    )
+
+
+def build_authentication(b: FileBuilder, element: etree._Element) -> Authentication:
+    b.reader.check(element)
+    return Authentication(
+        b.loc(element),
+        type=b.reader.enum(element, "type", "oauth2"),
+        name=b.reader.text(element, "name") or "Authorization",
+        location=b.reader.enum(element, "location", "header"),
+        schema=b.reader.text(element, "schema"),
+        scopes=_scope_names(element.get("scopes")),
+        prefix=element.get("prefix"),
+    )
+
+
+def _scope_names(text: str | None) -> tuple[str, ...]:
+    """OAuth scopes may be separated by commas or spaces."""
+    return tuple((text or "").replace(",", " ").split())
+
+
+def _repeated(
+    b: FileBuilder,
+    element: etree._Element,
+    tag: str,
+    build: Callable[[FileBuilder, etree._Element], Any],
+) -> tuple[Any, ...]:
+    """Every child `<tag>` built, and every `<tag-ref>` resolved."""
+    found: list[Any] = []
+    for name, child in b.reader.children(element):
+        if name == tag:
+            found.append(build(b, child))
+        elif name == tag + "-ref":
+            ref = b.resolve(tag, child, build)
+            if ref is not None:
+                found.append(ref)
+    return tuple(found)
+
+
+def build_operation(b: FileBuilder, element: etree._Element, url_path: str) -> Operation:
+    b.reader.check(element)
+    single: dict[str, Any] = {}
+    for name, child in b.reader.children(element):
+        if name == "error":
+            single["error"] = b.error_condition(child)
+        elif name in ("request-body", "request-body-ref"):
+            single["request_body"] = (
+                build_request_body(b, child)
+                if name == "request-body"
+                else b.resolve("request-body", child, build_request_body)
+            )
+        elif name == "authentication":
+            single["authentication"] = build_authentication(b, child)
+        elif name in ("throttling", "throttling-ref"):
+            single["throttling"] = (
+                b.throttling(child)
+                if name == "throttling"
+                else b.resolve("throttling", child, FileBuilder.throttling)
+            )
+        elif name == "deprecate":
+            single["deprecate"] = b.deprecate(child)
+    return Operation(
+        b.loc(element),
+        name=b.reader.required_text(element, "name"),
+        method=b.reader.enum(element, "method", "get"),
+        category=b.reader.enum(element, "category", "read"),
+        url_path=url_path,
+        delay=b.reader.integer(element, "delay", 0) or 0,
+        validation_delay=b.reader.integer(element, "validation-delay", 0) or 0,
+        visibility=b.reader.enum(element, "visibility", "public"),
+        auto_sync=b.reader.boolean(element, "auto-sync"),
+        auto_callback_get=b.reader.boolean(element, "auto-callback-get"),
+        auto_test_dependency=b.reader.boolean(element, "auto-test-dependency"),
+        auto_skip=b.reader.boolean(element, "auto-skip"),
+        auto_skip_cases=b.reader.csv(element, "auto-skip-cases"),
+        description=b.description(element),
+        arguments=_arguments(b, element),
+        responses=_repeated(b, element, "response", build_response),
+        tags=_repeated(b, element, "tag", FileBuilder.tag),
+        external_documents=_repeated(b, element, "external-document", _external_document),
+        **single,
+    )
+
+
+def _external_document(b: FileBuilder, element: etree._Element) -> ExternalDocument:
+    b.reader.check(element)
+    return ExternalDocument(
+        b.loc(element), b.reader.required_text(element, "url"), element.get("description", "")
+    )
+
+
+def build_url(b: FileBuilder, element: etree._Element) -> Url:
+    b.reader.check(element)
+    path = b.reader.required_text(element, "path")
+    return Url(
+        b.loc(element),
+        path=path,
+        operations=tuple(
+            build_operation(b, child, path)
+            for name, child in b.reader.children(element)
+            if name == "operation"
+        ),
+        name=b.reader.text(element, "name"),
+        description=b.description(element),
+    )
+
+
+def build_components(b: FileBuilder) -> Components:
+    """Build every component of the file, so faults in unused ones are found too."""
+    builders: dict[str, Callable[[FileBuilder, etree._Element], Any]] = {
+        "structure": FileBuilder.structure,
+        "structure-group": FileBuilder.structure_group,
+        "response": build_response,
+        "request-body": build_request_body,
+        "argument": build_argument,
+        "content": build_content,
+        "throttling": FileBuilder.throttling,
+        "tag": FileBuilder.tag,
+        "server": build_server,
+        "example": FileBuilder.example,
+    }
+    built: dict[str, dict[str, Any]] = {kind: {} for kind in builders}
+    for kind, table in b.entry.components.items():
+        for key, element in table.items():
+            value = b.build_component(kind, b.entry, element, builders[kind], element)
+            if value is not None:
+                built[kind][key] = value
+    return Components(
+        structures=built["structure"],
+        structure_groups=built["structure-group"],
+        responses=built["response"],
+        request_bodies=built["request-body"],
+        arguments=built["argument"],
+        contents=built["content"],
+        throttlings=built["throttling"],
+        tags=built["tag"],
+        servers=built["server"],
+        examples=built["example"],
+    )
+
+
+def build_resource(b: FileBuilder) -> Resource:
+    """The whole file's model; `depends_on` is filled in by the loader once all are built."""
+    root = b.entry.source.root
+    b.reader.check(root)
+    components = build_components(b)
+    parts: dict[str, Any] = {}
+    servers: list[Server] = []
+    urls: list[Url] = []
+    lists: dict[str, list[Any]] = {"oauth2": [], "token": [], "dependency": []}
+    for name, child in b.reader.children(root):
+        if name == "server":
+            servers.append(build_server(b, child))
+        elif name == "server-ref":
+            ref = b.resolve("server", child, build_server)
+            if ref is not None:
+                servers.append(ref)
+        elif name == "url":
+            urls.append(build_url(b, child))
+        elif name == "info":
+            parts["info"] = _info(b, child)
+        elif name == "resource-config":
+            parts["resource_config"] = _resource_config(b, child)
+        elif name == "authentication":
+            parts["authentication"] = build_authentication(b, child)
+        elif name == "oauth2":
+            lists["oauth2"].append(_oauth2(b, child))
+        elif name == "token":
+            b.reader.check(child)
+            lists["token"].append(TokenSchema(b.loc(child), child.get("name", "")))
+        elif name == "dependency":
+            lists["dependency"].append(b.dependency(child))
+    if not urls:
+        b.reader.error(
+            root,
+            f"resource '{b.entry.name}' declares no <url>",
+            'add <url path="..."> with its <operation> elements',
+            SpecStructureError,
+        )
+    return Resource(
+        b.loc(root),
+        name=b.entry.name,
+        specification=root.get("specification"),
+        product=root.get("product"),
+        pre_loaded=b.reader.boolean(root, "pre-loaded"),
+        file_version=root.get("file-version"),
+        description=b.description(root),
+        components=components,
+        servers=tuple(servers),
+        urls=tuple(urls),
+        oauth2=tuple(lists["oauth2"]),
+        tokens=tuple(lists["token"]),
+        dependencies=tuple(lists["dependency"]),
+        **parts,
+    )
+
+
+def _info(b: FileBuilder, element: etree._Element) -> Info:
+    b.reader.check(element)
+    return Info(
+        b.loc(element),
+        limit=b.reader.integer(element, "limit"),
+        title=element.get("title"),
+        version=element.get("version"),
+        description=b.description(element),
+    )
+
+
+def _resource_config(b: FileBuilder, element: etree._Element) -> ResourceConfig:
+    b.reader.check(element)
+    path_config = None
+    for name, child in b.reader.children(element):
+        if name == "path-config":
+            path_config = build_path_config(b, child)
+    primary = b.reader.text(element, "primary-structure")
+    if primary and primary not in b.entry.components.get("structure", {}):
+        b.reader.error(
+            element,
+            f'primary-structure="{primary}" names no structure in <components>',
+            "declare the resource's primary structure under <components>",
+            SpecReferenceError,
+            attr="primary-structure",
+        )
+    return ResourceConfig(
+        b.loc(element),
+        primary_type=b.reader.enum(element, "primary-type", "simple"),
+        primary_structure=primary,
+        path_config=path_config,
+    )
+
+
+def _oauth2(b: FileBuilder, element: etree._Element) -> OAuth2Schema:
+    b.reader.check(element)
+    return OAuth2Schema(
+        b.loc(element),
+        name=b.reader.required_text(element, "name"),
+        token_url=b.reader.text(element, "token-url"),
+        refresh_url=b.reader.text(element, "refresh-url"),
+        authorize_url=b.reader.text(element, "authorize-url"),
+        revoke_url=b.reader.text(element, "revoke-url"),
+        scopes=_scope_names(element.get("scopes")),
+    )

@@ -1,0 +1,70 @@
+"""`apitest lint`: load specs and sum up what was found, for the command to render.
+
+Lint never runs with `strict` inside the loader: warnings stay warnings, and the command decides
+the exit status (0 clean, 1 warnings only under --strict, 2 errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED, EXIT_USAGE
+from apitest.spec.diagnostics import Diagnostic
+from apitest.spec.loader import load
+from apitest.spec.reader import DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class LintReport:
+    diagnostics: tuple[Diagnostic, ...]
+    files: int
+    resources: int
+    operations: int
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "warning")
+
+    def exit_code(self, strict: bool) -> int:
+        if self.errors:
+            return EXIT_USAGE
+        if strict and self.warnings:
+            return EXIT_CASE_FAILED
+        return EXIT_PASSED
+
+    def summary(self) -> str:
+        counts = (
+            f"{_plural(self.files, 'file')}, {_plural(self.resources, 'resource')}, "
+            f"{_plural(self.operations, 'operation')}"
+        )
+        if not self.diagnostics:
+            return f"{counts}: no problems"
+        return f"{counts}: {_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')}"
+
+
+def lint_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LintReport:
+    result = load(paths, max_bytes=max_bytes)
+    resources = result.catalog.resources if result.catalog else ()
+    return LintReport(
+        diagnostics=tuple(result.diagnostics.sorted()),
+        files=len(result.files) + _unusable(result.diagnostics.sorted(), result.files),
+        resources=len(resources),
+        operations=sum(1 for res in resources for _ in res.operations),
+        skipped=tuple(result.skipped),
+    )
+
+
+def _unusable(diagnostics: list[Diagnostic], loaded: list[str]) -> int:
+    """Files that failed to load at all still count as linted files."""
+    return len({d.file for d in diagnostics} - set(loaded))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

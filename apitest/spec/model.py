@@ -1,0 +1,459 @@
+"""The typed model of a ZSPEC resource: what the planner, engine and reporters read.
+
+Frozen dataclasses, so a loaded spec cannot drift while a run uses it. Every element keeps its
+`Location`, so any later diagnostic (a lint, a failing case) can point at the file and line.
+References (`*-ref`) are already resolved here: a consumer never looks a component up by name,
+except for a structure that refers to itself (`Structure.recursive_ref`), which the loader cannot
+inline without looping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from apitest.spec.conditions import Condition, DataPath
+from apitest.spec.scopes import ALL, NONE, Category, ScopeSet
+
+Method = Literal["get", "post", "put", "patch", "delete"]
+Visibility = Literal["public", "internal", "private"]
+ExtraValue = Literal["deny", "allow", "map-default"]
+ArgumentLocation = Literal["param", "header", "variable"]
+AuthLocation = Literal["header", "param", "url"]
+AuthType = Literal["oauth2", "token"]
+GroupType = Literal["one-of", "any-of", "all-of", "array-of"]
+PrimaryType = Literal["simple", "composite"]
+
+# Run order of categories within a resource (ZSPEC.md section 6).
+CATEGORY_ORDER: tuple[Category, ...] = ("create", "read", "update", "action", "delete")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an element starts: the file as given on the command line and the 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """An inclusive `min,max` pair from `length` or `range`; either end may be open (None)."""
+
+    min: float | None
+    max: float | None
+
+    def contains(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+@dataclass(frozen=True)
+class Deprecate:
+    loc: Location
+    since: str | None = None
+    alternate: str | None = None
+    for_removal: bool = False
+
+
+@dataclass(frozen=True)
+class Property:
+    """One key of a body, argument or header, with every rule the runner acts on."""
+
+    loc: Location
+    type: str
+    name: str | None = None
+    values: tuple[str, ...] = ()
+    extra_value: ExtraValue = "deny"
+    default_value: str | None = None
+    example_value: str | None = None
+    regex: str | None = None
+    length: Bounds | None = None
+    range: Bounds | None = None
+    decimal_place: int | None = None
+    format: str | None = None
+    include_for: ScopeSet = ALL
+    required_for: ScopeSet = NONE
+    nullable_for: ScopeSet = NONE
+    unique_for: ScopeSet = NONE
+    emptiable_for: ScopeSet = NONE
+    path: DataPath | None = None
+    content_types: tuple[str, ...] = ()
+    structure: Structure | None = None
+    structure_group: StructureGroup | None = None
+    deprecate: Deprecate | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A set of properties; `properties` already holds what `extend` inherits."""
+
+    loc: Location
+    properties: tuple[Property, ...] = ()
+    name: str | None = None
+    ref_name: str | None = None
+    extend: str | None = None
+    cases: tuple[str, ...] = ()
+    discriminator_name: str | None = None
+    lookup: str | None = None
+    visibility: Visibility = "public"
+    recursive_ref: str | None = None
+    """Set (to `resource.ref-name`) where the structure refers to itself; properties are empty."""
+
+    @property
+    def is_map(self) -> bool:
+        """A structure of named properties is a JSON object (ZEST's implicit map)."""
+        return any(prop.name for prop in self.properties)
+
+    def property(self, name: str) -> Property | None:
+        return next((prop for prop in self.properties if prop.name == name), None)
+
+
+@dataclass(frozen=True)
+class DiscriminatorMapping:
+    loc: Location
+    value: str
+    structure: Structure
+
+
+@dataclass(frozen=True)
+class Discriminator:
+    """Picks one structure of a group by the value of `property_name` in the body."""
+
+    loc: Location
+    property_name: str
+    mappings: tuple[DiscriminatorMapping, ...] = ()
+
+
+@dataclass(frozen=True)
+class StructureGroup:
+    loc: Location
+    type: GroupType
+    structures: tuple[Structure, ...]
+    name: str | None = None
+    ref_name: str | None = None
+    discriminator: Discriminator | None = None
+
+
+@dataclass(frozen=True)
+class ErrorCondition:
+    """`<error condition>`: when it holds for a response, that response is an error."""
+
+    loc: Location
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class Primary:
+    """A primary key of the resource's records, as a path into one record."""
+
+    loc: Location
+    path: DataPath
+
+
+@dataclass(frozen=True)
+class PathConfig:
+    """Where records sit in a body (`data-extraction-path`) and which keys identify them."""
+
+    loc: Location
+    data_extraction_path: DataPath | None = None
+    primaries: tuple[Primary, ...] = ()
+
+
+@dataclass(frozen=True)
+class Example:
+    loc: Location
+    name: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Content:
+    """One encoding of a body: its MIME type, shape, error condition and record locations."""
+
+    loc: Location
+    encode: str | None = None
+    structure: Structure | None = None
+    structure_group: StructureGroup | None = None
+    error: ErrorCondition | None = None
+    path_config: PathConfig | None = None
+    examples: tuple[Example, ...] = ()
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Argument:
+    """A query parameter, header or URL path variable of an operation."""
+
+    loc: Location
+    name: str
+    location: ArgumentLocation
+    required: bool = False
+    auto_sync: bool = False
+    auto_dependency: bool = False
+    condition: Condition | None = None
+    content: Content | None = None
+    description: str = ""
+
+    @property
+    def value_property(self) -> Property | None:
+        """The property that shapes the argument's value (ZEST nests it in content/structure)."""
+        if self.content is None or self.content.structure is None:
+            return None
+        props = self.content.structure.properties
+        return props[0] if props else None
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    loc: Location
+    contents: tuple[Content, ...] = ()
+    required: bool = True
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    loc: Location
+    status: int
+    name: str | None = None
+    unexpected_error: bool = False
+    visibility: Visibility = "public"
+    contents: tuple[Content, ...] = ()
+    arguments: tuple[Argument, ...] = ()
+    description: str = ""
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class Throttling:
+    """At most `threshold` calls per `duration` ms, else the API locks for `lock_period` ms."""
+
+    loc: Location
+    threshold: int
+    duration: int
+    lock_period: int = 0
+    type: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Tag:
+    loc: Location
+    name: str
+
+
+@dataclass(frozen=True)
+class ExternalDocument:
+    loc: Location
+    url: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """How an operation authenticates: where the credential goes and which scopes it needs."""
+
+    loc: Location
+    type: AuthType
+    name: str
+    location: AuthLocation = "header"
+    schema: str | None = None
+    scopes: tuple[str, ...] = ()
+    prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class OAuth2Schema:
+    loc: Location
+    name: str
+    token_url: str | None = None
+    refresh_url: str | None = None
+    authorize_url: str | None = None
+    revoke_url: str | None = None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TokenSchema:
+    loc: Location
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Dependency:
+    loc: Location
+    resource: str
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A `{name}` placeholder of a server URL; `values[0]` is the default."""
+
+    loc: Location
+    name: str
+    values: tuple[str, ...] = ()
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Environment:
+    """`--env NAME` adds `key: value` as a header or query parameter to every call."""
+
+    loc: Location
+    name: str
+    location: Literal["header", "param"] = "header"
+    key: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    loc: Location
+    name: str
+    url: str
+    dc: str | None = None
+    variables: tuple[Variable, ...] = ()
+    environments: tuple[Environment, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Info:
+    loc: Location
+    limit: int | None = None
+    title: str | None = None
+    version: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceConfig:
+    loc: Location
+    primary_type: PrimaryType = "simple"
+    primary_structure: str | None = None
+    path_config: PathConfig | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method on one URL, with what the runner needs to order, fire and judge its calls."""
+
+    loc: Location
+    name: str
+    method: Method
+    category: Category
+    url_path: str
+    delay: int = 0
+    validation_delay: int = 0
+    visibility: Visibility = "public"
+    auto_sync: bool = False
+    auto_callback_get: bool = False
+    auto_test_dependency: bool = False
+    auto_skip: bool = False
+    auto_skip_cases: tuple[str, ...] = ()
+    description: str = ""
+    error: ErrorCondition | None = None
+    arguments: tuple[Argument, ...] = ()
+    request_body: RequestBody | None = None
+    responses: tuple[Response, ...] = ()
+    authentication: Authentication | None = None
+    throttling: Throttling | None = None
+    tags: tuple[Tag, ...] = ()
+    external_documents: tuple[ExternalDocument, ...] = ()
+    deprecate: Deprecate | None = None
+
+    @property
+    def success_responses(self) -> tuple[Response, ...]:
+        return tuple(resp for resp in self.responses if resp.is_success)
+
+    def response_for(self, status: int) -> Response | None:
+        return next((resp for resp in self.responses if resp.status == status), None)
+
+    @property
+    def is_sync(self) -> bool:
+        """auto-sync on the operation or on any of its arguments (ZSPEC.md section 6)."""
+        return self.auto_sync or any(arg.auto_sync for arg in self.arguments)
+
+
+@dataclass(frozen=True)
+class Url:
+    loc: Location
+    path: str
+    operations: tuple[Operation, ...] = ()
+    name: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Components:
+    """The file's reusable pieces, by key (`ref-name` for structures, `name` for the rest)."""
+
+    structures: Mapping[str, Structure] = field(default_factory=dict)
+    structure_groups: Mapping[str, StructureGroup] = field(default_factory=dict)
+    responses: Mapping[str, Response] = field(default_factory=dict)
+    request_bodies: Mapping[str, RequestBody] = field(default_factory=dict)
+    arguments: Mapping[str, Argument] = field(default_factory=dict)
+    contents: Mapping[str, Content] = field(default_factory=dict)
+    throttlings: Mapping[str, Throttling] = field(default_factory=dict)
+    tags: Mapping[str, Tag] = field(default_factory=dict)
+    servers: Mapping[str, Server] = field(default_factory=dict)
+    examples: Mapping[str, Example] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One ZSPEC file: a resource, its endpoints and what it needs from other resources."""
+
+    loc: Location
+    name: str
+    specification: str | None = None
+    product: str | None = None
+    pre_loaded: bool = False
+    file_version: str | None = None
+    description: str = ""
+    components: Components = field(default_factory=Components)
+    info: Info | None = None
+    resource_config: ResourceConfig | None = None
+    servers: tuple[Server, ...] = ()
+    urls: tuple[Url, ...] = ()
+    authentication: Authentication | None = None
+    oauth2: tuple[OAuth2Schema, ...] = ()
+    tokens: tuple[TokenSchema, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    depends_on: frozenset[str] = frozenset()
+    """Every resource this one needs first: data paths, cross-file refs and `<dependency>`."""
+
+    @property
+    def file(self) -> str:
+        return self.loc.file
+
+    @property
+    def operations(self) -> Iterator[Operation]:
+        for url in self.urls:
+            yield from url.operations
+
+    def operation(self, name: str) -> Operation | None:
+        return next((op for op in self.operations if op.name == name), None)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every loaded resource, in dependency order (a resource after all it depends on)."""
+
+    resources: tuple[Resource, ...]
+
+    def resource(self, name: str) -> Resource | None:
+        return next((res for res in self.resources if res.name == name), None)
+
+    @property
+    def operation_count(self) -> int:
+        return sum(1 for res in self.resources for _ in res.operations)

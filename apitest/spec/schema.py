@@ -1,0 +1,190 @@
+"""What ZSPEC allows where: elements, their attributes, children, enums and value kinds.
+
+ZEST publishes no XSD, so this table is the project's: it follows ../shared/ZSPEC.md and the
+public element reference. The loader checks every element against it, so an unknown element or
+attribute is a warning with its line (an error with `--strict`) instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REF_SUFFIX = "-ref"
+
+# Data types of `<property type>` (ZSPEC.md section 3).
+DATA_TYPES: frozenset[str] = frozenset(
+    {
+        "string", "long_string", "integer", "long", "double", "boolean",
+        "datetime", "date", "collections", "map", "file", "any",
+    }
+)  # fmt: skip
+
+SCOPE_ATTRIBUTES: tuple[str, ...] = (
+    "include-for", "required-for", "nullable-for", "unique-for", "emptiable-for",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ElementRule:
+    """The attributes and children an element may have; `any_attrs` accepts free attributes."""
+
+    attrs: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
+    children: frozenset[str] = frozenset()
+    any_attrs: bool = False
+    any_children: bool = False
+
+
+def _rule(
+    attrs: str = "", required: str = "", children: str = "", *, free: bool = False
+) -> ElementRule:
+    req = frozenset(required.split())
+    return ElementRule(
+        attrs=frozenset(attrs.split()) | req,
+        required=req,
+        children=frozenset(children.split()),
+        any_attrs=free,
+        any_children=free,
+    )
+
+
+_VISIBLE = "visibility"
+
+RULES: dict[str, ElementRule] = {
+    "resource": _rule(
+        "specification product pre-loaded file-version xmlns",
+        "name",
+        "components info resource-config server server-ref url authentication oauth2 token "
+        "dependency description",
+    ),
+    "components": _rule(
+        "",
+        "",
+        "structure structure-group response request-body argument content throttling tag "
+        "server example description",
+    ),
+    "info": _rule("limit title version", "", "description contact license terms-of-service"),
+    "contact": _rule(free=True),
+    "license": _rule(free=True),
+    "terms-of-service": _rule(free=True),
+    "description": _rule(),
+    "resource-config": _rule("primary-type primary-structure", "", "path-config description"),
+    "path-config": _rule("data-extraction-path", "", "primary"),
+    "primary": _rule("", "path"),
+    "server": _rule("dc description", "name url", "variable environment description"),
+    "variable": _rule("values default description", "name"),
+    "environment": _rule("location key value", "name"),
+    "url": _rule("name description", "path", "operation description"),
+    "operation": _rule(
+        "delay validation-delay visibility auto-sync auto-callback-get auto-test-dependency "
+        "auto-skip auto-skip-cases",
+        "method name category",
+        "description error argument argument-ref request-body request-body-ref response "
+        "response-ref authentication throttling throttling-ref tag tag-ref external-document "
+        "deprecate",
+    ),
+    "argument": _rule(
+        f"required auto-sync auto-dependency condition {_VISIBLE}",
+        "name location",
+        "content content-ref description",
+    ),
+    "request-body": _rule("name required", "", "content content-ref description"),
+    "response": _rule(
+        f"name unexpected-error {_VISIBLE}",
+        "status",
+        "content content-ref argument argument-ref description",
+    ),
+    "content": _rule(
+        "name",
+        "",
+        "encode structure structure-ref structure-group structure-group-ref error path-config "
+        "example example-ref description",
+    ),
+    "encode": _rule("", "type"),
+    "error": _rule("", "condition", "description"),
+    "structure": _rule(
+        f"name ref-name extend cases discriminator-name lookup {_VISIBLE}",
+        "",
+        "property description",
+    ),
+    "structure-group": _rule(
+        "name ref-name", "type", "structure structure-ref discriminator description"
+    ),
+    "discriminator": _rule("", "property-name", "mapping"),
+    "mapping": _rule("", "value structure"),
+    "property": _rule(
+        "name values extra-value invalid-value default-value example-value regex length range "
+        "decimal-place format include-for required-for nullable-for unique-for emptiable-for "
+        f"path content-types {_VISIBLE}",
+        "type",
+        "structure structure-ref structure-group structure-group-ref deprecate description",
+    ),
+    "deprecate": _rule("since alternate for-removal", "", "description"),
+    "throttling": _rule("lock-period type name", "threshold duration"),
+    "tag": _rule("description", "name"),
+    "external-document": _rule("description", "url"),
+    "authentication": _rule("name location schema scopes prefix", "type"),
+    "oauth2": _rule("token-url refresh-url authorize-url revoke-url scopes", "name", "description"),
+    "token": _rule("", "name", "description"),
+    "dependency": _rule("", "resource"),
+    "example": _rule("name value", "", free=False),
+}
+
+# `X-ref name="key"` stands for the component X (ZSPEC.md section 2).
+for _kind in (
+    "structure", "structure-group", "response", "request-body", "argument", "content",
+    "throttling", "tag", "server", "example",
+):  # fmt: skip
+    RULES[_kind + REF_SUFFIX] = _rule("", "name")
+
+ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("operation", "method"): ("get", "post", "put", "patch", "delete"),
+    ("operation", "category"): ("read", "create", "update", "delete", "action"),
+    ("operation", "visibility"): ("public", "internal", "private"),
+    ("argument", "visibility"): ("public", "internal", "private"),
+    ("response", "visibility"): ("public", "internal", "private"),
+    ("structure", "visibility"): ("public", "internal", "private"),
+    ("property", "visibility"): ("public", "internal", "private"),
+    ("argument", "location"): ("param", "header", "variable"),
+    ("property", "extra-value"): ("deny", "allow", "map-default"),
+    ("property", "invalid-value"): ("deny", "map-default"),
+    ("authentication", "type"): ("oauth2", "token"),
+    ("authentication", "location"): ("header", "param", "url"),
+    ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),
+    ("resource-config", "primary-type"): ("simple", "composite"),
+    ("environment", "name"): ("development", "sandbox", "production"),
+    ("environment", "location"): ("header", "param"),
+}
+
+BOOL_ATTRS: frozenset[str] = frozenset(
+    {
+        "pre-loaded", "auto-sync", "auto-callback-get", "auto-test-dependency", "auto-skip",
+        "auto-dependency", "required", "unexpected-error", "for-removal",
+    }
+)  # fmt: skip
+
+# attribute -> (least allowed, greatest allowed)
+INT_ATTRS: dict[str, tuple[int, int]] = {
+    "delay": (0, 86_400_000),
+    "validation-delay": (0, 86_400_000),
+    "status": (100, 599),
+    "threshold": (1, 1_000_000_000),
+    "duration": (1, 86_400_000 * 366),
+    "lock-period": (0, 86_400_000 * 366),
+    "limit": (1, 1_000_000_000),
+    "decimal-place": (0, 100),
+}
+
+# Which component map a `<X>` under `<components>` is keyed in, and by which attribute.
+COMPONENT_KEYS: dict[str, str] = {
+    "structure": "ref-name",
+    "structure-group": "ref-name",
+    "response": "name",
+    "request-body": "name",
+    "argument": "name",
+    "content": "name",
+    "throttling": "name",
+    "tag": "name",
+    "server": "name",
+    "example": "name",
+}

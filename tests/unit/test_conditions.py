@@ -1,0 +1,603 @@
+"""Tests for the ZSPEC condition language (ZSPEC.md section 5)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apitest.spec.conditions import (
+    MAX_DEPTH,
+    MAX_TEXT,
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    ConditionSyntaxError,
+    DataPath,
+    EvalContext,
+    LiteralValue,
+    Negation,
+    parse_condition,
+    parse_data_path,
+)
+
+BODY: dict[str, Any] = {
+    "n": 5,
+    "one": 1,
+    "half": 0.5,
+    "code": "503",
+    "name": "Alice",
+    "flag": True,
+    "off": False,
+    "nothing": None,
+    "tags": ["red", "green"],
+    "nums": [1, 2, 3],
+    "threes": [3, 3],
+    "empty": [],
+    "obj": {"k": [1, {"z": None}]},
+    "a b": 7,
+    "trips": [
+        {"id": "t1", "a": "x y", "b": 1, "price": 12},
+        {"id": "t2", "a": "z", "b": 2, "price": 8},
+    ],
+    "items": [{"name": "pen"}, {"name": "ink"}],
+    "pattern": "^A",
+    "bad_pattern": "(",
+}
+RECORDS: dict[str, list[Any]] = {
+    "trips": [{"trip_id": "a1"}, {"trip_id": "b2"}, {"other": 1}],
+    "users": [],
+}
+CTX = EvalContext(
+    response_body=BODY,
+    request_body={"user": {"email": "a@b.c"}, "ids": [10, 20]},
+    headers={"Content-Type": "application/json", "X-Count": "3"},
+    params={"q": "shoes", "ids": ["1", "2"]},
+    status=503,
+    records=lambda name: RECORDS.get(name, ()),
+)
+
+
+def holds(text: str, ctx: EvalContext = CTX) -> bool:
+    return parse_condition(text).evaluate(ctx)
+
+
+def syntax_error(text: str) -> ConditionSyntaxError:
+    with pytest.raises(ConditionSyntaxError) as info:
+        parse_condition(text)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$.n == 5", True),
+        ("$.n == 6", False),
+        ("$.n != 6", True),
+        ("$.n != 5", False),
+        ("$.n > 4", True),
+        ("$.n > 5", False),
+        ("$.n >= 5", True),
+        ("$.n >= 5.5", False),
+        ("$.n < 6", True),
+        ("$.n < 5", False),
+        ("$.n <= 5", True),
+        ("$.n <= 4.9", False),
+        ("$.name =~ '^Al'", True),
+        ("$.name =~ 'ice$'", True),
+        ("$.name =~ '^ice'", False),
+        (r"$.code =~ '^\d+$'", True),
+        ("$.name !~ '^Bo'", True),
+        ("$.name !~ 'lic'", False),
+        ("$.n in [1, 5, 9]", True),
+        ("$.n in [1, 9]", False),
+        ("$.name in 'Alice and Bob'", True),
+        ("$.name in 'Bob'", False),
+        ("$.n not in [1, 9]", True),
+        ("$.n not in [5]", False),
+        ("$.tags contains 'red'", True),
+        ("$.tags contains 'blue'", False),
+        ("$.name contains 'lic'", True),
+        ("$.name contains 'Bob'", False),
+        ("$.nums contains 2", True),
+        ('$.name == "Alice"', True),
+        ("$.half == 0.5", True),
+        ("$.n == -5", False),
+        ("$.n > -1e3", True),
+        ("$.nothing == null", True),
+        ("$.flag == true", True),
+        ("$.off == false", True),
+    ],
+)
+def test_each_operator(text: str, expected: bool) -> None:
+    assert holds(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$.code != 503", True),  # '503' is a string
+        ("$.code == 503", False),
+        ("$.code == '503'", True),
+        ("STATUS == '503'", False),
+        ("$.flag == 1", False),  # a bool never equals an int
+        ("$.flag != 1", True),
+        ("$.one == true", False),
+        ("$.off == 0", False),
+        ("$.one == 1.0", True),  # int and float compare as numbers
+        ("$.one in [true, '1']", False),
+        ("$.flag in [1]", False),
+        ("$.flag in [true]", True),
+        ("$.nums contains '2'", False),
+        ("$.one > true", False),  # ordering never involves bools
+        ("$.flag >= false", False),
+        ("$.code > 100", False),  # ordering compares strings with strings only
+        ("$.code < 'a'", True),
+        ("$.name > 'Aa'", True),
+        ("$.nothing == 0", False),
+        ("$.nothing == false", False),
+        ("$.n =~ '5'", False),  # only strings match a regex
+        ("$.n !~ '5'", True),
+        ("$.nums == [1, 2, 3]", True),
+        ("$.nums == [1, 2, 3.0]", True),
+        ("$.nums == [1, 2]", False),
+        ("$.tags == ['red', 'green']", True),
+        ("$.obj == $.obj", True),
+    ],
+)
+def test_types_are_strict(text: str, expected: bool) -> None:
+    assert holds(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$.nums[*] == 3", True),  # any match satisfying is enough
+        ("$.nums[*] > 2", True),
+        ("$.nums[*] > 3", False),
+        ("$.nums[*] != 3", True),  # 1 != 3 already holds
+        ("$.threes[*] != 3", False),  # no value differs
+        ("$.trips[*].id == 't2'", True),
+        ("$.trips[*].price < 10", True),
+        ("$.nums[*] == $.threes[*]", True),  # any pair of values
+        ("$.nums[*] == $.trips[*].price", False),
+        # no match: false, except for the negated operators
+        ("$.missing == 1", False),
+        ("$.missing > 1", False),
+        ("$.missing =~ 'x'", False),
+        ("$.missing in [1]", False),
+        ("$.missing contains 1", False),
+        ("$.missing == null", False),
+        ("$.missing != 1", True),
+        ("$.missing !~ 'x'", True),
+        ("$.missing not in [1]", True),
+        ("$.empty[*] != 1", True),
+        ("$.n == $.missing", False),  # a path on the right with no match
+        ("$.n != $.missing", True),
+        ("'red' in $.tags", True),
+        ("'x' not in $.missing", True),
+    ],
+)
+def test_any_match_and_no_match_rules(text: str, expected: bool) -> None:
+    assert holds(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$.n", True),
+        ("$.off", True),  # false is a value, not an absence
+        ("$.empty", True),
+        ("$.nothing", False),  # null counts as absent
+        ("$.missing", False),
+        ("$.obj.k[1].z", False),
+        ("$..z", False),
+        ("$..id", True),
+        ("!$.missing", True),
+        ("not $.n", False),
+    ],
+)
+def test_lone_data_path_means_exists_and_not_null(text: str, expected: bool) -> None:
+    assert holds(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RESPONSE:$.n == 5", True),
+        ("REQUEST:$.user.email == 'a@b.c'", True),
+        ("REQUEST:$.n", False),  # the request body has no n
+        ("REQUEST:$.ids[*] > 15", True),
+        ("HEADER:Content-Type == 'application/json'", True),
+        ("HEADER:content-type =~ 'json$'", True),  # header names are case-insensitive
+        ("HEADER:X-COUNT == '3'", True),
+        ("HEADER:X-Count == 3", False),  # header values are strings
+        ("HEADER:X-Missing", False),
+        ("HEADER:X-Missing != 'x'", True),
+        ("HEADER:X-Count!='4'", True),  # != ends the header name
+        ("PARAM:q == 'shoes'", True),
+        ("PARAM:ids == '2'", True),  # a multi-valued parameter: any value
+        ("PARAM:ids in ['2', '7']", True),
+        ("PARAM:Q", False),  # parameter names are case-sensitive
+        ("STATUS == 503", True),
+        ("STATUS >= 500 && STATUS < 600", True),
+        ("STATUS in [200, 201]", False),
+        ("trips:$.trip_id == 'b2'", True),  # any record of the resource
+        ("trips:$.trip_id == 'a1'", True),
+        ("trips:$.trip_id == 'c3'", False),
+        ("trips:$.other", True),
+        ("users:$.id", False),  # a resource with no records
+        ("nobody:$.id != 1", True),
+    ],
+)
+def test_prefixes(text: str, expected: bool) -> None:
+    assert holds(text) is expected
+
+
+def test_status_without_a_status_matches_nothing() -> None:
+    ctx = EvalContext()
+    assert holds("STATUS == 200", ctx) is False
+    assert holds("STATUS != 200", ctx) is True
+    assert holds("STATUS", ctx) is False
+
+
+def test_data_path_find_per_source() -> None:
+    paths = {text: parse_data_path(text) for text in ("trips:$.trip_id", "PARAM:ids", "STATUS")}
+    assert paths["trips:$.trip_id"].find(CTX) == ["a1", "b2"]
+    assert paths["PARAM:ids"].find(CTX) == ["1", "2"]
+    assert paths["STATUS"].find(CTX) == [503]
+    assert parse_data_path("$.items[*].name").find(CTX) == ["pen", "ink"]
+    assert parse_data_path("HEADER:x-count").find(CTX) == ["3"]
+
+
+def test_resource_path_runs_over_every_record_it_is_given() -> None:
+    asked: list[str] = []
+
+    def records(name: str) -> list[Any]:
+        asked.append(name)
+        return [{"id": 1, "tags": ["a"]}, {"id": 2, "tags": ["b", "c"]}, {"id": None}]
+
+    ctx = EvalContext(records=records)
+    assert parse_data_path("orders:$.tags[*]").find(ctx) == ["a", "b", "c"]
+    assert holds("orders:$.id == 2", ctx) is True
+    assert holds("orders:$.tags contains 'c'", ctx) is True
+    assert holds("orders:$.id > 2", ctx) is False
+    assert set(asked) == {"orders"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$.n in []", False),
+        ("$.n not in []", True),
+        ("$.code in ['503', 503]", True),
+        ("$.nothing in [null]", True),
+        ("$.half in [1, 0.5, 'x', true, null]", True),
+        ("$.name in [\"Bob\", 'Alice']", True),
+        ("$.n in [ 4 , 6 ]", False),
+    ],
+)
+def test_list_literals(text: str, expected: bool) -> None:
+    assert holds(text) is expected
+
+
+T, F = "$.n == 5", "$.n == 0"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{F} && {F} || {T}", True),  # (F && F) || T
+        (f"{T} || {T} && {F}", True),  # T || (T && F)
+        (f"({T} || {T}) && {F}", False),
+        (f"{F} and ({F} or {T})", False),
+        (f"!{F} && {F}", False),  # (!F) && F
+        (f"!({F} && {F})", True),
+        (f"not {T} or {T}", True),
+        (f"not ({T} or {T})", False),
+        (f"!!{T}", True),
+        (f"not not not {T}", False),
+        (f"(({T}))", True),
+        (f"{T} && {T} && {T} && {F}", False),
+        (f"{F} || {F} || {F} || {T}", True),
+        ("!$.n == 6", True),  # ! covers the whole comparison
+    ],
+)
+def test_precedence(text: str, expected: bool) -> None:
+    assert holds(text) is expected
+
+
+def test_and_binds_tighter_than_or_in_the_tree() -> None:
+    root = parse_condition("$.a || $.b && $.c").root
+    assert isinstance(root, AnyOf)
+    assert len(root.items) == 2
+    assert isinstance(root.items[1], AllOf)
+    assert isinstance(parse_condition("!$.a && $.b").root, AllOf)
+    assert isinstance(parse_condition("!($.a && $.b)").root, Negation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$.n IN [5]",
+        "$.n In [5]",
+        "$.n NOT IN [1]",
+        "$.n NoT iN [1]",
+        "$.tags CONTAINS 'red'",
+        "$.flag == TRUE",
+        "$.off == False",
+        "$.nothing == NULL",
+        "$.n == 5 AND $.one == 1",
+        "$.n == 0 OR $.one == 1",
+        "NOT $.missing",
+        "Not($.missing)",
+    ],
+)
+def test_keywords_are_case_insensitive(text: str) -> None:
+    assert holds(text) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "expected"),
+    [
+        ("$.trips[?(@.a == 'x y')].b == 1", "$.trips[?(@.a == 'x y')].b", True),
+        ("$.trips[?(@.a == 'x y')].b==2", "$.trips[?(@.a == 'x y')].b", False),
+        ('$.trips[?(@.a == "z")].id == "t2"', '$.trips[?(@.a == "z")].id', True),
+        ("$.trips[?(@.price > 10)].id == 't1'", "$.trips[?(@.price > 10)].id", True),
+        ("$.trips[?(@.a != 'x y')].id == 't2'", "$.trips[?(@.a != 'x y')].id", True),
+        ("$.trips[?(@.a == 'a ] b')].id", "$.trips[?(@.a == 'a ] b')].id", False),
+        ("$.items[*].name == 'ink'", "$.items[*].name", True),
+        ("$['a b'] == 7", "$['a b']", True),
+        ('$["a b"] >= 7', '$["a b"]', True),
+        ("$..id contains 't'", "$..id", True),
+        ("$.trips[0].id=='t1'", "$.trips[0].id", True),
+        ("($.trips[-1:].id=='t2')", "$.trips[-1:].id", True),
+        ("$.nums[*]!=1&&$.n", "$.nums[*]", True),
+    ],
+)
+def test_tricky_json_paths_split_where_they_should(text: str, path: str, expected: bool) -> None:
+    condition = parse_condition(text)
+    assert condition.data_paths()[0].text == path
+    assert condition.evaluate(CTX) is expected
+
+
+def test_data_paths_lists_every_distinct_path_in_order() -> None:
+    condition = parse_condition(
+        "trips:$.trip_id == $.id && (HEADER:X-A || !users:$.name) || STATUS == 1 || $.id"
+    )
+    assert [str(path) for path in condition.data_paths()] == [
+        "trips:$.trip_id",
+        "$.id",
+        "HEADER:X-A",
+        "users:$.name",
+        "STATUS",
+    ]
+    resources = [path.name for path in condition.data_paths() if path.source == "resource"]
+    assert resources == ["trips", "users"]
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "name", "path_text", "written"),
+    [
+        ("$.a.b", "response", None, "$.a.b", "$.a.b"),
+        ("RESPONSE:$.a", "response", None, "$.a", "$.a"),
+        ("REQUEST:$.a[0]", "request", None, "$.a[0]", "REQUEST:$.a[0]"),
+        ("HEADER:X-Rate-Limit", "header", "X-Rate-Limit", "", "HEADER:X-Rate-Limit"),
+        ("PARAM:page", "param", "page", "", "PARAM:page"),
+        ("STATUS", "status", None, "", "STATUS"),
+        ("trips:$.trip_id", "resource", "trips", "$.trip_id", "trips:$.trip_id"),
+        ("  my-res.v2:$..id\n", "resource", "my-res.v2", "$..id", "my-res.v2:$..id"),
+    ],
+)
+def test_parse_data_path_and_round_trip(
+    text: str, source: str, name: str | None, path_text: str, written: str
+) -> None:
+    path = parse_data_path(text)
+    assert (path.source, path.name, path.text) == (source, name, path_text)
+    assert str(path) == written
+    assert parse_data_path(str(path)) == path
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "position"),
+    [
+        ("", "expected a data path such as 'trips:$.trip_id' but found end of condition", 0),
+        ("$.a == 1", "expected end of data path but found '=='", 4),
+        ("'trips'", "expected a data path", 0),
+        ("trips:$.", "expected a valid JSON path but found '$.'", 6),
+    ],
+)
+def test_parse_data_path_rejects_anything_but_one_path(
+    text: str, fragment: str, position: int
+) -> None:
+    with pytest.raises(ConditionSyntaxError) as info:
+        parse_data_path(text)
+    assert fragment in info.value.message
+    assert info.value.position == position
+
+
+def test_data_path_built_by_hand_compiles_and_checks_itself() -> None:
+    path = DataPath("resource", "trips", "$.trip_id")
+    assert path == parse_data_path("trips:$.trip_id")
+    assert path.find(CTX) == ["a1", "b2"]
+    with pytest.raises(ValueError, match="inconsistent"):
+        DataPath("header", None, "")
+    with pytest.raises(ConditionSyntaxError, match="valid JSON path"):
+        DataPath("response", None, "$[")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "position"),
+    [
+        ("", "expected an operand but found end of condition", 0),
+        ("$.a ==", "expected an operand after '==' but found end of condition", 6),
+        ("$.a == == 1", "expected an operand after '==' but found '=='", 7),
+        ("$.a = 1", "found '='; compare with '=='", 4),
+        ("$.a & $.b", "found '&'; use '&&'", 4),
+        ("(($.a)", "expected ')' to close the '(' at character 1 but found end of condition", 6),
+        ("$.a == 1)", "expected '&&', '||' or end of condition but found ')'", 8),
+        ("$.a == 1 2", "expected '&&', '||' or end of condition but found '2'", 9),
+        ("foo == 1", "expected an operand but found 'foo'; quote text as 'text'", 0),
+        ("status == 200", "the status code is written STATUS", 0),
+        ("'x'", "expected an operator after 'x' but found end of condition", 3),
+        ("$.a == 'abc", "expected a closing ' for the string opened here", 7),
+        ("$.a[?(@.b == 'x)] == 1", "expected a closing '", 13),
+        ("$.a[", "expected a valid JSON path but found '$.a['", 0),
+        ("$.a == 1 && $.b..", "expected a valid JSON path but found '$.b..'", 12),
+        ("$.a =~ '('", "expected a valid regex after '=~' but found '('", 7),
+        ("$.a =~ 5", "expected a regex string after '=~' but found '5'", 7),
+        ("$.a in 5", "expected a list or a string after 'in' but found '5'", 7),
+        ("$.a not 5", "expected 'in' after 'not' but found '5'", 8),
+        ("$.a in [1, ]", "expected a string, number, true, false or null in the list", 11),
+        ("$.a in [1 2]", "expected ',' or ']' in the list opened at character 8", 10),
+        ("$.a in [[1]]", "in the list but found '['", 8),
+        ("x:y == 1", "expected a JSON path starting with '$' after 'x:' but found 'y'", 2),
+        ("RESPONSE:a", "after 'RESPONSE:' but found 'a'", 9),
+        ("HEADER: == 'x'", "expected a header name after 'HEADER:' but found ' '", 7),
+        ("HEADER:$.a", "HEADER: takes a name only", 7),
+        ("PARAM:", "expected a query parameter name after 'PARAM:'", 6),
+        ("STATUS:$.a == 1", "STATUS takes no JSON path", 6),
+        ("$.n == 12abc", "expected a number but found '12a'", 7),
+        ("$.n == " + "9" * 5000, "expected a number of reasonable size", 7),
+        ("$.n == 1e999", "expected a number of reasonable size", 7),
+        ("$.a == 1 && ", "expected an operand but found end of condition", 12),
+        ("!", "expected an operand but found end of condition", 1),
+        ("()", "expected an operand but found ')'", 1),
+        ("$.a == 1 # note", "expected an operand or operator but found '#'", 9),
+    ],
+)
+def test_malformed_conditions_say_what_and_where(text: str, fragment: str, position: int) -> None:
+    error = syntax_error(text)
+    assert fragment in error.message
+    assert error.position == position
+    assert isinstance(error, ValueError)
+    assert str(error).endswith(f"(at character {position + 1})")  # for people: from 1
+
+
+@pytest.mark.parametrize("opener", ["(", "!", "not ", "NOT(", "!("])
+def test_nesting_over_the_limit_fails(opener: str) -> None:
+    levels = MAX_DEPTH // (2 if "(" in opener and len(opener) > 1 else 1)
+    closers = ")" if "(" in opener else ""
+    at_limit = opener * levels + "$.n" + closers * levels
+    assert holds(at_limit) is True  # an even number of negations, or none
+    over = opener * levels + "!$.n" + closers * levels
+    error = syntax_error(over)
+    assert error.message == (
+        f"expected at most {MAX_DEPTH} levels of nesting but found '!' nested deeper"
+    )
+    assert error.position == len(opener) * levels
+
+
+def test_deep_nesting_fails_fast_without_recursion_error() -> None:
+    started = time.perf_counter()
+    error = syntax_error("(" * 4000 + "$.a" + ")" * 4000)
+    assert error.position == MAX_DEPTH
+    assert time.perf_counter() - started < 1.0
+
+
+def test_brackets_nested_too_deep_inside_a_json_path_fail() -> None:
+    error = syntax_error("$" + "[" * (MAX_DEPTH + 1) + "0" + "]" * (MAX_DEPTH + 1))
+    assert "levels of brackets in a JSON path" in error.message
+    assert error.position == MAX_DEPTH + 1
+
+
+def test_text_over_the_limit_fails_before_scanning() -> None:
+    fits = "$.name == '" + "x" * (MAX_TEXT - 12) + "'"
+    assert len(fits) == MAX_TEXT
+    assert holds(fits) is False
+    error = syntax_error(fits + " ")
+    assert error.message == f"expected at most {MAX_TEXT} characters but found {MAX_TEXT + 1}"
+    assert error.position == MAX_TEXT
+    started = time.perf_counter()
+    with pytest.raises(ConditionSyntaxError, match="characters"):
+        parse_condition("(" * 5_000_000)
+    with pytest.raises(ConditionSyntaxError, match="characters"):
+        parse_data_path("$" + ".a" * MAX_TEXT)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_strings_keep_backslashes_except_before_the_quote() -> None:
+    assert holds(r"$.name == 'Al\'ice'") is False
+    assert holds(r"$.code =~ '^\d{3}$'") is True
+    assert holds(r'HEADER:Content-Type == "application\/json"') is False
+    root = parse_condition(r"$.a == 'it\'s \\ ok'").root
+    assert isinstance(root, Comparison)
+    assert root.right == LiteralValue("it's \\ ok")
+
+
+def test_regex_operands_from_data_are_compiled_when_evaluated() -> None:
+    assert holds("$.name =~ $.pattern") is True
+    assert holds("$.code =~ $.pattern") is False
+    assert holds("$.name =~ $.bad_pattern") is False  # an invalid regex from data matches nothing
+    assert holds("$.name =~ $.n") is False
+
+
+def test_evaluation_never_raises_on_odd_data() -> None:
+    deep: Any = 1
+    for _ in range(5000):
+        deep = [deep]
+    odd_bodies: list[Any] = [None, "text", 42, [1, 2], {"a": None}, deep]
+    conditions = ["$.a == 1", "$..a", "$[0] != 2", "$.a[?(@.b > 1)] == 1", "$" + ".a" * 2000]
+    for body in odd_bodies:
+        for text in conditions:
+            result = parse_condition(text).evaluate(EvalContext(response_body=body))
+            assert isinstance(result, bool)
+    assert holds("$[0][0][0] == $[0][0][0]", EvalContext(response_body=deep)) is True
+
+
+def test_condition_is_a_frozen_value() -> None:
+    first, second = parse_condition("$.a == 1"), parse_condition("$.a == 1")
+    assert isinstance(first, Condition)
+    assert first == second
+    assert hash(first) == hash(second)
+    assert first.text == "$.a == 1"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.text = "x"  # type: ignore[misc]
+
+
+def _parses_or_raises_syntax_error(text: str) -> None:
+    try:
+        condition = parse_condition(text)
+    except ConditionSyntaxError as error:
+        assert 0 <= error.position <= len(text)
+        assert error.message.startswith("expected ")
+        return
+    assert condition.text == text
+    assert isinstance(condition.evaluate(CTX), bool)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(max_size=80))
+def test_only_condition_syntax_errors_escape_for_arbitrary_text(text: str) -> None:
+    _parses_or_raises_syntax_error(text)
+
+
+_PIECES = [
+    "$.n", "$.tags[*]", "$..id", "$['a b']", "$[?(@.a == 'x y')]", "trips:$.trip_id",
+    "HEADER:X-Count", "PARAM:ids", "STATUS", "RESPONSE:", "REQUEST:$", "==", "!=", ">", ">=",
+    "<", "<=", "=~", "!~", "in", "not", "contains", "&&", "||", "and", "or", "!", "(", ")",
+    "[", "]", ",", "'x'", '"y"', "'(", "5", "-1.5", "true", "false", "null", "'^a'", " ", "$",
+    ":", "[?(", "@", "'",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map(" ".join))
+def test_only_condition_syntax_errors_escape_for_token_soup(text: str) -> None:
+    _parses_or_raises_syntax_error(text)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.text(max_size=40))
+def test_parse_data_path_only_raises_condition_syntax_error(text: str) -> None:
+    try:
+        path = parse_data_path(text)
+    except ConditionSyntaxError as error:
+        assert 0 <= error.position <= len(text)
+        return
+    assert parse_data_path(str(path)) == path
