@@ -14,7 +14,7 @@ from lxml import etree
 from apitest.errors import SpecError, SpecStructureError, SpecValueError
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.spec.model import Bounds, Location
-from apitest.spec.reader import SourceFile, line_of
+from apitest.spec.reader import SourceFile
 from apitest.spec.schema import ENUMS, INT_ATTRS, RULES, ElementRule
 
 _E = TypeVar("_E", bound=str)
@@ -36,7 +36,7 @@ class ElementReader:
 
     # --- locating and reporting -------------------------------------------------------------
     def loc(self, element: etree._Element) -> Location:
-        return Location(self.source.path, line_of(element))
+        return Location(self.source.path, self.source.start_line(element))
 
     def report(
         self,
@@ -47,8 +47,6 @@ class ElementReader:
         kind: type[SpecError] = SpecValueError,
         attr: str | None = None,
     ) -> None:
-        if severity == "warning" and self.diagnostics.strict:
-            severity = "error"
         line, col = self.source.column_of(element, attr)
         self.diagnostics.add(Diagnostic(severity, self.source.path, line, col, message, hint, kind))
 

@@ -80,7 +80,7 @@ def index_components(entry: FileEntry) -> None:
             key_attr = COMPONENT_KEYS.get(kind)
             if key_attr is None:
                 continue
-            key = element.get(key_attr) or element.get("name")
+            key = (element.get(key_attr) or "").strip()
             if not key:
                 reader.error(
                     element,

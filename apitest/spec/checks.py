@@ -35,8 +35,6 @@ class _Reporter:
         kind: type[SpecError],
         attr: str | None = None,
     ) -> None:
-        if severity == "warning" and self.diagnostics.strict:
-            severity = "error"
         source = self.sources.get(loc.file)
         line, col = source.locate(loc.line, tag, attr) if source else (loc.line, 1)
         self.diagnostics.add(Diagnostic(severity, loc.file, line, col, message, hint, kind))

@@ -7,7 +7,7 @@ all; `run` and `plan` turn the first error into its `SpecError` subclass and exi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from apitest.errors import SpecError
@@ -43,6 +43,8 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(self, diagnostic: Diagnostic) -> None:
+        if self.strict and diagnostic.severity == "warning":
+            diagnostic = replace(diagnostic, severity="error")
         self.items.append(diagnostic)
 
     def __iter__(self) -> Iterator[Diagnostic]:
@@ -65,7 +67,5 @@ class Diagnostics:
     def raise_first_error(self) -> None:
         """Raise the first error (in file order) as its own `SpecError` subclass, if any."""
         errors = [d for d in self.sorted() if d.severity == "error"]
-        if self.strict and not errors:
-            errors = [d for d in self.sorted() if d.severity == "warning"]
         if errors:
             raise errors[0].to_error()

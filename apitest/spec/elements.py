@@ -7,7 +7,7 @@ Each function takes the builder of the file the element sits in, so it can be pa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -34,6 +34,8 @@ from apitest.spec.model import (
     Url,
     Variable,
 )
+
+_T = TypeVar("_T")
 
 
 def build_path_config(b: FileBuilder, element: etree._Element) -> PathConfig:
@@ -82,21 +84,9 @@ def build_content(b: FileBuilder, element: etree._Element) -> Content:
     )
 
 
-def _contents(b: FileBuilder, element: etree._Element) -> tuple[Content, ...]:
-    found: list[Content] = []
-    for name, child in b.reader.children(element):
-        if name == "content":
-            found.append(build_content(b, child))
-        elif name == "content-ref":
-            ref = b.resolve("content", child, build_content)
-            if ref is not None:
-                found.append(ref)
-    return tuple(found)
-
-
 def build_argument(b: FileBuilder, element: etree._Element) -> Argument:
     b.reader.check(element)
-    contents = _contents(b, element)
+    contents = _repeated(b, element, "content", build_content)
     return Argument(
         b.loc(element),
         name=b.reader.required_text(element, "name"),
@@ -110,23 +100,11 @@ def build_argument(b: FileBuilder, element: etree._Element) -> Argument:
     )
 
 
-def _arguments(b: FileBuilder, element: etree._Element) -> tuple[Argument, ...]:
-    found: list[Argument] = []
-    for name, child in b.reader.children(element):
-        if name == "argument":
-            found.append(build_argument(b, child))
-        elif name == "argument-ref":
-            ref = b.resolve("argument", child, build_argument)
-            if ref is not None:
-                found.append(ref)
-    return tuple(found)
-
-
 def build_request_body(b: FileBuilder, element: etree._Element) -> RequestBody:
     b.reader.check(element)
     return RequestBody(
         b.loc(element),
-        contents=_contents(b, element),
+        contents=_repeated(b, element, "content", build_content),
         required=b.reader.boolean(element, "required", True),
         name=b.reader.text(element, "name"),
     )
@@ -140,8 +118,8 @@ def build_response(b: FileBuilder, element: etree._Element) -> Response:
         name=b.reader.text(element, "name"),
         unexpected_error=b.reader.boolean(element, "unexpected-error"),
         visibility=b.reader.enum(element, "visibility", "public"),
-        contents=_contents(b, element),
-        arguments=_arguments(b, element),
+        contents=_repeated(b, element, "content", build_content),
+        arguments=_repeated(b, element, "argument", build_argument),
         description=b.description(element),
     )
 
@@ -204,10 +182,10 @@ def _repeated(
     b: FileBuilder,
     element: etree._Element,
     tag: str,
-    build: Callable[[FileBuilder, etree._Element], Any],
-) -> tuple[Any, ...]:
-    """Every child `<tag>` built, and every `<tag-ref>` resolved."""
-    found: list[Any] = []
+    build: Callable[[FileBuilder, etree._Element], _T],
+) -> tuple[_T, ...]:
+    """Every child `<tag>` built, and every `<tag-ref>` resolved, in document order."""
+    found: list[_T] = []
     for name, child in b.reader.children(element):
         if name == tag:
             found.append(build(b, child))
@@ -255,7 +233,7 @@ def build_operation(b: FileBuilder, element: etree._Element, url_path: str) -> O
         auto_skip=b.reader.boolean(element, "auto-skip"),
         auto_skip_cases=b.reader.csv(element, "auto-skip-cases"),
         description=b.description(element),
-        arguments=_arguments(b, element),
+        arguments=_repeated(b, element, "argument", build_argument),
         responses=_repeated(b, element, "response", build_response),
         tags=_repeated(b, element, "tag", FileBuilder.tag),
         external_documents=_repeated(b, element, "external-document", _external_document),

@@ -7,6 +7,7 @@ and `plan` call `load_catalog`, which raises the first error as its `SpecError` 
 from __future__ import annotations
 
 import graphlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +20,9 @@ from apitest.spec.diagnostics import Diagnostic, Diagnostics
 from apitest.spec.elements import build_resource
 from apitest.spec.model import Catalog, Location, Resource
 from apitest.spec.reader import DEFAULT_MAX_BYTES, SourceFile, read_source
+
+# A resource name usable as a file name beside the specs: never a path of its own.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,14 @@ class LoadResult:
 
 def discover(paths: Iterable[str | Path]) -> list[SpecInput]:
     """Expand files and folders (every `*.xml` below a folder, sorted) into spec inputs."""
-    found: list[SpecInput] = []
+    found: dict[Path, SpecInput] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(SpecInput(file, str(file), False) for file in sorted(path.rglob("*.xml")))
+            for file in sorted(path.rglob("*.xml")):
+                found.setdefault(file.resolve(), SpecInput(file, str(file), False))
         elif path.is_file():
-            found.append(SpecInput(path, str(raw), True))
+            found[path.resolve()] = SpecInput(path, str(raw), True)
         else:
             raise UsageError(
                 f"{raw}: no such file or folder (pass ZSPEC .xml files or folders holding them)"
@@ -56,7 +61,7 @@ def discover(paths: Iterable[str | Path]) -> list[SpecInput]:
     if not found:
         names = ", ".join(str(p) for p in paths) or "(nothing)"
         raise UsageError(f"no ZSPEC files found in {names} (a folder is searched for *.xml)")
-    return found
+    return list(found.values())
 
 
 def load(
@@ -82,7 +87,7 @@ def _siblings(inputs: list[SpecInput], names: set[str]) -> list[SpecInput]:
     loaded = {spec.path.resolve() for spec in inputs}
     folders = dict.fromkeys(spec.path.parent for spec in inputs)
     found: list[SpecInput] = []
-    for name in sorted(names):
+    for name in sorted(filter(_SAFE_NAME.fullmatch, names)):
         for folder in folders:
             candidate = folder / f"{name}.xml"
             if candidate.is_file() and candidate.resolve() not in loaded:
@@ -132,8 +137,11 @@ def load_catalog(
     """Load and return the catalog, or raise the first error as its `SpecError` subclass."""
     result = load(paths, strict=strict, max_bytes=max_bytes)
     result.diagnostics.raise_first_error()
-    if result.catalog is None:
-        raise UsageError("no ZSPEC <resource> file was loaded")
+    if result.catalog is None or not result.catalog.resources:
+        skipped = (
+            f" (skipped, not <resource>: {', '.join(result.skipped)})" if result.skipped else ""
+        )
+        raise UsageError(f"no ZSPEC <resource> file found in {', '.join(map(str, paths))}{skipped}")
     return result.catalog
 
 
@@ -163,6 +171,14 @@ def _read(spec: SpecInput, result: LoadResult, max_bytes: int) -> FileEntry | No
     name = (source.root.get("name") or "").strip()
     if not name:
         reader.check(source.root)
+        if "name" in source.root.attrib:
+            reader.error(
+                source.root,
+                "the resource name is blank",
+                'name the resource, e.g. name="trips"',
+                SpecStructureError,
+                "name",
+            )
         return None
     return FileEntry(source, reader, name)
 

@@ -18,6 +18,7 @@ from apitest.errors import SpecStructureError, SpecSyntaxError, SpecTooLargeErro
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _DTD_MARKERS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _BOM = b"\xef\xbb\xbf"
+_TAG_SPAN = 40  # lines a start tag's attributes may run over
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,22 @@ class SourceFile:
     def column_of(self, element: etree._Element, attr: str | None = None) -> tuple[int, int]:
         """The 1-based (line, column) of an element's start tag, or of one of its attributes."""
         tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
-        return self.locate(line_of(element), tag, attr)
+        return self.locate(self.start_line(element), tag, attr)
+
+    def start_line(self, element: etree._Element) -> int:
+        """The line where the element's start tag begins.
+
+        libxml2 records the line where the start tag *ends*; a tag whose attributes run over
+        several lines starts above that, at the nearest `<tag` looking upwards.
+        """
+        line = line_of(element)
+        if not isinstance(element.tag, str):
+            return line
+        needle = f"<{etree.QName(element).localname}"
+        for candidate in range(line, max(0, line - _TAG_SPAN), -1):
+            if 0 < candidate <= len(self.lines) and needle in self.lines[candidate - 1]:
+                return candidate
+        return line
 
     def locate(self, line: int, tag: str, attr: str | None = None) -> tuple[int, int]:
         """Find `<tag` on `line` (else its first non-blank column), then `attr=` after it."""
@@ -40,7 +56,7 @@ class SourceFile:
         if attr is None:
             return line, col
         pattern = re.compile(rf"(?<![\w-]){re.escape(attr)}\s*=")
-        for offset, candidate in enumerate(self.lines[line - 1 : line + 40]):
+        for offset, candidate in enumerate(self.lines[line - 1 : line + _TAG_SPAN]):
             found = pattern.search(candidate, col - 1 if offset == 0 else 0)
             if found:
                 return line + offset, found.start() + 1
@@ -62,12 +78,14 @@ def read_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
             raise SpecTooLargeError(
                 f"file is {size:,} bytes, over the limit of {max_bytes:,}",
                 display,
+                1,
+                1,
                 hint="split the spec into several resources, or raise --max-spec-bytes",
             )
         data = path.read_bytes()
     except OSError as exc:
         raise SpecSyntaxError(
-            f"cannot read the file: {exc.strerror or exc}", display, hint="check the path"
+            f"cannot read the file: {exc.strerror or exc}", display, 1, 1, hint="check the path"
         ) from None
     text = _decode(data, display)
     _refuse_dtd(data, display)
@@ -140,7 +158,7 @@ def _parse(data: bytes, display: str) -> etree._Element:
             f"malformed XML: {message}",
             display,
             line or 1,
-            col + 1 if col >= 0 else 1,
+            max(col, 1),
             hint="fix the XML at that position (an unclosed or mismatched tag is the usual cause)",
         ) from None
     if root is None:

@@ -59,35 +59,63 @@ def parse_scopes(text: str) -> ScopeSet:
     if not compact:
         raise ScopeSyntaxError("empty scope list (write 'all', 'none' or e.g. 'Response[read]')")
     found: dict[Direction, set[Category]] = {"request": set(), "response": set()}
-    position = 0
-    while position < len(compact):
-        position = _parse_one_scope(compact, position, found)
-        if position < len(compact):
-            if compact[position] != ",":
-                raise ScopeSyntaxError(f"expected ',' between scopes, found {compact[position:]!r}")
-            position += 1
-            if position == len(compact):
-                raise ScopeSyntaxError("trailing ',' after the last scope")
+    scopes = _top_level_split(compact)
+    for index, scope in enumerate(scopes):
+        if not scope:
+            problem = (
+                "a ',' before the first scope" if index == 0
+                else "a trailing ',' after the last scope" if index == len(scopes) - 1
+                else "an empty scope between commas"
+            )  # fmt: skip
+            raise ScopeSyntaxError(f"{problem} (remove the extra ',')")
+        _parse_one_scope(scope, found)
     return ScopeSet(frozenset(found["request"]), frozenset(found["response"]), text.strip())
 
 
-def _parse_one_scope(compact: str, position: int, found: dict[Direction, set[Category]]) -> int:
-    """Parse `Request[...]` or `Response[...]` at `position`; return the position after it."""
-    bracket = compact.find("[", position)
-    head = compact[position:bracket] if bracket >= 0 else compact[position:]
+def _top_level_split(compact: str) -> list[str]:
+    """Split at the commas that separate scopes, not those inside `[...]`."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for index, char in enumerate(compact):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth < 0:
+                raise ScopeSyntaxError(f"a ']' with no '[' before it in {compact!r}")
+        elif char == "," and depth == 0:
+            parts.append(compact[start:index])
+            start = index + 1
+    if depth:
+        raise ScopeSyntaxError(f"a '[' is never closed in {compact!r}")
+    parts.append(compact[start:])
+    return parts
+
+
+def _parse_one_scope(scope: str, found: dict[Direction, set[Category]]) -> None:
+    """Parse one `request[...]` or `response[...]` into `found`."""
+    head, bracket, rest = scope.partition("[")
     direction = _DIRECTIONS.get(head)
     if direction is None:
         raise ScopeSyntaxError(
             f"unknown scope {head!r}: expected 'Request[...]' or 'Response[...]', 'all' or 'none'"
         )
-    close = compact.find("]", bracket)
-    if bracket < 0 or close < 0:
+    close = rest.find("]")
+    if not bracket or close < 0:
         raise ScopeSyntaxError(f"'{head}' needs a bracketed category list, e.g. {head}[read]")
-    for name in filter(None, compact[bracket + 1 : close].split(",")):
+    if close != len(rest) - 1:
+        raise ScopeSyntaxError(
+            f"expected ',' between scopes, found {rest[close + 1 :]!r} after '{head}[...]'"
+        )
+    inner = rest[:close]
+    if not inner:
+        return  # Request[] means no request category
+    for name in inner.split(","):
         category = _CATEGORY_BY_NAME.get(name)
         if category is None:
+            what = "an empty category" if not name else f"unknown category {name!r}"
             raise ScopeSyntaxError(
-                f"unknown category {name!r} in {head}[...]: use {', '.join(CATEGORIES)}"
+                f"{what} in {head}[...]: use {', '.join(CATEGORIES)}, separated by single commas"
             )
         found[direction].add(category)
-    return close + 1
