@@ -12,6 +12,11 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 
+def clip(text: str, limit: int = 80) -> str:
+    """Shorten a value quoted in a message: a hostile 5 MB attribute must not flood the output."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
 class ApitestError(Exception):
     """Base of every error the user can cause; `exit_code` is what the CLI exits with."""
 
@@ -53,7 +58,7 @@ class SpecSyntaxError(SpecError):
 
 
 class SpecTooLargeError(SpecError):
-    """The file is over the size limit, or the XML is built to exhaust memory (entity bombs)."""
+    """The file is over the size limit (entity bombs are refused earlier, as DTDs)."""
 
 
 class SpecStructureError(SpecError):

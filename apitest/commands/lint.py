@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 
@@ -29,16 +30,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_text(report: LintReport) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    plain = "NO_COLOR" in os.environ
+    console = Console(highlight=False, soft_wrap=True, color_system=None if plain else "auto")
+    fancy = console.is_terminal and not plain
     current = None
     for diag in report.diagnostics:
-        if console.is_terminal and diag.file != current:
+        if fancy and diag.file != current:
             current = diag.file
             console.print(Text(diag.file, style="bold underline"))
         line = Text()
-        line.append(
-            f"{diag.file}:{diag.line}:{diag.col}: ", style="dim" if console.is_terminal else ""
-        )
+        line.append(f"{diag.file}:{diag.line}:{diag.col}: ", style="dim" if fancy else "")
         line.append(f"{diag.severity}:", style=_STYLE[diag.severity])
         line.append(f" {diag.message}")
         if diag.hint:

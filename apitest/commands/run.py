@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from apitest.errors import EXIT_USAGE
+from apitest.spec.lint import plural
 from apitest.spec.loader import load_catalog
 
 
@@ -18,7 +19,8 @@ def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
     names = ", ".join(res.name for res in catalog.resources)
     print(
-        f"apitest run: the specs load cleanly ({names}; {catalog.operation_count} operations), "
+        f"apitest run: the specs load cleanly ({names}; "
+        f"{plural(catalog.operation_count, 'operation')}), "
         "but running them is not built yet: no call was made. "
         "Use 'apitest lint' to check specs meanwhile.",
         file=sys.stderr,

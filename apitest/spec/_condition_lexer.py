@@ -9,12 +9,15 @@ a time so that the first error by position is the one reported.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from jsonpath_ng.ext.parser import parse as _jsonpath_parse
+
+from apitest.errors import clip
 
 MAX_TEXT = 10_000
 """Longest condition accepted: hostile specs must fail fast, not grind."""
@@ -91,7 +94,13 @@ class Token:
 
 def shorten(text: str, limit: int = 40) -> str:
     """Quote a piece of the condition for a message, cut short so messages stay one line."""
-    return f"'{text if len(text) <= limit else text[: limit - 3] + '...'}'"
+    return f"'{clip(text, limit)}'"
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(path: str) -> Any:
+    """jsonpath-ng rebuilds its parser for every call; specs repeat the same few paths."""
+    return _jsonpath_parse(path)
 
 
 def compile_jsonpath(path: str, position: int) -> Any:
@@ -100,7 +109,7 @@ def compile_jsonpath(path: str, position: int) -> Any:
     Done as the path is scanned, so a bad path is a load error, never a runtime surprise.
     """
     try:
-        return _jsonpath_parse(path)
+        return _compiled(path)
     except Exception as exc:  # jsonpath-ng raises lexer, parser and recursion errors alike
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise ConditionSyntaxError(

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from lxml import etree
 
-from apitest.errors import SpecError, SpecStructureError, SpecValueError
+from apitest.errors import SpecError, SpecStructureError, SpecValueError, clip
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.spec.model import Bounds, Location
 from apitest.spec.reader import SourceFile
@@ -19,12 +19,14 @@ from apitest.spec.schema import ENUMS, INT_ATTRS, RULES, ElementRule
 
 _E = TypeVar("_E", bound=str)
 _TRUE = {"true", "yes", "1"}
+MAX_UNKNOWN_REPORTED = 20  # per element: a file of 10,000 stray attributes is one problem
 _FALSE = {"false", "no", "0"}
 
 
 def local_name(element: etree._Element) -> str:
-    """The tag without a namespace; comments and PIs give ''."""
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    """The tag (the reader strips namespaces on parsing); comments and PIs give ''."""
+    tag = element.tag
+    return tag if isinstance(tag, str) else ""
 
 
 class ElementReader:
@@ -62,44 +64,60 @@ class ElementReader:
 
     # --- structure checks -------------------------------------------------------------------
     def check(self, element: etree._Element) -> None:
-        """Required attributes, unknown attributes and enum values of one element."""
+        """Required attributes, unknown attributes and unknown children of one element."""
         tag = local_name(element)
         rule = RULES.get(tag)
         if rule is None:
             return
-        for name in sorted(rule.required - set(element.attrib)):
-            self.error(
-                element,
-                f"<{tag}> is missing the required attribute '{name}'",
-                f'add {name}="..."',
-                SpecStructureError,
-            )
-        for raw in element.attrib:
-            name = str(raw)
-            if name.startswith("{"):
-                continue  # namespaced (xsi:schemaLocation and the like): not ZSPEC's concern
-            if not rule.any_attrs and name not in rule.attrs:
-                self.report(
-                    "warning",
+        keys = set(map(str, element.keys()))
+        if not rule.required <= keys:
+            for name in sorted(rule.required - keys):
+                self.error(
                     element,
-                    f"unknown attribute '{name}' on <{tag}>",
-                    _suggest(name, rule.attrs),
+                    f"<{tag}> is missing the required attribute '{name}'",
+                    f'add {name}="..."',
                     SpecStructureError,
-                    name,
                 )
-        self._check_children(element, tag, rule)
+        if not rule.any_attrs and not keys <= rule.attrs:
+            self._unknown_attributes(element, tag, rule, keys)
+        if not rule.any_children:
+            self._check_children(element, tag, rule)
+
+    def _unknown_attributes(
+        self, element: etree._Element, tag: str, rule: ElementRule, keys: set[str]
+    ) -> None:
+        # Namespaced attributes (xsi:schemaLocation and the like) are not ZSPEC's concern.
+        unknown = [name for name in map(str, element.keys()) if name not in rule.attrs]
+        unknown = [name for name in unknown if not name.startswith("{")]
+        for name in unknown[:MAX_UNKNOWN_REPORTED]:
+            self.report(
+                "warning",
+                element,
+                f"unknown attribute '{name}' on <{tag}>",
+                _suggest(name, rule.attrs),
+                SpecStructureError,
+                name,
+            )
+        if len(unknown) > MAX_UNKNOWN_REPORTED:
+            self.report(
+                "warning",
+                element,
+                f"<{tag}> has {len(unknown) - MAX_UNKNOWN_REPORTED} more unknown attributes",
+                "remove them",
+                SpecStructureError,
+                unknown[MAX_UNKNOWN_REPORTED],
+            )
 
     def children(self, element: etree._Element) -> Iterator[tuple[str, etree._Element]]:
         """The known element children with their local names (`check` reports the others)."""
         rule = RULES.get(local_name(element))
+        allowed = None if rule is None or rule.any_children else rule.children
         for child in element:
             name = local_name(child)
-            if name and (rule is None or rule.any_children or name in rule.children):
+            if name and (allowed is None or name in allowed):
                 yield name, child
 
     def _check_children(self, element: etree._Element, tag: str, rule: ElementRule) -> None:
-        if rule.any_children:
-            return
         for child in element:
             name = local_name(child)
             if name and name not in rule.children:
@@ -131,7 +149,7 @@ class ElementReader:
         lowered = value.lower()
         if lowered in _TRUE or lowered in _FALSE:
             return lowered in _TRUE
-        self.error(element, f"'{name}' must be true or false, not {value!r}", attr=name)
+        self.error(element, f"'{name}' must be true or false, not {clip(value)!r}", attr=name)
         return default
 
     def integer(self, element: etree._Element, name: str, default: int | None = None) -> int | None:
@@ -142,7 +160,7 @@ class ElementReader:
         try:
             number = int(value)
         except ValueError:
-            self.error(element, f"'{name}' must be a whole number, not {value!r}", attr=name)
+            self.error(element, f"'{name}' must be a whole number, not {clip(value)!r}", attr=name)
             return default
         if not low <= number <= high:
             self.error(
@@ -161,7 +179,7 @@ class ElementReader:
             return value.lower()  # type: ignore[return-value]
         self.error(
             element,
-            f"'{name}' must be one of {', '.join(allowed)}, not {value!r}",
+            f"'{name}' must be one of {', '.join(allowed)}, not {clip(value)!r}",
             _suggest(value.lower(), frozenset(allowed)),
             attr=name,
         )
@@ -188,7 +206,7 @@ class ElementReader:
         if len(numbers) != 2:
             self.error(
                 element,
-                f"'{name}' must be 'max' or 'min,max' with numbers, not {value!r}",
+                f"'{name}' must be 'max' or 'min,max' with numbers, not {clip(value)!r}",
                 attr=name,
             )
             return None

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
-from apitest.errors import SpecReferenceError, SpecStructureError, SpecValueError
+from apitest.errors import SpecReferenceError, SpecStructureError, SpecValueError, clip
 from apitest.spec.attributes import ElementReader, local_name
 from apitest.spec.conditions import (
     Condition,
@@ -43,6 +43,7 @@ from apitest.spec.schema import COMPONENT_KEYS, DATA_TYPES, SCOPE_ATTRIBUTES
 from apitest.spec.scopes import ALL, NONE, ScopeSet, ScopeSyntaxError, parse_scopes
 
 MAX_NESTING = 48
+MAX_REGEX = 2000
 _T = TypeVar("_T")
 
 
@@ -159,7 +160,7 @@ class FileBuilder:
         except ConditionSyntaxError as exc:
             self.reader.error(
                 element,
-                f"bad data path {text!r}: {exc.message}",
+                f"bad data path {clip(text)!r}: {exc.message}",
                 "write it as resource:$.jsonpath, e.g. trips:$.trip_id",
                 attr="path",
             )
@@ -167,7 +168,7 @@ class FileBuilder:
         if parsed.source != "resource" or not parsed.name:
             self.reader.error(
                 element,
-                f"data path {text!r} must name a resource",
+                f"data path {clip(text)!r} must name a resource",
                 "write it as resource:$.jsonpath, e.g. trips:$.trip_id",
                 attr="path",
             )
@@ -391,10 +392,18 @@ class FileBuilder:
         }
 
     def _checked_regex(self, element: etree._Element, regex: str) -> str | None:
+        if len(regex) > MAX_REGEX:
+            self.reader.error(
+                element,
+                f"regex is {len(regex):,} characters long, over the limit of {MAX_REGEX:,}",
+                "a property pattern this long is a mistake or an attack: shorten it",
+                attr="regex",
+            )
+            return None
         try:
             re.compile(regex)
         except re.error as exc:
-            self.reader.error(element, f"bad regex {regex!r}: {exc}", attr="regex")
+            self.reader.error(element, f"bad regex {clip(regex)!r}: {exc}", attr="regex")
             return None
         return regex
 

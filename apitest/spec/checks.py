@@ -10,7 +10,13 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 
-from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, SpecValueError
+from apitest.errors import (
+    SpecError,
+    SpecReferenceError,
+    SpecStructureError,
+    SpecValueError,
+    clip,
+)
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.spec.model import Location, Operation, Property, Resource, Structure
 from apitest.spec.reader import SourceFile
@@ -167,13 +173,14 @@ def _check_responses(op: Operation, report: _Reporter) -> None:
 def _check_values(prop: Property, report: _Reporter) -> None:
     """`values` must satisfy the property's own regex and length; examples should too."""
     pattern = re.compile(prop.regex) if prop.regex else None
+    shown_regex = clip(prop.regex or "")
     for value in prop.values:
         if pattern and not pattern.fullmatch(value):
             report.add(
                 "error",
                 prop.loc,
                 "property",
-                f"value {value!r} in 'values' does not match regex {prop.regex!r}",
+                f"value {clip(value)!r} in 'values' does not match regex {shown_regex!r}",
                 "fix the value or the regex",
                 SpecValueError,
                 "values",
@@ -183,7 +190,7 @@ def _check_values(prop: Property, report: _Reporter) -> None:
                 "error",
                 prop.loc,
                 "property",
-                f"value {value!r} in 'values' breaks length {_bounds(prop)}",
+                f"value {clip(value)!r} in 'values' breaks length {_bounds(prop)}",
                 "fix the value or the length",
                 SpecValueError,
                 "values",
@@ -194,7 +201,7 @@ def _check_values(prop: Property, report: _Reporter) -> None:
             "warning",
             prop.loc,
             "property",
-            f"example-value {example!r} does not match regex {prop.regex!r}",
+            f"example-value {clip(example)!r} does not match regex {shown_regex!r}",
             "generated requests use example-value first: make it valid",
             SpecValueError,
             "example-value",
@@ -205,7 +212,7 @@ def _check_values(prop: Property, report: _Reporter) -> None:
             "warning",
             prop.loc,
             "property",
-            f"default-value {default!r} is not one of the 'values'",
+            f"default-value {clip(default)!r} is not one of the 'values'",
             "add it to values",
             SpecValueError,
             "default-value",

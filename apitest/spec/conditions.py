@@ -14,6 +14,7 @@ never equals a number and a bool never equals an int.
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from abc import ABC, abstractmethod
@@ -429,10 +430,12 @@ def _data_path(token: Token) -> DataPath:
     return DataPath(token.source, token.name, token.path, token.compiled)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_condition(text: str) -> Condition:
     """Parse (and compile every JSON path and regex literal of) a condition.
 
     Raises `ConditionSyntaxError`, and nothing else, for any malformed or hostile text.
+    Cached: conditions are immutable and specs repeat the same few (`$.status == 'error'`).
     """
     parser = _Parser(text)
     root = parser.expression()
@@ -443,6 +446,7 @@ def parse_condition(text: str) -> Condition:
     return Condition(text, root)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_data_path(text: str) -> DataPath:
     """Parse a string that must be exactly one data path, e.g. `path="trips:$.trip_id"`.
 

@@ -34,6 +34,7 @@ from apitest.spec.model import (
     Url,
     Variable,
 )
+from apitest.spec.schema import REF_SUFFIX
 
 _T = TypeVar("_T")
 
@@ -185,39 +186,47 @@ def _repeated(
     build: Callable[[FileBuilder, etree._Element], _T],
 ) -> tuple[_T, ...]:
     """Every child `<tag>` built, and every `<tag-ref>` resolved, in document order."""
-    found: list[_T] = []
+    return tuple(_collect(b, element, {tag: build})[tag])
+
+
+# How each child of <operation> is built; `<x-ref>` children resolve through the same entry.
+_OPERATION_PARTS: dict[str, Callable[[FileBuilder, etree._Element], Any]] = {
+    "error": FileBuilder.error_condition,
+    "argument": build_argument,
+    "request-body": build_request_body,
+    "response": build_response,
+    "authentication": build_authentication,
+    "throttling": FileBuilder.throttling,
+    "tag": FileBuilder.tag,
+    "deprecate": FileBuilder.deprecate,
+}
+
+
+def _collect(
+    b: FileBuilder,
+    element: etree._Element,
+    builders: dict[str, Callable[[FileBuilder, etree._Element], Any]],
+) -> dict[str, list[Any]]:
+    """One pass over the children: each `<tag>` built and each `<tag-ref>` resolved, in order."""
+    found: dict[str, list[Any]] = {tag: [] for tag in builders}
     for name, child in b.reader.children(element):
-        if name == tag:
-            found.append(build(b, child))
-        elif name == tag + "-ref":
-            ref = b.resolve(tag, child, build)
-            if ref is not None:
-                found.append(ref)
-    return tuple(found)
+        tag = name.removesuffix(REF_SUFFIX)
+        build = builders.get(tag)
+        if build is None:
+            continue
+        value = build(b, child) if tag == name else b.resolve(tag, child, build)
+        if value is not None:
+            found[tag].append(value)
+    return found
 
 
 def build_operation(b: FileBuilder, element: etree._Element, url_path: str) -> Operation:
     b.reader.check(element)
-    single: dict[str, Any] = {}
-    for name, child in b.reader.children(element):
-        if name == "error":
-            single["error"] = b.error_condition(child)
-        elif name in ("request-body", "request-body-ref"):
-            single["request_body"] = (
-                build_request_body(b, child)
-                if name == "request-body"
-                else b.resolve("request-body", child, build_request_body)
-            )
-        elif name == "authentication":
-            single["authentication"] = build_authentication(b, child)
-        elif name in ("throttling", "throttling-ref"):
-            single["throttling"] = (
-                b.throttling(child)
-                if name == "throttling"
-                else b.resolve("throttling", child, FileBuilder.throttling)
-            )
-        elif name == "deprecate":
-            single["deprecate"] = b.deprecate(child)
+    parts = _collect(b, element, {**_OPERATION_PARTS, "external-document": _external_document})
+
+    def last(tag: str) -> Any:
+        return parts[tag][-1] if parts[tag] else None
+
     return Operation(
         b.loc(element),
         name=b.reader.required_text(element, "name"),
@@ -233,11 +242,15 @@ def build_operation(b: FileBuilder, element: etree._Element, url_path: str) -> O
         auto_skip=b.reader.boolean(element, "auto-skip"),
         auto_skip_cases=b.reader.csv(element, "auto-skip-cases"),
         description=b.description(element),
-        arguments=_repeated(b, element, "argument", build_argument),
-        responses=_repeated(b, element, "response", build_response),
-        tags=_repeated(b, element, "tag", FileBuilder.tag),
-        external_documents=_repeated(b, element, "external-document", _external_document),
-        **single,
+        error=last("error"),
+        arguments=tuple(parts["argument"]),
+        request_body=last("request-body"),
+        responses=tuple(parts["response"]),
+        authentication=last("authentication"),
+        throttling=last("throttling"),
+        tags=tuple(parts["tag"]),
+        external_documents=tuple(parts["external-document"]),
+        deprecate=last("deprecate"),
     )
 
 

@@ -41,17 +41,17 @@ class LintReport:
 
     def summary(self) -> str:
         counts = (
-            f"{_plural(self.files, 'file')}, {_plural(self.resources, 'resource')}, "
-            f"{_plural(self.operations, 'operation')}"
+            f"{plural(self.files, 'file')}, {plural(self.resources, 'resource')}, "
+            f"{plural(self.operations, 'operation')}"
         )
         if not self.diagnostics:
             return f"{counts}: no problems"
-        return f"{counts}: {_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')}"
+        return f"{counts}: {plural(self.errors, 'error')}, {plural(self.warnings, 'warning')}"
 
 
 def lint_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LintReport:
     result = load(paths, max_bytes=max_bytes)
-    resources = result.catalog.resources if result.catalog else ()
+    resources = result.resources
     return LintReport(
         diagnostics=tuple(result.diagnostics.sorted()),
         files=len(result.files) + _unusable(result.diagnostics.sorted(), result.files),
@@ -66,5 +66,5 @@ def _unusable(diagnostics: list[Diagnostic], loaded: list[str]) -> int:
     return len({d.file for d in diagnostics} - set(loaded))
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"

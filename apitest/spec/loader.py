@@ -40,6 +40,8 @@ class LoadResult:
 
     diagnostics: Diagnostics
     catalog: Catalog | None = None
+    resources: list[Resource] = field(default_factory=list)
+    """Every resource built, even when errors keep a catalog from being made (for lint)."""
     files: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -50,7 +52,7 @@ def discover(paths: Iterable[str | Path]) -> list[SpecInput]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in sorted(path.rglob("*.xml")):
+            for file in sorted(f for f in path.rglob("*.xml") if f.is_file()):
                 found.setdefault(file.resolve(), SpecInput(file, str(file), False))
         elif path.is_file():
             found[path.resolve()] = SpecInput(path, str(raw), True)
@@ -126,6 +128,7 @@ def _load_once(
         check_resource(resource, sources, result.diagnostics)
     check_auth_schemas(resources, sources, result.diagnostics)
     ordered = _order(resources, registry, result.diagnostics)
+    result.resources = ordered
     if not result.diagnostics.errors:
         result.catalog = Catalog(tuple(ordered))
     return result, registry

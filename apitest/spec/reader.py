@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from apitest.errors import SpecStructureError, SpecSyntaxError, SpecTooLargeError
+from apitest.errors import SpecStructureError, SpecSyntaxError, SpecTooLargeError, clip
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _DTD_MARKERS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -31,7 +31,7 @@ class SourceFile:
 
     def column_of(self, element: etree._Element, attr: str | None = None) -> tuple[int, int]:
         """The 1-based (line, column) of an element's start tag, or of one of its attributes."""
-        tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
+        tag = element.tag if isinstance(element.tag, str) else ""
         return self.locate(self.start_line(element), tag, attr)
 
     def start_line(self, element: etree._Element) -> int:
@@ -41,9 +41,12 @@ class SourceFile:
         several lines starts above that, at the nearest `<tag` looking upwards.
         """
         line = line_of(element)
-        if not isinstance(element.tag, str):
+        tag = element.tag
+        if not isinstance(tag, str):
             return line
-        needle = f"<{etree.QName(element).localname}"
+        needle = "<" + tag
+        if 0 < line <= len(self.lines) and needle in self.lines[line - 1]:
+            return line
         for candidate in range(line, max(0, line - _TAG_SPAN), -1):
             if 0 < candidate <= len(self.lines) and needle in self.lines[candidate - 1]:
                 return candidate
@@ -88,12 +91,35 @@ def read_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
             f"cannot read the file: {exc.strerror or exc}", display, 1, 1, hint="check the path"
         ) from None
     text = _decode(data, display)
+    _refuse_other_encodings(data, display)
     _refuse_dtd(data, display)
     root = _parse(data, display)
     return SourceFile(display, root, tuple(text.splitlines()))
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """A BOM, or NUL bytes in every other position of the first characters."""
+    head = data[:64]
+    if head.startswith(_UTF16_BOMS):
+        return True
+    return len(head) >= 8 and (
+        head[0::2].count(0) >= len(head) // 4 or head[1::2].count(0) >= len(head) // 4
+    )
+
+
 def _decode(data: bytes, display: str) -> str:
+    if _looks_utf16(data):
+        raise SpecSyntaxError(
+            "the file is UTF-16 encoded; ZSPEC files are read as UTF-8",
+            display,
+            1,
+            1,
+            hint="save the spec as UTF-8",
+        )
     if not data.strip():
         raise SpecSyntaxError(
             "the file is empty", display, 1, 1, hint="a ZSPEC file holds one <resource> element"
@@ -118,6 +144,23 @@ def _decode(data: bytes, display: str) -> str:
             col,
             hint="save the spec as UTF-8",
         ) from None
+
+
+def _refuse_other_encodings(data: bytes, display: str) -> None:
+    """Only UTF-8 is read: another declared encoding (UTF-7...) could smuggle in a DTD."""
+    declared = _DECLARED_ENCODING.match(data.removeprefix(_BOM))
+    if declared is None:
+        return
+    name = declared.group(1).decode("ascii", "replace").strip().lower()
+    if name not in ("utf-8", "utf8"):
+        col = declared.start(1) + 1
+        raise SpecSyntaxError(
+            f"the file declares encoding {clip(name)!r}; ZSPEC files must be UTF-8",
+            display,
+            1,
+            col,
+            hint='save the spec as UTF-8 and declare encoding="UTF-8"',
+        )
 
 
 def _refuse_dtd(data: bytes, display: str) -> None:
@@ -154,6 +197,14 @@ def _parse(data: bytes, display: str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (0, 0)
         message = _clean_libxml_message(str(exc.msg or exc))
+        if "excessive depth" in message.lower():
+            raise SpecStructureError(
+                "elements nest more than 256 levels deep",
+                display,
+                line or 1,
+                max(col, 1),
+                hint="no ZSPEC needs such depth: flatten it, or use structure-ref",
+            ) from None
         raise SpecSyntaxError(
             f"malformed XML: {message}",
             display,
@@ -163,7 +214,16 @@ def _parse(data: bytes, display: str) -> etree._Element:
         ) from None
     if root is None:
         raise SpecSyntaxError("the file holds no XML element", display, 1, 1)
+    _strip_namespaces(root)
     return root
+
+
+def _strip_namespaces(root: etree._Element) -> None:
+    """ZSPEC has no namespaces of its own: `{ns}operation` means `operation`, once, up front."""
+    for element in root.iter():
+        tag = element.tag
+        if isinstance(tag, str) and tag.startswith("{"):
+            element.tag = tag.rpartition("}")[2]
 
 
 def _clean_libxml_message(message: str) -> str:
