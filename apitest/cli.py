@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
     _add_spec_limits(run)
+    _add_serve_parser(commands)
     return parser
 
 
@@ -101,11 +102,54 @@ def _add_spec_limits(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_serve_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`apitest serve`: the bundled reference service. Defaults live in DemoConfig (None here)."""
+    serve = commands.add_parser(
+        "serve",
+        help="run the bundled reference trips service that specs/ describes",
+        description="Serve the reference trips service on 127.0.0.1 until Ctrl-C or SIGTERM. "
+        "Prints its base URL and the demo OAuth credentials (fixed demo values).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        metavar="N",
+        help="port on 127.0.0.1 (default 8765, the specs' port; 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--bug",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="turn on a defect mode, repeatable: wrong-type, lost-update, delete-noop, "
+        "missing-field, error-200, accepts-invalid, undeclared-status, no-auth",
+    )
+    options: tuple[tuple[str, type[int] | type[float], str, str], ...] = (
+        ("--lag-ms", int, "N", "delay before a write shows in reads (default 300)"),
+        ("--token-ttl", float, "S", "access token lifetime in seconds (default 3600)"),
+        ("--latency-ms", int, "N", "added latency per API call (default 0)"),
+        ("--error-rate", float, "F", "share of API calls answered 500 (default 0)"),
+        ("--drop-rate", float, "F", "share of answers cut off mid-body (default 0)"),
+        ("--malformed-rate", float, "F", "share of answers with broken JSON (default 0)"),
+        ("--oversize-rate", float, "F", "share of answers padded to --oversize-mb (default 0)"),
+        ("--oversize-mb", float, "N", "size of an oversized answer in MB (default 1)"),
+        ("--throttle-threshold", int, "N", "PUT /trips calls allowed per window (default 100)"),
+        ("--throttle-window-ms", int, "N", "throttle window (default 60000)"),
+        ("--throttle-lock-ms", int, "N", "lock after the threshold is passed (default 120000)"),
+        ("--seed", int, "N", "seed of the fault draws (default 0)"),
+    )
+    for flag, kind, metavar, text in options:
+        serve.add_argument(flag, type=kind, default=None, metavar=metavar, help=text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            build_parser().print_help()
+            build_parser().print_help(sys.stderr)
             return EXIT_USAGE
         module = importlib.import_module(f"apitest.commands.{args.command}")
         code: int = module.run(args)

@@ -1,0 +1,62 @@
+"""Fixtures: demo servers on 127.0.0.1 (one per xdist worker, plus per-test ones), clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from apitest.demo import DemoConfig, DemoServer
+
+from ._support import Api, client, client_token
+
+MakeServer = Callable[..., DemoServer]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[DemoServer]:
+    """The shared service, without read lag so tests see their writes at once."""
+    with DemoServer(DemoConfig(lag_ms=0)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    with client() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def api(http: httpx.Client, server: DemoServer) -> Api:
+    """The shared service, called with a token holding every scope."""
+    return Api(http, server, client_token(http, server))
+
+
+@pytest.fixture
+def make_server() -> Iterator[MakeServer]:
+    """Start a server with its own DemoConfig knobs; every one is stopped after the test."""
+    started: list[DemoServer] = []
+
+    def make(**knobs: Any) -> DemoServer:
+        knobs.setdefault("lag_ms", 0)
+        running = DemoServer(DemoConfig(**knobs)).start()
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def make_api(http: httpx.Client, make_server: MakeServer) -> Callable[..., Api]:
+    """A fresh server with the given knobs, and a client holding an all-scope token for it."""
+
+    def make(**knobs: Any) -> Api:
+        running = make_server(**knobs)
+        token = None if "no-auth" in knobs.get("bugs", ()) else client_token(http, running)
+        return Api(http, running, token)
+
+    return make

@@ -1,0 +1,152 @@
+"""`apitest serve` as a real subprocess: start, answer, stop on a signal; refuse bad options."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+
+from ._support import client, free_port
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 15.0
+BASE_URL = re.compile(r"base URL\s+(http://127\.0\.0\.1:(\d+)/api/v1)")
+
+
+def apitest(*args: str) -> list[str]:
+    return [sys.executable, "-m", "apitest.cli", *args]
+
+
+class Serving:
+    """A running `apitest serve` subprocess and the lines it has printed."""
+
+    def __init__(self, port: int) -> None:
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            apitest("serve", "--port", str(port)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        self.pump = threading.Thread(target=self._pump, daemon=True)
+        self.pump.start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for_base_url(self) -> str:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                assert self.process.poll() is None, self.process.communicate()
+                continue
+            self.output.append(line)
+            found = BASE_URL.search(line)
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no base URL within {START_TIMEOUT_S} s: {self.output}")
+
+    def rest_of_output(self) -> str:
+        """Everything printed; call once the process has exited (the pump then sees EOF)."""
+        self.pump.join(STOP_TIMEOUT_S)
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return "".join(self.output)
+
+
+@pytest.fixture
+def serving() -> Iterator[Serving]:
+    running = Serving(free_port())
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.wait(STOP_TIMEOUT_S)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_answers_and_stops_cleanly_on_a_signal(serving: Serving, signum: int) -> None:
+    base_url = serving.wait_for_base_url()
+    print(f"apitest serve printed its base URL after {time.monotonic() - serving.started:.2f} s")
+    root = base_url.removesuffix("/api/v1")
+    with client() as http:
+        answer = http.post(
+            f"{root}/oauth/v2/token",
+            data={
+                "grant_type": "refresh_token",
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "refresh_token": DEMO_REFRESH_TOKEN,
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["access_token"]
+        listed = http.get(
+            f"{base_url}/destinations", headers={"Authorization": f"Zoho-oauthtoken {token}"}
+        )
+        assert listed.status_code == 200
+        assert len(listed.json()["destinations"]) == 4
+
+    os.kill(serving.process.pid, signum)
+    assert serving.process.wait(STOP_TIMEOUT_S) == 0
+    output = serving.rest_of_output()
+    assert "stopped" in output
+    for value in (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN):
+        assert value in output
+
+
+def test_serve_on_a_port_in_use_exits_2_naming_port() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        done = subprocess.run(
+            apitest("serve", "--port", str(port)), capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 2
+    assert "--port" in done.stderr
+    assert str(port) in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--bug", "no-such-bug"], "--bug"),
+        (["--error-rate", "1.5"], "--error-rate"),
+        (["--lag-ms", "-1"], "--lag-ms"),
+        (["--token-ttl", "0"], "--token-ttl"),
+        (["--throttle-threshold", "many"], "--throttle-threshold"),
+        (["--port", "70000"], "--port"),
+    ],
+)
+def test_bad_option_values_exit_2_naming_the_option(args: list[str], option: str) -> None:
+    done = subprocess.run(apitest("serve", *args), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert option in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_cli_does_not_import_the_web_stack_until_serve_runs() -> None:
+    code = (
+        "import sys, apitest.cli, apitest.commands.serve; "
+        "print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
