@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
-from apitest.errors import SpecReferenceError, SpecStructureError, SpecValueError, clip
+from apitest.errors import SpecReferenceError, SpecStructureError, clip
 from apitest.spec.attributes import ElementReader, local_name
 from apitest.spec.conditions import (
     Condition,
@@ -23,7 +23,6 @@ from apitest.spec.conditions import (
     parse_condition,
     parse_data_path,
 )
-from apitest.spec.diagnostics import Diagnostics
 from apitest.spec.model import (
     Dependency,
     Deprecate,
@@ -114,10 +113,6 @@ class FileBuilder:
         self.needs = registry.needs.setdefault(entry.name, {})
 
     # --- shared helpers ----------------------------------------------------------------------
-    @property
-    def diagnostics(self) -> Diagnostics:
-        return self.reader.diagnostics
-
     def loc(self, element: etree._Element) -> Location:
         return self.reader.loc(element)
 
@@ -520,6 +515,3 @@ class FileBuilder:
         if name:
             self.need(name, self.loc(element))
         return Dependency(self.loc(element), name)
-
-    def fail(self, element: etree._Element, message: str, hint: str = "") -> None:
-        self.reader.error(element, message, hint, SpecValueError)
