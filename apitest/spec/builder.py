@@ -210,11 +210,15 @@ class FileBuilder:
 
     # --- references --------------------------------------------------------------------------
     def resolve(
-        self, kind: str, ref: etree._Element, build: Callable[[FileBuilder, etree._Element], _T]
+        self,
+        kind: str,
+        ref: etree._Element,
+        build: Callable[[FileBuilder, etree._Element], _T],
+        on_cycle: Callable[[str], _T | None] | None = None,
     ) -> _T | None:
         """The component a `<kind-ref name>` stands for."""
         self.reader.check(ref)
-        return self.resolve_key(kind, ref, "name", build)
+        return self.resolve_key(kind, ref, "name", build, on_cycle)
 
     def resolve_key(
         self,
@@ -222,6 +226,7 @@ class FileBuilder:
         at: etree._Element,
         attr: str,
         build: Callable[[FileBuilder, etree._Element], _T],
+        on_cycle: Callable[[str], _T | None] | None = None,
     ) -> _T | None:
         """The component named by `at`'s attribute `attr`, locally or as `resource.key`."""
         key = (at.get(attr) or "").strip()
@@ -235,7 +240,7 @@ class FileBuilder:
                 attr,
             )
             return None
-        return self.build_component(kind, owner, element, build, at)
+        return self.build_component(kind, owner, element, build, at, on_cycle)
 
     def build_component(
         self,
@@ -244,15 +249,20 @@ class FileBuilder:
         element: etree._Element,
         build: Callable[[FileBuilder, etree._Element], _T],
         at: etree._Element,
+        on_cycle: Callable[[str], _T | None] | None = None,
     ) -> _T | None:
-        """Build a component once (memoised across files); None while it is being built."""
+        """Build a component once (memoised across files).
+
+        Reached again while it is still being built (a self-reference), it gives what
+        `on_cycle` makes of its `resource.key`, or None.
+        """
         if owner is not self.entry:
             self.need(owner.name, self.loc(at))
-        memo = (owner.name, kind, element.get(COMPONENT_KEYS[kind]) or element.get("name") or "")
+        memo = (owner.name, kind, element.get(COMPONENT_KEYS[kind]) or "")
         if memo in self.registry.built:
             return self.registry.built[memo]  # type: ignore[no-any-return]
         if memo in self.registry.in_progress:
-            return None
+            return on_cycle(f"{owner.name}.{memo[2]}") if on_cycle else None
         builder = self if owner is self.entry else FileBuilder(owner, self.registry)
         self.registry.in_progress.add(memo)
         try:
@@ -316,32 +326,30 @@ class FileBuilder:
 
     def _extended(self, element: etree._Element) -> tuple[Property, ...]:
         """The properties a structure inherits through `extend`, checking for cycles."""
-        base = (element.get("extend") or "").strip()
-        if not base:
+        if not (element.get("extend") or "").strip():
             return ()
-        owner, target = self._find_component("structure", base)
-        if owner is not None and target is not None:
-            memo = (owner.name, "structure", target.get("ref-name") or base)
-            if memo in self.registry.in_progress:
-                self.reader.error(
-                    element,
-                    f'extend="{base}" makes a cycle of structures extending each other',
-                    "break the cycle: a structure cannot extend itself, directly or not",
-                    SpecReferenceError,
-                    "extend",
-                )
-                return ()
-        parent = self.resolve_key("structure", element, "extend", FileBuilder.structure)
+
+        def cycle(_: str) -> None:
+            self.reader.error(
+                element,
+                f'extend="{element.get("extend", "").strip()}" makes a cycle of structures '
+                "extending each other",
+                "break the cycle: a structure cannot extend itself, directly or not",
+                SpecReferenceError,
+                "extend",
+            )
+
+        parent = self.resolve_key("structure", element, "extend", FileBuilder.structure, cycle)
         return parent.properties if parent is not None else ()
 
     def structure_ref(self, ref: etree._Element) -> Structure | None:
-        key = (ref.get("name") or "").strip()
-        owner, element = self._find_component("structure", key)
-        if owner is not None and element is not None:
-            memo = (owner.name, "structure", element.get("ref-name") or key)
-            if memo in self.registry.in_progress:
-                return Structure(self.loc(ref), recursive_ref=f"{owner.name}.{memo[2]}")
-        return self.resolve("structure", ref, FileBuilder.structure)
+        """A referenced structure; one that refers to itself yields a `recursive_ref` stand-in."""
+        return self.resolve(
+            "structure",
+            ref,
+            FileBuilder.structure,
+            lambda key: Structure(self.loc(ref), recursive_ref=key),
+        )
 
     def property(self, element: etree._Element, depth: int) -> Property:
         self.reader.check(element)
