@@ -14,20 +14,26 @@ import sys
 from collections.abc import Sequence
 
 from apitest import __version__
+from apitest.cli_options import (
+    EXIT_STATUS_HELP,
+    RUN_EPILOG,
+    add_cleanup_options,
+    add_plan_options,
+    add_run_options,
+)
 from apitest.errors import EXIT_USAGE, ApitestError, UsageError
 
-EPILOG = """\
-exit status:
-  0  every case passed (lint: no errors)
-  1  a case failed (lint --strict: warnings only)
-  2  a spec or usage error: the message names the file, line or option
-  3  the target API could not be reached
-
+EPILOG = (
+    EXIT_STATUS_HELP
+    + """
 examples:
   apitest lint specs/                check every spec under specs/
   apitest lint --strict specs/       treat warnings (unknown elements...) as failures
+  apitest plan specs/                show the chains a run would make, and their timing
   apitest run specs/trips.xml        test the API described by trips.xml
+  apitest cleanup reports/<run>/ledger.jsonl   delete what an interrupted run left
 """
+)
 
 DEFAULT_MAX_SPEC_BYTES = 20 * 1024 * 1024
 
@@ -82,12 +88,40 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run the test cases a spec describes against a live API",
-        description="Plan and run test cases from ZSPEC files against a live API.",
-        epilog=EPILOG,
+        description="Plan and run test cases from ZSPEC files against a live API: operations "
+        "in dependency and category order, each write verified by its callback read, what "
+        "the run created cleaned up at the end.",
+        epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+    add_run_options(run)
     _add_spec_limits(run)
+
+    plan = commands.add_parser(
+        "plan",
+        help="show what a run would call, in which order, without calling anything",
+        description="Print the plan as a tree: resources in dependency order, each chain's "
+        "steps with method, URL, kind and delays, and the critical-path estimate of the run.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plan.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+    plan.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
+    add_plan_options(plan)
+    _add_spec_limits(plan)
+
+    cleanup = commands.add_parser(
+        "cleanup",
+        help="delete the records a crashed or interrupted run left behind",
+        description="Read a run's cleanup ledger and delete every record it created that was "
+        "not confirmed deleted.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_cleanup_options(cleanup)
     _add_serve_parser(commands)
     return parser
 

@@ -1,28 +1,72 @@
-"""The `apitest run` command.
+"""The `apitest run` command: load, plan, run against the target, report, exit 0/1/2/3.
 
-The engine that plans and fires calls is not built yet (it lands with the engine issue). Until
-then `run` does what it can honestly do: load and check the specs exactly as a run would, so
-spec errors surface with exit 2, and say plainly that no call was made.
+A thin sync shell over the async engine. Every run writes its cleanup ledger into its report
+folder (`reports/<timestamp>/` unless --report-dir says otherwise) the moment a record is
+created, so even a killed run leaves `apitest cleanup` what it needs.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import os
+import random
+from datetime import UTC, datetime
+from pathlib import Path
 
-from apitest.errors import EXIT_USAGE
-from apitest.spec.lint import plural
+from rich.text import Text
+
+from apitest.commands._target import resolve_target
+from apitest.engine.ledger import LEDGER_NAME
+from apitest.engine.runner import RunSettings, run_plan
+from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.report.console import ConsoleReporter, make_console
+from apitest.report.json_report import write_json
 from apitest.spec.loader import load_catalog
 
 
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
-    names = ", ".join(res.name for res in catalog.resources)
-    print(
-        f"apitest run: the specs load cleanly ({names}; "
-        f"{plural(catalog.operation_count, 'operation')}), "
-        "but running them is not built yet: no call was made. "
-        "Use 'apitest lint' to check specs meanwhile.",
-        file=sys.stderr,
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
+    plan = build_plan(
+        catalog, PlanOptions(seed=seed, skip_deprecated=args.skip_deprecated, repeat=args.repeat)
     )
-    return EXIT_USAGE
+    report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
+    console = make_console()
+    target = resolve_target(catalog, args.base_url, args.server, args.var)
+    try:
+        if target.note:
+            console.print(Text(target.note, style="cyan"))
+        console.print(
+            Text(
+                f"apitest run: {len(plan.steps)} steps in {len(plan.chains)} chains against "
+                f"{target.base_url}, seed {seed} (--seed {seed} reproduces the data)",
+                style="bold",
+            )
+        )
+        reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
+        settings = RunSettings(
+            base_url=target.base_url,
+            credentials=target.credentials,
+            ledger_path=report_dir / LEDGER_NAME,
+            concurrency=args.concurrency,
+            eventually_s=args.eventually,
+            strict=args.strict,
+            timeout_s=args.timeout,
+        )
+        result = run_plan(catalog, plan, settings, reporter)
+    finally:
+        target.close()
+    reporter.summary(result)
+    if args.json:
+        write_json(result, Path(args.json))
+        console.print(f"JSON report: {args.json}")
+    ledger = report_dir / LEDGER_NAME
+    if ledger.exists():
+        console.print(f"cleanup ledger: {ledger}")
+    return EXIT_PASSED if result.passed else EXIT_CASE_FAILED
+
+
+def default_report_dir() -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path("reports") / f"{stamp}-{os.getpid()}"

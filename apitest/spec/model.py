@@ -154,6 +154,14 @@ class Primary:
     loc: Location
     path: DataPath
 
+    @property
+    def key(self) -> str:
+        """`$.trip_id` -> `trip_id`: the name the key goes by in URL variables and bodies."""
+        text = self.path.text.strip()
+        for sep in (".", "["):
+            text = text.rsplit(sep, 1)[-1]
+        return text.strip("]'\"$ ")
+
 
 @dataclass(frozen=True)
 class PathConfig:

@@ -445,13 +445,16 @@ def test_no_color_on_a_terminal_gives_plain_lines(specs: Path) -> None:
 
 
 # --- run -------------------------------------------------------------------------------------
-def test_run_reference_spec_says_no_call_was_made() -> None:
-    done = apitest_cli("run", "specs/trips.xml")
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert "not built yet" in done.stderr
-    assert "no call was made" in done.stderr
-    assert "trips" in done.stderr and "destinations" in done.stderr
+def test_run_reference_spec_passes_against_the_in_process_service(tmp_path: Path) -> None:
+    """The README's first command: no --base-url, no credentials, every case green."""
+    done = apitest_cli("run", "specs/trips.xml", "--report-dir", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("started the bundled reference service at http://127.0.0.1:")
+    headers = [line.split()[0] for line in lines if line.startswith(("trips.", "destinations."))]
+    assert sorted(headers) == ["destinations.1", "trips.1"]
+    assert re.search(r"^15 cases: 15 passed, 0 failed, 0 error, 0 skipped in ", done.stdout, re.M)
+    assert "FAIL" not in done.stdout and done.stderr == ""
 
 
 def test_run_broken_spec_exits_2_with_the_located_error(specs: Path) -> None:
@@ -472,10 +475,10 @@ def test_run_malformed_spec_exits_2_with_file_and_line(specs: Path) -> None:
     assert "malformed XML" in done.stderr
 
 
-def test_run_with_warnings_only_still_loads(specs: Path) -> None:
-    done = apitest_cli("run", "warn.xml", cwd=specs)
-    assert done.returncode == 2
-    assert "no call was made" in done.stderr
+def test_plan_with_warnings_only_still_loads(specs: Path) -> None:
+    done = apitest_cli("plan", "warn.xml", cwd=specs)
+    assert done.returncode == 0, done.stderr
+    assert "critical-path estimate" in done.stdout
 
 
 # --- never a traceback -----------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""The options of `run`, `plan` and `cleanup`, kept out of cli.py so each stays readable.
+
+Number options are checked here (argparse `type=`), so `--concurrency 0` is a usage error that
+names the option, before any spec is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+DEFAULT_CONCURRENCY = 16
+
+EXIT_STATUS_HELP = """\
+exit status:
+  0  every case passed (lint: no errors)
+  1  a case failed (lint --strict: warnings only)
+  2  a spec or usage error: the message names the file, line or option
+  3  the target API could not be reached
+"""
+
+RUN_EPILOG = (
+    EXIT_STATUS_HELP
+    + """
+examples:
+  apitest run specs/trips.xml                 the bundled service starts by itself
+  apitest run specs/ --base-url https://api.example.com/v1
+  apitest run specs/ --seed 42 --json out.json   reproducible data, a machine-readable report
+  apitest run specs/ --eventually 10          poll a failing read-back for up to 10 s
+
+credentials (environment): APITEST_CLIENT_ID, APITEST_CLIENT_SECRET, APITEST_REFRESH_TOKEN,
+APITEST_GRANT_TOKEN, APITEST_ACCESS_TOKEN (OAuth2), APITEST_TOKEN (type="token").
+"""
+)
+
+
+def _bounded(
+    kind: Callable[[str], float], low: float, high: float, what: str
+) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({low:g} to {high:g})")
+        return value
+
+    return parse
+
+
+def add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """What shapes the plan: shared by `plan` and `run`, so both show the same steps."""
+    parser.add_argument(
+        "--seed",
+        type=_bounded(int, 0, 2**63 - 1, "a whole number"),
+        default=None,
+        metavar="N",
+        help="seed of the generated data; the same seed sends the same data (run: random, "
+        "printed so it can be repeated)",
+    )
+    parser.add_argument(
+        "--skip-deprecated", action="store_true", help="skip operations marked <deprecate>"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=_bounded(int, 1, 100_000, "a whole number"),
+        default=1,
+        metavar="N",
+        help="plan every chain N times, as independent copies (default 1)",
+    )
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the API's base URL (default: the spec's first <server>; for the bundled specs, "
+        "the reference service, started in-process when none is running)",
+    )
+    parser.add_argument("--server", metavar="NAME", help="which <server> of the spec to use")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fill a {NAME} of the server URL (repeatable)",
+    )
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    add_target_options(parser)
+    add_plan_options(parser)
+    parser.add_argument(
+        "--concurrency",
+        type=_bounded(int, 1, 1000, "a whole number"),
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"calls in flight at most (default {DEFAULT_CONCURRENCY}); auto-sync operations "
+        "always run alone",
+    )
+    parser.add_argument(
+        "--eventually",
+        type=_bounded(float, 0, 3600, "a number of seconds"),
+        default=0.0,
+        metavar="SECONDS",
+        help="when a read-back check fails, poll again (exponential backoff) for up to this "
+        "long; a late pass is reported as eventually consistent (default 0: no polling)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_bounded(float, 0.1, 3600, "a number of seconds"),
+        default=30.0,
+        metavar="SECONDS",
+        help="connect and read timeout of each call (default 30)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="undeclared properties in responses fail the case instead of being noted",
+    )
+    parser.add_argument("--json", metavar="FILE", help="write the whole result as JSON to FILE")
+    parser.add_argument(
+        "--report-dir",
+        metavar="DIR",
+        help="folder for the run's ledger and reports (default reports/<timestamp>-<pid>)",
+    )
+    quiet = parser.add_mutually_exclusive_group()
+    quiet.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    quiet.add_argument("-v", "--verbose", action="store_true", help="also print each case's notes")
+
+
+def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "ledger", metavar="LEDGER", help="a ledger.jsonl from a run's report folder"
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", help="where to delete (default: the URL the run used)"
+    )

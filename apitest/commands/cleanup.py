@@ -1,0 +1,43 @@
+"""The `apitest cleanup LEDGER` command: delete what a crashed or killed run left behind.
+
+The ledger names each record's spec file, keys and target, so nothing else is needed but the
+credentials (APITEST_* as for `run`). Each confirmed deletion is appended to the same ledger,
+so running cleanup twice is harmless.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.text import Text
+
+from apitest.auth.credentials import Credentials
+from apitest.commands._target import is_reference, reference_credentials
+from apitest.engine.ledger import read_ledger
+from apitest.engine.runner import RunSettings, run_cleanup
+from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
+from apitest.report.console import case_line, make_console
+from apitest.spec.loader import load_catalog
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.ledger)
+    entries = read_ledger(path)
+    console = make_console()
+    if not entries:
+        console.print(f"nothing to clean up: every record in {path} was deleted")
+        return EXIT_PASSED
+    catalog = load_catalog(sorted({entry.spec for entry in entries}))
+    base_url = args.base_url or entries[0].base_url
+    credentials = Credentials.from_env()
+    if not credentials.has_oauth2 and is_reference(catalog):
+        credentials = reference_credentials()
+    settings = RunSettings(base_url=base_url, credentials=credentials, ledger_path=path)
+    cases, lines = run_cleanup(catalog, entries, settings)
+    for case in cases:
+        console.print(case_line(case))
+    for line in lines:
+        console.print(Text(line))
+    failed = any(case.status != "passed" for case in cases) or len(cases) < len(entries)
+    return EXIT_CASE_FAILED if failed else EXIT_PASSED

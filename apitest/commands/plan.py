@@ -1,0 +1,119 @@
+"""The `apitest plan` command: what a run would do, without a single call.
+
+A tree of resources in dependency order, each chain with its steps (kind, method, URL, delays),
+and the critical-path estimate of the run's wall time. `--format json` gives the same for tools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from rich.text import Text
+
+from apitest.errors import EXIT_PASSED
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.model import Plan, Step
+from apitest.report.console import make_console
+from apitest.spec.loader import load_catalog
+
+
+def run(args: argparse.Namespace) -> int:
+    catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
+    plan = build_plan(
+        catalog,
+        PlanOptions(seed=args.seed or 0, skip_deprecated=args.skip_deprecated, repeat=args.repeat),
+    )
+    if args.format == "json":
+        json.dump(plan_as_json(plan), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        console = make_console()
+        for line in plan_lines(plan):
+            console.print(line)
+    return EXIT_PASSED
+
+
+def step_label(step: Step) -> Text:
+    op = step.operation
+    timing = []
+    if op.delay:
+        timing.append(f"delay {op.delay} ms")
+    if step.is_write and op.validation_delay:
+        timing.append(f"validation-delay {op.validation_delay} ms")
+    if op.is_sync:
+        timing.append("sync")
+    if op.throttling is not None:
+        timing.append(f"at most {op.throttling.threshold} per {op.throttling.duration} ms")
+    line = Text(f"{step.kind:<21} {op.method.upper():<6} {op.url_path:<32} {step.name}")
+    if timing:
+        line.append(f"  ({', '.join(timing)})", style="cyan")
+    if step.skip_reason:
+        line.append(f"  skipped: {step.skip_reason}", style="yellow")
+    return line
+
+
+def plan_lines(plan: Plan) -> list[Text]:
+    """The plan as indented lines (not a rich Tree: it must not be cut at 80 columns in CI)."""
+    lines = [
+        Text(
+            f"{len(plan.resources)} resources, {len(plan.chains)} chains, {len(plan.steps)} "
+            f"steps; critical-path estimate {plan.estimate_ms() / 1000:.2f} s",
+            style="bold",
+        )
+    ]
+    for resource in plan.resources:
+        lines.append(Text(f"{resource.name}  ({resource.file})", style="bold"))
+        lines.extend(Text(f"  note: {note}", style="yellow") for note in resource.notes)
+        for chain in resource.chains:
+            lines.append(
+                Text(f"  {chain.id}  {chain.purpose}  (about {chain.estimate_ms() / 1000:.2f} s)")
+            )
+            lines.extend(Text("    ") + step_label(step) for step in chain.steps)
+    return lines
+
+
+def plan_as_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "seed": plan.seed,
+        "estimate_ms": plan.estimate_ms(),
+        "resources": [
+            {
+                "name": res.name,
+                "file": res.file,
+                "notes": list(res.notes),
+                "chains": [
+                    {
+                        "id": chain.id,
+                        "purpose": chain.purpose,
+                        "estimate_ms": chain.estimate_ms(),
+                        "steps": [_step_json(step) for step in chain.steps],
+                    }
+                    for chain in res.chains
+                ],
+            }
+            for res in plan.resources
+        ],
+    }
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    op = step.operation
+    return {
+        "id": step.id,
+        "resource": step.resource,
+        "operation": op.name,
+        "case": step.case,
+        "kind": step.kind,
+        "check": step.check,
+        "method": op.method.upper(),
+        "url": op.url_path,
+        "delay_ms": op.delay,
+        "validation_delay_ms": op.validation_delay if step.is_write else 0,
+        "sync": op.is_sync,
+        "validates": step.validates,
+        "skip_reason": step.skip_reason,
+        "spec": str(op.loc),
+    }

@@ -1,0 +1,1 @@
+"""The engine: fires the planned calls and judges what comes back."""

@@ -1,0 +1,292 @@
+"""Per-type and per-constraint checks of one value (ZSPEC.md sections 3 and 4).
+
+Pure helpers for `shape`: each check answers with what was expected when the value fails (or
+None), and `describe` says what came, so the shape checker only adds the JSON path.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from apitest.errors import clip
+from apitest.spec.model import Bounds, Property
+from apitest.spec.scopes import Direction
+
+Problem = tuple[str, str]
+"""(expected, actual) of one failed rule, before the path is known."""
+
+CLIP = 60
+REGEX_LIMIT = 10_000
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
+_DIGITS = re.compile(r"-?\d+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATETIME = "ISO-8601 date-time with offset"
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def describe(value: Any) -> str:
+    """What came, as a message shows it: `'4' (string)`, `4 (integer)`, `null`, `an object`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (boolean)"
+    if isinstance(value, int):
+        return f"{clip(str(value), CLIP)} (integer)"
+    if isinstance(value, float):
+        return f"{value!r} (number)"
+    if isinstance(value, str):
+        return f"'{clip(value, CLIP)}' (string)"
+    if isinstance(value, list):
+        return f"an array of {_plural(len(value), 'item')}"
+    if isinstance(value, dict):
+        return "an object"
+    return clip(type(value).__name__, CLIP)
+
+
+def describe_length(value: str | list[Any]) -> str:
+    if isinstance(value, str):
+        return f"'{clip(value, CLIP)}' ({_plural(len(value), 'character')})"
+    return describe(value)
+
+
+def _num(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
+
+
+def bounds_text(bounds: Bounds) -> str:
+    """`1..100`, `at least 1` or `at most 100`."""
+    if bounds.min is not None and bounds.max is not None:
+        return f"{_num(bounds.min)}..{_num(bounds.max)}"
+    if bounds.min is not None:
+        return f"at least {_num(bounds.min)}"
+    return f"at most {_num(bounds.max)}" if bounds.max is not None else "any"
+
+
+# --- types -------------------------------------------------------------------------------------
+def _string(value: Any, prop: Property, direction: Direction) -> str | None:
+    return None if isinstance(value, str) else "string"
+
+
+def _long_string(value: Any, prop: Property, direction: Direction) -> str | None:
+    expected = "long_string (a string of digits)"
+    if isinstance(value, str):
+        return None if _DIGITS.fullmatch(value) else expected
+    if is_int(value) and direction == "response":
+        return None  # accepted in answers; the caller notes it
+    return expected
+
+
+def _integer(value: Any, prop: Property, direction: Direction) -> str | None:
+    if not is_int(value):
+        return "integer"
+    return None if INT32[0] <= value <= INT32[1] else "integer (32-bit)"
+
+
+def _long(value: Any, prop: Property, direction: Direction) -> str | None:
+    if not is_int(value):
+        return "long (an integer)"
+    return None if INT64[0] <= value <= INT64[1] else "long (64-bit integer)"
+
+
+def _double(value: Any, prop: Property, direction: Direction) -> str | None:
+    return None if is_number(value) else "double (a number)"
+
+
+def _boolean(value: Any, prop: Property, direction: Direction) -> str | None:
+    return None if isinstance(value, bool) else "boolean"
+
+
+def _datetime(value: Any, prop: Property, direction: Direction) -> str | None:
+    if prop.format:
+        expected = f"a date-time in format {clip(prop.format, CLIP)}"
+        if not isinstance(value, str):
+            return expected
+        return None if java_pattern(prop.format).fullmatch(value) else expected
+    if not isinstance(value, str):
+        return ISO_DATETIME
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return ISO_DATETIME
+    return None if parsed.tzinfo is not None else ISO_DATETIME
+
+
+def _date(value: Any, prop: Property, direction: Direction) -> str | None:
+    expected = "a date yyyy-MM-dd"
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return expected
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return "a real date yyyy-MM-dd"
+    return None
+
+
+def _collections(value: Any, prop: Property, direction: Direction) -> str | None:
+    return None if isinstance(value, list) else "an array (collections)"
+
+
+def _map(value: Any, prop: Property, direction: Direction) -> str | None:
+    return None if isinstance(value, dict) else "an object (map)"
+
+
+def _anything(value: Any, prop: Property, direction: Direction) -> str | None:
+    return None
+
+
+TYPE_CHECKS: dict[str, Callable[[Any, Property, Direction], str | None]] = {
+    "string": _string, "long_string": _long_string, "integer": _integer, "long": _long,
+    "double": _double, "boolean": _boolean, "datetime": _datetime, "date": _date,
+    "collections": _collections, "map": _map, "any": _anything, "file": _anything,
+}  # fmt: skip
+
+
+def type_problem(value: Any, prop: Property, direction: Direction) -> str | None:
+    """What the type wanted when `value` (not null) is not of it; unknown types pass."""
+    check = TYPE_CHECKS.get(prop.type)
+    return None if check is None else check(value, prop, direction)
+
+
+# --- Java date-time patterns -------------------------------------------------------------------
+_FIELDS: dict[str, Callable[[int], str]] = {
+    "y": lambda n: r"\d{2}" if n == 2 else r"\d{4}" if n <= 4 else rf"\d{{{n}}}",
+    "M": lambda n: r"(?:0[1-9]|1[0-2])" if n == 2 else r"[A-Za-z]+" if n >= 3 else r"\d{1,2}",
+    "d": lambda n: r"(?:0[1-9]|[12]\d|3[01])" if n >= 2 else r"\d{1,2}",
+    "H": lambda n: r"(?:[01]\d|2[0-3])" if n >= 2 else r"\d{1,2}",
+    "h": lambda n: r"(?:0[1-9]|1[0-2])" if n >= 2 else r"\d{1,2}",
+    "m": lambda n: r"[0-5]\d" if n >= 2 else r"\d{1,2}",
+    "s": lambda n: r"[0-5]\d" if n >= 2 else r"\d{1,2}",
+    "S": lambda n: rf"\d{{{n}}}",
+    "X": lambda n: (r"(?:Z|[+-]\d{2}(?:\d{2})?)", r"(?:Z|[+-]\d{4})", r"(?:Z|[+-]\d{2}:\d{2})")[
+        min(n, 3) - 1
+    ],
+    "Z": lambda n: r"[+-]\d{4}",
+    "a": lambda n: r"(?:AM|PM|am|pm)",
+    "E": lambda n: r"[A-Za-z]+",
+    "z": lambda n: r"[A-Za-z][A-Za-z0-9/_+-]*",
+}
+_JAVA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|(.)", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=256)
+def java_pattern(fmt: str) -> re.Pattern[str]:
+    """A regex for a Java `DateTimeFormatter`-style pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`)."""
+    parts: list[str] = []
+    for match in _JAVA_TOKEN.finditer(fmt):
+        quoted, letter, other = match.group(1), match.group(2), match.group(3)
+        if quoted is not None:
+            parts.append(re.escape(quoted) if quoted else "'")  # '' stands for one quote
+        elif letter is not None:
+            field_regex = _FIELDS.get(letter)
+            text = match.group(0)
+            parts.append(field_regex(len(text)) if field_regex else re.escape(text))
+        else:
+            parts.append(re.escape(other))
+    return re.compile("".join(parts))
+
+
+# --- constraints -------------------------------------------------------------------------------
+def _same(value: Any, text: str, prop_type: str) -> bool:
+    """Whether a body value equals a `values`/`default-value` entry, compared in the type."""
+    text = text.strip()
+    try:
+        if prop_type in ("integer", "long") and is_int(value):
+            return bool(int(text) == value)
+        if prop_type == "double" and is_number(value):
+            return bool(float(text) == value)
+    except ValueError:
+        return False
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, str):
+        return value == text
+    return is_int(value) and str(value) == text
+
+
+def values_problem(value: Any, prop: Property, direction: Direction) -> Problem | None:
+    if not prop.values or prop.extra_value == "allow" or isinstance(value, list | dict):
+        return None
+    if any(_same(value, allowed, prop.type) for allowed in prop.values):
+        return None
+    listed = clip(", ".join(prop.values), 200)
+    if prop.extra_value == "map-default":
+        if direction == "request":
+            return None
+        if prop.default_value is not None:
+            if _same(value, prop.default_value, prop.type):
+                return None
+            default = clip(prop.default_value, CLIP)
+            return f"one of {listed}, or the default '{default}'", describe(value)
+    return f"one of {listed}", describe(value)
+
+
+def regex_problem(value: Any, prop: Property) -> Problem | None:
+    """Full match of `regex` on a string (a long_string sent as an integer, as its digits).
+    The caller skips values over `REGEX_LIMIT` characters."""
+    if prop.regex is None:
+        return None
+    text = str(value) if prop.type == "long_string" and is_int(value) else value
+    if not isinstance(text, str):
+        return None
+    try:
+        matched = re.fullmatch(prop.regex, text) is not None
+    except re.error:
+        return None  # the loader reports a bad pattern
+    return None if matched else (f"a match of {clip(prop.regex, CLIP)}", describe(value))
+
+
+def length_problem(value: Any, prop: Property) -> Problem | None:
+    if prop.length is None or not isinstance(value, str | list):
+        return None
+    if prop.length.contains(len(value)):
+        return None
+    return f"length {bounds_text(prop.length)}", describe_length(value)
+
+
+def number_problems(value: Any, prop: Property) -> list[Problem]:
+    """`range` on numbers, `decimal-place` on doubles."""
+    if not is_number(value):
+        return []
+    problems: list[Problem] = []
+    if prop.range is not None and not prop.range.contains(value):
+        problems.append((f"a value in range {bounds_text(prop.range)}", describe(value)))
+    if prop.decimal_place is not None and prop.type == "double":
+        places = decimal_places(value)
+        if places > prop.decimal_place:
+            problems.append(
+                (
+                    f"at most {_plural(prop.decimal_place, 'digit')} after the decimal point",
+                    f"{describe(value)} with {places} after the point",
+                )
+            )
+    return problems
+
+
+def decimal_places(value: float) -> int:
+    """Digits after the point of a JSON number, as written (the shortest repr of a float)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0
+    try:
+        exponent = Decimal(repr(value)).as_tuple().exponent
+    except InvalidOperation:
+        return 0
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

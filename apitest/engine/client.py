@@ -1,0 +1,218 @@
+"""One HTTP call, done properly: throttle, concurrency slot, credential, retries, decoding.
+
+httpx's AsyncClient over the httpx-aiohttp transport (several times the throughput of httpx's
+own transport at high concurrency). Retries are for the network only: a refused connection
+never reached the server, so any method may retry it; other transport errors retry only for
+idempotent methods, since a POST may have been applied. A 401 refreshes the token once and
+replays; a 429/503 with Retry-After is waited out and counted as throttle time, not a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from httpx_aiohttp import AiohttpTransport
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from apitest.auth.placement import Authenticator
+from apitest.engine.shape import RawBody
+from apitest.engine.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
+from apitest.spec.model import Operation, Resource
+
+IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
+NETWORK_ATTEMPTS = 3
+MAX_RETRY_AFTER_WAITS = 5
+
+
+@dataclass
+class Request:
+    """A call as the engine built it (before the credential is placed)."""
+
+    method: str
+    url: str
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    """The body as data: JSON value, form dict, text, or None."""
+    encode: str | None = None
+
+
+@dataclass
+class Exchange:
+    """What came back (or why nothing did)."""
+
+    request: Request
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    content_type: str | None = None
+    elapsed_ms: float = 0.0
+    throttle_ms: float = 0.0
+    attempts: int = 0
+    error: str | None = None
+    """A one-line cause when no HTTP answer came (refused, reset, timeout)."""
+
+
+def new_client(concurrency: int, timeout_s: float) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    transport = AiohttpTransport(limits=limits)
+    return httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout_s))
+
+
+class Caller:
+    """Sends calls for the engine, bounded by `concurrency` in flight."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        auth: Authenticator,
+        throttles: Throttles,
+        concurrency: int,
+    ) -> None:
+        self._client = client
+        self._auth = auth
+        self._throttles = throttles
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
+        exchange = Exchange(request)
+        window = self._throttles.window(op)
+        refreshed = False
+        for _ in range(MAX_RETRY_AFTER_WAITS + 2):
+            slot = None
+            if window is not None:
+                slot, waited = await window.acquire()
+                exchange.throttle_ms += waited * 1000
+            try:
+                async with self._slots:
+                    response, token = await self._send(resource, op, request, exchange)
+            finally:
+                if slot is not None and window is not None:
+                    await window.release(slot)
+            if response is None:
+                return exchange
+            if response.status_code == 401 and token and not refreshed:
+                refreshed = True
+                if await self._auth.after_unauthorized(resource, op, token):
+                    continue
+            wait = _retry_after(response, exchange)
+            if wait is not None:
+                await asyncio.sleep(wait)
+                exchange.throttle_ms += wait * 1000
+                continue
+            _decode(response, exchange)
+            return exchange
+        return exchange
+
+    async def _send(
+        self, resource: Resource, op: Operation, request: Request, exchange: Exchange
+    ) -> tuple[httpx.Response | None, str | None]:
+        headers = dict(request.headers)
+        params = dict(request.params)
+        token = await self._auth.apply(resource, op, headers, params)
+        kwargs = _body_kwargs(request)
+        headers.update(kwargs.pop("headers", {}))
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(NETWORK_ATTEMPTS),
+            wait=wait_exponential_jitter(initial=0.1, max=2.0),
+            retry=retry_if_exception(lambda exc: _retryable(exc, request.method)),
+            reraise=True,
+        )
+        started = time.perf_counter()
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    exchange.attempts += 1
+                    response = await self._client.request(
+                        request.method.upper(),
+                        request.url,
+                        params=params,
+                        headers=headers,
+                        **kwargs,
+                    )
+                    await response.aread()
+        except httpx.HTTPError as exc:
+            exchange.error = _cause(exc)
+            exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+            return None, token
+        exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+        return response, token
+
+
+def _retryable(exc: BaseException, method: str) -> bool:
+    if isinstance(exc, httpx.ConnectError):
+        return True
+    return isinstance(exc, httpx.TransportError) and method.lower() in IDEMPOTENT
+
+
+def _cause(exc: httpx.HTTPError) -> str:
+    kinds = {
+        httpx.ConnectError: "connection refused or failed",
+        httpx.ConnectTimeout: "connect timed out",
+        httpx.ReadTimeout: "read timed out",
+        httpx.RemoteProtocolError: "the server broke the HTTP exchange",
+        httpx.ReadError: "connection reset while reading",
+    }
+    what = next((text for kind, text in kinds.items() if isinstance(exc, kind)), "network error")
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{what} ({detail})"
+
+
+def _body_kwargs(request: Request) -> dict[str, Any]:
+    if request.body is None:
+        return {}
+    encode = (request.encode or "application/json").lower()
+    if "json" in encode:
+        return {"json": request.body}
+    if encode == "application/x-www-form-urlencoded" and isinstance(request.body, dict):
+        return {"data": {key: _text(value) for key, value in request.body.items()}}
+    if encode.startswith("multipart/") and isinstance(request.body, dict):
+        files = {k: v for k, v in request.body.items() if isinstance(v, tuple)}
+        data = {k: _text(v) for k, v in request.body.items() if not isinstance(v, tuple)}
+        return {"files": files, "data": data}
+    text = request.body if isinstance(request.body, str) else json.dumps(request.body)
+    return {"content": text.encode(), "headers": {"Content-Type": encode}}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _retry_after(response: httpx.Response, exchange: Exchange) -> float | None:
+    if response.status_code not in (429, 503):
+        return None
+    wait = retry_after_s(response.headers)
+    if wait is None or exchange.throttle_ms / 1000 + wait > MAX_RETRY_AFTER_S:
+        return None
+    return wait
+
+
+def _decode(response: httpx.Response, exchange: Exchange) -> None:
+    exchange.status = response.status_code
+    exchange.headers = dict(response.headers)
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower() or None
+    exchange.content_type = media
+    raw = response.content
+    if not raw.strip():
+        exchange.body = None
+        return
+    text = raw.decode(response.encoding or "utf-8", errors="replace")
+    if media is None or "json" in media or text.lstrip()[:1] in ("{", "["):
+        try:
+            exchange.body = json.loads(text)
+            return
+        except ValueError:
+            pass
+    exchange.body = RawBody(text)

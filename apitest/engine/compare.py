@@ -1,0 +1,76 @@
+"""Did the write stick? Values sent against the record read back (ZSPEC.md section 6).
+
+Only properties the read includes (`include-for` Response[read]) are compared; one that the read
+includes but leaves out is a difference, since the write's value cannot be confirmed. Values
+compare by their declared type, so an API may normalise what it stores without failing the
+check: a datetime is compared as an instant, a long_string id as text.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from apitest.errors import clip
+from apitest.spec.model import Property, Structure
+
+
+def compare_record(
+    sent: dict[str, Any], read: dict[str, Any], structure: Structure | None, path: str = "$"
+) -> list[str]:
+    """Each difference as `path: sent X, read Y`; [] when the read holds what was sent."""
+    differences: list[str] = []
+    for name, value in sent.items():
+        prop = structure.property(name) if structure is not None else None
+        if prop is not None and not prop.include_for.applies("response", "read"):
+            continue
+        where = f"{path}.{name}"
+        if name not in read:
+            differences.append(f"{where}: sent {_show(value)}, the read answer lacks it")
+            continue
+        differences.extend(_compare_value(value, read[name], prop, where))
+    return differences
+
+
+def _compare_value(sent: Any, read: Any, prop: Property | None, where: str) -> list[str]:
+    child = prop.structure if prop is not None else None
+    if isinstance(sent, dict) and isinstance(read, dict):
+        return compare_record(sent, read, child, where)
+    if isinstance(sent, list) and isinstance(read, list):
+        if len(sent) != len(read):
+            return [f"{where}: sent {len(sent)} item(s), read {len(read)}"]
+        found: list[str] = []
+        for index, (one, other) in enumerate(zip(sent, read, strict=True)):
+            found.extend(_compare_value(one, other, prop, f"{where}[{index}]"))
+        return found
+    if same_value(sent, read, prop.type if prop is not None else "any"):
+        return []
+    return [f"{where}: sent {_show(sent)}, read {_show(read)}"]
+
+
+def same_value(sent: Any, read: Any, type_name: str) -> bool:
+    """Equal as the declared type sees it."""
+    if type_name == "datetime" and isinstance(sent, str) and isinstance(read, str):
+        a, b = _instant(sent), _instant(read)
+        if a is not None and b is not None:
+            return a == b
+    if type_name == "long_string" and not isinstance(sent, bool) and not isinstance(read, bool):
+        return str(sent) == str(read)
+    if isinstance(sent, bool) or isinstance(read, bool):
+        return sent is read
+    if isinstance(sent, int | float) and isinstance(read, int | float):
+        return math.isclose(sent, read, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(sent == read)
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _show(value: Any) -> str:
+    return clip(repr(value), 60)

@@ -1,0 +1,167 @@
+"""What a call's answer means for the run's records, and whether a write stuck.
+
+Kept apart from scheduling: the scheduler decides *when* a step runs, this module decides what
+its answer *does* (records created, read, updated or deleted; ledger lines) and how an
+operation validation judges the record it reads back (ZSPEC.md section 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from apitest.engine.client import Exchange
+from apitest.engine.compare import compare_record
+from apitest.engine.records import (
+    DataManager,
+    Record,
+    extract,
+    extraction_config,
+    same_key,
+    sent_records,
+)
+from apitest.engine.shape import RawBody
+from apitest.engine.verify import Observed, Verdict, judge, pick_content
+from apitest.spec.conditions import DataPath, EvalContext
+from apitest.spec.model import Content, Operation, Resource, Structure
+
+
+@dataclass
+class Outcome:
+    """A step's verdict in report terms."""
+
+    status: str  # passed | failed | error | skipped
+    message: str = ""
+    details: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def observed_of(exchange: Exchange) -> Observed:
+    assert exchange.status is not None
+    return Observed(
+        exchange.status,
+        exchange.headers,
+        exchange.body,
+        exchange.content_type,
+        request_body=exchange.request.body,
+        params=exchange.request.params,
+    )
+
+
+def answer_content(op: Operation, verdict: Verdict, exchange: Exchange) -> Content | None:
+    if verdict.response is None:
+        return None
+    return pick_content(verdict.response, exchange.content_type)
+
+
+def record_structure(resource: Resource) -> Structure | None:
+    config = resource.resource_config
+    if config is None or not config.primary_structure:
+        return None
+    return resource.components.structures.get(config.primary_structure)
+
+
+def lookup_with(record: Record, data: DataManager, chain: str) -> Any:
+    """A Data Manager lookup where `record`'s resource answers from `record` itself (a
+    validation reads back the very record its write touched, even one just deleted)."""
+    base = data.lookup(chain)
+
+    def find(path: DataPath) -> list[Any]:
+        if path.source == "resource" and path.name == record.resource:
+            return path.find(EvalContext(records=lambda _name: [record.data]))
+        return base(path)
+
+    return find
+
+
+def created_records(
+    resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]]]:
+    """(record data, keys) for each record a create made, and the records it sent."""
+    config = extraction_config(resource, op, answer_content(op, verdict, exchange))
+    body = exchange.body if not isinstance(exchange.body, RawBody) else None
+    sent = sent_records(exchange.request.body, resource)
+    found = []
+    for index, (item, keys) in enumerate(extract(body, config)):
+        base = sent[index] if index < len(sent) else {}
+        found.append(({**base, **item}, keys))
+    return found, sent
+
+
+def read_records(
+    resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    config = extraction_config(resource, op, answer_content(op, verdict, exchange))
+    body = exchange.body if not isinstance(exchange.body, RawBody) else None
+    return extract(body, config)
+
+
+def check_record(
+    resource: Resource,
+    op: Operation,
+    exchange: Exchange,
+    record: Record,
+    sent: dict[str, Any],
+    *,
+    strict: bool,
+    records_view: Any,
+) -> Outcome:
+    """The callback read after a create or update: the record is there and holds what was sent."""
+    verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
+    if not verdict.passed:
+        return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
+    found = [
+        item
+        for item, keys in read_records(resource, op, exchange, verdict)
+        if same_key(record.keys, keys)
+    ]
+    if not found:
+        return Outcome(
+            "failed",
+            f"the read answer holds no {record.describe()}",
+            notes=list(verdict.notes),
+        )
+    differences = compare_record(sent, found[0], record_structure(resource))
+    if differences:
+        more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
+        return Outcome(
+            "failed",
+            f"the write did not stick: {differences[0]}{more}",
+            differences,
+            list(verdict.notes),
+        )
+    return Outcome("passed", notes=list(verdict.notes))
+
+
+def check_gone(
+    resource: Resource,
+    op: Operation,
+    exchange: Exchange,
+    record: Record,
+    *,
+    strict: bool,
+    records_view: Any,
+) -> Outcome:
+    """The callback read after a delete: an error answer (404), or a list without the record."""
+    observed = observed_of(exchange)
+    as_error = judge(op, observed, "error", strict=strict, records=records_view)
+    if as_error.passed:
+        return Outcome("passed", notes=list(as_error.notes))
+    if as_error.is_error:  # an error, but not one the spec declares in that shape
+        return Outcome("failed", as_error.message, list(as_error.details), list(as_error.notes))
+    verdict = judge(op, observed, "success", strict=strict, records=records_view)
+    if not verdict.passed:
+        return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
+    still = [
+        keys
+        for _item, keys in read_records(resource, op, exchange, verdict)
+        if same_key(record.keys, keys)
+    ]
+    if still:
+        return Outcome(
+            "failed",
+            f"the {record.describe()} is still there after the delete "
+            f"({op.name} answered {exchange.status} with it)",
+            notes=list(verdict.notes),
+        )
+    return Outcome("passed", notes=list(verdict.notes))

@@ -1,0 +1,158 @@
+"""The Data Manager: the records a run created or read, and which one a step is handed.
+
+ZSPEC.md section 4: a `path="resource:$..."` value comes from records of that resource the run
+created or read; the default pick is the record of the asking chain, else the newest; a record
+the run deleted is never handed out again. Chains run concurrently, so a chain never takes a
+record another chain created while one of its own or an unowned one exists: that record may be
+deleted under it by its owner's delete test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from apitest.spec.conditions import DataPath, EvalContext
+from apitest.spec.model import Content, Operation, PathConfig, Resource
+
+JsonObject = dict[str, Any]
+
+
+@dataclass
+class Record:
+    """One record of a resource: what the run knows of it and the keys that address it."""
+
+    resource: str
+    data: JsonObject
+    keys: dict[str, Any]
+    chain: str | None
+    """The chain that created it or read it."""
+    created: bool
+    """Created by this run (so the run must delete it)."""
+    seq: int
+    live: bool = True
+
+    def describe(self) -> str:
+        keys = ", ".join(f"{name}={value}" for name, value in self.keys.items())
+        return f"{self.resource} record ({keys or 'no key'})"
+
+
+@dataclass
+class DataManager:
+    """Every record of the run, by resource. Not thread-safe: the engine is one event loop."""
+
+    _records: dict[str, list[Record]] = field(default_factory=dict)
+    _seq: itertools.count[int] = field(default_factory=itertools.count)
+
+    def add(
+        self, resource: str, data: JsonObject, keys: dict[str, Any], *, chain: str, created: bool
+    ) -> Record:
+        record = Record(resource, data, keys, chain, created, next(self._seq))
+        bucket = self._records.setdefault(resource, [])
+        if not created and keys:
+            known = next((rec for rec in bucket if rec.live and rec.keys == keys), None)
+            if known is not None:  # read back: refresh what we know, keep who owns it
+                known.data = {**known.data, **data}
+                return known
+        bucket.append(record)
+        return record
+
+    def remove(self, record: Record) -> None:
+        """The record was deleted: it leaves the Data Manager at once."""
+        record.live = False
+        self._records[record.resource] = [
+            rec for rec in self._records.get(record.resource, []) if rec is not record
+        ]
+
+    def live(self, resource: str) -> list[Record]:
+        return [rec for rec in self._records.get(resource, []) if rec.live]
+
+    def pick(self, resource: str, chain: str) -> Record | None:
+        """The record a step of `chain` is handed: its chain's newest created record, then its
+        chain's newest read one, then the newest unowned one, then the newest of any."""
+        records = self.live(resource)
+        tiers: list[Callable[[Record], bool]] = [
+            lambda rec: rec.chain == chain and rec.created,
+            lambda rec: rec.chain == chain,
+            lambda rec: not rec.created,
+            lambda rec: True,
+        ]
+        for tier in tiers:
+            chosen = [rec for rec in records if tier(rec)]
+            if chosen:
+                return max(chosen, key=lambda rec: rec.seq) if tier is not tiers[1] else chosen[0]
+        return None
+
+    def lookup(self, chain: str) -> Callable[[DataPath], list[Any]]:
+        """Values a `resource:$path` names, from the record `chain` is handed."""
+
+        def find(path: DataPath) -> list[Any]:
+            if path.source != "resource" or not path.name:
+                return []
+            record = self.pick(path.name, chain)
+            if record is None:
+                return []
+            return path.find(EvalContext(records=lambda _name: [record.data]))
+
+        return find
+
+    def records_view(self) -> Callable[[str], Sequence[Any]]:
+        """All live records' data by resource, for conditions that read `<resource>:$path`."""
+        return lambda name: [rec.data for rec in self.live(name)]
+
+
+def extraction_config(
+    resource: Resource, op: Operation, content: Content | None
+) -> PathConfig | None:
+    """Where a response's records are: the content's own path-config over the resource's. For a
+    status the spec does not declare, the operation's first success content stands in."""
+    if content is None:
+        for response in op.success_responses:
+            if response.contents:
+                content = response.contents[0]
+                break
+    if content is not None and content.path_config is not None:
+        return content.path_config
+    config = resource.resource_config
+    return config.path_config if config is not None else None
+
+
+def extract(body: Any, config: PathConfig | None) -> list[tuple[JsonObject, dict[str, Any]]]:
+    """Records and their keys found in `body`: each object the data-extraction-path matches
+    (the body itself without one), keyed by the primary paths."""
+    if config is None or config.data_extraction_path is None:
+        items = [body]
+    else:
+        items = config.data_extraction_path.find(EvalContext(response_body=body))
+    found: list[tuple[JsonObject, dict[str, Any]]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        keys: dict[str, Any] = {}
+        for primary in config.primaries if config is not None else ():
+            values = primary.path.find(EvalContext(response_body=item))
+            if values:
+                keys[primary.key] = values[0]
+        found.append((item, keys))
+    return found
+
+
+def sent_records(body: Any, resource: Resource) -> list[JsonObject]:
+    """The records a write sent: the request body under the resource's data-extraction-path
+    (`$.trips[*]` on `{"trips": [{...}]}`), or the body itself when that finds nothing."""
+    config = resource.resource_config
+    path = config.path_config.data_extraction_path if config and config.path_config else None
+    if path is not None:
+        items = [
+            item for item in path.find(EvalContext(response_body=body)) if isinstance(item, dict)
+        ]
+        if items:
+            return items
+    return [body] if isinstance(body, dict) else []
+
+
+def same_key(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Keys compared as text: a long_string id may come back as a JSON integer."""
+    return bool(a) and all(str(b.get(name)) == str(value) for name, value in a.items())

@@ -1,0 +1,118 @@
+"""One run from start to end: client, credentials, reachability, engine, cleanup sweep.
+
+The sync shells (the CLI, later the pytest plugin) call `run_plan`; everything here is async
+and owns its resources: the HTTP client and the ledger file are closed whatever happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from apitest.auth.credentials import Credentials
+from apitest.auth.placement import Authenticator
+from apitest.engine.cleanup import sweep
+from apitest.engine.client import Caller, new_client
+from apitest.engine.ledger import Ledger, LedgerEntry
+from apitest.engine.records import Record
+from apitest.engine.scheduler import Engine, EngineOptions, Listener
+from apitest.engine.throttle import Throttles
+from apitest.errors import TargetUnreachableError
+from apitest.plan.model import Plan
+from apitest.report.model import CaseResult, RunResult
+from apitest.spec.model import Catalog
+
+PREFLIGHT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    base_url: str
+    credentials: Credentials
+    ledger_path: Path
+    concurrency: int = 16
+    eventually_s: float = 0.0
+    strict: bool = False
+    timeout_s: float = 30.0
+
+
+def run_cleanup(
+    catalog: Catalog, entries: list[LedgerEntry], settings: RunSettings
+) -> tuple[list[CaseResult], list[str]]:
+    """Delete the ledger's leftover records (`apitest cleanup`), confirming each in the ledger."""
+    return asyncio.run(_cleanup(catalog, entries, settings))
+
+
+async def _cleanup(
+    catalog: Catalog, entries: list[LedgerEntry], settings: RunSettings
+) -> tuple[list[CaseResult], list[str]]:
+    client = new_client(settings.concurrency, settings.timeout_s)
+    ledger = Ledger(settings.ledger_path, settings.base_url)
+    try:
+        auth = Authenticator(client, catalog, settings.base_url, settings.credentials)
+        await _preflight(client, settings.base_url)
+        caller = Caller(client, auth, Throttles(), settings.concurrency)
+        records = [
+            (
+                entry.id,
+                Record(
+                    entry.resource, {**entry.data, **entry.keys}, entry.keys, None, True, entry.id
+                ),
+            )
+            for entry in entries
+        ]
+        return await sweep(records, catalog, caller, settings.base_url, ledger.deleted)
+    finally:
+        ledger.close()
+        await client.aclose()
+
+
+def run_plan(catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener) -> RunResult:
+    """Run `plan` and return its result; raises TargetUnreachableError (exit 3) when the
+    target cannot be reached at all, UsageError when credentials are missing."""
+    return asyncio.run(_run(catalog, plan, settings, listener))
+
+
+async def _run(
+    catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener
+) -> RunResult:
+    result = RunResult(
+        target=settings.base_url,
+        seed=plan.seed,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        estimate_s=plan.estimate_ms() / 1000,
+    )
+    client = new_client(settings.concurrency, settings.timeout_s)
+    ledger = Ledger(settings.ledger_path, settings.base_url)
+    try:
+        auth = Authenticator(client, catalog, settings.base_url, settings.credentials)
+        auth.check()
+        await _preflight(client, settings.base_url)
+        caller = Caller(client, auth, Throttles(), settings.concurrency)
+        options = EngineOptions(
+            base_url=settings.base_url,
+            seed=plan.seed,
+            eventually_s=settings.eventually_s,
+            strict=settings.strict,
+        )
+        await Engine(catalog, plan, caller, ledger, options, listener).run(result)
+    finally:
+        ledger.close()
+        await client.aclose()
+    return result
+
+
+async def _preflight(client: httpx.AsyncClient, base_url: str) -> None:
+    """One plain GET of the base URL: any HTTP answer means the target is there."""
+    try:
+        await client.get(base_url, timeout=PREFLIGHT_TIMEOUT_S)
+    except httpx.TransportError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TargetUnreachableError(
+            f"cannot reach the target {base_url} ({detail}); check --base-url, or that the "
+            "service is running"
+        ) from None

@@ -1,0 +1,349 @@
+"""Run a plan: every chain at once, each chain's steps in order, waits honoured to the ms.
+
+Concurrency comes from running chains as tasks; the only shared limits are the call slots
+(`--concurrency`), the per-operation throttles and the per-resource auto-sync locks, all taken
+only around the call itself, so one chain's delay or validation-delay never holds up another:
+declared delays overlap, and the run takes about as long as its longest chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
+
+from apitest.engine.cleanup import sweep
+from apitest.engine.client import Caller, Exchange
+from apitest.engine.effects import (
+    Outcome,
+    check_gone,
+    check_record,
+    created_records,
+    lookup_with,
+    observed_of,
+    read_records,
+)
+from apitest.engine.ledger import Ledger
+from apitest.engine.records import DataManager, Record, sent_records
+from apitest.engine.request import build_request, needs_own_record
+from apitest.engine.sync import ResourceLocks
+from apitest.engine.verify import judge
+from apitest.plan.data import MISSING, DataGenerator, NoRecordError
+from apitest.plan.model import Chain, Plan, Step
+from apitest.report.model import CaseResult, RunResult
+from apitest.spec.model import Catalog, Resource
+
+
+class Listener(Protocol):
+    def case_finished(self, case: CaseResult) -> None: ...
+
+    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None: ...
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    base_url: str
+    seed: int = 0
+    eventually_s: float = 0.0
+    strict: bool = False
+
+
+@dataclass
+class _ChainState:
+    chain: Chain
+    last_end: float
+    ready_at: float = 0.0
+    touched: dict[str, list[Record]] = field(default_factory=dict)
+    """Step id -> records the write created, updated or deleted."""
+    sent: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    last_body: dict[str, Any] = field(default_factory=dict)
+    cases: list[CaseResult] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(
+        self,
+        catalog: Catalog,
+        plan: Plan,
+        caller: Caller,
+        ledger: Ledger,
+        options: EngineOptions,
+        listener: Listener,
+    ) -> None:
+        self.catalog = catalog
+        self.plan = plan
+        self.caller = caller
+        self.ledger = ledger
+        self.options = options
+        self.listener = listener
+        self.data = DataManager()
+        self.locks = ResourceLocks()
+        self.generator = DataGenerator(options.seed)
+        self._entries: dict[int, tuple[int, Record]] = {}  # id(record) -> (ledger id, record)
+        self._validated = {step.validates for step in plan.steps if step.validates}
+        self._t0 = 0.0
+
+    async def run(self, result: RunResult) -> None:
+        self._t0 = time.monotonic()
+        try:
+            await asyncio.gather(*(self._run_chain(chain, result) for chain in self.plan.chains))
+        finally:
+            await self._sweep(result)
+            result.duration_s = time.monotonic() - self._t0
+
+    async def _run_chain(self, chain: Chain, result: RunResult) -> None:
+        state = _ChainState(chain, last_end=time.monotonic())
+        for step in chain.steps:
+            case = await self._step(state, step)
+            state.cases.append(case)
+            result.cases.append(case)
+            self.listener.case_finished(case)
+        result.chain_order.append(chain.id)
+        self.listener.chain_finished(chain, state.cases)
+
+    def _case(self, step: Step) -> CaseResult:
+        op = step.operation
+        return CaseResult(
+            id=step.id,
+            chain=step.id.rsplit(".", 1)[0],
+            resource=step.resource,
+            operation=op.name,
+            case=step.case,
+            kind=step.kind,
+            method=op.method.upper(),
+            file=op.loc.file,
+            line=op.loc.line,
+        )
+
+    async def _step(self, state: _ChainState, step: Step) -> CaseResult:
+        case = self._case(step)
+        if step.skip_reason:
+            case.message = step.skip_reason
+            return case
+        resource = self._resource(step.resource)
+        await self._wait(state, step, case)
+        outcome = await self._execute(state, step, resource, case)
+        case.status = outcome.status  # type: ignore[assignment]
+        case.message, case.details, case.notes = outcome.message, outcome.details, outcome.notes
+        return case
+
+    async def _wait(self, state: _ChainState, step: Step, case: CaseResult) -> None:
+        """Delay counts from the end of the step before; a record is usable once the write
+        that made it is validation-delay old (ZSPEC.md section 6)."""
+        start_at = state.last_end + step.operation.delay / 1000
+        if step.waits_for_record:
+            start_at = max(start_at, state.ready_at)
+        pause = start_at - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+            case.waited_ms = pause * 1000
+
+    async def _execute(
+        self, state: _ChainState, step: Step, resource: Resource, case: CaseResult
+    ) -> Outcome:
+        op = step.operation
+        chain_id = state.chain.id
+        if step.check != "call":
+            return await self._validate(state, step, resource, case)
+        record = None
+        if op.category != "create":
+            record = self.data.pick(resource.name, chain_id)
+            if record is None and needs_own_record(resource, op):
+                return Outcome(
+                    "skipped",
+                    f"needs a {resource.name} record and none is available to this chain "
+                    "(the step that makes one failed or was skipped)",
+                )
+        lookup = self.data.lookup(chain_id)
+        vary = state.last_body.get(resource.name, MISSING) if op.category == "update" else MISSING
+        try:
+            built = build_request(
+                resource,
+                op,
+                self.options.base_url,
+                self.generator.child(step.id),
+                lookup,
+                keys=record.keys if record is not None else None,
+                vary_from=vary,
+            )
+        except NoRecordError as exc:
+            return Outcome("skipped", str(exc))
+        exchange = await self._call(resource, step, built.request, case)
+        state.last_end = time.monotonic()
+        if exchange.status is None:
+            return Outcome("error", exchange.error or "no answer")
+        verdict = judge(
+            op,
+            observed_of(exchange),
+            "success",
+            strict=self.options.strict,
+            records=self.data.records_view(),
+        )
+        outcome = Outcome(
+            "passed" if verdict.passed else "failed",
+            verdict.message,
+            list(verdict.details),
+            list(verdict.notes),
+        )
+        if 200 <= exchange.status < 300 and not verdict.is_error:
+            self._apply(state, step, resource, exchange, verdict, record, outcome)
+        if step.is_write:
+            state.ready_at = state.last_end + op.validation_delay / 1000
+        return outcome
+
+    def _apply(
+        self,
+        state: _ChainState,
+        step: Step,
+        resource: Resource,
+        exchange: Exchange,
+        verdict: Any,
+        record: Record | None,
+        outcome: Outcome,
+    ) -> None:
+        """Record what a successful call did to the data."""
+        op = step.operation
+        chain_id = state.chain.id
+        if op.category == "create":
+            found, sent = created_records(resource, op, exchange, verdict)
+            made = []
+            for data, keys in found:
+                rec = self.data.add(resource.name, data, keys, chain=chain_id, created=True)
+                entry = self.ledger.created(resource.name, resource.file, keys, data)
+                self._entries[id(rec)] = (entry, rec)
+                made.append(rec)
+            if not made and outcome.status == "passed":
+                outcome.status = "failed"
+                outcome.message = (
+                    f"{op.name} answered {exchange.status} but no created record was found in the "
+                    "answer (check the response's path-config data-extraction-path and primary)"
+                )
+            state.touched[step.id], state.sent[step.id] = made, sent
+            state.last_body[resource.name] = exchange.request.body
+        elif op.category == "read":
+            for data, keys in read_records(resource, op, exchange, verdict):
+                self.data.add(resource.name, data, keys, chain=chain_id, created=False)
+        elif op.category == "update" and record is not None:
+            sent = sent_records(exchange.request.body, resource)
+            if sent:
+                record.data = {**record.data, **sent[0]}
+            state.touched[step.id], state.sent[step.id] = [record], sent
+            state.last_body[resource.name] = exchange.request.body
+        elif op.category == "delete" and record is not None:
+            self.data.remove(record)
+            state.touched[step.id] = [record]
+            if step.id not in self._validated:
+                self._confirm_deleted(record)
+
+    def _confirm_deleted(self, record: Record) -> None:
+        entry = self._entries.pop(id(record), None)
+        if entry is not None:
+            self.ledger.deleted(entry[0])
+
+    async def _validate(
+        self, state: _ChainState, step: Step, resource: Resource, case: CaseResult
+    ) -> Outcome:
+        """The callback read after a write; with --eventually, polled until it holds."""
+        touched = state.touched.get(step.validates or "")
+        if not touched:
+            return Outcome("skipped", "nothing to verify: the write made or touched no record")
+        record = touched[0]
+        sent = (state.sent.get(step.validates or "") or [{}])[0]
+        op = step.operation
+
+        async def attempt() -> Outcome:
+            lookup = lookup_with(record, self.data, state.chain.id)
+            built = build_request(
+                resource,
+                op,
+                self.options.base_url,
+                self.generator.child(step.id),
+                lookup,
+                keys=record.keys,
+            )
+            exchange = await self._call(resource, step, built.request, case)
+            state.last_end = time.monotonic()
+            if exchange.status is None:
+                return Outcome("error", exchange.error or "no answer")
+            view = self.data.records_view()
+            if step.check == "gone":
+                return check_gone(
+                    resource, op, exchange, record, strict=self.options.strict, records_view=view
+                )
+            return check_record(
+                resource,
+                op,
+                exchange,
+                record,
+                sent,
+                strict=self.options.strict,
+                records_view=view,
+            )
+
+        outcome = await self._poll(attempt, case)
+        if step.check == "gone" and outcome.status == "passed":
+            self._confirm_deleted(record)
+        return outcome
+
+    async def _poll(self, attempt: Callable[[], Awaitable[Outcome]], case: CaseResult) -> Outcome:
+        first = await attempt()
+        if first.status != "failed" or self.options.eventually_s <= 0:
+            return first
+        started = time.monotonic()
+        last = first
+        retrying = AsyncRetrying(
+            stop=stop_after_delay(self.options.eventually_s),
+            wait=wait_exponential_jitter(initial=0.05, max=2.0),
+            retry=retry_if_result(lambda outcome: outcome.status == "failed"),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else last,
+        )
+        outcome: Outcome = await retrying(attempt)
+        if outcome.status == "passed":
+            case.eventually_ms = (time.monotonic() - started) * 1000
+            outcome.notes.append(
+                f"eventually consistent: held after {case.eventually_ms:.0f} ms of polling "
+                f"(first check: {first.message})"
+            )
+        return outcome
+
+    async def _call(
+        self, resource: Resource, step: Step, request: Any, case: CaseResult
+    ) -> Exchange:
+        op = step.operation
+        lock = self.locks.of(resource.name)
+        async with lock.hold(exclusive=op.is_sync):
+            case.started_s = time.monotonic() - self._t0
+            exchange = await self.caller.call(resource, op, request)
+        case.url = request.url
+        case.http_status = exchange.status
+        case.duration_ms += exchange.elapsed_ms
+        case.throttle_ms += exchange.throttle_ms
+        case.attempts += exchange.attempts
+        return exchange
+
+    def _resource(self, name: str) -> Resource:
+        found = self.catalog.resource(name)
+        assert found is not None, name
+        return found
+
+    async def _sweep(self, result: RunResult) -> None:
+        """Delete what the run created and did not see deleted (failures, interruptions)."""
+        leftovers = list(self._entries.values())
+        if not leftovers:
+            return
+
+        def deleted(entry: int) -> None:
+            self.ledger.deleted(entry)
+
+        cases, lines = await sweep(
+            leftovers, self.catalog, self.caller, self.options.base_url, deleted, self._t0
+        )
+        self._entries.clear()
+        result.cleanup.extend(lines)
+        for case in cases:
+            result.cases.append(case)
+            self.listener.case_finished(case)

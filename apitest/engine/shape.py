@@ -1,0 +1,331 @@
+"""Does a body match a declared structure? (ZSPEC.md sections 3 and 4)
+
+Pure: the engine hands in what it parsed. Every rule is applied with the scopes of one category
+in one direction (`response` for answers), so `include-for`, `required-for` and `nullable-for`
+decide what is expected. A failed rule is a `Mismatch` with its JSON path; what is merely odd
+(an undeclared key, a long_string sent as a number) is a note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from apitest.engine import _types
+from apitest.engine._types import describe
+from apitest.errors import clip
+from apitest.spec.model import Content, Property, Structure, StructureGroup
+from apitest.spec.scopes import Category, Direction
+
+__all__ = ["MAX_DEPTH", "Mismatch", "RawBody", "ShapeReport", "check_shape", "check_value"]
+
+MAX_DEPTH = 64
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One rule a value broke: where, what the spec wanted, what came."""
+
+    path: str
+    expected: str
+    actual: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: expected {self.expected}, got {self.actual}"
+
+
+@dataclass(frozen=True)
+class ShapeReport:
+    mismatches: tuple[Mismatch, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A response body that is not valid JSON, as text."""
+
+    text: str
+
+
+def child_path(path: str, key: str) -> str:
+    """`$.trips` for a plain key, `$['trip-name']` otherwise; hostile keys are clipped."""
+    shown = clip(key, _types.CLIP)
+    return f"{path}.{shown}" if _IDENTIFIER.fullmatch(key) else f"{path}[{shown!r}]"
+
+
+def _names(structures: tuple[Structure, ...] | list[Structure]) -> str:
+    shown = [s.name or s.ref_name or f"#{index + 1}" for index, s in enumerate(structures)]
+    return clip(", ".join(shown), 200)
+
+
+@dataclass
+class _Walk:
+    """One pass over a body, collecting mismatches and notes; `fork` tries a branch apart."""
+
+    direction: Direction
+    category: Category
+    strict: bool
+    mismatches: list[Mismatch] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def fork(self) -> _Walk:
+        return _Walk(self.direction, self.category, self.strict)
+
+    def merge(self, other: _Walk) -> None:
+        self.mismatches.extend(other.mismatches)
+        self.notes.extend(other.notes)
+
+    def miss(self, path: str, expected: str, actual: str) -> None:
+        self.mismatches.append(Mismatch(path, expected, actual))
+
+    def note(self, path: str, text: str) -> None:
+        self.notes.append(f"{path}: {text}")
+
+    @property
+    def scope(self) -> str:
+        return f"{self.direction.capitalize()}[{self.category}]"
+
+    # --- structures ----------------------------------------------------------------------------
+    def structure(self, value: Any, structure: Structure, path: str, depth: int) -> None:
+        if structure.recursive_ref is not None or not structure.properties:
+            return  # a self-reference cannot be expanded; an empty structure declares nothing
+        if depth > MAX_DEPTH:
+            self.note(path, f"nested deeper than {MAX_DEPTH} levels: not checked")
+            return
+        if structure.is_map:
+            self.object(value, structure, path, depth)
+        else:  # one nameless property: the value itself is that scalar (or array)
+            self.value(value, structure.properties[0], path, depth + 1)
+
+    def object(
+        self, value: Any, structure: Structure, path: str, depth: int, *, undeclared: bool = True
+    ) -> None:
+        if not isinstance(value, dict):
+            self.miss(path, "an object", describe(value))
+            return
+        for prop in structure.properties:
+            if prop.name is not None:
+                self.member(value, prop, path, depth)
+        if undeclared:
+            self.undeclared(value, {p.name for p in structure.properties if p.name}, path)
+
+    def member(self, obj: dict[str, Any], prop: Property, path: str, depth: int) -> None:
+        assert prop.name is not None
+        if not prop.include_for.applies(self.direction, self.category):
+            return  # not part of this category's body: neither expected nor flagged
+        where = child_path(path, prop.name)
+        if prop.name not in obj:
+            if prop.required_for.applies(self.direction, self.category):
+                self.miss(where, f"present (required for {self.scope})", "absent")
+            return
+        self.value(obj[prop.name], prop, where, depth + 1)
+
+    def undeclared(self, obj: dict[str, Any], declared: set[str], path: str) -> None:
+        for key, item in obj.items():
+            if key in declared:
+                continue
+            where = child_path(path, str(key))
+            if self.strict:
+                self.miss(where, "no such key (not declared in the structure)", describe(item))
+            else:
+                self.note(where, "not declared in the structure")
+
+    # --- one property's value ------------------------------------------------------------------
+    def value(self, value: Any, prop: Property, path: str, depth: int) -> None:
+        if value is None:
+            if not prop.nullable_for.applies(self.direction, self.category):
+                self.miss(path, "not null", "null")
+            return
+        if self._empty_answer(value, prop, path):
+            return
+        expected = _types.type_problem(value, prop, self.direction)
+        if expected is not None:
+            self.miss(path, expected, describe(value))
+            return
+        if prop.type == "long_string" and _types.is_int(value):
+            self.note(path, "long_string sent as a JSON integer")
+        if prop.type == "collections" and isinstance(value, list):
+            self.items(value, prop, path, depth)
+        elif prop.type == "map" and isinstance(value, dict):
+            self.map(value, prop, path, depth)
+        self.constraints(value, prop, path)
+
+    def _empty_answer(self, value: Any, prop: Property, path: str) -> bool:
+        """ZSPEC 4: an empty string or array in a response passes unless `length` sets min > 0."""
+        if self.direction != "response" or not isinstance(value, str | list) or value:
+            return False
+        if prop.type not in _types.STRING_TYPES and prop.type not in ("collections", "any"):
+            return False
+        problem = _types.length_problem(value, prop)
+        if problem is not None:
+            self.miss(path, *problem)
+        return True
+
+    def constraints(self, value: Any, prop: Property, path: str) -> None:
+        problems = [
+            _types.length_problem(value, prop),
+            _types.values_problem(value, prop, self.direction),
+        ]
+        if isinstance(value, str) and len(value) > _types.REGEX_LIMIT and prop.regex:
+            self.note(path, f"regex not checked on a value of {len(value):,} characters")
+        else:
+            problems.append(_types.regex_problem(value, prop))
+        problems.extend(_types.number_problems(value, prop))
+        for problem in problems:
+            if problem is not None:
+                self.miss(path, *problem)
+
+    def items(self, value: list[Any], prop: Property, path: str, depth: int) -> None:
+        scalar = _scalar_item_props(prop)
+        for index, item in enumerate(value):
+            where = f"{path}[{index}]"
+            if prop.structure is not None:
+                self.structure(item, prop.structure, where, depth + 1)
+            elif prop.structure_group is not None:
+                self.group(item, prop.structure_group, where, depth + 1)
+            elif scalar:
+                self.scalar_item(item, scalar, where)
+
+    def scalar_item(self, item: Any, candidates: list[Property], path: str) -> None:
+        if item is None:
+            self.miss(path, "not null", "null")
+            return
+        for candidate in candidates:
+            if _types.type_problem(item, candidate, self.direction) is None:
+                if candidate.type == "long_string" and _types.is_int(item):
+                    self.note(path, "long_string sent as a JSON integer")
+                self.constraints(item, candidate, path)
+                return
+        wanted = " or ".join(c.type for c in candidates)
+        self.miss(path, wanted, describe(item))
+
+    def map(self, value: dict[str, Any], prop: Property, path: str, depth: int) -> None:
+        if prop.structure_group is not None:
+            self.group(value, prop.structure_group, path, depth + 1)
+        shape = prop.structure
+        if shape is None:
+            return
+        if shape.is_map or shape.recursive_ref is not None or not shape.properties:
+            self.structure(value, shape, path, depth + 1)
+            return
+        entry = shape.properties[0]  # a nameless property: the shape of every entry's value
+        for key, item in value.items():
+            self.value(item, entry, child_path(path, str(key)), depth + 1)
+
+    # --- structure groups ----------------------------------------------------------------------
+    def group(self, value: Any, group: StructureGroup, path: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self.note(path, f"nested deeper than {MAX_DEPTH} levels: not checked")
+            return
+        if group.type == "array-of":
+            if not isinstance(value, list):
+                self.miss(path, f"an array (array-of {_names(group.structures)})", describe(value))
+                return
+            for index, item in enumerate(value):
+                self.choose(item, group, f"{path}[{index}]", depth + 1, exactly_one=False)
+        elif group.type == "all-of":
+            self.all_of(value, group, path, depth + 1)
+        else:
+            self.choose(value, group, path, depth + 1, exactly_one=group.type == "one-of")
+
+    def choose(
+        self, value: Any, group: StructureGroup, path: str, depth: int, *, exactly_one: bool
+    ) -> None:
+        picked = _discriminated(value, group)
+        if picked is not None:
+            self.structure(value, picked, path, depth)
+            return
+        checkable = [s for s in group.structures if s.recursive_ref is None]
+        trials: list[tuple[Structure, _Walk]] = []
+        for structure in checkable:
+            trial = self.fork()
+            trial.structure(value, structure, path, depth)
+            trials.append((structure, trial))
+        matched = [(s, trial) for s, trial in trials if not trial.mismatches]
+        if exactly_one and len(matched) > 1:
+            self.miss(
+                path,
+                f"a match of exactly one of {_names(group.structures)}",
+                f"a value that matches more than one of {_names([s for s, _ in matched])}",
+            )
+        elif matched:
+            self.merge(matched[0][1])
+        elif trials and len(checkable) == len(group.structures):
+            self.merge(min(trials, key=lambda t: len(t[1].mismatches))[1])
+        # else: a self-referencing member might match; it cannot be expanded, so accept
+
+    def all_of(self, value: Any, group: StructureGroup, path: str, depth: int) -> None:
+        objects = [s for s in group.structures if s.is_map and s.recursive_ref is None]
+        if objects and not isinstance(value, dict):
+            self.miss(path, f"an object (all-of {_names(group.structures)})", describe(value))
+            return
+        for structure in group.structures:
+            if structure in objects:
+                self.object(value, structure, path, depth, undeclared=False)
+            else:
+                self.structure(value, structure, path, depth)
+        if objects and isinstance(value, dict):
+            declared = {p.name for s in objects for p in s.properties if p.name}
+            self.undeclared(value, declared, path)
+
+
+def _discriminated(value: Any, group: StructureGroup) -> Structure | None:
+    """The member the discriminator's property names, if the body carries a known value."""
+    disc = group.discriminator
+    if disc is None or not isinstance(value, dict) or disc.property_name not in value:
+        return None
+    raw = value[disc.property_name]
+    text = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    for mapping in disc.mappings:
+        if mapping.value == text:
+            return mapping.structure
+    for structure in group.structures:
+        if text in (structure.discriminator_name, structure.name, structure.ref_name):
+            return structure
+    return None
+
+
+def _scalar_item_props(prop: Property) -> list[Property]:
+    """Per item of a collection of scalars: the item rules, one per known `content-types` type."""
+    return [
+        replace(prop, type=kind, length=None, structure=None, structure_group=None)
+        for kind in prop.content_types
+        if kind in _types.TYPE_CHECKS and kind not in ("collections", "map")
+    ]
+
+
+def check_shape(
+    body: Any,
+    content: Content,
+    *,
+    direction: Direction,
+    category: Category,
+    strict: bool = False,
+) -> ShapeReport:
+    """Check a parsed body (or `RawBody`) against the content's structure or structure group."""
+    if content.structure is None and content.structure_group is None:
+        return ShapeReport((), ())
+    walk = _Walk(direction, category, strict)
+    if isinstance(body, RawBody):
+        walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, _types.CLIP)}")
+    else:
+        if content.structure is not None:
+            walk.structure(body, content.structure, "$", 0)
+        if content.structure_group is not None:
+            walk.group(body, content.structure_group, "$", 0)
+    return ShapeReport(tuple(walk.mismatches), tuple(walk.notes))
+
+
+def check_value(
+    value: Any, prop: Property, *, direction: Direction, category: Category, path: str = "$"
+) -> list[Mismatch]:
+    """Check one property's value (a body member or an argument); null obeys `nullable-for`."""
+    walk = _Walk(direction, category, strict=False)
+    walk.value(value, prop, path, 0)
+    return walk.mismatches

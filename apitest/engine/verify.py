@@ -1,0 +1,222 @@
+"""The verdict of one call (ZSPEC.md section 7): status, error condition and shape together.
+
+Pure: the engine hands in what it observed. A positive case wants a declared 2xx whose error
+condition does not hold and whose body matches the structure; a negative case wants an error
+(a 4xx, or any response whose error condition holds). A status no `<response>` declares fails,
+unless a response of the operation marks `unexpected-error="true"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from apitest.engine.shape import RawBody, ShapeReport, check_shape
+from apitest.spec.conditions import EvalContext
+from apitest.spec.model import Content, ErrorCondition, Operation, Response
+
+__all__ = [
+    "Expectation", "Observed", "Verdict", "governing_error", "is_error_response", "judge",
+    "pick_content",
+]  # fmt: skip
+
+Expectation = Literal["success", "error"]
+Records = Callable[[str], Sequence[Any]]
+
+
+def _no_records(name: str) -> Sequence[Any]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What came back from one call (and what was sent, for `REQUEST:`/`PARAM:` conditions)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any  # parsed JSON, RawBody, or None for an empty body
+    content_type: str | None  # media type without parameters, lower-case
+    request_body: Any = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+    details: tuple[str, ...]
+    notes: tuple[str, ...]
+    response: Response | None
+    is_error: bool
+
+
+def _media(text: str | None) -> str:
+    return (text or "").split(";", 1)[0].strip().lower()
+
+
+def _encode_matches(encode: str, media: str) -> bool:
+    declared = _media(encode)
+    if declared in ("*/*", media):
+        return True
+    return declared.endswith("/*") and media.startswith(declared[:-1])
+
+
+def pick_content(response: Response, content_type: str | None) -> Content | None:
+    """The content whose `<encode type>` matches the media type; one with no encode matches
+    anything; else the first content; None when the response declares none."""
+    if not response.contents:
+        return None
+    media = _media(content_type)
+    if media:
+        for content in response.contents:
+            if content.encode and _encode_matches(content.encode, media):
+                return content
+    for content in response.contents:
+        if not content.encode:
+            return content
+    return response.contents[0]
+
+
+def governing_error(op: Operation, content: Content | None) -> ErrorCondition | None:
+    """The error condition that decides: the content's own wins over the operation's."""
+    if content is not None and content.error is not None:
+        return content.error
+    return op.error
+
+
+def _condition_holds(
+    condition: ErrorCondition | None, observed: Observed, records: Records
+) -> bool:
+    if condition is None:
+        return False
+    ctx = EvalContext(
+        response_body=None if isinstance(observed.body, RawBody) else observed.body,
+        request_body=observed.request_body,
+        headers=observed.headers,
+        params=observed.params,
+        status=observed.status,
+        records=records,
+    )
+    return condition.condition.evaluate(ctx)
+
+
+def _is_success(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def is_error_response(op: Operation, observed: Observed, records: Records = _no_records) -> bool:
+    """Whether the answer is an error: a non-2xx (or `unexpected-error`) response, or one whose
+    governing error condition holds."""
+    response = op.response_for(observed.status)
+    if response is None:
+        if any(resp.unexpected_error for resp in op.responses):
+            return True
+        return not _is_success(observed.status) or _condition_holds(op.error, observed, records)
+    if not response.is_success or response.unexpected_error:
+        return True
+    content = pick_content(response, observed.content_type)
+    return _condition_holds(governing_error(op, content), observed, records)
+
+
+def _summary(report: ShapeReport) -> str:
+    first = str(report.mismatches[0])
+    more = len(report.mismatches) - 1
+    return f"{first} (and {more} more)" if more else first
+
+
+def _declared_as(response: Response) -> str:
+    if response.name:
+        return f"declared as {response.name}"
+    return "declared as an error" if not response.is_success else "declared"
+
+
+def _content_note(response: Response, content: Content | None, media: str | None) -> list[str]:
+    if content is None or not media or not content.encode:
+        return []
+    if _encode_matches(content.encode, _media(media)):
+        return []
+    declared = ", ".join(c.encode for c in response.contents if c.encode)
+    return [
+        f"content type {media} is not declared for {response.status} (declared: {declared}); "
+        f"checked against {content.encode}"
+    ]
+
+
+def judge(
+    op: Operation,
+    observed: Observed,
+    expect: Expectation,
+    *,
+    strict: bool = False,
+    records: Records | None = None,
+) -> Verdict:
+    """Judge one call against its operation, for a positive (`success`) or negative case."""
+    records = _no_records if records is None else records
+    status = observed.status
+    response = op.response_for(status)
+    if response is None:
+        return _undeclared(op, observed, expect, records)
+    content = pick_content(response, observed.content_type)
+    condition = governing_error(op, content)
+    holds = _condition_holds(condition, observed, records)
+    is_error = not response.is_success or response.unexpected_error or holds
+    notes = _content_note(response, content, observed.content_type)
+
+    def verdict(message: str, report: ShapeReport | None = None) -> Verdict:
+        details = tuple(str(m) for m in report.mismatches) if report else ()
+        all_notes = tuple(notes) + (report.notes if report else ())
+        return Verdict(not message, message, details, all_notes, response, is_error)
+
+    def shape() -> ShapeReport:
+        if content is None:
+            return ShapeReport((), ())
+        return check_shape(
+            observed.body, content, direction="response", category=op.category, strict=strict
+        )
+
+    if expect == "success":
+        if not response.is_success or response.unexpected_error:
+            return verdict(f"expected a 2xx success, got {status} ({_declared_as(response)})")
+        if holds and condition is not None:
+            text = condition.condition.text
+            return verdict(f"the error condition `{text}` holds on a {status} response")
+        report = shape()
+        return verdict(_summary(report) if not report.ok else "", report)
+    if _is_success(status) and not response.unexpected_error:
+        if holds:
+            return verdict("")  # an error by its condition; the 2xx structure is not for it
+        return verdict(f"expected an error response, got {status}: the API accepted the request")
+    if not (400 <= status < 500 or holds or response.unexpected_error):
+        return verdict(
+            f"expected an error response (a 4xx, or one whose error condition holds), "
+            f"got {status} ({_declared_as(response)})"
+        )
+    report = shape()
+    if not report.ok:
+        message = f"error response {status} does not match its structure: {_summary(report)}"
+        return verdict(message, report)
+    return verdict("", report)
+
+
+def _undeclared(
+    op: Operation, observed: Observed, expect: Expectation, records: Records
+) -> Verdict:
+    """A status no `<response>` declares: a failure, unless `unexpected-error` covers it."""
+    status = observed.status
+    if any(resp.unexpected_error for resp in op.responses):
+        holds = _condition_holds(op.error, observed, records)
+        if expect == "success":
+            message = f"expected a 2xx success, got {status} (undeclared, an unexpected error)"
+        elif 400 <= status < 500 or holds:
+            message = ""
+        else:
+            message = (
+                f"expected an error response (a 4xx, or one whose error condition holds), "
+                f"got {status} (undeclared, an unexpected error)"
+            )
+        return Verdict(not message, message, (), (), None, True)
+    declared = ", ".join(str(s) for s in sorted({resp.status for resp in op.responses}))
+    message = f"status {status} is not declared for {op.name} (declared: {declared or 'none'})"
+    is_error = not _is_success(status) or _condition_holds(op.error, observed, records)
+    return Verdict(False, message, (), (), None, is_error)

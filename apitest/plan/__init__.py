@@ -1,0 +1,1 @@
+"""Planning: what to call, in which order, with which data."""

@@ -1,0 +1,277 @@
+"""From a catalog to a plan: which chains each resource needs, and the steps of each chain.
+
+The rules are ZSPEC.md section 6. Every resource gets a "record lifecycle" chain: the data its
+dependencies must provide first (their `auto-test-dependency` read or create), then its own
+create, reads, updates, actions and delete in that order, each write followed by the callback
+read that verifies it. A second create or delete operation gets a chain of its own, so each is
+tested on a record nobody else touches. Chains share nothing but the Data Manager, which is why
+the engine may run them concurrently and overlap their delays.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from apitest.plan.model import Chain, Plan, ResourcePlan, Step, StepKind
+from apitest.spec.model import Catalog, Operation, Resource
+from apitest.spec.scopes import Category
+
+_URL_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    seed: int = 0
+    skip_deprecated: bool = False
+    repeat: int = 1
+    """Plan every chain this many times (independent copies: load, soak and throttle tests)."""
+
+
+def build_plan(catalog: Catalog, options: PlanOptions | None = None) -> Plan:
+    """The whole run: resources in dependency order, each with its chains."""
+    options = options or PlanOptions()
+    return Plan(
+        tuple(_ResourcePlanner(catalog, res, options).plan() for res in catalog.resources),
+        options.seed,
+    )
+
+
+def ops_of(resource: Resource, category: Category) -> list[Operation]:
+    return [op for op in resource.operations if op.category == category]
+
+
+def dependency_op(resource: Resource, category: Category) -> Operation | None:
+    """The operation run as a dependency step: the one marked auto-test-dependency, else the
+    first of its category in document order (ZSPEC.md section 6). For a read, a list (a URL
+    with no variables) is preferred, since a dependency step has no record to address yet."""
+    ops = ops_of(resource, category)
+    marked = [op for op in ops if op.auto_test_dependency]
+    if marked:
+        return marked[0]
+    if category == "read":
+        lists = [op for op in ops if not url_variables(op.url_path)]
+        if lists:
+            return lists[0]
+    return ops[0] if ops else None
+
+
+def callback_read(resource: Resource) -> Operation | None:
+    """The read that verifies writes: auto-callback-get, else the first read addressed by the
+    primary keys, else the first read (a list, searched by primary key)."""
+    reads = ops_of(resource, "read")
+    marked = [op for op in reads if op.auto_callback_get]
+    if marked:
+        return marked[0]
+    keys = set(primary_key_names(resource))
+    if keys:
+        by_key = [op for op in reads if set(url_variables(op.url_path)) == keys]
+        if by_key:
+            return by_key[0]
+    return reads[0] if reads else None
+
+
+def primary_key_names(resource: Resource) -> list[str]:
+    """Key names from `$.name` primary paths (the last segment of anything longer)."""
+    config = resource.resource_config
+    if config is None or config.path_config is None:
+        return []
+    return [primary.key for primary in config.path_config.primaries]
+
+
+def url_variables(path: str) -> list[str]:
+    return _URL_VARIABLE.findall(path)
+
+
+def transitive_dependencies(catalog: Catalog, resource: Resource) -> list[Resource]:
+    """Every resource `resource` needs, directly or not, in the catalog's dependency order."""
+    wanted: set[str] = set()
+    frontier = list(resource.depends_on)
+    while frontier:
+        name = frontier.pop()
+        if name in wanted or name == resource.name:
+            continue
+        wanted.add(name)
+        found = catalog.resource(name)
+        if found is not None:
+            frontier.extend(found.depends_on)
+    return [res for res in catalog.resources if res.name in wanted]
+
+
+@dataclass
+class _ChainBuilder:
+    """Accumulates one chain's steps, numbering them and tracking whether a record exists."""
+
+    chain_id: str
+    resource: str
+    purpose: str
+    steps: list[Step] = field(default_factory=list)
+    wrote: bool = False
+
+    def add(
+        self,
+        op: Operation,
+        kind: StepKind,
+        case: str,
+        *,
+        owner: str,
+        check: str = "call",
+        validates: str | None = None,
+        skip: str | None = None,
+    ) -> Step:
+        uses_record = self.wrote  # a step may use any record its chain wrote before it
+        step = Step(
+            id=f"{self.chain_id}.{len(self.steps) + 1}",
+            resource=owner,
+            operation=op,
+            kind=kind,
+            case=case,
+            check=check,  # type: ignore[arg-type]
+            validates=validates,
+            waits_for_record=uses_record,
+            skip_reason=skip,
+        )
+        self.steps.append(step)
+        if op.category != "read" and not skip:
+            self.wrote = True
+        return step
+
+    def build(self) -> Chain:
+        return Chain(self.chain_id, self.resource, tuple(self.steps), self.purpose)
+
+
+class _ResourcePlanner:
+    def __init__(self, catalog: Catalog, resource: Resource, options: PlanOptions) -> None:
+        self.catalog = catalog
+        self.res = resource
+        self.options = options
+        self.notes: list[str] = []
+        self.callback = callback_read(resource)
+        self._chains = 0
+
+    def plan(self) -> ResourcePlan:
+        res = self.res
+        chains: list[Chain] = []
+        for _ in range(max(1, self.options.repeat)):
+            chains.extend(self._chains_once())
+        if self.callback is None and any(op.category != "read" for op in res.operations):
+            self.notes.append(f"{res.name} has no read operation: writes are not verified")
+        return ResourcePlan(res.name, res.file, tuple(chains), tuple(dict.fromkeys(self.notes)))
+
+    def _chains_once(self) -> list[Chain]:
+        res = self.res
+        chains = [self._lifecycle()]
+        main_create = dependency_op(res, "create")
+        main_delete = dependency_op(res, "delete")
+        for op in ops_of(res, "create"):
+            if op is not main_create:
+                chains.append(self._extra_create(op))
+        for op in ops_of(res, "delete"):
+            if op is not main_delete and main_create is not None:
+                chains.append(self._extra_delete(op, main_create))
+        return chains
+
+    def _new_chain(self, purpose: str) -> _ChainBuilder:
+        self._chains += 1
+        return _ChainBuilder(f"{self.res.name}.{self._chains}", self.res.name, purpose)
+
+    def _skip(self, op: Operation) -> str | None:
+        if op.auto_skip:
+            return 'auto-skip="true" in the spec'
+        if self.options.skip_deprecated and op.deprecate is not None:
+            return "deprecated (--skip-deprecated)"
+        return None
+
+    def _lifecycle(self) -> Chain:
+        res = self.res
+        chain = self._new_chain("record lifecycle")
+        cleanups = self._prepare_dependencies(chain)
+        create = dependency_op(res, "create")
+        if create is not None:
+            self._test_write(chain, create)
+        reads = ops_of(res, "read")
+        reads.sort(key=lambda op: bool(url_variables(op.url_path)))  # lists before single reads
+        for op in reads:
+            chain.add(op, "test", "positive", owner=res.name, skip=self._skip(op))
+        for category in ("update", "action"):
+            for op in ops_of(res, category):
+                self._test_write(chain, op)
+        delete = dependency_op(res, "delete")
+        if delete is not None:
+            if create is None:
+                reason = (
+                    "it would delete a record this run did not create "
+                    f"({res.name} has no create operation)"
+                )
+                chain.add(delete, "test", "positive", owner=res.name, skip=reason)
+            else:
+                self._test_write(chain, delete)
+        elif create is not None:
+            self.notes.append(
+                f"{res.name} has no delete operation: records the run creates are left behind"
+            )
+        self._cleanup(chain, cleanups)
+        return chain.build()
+
+    def _extra_create(self, op: Operation) -> Chain:
+        chain = self._new_chain(f"create by {op.name}")
+        cleanups = self._prepare_dependencies(chain)
+        self._test_write(chain, op)
+        delete = dependency_op(self.res, "delete")
+        if delete is not None:
+            chain.add(delete, "cleanup", "delete the record", owner=self.res.name)
+        self._cleanup(chain, cleanups)
+        return chain.build()
+
+    def _extra_delete(self, op: Operation, create: Operation) -> Chain:
+        chain = self._new_chain(f"delete by {op.name}")
+        cleanups = self._prepare_dependencies(chain)
+        chain.add(create, "data preparation", "record to delete", owner=self.res.name)
+        self._test_write(chain, op)
+        self._cleanup(chain, cleanups)
+        return chain.build()
+
+    def _test_write(self, chain: _ChainBuilder, op: Operation) -> None:
+        """The write's positive case, then its callback read (actions have no record check:
+        what an action changes is not described by the values it sends)."""
+        skip = self._skip(op)
+        step = chain.add(op, "test", "positive", owner=self.res.name, skip=skip)
+        if self.callback is None or skip or op.category == "action":
+            return
+        check = "gone" if op.category == "delete" else "record"
+        chain.add(
+            self.callback,
+            "operation validation",
+            f"verify {op.name}",
+            owner=self.res.name,
+            check=check,
+            validates=step.id,
+        )
+
+    def _prepare_dependencies(self, chain: _ChainBuilder) -> list[tuple[Resource, Operation]]:
+        """Data preparation steps for every resource this one needs; returns the records to
+        clean up afterwards (prepared by a create), in preparation order."""
+        cleanups: list[tuple[Resource, Operation]] = []
+        for dep in transitive_dependencies(self.catalog, self.res):
+            create = dependency_op(dep, "create")
+            if dep.pre_loaded or create is None:
+                read = dependency_op(dep, "read")
+                if read is None:
+                    self.notes.append(f"{dep.name} has neither a read nor a create to prepare data")
+                    continue
+                chain.add(read, "data preparation", f"records for {self.res.name}", owner=dep.name)
+                continue
+            chain.add(create, "data preparation", f"record for {self.res.name}", owner=dep.name)
+            delete = dependency_op(dep, "delete")
+            if delete is None:
+                self.notes.append(f"{dep.name} has no delete: its prepared record is left behind")
+            else:
+                cleanups.append((dep, delete))
+        return cleanups
+
+    def _cleanup(
+        self, chain: _ChainBuilder, cleanups: Iterable[tuple[Resource, Operation]]
+    ) -> None:
+        for dep, delete in reversed(list(cleanups)):
+            chain.add(delete, "cleanup", f"record prepared for {self.res.name}", owner=dep.name)

@@ -1,0 +1,105 @@
+"""What a run will do, before any socket opens: chains of steps, and what each step checks.
+
+A `Plan` is the contract between the planner and the engine: the engine adds nothing to it and
+drops nothing from it, so `apitest plan` shows exactly what `apitest run` will fire. Steps are
+frozen and name their operation, so a report can always say which spec line a case came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from apitest.spec.model import Operation
+
+StepKind = Literal["test", "data preparation", "operation validation", "cleanup"]
+Check = Literal["call", "record", "gone"]
+"""What decides the step: the call's own verdict; the record read back holds the values sent;
+the record is gone after a delete."""
+
+NOMINAL_CALL_MS = 10
+"""What the critical-path estimate charges for one call: the spec declares delays, not latency."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One call the run makes, and why."""
+
+    id: str
+    resource: str
+    operation: Operation
+    kind: StepKind
+    case: str
+    """The case name after the operation: "positive", "verify POST trips", "delete record"."""
+    check: Check = "call"
+    validates: str | None = None
+    """For an operation validation: the id of the write step whose record it reads back."""
+    waits_for_record: bool = False
+    """A write of its chain came before, so it waits out that write's validation-delay."""
+    skip_reason: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.operation.name} / {self.case}"
+
+    @property
+    def is_write(self) -> bool:
+        return self.operation.category in ("create", "update", "delete", "action")
+
+    def estimate_ms(self, record_wait_ms: int) -> int:
+        """Delay before the call, any record wait it must honour, and a nominal call time."""
+        if self.skip_reason:
+            return 0
+        return max(self.operation.delay, record_wait_ms) + NOMINAL_CALL_MS
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Steps that must run in order, each after the one before; chains run concurrently."""
+
+    id: str
+    resource: str
+    steps: tuple[Step, ...]
+    purpose: str
+    """Why the chain exists, for the plan tree: "record lifecycle", "create POST bulk", ..."""
+
+    def estimate_ms(self) -> int:
+        """The chain's wall time if nothing else competes: delays, validation waits, calls."""
+        total = 0
+        pending_wait = 0
+        for step in self.steps:
+            total += step.estimate_ms(pending_wait if step.waits_for_record else 0)
+            if step.waits_for_record:
+                pending_wait = 0
+            if step.is_write and not step.skip_reason:
+                pending_wait = step.operation.validation_delay
+        return total
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    name: str
+    file: str
+    chains: tuple[Chain, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Resources in dependency order, each with its chains; `seed` reproduces the data."""
+
+    resources: tuple[ResourcePlan, ...]
+    seed: int
+
+    @property
+    def chains(self) -> tuple[Chain, ...]:
+        return tuple(chain for res in self.resources for chain in res.chains)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for chain in self.chains for step in chain.steps)
+
+    def estimate_ms(self) -> int:
+        """The critical path: chains are independent, so the run takes about its longest chain
+        (sync operations and the concurrency limit can only add to this)."""
+        return max((chain.estimate_ms() for chain in self.chains), default=0)

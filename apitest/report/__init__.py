@@ -1,0 +1,1 @@
+"""Reports: the run model every output reads, and the outputs themselves."""

@@ -1,0 +1,325 @@
+"""The verdict of one call (ZSPEC.md section 7): the reference specs and hand-built operations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apitest.engine.shape import RawBody
+from apitest.engine.verify import (
+    Expectation,
+    Observed,
+    governing_error,
+    is_error_response,
+    judge,
+    pick_content,
+)
+from apitest.spec.conditions import parse_condition
+from apitest.spec.loader import load_catalog
+from apitest.spec.model import (
+    Content,
+    ErrorCondition,
+    Location,
+    Operation,
+    Property,
+    Resource,
+    Response,
+    Structure,
+)
+from apitest.spec.scopes import parse_scopes
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+LOC = Location("t.xml", 1)
+JSON = "application/json"
+
+TRIP = {
+    "trip_id": "1234567890",
+    "trip_name": "Spring Break",
+    "destination": "Bali",
+    "start_time": "2025-03-01T09:00:00Z",
+    "end_time": "2025-03-05T18:00:00+08:00",
+    "no_of_days": 4,
+    "trip_type": "leisure",
+}
+CREATED = {
+    "code": "SUCCESS",
+    "message": "Trip Created",
+    "status": "success",
+    "details": {"trip_id": "98765"},
+}
+NOT_FOUND = {"code": "NOT_FOUND", "message": "no such trip", "status": "error"}
+
+
+@pytest.fixture(scope="module")
+def trips() -> Resource:
+    resource = load_catalog([SPECS / "trips.xml"]).resource("trips")
+    assert resource is not None
+    return resource
+
+
+def _op(resource: Resource, name: str) -> Operation:
+    op = resource.operation(name)
+    assert op is not None
+    return op
+
+
+def seen(status: int, body: Any, content_type: str | None = JSON, **kw: Any) -> Observed:
+    return Observed(status=status, headers=kw.pop("headers", {}), body=body,
+                    content_type=content_type, **kw)  # fmt: skip
+
+
+def cond(text: str) -> ErrorCondition:
+    return ErrorCondition(LOC, parse_condition(text))
+
+
+def content(*props: Property, encode: str | None = JSON, error: str | None = None) -> Content:
+    return Content(
+        LOC,
+        encode=encode,
+        structure=Structure(LOC, properties=props),
+        error=cond(error) if error else None,
+    )
+
+
+def op_with(*responses: Response, error: str | None = None) -> Operation:
+    return Operation(
+        LOC,
+        "GET things",
+        "get",
+        "read",
+        "/things",
+        error=cond(error) if error else None,
+        responses=responses,
+    )
+
+
+# --- the reference spec --------------------------------------------------------------------------
+def test_read_of_a_valid_trip_passes(trips: Resource) -> None:
+    verdict = judge(_op(trips, "GET trip"), seen(200, {"trips": [TRIP]}), "success")
+    assert verdict.passed and verdict.message == "" and verdict.details == ()
+    assert verdict.response is not None and verdict.response.name == "get_one_success"
+    assert not verdict.is_error
+
+
+def test_create_answer_with_details_passes(trips: Resource) -> None:
+    verdict = judge(_op(trips, "POST trips"), seen(201, CREATED), "success")
+    assert verdict.passed and verdict.response is not None and verdict.response.status == 201
+
+
+def test_create_answer_with_an_integer_id_passes_with_a_note(trips: Resource) -> None:
+    body = {**CREATED, "details": {"trip_id": 98765}}
+    verdict = judge(_op(trips, "POST trips"), seen(201, body), "success")
+    assert verdict.passed
+    assert verdict.notes == ("$.details.trip_id: long_string sent as a JSON integer",)
+
+
+def test_wrong_type_names_the_path_and_counts_the_rest(trips: Resource) -> None:
+    one = judge(
+        _op(trips, "GET trip"), seen(200, {"trips": [{**TRIP, "no_of_days": "4"}]}), "success"
+    )
+    assert not one.passed
+    assert one.message == "$.trips[0].no_of_days: expected integer, got '4' (string)"
+    assert one.details == (one.message,)
+    bad = {**TRIP, "no_of_days": "4", "trip_type": "cruise", "start_time": "2025-03-01 09:00"}
+    three = judge(_op(trips, "GET trip"), seen(200, {"trips": [bad]}), "success")
+    assert three.message.endswith("(and 2 more)") and len(three.details) == 3
+    assert three.message.startswith("$.trips[0].")
+
+
+def test_missing_optional_and_null_nullable_pass_in_a_read(trips: Resource) -> None:
+    trip = {k: v for k, v in TRIP.items() if k != "trip_name"}
+    verdict = judge(
+        _op(trips, "GET trip"), seen(200, {"trips": [{**trip, "trip_type": None}]}), "success"
+    )
+    assert verdict.passed, verdict.message
+
+
+def test_not_found_is_an_error_response(trips: Resource) -> None:
+    op = _op(trips, "GET trip")
+    negative = judge(op, seen(404, NOT_FOUND), "error")
+    assert negative.passed and negative.is_error
+    assert negative.response is not None and negative.response.name == "not_found"
+    positive = judge(op, seen(404, NOT_FOUND), "success")
+    assert not positive.passed and positive.is_error
+    assert positive.message == "expected a 2xx success, got 404 (declared as not_found)"
+
+
+def test_error_response_must_match_its_structure(trips: Resource) -> None:
+    verdict = judge(_op(trips, "GET trip"), seen(404, {**NOT_FOUND, "message": 404}), "error")
+    assert not verdict.passed and verdict.is_error
+    assert verdict.message == (
+        "error response 404 does not match its structure: "
+        "$.message: expected string, got 404 (integer)"
+    )
+    assert verdict.details == ("$.message: expected string, got 404 (integer)",)
+
+
+def test_error_condition_on_a_200(trips: Resource) -> None:
+    op = _op(trips, "GET trip")
+    body = {"status": "error", "code": "INVALID_DATA"}
+    positive = judge(op, seen(200, body), "success")
+    assert not positive.passed and positive.is_error
+    assert positive.message == "the error condition `$.status == 'error'` holds on a 200 response"
+    negative = judge(op, seen(200, body), "error")
+    assert negative.passed and negative.is_error
+
+
+def test_undeclared_status_fails_either_way(trips: Resource) -> None:
+    op = _op(trips, "GET trip")
+    expectations: tuple[Expectation, ...] = ("success", "error")
+    for expect in expectations:
+        verdict = judge(op, seen(418, {"teapot": True}), expect)
+        assert not verdict.passed and verdict.response is None
+        assert verdict.message == (
+            "status 418 is not declared for GET trip (declared: 200, 401, 403, 404)"
+        )
+
+
+def test_accepted_request_fails_a_negative_case(trips: Resource) -> None:
+    verdict = judge(_op(trips, "POST trips"), seen(201, CREATED), "error")
+    assert not verdict.passed and not verdict.is_error
+    assert verdict.message == "expected an error response, got 201: the API accepted the request"
+
+
+def test_strict_turns_undeclared_keys_into_failures(trips: Resource) -> None:
+    observed = seen(200, {"trips": [{**TRIP, "rating": 5}]})
+    loose = judge(_op(trips, "GET trip"), observed, "success")
+    assert loose.passed
+    assert loose.notes == ("$.trips[0].rating: not declared in the structure",)
+    strict = judge(_op(trips, "GET trip"), observed, "success", strict=True)
+    assert not strict.passed and strict.message.startswith("$.trips[0].rating: expected no such")
+
+
+def test_non_json_body_fails_with_what_came(trips: Resource) -> None:
+    verdict = judge(
+        _op(trips, "GET trip"), seen(200, RawBody("<html>oops</html>"), "text/html"), "success"
+    )
+    assert not verdict.passed
+    assert verdict.message == "$: expected a JSON body, got not JSON: <html>oops</html>"
+    assert any("content type text/html is not declared for 200" in n for n in verdict.notes)
+
+
+def test_non_json_error_body_still_counts_as_an_error(trips: Resource) -> None:
+    verdict = judge(_op(trips, "GET trip"), seen(401, RawBody("denied"), "text/plain"), "error")
+    assert verdict.is_error and not verdict.passed
+    assert "error response 401 does not match its structure" in verdict.message
+
+
+# --- hand-built operations -----------------------------------------------------------------------
+OK_RESPONSE = Response(LOC, 200, name="ok", contents=(content(Property(LOC, "string", name="a")),))
+BAD_RESPONSE = Response(LOC, 400, name="bad", contents=(content(),))
+SERVER_RESPONSE = Response(LOC, 500, name="boom", contents=(content(),))
+
+
+def test_required_for_response_absent_fails_a_positive_case() -> None:
+    required = Property(LOC, "string", name="id", required_for=parse_scopes("Response[read]"))
+    op = op_with(Response(LOC, 200, contents=(content(required),)))
+    verdict = judge(op, seen(200, {}), "success")
+    assert not verdict.passed
+    assert verdict.message == "$.id: expected present (required for Response[read]), got absent"
+
+
+def test_unexpected_error_response_covers_undeclared_statuses() -> None:
+    catch_all = Response(LOC, 599, name="other", unexpected_error=True)
+    op = op_with(OK_RESPONSE, catch_all)
+    negative = judge(op, seen(409, {"x": 1}), "error")
+    assert negative.passed and negative.is_error and negative.response is None
+    positive = judge(op, seen(409, {"x": 1}), "success")
+    assert not positive.passed and positive.is_error
+    assert positive.message == "expected a 2xx success, got 409 (undeclared, an unexpected error)"
+    assert is_error_response(op, seen(409, None))
+
+
+def test_a_declared_5xx_is_not_a_rejection() -> None:
+    op = op_with(OK_RESPONSE, SERVER_RESPONSE)
+    verdict = judge(op, seen(500, {}), "error")
+    assert verdict.is_error and not verdict.passed
+    assert verdict.message == (
+        "expected an error response (a 4xx, or one whose error condition holds), "
+        "got 500 (declared as boom)"
+    )
+    flagged = op_with(OK_RESPONSE, SERVER_RESPONSE, error="$.status == 'error'")
+    assert judge(flagged, seen(500, {"status": "error"}), "error").passed
+
+
+def test_content_level_condition_governs_over_the_operation_level() -> None:
+    own = content(encode=JSON, error="$.ok == false")
+    op = op_with(Response(LOC, 200, contents=(own,)), error="$.status == 'error'")
+    assert governing_error(op, own) is own.error
+    assert governing_error(op, None) is op.error
+    assert governing_error(op, content()) is op.error
+    passes = judge(op, seen(200, {"status": "error", "ok": True}), "success")
+    assert passes.passed and not passes.is_error
+    fails = judge(op, seen(200, {"ok": False}), "success")
+    assert fails.message == "the error condition `$.ok == false` holds on a 200 response"
+
+
+def test_condition_sees_headers_params_request_and_records() -> None:
+    for text, observed in [
+        ("HEADER:x-error == 'yes'", seen(200, {}, headers={"X-Error": "yes"})),
+        ("PARAM:mode == 'dry'", seen(200, {}, params={"mode": "dry"})),
+        ("REQUEST:$.n > 3", seen(200, {}, request_body={"n": 5})),
+        ("STATUS == 200", seen(200, {})),
+    ]:
+        op = op_with(OK_RESPONSE, error=text)
+        assert is_error_response(op, observed), text
+        assert not judge(op, observed, "success").passed, text
+
+    calls: list[str] = []
+
+    def records(name: str) -> Sequence[Any]:
+        calls.append(name)
+        return [{"id": "7"}]
+
+    op = op_with(OK_RESPONSE, error="trips:$.id == '7'")
+    assert judge(op, seen(200, {}), "error", records=records).passed
+    assert calls == ["trips"]
+    assert not judge(op, seen(200, {}), "error").passed  # no records: the condition fails
+
+
+def test_condition_on_a_non_json_body_does_not_crash() -> None:
+    op = op_with(Response(LOC, 200), error="$.status == 'error'")
+    verdict = judge(op, seen(200, RawBody("not json")), "success")
+    assert verdict.passed  # no content declared: nothing to check, condition finds nothing
+
+
+def test_is_error_response() -> None:
+    op = op_with(OK_RESPONSE, BAD_RESPONSE, error="$.status == 'error'")
+    assert not is_error_response(op, seen(200, {"a": "x"}))
+    assert is_error_response(op, seen(200, {"status": "error"}))
+    assert is_error_response(op, seen(400, {}))
+    assert is_error_response(op, seen(503, {}))  # undeclared non-2xx
+    assert not is_error_response(op, seen(204, None))  # undeclared 2xx, condition not holding
+
+
+def test_pick_content_by_media_type() -> None:
+    json_c = content(encode="application/json")
+    xml_c = content(encode="application/xml; charset=utf-8")
+    bare = content(encode=None)
+    both = Response(LOC, 200, contents=(json_c, xml_c))
+    assert pick_content(both, "application/xml") is xml_c
+    assert pick_content(both, "application/json") is json_c
+    assert pick_content(both, "text/html") is json_c  # else the first
+    assert pick_content(both, None) is json_c
+    assert pick_content(Response(LOC, 200, contents=(json_c, bare)), "text/csv") is bare
+    assert pick_content(Response(LOC, 200, contents=(content(encode="text/*"),)), "text/csv")
+    assert pick_content(Response(LOC, 200), JSON) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expect", "passed"),
+    [
+        (200, {"a": "x"}, "success", True),
+        (200, {"a": 1}, "success", False),
+        (400, {}, "error", True),
+        (400, {}, "success", False),
+        (200, {"a": "x"}, "error", False),
+    ],
+)
+def test_verdict_table(status: int, body: Any, expect: Expectation, passed: bool) -> None:
+    verdict = judge(op_with(OK_RESPONSE, BAD_RESPONSE), seen(status, body), expect)
+    assert verdict.passed is passed
+    assert (verdict.message == "") is passed

@@ -1,0 +1,404 @@
+"""Request data synthesis: shapes from the reference specs, constraints, reproducibility."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apitest.plan.data import MISSING, DataGenerator, NoRecordError, _render_java
+from apitest.spec.conditions import DataPath, parse_data_path
+from apitest.spec.loader import load_catalog
+from apitest.spec.model import (
+    Argument,
+    Bounds,
+    Content,
+    Location,
+    Property,
+    Resource,
+    Structure,
+    StructureGroup,
+)
+from apitest.spec.scopes import parse_scopes
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+LOC = Location("t.xml", 1)
+POST_KEY = "trips/POST trips/positive"
+
+
+def _trips() -> Resource:
+    trips = load_catalog([SPECS / "trips.xml"]).resource("trips")
+    assert trips is not None
+    return trips
+
+
+def _body_content(operation: str) -> Content:
+    op = _trips().operation(operation)
+    assert op is not None and op.request_body is not None
+    return op.request_body.contents[0]
+
+
+def _destinations(path: DataPath) -> list[Any]:
+    return ["Bali", "Lisbon"] if path.name == "destinations" else []
+
+
+def _nothing(path: DataPath) -> list[Any]:
+    return []
+
+
+def _create_body(seed: int = 7, key: str = POST_KEY) -> Any:
+    gen = DataGenerator(seed).child(key)
+    return gen.body(_body_content("POST trips"), "create", lookup=_destinations)
+
+
+def _content(*props: Property, ref_name: str | None = None) -> Content:
+    return Content(LOC, structure=Structure(LOC, properties=props, ref_name=ref_name))
+
+
+# -- the reference specs ------------------------------------------------------------------------
+
+
+def test_post_trips_body_has_the_spec_shape() -> None:
+    body = _create_body()
+    assert list(body) == ["trips"]
+    assert isinstance(body["trips"], list) and len(body["trips"]) == 1
+    trip = body["trips"][0]
+    assert trip["trip_name"] == "Spring Break - John Doe"  # example-value wins
+    assert trip["destination"] == "Bali"  # the Data Manager's pick, not invented
+    assert "trip_id" not in trip  # include-for="Request[update],Response[read]"
+    assert trip["no_of_days"] == 4 and isinstance(trip["no_of_days"], int)
+    assert trip["trip_type"] in ("business", "leisure")
+    for name in ("start_time", "end_time"):
+        moment = datetime.fromisoformat(trip[name])
+        assert moment.utcoffset() is not None
+        assert 2027 <= moment.year <= 2030
+
+
+def test_same_seed_and_key_give_the_same_body() -> None:
+    assert _create_body(11) == _create_body(11)
+
+
+def test_another_key_or_seed_gives_other_generated_values() -> None:
+    def times(body: Any) -> tuple[str, str]:
+        trip = body["trips"][0]
+        return trip["start_time"], trip["end_time"]
+
+    base = times(_create_body(11))
+    assert times(_create_body(11, "trips/POST trips/other")) != base
+    assert times(_create_body(12)) != base
+
+
+def test_data_does_not_depend_on_the_hash_seed_of_the_process() -> None:
+    script = (
+        "from apitest.plan.data import DataGenerator\n"
+        "from apitest.spec.model import Location, Property\n"
+        "prop = Property(Location('t.xml', 1), 'string', regex=r'[^a-z]{6}\\W{4}')\n"
+        "print([DataGenerator(seed).child('k').scalar(prop) for seed in range(20)])\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(hash_seed)},
+        ).stdout
+        for hash_seed in (1, 2, 3)
+    }  # fmt: skip
+    assert len(outputs) == 1 and outputs.pop().count(",") >= 19
+
+
+def test_child_streams_do_not_depend_on_sibling_order() -> None:
+    prop = Property(LOC, "string")
+    first = DataGenerator(5)
+    a1 = first.child("a").scalar(prop)
+    b1 = first.child("b").scalar(prop)
+    second = DataGenerator(5)
+    b2 = second.child("b").scalar(prop)
+    second.scalar(prop)  # using the parent's own stream does not shift a child either
+    a2 = second.child("a").scalar(prop)
+    assert (a1, b1) == (a2, b2)
+    assert a1 != b1
+    assert DataGenerator(5).child("x").child("y").scalar(prop) == (
+        DataGenerator(5).child("x/y").scalar(prop)
+    )
+
+
+def test_update_body_varies_values_and_keeps_keys() -> None:
+    created = _create_body()
+    gen = DataGenerator(7).child("trips/PUT trips/positive")
+    updated = gen.body(
+        _body_content("PUT trips"),
+        "update",
+        lookup=_destinations,
+        keys={"trip_id": "123"},
+        record_structure="trips",
+        vary_from=created,
+    )
+    before, after = created["trips"][0], updated["trips"][0]
+    assert after["trip_id"] == "123"  # the chain's record, verbatim
+    assert after["trip_type"] != before["trip_type"]
+    assert after["trip_name"] != before["trip_name"]
+    assert 1 <= len(after["trip_name"]) <= 100
+    assert after["destination"] == before["destination"] == "Bali"  # path fields never vary
+
+
+def test_keys_fill_trip_id_in_an_update_body() -> None:
+    gen = DataGenerator(3).child("update")
+    content = _body_content("PUT trips")
+    body = gen.body(content, "update", lookup=_destinations, keys={"trip_id": "987"},
+                    record_structure="trips")  # fmt: skip
+    assert body["trips"][0]["trip_id"] == "987"
+    synthesised = gen.body(content, "update", lookup=_destinations)
+    trip_id = synthesised["trips"][0]["trip_id"]
+    assert trip_id != "987" and re.fullmatch(r"[0-9]{1,19}", trip_id)
+
+
+def test_keys_apply_only_to_the_record_structure_and_included_properties() -> None:
+    content = _content(Property(LOC, "string", name="id"), ref_name="other")
+    body = DataGenerator(1).body(content, "update", lookup=_nothing, keys={"id": "K"},
+                                 record_structure="trips")  # fmt: skip
+    assert body["id"] != "K"
+    hidden = Property(LOC, "string", name="id", include_for=parse_scopes("Request[update]"))
+    body = DataGenerator(1).body(_content(hidden, ref_name="trips"), "delete", lookup=_nothing,
+                                 keys={"id": "K"}, record_structure="trips")  # fmt: skip
+    assert body == {}
+
+
+def test_optional_path_property_without_a_record_is_left_out() -> None:
+    body = _create_body()
+    assert "destination" in body["trips"][0]
+    gen = DataGenerator(7).child(POST_KEY)
+    body = gen.body(_body_content("POST trips"), "create", lookup=_nothing)
+    trip = body["trips"][0]
+    assert isinstance(trip["destination"], str)  # required for create: synthesised instead
+    assert 1 <= len(trip["destination"]) <= 60
+    optional = Property(LOC, "string", name="d", path=parse_data_path("destinations:$.x"))
+    assert DataGenerator(1).body(_content(optional), "create", lookup=_nothing) == {}
+
+
+def test_list_property_with_a_path_gets_a_list_of_the_record_value() -> None:
+    ids = Property(LOC, "collections", name="ids", path=parse_data_path("trips:$.trip_id"))
+    body = DataGenerator(1).body(_content(ids), "delete", lookup=lambda path: ["41", "42"])
+    assert body == {"ids": ["41"]}
+
+
+# -- arguments ----------------------------------------------------------------------------------
+
+
+def _argument(prop: Property | None, *, auto_dependency: bool = False) -> Argument:
+    content = None if prop is None else _content(prop)
+    return Argument(LOC, "ids", "param", content=content, auto_dependency=auto_dependency)
+
+
+def test_argument_takes_the_record_from_the_lookup() -> None:
+    op = _trips().operation("GET trip")
+    assert op is not None
+    value = DataGenerator(1).argument_value(op.arguments[0], lookup=lambda path: ["555", "666"])
+    assert value == "555"
+
+
+def test_auto_dependency_argument_without_records_raises() -> None:
+    prop = Property(LOC, "string", path=parse_data_path("destinations:$.destination_name"))
+    with pytest.raises(NoRecordError) as raised:
+        DataGenerator(1).argument_value(_argument(prop, auto_dependency=True), lookup=_nothing)
+    assert raised.value.path == prop.path
+    assert str(raised.value) == (
+        "no record of destinations to take $.destination_name from (auto-dependency)"
+    )
+
+
+def test_argument_without_records_or_shape_is_synthesised() -> None:
+    prop = Property(LOC, "long_string", path=parse_data_path("trips:$.trip_id"))
+    value = DataGenerator(1).argument_value(_argument(prop), lookup=_nothing)
+    assert isinstance(value, str) and value.isdigit()
+    bare = DataGenerator(1).argument_value(_argument(None), lookup=_nothing)
+    assert isinstance(bare, str) and 1 <= len(bare) <= 20
+
+
+# -- scalars ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("regex", ["[0-9]{1,19}", "[A-Z]{2}-[0-9]{4}", "(foo|bar)baz?"])
+def test_regex_values_full_match_for_many_seeds(regex: str) -> None:
+    prop = Property(LOC, "string", regex=regex)
+    for seed in range(200):
+        value = DataGenerator(seed).scalar(prop)
+        assert re.fullmatch(regex, value), (seed, value)
+
+
+def test_long_string_is_an_id_without_leading_zero() -> None:
+    prop = Property(LOC, "long_string", regex="[0-9]{1,19}")
+    for seed in range(100):
+        value = DataGenerator(seed).scalar(prop)
+        assert re.fullmatch("[1-9][0-9]{0,18}", value), value
+        assert int(value) < 2**63
+    plain = [DataGenerator(seed).scalar(Property(LOC, "long_string")) for seed in range(100)]
+    assert all(re.fullmatch("[1-9][0-9]{0,18}", value) for value in plain)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "low", "high"),
+    [(Bounds(1, 100), 1, 100), (Bounds(None, 3), 0, 3), (Bounds(30, None), 30, 64),
+     (Bounds(5, 5), 5, 5), (Bounds(2, 10**9), 2, 64), (None, 1, 20)],
+)  # fmt: skip
+def test_string_length_bounds_hold(bounds: Bounds | None, low: int, high: int) -> None:
+    for seed in range(50):
+        value = DataGenerator(seed).scalar(Property(LOC, "string", length=bounds))
+        assert low <= len(value) <= high, (bounds, value)
+        assert not value.endswith(" ")
+
+
+def test_regex_and_length_hold_together() -> None:
+    prop = Property(LOC, "string", regex="[a-z]+", length=Bounds(3, 5))
+    values = [DataGenerator(seed).scalar(prop) for seed in range(100)]
+    assert all(re.fullmatch("[a-z]{3,5}", value) for value in values)
+
+
+@pytest.mark.parametrize(
+    ("kind", "bounds", "low", "high"),
+    [("integer", Bounds(1, 365), 1, 365), ("integer", None, 1, 1000),
+     ("integer", Bounds(-10, -5), -10, -5), ("integer", Bounds(5000, None), 5000, 2**31 - 1),
+     ("long", None, 1, 10**12), ("long", Bounds(2**40, 2**41), 2**40, 2**41)],
+)  # fmt: skip
+def test_integer_range_bounds_hold(kind: str, bounds: Bounds | None, low: int, high: int) -> None:
+    for seed in range(100):
+        value = DataGenerator(seed).scalar(Property(LOC, kind, range=bounds))
+        assert isinstance(value, int) and not isinstance(value, bool)
+        assert low <= value <= high
+
+
+def test_unsatisfiable_range_gives_a_value_instead_of_raising() -> None:
+    assert DataGenerator(1).scalar(Property(LOC, "integer", range=Bounds(10, 5))) == 10
+
+
+def test_double_respects_range_and_decimal_places() -> None:
+    prop = Property(LOC, "double", range=Bounds(1.5, 2.5), decimal_place=1)
+    for seed in range(100):
+        value = DataGenerator(seed).scalar(prop)
+        assert isinstance(value, float) and 1.5 <= value <= 2.5
+        assert round(value, 1) == value
+
+
+def test_example_and_values_are_converted_to_the_type() -> None:
+    gen = DataGenerator(1)
+    assert gen.scalar(Property(LOC, "integer", example_value="4")) == 4
+    assert gen.scalar(Property(LOC, "double", example_value="2.5")) == 2.5
+    assert gen.scalar(Property(LOC, "boolean", example_value="True")) is True
+    assert gen.scalar(Property(LOC, "collections", example_value="[1, 2]")) == [1, 2]
+    assert gen.scalar(Property(LOC, "map", example_value='{"a": 1}')) == {"a": 1}
+    assert gen.scalar(Property(LOC, "integer", values=("7", "8"))) == 7
+    assert gen.scalar(Property(LOC, "string", values=("b", "a"))) == "b"
+
+
+def test_bad_example_falls_through_to_the_next_preference() -> None:
+    gen = DataGenerator(1)
+    assert gen.scalar(Property(LOC, "integer", example_value="four", values=("9",))) == 9
+    generated = gen.scalar(Property(LOC, "integer", example_value="x", range=Bounds(1, 3)))
+    assert generated in (1, 2, 3)
+    assert isinstance(gen.scalar(Property(LOC, "boolean", example_value="yes")), bool)
+
+
+def test_vary_from_picks_another_value() -> None:
+    gen = DataGenerator(1)
+    pick = Property(LOC, "string", values=("a", "b", "c"), example_value="a")
+    assert all(gen.scalar(pick, vary_from="a") in ("b", "c") for _ in range(20))
+    only = Property(LOC, "string", values=("a",))
+    assert gen.scalar(only, vary_from="a") == "a"  # no other valid value: any valid one
+    flag = Property(LOC, "boolean")
+    assert all(gen.scalar(flag, vary_from=True) is False for _ in range(20))
+    example = Property(LOC, "integer", example_value="4", range=Bounds(1, 365))
+    assert gen.scalar(example, vary_from=4) != 4
+
+
+def test_datetime_and_date_defaults() -> None:
+    gen = DataGenerator(9)
+    moment = datetime.fromisoformat(gen.scalar(Property(LOC, "datetime")))
+    assert moment.utcoffset() is not None
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", gen.scalar(Property(LOC, "date")))
+
+
+def test_java_format_renders() -> None:
+    moment = datetime(
+        2027, 3, 14, 9, 30, 5, 123000, tzinfo=timezone(timedelta(hours=5, minutes=30))
+    )
+    assert _render_java("dd/MM/yyyy HH:mm", moment) == "14/03/2027 09:30"
+    assert _render_java("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", moment) == "2027-03-14T09:30:05.123+05:30"
+    assert _render_java("yyMMdd HHmm Z 'o''clock'", moment) == "270314 0930 +0530 o'clock"
+    utc = moment.replace(tzinfo=UTC)
+    assert _render_java("HH:mmXXX", utc) == "09:30Z"
+    value = DataGenerator(2).scalar(Property(LOC, "datetime", format="dd/MM/yyyy HH:mm"))
+    parsed = datetime.strptime(value, "%d/%m/%Y %H:%M")
+    assert 2027 <= parsed.year <= 2030
+
+
+def test_file_and_any() -> None:
+    gen = DataGenerator(1)
+    assert gen.scalar(Property(LOC, "file")) == ("apitest.txt", b"apitest upload\n", "text/plain")
+    assert isinstance(gen.scalar(Property(LOC, "any")), str)
+
+
+# -- structures ---------------------------------------------------------------------------------
+
+
+def test_collections_respect_item_count_and_content_type() -> None:
+    items = Property(LOC, "collections", name="n", content_types=("integer",), length=Bounds(3, 5))
+    body = DataGenerator(1).body(_content(items), "create", lookup=_nothing)
+    assert len(body["n"]) == 3 and all(isinstance(item, int) for item in body["n"])
+    plain = Property(LOC, "collections", name="s")
+    body = DataGenerator(1).body(_content(plain), "create", lookup=_nothing)
+    assert len(body["s"]) == 1 and isinstance(body["s"][0], str)
+
+
+def test_recursive_structure_is_left_out() -> None:
+    inner = Structure(LOC, recursive_ref="node")
+    node = Structure(LOC, ref_name="node", properties=(
+        Property(LOC, "string", name="label", example_value="x"),
+        Property(LOC, "map", name="child", structure=inner),
+        Property(LOC, "collections", name="children", structure=inner),
+    ))  # fmt: skip
+    body = DataGenerator(1).body(Content(LOC, structure=node), "create", lookup=_nothing)
+    assert body == {"label": "x"}
+
+
+def test_deep_nesting_is_capped() -> None:
+    structure = Structure(LOC, properties=(Property(LOC, "string", name="leaf"),))
+    for _ in range(20):
+        structure = Structure(
+            LOC, properties=(Property(LOC, "map", name="n", structure=structure),)
+        )
+    body = DataGenerator(1).body(Content(LOC, structure=structure), "create", lookup=_nothing)
+    depth = 0
+    while isinstance(body, dict) and "n" in body:
+        body, depth = body["n"], depth + 1
+    assert 1 <= depth <= 9
+    assert "leaf" not in body  # the cap cut the chain before the leaf 20 levels down
+
+
+def test_structure_groups() -> None:
+    a = Structure(LOC, properties=(Property(LOC, "string", name="a", example_value="A"),))
+    b = Structure(LOC, properties=(Property(LOC, "string", name="b", example_value="B"),))
+    gen = DataGenerator(1)
+
+    def body(kind: Any) -> Any:
+        group = StructureGroup(LOC, kind, (a, b))
+        return gen.body(Content(LOC, structure_group=group), "create", lookup=_nothing)
+
+    assert body("one-of") == {"a": "A"}
+    assert body("any-of") == {"a": "A"}
+    assert body("all-of") == {"a": "A", "b": "B"}
+    assert body("array-of") == [{"a": "A"}]
+
+
+def test_nameless_structure_yields_its_scalar() -> None:
+    content = _content(Property(LOC, "integer", example_value="12"))
+    assert DataGenerator(1).body(content, "create", lookup=_nothing) == 12
+    assert DataGenerator(1).body(Content(LOC), "create", lookup=_nothing) is None
+
+
+def test_missing_is_not_none() -> None:
+    assert MISSING is not None
+    assert repr(MISSING) == "MISSING"
