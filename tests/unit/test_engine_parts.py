@@ -1,0 +1,215 @@
+"""The engine's small parts: throttle window, auto-sync lock, record comparison, Data Manager,
+Retry-After, token URL resolution and credential placement."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+from pathlib import Path
+
+import httpx
+import pytest
+
+from apitest.auth.credentials import Credentials
+from apitest.auth.placement import Authenticator, _place
+from apitest.engine.compare import compare_record, same_value
+from apitest.engine.ledger import Ledger, read_ledger
+from apitest.engine.records import DataManager, extract, sent_records
+from apitest.engine.sync import ResourceLock
+from apitest.engine.throttle import SlidingWindow, retry_after_s
+from apitest.errors import UsageError
+from apitest.spec.conditions import parse_data_path
+from apitest.spec.loader import load_catalog
+from apitest.spec.model import Authentication, Location
+
+REPO = Path(__file__).resolve().parents[2]
+LOC = Location("t.xml", 1)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_window_admits_threshold_calls_then_waits_for_the_oldest_answer() -> None:
+    async def scenario() -> list[float]:
+        window = SlidingWindow(2, 0.2)
+        starts: list[float] = []
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        for _ in range(4):
+            slot, _waited = await window.acquire()
+            starts.append(loop.time() - t0)
+            await window.release(slot)
+        return starts
+
+    starts = asyncio.run(scenario())
+    assert starts[1] < 0.1  # the first two go at once
+    assert starts[2] >= 0.2 - 0.01  # the third waits a whole window after the first answer
+    assert starts[3] >= 0.2 - 0.01
+
+
+def test_window_counts_a_call_in_flight() -> None:
+    async def scenario() -> bool:
+        window = SlidingWindow(1, 0.05)
+        slot, _ = await window.acquire()
+        blocked = asyncio.ensure_future(window.acquire())
+        await asyncio.sleep(0.1)  # longer than the window: still blocked, the call is unanswered
+        still_blocked = not blocked.done()
+        await window.release(slot)
+        await asyncio.wait_for(blocked, 1)
+        return still_blocked
+
+    assert asyncio.run(scenario())
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert retry_after_s({"Retry-After": "7"}) == 7.0
+    assert retry_after_s({"retry-after": "soon"}) is None
+    assert retry_after_s({}) is None
+    date = email.utils.formatdate(1_000_030, usegmt=True)
+    assert retry_after_s({"Retry-After": date}, now=1_000_000) == pytest.approx(30.0)
+
+
+def test_sync_lock_runs_an_exclusive_holder_alone() -> None:
+    async def scenario() -> list[str]:
+        lock = ResourceLock()
+        events: list[str] = []
+
+        async def shared(name: str) -> None:
+            async with lock.hold(exclusive=False):
+                events.append(f"+{name}")
+                await asyncio.sleep(0.02)
+                events.append(f"-{name}")
+
+        async def exclusive() -> None:
+            async with lock.hold(exclusive=True):
+                events.append("+sync")
+                await asyncio.sleep(0.02)
+                events.append("-sync")
+
+        first = asyncio.ensure_future(shared("a"))
+        await asyncio.sleep(0)
+        await asyncio.gather(first, exclusive(), shared("b"))
+        return events
+
+    events = asyncio.run(scenario())
+    start, end = events.index("+sync"), events.index("-sync")
+    assert end == start + 1  # nothing of the resource ran while the sync call held it
+    assert events.index("-a") < start  # it waited for the call in flight
+
+
+def test_compare_record_reports_changed_and_missing_values() -> None:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    trips = catalog.resource("trips")
+    assert trips is not None
+    structure = trips.components.structures["trips"]
+    sent = {"trip_name": "a", "no_of_days": 4, "start_time": "2027-01-01T10:00:00+05:30"}
+    read = {"no_of_days": 5, "start_time": "2027-01-01T04:30:00Z"}
+    assert compare_record(sent, read, structure) == [
+        "$.trip_name: sent 'a', the read answer lacks it",
+        "$.no_of_days: sent 4, read 5",
+    ]
+
+
+def test_same_value_compares_by_declared_type() -> None:
+    assert same_value("123", 123, "long_string")
+    assert same_value("2027-01-01T10:00:00+05:30", "2027-01-01T04:30:00+00:00", "datetime")
+    assert not same_value("2027-01-01T10:00:00+05:30", "2027-01-01T10:00:00+00:00", "datetime")
+    assert not same_value(True, 1, "any")
+    assert same_value(4, 4.0, "double")
+
+
+def test_data_manager_prefers_the_chain_then_unowned_and_forgets_deleted() -> None:
+    data = DataManager()
+    pre = data.add("d", {"name": "Bali"}, {"id": "1"}, chain="c2", created=False)
+    other = data.add("d", {"name": "Other"}, {"id": "2"}, chain="c2", created=True)
+    mine = data.add("d", {"name": "Mine"}, {"id": "3"}, chain="c1", created=True)
+    assert data.pick("d", "c1") is mine
+    data.remove(mine)
+    assert data.pick("d", "c1") is pre  # unowned before another chain's own record
+    assert data.pick("d", "c2") is other
+    path = parse_data_path("d:$.name")
+    assert data.lookup("c1")(path) == ["Bali"]
+    assert data.pick("nothing", "c1") is None
+
+
+def test_extract_and_sent_records_follow_the_path_configs() -> None:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    trips = catalog.resource("trips")
+    assert trips is not None and trips.resource_config is not None
+    config = trips.resource_config.path_config
+    body = {"trips": [{"trip_id": "9", "trip_name": "x"}, {"trip_id": 10}]}
+    assert extract(body, config) == [
+        ({"trip_id": "9", "trip_name": "x"}, {"trip_id": "9"}),
+        ({"trip_id": 10}, {"trip_id": 10}),
+    ]
+    assert sent_records({"trips": [{"trip_name": "x"}]}, trips) == [{"trip_name": "x"}]
+
+
+def test_ledger_replays_live_records_and_tolerates_a_cut_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    ledger = Ledger(path, "http://127.0.0.1:1/api")
+    first = ledger.created("trips", "specs/trips.xml", {"trip_id": "1"}, {"trip_name": "a"})
+    ledger.created("trips", "specs/trips.xml", {"trip_id": "2"}, {})
+    ledger.deleted(first)
+    ledger.close()
+    with path.open("a") as out:
+        out.write('{"event": "created", "id": 3, "reso')  # a crash mid-write
+    live = read_ledger(path)
+    assert [(entry.id, entry.keys) for entry in live] == [(2, {"trip_id": "2"})]
+    path.write_text("garbage\n{}\n")
+    with pytest.raises(UsageError, match=r"ledger.jsonl:1: not a ledger line"):
+        read_ledger(path)
+
+
+def test_relative_token_url_resolves_against_the_host_root() -> None:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    creds = Credentials(client_id="id", client_secret="secret")
+
+    async def scenario() -> str:
+        async with httpx.AsyncClient() as client:
+            auth = Authenticator(client, catalog, "http://127.0.0.1:9/api/v1", creds)
+            trips = catalog.resource("trips")
+            assert trips is not None and trips.authentication is not None
+            return auth._token_url(trips, trips.authentication)
+
+    assert asyncio.run(scenario()) == "http://127.0.0.1:9/oauth/v2/token"
+
+
+def test_missing_credentials_name_the_spec_line_and_the_variables() -> None:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as client:
+            Authenticator(client, catalog, "http://127.0.0.1:9/api", Credentials()).check()
+
+    with pytest.raises(UsageError, match=r"specs/\w+\.xml:\d+: .*APITEST_CLIENT_ID"):
+        asyncio.run(scenario())
+
+
+def test_placement_uses_the_prefix_or_the_query() -> None:
+    headers: dict[str, str] = {}
+    params: dict[str, str] = {}
+    auth = Authentication(LOC, "oauth2", "Authorization", "header", prefix="Zoho-oauthtoken")
+    _place(auth, "tok", headers, params)
+    assert headers == {"Authorization": "Zoho-oauthtoken tok"}
+    _place(Authentication(LOC, "oauth2", "Authorization"), "tok", headers, params)
+    assert headers["Authorization"] == "Bearer tok"
+    _place(Authentication(LOC, "token", "X-Key"), "tok", headers, params)
+    assert headers["X-Key"] == "tok"
+    _place(Authentication(LOC, "token", "api_key", "param"), "tok", headers, params)
+    assert params == {"api_key": "tok"}
+
+
+def test_credentials_never_show_secrets_in_repr() -> None:
+    creds = Credentials(client_id="id", client_secret="s3cret", refresh_token="r3fresh")
+    assert "s3cret" not in repr(creds) and "r3fresh" not in repr(creds)
+    assert set(creds.secrets()) == {"s3cret", "r3fresh"}
+    env = {"APITEST_CLIENT_ID": "a", "APITEST_CLIENT_SECRET": "b", "APITEST_TOKEN": ""}
+    loaded = Credentials.from_env(env)
+    assert loaded.client_id == "a" and loaded.client_secret == "b" and loaded.token is None
+    assert loaded.has_oauth2
