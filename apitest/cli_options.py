@@ -63,6 +63,13 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--skip-deprecated", action="store_true", help="skip operations marked <deprecate>"
     )
     parser.add_argument(
+        "--cases",
+        choices=("positive", "negative", "all"),
+        default="all",
+        help="positive cases (valid calls), negative cases (one per declaration a call can "
+        "break: Mandatory Property, Invalid Type, Missing Token, ...), or all (default)",
+    )
+    parser.add_argument(
         "--repeat",
         type=_bounded(int, 1, 100_000, "a whole number"),
         default=1,

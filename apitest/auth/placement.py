@@ -70,12 +70,17 @@ class Authenticator:
         op: Operation,
         headers: MutableMapping[str, str],
         params: MutableMapping[str, str],
+        *,
+        override: str | None = None,
     ) -> str | None:
-        """Place the credential on the call; returns the token used (None without auth)."""
+        """Place the credential on the call (or `override` in its place, for the Invalid Token
+        case); returns the token used, None without auth."""
         auth = authentication_of(resource, op)
         if auth is None:
             return None
-        if auth.type == "token":
+        if override is not None:
+            token = override
+        elif auth.type == "token":
             token = self._creds.token or ""
         else:
             token = await self._source(resource, auth).token()

@@ -24,7 +24,12 @@ def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
     plan = build_plan(
         catalog,
-        PlanOptions(seed=args.seed or 0, skip_deprecated=args.skip_deprecated, repeat=args.repeat),
+        PlanOptions(
+            seed=args.seed or 0,
+            skip_deprecated=args.skip_deprecated,
+            repeat=args.repeat,
+            cases=args.cases,
+        ),
     )
     if args.format == "json":
         json.dump(plan_as_json(plan), sys.stdout, indent=2)

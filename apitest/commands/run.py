@@ -29,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     plan = build_plan(
-        catalog, PlanOptions(seed=seed, skip_deprecated=args.skip_deprecated, repeat=args.repeat)
+        catalog,
+        PlanOptions(
+            seed=seed, skip_deprecated=args.skip_deprecated, repeat=args.repeat, cases=args.cases
+        ),
     )
     report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
     console = make_console()

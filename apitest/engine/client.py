@@ -32,6 +32,7 @@ from apitest.spec.model import Operation, Resource
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
 NETWORK_ATTEMPTS = 3
 MAX_RETRY_AFTER_WAITS = 5
+INVALID_TOKEN = "apitest-invalid-token-0000000000000000"
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Request:
     body: Any = None
     """The body as data: JSON value, form dict, text, or None."""
     encode: str | None = None
+    auth: str = "normal"
+    """normal | omit | invalid: Missing Token and Invalid Token cases change the credential."""
 
 
 @dataclass
@@ -101,7 +104,7 @@ class Caller:
                     await window.release(slot)
             if response is None:
                 return exchange
-            if response.status_code == 401 and token and not refreshed:
+            if response.status_code == 401 and token and not refreshed and request.auth == "normal":
                 refreshed = True
                 if await self._auth.after_unauthorized(resource, op, token):
                     continue
@@ -119,7 +122,11 @@ class Caller:
     ) -> tuple[httpx.Response | None, str | None]:
         headers = dict(request.headers)
         params = dict(request.params)
-        token = await self._auth.apply(resource, op, headers, params)
+        if request.auth == "omit":
+            token = None
+        else:
+            override = INVALID_TOKEN if request.auth == "invalid" else None
+            token = await self._auth.apply(resource, op, headers, params, override=override)
         kwargs = _body_kwargs(request)
         headers.update(kwargs.pop("headers", {}))
         retrying = AsyncRetrying(

@@ -7,14 +7,19 @@ path or an example), since a made-up filter value tests nothing but can hide eve
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from apitest.engine.client import Request
+from apitest.errors import clip
+from apitest.plan.cases import bad_value, format_path
 from apitest.plan.data import MISSING, DataGenerator, Lookup
 from apitest.plan.graph import primary_key_names, url_variables
+from apitest.plan.model import Violation
 from apitest.spec.model import Argument, Content, Operation, Resource
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")
@@ -25,6 +30,8 @@ class Built:
     request: Request
     sent: Any
     """The body as sent (for comparing with the record read back)."""
+    broken: str = ""
+    """For a negative case: what was broken, as "the API accepted <broken>" will say it."""
 
 
 def needs_own_record(resource: Resource, op: Operation) -> bool:
@@ -49,15 +56,19 @@ def build_request(
     *,
     keys: dict[str, Any] | None,
     vary_from: Any = MISSING,
+    violation: Violation | None = None,
 ) -> Built:
-    """The request for `op`; raises NoRecordError (from the generator) when an auto-dependency
-    argument has no record to take its value from."""
+    """The request for `op` (with `violation` applied, for a negative case); raises
+    NoRecordError (from the generator) when an auto-dependency argument has no record."""
     values: dict[str, dict[str, str]] = {"param": {}, "header": {}, "variable": {}}
     for arg in op.arguments:
         if not arg.required and not _has_given_value(arg, lookup):
             continue
         value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
         values[arg.location][arg.name] = _text(value)
+    broken = ""
+    if violation is not None and violation.location in values:
+        broken = _break_argument(values[violation.location], violation, generator)
     url = base_url.rstrip("/") + _fill_path(op.url_path, values["variable"], keys or {})
     body: Any = None
     encode: str | None = None
@@ -73,8 +84,52 @@ def build_request(
             vary_from=vary_from,
         )
         encode = content.encode
+    if violation is not None and violation.location == "body":
+        body, broken = break_body(body, violation, generator)
     request = Request(op.method, url, values["param"], values["header"], body, encode)
-    return Built(request, body)
+    if violation is not None and violation.location == "auth":
+        request.auth = "omit" if violation.mode == "omit" else "invalid"
+        broken = "a call without a token" if violation.mode == "omit" else "an invalid token"
+    return Built(request, body, broken)
+
+
+def _break_argument(values: dict[str, str], violation: Violation, generator: DataGenerator) -> str:
+    where = "URL path variable" if violation.location == "variable" else violation.location
+    if violation.mode == "omit":
+        values.pop(violation.target, None)
+        return f"a call without the required {where} {violation.target}"
+    value = _text(bad_value(violation, generator.child("negative")))
+    values[violation.target] = value
+    return f"{where} {violation.target}={clip(repr(value), 60)} ({violation.kind})"
+
+
+def break_body(body: Any, violation: Violation, generator: DataGenerator) -> tuple[Any, str]:
+    """`body` with the property at `violation.path` left out or given the bad value. Raises
+    NotApplicable when the body has no such place (an optional parent was left out)."""
+    path = violation.path
+    if not path:
+        raise NotApplicable("the violation names no body property")
+    body = copy.deepcopy(body)
+    parent = body
+    for part in path[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            raise NotApplicable(f"the body has no {format_path(path[:-1])} to break") from None
+    last = path[-1]
+    if not isinstance(parent, dict) or not isinstance(last, str):
+        raise NotApplicable(f"the body has no object holding {format_path(path)}")
+    target = format_path(path)
+    if violation.mode == "omit":
+        parent.pop(last, None)
+        return body, f"a body without {target}"
+    value = bad_value(violation, generator.child("negative"))
+    parent[last] = value
+    return body, f"{target} = {clip(json.dumps(value), 60)} ({violation.kind})"
+
+
+class NotApplicable(Exception):
+    """A negative case that cannot be built from this body; the case is skipped with why."""
 
 
 def _has_given_value(arg: Argument, lookup: Lookup) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
 from apitest.engine.cleanup import sweep
-from apitest.engine.client import Caller, Exchange
+from apitest.engine.client import Caller, Exchange, Request
 from apitest.engine.effects import (
     Outcome,
     check_gone,
@@ -29,9 +29,9 @@ from apitest.engine.effects import (
 )
 from apitest.engine.ledger import Ledger
 from apitest.engine.records import DataManager, Record, sent_records
-from apitest.engine.request import build_request, needs_own_record
+from apitest.engine.request import NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
-from apitest.engine.verify import judge
+from apitest.engine.verify import Expectation, judge
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.model import Chain, Plan, Step
 from apitest.report.model import CaseResult, RunResult
@@ -158,6 +158,7 @@ class Engine:
                     f"needs a {resource.name} record and none is available to this chain "
                     "(the step that makes one failed or was skipped)",
                 )
+        violation = step.violation
         lookup = self.data.lookup(chain_id)
         vary = state.last_body.get(resource.name, MISSING) if op.category == "update" else MISSING
         try:
@@ -169,19 +170,24 @@ class Engine:
                 lookup,
                 keys=record.keys if record is not None else None,
                 vary_from=vary,
+                violation=violation,
             )
-        except NoRecordError as exc:
+        except (NoRecordError, NotApplicable) as exc:
             return Outcome("skipped", str(exc))
+        if violation is not None and violation.location == "call":
+            return await self._twice(state, step, resource, built.request, case, record)
         exchange = await self._call(resource, step, built.request, case)
         state.last_end = time.monotonic()
         if exchange.status is None:
             return Outcome("error", exchange.error or "no answer")
+        expect: Expectation = "success" if violation is None else "error"
         verdict = judge(
             op,
             observed_of(exchange),
-            "success",
+            expect,
             strict=self.options.strict,
             records=self.data.records_view(),
+            case=violation.kind if violation is not None else None,
         )
         outcome = Outcome(
             "passed" if verdict.passed else "failed",
@@ -189,11 +195,50 @@ class Engine:
             list(verdict.details),
             list(verdict.notes),
         )
-        if 200 <= exchange.status < 300 and not verdict.is_error:
+        accepted = 200 <= exchange.status < 300 and not verdict.is_error
+        if accepted and violation is not None:
+            outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
+        if accepted:
             self._apply(state, step, resource, exchange, verdict, record, outcome)
-        if step.is_write:
+        if step.is_write:  # a negative case the API wrongly accepted made nothing anyone uses
             state.ready_at = state.last_end + op.validation_delay / 1000
         return outcome
+
+    async def _twice(
+        self,
+        state: _ChainState,
+        step: Step,
+        resource: Resource,
+        request: Request,
+        case: CaseResult,
+        record: Record | None,
+    ) -> Outcome:
+        """Concurrent / Non Concurrent: the positive call fired twice, at once (past the sync
+        lock: that is the point) or in turn. Each answer must be declared and no server error."""
+        op = step.operation
+        at_once = step.violation is not None and step.violation.value == "at once"
+        if at_once:
+            case.started_s = time.monotonic() - self._t0
+            pair = await asyncio.gather(*(self.caller.call(resource, op, request) for _ in "ab"))
+            exchanges = list(pair)
+        else:
+            exchanges = [await self._call(resource, step, request, case) for _ in "ab"]
+        state.last_end = time.monotonic()
+        case.url, case.http_status = request.url, exchanges[-1].status
+        problems: list[str] = []
+        for number, exchange in enumerate(exchanges, 1):
+            if exchange.status is None:
+                problems.append(f"call {number}: {exchange.error}")
+                continue
+            verdict = judge(op, observed_of(exchange), "success", records=self.data.records_view())
+            if verdict.response is None or exchange.status >= 500:
+                problems.append(f"call {number}: {verdict.message or exchange.status}")
+            elif 200 <= exchange.status < 300 and not verdict.is_error:
+                outcome = Outcome("passed")
+                self._apply(state, step, resource, exchange, verdict, record, outcome)
+        if problems:
+            return Outcome("failed", "; ".join(problems))
+        return Outcome("passed")
 
     def _apply(
         self,

@@ -62,20 +62,38 @@ def _encode_matches(encode: str, media: str) -> bool:
     return declared.endswith("/*") and media.startswith(declared[:-1])
 
 
-def pick_content(response: Response, content_type: str | None) -> Content | None:
+def pick_content(
+    response: Response, content_type: str | None, case: str | None = None
+) -> Content | None:
     """The content whose `<encode type>` matches the media type; one with no encode matches
-    anything; else the first content; None when the response declares none."""
-    if not response.contents:
+    anything; else the first content; None when the response declares none. With `case` (a
+    negative case kind), a content whose structure names it in `cases` wins, and contents
+    bound to other cases step aside (`structure@cases`, ZSPEC.md section 8)."""
+    contents = _for_case(response.contents, case)
+    if not contents:
         return None
     media = _media(content_type)
     if media:
-        for content in response.contents:
+        for content in contents:
             if content.encode and _encode_matches(content.encode, media):
                 return content
-    for content in response.contents:
+    for content in contents:
         if not content.encode:
             return content
-    return response.contents[0]
+    return contents[0]
+
+
+def _for_case(contents: tuple[Content, ...], case: str | None) -> tuple[Content, ...]:
+    def cases(content: Content) -> set[str]:
+        structure = content.structure
+        return {name.strip().lower() for name in structure.cases} if structure else set()
+
+    wanted = (case or "").strip().lower()
+    bound = tuple(content for content in contents if wanted and wanted in cases(content))
+    if bound:
+        return bound
+    free = tuple(content for content in contents if not cases(content))
+    return free or contents
 
 
 def governing_error(op: Operation, content: Content | None) -> ErrorCondition | None:
@@ -150,14 +168,16 @@ def judge(
     *,
     strict: bool = False,
     records: Records | None = None,
+    case: str | None = None,
 ) -> Verdict:
-    """Judge one call against its operation, for a positive (`success`) or negative case."""
+    """Judge one call against its operation, for a positive (`success`) or negative case;
+    `case` is the negative case kind, which picks a structure bound by `structure@cases`."""
     records = _no_records if records is None else records
     status = observed.status
     response = op.response_for(status)
     if response is None:
         return _undeclared(op, observed, expect, records)
-    content = pick_content(response, observed.content_type)
+    content = pick_content(response, observed.content_type, case)
     condition = governing_error(op, content)
     holds = _condition_holds(condition, observed, records)
     is_error = not response.is_success or response.unexpected_error or holds
@@ -184,9 +204,17 @@ def judge(
         report = shape()
         return verdict(_summary(report) if not report.ok else "", report)
     if _is_success(status) and not response.unexpected_error:
-        if holds:
-            return verdict("")  # an error by its condition; the 2xx structure is not for it
-        return verdict(f"expected an error response, got {status}: the API accepted the request")
+        if not holds:
+            return verdict(
+                f"expected an error response, got {status}: the API accepted the request"
+            )
+        # An error by its condition; the body must still be what the spec declares for the
+        # status (an API that bends its errors into a success shape is caught here).
+        report = shape()
+        if not report.ok:
+            message = f"error response {status} does not match its structure: {_summary(report)}"
+            return verdict(message, report)
+        return verdict("", report)
     if not (400 <= status < 500 or holds or response.unexpected_error):
         return verdict(
             f"expected an error response (a 4xx, or one whose error condition holds), "

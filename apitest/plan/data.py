@@ -374,6 +374,13 @@ class DataGenerator:
             return _render_java(prop.format, moment)
         return moment.date().isoformat() if prop.type == "date" else moment.isoformat()
 
+    def text(self, low: int, high: int) -> str:
+        """Readable text of `low..high` characters from this stream (negative values use it)."""
+        return self._text(low, high)
+
+    def hex(self, count: int) -> str:
+        return self._hex(count)
+
     def _text(self, low: int, high: int) -> str:
         """Readable text such as "apitest 3fa9c1", trimmed or padded to `low..high` characters."""
         text = f"{self._rng.choice(_WORDS)} {self._hex(6)}"

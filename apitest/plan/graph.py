@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from apitest.plan.model import Chain, Plan, ResourcePlan, Step, StepKind
+from apitest.plan.cases import negative_cases
+from apitest.plan.model import Chain, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.spec.model import Catalog, Operation, Resource
 from apitest.spec.scopes import Category
 
@@ -27,6 +28,8 @@ class PlanOptions:
     skip_deprecated: bool = False
     repeat: int = 1
     """Plan every chain this many times (independent copies: load, soak and throttle tests)."""
+    cases: str = "all"
+    """positive | negative | all (ZSPEC.md section 8)."""
 
 
 def build_plan(catalog: Catalog, options: PlanOptions | None = None) -> Plan:
@@ -119,6 +122,7 @@ class _ChainBuilder:
         check: str = "call",
         validates: str | None = None,
         skip: str | None = None,
+        violation: Violation | None = None,
     ) -> Step:
         uses_record = self.wrote  # a step may use any record its chain wrote before it
         step = Step(
@@ -131,9 +135,10 @@ class _ChainBuilder:
             validates=validates,
             waits_for_record=uses_record,
             skip_reason=skip,
+            violation=violation,
         )
         self.steps.append(step)
-        if op.category != "read" and not skip:
+        if step.is_write and not skip:
             self.wrote = True
         return step
 
@@ -160,6 +165,16 @@ class _ResourcePlanner:
         return ResourcePlan(res.name, res.file, tuple(chains), tuple(dict.fromkeys(self.notes)))
 
     def _chains_once(self) -> list[Chain]:
+        chains: list[Chain] = []
+        if self.options.cases in ("positive", "all"):
+            chains.extend(self._positive_chains())
+        if self.options.cases in ("negative", "all"):
+            negative = self._negative_chain()
+            if negative is not None:
+                chains.append(negative)
+        return chains
+
+    def _positive_chains(self) -> list[Chain]:
         res = self.res
         chains = [self._lifecycle()]
         main_create = dependency_op(res, "create")
@@ -231,6 +246,53 @@ class _ResourcePlanner:
         self._test_write(chain, op)
         self._cleanup(chain, cleanups)
         return chain.build()
+
+    def _negative_chain(self) -> Chain | None:
+        """Every negative case of the resource in one chain of its own, so a case the API
+        wrongly accepts cannot disturb the positive chains: creates' cases first, then a record
+        is prepared for the reads', updates', actions' and deletes' cases, then removed."""
+        res = self.res
+        cases = {op.name: self._cases_of(op) for op in res.operations}
+        if not any(cases.values()):
+            return None
+        chain = self._new_chain("negative cases")
+        cleanups = self._prepare_dependencies(chain)
+        for op in ops_of(res, "create"):
+            self._add_cases(chain, op, cases[op.name])
+        create = dependency_op(res, "create")
+        later = [op for cat in ("read", "update", "action", "delete") for op in ops_of(res, cat)]
+        if any(cases[op.name] for op in later):
+            prepare = create or dependency_op(res, "read")
+            if prepare is not None:
+                case = "record for negative cases" if create else "records for negative cases"
+                chain.add(prepare, "data preparation", case, owner=res.name)
+        for op in later:
+            skip = None
+            if op.category == "delete" and create is None:
+                skip = (
+                    f"it could delete a record this run did not create ({res.name} has no create)"
+                )
+            self._add_cases(chain, op, cases[op.name], skip)
+        delete = dependency_op(res, "delete")
+        if create is not None and delete is not None:
+            chain.add(delete, "cleanup", "record prepared for negative cases", owner=res.name)
+        self._cleanup(chain, cleanups)
+        return chain.build()
+
+    def _cases_of(self, op: Operation) -> list[Violation]:
+        if self._skip(op):
+            return []
+        return negative_cases(
+            op, has_auth=(op.authentication or self.res.authentication) is not None
+        )
+
+    def _add_cases(
+        self, chain: _ChainBuilder, op: Operation, cases: list[Violation], skip: str | None = None
+    ) -> None:
+        for violation in cases:
+            chain.add(
+                op, "test", violation.name, owner=self.res.name, skip=skip, violation=violation
+            )
 
     def _test_write(self, chain: _ChainBuilder, op: Operation) -> None:
         """The write's positive case, then its callback read (actions have no record check:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from apitest.spec.model import Operation
+from apitest.spec.model import Argument, Operation, Property
 
 StepKind = Literal["test", "data preparation", "operation validation", "cleanup"]
 Check = Literal["call", "record", "gone"]
@@ -19,6 +19,27 @@ the record is gone after a delete."""
 
 NOMINAL_CALL_MS = 10
 """What the critical-path estimate charges for one call: the spec declares delays, not latency."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a negative case breaks: an argument, a body property at `path`, the credential, or
+    the operation's sync guarantee; `value` says which bad value (see plan/cases.py)."""
+
+    kind: str
+    target: str
+    location: str  # param | header | variable | body | auth | call
+    mode: str  # omit | set | twice
+    value: str = ""
+    path: tuple[str | int, ...] = ()
+    prop: Property | None = None
+    arg: Argument | None = None
+    detail: str = ""
+
+    @property
+    def name(self) -> str:
+        text = f"{self.kind} {self.target}".strip()
+        return f"{text} ({self.detail})" if self.detail else text
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,8 @@ class Step:
     waits_for_record: bool = False
     """A write of its chain came before, so it waits out that write's validation-delay."""
     skip_reason: str | None = None
+    violation: Violation | None = None
+    """Set for a negative case: the step expects an error."""
 
     @property
     def name(self) -> str:
@@ -44,7 +67,8 @@ class Step:
 
     @property
     def is_write(self) -> bool:
-        return self.operation.category in ("create", "update", "delete", "action")
+        """A step meant to change data (a negative case is meant to be refused)."""
+        return self.violation is None and self.operation.category != "read"
 
     def estimate_ms(self, record_wait_ms: int) -> int:
         """Delay before the call, any record wait it must honour, and a nominal call time."""

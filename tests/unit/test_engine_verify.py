@@ -167,6 +167,18 @@ def test_error_condition_on_a_200(trips: Resource) -> None:
     assert negative.passed and negative.is_error
 
 
+def test_error_bent_into_a_success_status_must_still_fit_that_status_structure(
+    trips: Resource,
+) -> None:
+    """error-200 style: PUT declares 200 as {code: SUCCESS, ...}; an error body under 200 is an
+    error by the condition, but its shape is not what the spec declares for 200."""
+    op = _op(trips, "PUT trips")
+    body = {"status": "error", "code": "INVALID_DATA", "message": "bad"}
+    verdict = judge(op, seen(200, body), "error")
+    assert verdict.is_error and not verdict.passed
+    assert verdict.message.startswith("error response 200 does not match its structure: $.code")
+
+
 def test_undeclared_status_fails_either_way(trips: Resource) -> None:
     op = _op(trips, "GET trip")
     expectations: tuple[Expectation, ...] = ("success", "error")

@@ -11,11 +11,12 @@ from apitest.plan.model import NOMINAL_CALL_MS, Plan
 from apitest.spec.loader import load_catalog
 
 REPO = Path(__file__).resolve().parents[2]
+POSITIVE = PlanOptions(cases="positive")
 
 
 @pytest.fixture(scope="module")
 def reference() -> Plan:
-    return build_plan(load_catalog([REPO / "specs" / "trips.xml"]))
+    return build_plan(load_catalog([REPO / "specs" / "trips.xml"]), POSITIVE)
 
 
 def _steps(plan: Plan, chain_id: str) -> list[tuple[str, str, str]]:
@@ -83,7 +84,7 @@ def test_dependency_and_callback_choices_follow_the_spec() -> None:
 
 def test_repeat_plans_independent_copies(reference: Plan) -> None:
     catalog = load_catalog([REPO / "specs" / "trips.xml"])
-    plan = build_plan(catalog, PlanOptions(repeat=3))
+    plan = build_plan(catalog, PlanOptions(repeat=3, cases="positive"))
     assert [chain.id for chain in plan.chains] == [
         "destinations.1", "destinations.2", "destinations.3", "trips.1", "trips.2", "trips.3",
     ]  # fmt: skip
@@ -93,7 +94,7 @@ def test_repeat_plans_independent_copies(reference: Plan) -> None:
 
 def test_skip_deprecated_skips_the_delete_and_its_verification() -> None:
     catalog = load_catalog([REPO / "specs" / "trips.xml"])
-    plan = build_plan(catalog, PlanOptions(skip_deprecated=True))
+    plan = build_plan(catalog, PlanOptions(skip_deprecated=True, cases="positive"))
     steps = _steps(plan, "trips.1")
     assert ("test", "DELETE trips", "positive") in steps
     assert ("operation validation", "GET trip", "verify DELETE trips") not in steps
@@ -147,7 +148,7 @@ def test_second_create_and_second_delete_get_chains_of_their_own(tmp_path: Path)
         OP.format(method="delete", name="DELETE one", category="delete", extra="", body=arg),
         OP.format(method="delete", name="DELETE all", category="delete", extra="", body=arg),
     ]
-    plan = build_plan(load_catalog([_write(tmp_path, "items", ops)]))
+    plan = build_plan(load_catalog([_write(tmp_path, "items", ops)]), POSITIVE)
     assert [(chain.id, chain.purpose) for chain in plan.chains] == [
         ("items.1", "record lifecycle"),
         ("items.2", "create by POST bulk"),

@@ -1,0 +1,247 @@
+"""Negative cases: one per declaration a request can break (ZSPEC.md section 8).
+
+Each `Violation` says what to break (an argument, a body property at a path, the credential)
+and how; the engine builds the positive request, applies the violation, and expects an error.
+Cases are derived only from what the spec declares, so every case names the declaration it
+tests: `POST trips / Mandatory Property trips[0].trip_name`.
+
+Decisions where ZSPEC.md is silent (recorded for the contract):
+- a `range` broken is reported as an Invalid Value case ("above range 1..365");
+- Length Violation and ArgMaxLength/ArgMinLength give one case per bound (over max, under min);
+- Concurrent / Non Concurrent apply to auto-sync operations only: the positive call fired twice
+  at once (Concurrent) or back to back (Non Concurrent); both must get declared answers and no
+  server error, since what a sync operation guarantees under concurrency is the API's to say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from apitest.plan.data import DataGenerator
+from apitest.plan.model import Violation
+from apitest.spec.model import Argument, Bounds, Content, Operation, Property, Structure
+from apitest.spec.scopes import Category
+
+NEGATIVE_KINDS: tuple[str, ...] = (
+    "Mandatory Param", "Mandatory Header", "Invalid Param", "Invalid Header", "Empty Param",
+    "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
+    "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
+    "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
+)  # fmt: skip
+
+_ARG_NOUN = {"param": "Param", "header": "Header"}
+_UNTYPED = frozenset({"string", "any", "file"})
+MAX_BODY_DEPTH = 8
+
+
+def negative_cases(op: Operation, has_auth: bool) -> list[Violation]:
+    """Every negative case of `op`, minus those its `auto-skip-cases` names."""
+    found = [*_argument_cases(op), *_body_cases(op), *_auth_cases(has_auth), *_sync_cases(op)]
+    skipped = {name.strip().lower() for name in op.auto_skip_cases}
+    return [case for case in found if not _skipped(case, skipped)]
+
+
+def _skipped(case: Violation, names: set[str]) -> bool:
+    return case.kind.lower() in names or case.name.lower() in names
+
+
+def _argument_cases(op: Operation) -> Iterator[Violation]:
+    for arg in op.arguments:
+        prop = arg.value_property
+        if arg.location == "variable":
+            yield Violation(
+                "InvalidValueInURLPath", arg.name, "variable", "set", "invalid", arg=arg
+            )
+            continue
+        noun = _ARG_NOUN[arg.location]
+        if arg.required:
+            yield Violation(f"Mandatory {noun}", arg.name, arg.location, "omit", arg=arg)
+        if prop is not None and prop.type not in _UNTYPED:
+            yield Violation(f"Invalid {noun}", arg.name, arg.location, "set", "type", arg=arg)
+        if prop is None or not prop.emptiable_for.applies("request", op.category):
+            yield Violation(f"Empty {noun}", arg.name, arg.location, "set", "empty", arg=arg)
+        if prop is not None and prop.length is not None:
+            yield from _bound_cases(prop.length, "ArgMaxLength", "ArgMinLength", arg=arg)
+
+
+def _bound_cases(bounds: Bounds, over: str, under: str, **where: Any) -> Iterator[Violation]:
+    arg: Argument | None = where.get("arg")
+    target = arg.name if arg is not None else where["target"]
+    location = arg.location if arg is not None else "body"
+    path = where.get("path", ())
+    prop = where.get("prop")
+    if bounds.max is not None:
+        yield Violation(over, target, location, "set", "too long", path, prop, arg, "over max")
+    if bounds.min is not None and bounds.min > 0:
+        yield Violation(under, target, location, "set", "too short", path, prop, arg, "under min")
+
+
+def _auth_cases(has_auth: bool) -> Iterator[Violation]:
+    if has_auth:
+        yield Violation("Missing Token", "", "auth", "omit")
+        yield Violation("Invalid Token", "", "auth", "set", "invalid")
+
+
+def _sync_cases(op: Operation) -> Iterator[Violation]:
+    if op.is_sync:
+        yield Violation("Concurrent", "", "call", "twice", "at once")
+        yield Violation("Non Concurrent", "", "call", "twice", "in turn")
+
+
+def _body_cases(op: Operation) -> Iterator[Violation]:
+    content = _json_content(op)
+    if content is None or content.structure is None:
+        return
+    yield from _structure_cases(content.structure, op.category, (), 0)
+
+
+def _json_content(op: Operation) -> Content | None:
+    if op.request_body is None or not op.request_body.contents:
+        return None
+    contents = op.request_body.contents
+    return next((c for c in contents if c.encode and "json" in c.encode), contents[0])
+
+
+def _structure_cases(
+    structure: Structure, category: Category, path: tuple[str | int, ...], depth: int
+) -> Iterator[Violation]:
+    if structure.recursive_ref is not None or depth > MAX_BODY_DEPTH or not structure.is_map:
+        return
+    for prop in structure.properties:
+        if not prop.name or not prop.include_for.applies("request", category):
+            continue
+        here = (*path, prop.name)
+        yield from _property_cases(prop, category, here)
+        child = prop.structure
+        if child is not None:
+            inner = (*here, 0) if prop.type == "collections" else here
+            yield from _structure_cases(child, category, inner, depth + 1)
+
+
+def _property_cases(
+    prop: Property, category: Category, path: tuple[str | int, ...]
+) -> Iterator[Violation]:
+    target = format_path(path)
+
+    def case(kind: str, mode: str, value: str = "", detail: str = "") -> Violation:
+        return Violation(kind, target, "body", mode, value, path, prop, None, detail)
+
+    if prop.required_for.applies("request", category):
+        yield case("Mandatory Property", "omit")
+    if prop.type not in ("any", "file"):
+        yield case("Invalid Type", "set", "type")
+    if prop.values and prop.extra_value == "deny":
+        yield case("Invalid Value", "set", "outside values")
+    if prop.range is not None and prop.type in ("integer", "long", "double"):
+        if prop.range.max is not None:
+            yield case("Invalid Value", "set", "above range", "above range")
+        if prop.range.min is not None:
+            yield case("Invalid Value", "set", "below range", "below range")
+    if prop.regex and prop.type in ("string", "long_string"):
+        yield case("Regex Mismatch", "set", "regex")
+    if prop.length is not None and prop.type in ("string", "long_string", "collections"):
+        yield from _bound_cases(
+            prop.length, "Length Violation", "Length Violation", target=target, path=path, prop=prop
+        )
+    if not prop.nullable_for.applies("request", category):
+        yield case("Null Value", "set", "null")
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """("trips", 0, "trip_name") -> "trips[0].trip_name"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def bad_value(violation: Violation, generator: DataGenerator) -> Any:
+    """The value that breaks the declaration, from the case's own seeded stream."""
+    prop = violation.prop if violation.prop is not None else _arg_property(violation)
+    kind = violation.value
+    as_text = violation.location != "body"
+    if kind == "empty":
+        return ""
+    if kind == "null":
+        return None
+    if kind == "invalid":
+        return f"apitest-invalid-{generator.hex(8)}"
+    if kind == "type":
+        return _wrong_type(prop.type if prop else "string", generator, as_text)
+    if prop is None:
+        return f"apitest-{generator.hex(6)}"
+    if kind in ("too long", "too short"):
+        return _wrong_length(prop, kind == "too long", generator)
+    if kind == "outside values":
+        return _outside(prop, generator)
+    if kind in ("above range", "below range") and prop.range is not None:
+        edge = prop.range.max if kind == "above range" else prop.range.min
+        step = 1 if kind == "above range" else -1
+        value = (edge or 0) + step
+        return int(value) if prop.type in ("integer", "long") else float(value)
+    if kind == "regex":
+        return _regex_miss(prop, generator)
+    return f"apitest-{generator.hex(6)}"
+
+
+def _arg_property(violation: Violation) -> Property | None:
+    return violation.arg.value_property if violation.arg is not None else None
+
+
+def _wrong_type(type_name: str, generator: DataGenerator, as_text: bool) -> Any:
+    """A value of another JSON type (in a query or header: text the type cannot parse)."""
+    word = f"apitest-{generator.hex(6)}"
+    if as_text:
+        return word
+    if type_name in ("string", "long_string", "datetime", "date"):
+        return int(generator.hex(6), 16)  # a JSON number; long_string wants digits as text
+    return word  # a string where a number, boolean, array or object belongs
+
+
+def _wrong_length(prop: Property, too_long: bool, generator: DataGenerator) -> Any:
+    bounds = prop.length
+    assert bounds is not None
+    size = int(bounds.max) + 1 if too_long and bounds.max is not None else int(bounds.min or 1) - 1
+    size = max(0, min(size, 1_000_000))
+    if prop.type == "collections":
+        return [generator.text(1, 10) for _ in range(size)]
+    digits = prop.type == "long_string"
+    text = ""
+    while len(text) < size:
+        text += generator.hex(16) if digits else generator.text(8, 16) + " "
+    if digits:
+        text = "".join(str(int(ch, 16) % 10) for ch in text)
+    return text[:size]
+
+
+def _outside(prop: Property, generator: DataGenerator) -> Any:
+    if prop.type in ("integer", "long", "double"):
+        numbers = [float(v) for v in prop.values if _is_number(v)]
+        value = max(numbers, default=0) + 1
+        return int(value) if prop.type != "double" else value
+    while True:
+        word = f"apitest-{generator.hex(6)}"
+        if word not in prop.values:
+            return word
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _regex_miss(prop: Property, generator: DataGenerator) -> str:
+    """A string of an allowed length that the regex does not fully match."""
+    pattern = re.compile(prop.regex or "")
+    low = int(prop.length.min or 1) if prop.length is not None else 1
+    candidates = ["!apitest!", "~", "apitest " + generator.hex(4), " ", "0x!"]
+    for text in candidates:
+        padded = text + "!" * max(0, low - len(text))
+        if not pattern.fullmatch(padded):
+            return padded
+    return "\u2603" * max(1, low)

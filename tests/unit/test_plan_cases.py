@@ -1,0 +1,158 @@
+"""Negative cases: which the planner derives from the declarations, and the values that break them."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from apitest.engine.request import NotApplicable, break_body
+from apitest.engine.verify import pick_content
+from apitest.plan.cases import NEGATIVE_KINDS, bad_value, format_path, negative_cases
+from apitest.plan.data import DataGenerator
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.model import Plan, Violation
+from apitest.spec.loader import load_catalog
+from apitest.spec.model import Bounds, Content, Location, Property, Response, Structure
+
+REPO = Path(__file__).resolve().parents[2]
+LOC = Location("t.xml", 1)
+
+
+@pytest.fixture(scope="module")
+def negative_plan() -> Plan:
+    return build_plan(load_catalog([REPO / "specs" / "trips.xml"]), PlanOptions(cases="negative"))
+
+
+def test_trips_gets_every_applicable_kind_in_the_counts_its_declarations_give(
+    negative_plan: Plan,
+) -> None:
+    kinds = Counter(
+        step.violation.kind
+        for step in negative_plan.steps
+        if step.violation is not None and step.resource == "trips"
+    )
+    # Derived by hand from specs/trips.xml: POST and PUT bodies (trips + the record's
+    # properties included for create / update), the DELETE ids param, the GET trip URL
+    # variable, and the two token cases of each of the five operations.
+    assert (
+        kinds
+        == {
+            "Mandatory Property": 7,  # create: trips, trip_name, destination, start/end; update: trips, trip_id
+            "Invalid Type": 15,
+            "Null Value": 15,
+            "Invalid Value": 6,  # trip_type outside values, no_of_days above/below range, twice
+            "Length Violation": 8,  # trip_name and destination, over max and under min, twice
+            "Regex Mismatch": 1,  # trip_id, update only
+            "Mandatory Param": 1,
+            "Invalid Param": 1,
+            "Empty Param": 1,  # ids; destination is declared emptiable for reads
+            "InvalidValueInURLPath": 1,
+            "Missing Token": 5,
+            "Invalid Token": 5,
+        }
+    )
+    assert set(kinds) <= set(NEGATIVE_KINDS)
+
+
+def test_cases_are_named_after_what_they_break(negative_plan: Plan) -> None:
+    names = {step.name for step in negative_plan.steps if step.violation is not None}
+    assert "POST trips / Mandatory Property trips[0].trip_name" in names
+    assert "PUT trips / Regex Mismatch trips[0].trip_id" in names
+    assert "DELETE trips / Mandatory Param ids" in names
+    assert "GET trip / InvalidValueInURLPath trip_id" in names
+    assert "POST trips / Length Violation trips[0].trip_name (over max)" in names
+
+
+def test_negative_chain_prepares_a_record_after_the_create_cases(negative_plan: Plan) -> None:
+    chain = next(chain for chain in negative_plan.chains if chain.id == "trips.1")
+    kinds = [(step.kind, step.operation.name) for step in chain.steps]
+    assert chain.purpose == "negative cases"
+    assert kinds[0] == ("data preparation", "GET destinations")
+    prepare = kinds.index(("data preparation", "POST trips"))
+    assert all(op == "POST trips" for _kind, op in kinds[1:prepare])
+    assert kinds[-1] == ("cleanup", "DELETE trips")
+    # a negative case is not a write the next step must wait for
+    assert not any(step.is_write for step in chain.steps if step.violation is not None)
+
+
+def test_auto_skip_cases_drops_named_kinds_and_names() -> None:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    trips = catalog.resource("trips")
+    assert trips is not None
+    post = trips.operation("POST trips")
+    assert post is not None
+    from dataclasses import replace
+
+    muted = replace(post, auto_skip_cases=("Null Value", "Invalid Type trips[0].trip_name"))
+    kinds = [case.name for case in negative_cases(muted, has_auth=True)]
+    assert not any(name.startswith("Null Value") for name in kinds)
+    assert "Invalid Type trips[0].trip_name" not in kinds
+    assert "Invalid Type trips[0].destination" in kinds
+
+
+def _prop(**kwargs: object) -> Property:
+    return Property(LOC, **kwargs)  # type: ignore[arg-type]
+
+
+def _violation(kind: str, value: str, prop: Property) -> Violation:
+    return Violation(kind, "x", "body", "set", value, ("x",), prop)
+
+
+def test_bad_values_break_what_they_say() -> None:
+    gen = DataGenerator(5, "case")
+    regex = _prop(type="string", name="x", regex="[0-9]{1,19}")
+    assert not re.fullmatch("[0-9]{1,19}", bad_value(_violation("Regex", "regex", regex), gen))
+    sized = _prop(type="string", name="x", length=Bounds(2, 5))
+    assert len(bad_value(_violation("Length", "too long", sized), gen)) == 6
+    assert len(bad_value(_violation("Length", "too short", sized), gen)) == 1
+    ranged = _prop(type="integer", name="x", range=Bounds(1, 365))
+    assert bad_value(_violation("Invalid Value", "above range", ranged), gen) == 366
+    assert bad_value(_violation("Invalid Value", "below range", ranged), gen) == 0
+    listed = _prop(type="string", name="x", values=("a", "b"))
+    assert bad_value(_violation("Invalid Value", "outside values", listed), gen) not in ("a", "b")
+    long_id = _prop(type="long_string", name="x")
+    assert isinstance(bad_value(_violation("Invalid Type", "type", long_id), gen), int)
+    number = _prop(type="integer", name="x")
+    assert isinstance(bad_value(_violation("Invalid Type", "type", number), gen), str)
+    assert bad_value(_violation("Null Value", "null", number), gen) is None
+    again = DataGenerator(5, "case")
+    assert bad_value(_violation("Regex", "regex", regex), again) == bad_value(
+        _violation("Regex", "regex", regex), DataGenerator(5, "case")
+    )
+
+
+def test_break_body_omits_or_replaces_at_the_path_and_leaves_the_original() -> None:
+    body = {"trips": [{"trip_name": "a", "no_of_days": 4}]}
+    prop = _prop(type="integer", name="no_of_days")
+    omit = Violation("Mandatory Property", "t", "body", "omit", "", ("trips", 0, "trip_name"), prop)
+    broken, said = break_body(body, omit, DataGenerator(1))
+    assert broken == {"trips": [{"no_of_days": 4}]} and said == "a body without trips[0].trip_name"
+    assert body["trips"][0]["trip_name"] == "a"
+    null = Violation("Null Value", "t", "body", "set", "null", ("trips", 0, "no_of_days"), prop)
+    assert break_body(body, null, DataGenerator(1))[0] == {
+        "trips": [{"trip_name": "a", "no_of_days": None}]
+    }
+    deep = Violation("Null Value", "t", "body", "set", "null", ("nope", 0, "x"), prop)
+    with pytest.raises(NotApplicable, match="no nope"):
+        break_body(body, deep, DataGenerator(1))
+
+
+def test_format_path() -> None:
+    assert format_path(("trips", 0, "trip_name")) == "trips[0].trip_name"
+    assert format_path(("a",)) == "a"
+
+
+def test_structure_at_cases_binds_an_error_structure_to_its_cases() -> None:
+    general = Content(LOC, "application/json", Structure(LOC, (_prop(type="string", name="a"),)))
+    bound = Content(
+        LOC,
+        "application/json",
+        Structure(LOC, (_prop(type="string", name="b"),), cases=("Mandatory Property",)),
+    )
+    response = Response(LOC, 400, contents=(bound, general))
+    assert pick_content(response, "application/json", "Mandatory Property") is bound
+    assert pick_content(response, "application/json", "Invalid Type") is general
+    assert pick_content(response, "application/json") is general
