@@ -131,7 +131,7 @@ class Caller:
         headers.update(kwargs.pop("headers", {}))
         retrying = AsyncRetrying(
             stop=stop_after_attempt(NETWORK_ATTEMPTS),
-            wait=wait_exponential_jitter(initial=0.1, max=2.0),
+            wait=wait_exponential_jitter(multiplier=0.1, max=2.0, jitter=0.1),
             retry=retry_if_exception(lambda exc: _retryable(exc, request.method)),
             reraise=True,
         )

@@ -342,7 +342,7 @@ class Engine:
         last = first
         retrying = AsyncRetrying(
             stop=stop_after_delay(self.options.eventually_s),
-            wait=wait_exponential_jitter(initial=0.05, max=2.0),
+            wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
             retry=retry_if_result(lambda outcome: outcome.status == "failed"),
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else last,
         )

@@ -1,0 +1,136 @@
+"""Negative cases against the reference service: all pass on the correct service, and each
+defect mode that bends error handling fails exactly the cases it should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apitest.auth.credentials import Credentials
+from apitest.demo import DemoServer
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.runner import RunSettings, run_plan
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.model import Chain
+from apitest.report.model import CaseResult, RunResult
+from apitest.spec.loader import load_catalog
+
+from .conftest import MakeServer
+
+REPO = Path(__file__).resolve().parents[2]
+CATALOG = load_catalog([REPO / "specs" / "trips.xml"])
+CREDENTIALS = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
+
+
+class Quiet:
+    def case_finished(self, case: CaseResult) -> None:
+        pass
+
+    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
+        pass
+
+
+def run_negative(server: DemoServer, tmp_path: Path) -> RunResult:
+    plan = build_plan(CATALOG, PlanOptions(seed=4, cases="negative"))
+    settings = RunSettings(
+        base_url=server.base_url, credentials=CREDENTIALS, ledger_path=tmp_path / "ledger.jsonl"
+    )
+    return run_plan(CATALOG, plan, settings, Quiet())
+
+
+def negative(result: RunResult) -> list[CaseResult]:
+    return [case for case in result.cases if case.kind == "test"]
+
+
+def failed_names(result: RunResult) -> set[str]:
+    return {case.name for case in negative(result) if case.status != "passed"}
+
+
+def live_records(server: DemoServer) -> tuple[set[str], set[str]]:
+    store = server.state.store
+    return set(store.trips.snapshot()), set(store.destinations.snapshot())
+
+
+def test_every_negative_case_passes_against_the_correct_service(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    before = live_records(server)
+    result = run_negative(server, tmp_path)
+    cases = negative(result)
+    assert len(cases) == 66 + 28  # trips and destinations, as the plan counts them
+    not_passed = [(case.name, case.message) for case in result.cases if case.status != "passed"]
+    assert not_passed == []
+    assert live_records(server) == before  # the prepared records are gone again
+
+
+def test_accepts_invalid_fails_the_body_cases_and_cleans_up_what_it_created(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server(bugs=["accepts-invalid"])
+    before = live_records(server)
+    result = run_negative(server, tmp_path)
+    failed = failed_names(result)
+    assert "POST trips / Mandatory Property trips[0].trip_name" in failed
+    assert "PUT trips / Invalid Value trips[0].trip_type" in failed
+    assert "POST destinations / Invalid Type destinations[0].country" in failed
+    # what the service still checks is still refused: tokens, and the ids of a delete
+    assert not any("Token" in name or name.startswith("DELETE") for name in failed)
+    messages = {case.message for case in negative(result) if case.status == "failed"}
+    assert all(message.startswith("the API accepted ") for message in messages)
+    accepted = next(
+        case for case in result.cases if case.name == "POST trips / Null Value trips[0].start_time"
+    )
+    assert accepted.message == (
+        "the API accepted trips[0].start_time = null (Null Value) (answered 201)"
+    )
+    assert live_records(server) == before  # records made by accepted cases were swept
+    assert any(line.endswith(" deleted") for line in result.cleanup)
+
+
+def test_error_200_fails_where_the_200_shape_or_status_gives_it_away(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server(bugs=["error-200"])
+    result = run_negative(server, tmp_path)
+    by_name = {case.name: case for case in negative(result)}
+    post = by_name["POST trips / Missing Token"]
+    assert post.status == "failed" and post.http_status == 200
+    assert post.message.startswith("status 200 is not declared for POST trips")
+    put = by_name["PUT trips / Invalid Token"]
+    assert put.status == "failed"
+    assert put.message.startswith("error response 200 does not match its structure: $.code")
+    # a read's 200 structure has room for the error body: its condition marks the error
+    assert by_name["GET trip / Missing Token"].status == "passed"
+
+
+def test_no_auth_fails_every_token_case_and_only_those(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server(bugs=["no-auth"])
+    result = run_negative(server, tmp_path)
+    failed = failed_names(result)
+    tokens = {case.name for case in negative(result) if "Token" in case.case}
+    assert failed == tokens and len(tokens) == 18
+    missing = next(case for case in negative(result) if case.name == "GET trips / Missing Token")
+    assert missing.message == "the API accepted a call without a token (answered 200)"
+
+
+@pytest.mark.parametrize("seed", [3, 9])
+def test_the_same_seed_breaks_things_the_same_way(
+    make_server: MakeServer, tmp_path: Path, seed: int
+) -> None:
+    server = make_server(bugs=["accepts-invalid"])
+    plan = build_plan(CATALOG, PlanOptions(seed=seed, cases="negative"))
+    runs = []
+    for attempt in range(2):
+        settings = RunSettings(
+            base_url=server.base_url,
+            credentials=CREDENTIALS,
+            ledger_path=tmp_path / f"ledger{attempt}.jsonl",
+            concurrency=1,
+        )
+        result = run_plan(CATALOG, plan, settings, Quiet())
+        runs.append(sorted((c.name, c.message) for c in negative(result) if c.status == "failed"))
+    assert runs[0] == runs[1] and runs[0]
