@@ -453,7 +453,8 @@ def test_run_reference_spec_passes_against_the_in_process_service(tmp_path: Path
     assert lines[0].startswith("started the bundled reference service at http://127.0.0.1:")
     headers = [line.split()[0] for line in lines if line.startswith(("trips.", "destinations."))]
     assert sorted(headers) == ["destinations.1", "destinations.2", "trips.1", "trips.2"]
-    summary = re.search(r"^(\d+) cases: (\d+) passed, 0 failed, 0 error, 0 skipped in ", done.stdout, re.M)
+    totals = r"^(\d+) cases: (\d+) passed, 0 failed, 0 error, 0 skipped in "
+    summary = re.search(totals, done.stdout, re.M)
     assert summary is not None and summary.group(1) == summary.group(2), done.stdout[-2000:]
     assert "FAIL" not in done.stdout and done.stderr == ""
 

@@ -1,4 +1,5 @@
-"""Negative cases: which the planner derives from the declarations, and the values that break them."""
+"""Negative cases: which the planner derives from the declarations, and the values that
+break them."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def test_trips_gets_every_applicable_kind_in_the_counts_its_declarations_give(
     assert (
         kinds
         == {
-            "Mandatory Property": 7,  # create: trips, trip_name, destination, start/end; update: trips, trip_id
+            # create: trips, trip_name, destination, start/end; update: trips, trip_id
+        "Mandatory Property": 7,
             "Invalid Type": 15,
             "Null Value": 15,
             "Invalid Value": 6,  # trip_type outside values, no_of_days above/below range, twice
