@@ -126,7 +126,10 @@ class Engine:
             return case
         resource = self._resource(step.resource)
         await self._wait(state, step, case)
-        outcome = await self._execute(state, step, resource, case)
+        try:
+            outcome = await self._execute(state, step, resource, case)
+        except Exception as exc:  # a bug of ours must cost one case, not the run or its cleanup
+            outcome = Outcome("error", f"apitest internal error: {type(exc).__name__}: {exc}")
         case.status = outcome.status  # type: ignore[assignment]
         case.message, case.details, case.notes = outcome.message, outcome.details, outcome.notes
         return case

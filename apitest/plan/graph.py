@@ -302,6 +302,12 @@ class _ResourcePlanner:
         if self.callback is None or skip or op.category == "action":
             return
         check = "gone" if op.category == "delete" else "record"
+        unkeyed = None
+        if not primary_key_names(self.res):
+            unkeyed = (
+                f"{self.res.name} declares no primary key (<resource-config><path-config>"
+                "<primary path>), so the record cannot be found to verify"
+            )
         chain.add(
             self.callback,
             "operation validation",
@@ -309,6 +315,7 @@ class _ResourcePlanner:
             owner=self.res.name,
             check=check,
             validates=step.id,
+            skip=unkeyed,
         )
 
     def _prepare_dependencies(self, chain: _ChainBuilder) -> list[tuple[Resource, Operation]]:
