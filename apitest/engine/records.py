@@ -45,12 +45,16 @@ class DataManager:
 
     _records: dict[str, list[Record]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
+    _deleted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add(
         self, resource: str, data: JsonObject, keys: dict[str, Any], *, chain: str, created: bool
     ) -> Record:
         record = Record(resource, data, keys, chain, created, next(self._seq))
         bucket = self._records.setdefault(resource, [])
+        if not created and keys in self._deleted.get(resource, []):
+            record.live = False  # a lagging listing still shows what the run deleted
+            return record
         if not created and keys:
             known = next((rec for rec in bucket if rec.live and rec.keys == keys), None)
             if known is not None:  # read back: refresh what we know, keep who owns it
@@ -62,6 +66,8 @@ class DataManager:
     def remove(self, record: Record) -> None:
         """The record was deleted: it leaves the Data Manager at once."""
         record.live = False
+        if record.keys:
+            self._deleted.setdefault(record.resource, []).append(record.keys)
         self._records[record.resource] = [
             rec for rec in self._records.get(record.resource, []) if rec is not record
         ]
@@ -70,8 +76,9 @@ class DataManager:
         return [rec for rec in self._records.get(resource, []) if rec.live]
 
     def pick(self, resource: str, chain: str) -> Record | None:
-        """The record a step of `chain` is handed: its chain's newest created record, then its
-        chain's newest read one, then the newest unowned one, then the newest of any."""
+        """The record a step of `chain` is handed: its chain's newest created record, then the
+        first its chain read (a listing's order: long-lived records lead, fresh ones of other
+        chains come last), then the newest unowned one, then the newest of any."""
         records = self.live(resource)
         tiers: list[Callable[[Record], bool]] = [
             lambda rec: rec.chain == chain and rec.created,

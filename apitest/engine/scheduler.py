@@ -33,7 +33,7 @@ from apitest.engine.request import NotApplicable, build_request, needs_own_recor
 from apitest.engine.sync import ResourceLocks
 from apitest.engine.verify import Expectation, judge
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
-from apitest.plan.model import Chain, Plan, Step
+from apitest.plan.model import Chain, Plan, Step, parallel_groups
 from apitest.report.model import CaseResult, RunResult
 from apitest.spec.model import Catalog, Resource
 
@@ -96,12 +96,15 @@ class Engine:
             result.duration_s = time.monotonic() - self._t0
 
     async def _run_chain(self, chain: Chain, result: RunResult) -> None:
+        """Steps in order; a run of independent negative cases goes out together (they are
+        meant to change nothing), so a resource's dozens of cases cost a few round trips."""
         state = _ChainState(chain, last_end=time.monotonic())
-        for step in chain.steps:
-            case = await self._step(state, step)
-            state.cases.append(case)
-            result.cases.append(case)
-            self.listener.case_finished(case)
+        for group in parallel_groups(chain.steps):
+            cases = await asyncio.gather(*(self._step(state, step) for step in group))
+            for case in cases:
+                state.cases.append(case)
+                result.cases.append(case)
+                self.listener.case_finished(case)
         result.chain_order.append(chain.id)
         self.listener.chain_finished(chain, state.cases)
 
@@ -228,6 +231,10 @@ class Engine:
             exchanges = [await self._call(resource, step, request, case) for _ in "ab"]
         state.last_end = time.monotonic()
         case.url, case.http_status = request.url, exchanges[-1].status
+        if at_once:  # _call did not see these: account for both here
+            case.duration_ms = max(exchange.elapsed_ms for exchange in exchanges)
+            case.attempts = sum(exchange.attempts for exchange in exchanges)
+            case.throttle_ms = sum(exchange.throttle_ms for exchange in exchanges)
         problems: list[str] = []
         for number, exchange in enumerate(exchanges, 1):
             if exchange.status is None:

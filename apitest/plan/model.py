@@ -88,16 +88,50 @@ class Chain:
     """Why the chain exists, for the plan tree: "record lifecycle", "create POST bulk", ..."""
 
     def estimate_ms(self) -> int:
-        """The chain's wall time if nothing else competes: delays, validation waits, calls."""
+        """The chain's wall time if nothing else competes: delays, validation waits, calls
+        (a group of independent negative cases costs its slowest member)."""
         total = 0
         pending_wait = 0
-        for step in self.steps:
-            total += step.estimate_ms(pending_wait if step.waits_for_record else 0)
-            if step.waits_for_record:
+        for group in parallel_groups(self.steps):
+            total += max(
+                step.estimate_ms(pending_wait if step.waits_for_record else 0) for step in group
+            )
+            if any(step.waits_for_record for step in group):
                 pending_wait = 0
-            if step.is_write and not step.skip_reason:
-                pending_wait = step.operation.validation_delay
+            for step in group:
+                if step.is_write and not step.skip_reason:
+                    pending_wait = step.operation.validation_delay
         return total
+
+
+def parallel_groups(steps: tuple[Step, ...]) -> list[tuple[Step, ...]]:
+    """Steps in runnable groups: consecutive negative cases of one operation form a group (they
+    are independent: each breaks the same valid call its own way, and is meant to change
+    nothing); every other step is a group of its own. Concurrent / Non Concurrent cases time
+    their own calls, and a delete's cases stay in turn: one the API wrongly accepts removes
+    the record the next would use, and which one that is must not depend on timing."""
+    groups: list[list[Step]] = []
+    for step in steps:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and _groupable(step)
+            and _groupable(last)
+            and last.operation is step.operation
+        ):
+            groups[-1].append(step)
+        else:
+            groups.append([step])
+    return [tuple(group) for group in groups]
+
+
+def _groupable(step: Step) -> bool:
+    violation = step.violation
+    return (
+        violation is not None
+        and violation.location != "call"
+        and step.operation.category != "delete"
+    )
 
 
 @dataclass(frozen=True)

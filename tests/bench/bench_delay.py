@@ -11,10 +11,12 @@ about) are run in process through `run_plan` against one DemoServer, concurrency
 time (perf_counter around `run_plan`) is set against the plan's critical-path estimate: targets
 wall <= 1.3 x estimate (validation-delay only) and <= 1.10 x (with delay). A third run, for
 information, plans all cases (the default), whose negative chains make the run throughput-bound.
-The service runs in a thread of this process, so its work shares the GIL with the runner's.
+
 The sum of every chain's declared waits is what a runner that ran the chains one after the
-other would wait; sum / wall is how much of it overlapped. Figures, never assertions: every
-case must pass for a ratio to mean anything, so failures are counted and the first is shown.
+other would wait; sum / wall is how much of it overlapped. The service runs in a thread of this
+process, so its work shares the GIL with the runner's: the process CPU figure (both threads)
+shows how close a run came to being bound by it. Figures, never assertions: every case must
+pass for a ratio to mean anything, so failures are counted and the first is shown.
 """
 
 from __future__ import annotations
@@ -114,7 +116,9 @@ def _chain_walls(result: RunResult) -> dict[str, float]:
     return ends
 
 
-def _figures(config: Config, plan: Plan, result: RunResult, wall_s: float) -> dict[str, Any]:
+def _figures(
+    config: Config, plan: Plan, result: RunResult, wall_s: float, cpu_s: float
+) -> dict[str, Any]:
     estimate_s = plan.estimate_ms() / 1000
     waits_s = sum(declared_wait_ms(chain) for chain in plan.chains) / 1000
     sequential_s = sum(chain.estimate_ms() for chain in plan.chains) / 1000
@@ -132,6 +136,7 @@ def _figures(config: Config, plan: Plan, result: RunResult, wall_s: float) -> di
         f"{prefix}: estimate (s)": round(estimate_s, 3),
         f"{prefix}: wall (s)": round(wall_s, 3),
         f"{prefix}: engine wall, no set-up (s)": round(result.duration_s, 3),
+        f"{prefix}: process CPU, runner + service (s)": round(cpu_s, 3),
         f"{prefix}: longest chain, measured (s)": round(max(chain_walls.values(), default=0), 3),
         f"{prefix}: call latency p50 (ms)": round(durations[len(durations) // 2], 1)
         if durations
@@ -168,10 +173,12 @@ def run_config(config: Config, server: DemoServer, tmp: Path) -> dict[str, Any]:
         ledger_path=tmp / f"ledger{number}.jsonl",
         concurrency=CONCURRENCY,
     )
+    cpu_start = time.process_time()
     start = time.perf_counter()
     result = run_plan(catalog, plan, settings, _Quiet())
     wall_s = time.perf_counter() - start
-    return _figures(config, plan, result, wall_s)
+    cpu_s = time.process_time() - cpu_start
+    return _figures(config, plan, result, wall_s, cpu_s)
 
 
 def run() -> dict[str, Any]:

@@ -135,6 +135,8 @@ def test_data_manager_prefers_the_chain_then_unowned_and_forgets_deleted() -> No
     path = parse_data_path("d:$.name")
     assert data.lookup("c1")(path) == ["Bali"]
     assert data.pick("nothing", "c1") is None
+    ghost = data.add("d", {"name": "Mine"}, {"id": "3"}, chain="c1", created=False)
+    assert not ghost.live and data.pick("d", "c1") is pre  # a lagging list cannot revive it
 
 
 def test_extract_and_sent_records_follow_the_path_configs() -> None:

@@ -14,7 +14,7 @@ from apitest.engine.verify import pick_content
 from apitest.plan.cases import NEGATIVE_KINDS, bad_value, format_path, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Plan, Violation
+from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Bounds, Content, Location, Property, Response, Structure
 
@@ -38,24 +38,21 @@ def test_trips_gets_every_applicable_kind_in_the_counts_its_declarations_give(
     # Derived by hand from specs/trips.xml: POST and PUT bodies (trips + the record's
     # properties included for create / update), the DELETE ids param, the GET trip URL
     # variable, and the two token cases of each of the five operations.
-    assert (
-        kinds
-        == {
-            # create: trips, trip_name, destination, start/end; update: trips, trip_id
+    assert kinds == {
+        # create: trips, trip_name, destination, start/end; update: trips, trip_id
         "Mandatory Property": 7,
-            "Invalid Type": 15,
-            "Null Value": 15,
-            "Invalid Value": 6,  # trip_type outside values, no_of_days above/below range, twice
-            "Length Violation": 8,  # trip_name and destination, over max and under min, twice
-            "Regex Mismatch": 1,  # trip_id, update only
-            "Mandatory Param": 1,
-            "Invalid Param": 1,
-            "Empty Param": 1,  # ids; destination is declared emptiable for reads
-            "InvalidValueInURLPath": 1,
-            "Missing Token": 5,
-            "Invalid Token": 5,
-        }
-    )
+        "Invalid Type": 15,
+        "Null Value": 15,
+        "Invalid Value": 6,  # trip_type outside values, no_of_days above/below range, twice
+        "Length Violation": 8,  # trip_name and destination, over max and under min, twice
+        "Regex Mismatch": 1,  # trip_id, update only
+        "Mandatory Param": 1,
+        "Invalid Param": 1,
+        "Empty Param": 1,  # ids; destination is declared emptiable for reads
+        "InvalidValueInURLPath": 1,
+        "Missing Token": 5,
+        "Invalid Token": 5,
+    }
     assert set(kinds) <= set(NEGATIVE_KINDS)
 
 
@@ -78,6 +75,19 @@ def test_negative_chain_prepares_a_record_after_the_create_cases(negative_plan: 
     assert kinds[-1] == ("cleanup", "DELETE trips")
     # a negative case is not a write the next step must wait for
     assert not any(step.is_write for step in chain.steps if step.violation is not None)
+
+
+def test_negative_cases_of_one_operation_go_out_together_except_a_delete_s(
+    negative_plan: Plan,
+) -> None:
+    chain = next(chain for chain in negative_plan.chains if chain.id == "trips.1")
+    groups = parallel_groups(chain.steps)
+    sizes = {group[0].operation.name: len(group) for group in groups if len(group) > 1}
+    assert sizes == {"POST trips": 28, "GET trips": 2, "GET trip": 3, "PUT trips": 28}
+    deletes = [group for group in groups if group[0].operation.name == "DELETE trips"]
+    assert all(len(group) == 1 for group in deletes) and len(deletes) == 6  # 5 cases + cleanup
+    # the estimate charges a group once, so it is far below one call per case
+    assert chain.estimate_ms() < len(chain.steps) * NOMINAL_CALL_MS
 
 
 def test_auto_skip_cases_drops_named_kinds_and_names() -> None:
