@@ -96,6 +96,13 @@ def read_records(
     return extract(body, config)
 
 
+def _records_like(
+    record: Record, found: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The read records that carry `record`'s keys."""
+    return [item for item, keys in found if same_key(record.keys, keys)]
+
+
 def check_record(
     resource: Resource,
     op: Operation,
@@ -110,11 +117,7 @@ def check_record(
     verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
     if not verdict.passed:
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
-    found = [
-        item
-        for item, keys in read_records(resource, op, exchange, verdict)
-        if same_key(record.keys, keys)
-    ]
+    found = _records_like(record, read_records(resource, op, exchange, verdict))
     if not found:
         return Outcome(
             "failed",
@@ -152,12 +155,7 @@ def check_gone(
     verdict = judge(op, observed, "success", strict=strict, records=records_view)
     if not verdict.passed:
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
-    still = [
-        keys
-        for _item, keys in read_records(resource, op, exchange, verdict)
-        if same_key(record.keys, keys)
-    ]
-    if still:
+    if _records_like(record, read_records(resource, op, exchange, verdict)):
         return Outcome(
             "failed",
             f"the {record.describe()} is still there after the delete "
