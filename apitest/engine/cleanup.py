@@ -6,17 +6,19 @@ whatever happened to the one before: one stubborn record must not leave the othe
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from apitest.engine.client import Caller
-from apitest.engine.effects import lookup_with
+from apitest.engine.effects import check_gone, lookup_with
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import build_request
 from apitest.plan.data import DataGenerator, NoRecordError
-from apitest.plan.graph import dependency_op
+from apitest.plan.graph import callback_read, dependency_op
 from apitest.report.model import CaseResult
-from apitest.spec.model import Catalog
+from apitest.spec.model import Catalog, Operation, Resource
 
 
 async def sweep(
@@ -27,41 +29,103 @@ async def sweep(
     on_deleted: Callable[[int], None],
     started: float | None = None,
 ) -> tuple[list[CaseResult], list[str]]:
-    """Delete each (ledger id, record), newest first; returns the cases and one line each."""
-    cases: list[CaseResult] = []
-    lines: list[str] = []
+    """Delete each (ledger id, record), newest first, then read each back (after the longest
+    validation-delay, once for all) and confirm only what is really gone; returns the cases and
+    one line per record."""
     t0 = time.monotonic() if started is None else started
     generator = DataGenerator(0, "cleanup")
+    lines: list[str] = []
+    attempted: list[_Attempt] = []
     for entry, record in sorted(records, key=lambda pair: -pair[0]):
         resource = catalog.resource(record.resource)
         delete = dependency_op(resource, "delete") if resource is not None else None
         if resource is None or delete is None:
             lines.append(f"{record.describe()} left: no delete operation is declared for it")
             continue
-        case = CaseResult(
-            id=f"cleanup.{entry}", chain="cleanup", resource=resource.name,
-            operation=delete.name, case="leftover record", kind="cleanup",
-            method=delete.method.upper(), file=delete.loc.file, line=delete.loc.line,
+        attempt = _Attempt(entry, record, resource, delete, _case(entry, resource, delete))
+        await _delete(attempt, caller, base_url, generator, t0)
+        attempted.append(attempt)
+    waits = [a.delete.validation_delay for a in attempted if a.case.status == "passed"]
+    if waits:
+        await asyncio.sleep(max(waits) / 1000)
+    for attempt in attempted:
+        if attempt.case.status == "passed":
+            await _confirm(attempt, caller, base_url, generator)
+        if attempt.case.status == "passed":
+            on_deleted(attempt.entry)
+        verb = (
+            "deleted"
+            if attempt.case.status == "passed"
+            else f"NOT deleted ({attempt.case.message})"
+        )
+        lines.append(f"{attempt.record.describe()} {verb}")
+    return [attempt.case for attempt in attempted], lines
+
+
+@dataclass
+class _Attempt:
+    entry: int
+    record: Record
+    resource: Resource
+    delete: Operation
+    case: CaseResult
+
+
+def _case(entry: int, resource: Resource, delete: Operation) -> CaseResult:
+    return CaseResult(
+        id=f"cleanup.{entry}", chain="cleanup", resource=resource.name, operation=delete.name,
+        case="leftover record", kind="cleanup", method=delete.method.upper(),
+        file=delete.loc.file, line=delete.loc.line,
+    )  # fmt: skip
+
+
+async def _delete(
+    attempt: _Attempt, caller: Caller, base_url: str, generator: DataGenerator, t0: float
+) -> None:
+    case, delete = attempt.case, attempt.delete
+    lookup = lookup_with(attempt.record, DataManager(), "cleanup")
+    try:
+        built = build_request(
+            attempt.resource, delete, base_url, generator.child(str(attempt.entry)), lookup,
+            keys=attempt.record.keys,
         )  # fmt: skip
-        lookup = lookup_with(record, DataManager(), "cleanup")
-        try:
-            built = build_request(
-                resource, delete, base_url, generator.child(str(entry)), lookup, keys=record.keys
-            )
-        except NoRecordError as exc:
-            case.status, case.message = "failed", str(exc)
-        else:
-            case.started_s = time.monotonic() - t0
-            exchange = await caller.call(resource, delete, built.request)
-            case.url, case.http_status = built.request.url, exchange.status
-            case.duration_ms, case.attempts = exchange.elapsed_ms, exchange.attempts
-            if exchange.status is not None and 200 <= exchange.status < 300:
-                case.status = "passed"
-                on_deleted(entry)
-            else:
-                case.status = "failed"
-                case.message = exchange.error or f"{delete.name} answered {exchange.status}"
-        verb = "deleted" if case.status == "passed" else f"NOT deleted ({case.message})"
-        lines.append(f"{record.describe()} {verb}")
-        cases.append(case)
-    return cases, lines
+    except NoRecordError as exc:
+        case.status, case.message = "failed", str(exc)
+        return
+    case.started_s = time.monotonic() - t0
+    exchange = await caller.call(attempt.resource, delete, built.request)
+    case.url, case.http_status = built.request.url, exchange.status
+    case.duration_ms, case.attempts = exchange.elapsed_ms, exchange.attempts
+    if exchange.status is not None and 200 <= exchange.status < 300:
+        case.status = "passed"
+    else:
+        case.status = "failed"
+        case.message = exchange.error or f"{delete.name} answered {exchange.status}"
+
+
+async def _confirm(
+    attempt: _Attempt, caller: Caller, base_url: str, generator: DataGenerator
+) -> None:
+    """The callback read must no longer find the record (a DELETE's 2xx alone proves nothing)."""
+    read = callback_read(attempt.resource)
+    if read is None:
+        attempt.case.notes.append("not read back: the resource declares no read operation")
+        return
+    lookup = lookup_with(attempt.record, DataManager(), "cleanup")
+    built = build_request(
+        attempt.resource, read, base_url, generator.child(f"{attempt.entry}/read"), lookup,
+        keys=attempt.record.keys,
+    )  # fmt: skip
+    exchange = await caller.call(attempt.resource, read, built.request)
+    if exchange.status is None:
+        attempt.case.status = "error"
+        attempt.case.message = f"could not read it back: {exchange.error}"
+        return
+    outcome = check_gone(
+        attempt.resource, read, exchange, attempt.record, strict=False, records_view=lambda _: []
+    )
+    if outcome.status != "passed":
+        attempt.case.status = "failed"
+        attempt.case.message = (
+            f"{attempt.delete.name} answered {attempt.case.http_status}, but {outcome.message}"
+        )

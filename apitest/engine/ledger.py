@@ -45,7 +45,7 @@ class Ledger:
                 "event": "created",
                 "id": entry_id,
                 "resource": resource,
-                "spec": spec,
+                "spec": str(Path(spec).resolve()),  # cleanup may run from anywhere
                 "base_url": self.base_url,
                 "keys": keys,
                 "data": data,

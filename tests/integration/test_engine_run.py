@@ -1,10 +1,11 @@
 """`apitest run` end to end: the CLI as a subprocess against a real reference service.
 
-Each test starts its own DemoServer on a free loopback port (its knobs are the test's intent),
-runs the real command line with `--json` and `--report-dir` in tmp_path, and judges the run
-by its exit status, the JSON RunResult, the cleanup ledger and what the service really holds
-(`server.state.store`). Nothing here asserts on timing; waits only bound how long a broken run
-may hang.
+A test that runs against a service starts its own DemoServer on a free loopback port (its
+knobs are the test's intent; only the delete-noop run is shared, read-only, by the tests that
+inspect it), runs the real command line with `--json` and `--report-dir` in tmp_path, and
+judges the run by its exit status, the JSON RunResult, the cleanup ledger and what the service
+really holds (`server.state.store`). Nothing here asserts on timing; timeouts only bound how
+long a broken run may hang.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ REPO = Path(__file__).resolve().parents[2]
 TRIPS_SPEC = "specs/trips.xml"  # relative, as a user types it (the CLI runs with cwd=REPO)
 TIMEOUT = 120
 THROTTLING = '<throttling threshold="100" duration="60000" lock-period="120000"/>'
+POSITIVE_ONLY = ("--cases", "positive")
+"""For runs that judge positive cases and write validations: negative cases would multiply the
+(throttled) calls and the run time without adding to what those tests check."""
 # Environment variables that force colour whatever the stream is.
 _COLOUR_FORCING = ("FORCE_COLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 
@@ -69,15 +72,6 @@ def apitest_cli(
     )
     assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     return done
-
-
-@cache
-def positive_only() -> tuple[str, ...]:
-    """`--cases positive` once the CLI has it (ZSPEC.md 8: negative cases come with a later
-    issue). The runs below judge positive cases and validations only; negative cases would
-    multiply the throttled PUTs and the run time without adding to what is tested here."""
-    help_text = apitest_cli("run", "--help").stdout
-    return ("--cases", "positive") if "--cases" in help_text else ()
 
 
 @dataclass(frozen=True)
@@ -158,9 +152,7 @@ def live_entries(events: list[Json]) -> dict[int, Json]:
 
 def created_ids(events: list[Json], resource: str, key: str) -> list[str]:
     return [
-        str(e["keys"][key])
-        for e in events
-        if e["event"] == "created" and e["resource"] == resource
+        str(e["keys"][key]) for e in events if e["event"] == "created" and e["resource"] == resource
     ]
 
 
@@ -297,7 +289,7 @@ def test_each_defect_mode_fails_the_case_that_sees_it(
     defect: Defect, make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(bugs={defect.bug})
-    run = run_cli(server, tmp_path, "--seed", "7", *positive_only())
+    run = run_cli(server, tmp_path, "--seed", "7", *POSITIVE_ONLY)
 
     assert run.done.returncode == 1, run.output
     assert run.result["passed"] is False
@@ -326,7 +318,7 @@ def test_the_client_side_limiter_keeps_a_burst_under_the_service_throttle(
     server = make_server(**THROTTLED_SERVER)
     run = run_cli(
         server, tmp_path, "--seed", "7", "--repeat", "15", "--concurrency", "50", "-q",
-        *positive_only(), spec=str(specs),
+        *POSITIVE_ONLY, spec=str(specs),
     )  # fmt: skip
 
     assert run.done.returncode == 0, run.output
@@ -348,7 +340,7 @@ def test_without_the_specs_throttling_the_service_refuses_the_burst(
     server = make_server(**THROTTLED_SERVER)
     run = run_cli(
         server, tmp_path, "--seed", "7", "--repeat", "15", "--concurrency", "50", "-q",
-        *positive_only(), spec=str(specs),
+        *POSITIVE_ONLY, spec=str(specs),
     )  # fmt: skip
 
     puts = put_cases(run)
@@ -365,7 +357,7 @@ def test_reads_lagging_behind_writes_fail_an_operation_validation(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(lag_ms=1500)  # three times the specs' validation-delay
-    run = run_cli(server, tmp_path, "--seed", "7", *positive_only())
+    run = run_cli(server, tmp_path, "--seed", "7", *POSITIVE_ONLY)
 
     assert run.done.returncode == 1, run.output
     verify = run.case("GET trip", "verify POST trips", "operation validation")
@@ -379,7 +371,7 @@ def test_eventually_polls_a_lagging_read_until_it_holds(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(lag_ms=1500)
-    run = run_cli(server, tmp_path, "--seed", "7", "--eventually", "10", *positive_only())
+    run = run_cli(server, tmp_path, "--seed", "7", "--eventually", "10", *POSITIVE_ONLY)
 
     assert run.done.returncode == 0, run.output
     assert all(c["status"] == "passed" for c in run.cases), run.case_names()
@@ -450,7 +442,7 @@ class DeleteNoopRun:
 def delete_noop_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeleteNoopRun]:
     """Read-only for the tests that use it; the service is stopped before they look."""
     with DemoServer(DemoConfig(lag_ms=0, bugs=frozenset({"delete-noop"}))) as server:
-        run = run_cli(server, tmp_path_factory.mktemp("noop"), "--seed", "7", *positive_only())
+        run = run_cli(server, tmp_path_factory.mktemp("noop"), "--seed", "7", *POSITIVE_ONLY)
         trips_after = server.state.store.trips.snapshot()
     yield DeleteNoopRun(run, trips_after)
 
@@ -466,12 +458,6 @@ def test_a_run_whose_deletes_are_ignored_leaves_its_trips_and_a_ledger(
     assert set(made) <= set(delete_noop_run.trips_after)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the end-of-run sweep writes a 'deleted' ledger line (and reports 'deleted') "
-    "on any 2xx of the DELETE, without the read-back that the run's own delete validation "
-    "uses, so records still on the service vanish from the ledger",
-)
 def test_a_delete_the_service_ignored_is_not_confirmed_in_the_ledger(
     delete_noop_run: DeleteNoopRun,
 ) -> None:
@@ -530,18 +516,14 @@ def test_cleanup_deletes_what_the_ledger_lists_and_then_has_nothing_to_do(
     assert set(server.state.store.trips.snapshot()) == {bystander}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the run writes each spec into the ledger as the path it was given "
-    "(specs/trips.xml, relative to the run's working directory), so `apitest cleanup` run "
-    "from any other directory cannot load the spec and exits 2",
-)
 def test_cleanup_of_a_run_ledger_works_from_another_directory(
     delete_noop_run: DeleteNoopRun, make_server: MakeServer, tmp_path: Path
 ) -> None:
     """A ledger as a run left it when killed after a create, cleaned up from elsewhere."""
     written = next(
-        e for e in delete_noop_run.run.ledger() if e["event"] == "created" and e["resource"] == "trips"
+        e
+        for e in delete_noop_run.run.ledger()
+        if e["event"] == "created" and e["resource"] == "trips"
     )
     server = make_server()
     (trip_id,) = create_trips(server, 1)
@@ -567,7 +549,7 @@ def test_the_same_seed_sends_the_same_data_and_another_seed_does_not(
     started = []
     for index, (seed, server) in enumerate(zip(seeds, servers, strict=True)):
         argv, report_dir, json_file = run_args(
-            server, tmp_path, f"seed{index}", "--seed", seed, "-q", *positive_only()
+            server, tmp_path, f"seed{index}", "--seed", seed, "-q", *POSITIVE_ONLY
         )
         process = subprocess.Popen(
             [sys.executable, "-m", "apitest.cli", *argv],
