@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
     )
     add_plan_options(plan)
+    plan.add_argument(
+        "--auth", metavar="FILE", help="auth profiles: read_only ones add Read Only Profile cases"
+    )
     _add_spec_limits(plan)
 
     cleanup = commands.add_parser(

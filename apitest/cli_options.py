@@ -93,6 +93,19 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="fill a {NAME} of the server URL (repeatable)",
     )
+    parser.add_argument("--dc", metavar="NAME", help="the <server> of this data centre (dc=)")
+    parser.add_argument(
+        "--env",
+        metavar="NAME",
+        help="add that <environment>'s header or parameter to every call "
+        "(e.g. development, sandbox, production)",
+    )
+    add_auth_options(parser)
+    parser.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="send calls through this HTTP proxy (http://user:pass@host:port)",
+    )
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -119,7 +132,14 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         type=_bounded(float, 0.1, 3600, "a number of seconds"),
         default=30.0,
         metavar="SECONDS",
-        help="connect and read timeout of each call (default 30)",
+        help="read timeout of each call (default 30)",
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=_bounded(float, 0.1, 3600, "a number of seconds"),
+        default=10.0,
+        metavar="SECONDS",
+        help="connect timeout of each call (default 10)",
     )
     parser.add_argument(
         "--strict",
@@ -137,6 +157,23 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     quiet.add_argument("-v", "--verbose", action="store_true", help="also print each case's notes")
 
 
+def add_auth_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--auth",
+        metavar="FILE",
+        help="auth profiles (TOML [auth] table: credentials, read_only users, token store); "
+        "default: the APITEST_* environment variables",
+    )
+    parser.add_argument("--profile", metavar="NAME", help="which --auth profile the run uses")
+    parser.add_argument(
+        "--token-store",
+        metavar="KIND",
+        help="where tokens persist: file (default, $XDG_CACHE_HOME/apitest/tokens.json), "
+        "sqlite, or package.module:Class",
+    )
+    parser.add_argument("--token-store-path", metavar="PATH", help="the token store's file")
+
+
 def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "ledger", metavar="LEDGER", help="a ledger.jsonl from a run's report folder"
@@ -144,3 +181,4 @@ def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url", metavar="URL", help="where to delete (default: the URL the run used)"
     )
+    add_auth_options(parser)

@@ -14,8 +14,9 @@ from urllib.parse import urljoin
 
 import httpx
 
-from apitest.auth.credentials import Credentials
 from apitest.auth.oauth2 import TokenSource
+from apitest.auth.profiles import AuthConfig, Profile
+from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError
 from apitest.spec.model import Authentication, Catalog, OAuth2Schema, Operation, Resource
 
@@ -27,42 +28,53 @@ def authentication_of(resource: Resource, op: Operation) -> Authentication | Non
 
 
 class Authenticator:
-    """Puts the right token on each call and refreshes it when the API says 401."""
+    """Puts the right profile's token on each call and refreshes it when the API says 401."""
 
     def __init__(
-        self, client: httpx.AsyncClient, catalog: Catalog, base_url: str, creds: Credentials
+        self,
+        client: httpx.AsyncClient,
+        catalog: Catalog,
+        base_url: str,
+        auth: AuthConfig,
+        store: TokenStore,
     ) -> None:
         self._client = client
         self._catalog = catalog
         self._base_url = base_url
-        self._creds = creds
-        self._sources: dict[str, TokenSource] = {}
+        self._auth = auth
+        self._store = store
+        self._sources: dict[tuple[str, str], TokenSource] = {}
         self._scopes: dict[str, list[str]] = {}
         for resource in catalog.resources:
             for op in resource.operations:
-                auth = authentication_of(resource, op)
-                if auth is None or auth.type != "oauth2":
+                found = authentication_of(resource, op)
+                if found is None or found.type != "oauth2":
                     continue
-                url = self._token_url(resource, auth)
-                self._scopes.setdefault(url, []).extend(auth.scopes)
+                url = self._token_url(resource, found)
+                self._scopes.setdefault(url, []).extend(found.scopes)
 
     def check(self) -> None:
         """Fail before the first call when the specs need credentials the run was not given."""
-        for resource in self._catalog.resources:
-            for op in resource.operations:
-                auth = authentication_of(resource, op)
-                if auth is None:
-                    continue
-                if auth.type == "token" and not self._creds.token:
-                    raise UsageError(
-                        f'{auth.loc}: {op.name} needs a token (type="token"); set APITEST_TOKEN'
-                    )
-                if auth.type == "oauth2" and not self._creds.has_oauth2:
-                    raise UsageError(
-                        f"{auth.loc}: {op.name} needs OAuth2 ({auth.schema or 'no schema'}); set "
-                        "APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (client credentials), plus "
-                        "APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or APITEST_ACCESS_TOKEN"
-                    )
+        for name, profile in self._auth.profiles.items():
+            creds = profile.credentials
+            for resource in self._catalog.resources:
+                for op in resource.operations:
+                    found = authentication_of(resource, op)
+                    if found is None:
+                        continue
+                    if found.type == "token" and not creds.token:
+                        raise UsageError(
+                            f'{found.loc}: {op.name} needs a token (type="token"); set '
+                            f"APITEST_TOKEN{_for(name, self._auth)}"
+                        )
+                    if found.type == "oauth2" and not creds.has_oauth2:
+                        raise UsageError(
+                            f"{found.loc}: {op.name} needs OAuth2 "
+                            f"({found.schema or 'no schema'}); set APITEST_CLIENT_ID and "
+                            "APITEST_CLIENT_SECRET (client credentials), plus "
+                            "APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or "
+                            f"APITEST_ACCESS_TOKEN{_for(name, self._auth)}"
+                        )
 
     async def apply(
         self,
@@ -72,35 +84,60 @@ class Authenticator:
         params: MutableMapping[str, str],
         *,
         override: str | None = None,
+        profile: str | None = None,
     ) -> str | None:
-        """Place the credential on the call (or `override` in its place, for the Invalid Token
-        case); returns the token used, None without auth."""
-        auth = authentication_of(resource, op)
-        if auth is None:
+        """Place the credential of `profile` (default: the run's) on the call, or `override`
+        in its place (the Invalid Token case); returns the token used, None without auth."""
+        found = authentication_of(resource, op)
+        if found is None:
             return None
+        chosen = self._profile(profile)
         if override is not None:
             token = override
-        elif auth.type == "token":
-            token = self._creds.token or ""
+        elif found.type == "token":
+            token = chosen.credentials.token or ""
         else:
-            token = await self._source(resource, auth).token()
-        _place(auth, token, headers, params)
+            token = await self._source(resource, found, chosen).token()
+        _place(found, token, headers, params)
         return token
 
-    async def after_unauthorized(self, resource: Resource, op: Operation, rejected: str) -> bool:
+    async def after_unauthorized(
+        self, resource: Resource, op: Operation, rejected: str, profile: str | None = None
+    ) -> bool:
         """Refresh after a 401; False when there is nothing to refresh (a static token)."""
-        auth = authentication_of(resource, op)
-        if auth is None or auth.type != "oauth2":
+        found = authentication_of(resource, op)
+        if found is None or found.type != "oauth2":
             return False
-        source = self._source(resource, auth)
+        source = self._source(resource, found, self._profile(profile))
         return await source.after_unauthorized(rejected) != rejected
 
-    def _source(self, resource: Resource, auth: Authentication) -> TokenSource:
+    async def missing_scopes(self, resource: Resource, op: Operation) -> list[str]:
+        """Scopes `op` needs that the run's token was not granted ([] when the server does
+        not say what it granted: the API will tell)."""
+        found = authentication_of(resource, op)
+        if found is None or found.type != "oauth2" or not found.scopes:
+            return []
+        source = self._source(resource, found, self._auth.main)
+        await source.token()
+        granted = {scope.lower() for scope in source.granted}
+        if not granted:
+            return []
+        return [scope for scope in found.scopes if scope.lower() not in granted]
+
+    def refreshes(self) -> int:
+        return sum(source.refreshes for source in self._sources.values())
+
+    def _profile(self, name: str | None) -> Profile:
+        if name is None:
+            return self._auth.main
+        return self._auth.profiles[name]
+
+    def _source(self, resource: Resource, auth: Authentication, profile: Profile) -> TokenSource:
         url = self._token_url(resource, auth)
-        source = self._sources.get(url)
+        source = self._sources.get((profile.name, url))
         if source is None:
-            source = TokenSource(self._client, url, self._creds, self._scopes.get(url, []))
-            self._sources[url] = source
+            source = TokenSource(self._client, url, profile, self._scopes.get(url, []), self._store)
+            self._sources[(profile.name, url)] = source
         return source
 
     def _token_url(self, resource: Resource, auth: Authentication) -> str:
@@ -110,6 +147,13 @@ class Authenticator:
             where = f"schema {auth.schema!r}" if auth.schema else "the authentication"
             raise UsageError(f"{auth.loc}: {where} gives no token-url to get OAuth2 tokens from")
         return urljoin(self._base_url, raw)
+
+
+def _for(profile: str, auth: AuthConfig) -> str:
+    """Where the missing credential belongs, for the message."""
+    if auth.source == "environment":
+        return ""
+    return f" (or the credentials of profile {profile!r} in {auth.source})"
 
 
 def find_schema(catalog: Catalog, resource: Resource, name: str | None) -> OAuth2Schema | None:

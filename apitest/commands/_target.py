@@ -9,17 +9,21 @@ credentials (public values for that throw-away service) are used unless APITEST_
 
 from __future__ import annotations
 
+import os
 import re
 import socket
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from apitest.auth.credentials import Credentials
+from apitest.auth.profiles import AuthConfig, from_environment, load_auth_file
 from apitest.errors import UsageError
 from apitest.spec.model import Catalog, Server
 
 if TYPE_CHECKING:
+    from apitest.auth.stores import TokenStore
     from apitest.demo.server import DemoServer
 
 REFERENCE_PRODUCT = "TravelAgency"
@@ -30,14 +34,29 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 @dataclass
 class Target:
     base_url: str
-    credentials: Credentials
+    auth: AuthConfig
     note: str | None = None
     server: DemoServer | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    extra_params: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()
             self.server = None
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """The command line's say on where a run goes and as whom."""
+
+    base_url: str | None = None
+    server: str | None = None
+    variables: tuple[str, ...] = ()
+    dc: str | None = None
+    env: str | None = None
+    auth_file: str | None = None
+    profile: str | None = None
 
 
 def is_reference(catalog: Catalog) -> bool:
@@ -47,44 +66,79 @@ def is_reference(catalog: Catalog) -> bool:
     )
 
 
-def resolve_target(
-    catalog: Catalog, base_url: str | None, server_name: str | None, variables: list[str]
-) -> Target:
-    credentials = Credentials.from_env()
-    if base_url:
-        return Target(_checked_url(base_url, "--base-url"), credentials)
-    url = spec_server_url(catalog, server_name, parse_vars(variables))
-    if not is_reference(catalog):
-        return Target(url, credentials)
-    if not credentials.has_oauth2:
-        credentials = reference_credentials()
-    if _listening(url):
-        return Target(url, credentials, f"using the reference service already running at {url}")
-    from apitest.demo.server import DemoServer
-
-    server = DemoServer().start()
-    note = (
-        f"started the bundled reference service at {server.base_url} for this run "
-        "(demo credentials; it stops when the run ends)"
-    )
-    return Target(server.base_url, credentials, note, server)
+def load_auth(options: TargetOptions) -> AuthConfig:
+    if options.auth_file:
+        return load_auth_file(options.auth_file, profile=options.profile)
+    if options.profile:
+        raise UsageError(f"--profile {options.profile}: profiles come from --auth FILE")
+    return from_environment()
 
 
-def spec_server_url(catalog: Catalog, name: str | None, variables: dict[str, str]) -> str:
-    """The first resource's `<server>` (or the one named), its `{var}`s filled."""
-    servers = [srv for res in catalog.resources for srv in res.servers]
-    if not servers:
+def resolve_target(catalog: Catalog, options: TargetOptions) -> Target:
+    auth = load_auth(options)
+    server = choose_server(catalog, options.server, options.dc)
+    headers, params = environment_of(server, options.env)
+    if options.base_url:
+        url = _checked_url(options.base_url, "--base-url")
+        return Target(url, auth, extra_headers=headers, extra_params=params)
+    if server is None:
         raise UsageError(
             "no target: the specs declare no <server>; pass --base-url URL "
             "(e.g. --base-url https://api.example.com/v1)"
         )
-    chosen: Server | None = servers[0]
+    url = server_url(server, parse_vars(list(options.variables)))
+    if not is_reference(catalog):
+        return Target(url, auth, extra_headers=headers, extra_params=params)
+    if not auth.main.credentials.has_oauth2:
+        auth = with_reference_credentials(auth)
+    if _listening(url):
+        return Target(url, auth, f"using the reference service already running at {url}")
+    from apitest.demo.server import DemoServer
+
+    demo = DemoServer().start()
+    note = (
+        f"started the bundled reference service at {demo.base_url} for this run "
+        "(demo credentials; it stops when the run ends)"
+    )
+    return Target(demo.base_url, auth, note, demo)
+
+
+def choose_server(catalog: Catalog, name: str | None, dc: str | None) -> Server | None:
+    """The `<server>` named (--server), else of the data centre (--dc), else the first."""
+    servers = [srv for res in catalog.resources for srv in res.servers]
+    chosen = servers
     if name is not None:
-        chosen = next((srv for srv in servers if srv.name == name), None)
-        if chosen is None:
-            known = ", ".join(dict.fromkeys(srv.name for srv in servers))
+        chosen = [srv for srv in servers if srv.name == name]
+        if not chosen:
+            known = ", ".join(dict.fromkeys(srv.name for srv in servers)) or "none"
             raise UsageError(f"--server {name}: no such <server> in the specs (known: {known})")
-    assert chosen is not None
+    if dc is not None:
+        chosen = [srv for srv in chosen if (srv.dc or "").lower() == dc.lower()]
+        if not chosen:
+            known = ", ".join(dict.fromkeys(srv.dc for srv in servers if srv.dc)) or "none"
+            raise UsageError(f"--dc {dc}: no <server dc> of that name (known: {known})")
+    return chosen[0] if chosen else None
+
+
+def environment_of(server: Server | None, env: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """What `--env NAME` adds to every call: the server's <environment> header or parameter."""
+    if env is None:
+        return {}, {}
+    found = [e for e in (server.environments if server else ()) if e.name.lower() == env.lower()]
+    if not found:
+        known = ", ".join(e.name for e in server.environments) if server else ""
+        raise UsageError(
+            f"--env {env}: the server declares no such <environment> (known: {known or 'none'})"
+        )
+    chosen = found[0]
+    if not chosen.key:
+        return {}, {}
+    pair = {chosen.key: chosen.value or ""}
+    return (pair, {}) if chosen.location == "header" else ({}, pair)
+
+
+def server_url(chosen: Server, variables: dict[str, str]) -> str:
+    """The server's URL with its `{var}`s filled (--var, else the variable's first value)."""
     defaults = {
         var.name: var.default or (var.values[0] if var.values else "") for var in chosen.variables
     }
@@ -134,7 +188,36 @@ def _listening(url: str) -> bool:
 def reference_credentials() -> Credentials:
     from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-    return replace(
-        Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET),
+    return Credentials(
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
         source="demo credentials of the bundled reference service",
+    )
+
+
+def with_reference_credentials(auth: AuthConfig) -> AuthConfig:
+    """The main profile given the demo credentials (the bundled specs, nothing configured)."""
+    main = replace(auth.main, credentials=reference_credentials())
+    return replace(auth, profiles={**auth.profiles, auth.default: main})
+
+
+def cache_folder() -> Path:
+    """Where tokens persist between runs: $XDG_CACHE_HOME/apitest, else ~/.cache/apitest."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "apitest"
+
+
+def choose_store(
+    kind: str | None, path: str | None, auth: AuthConfig, target: Target
+) -> TokenStore:
+    """--token-store / [auth] store, else the file store; the bundled service started for this
+    run keeps its tokens in memory, since they die with it."""
+    if target.server is not None and kind is None and auth.store is None:
+        from apitest.auth.memory import MemoryStore
+
+        return MemoryStore()
+    from apitest.auth.stores import load_store
+
+    return load_store(
+        kind or auth.store or "file", path or auth.store_path, default_folder=cache_folder()
     )

@@ -12,8 +12,14 @@ from pathlib import Path
 
 from rich.text import Text
 
-from apitest.auth.credentials import Credentials
-from apitest.commands._target import is_reference, reference_credentials
+from apitest.commands._target import (
+    Target,
+    TargetOptions,
+    choose_store,
+    is_reference,
+    load_auth,
+    with_reference_credentials,
+)
 from apitest.engine.ledger import read_ledger
 from apitest.engine.runner import RunSettings, run_cleanup
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
@@ -30,10 +36,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PASSED
     catalog = load_catalog(sorted({entry.spec for entry in entries}))
     base_url = args.base_url or entries[0].base_url
-    credentials = Credentials.from_env()
-    if not credentials.has_oauth2 and is_reference(catalog):
-        credentials = reference_credentials()
-    settings = RunSettings(base_url=base_url, credentials=credentials, ledger_path=path)
+    auth = load_auth(TargetOptions(auth_file=args.auth, profile=args.profile))
+    if not auth.main.credentials.has_oauth2 and is_reference(catalog):
+        auth = with_reference_credentials(auth)
+    target = Target(base_url, auth)
+    settings = RunSettings(
+        base_url=base_url,
+        ledger_path=path,
+        auth=auth,
+        store=choose_store(args.token_store, args.token_store_path, auth, target),
+    )
     cases, lines = run_cleanup(catalog, entries, settings)
     for case in cases:
         console.print(case_line(case))

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
+from apitest.commands._target import TargetOptions, load_auth
 from apitest.errors import EXIT_PASSED
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan, Step
@@ -22,6 +23,7 @@ from apitest.spec.loader import load_catalog
 
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
+    auth = load_auth(TargetOptions(auth_file=args.auth)) if args.auth else None
     plan = build_plan(
         catalog,
         PlanOptions(
@@ -29,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
             skip_deprecated=args.skip_deprecated,
             repeat=args.repeat,
             cases=args.cases,
+            read_only_profiles=auth.read_only if auth else (),
         ),
     )
     if args.format == "json":

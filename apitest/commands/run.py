@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from apitest.commands._target import resolve_target
+from apitest.commands._target import TargetOptions, choose_store, resolve_target
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
@@ -25,37 +25,59 @@ from apitest.report.json_report import write_json
 from apitest.spec.loader import load_catalog
 
 
+def target_options(args: argparse.Namespace) -> TargetOptions:
+    return TargetOptions(
+        base_url=args.base_url,
+        server=args.server,
+        variables=tuple(args.var),
+        dc=args.dc,
+        env=args.env,
+        auth_file=args.auth,
+        profile=args.profile,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
-    plan = build_plan(
-        catalog,
-        PlanOptions(
-            seed=seed, skip_deprecated=args.skip_deprecated, repeat=args.repeat, cases=args.cases
-        ),
-    )
     report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
     console = make_console()
-    target = resolve_target(catalog, args.base_url, args.server, args.var)
+    target = resolve_target(catalog, target_options(args))
     try:
+        plan = build_plan(
+            catalog,
+            PlanOptions(
+                seed=seed,
+                skip_deprecated=args.skip_deprecated,
+                repeat=args.repeat,
+                cases=args.cases,
+                read_only_profiles=target.auth.read_only,
+            ),
+        )
         if target.note:
             console.print(Text(target.note, style="cyan"))
         console.print(
             Text(
                 f"apitest run: {len(plan.steps)} steps in {len(plan.chains)} chains against "
-                f"{target.base_url}, seed {seed} (--seed {seed} reproduces the data)",
+                f"{target.base_url} as profile {target.auth.default!r}, seed {seed} "
+                f"(--seed {seed} reproduces the data)",
                 style="bold",
             )
         )
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
         settings = RunSettings(
             base_url=target.base_url,
-            credentials=target.credentials,
             ledger_path=report_dir / LEDGER_NAME,
+            auth=target.auth,
+            store=choose_store(args.token_store, args.token_store_path, target.auth, target),
             concurrency=args.concurrency,
             eventually_s=args.eventually,
             strict=args.strict,
             timeout_s=args.timeout,
+            connect_timeout_s=args.connect_timeout,
+            proxy=args.proxy,
+            extra_headers=target.extra_headers,
+            extra_params=target.extra_params,
         )
         result = run_plan(catalog, plan, settings, reporter)
     finally:

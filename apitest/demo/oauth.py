@@ -14,6 +14,7 @@ import re
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -70,6 +71,11 @@ class Authority:
         self._refresh: dict[str, Grant] = {DEMO_REFRESH_TOKEN: everything}
         self._retired: set[str] = set()
         self._codes: dict[str, tuple[Grant, float]] = {DEMO_GRANT_CODE: (everything, math.inf)}
+        self.counts: Counter[str] = Counter()
+        """Token-endpoint answers by grant type ("refresh_token"), and refusals as
+        "grant_type:error" ("refresh_token:invalid_grant"): tests assert refresh behaviour."""
+        self.issued: list[tuple[str, float]] = []
+        """(grant type, clock time) of every token issued, in order."""
 
     def authorize(self, params: Mapping[str, str]) -> str:
         """A single-use grant code for `client_id` and `scope` (the consent step, no UI)."""
@@ -103,9 +109,21 @@ class Authority:
             raise OAuthError(
                 "unsupported_grant_type", f"grant_type {grant_type!r} is not supported"
             )
-        client_id = self._authenticate(params, basic)
+        try:
+            client_id = self._authenticate(params, basic)
+            with self._lock:
+                answer = handler(client_id, params)
+        except OAuthError as exc:
+            self._count(f"{grant_type}:{exc.error}")
+            raise
+        self._count(grant_type)
         with self._lock:
-            return handler(client_id, params)
+            self.issued.append((grant_type, self._clock()))
+        return answer
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.counts[what] += 1
 
     def verify(self, token: str) -> AccessGrant | None:
         """The grant behind a live access token; None if unknown or expired."""

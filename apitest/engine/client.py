@@ -48,6 +48,8 @@ class Request:
     encode: str | None = None
     auth: str = "normal"
     """normal | omit | invalid: Missing Token and Invalid Token cases change the credential."""
+    profile: str | None = None
+    """Whose credential (an auth profile's name); None: the run's main profile."""
 
 
 @dataclass
@@ -66,10 +68,19 @@ class Exchange:
     """A one-line cause when no HTTP answer came (refused, reset, timeout)."""
 
 
-def new_client(concurrency: int, timeout_s: float) -> httpx.AsyncClient:
+def new_client(
+    concurrency: int,
+    timeout_s: float,
+    *,
+    connect_timeout_s: float | None = None,
+    proxy: str | None = None,
+) -> httpx.AsyncClient:
+    """The run's client: `timeout_s` bounds each read, `connect_timeout_s` each connect; a
+    proxy URL may carry its credentials (http://user:pass@proxy:3128)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    transport = AiohttpTransport(limits=limits)
-    return httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout_s))
+    transport = AiohttpTransport(limits=limits, proxy=httpx.Proxy(proxy) if proxy else None)
+    timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s or timeout_s)
+    return httpx.AsyncClient(transport=transport, timeout=timeout)
 
 
 class Caller:
@@ -84,8 +95,12 @@ class Caller:
     ) -> None:
         self._client = client
         self._auth = auth
+        self.auth = auth
         self._throttles = throttles
         self._slots = asyncio.Semaphore(concurrency)
+        self.extra_headers: dict[str, str] = {}
+        self.extra_params: dict[str, str] = {}
+        """What `--env` adds to every call (ZSPEC.md section 9)."""
 
     async def call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
         exchange = Exchange(request)
@@ -106,7 +121,7 @@ class Caller:
                 return exchange
             if response.status_code == 401 and token and not refreshed and request.auth == "normal":
                 refreshed = True
-                if await self._auth.after_unauthorized(resource, op, token):
+                if await self._auth.after_unauthorized(resource, op, token, request.profile):
                     continue
             wait = _retry_after(response, exchange)
             if wait is not None:
@@ -120,13 +135,15 @@ class Caller:
     async def _send(
         self, resource: Resource, op: Operation, request: Request, exchange: Exchange
     ) -> tuple[httpx.Response | None, str | None]:
-        headers = dict(request.headers)
-        params = dict(request.params)
+        headers = {**self.extra_headers, **request.headers}
+        params = {**self.extra_params, **request.params}
         if request.auth == "omit":
             token = None
         else:
             override = INVALID_TOKEN if request.auth == "invalid" else None
-            token = await self._auth.apply(resource, op, headers, params, override=override)
+            token = await self._auth.apply(
+                resource, op, headers, params, override=override, profile=request.profile
+            )
         kwargs = _body_kwargs(request)
         headers.update(kwargs.pop("headers", {}))
         retrying = AsyncRetrying(

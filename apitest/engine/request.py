@@ -88,8 +88,12 @@ def build_request(
         body, broken = break_body(body, violation, generator)
     request = Request(op.method, url, values["param"], values["header"], body, encode)
     if violation is not None and violation.location == "auth":
-        request.auth = "omit" if violation.mode == "omit" else "invalid"
-        broken = "a call without a token" if violation.mode == "omit" else "an invalid token"
+        if violation.mode == "profile":
+            request.profile = violation.value
+            broken = f"a {op.category} by the read-only profile {violation.value!r}"
+        else:
+            request.auth = "omit" if violation.mode == "omit" else "invalid"
+            broken = "a call without a token" if violation.mode == "omit" else "an invalid token"
     return Built(request, body, broken)
 
 

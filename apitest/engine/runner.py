@@ -7,14 +7,18 @@ and owns its resources: the HTTP client and the ledger file are closed whatever 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from apitest.auth.credentials import Credentials
+from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator
+from apitest.auth.profiles import AuthConfig, from_environment
+from apitest.auth.stores import TokenStore
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import Caller, new_client
 from apitest.engine.ledger import Ledger, LedgerEntry
@@ -32,12 +36,47 @@ PREFLIGHT_TIMEOUT_S = 10.0
 @dataclass(frozen=True)
 class RunSettings:
     base_url: str
-    credentials: Credentials
     ledger_path: Path
+    auth: AuthConfig = field(default_factory=from_environment)
+    store: TokenStore = field(default_factory=MemoryStore)
     concurrency: int = 16
     eventually_s: float = 0.0
     strict: bool = False
     timeout_s: float = 30.0
+    connect_timeout_s: float | None = None
+    proxy: str | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    extra_params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Session:
+    caller: Caller
+    auth: Authenticator
+    ledger: Ledger
+
+
+@asynccontextmanager
+async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Session]:
+    """Client, credentials check, reachability, caller and ledger; all closed on the way out."""
+    client = new_client(
+        settings.concurrency,
+        settings.timeout_s,
+        connect_timeout_s=settings.connect_timeout_s,
+        proxy=settings.proxy,
+    )
+    ledger = Ledger(settings.ledger_path, settings.base_url)
+    try:
+        auth = Authenticator(client, catalog, settings.base_url, settings.auth, settings.store)
+        auth.check()
+        await _preflight(client, settings.base_url)
+        caller = Caller(client, auth, Throttles(), settings.concurrency)
+        caller.extra_headers.update(settings.extra_headers)
+        caller.extra_params.update(settings.extra_params)
+        yield _Session(caller, auth, ledger)
+    finally:
+        ledger.close()
+        await client.aclose()
 
 
 def run_cleanup(
@@ -50,25 +89,16 @@ def run_cleanup(
 async def _cleanup(
     catalog: Catalog, entries: list[LedgerEntry], settings: RunSettings
 ) -> tuple[list[CaseResult], list[str]]:
-    client = new_client(settings.concurrency, settings.timeout_s)
-    ledger = Ledger(settings.ledger_path, settings.base_url)
-    try:
-        auth = Authenticator(client, catalog, settings.base_url, settings.credentials)
-        await _preflight(client, settings.base_url)
-        caller = Caller(client, auth, Throttles(), settings.concurrency)
-        records = [
-            (
-                entry.id,
-                Record(
-                    entry.resource, {**entry.data, **entry.keys}, entry.keys, None, True, entry.id
-                ),
-            )
-            for entry in entries
-        ]
-        return await sweep(records, catalog, caller, settings.base_url, ledger.deleted)
-    finally:
-        ledger.close()
-        await client.aclose()
+    async with _session(catalog, settings) as session:
+        records = [(entry.id, _record(entry)) for entry in entries]
+        return await sweep(
+            records, catalog, session.caller, settings.base_url, session.ledger.deleted
+        )
+
+
+def _record(entry: LedgerEntry) -> Record:
+    data = {**entry.data, **entry.keys}
+    return Record(entry.resource, data, entry.keys, None, True, entry.id)
 
 
 def run_plan(catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener) -> RunResult:
@@ -86,23 +116,16 @@ async def _run(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         estimate_s=plan.estimate_ms() / 1000,
     )
-    client = new_client(settings.concurrency, settings.timeout_s)
-    ledger = Ledger(settings.ledger_path, settings.base_url)
-    try:
-        auth = Authenticator(client, catalog, settings.base_url, settings.credentials)
-        auth.check()
-        await _preflight(client, settings.base_url)
-        caller = Caller(client, auth, Throttles(), settings.concurrency)
+    async with _session(catalog, settings) as session:
         options = EngineOptions(
             base_url=settings.base_url,
             seed=plan.seed,
             eventually_s=settings.eventually_s,
             strict=settings.strict,
         )
-        await Engine(catalog, plan, caller, ledger, options, listener).run(result)
-    finally:
-        ledger.close()
-        await client.aclose()
+        engine = Engine(catalog, plan, session.caller, session.ledger, options, listener)
+        await engine.run(result)
+        result.token_refreshes = session.auth.refreshes()
     return result
 
 

@@ -165,6 +165,14 @@ class Engine:
                     "(the step that makes one failed or was skipped)",
                 )
         violation = step.violation
+        if violation is None or violation.location != "auth":
+            missing = await self.caller.auth.missing_scopes(resource, op)
+            if missing:
+                return Outcome(
+                    "skipped",
+                    f"the run's token was not granted {', '.join(missing)}, which {op.name} "
+                    "needs (use a profile with that scope)",
+                )
         lookup = self.data.lookup(chain_id)
         vary = state.last_body.get(resource.name, MISSING) if op.category == "update" else MISSING
         try:

@@ -29,6 +29,7 @@ NEGATIVE_KINDS: tuple[str, ...] = (
     "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
     "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
     "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
+    "Read Only Profile",
 )  # fmt: skip
 
 _ARG_NOUN = {"param": "Param", "header": "Header"}
@@ -36,9 +37,17 @@ _UNTYPED = frozenset({"string", "any", "file"})
 MAX_BODY_DEPTH = 8
 
 
-def negative_cases(op: Operation, has_auth: bool) -> list[Violation]:
-    """Every negative case of `op`, minus those its `auto-skip-cases` names."""
+def negative_cases(
+    op: Operation, has_auth: bool, read_only_profiles: tuple[str, ...] = ()
+) -> list[Violation]:
+    """Every negative case of `op`, minus those its `auto-skip-cases` names. A write gets a
+    Read Only Profile case per profile marked read-only: that user must be refused."""
     found = [*_argument_cases(op), *_body_cases(op), *_auth_cases(has_auth), *_sync_cases(op)]
+    if has_auth and op.category != "read":
+        found.extend(
+            Violation("Read Only Profile", name, "auth", "profile", name)
+            for name in read_only_profiles
+        )
     skipped = {name.strip().lower() for name in op.auto_skip_cases}
     return [case for case in found if not _skipped(case, skipped)]
 

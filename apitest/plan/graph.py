@@ -30,6 +30,8 @@ class PlanOptions:
     """Plan every chain this many times (independent copies: load, soak and throttle tests)."""
     cases: str = "all"
     """positive | negative | all (ZSPEC.md section 8)."""
+    read_only_profiles: tuple[str, ...] = ()
+    """Auth profiles marked read-only: each write gets a case run as that user."""
 
 
 def build_plan(catalog: Catalog, options: PlanOptions | None = None) -> Plan:
@@ -282,9 +284,8 @@ class _ResourcePlanner:
     def _cases_of(self, op: Operation) -> list[Violation]:
         if self._skip(op):
             return []
-        return negative_cases(
-            op, has_auth=(op.authentication or self.res.authentication) is not None
-        )
+        has_auth = (op.authentication or self.res.authentication) is not None
+        return negative_cases(op, has_auth, self.options.read_only_profiles)
 
     def _add_cases(
         self, chain: _ChainBuilder, op: Operation, cases: list[Violation], skip: str | None = None

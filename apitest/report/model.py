@@ -69,6 +69,8 @@ class RunResult:
     cleanup: list[str] = field(default_factory=list)
     """What the final sweep did or could not do, one line per record."""
     interrupted: bool = False
+    token_refreshes: int = 0
+    """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
 
     def counts(self) -> dict[str, int]:
         found = Counter(case.status for case in self.cases)
@@ -88,6 +90,7 @@ class RunResult:
             "estimate_s": round(self.estimate_s, 3),
             "passed": self.passed,
             "interrupted": self.interrupted,
+            "token_refreshes": self.token_refreshes,
             "counts": self.counts(),
             "chain_order": self.chain_order,
             "cleanup": self.cleanup,

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from apitest.auth.credentials import Credentials
+from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
@@ -169,7 +170,14 @@ def run_config(config: Config, server: DemoServer, tmp: Path) -> dict[str, Any]:
         raise RuntimeError(f"expected {COPIES + 1} resources, planned {len(plan.resources)}")
     settings = RunSettings(
         base_url=server.base_url,
-        credentials=Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET),
+        auth=AuthConfig(
+            {
+                "default": Profile(
+                    "default",
+                    Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET),
+                )
+            }
+        ),
         ledger_path=tmp / f"ledger{number}.jsonl",
         concurrency=CONCURRENCY,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from apitest.auth.credentials import Credentials
+from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
@@ -21,6 +22,7 @@ from .conftest import MakeServer
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog([REPO / "specs" / "trips.xml"])
 CREDENTIALS = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
+AUTH = AuthConfig({"default": Profile("default", CREDENTIALS)})
 
 
 class Quiet:
@@ -34,7 +36,7 @@ class Quiet:
 def run_negative(server: DemoServer, tmp_path: Path) -> RunResult:
     plan = build_plan(CATALOG, PlanOptions(seed=4, cases="negative"))
     settings = RunSettings(
-        base_url=server.base_url, credentials=CREDENTIALS, ledger_path=tmp_path / "ledger.jsonl"
+        base_url=server.base_url, auth=AUTH, ledger_path=tmp_path / "ledger.jsonl"
     )
     return run_plan(CATALOG, plan, settings, Quiet())
 
@@ -127,7 +129,7 @@ def test_the_same_seed_breaks_things_the_same_way(
     for attempt in range(2):
         settings = RunSettings(
             base_url=server.base_url,
-            credentials=CREDENTIALS,
+            auth=AUTH,
             ledger_path=tmp_path / f"ledger{attempt}.jsonl",
             concurrency=1,
         )

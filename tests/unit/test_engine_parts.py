@@ -11,7 +11,9 @@ import httpx
 import pytest
 
 from apitest.auth.credentials import Credentials
+from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator, _place
+from apitest.auth.profiles import AuthConfig, Profile
 from apitest.engine.compare import compare_record, same_value
 from apitest.engine.ledger import Ledger, read_ledger
 from apitest.engine.records import DataManager, extract, sent_records
@@ -168,13 +170,19 @@ def test_ledger_replays_live_records_and_tolerates_a_cut_last_line(tmp_path: Pat
         read_ledger(path)
 
 
+def _config(creds: Credentials) -> AuthConfig:
+    return AuthConfig({"default": Profile("default", creds)})
+
+
 def test_relative_token_url_resolves_against_the_host_root() -> None:
     catalog = load_catalog([REPO / "specs" / "trips.xml"])
     creds = Credentials(client_id="id", client_secret="secret")
 
     async def scenario() -> str:
         async with httpx.AsyncClient() as client:
-            auth = Authenticator(client, catalog, "http://127.0.0.1:9/api/v1", creds)
+            auth = Authenticator(
+                client, catalog, "http://127.0.0.1:9/api/v1", _config(creds), MemoryStore()
+            )
             trips = catalog.resource("trips")
             assert trips is not None and trips.authentication is not None
             return auth._token_url(trips, trips.authentication)
@@ -187,7 +195,8 @@ def test_missing_credentials_name_the_spec_line_and_the_variables() -> None:
 
     async def scenario() -> None:
         async with httpx.AsyncClient() as client:
-            Authenticator(client, catalog, "http://127.0.0.1:9/api", Credentials()).check()
+            config = _config(Credentials())
+            Authenticator(client, catalog, "http://127.0.0.1:9/api", config, MemoryStore()).check()
 
     with pytest.raises(UsageError, match=r"specs/\w+\.xml:\d+: .*APITEST_CLIENT_ID"):
         asyncio.run(scenario())

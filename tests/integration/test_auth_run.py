@@ -1,0 +1,250 @@
+"""OAuth2 over whole runs: short-lived tokens, rotating refresh tokens shared by processes,
+read-only profiles, missing scopes, and no secret in any output."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from apitest.auth.stores import FileStore
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+
+from .conftest import MakeServer
+
+REPO = Path(__file__).resolve().parents[2]
+SPECS = REPO / "specs"
+
+
+def slow_specs(folder: Path, delay_ms: int) -> Path:
+    """The reference specs with `delay` on every operation, so a run lasts long enough for
+    short-lived tokens to expire many times."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("trips.xml", "destinations.xml"):
+        text = (SPECS / name).read_text(encoding="utf-8")
+        text = text.replace("<operation method=", f'<operation delay="{delay_ms}" method=')
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / "trips.xml"
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
+    env.update(
+        NO_COLOR="1",
+        APITEST_CLIENT_ID=DEMO_CLIENT_ID,
+        APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET,
+        **extra,
+    )
+    return env
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "apitest.cli", *args],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "apitest.cli", *args],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def test_two_second_tokens_over_a_long_run_refresh_ahead_and_rotate(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server(token_ttl_s=2.0)
+    spec = slow_specs(tmp_path / "specs", 2500)
+    store = tmp_path / "tokens.json"
+    started = time.monotonic()
+    done = run_cli(
+        [
+            "run", str(spec), "--base-url", server.base_url, "--cases", "positive", "--seed", "1",
+            "--report-dir", str(tmp_path / "report"), "--json", str(tmp_path / "r.json"),
+            "--token-store-path", str(store),
+        ],
+        cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    result = load(tmp_path / "r.json")
+    assert elapsed > 20  # long enough for ten lifetimes of a token
+    assert not [case for case in result["cases"] if case["http_status"] == 401]
+    authority = server.state.authority
+    assert authority.counts["refresh_token"] >= 5
+    assert authority.counts["refresh_token:invalid_grant"] == 0
+    saved = FileStore(store).get_tokens()
+    assert len(saved) == 1
+    rotated = saved[0].refresh_token
+    assert rotated and rotated != DEMO_REFRESH_TOKEN
+    assert rotated in authority._refresh  # the newest one, still valid on the server
+    assert result["token_refreshes"] == authority.counts["refresh_token"]
+
+
+def test_four_processes_share_one_store_and_one_refresh_per_expiry(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    ttl = 2.0
+    server = make_server(token_ttl_s=ttl)
+    spec = slow_specs(tmp_path / "specs", 1200)
+    store = tmp_path / "shared-tokens.json"
+    env = cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN)
+
+    def args(n: int) -> list[str]:
+        return [
+            "run", str(spec), "--base-url", server.base_url, "--cases", "positive",
+            "--report-dir", str(tmp_path / f"report{n}"), "--token-store-path", str(store), "-q",
+        ]  # fmt: skip
+
+    runs = [start_cli(args(n), env) for n in range(4)]
+    outputs = [run.communicate(timeout=180) for run in runs]
+    for run, (out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, out[-2000:] + err
+    authority = server.state.authority
+    assert authority.counts["refresh_token:invalid_grant"] == 0
+    refreshes = [when for grant, when in authority.issued if grant == "refresh_token"]
+    assert len(refreshes) >= 3
+    gaps = [later - earlier for earlier, later in itertools.pairwise(refreshes)]
+    # one refresh per expiry: a token is renewed only in the last quarter of its life, and
+    # never twice for one expiry (two processes refreshing at once would be ms apart)
+    assert min(gaps) >= ttl * 0.75 - 0.15, gaps
+
+
+READER_PROFILES = """
+[auth]
+default = "admin"
+
+[auth.profiles.admin]
+client_id_env = "APITEST_CLIENT_ID"
+client_secret_env = "APITEST_CLIENT_SECRET"
+
+[auth.profiles.reader]
+client_id_env = "APITEST_CLIENT_ID"
+client_secret_env = "APITEST_CLIENT_SECRET"
+scopes = ["TravelAgency.trips.READ", "TravelAgency.destinations.READ"]
+read_only = true
+"""
+
+
+def test_a_read_only_profile_is_refused_every_write(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    profiles = tmp_path / "auth.toml"
+    profiles.write_text(READER_PROFILES, encoding="utf-8")
+    done = run_cli(
+        [
+            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
+            "--cases", "negative", "--report-dir", str(tmp_path / "report"),
+            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
+        ],
+        cli_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    cases = load(tmp_path / "r.json")["cases"]
+    reader = [case for case in cases if case["case"] == "Read Only Profile reader"]
+    assert sorted(case["operation"] for case in reader) == [
+        "DELETE destinations", "DELETE trips", "POST destinations", "POST trips", "PUT trips",
+    ]  # fmt: skip
+    assert all(case["status"] == "passed" and case["http_status"] == 403 for case in reader)
+
+
+def test_the_same_profile_run_as_a_writer_fails_the_read_only_cases(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    profiles = tmp_path / "auth.toml"
+    profiles.write_text(
+        READER_PROFILES.replace(
+            'scopes = ["TravelAgency.trips.READ", "TravelAgency.destinations.READ"]\n', ""
+        )
+    )
+    done = run_cli(
+        [
+            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
+            "--cases", "negative", "--report-dir", str(tmp_path / "report"),
+            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
+        ],
+        cli_env(),
+    )  # fmt: skip
+    assert done.returncode == 1
+    cases = load(tmp_path / "r.json")["cases"]
+    post = next(c for c in cases if c["name"] == "POST trips / Read Only Profile reader")
+    assert post["status"] == "failed"
+    assert post["message"] == (
+        "the API accepted a create by the read-only profile 'reader' (answered 201)"
+    )
+
+
+def test_an_operation_needing_a_scope_the_token_lacks_is_skipped_with_the_reason(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    profiles = tmp_path / "auth.toml"
+    narrow = """
+[auth.profiles.narrow]
+client_id_env = "APITEST_CLIENT_ID"
+client_secret_env = "APITEST_CLIENT_SECRET"
+scopes = ["TravelAgency.trips.READ", "TravelAgency.trips.CREATE", "TravelAgency.destinations.READ",
+          "TravelAgency.destinations.CREATE", "TravelAgency.destinations.DELETE",
+          "TravelAgency.trips.UPDATE"]
+"""
+    profiles.write_text(narrow, encoding="utf-8")
+    done = run_cli(
+        [
+            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
+            "--cases", "positive", "--report-dir", str(tmp_path / "report"),
+            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
+        ],
+        cli_env(),
+    )  # fmt: skip
+    cases = load(tmp_path / "r.json")["cases"]
+    delete = next(c for c in cases if c["name"] == "DELETE trips / positive")
+    assert delete["status"] == "skipped"
+    assert "not granted TravelAgency.trips.DELETE" in delete["message"]
+    assert delete["http_status"] is None  # never sent
+    # the trip it could not delete is left behind, and the run says so and fails
+    result = load(tmp_path / "r.json")
+    assert done.returncode == 1
+    assert any("NOT deleted (DELETE trips answered 403)" in line for line in result["cleanup"])
+
+
+def test_no_secret_reaches_any_output(make_server: MakeServer, tmp_path: Path) -> None:
+    server = make_server(bugs=["lost-update"])  # a failing run prints the most detail
+    report = tmp_path / "report"
+    done = run_cli(
+        [
+            "run", "specs/trips.xml", "--base-url", server.base_url, "-v",
+            "--report-dir", str(report), "--json", str(tmp_path / "r.json"),
+            "--token-store-path", str(tmp_path / "tokens.json"),
+        ],
+        cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+    assert done.returncode == 1
+    authority = server.state.authority
+    secrets = {DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, *authority._access, *authority._refresh}
+    secrets |= authority._retired
+    assert len(secrets) >= 3
+    outputs = {
+        "stdout": done.stdout,
+        "stderr": done.stderr,
+        "json": (tmp_path / "r.json").read_text(encoding="utf-8"),
+        "ledger": (report / "ledger.jsonl").read_text(encoding="utf-8"),
+    }
+    leaks = [(where, s[:12]) for where, text in outputs.items() for s in secrets if s in text]
+    assert leaks == []
+    assert "Zoho-oauthtoken" not in done.stdout
