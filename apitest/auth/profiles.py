@@ -106,9 +106,14 @@ def auth_from_table(
         for name, entry in raw.items()
     }
     default = profile or _text(table, "default", f"{source}: [auth]") or next(iter(profiles))
+    if profile is not None and profile not in profiles:
+        raise UsageError(
+            f"--profile {profile}: no such profile in {source} (defined: {', '.join(profiles)})"
+        )
     if default not in profiles:
         raise UsageError(
-            f"{source}: profile {default!r} is not defined (defined: {', '.join(profiles)})"
+            f"{source}: [auth] default: profile {default!r} is not defined "
+            f"(defined: {', '.join(profiles)})"
         )
     return AuthConfig(
         profiles,
