@@ -95,6 +95,8 @@ async def _delete(
     case.started_s = time.monotonic() - t0
     exchange = await caller.call(attempt.resource, delete, built.request)
     case.url, case.http_status = built.request.url, exchange.status
+    if exchange.record is not None:
+        case.calls.append(exchange.record)
     case.duration_ms, case.attempts = exchange.elapsed_ms, exchange.attempts
     if exchange.status is not None and 200 <= exchange.status < 300:
         case.status = "passed"
@@ -117,6 +119,8 @@ async def _confirm(
         keys=attempt.record.keys,
     )  # fmt: skip
     exchange = await caller.call(attempt.resource, read, built.request)
+    if exchange.record is not None:
+        attempt.case.calls.append(exchange.record)
     if exchange.status is None:
         attempt.case.status = "error"
         attempt.case.message = f"could not read it back: {exchange.error}"

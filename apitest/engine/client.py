@@ -25,8 +25,11 @@ from tenacity import (
 )
 
 from apitest.auth.placement import Authenticator
+from apitest.engine.capture import capture
 from apitest.engine.shape import RawBody
 from apitest.engine.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
+from apitest.report.model import HttpRecord
+from apitest.report.redact import Redactor
 from apitest.spec.model import Operation, Resource
 
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
@@ -66,6 +69,12 @@ class Exchange:
     attempts: int = 0
     error: str | None = None
     """A one-line cause when no HTTP answer came (refused, reset, timeout)."""
+    sent_headers: dict[str, str] = field(default_factory=dict)
+    sent_params: dict[str, str] = field(default_factory=dict)
+    token: str | None = None
+    raw_text: str | None = None
+    record: HttpRecord | None = None
+    """The call as the reports show it (secrets replaced), set when the call is over."""
 
 
 def new_client(
@@ -98,11 +107,17 @@ class Caller:
         self.auth = auth
         self._throttles = throttles
         self._slots = asyncio.Semaphore(concurrency)
+        self.redactor = Redactor()
         self.extra_headers: dict[str, str] = {}
         self.extra_params: dict[str, str] = {}
         """What `--env` adds to every call (ZSPEC.md section 9)."""
 
     async def call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
+        exchange = await self._call(resource, op, request)
+        exchange.record = capture(exchange, self.redactor)
+        return exchange
+
+    async def _call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
         exchange = Exchange(request)
         window = self._throttles.window(op)
         refreshed = False
@@ -146,6 +161,9 @@ class Caller:
             )
         kwargs = _body_kwargs(request)
         headers.update(kwargs.pop("headers", {}))
+        exchange.sent_headers, exchange.sent_params, exchange.token = headers, params, token
+        if token and request.auth == "normal":
+            self.redactor.add(token)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(NETWORK_ATTEMPTS),
             wait=wait_exponential_jitter(multiplier=0.1, max=2.0, jitter=0.1),
@@ -233,6 +251,7 @@ def _decode(response: httpx.Response, exchange: Exchange) -> None:
         exchange.body = None
         return
     text = raw.decode(response.encoding or "utf-8", errors="replace")
+    exchange.raw_text = text
     if media is None or "json" in media or text.lstrip()[:1] in ("{", "["):
         try:
             exchange.body = json.loads(text)

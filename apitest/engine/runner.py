@@ -27,7 +27,7 @@ from apitest.engine.scheduler import Engine, EngineOptions, Listener
 from apitest.engine.throttle import Throttles
 from apitest.errors import TargetUnreachableError
 from apitest.plan.model import Plan
-from apitest.report.model import CaseResult, RunResult
+from apitest.report.model import CaseResult, OperationInfo, RunResult
 from apitest.spec.model import Catalog
 
 PREFLIGHT_TIMEOUT_S = 10.0
@@ -71,6 +71,9 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         auth.check()
         await _preflight(client, settings.base_url)
         caller = Caller(client, auth, Throttles(), settings.concurrency)
+        for profile in settings.auth.profiles.values():
+            for secret in profile.credentials.secrets():
+                caller.redactor.add(secret)
         caller.extra_headers.update(settings.extra_headers)
         caller.extra_params.update(settings.extra_params)
         yield _Session(caller, auth, ledger)
@@ -115,6 +118,7 @@ async def _run(
         seed=plan.seed,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         estimate_s=plan.estimate_ms() / 1000,
+        operations=operation_infos(catalog),
     )
     async with _session(catalog, settings) as session:
         options = EngineOptions(
@@ -127,6 +131,24 @@ async def _run(
         await engine.run(result)
         result.token_refreshes = session.auth.refreshes()
     return result
+
+
+def operation_infos(catalog: Catalog) -> list[OperationInfo]:
+    return [
+        OperationInfo(
+            resource=res.name,
+            name=op.name,
+            method=op.method.upper(),
+            url=op.url_path,
+            category=op.category,
+            statuses=sorted({response.status for response in op.responses}),
+            error_condition=op.error.condition.text if op.error is not None else None,
+            file=op.loc.file,
+            line=op.loc.line,
+        )
+        for res in catalog.resources
+        for op in res.operations
+    ]
 
 
 async def _preflight(client: httpx.AsyncClient, base_url: str) -> None:

@@ -209,6 +209,7 @@ class Engine:
             list(verdict.details),
             list(verdict.notes),
         )
+        case.error_response = verdict.is_error
         accepted = 200 <= exchange.status < 300 and not verdict.is_error
         if accepted and violation is not None:
             outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
@@ -240,6 +241,7 @@ class Engine:
         state.last_end = time.monotonic()
         case.url, case.http_status = request.url, exchanges[-1].status
         if at_once:  # _call did not see these: account for both here
+            case.calls.extend(e.record for e in exchanges if e.record is not None)
             case.duration_ms = max(exchange.elapsed_ms for exchange in exchanges)
             case.attempts = sum(exchange.attempts for exchange in exchanges)
             case.throttle_ms = sum(exchange.throttle_ms for exchange in exchanges)
@@ -383,6 +385,8 @@ class Engine:
             exchange = await self.caller.call(resource, op, request)
         case.url = request.url
         case.http_status = exchange.status
+        if exchange.record is not None:
+            case.calls.append(exchange.record)
         case.duration_ms += exchange.elapsed_ms
         case.throttle_ms += exchange.throttle_ms
         case.attempts += exchange.attempts

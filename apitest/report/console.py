@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import defaultdict
+import time
+from collections import Counter, defaultdict
 from typing import TextIO
 
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
@@ -34,15 +36,67 @@ def make_console(file: TextIO | None = None) -> Console:
     )
 
 
+class _Progress:
+    """The live panel: per resource, cases done of planned, failures, throttle waits. Built
+    only when rich redraws it (a few times a second), never per event, so a 20,000-case run
+    pays nothing for it."""
+
+    def __init__(self, totals: dict[str, int]) -> None:
+        self.totals = totals
+        self.done: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.throttle_ms: Counter[str] = Counter()
+        self.started = time.monotonic()
+
+    def count(self, case: CaseResult) -> None:
+        self.done[case.resource] += 1
+        if case.status in ("failed", "error"):
+            self.failed[case.resource] += 1
+        self.throttle_ms[case.resource] += int(case.throttle_ms)
+
+    def __rich__(self) -> Table:
+        elapsed = time.monotonic() - self.started
+        table = Table(title=f"running: {elapsed:.1f} s", title_justify="left", box=None)
+        for column in ("resource", "done", "failed", "throttled"):
+            table.add_column(column, justify="left" if column == "resource" else "right")
+        for name, total in self.totals.items():
+            failed = self.failed[name]
+            table.add_row(
+                name,
+                f"{self.done[name]}/{total}",
+                Text(str(failed), style="bold red" if failed else ""),
+                f"{self.throttle_ms[name] / 1000:.1f} s",
+            )
+        return table
+
+
 class ConsoleReporter:
-    """Listens to the engine and prints; `quiet` prints only the summary and failures."""
+    """Listens to the engine and prints; `quiet` prints only the summary and failures. On a
+    terminal a live panel shows progress per resource while the run goes."""
 
     def __init__(self, console: Console, *, quiet: bool = False, verbose: bool = False) -> None:
         self.console = console
         self.quiet = quiet
         self.verbose = verbose
+        self._progress: _Progress | None = None
+        self._live: Live | None = None
+
+    def start(self, totals: dict[str, int]) -> None:
+        """Show the live panel (terminals only: a pipe or CI log gets plain lines)."""
+        if self.quiet or not self.console.is_terminal:
+            return
+        self._progress = _Progress(totals)
+        self._live = Live(self._progress, console=self.console, refresh_per_second=4, transient=True)
+        self._live.start()
+
+    def stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
 
     def case_finished(self, case: CaseResult) -> None:
+        if self._progress is not None:
+            self._progress.count(case)
         if case.kind == "cleanup" and case.chain == "cleanup" and not self.quiet:
             self.console.print(case_line(case))
 

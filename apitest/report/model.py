@@ -7,11 +7,49 @@ are computed from the cases, never kept beside them, so they always add up.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 Status = Literal["passed", "failed", "error", "skipped"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "skipped")
+
+
+@dataclass
+class HttpRecord:
+    """One call as the reports show it: secrets already replaced, bodies clipped."""
+
+    method: str
+    url: str
+    """With the query string; a credential in it shows as a placeholder."""
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str | None = None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    clipped: bool = False
+    """A body was longer than the report keeps (see MAX_BODY_CHARS)."""
+
+
+MAX_BODY_CHARS = 16_384
+
+
+@dataclass
+class OperationInfo:
+    """What the spec declares of one operation, so a report can show what the run covered."""
+
+    resource: str
+    name: str
+    method: str
+    url: str
+    category: str
+    statuses: list[int] = field(default_factory=list)
+    """Every `<response status>` declared."""
+    error_condition: str | None = None
+    """The operation-level `<error condition>` as written, if any."""
+    file: str = ""
+    line: int = 0
 
 
 @dataclass
@@ -43,6 +81,11 @@ class CaseResult:
     """Set when the check passed only after polling (--eventually): time to consistency."""
     file: str = ""
     line: int = 0
+    error_response: bool | None = None
+    """Whether the answer was an error by the spec (a declared non-2xx, or its error condition
+    held); None when no answer was judged."""
+    calls: list[HttpRecord] = field(default_factory=list)
+    """Every call the case made, in order (a validation polled with --eventually makes several)."""
 
     @property
     def name(self) -> str:
@@ -52,6 +95,13 @@ class CaseResult:
         data = asdict(self)
         data["name"] = self.name
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaseResult:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["calls"] = [HttpRecord(**call) for call in data.get("calls", [])]
+        return cls(**values)
 
 
 @dataclass
@@ -69,6 +119,8 @@ class RunResult:
     cleanup: list[str] = field(default_factory=list)
     """What the final sweep did or could not do, one line per record."""
     interrupted: bool = False
+    operations: list[OperationInfo] = field(default_factory=list)
+    """Every operation of the loaded specs, for coverage (the run may not call them all)."""
     token_refreshes: int = 0
     """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
 
@@ -94,5 +146,23 @@ class RunResult:
             "counts": self.counts(),
             "chain_order": self.chain_order,
             "cleanup": self.cleanup,
+            "operations": [asdict(op) for op in self.operations],
             "cases": [case.to_dict() for case in self.cases],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """The inverse of `to_dict` (a report.json read back, e.g. to render it again)."""
+        return cls(
+            target=data["target"],
+            seed=data["seed"],
+            started_at=data["started_at"],
+            cases=[CaseResult.from_dict(case) for case in data.get("cases", [])],
+            duration_s=data.get("duration_s", 0.0),
+            estimate_s=data.get("estimate_s", 0.0),
+            chain_order=list(data.get("chain_order", [])),
+            cleanup=list(data.get("cleanup", [])),
+            interrupted=data.get("interrupted", False),
+            operations=[OperationInfo(**op) for op in data.get("operations", [])],
+            token_refreshes=data.get("token_refreshes", 0),
+        )

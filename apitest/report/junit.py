@@ -1,0 +1,193 @@
+"""`--junit FILE`: the run as JUnit XML, the one format every CI server can draw a test tab from.
+
+The shape follows the Jenkins xunit plugin's `junit-10.xsd` (shipped in tests/data/junit/ and
+checked by the tests), which Jenkins, GitLab and GitHub's test reporters all read: one
+`<testsuite>` per resource, one `<testcase>` per case, classname `resource.operation` so the
+CI tree groups cases the way the specs do. The document is built with lxml rather than by
+pasting strings, so a response body holding `]]>`, `<script>` or quotes cannot break it; the
+characters XML 1.0 cannot carry at all (most control characters) are stripped from every text.
+
+Only `RunResult` is read. Its HttpRecords were redacted by the engine; this module adds nothing
+but counts, timings and the target's scheme, host and path (never its userinfo or query).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from apitest.report.files import write_atomic
+from apitest.report.model import CaseResult, HttpRecord, RunResult
+
+MAX_XML_BODY_CHARS = 2_000
+"""A body is cut to this many characters in the XML: a CI page shows the start of a body, and
+a run of hundreds of cases must not produce a file the CI server chokes on."""
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters no XML 1.0 document may contain, even escaped (C0 controls, lone surrogates,
+U+FFFE/U+FFFF): lxml refuses them, so they are dropped rather than failing the report."""
+
+
+def junit_xml(result: RunResult) -> str:
+    """The JUnit document of a run, with its XML declaration."""
+    root = etree.Element("testsuites")
+    counts = result.counts()
+    _attrs(
+        root,
+        name="apitest",
+        tests=len(result.cases),
+        failures=counts["failed"],
+        errors=counts["error"],
+        # The wall-clock time of the run: cases run concurrently, so their sum would overstate it.
+        time=_seconds(result.duration_s),
+    )  # junit-10.xsd allows no `skipped` on <testsuites>; each <testsuite> carries its own.
+    for index, (resource, cases) in enumerate(_by_resource(result.cases).items()):
+        root.append(_suite(result, index, resource, cases))
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data.decode("utf-8")
+
+
+def write_junit(result: RunResult, path: Path) -> None:
+    """Write the JUnit file atomically, so a CI step never parses half of one."""
+    write_atomic(path, junit_xml(result))
+
+
+def clean(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids (tab, newline and CR stay)."""
+    return _NOT_XML.sub("", text)
+
+
+def _by_resource(cases: Iterable[CaseResult]) -> dict[str, list[CaseResult]]:
+    """Cases grouped by resource, resources in the order they first appear (dicts keep it)."""
+    groups: dict[str, list[CaseResult]] = {}
+    for case in cases:
+        groups.setdefault(case.resource, []).append(case)
+    return groups
+
+
+def _suite(result: RunResult, index: int, resource: str, cases: list[CaseResult]) -> etree._Element:
+    suite = etree.Element("testsuite")
+    statuses = [case.status for case in cases]
+    _attrs(
+        suite,
+        name=resource,
+        tests=len(cases),
+        failures=statuses.count("failed"),
+        errors=statuses.count("error"),
+        skipped=statuses.count("skipped"),
+        time=_seconds(sum(case.duration_ms for case in cases) / 1000),
+        timestamp=_timestamp(result.started_at),
+        hostname=urlsplit(result.target).hostname or "apitest",
+        id=index,
+        package=resource,
+    )
+    properties = etree.SubElement(suite, "properties")
+    for name, value in (
+        ("seed", result.seed),
+        ("target", _safe_target(result.target)),
+        ("estimate_s", _seconds(result.estimate_s)),
+        ("duration_s", _seconds(result.duration_s)),
+        ("token_refreshes", result.token_refreshes),
+    ):
+        _attrs(etree.SubElement(properties, "property"), name=name, value=value)
+    taken: set[tuple[str, str]] = set()
+    for case in cases:
+        suite.append(_testcase(case, taken))
+    return suite
+
+
+def _testcase(case: CaseResult, taken: set[tuple[str, str]]) -> etree._Element:
+    """One case; `taken` holds the (classname, name) pairs already used in this suite, since
+    CI servers merge or drop testcases whose classname and name repeat (e.g. with --repeat)."""
+    classname = clean(f"{case.resource}.{case.operation}")
+    name = clean(case.case if case.kind == "test" else f"{case.kind}: {case.case}")
+    if (classname, name) in taken:
+        base, name, n = name, clean(f"{name} [{case.id}]"), 2
+        while (classname, name) in taken:
+            name, n = clean(f"{base} [{case.id}#{n}]"), n + 1
+    taken.add((classname, name))
+    element = etree.Element("testcase")
+    _attrs(element, classname=classname, name=name, time=_seconds(case.duration_ms / 1000))
+    _verdict(element, case)
+    out = _system_out(case)
+    if out:
+        etree.SubElement(element, "system-out").text = clean(out)
+    return element
+
+
+def _verdict(element: etree._Element, case: CaseResult) -> None:
+    """The child a CI server colours the test by; the message and details go in its text too,
+    since some consumers show only the text and others only the attribute."""
+    tags = {"failed": ("failure", "AssertionError"), "error": ("error", "ConnectionError")}
+    if case.status in tags:
+        tag, kind = tags[case.status]
+        verdict = _attrs(etree.SubElement(element, tag), message=case.message, type=kind)
+        verdict.text = clean("\n".join([case.message, *case.details]))
+    elif case.status == "skipped":
+        _attrs(etree.SubElement(element, "skipped"), message=case.message)
+
+
+def _system_out(case: CaseResult) -> str:
+    """What the case sent and got back, then its notes: the evidence a reader of a red test
+    wants first, without opening the HTML report."""
+    blocks = [_exchange(call) for call in case.calls]
+    if case.notes:
+        blocks.append("notes:\n" + "\n".join(f"  {note}" for note in case.notes))
+    return "\n\n".join(blocks)
+
+
+def _exchange(call: HttpRecord) -> str:
+    lines = [f"{call.method} {call.url}"]
+    lines += [f"  {key}: {value}" for key, value in call.request_headers.items()]
+    if call.request_body is not None:
+        lines.append(_body(call.request_body, call.clipped))
+    if call.error is not None:
+        lines.append(f"-> error: {call.error}")
+    if call.status is not None:
+        lines.append(f"-> {call.status} ({call.elapsed_ms:.0f} ms)")
+        lines += [f"  {key}: {value}" for key, value in call.response_headers.items()]
+        if call.response_body is not None:
+            lines.append(_body(call.response_body, call.clipped))
+    return "\n".join(lines)
+
+
+def _body(body: str, clipped: bool) -> str:
+    if len(body) > MAX_XML_BODY_CHARS:
+        return f"{body[:MAX_XML_BODY_CHARS]}\n[... body cut at {MAX_XML_BODY_CHARS} characters]"
+    return f"{body}\n[... body clipped by the run]" if clipped else body
+
+
+def _attrs(element: etree._Element, **values: object) -> etree._Element:
+    for key, value in values.items():
+        element.set(key, clean(str(value)))
+    return element
+
+
+def _seconds(value: float) -> str:
+    """Three decimals, never negative: junit-10.xsd's SUREFIRE_TIME has no sign."""
+    return f"{max(value, 0.0):.3f}"
+
+
+def _timestamp(started_at: str) -> str:
+    """ISO 8601 in UTC without a zone suffix, the form JUnit consumers (and the Ant/Windy Road
+    schema's ISO8601_DATETIME_PATTERN) expect; anything unparsable is passed on as written."""
+    try:
+        moment = datetime.fromisoformat(started_at)
+    except ValueError:
+        return started_at
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds")
+
+
+def _safe_target(target: str) -> str:
+    """The target without userinfo, query or fragment, the parts of a URL that carry secrets."""
+    parts = urlsplit(target)
+    if not parts.scheme or not parts.netloc:
+        return target
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"

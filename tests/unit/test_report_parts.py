@@ -1,0 +1,107 @@
+"""Report plumbing: redaction, call capture, the JSON round trip, the event stream."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from apitest.engine.capture import TOKEN_PLACEHOLDER, capture
+from apitest.engine.client import Exchange, Request
+from apitest.plan.model import Chain
+from apitest.report.files import write_atomic
+from apitest.report.json_report import read_json, write_json
+from apitest.report.jsonl import JsonlWriter
+from apitest.report.model import (
+    MAX_BODY_CHARS,
+    CaseResult,
+    HttpRecord,
+    OperationInfo,
+    RunResult,
+)
+from apitest.report.redact import MASK, Redactor
+
+TOKEN = "1000.abcdef0123456789.fedcba9876543210"
+
+
+def test_redactor_masks_known_secrets_and_credential_headers() -> None:
+    redactor = Redactor(["client-secret-value", "abc"])  # "abc" is too short to mask safely
+    assert redactor.text("x client-secret-value y abc") == f"x {MASK} y abc"
+    shown = redactor.headers(
+        {"Cookie": "session=1", "X-Trace": "client-secret-value", "Accept": "*/*"}
+    )
+    assert shown == {"Cookie": MASK, "X-Trace": MASK, "Accept": "*/*"}
+
+
+def test_capture_puts_a_placeholder_where_the_token_went_and_clips_bodies() -> None:
+    request = Request("post", "http://127.0.0.1:9/api/items", body={"note": "x" * 20_000})
+    exchange = Exchange(request, status=201, elapsed_ms=1.5)
+    exchange.sent_headers = {"Authorization": f"Zoho-oauthtoken {TOKEN}"}
+    exchange.sent_params = {"access_token": TOKEN, "page": "1"}
+    exchange.token = TOKEN
+    exchange.headers = {"Set-Cookie": "s=1", "Content-Type": "application/json"}
+    exchange.raw_text = json.dumps({"echo": TOKEN})
+    redactor = Redactor([TOKEN])
+    record = capture(exchange, redactor)
+    assert record.request_headers["Authorization"] == f"Zoho-oauthtoken {TOKEN_PLACEHOLDER}"
+    assert record.request_headers["Content-Type"] == "application/json"
+    assert record.url == f"http://127.0.0.1:9/api/items?access_token={TOKEN_PLACEHOLDER}&page=1"
+    assert record.response_headers["Set-Cookie"] == MASK
+    assert TOKEN not in json.dumps(record.__dict__)
+    assert record.clipped and len(record.request_body or "") == MAX_BODY_CHARS
+
+
+def _result() -> RunResult:
+    call = HttpRecord("GET", "http://h/x", {"A": "b"}, None, 200, {}, '{"ok": true}', 2.5)
+    case = CaseResult(
+        "trips.1.1", "trips.1", "trips", "GET trips", "positive", "test", "passed",
+        method="GET", url="http://h/x", http_status=200, calls=[call], error_response=False,
+    )  # fmt: skip
+    return RunResult(
+        "http://h", 7, "2026-01-01T00:00:00+00:00", [case], 1.25, 1.0, ["trips.1"],
+        operations=[OperationInfo("trips", "GET trips", "GET", "/x", "read", [200, 401])],
+    )  # fmt: skip
+
+
+def test_json_round_trips_into_run_result(tmp_path: Path) -> None:
+    original = _result()
+    path = tmp_path / "deep" / "report.json"
+    write_json(original, path)
+    again = read_json(path)
+    assert again == original
+    assert again.to_dict() == original.to_dict()
+    mode = stat.S_IMODE(path.stat().st_mode)
+    assert mode == 0o666 & ~_umask()  # shareable, not mkstemp's 0600
+
+
+def test_write_atomic_leaves_no_temporary_files(tmp_path: Path) -> None:
+    target = tmp_path / "r.txt"
+    write_atomic(target, "one")
+    write_atomic(target, "two")
+    assert target.read_text() == "two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt"]
+
+
+def test_event_stream_is_readable_line_by_line_while_it_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    writer = JsonlWriter(path)
+    result = _result()
+    writer.run_started(target="http://h", seed=7)
+    writer.case_finished(result.cases[0])
+    # before the run ends (a crash here), what was written is already complete JSON lines
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["event"] for line in lines] == ["run_started", "case_finished"]
+    assert lines[1]["case"]["name"] == "GET trips / positive"
+    writer.chain_finished(Chain("trips.1", "trips", (), "record lifecycle"), result.cases)
+    writer.run_finished(result)
+    events = [json.loads(line)["event"] for line in path.read_text().splitlines()]
+    assert events == ["run_started", "case_finished", "chain_finished", "run_finished"]
+    writer.case_finished(result.cases[0])  # after the end: ignored, not a crash
+    assert len(path.read_text().splitlines()) == 4
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
