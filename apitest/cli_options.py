@@ -146,11 +146,19 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="undeclared properties in responses fail the case instead of being noted",
     )
-    parser.add_argument("--json", metavar="FILE", help="write the whole result as JSON to FILE")
     parser.add_argument(
         "--report-dir",
         metavar="DIR",
-        help="folder for the run's ledger and reports (default reports/<timestamp>-<pid>)",
+        help="folder for the run's reports and cleanup ledger: report.html, junit.xml, "
+        "report.json, ledger.jsonl (default reports/<timestamp>-<pid>)",
+    )
+    parser.add_argument("--json", metavar="FILE", help="the whole result as JSON (default: in DIR)")
+    parser.add_argument("--junit", metavar="FILE", help="JUnit XML for CI (default: in DIR)")
+    parser.add_argument("--html", metavar="FILE", help="the HTML report (default: in DIR)")
+    parser.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="stream every event as a JSON line while the run goes (a crash still leaves it)",
     )
     quiet = parser.add_mutually_exclusive_group()
     quiet.add_argument("-q", "--quiet", action="store_true", help="print only the summary")

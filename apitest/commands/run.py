@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,10 @@ from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.report.console import ConsoleReporter, make_console
+from apitest.report.events import FanOut
 from apitest.report.json_report import write_json
+from apitest.report.jsonl import JsonlWriter
+from apitest.report.model import RunResult
 from apitest.spec.loader import load_catalog
 
 
@@ -65,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
+        stream = JsonlWriter(Path(args.jsonl)) if args.jsonl else None
+        listener = FanOut([reporter, stream] if stream else [reporter])
         settings = RunSettings(
             base_url=target.base_url,
             ledger_path=report_dir / LEDGER_NAME,
@@ -79,17 +85,47 @@ def run(args: argparse.Namespace) -> int:
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
         )
-        result = run_plan(catalog, plan, settings, reporter)
+        if stream is not None:
+            stream.run_started(target=target.base_url, seed=seed, steps=len(plan.steps))
+        reporter.start(dict(Counter(step.resource for step in plan.steps)))
+        try:
+            result = run_plan(catalog, plan, settings, listener)
+        finally:
+            reporter.stop()
     finally:
         target.close()
+    if stream is not None:
+        stream.run_finished(result)
     reporter.summary(result)
-    if args.json:
-        write_json(result, Path(args.json))
-        console.print(f"JSON report: {args.json}")
+    for label, path in write_reports(result, args, report_dir):
+        console.print(f"{label}: {path}")
+    return EXIT_PASSED if result.passed else EXIT_CASE_FAILED
+
+
+def write_reports(
+    result: RunResult, args: argparse.Namespace, report_dir: Path
+) -> list[tuple[str, Path]]:
+    """report.html, junit.xml and report.json in the report folder, unless an option puts one
+    elsewhere; returns what was written (and the ledger, if the run created anything)."""
+    from apitest.report.html import write_html
+    from apitest.report.junit import write_junit
+
+    written: list[tuple[str, Path]] = []
+    writers = (
+        ("HTML report", args.html, "report.html", write_html),
+        ("JUnit XML", args.junit, "junit.xml", write_junit),
+        ("JSON result", args.json, "report.json", write_json),
+    )
+    for label, chosen, default, write in writers:
+        path = Path(chosen) if chosen else report_dir / default
+        write(result, path)
+        written.append((label, path))
+    if args.jsonl:
+        written.append(("event stream", Path(args.jsonl)))
     ledger = report_dir / LEDGER_NAME
     if ledger.exists():
-        console.print(f"cleanup ledger: {ledger}")
-    return EXIT_PASSED if result.passed else EXIT_CASE_FAILED
+        written.append(("cleanup ledger", ledger))
+    return written
 
 
 def default_report_dir() -> Path:

@@ -86,7 +86,9 @@ class ConsoleReporter:
         if self.quiet or not self.console.is_terminal:
             return
         self._progress = _Progress(totals)
-        self._live = Live(self._progress, console=self.console, refresh_per_second=4, transient=True)
+        self._live = Live(
+            self._progress, console=self.console, refresh_per_second=4, transient=True
+        )
         self._live.start()
 
     def stop(self) -> None:

@@ -1,0 +1,240 @@
+"""The HTML report in real headless Chromium: a real run against the bundled service with a
+defect, opened from disk as a QA engineer would, and clicked through tab by tab.
+
+Each step is screenshotted (tmp_path/screenshots; APITEST_KEEP_SCREENSHOTS=1 keeps a copy in
+tests/browser/output/) so a failure can be looked at, not only read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apitest.auth.credentials import Credentials
+from apitest.auth.profiles import AuthConfig, Profile
+from apitest.demo import DemoConfig, DemoServer
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.runner import RunSettings, run_plan
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.model import Chain
+from apitest.report.html import chain_curl, curl_command, write_html
+from apitest.report.model import CaseResult, HttpRecord, RunResult, Status
+from apitest.spec.loader import load_catalog
+
+from .conftest import Shoot
+
+REPO = Path(__file__).resolve().parents[2]
+FAILING = "GET trip / verify PUT trips"
+"""The lost-update defect drops a PUT: the read-back after it is the case that must fail."""
+
+
+class Quiet:
+    def case_finished(self, case: CaseResult) -> None:
+        pass
+
+    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
+        pass
+
+
+def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
+    """A whole reference run (positive and negative cases) against a service that loses
+    updates; the result and every access token the service issued during it."""
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    server = DemoServer(DemoConfig(bugs=frozenset({"lost-update"}), lag_ms=0)).start()
+    try:
+        credentials = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
+        settings = RunSettings(
+            base_url=server.base_url,
+            auth=AuthConfig({"default": Profile("default", credentials)}),
+            ledger_path=tmp_path / "ledger.jsonl",
+        )
+        result = run_plan(catalog, build_plan(catalog, PlanOptions(seed=4)), settings, Quiet())
+        tokens = set(server.state.authority._access)
+    finally:
+        server.stop()
+    return result, tokens
+
+
+def open_report(driver: Any, path: Path) -> None:
+    driver.get(path.as_uri())
+    ready = "return document.documentElement.getAttribute('data-ready')"
+    _wait(driver, lambda: driver.execute_script(ready) == "overview", "the Overview to draw")
+
+
+def _wait(driver: Any, check: Any, what: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 10).until(lambda _: check(), message=f"waited 10 s for {what}")
+
+
+def click_tab(driver: Any, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, f"tab-{name}").click()
+    tab = driver.find_element(By.ID, f"tab-{name}")
+    assert tab.get_attribute("aria-selected") == "true"
+    assert driver.find_element(By.ID, f"panel-{name}").is_displayed()
+
+
+def visible_case_ids(driver: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "#cases-body tr.row")
+    return [row.get_attribute("data-id") for row in rows]
+
+
+def assert_page_is_clean(driver: Any) -> None:
+    """No JS error (the page's own hook and Chromium's console), nothing loaded from anywhere,
+    and no sideways scrolling on a laptop screen."""
+    assert driver.execute_script("return window.__reportErrors") == []
+    severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == []
+    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+    overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert driver.execute_script(overflow) <= 0
+
+
+def test_report_of_a_failing_run_in_chromium(driver: Any, shoot: Shoot, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    result, tokens = lost_update_run(tmp_path)
+    failed = {case.id for case in result.cases if case.status in ("failed", "error")}
+    target = next(case for case in result.cases if case.name == FAILING)
+    assert target.status == "failed" and target.id in failed
+    report = tmp_path / "report.html"
+    write_html(result, report)
+
+    open_report(driver, report)
+    shoot("overview")
+    totals = {
+        card.find_element(By.CLASS_NAME, "label").text.lower(): card.find_element(
+            By.CLASS_NAME, "value"
+        ).text
+        for card in driver.find_elements(By.CSS_SELECTOR, "#totals .stat")
+    }
+    counts = result.counts()
+    assert totals["cases"] == f"{len(result.cases):,}"
+    for status in ("passed", "failed", "error", "skipped"):
+        assert totals[status] == f"{counts[status]:,}", status
+    assert totals["token refreshes"] == str(result.token_refreshes)
+    assert totals["duration"] == f"{result.duration_s:.2f} s"
+    bars = driver.find_elements(By.CSS_SELECTOR, "svg.timeline g.bar")
+    assert len(bars) == sum(1 for case in result.cases if case.calls or case.duration_ms > 0)
+
+    click_tab(driver, "coverage")
+    shoot("coverage")
+    table = driver.find_element(By.ID, "coverage-table").text
+    assert all(op.name in table for op in result.operations)
+    click_tab(driver, "overview")
+    driver.find_element(By.ID, "tab-overview").send_keys(Keys.ARROW_RIGHT)  # keyboard tabs
+    assert driver.find_element(By.ID, "tab-coverage").get_attribute("aria-selected") == "true"
+    click_tab(driver, "cases")
+    shoot("cases")
+    assert len(visible_case_ids(driver)) == min(len(result.cases), 100)
+
+    driver.find_element(By.ID, "f-problems").click()
+    shoot("failures-only")
+    assert sorted(visible_case_ids(driver)) == sorted(failed)
+
+    driver.find_element(By.CSS_SELECTOR, f'#cases-body tr.row[data-id="{target.id}"]').click()
+    detail = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{target.id}"]')
+    shoot("failing-case")
+    assert detail.find_element(By.CLASS_NAME, "message").text == target.message
+    curl = detail.find_element(By.CSS_SELECTOR, "pre.curl").get_property("textContent")
+    assert curl == chain_curl(result.cases, target, 0)
+    earlier_post = next(
+        case
+        for case in result.cases
+        if case.chain == target.chain and case.operation == "POST trips" and case.calls
+    )
+    assert curl_command(earlier_post.calls[0]) in curl
+    assert "${APITEST_ACCESS_TOKEN}" in curl
+    driver.execute_script(
+        "arguments[0].scrollIntoView()", detail.find_element(By.CSS_SELECTOR, "pre.curl")
+    )
+    shoot("failing-case-curl")
+
+    source = driver.page_source + report.read_text(encoding="utf-8")
+    assert tokens and not [token for token in tokens if token in source]
+    assert_page_is_clean(driver)
+
+
+HOSTILE = '{"note": "</script><script>window.__pwned = 1</script> <!--<script> it\'s \u00e9"}'
+
+
+def hostile_run() -> RunResult:
+    """Bodies that try to break out of the data block, quotes that try to break the curl."""
+    call = HttpRecord(
+        method="POST",
+        url="https://api.example.test/v1/notes?q=a b&token=${APITEST_ACCESS_TOKEN}",
+        request_headers={"Authorization": "Bearer ${APITEST_ACCESS_TOKEN}", "X-Say": "it's"},
+        request_body=HOSTILE,
+        status=500,
+        response_body="<html><body>upstream </script> error</body></html>",
+    )
+    statuses: tuple[Status, ...] = ("passed", "error")
+    cases = [hostile_case(n, status, call) for n, status in enumerate(statuses, 1)]
+    return RunResult(target="https://api.example.test/v1", seed=7, started_at="now", cases=cases)
+
+
+def hostile_case(n: int, status: Status, call: HttpRecord) -> CaseResult:
+    return CaseResult(
+        id=f"notes.1.{n}",
+        chain="notes.1",
+        resource="notes",
+        operation="POST notes",
+        case="positive",
+        kind="test",
+        status=status,
+        message=f"case {n} said </script>",
+        method="POST",
+        url=call.url,
+        http_status=500,
+        started_s=n / 10,
+        duration_ms=30.0,
+        calls=[call],
+    )
+
+
+def test_hostile_bodies_stay_data_and_curl_matches_python(
+    driver: Any, shoot: Shoot, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    result = hostile_run()
+    report = tmp_path / "hostile.html"
+    write_html(result, report)
+    open_report(driver, report)
+    assert driver.execute_script("return window.__pwned") is None
+    case = result.cases[1]
+    driver.get(report.as_uri() + f"#case={case.id}")  # a link to one case opens it
+    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".detail"), "the case detail")
+    shoot("hostile-case")
+    detail = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{case.id}"]')
+    bodies = [
+        pre.get_property("textContent") for pre in detail.find_elements(By.CSS_SELECTOR, "pre.body")
+    ]
+    assert (
+        '"note": "</script><script>window.__pwned = 1</script> <!--<script> it\'s \u00e9"'
+        in bodies[0]
+    )
+    assert bodies[1] == case.calls[0].response_body
+    curl = detail.find_element(By.CSS_SELECTOR, "pre.curl").get_property("textContent")
+    assert curl == chain_curl(result.cases, case, 0)
+    assert driver.execute_script("return window.__pwned") is None
+    assert_page_is_clean(driver)
+
+
+@pytest.mark.parametrize("status", ["passed", "failed"])
+def test_an_empty_run_draws_every_tab(driver: Any, tmp_path: Path, status: str) -> None:
+    result = RunResult(target="http://127.0.0.1:1/api", seed=1, started_at="now")
+    result.interrupted = status == "failed"
+    report = tmp_path / "empty.html"
+    write_html(result, report)
+    open_report(driver, report)
+    for tab in ("coverage", "cases", "overview"):
+        click_tab(driver, tab)
+    assert_page_is_clean(driver)

@@ -1,0 +1,213 @@
+"""The HTML report's pure parts: the embedded data, curl quoting, coverage, no network loads.
+(What the page does with them is tested in real Chromium: tests/browser.)"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from apitest.plan.cases import NEGATIVE_KINDS as PLANNER_KINDS
+from apitest.report.html import (
+    NEGATIVE_KINDS,
+    PAGE_SIZE,
+    case_kind,
+    chain_curl,
+    coverage,
+    curl_command,
+    render_html,
+    report_data,
+    shell_quote,
+    write_html,
+)
+from apitest.report.model import CaseResult, HttpRecord, OperationInfo, RunResult, Status
+
+TOKEN = "${APITEST_ACCESS_TOKEN}"
+DATA_OPEN = '<script type="application/json" id="data">'
+
+
+def call(method: str = "GET", url: str = "http://h/api/x", body: str | None = None) -> HttpRecord:
+    headers = {"Authorization": f"Zoho-oauthtoken {TOKEN}"}
+    return HttpRecord(method, url, headers, body, 200, {"content-type": "application/json"}, "{}")
+
+
+def case(
+    id: str,
+    case: str = "positive",
+    status: Status = "passed",
+    operation: str = "GET x",
+    kind: str = "test",
+    calls: list[HttpRecord] | None = None,
+    **fields: Any,
+) -> CaseResult:
+    chain = id.rsplit(".", 1)[0]
+    made = [call()] if calls is None else calls
+    return CaseResult(
+        id, chain, "x", operation, case, kind, status, calls=made, http_status=200, **fields
+    )
+
+
+def run(*cases: CaseResult, operations: list[OperationInfo] | None = None) -> RunResult:
+    return RunResult("http://h/api", 3, "now", list(cases), operations=operations or [])
+
+
+def embedded(html: str) -> dict[str, Any]:
+    """The data block as the HTML parser sees it: up to the first `</script>` after it."""
+    start = html.index(DATA_OPEN) + len(DATA_OPEN)
+    data: dict[str, Any] = json.loads(html[start : html.index("</script>", start)])
+    return data
+
+
+def test_a_body_holding_script_end_tags_cannot_leave_the_data_block() -> None:
+    hostile = '{"x": "</script><script>alert(1)</script><!--<script>"}'
+    html = render_html(run(case("x.1", calls=[call(body=hostile)], message="</SCRIPT> too")))
+    data = embedded(html)  # parses whole: the block was not cut short
+    assert hostile in data["strings"] and "</SCRIPT> too" in data["strings"]
+    block = html[html.index(DATA_OPEN) : html.index("</script>", html.index(DATA_OPEN))]
+    assert "<" not in block[len(DATA_OPEN) :]
+
+
+class _Loads(HTMLParser):
+    """Every attribute that could make a browser load something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "action", "poster", "data") and value:
+                self.found.append(f"<{tag} {name}={value}>")
+        if tag == "link":
+            self.found.append(f"<link {attrs}>")
+
+
+def test_the_report_loads_nothing_from_anywhere() -> None:
+    html = render_html(run(case("x.1", calls=[call(url="https://api.example.test/v1/x")])))
+    assert "https://api.example.test/v1/x" in html  # the target as text is fine
+    parser = _Loads()
+    parser.feed(html)
+    assert parser.found == []
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html, re.IGNORECASE)
+    assert not re.search(r"@import|\burl\(|\bfetch\(|XMLHttpRequest|WebSocket|sendBeacon", html)
+    assert "default-src 'none'" in html  # and the browser is told to refuse any load
+
+
+def run_in_bash(script: str) -> str:
+    done = subprocess.run(
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"APITEST_ACCESS_TOKEN": "tok-123", "PATH": "/usr/bin:/bin"},
+    )
+    return done.stdout
+
+
+def test_shell_quote_survives_a_real_shell() -> None:
+    for text in ["", "plain", "it's", "a b", "'", "''x'", '"$HOME" `id` $(id) \\n', "é ü\n2"]:
+        quoted = shell_quote(text)
+        assert shlex.split(quoted) == [text]
+        assert run_in_bash(f"printf %s {quoted}") == text
+    assert shell_quote("GET") == "GET"
+    assert shell_quote(f"Bearer {TOKEN}") == f"'Bearer '\"{TOKEN}\""
+    assert run_in_bash(f"printf %s {shell_quote(f'Bearer {TOKEN}!')}") == "Bearer tok-123!"
+
+
+def test_curl_command_passes_exactly_the_recorded_request_to_curl() -> None:
+    body = '{"name": "O\'Brien", "note": "$HOME"}'
+    record = call("POST", f"http://h/api/x?q=a b&t={TOKEN}", body)
+    record.request_headers["X-Say"] = "it's"
+    command = curl_command(record)
+    argv = run_in_bash(f"curl() {{ printf '%s\\n' \"$@\"; }}\n{command}").splitlines()
+    assert argv == [
+        "-sS", "-X", "POST", "http://h/api/x?q=a b&t=tok-123",
+        "-H", "Authorization: Zoho-oauthtoken tok-123", "-H", "X-Say: it's",
+        "--data-raw", '{"name": "O\'Brien", "note": "$HOME"}',
+    ]  # fmt: skip
+
+
+def test_chain_curl_replays_earlier_cases_in_chain_order_up_to_the_call() -> None:
+    cases = [case(f"c.{n}", calls=[call(url=f"http://h/{n}")]) for n in (10, 9, 1)]
+    cases.append(case("other.1", calls=[call(url="http://h/other")]))
+    polled = case("c.11", calls=[call(url="http://h/11a"), call(url="http://h/11b")])
+    script = chain_curl([*cases, polled], polled, 0)
+    urls = re.findall(r"http://h/\w+", script)
+    assert urls == ["http://h/1", "http://h/9", "http://h/10", "http://h/11a"]
+    assert script.startswith("# Replays chain c up to c.11 call 1;")
+    assert chain_curl([*cases, polled], polled, 1).count("curl ") == 5
+
+
+def test_case_kinds_are_the_planner_kinds() -> None:
+    assert NEGATIVE_KINDS == PLANNER_KINDS
+    kinds = {
+        "positive": "positive",
+        "Mandatory Property trips[0].x": "Mandatory Property",
+        "Mandatory Header X-Request-Id": "Mandatory Header",
+        "Invalid Value trips[0].n (above range)": "Invalid Value",
+        "Missing Token": "Missing Token",
+        "Non Concurrent": "Non Concurrent",
+        "Brand New Kind target.x": "Brand New Kind",
+    }
+    for text, kind in kinds.items():
+        assert case_kind(case("c.1", text)) == kind, text
+    assert case_kind(case("c.1", "verify PUT x", kind="operation validation")) == (
+        "operation validation"
+    )
+
+
+def test_coverage_counts_cells_statuses_conditions_and_gaps() -> None:
+    ops = [
+        OperationInfo("x", "GET x", "GET", "/x", "read", [200, 401, 404], "$.status == 'error'"),
+        OperationInfo("x", "DELETE x", "DELETE", "/x", "delete", [200]),
+    ]
+    refused = call()
+    refused.status = 401
+    result = run(
+        case("c.1"),
+        case("c.2", "Missing Token", "failed", calls=[refused], error_response=True),
+        case("c.3", "Missing Token", "passed", error_response=True),
+        case("c.4", "positive", operation="PATCH x", calls=[]),
+        operations=ops,
+    )
+    result.cases[0].http_status = 500
+    table = coverage(result)
+    assert table["kinds"] == ["positive", "Missing Token"]
+    get, delete, patch = table["ops"]
+    assert get["cells"] == {"positive": [1, 1], "Missing Token": [1, 2]}
+    assert get["statuses"] == [[200, True, True], [401, True, True], [404, False, True],
+                               [500, True, False]]  # fmt: skip
+    assert get["errorExercised"] and get["called"]
+    assert not delete["called"] and delete["cases"] == 0
+    assert patch["name"] == "PATCH x" and not patch["declared"]
+
+
+def test_every_case_is_in_the_data_for_paging_in_the_page() -> None:
+    cases = [case(f"c.{n}", status="failed" if n % 7 == 0 else "passed") for n in range(250)]
+    html = render_html(run(*cases))
+    data = embedded(html)
+    assert data["pageSize"] == PAGE_SIZE == 100
+    assert f'data-page-size="{PAGE_SIZE}"' in html
+    assert len(data["cases"]) == 250
+    assert data["run"]["counts"] == {"passed": 214, "failed": 36, "error": 0, "skipped": 0}
+
+
+def test_an_empty_run_renders(tmp_path: Path) -> None:
+    empty = RunResult("http://h/api", 1, "now")
+    path = tmp_path / "out" / "report.html"
+    write_html(empty, path)
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>")
+    data = embedded(html)
+    assert data["cases"] == [] and data["run"]["passRate"] is None
+    assert data == report_data(empty) | {"strings": data["strings"]}
+    assert list(tmp_path.joinpath("out").iterdir()) == [path]  # no temporary file left
+
+
+def test_text_from_the_run_is_escaped_in_the_markup() -> None:
+    html = render_html(RunResult('http://h/"><img src=x onerror=alert(1)>', 1, "<b>now</b>"))
+    assert "<img src=x" not in html and "<b>now</b>" not in html
