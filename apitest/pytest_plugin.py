@@ -1,6 +1,340 @@
-"""pytest plugin entry point (registered under `pytest11`).
+"""pytest plugin (entry point `pytest11`): ZSPEC files as pytest tests.
 
-Placeholder: collecting ZSPEC files as pytest items lands with the pytest-plugin issue. It is
-registered now so that the entry point, and every pytest run's loading of it, is exercised from
-the start; it defines no hooks, so it changes nothing in a pytest session.
+`pytest specs/` collects every file matching the `apitest_specs` ini glob (default
+`specs/*.xml`, relative to the rootdir) whose root is a ZSPEC `<resource>`, plus files named by
+`--apitest PATH`; other XML is never collected. One item per planned case, with node ids such as
+`specs/trips.xml::trips::POST trips::positive`, and markers per category (`-m create`), case
+kind (`-m negative`, `-m operation_validation`) and tag. Items run through the same engine as
+`apitest run` (see pytest_session.py for how a chain runs once and reports per item); under
+pytest-xdist each chain is an `xdist_group`, and `--dist loadgroup` is chosen for you.
 """
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apitest.errors import ApitestError
+from apitest.plan.model import Step
+from apitest.pytest_session import ApitestSession, PluginOptions
+from apitest.report.model import CaseResult, RunResult
+
+_SESSION = pytest.StashKey[ApitestSession]()
+_CATEGORIES = ("create", "read", "update", "action", "delete")
+_KINDS = ("positive", "negative", "data_preparation", "operation_validation", "cleanup")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apitest", "ZSPEC API tests (apitest)")
+    group.addoption(
+        "--apitest", action="append", default=[], metavar="PATH", dest="apitest_paths",
+        help="also collect these ZSPEC files or folders (besides the apitest_specs glob)",
+    )  # fmt: skip
+    options: list[tuple[str, str, Any]] = [
+        ("--apitest-base-url", "the API's base URL (default: the spec's <server>; the bundled "
+         "specs start the reference service)", str),
+        ("--apitest-seed", "seed of the generated data (default 0, so every worker agrees)", int),
+        ("--apitest-cases", "positive, negative or all (default)", str),
+        ("--apitest-concurrency", "calls in flight at most within a chain run (default 16)", int),
+        ("--apitest-eventually", "poll a failing read-back this many seconds", float),
+        ("--apitest-auth", "auth profiles file (TOML [auth] table)", str),
+        ("--apitest-profile", "which --apitest-auth profile to use", str),
+        ("--apitest-token-store", "file, sqlite or package.module:Class", str),
+        ("--apitest-token-store-path", "the token store's file", str),
+        ("--apitest-report-dir", "where ledgers go (default reports/pytest-<time>-<pid>)", str),
+    ]  # fmt: skip
+    for flag, text, kind in options:
+        group.addoption(flag, type=kind, default=None, help=text)
+    group.addoption(
+        "--apitest-strict", action="store_true", default=None,
+        help="undeclared response properties fail the case",
+    )  # fmt: skip
+    parser.addini("apitest_specs", "glob of ZSPEC files to collect", default="specs/*.xml")
+    for name in ("base_url", "seed", "cases", "concurrency", "auth", "token_store"):
+        parser.addini(f"apitest_{name}", f"default for --apitest-{name.replace('_', '-')}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for category in _CATEGORIES:
+        config.addinivalue_line("markers", f"{category}: ZSPEC operations of category {category}")
+    for kind in _KINDS:
+        config.addinivalue_line("markers", f"{kind}: apitest cases of kind {kind}")
+    config.addinivalue_line("markers", "apitest: every case collected from a ZSPEC file")
+    explicit = any(arg.startswith("--dist") for arg in config.invocation_params.args)
+    if getattr(config.option, "dist", None) == "load" and not explicit:
+        config.option.dist = "loadgroup"  # a chain must not split across workers
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "apitest-xdist")
+
+
+class _XdistHooks:
+    """Registered only where pytest-xdist is installed (its hooks exist only then)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Group by chain, computed here from the node ids themselves: pytest 9 ignores the
+        `@group` suffix xdist 3.8 writes into `_nodeid`, so `xdist_group` alone no longer
+        keeps a group on one worker."""
+        if config.getvalue("dist") != "loadgroup":
+            return None
+        from xdist.scheduler.loadgroup import LoadGroupScheduling  # type: ignore[import-untyped]
+
+        chains = _chain_by_nodeid(config)
+
+        class ChainScheduling(LoadGroupScheduling):  # type: ignore[misc]
+            def _split_scope(self, nodeid: str) -> str:
+                chain = chains.get(nodeid.split("@")[0])
+                return f"apitest:{chain}" if chain else str(super()._split_scope(nodeid))
+
+        return ChainScheduling(config, log)
+
+
+def _chain_by_nodeid(config: pytest.Config) -> dict[str, str]:
+    """Every apitest item's node id, mapped to its chain (empty when nothing is collected)."""
+    try:
+        session = apitest_session(config)
+    except SpecLoadError:
+        return {}
+    found: dict[str, str] = {}
+    rootdir = config.rootpath.resolve()
+    for res in session.plan.resources:
+        try:
+            file = Path(res.file).resolve().relative_to(rootdir).as_posix()
+        except ValueError:
+            continue
+        for (operation, item), step in item_names(session, res.name).items():
+            found[f"{file}::{res.name}::{operation}::{item}"] = session.chain_of(step).id
+    return found
+
+
+def item_names(session: ApitestSession, resource: str) -> dict[tuple[str, str], Step]:
+    """(operation node, item name) for each step of a resource's chains, unique within the
+    operation: a repeated name (a data preparation both chains need) gets its step id."""
+    names: dict[tuple[str, str], Step] = {}
+    for chain in session.plan.chains:
+        if chain.resource != resource:
+            continue
+        for step in chain.steps:
+            operation = step.operation.name
+            name = step.case if step.kind == "test" else f"{step.kind}: {step.case}"
+            if (operation, name) in names:
+                name = f"{name} [{step.id}]"
+            names[(operation, name)] = step
+    return names
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(_SESSION, None)
+    if session is not None:
+        session.close()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    config = parent.config
+    if file_path.suffix != ".xml" or not _wanted(file_path, config):
+        return None
+    if not _is_resource(file_path):
+        return None
+    return SpecFile.from_parent(parent, path=file_path)
+
+
+def _wanted(path: Path, config: pytest.Config) -> bool:
+    rootdir = config.rootpath
+    try:
+        relative = path.resolve().relative_to(rootdir.resolve()).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    if fnmatch.fnmatch(relative, str(config.getini("apitest_specs"))):
+        return True
+    for named in config.getoption("apitest_paths"):
+        chosen = Path(named).resolve()
+        if path.resolve() == chosen or chosen in path.resolve().parents:
+            return True
+    return False
+
+
+def _is_resource(path: Path) -> bool:
+    """A cheap sniff of the root element, so other XML is never parsed in full or collected."""
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    head = re.sub(r"<\?.*?\?>|<!--.*?-->", "", head, flags=re.S)
+    match = re.search(r"<\s*([A-Za-z_][\w.:-]*)", head)
+    return match is not None and match.group(1).split(":")[-1] == "resource"
+
+
+def apitest_session(config: pytest.Config) -> ApitestSession:
+    """The session state, made on first use from every collectable spec file."""
+    found = config.stash.get(_SESSION, None)
+    if found is not None:
+        return found
+    from apitest.spec.loader import load_catalog
+
+    paths = sorted(_spec_paths(config))
+    try:
+        catalog = load_catalog(paths)
+    except ApitestError as exc:
+        raise SpecLoadError(f"apitest: {exc}") from None
+    session = ApitestSession(catalog, _options(config))
+    config.stash[_SESSION] = session
+    return session
+
+
+def _spec_paths(config: pytest.Config) -> set[str]:
+    rootdir = config.rootpath
+    found = {str(p) for p in rootdir.glob(str(config.getini("apitest_specs"))) if _is_resource(p)}
+    for named in config.getoption("apitest_paths"):
+        path = Path(named)
+        files = path.rglob("*.xml") if path.is_dir() else [path]
+        found.update(str(p) for p in files if _is_resource(p))
+    return found
+
+
+def _options(config: pytest.Config) -> PluginOptions:
+    def pick(name: str) -> Any:
+        value = config.getoption(f"apitest_{name}")
+        if value is None:
+            try:
+                value = config.getini(f"apitest_{name}") or None
+            except ValueError:
+                value = None
+        return value
+
+    seed, concurrency = pick("seed"), pick("concurrency")
+    return PluginOptions(
+        base_url=pick("base_url"),
+        seed=int(seed) if seed is not None else 0,
+        cases=pick("cases") or "all",
+        concurrency=int(concurrency) if concurrency is not None else 16,
+        eventually=config.getoption("apitest_eventually") or 0.0,
+        strict=bool(config.getoption("apitest_strict")),
+        auth_file=pick("auth"),
+        profile=config.getoption("apitest_profile"),
+        token_store=pick("token_store"),
+        token_store_path=config.getoption("apitest_token_store_path"),
+        report_dir=config.getoption("apitest_report_dir"),
+    )
+
+
+class SpecLoadError(Exception):
+    """The specs do not load: reported once, by the first file collected, without a traceback."""
+
+
+_REPORTED = pytest.StashKey[bool]()
+
+
+class SpecFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        try:
+            session = apitest_session(self.config)
+        except SpecLoadError:
+            if self.config.stash.get(_REPORTED, False):
+                return  # said once already
+            self.config.stash[_REPORTED] = True
+            raise
+        own = [
+            res for res in session.plan.resources if Path(res.file).resolve() == self.path.resolve()
+        ]
+        for resource in own:
+            yield ResourceNode.from_parent(self, name=resource.name, resource=resource.name)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, SpecLoadError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class ResourceNode(pytest.Collector):
+    def __init__(self, *, resource: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.resource = resource
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        session = apitest_session(self.config)
+        by_operation: dict[str, dict[str, Step]] = {}
+        for (operation, name), step in item_names(session, self.resource).items():
+            by_operation.setdefault(operation, {})[name] = step
+        for operation, steps in by_operation.items():
+            yield OperationNode.from_parent(self, name=operation, steps=steps)
+
+
+class OperationNode(pytest.Collector):
+    def __init__(self, *, steps: dict[str, Step], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.steps = steps
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        for name, step in self.steps.items():
+            yield CaseItem.from_parent(self, name=name, step=step)
+
+
+class CaseFailed(Exception):
+    def __init__(self, case: CaseResult) -> None:
+        super().__init__(case.message)
+        self.case = case
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, step: Step, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+        op = step.operation
+        session = apitest_session(self.config)
+        chain = session.chain_of(step)
+        self.add_marker(pytest.mark.apitest)
+        self.add_marker(getattr(pytest.mark, op.category))
+        self.add_marker(getattr(pytest.mark, _kind_marker(step)))
+        for tag in op.tags:
+            marker = _marker_name(tag.name)
+            self.config.addinivalue_line("markers", f"{marker}: ZSPEC tag {tag.name!r}")
+            self.add_marker(getattr(pytest.mark, marker))
+        self.add_marker(pytest.mark.xdist_group(chain.id))
+
+    def runtest(self) -> None:
+        session = apitest_session(self.config)
+        try:
+            case = session.case_result(self.step)
+        except ApitestError as exc:
+            raise pytest.UsageError(f"apitest: {exc}") from None
+        self.user_properties.extend(
+            [("seed", str(session.plan.seed)), ("target", session.target().base_url)]
+        )
+        if case.status == "skipped":
+            pytest.skip(case.message or "skipped")
+        if case.status in ("failed", "error"):
+            raise CaseFailed(case)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CaseFailed):
+            from apitest.report.console import failure_text
+
+            return failure_text(excinfo.value.case).plain
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        op = self.step.operation
+        return self.path, max(0, op.loc.line - 1), f"{op.name} / {self.step.case}"
+
+
+def _kind_marker(step: Step) -> str:
+    if step.violation is not None:
+        return "negative"
+    if step.kind == "test":
+        return "positive"
+    return step.kind.replace(" ", "_")
+
+
+def _marker_name(tag: str) -> str:
+    return re.sub(r"\W+", "_", tag.strip().lower()).strip("_") or "tag"
+
+
+@pytest.fixture(scope="session")
+def apitest_run(request: pytest.FixtureRequest) -> RunResult:
+    """The RunResult of every collectable spec (chains this process already ran are reused)."""
+    return apitest_session(request.config).run_all()

@@ -1,0 +1,159 @@
+"""What the pytest plugin keeps for a session: the catalog, the plan, the target, and results.
+
+A pytest item is one planned step, but a step cannot run alone: it needs the steps before it in
+its chain (the data preparation, the create whose record it reads). So the first item of a
+chain to run executes the whole chain through the engine, exactly as `apitest run` would, and
+every item of that chain then reports its own case from the results. Selecting a read with -k
+therefore still runs its data preparation, and under pytest-xdist a chain is one unit of
+distribution (xdist_group), so its steps never split across workers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apitest.commands._target import Target, TargetOptions, choose_store, resolve_target
+from apitest.engine.runner import RunSettings, run_plan
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.model import Chain, Plan, ResourcePlan, Step
+from apitest.report.model import CaseResult, RunResult
+from apitest.spec.model import Catalog
+
+
+class _Quiet:
+    def case_finished(self, case: CaseResult) -> None:
+        pass
+
+    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class PluginOptions:
+    base_url: str | None = None
+    seed: int = 0
+    cases: str = "all"
+    concurrency: int = 16
+    eventually: float = 0.0
+    strict: bool = False
+    auth_file: str | None = None
+    profile: str | None = None
+    token_store: str | None = None
+    token_store_path: str | None = None
+    report_dir: str | None = None
+
+
+@dataclass
+class ApitestSession:
+    """One per pytest process (each xdist worker has its own)."""
+
+    catalog: Catalog
+    options: PluginOptions
+    plan: Plan = field(init=False)
+    results: dict[str, CaseResult] = field(default_factory=dict)
+    runs: list[RunResult] = field(default_factory=list)
+    _target: Target | None = None
+    _done: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        read_only = self._target_auth_read_only()
+        self.plan = build_plan(
+            self.catalog,
+            PlanOptions(
+                seed=self.options.seed, cases=self.options.cases, read_only_profiles=read_only
+            ),
+        )
+
+    def _target_auth_read_only(self) -> tuple[str, ...]:
+        if not self.options.auth_file:
+            return ()
+        from apitest.commands._target import load_auth
+
+        return load_auth(self._target_options()).read_only
+
+    def _target_options(self) -> TargetOptions:
+        return TargetOptions(
+            base_url=self.options.base_url,
+            auth_file=self.options.auth_file,
+            profile=self.options.profile,
+        )
+
+    def chain_of(self, step: Step) -> Chain:
+        return next(chain for chain in self.plan.chains if step in chain.steps)
+
+    def case_result(self, step: Step) -> CaseResult:
+        """The step's outcome, running its chain first if this process has not yet."""
+        chain = self.chain_of(step)
+        if chain.id not in self._done:
+            self.run_chains([chain])
+        return self.results[step.id]
+
+    def run_chains(self, chains: list[Chain]) -> RunResult:
+        target = self.target()
+        resources = tuple(
+            ResourcePlan(res.name, res.file, tuple(c for c in res.chains if c in chains))
+            for res in self.plan.resources
+        )
+        plan = replace(self.plan, resources=tuple(r for r in resources if r.chains))
+        name = chains[0].id if len(chains) == 1 else "all"
+        settings = RunSettings(
+            base_url=target.base_url,
+            ledger_path=self.report_dir() / f"ledger-{name}.jsonl",
+            auth=target.auth,
+            store=choose_store(
+                self.options.token_store, self.options.token_store_path, target.auth, target
+            ),
+            concurrency=self.options.concurrency,
+            eventually_s=self.options.eventually,
+            strict=self.options.strict,
+            extra_headers=target.extra_headers,
+            extra_params=target.extra_params,
+        )
+        result = run_plan(self.catalog, plan, settings, _Quiet())
+        self._done.update(chain.id for chain in chains)
+        self.runs.append(result)
+        for case in result.cases:
+            self.results[case.id] = case
+        return result
+
+    def run_all(self) -> RunResult:
+        """Every chain not run yet; the result of the whole plan (the apitest_run fixture)."""
+        pending = [chain for chain in self.plan.chains if chain.id not in self._done]
+        if pending:
+            self.run_chains(pending)
+        first = self.runs[0] if self.runs else None
+        cases = [self.results[step.id] for step in self.plan.steps if step.id in self.results]
+        sweeps = [case for run in self.runs for case in run.cases if case.chain == "cleanup"]
+        return RunResult(
+            target=first.target if first else "",
+            seed=self.plan.seed,
+            started_at=first.started_at if first else datetime.now(UTC).isoformat(),
+            cases=cases + sweeps,
+            duration_s=sum(run.duration_s for run in self.runs),
+            estimate_s=self.plan.estimate_ms() / 1000,
+            chain_order=[chain for run in self.runs for chain in run.chain_order],
+            cleanup=[line for run in self.runs for line in run.cleanup],
+            operations=first.operations if first else [],
+            token_refreshes=sum(run.token_refreshes for run in self.runs),
+        )
+
+    def target(self) -> Target:
+        if self._target is None:
+            self._target = resolve_target(self.catalog, self._target_options())
+        return self._target
+
+    def report_dir(self) -> Path:
+        if self.options.report_dir:
+            return Path(self.options.report_dir)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        folder = Path("reports") / f"pytest-{stamp}-{os.getpid()}"
+        self.options = replace(self.options, report_dir=str(folder))
+        return folder
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.close()
+            self._target = None

@@ -1,0 +1,125 @@
+"""The pytest plugin, proved with pytester: collection, selection, xdist grouping, failures."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.plan.graph import build_plan
+from apitest.spec.loader import load_catalog
+
+from .conftest import MakeServer
+
+pytest_plugins = ["pytester"]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A project folder holding the reference specs, with demo credentials in the env."""
+    shutil.copytree(REPO / "specs", pytester.path / "specs")
+    monkeypatch.setenv("APITEST_CLIENT_ID", DEMO_CLIENT_ID)
+    monkeypatch.setenv("APITEST_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+    return pytester
+
+
+def planned_steps() -> int:
+    return len(build_plan(load_catalog([REPO / "specs" / "trips.xml"])).steps)
+
+
+def test_collects_one_item_per_case_with_readable_node_ids(project: pytest.Pytester) -> None:
+    (project.path / "specs" / "other.xml").write_text("<catalog><book/></catalog>")
+    (project.path / "elsewhere.xml").write_text((REPO / "specs" / "trips.xml").read_text())
+    result = project.runpytest("--collect-only", "-q", "-p", "no:cacheprovider")
+    ids = [line for line in result.outlines if "::" in line]
+    assert len(ids) == planned_steps()
+    assert "specs/trips.xml::trips::POST trips::positive" in ids
+    assert "specs/trips.xml::trips::GET trip::operation validation: verify PUT trips" in ids
+    assert "specs/trips.xml::trips::POST trips::Mandatory Property trips[0].trip_name" in ids
+    assert not any("other.xml" in line or "elsewhere.xml" in line for line in ids)
+    assert len(ids) == len(set(ids))
+
+
+def test_markers_and_keywords_select_and_dependencies_still_run(
+    project: pytest.Pytester,
+) -> None:
+    result = project.runpytest("-m", "create and positive", "-p", "no:cacheprovider", "-v")
+    passed = [line for line in result.outlines if " PASSED" in line]
+    assert len(passed) == 2  # POST trips and POST destinations
+    assert all("POST" in line for line in passed)
+    result = project.runpytest("-k", "GET and trip and positive", "-p", "no:cacheprovider", "-q")
+    # GET trip / positive needs a trip: its chain's data preparation and create ran unseen
+    result.assert_outcomes(passed=2)  # GET trips and GET trip
+
+
+def test_under_xdist_a_chain_never_splits_and_counts_match_the_cli(
+    project: pytest.Pytester,
+) -> None:
+    result = project.runpytest_subprocess("-n", "2", "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=planned_steps())
+    where: dict[str, str] = {}
+    for line in result.outlines:
+        found = re.match(r"\[(gw\d)\] \[\s*\d+%\] PASSED (specs/trips\.xml::\S.*?)\s*$", line)
+        if found:
+            where[found.group(2)] = found.group(1)
+    lifecycle = {
+        worker for node, worker in where.items()
+        if node.endswith("::positive") or "::operation validation: " in node
+    }  # fmt: skip
+    assert len(where) > 70 and len(lifecycle) == 1  # the trips lifecycle ran on one worker
+
+
+def test_a_failure_reads_like_the_cli(project: pytest.Pytester, make_server: MakeServer) -> None:
+    server = make_server(bugs=["lost-update"])
+    result = project.runpytest(
+        f"--apitest-base-url={server.base_url}", "--apitest-cases=positive", "-p",
+        "no:cacheprovider", "--junitxml=junit.xml",
+    )  # fmt: skip
+    result.assert_outcomes(passed=planned_steps() // 1 - 1 - _negatives(), failed=1)
+    text = result.stdout.str()
+    assert "GET trip / verify PUT trips (operation validation)" in text
+    assert "the write did not stick: $.trip_name: sent" in text
+    assert re.search(r"at \S*specs/trips\.xml:\d+", text)
+    junit = (project.path / "junit.xml").read_text()
+    assert '<property name="seed" value="0"' in junit
+    assert f'<property name="target" value="{server.base_url}"' in junit
+
+
+def _negatives() -> int:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    return sum(1 for step in build_plan(catalog).steps if step.violation is not None) + sum(
+        1
+        for step in build_plan(catalog).steps
+        if step.violation is None and step.id.split(".")[1] == "2"
+    )
+
+
+def test_the_apitest_run_fixture_gives_the_whole_result(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_custom="""
+        def test_totals(apitest_run):
+            counts = apitest_run.counts()
+            assert counts["failed"] == 0 and counts["error"] == 0
+            assert counts["passed"] == len(apitest_run.cases) > 100
+            assert {c.resource for c in apitest_run.cases} == {"trips", "destinations"}
+        """
+    )
+    result = project.runpytest("test_custom.py", "--apitest=specs", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_broken_spec_is_one_usage_error(project: pytest.Pytester) -> None:
+    (project.path / "specs" / "broken.xml").write_text(
+        '<resource specification="1.0.0" name="broken"><url path="/x">'
+        '<operation method="get" name="g" category="bogus"/></url></resource>'
+    )
+    result = project.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # pytest's code for collection errors
+    result.assert_outcomes(errors=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output
+    assert len(re.findall(r"apitest: \S*broken\.xml:1:\d+: error: ", output)) == 1
