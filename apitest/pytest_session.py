@@ -15,7 +15,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from apitest.commands._target import Target, TargetOptions, choose_store, resolve_target
+from apitest.commands._target import (
+    Target,
+    TargetOptions,
+    choose_store,
+    resolve_target,
+    throttle_folder,
+)
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
@@ -111,6 +117,7 @@ class ApitestSession:
             strict=self.options.strict,
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
+            throttle_folder=throttle_folder(target),
         )
         result = run_plan(self.catalog, plan, settings, _Quiet())
         self._done.update(chain.id for chain in chains)

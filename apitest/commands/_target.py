@@ -221,3 +221,9 @@ def choose_store(
     return load_store(
         kind or auth.store or "file", path or auth.store_path, default_folder=cache_folder()
     )
+
+
+def throttle_folder(target: Target) -> Path | None:
+    """Parallel runs against one API share its throttle windows here; the service started
+    in-process for this run is nobody else's, so it needs none."""
+    return None if target.server is not None else cache_folder() / "throttle"

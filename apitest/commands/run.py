@@ -16,7 +16,12 @@ from pathlib import Path
 
 from rich.text import Text
 
-from apitest.commands._target import TargetOptions, choose_store, resolve_target
+from apitest.commands._target import (
+    TargetOptions,
+    choose_store,
+    resolve_target,
+    throttle_folder,
+)
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
@@ -84,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             proxy=args.proxy,
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
+            throttle_folder=throttle_folder(target),
         )
         if stream is not None:
             stream.run_started(target=target.base_url, seed=seed, steps=len(plan.steps))

@@ -47,6 +47,8 @@ class RunSettings:
     proxy: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
     extra_params: dict[str, str] = field(default_factory=dict)
+    throttle_folder: Path | None = None
+    """Where throttle windows are shared with other processes (None: this run alone)."""
 
 
 @dataclass
@@ -70,7 +72,8 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         auth = Authenticator(client, catalog, settings.base_url, settings.auth, settings.store)
         auth.check()
         await _preflight(client, settings.base_url)
-        caller = Caller(client, auth, Throttles(), settings.concurrency)
+        throttles = Throttles(shared_folder=settings.throttle_folder, target=settings.base_url)
+        caller = Caller(client, auth, throttles, settings.concurrency)
         for profile in settings.auth.profiles.values():
             for secret in profile.credentials.secrets():
                 caller.redactor.add(secret)

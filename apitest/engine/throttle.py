@@ -17,6 +17,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 from apitest.spec.model import Operation
 
@@ -67,23 +69,44 @@ class SlidingWindow:
             self._changed.notify_all()
 
 
-class Throttles:
-    """One window per throttled operation, shared by every chain of the run."""
+class Window(Protocol):
+    """A rate window: in-process (SlidingWindow) or shared by processes (SharedWindow)."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        self._windows: dict[tuple[str, str], SlidingWindow] = {}
+    async def acquire(self) -> tuple[Any, float]: ...
+
+    async def release(self, slot: Any) -> None: ...
+
+
+class Throttles:
+    """One window per throttled operation, shared by every chain of the run, and, with a
+    `shared_folder`, by every process that uses the same folder and target."""
+
+    def __init__(
+        self, *, shared_folder: Path | None = None, target: str = "", clock: Clock = time.monotonic
+    ) -> None:
+        self._windows: dict[tuple[str, str], Window] = {}
+        self._shared_folder = shared_folder
+        self._target = target
         self._clock = clock
 
-    def window(self, op: Operation) -> SlidingWindow | None:
+    def window(self, op: Operation) -> Window | None:
         throttling = op.throttling
         if throttling is None or throttling.threshold <= 0 or throttling.duration <= 0:
             return None
         key = (str(op.loc), op.name)
         found = self._windows.get(key)
         if found is None:
-            found = SlidingWindow(throttling.threshold, throttling.duration / 1000, self._clock)
+            found = self._make(op.name, throttling.threshold, throttling.duration / 1000)
             self._windows[key] = found
         return found
+
+    def _make(self, name: str, threshold: int, duration_s: float) -> Window:
+        if self._shared_folder is None:
+            return SlidingWindow(threshold, duration_s, self._clock)
+        from apitest.engine.throttle_shared import SharedWindow
+
+        key = f"{self._target}|{name}|{threshold}/{duration_s}"
+        return SharedWindow(self._shared_folder, key, threshold, duration_s)
 
 
 def retry_after_s(headers: Mapping[str, str], now: float | None = None) -> float | None:

@@ -1,0 +1,108 @@
+"""Throttle windows shared by processes: parallel runs together stay under the threshold."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+from .conftest import MakeServer
+
+REPO = Path(__file__).resolve().parents[2]
+
+TAKER = """
+import asyncio, sys, time
+from pathlib import Path
+from apitest.engine.throttle_shared import SharedWindow
+
+async def main() -> None:
+    window = SharedWindow(Path(sys.argv[1]), "k", 5, 0.5)
+    for _ in range(6):
+        slot, _ = await window.acquire()
+        print(time.time(), flush=True)
+        await window.release(slot)
+
+asyncio.run(main())
+"""
+
+
+def test_four_processes_never_exceed_the_threshold_in_any_window(tmp_path: Path) -> None:
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", TAKER, str(tmp_path / "windows")],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for _ in range(4)
+    ]
+    starts = sorted(float(line) for run in runs for line in run.communicate(timeout=60)[0].split())
+    assert len(starts) == 24 and all(run.returncode == 0 for run in runs)
+    # any 6 consecutive starts span at least a window: never 6 calls within 0.5 s
+    spans = [later - earlier for earlier, later in zip(starts, starts[5:], strict=False)]
+    assert min(spans) >= 0.5 - 0.01
+
+
+def test_parallel_cli_runs_share_the_specs_throttle(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server(throttle_threshold=4, throttle_window_ms=1000, throttle_lock_ms=5000)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for name in ("trips.xml", "destinations.xml"):
+        text = (REPO / "specs" / name).read_text(encoding="utf-8")
+        text = text.replace(
+            '<throttling threshold="100" duration="60000" lock-period="120000"/>',
+            '<throttling threshold="4" duration="1000" lock-period="5000"/>',
+        )
+        (specs / name).write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
+    env.update(
+        NO_COLOR="1", APITEST_CLIENT_ID=DEMO_CLIENT_ID, APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET
+    )
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "apitest.cli",
+                "run",
+                str(specs / "trips.xml"),
+                "--base-url",
+                server.base_url,
+                "--cases",
+                "positive",
+                "--repeat",
+                "3",
+                "-q",
+                "--report-dir",
+                str(tmp_path / f"r{n}"),
+                "--json",
+                str(tmp_path / f"r{n}.json"),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for n in range(3)
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=180)
+        assert run.returncode == 0, out[-2000:] + err
+    puts = [
+        case
+        for n in range(3)
+        for case in json.loads((tmp_path / f"r{n}.json").read_text())["cases"]
+        if case["name"] == "PUT trips / positive"
+    ]
+    assert len(puts) == 9
+    # nine PUTs from three processes at four a second: the service never refused one
+    assert all(case["attempts"] == 1 and case["http_status"] == 200 for case in puts)
+    assert any(case["throttle_ms"] > 0 for case in puts)
+    assert all(status != 429 for case in puts for status in [c["status"] for c in case["calls"]])
