@@ -60,19 +60,22 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "printed so it can be repeated)",
     )
     parser.add_argument(
-        "--skip-deprecated", action="store_true", help="skip operations marked <deprecate>"
+        "--skip-deprecated",
+        action="store_true",
+        default=None,
+        help="skip operations marked <deprecate>",
     )
     parser.add_argument(
         "--cases",
         choices=("positive", "negative", "all"),
-        default="all",
+        default=None,
         help="positive cases (valid calls), negative cases (one per declaration a call can "
         "break: Mandatory Property, Invalid Type, Missing Token, ...), or all (default)",
     )
     parser.add_argument(
         "--repeat",
         type=_bounded(int, 1, 100_000, "a whole number"),
-        default=1,
+        default=None,
         metavar="N",
         help="plan every chain N times, as independent copies (default 1)",
     )
@@ -114,7 +117,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=_bounded(int, 1, 1000, "a whole number"),
-        default=DEFAULT_CONCURRENCY,
+        default=None,
         metavar="N",
         help=f"calls in flight at most (default {DEFAULT_CONCURRENCY}); auto-sync operations "
         "always run alone",
@@ -122,7 +125,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--eventually",
         type=_bounded(float, 0, 3600, "a number of seconds"),
-        default=0.0,
+        default=None,
         metavar="SECONDS",
         help="when a read-back check fails, poll again (exponential backoff) for up to this "
         "long; a late pass is reported as eventually consistent (default 0: no polling)",
@@ -130,20 +133,21 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=_bounded(float, 0.1, 3600, "a number of seconds"),
-        default=30.0,
+        default=None,
         metavar="SECONDS",
         help="read timeout of each call (default 30)",
     )
     parser.add_argument(
         "--connect-timeout",
         type=_bounded(float, 0.1, 3600, "a number of seconds"),
-        default=10.0,
+        default=None,
         metavar="SECONDS",
         help="connect timeout of each call (default 10)",
     )
     parser.add_argument(
         "--strict",
         action="store_true",
+        default=None,
         help="undeclared properties in responses fail the case instead of being noted",
     )
     parser.add_argument(

@@ -23,6 +23,7 @@ from apitest.errors import ApitestError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.report.model import CaseResult, RunResult
+from apitest.suite import load_suite
 
 _SESSION = pytest.StashKey[ApitestSession]()
 _CATEGORIES = ("create", "read", "update", "action", "delete")
@@ -47,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--apitest-token-store", "file, sqlite or package.module:Class", str),
         ("--apitest-token-store-path", "the token store's file", str),
         ("--apitest-report-dir", "where ledgers go (default reports/pytest-<time>-<pid>)", str),
+        ("--apitest-suite", "a suite file: its specs, target, auth, filters, run options and "
+         "hooks (the options above win over it)", str),
     ]  # fmt: skip
     for flag, text, kind in options:
         group.addoption(flag, type=kind, default=None, help=text)
@@ -55,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="undeclared response properties fail the case",
     )  # fmt: skip
     parser.addini("apitest_specs", "glob of ZSPEC files to collect", default="specs/*.xml")
-    for name in ("base_url", "seed", "cases", "concurrency", "auth", "token_store"):
+    for name in ("base_url", "seed", "cases", "concurrency", "auth", "token_store", "suite"):
         parser.addini(f"apitest_{name}", f"default for --apitest-{name.replace('_', '-')}")
 
 
@@ -151,8 +154,15 @@ def _wanted(path: Path, config: pytest.Config) -> bool:
         relative = path.as_posix()
     if fnmatch.fnmatch(relative, str(config.getini("apitest_specs"))):
         return True
-    for named in config.getoption("apitest_paths"):
-        chosen = Path(named).resolve()
+    suite = config.getoption("apitest_suite") or config.getini("apitest_suite")
+    named = list(config.getoption("apitest_paths"))
+    if suite:
+        try:
+            named += load_suite(str(suite)).specs
+        except ApitestError:
+            return False  # reported once when the session loads
+    for name in named:
+        chosen = Path(name).resolve()
         if path.resolve() == chosen or chosen in path.resolve().parents:
             return True
     return False
@@ -176,12 +186,13 @@ def apitest_session(config: pytest.Config) -> ApitestSession:
         return found
     from apitest.spec.loader import load_catalog
 
-    paths = sorted(_spec_paths(config))
     try:
+        options = _options(config)
+        paths = sorted(_spec_paths(config) | set(options.suite.specs if options.suite else ()))
         catalog = load_catalog(paths)
     except ApitestError as exc:
         raise SpecLoadError(f"apitest: {exc}") from None
-    session = ApitestSession(catalog, _options(config))
+    session = ApitestSession(catalog, options)
     config.stash[_SESSION] = session
     return session
 
@@ -206,19 +217,24 @@ def _options(config: pytest.Config) -> PluginOptions:
                 value = None
         return value
 
-    seed, concurrency = pick("seed"), pick("concurrency")
+    named = pick("suite")
+    suite = load_suite(named) if named else None
+    run = suite.run if suite else {}
+    seed = pick("seed") if pick("seed") is not None else run.get("seed", 0)
+    concurrency = pick("concurrency") or run.get("concurrency", 16)
     return PluginOptions(
-        base_url=pick("base_url"),
-        seed=int(seed) if seed is not None else 0,
-        cases=pick("cases") or "all",
-        concurrency=int(concurrency) if concurrency is not None else 16,
-        eventually=config.getoption("apitest_eventually") or 0.0,
-        strict=bool(config.getoption("apitest_strict")),
+        base_url=pick("base_url") or (suite.target.get("base_url") if suite else None),
+        seed=int(seed),
+        cases=pick("cases") or (suite.filters.cases if suite else "all"),
+        concurrency=int(concurrency),
+        eventually=config.getoption("apitest_eventually") or run.get("eventually", 0.0),
+        strict=bool(config.getoption("apitest_strict") or run.get("strict", False)),
         auth_file=pick("auth"),
         profile=config.getoption("apitest_profile"),
         token_store=pick("token_store"),
         token_store_path=config.getoption("apitest_token_store_path"),
         report_dir=config.getoption("apitest_report_dir"),
+        suite=suite,
     )
 
 

@@ -19,14 +19,18 @@ from apitest.commands._target import (
     Target,
     TargetOptions,
     choose_store,
+    load_auth,
     resolve_target,
     throttle_folder,
 )
 from apitest.engine.runner import RunSettings, run_plan
+from apitest.hooks.registry import load_hooks
+from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
 from apitest.report.model import CaseResult, RunResult
 from apitest.spec.model import Catalog
+from apitest.suite import Suite
 
 
 class _Quiet:
@@ -50,6 +54,7 @@ class PluginOptions:
     token_store: str | None = None
     token_store_path: str | None = None
     report_dir: str | None = None
+    suite: Suite | None = None
 
 
 @dataclass
@@ -66,25 +71,36 @@ class ApitestSession:
 
     def __post_init__(self) -> None:
         read_only = self._target_auth_read_only()
+        suite = self.options.suite
+        filters = replace(suite.filters, cases=self.options.cases) if suite else Filters()
         self.plan = build_plan(
             self.catalog,
             PlanOptions(
-                seed=self.options.seed, cases=self.options.cases, read_only_profiles=read_only
+                seed=self.options.seed,
+                cases=self.options.cases,
+                read_only_profiles=read_only,
+                filters=filters,
             ),
+        )
+        self._hooks = (
+            [load_hooks(name, suite.folder) for name in suite.hooks] if suite is not None else []
         )
 
     def _target_auth_read_only(self) -> tuple[str, ...]:
-        if not self.options.auth_file:
-            return ()
-        from apitest.commands._target import load_auth
-
         return load_auth(self._target_options()).read_only
 
     def _target_options(self) -> TargetOptions:
+        suite = self.options.suite
+        target = suite.target if suite else {}
         return TargetOptions(
             base_url=self.options.base_url,
+            server=target.get("server"),
+            variables=tuple(f"{k}={v}" for k, v in dict(target.get("vars", {})).items()),
+            dc=target.get("dc"),
+            env=target.get("env"),
             auth_file=self.options.auth_file,
             profile=self.options.profile,
+            auth=suite.auth if suite else None,
         )
 
     def chain_of(self, step: Step) -> Chain:
@@ -118,6 +134,8 @@ class ApitestSession:
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
             throttle_folder=throttle_folder(target),
+            hooks=self._hooks,
+            hook_timeout_s=self.options.suite.hook_timeout if self.options.suite else 10.0,
         )
         result = run_plan(self.catalog, plan, settings, _Quiet())
         self._done.update(chain.id for chain in chains)

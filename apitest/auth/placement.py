@@ -124,6 +124,20 @@ class Authenticator:
             return []
         return [scope for scope in found.scopes if scope.lower() not in granted]
 
+    async def credential_header(self, profile: str) -> tuple[str, str] | None:
+        """The header a call of `profile` would carry (for hooks' connections): from the
+        first authentication the specs declare in a header; None if none does."""
+        chosen = self._profile(profile)
+        for resource in self._catalog.resources:
+            for op in resource.operations:
+                found = authentication_of(resource, op)
+                if found is None or found.location != "header":
+                    continue
+                headers: dict[str, str] = {}
+                await self.apply(resource, op, headers, {}, profile=chosen.name)
+                return found.name, headers[found.name]
+        return None
+
     def refreshes(self) -> int:
         return sum(source.refreshes for source in self._sources.values())
 

@@ -57,6 +57,8 @@ class TargetOptions:
     env: str | None = None
     auth_file: str | None = None
     profile: str | None = None
+    auth: AuthConfig | None = None
+    """Profiles already read (a suite's [auth]); --auth FILE wins over them."""
 
 
 def is_reference(catalog: Catalog) -> bool:
@@ -69,6 +71,16 @@ def is_reference(catalog: Catalog) -> bool:
 def load_auth(options: TargetOptions) -> AuthConfig:
     if options.auth_file:
         return load_auth_file(options.auth_file, profile=options.profile)
+    if options.auth is not None:
+        if options.profile is None:
+            return options.auth
+        if options.profile not in options.auth.profiles:
+            known = ", ".join(options.auth.profiles)
+            raise UsageError(
+                f"--profile {options.profile}: no such profile in {options.auth.source} "
+                f"(defined: {known})"
+            )
+        return replace(options.auth, default=options.profile)
     if options.profile:
         raise UsageError(f"--profile {options.profile}: profiles come from --auth FILE")
     return from_environment()

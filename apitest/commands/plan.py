@@ -13,27 +13,21 @@ from typing import Any
 
 from rich.text import Text
 
-from apitest.commands._target import TargetOptions, load_auth
+from apitest.commands._config import resolve
+from apitest.commands._target import load_auth
+from apitest.commands.run import plan_options
 from apitest.errors import EXIT_PASSED
-from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.graph import build_plan
 from apitest.plan.model import Plan, Step
 from apitest.report.console import make_console
 from apitest.spec.loader import load_catalog
 
 
 def run(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
-    auth = load_auth(TargetOptions(auth_file=args.auth)) if args.auth else None
-    plan = build_plan(
-        catalog,
-        PlanOptions(
-            seed=args.seed or 0,
-            skip_deprecated=args.skip_deprecated,
-            repeat=args.repeat,
-            cases=args.cases,
-            read_only_profiles=auth.read_only if auth else (),
-        ),
-    )
+    config = resolve(args)
+    catalog = load_catalog(config.paths, max_bytes=args.max_spec_bytes)
+    auth = load_auth(config.target)
+    plan = build_plan(catalog, plan_options(config, config.seed or 0, auth.read_only))
     if args.format == "json":
         json.dump(plan_as_json(plan), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from rich.text import Text
 
+from apitest.commands._config import RunConfig, report_folder, resolve
 from apitest.commands._target import (
-    TargetOptions,
+    Target,
     choose_store,
     resolve_target,
     throttle_folder,
@@ -25,6 +26,7 @@ from apitest.commands._target import (
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
+from apitest.hooks.registry import HookModule
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.report.console import ConsoleReporter, make_console
 from apitest.report.events import FanOut
@@ -34,63 +36,30 @@ from apitest.report.model import RunResult
 from apitest.spec.loader import load_catalog
 
 
-def target_options(args: argparse.Namespace) -> TargetOptions:
-    return TargetOptions(
-        base_url=args.base_url,
-        server=args.server,
-        variables=tuple(args.var),
-        dc=args.dc,
-        env=args.env,
-        auth_file=args.auth,
-        profile=args.profile,
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.paths, max_bytes=args.max_spec_bytes)
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
-    report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
+    config = resolve(args)
+    catalog = load_catalog(config.paths, max_bytes=args.max_spec_bytes)
+    seed = config.seed if config.seed is not None else random.SystemRandom().randrange(1, 10**6)
+    report_dir = report_folder(config, default_report_dir())
     console = make_console()
-    target = resolve_target(catalog, target_options(args))
+    target = resolve_target(catalog, config.target)
     try:
-        plan = build_plan(
-            catalog,
-            PlanOptions(
-                seed=seed,
-                skip_deprecated=args.skip_deprecated,
-                repeat=args.repeat,
-                cases=args.cases,
-                read_only_profiles=target.auth.read_only,
-            ),
-        )
+        plan = build_plan(catalog, plan_options(config, seed, target.auth.read_only))
         if target.note:
             console.print(Text(target.note, style="cyan"))
+        suite = f" (suite {config.suite.name})" if config.suite else ""
         console.print(
             Text(
-                f"apitest run: {len(plan.steps)} steps in {len(plan.chains)} chains against "
-                f"{target.base_url} as profile {target.auth.default!r}, seed {seed} "
+                f"apitest run{suite}: {len(plan.steps)} steps in {len(plan.chains)} chains "
+                f"against {target.base_url} as profile {target.auth.default!r}, seed {seed} "
                 f"(--seed {seed} reproduces the data)",
                 style="bold",
             )
         )
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
-        stream = JsonlWriter(Path(args.jsonl)) if args.jsonl else None
+        stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
         listener = FanOut([reporter, stream] if stream else [reporter])
-        settings = RunSettings(
-            base_url=target.base_url,
-            ledger_path=report_dir / LEDGER_NAME,
-            auth=target.auth,
-            store=choose_store(args.token_store, args.token_store_path, target.auth, target),
-            concurrency=args.concurrency,
-            eventually_s=args.eventually,
-            strict=args.strict,
-            timeout_s=args.timeout,
-            connect_timeout_s=args.connect_timeout,
-            proxy=args.proxy,
-            extra_headers=target.extra_headers,
-            extra_params=target.extra_params,
-            throttle_folder=throttle_folder(target),
-        )
+        settings = run_settings(config, args, target, report_dir)
         if stream is not None:
             stream.run_started(target=target.base_url, seed=seed, steps=len(plan.steps))
         reporter.start(dict(Counter(step.resource for step in plan.steps)))
@@ -103,14 +72,53 @@ def run(args: argparse.Namespace) -> int:
     if stream is not None:
         stream.run_finished(result)
     reporter.summary(result)
-    for label, path in write_reports(result, args, report_dir):
+    for label, path in write_reports(result, config, report_dir):
         console.print(f"{label}: {path}")
     return EXIT_PASSED if result.passed else EXIT_CASE_FAILED
 
 
-def write_reports(
-    result: RunResult, args: argparse.Namespace, report_dir: Path
-) -> list[tuple[str, Path]]:
+def plan_options(config: RunConfig, seed: int, read_only: tuple[str, ...]) -> PlanOptions:
+    return PlanOptions(
+        seed=seed,
+        skip_deprecated=config.skip_deprecated,
+        repeat=config.repeat,
+        cases=config.cases,
+        read_only_profiles=read_only,
+        filters=config.filters,
+    )
+
+
+def run_settings(
+    config: RunConfig, args: argparse.Namespace, target: Target, report_dir: Path
+) -> RunSettings:
+    return RunSettings(
+        base_url=target.base_url,
+        ledger_path=report_dir / LEDGER_NAME,
+        auth=target.auth,
+        store=choose_store(args.token_store, args.token_store_path, target.auth, target),
+        concurrency=config.concurrency,
+        eventually_s=config.eventually,
+        strict=config.strict,
+        timeout_s=config.timeout,
+        connect_timeout_s=config.connect_timeout,
+        proxy=args.proxy,
+        extra_headers=target.extra_headers,
+        extra_params=target.extra_params,
+        throttle_folder=throttle_folder(target),
+        hooks=load_suite_hooks(config),
+        hook_timeout_s=config.hook_timeout,
+    )
+
+
+def load_suite_hooks(config: RunConfig) -> list[HookModule]:
+    if not config.hooks or config.suite is None:
+        return []
+    from apitest.hooks.registry import load_hooks
+
+    return [load_hooks(name, config.suite.folder) for name in config.hooks]
+
+
+def write_reports(result: RunResult, config: RunConfig, report_dir: Path) -> list[tuple[str, Path]]:
     """report.html, junit.xml and report.json in the report folder, unless an option puts one
     elsewhere; returns what was written (and the ledger, if the run created anything)."""
     from apitest.report.html import write_html
@@ -118,16 +126,16 @@ def write_reports(
 
     written: list[tuple[str, Path]] = []
     writers = (
-        ("HTML report", args.html, "report.html", write_html),
-        ("JUnit XML", args.junit, "junit.xml", write_junit),
-        ("JSON result", args.json, "report.json", write_json),
+        ("HTML report", config.html, "report.html", write_html),
+        ("JUnit XML", config.junit, "junit.xml", write_junit),
+        ("JSON result", config.json, "report.json", write_json),
     )
     for label, chosen, default, write in writers:
         path = Path(chosen) if chosen else report_dir / default
         write(result, path)
         written.append((label, path))
-    if args.jsonl:
-        written.append(("event stream", Path(args.jsonl)))
+    if config.jsonl:
+        written.append(("event stream", Path(config.jsonl)))
     ledger = report_dir / LEDGER_NAME
     if ledger.exists():
         written.append(("cleanup ledger", ledger))

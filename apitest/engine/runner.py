@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -26,9 +27,13 @@ from apitest.engine.records import Record
 from apitest.engine.scheduler import Engine, EngineOptions, Listener
 from apitest.engine.throttle import Throttles
 from apitest.errors import TargetUnreachableError
+from apitest.hooks.registry import HookModule
 from apitest.plan.model import Plan
 from apitest.report.model import CaseResult, OperationInfo, RunResult
 from apitest.spec.model import Catalog
+
+if TYPE_CHECKING:
+    from apitest.hooks.runner import HookRunner
 
 PREFLIGHT_TIMEOUT_S = 10.0
 
@@ -49,6 +54,11 @@ class RunSettings:
     extra_params: dict[str, str] = field(default_factory=dict)
     throttle_folder: Path | None = None
     """Where throttle windows are shared with other processes (None: this run alone)."""
+    hooks: list[HookModule] = field(default_factory=list)
+    """A suite's Python hooks, loaded (apitest.hooks.load_hooks)."""
+    hook_timeout_s: float = 10.0
+    hook_folder: Path | None = None
+    """The hooks' writable directory (default: beside the ledger)."""
 
 
 @dataclass
@@ -130,10 +140,36 @@ async def _run(
             eventually_s=settings.eventually_s,
             strict=settings.strict,
         )
-        engine = Engine(catalog, plan, session.caller, session.ledger, options, listener)
-        await engine.run(result)
+        hooks = _hook_runner(settings, session.auth)
+        engine = Engine(catalog, plan, session.caller, session.ledger, options, listener, hooks)
+        try:
+            if hooks is not None and await hooks.before_run(result.logs):
+                result.interrupted = True  # a before-run hook failed: nothing was run
+            else:
+                await engine.run(result)
+            if hooks is not None:
+                await hooks.after_run(result)
+        finally:
+            if hooks is not None:
+                hooks.close()
         result.token_refreshes = session.auth.refreshes()
     return result
+
+
+def _hook_runner(settings: RunSettings, auth: Authenticator) -> HookRunner | None:
+    if not settings.hooks:
+        return None
+    from apitest.hooks.runner import HookRunner
+
+    return HookRunner.create(
+        settings.hooks,
+        base_url=settings.base_url,
+        writable_dir=settings.hook_folder or settings.ledger_path.parent / "hooks",
+        auth=settings.auth,
+        token_for=auth.credential_header,
+        timeout_s=settings.hook_timeout_s,
+        loop=asyncio.get_running_loop(),
+    )
 
 
 def operation_infos(catalog: Catalog) -> list[OperationInfo]:

@@ -27,6 +27,7 @@ from apitest.engine.effects import (
     observed_of,
     read_records,
 )
+from apitest.engine.hooks import CallHooks
 from apitest.engine.ledger import Ledger
 from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import NotApplicable, build_request, needs_own_record
@@ -73,6 +74,7 @@ class Engine:
         ledger: Ledger,
         options: EngineOptions,
         listener: Listener,
+        hooks: CallHooks | None = None,
     ) -> None:
         self.catalog = catalog
         self.plan = plan
@@ -86,6 +88,11 @@ class Engine:
         self._entries: dict[int, tuple[int, Record]] = {}  # id(record) -> (ledger id, record)
         self._validated = {step.validates for step in plan.steps if step.validates}
         self._t0 = 0.0
+        self.hooks = hooks
+        self._hook_failures: dict[str, list[str]] = {}
+        self._last: dict[str, Exchange] = {}
+        if hooks is not None:
+            hooks.bind(self.data)
 
     async def run(self, result: RunResult) -> None:
         self._t0 = time.monotonic()
@@ -131,11 +138,29 @@ class Engine:
         await self._wait(state, step, case)
         try:
             outcome = await self._execute(state, step, resource, case)
+            await self._checks(step, case, outcome)
         except Exception as exc:  # a bug of ours must cost one case, not the run or its cleanup
             outcome = Outcome("error", f"apitest internal error: {type(exc).__name__}: {exc}")
         case.status = outcome.status  # type: ignore[assignment]
         case.message, case.details, case.notes = outcome.message, outcome.details, outcome.notes
+        self._last.pop(case.id, None)
         return case
+
+    async def _checks(self, step: Step, case: CaseResult, outcome: Outcome) -> None:
+        """Custom checks of the suite's hooks, and what call hooks reported: any failure fails
+        the case (after the spec's own verdict, which it never turns into a pass)."""
+        failures = self._hook_failures.pop(case.id, [])
+        exchange = self._last.get(case.id)
+        if self.hooks is not None and exchange is not None and exchange.status is not None:
+            failures += await self.hooks.check(step, case, exchange)
+        if not failures:
+            return
+        if outcome.status in ("passed", "skipped") or outcome.message in failures:
+            outcome.status = "failed"
+            outcome.message = failures[0]
+            outcome.details = failures + outcome.details
+        else:
+            outcome.details = outcome.details + failures
 
     async def _wait(self, state: _ChainState, step: Step, case: CaseResult) -> None:
         """Delay counts from the end of the step before; a record is usable once the write
@@ -379,10 +404,19 @@ class Engine:
         self, resource: Resource, step: Step, request: Any, case: CaseResult
     ) -> Exchange:
         op = step.operation
+        if self.hooks is not None:
+            refused = await self.hooks.before_call(step, case, request)
+            if refused:  # the request may be half-changed: it is not sent
+                self._hook_failures.setdefault(case.id, []).extend(refused)
+                return Exchange(request, error=refused[0])
         lock = self.locks.of(resource.name)
         async with lock.hold(exclusive=op.is_sync):
             case.started_s = time.monotonic() - self._t0
             exchange = await self.caller.call(resource, op, request)
+        if self.hooks is not None:
+            failed = await self.hooks.after_call(step, case, exchange)
+            self._hook_failures.setdefault(case.id, []).extend(failed)
+        self._last[case.id] = exchange
         case.url = request.url
         case.http_status = exchange.status
         if exchange.record is not None:

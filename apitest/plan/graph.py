@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from apitest.plan.cases import negative_cases
+from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.spec.model import Catalog, Operation, Resource
 from apitest.spec.scopes import Category
@@ -32,6 +33,8 @@ class PlanOptions:
     """positive | negative | all (ZSPEC.md section 8)."""
     read_only_profiles: tuple[str, ...] = ()
     """Auth profiles marked read-only: each write gets a case run as that user."""
+    filters: Filters = field(default_factory=Filters)
+    """A suite's selection of cases (see plan/filters.py)."""
 
 
 def build_plan(catalog: Catalog, options: PlanOptions | None = None) -> Plan:
@@ -162,6 +165,7 @@ class _ResourcePlanner:
         chains: list[Chain] = []
         for _ in range(max(1, self.options.repeat)):
             chains.extend(self._chains_once())
+        chains = [c for c in (apply_filters(c, self.options.filters) for c in chains) if c]
         if self.callback is None and any(op.category != "read" for op in res.operations):
             self.notes.append(f"{res.name} has no read operation: writes are not verified")
         return ResourcePlan(res.name, res.file, tuple(chains), tuple(dict.fromkeys(self.notes)))

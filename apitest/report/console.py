@@ -113,11 +113,16 @@ class ConsoleReporter:
             if self.verbose:
                 for note in case.notes:
                     self.console.print(Text(f"        note: {note}", style="dim"))
+                for line in case.logs:
+                    self.console.print(Text(f"        hook: {line}", style="dim"))
 
     def summary(self, result: RunResult) -> None:
         console = self.console
         console.print()
         console.print(resource_table(result))
+        for line in result.logs:
+            style = "bold red" if line.startswith("SEVERE") else "dim"
+            console.print(Text(f"hook: {line}", style=style))
         failures = [case for case in result.cases if case.status in ("failed", "error")]
         if failures:
             console.print(Text("Failures", style="bold red"))

@@ -247,6 +247,7 @@ def _case_row(case: CaseResult, s: _Strings) -> list[Any]:
         round(case.duration_ms, 2), round(case.waited_ms, 2), round(case.throttle_ms, 2),
         case.attempts, None if case.eventually_ms is None else round(case.eventually_ms, 1),
         s(case.file), case.line, case.error_response, [_call_row(c, s) for c in case.calls],
+        [s(line) for line in case.logs],
     ]  # fmt: skip
 
 
@@ -273,6 +274,7 @@ def report_data(result: RunResult) -> dict[str, Any]:
             "passRate": round(counts["passed"] / ran * 100, 1) if ran else None,
             "chainOrder": result.chain_order,
             "cleanup": result.cleanup,
+            "logs": result.logs,
             "tool": f"apitest {__version__}",
         },
         "pageSize": PAGE_SIZE,

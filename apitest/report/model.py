@@ -86,6 +86,8 @@ class CaseResult:
     held); None when no answer was judged."""
     calls: list[HttpRecord] = field(default_factory=list)
     """Every call the case made, in order (a validation polled with --eventually makes several)."""
+    logs: list[str] = field(default_factory=list)
+    """What hooks logged while this case ran ("INFO: message")."""
 
     @property
     def name(self) -> str:
@@ -119,6 +121,8 @@ class RunResult:
     cleanup: list[str] = field(default_factory=list)
     """What the final sweep did or could not do, one line per record."""
     interrupted: bool = False
+    logs: list[str] = field(default_factory=list)
+    """What before-run and after-run hooks logged."""
     operations: list[OperationInfo] = field(default_factory=list)
     """Every operation of the loaded specs, for coverage (the run may not call them all)."""
     token_refreshes: int = 0
@@ -146,6 +150,7 @@ class RunResult:
             "counts": self.counts(),
             "chain_order": self.chain_order,
             "cleanup": self.cleanup,
+            "logs": self.logs,
             "operations": [asdict(op) for op in self.operations],
             "cases": [case.to_dict() for case in self.cases],
         }
@@ -162,6 +167,7 @@ class RunResult:
             estimate_s=data.get("estimate_s", 0.0),
             chain_order=list(data.get("chain_order", [])),
             cleanup=list(data.get("cleanup", [])),
+            logs=list(data.get("logs", [])),
             interrupted=data.get("interrupted", False),
             operations=[OperationInfo(**op) for op in data.get("operations", [])],
             token_refreshes=data.get("token_refreshes", 0),

@@ -123,3 +123,13 @@ def test_a_broken_spec_is_one_usage_error(project: pytest.Pytester) -> None:
     output = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in output
     assert len(re.findall(r"apitest: \S*broken\.xml:1:\d+: error: ", output)) == 1
+
+
+def test_a_suite_brings_its_filters_and_hooks(project: pytest.Pytester) -> None:
+    shutil.copytree(REPO / "suites", project.path / "suites")
+    result = project.runpytest(
+        "--apitest-suite=suites/trips.toml", "--apitest-cases=positive", "-p", "no:cacheprovider",
+        "-m", "create", "-v",
+    )  # fmt: skip
+    result.assert_outcomes(passed=2)
+    assert "POST trips::positive PASSED" in result.stdout.str()

@@ -26,6 +26,7 @@
     details: r[10], notes: r[11], method: str(r[12]) || "", url: str(r[13]) || "", http: r[14],
     started: r[15], dur: r[16], waited: r[17], throttle: r[18], attempts: r[19],
     eventually: r[20], file: str(r[21]), line: r[22], errorResponse: r[23], calls: r[24],
+    logs: r[25] || [],
   }));
   const BY_ID = new Map(CASES.map((c) => [c.id, c]));
   const STATUS_LABEL = { passed: "\u2713 PASS", failed: "\u2717 FAIL", error: "! ERROR", skipped: "\u2013 SKIP" };
@@ -107,6 +108,10 @@
       "<dt>Report by</dt><dd>" + esc(RUN.tool) + "</dd></dl></div>" + resourceTable() + "</div>";
     html += problemsCard();
     html += '<div class="card"><h2>Timeline</h2><div id="timeline"></div></div>';
+    if ((RUN.logs || []).length) {
+      html += '<div class="card"><h2>Hook log (before and after the run)</h2><ul class="plain mono" id="run-logs">'
+        + RUN.logs.map((l) => "<li>" + esc(l) + "</li>").join("") + "</ul></div>";
+    }
     html += '<div class="card"><h2>Cleanup</h2>' + (RUN.cleanup.length
       ? '<ul class="plain mono" id="cleanup">' + RUN.cleanup.map((l) => "<li>" + esc(l) + "</li>").join("") + "</ul>"
       : '<p class="muted" id="cleanup">The final sweep had nothing to do: no record was left behind.</p>') + "</div>";
@@ -436,6 +441,7 @@
     html += '<div class="message ' + esc(c.status) + '">' + esc(c.message || (c.status === "passed" ? "Passed: every check held." : "No message.")) + "</div>";
     if (c.details.length) html += "<h3>Details (expected vs actual)</h3>" + list(c.details, "details");
     if (c.notes.length) html += "<h3>Notes</h3>" + list(c.notes, "plain");
+    if (c.logs.length) html += '<h3>Hook log</h3><div class="hook-log">' + list(c.logs, "plain mono") + "</div>";
     html += '<p class="kv"><span>Id <b class="mono">' + esc(c.id) + "</b></span><span>Step <b>" + esc(c.stepKind) + "</b></span>" +
       (c.file ? '<span>Spec <b class="mono">' + esc(c.file + ":" + c.line) + "</b></span>" : "") +
       "<span>Attempts <b>" + c.attempts + "</b></span><span>Started <b>" + c.started.toFixed(3) + " s</b></span>" +

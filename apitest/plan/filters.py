@@ -1,0 +1,72 @@
+"""Which cases a run reports: a suite's filters (resources, operations, categories, tags, case
+kinds, visibility).
+
+A filter selects test steps, but a chain is a sequence: a selected read still needs the create
+before it. So a test step that is not selected yet comes before a selected one stays, as data
+preparation; what comes after the last selected step is dropped, except cleanup (the sweep
+deletes whatever a shortened chain created); a chain with nothing selected is dropped whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from apitest.plan.model import Chain, Step
+
+
+@dataclass(frozen=True)
+class Filters:
+    resources: tuple[str, ...] = ()
+    operations: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    """positive, negative, a negative kind ("Mandatory Property"), or a step kind."""
+    visibility: tuple[str, ...] = ()
+    cases: str = "all"
+
+    @property
+    def active(self) -> bool:
+        lists = (self.resources, self.operations, self.categories, self.tags, self.kinds)
+        return any(lists) or bool(self.visibility)
+
+    def selects(self, step: Step) -> bool:
+        op = step.operation
+        return (
+            _among(step.resource, self.resources)
+            and _among(op.name, self.operations)
+            and _among(op.category, self.categories)
+            and _among(op.visibility, self.visibility)
+            and (not self.tags or any(_among(tag.name, self.tags) for tag in op.tags))
+            and (not self.kinds or any(_among(kind, self.kinds) for kind in kinds_of(step)))
+        )
+
+
+def kinds_of(step: Step) -> tuple[str, ...]:
+    if step.violation is not None:
+        return ("negative", step.violation.kind)
+    return ("positive",) if step.kind == "test" else (step.kind,)
+
+
+def _among(value: str, wanted: tuple[str, ...]) -> bool:
+    return not wanted or value.lower() in {w.lower() for w in wanted}
+
+
+def apply_filters(chain: Chain, filters: Filters) -> Chain | None:
+    if not filters.active:
+        return chain
+    chosen = [
+        i for i, step in enumerate(chain.steps) if step.kind == "test" and filters.selects(step)
+    ]
+    if not chosen:
+        return None
+    last = chosen[-1]
+    kept: list[Step] = []
+    for index, step in enumerate(chain.steps):
+        if index <= last:
+            if step.kind == "test" and index not in chosen:
+                step = replace(step, kind="data preparation")
+            kept.append(step)
+        elif step.kind == "cleanup" or step.validates == chain.steps[last].id:
+            kept.append(step)
+    return replace(chain, steps=tuple(kept))

@@ -1,0 +1,127 @@
+"""Suite files, how the command line overrides them, and what their filters keep of a plan."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from apitest.cli import build_parser
+from apitest.commands._config import resolve
+from apitest.errors import UsageError
+from apitest.plan.filters import Filters
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.spec.loader import load_catalog
+from apitest.suite import load_suite
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "suites" / "s.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FULL = """
+name = "smoke"
+specs = ["../specs/trips.xml"]
+[target]
+base_url = "http://127.0.0.1:9/api/v1"
+vars = { port = "9" }
+[filters]
+operations = ["POST trips", "GET trip"]
+cases = "positive"
+[run]
+seed = 42
+concurrency = 4
+eventually = 2
+strict = true
+[reports]
+dir = "../reports/smoke"
+[hooks]
+modules = ["hooks/smoke.py", "package.module"]
+timeout = 3
+"""
+
+
+def test_a_full_suite_loads_with_paths_relative_to_it(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, FULL))
+    assert suite.name == "smoke"
+    assert suite.specs == [str(tmp_path / "specs" / "trips.xml")]
+    assert suite.reports == {"dir": str(tmp_path / "reports" / "smoke")}
+    assert suite.hooks == ["hooks/smoke.py", "package.module"]  # load_hooks joins the folder
+    assert suite.hook_timeout == 3.0
+    assert suite.filters == Filters(operations=("POST trips", "GET trip"), cases="positive")
+    assert suite.run == {"seed": 42, "concurrency": 4, "eventually": 2, "strict": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('specs = ["a.xml"]\ncolour = 1', r"unknown key\(s\) colour"),
+        ("name = 'x'", "specs must list spec files or folders"),
+        (
+            'specs = ["a.xml"]\n[run]\nconcurrency = "many"',
+            r"\[run\] concurrency must be a whole number",
+        ),
+        ('specs = ["a.xml"]\n[run]\nconcurrency = 0', r"\[run\] concurrency = 0 is out of range"),
+        ('specs = ["a.xml"]\n[run]\nstrict = 1', r"\[run\] strict must be true or false"),
+        ('specs = ["a.xml"]\n[filters]\ncategories = ["creat"]', r"categories: unknown creat"),
+        ('specs = ["a.xml"]\n[filters]\ncases = "some"', "cases must be positive, negative or all"),
+        ('specs = ["a.xml"]\n[target]\nhost = "x"', r"\[target\]: unknown key\(s\) host"),
+        ('specs = ["a.xml"]\n[hooks]\nmodules = "x.py"', r"\[hooks\] modules must be a list"),
+        ("specs = [", "not valid TOML"),
+    ],
+)
+def test_mistakes_name_the_file_table_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(UsageError, match=message) as caught:
+        load_suite(path)
+    assert str(caught.value).startswith(str(path))
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["run", *argv])
+
+
+def test_the_command_line_wins_over_the_suite_and_the_suite_over_defaults(tmp_path: Path) -> None:
+    path = write(tmp_path, FULL)
+    config = resolve(parse(str(path), "--seed", "7", "--concurrency", "9", "--var", "port=10"))
+    assert config.seed == 7 and config.concurrency == 9  # the command line
+    assert config.eventually == 2.0 and config.strict is True  # the suite
+    assert config.timeout == 30.0 and config.repeat == 1  # the defaults
+    assert config.target.base_url == "http://127.0.0.1:9/api/v1"
+    assert config.target.variables == ("port=9", "port=10")  # later --var wins when parsed
+    assert config.cases == "positive" and config.filters.cases == "positive"
+    plain = resolve(parse("specs/trips.xml"))
+    assert plain.suite is None and plain.concurrency == 16 and plain.cases == "all"
+
+
+def test_a_suite_and_specs_do_not_mix(tmp_path: Path) -> None:
+    path = write(tmp_path, FULL)
+    with pytest.raises(UsageError, match="give one suite or spec files, not both"):
+        resolve(parse(str(path), "specs/trips.xml"))
+
+
+def test_filters_keep_what_selected_steps_need() -> None:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    filters = Filters(operations=("GET trip",), kinds=("positive",))
+    plan = build_plan(catalog, PlanOptions(cases="positive", filters=filters))
+    assert [chain.id for chain in plan.chains] == ["trips.1"]
+    steps = [(s.kind, s.operation.name, s.case) for s in plan.chains[0].steps]
+    assert ("test", "GET trip", "positive") in steps
+    # the create GET trip needs still runs, as data preparation; nothing after it but cleanup
+    assert ("data preparation", "POST trips", "positive") in steps
+    assert not any(op == "DELETE trips" for _kind, op, _case in steps)
+    assert [kind for kind, _op, _case in steps].count("test") == 1
+
+
+def test_a_negative_kind_filter_selects_those_cases_only() -> None:
+    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    filters = Filters(kinds=("Missing Token",), resources=("trips",))
+    plan = build_plan(catalog, PlanOptions(filters=filters))
+    tests = [s for s in plan.steps if s.kind == "test"]
+    assert len(tests) == 5 and all(s.case == "Missing Token" for s in tests)
