@@ -44,6 +44,7 @@ class Authenticator:
         self._auth = auth
         self._store = store
         self._sources: dict[tuple[str, str], TokenSource] = {}
+        self._token_urls: dict[tuple[str, str | None], str] = {}
         self._scopes: dict[str, list[str]] = {}
         for resource in catalog.resources:
             for op in resource.operations:
@@ -155,6 +156,13 @@ class Authenticator:
         return source
 
     def _token_url(self, resource: Resource, auth: Authentication) -> str:
+        key = (resource.name, auth.schema)
+        found = self._token_urls.get(key)
+        if found is None:
+            found = self._token_urls[key] = self._resolve_token_url(resource, auth)
+        return found
+
+    def _resolve_token_url(self, resource: Resource, auth: Authentication) -> str:
         schema = find_schema(self._catalog, resource, auth.schema)
         raw = (schema.token_url or schema.refresh_url) if schema else None
         if not raw:

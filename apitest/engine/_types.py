@@ -205,6 +205,19 @@ def java_pattern(fmt: str) -> re.Pattern[str]:
 
 
 # --- constraints -------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
+def _value_set(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.strip() for value in values)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(regex: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(regex)
+    except re.error:
+        return None
+
+
 def _same(value: Any, text: str, prop_type: str) -> bool:
     """Whether a body value equals a `values`/`default-value` entry, compared in the type."""
     text = text.strip()
@@ -225,6 +238,8 @@ def _same(value: Any, text: str, prop_type: str) -> bool:
 def values_problem(value: Any, prop: Property, direction: Direction) -> Problem | None:
     if not prop.values or prop.extra_value == "allow" or isinstance(value, list | dict):
         return None
+    if isinstance(value, str) and value in _value_set(prop.values):
+        return None  # the common case, without converting each allowed value
     if any(_same(value, allowed, prop.type) for allowed in prop.values):
         return None
     listed = clip(", ".join(prop.values), 200)
@@ -247,10 +262,10 @@ def regex_problem(value: Any, prop: Property) -> Problem | None:
     text = str(value) if prop.type == "long_string" and is_int(value) else value
     if not isinstance(text, str):
         return None
-    try:
-        matched = re.fullmatch(prop.regex, text) is not None
-    except re.error:
+    pattern = _pattern(prop.regex)
+    if pattern is None:
         return None  # the loader reports a bad pattern
+    matched = pattern.fullmatch(text) is not None
     return None if matched else (f"a match of {clip(prop.regex, CLIP)}", describe(value))
 
 

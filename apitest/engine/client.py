@@ -10,6 +10,7 @@ replays; a 429/503 with Retry-After is waited out and counted as throttle time, 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ class Caller:
         concurrency: int,
     ) -> None:
         self._client = client
+        self._transport = client._transport  # see _attempt: sent past the client's machinery
+        self._timeout = client.timeout.as_dict()
         self._auth = auth
         self.auth = auth
         self._throttles = throttles
@@ -164,31 +167,63 @@ class Caller:
         exchange.sent_headers, exchange.sent_params, exchange.token = headers, params, token
         if token and request.auth == "normal":
             self.redactor.add(token)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(NETWORK_ATTEMPTS),
-            wait=wait_exponential_jitter(multiplier=0.1, max=2.0, jitter=0.1),
-            retry=retry_if_exception(lambda exc: _retryable(exc, request.method)),
-            reraise=True,
+        outgoing = httpx.Request(
+            request.method.upper(),
+            _url(request.url),
+            params=params or None,
+            headers=headers,
+            extensions={"timeout": self._timeout},
+            **kwargs,
         )
         started = time.perf_counter()
         try:
-            async for attempt in retrying:
-                with attempt:
-                    exchange.attempts += 1
-                    response = await self._client.request(
-                        request.method.upper(),
-                        request.url,
-                        params=params,
-                        headers=headers,
-                        **kwargs,
-                    )
-                    await response.aread()
+            response = await self._attempt(outgoing, exchange)
         except httpx.HTTPError as exc:
-            exchange.error = _cause(exc)
-            exchange.elapsed_ms = (time.perf_counter() - started) * 1000
-            return None, token
+            if not _retryable(exc, request.method):
+                return self._failed(exchange, exc, started), token
+            try:  # the network failed: tenacity's jittered backoff for the remaining tries
+                response = await self._retry(outgoing, exchange, request.method)
+            except httpx.HTTPError as again:
+                return self._failed(exchange, again, started), token
         exchange.elapsed_ms = (time.perf_counter() - started) * 1000
         return response, token
+
+    async def _attempt(self, outgoing: httpx.Request, exchange: Exchange) -> httpx.Response:
+        """One try, straight to the transport: the client's cookie jar, auth flow and redirect
+        machinery are not wanted here (apitest places credentials itself and judges each
+        answer as it comes), and skipping them halves the runner's cost per call."""
+        exchange.attempts += 1
+        response = await self._transport.handle_async_request(outgoing)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+    async def _retry(
+        self, outgoing: httpx.Request, exchange: Exchange, method: str
+    ) -> httpx.Response:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(NETWORK_ATTEMPTS - 1),
+            wait=wait_exponential_jitter(multiplier=0.1, max=2.0, jitter=0.1),
+            retry=retry_if_exception(lambda exc: _retryable(exc, method)),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(outgoing, exchange)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    @staticmethod
+    def _failed(exchange: Exchange, exc: httpx.HTTPError, started: float) -> None:
+        exchange.error = _cause(exc)
+        exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+
+
+@functools.lru_cache(maxsize=4096)
+def _url(text: str) -> httpx.URL:
+    """URLs parsed once: a run calls the same few endpoints thousands of times."""
+    return httpx.URL(text)
 
 
 def _retryable(exc: BaseException, method: str) -> bool:

@@ -10,6 +10,7 @@ deleted under it by its owner's delete test.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,35 +40,66 @@ class Record:
         return f"{self.resource} record ({keys or 'no key'})"
 
 
+MAX_RECORDS = 2_000
+"""Per resource; beyond it the oldest records merely read are forgotten."""
+
+
+def _identity(keys: dict[str, Any], data: JsonObject) -> str:
+    """What makes two sightings the same record: its keys as text (an id may come back as a
+    number), or all of it when the spec declares no primary key."""
+    if keys:
+        return json.dumps({k: str(v) for k, v in keys.items()}, sort_keys=True)
+    return json.dumps(data, sort_keys=True, default=str)
+
+
 @dataclass
 class DataManager:
     """Every record of the run, by resource. Not thread-safe: the engine is one event loop."""
 
     _records: dict[str, list[Record]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
-    _deleted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _deleted: dict[str, set[str]] = field(default_factory=dict)
+    _seen: dict[str, dict[str, Record]] = field(default_factory=dict)
+    """Records by identity (their keys, or their data when they have none), so reading the
+    same record again refreshes it instead of piling up copies."""
 
     def add(
         self, resource: str, data: JsonObject, keys: dict[str, Any], *, chain: str, created: bool
     ) -> Record:
         record = Record(resource, data, keys, chain, created, next(self._seq))
         bucket = self._records.setdefault(resource, [])
-        if not created and keys in self._deleted.get(resource, []):
-            record.live = False  # a lagging listing still shows what the run deleted
-            return record
-        if not created and keys:
-            known = next((rec for rec in bucket if rec.live and rec.keys == keys), None)
-            if known is not None:  # read back: refresh what we know, keep who owns it
+        if not created:
+            identity = _identity(keys, data)
+            if identity in self._deleted.get(resource, set()):
+                record.live = False  # a lagging listing still shows what the run deleted
+                return record
+            seen = self._seen.setdefault(resource, {})
+            known = seen.get(identity)
+            if known is not None and known.live:  # read again: refresh it, keep who owns it
                 known.data = {**known.data, **data}
                 return known
+            seen[identity] = record
+        elif keys:
+            self._seen.setdefault(resource, {})[_identity(keys, data)] = record
         bucket.append(record)
+        if len(bucket) > MAX_RECORDS:
+            self._forget_oldest_read(resource)
         return record
+
+    def _forget_oldest_read(self, resource: str) -> None:
+        """Keep a long run's memory flat: the oldest record merely read goes (created ones stay,
+        the run must delete them)."""
+        bucket = self._records[resource]
+        index = next((i for i, rec in enumerate(bucket) if not rec.created), None)
+        if index is not None:
+            gone = bucket.pop(index)
+            self._seen.get(resource, {}).pop(_identity(gone.keys, gone.data), None)
 
     def remove(self, record: Record) -> None:
         """The record was deleted: it leaves the Data Manager at once."""
         record.live = False
         if record.keys:
-            self._deleted.setdefault(record.resource, []).append(record.keys)
+            self._deleted.setdefault(record.resource, set()).add(_identity(record.keys, {}))
         self._records[record.resource] = [
             rec for rec in self._records.get(record.resource, []) if rec is not record
         ]

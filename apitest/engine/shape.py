@@ -8,6 +8,7 @@ decide what is expected. A failed rule is a `Mismatch` with its JSON path; what 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -55,8 +56,14 @@ class RawBody:
 
 def child_path(path: str, key: str) -> str:
     """`$.trips` for a plain key, `$['trip-name']` otherwise; hostile keys are clipped."""
+    return path + _key_suffix(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_suffix(key: str) -> str:
+    """Worked out once per key name: every record of every answer repeats the same keys."""
     shown = clip(key, _types.CLIP)
-    return f"{path}.{shown}" if _IDENTIFIER.fullmatch(key) else f"{path}[{shown!r}]"
+    return f".{shown}" if _IDENTIFIER.fullmatch(key) else f"[{shown!r}]"
 
 
 def _names(structures: tuple[Structure, ...] | list[Structure]) -> str:
@@ -168,6 +175,14 @@ class _Walk:
         return True
 
     def constraints(self, value: Any, prop: Property, path: str) -> None:
+        if (
+            prop.length is None
+            and not prop.values
+            and not prop.regex
+            and prop.range is None
+            and prop.decimal_place is None
+        ):
+            return  # nothing declared beyond the type: the common case, kept cheap
         problems = [
             _types.length_problem(value, prop),
             _types.values_problem(value, prop, self.direction),

@@ -48,6 +48,8 @@ def negative_cases(
             Violation("Read Only Profile", name, "auth", "profile", name)
             for name in read_only_profiles
         )
+    if not op.auto_skip_cases:
+        return found
     skipped = {name.strip().lower() for name in op.auto_skip_cases}
     return [case for case in found if not _skipped(case, skipped)]
 

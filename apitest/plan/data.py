@@ -113,9 +113,22 @@ class DataGenerator:
     def __init__(self, seed: int, key: str = "") -> None:
         self.seed = seed
         self.key = key
-        digest = hashlib.sha256(f"{seed}\x00{key}".encode()).digest()
-        self._rng = random.Random(int.from_bytes(digest[:8], "big"))
-        self._xeger = _Xeger(self._rng)
+        self._stream: random.Random | None = None
+        self._xeger_instance: _Xeger | None = None
+
+    @property
+    def _rng(self) -> random.Random:
+        """Made on first use: most steps of a big run ask for no data at all."""
+        if self._stream is None:
+            digest = hashlib.sha256(f"{self.seed}\x00{self.key}".encode()).digest()
+            self._stream = random.Random(int.from_bytes(digest[:8], "big"))
+        return self._stream
+
+    @property
+    def _xeger(self) -> _Xeger:
+        if self._xeger_instance is None:
+            self._xeger_instance = _Xeger(self._rng)
+        return self._xeger_instance
 
     def child(self, key: str) -> DataGenerator:
         """An independent stream for `key` under this one: derived from the seed and the joined

@@ -7,6 +7,7 @@ frozen and name their operation, so a report can always say which spec line a ca
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,7 +37,7 @@ class Violation:
     arg: Argument | None = None
     detail: str = ""
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         text = f"{self.kind} {self.target}".strip()
         return f"{text} ({self.detail})" if self.detail else text

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
 def write_atomic(path: Path, text: str) -> None:
+    write_atomic_chunks(path, [text])
+
+
+def write_atomic_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """The same, for a report produced piece by piece (never whole in memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+            for chunk in chunks:
+                out.write(chunk)
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:

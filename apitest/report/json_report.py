@@ -1,19 +1,31 @@
 """`--json FILE` and report.json: the whole RunResult, for tools and for diffing runs.
 
 `RunResult.from_dict(json.load(...))` reads it back, so a report can be rendered again later.
+Written case by case, never as one string: a 20,000-case run's result would otherwise be held
+twice more in memory (as dicts, then as text) just to be written.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
-from apitest.report.files import write_atomic
+from apitest.report.files import write_atomic_chunks
 from apitest.report.model import RunResult
 
 
 def write_json(result: RunResult, path: Path) -> None:
-    write_atomic(path, json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+    write_atomic_chunks(path, _chunks(result))
+
+
+def _chunks(result: RunResult) -> Iterator[str]:
+    head = result.to_dict(with_cases=False)
+    text = json.dumps(head, indent=2, default=str)
+    yield text[: text.rindex("}")].rstrip() + ',\n  "cases": ['
+    for index, case in enumerate(result.cases):
+        yield ("," if index else "") + "\n    " + json.dumps(case.to_dict(), default=str)
+    yield "\n  ]\n}\n"
 
 
 def read_json(path: Path) -> RunResult:

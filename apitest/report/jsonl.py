@@ -39,8 +39,7 @@ class JsonlWriter:
         )
 
     def run_finished(self, result: RunResult) -> None:
-        summary = result.to_dict()
-        summary.pop("cases")  # every case is in the stream already
+        summary = result.to_dict(with_cases=False)  # every case is in the stream already
         self._event("run_finished", result=summary)
         self.close()
 

@@ -137,8 +137,8 @@ class RunResult:
         counts = self.counts()
         return counts["failed"] == 0 and counts["error"] == 0 and not self.interrupted
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, with_cases: bool = True) -> dict[str, Any]:
+        data = {
             "target": self.target,
             "seed": self.seed,
             "started_at": self.started_at,
@@ -152,8 +152,10 @@ class RunResult:
             "cleanup": self.cleanup,
             "logs": self.logs,
             "operations": [asdict(op) for op in self.operations],
-            "cases": [case.to_dict() for case in self.cases],
         }
+        if with_cases:
+            data["cases"] = [case.to_dict() for case in self.cases]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:

@@ -217,6 +217,7 @@ def _subprocess_wall(args: list[str]) -> float:
 
 
 def run() -> dict[str, Any]:
+    from apitest.plan.graph import PlanOptions, build_plan
     from apitest.spec.loader import load_catalog
 
     pinned = _pin_to_one_core()
@@ -233,6 +234,10 @@ def run() -> dict[str, Any]:
         del catalog
 
         load_s = _best_wall(LOAD_REPEATS, lambda: load_catalog([folder]))
+        plan_s = _best_wall(LOAD_REPEATS, lambda: build_plan(load_catalog([folder])))
+        planned = len(build_plan(load_catalog([folder])).steps)
+        positive = PlanOptions(cases="positive")
+        positive_s = _best_wall(LOAD_REPEATS, lambda: build_plan(load_catalog([folder]), positive))
 
         gc.collect()
         tracemalloc.start()
@@ -257,6 +262,10 @@ def run() -> dict[str, Any]:
         "load_catalog peak Python memory, tracemalloc (MB)": round(peak / 1e6, 1),
         "process max RSS (MB)": round(maxrss_kib / 1024, 1),
         f"load target < {LOAD_TARGET_S:g} s": "met" if met else "NOT met",
+        "load + plan (all cases) wall, best of 3 (s)": round(plan_s, 3),
+        "steps planned": planned,
+        "load + plan target < 3 s": "met" if plan_s < 3.0 else "NOT met",
+        "load + plan (positive cases only) wall, best of 3 (s)": round(positive_s, 3),
         "apitest --version wall, best of 5 (s)": round(version_s, 3),
         "apitest lint specs/ wall, best of 5 (s)": round(lint_s, 3),
     }
