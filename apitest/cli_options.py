@@ -145,6 +145,14 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="connect timeout of each call (default 10)",
     )
     parser.add_argument(
+        "--max-body-bytes",
+        type=_size,
+        default=None,
+        metavar="SIZE",
+        help="read at most this much of an answer (default 10M); a bigger one is an error "
+        "and the rest is not read",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         default=None,
@@ -194,3 +202,16 @@ def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
         "--base-url", metavar="URL", help="where to delete (default: the URL the run used)"
     )
     add_auth_options(parser)
+
+
+def _size(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    factor = units.get(text[-1:].lower(), 1)
+    number = text[:-1] if factor != 1 else text
+    try:
+        value = int(number) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 10M, 512k)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the size must be above 0")
+    return value

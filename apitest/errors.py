@@ -10,6 +10,8 @@ EXIT_PASSED = 0
 EXIT_CASE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
+"""Ctrl-C or SIGTERM stopped the run (128 + SIGINT, the shell's convention)."""
 
 
 def clip(text: str, limit: int = 80) -> str:

@@ -23,9 +23,10 @@ from apitest.commands._target import (
     resolve_target,
     throttle_folder,
 )
+from apitest.engine.client import DEFAULT_MAX_BODY_BYTES
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
-from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
+from apitest.errors import EXIT_CASE_FAILED, EXIT_INTERRUPTED, EXIT_PASSED
 from apitest.hooks.registry import HookModule
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.report.console import ConsoleReporter, make_console
@@ -74,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
     reporter.summary(result)
     for label, path in write_reports(result, config, report_dir):
         console.print(f"{label}: {path}")
+    if result.interrupted:
+        console.print(Text("interrupted: the reports above hold what ran", style="bold red"))
+        return EXIT_INTERRUPTED
     return EXIT_PASSED if result.passed else EXIT_CASE_FAILED
 
 
@@ -105,8 +109,10 @@ def run_settings(
         extra_headers=target.extra_headers,
         extra_params=target.extra_params,
         throttle_folder=throttle_folder(target),
+        max_body_bytes=args.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
         hooks=load_suite_hooks(config),
         hook_timeout_s=config.hook_timeout,
+        handle_signals=True,
     )
 
 

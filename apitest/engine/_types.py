@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import regex
+
 from apitest.errors import clip
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
@@ -22,6 +24,8 @@ Problem = tuple[str, str]
 """(expected, actual) of one failed rule, before the path is known."""
 
 CLIP = 60
+REGEX_TIMEOUT_S = 0.5
+"""A spec's regex gets this long on one value (the `regex` engine's timeout)."""
 REGEX_LIMIT = 10_000
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -211,10 +215,12 @@ def _value_set(values: tuple[str, ...]) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _pattern(regex: str) -> re.Pattern[str] | None:
+def _pattern(pattern: str) -> Any:
+    """Compiled by the `regex` engine, which survives the classic catastrophic patterns and
+    takes a timeout for the rest: a spec's regex runs on whatever the API answers."""
     try:
-        return re.compile(regex)
-    except re.error:
+        return regex.compile(pattern)
+    except (regex.error, RecursionError):
         return None
 
 
@@ -265,7 +271,14 @@ def regex_problem(value: Any, prop: Property) -> Problem | None:
     pattern = _pattern(prop.regex)
     if pattern is None:
         return None  # the loader reports a bad pattern
-    matched = pattern.fullmatch(text) is not None
+    try:
+        matched = pattern.fullmatch(text, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        return (
+            f"a match of {clip(prop.regex, CLIP)} (it ran over {REGEX_TIMEOUT_S:g} s on this "
+            "value, so it could not be checked: a pattern that backtracks badly?)",
+            describe(value),
+        )
     return None if matched else (f"a match of {clip(prop.regex, CLIP)}", describe(value))
 
 

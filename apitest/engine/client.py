@@ -36,6 +36,7 @@ from apitest.spec.model import Operation, Resource
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
 NETWORK_ATTEMPTS = 3
 MAX_RETRY_AFTER_WAITS = 5
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 INVALID_TOKEN = "apitest-invalid-token-0000000000000000"
 
 
@@ -56,6 +57,14 @@ class Request:
     """Whose credential (an auth profile's name); None: the run's main profile."""
 
 
+class BodyTooLargeError(Exception):
+    def __init__(self, cap: int) -> None:
+        super().__init__(
+            f"the answer's body is larger than the {cap:,}-byte cap (--max-body-bytes); "
+            "the rest was not read"
+        )
+
+
 @dataclass
 class Exchange:
     """What came back (or why nothing did)."""
@@ -74,6 +83,7 @@ class Exchange:
     sent_params: dict[str, str] = field(default_factory=dict)
     token: str | None = None
     raw_text: str | None = None
+    raw: bytes = b""
     record: HttpRecord | None = None
     """The call as the reports show it (secrets replaced), set when the call is over."""
 
@@ -110,6 +120,7 @@ class Caller:
         self.auth = auth
         self._throttles = throttles
         self._slots = asyncio.Semaphore(concurrency)
+        self.max_body_bytes = DEFAULT_MAX_BODY_BYTES
         self.redactor = Redactor()
         self.extra_headers: dict[str, str] = {}
         self.extra_params: dict[str, str] = {}
@@ -178,6 +189,10 @@ class Caller:
         started = time.perf_counter()
         try:
             response = await self._attempt(outgoing, exchange)
+        except BodyTooLargeError as exc:
+            exchange.error = str(exc)
+            exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+            return None, token
         except httpx.HTTPError as exc:
             if not _retryable(exc, request.method):
                 return self._failed(exchange, exc, started), token
@@ -195,10 +210,22 @@ class Caller:
         exchange.attempts += 1
         response = await self._transport.handle_async_request(outgoing)
         try:
-            await response.aread()
+            exchange.raw = await self._read(response)
         finally:
             await response.aclose()
         return response
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        """The body, up to the cap: an API that answers with gigabytes must not take the
+        runner's memory with it, so past the cap the rest is never read."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise BodyTooLargeError(self.max_body_bytes)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def _retry(
         self, outgoing: httpx.Request, exchange: Exchange, method: str
@@ -281,7 +308,7 @@ def _decode(response: httpx.Response, exchange: Exchange) -> None:
     exchange.headers = dict(response.headers)
     media = response.headers.get("content-type", "").split(";")[0].strip().lower() or None
     exchange.content_type = media
-    raw = response.content
+    raw = exchange.raw
     if not raw.strip():
         exchange.body = None
         return

@@ -48,6 +48,20 @@ def observed_of(exchange: Exchange) -> Observed:
     )
 
 
+def server_fault(op: Operation, exchange: Exchange) -> str | None:
+    """A fault of the server rather than a verdict on the API's behaviour (the case becomes
+    an error, not a failure): a 5xx the spec does not declare, or a body that claims to be
+    JSON and is not."""
+    status = exchange.status
+    if status is not None and status >= 500 and op.response_for(status) is None:
+        return f"the server failed: {status} (not a status {op.name} declares)"
+    media = exchange.content_type or ""
+    if isinstance(exchange.body, RawBody) and "json" in media:
+        head = exchange.body.text[:60].replace("\n", " ")
+        return f"the answer is not valid JSON though its content type is {media}: {head!r}"
+    return None
+
+
 def answer_content(op: Operation, verdict: Verdict, exchange: Exchange) -> Content | None:
     if verdict.response is None:
         return None

@@ -7,6 +7,8 @@ and owns its resources: the HTTP client and the ledger file are closed whatever 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,12 +23,12 @@ from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
 from apitest.auth.stores import TokenStore
 from apitest.engine.cleanup import sweep
-from apitest.engine.client import Caller, new_client
+from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
 from apitest.engine.scheduler import Engine, EngineOptions, Listener
 from apitest.engine.throttle import Throttles
-from apitest.errors import TargetUnreachableError
+from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.hooks.registry import HookModule
 from apitest.plan.model import Plan
 from apitest.report.model import CaseResult, OperationInfo, RunResult
@@ -52,8 +54,12 @@ class RunSettings:
     proxy: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
     extra_params: dict[str, str] = field(default_factory=dict)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     throttle_folder: Path | None = None
     """Where throttle windows are shared with other processes (None: this run alone)."""
+    handle_signals: bool = False
+    """Ctrl-C and SIGTERM stop the run cleanly (the CLI; not inside pytest, which has its
+    own handling)."""
     hooks: list[HookModule] = field(default_factory=list)
     """A suite's Python hooks, loaded (apitest.hooks.load_hooks)."""
     hook_timeout_s: float = 10.0
@@ -84,6 +90,7 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         await _preflight(client, settings.base_url)
         throttles = Throttles(shared_folder=settings.throttle_folder, target=settings.base_url)
         caller = Caller(client, auth, throttles, settings.concurrency)
+        caller.max_body_bytes = settings.max_body_bytes
         for profile in settings.auth.profiles.values():
             for secret in profile.credentials.secrets():
                 caller.redactor.add(secret)
@@ -142,9 +149,13 @@ async def _run(
         )
         hooks = _hook_runner(settings, session.auth)
         engine = Engine(catalog, plan, session.caller, session.ledger, options, listener, hooks)
+        if settings.handle_signals:
+            _stop_on_signals(engine)
         try:
-            if hooks is not None and await hooks.before_run(result.logs):
-                result.interrupted = True  # a before-run hook failed: nothing was run
+            refused = await hooks.before_run(result.logs) if hooks is not None else []
+            if refused:
+                engine.skip_all(result, f"a before-run hook failed ({refused[0]})")
+                result.cases.insert(0, _hook_error(refused))
             else:
                 await engine.run(result)
             if hooks is not None:
@@ -154,6 +165,29 @@ async def _run(
                 hooks.close()
         result.token_refreshes = session.auth.refreshes()
     return result
+
+
+def _hook_error(failures: list[str]) -> CaseResult:
+    """A before-run hook that failed, as a case: the run must not read as passed."""
+    return CaseResult(
+        id="hooks.before_run", chain="hooks", resource="hooks", operation="before_run",
+        case="hooks", kind="hook", status="error", message=failures[0], details=failures,
+    )  # fmt: skip
+
+
+def _stop_on_signals(engine: Engine) -> None:
+    """Ctrl-C or SIGTERM: stop new calls, cancel those in flight, clean up and report what
+    ran (marked interrupted). A second one exits at once: the ledger on disk already says
+    what to delete (`apitest cleanup`)."""
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if engine.stopping:
+            os._exit(EXIT_INTERRUPTED)
+        engine.interrupt()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal)
 
 
 def _hook_runner(settings: RunSettings, auth: Authenticator) -> HookRunner | None:

@@ -27,6 +27,7 @@ from apitest.engine.effects import (
     lookup_with,
     observed_of,
     read_records,
+    server_fault,
 )
 from apitest.engine.hooks import CallHooks
 from apitest.engine.ledger import Ledger
@@ -93,6 +94,8 @@ class Engine:
         self._validated = {step.validates for step in plan.steps if step.validates}
         self._t0 = 0.0
         self.hooks = hooks
+        self.stopping = False
+        self._workers: list[asyncio.Future[None]] = []
         self._hook_failures: dict[str, list[str]] = {}
         self._last: dict[str, Exchange] = {}
         if hooks is not None:
@@ -103,15 +106,40 @@ class Engine:
         pending = deque(self.plan.chains)
 
         async def worker() -> None:
-            while pending:
+            while pending and not self.stopping:
                 await self._run_chain(pending.popleft(), result)
 
-        workers = min(len(pending), max(1, self.options.chains_in_flight))
+        count = min(len(pending), max(1, self.options.chains_in_flight))
+        self._workers = [asyncio.ensure_future(worker()) for _ in range(count)]
         try:
-            await asyncio.gather(*(worker() for _ in range(workers)))
+            await asyncio.gather(*self._workers)
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise  # cancelled from outside: not ours to absorb
         finally:
+            if self.stopping:
+                result.interrupted = True
+                self._mark_unrun(result)
             await self._sweep(result)
             result.duration_s = time.monotonic() - self._t0
+
+    def interrupt(self) -> None:
+        """Stop: no new step starts, calls in flight are cancelled; the sweep still runs."""
+        self.stopping = True
+        for task in self._workers:
+            task.cancel()
+
+    def _mark_unrun(self, result: RunResult, why: str = "the run was interrupted") -> None:
+        """Every planned step that did not finish is reported, so the counts still add up."""
+        done = {case.id for case in result.cases}
+        for step in self.plan.steps:
+            if step.id not in done:
+                case = self._case(step)
+                case.message = f"not run: {why}"
+                result.cases.append(case)
+
+    def skip_all(self, result: RunResult, why: str) -> None:
+        self._mark_unrun(result, why)
 
     async def _run_chain(self, chain: Chain, result: RunResult) -> None:
         """Steps in order; a run of independent negative cases goes out together (they are
@@ -230,6 +258,11 @@ class Engine:
         state.last_end = time.monotonic()
         if exchange.status is None:
             return Outcome("error", exchange.error or "no answer")
+        fault = server_fault(op, exchange)
+        if fault is not None:
+            if 200 <= exchange.status < 300 and op.category == "create":
+                self._keep_for_cleanup(state, step, resource, exchange)
+            return Outcome("error", fault)
         expect: Expectation = "success" if violation is None else "error"
         verdict = judge(
             op,
@@ -340,6 +373,15 @@ class Engine:
             if step.id not in self._validated:
                 self._confirm_deleted(record)
 
+    def _keep_for_cleanup(
+        self, state: _ChainState, step: Step, resource: Resource, exchange: Exchange
+    ) -> None:
+        """A create whose answer was damaged may still have created: what keys can be read
+        from the answer go to the ledger, so the sweep deletes them."""
+        if isinstance(exchange.body, dict):
+            verdict = judge(step.operation, observed_of(exchange), "success")
+            self._apply(state, step, resource, exchange, verdict, None, Outcome("error"))
+
     def _confirm_deleted(self, record: Record) -> None:
         entry = self._entries.pop(id(record), None)
         if entry is not None:
@@ -370,6 +412,9 @@ class Engine:
             state.last_end = time.monotonic()
             if exchange.status is None:
                 return Outcome("error", exchange.error or "no answer")
+            fault = server_fault(op, exchange)
+            if fault is not None:
+                return Outcome("error", fault)
             view = self.data.records_view()
             if step.check == "gone":
                 return check_gone(

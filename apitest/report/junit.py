@@ -93,6 +93,7 @@ def _suite(result: RunResult, index: int, resource: str, cases: list[CaseResult]
         ("estimate_s", _seconds(result.estimate_s)),
         ("duration_s", _seconds(result.duration_s)),
         ("token_refreshes", result.token_refreshes),
+        ("interrupted", str(result.interrupted).lower()),
     ):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
     taken: set[tuple[str, str]] = set()

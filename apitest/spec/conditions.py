@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import regex
+
 from apitest.spec._condition_lexer import (
     MAX_DEPTH,
     MAX_TEXT,
@@ -163,14 +165,31 @@ def _member(item: Any, container: Any) -> bool:
 
 
 def _regex_search(value: Any, pattern: Any) -> bool:
+    """`=~`: a search with the `regex` engine and a time bound, since the value comes from
+    the API under test; a pattern that runs out of time does not match."""
     if not isinstance(value, str):
         return False
-    if not isinstance(pattern, re.Pattern):
-        try:
-            pattern = re.compile(pattern) if isinstance(pattern, str) else None
-        except Exception:  # re.error, or RecursionError on a hostile pattern from the data
-            pattern = None
-    return pattern is not None and pattern.search(value) is not None
+    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    if not isinstance(source, str):
+        return False
+    compiled = _runtime_pattern(source)
+    if compiled is None:
+        return False
+    try:
+        return compiled.search(value, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        return False
+
+
+REGEX_TIMEOUT_S = 0.5
+
+
+@functools.lru_cache(maxsize=1024)
+def _runtime_pattern(source: str) -> Any:
+    try:
+        return regex.compile(source)
+    except Exception:  # regex.error, or RecursionError on a hostile pattern from the data
+        return None
 
 
 class Expression(ABC):

@@ -1,73 +1,236 @@
-"""Fault knobs: each one observable from a real client; deterministic under a seed."""
+"""Faults a server makes: every one becomes an error case with a one-line cause, the run
+finishes, the reports are valid, the counts add up, and nothing the run created is left."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
+from lxml import etree
 
-from ._support import Api, trip
+from apitest.demo import DemoServer
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.ledger import read_ledger
+from apitest.plan.graph import build_plan
+from apitest.spec.loader import load_catalog
 
-MakeApi = Callable[..., Api]
+from .conftest import MakeServer
 
-
-def test_faults_are_off_by_default(api: Api) -> None:
-    assert api.server.config.faults_enabled is False
-    assert api.get("/destinations").json()["destinations"]
-
-
-def test_latency_delays_every_api_answer(make_api: MakeApi) -> None:
-    api = make_api(latency_ms=250)
-    started = time.monotonic()
-    assert api.get("/destinations").status_code == 200
-    assert time.monotonic() - started >= 0.25
+REPO = Path(__file__).resolve().parents[2]
+XSD = REPO / "tests" / "data" / "junit" / "junit-10.xsd"
 
 
-def test_error_rate_one_answers_500_and_changes_nothing(make_api: MakeApi) -> None:
-    api = make_api(error_rate=1.0)  # the token came from /oauth, which faults leave alone
-    answer = api.post("/trips", json={"trips": [trip()]})
-    assert answer.status_code == 500
-    assert answer.json()["status"] == "error"
-    assert api.server.state.store.trips.snapshot() == {}
-    assert api.get("/destinations").status_code == 500
+def env() -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
+    values.update(
+        NO_COLOR="1", APITEST_CLIENT_ID=DEMO_CLIENT_ID, APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET
+    )
+    return values
 
 
-def test_malformed_rate_one_answers_bodies_that_are_not_json(make_api: MakeApi) -> None:
-    api = make_api(malformed_rate=1.0)
-    answer = api.get("/destinations")
-    assert answer.status_code == 200
-    assert answer.headers["content-type"] == "application/json"
-    with pytest.raises(json.JSONDecodeError):
-        json.loads(answer.content)
+def args(base_url: str, report: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "apitest.cli", "run", "specs/trips.xml", "--base-url", base_url,
+        "--report-dir", str(report), "--seed", "5", "-q", *extra,
+    ]  # fmt: skip
 
 
-def test_oversize_rate_one_answers_valid_json_over_n_megabytes(make_api: MakeApi) -> None:
-    api = make_api(oversize_rate=1.0, oversize_mb=1.0)
-    answer = api.get("/destinations")
-    assert answer.status_code == 200
-    assert len(answer.content) > 1024 * 1024
-    assert len(answer.json()["destinations"]) == 4
+def planned(cases: str = "all") -> int:
+    from apitest.plan.graph import PlanOptions
+
+    return len(
+        build_plan(load_catalog([REPO / "specs" / "trips.xml"]), PlanOptions(cases=cases)).steps
+    )
 
 
-def test_drop_rate_one_breaks_the_connection_mid_body(make_api: MakeApi) -> None:
-    api = make_api(drop_rate=1.0)
-    with pytest.raises(httpx.TransportError):
-        api.get("/destinations")
-    # The write behind a dropped answer did happen: the client cannot tell.
-    with pytest.raises(httpx.TransportError):
-        api.post("/trips", json={"trips": [trip()]})
-    assert len(api.server.state.store.trips.snapshot()) == 1
+def check_reports(report: Path, cases: str = "all") -> dict[str, Any]:
+    result: dict[str, Any] = json.loads((report / "report.json").read_text())
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert schema.validate(etree.parse(str(report / "junit.xml")))
+    assert (report / "report.html").stat().st_size > 1000
+    steps = [c for c in result["cases"] if c["chain"] != "cleanup"]
+    assert len(steps) == planned(cases)  # passed + failed + errors + skipped = planned
+    assert sum(result["counts"].values()) == len(result["cases"])
+    return result
 
 
-def test_the_same_seed_gives_the_same_faults(make_api: MakeApi) -> None:
-    def statuses(seed: int) -> list[int]:
-        api = make_api(error_rate=0.5, seed=seed)
-        return [api.get("/destinations").status_code for _ in range(24)]
+def created_left(server: DemoServer, before: tuple[set[str], set[str]]) -> set[str]:
+    store = server.state.store
+    return (set(store.trips.snapshot()) - before[0]) | (
+        set(store.destinations.snapshot()) - before[1]
+    )
 
-    first = statuses(7)
-    assert first == statuses(7)
-    assert set(first) == {200, 500}
-    assert first != statuses(8)
+
+def snapshot(server: DemoServer) -> tuple[set[str], set[str]]:
+    store = server.state.store
+    return set(store.trips.snapshot()), set(store.destinations.snapshot())
+
+
+def test_500s_drops_malformed_and_oversized_answers_are_errors_with_a_cause(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server(
+        error_rate=0.15,
+        drop_rate=0.1,
+        malformed_rate=0.1,
+        oversize_rate=0.05,
+        oversize_mb=2,
+        seed=3,
+    )
+    done = subprocess.run(
+        args(server.base_url, tmp_path / "r", "--max-body-bytes", "1M"),
+        env=env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    result = check_reports(tmp_path / "r")
+    errors = [c["message"] for c in result["cases"] if c["status"] == "error"]
+    causes = {
+        "500": "the server failed: 500",
+        "drop": "connection reset while reading",
+        "malformed": "is not valid JSON",
+        "oversize": "larger than the 1,048,576-byte cap",
+    }
+    for fault, text in causes.items():
+        assert any(text in message for message in errors), f"no {fault} error among {errors[:5]}"
+    assert all("\n" not in message for message in errors)
+
+
+class HangingProxy:
+    """A TCP proxy to the service that, for one call in `every`, reads the request and never
+    answers: what a stuck upstream does, and what --timeout is for."""
+
+    def __init__(self, upstream_port: int, every: int) -> None:
+        self.upstream_port = upstream_port
+        self.every = every
+        self.count = 0
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> HangingProxy:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, hang: bool) -> None:
+            while data := await src.read(65536):
+                if hang and data.startswith(b"GET /api/v1/trips/"):
+                    self.count += 1
+                    if self.count % self.every == 0:
+                        await asyncio.sleep(3600)  # never answer this one
+                dst.write(data)
+                await dst.drain()
+            dst.close()
+
+        await asyncio.gather(
+            pipe(reader, upstream_w, True), pipe(upstream_r, writer, False),
+            return_exceptions=True,
+        )  # fmt: skip
+
+
+def test_a_stuck_answer_is_a_read_timeout_and_the_run_goes_on(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    before = snapshot(server)
+    with HangingProxy(server.port, every=1) as proxy:
+        base_url = f"http://127.0.0.1:{proxy.port}/api/v1"
+        started = time.monotonic()
+        done = subprocess.run(
+            args(base_url, tmp_path / "r", "--timeout", "1", "--cases", "positive"),
+            env=env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr
+    assert elapsed < 120
+    result = check_reports(tmp_path / "r", "positive")
+    timeouts = [c for c in result["cases"] if "read timed out" in c["message"]]
+    assert timeouts and all(c["status"] == "error" for c in timeouts)
+    reads = [c for c in timeouts if c["kind"] != "cleanup" and c["method"] == "GET"]
+    assert reads and all(c["attempts"] == 3 for c in reads)  # a GET is retried, then given up
+    assert not created_left(server, before)
+
+
+@pytest.fixture
+def slow_server(make_server: MakeServer) -> Iterator[DemoServer]:
+    yield make_server(latency_ms=250)
+
+
+def test_ctrl_c_stops_cleans_up_and_writes_reports_marked_interrupted(
+    slow_server: DemoServer, tmp_path: Path
+) -> None:
+    before = snapshot(slow_server)
+    run = subprocess.Popen(
+        args(slow_server.base_url, tmp_path / "r", "--concurrency", "2"),
+        env=env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    _wait_for_ledger(tmp_path / "r" / "ledger.jsonl", run)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, out[-2000:] + err
+    assert "interrupted" in out and "Traceback" not in err
+    result = check_reports(tmp_path / "r")
+    assert result["interrupted"] is True
+    assert any(c["message"] == "not run: the run was interrupted" for c in result["cases"])
+    assert not created_left(slow_server, before)  # the sweep ran
+    assert read_ledger(tmp_path / "r" / "ledger.jsonl") == []
+
+
+def test_a_second_ctrl_c_exits_at_once_and_cleanup_finishes_the_job(
+    slow_server: DemoServer, tmp_path: Path
+) -> None:
+    before = snapshot(slow_server)
+    run = subprocess.Popen(
+        args(slow_server.base_url, tmp_path / "r", "--concurrency", "2"),
+        env=env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    ledger = tmp_path / "r" / "ledger.jsonl"
+    _wait_for_ledger(ledger, run)
+    run.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    run.communicate(timeout=30)
+    assert run.returncode == 130
+    leftovers = read_ledger(ledger)
+    if leftovers:  # what the hard stop left is what `apitest cleanup` removes
+        done = subprocess.run(
+            [sys.executable, "-m", "apitest.cli", "cleanup", str(ledger)],
+            env=env(), cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert not created_left(slow_server, before)
+
+
+def _wait_for_ledger(ledger: Path, run: subprocess.Popen[str]) -> None:
+    """Until the run has created something (so an interrupt has something to clean up)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and run.poll() is None:
+        if ledger.exists() and ledger.read_text().count('"created"') >= 2:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the run created nothing to interrupt")

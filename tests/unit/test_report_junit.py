@@ -148,6 +148,7 @@ def test_every_status_maps_to_its_junit_element() -> None:
             "estimate_s": "4.500",
             "duration_s": "3.250",
             "token_refreshes": "2",
+            "interrupted": "false",
         }
 
 

@@ -1,0 +1,36 @@
+"""Hostile patterns at run time: a spec's regex runs on whatever the API answers, so a pattern
+that backtracks catastrophically must cost a bounded time and say so, never hang a run."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from apitest.engine import _types
+from apitest.engine.shape import check_value
+from apitest.spec.conditions import EvalContext, parse_condition
+from apitest.spec.model import Location, Property
+
+LOC = Location("t.xml", 1)
+EVIL = [r"(a+)+$", r"(a|aa)+$", r"(x+x+)+y", r"^(([a-z])+.)+[A-Z]([a-z])+$", r"(\w+\s?)+$"]
+
+
+@pytest.mark.parametrize("pattern", EVIL)
+def test_a_backtracking_regex_in_a_shape_check_is_bounded(pattern: str) -> None:
+    prop = Property(LOC, "string", name="x", regex=pattern)
+    value = "a" * 30 + "x" * 30 + "!" * 3
+    started = time.monotonic()
+    problems = check_value(value, prop, direction="response", category="read")
+    assert time.monotonic() - started < 2 * _types.REGEX_TIMEOUT_S + 1
+    assert problems  # no match, or "could not be checked": either way it is reported
+    assert "a match of" in problems[0].expected
+
+
+@pytest.mark.parametrize("pattern", EVIL)
+def test_a_backtracking_regex_in_a_condition_is_bounded(pattern: str) -> None:
+    condition = parse_condition(f"$.name =~ '{pattern}'")
+    started = time.monotonic()
+    holds = condition.evaluate(EvalContext(response_body={"name": "a" * 40 + "!"}))
+    assert time.monotonic() - started < 2 * _types.REGEX_TIMEOUT_S + 1
+    assert holds is False
