@@ -20,6 +20,7 @@ from apitest.cli_options import (
     add_cleanup_options,
     add_plan_options,
     add_run_options,
+    size,
 )
 from apitest.errors import EXIT_USAGE, ApitestError, UsageError
 
@@ -43,19 +44,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-def _size(text: str) -> int:
-    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
-    factor = units.get(text[-1:].lower(), 1)
-    number = text[:-1] if factor != 1 else text
-    try:
-        value = int(number) * factor
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 20M, 512k)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the size must be above 0")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_spec_limits(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-spec-bytes",
-        type=_size,
+        type=size,
         default=DEFAULT_MAX_SPEC_BYTES,
         metavar="SIZE",
         help="refuse spec files larger than this (default 20M)",

@@ -147,7 +147,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-body-bytes",
-        type=_size,
+        type=size,
         default=None,
         metavar="SIZE",
         help="read at most this much of an answer (default 10M); a bigger one is an error "
@@ -205,14 +205,15 @@ def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
     add_auth_options(parser)
 
 
-def _size(text: str) -> int:
+def size(text: str) -> int:
+    """A byte count such as 20M or 512k (argparse `type=`)."""
     units = {"k": 1024, "m": 1024**2, "g": 1024**3}
     factor = units.get(text[-1:].lower(), 1)
     number = text[:-1] if factor != 1 else text
     try:
         value = int(number) * factor
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 10M, 512k)") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 20M, 512k)") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("the size must be above 0")
     return value
