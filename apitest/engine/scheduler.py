@@ -47,6 +47,11 @@ class Listener(Protocol):
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None: ...
 
 
+KEEP_PASSED_BODIES = 2_000
+"""Passed cases whose full calls (headers, bodies) the result keeps; failures always keep
+theirs. Beyond it a 100,000-call run would hold every answer in memory until the end."""
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     base_url: str
@@ -95,6 +100,7 @@ class Engine:
         self._t0 = 0.0
         self.hooks = hooks
         self.stopping = False
+        self._passed_kept = 0
         self._workers: list[asyncio.Future[None]] = []
         self._hook_failures: dict[str, list[str]] = {}
         self._last: dict[str, Exchange] = {}
@@ -151,8 +157,23 @@ class Engine:
                 state.cases.append(case)
                 result.cases.append(case)
                 self.listener.case_finished(case)
+                self._slim(case)
         result.chain_order.append(chain.id)
         self.listener.chain_finished(chain, state.cases)
+
+    def _slim(self, case: CaseResult) -> None:
+        """Keep a long run's memory flat: past the first KEEP_PASSED_BODIES passed cases, a
+        passed case keeps its calls' request lines and statuses but not their bodies and
+        headers (listeners, e.g. the JSONL stream, have already seen them whole)."""
+        if case.status != "passed":
+            return
+        self._passed_kept += 1
+        if self._passed_kept <= KEEP_PASSED_BODIES:
+            return
+        for call in case.calls:
+            call.request_headers, call.response_headers = {}, {}
+            call.request_body = call.response_body = None
+            call.clipped = True
 
     def _case(self, step: Step) -> CaseResult:
         op = step.operation
