@@ -107,11 +107,13 @@ def test_500s_drops_malformed_and_oversized_answers_are_errors_with_a_cause(
 
 class HangingProxy:
     """A TCP proxy to the service that, for one call in `every`, reads the request and never
-    answers: what a stuck upstream does, and what --timeout is for."""
+    answers: what a stuck upstream does, and what --timeout is for. With `drip`, it answers
+    everything, a few bytes at a time."""
 
-    def __init__(self, upstream_port: int, every: int) -> None:
+    def __init__(self, upstream_port: int, every: int, drip: bool = False) -> None:
         self.upstream_port = upstream_port
         self.every = every
+        self.drip = drip
         self.count = 0
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -139,10 +141,16 @@ class HangingProxy:
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, hang: bool) -> None:
             while data := await src.read(65536):
-                if hang and data.startswith(b"GET /api/v1/trips/"):
+                if hang and not self.drip and data.startswith(b"GET /api/v1/trips/"):
                     self.count += 1
                     if self.count % self.every == 0:
                         await asyncio.sleep(3600)  # never answer this one
+                if not hang and self.drip:  # the answer, 16 bytes every 5 ms
+                    for start in range(0, len(data), 16):
+                        dst.write(data[start : start + 16])
+                        await dst.drain()
+                        await asyncio.sleep(0.005)
+                    continue
                 dst.write(data)
                 await dst.drain()
             dst.close()
@@ -176,13 +184,30 @@ def test_a_stuck_answer_is_a_read_timeout_and_the_run_goes_on(
     assert not created_left(server, before)
 
 
+def test_answers_that_drip_in_slowly_are_read_whole(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    with HangingProxy(server.port, every=1, drip=True) as proxy:
+        base_url = f"http://127.0.0.1:{proxy.port}/api/v1"
+        done = subprocess.run(
+            args(base_url, tmp_path / "r", "--timeout", "2", "--cases", "positive"),
+            env=env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+    result = check_reports(tmp_path / "r", "positive")
+    slow = [c for c in result["cases"] if c["duration_ms"] > 100]
+    assert slow  # the drip was real, and each answer still arrived whole and was judged
+
+
 @pytest.fixture
 def slow_server(make_server: MakeServer) -> Iterator[DemoServer]:
     yield make_server(latency_ms=250)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_cleans_up_and_writes_reports_marked_interrupted(
-    slow_server: DemoServer, tmp_path: Path
+    slow_server: DemoServer, tmp_path: Path, signum: int
 ) -> None:
     before = snapshot(slow_server)
     run = subprocess.Popen(
@@ -190,7 +215,7 @@ def test_ctrl_c_stops_cleans_up_and_writes_reports_marked_interrupted(
         env=env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     _wait_for_ledger(tmp_path / "r" / "ledger.jsonl", run)
-    run.send_signal(signal.SIGINT)
+    run.send_signal(signum)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 130, out[-2000:] + err
     assert "interrupted" in out and "Traceback" not in err
