@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -167,23 +166,26 @@ def _big_run(spec: Path, base_url: str, tmp: Path) -> dict[str, Any]:
     """20,000 cases through the CLI (reports included); peak RSS of that process."""
     env = dict(os.environ, NO_COLOR="1", APITEST_CLIENT_ID=DEMO_CLIENT_ID,
                APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET)  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run(
+    child = subprocess.Popen(
         [sys.executable, "-m", "apitest.cli", "run", str(spec), "--base-url", base_url, "-q",
          "--cases", "positive", "--repeat", str(BIG_RUN_CASES), "--concurrency", str(CONCURRENCY),
          "--report-dir", str(tmp / "big")],
-        env=env, capture_output=True, text=True, check=False,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    # wait4 gives this child's own peak, not the largest of every child this process had
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = usage.ru_maxrss / 1024
+    done = child
     html = tmp / "big" / "report.html"
     return {
         "20k-case run: exit status": done.returncode,
         "20k-case run: wall incl. start-up and reports (s)": round(wall, 2),
         "20k-case run: peak RSS (MB)": round(peak_mb, 1),
         "20k-case run: peak RSS target (MB) <": MEMORY_TARGET_MB,
-        "20k-case run: met": peak_mb < MEMORY_TARGET_MB and before <= peak_mb * 1024,
+        "20k-case run: met": peak_mb < MEMORY_TARGET_MB,
         "20k-case run: HTML report (MB)": round(html.stat().st_size / 1e6, 1)
         if html.exists()
         else 0,
