@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from apitest.auth.stores import FileStore
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
+from ._support import cli_env, run_cli, start_cli
 from .conftest import MakeServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,33 +30,6 @@ def slow_specs(folder: Path, delay_ms: int) -> Path:
     return folder / "trips.xml"
 
 
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
-    env.update(
-        NO_COLOR="1",
-        APITEST_CLIENT_ID=DEMO_CLIENT_ID,
-        APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET,
-        **extra,
-    )
-    return env
-
-
-def run_cli(
-    args: list[str], env: dict[str, str], timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "apitest.cli", *args],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
-
-
-def start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "apitest.cli", *args],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
 def load(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
@@ -72,12 +43,12 @@ def test_two_second_tokens_over_a_long_run_refresh_ahead_and_rotate(
     store = tmp_path / "tokens.json"
     started = time.monotonic()
     done = run_cli(
-        [
+        *[
             "run", str(spec), "--base-url", server.base_url, "--cases", "positive", "--seed", "1",
             "--report-dir", str(tmp_path / "report"), "--json", str(tmp_path / "r.json"),
             "--token-store-path", str(store),
         ],
-        cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
     )  # fmt: skip
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
@@ -110,7 +81,7 @@ def test_four_processes_share_one_store_and_one_refresh_per_expiry(
             "--report-dir", str(tmp_path / f"report{n}"), "--token-store-path", str(store), "-q",
         ]  # fmt: skip
 
-    runs = [start_cli(args(n), env) for n in range(4)]
+    runs = [start_cli(*args(n), env=env) for n in range(4)]
     outputs = [run.communicate(timeout=180) for run in runs]
     for run, (out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, out[-2000:] + err
@@ -147,12 +118,12 @@ def test_a_read_only_profile_is_refused_every_write(
     profiles = tmp_path / "auth.toml"
     profiles.write_text(READER_PROFILES, encoding="utf-8")
     done = run_cli(
-        [
+        *[
             "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
             "--cases", "negative", "--report-dir", str(tmp_path / "report"),
             "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
         ],
-        cli_env(),
+        env=cli_env(),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     cases = load(tmp_path / "r.json")["cases"]
@@ -174,12 +145,12 @@ def test_the_same_profile_run_as_a_writer_fails_the_read_only_cases(
         )
     )
     done = run_cli(
-        [
+        *[
             "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
             "--cases", "negative", "--report-dir", str(tmp_path / "report"),
             "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
         ],
-        cli_env(),
+        env=cli_env(),
     )  # fmt: skip
     assert done.returncode == 1
     cases = load(tmp_path / "r.json")["cases"]
@@ -205,12 +176,12 @@ scopes = ["TravelAgency.trips.READ", "TravelAgency.trips.CREATE", "TravelAgency.
 """
     profiles.write_text(narrow, encoding="utf-8")
     done = run_cli(
-        [
+        *[
             "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
             "--cases", "positive", "--report-dir", str(tmp_path / "report"),
             "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
         ],
-        cli_env(),
+        env=cli_env(),
     )  # fmt: skip
     cases = load(tmp_path / "r.json")["cases"]
     delete = next(c for c in cases if c["name"] == "DELETE trips / positive")
@@ -227,12 +198,12 @@ def test_no_secret_reaches_any_output(make_server: MakeServer, tmp_path: Path) -
     server = make_server(bugs=["lost-update"])  # a failing run prints the most detail
     report = tmp_path / "report"
     done = run_cli(
-        [
+        *[
             "run", "specs/trips.xml", "--base-url", server.base_url, "-v",
             "--report-dir", str(report), "--json", str(tmp_path / "r.json"),
             "--token-store-path", str(tmp_path / "tokens.json"),
         ],
-        cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
     )  # fmt: skip
     assert done.returncode == 1
     authority = server.state.authority

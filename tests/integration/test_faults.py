@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,23 +18,15 @@ import pytest
 from lxml import etree
 
 from apitest.demo import DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.ledger import read_ledger
 from apitest.plan.graph import build_plan
 from apitest.spec.loader import load_catalog
 
+from ._support import cli_env
 from .conftest import MakeServer
 
 REPO = Path(__file__).resolve().parents[2]
 XSD = REPO / "tests" / "data" / "junit" / "junit-10.xsd"
-
-
-def env() -> dict[str, str]:
-    values = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
-    values.update(
-        NO_COLOR="1", APITEST_CLIENT_ID=DEMO_CLIENT_ID, APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET
-    )
-    return values
 
 
 def args(base_url: str, report: Path, *extra: str) -> list[str]:
@@ -89,7 +80,7 @@ def test_500s_drops_malformed_and_oversized_answers_are_errors_with_a_cause(
     )
     done = subprocess.run(
         args(server.base_url, tmp_path / "r", "--max-body-bytes", "1M"),
-        env=env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+        env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
     result = check_reports(tmp_path / "r")
@@ -171,7 +162,7 @@ def test_a_stuck_answer_is_a_read_timeout_and_the_run_goes_on(
         started = time.monotonic()
         done = subprocess.run(
             args(base_url, tmp_path / "r", "--timeout", "1", "--cases", "positive"),
-            env=env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+            env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
         )  # fmt: skip
         elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr
@@ -192,7 +183,7 @@ def test_answers_that_drip_in_slowly_are_read_whole(
         base_url = f"http://127.0.0.1:{proxy.port}/api/v1"
         done = subprocess.run(
             args(base_url, tmp_path / "r", "--timeout", "2", "--cases", "positive"),
-            env=env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+            env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
         )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
     result = check_reports(tmp_path / "r", "positive")
@@ -212,7 +203,7 @@ def test_ctrl_c_stops_cleans_up_and_writes_reports_marked_interrupted(
     before = snapshot(slow_server)
     run = subprocess.Popen(
         args(slow_server.base_url, tmp_path / "r", "--concurrency", "2"),
-        env=env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     _wait_for_ledger(tmp_path / "r" / "ledger.jsonl", run)
     run.send_signal(signum)
@@ -232,7 +223,7 @@ def test_a_second_ctrl_c_exits_at_once_and_cleanup_finishes_the_job(
     before = snapshot(slow_server)
     run = subprocess.Popen(
         args(slow_server.base_url, tmp_path / "r", "--concurrency", "2"),
-        env=env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     ledger = tmp_path / "r" / "ledger.jsonl"
     _wait_for_ledger(ledger, run)
@@ -245,7 +236,7 @@ def test_a_second_ctrl_c_exits_at_once_and_cleanup_finishes_the_job(
     if leftovers:  # what the hard stop left is what `apitest cleanup` removes
         done = subprocess.run(
             [sys.executable, "-m", "apitest.cli", "cleanup", str(ledger)],
-            env=env(), cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+            env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
     assert not created_left(slow_server, before)

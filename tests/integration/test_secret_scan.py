@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -13,14 +12,10 @@ import httpx
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
+from ._support import cli_env, run_cli
 from .conftest import MakeServer
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def env(**values: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
-    return {**base, "NO_COLOR": "1", **values}
 
 
 def outputs(done: subprocess.CompletedProcess[str], *folders: Path) -> dict[str, str]:
@@ -52,10 +47,7 @@ def test_an_oauth2_run_leaks_nothing_into_any_report(
             "--base-url", server.base_url, "--report-dir", str(report), "--jsonl", str(stream),
             "--token-store-path", str(tmp_path / "tokens.json"),
         ],
-        env=env(
-            APITEST_CLIENT_ID=DEMO_CLIENT_ID, APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET,
-            APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN,
-        ),
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
         cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr
@@ -91,13 +83,10 @@ def test_a_static_token_run_leaks_nothing(make_server: MakeServer, tmp_path: Pat
         )
         (specs / name).write_text(text, encoding="utf-8")
     report = tmp_path / "report"
-    done = subprocess.run(
-        [
-            sys.executable, "-m", "apitest.cli", "run", str(specs / "trips.xml"), "-v",
-            "--base-url", server.base_url, "--report-dir", str(report), "--cases", "positive",
-        ],
-        env=env(APITEST_TOKEN=token), cwd=REPO, capture_output=True, text=True, timeout=180,
-        check=False,
+    done = run_cli(
+        "run", str(specs / "trips.xml"), "-v", "--base-url", server.base_url,
+        "--report-dir", str(report), "--cases", "positive",
+        env=cli_env(credentials=False, APITEST_TOKEN=token),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
     assert leaks(outputs(done, report), {token}) == []
