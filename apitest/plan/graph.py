@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from apitest._gc import no_gc_pauses
 from apitest.plan.cases import negative_cases
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step, StepKind, Violation
@@ -40,10 +41,9 @@ class PlanOptions:
 def build_plan(catalog: Catalog, options: PlanOptions | None = None) -> Plan:
     """The whole run: resources in dependency order, each with its chains."""
     options = options or PlanOptions()
-    return Plan(
-        tuple(_ResourcePlanner(catalog, res, options).plan() for res in catalog.resources),
-        options.seed,
-    )
+    with no_gc_pauses():
+        resources = tuple(_ResourcePlanner(catalog, r, options).plan() for r in catalog.resources)
+    return Plan(resources, options.seed)
 
 
 def ops_of(resource: Resource, category: Category) -> list[Operation]:

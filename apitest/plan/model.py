@@ -1,13 +1,14 @@
 """What a run will do, before any socket opens: chains of steps, and what each step checks.
 
 A `Plan` is the contract between the planner and the engine: the engine adds nothing to it and
-drops nothing from it, so `apitest plan` shows exactly what `apitest run` will fire. Steps are
-frozen and name their operation, so a report can always say which spec line a case came from.
+drops nothing from it, so `apitest plan` shows exactly what `apitest run` will fire. Steps name
+their operation, so a report can always say which spec line a case came from. Steps and
+Violations are treated as immutable but not declared frozen: a 10,000-operation catalog plans
+about 200,000 of each, and a frozen dataclass costs five times as much to build.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +23,7 @@ NOMINAL_CALL_MS = 10
 """What the critical-path estimate charges for one call: the spec declares delays, not latency."""
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Violation:
     """What a negative case breaks: an argument, a body property at `path`, the credential, or
     the operation's sync guarantee; `value` says which bad value (see plan/cases.py)."""
@@ -37,13 +38,13 @@ class Violation:
     arg: Argument | None = None
     detail: str = ""
 
-    @functools.cached_property
+    @property
     def name(self) -> str:
         text = f"{self.kind} {self.target}".strip()
         return f"{text} ({self.detail})" if self.detail else text
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Step:
     """One call the run makes, and why."""
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from apitest._gc import no_gc_pauses
 from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, UsageError
 from apitest.spec.attributes import ElementReader, local_name
 from apitest.spec.builder import FileBuilder, FileEntry, Registry, index_components
@@ -76,7 +77,8 @@ def load(
     """
     inputs = discover(paths)
     while True:
-        result, registry = _load_once(inputs, strict, max_bytes)
+        with no_gc_pauses():
+            result, registry = _load_once(inputs, strict, max_bytes)
         wanted = registry.missing | {name for needs in registry.needs.values() for name in needs}
         extra = _siblings(inputs, wanted - set(registry.files))
         if not extra:

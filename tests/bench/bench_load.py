@@ -216,6 +216,23 @@ def _subprocess_wall(args: list[str]) -> float:
     return _best_wall(STARTUP_REPEATS, call)
 
 
+_PEAK = """
+import resource, sys
+from apitest.plan.graph import build_plan
+from apitest.spec.loader import load_catalog
+plan = build_plan(load_catalog([sys.argv[1]]))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _load_and_plan_peak_mb(folder: Path) -> float:
+    """Peak memory of loading and planning, alone in a process of its own."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(folder)], capture_output=True, text=True, check=True
+    )
+    return int(done.stdout.split()[-1]) / 1024
+
+
 def run() -> dict[str, Any]:
     from apitest.plan.graph import PlanOptions, build_plan
     from apitest.spec.loader import load_catalog
@@ -239,6 +256,7 @@ def run() -> dict[str, Any]:
         positive = PlanOptions(cases="positive")
         positive_s = _best_wall(LOAD_REPEATS, lambda: build_plan(load_catalog([folder]), positive))
 
+        plan_peak_mb = _load_and_plan_peak_mb(folder)
         gc.collect()
         tracemalloc.start()
         load_catalog([folder])
@@ -266,6 +284,8 @@ def run() -> dict[str, Any]:
         "steps planned": planned,
         "load + plan target < 3 s": "met" if plan_s < 3.0 else "NOT met",
         "load + plan (positive cases only) wall, best of 3 (s)": round(positive_s, 3),
+        "load + plan peak RSS, a fresh process (MB)": round(plan_peak_mb, 1),
+        "load + plan memory target < 300 MB": "met" if plan_peak_mb < 300 else "NOT met",
         "apitest --version wall, best of 5 (s)": round(version_s, 3),
         "apitest lint specs/ wall, best of 5 (s)": round(lint_s, 3),
     }
