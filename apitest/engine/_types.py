@@ -10,6 +10,7 @@ import functools
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,7 +31,7 @@ REGEX_LIMIT = 10_000
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
-_DIGITS = re.compile(r"-?\d+")
+DIGITS = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = "ISO-8601 date-time with offset"
 
@@ -93,7 +94,7 @@ def _string(value: Any, prop: Property, direction: Direction) -> str | None:
 def _long_string(value: Any, prop: Property, direction: Direction) -> str | None:
     expected = "long_string (a string of digits)"
     if isinstance(value, str):
-        return None if _DIGITS.fullmatch(value) else expected
+        return None if DIGITS.fullmatch(value) else expected
     if is_int(value) and direction == "response":
         return None  # accepted in answers; the caller notes it
     return expected
@@ -168,6 +169,15 @@ def type_problem(value: Any, prop: Property, direction: Direction) -> str | None
     """What the type wanted when `value` (not null) is not of it; unknown types pass."""
     check = TYPE_CHECKS.get(prop.type)
     return None if check is None else check(value, prop, direction)
+
+
+def scalar_item_props(prop: Property) -> list[Property]:
+    """Per item of a collection of scalars: the item rules, one per known `content-types` type."""
+    return [
+        replace(prop, type=kind, length=None, structure=None, structure_group=None)
+        for kind in prop.content_types
+        if kind in TYPE_CHECKS and kind not in ("collections", "map")
+    ]
 
 
 # --- Java date-time patterns -------------------------------------------------------------------

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from apitest.engine import _types
+from apitest.engine._conforms import clean_check
 from apitest.engine._types import describe
 from apitest.errors import clip
 from apitest.spec.model import Content, Property, Structure, StructureGroup
 from apitest.spec.scopes import Category, Direction
 
-__all__ = ["MAX_DEPTH", "Mismatch", "RawBody", "ShapeReport", "check_shape", "check_value"]
+__all__ = [
+    "MAX_DEPTH", "Mismatch", "RawBody", "ShapeReport", "check_shape", "check_value", "walk_shape",
+]  # fmt: skip
 
 MAX_DEPTH = 64
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -52,6 +55,9 @@ class RawBody:
     """A response body that is not valid JSON, as text."""
 
     text: str
+
+
+_CLEAN = ShapeReport((), ())
 
 
 def child_path(path: str, key: str) -> str:
@@ -197,7 +203,7 @@ class _Walk:
                 self.miss(path, *problem)
 
     def items(self, value: list[Any], prop: Property, path: str, depth: int) -> None:
-        scalar = _scalar_item_props(prop)
+        scalar = _types.scalar_item_props(prop)
         for index, item in enumerate(value):
             where = f"{path}[{index}]"
             if prop.structure is not None:
@@ -306,15 +312,6 @@ def _discriminated(value: Any, group: StructureGroup) -> Structure | None:
     return None
 
 
-def _scalar_item_props(prop: Property) -> list[Property]:
-    """Per item of a collection of scalars: the item rules, one per known `content-types` type."""
-    return [
-        replace(prop, type=kind, length=None, structure=None, structure_group=None)
-        for kind in prop.content_types
-        if kind in _types.TYPE_CHECKS and kind not in ("collections", "map")
-    ]
-
-
 def check_shape(
     body: Any,
     content: Content,
@@ -323,9 +320,28 @@ def check_shape(
     category: Category,
     strict: bool = False,
 ) -> ShapeReport:
-    """Check a parsed body (or `RawBody`) against the content's structure or structure group."""
-    if content.structure is None and content.structure_group is None:
-        return ShapeReport((), ())
+    """Check a parsed body (or `RawBody`) against the content's structure or structure group.
+    A body that is simply right is recognised by the compiled check (`_conforms`) and costs no
+    walk; anything else gets the walk, which alone words what is reported."""
+    structure = content.structure
+    if structure is None and content.structure_group is None:
+        return _CLEAN
+    if structure is not None and content.structure_group is None:
+        clean = clean_check(structure, direction, category, MAX_DEPTH)
+        if clean is not None and not isinstance(body, RawBody) and clean(body):
+            return _CLEAN
+    return walk_shape(body, content, direction=direction, category=category, strict=strict)
+
+
+def walk_shape(
+    body: Any,
+    content: Content,
+    *,
+    direction: Direction,
+    category: Category,
+    strict: bool = False,
+) -> ShapeReport:
+    """The full walk: every mismatch with its JSON path, every note."""
     walk = _Walk(direction, category, strict)
     if isinstance(body, RawBody):
         walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, _types.CLIP)}")

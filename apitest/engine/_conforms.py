@@ -1,0 +1,229 @@
+"""A yes/no shape check compiled once per structure, for the answer that is simply right.
+
+Almost every answer of a healthy API matches its structure, and `shape._Walk` spends most of
+its time building JSON paths and reports that nobody reads when nothing is wrong. So a
+structure is compiled, once per (structure, direction, category, strict), into plain closures
+that answer one question: does this body pass with no mismatch *and* no note? Whenever the
+answer is not a clean yes (a broken rule, or anything the walk would note: an undeclared key,
+a long_string sent as a number, a value too long for its regex, nesting past MAX_DEPTH), the
+caller runs the full walk, which alone decides what is reported. So this module may only ever
+say "clean" where the walk would find nothing; saying "not clean" is always safe.
+
+Structure groups (one-of, any-of, all-of, array-of) are left to the walk: compiling them gives
+None, and so does any structure holding one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from apitest.engine import _types
+from apitest.spec.model import Property, Structure
+from apitest.spec.scopes import Category, Direction
+
+Check = Callable[[Any], bool]
+_Candidate = tuple[Callable[[Any], str | None], bool, Check | None]
+MAX_COMPILED = 8192
+"""Compiled checks kept (by structure identity); past it the cache starts afresh."""
+
+_compiled: dict[tuple[int, str, str], tuple[Structure, Check | None]] = {}
+
+
+def clean_check(
+    structure: Structure, direction: Direction, category: Category, max_depth: int
+) -> Check | None:
+    """The compiled check of `structure`, or None when it holds what only the walk handles.
+    Cached by identity (the structure is kept alive beside its check, so the id stays its).
+    `strict` needs no key of its own: it only turns an undeclared key from a note into a
+    mismatch, and either is "not clean"."""
+    key = (id(structure), direction, category)
+    found = _compiled.get(key)
+    if found is not None and found[0] is structure:
+        return found[1]
+    if len(_compiled) >= MAX_COMPILED:
+        _compiled.clear()
+    check = _Compiler(direction, category, max_depth).structure(structure, 0)
+    _compiled[key] = (structure, check)
+    return check
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+class _Compiler:
+    """Mirrors `shape._Walk` rule for rule (and depth for depth), minus paths and reports."""
+
+    def __init__(self, direction: Direction, category: Category, max_depth: int) -> None:
+        self.direction = direction
+        self.category = category
+        self.max_depth = max_depth
+
+    def structure(self, structure: Structure, depth: int) -> Check | None:
+        if structure.recursive_ref is not None or not structure.properties:
+            return _always
+        if depth > self.max_depth:
+            return None  # the walk notes it
+        if structure.is_map:
+            return self.object(structure, depth)
+        return self.value(structure.properties[0], depth + 1)
+
+    def object(self, structure: Structure, depth: int) -> Check | None:
+        declared = frozenset(p.name for p in structure.properties if p.name)
+        members: list[tuple[str, bool, Check]] = []
+        for prop in structure.properties:
+            if prop.name is None or not prop.include_for.applies(self.direction, self.category):
+                continue
+            check = self.value(prop, depth + 1)
+            if check is None:
+                return None
+            required = prop.required_for.applies(self.direction, self.category)
+            members.append((prop.name, required, check))
+        rules = tuple(members)
+
+        def check_object(value: Any) -> bool:
+            if type(value) is not dict or not declared.issuperset(value):
+                return False  # not an object, or a key the structure does not declare
+            for name, required, check in rules:
+                if name in value:
+                    if not check(value[name]):
+                        return False
+                elif required:
+                    return False
+            return True
+
+        return check_object
+
+    def value(self, prop: Property, depth: int) -> Check | None:
+        if prop.structure_group is not None:
+            return None
+        nested: Check | None = _always
+        if prop.type == "collections":
+            nested = self.items(prop, depth)
+        elif prop.type == "map":
+            nested = self.map(prop, depth)
+        if nested is None:
+            return None
+        return _scalar_check(prop, self.direction, self.category, nested)
+
+    def items(self, prop: Property, depth: int) -> Check | None:
+        if prop.structure is not None:
+            item = self.structure(prop.structure, depth + 1)
+        else:
+            candidates = _scalar_candidates(prop, self.direction)
+            item = _first_fitting(candidates) if candidates else _always
+        if item is None:
+            return None
+        if item is _always:
+            return _always
+        each = item
+        return lambda value: all(each(element) for element in value)
+
+    def map(self, prop: Property, depth: int) -> Check | None:
+        shape = prop.structure
+        if shape is None:
+            return _always
+        if shape.is_map or shape.recursive_ref is not None or not shape.properties:
+            return self.structure(shape, depth + 1)
+        entry = self.value(shape.properties[0], depth + 1)
+        if entry is None:
+            return None
+        each = entry
+        return lambda value: all(each(item) for item in value.values())
+
+
+def _scalar_check(prop: Property, direction: Direction, category: Category, nested: Check) -> Check:
+    """Null, the empty answer, the type, then what is nested, then the constraints: the order
+    and the outcomes of `_Walk.value`."""
+    nullable = prop.nullable_for.applies(direction, category)
+    empty_rule = direction == "response" and (
+        prop.type in _types.STRING_TYPES or prop.type in ("collections", "any")
+    )
+    type_of = _type_check(prop, direction)
+    rules = _constraints(prop, direction)
+    has_nested = nested is not _always
+
+    def check_value(value: Any) -> bool:
+        if value is None:
+            return nullable
+        if empty_rule and not value and isinstance(value, str | list):
+            return _types.length_problem(value, prop) is None
+        if not type_of(value):
+            return False
+        if has_nested and not nested(value):
+            return False
+        return rules is None or rules(value)
+
+    return check_value
+
+
+def _type_check(prop: Property, direction: Direction) -> Check:
+    """True when the value is of the type with nothing to note (a long_string sent as a JSON
+    integer is accepted by the walk, but noted, so it is not clean)."""
+    kind = prop.type
+    if kind == "string":
+        return lambda value: type(value) is str
+    if kind == "long_string":
+        digits = _types.DIGITS.fullmatch
+        return lambda value: type(value) is str and digits(value) is not None
+    generic = _types.TYPE_CHECKS.get(kind)
+    if generic is None:
+        return _always  # unknown types pass (the loader reports them)
+    return lambda value: generic(value, prop, direction) is None
+
+
+def _constraints(prop: Property, direction: Direction) -> Check | None:
+    """`length`, `values`, `regex`, `range`, `decimal-place` together; None when none is
+    declared (the common case)."""
+    if (
+        prop.length is None
+        and not prop.values
+        and not prop.regex
+        and prop.range is None
+        and prop.decimal_place is None
+    ):
+        return None
+    regex = prop.regex
+
+    def check_constraints(value: Any) -> bool:
+        if regex and isinstance(value, str) and len(value) > _types.REGEX_LIMIT:
+            return False  # the walk notes that it did not check the regex
+        return (
+            _types.length_problem(value, prop) is None
+            and _types.values_problem(value, prop, direction) is None
+            and _types.regex_problem(value, prop) is None
+            and not _types.number_problems(value, prop)
+        )
+
+    return check_constraints
+
+
+def _scalar_candidates(prop: Property, direction: Direction) -> list[_Candidate]:
+    """Per `content-types` type of a collection of scalars: how the walk tells an item is of
+    that type (its own check, so the same candidate wins), and that type's rules."""
+    return [
+        (
+            functools.partial(_types.type_problem, prop=candidate, direction=direction),
+            candidate.type == "long_string",
+            _constraints(candidate, direction),
+        )
+        for candidate in _types.scalar_item_props(prop)
+    ]
+
+
+def _first_fitting(candidates: list[_Candidate]) -> Check:
+    """`_Walk.scalar_item`: the first candidate type the item is of decides its rules."""
+
+    def check_item(item: Any) -> bool:
+        if item is None:
+            return False
+        for type_problem, long_string, rules in candidates:
+            if type_problem(item) is None:
+                if long_string and _types.is_int(item):
+                    return False  # accepted, but noted
+                return rules is None or rules(item)
+        return False
+
+    return check_item
