@@ -2,7 +2,7 @@
 
 Almost every answer of a healthy API matches its structure, and `shape._Walk` spends most of
 its time building JSON paths and reports that nobody reads when nothing is wrong. So a
-structure is compiled, once per (structure, direction, category, strict), into plain closures
+structure is compiled, once per (structure, direction, category), into plain closures
 that answer one question: does this body pass with no mismatch *and* no note? Whenever the
 answer is not a clean yes (a broken rule, or anything the walk would note: an undeclared key,
 a long_string sent as a number, a value too long for its regex, nesting past MAX_DEPTH), the

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import regex
+from jsonpath_ng import jsonpath as jsonpath_core
+from jsonpath_ng.jsonpath import Child, Fields, Root
 
 from apitest.spec._condition_lexer import (
     MAX_DEPTH,
@@ -63,13 +65,47 @@ class EvalContext:
     records: Callable[[str], Sequence[Any]] = _no_records  # Data Manager records of a resource
 
 
-def _match(compiled: Any, documents: Sequence[Any]) -> list[Any]:
+def _match(compiled: Any, documents: Sequence[Any], fields: tuple[str, ...] | None) -> list[Any]:
+    if fields is not None:
+        return _match_fields(fields, documents)
     found: list[Any] = []
     for document in documents:
         try:
             found.extend([match.value for match in compiled.find(document)])
         except Exception:  # e.g. RecursionError on deep data: a path that cannot run finds nothing
             continue
+    return found
+
+
+def field_chain(compiled: Any) -> tuple[str, ...] | None:
+    """The member names of a path made only of named members (`$.status`, `$.data.id`),
+    which is what most conditions are; None for anything else (indices, wildcards, filters,
+    descendants), which jsonpath-ng then evaluates."""
+    names: list[str] = []
+    node = compiled
+    while type(node) is Child:
+        right = node.right
+        if type(right) is not Fields or len(right.fields) != 1 or right.fields[0] == "*":
+            return None
+        names.append(right.fields[0])
+        node = node.left
+    if type(node) is not Root or jsonpath_core.auto_id_field is not None:
+        return None
+    return tuple(reversed(names))
+
+
+def _match_fields(fields: tuple[str, ...], documents: Sequence[Any]) -> list[Any]:
+    """What jsonpath-ng finds for a chain of named members, without its match objects: each
+    member of an object, nothing where a value is not an object or lacks the member."""
+    found: list[Any] = []
+    for document in documents:
+        value = document
+        for name in fields:
+            if not isinstance(value, dict) or name not in value:
+                break
+            value = value[name]
+        else:
+            found.append(value)
     return found
 
 
@@ -82,6 +118,8 @@ class DataPath:
     name: str | None  # header/param/resource name, else None
     text: str  # the JSON path as written ("" for header/param/status)
     compiled: Any = field(default=None, compare=False, repr=False)
+    fields: tuple[str, ...] | None = field(default=None, compare=False, repr=False, init=False)
+    """Set when the path is a plain chain of member names (see `field_chain`)."""
 
     def __post_init__(self) -> None:
         named = self.source in ("header", "param", "resource")
@@ -90,6 +128,8 @@ class DataPath:
             raise ValueError(f"inconsistent DataPath {self.source!r} {self.name!r} {self.text!r}")
         if has_path and self.compiled is None:
             object.__setattr__(self, "compiled", compile_jsonpath(self.text, 0))
+        if has_path:
+            object.__setattr__(self, "fields", field_chain(self.compiled))
 
     def find(self, ctx: EvalContext) -> list[Any]:
         """Every value this path matches in `ctx`, in document order; [] when nothing does."""
@@ -104,9 +144,9 @@ class DataPath:
                 return []
             return [value] if isinstance(value, str) else list(value)
         if self.source == "resource":
-            return _match(self.compiled, list(ctx.records(self.name or "")))
+            return _match(self.compiled, list(ctx.records(self.name or "")), self.fields)
         body = ctx.request_body if self.source == "request" else ctx.response_body
-        return _match(self.compiled, [body])
+        return _match(self.compiled, [body], self.fields)
 
     def __str__(self) -> str:
         if self.source == "status":

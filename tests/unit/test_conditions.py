@@ -601,3 +601,33 @@ def test_parse_data_path_only_raises_condition_syntax_error(text: str) -> None:
         assert 0 <= error.position <= len(text)
         return
     assert parse_data_path(str(path)) == path
+
+
+# --- plain member chains take a short cut past jsonpath-ng: it must find the same -------------
+MEMBERS = ("a", "b", "id", "x-y")
+JSON_DOCS = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(("", "s")),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(MEMBERS), inner),
+    max_leaves=12,
+)
+
+
+def _path_text(names: list[str]) -> str:
+    return "$" + "".join(f".{n}" if n.isidentifier() else f"['{n}']" for n in names)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(MEMBERS), max_size=3), JSON_DOCS)
+def test_a_member_chain_finds_what_jsonpath_ng_finds(names: list[str], doc: Any) -> None:
+    path = parse_data_path(_path_text(names))
+    assert path.fields == tuple(names)  # the short cut is taken
+    by_jsonpath = [match.value for match in path.compiled.find(doc)]
+    assert path.find(EvalContext(response_body=doc)) == by_jsonpath
+
+
+@pytest.mark.parametrize("text", ["$.a[0]", "$.a[*]", "$..a", "$.*", "$.a[?(@.b == 1)]"])
+def test_other_paths_are_left_to_jsonpath_ng(text: str) -> None:
+    path = parse_data_path(text)
+    assert path.fields is None
+    doc = {"a": [{"b": 1}, {"b": 2}]}
+    assert path.find(EvalContext(response_body=doc)) == [m.value for m in path.compiled.find(doc)]
