@@ -10,12 +10,15 @@ replays; a 429/503 with Retry-After is waited out and counted as throttle time, 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import functools
 import json
 import time
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from tenacity import (
@@ -99,6 +102,18 @@ def new_client(
     proxy URL may carry its credentials (http://user:pass@proxy:3128)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     transport = AiohttpTransport(limits=limits, proxy=httpx.Proxy(proxy) if proxy else None)
+
+    def session() -> aiohttp.ClientSession:
+        """The transport's own session, but for its cookie jar: apitest places every credential
+        itself, and a cookie the API set in one case must not ride along on the next (a Missing
+        Token case would pass on a session cookie); the jar also costs a lookup per call. Made
+        by the transport on first use, inside the run's event loop."""
+        connector = aiohttp.TCPConnector(
+            limit=concurrency, keepalive_timeout=limits.keepalive_expiry, ssl=transport.ssl_context
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    transport.client = session
     timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s or timeout_s)
     return httpx.AsyncClient(transport=transport, timeout=timeout)
 
@@ -217,10 +232,18 @@ class Caller:
 
     async def _read(self, response: httpx.Response) -> bytes:
         """The body, up to the cap: an API that answers with gigabytes must not take the
-        runner's memory with it, so past the cap the rest is never read."""
+        runner's memory with it, so past the cap the rest is never read. A body with no
+        content-encoding is read from the transport's stream as it comes (httpx's decoder and
+        re-chunking layers would hand on the same bytes); an encoded one goes through them."""
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        source: AsyncIterable[bytes]
+        if encoding in ("", "identity") and isinstance(response.stream, httpx.AsyncByteStream):
+            source = response.stream
+        else:
+            source = response.aiter_bytes()
+        async for chunk in source:
             size += len(chunk)
             if size > self.max_body_bytes:
                 raise BodyTooLargeError(self.max_body_bytes)
@@ -251,6 +274,21 @@ class Caller:
 def _url(text: str) -> httpx.URL:
     """URLs parsed once: a run calls the same few endpoints thousands of times."""
     return httpx.URL(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _charset(content_type: str) -> str:
+    """The body's text encoding: the content type's known `charset`, else UTF-8 (what httpx's
+    `Response.encoding` decides, without parsing the header as a MIME message every call)."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("'\"")
+            try:
+                return codecs.lookup(charset).name
+            except LookupError:
+                break
+    return "utf-8"
 
 
 def _retryable(exc: BaseException, method: str) -> bool:
@@ -312,7 +350,7 @@ def _decode(response: httpx.Response, exchange: Exchange) -> None:
     if not raw.strip():
         exchange.body = None
         return
-    text = raw.decode(response.encoding or "utf-8", errors="replace")
+    text = raw.decode(_charset(response.headers.get("content-type", "")), errors="replace")
     exchange.raw_text = text
     if media is None or "json" in media or text.lstrip()[:1] in ("{", "["):
         try:

@@ -1,0 +1,137 @@
+"""How the engine's client reads an answer, against a real server on 127.0.0.1: bodies sent
+with a content-encoding are decoded, a charset is honoured (an unknown one falls back to
+UTF-8), the body cap holds on both read paths, and no cookie the API sets rides along on a
+later call (apitest places every credential itself)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from apitest.auth.credentials import Credentials
+from apitest.auth.memory import MemoryStore
+from apitest.auth.placement import Authenticator
+from apitest.auth.profiles import AuthConfig, Profile
+from apitest.demo import DemoServer
+from apitest.engine.client import Caller, Exchange, Request, new_client
+from apitest.engine.throttle import Throttles
+from apitest.spec.loader import load_catalog
+
+BODY = {"city": "Zürich", "ids": list(range(200))}
+SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="echo">
+  <url path="/any">
+    <operation method="get" name="GET any" category="read">
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+async def _gzip(request: StarletteRequest) -> Response:
+    raw = gzip.compress(json.dumps(BODY).encode())
+    return Response(raw, media_type="application/json", headers={"Content-Encoding": "gzip"})
+
+
+async def _latin(request: StarletteRequest) -> Response:
+    return Response(
+        "café".encode("latin-1"), headers={"Content-Type": "text/plain; charset=latin-1"}
+    )
+
+
+async def _bogus(request: StarletteRequest) -> Response:
+    return Response("café".encode(), headers={"Content-Type": "text/plain; charset=no-such-thing"})
+
+
+async def _set_cookie(request: StarletteRequest) -> Response:
+    answer = JSONResponse({"set": True})
+    answer.set_cookie("session", "s3cr3t-session")
+    return answer
+
+
+async def _echo_cookie(request: StarletteRequest) -> Response:
+    return JSONResponse({"cookie": request.headers.get("cookie")})
+
+
+APP = Starlette(
+    routes=[
+        Route("/gzip", _gzip),
+        Route("/latin", _latin),
+        Route("/bogus", _bogus),
+        Route("/set-cookie", _set_cookie),
+        Route("/echo-cookie", _echo_cookie),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    server = DemoServer()
+    server.app = APP  # the demo's server machinery (loopback, free port), serving this app
+    with server:
+        yield server.root_url
+
+
+def _calls(base_url: str, tmp_path: Path, paths: list[str], cap: int = 10**7) -> list[Exchange]:
+    spec = tmp_path / "echo.xml"
+    spec.write_text(SPEC, encoding="utf-8")
+    catalog = load_catalog([spec])
+    resource = catalog.resources[0]
+    op = next(iter(resource.operations))
+
+    async def scenario() -> list[Exchange]:
+        client = new_client(4, 10.0)
+        profiles = AuthConfig({"default": Profile("default", Credentials())})
+        auth = Authenticator(client, catalog, base_url, profiles, MemoryStore())
+        caller = Caller(client, auth, Throttles(), 4)
+        caller.max_body_bytes = cap
+        try:
+            return [
+                await caller.call(resource, op, Request("get", f"{base_url}{path}"))
+                for path in paths
+            ]
+        finally:
+            await client.aclose()
+
+    return asyncio.run(scenario())
+
+
+def test_a_gzip_encoded_answer_is_decoded(base_url: str, tmp_path: Path) -> None:
+    (exchange,) = _calls(base_url, tmp_path, ["/gzip"])
+    assert exchange.status == 200 and exchange.error is None
+    assert exchange.headers["content-encoding"] == "gzip"
+    assert exchange.body == BODY
+
+
+def test_the_charset_is_honoured_and_an_unknown_one_is_read_as_utf8(
+    base_url: str, tmp_path: Path
+) -> None:
+    latin, bogus = _calls(base_url, tmp_path, ["/latin", "/bogus"])
+    assert latin.raw_text == "café"
+    assert bogus.raw_text == "café"
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/echo-cookie"])
+def test_the_body_cap_holds_on_both_read_paths(base_url: str, tmp_path: Path, path: str) -> None:
+    """/gzip is read through httpx's decoder, /echo-cookie straight from the stream."""
+    (exchange,) = _calls(base_url, tmp_path, [path], cap=10)
+    assert exchange.status is None
+    assert exchange.error is not None and "10-byte cap" in exchange.error
+
+
+def test_a_cookie_the_api_sets_is_not_sent_back(base_url: str, tmp_path: Path) -> None:
+    """By host name: a cookie jar keeps no cookies for a bare IP address anyway."""
+    by_name = base_url.replace("127.0.0.1", "localhost")
+    setting, echoed = _calls(by_name, tmp_path, ["/set-cookie", "/echo-cookie"])
+    assert "session=s3cr3t-session" in setting.headers["set-cookie"]
+    assert echoed.body == {"cookie": None}
