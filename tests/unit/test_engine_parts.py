@@ -224,3 +224,37 @@ def test_credentials_never_show_secrets_in_repr() -> None:
     loaded = Credentials.from_env(env)
     assert loaded.client_id == "a" and loaded.client_secret == "b" and loaded.token is None
     assert loaded.has_oauth2
+
+
+def test_sync_lock_a_cancelled_sync_asker_lets_the_calls_it_held_back_go() -> None:
+    async def scenario() -> bool:
+        lock = ResourceLock()
+        await lock.acquire(False)  # a call in flight
+        sync = asyncio.ensure_future(lock.acquire(True))  # waits for it, holding new calls back
+        await asyncio.sleep(0)
+        later = asyncio.ensure_future(lock.acquire(False))
+        await asyncio.sleep(0.01)
+        assert not later.done()  # writer preference: held back behind the waiting sync call
+        sync.cancel()
+        await asyncio.wait_for(later, 1.0)  # the sync call gave up: the held-back call goes
+        return later.done()
+
+    assert asyncio.run(scenario())
+
+
+def test_sync_lock_shared_holders_do_not_wait_for_each_other_and_a_sync_call_waits_for_all() -> (
+    None
+):
+    async def scenario() -> bool:
+        lock = ResourceLock()
+        for _ in range(3):
+            await asyncio.wait_for(lock.acquire(False), 1.0)
+        sync = asyncio.ensure_future(lock.acquire(True))
+        await asyncio.sleep(0.01)
+        waited = not sync.done()
+        for _ in range(3):
+            await lock.release(False)
+        await asyncio.wait_for(sync, 1.0)  # the last one out lets it in
+        return waited
+
+    assert asyncio.run(scenario())
