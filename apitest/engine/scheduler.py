@@ -152,7 +152,10 @@ class Engine:
         meant to change nothing), so a resource's dozens of cases cost a few round trips."""
         state = _ChainState(chain, last_end=time.monotonic())
         for group in parallel_groups(chain.steps):
-            cases = await asyncio.gather(*(self._step(state, step) for step in group))
+            if len(group) == 1:  # most steps: awaited in this task, not wrapped in one of its own
+                cases = [await self._step(state, group[0])]
+            else:
+                cases = await asyncio.gather(*(self._step(state, step) for step in group))
             for case in cases:
                 state.cases.append(case)
                 result.cases.append(case)
