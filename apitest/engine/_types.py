@@ -17,6 +17,7 @@ from typing import Any
 
 import regex
 
+from apitest.engine._regex_budget import untimed_length
 from apitest.errors import clip
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
@@ -281,8 +282,9 @@ def regex_problem(value: Any, prop: Property) -> Problem | None:
     pattern = _pattern(prop.regex)
     if pattern is None:
         return None  # the loader reports a bad pattern
+    timeout = None if len(text) <= untimed_length(prop.regex) else REGEX_TIMEOUT_S
     try:
-        matched = pattern.fullmatch(text, timeout=REGEX_TIMEOUT_S) is not None
+        matched = pattern.fullmatch(text, timeout=timeout) is not None
     except TimeoutError:
         return (
             f"a match of {clip(prop.regex, CLIP)} (it ran over {REGEX_TIMEOUT_S:g} s on this "

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from apitest.engine import _types
+from apitest.engine._regex_budget import untimed_length
 from apitest.engine.shape import check_value
 from apitest.spec.conditions import EvalContext, parse_condition
 from apitest.spec.model import Location, Property
@@ -34,3 +35,29 @@ def test_a_backtracking_regex_in_a_condition_is_bounded(pattern: str) -> None:
     holds = condition.evaluate(EvalContext(response_body={"name": "a" * 40 + "!"}))
     assert time.monotonic() - started < 2 * _types.REGEX_TIMEOUT_S + 1
     assert holds is False
+
+
+@pytest.mark.parametrize("pattern", [*EVIL, r"(a)\1", r"(?=a)a+", r"\p{L}+", r"[[:alpha:]]+"])
+def test_a_pattern_that_can_backtrack_badly_or_is_not_plain_is_always_timed(pattern: str) -> None:
+    assert untimed_length(pattern) == 0
+
+
+def test_a_pattern_that_backtracks_polynomially_is_timed_on_long_values() -> None:
+    """Five repeats of one class: harmless on an id, a hang on 5,000 digits without the bound."""
+    pattern = r"\d*\d*\d*\d*\d*x"
+    assert 0 < untimed_length(pattern) < 100
+    prop = Property(LOC, "string", name="x", regex=pattern)
+    started = time.monotonic()
+    problems = check_value("1" * 5000, prop, direction="response", category="read")
+    assert time.monotonic() - started < 2 * _types.REGEX_TIMEOUT_S + 1
+    assert problems and "a match of" in problems[0].expected
+
+
+@pytest.mark.parametrize("length", [3, 5000])
+def test_a_plain_pattern_judges_alike_timed_or_not(length: int) -> None:
+    pattern = r"[A-Z]{2}-\d+"
+    assert 3 < untimed_length(pattern) < 5000  # so the two lengths take the two roads
+    prop = Property(LOC, "string", name="x", regex=pattern)
+    good, bad = "AB-" + "1" * length, "AB-" + "1" * length + "z"
+    assert check_value(good, prop, direction="response", category="read") == []
+    assert check_value(bad, prop, direction="response", category="read")
