@@ -41,6 +41,8 @@ NETWORK_ATTEMPTS = 3
 MAX_RETRY_AFTER_WAITS = 5
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 INVALID_TOKEN = "apitest-invalid-token-0000000000000000"
+MAX_REUSED_REQUESTS = 1024
+"""Distinct bodiless requests kept for reuse; past it the cache starts afresh."""
 
 
 @dataclass
@@ -140,6 +142,7 @@ class Caller:
         self.extra_headers: dict[str, str] = {}
         self.extra_params: dict[str, str] = {}
         """What `--env` adds to every call (ZSPEC.md section 9)."""
+        self._bodiless: dict[tuple[Any, ...], httpx.Request] = {}
 
     async def call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
         exchange = await self._call(resource, op, request)
@@ -193,14 +196,7 @@ class Caller:
         exchange.sent_headers, exchange.sent_params, exchange.token = headers, params, token
         if token and request.auth == "normal":
             self.redactor.add(token)
-        outgoing = httpx.Request(
-            request.method.upper(),
-            _url(request.url),
-            params=params or None,
-            headers=headers,
-            extensions={"timeout": self._timeout},
-            **kwargs,
-        )
+        outgoing = self._outgoing(request.method.upper(), request.url, params, headers, kwargs)
         started = time.perf_counter()
         try:
             response = await self._attempt(outgoing, exchange)
@@ -217,6 +213,45 @@ class Caller:
                 return self._failed(exchange, again, started), token
         exchange.elapsed_ms = (time.perf_counter() - started) * 1000
         return response, token
+
+    def _outgoing(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        body: dict[str, Any],
+    ) -> httpx.Request:
+        """The httpx request to send. One without a body is built once and sent again for every
+        identical call (same method, URL, parameters and headers: a run repeats its reads, and
+        building one costs as much as judging its answer); nothing on the way mutates it, as
+        the retries of one call already rely on. A request with a body is built each time."""
+        if body:
+            return self._build(method, url, params, headers, body)
+        key = (method, url, tuple(params.items()), tuple(headers.items()))
+        found = self._bodiless.get(key)
+        if found is None:
+            if len(self._bodiless) >= MAX_REUSED_REQUESTS:
+                self._bodiless.clear()
+            found = self._bodiless[key] = self._build(method, url, params, headers, body)
+        return found
+
+    def _build(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        body: dict[str, Any],
+    ) -> httpx.Request:
+        return httpx.Request(
+            method,
+            _url(url),
+            params=params or None,
+            headers=headers,
+            extensions={"timeout": self._timeout},
+            **body,
+        )
 
     async def _attempt(self, outgoing: httpx.Request, exchange: Exchange) -> httpx.Response:
         """One try, straight to the transport: the client's cookie jar, auth flow and redirect
