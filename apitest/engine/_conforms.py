@@ -175,29 +175,35 @@ def _type_check(prop: Property, direction: Direction) -> Check:
 
 
 def _constraints(prop: Property, direction: Direction) -> Check | None:
-    """`length`, `values`, `regex`, `range`, `decimal-place` together; None when none is
-    declared (the common case)."""
-    if (
-        prop.length is None
-        and not prop.values
-        and not prop.regex
-        and prop.range is None
-        and prop.decimal_place is None
-    ):
-        return None
-    regex = prop.regex
-
-    def check_constraints(value: Any) -> bool:
-        if regex and isinstance(value, str) and len(value) > _types.REGEX_LIMIT:
-            return False  # the walk notes that it did not check the regex
-        return (
-            _types.length_problem(value, prop) is None
-            and _types.values_problem(value, prop, direction) is None
-            and _types.regex_problem(value, prop) is None
-            and not _types.number_problems(value, prop)
+    """`length`, `values`, `regex`, `range`, `decimal-place`: one small check per rule the
+    property declares, each the walk's rule; None when none is declared (the common case)."""
+    checks: list[Check] = []
+    length = prop.length
+    if length is not None:
+        checks.append(
+            lambda value: not isinstance(value, str | list) or length.contains(len(value))
         )
-
-    return check_constraints
+    if prop.values and prop.extra_value != "allow":
+        allowed = _types.value_set(prop.values)
+        checks.append(
+            lambda value: (
+                (type(value) is str and value in allowed)
+                or _types.values_problem(value, prop, direction) is None
+            )
+        )
+    if prop.regex:
+        checks.append(
+            lambda value: (
+                not (isinstance(value, str) and len(value) > _types.REGEX_LIMIT)
+                and _types.regex_problem(value, prop) is None
+            )  # (past the limit the walk notes it)
+        )
+    if prop.range is not None or prop.decimal_place is not None:
+        checks.append(lambda value: not _types.number_problems(value, prop))
+    if len(checks) <= 1:
+        return checks[0] if checks else None
+    rules = tuple(checks)
+    return lambda value: all(rule(value) for rule in rules)
 
 
 def _scalar_candidates(prop: Property, direction: Direction) -> list[_Candidate]:

@@ -221,7 +221,7 @@ def java_pattern(fmt: str) -> re.Pattern[str]:
 
 # --- constraints -------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1024)
-def _value_set(values: tuple[str, ...]) -> frozenset[str]:
+def value_set(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(value.strip() for value in values)
 
 
@@ -255,7 +255,7 @@ def _same(value: Any, text: str, prop_type: str) -> bool:
 def values_problem(value: Any, prop: Property, direction: Direction) -> Problem | None:
     if not prop.values or prop.extra_value == "allow" or isinstance(value, list | dict):
         return None
-    if isinstance(value, str) and value in _value_set(prop.values):
+    if isinstance(value, str) and value in value_set(prop.values):
         return None  # the common case, without converting each allowed value
     if any(_same(value, allowed, prop.type) for allowed in prop.values):
         return None

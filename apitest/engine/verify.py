@@ -84,6 +84,9 @@ def pick_content(
 
 
 def _for_case(contents: tuple[Content, ...], case: str | None) -> tuple[Content, ...]:
+    if not any(content.structure is not None and content.structure.cases for content in contents):
+        return contents  # no structure is bound to cases: the common spec, and every answer
+
     def cases(content: Content) -> set[str]:
         structure = content.structure
         return {name.strip().lower() for name in structure.cases} if structure else set()

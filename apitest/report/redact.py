@@ -24,15 +24,18 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self._longest_first: list[str] = []
+        """The secrets, longest first (a secret inside another must not be masked first)."""
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= MIN_SECRET_LENGTH:
+        if secret and len(secret) >= MIN_SECRET_LENGTH and secret not in self._secrets:
             self._secrets.add(secret)
+            self._longest_first = sorted(self._secrets, key=len, reverse=True)
 
     def text(self, value: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._longest_first:
             if secret in value:
                 value = value.replace(secret, MASK)
         return value
