@@ -259,22 +259,24 @@ class Caller:
         answer as it comes), and skipping them halves the runner's cost per call."""
         exchange.attempts += 1
         response = await self._transport.handle_async_request(outgoing)
+        headers = dict(response.headers)  # once: each lookup in httpx's Headers is a scan
         try:
-            exchange.raw = await self._read(response)
+            exchange.raw = await self._read(response, headers.get("content-encoding", ""))
         finally:
             await response.aclose()
+        exchange.headers = headers
         return response
 
-    async def _read(self, response: httpx.Response) -> bytes:
+    async def _read(self, response: httpx.Response, encoding: str) -> bytes:
         """The body, up to the cap: an API that answers with gigabytes must not take the
         runner's memory with it, so past the cap the rest is never read. A body with no
         content-encoding is read from the transport's stream as it comes (httpx's decoder and
         re-chunking layers would hand on the same bytes); an encoded one goes through them."""
         chunks: list[bytes] = []
         size = 0
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        plain = encoding.strip().lower() in ("", "identity")
         source: AsyncIterable[bytes]
-        if encoding in ("", "identity") and isinstance(response.stream, httpx.AsyncByteStream):
+        if plain and isinstance(response.stream, httpx.AsyncByteStream):
             source = response.stream
         else:
             source = response.aiter_bytes()
@@ -377,15 +379,16 @@ def _retry_after(response: httpx.Response, exchange: Exchange) -> float | None:
 
 
 def _decode(response: httpx.Response, exchange: Exchange) -> None:
+    """Status, media type and body of the final answer (its headers are already read)."""
     exchange.status = response.status_code
-    exchange.headers = dict(response.headers)
-    media = response.headers.get("content-type", "").split(";")[0].strip().lower() or None
+    content_type = exchange.headers.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower() or None
     exchange.content_type = media
     raw = exchange.raw
     if not raw.strip():
         exchange.body = None
         return
-    text = raw.decode(_charset(response.headers.get("content-type", "")), errors="replace")
+    text = raw.decode(_charset(content_type), errors="replace")
     exchange.raw_text = text
     if media is None or "json" in media or text.lstrip()[:1] in ("{", "["):
         try:

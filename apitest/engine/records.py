@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,11 +44,11 @@ MAX_RECORDS = 2_000
 """Per resource; beyond it the oldest records merely read are forgotten."""
 
 
-def _identity(keys: dict[str, Any], data: JsonObject) -> str:
+def _identity(keys: dict[str, Any], data: JsonObject) -> Hashable:
     """What makes two sightings the same record: its keys as text (an id may come back as a
     number), or all of it when the spec declares no primary key."""
     if keys:
-        return json.dumps({k: str(v) for k, v in keys.items()}, sort_keys=True)
+        return tuple(sorted((name, str(value)) for name, value in keys.items()))
     return json.dumps(data, sort_keys=True, default=str)
 
 
@@ -58,8 +58,8 @@ class DataManager:
 
     _records: dict[str, list[Record]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
-    _deleted: dict[str, set[str]] = field(default_factory=dict)
-    _seen: dict[str, dict[str, Record]] = field(default_factory=dict)
+    _deleted: dict[str, set[Hashable]] = field(default_factory=dict)
+    _seen: dict[str, dict[Hashable, Record]] = field(default_factory=dict)
     """Records by identity (their keys, or their data when they have none), so reading the
     same record again refreshes it instead of piling up copies."""
 
