@@ -9,6 +9,7 @@ asked for the union of the scopes the run's operations need.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import MutableMapping
 from urllib.parse import urljoin
 
@@ -120,10 +121,7 @@ class Authenticator:
             return []
         source = self._source(resource, found, self._auth.main)
         await source.token()
-        granted = {scope.lower() for scope in source.granted}
-        if not granted:
-            return []
-        return [scope for scope in found.scopes if scope.lower() not in granted]
+        return list(_not_granted(tuple(found.scopes), tuple(source.granted)))
 
     async def credential_header(self, profile: str) -> tuple[str, str] | None:
         """The header a call of `profile` would carry (for hooks' connections): from the
@@ -169,6 +167,16 @@ class Authenticator:
             where = f"schema {auth.schema!r}" if auth.schema else "the authentication"
             raise UsageError(f"{auth.loc}: {where} gives no token-url to get OAuth2 tokens from")
         return urljoin(self._base_url, raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _not_granted(needed: tuple[str, ...], granted: tuple[str, ...]) -> tuple[str, ...]:
+    """The needed scopes not among those granted (compared without case); () when the
+    server did not say what it granted. Asked before every call, with few distinct answers."""
+    if not granted:
+        return ()
+    have = {scope.lower() for scope in granted}
+    return tuple(scope for scope in needed if scope.lower() not in have)
 
 
 def _for(profile: str, auth: AuthConfig) -> str:
