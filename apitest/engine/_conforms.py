@@ -53,6 +53,9 @@ def _always(value: Any) -> bool:
     return True
 
 
+_ABSENT = object()
+
+
 class _Compiler:
     """Mirrors `shape._Walk` rule for rule (and depth for depth), minus paths and reports."""
 
@@ -87,10 +90,11 @@ class _Compiler:
             if type(value) is not dict or not declared.issuperset(value):
                 return False  # not an object, or a key the structure does not declare
             for name, required, check in rules:
-                if name in value:
-                    if not check(value[name]):
+                member = value.get(name, _ABSENT)
+                if member is _ABSENT:
+                    if required:
                         return False
-                elif required:
+                elif not check(member):
                     return False
             return True
 
@@ -118,8 +122,7 @@ class _Compiler:
             return None
         if item is _always:
             return _always
-        each = item
-        return lambda value: all(each(element) for element in value)
+        return _every(item)
 
     def map(self, prop: Property, depth: int) -> Check | None:
         shape = prop.structure
@@ -130,8 +133,8 @@ class _Compiler:
         entry = self.value(shape.properties[0], depth + 1)
         if entry is None:
             return None
-        each = entry
-        return lambda value: all(each(item) for item in value.values())
+        each = _every(entry)
+        return lambda value: each(value.values())
 
 
 def _scalar_check(prop: Property, direction: Direction, category: Category, nested: Check) -> Check:
@@ -141,22 +144,40 @@ def _scalar_check(prop: Property, direction: Direction, category: Category, nest
     empty_rule = direction == "response" and (
         prop.type in _types.STRING_TYPES or prop.type in ("collections", "any")
     )
+    empty_ok = prop.length is None or prop.length.contains(0)  # `length` on "" and [] alike
     type_of = _type_check(prop, direction)
-    rules = _constraints(prop, direction)
-    has_nested = nested is not _always
+    after = _both(nested, _constraints(prop, direction) or _always)
 
     def check_value(value: Any) -> bool:
         if value is None:
             return nullable
         if empty_rule and not value and isinstance(value, str | list):
-            return _types.length_problem(value, prop) is None
-        if not type_of(value):
-            return False
-        if has_nested and not nested(value):
-            return False
-        return rules is None or rules(value)
+            return empty_ok
+        return type_of(value) and after(value)
 
     return check_value
+
+
+def _every(check: Check) -> Check:
+    """`check` on each item of an iterable (a plain loop: about three times `all()` over a
+    generator, on every record of every answer)."""
+
+    def check_each(values: Any) -> bool:
+        for item in values:  # noqa: SIM110
+            if not check(item):
+                return False
+        return True
+
+    return check_each
+
+
+def _both(first: Check, second: Check) -> Check:
+    """`first`, then `second`; a part that always holds is left out."""
+    if first is _always:
+        return second
+    if second is _always:
+        return first
+    return lambda value: first(value) and second(value)
 
 
 def _type_check(prop: Property, direction: Direction) -> Check:
@@ -200,10 +221,12 @@ def _constraints(prop: Property, direction: Direction) -> Check | None:
         )
     if prop.range is not None or prop.decimal_place is not None:
         checks.append(lambda value: not _types.number_problems(value, prop))
-    if len(checks) <= 1:
-        return checks[0] if checks else None
-    rules = tuple(checks)
-    return lambda value: all(rule(value) for rule in rules)
+    if not checks:
+        return None
+    combined = checks[0]
+    for rule in checks[1:]:
+        combined = _both(combined, rule)
+    return combined
 
 
 def _scalar_candidates(prop: Property, direction: Direction) -> list[_Candidate]:
