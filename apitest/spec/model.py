@@ -9,6 +9,7 @@ inline without looping.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -460,7 +461,16 @@ class Catalog:
     resources: tuple[Resource, ...]
 
     def resource(self, name: str) -> Resource | None:
-        return next((res for res in self.resources if res.name == name), None)
+        return self._by_name.get(name)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Resource]:
+        """Asked for every step of a run: a dict, made on first use (names are unique; were
+        one repeated, the first would answer, as a scan would find it)."""
+        found: dict[str, Resource] = {}
+        for res in self.resources:
+            found.setdefault(res.name, res)
+        return found
 
     @property
     def operation_count(self) -> int:
