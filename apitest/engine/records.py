@@ -49,7 +49,11 @@ def _identity(keys: dict[str, Any], data: JsonObject) -> Hashable:
     number), or all of it when the spec declares no primary key."""
     if keys:
         return tuple(sorted((name, str(value)) for name, value in keys.items()))
-    return json.dumps(data, sort_keys=True, default=str)
+    return _CANONICAL.encode(data)
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
+"""One encoder for every identity: json.dumps with options builds a new one each call."""
 
 
 @dataclass
