@@ -128,6 +128,13 @@ class RunResult:
     token_refreshes: int = 0
     """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
 
+    def __repr__(self) -> str:
+        """A summary, not every case: asyncio's runner reprs the main task (its result this
+        object) on its way out, and the dataclass repr of a 20,000-case run is megabytes
+        built for nothing."""
+        counts = ", ".join(f"{status}={count}" for status, count in self.counts().items())
+        return f"RunResult({self.target!r}, seed={self.seed}, {len(self.cases)} cases: {counts})"
+
     def counts(self) -> dict[str, int]:
         found = Counter(case.status for case in self.cases)
         return {status: found.get(status, 0) for status in STATUSES}

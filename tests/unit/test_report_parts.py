@@ -105,3 +105,16 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_a_run_result_reprs_as_a_summary_not_every_case() -> None:
+    """asyncio reprs the main task's result on its way out: a 20,000-case repr is megabytes."""
+    cases = [
+        CaseResult(id=f"r.{n}", chain="r", resource="r", operation="op", case="positive",
+                   kind="test", status="passed")
+        for n in range(20_000)
+    ]  # fmt: skip
+    result = RunResult(target="http://127.0.0.1:1/api", seed=7, started_at="now", cases=cases)
+    shown = repr(result)
+    assert len(shown) < 200
+    assert "20000 cases" in shown and "passed=20000" in shown and "seed=7" in shown
