@@ -8,6 +8,7 @@ unless a response of the operation marks `unexpected-error="true"`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -51,6 +52,7 @@ class Verdict:
     is_error: bool
 
 
+@functools.lru_cache(maxsize=256)
 def _media(text: str | None) -> str:
     return (text or "").split(";", 1)[0].strip().lower()
 
