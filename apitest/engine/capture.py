@@ -38,16 +38,16 @@ def capture(exchange: Exchange, redactor: Redactor) -> HttpRecord:
         headers["Content-Type"] = request.encode or "application/json"  # what httpx sent
     query = urlencode(params, safe="${}")
     url = f"{request.url}?{query}" if query else request.url
-    request_body, clipped_in = _clip(_text(request.body))
-    response_body, clipped_out = _clip(exchange.raw_text)
+    request_body, clipped_in = _masked_and_clipped(_text(request.body), redactor)
+    response_body, clipped_out = _masked_and_clipped(exchange.raw_text, redactor)
     return HttpRecord(
         method=request.method.upper(),
         url=redactor.text(url),
         request_headers=redactor.headers(headers, placeholders),
-        request_body=redactor.text(request_body) if request_body is not None else None,
+        request_body=request_body,
         status=exchange.status,
         response_headers=redactor.headers(exchange.headers),
-        response_body=redactor.text(response_body) if response_body is not None else None,
+        response_body=response_body,
         elapsed_ms=round(exchange.elapsed_ms, 3),
         error=exchange.error,
         clipped=clipped_in or clipped_out,
@@ -65,7 +65,12 @@ def _text(body: Any) -> str | None:
         return repr(body)  # a multipart file tuple, say
 
 
-def _clip(text: str | None) -> tuple[str | None, bool]:
-    if text is None or len(text) <= MAX_BODY_CHARS:
-        return text, False
-    return text[:MAX_BODY_CHARS], True
+def _masked_and_clipped(text: str | None, redactor: Redactor) -> tuple[str | None, bool]:
+    """Secrets masked first, then clipped to what a report carries: clipped first, a secret
+    the cut falls inside would keep all but its last characters, unmasked."""
+    if text is None:
+        return None, False
+    masked = redactor.text(text)
+    if len(masked) <= MAX_BODY_CHARS:
+        return masked, False
+    return masked[:MAX_BODY_CHARS], True
