@@ -80,6 +80,9 @@ class ConsoleReporter:
         self.verbose = verbose
         self._progress: _Progress | None = None
         self._live: Live | None = None
+        self._plain = not console.is_terminal
+        """A pipe or a file: no colour, no live panel, no wrapping (soft_wrap), so rich would
+        write exactly each line's plain text, at about 60 us a line; written directly."""
 
     def start(self, totals: dict[str, int]) -> None:
         """Show the live panel (terminals only: a pipe or CI log gets plain lines)."""
@@ -100,21 +103,27 @@ class ConsoleReporter:
         if self._progress is not None:
             self._progress.count(case)
         if case.kind == "cleanup" and case.chain == "cleanup" and not self.quiet:
-            self.console.print(case_line(case))
+            self._emit([case_line(case)])
 
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         if self.quiet:
             return
         header = Text(f"{chain.id}", style="bold")
         header.append(f"  {chain.purpose}", style="dim")
-        self.console.print(header)
+        lines = [header]
         for case in cases:
-            self.console.print(case_line(case))
+            lines.append(case_line(case))
             if self.verbose:
-                for note in case.notes:
-                    self.console.print(Text(f"        note: {note}", style="dim"))
-                for line in case.logs:
-                    self.console.print(Text(f"        hook: {line}", style="dim"))
+                lines.extend(Text(f"        note: {note}", style="dim") for note in case.notes)
+                lines.extend(Text(f"        hook: {line}", style="dim") for line in case.logs)
+        self._emit(lines)
+
+    def _emit(self, lines: list[Text]) -> None:
+        """Lines as one write: a 20,000-chain run prints 40,000 of them."""
+        if self._plain:
+            self.console.file.write("".join(f"{line.plain}\n" for line in lines))
+        else:
+            self.console.print(Text("\n").join(lines))
 
     def summary(self, result: RunResult) -> None:
         console = self.console
