@@ -226,25 +226,10 @@ class Caller:
         identical call (same method, URL, parameters and headers: a run repeats its reads, and
         building one costs as much as judging its answer); nothing on the way mutates it, as
         the retries of one call already rely on. A request with a body is built each time."""
-        if body:
-            return self._build(method, url, params, headers, body)
-        key = (method, url, tuple(params.items()), tuple(headers.items()))
-        found = self._bodiless.get(key)
-        if found is None:
-            if len(self._bodiless) >= MAX_REUSED_REQUESTS:
-                self._bodiless.clear()
-            found = self._bodiless[key] = self._build(method, url, params, headers, body)
-        return found
-
-    def _build(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, str],
-        headers: dict[str, str],
-        body: dict[str, Any],
-    ) -> httpx.Request:
-        return httpx.Request(
+        key = None if body else (method, url, tuple(params.items()), tuple(headers.items()))
+        if key is not None and (found := self._bodiless.get(key)) is not None:
+            return found
+        outgoing = httpx.Request(
             method,
             _url(url),
             params=params or None,
@@ -252,6 +237,11 @@ class Caller:
             extensions={"timeout": self._timeout},
             **body,
         )
+        if key is not None:
+            if len(self._bodiless) >= MAX_REUSED_REQUESTS:
+                self._bodiless.clear()
+            self._bodiless[key] = outgoing
+        return outgoing
 
     async def _attempt(self, outgoing: httpx.Request, exchange: Exchange) -> httpx.Response:
         """One try, straight to the transport: the client's cookie jar, auth flow and redirect

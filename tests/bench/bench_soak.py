@@ -31,15 +31,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_throughput import SPEC, _free_port, _Quiet, _serve
+from bench_throughput import _free_port, _Quiet, _serve, plan_reads
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from apitest.engine.runner import RunSettings, run_plan
-from apitest.plan.graph import PlanOptions, build_plan
+from apitest.engine.runner import run_plan
 from apitest.report.model import RunResult
-from apitest.spec.loader import load_catalog
 
 CALLS = 100_000
 CONCURRENCY = 50
@@ -115,18 +110,8 @@ class _Sampler:
 
 
 def _run(base_url: str, folder: Path, server: subprocess.Popen[bytes]) -> dict[str, Any]:
-    spec = folder / "destinations.xml"
-    spec.write_text(SPEC, encoding="utf-8")
     rss_start = _rss_mb()
-    catalog = load_catalog([spec])
-    plan = build_plan(catalog, PlanOptions(cases="positive", repeat=CALLS))
-    credentials = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
-    settings = RunSettings(
-        base_url=base_url,
-        auth=AuthConfig({"default": Profile("default", credentials)}),
-        ledger_path=folder / "ledger.jsonl",
-        concurrency=CONCURRENCY,
-    )
+    catalog, plan, settings = plan_reads(base_url, folder, CALLS)
     fired = threading.Event()
 
     def stop_the_service() -> None:

@@ -41,9 +41,10 @@ from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
+from apitest.plan.model import Chain, Plan
 from apitest.report.model import CaseResult
 from apitest.spec.loader import load_catalog
+from apitest.spec.model import Catalog
 
 CALLS = 2_000
 CONCURRENCY = 50
@@ -52,35 +53,8 @@ BIG_RUN_CASES = 20_000
 RATIO_TARGET = 0.6
 MEMORY_TARGET_MB = 250
 
-SPEC = """<?xml version="1.0" encoding="UTF-8"?>
-<resource specification="1.0.0" name="destinations" pre-loaded="true">
-  <components>
-    <structure ref-name="destination">
-      <property name="destination_id" type="long_string" regex="[0-9]{1,19}"/>
-      <property name="destination_name" type="string" length="1,60"/>
-      <property name="country" type="string" length="2,56"/>
-      <property name="climate" type="string" values="tropical,temperate,arid,polar"/>
-    </structure>
-    <structure ref-name="data">
-      <property name="destinations" type="collections">
-        <structure-ref name="destination"/>
-      </property>
-    </structure>
-  </components>
-  <server name="bench" url="http://127.0.0.1/api/v1"/>
-  <oauth2 name="demo" token-url="/oauth/v2/token"/>
-  <authentication type="oauth2" name="Authorization" location="header" schema="demo"
-                  prefix="Zoho-oauthtoken" scopes="TravelAgency.destinations.READ"/>
-  <url path="/destinations">
-    <operation method="get" name="GET destinations" category="read">
-      <error condition="$.status == 'error'"/>
-      <response status="200">
-        <content><encode type="application/json"/><structure-ref name="data"/></content>
-      </response>
-    </operation>
-  </url>
-</resource>
-"""
+SPEC_FILE = Path(__file__).resolve().parents[1] / "data" / "specs" / "destinations.xml"
+"""One read of the service's destinations, shape checks on (shared with tests/integration)."""
 
 
 class _Quiet:
@@ -186,23 +160,30 @@ async def _httpx(url: str, token: str) -> float:
         return CALLS / (time.perf_counter() - start)
 
 
-def _engine(spec: Path, base_url: str, tmp: Path) -> tuple[float, int]:
-    catalog = load_catalog([spec])
-    plan = build_plan(catalog, PlanOptions(seed=1, cases="positive", repeat=CALLS))
+def plan_reads(base_url: str, folder: Path, calls: int) -> tuple[Catalog, Plan, RunSettings]:
+    """The one-read spec planned `calls` times (positive cases), and a run's settings for it
+    at CONCURRENCY with the demo credentials; the ledger goes into `folder`."""
+    catalog = load_catalog([SPEC_FILE])
+    plan = build_plan(catalog, PlanOptions(seed=1, cases="positive", repeat=calls))
     credentials = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
     settings = RunSettings(
         base_url=base_url,
         auth=AuthConfig({"default": Profile("default", credentials)}),
-        ledger_path=tmp / "ledger.jsonl",
+        ledger_path=folder / "ledger.jsonl",
         concurrency=CONCURRENCY,
     )
+    return catalog, plan, settings
+
+
+def _engine(base_url: str, tmp: Path) -> tuple[float, int]:
+    catalog, plan, settings = plan_reads(base_url, tmp, CALLS)
     result = run_plan(catalog, plan, settings, _Quiet())
     passed = result.counts()["passed"]
     calls = sum(len(case.calls) for case in result.cases)
     return calls / result.duration_s, passed
 
 
-def _rounds(spec: Path, root: str, server_pid: int, tmp: Path) -> dict[str, Any]:
+def _rounds(root: str, server_pid: int, tmp: Path) -> dict[str, Any]:
     url = f"{root}/api/v1/destinations"
     token = _token(root)
     asyncio.run(_bare(url, token))  # warm the service
@@ -210,7 +191,7 @@ def _rounds(spec: Path, root: str, server_pid: int, tmp: Path) -> dict[str, Any]
     passed: list[int] = []
 
     def through_engine() -> float:
-        rate, ok = _engine(spec, f"{root}/api/v1", tmp)
+        rate, ok = _engine(f"{root}/api/v1", tmp)
         passed.append(ok)
         return rate
 
@@ -246,13 +227,13 @@ def _cost(bare: _Rounds, stack: _Rounds, engine: _Rounds, side: str) -> str:
     return f"{low(bare):.0f} / {low(stack):.0f} / {low(engine):.0f}"
 
 
-def _big_run(spec: Path, base_url: str, tmp: Path) -> dict[str, Any]:
+def _big_run(base_url: str, tmp: Path) -> dict[str, Any]:
     """20,000 cases through the CLI (reports included); peak RSS of that process."""
     env = dict(os.environ, NO_COLOR="1", APITEST_CLIENT_ID=DEMO_CLIENT_ID,
                APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET)  # fmt: skip
     start = time.perf_counter()
     status, peak_mb = cli_with_peak(
-        ["run", str(spec), "--base-url", base_url, "-q", "--cases", "positive",
+        ["run", str(SPEC_FILE), "--base-url", base_url, "-q", "--cases", "positive",
          "--repeat", str(BIG_RUN_CASES), "--concurrency", str(CONCURRENCY),
          "--report-dir", str(tmp / "big")],
         env,
@@ -278,10 +259,8 @@ def run() -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="apitest-bench-throughput-") as folder:
             tmp = Path(folder)
-            spec = tmp / "destinations.xml"
-            spec.write_text(SPEC, encoding="utf-8")
-            figures = _rounds(spec, root, server.pid, tmp)
-            figures.update(_big_run(spec, f"{root}/api/v1", tmp))
+            figures = _rounds(root, server.pid, tmp)
+            figures.update(_big_run(f"{root}/api/v1", tmp))
             return figures
     finally:
         server.terminate()

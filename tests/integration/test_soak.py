@@ -37,36 +37,8 @@ SOAK_CALLS = 3000
 FD_SLACK = 2
 MB = 1024 * 1024
 
-# The one-read spec of tests/bench/bench_throughput.py (a copy: tests do not import benchmarks).
-SPEC = """<?xml version="1.0" encoding="UTF-8"?>
-<resource specification="1.0.0" name="destinations" pre-loaded="true">
-  <components>
-    <structure ref-name="destination">
-      <property name="destination_id" type="long_string" regex="[0-9]{1,19}"/>
-      <property name="destination_name" type="string" length="1,60"/>
-      <property name="country" type="string" length="2,56"/>
-      <property name="climate" type="string" values="tropical,temperate,arid,polar"/>
-    </structure>
-    <structure ref-name="data">
-      <property name="destinations" type="collections">
-        <structure-ref name="destination"/>
-      </property>
-    </structure>
-  </components>
-  <server name="bench" url="http://127.0.0.1/api/v1"/>
-  <oauth2 name="demo" token-url="/oauth/v2/token"/>
-  <authentication type="oauth2" name="Authorization" location="header" schema="demo"
-                  prefix="Zoho-oauthtoken" scopes="TravelAgency.destinations.READ"/>
-  <url path="/destinations">
-    <operation method="get" name="GET destinations" category="read">
-      <error condition="$.status == 'error'"/>
-      <response status="200">
-        <content><encode type="application/json"/><structure-ref name="data"/></content>
-      </response>
-    </operation>
-  </url>
-</resource>
-"""
+SPEC = Path(__file__).resolve().parents[1] / "data" / "specs" / "destinations.xml"
+"""The one-read spec the throughput and soak benchmarks run too."""
 
 
 class Quiet:
@@ -85,9 +57,7 @@ class Soak:
     def __init__(self, server: DemoServer, folder: Path) -> None:
         self.server = server
         self.folder = folder
-        spec = folder / "destinations.xml"
-        spec.write_text(SPEC, encoding="utf-8")
-        self.catalog = load_catalog([spec])
+        self.catalog = load_catalog([SPEC])
         credentials = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
         self.auth = AuthConfig({"default": Profile("default", credentials)})
 
