@@ -31,6 +31,8 @@ examples:
 
 credentials (environment): APITEST_CLIENT_ID, APITEST_CLIENT_SECRET, APITEST_REFRESH_TOKEN,
 APITEST_GRANT_TOKEN, APITEST_ACCESS_TOKEN (OAuth2), APITEST_TOKEN (type="token").
+event loop (environment): APITEST_EVENT_LOOP=auto (uvloop when installed, the default),
+uvloop or asyncio (the standard loop).
 """
 )
 

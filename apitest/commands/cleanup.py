@@ -20,6 +20,7 @@ from apitest.commands._target import (
     load_auth,
     with_reference_credentials,
 )
+from apitest.engine import eventloop
 from apitest.engine.ledger import read_ledger
 from apitest.engine.runner import RunSettings, run_cleanup
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
@@ -28,6 +29,7 @@ from apitest.spec.loader import load_catalog
 
 
 def run(args: argparse.Namespace) -> int:
+    eventloop.loop_factory()  # a bad APITEST_EVENT_LOOP fails before anything starts
     path = Path(args.ledger)
     entries = read_ledger(path)
     console = make_console()

@@ -22,6 +22,7 @@ from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
 from apitest.auth.stores import TokenStore
+from apitest.engine import eventloop
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
 from apitest.engine.ledger import Ledger, LedgerEntry
@@ -106,7 +107,7 @@ def run_cleanup(
     catalog: Catalog, entries: list[LedgerEntry], settings: RunSettings
 ) -> tuple[list[CaseResult], list[str]]:
     """Delete the ledger's leftover records (`apitest cleanup`), confirming each in the ledger."""
-    return asyncio.run(_cleanup(catalog, entries, settings))
+    return eventloop.run(_cleanup(catalog, entries, settings))
 
 
 async def _cleanup(
@@ -127,7 +128,7 @@ def _record(entry: LedgerEntry) -> Record:
 def run_plan(catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener) -> RunResult:
     """Run `plan` and return its result; raises TargetUnreachableError (exit 3) when the
     target cannot be reached at all, UsageError when credentials are missing."""
-    return asyncio.run(_run(catalog, plan, settings, listener))
+    return eventloop.run(_run(catalog, plan, settings, listener))
 
 
 async def _run(

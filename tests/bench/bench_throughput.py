@@ -5,7 +5,8 @@ do not share one interpreter's lock, as with any real API. 2,000 independent rea
 one-read spec planned 2,000 times, positive cases only, shape checks on) go through the engine
 at concurrency 50; the same 2,000 requests go from a bare aiohttp session at the same
 concurrency, and from httpx's client over httpx-aiohttp with no checks at all (the stack
-apitest is built on, for scale).
+apitest is built on, for scale). All three go on the same event loop, the one a run goes on
+(apitest.engine.eventloop: uvloop where installed), so the ratio is the runner's own cost.
 
 The machines are shared and their speed wanders by a factor of two within minutes, so the
 three clients take turns, ROUNDS times, and each figure is the best of its rounds (the run
@@ -39,6 +40,7 @@ from _peak import cli_with_peak
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine import eventloop
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan
@@ -186,7 +188,7 @@ def _engine(base_url: str, tmp: Path) -> tuple[float, int]:
 def _rounds(root: str, server_pid: int, tmp: Path) -> dict[str, Any]:
     url = f"{root}/api/v1/destinations"
     token = _token(root)
-    asyncio.run(_bare(url, token))  # warm the service
+    eventloop.run(_bare(url, token))  # warm the service
     bare, stack, engine = _Rounds(), _Rounds(), _Rounds()
     passed: list[int] = []
 
@@ -196,8 +198,8 @@ def _rounds(root: str, server_pid: int, tmp: Path) -> dict[str, Any]:
         return rate
 
     for _ in range(ROUNDS):
-        _measure(bare, server_pid, CALLS, lambda: asyncio.run(_bare(url, token)))
-        _measure(stack, server_pid, CALLS, lambda: asyncio.run(_httpx(url, token)))
+        _measure(bare, server_pid, CALLS, lambda: eventloop.run(_bare(url, token)))
+        _measure(stack, server_pid, CALLS, lambda: eventloop.run(_httpx(url, token)))
         _measure(engine, server_pid, CALLS, through_engine)
     ratio = engine.best_rate() / bare.best_rate()
     return {

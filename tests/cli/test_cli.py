@@ -445,9 +445,14 @@ def test_no_color_on_a_terminal_gives_plain_lines(specs: Path) -> None:
 
 
 # --- run -------------------------------------------------------------------------------------
-def test_run_reference_spec_passes_against_the_in_process_service(tmp_path: Path) -> None:
-    """The README's first command: no --base-url, no credentials, every case green."""
-    done = apitest_cli("run", "specs/trips.xml", "--report-dir", str(tmp_path))
+@pytest.mark.parametrize("loop", ["auto", "asyncio"])
+def test_run_reference_spec_passes_against_the_in_process_service(
+    tmp_path: Path, loop: str
+) -> None:
+    """The README's first command: no --base-url, no credentials, every case green; on
+    uvloop (the default) and on asyncio's own loop (where uvloop is not installed)."""
+    env = clean_env(APITEST_EVENT_LOOP=loop)
+    done = apitest_cli("run", "specs/trips.xml", "--report-dir", str(tmp_path), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("started the bundled reference service at http://127.0.0.1:")
@@ -468,6 +473,16 @@ def test_run_broken_spec_exits_2_with_the_located_error(specs: Path) -> None:
     line, col = BAD_TYPE_AT
     assert lines[0].startswith(f"bad.xml:{line}:{col}: error: unknown type 'integr' (")
     assert "no call was made" not in done.stderr
+
+
+def test_an_unknown_event_loop_exits_2_before_anything_starts(specs: Path) -> None:
+    done = apitest_cli("run", "warn.xml", cwd=specs, env=clean_env(APITEST_EVENT_LOOP="fast"))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "apitest: APITEST_EVENT_LOOP='fast' is not a known event loop "
+        "(use one of: auto, uvloop, asyncio; or leave it unset)"
+    ]
 
 
 def test_run_malformed_spec_exits_2_with_file_and_line(specs: Path) -> None:
