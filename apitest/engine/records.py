@@ -49,7 +49,27 @@ def _identity(keys: dict[str, Any], data: JsonObject) -> Hashable:
     number), or all of it when the spec declares no primary key."""
     if keys:
         return tuple(sorted((name, str(value)) for name, value in keys.items()))
-    return _CANONICAL.encode(data)
+    return _flat_identity(data) or _CANONICAL.encode(data)
+
+
+def _flat_identity(data: JsonObject) -> tuple[tuple[Any, ...], ...] | None:
+    """A record of scalars alone (the usual listing row) as its sorted items, a quarter of
+    the cost of canonical JSON; None when a value is nested. Equal exactly when the canonical
+    JSON is: a bool carries its type and a float its repr, since `True == 1 == 1.0` and
+    `0.0 == -0.0` in Python, and NaN equals nothing, but not so in JSON's text."""
+    parts: list[tuple[Any, ...]] = []
+    for name, value in data.items():
+        kind = type(value)
+        if kind is str or kind is int or value is None:
+            parts.append((name, value))
+        elif kind is bool:
+            parts.append((name, kind, value))
+        elif kind is float:
+            parts.append((name, kind, repr(value)))
+        else:
+            return None
+    parts.sort()  # names are unique, so only names are ever compared
+    return tuple(parts)
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apitest.auth.credentials import Credentials
 from apitest.auth.memory import MemoryStore
@@ -16,7 +20,7 @@ from apitest.auth.placement import Authenticator, _place
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.engine.compare import compare_record, same_value
 from apitest.engine.ledger import Ledger, read_ledger
-from apitest.engine.records import DataManager, extract, sent_records
+from apitest.engine.records import DataManager, _identity, extract, sent_records
 from apitest.engine.sync import ResourceLock
 from apitest.engine.throttle import SlidingWindow, retry_after_s
 from apitest.errors import UsageError
@@ -26,6 +30,14 @@ from apitest.spec.model import Authentication, Location
 
 REPO = Path(__file__).resolve().parents[2]
 LOC = Location("t.xml", 1)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2),
+    st.sampled_from([0.0, -0.0, 1.0, 1e16, float("nan"), float("inf")]),
+    st.sampled_from(["", "1", "a"]),
+)
+"""JSON scalars, with the values Python holds equal and JSON does not."""
 
 
 class FakeClock:
@@ -139,6 +151,34 @@ def test_data_manager_prefers_the_chain_then_unowned_and_forgets_deleted() -> No
     assert data.pick("nothing", "c1") is None
     ghost = data.add("d", {"name": "Mine"}, {"id": "3"}, chain="c1", created=False)
     assert not ghost.live and data.pick("d", "c1") is pre  # a lagging list cannot revive it
+
+
+def test_unkeyed_records_are_the_same_when_their_json_is() -> None:
+    """With no primary key a record is known by all of its data: reading it again refreshes
+    it (whatever its key order), and values Python holds equal but JSON does not (true and
+    1, 1 and 1.0, 0.0 and -0.0) are other records; nested data is compared as well."""
+    data = DataManager()
+    first = data.add("d", {"name": "Bali", "rank": 1}, {}, chain="c1", created=False)
+    again = data.add("d", {"rank": 1, "name": "Bali"}, {}, chain="c2", created=False)
+    assert again is first and len(data.live("d")) == 1
+    for twin in ({"name": "Bali", "rank": True}, {"name": "Bali", "rank": 1.0}):
+        assert data.add("d", twin, {}, chain="c1", created=False) is not first
+    zero = data.add("d", {"x": 0.0}, {}, chain="c1", created=False)
+    assert data.add("d", {"x": -0.0}, {}, chain="c1", created=False) is not zero
+    nested = data.add("d", {"tags": ["a"], "n": 1}, {}, chain="c1", created=False)
+    assert data.add("d", {"n": 1, "tags": ["a"]}, {}, chain="c1", created=False) is nested
+    assert data.add("d", {"n": 1, "tags": ["b"]}, {}, chain="c1", created=False) is not nested
+    assert len(data.live("d")) == 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from("abc"), _SCALARS, max_size=3), st.data())
+def test_flat_identity_agrees_with_canonical_json(a: dict[str, Any], data: st.DataObject) -> None:
+    """`b` is `a` with some values swapped (and its keys reordered), so near misses abound."""
+    swapped = {key: data.draw(st.one_of(st.just(value), _SCALARS)) for key, value in a.items()}
+    b = dict(reversed(swapped.items()))
+    canonical = json.JSONEncoder(sort_keys=True).encode
+    assert (_identity({}, a) == _identity({}, b)) == (canonical(a) == canonical(b))
 
 
 def test_extract_and_sent_records_follow_the_path_configs() -> None:
