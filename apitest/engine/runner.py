@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from apitest._gc import fewer_gc_pauses
 from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
@@ -107,7 +108,8 @@ def run_cleanup(
     catalog: Catalog, entries: list[LedgerEntry], settings: RunSettings
 ) -> tuple[list[CaseResult], list[str]]:
     """Delete the ledger's leftover records (`apitest cleanup`), confirming each in the ledger."""
-    return eventloop.run(_cleanup(catalog, entries, settings))
+    with fewer_gc_pauses():
+        return eventloop.run(_cleanup(catalog, entries, settings))
 
 
 async def _cleanup(
@@ -128,7 +130,8 @@ def _record(entry: LedgerEntry) -> Record:
 def run_plan(catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener) -> RunResult:
     """Run `plan` and return its result; raises TargetUnreachableError (exit 3) when the
     target cannot be reached at all, UsageError when credentials are missing."""
-    return eventloop.run(_run(catalog, plan, settings, listener))
+    with fewer_gc_pauses():
+        return eventloop.run(_run(catalog, plan, settings, listener))
 
 
 async def _run(
