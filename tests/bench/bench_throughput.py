@@ -50,7 +50,7 @@ from apitest.spec.model import Catalog
 
 CALLS = 2_000
 CONCURRENCY = 50
-ROUNDS = 5
+ROUNDS = 9
 BIG_RUN_CASES = 20_000
 RATIO_TARGET = 0.6
 MEMORY_TARGET_MB = 250
