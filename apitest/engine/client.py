@@ -1,9 +1,10 @@
 """One HTTP call, done properly: throttle, concurrency slot, credential, retries, decoding.
 
 httpx's AsyncClient over the httpx-aiohttp transport (several times the throughput of httpx's
-own transport at high concurrency). Retries are for the network only: a refused connection
-never reached the server, so any method may retry it; other transport errors retry only for
-idempotent methods, since a POST may have been applied. A 401 refreshes the token once and
+own transport at high concurrency; `_transport` converts a repeated request only once).
+Retries are for the network only: a refused connection never reached the server, so any
+method may retry it; other transport errors retry only for idempotent methods, since a POST
+may have been applied. A 401 refreshes the token once and
 replays; a 429/503 with Retry-After is waited out and counted as throttle time, not a failure.
 """
 
@@ -20,7 +21,6 @@ from typing import Any
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -29,6 +29,7 @@ from tenacity import (
 )
 
 from apitest.auth.placement import Authenticator
+from apitest.engine._transport import Transport
 from apitest.engine.capture import capture
 from apitest.engine.shape import RawBody
 from apitest.engine.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
@@ -103,7 +104,7 @@ def new_client(
     """The run's client: `timeout_s` bounds each read, `connect_timeout_s` each connect; a
     proxy URL may carry its credentials (http://user:pass@proxy:3128)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    transport = AiohttpTransport(limits=limits, proxy=httpx.Proxy(proxy) if proxy else None)
+    transport = Transport(limits=limits, proxy=httpx.Proxy(proxy) if proxy else None)
 
     def session() -> aiohttp.ClientSession:
         """The transport's own session, but for its cookie jar: apitest places every credential
@@ -241,6 +242,8 @@ class Caller:
             if len(self._bodiless) >= MAX_REUSED_REQUESTS:
                 self._bodiless.clear()
             self._bodiless[key] = outgoing
+            if isinstance(self._transport, Transport):
+                self._transport.keep(outgoing)
         return outgoing
 
     async def _attempt(self, outgoing: httpx.Request, exchange: Exchange) -> httpx.Response:

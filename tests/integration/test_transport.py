@@ -1,0 +1,160 @@
+"""The engine's transport sends a kept (repeated) request byte for byte as httpx-aiohttp's
+stock transport does, and reads its answer the same way; what it does not keep goes through
+the stock method. Against a raw HTTP server on 127.0.0.1 that records every request."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+import pytest
+from httpx_aiohttp import AiohttpTransport
+
+from apitest.engine._transport import KEPT, Transport
+
+ANSWER = (
+    b"HTTP/1.1 201 Made Here\r\ncontent-type: application/json\r\nx-trace: a\r\n"
+    b'x-trace: b\r\ncontent-length: 11\r\n\r\n{"ok":true}'
+)
+TIMEOUT = {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}
+
+
+class _Recorder:
+    """A keep-alive HTTP/1.1 server that answers every request with ANSWER."""
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                body = await reader.readexactly(length) if length else b""
+                self.requests.append(head + body)
+                writer.write(ANSWER)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+async def _exchange(
+    transport: AiohttpTransport, request: httpx.Request
+) -> tuple[int, list[tuple[bytes, bytes]], bytes, bytes]:
+    response = await transport.handle_async_request(request)
+    try:
+        body = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+    finally:
+        await response.aclose()
+    reason = response.extensions.get("reason_phrase", b"")
+    return response.status_code, response.headers.raw, body, reason
+
+
+def _request(url: str, **extra: object) -> httpx.Request:
+    headers = {"Authorization": "Zoho-oauthtoken t0k3n", "X-Many": "1"}
+    return httpx.Request(
+        "GET", url, params={"page": "2", "q": "a b"}, headers=headers,
+        extensions={"timeout": TIMEOUT}, **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_a_kept_request_goes_out_and_comes_back_as_the_stock_transport_would() -> None:
+    async def scenario() -> None:
+        recorder = _Recorder()
+        server = await asyncio.start_server(recorder.handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/api/v1/items"
+        stock, ours = AiohttpTransport(), Transport()
+        try:
+            expected = await _exchange(stock, _request(url))
+            kept = _request(url)
+            ours.keep(kept)
+            assert KEPT in kept.extensions
+            answers = [await _exchange(ours, kept) for _ in range(3)]
+        finally:
+            await stock.aclose()
+            await ours.aclose()
+            server.close()
+            await server.wait_closed()
+        assert answers == [expected] * 3
+        assert expected[0] == 201 and expected[2] == b'{"ok":true}'
+        assert expected[3] == b"Made Here"
+        assert len(set(recorder.requests)) == 1, recorder.requests  # four identical requests
+        assert recorder.requests[0].startswith(b"GET /api/v1/items?page=2&q=a+b HTTP/1.1\r\n")
+
+    asyncio.run(scenario())
+
+
+def test_a_request_with_a_body_is_not_kept_and_still_sent_whole() -> None:
+    async def scenario() -> None:
+        recorder = _Recorder()
+        server = await asyncio.start_server(recorder.handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/api/v1/items"
+        ours = Transport()
+        try:
+            posted = httpx.Request(
+                "POST", url, json={"name": "Bali"}, extensions={"timeout": TIMEOUT}
+            )
+            ours.keep(posted)
+            assert KEPT not in posted.extensions
+            status, _, _, _ = await _exchange(ours, posted)
+        finally:
+            await ours.aclose()
+            server.close()
+            await server.wait_closed()
+        assert status == 201
+        assert recorder.requests[0].endswith(b'{"name":"Bali"}')
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    "transport, extensions",
+    [
+        (lambda: Transport(proxy=httpx.Proxy("http://127.0.0.1:9")), {}),
+        (Transport, {"sni_hostname": "api.example.com"}),
+    ],
+    ids=["through a proxy", "with its own server name"],
+)
+def test_a_proxy_or_a_server_name_of_its_own_is_left_to_the_stock_method(
+    transport: type[Transport], extensions: dict[str, str]
+) -> None:
+    request = _request("http://127.0.0.1:9/x")
+    request.extensions.update(extensions)
+    transport().keep(request)
+    assert KEPT not in request.extensions
+
+
+def test_a_kept_request_to_a_closed_port_fails_as_the_stock_transport_does() -> None:
+    """The same httpx error either way (httpx-aiohttp maps a refused connection to
+    ConnectTimeout: its most specific match wins only among subclasses)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again before the call: nothing listens
+
+    async def failure(transport: AiohttpTransport, keep: bool) -> type[BaseException]:
+        request = _request(f"http://127.0.0.1:{port}/x")
+        if keep:
+            assert isinstance(transport, Transport)
+            transport.keep(request)
+        try:
+            await transport.handle_async_request(request)
+        except httpx.TransportError as exc:
+            return type(exc)
+        finally:
+            await transport.aclose()
+        raise AssertionError("a closed port answered")
+
+    async def scenario() -> None:
+        assert await failure(Transport(), keep=True) is await failure(AiohttpTransport(), False)
+
+    asyncio.run(scenario())
