@@ -7,6 +7,11 @@ and builds a `ClientTimeout`. A run sends the same few bodiless requests thousan
 those arguments, made once, in its extensions (the place httpx gives transports for their
 own per-request data). Everything else, and any request not kept, goes through the stock
 method unchanged; a kept request is sent exactly as the stock method would send it.
+
+One correction to the stock method on both paths: it maps every aiohttp connection error to
+httpx's ConnectTimeout (its first match wins), so a refused connection read as "connect timed
+out" and was not retried as a call that never reached the server. A failed connect is a
+ConnectError here, and a server that hung up before answering a RemoteProtocolError.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-from aiohttp import ClientSession, ClientTimeout
+from aiohttp import ClientConnectorError, ClientSession, ClientTimeout, ServerDisconnectedError
 from httpx_aiohttp import AiohttpTransport
 from httpx_aiohttp.transport import AiohttpResponseStream, map_aiohttp_exceptions
 from multidict import CIMultiDict
@@ -55,9 +60,15 @@ class Transport(AiohttpTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        kept = request.extensions.get(KEPT)
-        if not isinstance(kept, _Arguments):
-            return await super().handle_async_request(request)
+        try:
+            kept = request.extensions.get(KEPT)
+            if not isinstance(kept, _Arguments):
+                return await super().handle_async_request(request)
+            return await self._send_kept(request, kept)
+        except httpx.ConnectTimeout as exc:
+            raise _what_failed(exc, request) from exc.__cause__
+
+    async def _send_kept(self, request: httpx.Request, kept: _Arguments) -> httpx.Response:
         if not isinstance(self.client, ClientSession):
             self.client = self.get_client()
         with map_aiohttp_exceptions():
@@ -81,3 +92,14 @@ class Transport(AiohttpTransport):
             request=request,
             extensions=extensions,
         )
+
+
+def _what_failed(exc: httpx.ConnectTimeout, request: httpx.Request) -> httpx.TransportError:
+    """The httpx error for what aiohttp said (see the module's docstring); a real connect
+    timeout stays one."""
+    cause = exc.__cause__
+    if isinstance(cause, ServerDisconnectedError):
+        return httpx.RemoteProtocolError(str(exc), request=request)
+    if isinstance(cause, ClientConnectorError) and not isinstance(cause, TimeoutError):
+        return httpx.ConnectError(str(exc), request=request)
+    return exc

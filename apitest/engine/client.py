@@ -4,8 +4,8 @@ httpx's AsyncClient over the httpx-aiohttp transport (several times the throughp
 own transport at high concurrency; `_transport` converts a repeated request only once).
 Retries are for the network only: a refused connection never reached the server, so any
 method may retry it; other transport errors retry only for idempotent methods, since a POST
-may have been applied. A 401 refreshes the token once and
-replays; a 429/503 with Retry-After is waited out and counted as throttle time, not a failure.
+may have been applied. A 401 refreshes the token once and replays; a 429/503 with Retry-After
+is waited out and counted as throttle time, not a failure.
 """
 
 from __future__ import annotations

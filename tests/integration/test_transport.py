@@ -134,27 +134,64 @@ def test_a_proxy_or_a_server_name_of_its_own_is_left_to_the_stock_method(
     assert KEPT not in request.extensions
 
 
-def test_a_kept_request_to_a_closed_port_fails_as_the_stock_transport_does() -> None:
-    """The same httpx error either way (httpx-aiohttp maps a refused connection to
-    ConnectTimeout: its most specific match wins only among subclasses)."""
+async def _failure(transport: Transport, url: str, keep: bool) -> type[BaseException]:
+    request = _request(url)
+    if keep:
+        transport.keep(request)
+    try:
+        await transport.handle_async_request(request)
+    except httpx.TransportError as exc:
+        assert exc.request is request  # what the error messages and retries look at
+        return type(exc)
+    finally:
+        await transport.aclose()
+    raise AssertionError(f"{url} answered")
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["kept", "not kept"])
+def test_a_refused_connection_is_a_connect_error_not_a_timeout(keep: bool) -> None:
+    """httpx-aiohttp alone says ConnectTimeout (a test of its own below), so a refused
+    connection read "connect timed out" and a POST was not retried though it never left."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again before the call: nothing listens
+    url = f"http://127.0.0.1:{port}/x"
+    assert asyncio.run(_failure(Transport(), url, keep)) is httpx.ConnectError
 
-    async def failure(transport: AiohttpTransport, keep: bool) -> type[BaseException]:
-        request = _request(f"http://127.0.0.1:{port}/x")
-        if keep:
-            assert isinstance(transport, Transport)
-            transport.keep(request)
+
+def test_the_stock_transport_maps_a_refused_connection_to_connect_timeout() -> None:
+    """Why the correction exists; should httpx-aiohttp fix its mapping, this fails and the
+    correction can go."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def stock() -> type[BaseException]:
+        transport = AiohttpTransport()
         try:
-            await transport.handle_async_request(request)
+            await transport.handle_async_request(_request(f"http://127.0.0.1:{port}/x"))
         except httpx.TransportError as exc:
             return type(exc)
         finally:
             await transport.aclose()
         raise AssertionError("a closed port answered")
 
-    async def scenario() -> None:
-        assert await failure(Transport(), keep=True) is await failure(AiohttpTransport(), False)
+    assert asyncio.run(stock()) is httpx.ConnectTimeout
 
-    asyncio.run(scenario())
+
+@pytest.mark.parametrize("keep", [True, False], ids=["kept", "not kept"])
+def test_a_server_that_hangs_up_unanswered_is_a_protocol_error(keep: bool) -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    async def scenario() -> type[BaseException]:
+        server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
+        try:
+            return await _failure(Transport(), url, keep)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(scenario()) is httpx.RemoteProtocolError
