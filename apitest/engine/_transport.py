@@ -37,6 +37,8 @@ class _Arguments:
 
 
 class Transport(AiohttpTransport):
+    """httpx-aiohttp's transport, which also sends kept requests (see the module)."""
+
     def keep(self, request: httpx.Request) -> None:
         """`request` will be sent again and again, unchanged: convert it once. A request
         with a body, a server name of its own, or a proxy in the way is left to the stock
