@@ -72,3 +72,21 @@ def test_no_gc_pauses_turns_collection_off_and_back_on() -> None:
     with no_gc_pauses():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_what_was_built_without_pauses_goes_straight_to_the_oldest_generation() -> None:
+    """Left young, the whole structure would be scanned at the next allocation."""
+    with no_gc_pauses():
+        built = [[n] for n in range(5_000)]  # lists: always tracked by the collector
+    assert gc.get_count()[0] < 100
+    oldest = {id(obj) for obj in gc.get_objects(generation=2)}
+    assert id(built) in oldest and id(built[-1]) in oldest
+
+
+def test_without_pauses_leaves_a_freeze_in_place() -> None:
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    with no_gc_pauses():
+        built = [[n] for n in range(100)]
+    assert gc.get_freeze_count() == frozen
+    assert id(built) not in {id(obj) for obj in gc.get_objects(generation=2)}
