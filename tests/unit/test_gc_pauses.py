@@ -49,7 +49,8 @@ def test_a_freeze_already_in_place_is_left_alone() -> None:
     frozen = gc.get_freeze_count()
     with fewer_gc_pauses(5_000):
         pass
-    assert gc.get_freeze_count() >= frozen > 0
+    # not unfrozen (0) and not frozen again (more); frozen objects that die leave the count
+    assert 0 < gc.get_freeze_count() <= frozen
 
 
 def test_a_higher_threshold_already_set_is_not_lowered() -> None:
@@ -88,5 +89,5 @@ def test_without_pauses_leaves_a_freeze_in_place() -> None:
     frozen = gc.get_freeze_count()
     with no_gc_pauses():
         built = [[n] for n in range(100)]
-    assert gc.get_freeze_count() == frozen
+    assert 0 < gc.get_freeze_count() <= frozen  # as in the test above
     assert id(built) not in {id(obj) for obj in gc.get_objects(generation=2)}
