@@ -209,6 +209,7 @@ def _rounds(root: str, server_pid: int, tmp: Path) -> dict[str, Any]:
     each_round = [e / b for e, b in zip(engine.rates, bare.rates, strict=True)]
     ratio = statistics.median(each_round)
     return {
+        "cores for the clients and the service": _cores(),
         "calls per round": CALLS,
         "concurrency": CONCURRENCY,
         "rounds": ROUNDS,
@@ -225,6 +226,12 @@ def _rounds(root: str, server_pid: int, tmp: Path) -> dict[str, Any]:
         "service CPU per answer, bare / stack / engine (us)": _cost(bare, stack, engine, "server"),
         "cases passed (every round)": min(passed),
     }
+
+
+def _cores() -> int:
+    """CPUs this process (and so the service it starts) may run on: the figures assume two,
+    a client on one and the service on the other."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _cost(bare: _Rounds, stack: _Rounds, engine: _Rounds, side: str) -> str:
