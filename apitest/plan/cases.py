@@ -101,11 +101,32 @@ def _sync_cases(op: Operation) -> Iterator[Violation]:
         yield Violation("Non Concurrent", "", "call", "twice", "in turn")
 
 
-def _body_cases(op: Operation) -> Iterator[Violation]:
+def _body_cases(op: Operation) -> tuple[Violation, ...]:
     content = _json_content(op)
     if content is None or content.structure is None:
-        return
-    yield from _structure_cases(content.structure, op.category, (), 0)
+        return ()
+    return _cases_of_structure(content.structure, op.category)
+
+
+_BODY_CASES: dict[tuple[int, str], tuple[Structure, tuple[Violation, ...]]] = {}
+MAX_CACHED_STRUCTURES = 4096
+"""Request structures whose cases are kept (by identity); past it the cache starts afresh."""
+
+
+def _cases_of_structure(structure: Structure, category: Category) -> tuple[Violation, ...]:
+    """The body cases of a request structure, derived once per structure and category: many
+    operations send the same component (every write of a resource, say), and its cases depend
+    on nothing else. Steps may share the cases, since nothing changes a Violation after
+    planning. The structure is kept beside its cases, so its id stays its own."""
+    key = (id(structure), category)
+    found = _BODY_CASES.get(key)
+    if found is not None and found[0] is structure:
+        return found[1]
+    if len(_BODY_CASES) >= MAX_CACHED_STRUCTURES:
+        _BODY_CASES.clear()
+    cases = tuple(_structure_cases(structure, category, (), 0))
+    _BODY_CASES[key] = (structure, cases)
+    return cases
 
 
 def _json_content(op: Operation) -> Content | None:

@@ -105,6 +105,57 @@ def test_auto_skip_cases_drops_named_kinds_and_names() -> None:
     assert "Invalid Type trips[0].destination" in kinds
 
 
+SHARED_SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="pets">
+  <components>
+    <structure ref-name="pet">
+      <property name="id" type="long_string"
+                include-for="Request[update],Response[read,create,update]"/>
+      <property name="name" type="string" required-for="Request[create]"/>
+    </structure>
+  </components>
+  <url path="/pets">
+    <operation method="post" name="POST pets" category="create">
+      <request-body><content><encode type="application/json"/>
+        <structure-ref name="pet"/></content></request-body>
+      <response status="201"/>
+    </operation>
+    <operation method="put" name="PUT pets" category="update">
+      <request-body><content><encode type="application/json"/>
+        <structure-ref name="pet"/></content></request-body>
+      <response status="200"/>
+    </operation>
+    <operation method="post" name="POST pets again" category="create">
+      <request-body><content><encode type="application/json"/>
+        <structure-ref name="pet"/></content></request-body>
+      <response status="201"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def test_operations_sharing_a_structure_get_the_cases_of_their_own_category(
+    tmp_path: Path,
+) -> None:
+    """Body cases are derived once per structure and category, never handed across."""
+    spec = tmp_path / "pets.xml"
+    spec.write_text(SHARED_SPEC, encoding="utf-8")
+    pets = load_catalog([spec]).resource("pets")
+    assert pets is not None
+
+    def body_cases(name: str) -> list[str]:
+        op = pets.operation(name)
+        assert op is not None
+        return [case.name for case in negative_cases(op, has_auth=False) if case.location == "body"]
+
+    create, update = body_cases("POST pets"), body_cases("PUT pets")
+    assert "Mandatory Property name" in create and "Mandatory Property name" not in update
+    assert not any(name.endswith(" id") for name in create)  # id is not sent on a create
+    assert "Invalid Type id" in update
+    assert body_cases("POST pets again") == create  # the same structure, the same category
+
+
 def _prop(**kwargs: object) -> Property:
     return Property(LOC, **kwargs)  # type: ignore[arg-type]
 
