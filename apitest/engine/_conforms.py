@@ -19,6 +19,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from apitest._by_identity import IdentityCache
 from apitest.engine import _types
 from apitest.spec.model import Property, Structure
 from apitest.spec.scopes import Category, Direction
@@ -28,25 +29,20 @@ _Candidate = tuple[Callable[[Any], str | None], bool, Check | None]
 MAX_COMPILED = 8192
 """Compiled checks kept (by structure identity); past it the cache starts afresh."""
 
-_compiled: dict[tuple[int, str, str], tuple[Structure, Check | None]] = {}
+_compiled: IdentityCache[Structure, Check | None] = IdentityCache(MAX_COMPILED)
 
 
 def clean_check(
     structure: Structure, direction: Direction, category: Category, max_depth: int
 ) -> Check | None:
     """The compiled check of `structure`, or None when it holds what only the walk handles.
-    Cached by identity (the structure is kept alive beside its check, so the id stays its).
     `strict` needs no key of its own: it only turns an undeclared key from a note into a
     mismatch, and either is "not clean"."""
-    key = (id(structure), direction, category)
-    found = _compiled.get(key)
-    if found is not None and found[0] is structure:
-        return found[1]
-    if len(_compiled) >= MAX_COMPILED:
-        _compiled.clear()
-    check = _Compiler(direction, category, max_depth).structure(structure, 0)
-    _compiled[key] = (structure, check)
-    return check
+    return _compiled.get(
+        structure,
+        (direction, category, max_depth),
+        lambda: _Compiler(direction, category, max_depth).structure(structure, 0),
+    )
 
 
 def _always(value: Any) -> bool:

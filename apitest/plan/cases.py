@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from apitest._by_identity import IdentityCache
 from apitest.plan.data import DataGenerator
 from apitest.plan.model import Violation
 from apitest.spec.model import Argument, Bounds, Content, Operation, Property, Structure
@@ -108,25 +109,18 @@ def _body_cases(op: Operation) -> tuple[Violation, ...]:
     return _cases_of_structure(content.structure, op.category)
 
 
-_BODY_CASES: dict[tuple[int, str], tuple[Structure, tuple[Violation, ...]]] = {}
 MAX_CACHED_STRUCTURES = 4096
-"""Request structures whose cases are kept (by identity); past it the cache starts afresh."""
+_BODY_CASES: IdentityCache[Structure, tuple[Violation, ...]] = IdentityCache(MAX_CACHED_STRUCTURES)
 
 
 def _cases_of_structure(structure: Structure, category: Category) -> tuple[Violation, ...]:
     """The body cases of a request structure, derived once per structure and category: many
     operations send the same component (every write of a resource, say), and its cases depend
     on nothing else. Steps may share the cases, since nothing changes a Violation after
-    planning. The structure is kept beside its cases, so its id stays its own."""
-    key = (id(structure), category)
-    found = _BODY_CASES.get(key)
-    if found is not None and found[0] is structure:
-        return found[1]
-    if len(_BODY_CASES) >= MAX_CACHED_STRUCTURES:
-        _BODY_CASES.clear()
-    cases = tuple(_structure_cases(structure, category, (), 0))
-    _BODY_CASES[key] = (structure, cases)
-    return cases
+    planning."""
+    return _BODY_CASES.get(
+        structure, category, lambda: tuple(_structure_cases(structure, category, (), 0))
+    )
 
 
 def _json_content(op: Operation) -> Content | None:
