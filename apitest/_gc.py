@@ -41,7 +41,7 @@ def fewer_gc_pauses(young: int = RUN_YOUNG_THRESHOLD) -> Iterator[None]:
     module) is frozen out of the collector's scans, and the youngest generation is collected
     a thirtieth as often. A run's calls make little cyclic garbage, but at Python's defaults
     the collector ran every few dozen calls and rescanned the whole plan every couple of
-    thousand, a tenth or more of the runner's CPU per call (tests/bench/bench_throughput.py).
+    thousand: some 7% of the runner's CPU per call, measured in alternating runs.
     Cycles are still collected, only in bigger batches. Another freeze already in place (a
     pre-forking host, say) is left as it is."""
     before = gc.get_threshold()

@@ -2,7 +2,7 @@
 
 A runner's cost per call is mostly event-loop and socket plumbing (aiohttp's reads and
 writes, futures, wake-ups), and uvloop does that plumbing in C: about a sixth less CPU per
-call for the whole engine, measured in tests/bench/bench_throughput.py. It is a dependency
+call for the whole engine (the throughput benchmark, run on both loops). It is a dependency
 wherever it builds (not on Windows, not on PyPy); where it is missing, runs go on asyncio's
 loop, which behaves the same, only slower.
 
