@@ -61,14 +61,17 @@ def build_request(
     """The request for `op` (with `violation` applied, for a negative case); raises
     NoRecordError (from the generator) when an auto-dependency argument has no record."""
     values: dict[str, dict[str, str]] = {"param": {}, "header": {}, "variable": {}}
-    for arg in op.arguments:
-        if not arg.required and not _has_given_value(arg, lookup):
-            continue
+    forced = violation.arg if violation is not None and violation.arg is not None else None
+    for arg in _arguments_to_send(op, lookup, forced):
+        if arg is forced and _case_gives_value(violation, arg, lookup):
+            continue  # sent only for the case, which gives its value (or leaves it out)
         value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
         values[arg.location][arg.name] = _text(value)
     broken = ""
-    if violation is not None and violation.location in values:
-        broken = _break_argument(values[violation.location], violation, generator)
+    if violation is not None and violation.mode in ("with", "without"):
+        broken = _break_partners(op, values, violation, generator, lookup)
+    elif violation is not None and violation.location in values:
+        broken = _break_argument(values[violation.location], violation, generator, lookup)
     url = base_url.rstrip("/") + _fill_path(op.url_path, values["variable"], keys or {})
     body: Any = None
     encode: str | None = None
@@ -97,12 +100,78 @@ def build_request(
     return Built(request, body, broken)
 
 
-def _break_argument(values: dict[str, str], violation: Violation, generator: DataGenerator) -> str:
+def _case_gives_value(violation: Violation | None, arg: Argument, lookup: Lookup) -> bool:
+    """The broken argument is sent only for its case, which sets or omits it itself."""
+    if violation is None or violation.mode not in ("set", "omit"):
+        return False
+    return not (arg.required or _has_given_value(arg, lookup))
+
+
+def _arguments_to_send(op: Operation, lookup: Lookup, forced: Argument | None) -> list[Argument]:
+    """The required arguments and those the spec gives a value (plus `forced`, the one a case
+    breaks), with their `concurrent` partners added and, of each `non-concurrent` pair, the
+    optional one left out, so a positive call keeps the rules that the Concurrent and Non
+    Concurrent cases break."""
+    by_name = {arg.name: arg for arg in op.arguments}
+    chosen = {
+        arg.name
+        for arg in op.arguments
+        if arg.required or arg is forced or _has_given_value(arg, lookup)
+    }
+    pending = list(chosen)
+    while pending:
+        arg = by_name[pending.pop()]
+        for name in arg.concurrent:
+            if name in by_name and name not in chosen:
+                chosen.add(name)
+                pending.append(name)
+    for arg in op.arguments:
+        if arg.name not in chosen:
+            continue
+        for name in arg.non_concurrent:
+            other = by_name.get(name)
+            if other is None or name not in chosen or other is arg:
+                continue
+            drop = other if not (other.required or other is forced) else arg
+            if not (drop.required or drop is forced):
+                chosen.discard(drop.name)
+    return [arg for arg in op.arguments if arg.name in chosen]
+
+
+def _break_partners(
+    op: Operation,
+    values: dict[str, dict[str, str]],
+    violation: Violation,
+    generator: DataGenerator,
+    lookup: Lookup,
+) -> str:
+    """Concurrent: the argument sent without its `concurrent` partners; Non Concurrent: sent
+    with the `non-concurrent` one the case names (each with a valid value)."""
+    arg = violation.arg
+    assert arg is not None
+    by_name = {each.name: each for each in op.arguments}
+    names = violation.value.split(",")
+    if violation.mode == "without":
+        for name in names:
+            partner = by_name.get(name)
+            if partner is not None:
+                values[partner.location].pop(name, None)
+        return f"{arg.location} {arg.name} without {', '.join(names)} (Concurrent)"
+    partner = by_name[names[0]]
+    if partner.name not in values[partner.location]:
+        value = generator.child(f"arg:{partner.name}").argument_value(partner, lookup=lookup)
+        values[partner.location][partner.name] = _text(value)
+    return f"{arg.location} {arg.name} together with {partner.name} (Non Concurrent)"
+
+
+def _break_argument(
+    values: dict[str, str], violation: Violation, generator: DataGenerator, lookup: Lookup
+) -> str:
     where = "URL path variable" if violation.location == "variable" else violation.location
     if violation.mode == "omit":
         values.pop(violation.target, None)
         return f"a call without the required {where} {violation.target}"
-    value = _text(bad_value(violation, generator.child("negative")))
+    value = _text(bad_value(violation, generator.child("negative"), lookup))
     values[violation.target] = value
     return f"{where} {violation.target}={clip(repr(value), 60)} ({violation.kind})"
 

@@ -321,7 +321,7 @@ class Engine:
         case: CaseResult,
         record: Record | None,
     ) -> Outcome:
-        """Concurrent / Non Concurrent: the positive call fired twice, at once (past the sync
+        """Parallel Calls / Sequential Calls: the positive call fired twice, at once (past the sync
         lock: that is the point) or in turn. Each answer must be declared and no server error."""
         op = step.operation
         at_once = step.violation is not None and step.violation.value == "at once"

@@ -2,8 +2,10 @@
 
 Pure: the engine hands in what it observed. A positive case wants a declared 2xx whose error
 condition does not hold and whose body matches the structure; a negative case wants an error
-(a 4xx, or any response whose error condition holds). A status no `<response>` declares fails,
-unless a response of the operation marks `unexpected-error="true"`.
+(a 4xx, or any response whose error condition holds). A status no `<response>` declares fails.
+A `<response unexpected-error="true">` is ZEST's answer to an unhandled error (usually a 500):
+it says what such an answer looks like, and receiving it fails the case, positive or negative,
+for a refusal that comes from a crash proves nothing about validation (ZSPEC.md section 7).
 """
 
 from __future__ import annotations
@@ -135,8 +137,6 @@ def is_error_response(op: Operation, observed: Observed, records: Records = _no_
     governing error condition holds."""
     response = op.response_for(observed.status)
     if response is None:
-        if any(resp.unexpected_error for resp in op.responses):
-            return True
         return not _is_success(observed.status) or _condition_holds(op.error, observed, records)
     if not response.is_success or response.unexpected_error:
         return True
@@ -184,10 +184,12 @@ def judge(
     response = op.response_for(status)
     if response is None:
         return _undeclared(op, observed, expect, records)
+    if response.unexpected_error:
+        return _unexpected(response, status)
     content = pick_content(response, observed.content_type, case)
     condition = governing_error(op, content)
     holds = _condition_holds(condition, observed, records)
-    is_error = not response.is_success or response.unexpected_error or holds
+    is_error = not response.is_success or holds
     notes = _content_note(response, content, observed.content_type)
 
     def verdict(message: str, report: ShapeReport | None = None) -> Verdict:
@@ -203,14 +205,14 @@ def judge(
         )
 
     if expect == "success":
-        if not response.is_success or response.unexpected_error:
+        if not response.is_success:
             return verdict(f"expected a 2xx success, got {status} ({_declared_as(response)})")
         if holds and condition is not None:
             text = condition.condition.text
             return verdict(f"the error condition `{text}` holds on a {status} response")
         report = shape()
         return verdict(_summary(report) if not report.ok else "", report)
-    if _is_success(status) and not response.unexpected_error:
+    if _is_success(status):
         if not holds:
             return verdict(
                 f"expected an error response, got {status}: the API accepted the request"
@@ -222,7 +224,7 @@ def judge(
             message = f"error response {status} does not match its structure: {_summary(report)}"
             return verdict(message, report)
         return verdict("", report)
-    if not (400 <= status < 500 or holds or response.unexpected_error):
+    if not (400 <= status < 500 or holds):
         return verdict(
             f"expected an error response (a 4xx, or one whose error condition holds), "
             f"got {status} ({_declared_as(response)})"
@@ -234,23 +236,22 @@ def judge(
     return verdict("", report)
 
 
+def _unexpected(response: Response, status: int) -> Verdict:
+    """The declared answer to an unhandled error: a failure whatever the case expected."""
+    named = f" {response.name}" if response.name else ""
+    message = (
+        f"the API answered its declared unexpected-error response ({status}{named}): "
+        "an unhandled error fails the case, positive or negative"
+    )
+    return Verdict(False, message, (), (), response, True)
+
+
 def _undeclared(
     op: Operation, observed: Observed, expect: Expectation, records: Records
 ) -> Verdict:
-    """A status no `<response>` declares: a failure, unless `unexpected-error` covers it."""
+    """A status no `<response>` declares: a failure (an `unexpected-error` response covers
+    only its own status)."""
     status = observed.status
-    if any(resp.unexpected_error for resp in op.responses):
-        holds = _condition_holds(op.error, observed, records)
-        if expect == "success":
-            message = f"expected a 2xx success, got {status} (undeclared, an unexpected error)"
-        elif 400 <= status < 500 or holds:
-            message = ""
-        else:
-            message = (
-                f"expected an error response (a 4xx, or one whose error condition holds), "
-                f"got {status} (undeclared, an unexpected error)"
-            )
-        return Verdict(not message, message, (), (), None, True)
     declared = ", ".join(str(s) for s in sorted({resp.status for resp in op.responses}))
     message = f"status {status} is not declared for {op.name} (declared: {declared or 'none'})"
     is_error = not _is_success(status) or _condition_holds(op.error, observed, records)

@@ -5,12 +5,23 @@ and how; the engine builds the positive request, applies the violation, and expe
 Cases are derived only from what the spec declares, so every case names the declaration it
 tests: `POST trips / Mandatory Property trips[0].trip_name`.
 
+ZEST's default cases keep ZEST's names and meaning (ZSPEC.md section 8):
+- ArgMaxLength / ArgMinLength: a `style="delimiter"` argument with a `length` (a count of
+  values) sent with one value more than the max / one fewer than the min (min > 0 only);
+- Concurrent: an argument sent without the partners its `concurrent` list names;
+  Non Concurrent: an argument sent together with one its `non-concurrent` list names (one case
+  per pair; a pair both arguments name is one case).
+
 Decisions where ZSPEC.md is silent (recorded for the contract):
 - a `range` broken is reported as an Invalid Value case ("above range 1..365");
-- Length Violation and ArgMaxLength/ArgMinLength give one case per bound (over max, under min);
-- Concurrent / Non Concurrent apply to auto-sync operations only: the positive call fired twice
-  at once (Concurrent) or back to back (Non Concurrent); both must get declared answers and no
-  server error, since what a sync operation guarantees under concurrency is the API's to say.
+- an argument value's own `length` (characters, on its property) is a Length Violation case,
+  as for a body property, one case per bound (over max, under min);
+- apitest's own sync cases, Parallel Calls / Sequential Calls, apply to auto-sync operations
+  only: the positive call fired twice at once / back to back; both must get declared answers
+  and no server error, since what a sync operation guarantees under concurrency is the API's
+  to say;
+- concurrent / non-concurrent relate query parameters and headers: a URL variable is always
+  sent, so a name that is one (or names no argument) makes no case (lint warns).
 """
 
 from __future__ import annotations
@@ -20,8 +31,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from apitest._by_identity import IdentityCache
-from apitest.plan.data import DataGenerator
+from apitest.plan.data import DataGenerator, Lookup
 from apitest.plan.model import Violation
+from apitest.spec.conditions import DataPath
 from apitest.spec.model import Argument, Bounds, Content, Operation, Property, Structure
 from apitest.spec.scopes import Category
 
@@ -30,12 +42,17 @@ NEGATIVE_KINDS: tuple[str, ...] = (
     "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
     "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
     "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
-    "Read Only Profile",
+    "Read Only Profile", "Parallel Calls", "Sequential Calls",
 )  # fmt: skip
+"""ZEST's default case names first (meaning what ZEST means), then apitest's own."""
 
 _ARG_NOUN = {"param": "Param", "header": "Header"}
 _UNTYPED = frozenset({"string", "any", "file"})
 MAX_BODY_DEPTH = 8
+
+
+def _no_records(path: DataPath) -> list[Any]:
+    return []
 
 
 def negative_cases(
@@ -43,7 +60,10 @@ def negative_cases(
 ) -> list[Violation]:
     """Every negative case of `op`, minus those its `auto-skip-cases` names. A write gets a
     Read Only Profile case per profile marked read-only: that user must be refused."""
-    found = [*_argument_cases(op), *_body_cases(op), *_auth_cases(has_auth), *_sync_cases(op)]
+    found = [
+        *_argument_cases(op), *_partner_cases(op), *_body_cases(op), *_auth_cases(has_auth),
+        *_sync_cases(op),
+    ]  # fmt: skip
     if has_auth and op.category != "read":
         found.extend(
             Violation("Read Only Profile", name, "auth", "profile", name)
@@ -62,6 +82,7 @@ def _skipped(case: Violation, names: set[str]) -> bool:
 def _argument_cases(op: Operation) -> Iterator[Violation]:
     for arg in op.arguments:
         prop = arg.value_property
+        yield from _count_cases(arg)
         if arg.location == "variable":
             yield Violation(
                 "InvalidValueInURLPath", arg.name, "variable", "set", "invalid", arg=arg
@@ -75,7 +96,47 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
         if prop is None or not prop.emptiable_for.applies("request", op.category):
             yield Violation(f"Empty {noun}", arg.name, arg.location, "set", "empty", arg=arg)
         if prop is not None and prop.length is not None:
-            yield from _bound_cases(prop.length, "ArgMaxLength", "ArgMinLength", arg=arg)
+            yield from _bound_cases(prop.length, "Length Violation", "Length Violation", arg=arg)
+
+
+def _count_cases(arg: Argument) -> Iterator[Violation]:
+    """ArgMaxLength / ArgMinLength: too many or too few delimited values (ZEST's argument
+    `length` counts values, and only a delimiter-style argument has several in one value)."""
+    bounds = arg.length
+    if not arg.is_delimited or bounds is None:
+        return
+    if bounds.max is not None:
+        count = int(bounds.max) + 1
+        detail = f"{count} values, max {int(bounds.max)}"
+        yield _arg_case("ArgMaxLength", arg, "set", "too many", detail)
+    if bounds.min is not None and bounds.min > 0:
+        count = int(bounds.min) - 1
+        detail = f"{count} value{'' if count == 1 else 's'}, min {int(bounds.min)}"
+        yield _arg_case("ArgMinLength", arg, "set", "too few", detail)
+
+
+def _arg_case(kind: str, arg: Argument, mode: str, value: str, detail: str) -> Violation:
+    return Violation(kind, arg.name, arg.location, mode, value, (), None, arg, detail)
+
+
+def _partner_cases(op: Operation) -> Iterator[Violation]:
+    """Concurrent: an argument without its `concurrent` partners; Non Concurrent: an argument
+    with one of its `non-concurrent` ones. Only query parameters and headers take part."""
+    sendable = {arg.name: arg for arg in op.arguments if arg.location != "variable"}
+    for arg in sendable.values():
+        partners = [name for name in arg.concurrent if name in sendable and name != arg.name]
+        if partners:
+            listed = ",".join(partners)
+            detail = "without " + ", ".join(partners)
+            yield _arg_case("Concurrent", arg, "without", listed, detail)
+    pairs: set[frozenset[str]] = set()
+    for arg in sendable.values():
+        for name in arg.non_concurrent:
+            pair = frozenset((arg.name, name))
+            if name not in sendable or name == arg.name or pair in pairs:
+                continue
+            pairs.add(pair)
+            yield _arg_case("Non Concurrent", arg, "with", name, f"with {name}")
 
 
 def _bound_cases(bounds: Bounds, over: str, under: str, **where: Any) -> Iterator[Violation]:
@@ -98,8 +159,8 @@ def _auth_cases(has_auth: bool) -> Iterator[Violation]:
 
 def _sync_cases(op: Operation) -> Iterator[Violation]:
     if op.is_sync:
-        yield Violation("Concurrent", "", "call", "twice", "at once")
-        yield Violation("Non Concurrent", "", "call", "twice", "in turn")
+        yield Violation("Parallel Calls", "", "call", "twice", "at once")
+        yield Violation("Sequential Calls", "", "call", "twice", "in turn")
 
 
 def _body_cases(op: Operation) -> tuple[Violation, ...]:
@@ -183,11 +244,15 @@ def format_path(path: tuple[str | int, ...]) -> str:
     return text
 
 
-def bad_value(violation: Violation, generator: DataGenerator) -> Any:
-    """The value that breaks the declaration, from the case's own seeded stream."""
+def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _no_records) -> Any:
+    """The value that breaks the declaration, from the case's own seeded stream; `lookup`
+    gives the records that valid values come from (a wrong count of delimited values must be
+    wrong in its count only)."""
     prop = violation.prop if violation.prop is not None else _arg_property(violation)
     kind = violation.value
     as_text = violation.location != "body"
+    if kind in ("too many", "too few") and violation.arg is not None:
+        return generator.delimited(violation.arg, _wrong_count(violation), lookup=lookup)
     if kind == "empty":
         return ""
     if kind == "null":
@@ -210,6 +275,15 @@ def bad_value(violation: Violation, generator: DataGenerator) -> Any:
     if kind == "regex":
         return _regex_miss(prop, generator)
     return f"apitest-{generator.hex(6)}"
+
+
+def _wrong_count(violation: Violation) -> int:
+    bounds = violation.arg.length if violation.arg is not None else None
+    if bounds is None:
+        return 0
+    if violation.value == "too many":
+        return int(bounds.max or 0) + 1
+    return max(0, int(bounds.min or 0) - 1)
 
 
 def _arg_property(violation: Violation) -> Property | None:

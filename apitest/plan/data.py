@@ -148,7 +148,10 @@ class DataGenerator:
         return self._generate(prop)
 
     def argument_value(self, arg: Argument, *, lookup: Lookup) -> Any:
-        """The value of a query parameter, header or URL variable (the engine stringifies it)."""
+        """The value of a query parameter, header or URL variable (the engine stringifies it);
+        for a delimiter-style argument, several values joined by its delimiter."""
+        if arg.is_delimited:
+            return self.delimited(arg, None, lookup=lookup)
         prop = arg.value_property
         if prop is None:
             return self._text(1, 20)
@@ -160,6 +163,51 @@ class DataGenerator:
             if arg.auto_dependency:
                 raise NoRecordError(path)
         return self.scalar(prop)
+
+    def delimited(self, arg: Argument, count: int | None, *, lookup: Lookup) -> str:
+        """`count` valid values of a delimiter-style argument joined by its delimiter; with
+        `count` None, a valid count: two where `length` allows, else its nearest bound (and
+        no more than the distinct values there are to send, down to its minimum).
+
+        Values come as for any value: the records its `path` names, else its example-value
+        (split at the delimiter: an example may be written whole), else `values`, else
+        generated, so a case that breaks the count breaks nothing else."""
+        prop = arg.value_property
+        pool = self._delimited_pool(arg, prop, lookup)
+        if count is None:
+            low, high = _count_window(arg.length)
+            count = min(max(2, low), high)
+            if pool:
+                count = max(low, min(count, len(pool)))
+        if pool:
+            items = [pool[index % len(pool)] for index in range(count)]
+        elif prop is None:
+            items = [self._text(1, 20) for _ in range(count)]
+        else:
+            item = _item_property(prop) if prop.type == "collections" else prop
+            items = [self._generate(item) for _ in range(count)]
+        return arg.delimiter.join(_as_text(item) for item in items)
+
+    def _delimited_pool(self, arg: Argument, prop: Property | None, lookup: Lookup) -> list[Any]:
+        """The given values a delimited argument's items are taken from, distinct, in order."""
+        if prop is None:
+            return []
+        path = prop.path
+        if path is not None and path.source == "resource":
+            found: list[Any] = []
+            for value in lookup(path):
+                found.extend(value if isinstance(value, list) else [value])
+            if found:
+                return _distinct(found)
+            if arg.auto_dependency:
+                raise NoRecordError(path)
+        kind = _item_property(prop).type if prop.type == "collections" else prop.type
+        if prop.example_value is not None:
+            texts = prop.example_value.split(arg.delimiter)
+        else:
+            texts = list(prop.values)
+        values = [_convert(kind, text.strip()) for text in texts if text.strip()]
+        return _distinct([value for value in values if value is not MISSING])
 
     def body(
         self,
@@ -500,6 +548,31 @@ def _float_window(
         high = default[1] if low <= default[1] else low + span
     low, high = max(low, limit[0]), min(high, limit[1])
     return low, max(low, high)
+
+
+def _count_window(bounds: Bounds | None) -> tuple[int, int]:
+    """The valid counts of a delimited argument: at least one value unless its `length` says
+    otherwise, and at most its max (open: as many as wanted)."""
+    if bounds is None:
+        return 1, 1 << 20
+    low = int(bounds.min) if bounds.min is not None else min(1, int(bounds.max or 1))
+    high = int(bounds.max) if bounds.max is not None else max(low, 1 << 20)
+    return low, max(low, high)
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+def _as_text(value: Any) -> str:
+    """A value as it goes into a delimited list (as the engine writes any argument)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def _int_window(

@@ -31,7 +31,7 @@ class Violation:
     kind: str
     target: str
     location: str  # param | header | variable | body | auth | call
-    mode: str  # omit | set | twice
+    mode: str  # omit | set | twice | without (partners) | with (a partner)
     value: str = ""
     path: tuple[str | int, ...] = ()
     prop: Property | None = None
@@ -109,7 +109,7 @@ class Chain:
 def parallel_groups(steps: tuple[Step, ...]) -> list[tuple[Step, ...]]:
     """Steps in runnable groups: consecutive negative cases of one operation form a group (they
     are independent: each breaks the same valid call its own way, and is meant to change
-    nothing); every other step is a group of its own. Concurrent / Non Concurrent cases time
+    nothing); every other step is a group of its own. Parallel Calls / Sequential Calls time
     their own calls, and a delete's cases stay in turn: one the API wrongly accepts removes
     the record the next would use, and which one that is must not depend on timing."""
     groups: list[list[Step]] = []

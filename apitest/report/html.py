@@ -43,7 +43,7 @@ NEGATIVE_KINDS: tuple[str, ...] = (
     "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
     "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
     "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
-    "Read Only Profile",
+    "Read Only Profile", "Parallel Calls", "Sequential Calls",
 )  # fmt: skip
 """The planner's negative kinds, in its order (a copy: a reporter does not import the planner;
 a unit test keeps the two equal). A case is named `<kind> <target>`, and a target may start

@@ -18,7 +18,7 @@ from apitest.errors import (
     clip,
 )
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
-from apitest.spec.model import Location, Operation, Property, Resource, Structure
+from apitest.spec.model import Argument, Location, Operation, Property, Resource, Structure
 from apitest.spec.reader import SourceFile
 
 _PATH_VARIABLE = re.compile(r"\{([^{}]+)\}")
@@ -54,6 +54,7 @@ def check_resource(
     _check_operation_names(resource, report)
     for op in resource.operations:
         _check_path_variables(op, report)
+        _check_argument_partners(op, report)
         _check_responses(op, report)
         if op.auto_callback_get and op.category != "read":
             report.add(
@@ -143,6 +144,45 @@ def _check_path_variables(op: Operation, report: _Reporter) -> None:
                 SpecReferenceError,
                 "name",
             )
+
+
+def _check_argument_partners(op: Operation, report: _Reporter) -> None:
+    """`concurrent` / `non-concurrent` must name other query or header arguments of the same
+    operation; a name that does not is ignored by the cases, so it is said here."""
+    by_name = {arg.name: arg for arg in op.arguments}
+    for arg in op.arguments:
+        for attr, names in (("concurrent", arg.concurrent), ("non-concurrent", arg.non_concurrent)):
+            for name in names:
+                problem = _partner_problem(arg, by_name.get(name), name, attr)
+                if problem:
+                    message, hint = problem
+                    kind = SpecReferenceError
+                    report.add("warning", arg.loc, "argument", message, hint, kind, attr)
+
+
+def _partner_problem(
+    arg: Argument, partner: Argument | None, name: str, attr: str
+) -> tuple[str, str] | None:
+    where = f"{attr} of argument '{arg.name}'"
+    if partner is None:
+        hint = f'declare <argument name="{name}"> in the operation or remove it from {attr}'
+        return f"{where} names '{name}', which is no argument of this operation", hint
+    if partner is arg or name == arg.name:
+        return f"{where} names the argument itself", f"remove '{name}' from {attr}"
+    if "variable" in (arg.location, partner.location):
+        return (
+            f"{where} names '{name}', but a URL variable is always sent: ignored",
+            "concurrent and non-concurrent relate query parameters and headers",
+        )
+    if attr == "concurrent" and name in arg.non_concurrent:
+        return (
+            f"argument '{arg.name}' names '{name}' as both concurrent and non-concurrent",
+            "keep it in one of the two lists",
+        )
+    if attr == "non-concurrent" and arg.required and partner.required:
+        message = f"required arguments '{arg.name}' and '{name}' are non-concurrent: no valid call"
+        return message, f"make one of them optional or remove '{name}' from {attr}"
+    return None
 
 
 def _check_responses(op: Operation, report: _Reporter) -> None:

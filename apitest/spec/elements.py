@@ -98,7 +98,37 @@ def build_argument(b: FileBuilder, element: etree._Element) -> Argument:
         condition=b.condition(element, "condition"),
         content=contents[0] if contents else None,
         description=b.description(element),
+        **_argument_values(b, element),
     )
+
+
+def _argument_values(b: FileBuilder, element: etree._Element) -> dict[str, Any]:
+    """ZEST's `style`, `delimiter`, `length` (a count of delimited values), `concurrent` and
+    `non-concurrent`, each checked where it is written."""
+    style = b.reader.enum(element, "style", "standard")
+    delimiter = element.get("delimiter")  # not stripped: " " is a delimiter
+    if delimiter == "":
+        hint = 'write delimiter=","'
+        b.reader.error(element, "'delimiter' must not be empty", hint, attr="delimiter")
+    elif delimiter is not None and style != "delimiter":
+        message = "'delimiter' has no effect on an argument of style standard"
+        hint = 'add style="delimiter" to send several values joined by it'
+        b.reader.report("warning", element, message, hint, attr="delimiter")
+    length = b.reader.bounds(element, "length")
+    if length is not None and not all(
+        end is None or (end >= 0 and end == int(end)) for end in (length.min, length.max)
+    ):
+        message = "'length' of an argument counts values: whole numbers from 0 up"
+        hint = 'write length="max" or length="min,max", e.g. length="1,10"'
+        b.reader.error(element, message, hint, attr="length")
+        length = None
+    return {
+        "style": style,
+        "delimiter": delimiter or ",",
+        "length": length,
+        "concurrent": b.reader.csv(element, "concurrent"),
+        "non_concurrent": b.reader.csv(element, "non-concurrent"),
+    }
 
 
 def build_request_body(b: FileBuilder, element: etree._Element) -> RequestBody:

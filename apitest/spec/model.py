@@ -21,6 +21,7 @@ Method = Literal["get", "post", "put", "patch", "delete"]
 Visibility = Literal["public", "internal", "private"]
 ExtraValue = Literal["deny", "allow", "map-default"]
 ArgumentLocation = Literal["param", "header", "variable"]
+ArgumentStyle = Literal["standard", "delimiter"]
 AuthLocation = Literal["header", "param", "url"]
 AuthType = Literal["oauth2", "token"]
 GroupType = Literal["one-of", "any-of", "all-of", "array-of"]
@@ -207,6 +208,20 @@ class Argument:
     condition: Condition | None = None
     content: Content | None = None
     description: str = ""
+    style: ArgumentStyle = "standard"
+    """ZEST `style`: "delimiter" sends several values joined by `delimiter` in one value;
+    "standard" (the default) sends one value (a list as repeated key-value pairs)."""
+    delimiter: str = ","
+    length: Bounds | None = None
+    """ZEST argument `length`: how many delimited values ("min,max" or "max"), not characters."""
+    concurrent: tuple[str, ...] = ()
+    """Arguments that must be sent whenever this one is (ZEST `concurrent`, a CSV of names)."""
+    non_concurrent: tuple[str, ...] = ()
+    """Arguments that must not be sent with this one (ZEST `non-concurrent`)."""
+
+    @property
+    def is_delimited(self) -> bool:
+        return self.style == "delimiter"
 
     @property
     def value_property(self) -> Property | None:

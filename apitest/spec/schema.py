@@ -84,7 +84,8 @@ RULES: dict[str, ElementRule] = {
         "deprecate",
     ),
     "argument": _rule(
-        f"required auto-sync auto-dependency condition {_VISIBLE}",
+        f"required auto-sync auto-dependency condition {_VISIBLE} "
+        "style delimiter length concurrent non-concurrent",
         "name location",
         "content content-ref description",
     ),
@@ -146,6 +147,7 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("structure", "visibility"): ("public", "internal", "private"),
     ("property", "visibility"): ("public", "internal", "private"),
     ("argument", "location"): ("param", "header", "variable"),
+    ("argument", "style"): ("standard", "delimiter"),
     ("property", "extra-value"): ("deny", "allow", "map-default"),
     ("property", "invalid-value"): ("deny", "map-default"),
     ("authentication", "type"): ("oauth2", "token"),

@@ -234,15 +234,37 @@ def test_required_for_response_absent_fails_a_positive_case() -> None:
     assert verdict.message == "$.id: expected present (required for Response[read]), got absent"
 
 
-def test_unexpected_error_response_covers_undeclared_statuses() -> None:
+def test_an_unexpected_error_response_fails_positive_and_negative_cases() -> None:
+    """ZEST: the declared answer to an unhandled error is a failure, never a pass."""
+    crash = Response(LOC, 500, name="InternalError", unexpected_error=True, contents=(content(),))
+    op = op_with(OK_RESPONSE, BAD_RESPONSE, crash, error="$.status == 'error'")
+    wanted = (
+        "the API answered its declared unexpected-error response (500 InternalError): "
+        "an unhandled error fails the case, positive or negative"
+    )
+    for expect in ("success", "error"):
+        verdict = judge(op, seen(500, {"status": "error"}), expect)  # type: ignore[arg-type]
+        assert not verdict.passed and verdict.is_error, expect
+        assert verdict.message == wanted and verdict.response is crash
+    unnamed = op_with(OK_RESPONSE, Response(LOC, 500, unexpected_error=True))
+    message = judge(unnamed, seen(500, {}), "error").message
+    assert message.startswith("the API answered its declared unexpected-error response (500):")
+    assert is_error_response(op, seen(500, {}))
+    # the declared 4xx still passes a negative case beside it
+    assert judge(op, seen(400, {}), "error").passed
+
+
+def test_an_unexpected_error_response_covers_no_other_status() -> None:
     catch_all = Response(LOC, 599, name="other", unexpected_error=True)
     op = op_with(OK_RESPONSE, catch_all)
     negative = judge(op, seen(409, {"x": 1}), "error")
-    assert negative.passed and negative.is_error and negative.response is None
+    assert not negative.passed and negative.is_error and negative.response is None
+    assert negative.message == "status 409 is not declared for GET things (declared: 200, 599)"
     positive = judge(op, seen(409, {"x": 1}), "success")
-    assert not positive.passed and positive.is_error
-    assert positive.message == "expected a 2xx success, got 409 (undeclared, an unexpected error)"
+    assert not positive.passed
+    assert positive.message == negative.message
     assert is_error_response(op, seen(409, None))
+    assert not is_error_response(op, seen(204, None))  # an undeclared 2xx is no error by a flag
 
 
 def test_a_declared_5xx_is_not_a_rejection() -> None:

@@ -150,7 +150,8 @@ def test_case_kinds_are_the_planner_kinds() -> None:
         "Mandatory Header X-Request-Id": "Mandatory Header",
         "Invalid Value trips[0].n (above range)": "Invalid Value",
         "Missing Token": "Missing Token",
-        "Non Concurrent": "Non Concurrent",
+        "Non Concurrent limit (with offset)": "Non Concurrent",
+        "Sequential Calls": "Sequential Calls",
         "Brand New Kind target.x": "Brand New Kind",
     }
     for text, kind in kinds.items():

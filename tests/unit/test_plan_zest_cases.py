@@ -1,0 +1,302 @@
+"""ZEST's argument cases and attributes: `style`, `delimiter`, `length` (a count of values),
+`concurrent` and `non-concurrent` are read, checked, drive the ArgMaxLength / ArgMinLength /
+Concurrent / Non Concurrent cases with ZEST's meaning, and shape the requests that are sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apitest.engine.client import Request
+from apitest.engine.request import build_request
+from apitest.plan.cases import NEGATIVE_KINDS, bad_value, negative_cases
+from apitest.plan.data import DataGenerator
+from apitest.plan.model import Violation
+from apitest.spec.loader import load
+from apitest.spec.model import Argument, Operation, Resource
+
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="things" product="p" pre-loaded="false" file-version="1.0.0">
+  <info title="Things" version="1.0.0"/>
+  <server name="local" dc="US" url="http://127.0.0.1/api/v1"/>
+  <url path="/things/{thing_id}">
+    <operation method="get" name="GET things" category="read" auto-sync="true">
+      <argument name="thing_id" location="variable" required="true">
+        <content><structure><property type="long_string" example-value="9"/></structure></content>
+      </argument>
+"""
+TAIL = """      <response status="200"/>
+      <response status="400"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def arg(name: str, attrs: str = "", prop: str = '<property type="string"/>') -> str:
+    return (
+        f'<argument name="{name}" location="param" {attrs}>'
+        f"<content><structure>{prop}</structure></content></argument>\n"
+    )
+
+
+def load_op(tmp_path: Path, arguments: str) -> tuple[Operation, list[str]]:
+    spec = tmp_path / "things.xml"
+    spec.write_text(HEAD + arguments + TAIL, encoding="utf-8")
+    result = load([spec])
+    problems = [f"{d.severity}: {d.message}" for d in result.diagnostics]
+    assert result.resources, problems
+    op = result.resources[0].operation("GET things")
+    assert op is not None
+    return op, problems
+
+
+def names(op: Operation) -> list[str]:
+    return [case.name for case in negative_cases(op, has_auth=False)]
+
+
+def by_name(op: Operation, name: str) -> Argument:
+    return next(each for each in op.arguments if each.name == name)
+
+
+# --- reading the attributes ----------------------------------------------------------------------
+
+
+def test_the_argument_attributes_are_read_in_zest_s_form(tmp_path: Path) -> None:
+    op, problems = load_op(
+        tmp_path,
+        arg("ids", 'style="delimiter" delimiter=";" length="2,5" concurrent="a, b"')
+        + arg("a", 'non-concurrent="b"')
+        + arg("b")
+        + arg("plain"),
+    )
+    assert problems == []
+    ids = by_name(op, "ids")
+    assert (ids.style, ids.delimiter, ids.is_delimited) == ("delimiter", ";", True)
+    assert ids.length is not None and (ids.length.min, ids.length.max) == (2, 5)
+    assert ids.concurrent == ("a", "b") and by_name(op, "a").non_concurrent == ("b",)
+    plain = by_name(op, "plain")
+    assert (plain.style, plain.delimiter, plain.length, plain.concurrent) == (
+        "standard", ",", None, ()
+    )  # fmt: skip
+    only_max = load_op(tmp_path, arg("ids", 'style="DELIMITER" length="4"'))[0].arguments[1]
+    assert only_max.length is not None and (only_max.length.min, only_max.length.max) == (None, 4)
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [
+        ('style="list"', "error: 'style' must be one of standard, delimiter, not 'list'"),
+        ('style="delimiter" delimiter=""', "error: 'delimiter' must not be empty"),
+        ('delimiter=";"', "warning: 'delimiter' has no effect on an argument of style standard"),
+        (
+            'style="delimiter" length="1.5"',
+            "error: 'length' of an argument counts values: whole numbers from 0 up",
+        ),
+        ('style="delimiter" length="5,2"', "error: 'length' has min 5 above max 2"),
+        (
+            'concurrent="nope"',
+            "warning: concurrent of argument 'x' names 'nope', which is no argument of this "
+            "operation",
+        ),
+        ('non-concurrent="x"', "warning: non-concurrent of argument 'x' names the argument itself"),
+        (
+            'concurrent="thing_id"',
+            "warning: concurrent of argument 'x' names 'thing_id', but a URL variable is always "
+            "sent: ignored",
+        ),
+        (
+            'concurrent="y" non-concurrent="y"',
+            "warning: argument 'x' names 'y' as both concurrent and non-concurrent",
+        ),
+        (
+            'required="true" non-concurrent="z"',
+            "warning: required arguments 'x' and 'z' are non-concurrent: no valid call",
+        ),
+    ],
+)
+def test_a_mistake_in_the_attributes_is_said_once(
+    tmp_path: Path, attrs: str, expected: str
+) -> None:
+    others = arg("y") + arg("z", 'required="true"')
+    _op, problems = load_op(tmp_path, arg("x", attrs) + others)
+    assert problems == [expected]
+
+
+# --- which cases ---------------------------------------------------------------------------------
+
+
+def test_arg_max_and_min_length_count_delimited_values(tmp_path: Path) -> None:
+    op, _ = load_op(
+        tmp_path,
+        arg("ids", 'style="delimiter" length="2,5"')
+        + arg("tags", 'style="delimiter" length="0,3"')
+        + arg("few", 'style="delimiter" length="1"')
+        + arg("open", 'style="delimiter"')
+        + arg("counted", 'length="1,3"'),  # standard style: ZEST makes no count case
+    )
+    found = [name for name in names(op) if name.startswith("Arg")]
+    assert found == [
+        "ArgMaxLength ids (6 values, max 5)",
+        "ArgMinLength ids (1 value, min 2)",
+        "ArgMaxLength tags (4 values, max 3)",  # min 0: nothing is too few
+        "ArgMaxLength few (2 values, max 1)",
+    ]
+
+
+def test_a_delimited_url_variable_gets_count_cases_too(tmp_path: Path) -> None:
+    spec = (HEAD + TAIL).replace(
+        'location="variable" required="true"',
+        'location="variable" required="true" style="delimiter" length="1,2"',
+    )
+    path = tmp_path / "v.xml"
+    path.write_text(spec, encoding="utf-8")
+    op = next(iter(load([path]).resources[0].operations))
+    assert "ArgMaxLength thing_id (3 values, max 2)" in names(op)
+    assert "InvalidValueInURLPath thing_id" in names(op)
+
+
+def test_concurrent_and_non_concurrent_cases(tmp_path: Path) -> None:
+    op, _ = load_op(
+        tmp_path,
+        arg("from", 'concurrent="to,zone"')
+        + arg("to", 'concurrent="from" non-concurrent="ids,name"')
+        + arg("zone")
+        + arg("ids", 'non-concurrent="to"')  # the pair to/ids is one case
+        + arg("name", 'non-concurrent="ghost,thing_id"'),  # names no param: no case
+    )
+    found = [name for name in names(op) if "Concurrent" in name]
+    assert found == [
+        "Concurrent from (without to, zone)",
+        "Concurrent to (without from)",
+        "Non Concurrent to (with ids)",
+        "Non Concurrent to (with name)",
+    ]
+    concurrent = next(c for c in negative_cases(op, False) if c.kind == "Concurrent")
+    where = (concurrent.location, concurrent.mode, concurrent.value)
+    assert where == ("param", "without", "to,zone")
+
+
+def test_apitest_s_own_cases_keep_names_of_their_own(tmp_path: Path) -> None:
+    op, _ = load_op(tmp_path, arg("name", prop='<property type="string" length="1,20"/>'))
+    found = names(op)
+    assert "Parallel Calls" in found and "Sequential Calls" in found  # auto-sync="true"
+    assert "Length Violation name (over max)" in found  # characters of the value: not ZEST's
+    assert not any(n.startswith(("Concurrent", "Non Concurrent", "Arg")) for n in found)
+    sync = [c for c in negative_cases(op, False) if c.location == "call"]
+    assert [(c.kind, c.value) for c in sync] == [
+        ("Parallel Calls", "at once"), ("Sequential Calls", "in turn")
+    ]  # fmt: skip
+    assert {"Parallel Calls", "Sequential Calls", "Concurrent"} <= set(NEGATIVE_KINDS)
+
+
+def test_auto_skip_cases_names_zest_s_kinds(tmp_path: Path) -> None:
+    op, _ = load_op(tmp_path, arg("a", 'concurrent="b"') + arg("b"))
+    from dataclasses import replace
+
+    muted = replace(op, auto_skip_cases=("Concurrent",))
+    found = names(muted)
+    assert not any(n.startswith("Concurrent") for n in found)
+    assert "Parallel Calls" in found
+
+
+# --- values and requests -------------------------------------------------------------------------
+
+NO_RECORDS: Any = lambda path: []  # noqa: E731
+
+
+def test_delimited_values_are_within_length_and_from_what_the_spec_gives(tmp_path: Path) -> None:
+    op, _ = load_op(
+        tmp_path,
+        arg("ids", 'style="delimiter" delimiter="|" length="1,3"',
+            '<property type="long_string" regex="[1-9][0-9]{2}"/>')
+        + arg("three", 'style="delimiter" length="3,4"', '<property type="integer"/>')
+        + arg("picked", 'style="delimiter"', '<property type="string" values="a,b,c"/>')
+        + arg("given", 'style="delimiter" delimiter=";"',
+              '<property type="string" example-value="x;y"/>')
+        + arg("one", 'style="delimiter" length="1,1"', '<property type="string" values="a,b"/>'),
+    )  # fmt: skip
+    gen = DataGenerator(7, "case")
+
+    def value(name: str) -> str:
+        found = gen.child(name).argument_value(by_name(op, name), lookup=NO_RECORDS)
+        assert isinstance(found, str)
+        return found
+
+    ids = value("ids").split("|")
+    assert len(ids) == 2 and all(len(each) == 3 and each.isdigit() for each in ids)
+    assert len(value("three").split(",")) == 3
+    assert value("picked") == "a,b"
+    assert value("given") == "x;y"
+    assert value("one") == "a"
+    assert value("ids") == DataGenerator(7, "case").child("ids").argument_value(
+        by_name(op, "ids"), lookup=NO_RECORDS
+    )  # seeded
+
+
+def test_delimited_values_come_from_records_when_the_spec_names_them(tmp_path: Path) -> None:
+    op, _ = load_op(
+        tmp_path,
+        arg("ids", 'style="delimiter" length="1,2"',
+            '<property type="long_string" path="things:$.things[*].id"/>'),
+    )  # fmt: skip
+    records: Any = lambda path: ["11", "12", "13"]  # noqa: E731
+    ids = by_name(op, "ids")
+    assert DataGenerator(1).argument_value(ids, lookup=records) == "11,12"
+    violation = next(c for c in negative_cases(op, False) if c.kind == "ArgMaxLength")
+    assert bad_value(violation, DataGenerator(1), records) == "11,12,13"  # valid ids, 3 of them
+    lonely: Any = lambda path: ["11"]  # noqa: E731
+    assert DataGenerator(1).argument_value(ids, lookup=lonely) == "11"  # no duplicates to fill
+
+
+def test_bad_counts_break_the_count_only(tmp_path: Path) -> None:
+    op, _ = load_op(
+        tmp_path,
+        arg("ids", 'style="delimiter" delimiter="|" length="2,4"',
+            '<property type="long_string" regex="[1-9][0-9]{2}"/>'),
+    )  # fmt: skip
+    cases = {c.kind: c for c in negative_cases(op, False)}
+    many = bad_value(cases["ArgMaxLength"], DataGenerator(3))
+    few = bad_value(cases["ArgMinLength"], DataGenerator(3))
+    assert len(many.split("|")) == 5 and len(few.split("|")) == 1
+    assert all(len(each) == 3 and each.isdigit() for each in many.split("|") + few.split("|"))
+
+
+def _request(op: Operation, violation: Violation | None = None) -> Request:
+    resource = Resource(op.loc, "things")  # build_request reads no operation of it
+    built = build_request(
+        resource, op, "http://h/api", DataGenerator(5), NO_RECORDS, keys=None, violation=violation
+    )
+    return built.request
+
+
+def test_requests_keep_the_partner_rules_that_the_cases_break(tmp_path: Path) -> None:
+    given = '<property type="string" example-value="v"/>'
+    op, _ = load_op(
+        tmp_path,
+        arg("from", 'concurrent="to"', given)
+        + arg("to")  # no value of its own: sent because from is
+        + arg("ids", 'non-concurrent="name"', given)
+        + arg("name", "", given)  # dropped from the positive call: ids is sent
+        + arg("zone", 'required="true" non-concurrent="city"')
+        + arg("city", "", given),  # optional beside a required non-concurrent one: dropped
+    )
+    positive = _request(op)
+    assert set(positive.params) == {"from", "to", "ids", "zone"}
+    cases = {c.name: c for c in negative_cases(op, False)}
+    lonely = _request(op, cases["Concurrent from (without to)"])
+    assert "from" in lonely.params and "to" not in lonely.params
+    pair = _request(op, cases["Non Concurrent ids (with name)"])
+    assert pair.params["ids"] == "v" and pair.params["name"] == "v"
+    assert "zone" in pair.params  # the rest of the call stays valid
+    empty_name = _request(op, cases["Empty Param name"])
+    assert empty_name.params["name"] == "" and "ids" not in empty_name.params
+
+
+def test_a_partner_of_a_broken_argument_rides_along(tmp_path: Path) -> None:
+    op, _ = load_op(tmp_path, arg("from", 'concurrent="to"') + arg("to"))
+    invalid = next(c for c in negative_cases(op, False) if c.name == "Empty Param from")
+    sent = _request(op, invalid)
+    assert sent.params["from"] == "" and "to" in sent.params  # refused for the empty value only
