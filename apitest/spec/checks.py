@@ -18,7 +18,14 @@ from apitest.errors import (
     clip,
 )
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
-from apitest.spec.model import Location, Operation, Property, Resource, Structure
+from apitest.spec.model import (
+    Location,
+    Operation,
+    PathConfig,
+    Property,
+    Resource,
+    Structure,
+)
 from apitest.spec.reader import SourceFile
 
 _PATH_VARIABLE = re.compile(r"\{([^{}]+)\}")
@@ -69,6 +76,7 @@ def check_resource(
     for prop in _all_properties(resource, seen):
         _check_values(prop, report)
     _check_test_dependencies(resource, report)
+    _check_extraction_paths(resource, report)
 
 
 def check_auth_schemas(
@@ -275,3 +283,35 @@ def _walk(structure: Structure | None, seen: set[int]) -> Iterator[Property]:
         if prop.structure_group:
             for member in prop.structure_group.structures:
                 yield from _walk(member, seen)
+
+
+def _check_extraction_paths(resource: Resource, report: _Reporter) -> None:
+    """apitest's older `data-extraction-path="$.trips[*]"` (each match one record) still works,
+    but ZEST's form names the array itself (`$.trips`, each element a record): say so, once per
+    path-config, resource level and content level alike."""
+    configs: dict[tuple[str, int], PathConfig] = {}
+    config = resource.resource_config
+    if config is not None and config.path_config is not None:
+        configs[(config.path_config.loc.file, config.path_config.loc.line)] = config.path_config
+    for op in resource.operations:
+        for response in op.responses:
+            for content in response.contents:
+                if content.path_config is not None:
+                    loc = content.path_config.loc
+                    configs.setdefault((loc.file, loc.line), content.path_config)
+    for path_config in configs.values():
+        path = path_config.data_extraction_path
+        text = path.text.strip() if path is not None else ""
+        if not text.endswith("[*]"):
+            continue
+        array = text[: -len("[*]")].rstrip() or "$"
+        report.add(
+            "warning",
+            path_config.loc,
+            "path-config",
+            f'data-extraction-path="{text}" is a deprecated alias (still read: each match is '
+            "one record)",
+            f'write "{array}", the array itself (ZEST\'s form): each element is one record',
+            SpecValueError,
+            "data-extraction-path",
+        )
