@@ -18,14 +18,7 @@ from apitest.errors import (
     clip,
 )
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
-from apitest.spec.model import (
-    Location,
-    Operation,
-    PathConfig,
-    Property,
-    Resource,
-    Structure,
-)
+from apitest.spec.model import Location, Operation, Property, Resource, Structure
 from apitest.spec.reader import SourceFile
 
 _PATH_VARIABLE = re.compile(r"\{([^{}]+)\}")
@@ -289,21 +282,23 @@ def _check_extraction_paths(resource: Resource, report: _Reporter) -> None:
     """apitest's older `data-extraction-path="$.trips[*]"` (each match one record) still works,
     but ZEST's form names the array itself (`$.trips`, each element a record): say so, once per
     path-config, resource level and content level alike."""
-    configs: dict[tuple[str, int], PathConfig] = {}
     config = resource.resource_config
-    if config is not None and config.path_config is not None:
-        configs[(config.path_config.loc.file, config.path_config.loc.line)] = config.path_config
-    for op in resource.operations:
-        for response in op.responses:
-            for content in response.contents:
-                if content.path_config is not None:
-                    loc = content.path_config.loc
-                    configs.setdefault((loc.file, loc.line), content.path_config)
-    for path_config in configs.values():
-        path = path_config.data_extraction_path
+    found = [config.path_config] if config is not None else []
+    found += [
+        content.path_config
+        for op in resource.operations
+        for response in op.responses
+        for content in response.contents
+    ]
+    seen: set[tuple[str, int]] = set()
+    for path_config in found:
+        path = path_config.data_extraction_path if path_config is not None else None
         text = path.text.strip() if path is not None else ""
-        if not text.endswith("[*]"):
+        if path_config is None or not text.endswith("[*]"):
             continue
+        if (path_config.loc.file, path_config.loc.line) in seen:
+            continue  # a component's content, met again in each operation using it
+        seen.add((path_config.loc.file, path_config.loc.line))
         array = text[: -len("[*]")].rstrip() or "$"
         report.add(
             "warning",

@@ -287,3 +287,25 @@ def test_lint_warns_on_the_older_star_form_naming_zests_form(tmp_path: Path, pat
 def test_the_official_form_draws_no_warning(tmp_path: Path) -> None:
     _, diagnostics = _load(tmp_path, path="$.trips")
     assert diagnostics == []
+
+
+def test_a_simple_key_alone_addresses_the_read_a_composite_key_does_not(tmp_path: Path) -> None:
+    both = '<primary path="$.trip_id" name="trip"/><primary path="$.trip_name"/>'
+    simple, _ = _load(tmp_path, primaries=both)
+    read = callback_read(simple)  # /trips/{trip}: one of the two keys is enough
+    assert read is not None and read.name == "GET trip"
+    composite, _ = _load(tmp_path, primaries=both, resource_config='primary-type="composite"')
+    fallback = callback_read(composite)  # /trips/{trip} lacks trip_name: the list is searched
+    assert fallback is not None and fallback.name == "GET trips"
+
+
+def test_lint_warns_on_a_content_level_star_path_too(tmp_path: Path) -> None:
+    spec = tmp_path / "trips.xml"
+    _load(tmp_path)
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace('"$.details"', '"$.details[*]"'),
+        encoding="utf-8",
+    )
+    diagnostics = [str(d) for d in load([spec]).diagnostics]
+    assert len(diagnostics) == 1 and ":22:" in diagnostics[0], diagnostics
+    assert 'write "$.details", the array itself' in diagnostics[0]
