@@ -17,6 +17,7 @@ from apitest.engine.records import (
     Record,
     extract,
     extraction_config,
+    is_composite,
     same_key,
     sent_records,
 )
@@ -111,10 +112,10 @@ def read_records(
 
 
 def _records_like(
-    record: Record, found: list[tuple[dict[str, Any], dict[str, Any]]]
+    record: Record, found: list[tuple[dict[str, Any], dict[str, Any]]], composite: bool = False
 ) -> list[dict[str, Any]]:
     """The read records that carry `record`'s keys."""
-    return [item for item, keys in found if same_key(record.keys, keys)]
+    return [item for item, keys in found if same_key(record.keys, keys, composite=composite)]
 
 
 def check_record(
@@ -131,7 +132,9 @@ def check_record(
     verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
     if not verdict.passed:
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
-    found = _records_like(record, read_records(resource, op, exchange, verdict))
+    found = _records_like(
+        record, read_records(resource, op, exchange, verdict), is_composite(resource)
+    )
     if not found:
         return Outcome(
             "failed",
@@ -169,7 +172,8 @@ def check_gone(
     verdict = judge(op, observed, "success", strict=strict, records=records_view)
     if not verdict.passed:
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
-    if _records_like(record, read_records(resource, op, exchange, verdict)):
+    found = read_records(resource, op, exchange, verdict)
+    if _records_like(record, found, is_composite(resource)):
         return Outcome(
             "failed",
             f"the {record.describe()} is still there after the delete "

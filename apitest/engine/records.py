@@ -5,18 +5,23 @@ created or read; the default pick is the record of the asking chain, else the ne
 the run deleted is never handed out again. Chains run concurrently, so a chain never takes a
 record another chain created while one of its own or an unowned one exists: that record may be
 deleted under it by its owner's delete test.
+
+Records are found as ZEST's Data Manager finds them (its `data-manager` help page): the value at
+the `data-extraction-path` is the resource's data; an array there is one record per element, an
+object one record. Each record is known by its `<primary>` keys: with `primary-type="simple"`
+(the default) any one key names the record, with `"composite"` only all of them together.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Content, Operation, PathConfig, Resource
+from apitest.spec.model import Catalog, Content, Operation, PathConfig, Primary, Resource
 
 JsonObject = dict[str, Any]
 
@@ -44,12 +49,15 @@ MAX_RECORDS = 2_000
 """Per resource; beyond it the oldest records merely read are forgotten."""
 
 
-def _identity(keys: dict[str, Any], data: JsonObject) -> Hashable:
-    """What makes two sightings the same record: its keys as text (an id may come back as a
-    number), or all of it when the spec declares no primary key."""
-    if keys:
-        return tuple(sorted((name, str(value)) for name, value in keys.items()))
-    return _flat_identity(data) or _CANONICAL.encode(data)
+def _identities(keys: Mapping[str, Any], data: JsonObject, composite: bool) -> list[Hashable]:
+    """What makes two sightings the same record, keys as text (an id may come back as a
+    number): each key alone for a simple primary (any one names the record), all keys as one
+    for a composite primary, or all of the record when the spec declares no primary key."""
+    if not keys:
+        return [_flat_identity(data) or _CANONICAL.encode(data)]
+    if composite:
+        return [tuple(sorted((name, str(value)) for name, value in keys.items()))]
+    return [(name, str(value)) for name, value in keys.items()]
 
 
 def _flat_identity(data: JsonObject) -> tuple[tuple[Any, ...], ...] | None:
@@ -80,6 +88,8 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
 class DataManager:
     """Every record of the run, by resource. Not thread-safe: the engine is one event loop."""
 
+    composite: frozenset[str] = frozenset()
+    """The resources whose `primary-type` is composite: their keys name a record only together."""
     _records: dict[str, list[Record]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
     _deleted: dict[str, set[Hashable]] = field(default_factory=dict)
@@ -87,24 +97,34 @@ class DataManager:
     """Records by identity (their keys, or their data when they have none), so reading the
     same record again refreshes it instead of piling up copies."""
 
+    @classmethod
+    def for_catalog(cls, catalog: Catalog) -> DataManager:
+        """A Data Manager that knows which of the catalog's resources have composite keys."""
+        return cls(composite=frozenset(res.name for res in catalog.resources if is_composite(res)))
+
+    def _ids(self, resource: str, keys: Mapping[str, Any], data: JsonObject) -> list[Hashable]:
+        return _identities(keys, data, resource in self.composite)
+
     def add(
         self, resource: str, data: JsonObject, keys: dict[str, Any], *, chain: str, created: bool
     ) -> Record:
         record = Record(resource, data, keys, chain, created, next(self._seq))
         bucket = self._records.setdefault(resource, [])
         if not created:
-            identity = _identity(keys, data)
-            if identity in self._deleted.get(resource, set()):
+            identities = self._ids(resource, keys, data)
+            deleted = self._deleted.get(resource, ())
+            if any(identity in deleted for identity in identities):
                 record.live = False  # a lagging listing still shows what the run deleted
                 return record
             seen = self._seen.setdefault(resource, {})
-            known = seen.get(identity)
+            known = next((seen[i] for i in identities if i in seen), None)
             if known is not None and known.live:  # read again: refresh it, keep who owns it
                 known.data = {**known.data, **data}
                 return known
-            seen[identity] = record
+            seen.update(dict.fromkeys(identities, record))
         elif keys:
-            self._seen.setdefault(resource, {})[_identity(keys, data)] = record
+            seen = self._seen.setdefault(resource, {})
+            seen.update(dict.fromkeys(self._ids(resource, keys, data), record))
         bucket.append(record)
         if len(bucket) > MAX_RECORDS:
             self._forget_oldest_read(resource)
@@ -117,13 +137,17 @@ class DataManager:
         index = next((i for i, rec in enumerate(bucket) if not rec.created), None)
         if index is not None:
             gone = bucket.pop(index)
-            self._seen.get(resource, {}).pop(_identity(gone.keys, gone.data), None)
+            seen = self._seen.get(resource, {})
+            for identity in self._ids(resource, gone.keys, gone.data):
+                if seen.get(identity) is gone:
+                    del seen[identity]
 
     def remove(self, record: Record) -> None:
         """The record was deleted: it leaves the Data Manager at once."""
         record.live = False
         if record.keys:
-            self._deleted.setdefault(record.resource, set()).add(_identity(record.keys, {}))
+            deleted = self._deleted.setdefault(record.resource, set())
+            deleted.update(self._ids(record.resource, record.keys, {}))
         self._records[record.resource] = [
             rec for rec in self._records.get(record.resource, []) if rec is not record
         ]
@@ -166,56 +190,88 @@ class DataManager:
         return lambda name: [rec.data for rec in self.live(name)]
 
 
+def is_composite(resource: Resource) -> bool:
+    """`<resource-config primary-type="composite">`: all primaries together form one key."""
+    config = resource.resource_config
+    return config is not None and config.primary_type == "composite"
+
+
 def extraction_config(
     resource: Resource, op: Operation, content: Content | None
 ) -> PathConfig | None:
     """Where a response's records are: the content's own path-config over the resource's. For a
-    status the spec does not declare, the operation's first success content stands in."""
+    status the spec does not declare, the operation's first success content stands in. A
+    content path-config without `<primary>` keeps the resource-config's primaries (ZEST's
+    path-config page: they are used when the content level gives none)."""
     if content is None:
         for response in op.success_responses:
             if response.contents:
                 content = response.contents[0]
                 break
-    if content is not None and content.path_config is not None:
-        return content.path_config
     config = resource.resource_config
-    return config.path_config if config is not None else None
+    general = config.path_config if config is not None else None
+    if content is not None and content.path_config is not None:
+        own = content.path_config
+        if not own.primaries and general is not None and general.primaries:
+            return replace(own, primaries=general.primaries)
+        return own
+    return general
+
+
+def records_at(matches: Iterable[Any]) -> list[JsonObject]:
+    """The records the matches of a data-extraction-path hold, as ZEST's Data Manager reads
+    them: an array is one record per element (`$.trips` on `{"trips": [...]}`), an object is one
+    record, and several matches (`$.trips[*]`, apitest's older form) are several records.
+    Whatever is not an object (a number, a string, an array inside the array) is no record."""
+    found: list[JsonObject] = []
+    for match in matches:
+        if isinstance(match, dict):
+            found.append(match)
+        elif isinstance(match, list):
+            found.extend(item for item in match if isinstance(item, dict))
+    return found
+
+
+def record_keys(record: JsonObject, primaries: Sequence[Primary]) -> dict[str, Any]:
+    """The record's primary keys by name (`<primary name>`, else the path's last step), each
+    path read relative to the record; a key the record lacks is left out."""
+    keys: dict[str, Any] = {}
+    for primary in primaries:
+        values = primary.path.find(EvalContext(response_body=record))
+        if values:
+            keys[primary.key] = values[0]
+    return keys
 
 
 def extract(body: Any, config: PathConfig | None) -> list[tuple[JsonObject, dict[str, Any]]]:
-    """Records and their keys found in `body`: each object the data-extraction-path matches
-    (the body itself without one), keyed by the primary paths."""
+    """Records and their keys found in `body`: the records at the data-extraction-path (the
+    body itself without one), keyed by the primary paths."""
     if config is None or config.data_extraction_path is None:
-        items = [body]
+        matches = [body]
     else:
-        items = config.data_extraction_path.find(EvalContext(response_body=body))
-    found: list[tuple[JsonObject, dict[str, Any]]] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        keys: dict[str, Any] = {}
-        for primary in config.primaries if config is not None else ():
-            values = primary.path.find(EvalContext(response_body=item))
-            if values:
-                keys[primary.key] = values[0]
-        found.append((item, keys))
-    return found
+        matches = config.data_extraction_path.find(EvalContext(response_body=body))
+    primaries = config.primaries if config is not None else ()
+    return [(item, record_keys(item, primaries)) for item in records_at(matches)]
 
 
 def sent_records(body: Any, resource: Resource) -> list[JsonObject]:
     """The records a write sent: the request body under the resource's data-extraction-path
-    (`$.trips[*]` on `{"trips": [{...}]}`), or the body itself when that finds nothing."""
+    (`$.trips` on `{"trips": [{...}]}`), or the body itself when that finds nothing."""
     config = resource.resource_config
     path = config.path_config.data_extraction_path if config and config.path_config else None
     if path is not None:
-        items = [
-            item for item in path.find(EvalContext(response_body=body)) if isinstance(item, dict)
-        ]
+        items = records_at(path.find(EvalContext(response_body=body)))
         if items:
             return items
     return [body] if isinstance(body, dict) else []
 
 
-def same_key(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Keys compared as text: a long_string id may come back as a JSON integer."""
-    return bool(a) and all(str(b.get(name)) == str(value) for name, value in a.items())
+def same_key(a: Mapping[str, Any], b: Mapping[str, Any], *, composite: bool = False) -> bool:
+    """Whether keys `b` name the record keyed `a`, compared as text (a long_string id may come
+    back as a JSON integer): any one key both carry for a simple primary, every key of `a` for
+    a composite one."""
+    if not a:
+        return False
+    if composite:
+        return all(str(b.get(name)) == str(value) for name, value in a.items())
+    return any(name in b and str(b[name]) == str(value) for name, value in a.items())

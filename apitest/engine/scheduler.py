@@ -92,7 +92,7 @@ class Engine:
         self.ledger = ledger
         self.options = options
         self.listener = listener
-        self.data = DataManager()
+        self.data = DataManager.for_catalog(catalog)
         self.locks = ResourceLocks()
         self.generator = DataGenerator(options.seed)
         self._entries: dict[int, tuple[int, Record]] = {}  # id(record) -> (ledger id, record)

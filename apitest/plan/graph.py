@@ -75,13 +75,23 @@ def callback_read(resource: Resource) -> Operation | None:
     keys = set(primary_key_names(resource))
     if keys:
         by_key = [op for op in reads if set(url_variables(op.url_path)) == keys]
+        config = resource.resource_config
+        if not by_key and (config is None or config.primary_type == "simple"):
+            # a simple primary: any one of the keys addresses the record on its own
+            by_key = [op for op in reads if _addressed_by_some(op, keys)]
         if by_key:
             return by_key[0]
     return reads[0] if reads else None
 
 
+def _addressed_by_some(op: Operation, keys: set[str]) -> bool:
+    """The operation's URL variables are some of the primary keys (and there are some)."""
+    names = set(url_variables(op.url_path))
+    return bool(names) and names <= keys
+
+
 def primary_key_names(resource: Resource) -> list[str]:
-    """Key names from `$.name` primary paths (the last segment of anything longer)."""
+    """Key names: each `<primary name>`, else its path's last step."""
     config = resource.resource_config
     if config is None or config.path_config is None:
         return []

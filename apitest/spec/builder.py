@@ -187,7 +187,7 @@ class FileBuilder:
             self.reader.error(
                 element,
                 f"bad JSONPath {text!r} in '{attr}': {problem}",
-                "e.g. $.trips[*]",
+                "e.g. $.trips",
                 attr=attr,
             )
             return None

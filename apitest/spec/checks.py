@@ -70,6 +70,7 @@ def check_resource(
     for prop in _all_properties(resource, seen):
         _check_values(prop, report)
     _check_test_dependencies(resource, report)
+    _check_extraction_paths(resource, report)
 
 
 def check_auth_schemas(
@@ -315,3 +316,37 @@ def _walk(structure: Structure | None, seen: set[int]) -> Iterator[Property]:
         if prop.structure_group:
             for member in prop.structure_group.structures:
                 yield from _walk(member, seen)
+
+
+def _check_extraction_paths(resource: Resource, report: _Reporter) -> None:
+    """apitest's older `data-extraction-path="$.trips[*]"` (each match one record) still works,
+    but ZEST's form names the array itself (`$.trips`, each element a record): say so, once per
+    path-config, resource level and content level alike."""
+    config = resource.resource_config
+    found = [config.path_config] if config is not None else []
+    found += [
+        content.path_config
+        for op in resource.operations
+        for response in op.responses
+        for content in response.contents
+    ]
+    seen: set[tuple[str, int]] = set()
+    for path_config in found:
+        path = path_config.data_extraction_path if path_config is not None else None
+        text = path.text.strip() if path is not None else ""
+        if path_config is None or not text.endswith("[*]"):
+            continue
+        if (path_config.loc.file, path_config.loc.line) in seen:
+            continue  # a component's content, met again in each operation using it
+        seen.add((path_config.loc.file, path_config.loc.line))
+        array = text[: -len("[*]")].rstrip() or "$"
+        report.add(
+            "warning",
+            path_config.loc,
+            "path-config",
+            f'data-extraction-path="{text}" is a deprecated alias (still read: each match is '
+            "one record)",
+            f'write "{array}", the array itself (ZEST\'s form): each element is one record',
+            SpecValueError,
+            "data-extraction-path",
+        )

@@ -46,7 +46,7 @@ def build_path_config(b: FileBuilder, element: etree._Element) -> PathConfig:
         b.reader.check(child)
         path = b.json_path(child, "path")
         if path is not None:
-            primaries.append(Primary(b.loc(child), path))
+            primaries.append(Primary(b.loc(child), path, b.reader.text(child, "name") or None))
     return PathConfig(
         b.loc(element), b.json_path(element, "data-extraction-path"), tuple(primaries)
     )

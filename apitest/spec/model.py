@@ -155,10 +155,15 @@ class Primary:
 
     loc: Location
     path: DataPath
+    name: str | None = None
+    """`<primary name>`: what the key is called when it differs from the path's last step."""
 
     @property
     def key(self) -> str:
-        """`$.trip_id` -> `trip_id`: the name the key goes by in URL variables and bodies."""
+        """The name the key goes by in URL variables and bodies: `<primary name>` when given,
+        else the path's last step (`$.trip_id` -> `trip_id`), as ZEST's primary page says."""
+        if self.name:
+            return self.name
         text = self.path.text.strip()
         for sep in (".", "["):
             text = text.rsplit(sep, 1)[-1]

@@ -70,7 +70,7 @@ RULES: dict[str, ElementRule] = {
     "description": _rule(),
     "resource-config": _rule("primary-type primary-structure", "", "path-config description"),
     "path-config": _rule("data-extraction-path", "", "primary"),
-    "primary": _rule("", "path"),
+    "primary": _rule("name", "path"),
     "server": _rule("dc description", "name url", "variable environment description"),
     "variable": _rule("values default description", "name"),
     "environment": _rule("location key value", "name"),

@@ -1,0 +1,311 @@
+"""How records are found in a body and known by their keys, as ZEST's Data Manager does it.
+
+ZEST's data-manager and path-config pages: the value at `data-extraction-path` is the resource's
+data; an array there is one record per element, an object is one record. `<primary path>` is
+relative to each record, `<primary name>` names the key, `primary-type="composite"` makes the
+primaries one key, and a content-level path-config without `<primary>` keeps the resource's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apitest.engine.records import (
+    DataManager,
+    extract,
+    extraction_config,
+    is_composite,
+    records_at,
+    same_key,
+    sent_records,
+)
+from apitest.plan.graph import callback_read, primary_key_names
+from apitest.spec.conditions import parse_data_path
+from apitest.spec.loader import load
+from apitest.spec.model import (
+    Content,
+    Location,
+    Operation,
+    PathConfig,
+    Primary,
+    Resource,
+    ResourceConfig,
+)
+
+LOC = Location("t.xml", 1)
+TRIPS = {
+    "trips": [
+        {"trip_id": "1", "trip_name": "Bali"},
+        {"trip_id": 2, "trip_name": "London"},
+    ]
+}
+
+
+def config(path: str | None, *primaries: str | tuple[str, str]) -> PathConfig:
+    """A path-config: primaries as `$.path` or (`$.path`, name)."""
+    built = []
+    for primary in primaries:
+        text, name = primary if isinstance(primary, tuple) else (primary, None)
+        built.append(Primary(LOC, parse_data_path(text), name))
+    return PathConfig(LOC, parse_data_path(path) if path else None, tuple(built))
+
+
+def test_a_path_to_an_array_gives_one_record_per_element() -> None:
+    assert extract(TRIPS, config("$.trips", "$.trip_id")) == [
+        ({"trip_id": "1", "trip_name": "Bali"}, {"trip_id": "1"}),
+        ({"trip_id": 2, "trip_name": "London"}, {"trip_id": 2}),
+    ]
+
+
+def test_the_older_star_form_finds_the_same_records() -> None:
+    official = extract(TRIPS, config("$.trips", "$.trip_id"))
+    assert extract(TRIPS, config("$.trips[*]", "$.trip_id")) == official
+
+
+def test_a_path_to_an_object_gives_one_record() -> None:
+    body = {"code": "SUCCESS", "details": {"trip_id": "77"}}
+    assert extract(body, config("$.details", "$.trip_id")) == [
+        ({"trip_id": "77"}, {"trip_id": "77"})
+    ]
+
+
+def test_nested_paths_and_nested_primary_paths() -> None:
+    body = {"data": {"items": [{"info": {"id": 5}, "n": 1}, {"info": {"id": 6}}]}}
+    found = extract(body, config("$.data.items", "$.info.id"))
+    assert [keys for _, keys in found] == [{"id": 5}, {"id": 6}]
+    # several matches, each an array, are all their elements
+    pages = {"pages": [{"rows": [{"id": 1}]}, {"rows": [{"id": 2}, {"id": 3}]}]}
+    found = extract(pages, config("$.pages[*].rows", "$.id"))
+    assert [keys["id"] for _, keys in found] == [1, 2, 3]
+
+
+def test_what_is_not_an_object_is_no_record() -> None:
+    assert records_at([[{"a": 1}, 3, "x", None, [{"b": 2}]]]) == [{"a": 1}]
+    assert records_at([5, "text", None]) == []
+    assert extract({"trips": "none"}, config("$.trips", "$.trip_id")) == []
+    assert extract({"other": []}, config("$.trips", "$.trip_id")) == []
+    assert extract(None, config("$.trips", "$.trip_id")) == []
+
+
+def test_without_an_extraction_path_the_body_is_the_data() -> None:
+    assert extract({"id": 1}, None) == [({"id": 1}, {})]
+    assert extract([{"id": 1}, {"id": 2}], config(None, "$.id")) == [
+        ({"id": 1}, {"id": 1}),
+        ({"id": 2}, {"id": 2}),
+    ]
+
+
+def test_a_record_without_its_key_is_kept_keyless() -> None:
+    body = {"trips": [{"trip_name": "no id yet"}]}
+    assert extract(body, config("$.trips", "$.trip_id")) == [({"trip_name": "no id yet"}, {})]
+
+
+def test_primary_name_names_the_key_else_the_last_step_does() -> None:
+    named = config("$.trips", ("$.trip_id", "id"), "$.trip_name")
+    assert [keys for _, keys in extract(TRIPS, named)] == [
+        {"id": "1", "trip_name": "Bali"},
+        {"id": 2, "trip_name": "London"},
+    ]
+    assert Primary(LOC, parse_data_path("$.details.trip_id")).key == "trip_id"
+    assert Primary(LOC, parse_data_path("$.details.trip_id"), "trip").key == "trip"
+
+
+def test_simple_keys_match_on_any_one_composite_on_all() -> None:
+    mine = {"trip_id": "1", "trip_name": "Bali"}
+    renamed = {"trip_id": 1, "trip_name": "Bali, later"}
+    assert same_key(mine, renamed)  # simple: trip_id alone names the record
+    assert not same_key(mine, renamed, composite=True)
+    assert same_key(mine, {"trip_id": 1, "trip_name": "Bali"}, composite=True)
+    assert not same_key(mine, {"trip_id": "2", "trip_name": "London"})
+    assert not same_key(mine, {"other": "1"})
+    assert not same_key({}, renamed)  # no key names nothing
+
+
+def test_the_data_manager_knows_a_simple_record_by_any_key() -> None:
+    data = DataManager()
+    first = data.add("t", {"v": 1}, {"trip_id": "1", "trip_name": "a"}, chain="c", created=False)
+    again = data.add("t", {"v": 2}, {"trip_id": 1, "trip_name": "b"}, chain="c", created=False)
+    assert again is first and first.data == {"v": 2} and len(data.live("t")) == 1
+    data.remove(first)
+    late = data.add("t", {"v": 3}, {"trip_name": "a"}, chain="c", created=False)
+    assert not late.live and data.live("t") == []  # a lagging listing cannot revive it
+
+
+def test_the_data_manager_knows_a_composite_record_by_all_keys() -> None:
+    data = DataManager(composite=frozenset({"t"}))
+    first = data.add("t", {"v": 1}, {"a": "1", "b": "x"}, chain="c", created=False)
+    other = data.add("t", {"v": 2}, {"a": "1", "b": "y"}, chain="c", created=False)
+    assert other is not first and len(data.live("t")) == 2
+    again = data.add("t", {"v": 3}, {"b": "x", "a": 1}, chain="c", created=False)
+    assert again is first and len(data.live("t")) == 2
+    data.remove(first)
+    assert data.add("t", {}, {"a": "1", "b": "x"}, chain="c", created=False).live is False
+    assert data.add("t", {}, {"a": "2", "b": "y"}, chain="c", created=False).live
+
+
+def test_sent_records_read_the_request_body_the_same_way() -> None:
+    resource = _resource("$.trips")
+    assert sent_records({"trips": [{"trip_name": "x"}, {"trip_name": "y"}]}, resource) == [
+        {"trip_name": "x"},
+        {"trip_name": "y"},
+    ]
+    assert sent_records({"trip_name": "z"}, resource) == [{"trip_name": "z"}]  # the body itself
+    assert sent_records({"trips": [{"trip_name": "x"}]}, _resource("$.trips[*]")) == [
+        {"trip_name": "x"}
+    ]
+
+
+SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="trips" product="p" file-version="1">
+  <components>
+    <structure ref-name="trip">
+      <property name="trip_id" type="long_string" include-for="Request[update],Response[read]"/>
+      <property name="trip_name" type="string" required-for="Request[create]"/>
+    </structure>
+  </components>
+  <info title="Trips" version="1.0"/>
+  <resource-config {resource_config}>
+    <path-config data-extraction-path="{path}">{primaries}</path-config>
+  </resource-config>
+  <server name="s" url="http://127.0.0.1:9/api"/>
+  <url path="/trips">
+    <operation method="get" name="GET trips" category="read">
+      <response status="200"/>
+    </operation>
+    <operation method="post" name="POST trips" category="create">
+      <response status="201">
+        <content>
+          <encode type="application/json"/>
+          <path-config data-extraction-path="$.details">{content_primaries}</path-config>
+        </content>
+      </response>
+    </operation>
+  </url>
+  <url path="/trips/{{trip}}">
+    <operation method="get" name="GET trip" category="read">
+      <argument name="trip" location="variable" required="true">
+        <content><structure><property type="long_string" path="trips:$.trip_id"/></structure>
+        </content>
+      </argument>
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def _load(
+    tmp_path: Path,
+    *,
+    path: str = "$.trips",
+    primaries: str = '<primary path="$.trip_id"/>',
+    content_primaries: str = "",
+    resource_config: str = 'primary-structure="trip"',
+) -> tuple[Resource, list[str]]:
+    spec = tmp_path / "trips.xml"
+    text = SPEC.format(
+        path=path,
+        primaries=primaries,
+        content_primaries=content_primaries,
+        resource_config=resource_config,
+    )
+    spec.write_text(text, encoding="utf-8")
+    result = load([spec])
+    assert result.catalog is not None, [str(d) for d in result.diagnostics]
+    resource = result.catalog.resource("trips")
+    assert resource is not None
+    return resource, [str(d) for d in result.diagnostics]
+
+
+def _resource(path: str) -> Resource:
+    """A bare resource whose resource-config reads `path`."""
+    return Resource(
+        loc=LOC,
+        name="trips",
+        resource_config=ResourceConfig(LOC, path_config=config(path, "$.trip_id")),
+    )
+
+
+def _create_content(resource: Resource) -> tuple[Content, Operation]:
+    op = next(op for op in resource.operations if op.name == "POST trips")
+    content = op.responses[0].contents[0]
+    return content, op
+
+
+def test_primary_name_loads_without_a_warning_and_names_the_key(tmp_path: Path) -> None:
+    resource, diagnostics = _load(tmp_path, primaries='<primary path="$.trip_id" name="trip"/>')
+    assert diagnostics == []
+    assert primary_key_names(resource) == ["trip"]
+    read = callback_read(resource)  # the read whose URL variables are the primary keys
+    assert read is not None and read.name == "GET trip"
+    unnamed, _ = _load(tmp_path)
+    assert primary_key_names(unnamed) == ["trip_id"]
+    fallback = callback_read(unnamed)
+    assert fallback is not None and fallback.name == "GET trips"
+
+
+def test_a_content_path_config_without_primary_keeps_the_resource_primaries(
+    tmp_path: Path,
+) -> None:
+    resource, _ = _load(tmp_path, primaries='<primary path="$.trip_id" name="id"/>')
+    content, op = _create_content(resource)
+    found = extract({"details": {"trip_id": "9"}}, extraction_config(resource, op, content))
+    assert found == [({"trip_id": "9"}, {"id": "9"})]
+
+
+def test_a_content_primary_wins_over_the_resource_primary(tmp_path: Path) -> None:
+    resource, _ = _load(tmp_path, content_primaries='<primary path="$.new_id" name="trip_id"/>')
+    content, op = _create_content(resource)
+    chosen = extraction_config(resource, op, content)
+    assert extract({"details": {"new_id": "9", "trip_id": "0"}}, chosen) == [
+        ({"new_id": "9", "trip_id": "0"}, {"trip_id": "9"})
+    ]
+
+
+def test_composite_primary_type_is_read(tmp_path: Path) -> None:
+    both = '<primary path="$.trip_id"/><primary path="$.trip_name"/>'
+    resource, diagnostics = _load(
+        tmp_path, primaries=both, resource_config='primary-type="composite"'
+    )
+    assert diagnostics == [] and is_composite(resource)
+    simple, _ = _load(tmp_path, primaries=both)
+    assert not is_composite(simple)
+
+
+@pytest.mark.parametrize("path", ["$.trips[*]", "$.data.trips[*]"])
+def test_lint_warns_on_the_older_star_form_naming_zests_form(tmp_path: Path, path: str) -> None:
+    _, diagnostics = _load(tmp_path, path=path)
+    array = path.removesuffix("[*]")
+    assert len(diagnostics) == 1, diagnostics
+    assert "warning" in diagnostics[0] and "deprecated" in diagnostics[0]
+    assert f'write "{array}", the array itself (ZEST\'s form)' in diagnostics[0]
+    assert diagnostics[0].startswith(f"{tmp_path / 'trips.xml'}:11:")
+
+
+def test_the_official_form_draws_no_warning(tmp_path: Path) -> None:
+    _, diagnostics = _load(tmp_path, path="$.trips")
+    assert diagnostics == []
+
+
+def test_a_simple_key_alone_addresses_the_read_a_composite_key_does_not(tmp_path: Path) -> None:
+    both = '<primary path="$.trip_id" name="trip"/><primary path="$.trip_name"/>'
+    simple, _ = _load(tmp_path, primaries=both)
+    read = callback_read(simple)  # /trips/{trip}: one of the two keys is enough
+    assert read is not None and read.name == "GET trip"
+    composite, _ = _load(tmp_path, primaries=both, resource_config='primary-type="composite"')
+    fallback = callback_read(composite)  # /trips/{trip} lacks trip_name: the list is searched
+    assert fallback is not None and fallback.name == "GET trips"
+
+
+def test_lint_warns_on_a_content_level_star_path_too(tmp_path: Path) -> None:
+    spec = tmp_path / "trips.xml"
+    _load(tmp_path)
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace('"$.details"', '"$.details[*]"'),
+        encoding="utf-8",
+    )
+    diagnostics = [str(d) for d in load([spec]).diagnostics]
+    assert len(diagnostics) == 1 and ":22:" in diagnostics[0], diagnostics
+    assert 'write "$.details", the array itself' in diagnostics[0]
