@@ -10,12 +10,15 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
-from apitest.spec.lint import LintReport, lint_paths
+from apitest.spec.diagnostics import Diagnostic
+from apitest.spec.lint import LintReport, lint_paths, warning_lines
 
 _STYLE = {"error": "bold red", "warning": "yellow"}
 
@@ -65,3 +68,12 @@ def _print_json(report: LintReport) -> None:
     }
     json.dump(payload, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def print_spec_warnings(
+    warnings: Sequence[Diagnostic], paths: Sequence[str | Path], quiet: bool = False
+) -> None:
+    """The loader's warnings on stderr, before `run` or `plan` prints anything else."""
+    for line in warning_lines(warnings, paths, quiet):
+        print(line, file=sys.stderr)
+    sys.stderr.flush()
