@@ -192,7 +192,7 @@ def apitest_session(config: pytest.Config) -> ApitestSession:
         options = _options(config)
         paths = sorted(_spec_paths(config) | set(options.suite.specs if options.suite else ()))
         catalog = load_catalog(paths, on_warnings=_warn_about_specs)
-    except ApitestError as exc:
+    except (ApitestError, ApitestSpecWarning) as exc:  # the warning: under -W error::...
         raise SpecLoadError(f"apitest: {exc}") from None
     session = ApitestSession(catalog, options)
     config.stash[_SESSION] = session

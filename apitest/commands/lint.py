@@ -17,13 +17,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from apitest.errors import SpecError
 from apitest.spec.diagnostics import Diagnostic
 from apitest.spec.lint import LintReport, lint_paths, warning_lines
+from apitest.spec.loader import discover
+from apitest.spec.migrate import fix_file
 
 _STYLE = {"error": "bold red", "warning": "yellow"}
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "fix", False):
+        _fix(args.paths, json_output=args.format == "json")
     report = lint_paths(args.paths, max_bytes=args.max_spec_bytes)
     if args.format == "json":
         _print_json(report)
@@ -77,3 +82,18 @@ def print_spec_warnings(
     for line in warning_lines(warnings, paths, quiet):
         print(line, file=sys.stderr)
     sys.stderr.flush()
+
+
+def _fix(paths: Sequence[str], json_output: bool) -> None:
+    """`--fix`: rewrite each ZSPEC file's old forms in place, then lint as usual.
+
+    The list of rewrites goes to stderr when lint's own report is JSON on stdout."""
+    out = sys.stderr if json_output else sys.stdout
+    for spec in discover(paths):
+        try:
+            result = fix_file(spec.path)
+        except SpecError as exc:
+            print(str(exc), file=out)
+            continue
+        for line, message in result.changes:
+            print(f"{spec.display}:{line}: fixed: {message}", file=out)
