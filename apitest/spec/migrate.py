@@ -20,6 +20,7 @@ The old forms and what they become (ZSPEC-CONFORMANCE.md, section 5):
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,8 +217,14 @@ def fix_text(text: str) -> FixResult:
     return fixer.result()
 
 
-def fix_file(path: str | Path, write: bool = True) -> FixResult:
-    """Fix one file in place (when `write`); a malformed or non-UTF-8 file is a `SpecError`."""
+def fix_file(path: str | Path, write: bool = True, max_bytes: int | None = None) -> FixResult:
+    """Fix one file in place (when `write`); a malformed, non-UTF-8 or too large file (over
+    `max_bytes`, lint's --max-spec-bytes) is a `SpecError` and stays as it is."""
+    size = Path(path).stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise SpecError(
+            f"not rewritten: {size} bytes, over the {max_bytes} allowed", str(path), 1, 1
+        )
     raw = Path(path).read_bytes()
     try:
         etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
@@ -230,6 +237,7 @@ def fix_file(path: str | Path, write: bool = True) -> FixResult:
     if write and result.changed:
         temporary = Path(f"{path}.apitest-fix")
         temporary.write_bytes(result.text.encode("utf-8"))
+        shutil.copymode(path, temporary)
         temporary.replace(path)
     return result
 

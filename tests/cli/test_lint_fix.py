@@ -56,3 +56,19 @@ def test_lint_help_documents_fix() -> None:
     done = apitest_cli("lint", "--help")
     assert "--fix" in done.stdout and "official" in done.stdout
     assert "apitest lint --fix specs/" in apitest_cli("--help").stdout
+
+
+def test_lint_with_warnings_names_the_files_fix_would_rewrite(tmp_path: Path) -> None:
+    old = tmp_path / "old.xml"
+    text = (DATA / "path-config.before.xml").read_text(encoding="utf-8")
+    old.write_text(text.replace('file-version="1"', 'file-version="1" colour="x"'), "utf-8")
+    done = apitest_cli("lint", str(old))
+    assert done.returncode == 0
+    hint = done.stdout.splitlines()[-2]
+    assert hint == (
+        f"1 file ({old}) uses apitest's earlier forms: apitest lint --fix rewrites them "
+        "into ZEST's official ones"
+    )
+    assert old.read_text(encoding="utf-8").count("[*]") == 2  # lint alone writes nothing
+    old.write_text(text.replace("[*]", "").replace('file-version="1"', 'file-version="1" x="1"'))
+    assert "lint --fix" not in apitest_cli("lint", str(old)).stdout
