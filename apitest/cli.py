@@ -30,6 +30,7 @@ EPILOG = (
 examples:
   apitest lint specs/                check every spec under specs/
   apitest lint --strict specs/       treat warnings (unknown elements...) as failures
+  apitest lint --fix specs/          rewrite apitest's earlier forms into ZEST's official ones
   apitest plan specs/                show the chains a run would make, and their timing
   apitest run specs/trips.xml        test the API described by trips.xml
   apitest cleanup reports/<run>/ledger.jsonl   delete what an interrupted run left
@@ -70,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
+    lint.add_argument(
+        "--fix",
+        action="store_true",
+        help="first rewrite apitest's earlier forms into ZEST's official ones, in place "
+        "(environment name/key, dependency resource, data-extraction-path [*], info "
+        "contact/license, tag description attribute, oauth2 url attributes); comments and "
+        "layout are kept, and each rewrite is listed",
     )
     _add_spec_limits(lint)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from apitest.errors import ApitestError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.report.model import CaseResult, RunResult
+from apitest.spec.diagnostics import Diagnostic
 from apitest.suite import load_suite
 
 _SESSION = pytest.StashKey[ApitestSession]()
@@ -189,12 +191,31 @@ def apitest_session(config: pytest.Config) -> ApitestSession:
     try:
         options = _options(config)
         paths = sorted(_spec_paths(config) | set(options.suite.specs if options.suite else ()))
-        catalog = load_catalog(paths)
-    except ApitestError as exc:
+        catalog = load_catalog(paths, on_warnings=_warn_about_specs)
+    except (ApitestError, ApitestSpecWarning) as exc:  # the warning: under -W error::...
         raise SpecLoadError(f"apitest: {exc}") from None
     session = ApitestSession(catalog, options)
     config.stash[_SESSION] = session
     return session
+
+
+class ApitestSpecWarning(pytest.PytestWarning):
+    """A spec problem that does not stop the run (an unknown attribute, a deprecated form).
+
+    Raised as a pytest warning located at the spec's file and line, so it shows in pytest's
+    warnings summary (xdist workers forward theirs) and `-W error::apitest.pytest_plugin.
+    ApitestSpecWarning` turns it into a collection error for CI."""
+
+
+def _warn_about_specs(found: list[Diagnostic]) -> None:
+    for diag in found:
+        message = f"{diag.message} ({diag.hint})" if diag.hint else diag.message
+        warnings.warn_explicit(
+            f"{diag.file}:{diag.line}:{diag.col}: warning: {message}",
+            ApitestSpecWarning,
+            diag.file,
+            diag.line,
+        )
 
 
 def _spec_paths(config: pytest.Config) -> set[str]:

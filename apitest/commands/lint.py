@@ -10,26 +10,36 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
-from apitest.spec.lint import LintReport, lint_paths
+from apitest.errors import SpecError
+from apitest.spec.diagnostics import Diagnostic
+from apitest.spec.lint import LintReport, lint_paths, plural, warning_lines
+from apitest.spec.loader import discover
+from apitest.spec.migrate import fix_file
 
 _STYLE = {"error": "bold red", "warning": "yellow"}
 
 
 def run(args: argparse.Namespace) -> int:
+    fix = bool(getattr(args, "fix", False))
+    if fix:
+        _fix(args.paths, args.max_spec_bytes, json_output=args.format == "json")
     report = lint_paths(args.paths, max_bytes=args.max_spec_bytes)
     if args.format == "json":
         _print_json(report)
     else:
-        _print_text(report)
+        fixable = [] if fix or not report.warnings else _fixable(args.paths, args)
+        _print_text(report, fixable)
     return report.exit_code(args.strict)
 
 
-def _print_text(report: LintReport) -> None:
+def _print_text(report: LintReport, fixable: Sequence[str] = ()) -> None:
     plain = "NO_COLOR" in os.environ
     console = Console(highlight=False, soft_wrap=True, color_system=None if plain else "auto")
     fancy = console.is_terminal and not plain
@@ -45,6 +55,15 @@ def _print_text(report: LintReport) -> None:
         if diag.hint:
             line.append(f" ({diag.hint})", style="cyan")
         console.print(line)
+    if fixable:
+        console.print(
+            Text(
+                f"{plural(len(fixable), 'file')} ({', '.join(fixable)}) "
+                f"{'uses' if len(fixable) == 1 else 'use'} apitest's "
+                "earlier forms: apitest lint --fix rewrites them into ZEST's official ones",
+                style="cyan",
+            )
+        )
     style = "bold red" if report.errors else "yellow" if report.warnings else "bold green"
     console.print(Text(report.summary(), style=style))
 
@@ -65,3 +84,39 @@ def _print_json(report: LintReport) -> None:
     }
     json.dump(payload, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def print_spec_warnings(
+    warnings: Sequence[Diagnostic], paths: Sequence[str | Path], quiet: bool = False
+) -> None:
+    """The loader's warnings on stderr, before `run` or `plan` prints anything else."""
+    for line in warning_lines(warnings, paths, quiet):
+        print(line, file=sys.stderr)
+    sys.stderr.flush()
+
+
+def _fix(paths: Sequence[str], max_bytes: int, json_output: bool) -> None:
+    """`--fix`: rewrite each ZSPEC file's old forms in place, then lint as usual.
+
+    The list of rewrites goes to stderr when lint's own report is JSON on stdout."""
+    out = sys.stderr if json_output else sys.stdout
+    for spec in discover(paths):
+        try:
+            result = fix_file(spec.path, max_bytes=max_bytes)
+        except (OSError, SpecError) as exc:
+            print(str(exc), file=out)
+            continue
+        for line, message in result.changes:
+            print(f"{spec.display}:{line}: fixed: {message}", file=out)
+
+
+def _fixable(paths: Sequence[str], args: argparse.Namespace) -> list[str]:
+    """The spec files `--fix` would change (read only; unreadable or oversized ones are not)."""
+    found = []
+    for spec in discover(paths):
+        try:
+            if fix_file(spec.path, write=False, max_bytes=args.max_spec_bytes).changed:
+                found.append(spec.display)
+        except (OSError, SpecError):
+            continue
+    return found

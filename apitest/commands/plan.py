@@ -15,6 +15,7 @@ from rich.text import Text
 
 from apitest.commands._config import resolve
 from apitest.commands._target import load_auth
+from apitest.commands.lint import print_spec_warnings
 from apitest.commands.run import plan_options
 from apitest.errors import EXIT_PASSED
 from apitest.plan.graph import build_plan
@@ -25,7 +26,11 @@ from apitest.spec.loader import load_catalog
 
 def run(args: argparse.Namespace) -> int:
     config = resolve(args)
-    catalog = load_catalog(config.paths, max_bytes=args.max_spec_bytes)
+    catalog = load_catalog(
+        config.paths,
+        max_bytes=args.max_spec_bytes,
+        on_warnings=lambda found: print_spec_warnings(found, config.paths),
+    )
     auth = load_auth(config.target)
     plan = build_plan(catalog, plan_options(config, config.seed or 0, auth.read_only))
     if args.format == "json":

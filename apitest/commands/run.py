@@ -23,6 +23,7 @@ from apitest.commands._target import (
     resolve_target,
     throttle_folder,
 )
+from apitest.commands.lint import print_spec_warnings
 from apitest.engine import eventloop
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES
 from apitest.engine.ledger import LEDGER_NAME
@@ -41,7 +42,11 @@ from apitest.spec.loader import load_catalog
 def run(args: argparse.Namespace) -> int:
     eventloop.loop_factory()  # a bad APITEST_EVENT_LOOP fails before anything starts
     config = resolve(args)
-    catalog = load_catalog(config.paths, max_bytes=args.max_spec_bytes)
+    catalog = load_catalog(
+        config.paths,
+        max_bytes=args.max_spec_bytes,
+        on_warnings=lambda found: print_spec_warnings(found, config.paths, args.quiet),
+    )
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(1, 10**6)
     report_dir = report_folder(config, default_report_dir())
     console = make_console()

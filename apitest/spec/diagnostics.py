@@ -64,6 +64,9 @@ class Diagnostics:
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=lambda d: (d.file, d.line, d.col))
 
+    def sorted_warnings(self) -> list[Diagnostic]:
+        return [d for d in self.sorted() if d.severity == "warning"]
+
     def raise_first_error(self) -> None:
         """Raise the first error (in file order) as its own `SpecError` subclass, if any."""
         errors = [d for d in self.sorted() if d.severity == "error"]

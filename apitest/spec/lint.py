@@ -68,3 +68,19 @@ def _unusable(diagnostics: list[Diagnostic], loaded: list[str]) -> int:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def warning_lines(
+    warnings: Sequence[Diagnostic], paths: Sequence[str | Path], quiet: bool = False
+) -> list[str]:
+    """What `run`, `plan` and the pytest plugin say about a spec's warnings before anything runs.
+
+    One `file:line:col: warning: message (hint)` line each, so a misspelt attribute that drops a
+    check is seen; `quiet` folds them into one line naming the lint command that shows them.
+    """
+    if not warnings:
+        return []
+    if quiet:
+        where = " ".join(str(path) for path in paths)
+        return [f"{plural(len(warnings), 'spec warning')}: run apitest lint {where} to see them"]
+    return [str(diag) for diag in warnings]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import graphlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -137,10 +137,19 @@ def _load_once(
 
 
 def load_catalog(
-    paths: Sequence[str | Path], *, strict: bool = False, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Sequence[str | Path],
+    *,
+    strict: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_warnings: Callable[[list[Diagnostic]], None] | None = None,
 ) -> Catalog:
-    """Load and return the catalog, or raise the first error as its `SpecError` subclass."""
+    """Load and return the catalog, or raise the first error as its `SpecError` subclass.
+
+    `on_warnings` gets the warnings (in file order) before any error is raised, so `run`,
+    `plan` and the pytest plugin can show them: a typo must never silently drop tests."""
     result = load(paths, strict=strict, max_bytes=max_bytes)
+    if on_warnings is not None:
+        on_warnings(result.diagnostics.sorted_warnings())
     result.diagnostics.raise_first_error()
     if result.catalog is None or not result.catalog.resources:
         skipped = (

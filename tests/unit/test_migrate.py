@@ -1,0 +1,179 @@
+"""`apitest lint --fix`: apitest's earlier forms rewritten into ZEST's official ones, text-wise.
+
+Each old form has tests/data/migrate/<form>.before.xml and the official form it must become,
+<form>.after.xml (written by hand from the ZEST reference pages and the brief of issue 17, then
+compared with the fixer's output). Everything the rewrite does not need to touch (comments,
+blank lines, attribute order, quotes, line ends) must come out byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from apitest.errors import SpecError
+from apitest.spec.lint import lint_paths
+from apitest.spec.migrate import fix_file, fix_text, scan
+from apitest.spec.schema import RULES
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "migrate"
+FORMS = sorted(path.name.removesuffix(".before.xml") for path in DATA.glob("*.before.xml"))
+# Lines holding an old form; every other line of a .before file must reach the output unchanged.
+OLD_FORM = re.compile(
+    r'name="(development|Sandbox|production)"|resource=|\[\*\]|<contact|<license|</license'
+    r"|description=|<oauth2|-url=|scopes="
+)
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+def test_every_old_form_has_a_pair() -> None:
+    assert FORMS == [
+        "dependency", "environment", "info-details", "oauth2", "path-config", "tag-description",
+    ]  # fmt: skip
+    for form in FORMS:
+        assert (DATA / f"{form}.after.xml").is_file()
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_old_form_becomes_the_official_one(form: str) -> None:
+    result = fix_text(_read(DATA / f"{form}.before.xml"))
+    assert result.changed
+    assert result.text == _read(DATA / f"{form}.after.xml")
+    etree.fromstring(result.text.encode("utf-8"))  # still well formed
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_comments_and_untouched_lines_stay_byte_identical(form: str) -> None:
+    before, after = _read(DATA / f"{form}.before.xml"), _read(DATA / f"{form}.after.xml")
+    comments = Counter(COMMENT.findall(before))
+    assert comments and comments - Counter(COMMENT.findall(after)) == Counter()
+    kept = [line for line in before.splitlines(keepends=True) if not OLD_FORM.search(line)]
+    remaining = iter(after.splitlines(keepends=True))
+    missing = [line for line in kept if not any(line == out for out in remaining)]
+    assert missing == [], "lines lost or changed, in order"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_official_form_is_left_alone(form: str) -> None:
+    after = _read(DATA / f"{form}.after.xml")
+    assert fix_text(after).changes == []
+    assert fix_text(after).text == after
+
+
+def test_windows_line_ends_are_kept_and_used_for_new_lines() -> None:
+    before = _read(DATA / "oauth2.before.xml").replace("\n", "\r\n")
+    result = fix_text(before)
+    assert result.text == _read(DATA / "oauth2.after.xml").replace("\n", "\r\n")
+    assert "\n" not in result.text.replace("\r\n", "")
+
+
+def test_each_rewrite_is_reported_at_its_line() -> None:
+    result = fix_text(_read(DATA / "path-config.before.xml"))
+    assert result.changes == [
+        (5, "data-extraction-path '$.things[*]' -> '$.things'"),
+        (15, "data-extraction-path '$.details[*]' -> '$.details'"),
+    ]
+
+
+def test_old_forms_inside_comments_cdata_and_text_are_not_touched() -> None:
+    text = (
+        '<resource name="r"><!-- <environment name="development" key="k"/> -->'
+        '<description><![CDATA[<dependency resource="a"/>]]> tag description=</description>'
+        "</resource>"
+    )
+    assert fix_text(text).text == text
+
+
+def test_a_new_dependency_list_merges_into_an_official_one() -> None:
+    text = (
+        '<resource name="r">\n  <dependency resources="a, b"/>\n  <dependency resource="c"/>\n'
+        '  <dependency resource="a"/>\n</resource>\n'
+    )
+    assert (
+        fix_text(text).text
+        == '<resource name="r">\n  <dependency resources="a,b,c"/>\n</resource>\n'
+    )
+
+
+def test_oauth2_goes_into_an_existing_authentication_schema() -> None:
+    text = (
+        '<resource name="r">\n  <authentication-schema>\n    <token name="t"/>\n'
+        '  </authentication-schema>\n  <oauth2 name="o" token-url="/t"/>\n</resource>\n'
+    )
+    result = fix_text(text).text
+    tree = etree.fromstring(result.encode())
+    schema = tree.find("authentication-schema")
+    assert schema is not None and [child.tag for child in schema] == ["token", "oauth2"]
+    assert schema.find("oauth2/token-url").get("path") == "/t"  # type: ignore[union-attr]
+    assert tree.find("oauth2") is None
+    assert '    <oauth2 name="o">\n      <token-url path="/t">\n' in result
+
+
+def test_oauth2_scopes_without_an_authorize_url_are_kept_in_a_comment() -> None:
+    text = '<resource name="r">\n  <oauth2 name="o" token-url="/t" scopes="a,b"/>\n</resource>\n'
+    result = fix_text(text).text
+    assert '<!-- apitest lint fix: scopes="a,b" kept here: ZEST has no oauth2 scopes -->' in result
+    etree.fromstring(result.encode())
+
+
+def test_the_scanner_finds_every_element_lxml_finds() -> None:
+    for spec in (REPO / "specs").glob("*.xml"):
+        text = _read(spec)
+        root = scan(text)
+        ours: list[str] = []
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            ours.append(node.name)
+            stack.extend(reversed(node.children))
+        tree = etree.fromstring(text.encode())
+        theirs = [str(el.tag) for el in tree.iter() if isinstance(el.tag, str)]
+        assert ours == theirs
+
+
+def test_fix_file_writes_in_place_and_refuses_a_malformed_file(tmp_path: Path) -> None:
+    target = tmp_path / "things.xml"
+    shutil.copy(DATA / "tag-description.before.xml", target)
+    assert fix_file(target).changed
+    assert target.read_bytes() == (DATA / "tag-description.after.xml").read_bytes()
+    assert not fix_file(target).changed  # a second --fix finds nothing
+    broken = tmp_path / "broken.xml"
+    broken.write_text('<resource name="r"><dependency resource="a"></resource>')
+    with pytest.raises(SpecError, match="not rewritten"):
+        fix_file(broken)
+    assert broken.read_text() == '<resource name="r"><dependency resource="a"></resource>'
+
+
+# Errors that remain only until the loader reads the official forms (built in parallel by
+# other helpers of issue 17); each is dropped from the allowance once the schema knows its form.
+_PENDING = {
+    "authentication-schema": "names no <oauth2> or <token> schema",
+}
+
+
+def _pending(message: str) -> bool:
+    children = RULES["resource"].children
+    return any(needle in message for form, needle in _PENDING.items() if form not in children)
+
+
+def test_the_bundled_specs_migrate_to_files_lint_accepts(tmp_path: Path) -> None:
+    folder = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", folder)
+    for spec in sorted(folder.glob("*.xml")):
+        assert fix_file(spec).changed, spec
+        # Nothing but the old forms changed: the comments are all still there.
+        assert COMMENT.findall(_read(spec)) == COMMENT.findall(_read(REPO / "specs" / spec.name))
+    report = lint_paths([folder])
+    errors = [d for d in report.diagnostics if d.severity == "error"]
+    assert [str(d) for d in errors if not _pending(d.message)] == []
+    assert report.resources == 2 and report.operations == 9
