@@ -103,6 +103,7 @@ def build_argument(b: FileBuilder, element: etree._Element) -> Argument:
         required=b.reader.boolean(element, "required"),
         auto_sync=b.reader.boolean(element, "auto-sync"),
         auto_dependency=b.reader.boolean(element, "auto-dependency"),
+        visibility=b.reader.enum(element, "visibility", "public"),
         condition=b.condition(element, "condition"),
         content=contents[0] if contents else None,
         description=b.description(element),

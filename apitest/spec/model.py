@@ -205,6 +205,7 @@ class Argument:
     required: bool = False
     auto_sync: bool = False
     auto_dependency: bool = False
+    visibility: Visibility = "public"
     condition: Condition | None = None
     content: Content | None = None
     description: str = ""
