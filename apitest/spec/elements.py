@@ -141,6 +141,14 @@ def build_server(b: FileBuilder, element: etree._Element) -> Server:
     for name, child in b.reader.children(element):
         b.reader.check(child)
         if name == "variable":
+            if child.get("default") is not None:
+                warn_deprecated(
+                    b.reader,
+                    child,
+                    f'<variable default="{child.get("default")}">',
+                    "<variable values=...> with the default first (ZEST's default)",
+                    "default",
+                )
             variables.append(
                 Variable(
                     b.loc(child),

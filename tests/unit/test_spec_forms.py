@@ -66,6 +66,28 @@ def test_tag_description_attribute_is_an_alias_of_the_child(tmp_path: Path) -> N
     assert op is not None and [(t.name, t.description) for t in op.tags] == [("Ops", "Back office")]
 
 
+def test_variable_default_is_an_apitest_extension_that_warns(tmp_path: Path) -> None:
+    """ZEST's default of a server variable is the first of its values; apitest's `default`
+    still works, and lint says how to write it in ZEST's terms."""
+    result = _load(
+        tmp_path,
+        '  <server name="s" url="http://h/{v}">\n'
+        '    <variable name="v" values="a,b" default="b"/>\n'
+        "  </server>\n",
+    )
+    assert _warnings(result) == [
+        (
+            3,
+            'deprecated form <variable default="b">: apitest\'s earlier spelling, read for now',
+            "write ZEST's official form <variable values=...> with the default first "
+            "(ZEST's default)",
+        )
+    ]
+    assert result.catalog is not None
+    (variable,) = result.catalog.resources[0].servers[0].variables
+    assert (variable.values, variable.default) == (("a", "b"), "b")
+
+
 def test_unknown_visibility_is_an_error_naming_the_choices(tmp_path: Path) -> None:
     result = _load(tmp_path, '  <server name="s" url="http://x" visibility="secret"/>\n')
     (error,) = result.diagnostics.errors
