@@ -99,12 +99,14 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="fill a {NAME} of the server URL (repeatable)",
     )
-    parser.add_argument("--dc", metavar="NAME", help="the <server> of this data centre (dc=)")
+    parser.add_argument(
+        "--dc", metavar="NAME", help="the <server> whose dc list names this data centre"
+    )
     parser.add_argument(
         "--env",
-        metavar="NAME",
-        help="add that <environment>'s header or parameter to every call "
-        "(e.g. development, sandbox, production)",
+        metavar="TYPE",
+        help="send the name=value of the server's <environment type=TYPE> as a header or "
+        "parameter on every call (development, sandbox or production)",
     )
     add_auth_options(parser)
     parser.add_argument(

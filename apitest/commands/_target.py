@@ -104,7 +104,8 @@ def resolve_target(catalog: Catalog, options: TargetOptions) -> Target:
     if not auth.main.credentials.has_oauth2:
         auth = with_reference_credentials(auth)
     if _listening(url):
-        return Target(url, auth, f"using the reference service already running at {url}")
+        note = f"using the reference service already running at {url}"
+        return Target(url, auth, note, extra_headers=headers, extra_params=params)
     from apitest.demo.server import DemoServer
 
     demo = DemoServer().start()
@@ -112,7 +113,7 @@ def resolve_target(catalog: Catalog, options: TargetOptions) -> Target:
         f"started the bundled reference service at {demo.base_url} for this run "
         "(demo credentials; it stops when the run ends)"
     )
-    return Target(demo.base_url, auth, note, demo)
+    return Target(demo.base_url, auth, note, demo, headers, params)
 
 
 def choose_server(catalog: Catalog, name: str | None, dc: str | None) -> Server | None:
@@ -125,27 +126,31 @@ def choose_server(catalog: Catalog, name: str | None, dc: str | None) -> Server 
             known = ", ".join(dict.fromkeys(srv.name for srv in servers)) or "none"
             raise UsageError(f"--server {name}: no such <server> in the specs (known: {known})")
     if dc is not None:
-        chosen = [srv for srv in chosen if (srv.dc or "").lower() == dc.lower()]
+        wanted = dc.strip().lower()
+        chosen = [srv for srv in chosen if wanted in (part.lower() for part in srv.dcs)]
         if not chosen:
-            known = ", ".join(dict.fromkeys(srv.dc for srv in servers if srv.dc)) or "none"
-            raise UsageError(f"--dc {dc}: no <server dc> of that name (known: {known})")
+            known = ", ".join(dict.fromkeys(part for srv in servers for part in srv.dcs))
+            raise UsageError(f"--dc {dc}: no <server dc> of that name (known: {known or 'none'})")
     return chosen[0] if chosen else None
 
 
 def environment_of(server: Server | None, env: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    """What `--env NAME` adds to every call: the server's <environment> header or parameter."""
+    """What `--env TYPE` adds to every call: the `<environment type=TYPE>` of the server sends
+    `name=value` as a header or query parameter (per its `location`)."""
     if env is None:
         return {}, {}
-    found = [e for e in (server.environments if server else ()) if e.name.lower() == env.lower()]
+    environments = server.environments if server else ()
+    found = [e for e in environments if e.type.lower() == env.strip().lower()]
     if not found:
-        known = ", ".join(e.name for e in server.environments) if server else ""
+        known = ", ".join(dict.fromkeys(e.type for e in environments))
         raise UsageError(
-            f"--env {env}: the server declares no such <environment> (known: {known or 'none'})"
+            f"--env {env}: the server declares no <environment type> of that kind "
+            f"(known: {known or 'none'})"
         )
     chosen = found[0]
-    if not chosen.key:
+    if not chosen.name:
         return {}, {}
-    pair = {chosen.key: chosen.value or ""}
+    pair = {chosen.name: chosen.value or ""}
     return (pair, {}) if chosen.location == "header" else ({}, pair)
 
 

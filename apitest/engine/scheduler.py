@@ -31,6 +31,7 @@ from apitest.engine.effects import (
 )
 from apitest.engine.hooks import CallHooks
 from apitest.engine.ledger import Ledger
+from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
@@ -94,6 +95,7 @@ class Engine:
         self.listener = listener
         self.data = DataManager.for_catalog(catalog)
         self.locks = ResourceLocks()
+        self.limits = RecordLimits.of(catalog.resources)
         self.generator = DataGenerator(options.seed)
         self._entries: dict[int, tuple[int, Record]] = {}  # id(record) -> (ledger id, record)
         self._validated = {step.validates for step in plan.steps if step.validates}
@@ -161,6 +163,7 @@ class Engine:
                 result.cases.append(case)
                 self.listener.case_finished(case)
                 self._slim(case)
+        self.limits.chain_done(chain.id)  # <info limit>: waiters re-check who can free a slot
         result.chain_order.append(chain.id)
         self.listener.chain_finished(chain, state.cases)
 
@@ -239,10 +242,23 @@ class Engine:
     async def _execute(
         self, state: _ChainState, step: Step, resource: Resource, case: CaseResult
     ) -> Outcome:
-        op = step.operation
-        chain_id = state.chain.id
         if step.check != "call":
             return await self._validate(state, step, resource, case)
+        cap = self.limits.cap(resource.name) if creates_record(step) else None
+        if cap is None:
+            return await self._call_step(state, step, resource, case)
+        if not await cap.reserve(state.chain.id):  # <info limit>: ZSPEC.md section 6
+            return Outcome("skipped", cap.full_message())
+        try:
+            return await self._call_step(state, step, resource, case)
+        finally:
+            cap.settle(state.chain.id, len(state.touched.get(step.id, ())))
+
+    async def _call_step(
+        self, state: _ChainState, step: Step, resource: Resource, case: CaseResult
+    ) -> Outcome:
+        op = step.operation
+        chain_id = state.chain.id
         record = None
         if op.category != "create":
             record = self.data.pick(resource.name, chain_id)
@@ -393,6 +409,9 @@ class Engine:
             state.last_body[resource.name] = exchange.request.body
         elif op.category == "delete" and record is not None:
             self.data.remove(record)
+            cap = self.limits.cap(resource.name) if record.created else None
+            if cap is not None:
+                cap.deleted(record.chain)
             state.touched[step.id] = [record]
             if step.id not in self._validated:
                 self._confirm_deleted(record)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from apitest.errors import SpecReferenceError, SpecStructureError, clip
+from apitest.spec._aliases import warn_deprecated
 from apitest.spec.attributes import ElementReader, local_name
 from apitest.spec.conditions import (
     Condition,
@@ -507,8 +508,24 @@ class FileBuilder:
         )
 
     def tag(self, element: etree._Element) -> Tag:
+        """`<tag name visibility>` with a `<description>` child; apitest's earlier
+        `description` attribute is a deprecated alias."""
         self.reader.check(element)
-        return Tag(self.loc(element), self.reader.required_text(element, "name"))
+        description = self.description(element)
+        if element.get("description") is not None:
+            warn_deprecated(
+                self.reader,
+                element,
+                '<tag description="...">',
+                "<tag name=...><description>...</description></tag>",
+                "description",
+            )
+        return Tag(
+            self.loc(element),
+            self.reader.required_text(element, "name"),
+            description,
+            self.reader.enum(element, "visibility", "public"),
+        )
 
     def example(self, element: etree._Element) -> Example:
         self.reader.check(element)
@@ -518,8 +535,27 @@ class FileBuilder:
         return Example(self.loc(element), element.get("name") or "", value)
 
     def dependency(self, element: etree._Element) -> Dependency:
+        """`<dependency resources="a,b">` (a CSV, ZEST's form): those resources run first.
+        apitest's earlier `resource="a"` is a deprecated alias of it."""
         self.reader.check(element)
-        name = self.reader.required_text(element, "resource")
-        if name:
+        names = self.reader.csv(element, "resources")
+        alias = self.reader.text(element, "resource")
+        if alias is not None:
+            warn_deprecated(
+                self.reader,
+                element,
+                f'<dependency resource="{alias}">',
+                f'<dependency resources="{alias}">',
+                "resource",
+            )
+            names = (*names, *(part for part in self.reader.csv(element, "resource")))
+        if not names:
+            self.reader.error(
+                element,
+                "<dependency> names no resource",
+                'add resources="a,b" (the resources this one needs first)',
+                SpecStructureError,
+            )
+        for name in names:
             self.need(name, self.loc(element))
-        return Dependency(self.loc(element), name)
+        return Dependency(self.loc(element), tuple(dict.fromkeys(names)))

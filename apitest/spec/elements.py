@@ -12,15 +12,18 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from apitest.errors import SpecReferenceError, SpecStructureError
+from apitest.spec._aliases import warn_deprecated
 from apitest.spec.builder import FileBuilder
 from apitest.spec.model import (
     Argument,
     Authentication,
     Components,
+    ContactDetails,
     Content,
     Environment,
     ExternalDocument,
     Info,
+    LicenseDetails,
     OAuth2Schema,
     Operation,
     PathConfig,
@@ -30,11 +33,12 @@ from apitest.spec.model import (
     ResourceConfig,
     Response,
     Server,
+    TermsOfService,
     TokenSchema,
     Url,
     Variable,
 )
-from apitest.spec.schema import REF_SUFFIX
+from apitest.spec.schema import ENVIRONMENT_KINDS, REF_SUFFIX
 
 _T = TypeVar("_T")
 
@@ -81,7 +85,11 @@ def build_content(b: FileBuilder, element: etree._Element) -> Content:
             if found is not None:
                 examples.append(found)
     return Content(
-        b.loc(element), examples=tuple(examples), name=b.reader.text(element, "name"), **fields
+        b.loc(element),
+        examples=tuple(examples),
+        name=b.reader.text(element, "name"),
+        visibility=b.reader.enum(element, "visibility", "public"),
+        **fields,
     )
 
 
@@ -95,6 +103,7 @@ def build_argument(b: FileBuilder, element: etree._Element) -> Argument:
         required=b.reader.boolean(element, "required"),
         auto_sync=b.reader.boolean(element, "auto-sync"),
         auto_dependency=b.reader.boolean(element, "auto-dependency"),
+        visibility=b.reader.enum(element, "visibility", "public"),
         condition=b.condition(element, "condition"),
         content=contents[0] if contents else None,
         description=b.description(element),
@@ -162,6 +171,14 @@ def build_server(b: FileBuilder, element: etree._Element) -> Server:
     for name, child in b.reader.children(element):
         b.reader.check(child)
         if name == "variable":
+            if child.get("default") is not None:
+                warn_deprecated(
+                    b.reader,
+                    child,
+                    f'<variable default="{child.get("default")}">',
+                    "<variable values=...> with the default first (ZEST's default)",
+                    "default",
+                )
             variables.append(
                 Variable(
                     b.loc(child),
@@ -171,15 +188,9 @@ def build_server(b: FileBuilder, element: etree._Element) -> Server:
                 )
             )
         elif name == "environment":
-            environments.append(
-                Environment(
-                    b.loc(child),
-                    b.reader.enum(child, "name", "development"),
-                    b.reader.enum(child, "location", "header"),
-                    b.reader.text(child, "key"),
-                    b.reader.text(child, "value"),
-                )
-            )
+            found = build_environment(b, child)
+            if found is not None:
+                environments.append(found)
     return Server(
         b.loc(element),
         name=b.reader.required_text(element, "name"),
@@ -188,6 +199,49 @@ def build_server(b: FileBuilder, element: etree._Element) -> Server:
         variables=tuple(variables),
         environments=tuple(environments),
         description=b.description(element),
+        visibility=b.reader.enum(element, "visibility", "public"),
+    )
+
+
+def build_environment(b: FileBuilder, element: etree._Element) -> Environment | None:
+    """`<environment type name value location>` (ZEST's form: `type` is the kind, `name` the
+    header or parameter sent). apitest's earlier `<environment name="sandbox" key="X-Env">`,
+    where `name` was the kind and `key` the header, is read as a deprecated alias: it is the
+    form when `type` is absent and `name` is one of the kinds."""
+    kind_text = b.reader.text(element, "type")
+    name = b.reader.text(element, "name")
+    key = b.reader.text(element, "key")
+    if kind_text is None and name is not None and name.lower() in ENVIRONMENT_KINDS:
+        old = f'<environment name="{name}"' + (f' key="{key}"' if key else "") + ">"
+        new = f'<environment type="{name.lower()}"' + (f' name="{key}"' if key else "") + ">"
+        warn_deprecated(b.reader, element, old, new, "name")
+        kind_text, name = name.lower(), key
+    elif kind_text is None:
+        b.reader.error(
+            element,
+            "<environment> is missing the required attribute 'type'",
+            'add type="development", "sandbox" or "production"',
+            SpecStructureError,
+        )
+        return None
+    elif key is not None:
+        warn_deprecated(b.reader, element, f'key="{key}"', f'name="{key}"', "key")
+        name = name or key
+    kind = b.reader.enum(element, "type", "development") if "type" in element.attrib else kind_text
+    if name and (element.get("value") is None or element.get("location") is None):
+        b.reader.error(
+            element,
+            f"<environment name=\"{name}\"> needs 'value' and 'location' too",
+            'add value="..." location="header" (or "param"), or drop name',
+            SpecStructureError,
+        )
+    return Environment(
+        b.loc(element),
+        kind,
+        b.reader.enum(element, "location", "header"),
+        name or None,
+        b.reader.text(element, "value"),
+        b.description(element),
     )
 
 
@@ -257,6 +311,12 @@ def build_operation(b: FileBuilder, element: etree._Element, url_path: str) -> O
     def last(tag: str) -> Any:
         return parts[tag][-1] if parts[tag] else None
 
+    def first(tag: str) -> Any:
+        return parts[tag][0] if parts[tag] else None
+
+    for tag in ("request-body", "authentication"):
+        _note_alternatives(b, element, tag, parts[tag])
+
     return Operation(
         b.loc(element),
         name=b.reader.required_text(element, "name"),
@@ -274,13 +334,32 @@ def build_operation(b: FileBuilder, element: etree._Element, url_path: str) -> O
         description=b.description(element),
         error=last("error"),
         arguments=tuple(parts["argument"]),
-        request_body=last("request-body"),
+        request_body=first("request-body"),
         responses=tuple(parts["response"]),
-        authentication=last("authentication"),
+        authentication=first("authentication"),
         throttling=last("throttling"),
         tags=tuple(parts["tag"]),
         external_documents=tuple(parts["external-document"]),
         deprecate=last("deprecate"),
+        request_bodies=tuple(parts["request-body"]),
+        authentications=tuple(parts["authentication"]),
+    )
+
+
+def _note_alternatives(b: FileBuilder, element: etree._Element, tag: str, found: list[Any]) -> None:
+    """ZEST lets an operation repeat `<request-body>` and `<authentication>` without saying
+    how they combine; apitest uses the first (its positive case, body cases and credential
+    placement) and keeps the rest in the model, and says so rather than choosing silently."""
+    if len(found) < 2:
+        return
+    first = found[0].loc.line
+    b.reader.report(
+        "warning",
+        element,
+        f"operation declares {len(found)} <{tag}> elements; apitest tests with the first "
+        f"(line {first}) and keeps the others as documentation",
+        f"put the <{tag}> to test first",
+        SpecStructureError,
     )
 
 
@@ -320,6 +399,9 @@ def build_components(b: FileBuilder) -> Components:
         "tag": FileBuilder.tag,
         "server": build_server,
         "example": FileBuilder.example,
+        "contact-details": build_contact_details,
+        "license-details": build_license_details,
+        "terms-of-service": build_terms_of_service,
     }
     built: dict[str, dict[str, Any]] = {kind: {} for kind in builders}
     for kind, table in b.entry.components.items():
@@ -338,6 +420,9 @@ def build_components(b: FileBuilder) -> Components:
         tags=built["tag"],
         servers=built["server"],
         examples=built["example"],
+        contact_details=built["contact-details"],
+        license_details=built["license-details"],
+        terms_of_service=built["terms-of-service"],
     )
 
 
@@ -398,14 +483,62 @@ def build_resource(b: FileBuilder) -> Resource:
 
 
 def _info(b: FileBuilder, element: etree._Element) -> Info:
+    """`<info title version limit>` and its documentation children (contact-details,
+    license-details, terms-of-service, each also as `-ref`); apitest's earlier `<contact>` and
+    `<license>` are deprecated aliases of the first two."""
     b.reader.check(element)
+    parts = _collect(b, element, dict(_INFO_PARTS))
+    for name, child in b.reader.children(element):
+        if name in _INFO_ALIASES:
+            official, build = _INFO_ALIASES[name]
+            warn_deprecated(b.reader, child, f"<{name}>", f"<{official}>")
+            parts[official].append(build(b, child))
     return Info(
         b.loc(element),
         limit=b.reader.integer(element, "limit"),
         title=element.get("title"),
         version=element.get("version"),
         description=b.description(element),
+        contact=parts["contact-details"][0] if parts["contact-details"] else None,
+        license=parts["license-details"][0] if parts["license-details"] else None,
+        terms_of_service=parts["terms-of-service"][0] if parts["terms-of-service"] else None,
     )
+
+
+def build_contact_details(b: FileBuilder, element: etree._Element) -> ContactDetails:
+    b.reader.check(element)
+    return ContactDetails(
+        b.loc(element),
+        b.reader.text(element, "name"),
+        b.reader.text(element, "email"),
+        b.reader.text(element, "url"),
+        b.reader.enum(element, "visibility", "public") if element.tag != "contact" else "public",
+    )
+
+
+def build_license_details(b: FileBuilder, element: etree._Element) -> LicenseDetails:
+    b.reader.check(element)
+    return LicenseDetails(
+        b.loc(element), b.reader.text(element, "name"), b.reader.text(element, "url")
+    )
+
+
+def build_terms_of_service(b: FileBuilder, element: etree._Element) -> TermsOfService:
+    b.reader.check(element)
+    return TermsOfService(
+        b.loc(element), (element.text or "").strip(), b.reader.text(element, "name")
+    )
+
+
+_INFO_PARTS: dict[str, Callable[[FileBuilder, etree._Element], Any]] = {
+    "contact-details": build_contact_details,
+    "license-details": build_license_details,
+    "terms-of-service": build_terms_of_service,
+}
+_INFO_ALIASES: dict[str, tuple[str, Callable[[FileBuilder, etree._Element], Any]]] = {
+    "contact": ("contact-details", build_contact_details),
+    "license": ("license-details", build_license_details),
+}
 
 
 def _resource_config(b: FileBuilder, element: etree._Element) -> ResourceConfig:

@@ -198,6 +198,7 @@ class Content:
     path_config: PathConfig | None = None
     examples: tuple[Example, ...] = ()
     name: str | None = None
+    visibility: Visibility = "public"
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class Argument:
     required: bool = False
     auto_sync: bool = False
     auto_dependency: bool = False
+    visibility: Visibility = "public"
     condition: Condition | None = None
     content: Content | None = None
     description: str = ""
@@ -275,8 +277,12 @@ class Throttling:
 
 @dataclass(frozen=True)
 class Tag:
+    """A grouping label of operations (report and `[filters] tags`); visibility is kept only."""
+
     loc: Location
     name: str
+    description: str = ""
+    visibility: Visibility = "public"
 
 
 @dataclass(frozen=True)
@@ -319,8 +325,11 @@ class TokenSchema:
 
 @dataclass(frozen=True)
 class Dependency:
+    """`<dependency resources="a,b">`: resources this one needs first, though it names them
+    nowhere else (ZEST's recycle-bin example)."""
+
     loc: Location
-    resource: str
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -335,13 +344,16 @@ class Variable:
 
 @dataclass(frozen=True)
 class Environment:
-    """`--env NAME` adds `key: value` as a header or query parameter to every call."""
+    """`<environment type name value location>`: `--env TYPE` picks the one of that type
+    (development, sandbox, production) and adds `name: value` as a header or query parameter
+    to every call; with no `name` the environment only documents itself."""
 
     loc: Location
-    name: str
+    type: str
     location: Literal["header", "param"] = "header"
-    key: str | None = None
+    name: str | None = None
     value: str | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,6 +365,41 @@ class Server:
     variables: tuple[Variable, ...] = ()
     environments: tuple[Environment, ...] = ()
     description: str = ""
+    visibility: Visibility = "public"
+
+    @property
+    def dcs(self) -> tuple[str, ...]:
+        """The data centres of `dc`, a CSV in ZEST ("US,EU")."""
+        return tuple(part.strip() for part in (self.dc or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """`<contact-details name email url>`: documentation only."""
+
+    loc: Location
+    name: str | None = None
+    email: str | None = None
+    url: str | None = None
+    visibility: Visibility = "public"
+
+
+@dataclass(frozen=True)
+class LicenseDetails:
+    """`<license-details name url>`: documentation only."""
+
+    loc: Location
+    name: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class TermsOfService:
+    """`<terms-of-service>` markdown text: documentation only."""
+
+    loc: Location
+    text: str = ""
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +409,9 @@ class Info:
     title: str | None = None
     version: str | None = None
     description: str = ""
+    contact: ContactDetails | None = None
+    license: LicenseDetails | None = None
+    terms_of_service: TermsOfService | None = None
 
 
 @dataclass(frozen=True)
@@ -399,6 +449,10 @@ class Operation:
     tags: tuple[Tag, ...] = ()
     external_documents: tuple[ExternalDocument, ...] = ()
     deprecate: Deprecate | None = None
+    request_bodies: tuple[RequestBody, ...] = ()
+    """Every `<request-body>` in document order; `request_body` is the first (the one tested)."""
+    authentications: tuple[Authentication, ...] = ()
+    """Every `<authentication>` in document order; `authentication` is the first."""
 
     @property
     def success_responses(self) -> tuple[Response, ...]:
@@ -436,6 +490,9 @@ class Components:
     tags: Mapping[str, Tag] = field(default_factory=dict)
     servers: Mapping[str, Server] = field(default_factory=dict)
     examples: Mapping[str, Example] = field(default_factory=dict)
+    contact_details: Mapping[str, ContactDetails] = field(default_factory=dict)
+    license_details: Mapping[str, LicenseDetails] = field(default_factory=dict)
+    terms_of_service: Mapping[str, TermsOfService] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

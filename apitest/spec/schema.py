@@ -61,19 +61,26 @@ RULES: dict[str, ElementRule] = {
         "",
         "",
         "structure structure-group response request-body argument content throttling tag "
-        "server example description",
+        "server example description contact-details license-details terms-of-service",
     ),
-    "info": _rule("limit title version", "", "description contact license terms-of-service"),
+    "info": _rule(
+        "limit title version",
+        "",
+        "description contact-details contact-details-ref license-details license-details-ref "
+        "terms-of-service terms-of-service-ref contact license",
+    ),
+    "contact-details": _rule(f"name email url {_VISIBLE}"),
+    "license-details": _rule("name url"),
     "contact": _rule(free=True),
     "license": _rule(free=True),
-    "terms-of-service": _rule(free=True),
+    "terms-of-service": _rule("name"),
     "description": _rule(),
     "resource-config": _rule("primary-type primary-structure", "", "path-config description"),
     "path-config": _rule("data-extraction-path", "", "primary"),
     "primary": _rule("name", "path"),
-    "server": _rule("dc description", "name url", "variable environment description"),
+    "server": _rule(f"dc description {_VISIBLE}", "name url", "variable environment description"),
     "variable": _rule("values default description", "name"),
-    "environment": _rule("location key value", "name"),
+    "environment": _rule("type name location value key", "", "description"),
     "url": _rule("name description", "path", "operation description"),
     "operation": _rule(
         "delay validation-delay visibility auto-sync auto-callback-get auto-test-dependency "
@@ -96,7 +103,7 @@ RULES: dict[str, ElementRule] = {
         "content content-ref argument argument-ref description",
     ),
     "content": _rule(
-        "name",
+        f"name {_VISIBLE}",
         "",
         "encode structure structure-ref structure-group structure-group-ref error path-config "
         "example example-ref description",
@@ -122,19 +129,20 @@ RULES: dict[str, ElementRule] = {
     ),
     "deprecate": _rule("since alternate for-removal", "", "description"),
     "throttling": _rule("lock-period type name", "threshold duration"),
-    "tag": _rule("description", "name"),
+    "tag": _rule(f"description {_VISIBLE}", "name", "description"),
     "external-document": _rule("description", "url"),
     "authentication": _rule("name location schema scopes prefix", "type"),
     "oauth2": _rule("token-url refresh-url authorize-url revoke-url scopes", "name", "description"),
     "token": _rule("", "name", "description"),
-    "dependency": _rule("", "resource"),
+    "dependency": _rule("resources resource"),
     "example": _rule("name value", "", free=False),
 }
 
 # `X-ref name="key"` stands for the component X (ZSPEC.md section 2).
 for _kind in (
     "structure", "structure-group", "response", "request-body", "argument", "content",
-    "throttling", "tag", "server", "example",
+    "throttling", "tag", "server", "example", "contact-details", "license-details",
+    "terms-of-service",
 ):  # fmt: skip
     RULES[_kind + REF_SUFFIX] = _rule("", "name")
 
@@ -154,9 +162,19 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("authentication", "location"): ("header", "param", "url"),
     ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),
     ("resource-config", "primary-type"): ("simple", "composite"),
-    ("environment", "name"): ("development", "sandbox", "production"),
+    ("environment", "type"): ("development", "sandbox", "production"),
     ("environment", "location"): ("header", "param"),
+    ("content", "visibility"): ("public", "internal", "private"),
+    ("server", "visibility"): ("public", "internal", "private"),
+    ("tag", "visibility"): ("public", "internal", "private"),
+    ("contact-details", "visibility"): ("public", "internal", "private"),
+    ("oauth2", "visibility"): ("public", "internal", "private"),
+    ("token", "visibility"): ("public", "internal", "private"),
+    ("extend-property", "visibility"): ("public", "internal", "private"),
+    ("extra-property", "visibility"): ("public", "internal", "private"),
 }
+
+ENVIRONMENT_KINDS: tuple[str, ...] = ENUMS[("environment", "type")]
 
 BOOL_ATTRS: frozenset[str] = frozenset(
     {
@@ -189,4 +207,7 @@ COMPONENT_KEYS: dict[str, str] = {
     "tag": "name",
     "server": "name",
     "example": "name",
+    "contact-details": "name",
+    "license-details": "name",
+    "terms-of-service": "name",
 }

@@ -17,7 +17,7 @@ from apitest.commands._target import (
 )
 from apitest.engine.client import new_client
 from apitest.errors import UsageError
-from apitest.spec.loader import load_catalog
+from apitest.spec.loader import load, load_catalog
 
 ENV = {"SECRET": "s3cret", "REFRESH": "r3fresh"}
 
@@ -79,10 +79,12 @@ SPEC = """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things">
   <server name="us" url="https://api.example.com/{version}" dc="US">
     <variable name="version" values="v1,v2"/>
-    <environment name="sandbox" location="header" key="X-Env" value="sandbox"/>
-    <environment name="development" location="param" key="env" value="dev"/>
+    <environment type="sandbox" name="X-Env" value="sandbox" location="header"/>
+    <environment type="development" name="env" value="dev" location="param">
+      <description>ZEST's own example: env=dev as a query parameter.</description>
+    </environment>
   </server>
-  <server name="eu" url="https://api.example.eu/v1" dc="EU"/>
+  <server name="eu" url="https://api.example.eu/v1" dc="EU,IN-2" visibility="internal"/>
   <url path="/things">
     <operation method="get" name="GET things" category="read"><response status="200"/></operation>
   </url>
@@ -104,7 +106,10 @@ def test_server_dc_and_variables(servers: object) -> None:
     assert server_url(first, {"version": "v2"}) == "https://api.example.com/v2"
     eu = choose_server(catalog, None, "eu")  # type: ignore[arg-type]
     assert eu is not None and eu.name == "eu"
-    with pytest.raises(UsageError, match=r"--dc IN: no <server dc> of that name \(known: US, EU\)"):
+    assert choose_server(catalog, None, "in-2").name == "eu"  # type: ignore[arg-type,union-attr]
+    with pytest.raises(
+        UsageError, match=r"--dc IN: no <server dc> of that name \(known: US, EU, IN-2\)"
+    ):
         choose_server(catalog, None, "IN")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match=r"--server asia: no such <server> .*known: us, eu"):
         choose_server(catalog, "asia", None)  # type: ignore[arg-type]
@@ -117,6 +122,39 @@ def test_env_adds_a_header_or_a_parameter(servers: object) -> None:
     assert environment_of(server, None) == ({}, {})
     with pytest.raises(UsageError, match=r"--env production: .*known: sandbox, development"):
         environment_of(server, "production")
+
+
+def test_env_alias_form_still_works_with_a_warning(tmp_path: Path) -> None:
+    """apitest's earlier `<environment name=KIND key=HEADER>` loads, and lint names the
+    official `type=KIND name=HEADER` form."""
+    path = tmp_path / "things.xml"
+    path.write_text(
+        SPEC.replace(
+            '<environment type="sandbox" name="X-Env" value="sandbox" location="header"/>',
+            '<environment name="sandbox" key="X-Env" value="sandbox" location="header"/>',
+        ),
+        encoding="utf-8",
+    )
+    result = load([path])
+    assert not result.diagnostics.errors
+    (warning,) = result.diagnostics.warnings
+    assert warning.line == 5 and "deprecated form" in warning.message
+    assert '<environment type="sandbox" name="X-Env">' in warning.hint
+    server = choose_server(result.catalog, "us", None)  # type: ignore[arg-type]
+    assert environment_of(server, "sandbox") == ({"X-Env": "sandbox"}, {})
+
+
+def test_environment_type_is_required_and_name_needs_value(tmp_path: Path) -> None:
+    path = tmp_path / "things.xml"
+    path.write_text(
+        SPEC.replace('type="sandbox" name="X-Env" value="sandbox"', 'name="X-Env"'),
+        encoding="utf-8",
+    )
+    messages = [d.message for d in load([path]).diagnostics.errors]
+    assert messages == ["<environment> is missing the required attribute 'type'"]
+    path.write_text(SPEC.replace(' value="sandbox" location="header"', ""), encoding="utf-8")
+    messages = [d.message for d in load([path]).diagnostics.errors]
+    assert messages == ["<environment name=\"X-Env\"> needs 'value' and 'location' too"]
 
 
 def test_resolve_target_with_base_url_keeps_the_env(servers: object) -> None:

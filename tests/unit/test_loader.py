@@ -402,7 +402,7 @@ def test_dependency_and_data_path_make_depends_on(tmp_path: Path) -> None:
         tmp_path,
         "c",
         """\
-  <dependency resource="a"/>
+  <dependency resources="a"/>
   <components>
     <structure ref-name="x">
       <property name="b_id" type="string" path="b:$.id"/>
@@ -416,4 +416,30 @@ def test_dependency_and_data_path_make_depends_on(tmp_path: Path) -> None:
     res = catalog.resource("c")
     assert res is not None
     assert res.depends_on == frozenset({"a", "b"})  # its own records are no dependency
-    assert [d.resource for d in res.dependencies] == ["a"]
+    assert [d.resources for d in res.dependencies] == [("a",)]
+
+
+def test_dependency_resources_is_a_csv(tmp_path: Path) -> None:
+    """ZEST's `<dependency resources="a,b">`: every named resource runs first."""
+    _write(tmp_path, "a", "")
+    _write(tmp_path, "b", "")
+    c = _write(tmp_path, "c", '  <dependency resources="a, b"/>\n')
+    result = load([c])
+    assert not list(result.diagnostics)
+    res = result.catalog.resource("c")
+    assert res is not None
+    assert res.depends_on == frozenset({"a", "b"})
+    assert [r.name for r in result.catalog.resources][-1] == "c"
+
+
+def test_dependency_resource_alias_warns(tmp_path: Path) -> None:
+    """apitest's earlier `resource="a"` still loads, with a warning naming the official form."""
+    _write(tmp_path, "a", "")
+    c = _write(tmp_path, "c", '  <dependency resource="a"/>\n')
+    result = load([c])
+    assert not result.diagnostics.errors
+    (warning,) = result.diagnostics.warnings
+    assert "deprecated form" in warning.message
+    assert '<dependency resources="a">' in warning.hint
+    res = result.catalog.resource("c")
+    assert res is not None and res.depends_on == frozenset({"a"})

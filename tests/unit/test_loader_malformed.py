@@ -352,7 +352,7 @@ MISSING = [
         SpecStructureError,
         2,
         3,
-        "missing the required attribute 'resource'",
+        "<dependency> names no resource",
     ),
     case(
         "server-without-url",
@@ -873,7 +873,7 @@ REFERENCES = [
     ),
     case(
         "dependency-on-unknown-resource",
-        spec(RES, '  <dependency resource="ghost"/>', URL, OP, OK, END_OP, END_URL, END),
+        spec(RES, '  <dependency resources="ghost"/>', URL, OP, OK, END_OP, END_URL, END),
         SpecReferenceError,
         2,
         3,
@@ -1006,8 +1006,8 @@ MULTI_FILE = [
     # a needs b and b needs a: b.xml's dependency (line 2) closes the cycle.
     two(
         "dependency-cycle-across-files",
-        _resource("a", '  <dependency resource="b"/>'),
-        _resource("b", '  <dependency resource="a"/>'),
+        _resource("a", '  <dependency resources="b"/>'),
+        _resource("b", '  <dependency resources="a"/>'),
         SpecReferenceError,
         "b.xml",
         2,
@@ -1161,7 +1161,7 @@ def test_a_dependency_name_cannot_reach_outside_the_spec_folder(tmp_path: Path) 
     )
     path = tmp_path / "specs" / "r.xml"
     path.write_text(
-        spec(RES, '  <dependency resource="../outside/evil"/>', URL, OP, OK, END_OP, END_URL, END)
+        spec(RES, '  <dependency resources="../outside/evil"/>', URL, OP, OK, END_OP, END_URL, END)
     )
     result = load([path])
     assert result.files == [str(path)]

@@ -199,7 +199,7 @@ def test_a_created_dependency_is_prepared_and_cleaned_up_around_the_chain(tmp_pa
     item_ops = [OP.format(method="post", name="POST one", category="create", extra="", body="")]
     items = _write(tmp_path, "items", item_ops, "")
     items.write_text(
-        items.read_text().replace("</resource>", '<dependency resource="owners"/></resource>')
+        items.read_text().replace("</resource>", '<dependency resources="owners"/></resource>')
     )
     plan = build_plan(load_catalog([items, owners]))
     steps = _steps(plan, "items.1")
