@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,7 +34,9 @@ INT64 = (-(2**63), 2**63 - 1)
 STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
 DIGITS = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-ISO_DATETIME = "ISO-8601 date-time with offset"
+ISO_DATETIME = "ISO-8601 date-time"
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+"""A date and a time: `fromisoformat` alone also takes a bare date or "20231113"."""
 
 
 def is_int(value: Any) -> bool:
@@ -127,13 +129,13 @@ def _datetime(value: Any, prop: Property, direction: Direction) -> str | None:
         if not isinstance(value, str):
             return expected
         return None if java_pattern(prop.format).fullmatch(value) else expected
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _ISO_SHAPE.match(value):
         return ISO_DATETIME
     try:
-        parsed = datetime.fromisoformat(value)
+        datetime.fromisoformat(value)
     except ValueError:
         return ISO_DATETIME
-    return None if parsed.tzinfo is not None else ISO_DATETIME
+    return None  # with or without an offset: ZEST's own examples write "2023-11-13T17:30:00"
 
 
 def _date(value: Any, prop: Property, direction: Direction) -> str | None:
@@ -333,3 +335,63 @@ def decimal_places(value: float) -> int:
     except InvalidOperation:
         return 0
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+# --- value-condition ---------------------------------------------------------------------------
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+}  # fmt: skip
+
+
+def ordered_key(value: Any) -> Any:
+    """`value` as something `<` can compare across values of one property: a number, an aware
+    date-time (one without offset read as UTC), a date as its midnight UTC, a long_string's
+    digits as an int; None when it is none of these (the condition is then not judged)."""
+    if is_number(value):
+        return value
+    if not isinstance(value, str):
+        return None
+    if DIGITS.fullmatch(value):
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def order_problem(value: Any, op: str, other: Any, text: str) -> Problem | None:
+    """`value op other` (a `value-condition`), judged only when both sides are comparable."""
+    left, right = ordered_key(value), ordered_key(other)
+    if left is None or right is None or isinstance(left, datetime) != isinstance(right, datetime):
+        return None
+    if _ORDER[op](left, right):
+        return None
+    return f"a value {op} {clip(str(other), CLIP)} (value-condition {clip(text, CLIP)})", describe(
+        value
+    )
+
+
+def name_problem(key: str, pattern: str) -> Problem | None:
+    """A map key against `name-regex` (full match, with the regex budget of values)."""
+    compiled = _pattern(pattern)
+    if compiled is None or len(key) > REGEX_LIMIT:
+        return None
+    try:
+        matched = compiled.fullmatch(key, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        return None
+    if matched:
+        return None
+    return f"a key matching {clip(pattern, CLIP)}", f"key '{clip(key, CLIP)}'"
+
+
+def is_mapped_default(value: Any, prop: Property) -> bool:
+    """`invalid-value="map-default"`: the server answers a value that breaks the rules with
+    `default-value`, so that value passes the rules it would otherwise break."""
+    return (
+        prop.invalid_value == "map-default"
+        and prop.default_value is not None
+        and _same(value, prop.default_value, prop.type)
+    )

@@ -49,6 +49,14 @@ def _rule(
 
 
 _VISIBLE = "visibility"
+_PROPERTY_RULES = (
+    "value-condition condition-for-request condition-for-response condition-for-all pick-value "
+    "name-regex expression"
+)
+_PROPERTY_CHILDREN = (
+    "structure structure-ref structure-group structure-group-ref composite-structure-groups "
+    "deprecate description xml-format file-meta ordered-structures"
+)
 
 RULES: dict[str, ElementRule] = {
     "resource": _rule(
@@ -98,15 +106,17 @@ RULES: dict[str, ElementRule] = {
         "name",
         "",
         "encode structure structure-ref structure-group structure-group-ref error path-config "
-        "example example-ref description",
+        "example example-ref description composite-structure-groups",
     ),
     "encode": _rule("", "type"),
     "error": _rule("", "condition", "description"),
     "structure": _rule(
         f"name ref-name extend cases discriminator-name lookup {_VISIBLE}",
         "",
-        "property description",
+        "property description stream",
     ),
+    "stream": _rule("size"),
+    "composite-structure-groups": _rule("", "", "structure-group structure-group-ref"),
     "structure-group": _rule(
         "name ref-name", "type", "structure structure-ref discriminator description"
     ),
@@ -115,10 +125,24 @@ RULES: dict[str, ElementRule] = {
     "property": _rule(
         "name values extra-value invalid-value default-value example-value regex length range "
         "decimal-place format include-for required-for nullable-for unique-for emptiable-for "
-        f"path content-types {_VISIBLE}",
+        f"path content-types {_VISIBLE} {_PROPERTY_RULES}",
         "type",
-        "structure structure-ref structure-group structure-group-ref deprecate description",
+        f"{_PROPERTY_CHILDREN} extend-property",
     ),
+    # all of a property's attributes and children but `name`; `type` may be left to the parent's
+    "extend-property": _rule(
+        "values extra-value invalid-value default-value example-value regex length range "
+        "decimal-place format include-for required-for nullable-for unique-for emptiable-for "
+        f"path content-types type {_VISIBLE} {_PROPERTY_RULES}",
+        "",
+        _PROPERTY_CHILDREN,
+    ),
+    "file-meta": _rule("overall-size", "", "extension file-name"),
+    "extension": _rule("size", "name"),
+    "file-name": _rule("regex"),
+    # attributes and children of these two are not in the retrieved reference: accepted freely
+    "xml-format": _rule(free=True),
+    "ordered-structures": _rule(free=True),
     "deprecate": _rule("since alternate for-removal", "", "description"),
     "throttling": _rule("lock-period type name", "threshold duration"),
     "tag": _rule("description", "name"),
@@ -148,6 +172,9 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("argument", "location"): ("param", "header", "variable"),
     ("property", "extra-value"): ("deny", "allow", "map-default"),
     ("property", "invalid-value"): ("deny", "map-default"),
+    ("extend-property", "extra-value"): ("deny", "allow", "map-default"),
+    ("extend-property", "invalid-value"): ("deny", "map-default"),
+    ("extend-property", "visibility"): ("public", "internal", "private"),
     ("authentication", "type"): ("oauth2", "token"),
     ("authentication", "location"): ("header", "param", "url"),
     ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),

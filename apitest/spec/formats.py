@@ -1,0 +1,32 @@
+"""Date-time `format` patterns as ZEST's reference writes them, turned into Java patterns.
+
+ZEST's own sample writes `format="yyyy-MM-dd'T'HH:mm:ss+/-hh:mm"`: `+/-hh:mm` is a notation for
+"a signed UTC offset", not Java pattern letters (read as Java, `+/-` would be literal text and
+`hh` a 12-hour clock, so `2023-11-13T17:30:00+05:30` would not match). Such notations are
+rewritten once, at load time, to the Java letters that mean them (`XXX`), so the checker and the
+generator share one pattern language.
+"""
+
+from __future__ import annotations
+
+import re
+
+# An offset written as a sample: a sign notation (+/-, -/+, ±, +-) then hh:mm, hhmm or hh.
+_OFFSET_SAMPLE = re.compile(r"(?:\+/-|-/\+|\u00b1|\+-)(hh?|HH?)(:?)(mm)?")
+
+
+def _offset(match: re.Match[str]) -> str:
+    if match.group(3) is None:
+        return "X"  # +hh
+    return "XXX" if match.group(2) else "XX"  # +hh:mm | +hhmm
+
+
+def sample_format(fmt: str | None) -> str | None:
+    """`fmt` with sample offset notations replaced by Java's offset letters; quoted literal
+    text ('T') is left alone. None stays None."""
+    if fmt is None or not _OFFSET_SAMPLE.search(fmt):
+        return fmt
+    out: list[str] = []
+    for index, part in enumerate(fmt.split("'")):
+        out.append(part if index % 2 else _OFFSET_SAMPLE.sub(_offset, part))
+    return "'".join(out)
