@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +19,7 @@ import regex
 
 from apitest.engine._regex_budget import untimed_length
 from apitest.errors import clip
+from apitest.spec.formats import in_order
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
 
@@ -338,39 +339,12 @@ def decimal_places(value: float) -> int:
 
 
 # --- value-condition ---------------------------------------------------------------------------
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-}  # fmt: skip
-
-
-def ordered_key(value: Any) -> Any:
-    """`value` as something `<` can compare across values of one property: a number, an aware
-    date-time (one without offset read as UTC), a date as its midnight UTC, a long_string's
-    digits as an int; None when it is none of these (the condition is then not judged)."""
-    if is_number(value):
-        return value
-    if not isinstance(value, str):
-        return None
-    if DIGITS.fullmatch(value):
-        return int(value)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def order_problem(value: Any, op: str, other: Any, text: str) -> Problem | None:
     """`value op other` (a `value-condition`), judged only when both sides are comparable."""
-    left, right = ordered_key(value), ordered_key(other)
-    if left is None or right is None or isinstance(left, datetime) != isinstance(right, datetime):
+    if in_order(value, op, other) is not False:
         return None
-    if _ORDER[op](left, right):
-        return None
-    return f"a value {op} {clip(str(other), CLIP)} (value-condition {clip(text, CLIP)})", describe(
-        value
-    )
+    wanted = f"a value {op} {clip(str(other), CLIP)} (value-condition {clip(text, CLIP)})"
+    return wanted, describe(value)
 
 
 def name_problem(key: str, pattern: str) -> Problem | None:
