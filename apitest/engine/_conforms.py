@@ -125,6 +125,13 @@ class _Compiler:
         return _every(item)
 
     def map(self, prop: Property, depth: int) -> Check | None:
+        entries = self._entries(prop, depth)
+        pattern = prop.name_regex
+        if entries is None or not pattern:
+            return entries
+        return _both(lambda value: _types.names_ok(value, pattern), entries)
+
+    def _entries(self, prop: Property, depth: int) -> Check | None:
         shape = prop.structure
         if shape is None:
             return _always
@@ -226,6 +233,9 @@ def _constraints(prop: Property, direction: Direction) -> Check | None:
     combined = checks[0]
     for rule in checks[1:]:
         combined = _both(combined, rule)
+    if prop.invalid_value == "map-default" and prop.default_value is not None:
+        rules = combined  # the walk lets the mapped default through without these rules
+        return lambda value: _types.is_mapped_default(value, prop) or rules(value)
     return combined
 
 

@@ -361,6 +361,11 @@ def name_problem(key: str, pattern: str) -> Problem | None:
     return f"a key matching {clip(pattern, CLIP)}", f"key '{clip(key, CLIP)}'"
 
 
+def names_ok(value: dict[Any, Any], pattern: str) -> bool:
+    """Every key of a map matches `name-regex` (the walk's rule, without the messages)."""
+    return all(name_problem(str(key), pattern) is None for key in value)
+
+
 def is_mapped_default(value: Any, prop: Property) -> bool:
     """`invalid-value="map-default"`: the server answers a value that breaks the rules with
     `default-value`, so that value passes the rules it would otherwise break."""

@@ -105,15 +105,13 @@ class Property:
 
     @property
     def has_call_rules(self) -> bool:
-        """Rules that need more than the value itself (siblings, the call, map keys, a mapped
-        default): the compiled shape check leaves such a property to the full walk."""
+        """Rules that need more than the value itself (its siblings, the call): the compiled
+        shape check leaves such a property to the full walk."""
         return bool(
             self.value_condition is not None
             or self.request_conditions
             or self.response_conditions
             or self.extend_properties
-            or self.name_regex
-            or self.invalid_value == "map-default"
         )
 
 

@@ -135,7 +135,7 @@ RULES: dict[str, ElementRule] = {
         "decimal-place format include-for required-for nullable-for unique-for emptiable-for "
         f"path content-types type {_VISIBLE} {_PROPERTY_RULES}",
         "",
-        _PROPERTY_CHILDREN,
+        f"{_PROPERTY_CHILDREN} extend-property",  # (only to say it cannot nest)
     ),
     "file-meta": _rule("overall-size", "", "extension file-name"),
     "extension": _rule("size", "name"),
