@@ -36,7 +36,7 @@ STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
 DIGITS = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = "ISO-8601 date-time"
-_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 """A date and a time: `fromisoformat` alone also takes a bare date or "20231113"."""
 
 

@@ -243,7 +243,7 @@ class _Walk:
             and prop.decimal_place is None
         ):
             return  # nothing declared beyond the type: the common case, kept cheap
-        if _types.is_mapped_default(value, prop):
+        if prop.invalid_value != "deny" and _types.is_mapped_default(value, prop):
             return  # invalid-value="map-default": the default stands in for a broken value
         problems = [
             _types.length_problem(value, prop),

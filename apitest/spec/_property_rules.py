@@ -11,8 +11,8 @@ The official pages (structure/property, condition, extend-property, sample-1) sa
   property's criteria with `default-value` instead of refusing it.
 - `<extend-property>`: any attribute or child of the parent but `name`; its `type` only narrows.
 - `<composite-structure-groups>`: several structure groups merged into one (cartesian product).
-- `pick-value`, `expression`, `<xml-format>`, `<ordered-structures>`: kept or accepted, with no
-  runner meaning the reference states (see docs/zspec.md).
+- `pick-value`, `expression`, `<xml-format>`, `<ordered-structures>`: kept or accepted; the
+  reference retrieved gives them no meaning a test runner could act on.
 """
 
 from __future__ import annotations

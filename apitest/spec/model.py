@@ -103,7 +103,7 @@ class Property:
     extend_properties: tuple[Property, ...] = ()
     """`<extend-property>` variants: the first whose conditions hold stands for this property."""
 
-    @property
+    @functools.cached_property
     def has_call_rules(self) -> bool:
         """Rules that need more than the value itself (its siblings, the call): the compiled
         shape check leaves such a property to the full walk."""
