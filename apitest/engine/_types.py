@@ -36,8 +36,6 @@ STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
 DIGITS = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = "ISO-8601 date-time"
-_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-"""A date and a time: `fromisoformat` alone also takes a bare date or "20231113"."""
 
 
 def is_int(value: Any) -> bool:
@@ -130,8 +128,8 @@ def _datetime(value: Any, prop: Property, direction: Direction) -> str | None:
         if not isinstance(value, str):
             return expected
         return None if java_pattern(prop.format).fullmatch(value) else expected
-    if not isinstance(value, str) or not _ISO_SHAPE.match(value):
-        return ISO_DATETIME
+    if not isinstance(value, str) or len(value) < 16 or value[10] != "T":
+        return ISO_DATETIME  # (`fromisoformat` alone also takes a bare date or "20231113T17")
     try:
         datetime.fromisoformat(value)
     except ValueError:
