@@ -555,8 +555,10 @@ def _java_offset(letter: str, width: int, offset: timedelta) -> str:
 
 def _conditions_hold(prop: Property, body: dict[str, Any]) -> bool:
     """`condition-for-request`/`-all` against the body as built (the request is being made, so
-    the body is all there is of it yet)."""
-    ctx = EvalContext(request_body=body, response_body=body)
+    the body is all there is of it yet). ZEST writes request paths as `REQUEST:$.body.key`, so
+    the body also answers under `body` (unless it has a member of that name)."""
+    seen = body if "body" in body else {**body, "body": body}
+    ctx = EvalContext(request_body=seen, response_body=body)
     return all(condition.evaluate(ctx) for condition in prop.request_conditions)
 
 

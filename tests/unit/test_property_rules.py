@@ -357,6 +357,8 @@ def test_condition_for_request_and_extend_property_shape_the_body(tmp_path: Path
         '<property name="company" type="string" '
         "condition-for-request=\"$.kind == 'business'\"/>"
         '<property name="seat" type="string" condition-for-all="$.kind == \'leisure\'"/>'
+        '<property name="meal" type="string" '
+        "condition-for-request=\"REQUEST:$.body.kind == 'leisure'\"/>"
         '<property name="v" type="any">'
         '<extend-property type="integer" range="5,5" '
         "condition-for-request=\"$.kind == 'leisure'\"/>"
@@ -364,6 +366,7 @@ def test_condition_for_request_and_extend_property_shape_the_body(tmp_path: Path
     )
     body = _body(res)
     assert body["kind"] == "leisure" and "company" not in body and "seat" in body
+    assert "meal" in body  # the official REQUEST:$.body.key form reads the body being built
     assert body["v"] == 5
 
 
