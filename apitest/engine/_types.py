@@ -19,7 +19,7 @@ import regex
 
 from apitest.engine._regex_budget import untimed_length
 from apitest.errors import clip
-from apitest.spec.formats import in_order
+from apitest.spec.formats import in_order, sample_format
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
 
@@ -195,6 +195,7 @@ _FIELDS: dict[str, Callable[[int], str]] = {
     "X": lambda n: (r"(?:Z|[+-]\d{2}(?:\d{2})?)", r"(?:Z|[+-]\d{4})", r"(?:Z|[+-]\d{2}:\d{2})")[
         min(n, 3) - 1
     ],
+    "x": lambda n: (r"[+-]\d{2}(?:\d{2})?", r"[+-]\d{4}", r"[+-]\d{2}:\d{2}")[min(n, 3) - 1],
     "Z": lambda n: r"[+-]\d{4}",
     "a": lambda n: r"(?:AM|PM|am|pm)",
     "E": lambda n: r"[A-Za-z]+",
@@ -205,9 +206,10 @@ _JAVA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|(.)", re.DOTALL)
 
 @functools.lru_cache(maxsize=256)
 def java_pattern(fmt: str) -> re.Pattern[str]:
-    """A regex for a Java `DateTimeFormatter`-style pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`)."""
+    """A regex for a Java `DateTimeFormatter`-style pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`),
+    ZEST's sample offset notation (`+/-hh:mm`) read as the offset it stands for."""
     parts: list[str] = []
-    for match in _JAVA_TOKEN.finditer(fmt):
+    for match in _JAVA_TOKEN.finditer(sample_format(fmt) or fmt):
         quoted, letter, other = match.group(1), match.group(2), match.group(3)
         if quoted is not None:
             parts.append(re.escape(quoted) if quoted else "'")  # '' stands for one quote

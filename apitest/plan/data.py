@@ -27,7 +27,7 @@ from typing import Any, Final, TypeAlias
 import rstr
 
 from apitest.spec.conditions import DataPath, EvalContext, LiteralValue
-from apitest.spec.formats import in_order, ordered_key
+from apitest.spec.formats import in_order, ordered_key, sample_format
 from apitest.spec.model import Argument, Bounds, Content, Property, Structure, StructureGroup
 from apitest.spec.scopes import Category
 
@@ -507,7 +507,7 @@ def _render_java(pattern: str, moment: datetime) -> str:
     """`moment` rendered by a Java DateTimeFormatter-style pattern (ZSPEC.md 3, `format`):
     yyyy yy MM MMM dd HH hh mm ss SSS a XXX XX X Z and 'quoted' literals."""
     parts: list[str] = []
-    for match in _JAVA_TOKEN.finditer(pattern):
+    for match in _JAVA_TOKEN.finditer(sample_format(pattern) or pattern):
         token = match.group(0)
         if token.startswith("'"):
             parts.append("'" if token == "''" else token[1:-1].replace("''", "'"))

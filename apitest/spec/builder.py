@@ -24,7 +24,6 @@ from apitest.spec.conditions import (
     parse_condition,
     parse_data_path,
 )
-from apitest.spec.formats import sample_format
 from apitest.spec.model import (
     Dependency,
     Deprecate,
@@ -388,7 +387,7 @@ class FileBuilder:
             length=self.reader.bounds(element, "length"),
             range=self.reader.bounds(element, "range"),
             decimal_place=self.reader.integer(element, "decimal-place"),
-            format=sample_format(element.get("format")),
+            format=element.get("format"),
             **self._property_scopes(element),
             path=self.data_path(element),
             content_types=self.reader.csv(element, "content-types"),

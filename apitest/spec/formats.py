@@ -3,7 +3,7 @@
 ZEST's own sample writes `format="yyyy-MM-dd'T'HH:mm:ss+/-hh:mm"`: `+/-hh:mm` is a notation for
 "a signed UTC offset", not Java pattern letters (read as Java, `+/-` would be literal text and
 `hh` a 12-hour clock, so `2023-11-13T17:30:00+05:30` would not match). Such notations are
-rewritten once, at load time, to the Java letters that mean them (`XXX`), so the checker and the
+rewritten once, at load time, to the Java letters that mean them (`xxx`), so the checker and the
 generator share one pattern language.
 """
 
@@ -20,9 +20,10 @@ _OFFSET_SAMPLE = re.compile(r"(?:\+/-|-/\+|\u00b1|\+-)(hh?|HH?)(:?)(mm)?")
 
 
 def _offset(match: re.Match[str]) -> str:
+    """Java's `x` letters: a signed offset, +00:00 for UTC (never `Z`: the notation is signed)."""
     if match.group(3) is None:
-        return "X"  # +hh
-    return "XXX" if match.group(2) else "XX"  # +hh:mm | +hhmm
+        return "x"  # +hh
+    return "xxx" if match.group(2) else "xx"  # +hh:mm | +hhmm
 
 
 def sample_format(fmt: str | None) -> str | None:

@@ -213,9 +213,9 @@ def test_composite_groups_refuse_array_of(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("written", "java"),
-    [("yyyy-MM-dd'T'HH:mm:ss+/-hh:mm", "yyyy-MM-dd'T'HH:mm:ssXXX"),
-     ("yyyy-MM-dd HH:mm:ss\u00b1hhmm", "yyyy-MM-dd HH:mm:ssXX"),
-     ("HH:mm+/-hh", "HH:mmX"), ("dd/MM/yyyy", "dd/MM/yyyy"),
+    [("yyyy-MM-dd'T'HH:mm:ss+/-hh:mm", "yyyy-MM-dd'T'HH:mm:ssxxx"),
+     ("yyyy-MM-dd HH:mm:ss\u00b1hhmm", "yyyy-MM-dd HH:mm:ssxx"),
+     ("HH:mm+/-hh", "HH:mmx"), ("dd/MM/yyyy", "dd/MM/yyyy"),
      ("HH:mm'+/-hh:mm'", "HH:mm'+/-hh:mm'")],
 )  # fmt: skip
 def test_sample_offset_notations_become_java_offsets(written: str, java: str) -> None:
@@ -313,6 +313,10 @@ def test_the_official_sample_format_matches_an_offset(tmp_path: Path) -> None:
     content = _answer(_op(res))
     assert _check(content, {"end": "2023-11-13T17:30:00+05:30"}) == []
     assert _check(content, {"end": "2023-11-13T17:30:00-08:00"}) == []
+    assert _check(content, {"end": "2023-11-13T17:30:00Z"}) == [
+        "$.end: expected a date-time in format yyyy-MM-dd'T'HH:mm:ss+/-hh:mm, "
+        "got '2023-11-13T17:30:00Z' (string)"
+    ]  # the notation is signed: +00:00, not Z
     assert len(_check(content, {"end": "2023-11-13T17:30:00+/-05:30"})) == 1
 
 
@@ -343,7 +347,7 @@ def test_generated_values_follow_value_condition_and_name_order(tmp_path: Path, 
         '<property name="floor" type="double" value-condition="&gt;= 100"/>',
     )
     body = _body(res, seed)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", body["end_time"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", body["end_time"])
     assert datetime.fromisoformat(body["end_time"]) > datetime.fromisoformat(body["start_time"])
     assert body["tripEnd"] > body["tripStart"]  # ISO dates order as text
     assert body["high"] > body["low"]
