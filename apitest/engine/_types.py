@@ -165,6 +165,7 @@ TYPE_CHECKS: dict[str, Callable[[Any, Property, Direction], str | None]] = {
     "double": _double, "boolean": _boolean, "datetime": _datetime, "date": _date,
     "collections": _collections, "map": _map, "any": _anything, "file": _anything,
 }  # fmt: skip
+TYPE_CHECKS["object"] = _anything  # ZEST's extend-property sample: any value, narrowed per call
 
 
 def type_problem(value: Any, prop: Property, direction: Direction) -> str | None:

@@ -34,7 +34,7 @@ NEGATIVE_KINDS: tuple[str, ...] = (
 )  # fmt: skip
 
 _ARG_NOUN = {"param": "Param", "header": "Header"}
-_UNTYPED = frozenset({"string", "any", "file"})
+_UNTYPED = frozenset({"string", "any", "file", "object"})
 MAX_BODY_DEPTH = 8
 
 
@@ -156,7 +156,7 @@ def _property_cases(
 
     if prop.required_for.applies("request", category) and not prop.request_conditions:
         yield case("Mandatory Property", "omit")  # (conditional: required only where it holds)
-    if prop.type not in ("any", "file"):
+    if prop.type not in ("any", "file", "object"):
         yield case("Invalid Type", "set", "type")
     if prop.invalid_value != "map-default":  # else the server answers it with the default
         yield from _criteria_cases(prop, path, case)

@@ -407,7 +407,7 @@ class DataGenerator:
             return {}
         if kind == "file":
             return self._file(prop)
-        if kind == "any":
+        if kind in ("any", "object"):
             return f"any {self._hex(4)}"
         return self._string(prop)
 

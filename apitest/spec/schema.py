@@ -19,6 +19,10 @@ DATA_TYPES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+# ZEST's extend-property sample declares `type="object"` and narrows it to collections or boolean
+# per call: the type above every other, read as `any` is.
+DATA_TYPES = DATA_TYPES | {"object"}
+
 SCOPE_ATTRIBUTES: tuple[str, ...] = (
     "include-for", "required-for", "nullable-for", "unique-for", "emptiable-for",
 )  # fmt: skip
