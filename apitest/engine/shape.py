@@ -4,6 +4,10 @@ Pure: the engine hands in what it parsed. Every rule is applied with the scopes 
 in one direction (`response` for answers), so `include-for`, `required-for` and `nullable-for`
 decide what is expected. A failed rule is a `Mismatch` with its JSON path; what is merely odd
 (an undeclared key, a long_string sent as a number) is a note.
+
+ZEST's rules that look beyond one value (`value-condition` against a sibling, `condition-for-
+response`, `<extend-property>` variants) need the call, which `check_shape` takes as a lazy
+`context`; a `<stream>` answer is bytes, of which only the size is checked.
 """
 
 from __future__ import annotations
@@ -165,8 +169,10 @@ class _Walk:
         do not all hold, else the first `<extend-property>` whose conditions hold, else itself."""
         if not self.holds(prop):
             return None
-        return next((v for v in prop.extend_properties if v.response_conditions and
-                     self.holds(v)), prop)  # fmt: skip
+        for variant in prop.extend_properties:
+            if variant.response_conditions and self.holds(variant):
+                return variant
+        return prop
 
     def holds(self, prop: Property) -> bool:
         conditions = (
