@@ -61,6 +61,8 @@ class _Compiler:
         self.max_depth = max_depth
 
     def structure(self, structure: Structure, depth: int) -> Check | None:
+        if structure.stream is not None:
+            return None  # a byte stream nested in a body: the walk says what it makes of it
         if structure.recursive_ref is not None or not structure.properties:
             return _always
         if depth > self.max_depth:
@@ -73,6 +75,8 @@ class _Compiler:
         declared = frozenset(p.name for p in structure.properties if p.name)
         members: list[tuple[str, bool, Check]] = []
         for prop in structure.properties:
+            if prop.has_call_rules:
+                return None  # rules on siblings, the call or map keys: the walk's to judge
             if prop.name is None or not prop.include_for.applies(self.direction, self.category):
                 continue
             check = self.value(prop, depth + 1)
@@ -97,7 +101,7 @@ class _Compiler:
         return check_object
 
     def value(self, prop: Property, depth: int) -> Check | None:
-        if prop.structure_group is not None:
+        if prop.structure_group is not None or prop.has_call_rules:
             return None
         nested: Check | None = _always
         if prop.type == "collections":
@@ -121,6 +125,13 @@ class _Compiler:
         return _every(item)
 
     def map(self, prop: Property, depth: int) -> Check | None:
+        entries = self._entries(prop, depth)
+        pattern = prop.name_regex
+        if entries is None or not pattern:
+            return entries
+        return _both(lambda value: _types.names_ok(value, pattern), entries)
+
+    def _entries(self, prop: Property, depth: int) -> Check | None:
         shape = prop.structure
         if shape is None:
             return _always
@@ -222,6 +233,9 @@ def _constraints(prop: Property, direction: Direction) -> Check | None:
     combined = checks[0]
     for rule in checks[1:]:
         combined = _both(combined, rule)
+    if prop.invalid_value == "map-default" and prop.default_value is not None:
+        rules = combined  # the walk lets the mapped default through without these rules
+        return lambda value: _types.is_mapped_default(value, prop) or rules(value)
     return combined
 
 

@@ -19,6 +19,7 @@ import regex
 
 from apitest.engine._regex_budget import untimed_length
 from apitest.errors import clip
+from apitest.spec.formats import in_order, sample_format
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
 
@@ -34,7 +35,7 @@ INT64 = (-(2**63), 2**63 - 1)
 STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
 DIGITS = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-ISO_DATETIME = "ISO-8601 date-time with offset"
+ISO_DATETIME = "ISO-8601 date-time"
 
 
 def is_int(value: Any) -> bool:
@@ -127,13 +128,13 @@ def _datetime(value: Any, prop: Property, direction: Direction) -> str | None:
         if not isinstance(value, str):
             return expected
         return None if java_pattern(prop.format).fullmatch(value) else expected
-    if not isinstance(value, str):
-        return ISO_DATETIME
+    if not isinstance(value, str) or len(value) < 16 or value[10] != "T":
+        return ISO_DATETIME  # (`fromisoformat` alone also takes a bare date or "20231113T17")
     try:
-        parsed = datetime.fromisoformat(value)
+        datetime.fromisoformat(value)
     except ValueError:
         return ISO_DATETIME
-    return None if parsed.tzinfo is not None else ISO_DATETIME
+    return None  # with or without an offset: ZEST's own examples write "2023-11-13T17:30:00"
 
 
 def _date(value: Any, prop: Property, direction: Direction) -> str | None:
@@ -164,6 +165,7 @@ TYPE_CHECKS: dict[str, Callable[[Any, Property, Direction], str | None]] = {
     "double": _double, "boolean": _boolean, "datetime": _datetime, "date": _date,
     "collections": _collections, "map": _map, "any": _anything, "file": _anything,
 }  # fmt: skip
+TYPE_CHECKS["object"] = _anything  # ZEST's extend-property sample: any value, narrowed per call
 
 
 def type_problem(value: Any, prop: Property, direction: Direction) -> str | None:
@@ -194,6 +196,7 @@ _FIELDS: dict[str, Callable[[int], str]] = {
     "X": lambda n: (r"(?:Z|[+-]\d{2}(?:\d{2})?)", r"(?:Z|[+-]\d{4})", r"(?:Z|[+-]\d{2}:\d{2})")[
         min(n, 3) - 1
     ],
+    "x": lambda n: (r"[+-]\d{2}(?:\d{2})?", r"[+-]\d{4}", r"[+-]\d{2}:\d{2}")[min(n, 3) - 1],
     "Z": lambda n: r"[+-]\d{4}",
     "a": lambda n: r"(?:AM|PM|am|pm)",
     "E": lambda n: r"[A-Za-z]+",
@@ -204,9 +207,10 @@ _JAVA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|(.)", re.DOTALL)
 
 @functools.lru_cache(maxsize=256)
 def java_pattern(fmt: str) -> re.Pattern[str]:
-    """A regex for a Java `DateTimeFormatter`-style pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`)."""
+    """A regex for a Java `DateTimeFormatter`-style pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`),
+    ZEST's sample offset notation (`+/-hh:mm`) read as the offset it stands for."""
     parts: list[str] = []
-    for match in _JAVA_TOKEN.finditer(fmt):
+    for match in _JAVA_TOKEN.finditer(sample_format(fmt) or fmt):
         quoted, letter, other = match.group(1), match.group(2), match.group(3)
         if quoted is not None:
             parts.append(re.escape(quoted) if quoted else "'")  # '' stands for one quote
@@ -333,3 +337,41 @@ def decimal_places(value: float) -> int:
     except InvalidOperation:
         return 0
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+# --- value-condition ---------------------------------------------------------------------------
+def order_problem(value: Any, op: str, other: Any, text: str) -> Problem | None:
+    """`value op other` (a `value-condition`), judged only when both sides are comparable."""
+    if in_order(value, op, other) is not False:
+        return None
+    wanted = f"a value {op} {clip(str(other), CLIP)} (value-condition {clip(text, CLIP)})"
+    return wanted, describe(value)
+
+
+def name_problem(key: str, pattern: str) -> Problem | None:
+    """A map key against `name-regex` (full match, with the regex budget of values)."""
+    compiled = _pattern(pattern)
+    if compiled is None or len(key) > REGEX_LIMIT:
+        return None
+    try:
+        matched = compiled.fullmatch(key, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        return None
+    if matched:
+        return None
+    return f"a key matching {clip(pattern, CLIP)}", f"key '{clip(key, CLIP)}'"
+
+
+def names_ok(value: dict[Any, Any], pattern: str) -> bool:
+    """Every key of a map matches `name-regex` (the walk's rule, without the messages)."""
+    return all(name_problem(str(key), pattern) is None for key in value)
+
+
+def is_mapped_default(value: Any, prop: Property) -> bool:
+    """`invalid-value="map-default"`: the server answers a value that breaks the rules with
+    `default-value`, so that value passes the rules it would otherwise break."""
+    return (
+        prop.invalid_value == "map-default"
+        and prop.default_value is not None
+        and _same(value, prop.default_value, prop.type)
+    )

@@ -389,4 +389,4 @@ def _decode(response: httpx.Response, exchange: Exchange) -> None:
             return
         except ValueError:
             pass
-    exchange.body = RawBody(text)
+    exchange.body = RawBody(text, len(raw))

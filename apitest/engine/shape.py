@@ -4,12 +4,18 @@ Pure: the engine hands in what it parsed. Every rule is applied with the scopes 
 in one direction (`response` for answers), so `include-for`, `required-for` and `nullable-for`
 decide what is expected. A failed rule is a `Mismatch` with its JSON path; what is merely odd
 (an undeclared key, a long_string sent as a number) is a note.
+
+ZEST's rules that look beyond one value (`value-condition` against a sibling, `condition-for-
+response`, `<extend-property>` variants) need the call, which `check_shape` takes as a lazy
+`context`; a `<stream>` answer is bytes, of which only the size is checked.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +23,8 @@ from apitest.engine import _types
 from apitest.engine._conforms import clean_check
 from apitest.engine._types import describe
 from apitest.errors import clip
-from apitest.spec.model import Content, Property, Structure, StructureGroup
+from apitest.spec.conditions import DataPath, EvalContext
+from apitest.spec.model import Content, Property, Stream, Structure, StructureGroup
 from apitest.spec.scopes import Category, Direction
 
 __all__ = [
@@ -52,9 +59,10 @@ class ShapeReport:
 
 @dataclass(frozen=True)
 class RawBody:
-    """A response body that is not valid JSON, as text."""
+    """A response body that is not valid JSON, as text (`size`: its bytes as received)."""
 
     text: str
+    size: int | None = None
 
 
 _CLEAN = ShapeReport((), ())
@@ -86,9 +94,18 @@ class _Walk:
     strict: bool
     mismatches: list[Mismatch] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    root: Any = None
+    context: Callable[[], EvalContext] | None = None
+    """The call, for `condition-for-response` and `value-condition` paths (made when asked)."""
 
     def fork(self) -> _Walk:
-        return _Walk(self.direction, self.category, self.strict)
+        return _Walk(self.direction, self.category, self.strict, root=self.root, context=self.ctx)
+
+    def ctx(self) -> EvalContext:
+        """The call's context, made once: the body alone when the caller gave none."""
+        made = self.context() if self.context is not None else EvalContext(response_body=self.root)
+        self.context = lambda: made
+        return made
 
     def merge(self, other: _Walk) -> None:
         self.mismatches.extend(other.mismatches)
@@ -130,6 +147,12 @@ class _Walk:
 
     def member(self, obj: dict[str, Any], prop: Property, path: str, depth: int) -> None:
         assert prop.name is not None
+        if prop.has_call_rules:
+            applies = self.applicable(prop)
+            if applies is None:
+                return  # its condition-for-response does not hold: not expected in this answer
+            prop = applies
+        assert prop.name is not None
         if not prop.include_for.applies(self.direction, self.category):
             return  # not part of this category's body: neither expected nor flagged
         where = child_path(path, prop.name)
@@ -138,6 +161,43 @@ class _Walk:
                 self.miss(where, f"present (required for {self.scope})", "absent")
             return
         self.value(obj[prop.name], prop, where, depth + 1)
+        if prop.value_condition is not None:
+            self.value_condition(obj, prop, where)
+
+    def applicable(self, prop: Property) -> Property | None:
+        """The property as it stands in this call: None when its conditions for this direction
+        do not all hold, else the first `<extend-property>` whose conditions hold, else itself."""
+        if not self.holds(prop):
+            return None
+        for variant in prop.extend_properties:
+            if variant.response_conditions and self.holds(variant):
+                return variant
+        return prop
+
+    def holds(self, prop: Property) -> bool:
+        conditions = (
+            prop.response_conditions if self.direction == "response" else prop.request_conditions
+        )
+        return all(condition.evaluate(self.ctx()) for condition in conditions)
+
+    def value_condition(self, obj: dict[str, Any], prop: Property, path: str) -> None:
+        """`value-condition`: against the sibling its path names, else what the path finds in
+        the call, else its literal; nothing to compare against leaves it unjudged."""
+        rule = prop.value_condition
+        assert rule is not None
+        value = obj.get(prop.name or "")
+        if value is None:
+            return
+        if rule.sibling is not None and rule.sibling in obj:
+            others = [obj[rule.sibling]]
+        elif isinstance(rule.operand, DataPath):
+            others = rule.operand.find(self.ctx())[:1]
+        else:
+            others = [rule.operand.value]
+        for other in others:
+            problem = _types.order_problem(value, rule.op, other, rule.text)
+            if problem is not None:
+                self.miss(path, *problem)
 
     def undeclared(self, obj: dict[str, Any], declared: set[str], path: str) -> None:
         for key, item in obj.items():
@@ -189,6 +249,8 @@ class _Walk:
             and prop.decimal_place is None
         ):
             return  # nothing declared beyond the type: the common case, kept cheap
+        if prop.invalid_value != "deny" and _types.is_mapped_default(value, prop):
+            return  # invalid-value="map-default": the default stands in for a broken value
         problems = [
             _types.length_problem(value, prop),
             _types.values_problem(value, prop, self.direction),
@@ -227,6 +289,11 @@ class _Walk:
         self.miss(path, wanted, describe(item))
 
     def map(self, value: dict[str, Any], prop: Property, path: str, depth: int) -> None:
+        if prop.name_regex:
+            for key in value:
+                problem = _types.name_problem(str(key), prop.name_regex)
+                if problem is not None:
+                    self.miss(child_path(path, str(key)), *problem)
         if prop.structure_group is not None:
             self.group(value, prop.structure_group, path, depth + 1)
         shape = prop.structure
@@ -319,18 +386,38 @@ def check_shape(
     direction: Direction,
     category: Category,
     strict: bool = False,
+    context: Callable[[], EvalContext] | None = None,
 ) -> ShapeReport:
     """Check a parsed body (or `RawBody`) against the content's structure or structure group.
+    `context` gives the call (request, headers, records) to rules that look beyond the body.
     A body that is simply right is recognised by the compiled check (`_conforms`) and costs no
     walk; anything else gets the walk, which alone words what is reported."""
     structure = content.structure
     if structure is None and content.structure_group is None:
         return _CLEAN
     if structure is not None and content.structure_group is None:
+        if structure.stream is not None:
+            return _stream_report(body, structure.stream)
         clean = clean_check(structure, direction, category, MAX_DEPTH)
         if clean is not None and not isinstance(body, RawBody) and clean(body):
             return _CLEAN
-    return walk_shape(body, content, direction=direction, category=category, strict=strict)
+    return walk_shape(
+        body, content, direction=direction, category=category, strict=strict, context=context
+    )
+
+
+def _stream_report(body: Any, stream: Stream) -> ShapeReport:
+    """A `<stream>` answer is bytes, whatever they look like: only a declared size is checked."""
+    if stream.size is None or body is None:
+        return _CLEAN
+    if isinstance(body, RawBody):
+        size = body.size if body.size is not None else len(body.text.encode())
+    else:
+        size = len(json.dumps(body).encode())  # bytes that happened to parse as JSON
+    if stream.size.contains(size):
+        return _CLEAN
+    wanted = f"a stream of {_types.bounds_text(stream.size)} bytes"
+    return ShapeReport((Mismatch("$", wanted, f"{size:,} bytes"),), ())
 
 
 def walk_shape(
@@ -340,9 +427,12 @@ def walk_shape(
     direction: Direction,
     category: Category,
     strict: bool = False,
+    context: Callable[[], EvalContext] | None = None,
 ) -> ShapeReport:
     """The full walk: every mismatch with its JSON path, every note."""
-    walk = _Walk(direction, category, strict)
+    walk = _Walk(direction, category, strict, root=body, context=context)
+    if content.structure is not None and content.structure.stream is not None:
+        return _stream_report(body, content.structure.stream)
     if isinstance(body, RawBody):
         walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, _types.CLIP)}")
     else:

@@ -117,7 +117,11 @@ def _condition_holds(
 ) -> bool:
     if condition is None:
         return False
-    ctx = EvalContext(
+    return condition.condition.evaluate(_context(observed, records))
+
+
+def _context(observed: Observed, records: Records) -> EvalContext:
+    return EvalContext(
         response_body=None if isinstance(observed.body, RawBody) else observed.body,
         request_body=observed.request_body,
         headers=observed.headers,
@@ -125,7 +129,6 @@ def _condition_holds(
         status=observed.status,
         records=records,
     )
-    return condition.condition.evaluate(ctx)
 
 
 def _is_success(status: int) -> bool:
@@ -201,7 +204,12 @@ def judge(
         if content is None:
             return ShapeReport((), ())
         return check_shape(
-            observed.body, content, direction="response", category=op.category, strict=strict
+            observed.body,
+            content,
+            direction="response",
+            category=op.category,
+            strict=strict,
+            context=lambda: _context(observed, records),
         )
 
     if expect == "success":

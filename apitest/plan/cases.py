@@ -27,7 +27,7 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from apitest._by_identity import IdentityCache
@@ -47,7 +47,7 @@ NEGATIVE_KINDS: tuple[str, ...] = (
 """ZEST's default case names first (meaning what ZEST means), then apitest's own."""
 
 _ARG_NOUN = {"param": "Param", "header": "Header"}
-_UNTYPED = frozenset({"string", "any", "file"})
+_UNTYPED = frozenset({"string", "any", "file", "object"})
 MAX_BODY_DEPTH = 8
 
 
@@ -215,10 +215,21 @@ def _property_cases(
     def case(kind: str, mode: str, value: str = "", detail: str = "") -> Violation:
         return Violation(kind, target, "body", mode, value, path, prop, None, detail)
 
-    if prop.required_for.applies("request", category):
-        yield case("Mandatory Property", "omit")
-    if prop.type not in ("any", "file"):
+    if prop.required_for.applies("request", category) and not prop.request_conditions:
+        yield case("Mandatory Property", "omit")  # (conditional: required only where it holds)
+    if prop.type not in ("any", "file", "object"):
         yield case("Invalid Type", "set", "type")
+    if prop.invalid_value != "map-default":  # else the server answers it with the default
+        yield from _criteria_cases(prop, path, case)
+    if not prop.nullable_for.applies("request", category):
+        yield case("Null Value", "set", "null")
+
+
+def _criteria_cases(
+    prop: Property, path: tuple[str | int, ...], case: Callable[..., Violation]
+) -> Iterator[Violation]:
+    """Values outside `values`, `range`, `regex` and `length` (what `invalid-value` governs)."""
+    target = format_path(path)
     if prop.values and prop.extra_value == "deny":
         yield case("Invalid Value", "set", "outside values")
     if prop.range is not None and prop.type in ("integer", "long", "double"):
@@ -232,8 +243,6 @@ def _property_cases(
         yield from _bound_cases(
             prop.length, "Length Violation", "Length Violation", target=target, path=path, prop=prop
         )
-    if not prop.nullable_for.applies("request", category):
-        yield case("Null Value", "set", "null")
 
 
 def format_path(path: tuple[str | int, ...]) -> str:

@@ -15,17 +15,19 @@ import hashlib
 import itertools
 import json
 import math
+import mimetypes
 import random
 import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final, TypeAlias
 
 import rstr
 
-from apitest.spec.conditions import DataPath
+from apitest.spec.conditions import DataPath, EvalContext, LiteralValue
+from apitest.spec.formats import in_order, ordered_key, sample_format
 from apitest.spec.model import Argument, Bounds, Content, Property, Structure, StructureGroup
 from apitest.spec.scopes import Category
 
@@ -115,6 +117,7 @@ class DataGenerator:
         self.key = key
         self._stream: random.Random | None = None
         self._xeger_instance: _Xeger | None = None
+        self._last_moment: datetime | None = None  # the moment behind the last date-time made
 
     @property
     def _rng(self) -> random.Random:
@@ -244,6 +247,7 @@ class DataGenerator:
         is_record = structure.ref_name is not None and structure.ref_name == plan.record_structure
         before: Mapping[str, Any] = prior if isinstance(prior, Mapping) else {}
         out: dict[str, Any] = {}
+        moments: dict[str, datetime] = {}
         for prop in structure.properties:
             name = prop.name
             if not name or not prop.include_for.applies("request", plan.category):
@@ -251,10 +255,68 @@ class DataGenerator:
             if is_record and name in plan.keys:
                 out[name] = plan.keys[name]
                 continue
+            if prop.extend_properties:
+                prop = _request_variant(prop, out)
+            self._last_moment = None
             value = self._value(prop, plan, depth + 1, before.get(name, MISSING))
             if value is not MISSING:
                 out[name] = value
+                if self._last_moment is not None and prop.type in ("datetime", "date"):
+                    moments[name] = self._last_moment
+        self._follow_rules(structure, out, moments, plan.keys if is_record else {})
         return out
+
+    def _follow_rules(
+        self,
+        structure: Structure,
+        out: dict[str, Any],
+        moments: dict[str, datetime],
+        fixed: Mapping[str, Any],
+    ) -> None:
+        """Rules between the members of one body: `condition-for-request` drops what does not
+        apply; `value-condition` (and, where none is given, the order the names promise:
+        start_* before end_*) moves a generated value to the right side of its sibling."""
+        for prop in structure.properties:
+            name = prop.name
+            if not name or name not in out or name in fixed:
+                continue
+            if prop.request_conditions and not _conditions_hold(prop, out):
+                del out[name]
+                continue
+            rule = prop.value_condition
+            if rule is not None:
+                op, sibling = rule.op, rule.sibling
+                other = out.get(sibling, MISSING) if sibling else _literal(rule.operand)
+            elif prop.type in ("datetime", "date") and (sibling := _start_of(name, out)):
+                op, other = ">", out[sibling]
+            else:
+                continue
+            if other is MISSING or in_order(out[name], op, other) is not False:
+                continue
+            value = self._satisfying(prop, op, other, moments.get(sibling or ""))
+            if value is not MISSING:
+                out[name] = value
+
+    def _satisfying(self, prop: Property, op: str, other: Any, moment: datetime | None) -> Any:
+        """A value of `prop` on the `op` side of `other` (a few days off for moments, one off
+        for numbers, an equal one for >= and <=); MISSING when there is no such value to make."""
+        sign = 1 if op in (">", ">=") else -1
+        if prop.type in ("datetime", "date"):
+            base = moment if moment is not None else ordered_key(other)
+            if not isinstance(base, datetime):
+                return MISSING
+            if base.tzinfo is None:
+                base = base.replace(tzinfo=UTC)
+            step = timedelta(days=self._rng.randint(1, 14), minutes=self._rng.randrange(0, 1440))
+            return self._render_moment(prop, base + sign * step)
+        key = ordered_key(other)
+        numeric = prop.type in ("integer", "long", "double")
+        if isinstance(key, datetime) or key is None or not numeric:
+            return MISSING
+        value = key + sign * (0 if op in (">=", "<=") else 1)
+        if prop.type != "double":
+            value = int(value)
+        return value if prop.range is None or prop.range.contains(value) else MISSING
 
     def _value(self, prop: Property, plan: _BodyPlan, depth: int, prior: Any) -> Any:
         """One property's value; MISSING leaves it out of the body."""
@@ -269,11 +331,42 @@ class DataGenerator:
             prior = MISSING  # path-resolved fields are never varied
         if prop.type == "collections":
             return self._collection(prop, plan, depth, prior)
+        shape = prop.structure
+        if prop.type == "map" and shape is not None and shape.properties and not shape.is_map:
+            return self._entries(prop, shape.properties[0], plan, depth, prior)
         if prop.structure is not None:
             return self._structure(prop.structure, plan, depth, prior)
         if prop.structure_group is not None:
             return self._group(prop.structure_group, plan, depth, prior)
         return self.scalar(prop, vary_from=prior)
+
+    def _entries(
+        self, prop: Property, entry: Property, plan: _BodyPlan, depth: int, prior: Any
+    ) -> Any:
+        """A map of one entry shaped by its nameless property, under a key that matches
+        `name-regex` when one is given."""
+        key = "key"
+        if prop.name_regex:
+            key = self._from_regex(prop.name_regex, None, 20) or key
+        earlier = prior.get(key, MISSING) if isinstance(prior, Mapping) else MISSING
+        value = self._value(entry, plan, depth + 1, earlier)
+        return {} if value is MISSING else {key: value}
+
+    def _file(self, prop: Property) -> tuple[str, bytes, str]:
+        """An upload that fits `<file-meta>`: its first extension, a name matching the
+        file-name regex where one is given, content within the sizes."""
+        meta = prop.file_meta
+        if meta is None:
+            return _FILE
+        ext = meta.extensions[0] if meta.extensions else None
+        suffix = ext.name if ext is not None else "txt"
+        name = f"apitest.{suffix}"
+        if meta.file_name_regex:
+            name = self._from_regex(meta.file_name_regex, None, 40) or name
+        limits = [b.max for b in (meta.overall_size, ext.size if ext else None) if b and b.max]
+        content = _FILE[1][: int(min(limits))] if limits else _FILE[1]
+        media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return name, content, media
 
     def _collection(self, prop: Property, plan: _BodyPlan, depth: int, prior: Any) -> Any:
         """A list of `length`'s minimum items (one by default), shaped or of the content type."""
@@ -361,8 +454,8 @@ class DataGenerator:
         if kind == "map":
             return {}
         if kind == "file":
-            return _FILE
-        if kind == "any":
+            return self._file(prop)
+        if kind in ("any", "object"):
             return f"any {self._hex(4)}"
         return self._string(prop)
 
@@ -431,6 +524,10 @@ class DataGenerator:
         offset = timezone(timedelta(minutes=self._rng.choice(_OFFSETS)))
         minutes = self._rng.randrange(_WINDOW_MINUTES)
         moment = (_WINDOW_START + timedelta(minutes=minutes)).replace(tzinfo=offset)
+        return self._render_moment(prop, moment)
+
+    def _render_moment(self, prop: Property, moment: datetime) -> str:
+        self._last_moment = moment
         if prop.format:
             return _render_java(prop.format, moment)
         return moment.date().isoformat() if prop.type == "date" else moment.isoformat()
@@ -458,7 +555,7 @@ def _render_java(pattern: str, moment: datetime) -> str:
     """`moment` rendered by a Java DateTimeFormatter-style pattern (ZSPEC.md 3, `format`):
     yyyy yy MM MMM dd HH hh mm ss SSS a XXX XX X Z and 'quoted' literals."""
     parts: list[str] = []
-    for match in _JAVA_TOKEN.finditer(pattern):
+    for match in _JAVA_TOKEN.finditer(sample_format(pattern) or pattern):
         token = match.group(0)
         if token.startswith("'"):
             parts.append("'" if token == "''" else token[1:-1].replace("''", "'"))
@@ -502,6 +599,37 @@ def _java_offset(letter: str, width: int, offset: timedelta) -> str:
         return f"{sign}{hours:02d}" + (f"{minutes:02d}" if minutes else "")
     colon = ":" if width >= (5 if letter == "Z" else 3) else ""
     return f"{sign}{hours:02d}{colon}{minutes:02d}"
+
+
+def _conditions_hold(prop: Property, body: dict[str, Any]) -> bool:
+    """`condition-for-request`/`-all` against the body as built (the request is being made, so
+    the body is all there is of it yet). ZEST writes request paths as `REQUEST:$.body.key`, so
+    the body also answers under `body` (unless it has a member of that name)."""
+    seen = body if "body" in body else {**body, "body": body}
+    ctx = EvalContext(request_body=seen, response_body=body)
+    return all(condition.evaluate(ctx) for condition in prop.request_conditions)
+
+
+def _request_variant(prop: Property, body: dict[str, Any]) -> Property:
+    """The first `<extend-property>` whose request conditions hold on the body so far."""
+    for variant in prop.extend_properties:
+        if variant.request_conditions and _conditions_hold(variant, body):
+            return variant
+    return prop
+
+
+def _literal(operand: Any) -> Any:
+    return operand.value if isinstance(operand, LiteralValue) else MISSING
+
+
+_END = re.compile(r"(?:^|(?<=_))end(?=_|$|[A-Z0-9])|End(?=[A-Z0-9_]|$)|END(?=_|$)")
+_START = {"end": "start", "End": "Start", "END": "START"}
+
+
+def _start_of(name: str, body: Mapping[str, Any]) -> str | None:
+    """The start_* member an end_* one follows (end_time: start_time, tripEnd: tripStart)."""
+    start = _END.sub(lambda m: _START[m.group(0)], name, count=1)
+    return start if start != name and start in body else None
 
 
 def _convert(kind: str, text: str) -> Any:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from lxml import etree
 
 from apitest.errors import SpecReferenceError, SpecStructureError, clip
+from apitest.spec import _property_rules
 from apitest.spec._aliases import warn_deprecated
 from apitest.spec.attributes import ElementReader, local_name
 from apitest.spec.conditions import (
@@ -323,6 +324,7 @@ class FileBuilder:
             discriminator_name=self.reader.text(element, "discriminator-name"),
             lookup=self.reader.text(element, "lookup"),
             visibility=self.reader.enum(element, "visibility", "public"),
+            stream=_property_rules.stream(self, element),
         )
 
     def _extended(self, element: etree._Element) -> tuple[Property, ...]:
@@ -354,7 +356,15 @@ class FileBuilder:
 
     def property(self, element: etree._Element, depth: int) -> Property:
         self.reader.check(element)
-        prop_type = self.reader.required_text(element, "type").lower()
+        built = Property(**self.property_fields(element, depth))
+        variants = _property_rules.extend_properties(self, element, built, depth)
+        return replace(built, extend_properties=variants) if variants else built
+
+    def property_fields(self, element: etree._Element, depth: int) -> dict[str, Any]:
+        """The fields of a `<property>` (or, with `type` optional, an `<extend-property>`)."""
+        required = local_name(element) == "property"
+        text = self.reader.required_text if required else self.reader.text
+        prop_type = (text(element, "type") or "").lower()
         if prop_type and prop_type not in DATA_TYPES:
             self.reader.error(
                 element,
@@ -366,9 +376,9 @@ class FileBuilder:
         regex = self.reader.text(element, "regex")
         if regex is not None:
             regex = self._checked_regex(element, regex)
-        return Property(
-            self.loc(element),
-            prop_type or "any",
+        return dict(
+            loc=self.loc(element),
+            type=prop_type or "any",
             name=self.reader.text(element, "name"),
             values=self.reader.csv(element, "values"),
             extra_value=self.reader.enum(element, "extra-value", "deny"),
@@ -386,6 +396,7 @@ class FileBuilder:
             structure_group=group,
             deprecate=self._first(element, "deprecate", self.deprecate),
             description=self.description(element),
+            **_property_rules.rule_fields(self, element),
         )
 
     def _property_scopes(self, element: etree._Element) -> dict[str, ScopeSet]:
@@ -395,19 +406,21 @@ class FileBuilder:
             for attr in SCOPE_ATTRIBUTES
         }
 
-    def _checked_regex(self, element: etree._Element, regex: str) -> str | None:
+    def _checked_regex(
+        self, element: etree._Element, regex: str, attr: str = "regex"
+    ) -> str | None:
         if len(regex) > MAX_REGEX:
             self.reader.error(
                 element,
-                f"regex is {len(regex):,} characters long, over the limit of {MAX_REGEX:,}",
+                f"{attr} is {len(regex):,} characters long, over the limit of {MAX_REGEX:,}",
                 "a property pattern this long is a mistake or an attack: shorten it",
-                attr="regex",
+                attr=attr,
             )
             return None
         try:
             re.compile(regex)
         except re.error as exc:
-            self.reader.error(element, f"bad regex {clip(regex)!r}: {exc}", attr="regex")
+            self.reader.error(element, f"bad {attr} {clip(regex)!r}: {exc}", attr=attr)
             return None
         return regex
 
@@ -426,6 +439,8 @@ class FileBuilder:
             elif name == "structure-group-ref":
                 self.reader.check(child)
                 group = self.resolve("structure-group", child, FileBuilder.structure_group)
+            elif name == "composite-structure-groups":
+                group = _property_rules.composite_groups(self, child, depth + 1)
         return structure, group
 
     def structure_group(self, element: etree._Element, depth: int = 0) -> StructureGroup:

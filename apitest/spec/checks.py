@@ -69,6 +69,16 @@ def check_resource(
     seen: set[int] = set()
     for prop in _all_properties(resource, seen):
         _check_values(prop, report)
+        if prop.invalid_value == "map-default" and prop.default_value is None:
+            report.add(
+                "warning",
+                prop.loc,
+                "property",
+                'invalid-value="map-default" without a default-value maps to nothing',
+                "add the default-value the server answers an invalid value with",
+                SpecValueError,
+                "invalid-value",
+            )
     _check_test_dependencies(resource, report)
     _check_extraction_paths(resource, report)
 

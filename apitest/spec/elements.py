@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from apitest.errors import SpecReferenceError, SpecStructureError
+from apitest.spec import _property_rules
 from apitest.spec._aliases import warn_deprecated
 from apitest.spec.builder import FileBuilder
 from apitest.spec.model import (
@@ -74,6 +75,8 @@ def build_content(b: FileBuilder, element: etree._Element) -> Content:
             fields["structure_group"] = b.resolve(
                 "structure-group", child, FileBuilder.structure_group
             )
+        elif name == "composite-structure-groups":
+            fields["structure_group"] = _property_rules.composite_groups(b, child, 0)
         elif name == "error":
             fields["error"] = b.error_condition(child)
         elif name == "path-config":

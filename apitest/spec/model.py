@@ -14,18 +14,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from apitest.spec.conditions import Condition, DataPath
+from apitest.spec.conditions import Condition, DataPath, LiteralValue
 from apitest.spec.scopes import ALL, NONE, Category, ScopeSet
 
 Method = Literal["get", "post", "put", "patch", "delete"]
 Visibility = Literal["public", "internal", "private"]
 ExtraValue = Literal["deny", "allow", "map-default"]
+InvalidValue = Literal["deny", "map-default"]
 ArgumentLocation = Literal["param", "header", "variable"]
 ArgumentStyle = Literal["standard", "delimiter"]
 AuthLocation = Literal["header", "param", "url"]
 AuthType = Literal["oauth2", "token"]
 GroupType = Literal["one-of", "any-of", "all-of", "array-of"]
 PrimaryType = Literal["simple", "composite"]
+Operand = DataPath | LiteralValue
 
 # Run order of categories within a resource (ZSPEC.md section 6).
 CATEGORY_ORDER: tuple[Category, ...] = ("create", "read", "update", "action", "delete")
@@ -88,6 +90,66 @@ class Property:
     structure_group: StructureGroup | None = None
     deprecate: Deprecate | None = None
     description: str = ""
+    # ZEST's further property rules (see spec/_property_rules.py for how each is read)
+    invalid_value: InvalidValue = "deny"
+    value_condition: ValueCondition | None = None
+    request_conditions: tuple[Condition, ...] = ()
+    """`condition-for-request` and `condition-for-all`: the property is sent only when all hold."""
+    response_conditions: tuple[Condition, ...] = ()
+    """`condition-for-response` and `condition-for-all`: expected in answers only when all hold."""
+    pick_value: str | None = None
+    name_regex: str | None = None
+    expression: str | None = None
+    file_meta: FileMeta | None = None
+    extend_properties: tuple[Property, ...] = ()
+    """`<extend-property>` variants: the first whose conditions hold stands for this property."""
+
+    @functools.cached_property
+    def has_call_rules(self) -> bool:
+        """Rules that need more than the value itself (its siblings, the call): the compiled
+        shape check leaves such a property to the full walk."""
+        return bool(
+            self.value_condition is not None
+            or self.request_conditions
+            or self.response_conditions
+            or self.extend_properties
+        )
+
+
+@dataclass(frozen=True)
+class ValueCondition:
+    """`value-condition="> REQUEST:$.body.start_time"`: the property's value against one operand
+    (ZEST: no left operand, only >= <= > <). A data path operand names a sibling of the same
+    object by its last key (`start_time`), see `sibling`."""
+
+    text: str
+    op: str
+    operand: Operand
+    sibling: str | None = None
+
+
+@dataclass(frozen=True)
+class FileExtension:
+    name: str
+    size: Bounds | None = None
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """`<file-meta overall-size>` with `<extension name size>` and `<file-name regex>`: sizes in
+    bytes, a bare number being the maximum."""
+
+    overall_size: Bounds | None = None
+    extensions: tuple[FileExtension, ...] = ()
+    file_name_regex: str | None = None
+
+
+@dataclass(frozen=True)
+class Stream:
+    """`<stream size>` inside a structure: the answer is a byte stream (a file download)."""
+
+    loc: Location
+    size: Bounds | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +167,7 @@ class Structure:
     visibility: Visibility = "public"
     recursive_ref: str | None = None
     """Set (to `resource.ref-name`) where the structure refers to itself; properties are empty."""
+    stream: Stream | None = None
 
     @property
     def is_map(self) -> bool:

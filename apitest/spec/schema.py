@@ -19,6 +19,10 @@ DATA_TYPES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+# ZEST's extend-property sample declares `type="object"` and narrows it to collections or boolean
+# per call: the type above every other, read as `any` is.
+DATA_TYPES = DATA_TYPES | {"object"}
+
 SCOPE_ATTRIBUTES: tuple[str, ...] = (
     "include-for", "required-for", "nullable-for", "unique-for", "emptiable-for",
 )  # fmt: skip
@@ -49,6 +53,14 @@ def _rule(
 
 
 _VISIBLE = "visibility"
+_PROPERTY_RULES = (
+    "value-condition condition-for-request condition-for-response condition-for-all pick-value "
+    "name-regex expression"
+)
+_PROPERTY_CHILDREN = (
+    "structure structure-ref structure-group structure-group-ref composite-structure-groups "
+    "deprecate description xml-format file-meta ordered-structures"
+)
 
 RULES: dict[str, ElementRule] = {
     "resource": _rule(
@@ -106,15 +118,17 @@ RULES: dict[str, ElementRule] = {
         f"name {_VISIBLE}",
         "",
         "encode structure structure-ref structure-group structure-group-ref error path-config "
-        "example example-ref description",
+        "example example-ref description composite-structure-groups",
     ),
     "encode": _rule("", "type"),
     "error": _rule("", "condition", "description"),
     "structure": _rule(
         f"name ref-name extend cases discriminator-name lookup {_VISIBLE}",
         "",
-        "property description",
+        "property description stream",
     ),
+    "stream": _rule("size"),
+    "composite-structure-groups": _rule("", "", "structure-group structure-group-ref"),
     "structure-group": _rule(
         "name ref-name", "type", "structure structure-ref discriminator description"
     ),
@@ -123,10 +137,24 @@ RULES: dict[str, ElementRule] = {
     "property": _rule(
         "name values extra-value invalid-value default-value example-value regex length range "
         "decimal-place format include-for required-for nullable-for unique-for emptiable-for "
-        f"path content-types {_VISIBLE}",
+        f"path content-types {_VISIBLE} {_PROPERTY_RULES}",
         "type",
-        "structure structure-ref structure-group structure-group-ref deprecate description",
+        f"{_PROPERTY_CHILDREN} extend-property",
     ),
+    # all of a property's attributes and children but `name`; `type` may be left to the parent's
+    "extend-property": _rule(
+        "values extra-value invalid-value default-value example-value regex length range "
+        "decimal-place format include-for required-for nullable-for unique-for emptiable-for "
+        f"path content-types type {_VISIBLE} {_PROPERTY_RULES}",
+        "",
+        f"{_PROPERTY_CHILDREN} extend-property",  # (only to say it cannot nest)
+    ),
+    "file-meta": _rule("overall-size", "", "extension file-name"),
+    "extension": _rule("size", "name"),
+    "file-name": _rule("regex"),
+    # attributes and children of these two are not in the retrieved reference: accepted freely
+    "xml-format": _rule(free=True),
+    "ordered-structures": _rule(free=True),
     "deprecate": _rule("since alternate for-removal", "", "description"),
     "throttling": _rule("lock-period type name", "threshold duration"),
     "tag": _rule(f"description {_VISIBLE}", "name", "description"),
@@ -158,6 +186,9 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("argument", "style"): ("standard", "delimiter"),
     ("property", "extra-value"): ("deny", "allow", "map-default"),
     ("property", "invalid-value"): ("deny", "map-default"),
+    ("extend-property", "extra-value"): ("deny", "allow", "map-default"),
+    ("extend-property", "invalid-value"): ("deny", "map-default"),
+    ("extend-property", "visibility"): ("public", "internal", "private"),
     ("authentication", "type"): ("oauth2", "token"),
     ("authentication", "location"): ("header", "param", "url"),
     ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),

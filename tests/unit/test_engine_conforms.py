@@ -46,6 +46,11 @@ def _constraints(draw: st.DrawFn, kind: str) -> dict[str, Any]:
         found["range"] = Bounds(-5.0, 10.0)
     if kind == "double" and draw(st.booleans()):
         found["decimal_place"] = draw(st.integers(0, 2))
+    if found and draw(st.integers(0, 4)) == 0:  # ZEST's invalid-value: the default stands in
+        found["invalid_value"] = "map-default"
+        found["default_value"] = draw(st.sampled_from(("a", "2", "ZZZ")))
+    if kind == "map" and draw(st.integers(0, 3)) == 0:
+        found["name_regex"] = draw(st.sampled_from(("[a-z]+", "n.*")))
     return found
 
 
