@@ -201,7 +201,6 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("contact-details", "visibility"): ("public", "internal", "private"),
     ("oauth2", "visibility"): ("public", "internal", "private"),
     ("token", "visibility"): ("public", "internal", "private"),
-    ("extend-property", "visibility"): ("public", "internal", "private"),
     ("extra-property", "visibility"): ("public", "internal", "private"),
 }
 
