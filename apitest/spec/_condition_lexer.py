@@ -276,7 +276,8 @@ class Lexer:
         return Token("path", text[start:i], start, source=source, name=name)
 
     def _path(self, start: int, dollar: int, source: Source, name: str | None) -> Token:
-        """Scan `$...` greedily to white space or an operator character at bracket depth 0."""
+        """Scan `$...` greedily to white space or an operator character at bracket depth 0
+        (`{...}` filters count as brackets, so their conditions stay inside the path)."""
         text, i, depth = self.text, dollar + 1, 0
         while i < len(text):
             c = text[i]

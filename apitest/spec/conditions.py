@@ -10,6 +10,13 @@ Semantics in one place: a comparison holds if ANY value matched on the left (pai
 value matched on the right, if that is a path too) satisfies it; no match makes it false, except
 for the negated operators `!=`, `!~` and `not in`, which then hold. Types are strict: a string
 never equals a number and a bool never equals an int.
+
+Data paths read the official ZEST forms (the data-path page): `REQUEST:$.url|headers|params|
+body...` and `RESPONSE:$.headers|body...` address those parts of the current call (any other
+first step addresses the body, as the content/error page's `RESPONSE:$.status` does), and a
+`{condition}` step filters the preceding property, its condition seeing the item tested as
+`$`, `@` or bare member names (see `_path_steps.py`). apitest's `HEADER:`, `PARAM:` and
+`STATUS` stay readable; the first two are deprecated aliases of the official forms.
 """
 
 from __future__ import annotations

@@ -861,3 +861,23 @@ def test_a_sectioned_member_chain_takes_the_short_cut(names: list[str], doc: Any
 def test_a_range_is_the_slice_of_n_items(start: int, count: int, items: list[int]) -> None:
     path = parse_data_path(f"$.a[{start} - {count}]")
     assert path.find(EvalContext(response_body={"a": items})) == items[start : start + count]
+
+
+_PATH_PIECES = [
+    "$", "$.a", ".b", "{", "}", "{$.b == 1}", "{b", "@.b", " == ", "'x'", "1", "[0]", "[1 - 2]",
+    "[", "]", "RESPONSE:$.body", "RESPONSE:$.headers", "REQUEST:$.url", "REQUEST:$.params",
+    ".x-id", "['h']", "trips:", "&&", " ", "'", "-", "{{", "}}", "$.c{$.d{e != 2}}",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_PATH_PIECES), max_size=10).map("".join))
+def test_only_condition_syntax_errors_escape_for_path_soup(text: str) -> None:
+    _parses_or_raises_syntax_error(text)
+    try:
+        path = parse_data_path(text)
+    except ConditionSyntaxError as error:
+        assert 0 <= error.position <= len(text)
+        return
+    assert parse_data_path(str(path)) == path
+    assert isinstance(path.find(PATH_CTX), list)
