@@ -157,13 +157,26 @@ class DataManager:
             record = self.pick(path.name, chain)
             if record is None:
                 return []
-            return path.find(EvalContext(records=lambda _name: [record.data]))
+            found = path.find(EvalContext(records=lambda _name: [record.data]))
+            if found or not path.filtered:
+                return found
+            # a `{condition}` the handed record fails: the newest live record that passes it
+            for other in sorted(self.live(path.name), key=lambda rec: -rec.seq):
+                found = path.find(EvalContext(records=_only(other.data)))
+                if found:
+                    return found
+            return []
 
         return find
 
     def records_view(self) -> Callable[[str], Sequence[Any]]:
         """All live records' data by resource, for conditions that read `<resource>:$path`."""
         return lambda name: [rec.data for rec in self.live(name)]
+
+
+def _only(data: JsonObject) -> Callable[[str], Sequence[Any]]:
+    """A Data Manager view holding this one record, whatever resource is asked for."""
+    return lambda _name: [data]
 
 
 def extraction_config(

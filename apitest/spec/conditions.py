@@ -186,6 +186,11 @@ class DataPath:
             return []
         return [value] if isinstance(value, str) else list(value)
 
+    @property
+    def filtered(self) -> bool:
+        """Whether the path has a `{condition}` step (so a record may fail to match it)."""
+        return type(self.compiled) is Steps
+
     def nested(self) -> Iterator[DataPath]:
         """The data paths inside this path's `{condition}` filters that read something other
         than the item tested (e.g. a resource, which then is a dependency)."""
