@@ -46,6 +46,8 @@ def observed_of(exchange: Exchange) -> Observed:
         exchange.content_type,
         request_body=exchange.request.body,
         params=exchange.request.params,
+        request_headers=exchange.request.headers,
+        url=exchange.request.url,
     )
 
 

@@ -181,7 +181,15 @@ class DataManager:
             record = self.pick(path.name, chain)
             if record is None:
                 return []
-            return path.find(EvalContext(records=lambda _name: [record.data]))
+            found = path.find(EvalContext(records=lambda _name: [record.data]))
+            if found or not path.filtered:
+                return found
+            # a `{condition}` the handed record fails: the newest live record that passes it
+            for other in sorted(self.live(path.name), key=lambda rec: -rec.seq):
+                found = path.find(EvalContext(records=_only(other.data)))
+                if found:
+                    return found
+            return []
 
         return find
 
@@ -194,6 +202,11 @@ def is_composite(resource: Resource) -> bool:
     """`<resource-config primary-type="composite">`: all primaries together form one key."""
     config = resource.resource_config
     return config is not None and config.primary_type == "composite"
+
+
+def _only(data: JsonObject) -> Callable[[str], Sequence[Any]]:
+    """A Data Manager view holding this one record, whatever resource is asked for."""
+    return lambda _name: [data]
 
 
 def extraction_config(

@@ -44,6 +44,8 @@ class Observed:
     content_type: str | None  # media type without parameters, lower-case
     request_body: Any = None
     params: Mapping[str, str] = field(default_factory=dict)
+    request_headers: Mapping[str, str] | None = None  # for `REQUEST:$.headers.<name>`
+    url: str | None = None  # for `REQUEST:$.url`
 
 
 @dataclass
@@ -128,6 +130,8 @@ def _context(observed: Observed, records: Records) -> EvalContext:
         params=observed.params,
         status=observed.status,
         records=records,
+        request_headers=observed.request_headers,
+        url=observed.url,
     )
 
 

@@ -25,8 +25,12 @@ MAX_TEXT = 10_000
 MAX_DEPTH = 64
 """Deepest nesting of `(`, `!`, `not` (and of brackets inside a JSON path) accepted."""
 
-Source = Literal["response", "request", "header", "param", "status", "resource"]
-"""Where a data path reads from (see `DataPath` in `conditions.py`)."""
+Source = Literal[
+    "response", "request", "header", "param", "status", "resource", "request_header", "url",
+    "element",
+]  # fmt: skip
+"""Where a data path reads from (see `DataPath` in `conditions.py`); `element` is the item a
+data-path `{condition}` is testing."""
 
 Kind = Literal[
     "op", "bang", "not", "and", "or", "in", "contains", "lparen", "rparen", "lbracket",
@@ -89,7 +93,8 @@ class Token:
     source: Source = "response"
     name: str | None = None
     path: str = ""
-    compiled: Any = None  # the jsonpath-ng expression of `path`
+    """The `$...` path after any prefix (a bare member inside `{...}` comes as `$.member`)."""
+    path_pos: int = 0  # where `path` starts in the text, for messages
 
 
 def shorten(text: str, limit: int = 40) -> str:
@@ -128,15 +133,20 @@ def describe(token: Token) -> str:
 
 
 class Lexer:
-    """Scans a condition into tokens on demand (`next_token`)."""
+    """Scans a condition into tokens on demand (`next_token`).
 
-    def __init__(self, text: str) -> None:
+    `relative` is for the condition of a data-path filter `{...}`: there `$...`, `@...` and a
+    bare member name (`status == 'active'`) address the item being tested (source `element`).
+    """
+
+    def __init__(self, text: str, relative: bool = False) -> None:
         if len(text) > MAX_TEXT:  # checked before any scanning, so hostile specs fail fast
             raise ConditionSyntaxError(
                 f"expected at most {MAX_TEXT} characters but found {len(text)}", MAX_TEXT
             )
         self.text = text
         self.i = 0
+        self.relative = relative
 
     def _found(self, pos: int) -> str:
         return "end of condition" if pos >= len(self.text) else shorten(self.text[pos])
@@ -150,8 +160,8 @@ class Lexer:
         if start >= n:
             return Token("end", "", n)
         c = text[start]
-        if c == "$":
-            return self._path(start, start, "response", None)
+        if c == "$" or (c == "@" and self.relative):
+            return self._path(start, start, "element" if self.relative else "response", None)
         if c in ("'", '"'):
             value, self.i = self._read_quoted(start)
             return Token("literal", text[start : self.i], start, value)
@@ -222,6 +232,8 @@ class Lexer:
         if word == "STATUS":
             return Token("path", word, start, source="status")
         kind, value = _KEYWORDS.get(word.lower(), ("word", None))
+        if kind == "word" and self.relative:
+            return self._path(start, start, "element", None)
         return Token(kind, word, start, value)
 
     def _prefixed(self, word: str, start: int, after: int) -> Token:
@@ -264,14 +276,15 @@ class Lexer:
         return Token("path", text[start:i], start, source=source, name=name)
 
     def _path(self, start: int, dollar: int, source: Source, name: str | None) -> Token:
-        """Scan `$...` greedily to white space or an operator character at bracket depth 0."""
+        """Scan `$...` greedily to white space or an operator character at bracket depth 0
+        (`{...}` filters count as brackets, so their conditions stay inside the path)."""
         text, i, depth = self.text, dollar + 1, 0
         while i < len(text):
             c = text[i]
             if c in _QUOTES:
                 i = self._read_quoted(i)[1]
                 continue
-            if c in "([":
+            if c in "([{":
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise ConditionSyntaxError(
@@ -279,7 +292,7 @@ class Lexer:
                         f"but found more",
                         i,
                     )
-            elif c in ")]":
+            elif c in ")]}":
                 if depth == 0:
                     break
                 depth -= 1
@@ -288,5 +301,8 @@ class Lexer:
             i += 1
         self.i = i
         path = text[dollar:i]
-        compiled = compile_jsonpath(path, dollar)
-        return Token("path", text[start:i], start, None, source, name, path, compiled)
+        if path[0] == "@":  # `@.x` in a filter: the item tested, as `$.x` is
+            path = "$" + path[1:]
+        elif path[0] != "$":  # a bare member name in a filter
+            path = "$." + path
+        return Token("path", text[start:i], start, None, source, name, path, dollar)

@@ -146,7 +146,20 @@ class FileBuilder:
         for path in parsed.data_paths():
             if path.source == "resource" and path.name:
                 self.need(path.name, self.loc(element))
+            if path.legacy:
+                self.legacy_path(element, attr, path)
         return parsed
+
+    def legacy_path(self, element: etree._Element, attr: str, path: DataPath) -> None:
+        """apitest's own `HEADER:`/`PARAM:` still read; lint names the official form."""
+        own = f"{'HEADER' if path.source == 'header' else 'PARAM'}:{path.name}"
+        self.reader.report(
+            "warning",
+            element,
+            f"'{own}' in '{attr}' is apitest's own form (deprecated)",
+            f"write the official data path {path}",
+            attr=attr,
+        )
 
     def data_path(self, element: etree._Element) -> DataPath | None:
         text = element.get("path")
@@ -171,6 +184,9 @@ class FileBuilder:
             )
             return None
         self.need(parsed.name, self.loc(element))
+        for nested in parsed.nested():  # resources read inside `{condition}` filters
+            if nested.source == "resource" and nested.name:
+                self.need(nested.name, self.loc(element))
         return parsed
 
     def json_path(self, element: etree._Element, attr: str) -> DataPath | None:

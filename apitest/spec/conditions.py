@@ -10,10 +10,18 @@ Semantics in one place: a comparison holds if ANY value matched on the left (pai
 value matched on the right, if that is a path too) satisfies it; no match makes it false, except
 for the negated operators `!=`, `!~` and `not in`, which then hold. Types are strict: a string
 never equals a number and a bool never equals an int.
+
+Data paths read the official ZEST forms (the data-path page): `REQUEST:$.url|headers|params|
+body...` and `RESPONSE:$.headers|body...` address those parts of the current call (any other
+first step addresses the body, as the content/error page's `RESPONSE:$.status` does), and a
+`{condition}` step filters the preceding property, its condition seeing the item tested as
+`$`, `@` or bare member names (see `_path_steps.py`). apitest's `HEADER:`, `PARAM:` and
+`STATUS` stay readable; the first two are deprecated aliases of the official forms.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import operator
 import re
@@ -33,9 +41,9 @@ from apitest.spec._condition_lexer import (
     Lexer,
     Source,
     Token,
-    compile_jsonpath,
     describe,
 )
+from apitest.spec._path_steps import Steps, compile_steps, name_step, split_section
 
 __all__ = [
     "MAX_DEPTH", "MAX_TEXT", "AllOf", "AnyOf", "Comparison", "Condition", "ConditionSyntaxError",
@@ -65,6 +73,9 @@ class EvalContext:
     params: Mapping[str, str | list[str]] = field(default_factory=dict)
     status: int | None = None
     records: Callable[[str], Sequence[Any]] = _no_records  # Data Manager records of a resource
+    request_headers: Mapping[str, str] | None = None  # as built, before the credential is placed
+    url: str | None = None  # the request URL, without the query string
+    element: Any = None  # the item a data-path `{condition}` is testing
 
 
 def _match(compiled: Any, documents: Sequence[Any], fields: tuple[str, ...] | None) -> list[Any]:
@@ -111,53 +122,127 @@ def _match_fields(fields: tuple[str, ...], documents: Sequence[Any]) -> list[Any
     return found
 
 
+_NAMED = frozenset({"header", "param", "resource", "request_header"})
+_WITH_PATH = frozenset({"response", "request", "resource", "element"})
+
+
 @dataclass(frozen=True)
 class DataPath:
-    """Where a value comes from: a body (by JSON path), a header, a parameter, the status, or
-    the Data Manager records of a resource (the loader reads these as dependencies)."""
+    """Where a value comes from: a body (by JSON path), a header, a parameter, the URL, the
+    status, or the Data Manager records of a resource (the loader reads these as dependencies).
+
+    One value per meaning: `RESPONSE:$.headers.X-Id` and apitest's `HEADER:X-Id` are equal,
+    and so are `RESPONSE:$.body.a`, `RESPONSE:$.a` and `$.a` (`text` is the body path)."""
 
     source: Source
     name: str | None  # header/param/resource name, else None
-    text: str  # the JSON path as written ("" for header/param/status)
+    text: str  # the JSON path into the body or records ("" for header/param/url/status)
     compiled: Any = field(default=None, compare=False, repr=False)
     fields: tuple[str, ...] | None = field(default=None, compare=False, repr=False, init=False)
     """Set when the path is a plain chain of member names (see `field_chain`)."""
+    legacy: bool = field(default=False, compare=False, repr=False)
+    """Written in apitest's own `HEADER:`/`PARAM:` form (lint names the official one)."""
 
     def __post_init__(self) -> None:
-        named = self.source in ("header", "param", "resource")
-        has_path = self.source in ("response", "request", "resource")
+        named = self.source in _NAMED
+        has_path = self.source in _WITH_PATH
         if named != bool(self.name) or has_path != bool(self.text):
             raise ValueError(f"inconsistent DataPath {self.source!r} {self.name!r} {self.text!r}")
         if has_path and self.compiled is None:
-            object.__setattr__(self, "compiled", compile_jsonpath(self.text, 0))
-        if has_path:
+            object.__setattr__(self, "compiled", _compile_path(self.text, 0))
+        if has_path and type(self.compiled) is not Steps:
             object.__setattr__(self, "fields", field_chain(self.compiled))
 
     def find(self, ctx: EvalContext) -> list[Any]:
         """Every value this path matches in `ctx`, in document order; [] when nothing does."""
-        if self.source == "status":
+        source = self.source
+        if source == "response":
+            documents: Sequence[Any] = [ctx.response_body]
+        elif source == "resource":
+            documents = list(ctx.records(self.name or ""))
+        elif source == "request":
+            documents = [ctx.request_body]
+        elif source == "element":
+            documents = [ctx.element]
+        else:
+            return self._find_value(ctx)
+        if type(self.compiled) is Steps:
+            return _run_steps(self.compiled, documents, ctx)
+        return _match(self.compiled, documents, self.fields)
+
+    def _find_value(self, ctx: EvalContext) -> list[Any]:
+        """The values that are not bodies: status, headers, parameters, URL."""
+        source = self.source
+        if source == "status":
             return [] if ctx.status is None else [ctx.status]
-        if self.source == "header":
+        if source in ("header", "request_header"):
+            headers = ctx.headers if source == "header" else (ctx.request_headers or {})
             wanted = (self.name or "").lower()
-            return [value for key, value in ctx.headers.items() if key.lower() == wanted]
-        if self.source == "param":
-            value = ctx.params.get(self.name or "")
-            if value is None:
-                return []
-            return [value] if isinstance(value, str) else list(value)
-        if self.source == "resource":
-            return _match(self.compiled, list(ctx.records(self.name or "")), self.fields)
-        body = ctx.request_body if self.source == "request" else ctx.response_body
-        return _match(self.compiled, [body], self.fields)
+            return [value for key, value in headers.items() if key.lower() == wanted]
+        if source == "url":
+            return [] if ctx.url is None else [ctx.url]
+        value = ctx.params.get(self.name or "")
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else list(value)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the path has a `{condition}` step (so a record may fail to match it)."""
+        return type(self.compiled) is Steps
+
+    def nested(self) -> Iterator[DataPath]:
+        """The data paths inside this path's `{condition}` filters that read something other
+        than the item tested (e.g. a resource, which then is a dependency)."""
+        if type(self.compiled) is not Steps:
+            return
+        for kind, condition, _ in self.compiled.pieces:
+            if kind == "filter":
+                yield from (path for path in condition.data_paths() if path.source != "element")
 
     def __str__(self) -> str:
-        if self.source == "status":
+        source, name = self.source, self.name or ""
+        if source == "status":
             return "STATUS"
-        if self.source in ("header", "param"):
-            return f"{self.source.upper()}:{self.name}"
-        if self.source == "request":
-            return f"REQUEST:{self.text}"
-        return f"{self.name}:{self.text}" if self.source == "resource" else self.text
+        if source == "header":
+            return f"RESPONSE:$.headers{name_step(name)}"
+        if source == "request_header":
+            return f"REQUEST:$.headers{name_step(name)}"
+        if source == "param":
+            return f"REQUEST:$.params{name_step(name)}"
+        if source == "url":
+            return "REQUEST:$.url"
+        if source == "request":
+            return f"REQUEST:$.body{self.text[1:]}"
+        return f"{name}:{self.text}" if source == "resource" else self.text
+
+
+def _run_steps(steps: Steps, documents: Sequence[Any], ctx: EvalContext) -> list[Any]:
+    """Run a path with `{condition}` filters over `documents`.
+
+    A filter keeps the items of each list it is given whose condition holds (the list's
+    elements, as `[?(...)]` would), and keeps any other value only if the condition holds of
+    it. An index or slice right after a filter picks among all the items kept."""
+    values = list(documents)
+    for kind, step, fields in steps.pieces:
+        if kind == "filter":
+            values = _filter(step, values, ctx)
+        elif kind == "pick":
+            values = _match(step, [values], fields)
+        else:
+            values = _match(step, values, fields)
+    return values
+
+
+def _filter(condition: Condition, values: list[Any], ctx: EvalContext) -> list[Any]:
+    inner = copy.copy(ctx)
+    kept: list[Any] = []
+    for value in values:
+        for item in value if isinstance(value, list) else (value,):
+            inner.element = item
+            if condition.evaluate(inner):
+                kept.append(item)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -346,16 +431,17 @@ class Condition:
         return self.root.evaluate(ctx)
 
     def data_paths(self) -> tuple[DataPath, ...]:
-        """Every distinct data path, in the order written (the loader takes the `resource`
-        ones as dependencies between resources)."""
-        return tuple(dict.fromkeys(self.root.paths()))
+        """Every distinct data path, in the order written, with those inside `{condition}`
+        filters after the path that holds them (the loader takes the `resource` ones as
+        dependencies between resources)."""
+        return tuple(dict.fromkeys(p for path in self.root.paths() for p in (path, *path.nested())))
 
 
 class _Parser:
     """Recursive descent over the grammar of ZSPEC.md section 5, with a nesting counter."""
 
-    def __init__(self, text: str) -> None:
-        self.lexer = Lexer(text)
+    def __init__(self, text: str, relative: bool = False) -> None:
+        self.lexer = Lexer(text, relative)
         self.buffer: list[Token] = []
         self.depth = 0
 
@@ -488,7 +574,33 @@ def _check_literal(op: str, value: Any, token: Token) -> re.Pattern[str] | None:
 
 
 def _data_path(token: Token) -> DataPath:
-    return DataPath(token.source, token.name, token.path, token.compiled)
+    """The data path a `path` token stands for: `REQUEST:`/`RESPONSE:` sections resolved
+    (see `split_section`), the body path compiled, `{condition}` filters parsed."""
+    source, path = token.source, token.path
+    if source == "request" or (source == "response" and token.text[0] != "$"):
+        section, path, name = split_section(source, path, token.path_pos)
+        if section == "url":
+            return DataPath("url", None, "")
+        if section == "params":
+            return DataPath("param", name, "")
+        if section == "headers":
+            return DataPath("header" if source == "response" else "request_header", name, "")
+    if not path:  # HEADER:, PARAM:, STATUS
+        return DataPath(source, token.name, "", legacy=source in ("header", "param"))
+    position = max(token.pos, token.pos + len(token.text) - len(path))
+    return DataPath(source, token.name, path, _compile_path(path, position))
+
+
+def _compile_path(path: str, position: int) -> Any:
+    return compile_steps(path, position, _parse_filter, field_chain)
+
+
+def _parse_filter(text: str, offset: int) -> Condition:
+    """The condition of a data-path filter `{...}`, located in the text around it."""
+    try:
+        return _parse(text, relative=True)
+    except ConditionSyntaxError as exc:
+        raise ConditionSyntaxError(exc.message, exc.position + offset) from None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -498,7 +610,12 @@ def parse_condition(text: str) -> Condition:
     Raises `ConditionSyntaxError`, and nothing else, for any malformed or hostile text.
     Cached: conditions are immutable and specs repeat the same few (`$.status == 'error'`).
     """
-    parser = _Parser(text)
+    return _parse(text, relative=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, relative: bool) -> Condition:
+    parser = _Parser(text, relative)
     root = parser.expression()
     token = parser.peek()
     if token.kind != "end":

@@ -373,7 +373,7 @@ def test_data_paths_lists_every_distinct_path_in_order() -> None:
     assert [str(path) for path in condition.data_paths()] == [
         "trips:$.trip_id",
         "$.id",
-        "HEADER:X-A",
+        "RESPONSE:$.headers.X-A",  # the official form of apitest's HEADER:X-A
         "users:$.name",
         "STATUS",
     ]
@@ -386,9 +386,9 @@ def test_data_paths_lists_every_distinct_path_in_order() -> None:
     [
         ("$.a.b", "response", None, "$.a.b", "$.a.b"),
         ("RESPONSE:$.a", "response", None, "$.a", "$.a"),
-        ("REQUEST:$.a[0]", "request", None, "$.a[0]", "REQUEST:$.a[0]"),
-        ("HEADER:X-Rate-Limit", "header", "X-Rate-Limit", "", "HEADER:X-Rate-Limit"),
-        ("PARAM:page", "param", "page", "", "PARAM:page"),
+        ("REQUEST:$.a[0]", "request", None, "$.a[0]", "REQUEST:$.body.a[0]"),
+        ("HEADER:X-Rate-Limit", "header", "X-Rate-Limit", "", "RESPONSE:$.headers.X-Rate-Limit"),
+        ("PARAM:page", "param", "page", "", "REQUEST:$.params.page"),
         ("STATUS", "status", None, "", "STATUS"),
         ("trips:$.trip_id", "resource", "trips", "$.trip_id", "trips:$.trip_id"),
         ("  my-res.v2:$..id\n", "resource", "my-res.v2", "$..id", "my-res.v2:$..id"),
@@ -631,3 +631,253 @@ def test_other_paths_are_left_to_jsonpath_ng(text: str) -> None:
     assert path.fields is None
     doc = {"a": [{"b": 1}, {"b": 2}]}
     assert path.find(EvalContext(response_body=doc)) == [m.value for m in path.compiled.find(doc)]
+
+
+# --- official data-path steps: `{condition}` filters and `[start - n]` ranges ------------------
+# (`/en/zest/help/zest-specification-file/data-path`: a `{condition}` applies to the preceding
+# property, or to the whole data when none precedes it; `[start_index - n]` takes n items.)
+TRIPS_DOC: dict[str, Any] = {
+    "status": "error",
+    "trips": [
+        {"trip_id": "t1", "trip_type": "business", "days": 2, "tags": ["a"], "owner": "u1"},
+        {"trip_id": "t2", "trip_type": "leisure", "days": 10, "tags": [], "owner": "u2"},
+        {"trip_id": "t3", "trip_type": "business", "days": 5, "tags": ["b"], "owner": None},
+    ],
+    "nums": [10, 20, 30, 40],
+    "groups": [{"members": [{"n": 1}, {"n": 2}]}, {"members": [{"n": 3}]}],
+}
+PATH_CTX = EvalContext(
+    response_body=TRIPS_DOC,
+    request_body={"trip_id": "t2", "headers": "in the body"},
+    headers={"Content-Type": "application/json", "X-Request-Id": "r-1"},
+    request_headers={"Accept": "application/json"},
+    params={"page": "2", "ids": ["1", "2"]},
+    url="http://127.0.0.1:1/trips",
+    status=400,
+    records=lambda name: [{"user_id": "u1"}, {"user_id": "u2"}] if name == "users" else [],
+)
+
+
+def found(text: str, ctx: EvalContext = PATH_CTX) -> list[Any]:
+    return parse_data_path(text).find(ctx)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the inner condition addresses the item tested as `$.x`, `@.x` or a bare `x`
+        ("$.trips{$.trip_type == 'business'}.trip_id", ["t1", "t3"]),
+        ("$.trips{@.trip_type == 'business'}.trip_id", ["t1", "t3"]),
+        ("$.trips{trip_type == 'business'}.trip_id", ["t1", "t3"]),
+        ("$.trips{trip_type != 'business'}.trip_id", ["t2"]),
+        ("$.trips{days > 2}.trip_id", ["t2", "t3"]),
+        ("$.trips{days >= 5 && days < 10}.trip_id", ["t3"]),
+        ("$.trips{days <= 2 || trip_id == 't2'}.trip_id", ["t1", "t2"]),
+        ("$.trips{!(trip_type == 'business')}.trip_id", ["t2"]),
+        ("$.trips{trip_id =~ '[23]$'}.trip_id", ["t2", "t3"]),
+        ("$.trips{trip_id !~ '1'}.trip_id", ["t2", "t3"]),
+        ("$.trips{trip_id in ['t1', 't9']}.trip_id", ["t1"]),
+        ("$.trips{trip_id not in ['t1']}.trip_id", ["t2", "t3"]),
+        ("$.trips{tags contains 'b'}.trip_id", ["t3"]),
+        ("$.trips{owner}.trip_id", ["t1", "t2"]),  # a lone path: present and not null
+        ("$.trips{days == '2'}.trip_id", []),  # types stay strict
+        ("$.trips{nothing == 1}.trip_id", []),
+        ("$.trips{$.trip_type == 'business'}", [TRIPS_DOC["trips"][0], TRIPS_DOC["trips"][2]]),
+        # outside the braces, prefixed paths read the call and the Data Manager as usual
+        ("$.trips{trip_id == REQUEST:$.body.trip_id}.days", [10]),
+        ("$.trips{owner == users:$.user_id}.trip_id", ["t1", "t2"]),
+        ("$.trips{STATUS == 400 && days == 2}.trip_id", ["t1"]),
+        # no property before the braces: the condition applies to the whole data
+        ("${$.status == 'error'}.status", ["error"]),
+        ("${status == 'ok'}.status", []),
+        ("$.nums{$ > 15}", [20, 30, 40]),  # `$` alone is the item itself
+        ("$.groups[*].members{n >= 2}.n", [2, 3]),
+        ("$.groups{members{n == 3}}.members[0].n", [3]),  # filters nest
+        # an index or range right after a filter picks among the items kept
+        ("$.trips{trip_type == 'business'}[0].trip_id", ["t1"]),
+        ("$.trips{trip_type == 'business'}[1].trip_id", ["t3"]),
+        ("$.trips{days > 0}[1 - 2].trip_id", ["t2", "t3"]),
+        # `[start_index - n]`: n items from start_index
+        ("$.nums[1 - 2]", [20, 30]),
+        ("$.nums[0 - 1]", [10]),
+        ("$.nums[3 - 5]", [40]),
+        ("$.nums[9 - 2]", []),
+        ("$.nums[2]", [30]),
+        ("$.trips[0 - 2].trip_id", ["t1", "t2"]),
+    ],
+)
+def test_data_path_filters_and_ranges(text: str, expected: list[Any]) -> None:
+    assert found(text) == expected
+
+
+def test_a_filter_on_odd_data_finds_nothing_and_never_raises() -> None:
+    for body in (None, 5, "text", [], {}, [None, 1, "x", [1]], {"trips": "no"}):
+        ctx = EvalContext(response_body=body)
+        assert found("$.trips{trip_type == 'business'}.trip_id", ctx) == []
+    assert found("${$ == 5}", EvalContext(response_body=5)) == [5]
+
+
+def test_filters_in_conditions_and_their_dependencies() -> None:
+    condition = parse_condition("$.trips{owner == users:$.user_id}.trip_id contains 't'")
+    paths = [str(path) for path in condition.data_paths()]
+    assert paths == ["$.trips{owner == users:$.user_id}.trip_id", "users:$.user_id"]
+    assert holds("$.trips{trip_type == 'business'}.days == 5", PATH_CTX) is True
+    assert holds("$.trips{trip_type == 'business'}.days == 10", PATH_CTX) is False
+    assert holds("trips:$.trips{x == 1}", PATH_CTX) is False
+
+
+def test_range_in_a_path_built_by_hand_is_the_same_slice() -> None:
+    assert DataPath("response", None, "$.nums[1 - 2]") == parse_data_path("$.nums[1 - 2]")
+    assert DataPath("response", None, "$.nums[1 - 2]").find(PATH_CTX) == [20, 30]
+    assert parse_data_path("$.nums[ 1-2 ]").find(PATH_CTX) == [20, 30]
+
+
+# --- REQUEST:/RESPONSE: sections (url, headers, params, body / headers, body) ----------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RESPONSE:$.body.status", ["error"]),
+        ("RESPONSE:$.status", ["error"]),  # the content/error page's form: the body
+        ("RESPONSE:$['body'].status", ["error"]),
+        ("RESPONSE:$.body", [TRIPS_DOC]),
+        ("RESPONSE:$.body.trips{days == 2}.trip_id", ["t1"]),
+        ("RESPONSE:$.headers.X-Request-Id", ["r-1"]),
+        ("RESPONSE:$.headers.x-request-id", ["r-1"]),  # header names are case-insensitive
+        ("RESPONSE:$.headers['content-type']", ["application/json"]),
+        ("RESPONSE:$.headers.X-Missing", []),
+        ("RESPONSE:$.url", []),  # RESPONSE has no url section: the body's `url`
+        ("RESPONSE:$.params", []),
+        ("REQUEST:$.headers.accept", ["application/json"]),
+        ("REQUEST:$.headers.Content-Type", []),  # the request's headers, not the answer's
+        ("REQUEST:$.url", ["http://127.0.0.1:1/trips"]),
+        ("REQUEST:$.params.page", ["2"]),
+        ("REQUEST:$.params.ids", ["1", "2"]),
+        ("REQUEST:$.params.PAGE", []),  # parameter names are case-sensitive
+        ("REQUEST:$.body.trip_id", ["t2"]),
+        ("REQUEST:$.trip_id", ["t2"]),  # no section named: the body
+        ("REQUEST:$.body.headers", ["in the body"]),  # a body member called `headers`
+        ("$.headers", []),  # no prefix: always the response body, never a section
+        ("$.status", ["error"]),
+    ],
+)
+def test_request_and_response_sections(text: str, expected: list[Any]) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("official", "own"),
+    [
+        ("RESPONSE:$.headers.X-A", "HEADER:X-A"),
+        ("REQUEST:$.params.page", "PARAM:page"),
+        ("RESPONSE:$.body.a", "$.a"),
+        ("RESPONSE:$.body.a", "RESPONSE:$.a"),
+        ("REQUEST:$.body.a", "REQUEST:$.a"),
+    ],
+)
+def test_official_and_own_forms_are_one_path(official: str, own: str) -> None:
+    assert parse_data_path(official) == parse_data_path(own)
+    assert str(parse_data_path(own)) == official.replace("RESPONSE:$.body", "$")
+
+
+def test_only_the_own_header_and_param_forms_are_marked_legacy() -> None:
+    assert parse_data_path("HEADER:X-A").legacy and parse_data_path("PARAM:p").legacy
+    assert not parse_data_path("RESPONSE:$.headers.X-A").legacy
+    assert not parse_data_path("REQUEST:$.params.p").legacy
+    assert not parse_data_path("STATUS").legacy  # ZEST has no data path for the status code
+
+
+def test_request_section_paths_round_trip() -> None:
+    for text in (
+        "REQUEST:$.url",
+        "REQUEST:$.headers.X-Trace",
+        "REQUEST:$.headers['a b']",
+        'RESPONSE:$.headers["it\'s"]',
+        "REQUEST:$.body.url",  # a body member named like a section keeps its `body` step
+        "REQUEST:$.body{x == 1}.y",
+    ):
+        path = parse_data_path(text)
+        assert str(path) == text
+        assert parse_data_path(str(path)) == path
+
+
+def test_error_conditions_written_with_sections_hold() -> None:
+    condition = "RESPONSE:$.body.status == 'error' && RESPONSE:$.headers.x-request-id == 'r-1'"
+    assert holds(condition, PATH_CTX) is True
+    assert holds("RESPONSE:$.body.status == 'ok'", PATH_CTX) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "position"),
+    [
+        ("RESPONSE:$.headers", "expected one header name after 'RESPONSE:$.headers'", 18),
+        ("RESPONSE:$.headers.a.b == 1", "but found '.a.b'", 18),
+        ("REQUEST:$.params == 1", "expected one query parameter name", 16),
+        ("REQUEST:$.url.host", "expected the end of the path after 'REQUEST:$.url'", 13),
+        ("$.a{ == 1", "expected '}' to close the '{'", 3),
+        ("$.a{} == 1", "expected a condition inside '{}'", 3),
+        ("$.a{b ==} == 1", "expected an operand after '=='", 8),
+        ("$.a{b = 1} == 1", "compare with '=='", 6),
+        ("x == 1", "quote text as 'text'", 0),  # bare names are members only inside braces
+        ("$.a{$.b{c = 1}} == 1", "compare with '=='", 10),
+    ],
+)
+def test_malformed_official_paths_say_what_and_where(
+    text: str, fragment: str, position: int
+) -> None:
+    error = syntax_error(text)
+    assert fragment in error.message
+    assert error.position == position
+
+
+# the filter keeps what jsonpath-ng's `[?(...)]` keeps, for lists of objects (jsonpath-ng
+# coerces '1' == 1, conditions do not, and gives up on a whole list holding a null, so neither
+# numeric strings nor nulls here)
+FILTER_ITEMS = st.lists(
+    st.dictionaries(st.sampled_from(("b", "c")), st.integers(0, 2) | st.just("x")),
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(FILTER_ITEMS)
+def test_a_filter_keeps_what_jsonpath_ng_filter_keeps(items: list[dict[str, Any]]) -> None:
+    doc = {"a": items}
+    ours = parse_data_path("$.a{@.b == 1}").find(EvalContext(response_body=doc))
+    theirs = parse_data_path("$.a[?(@.b == 1)]").find(EvalContext(response_body=doc))
+    assert ours == theirs
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(MEMBERS), max_size=3), JSON_DOCS)
+def test_a_sectioned_member_chain_takes_the_short_cut(names: list[str], doc: Any) -> None:
+    text = _path_text(names)
+    path = parse_data_path("RESPONSE:$.body" + text[1:])
+    assert path.fields == tuple(names)
+    assert path.find(EvalContext(response_body=doc)) == [m.value for m in path.compiled.find(doc)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 6), st.integers(0, 6), st.lists(st.integers(), max_size=8))
+def test_a_range_is_the_slice_of_n_items(start: int, count: int, items: list[int]) -> None:
+    path = parse_data_path(f"$.a[{start} - {count}]")
+    assert path.find(EvalContext(response_body={"a": items})) == items[start : start + count]
+
+
+_PATH_PIECES = [
+    "$", "$.a", ".b", "{", "}", "{$.b == 1}", "{b", "@.b", " == ", "'x'", "1", "[0]", "[1 - 2]",
+    "[", "]", "RESPONSE:$.body", "RESPONSE:$.headers", "REQUEST:$.url", "REQUEST:$.params",
+    ".x-id", "['h']", "trips:", "&&", " ", "'", "-", "{{", "}}", "$.c{$.d{e != 2}}",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_PATH_PIECES), max_size=10).map("".join))
+def test_only_condition_syntax_errors_escape_for_path_soup(text: str) -> None:
+    _parses_or_raises_syntax_error(text)
+    try:
+        path = parse_data_path(text)
+    except ConditionSyntaxError as error:
+        assert 0 <= error.position <= len(text)
+        return
+    assert parse_data_path(str(path)) == path
+    assert isinstance(path.find(PATH_CTX), list)

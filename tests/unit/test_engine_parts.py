@@ -153,6 +153,18 @@ def test_data_manager_prefers_the_chain_then_unowned_and_forgets_deleted() -> No
     assert not ghost.live and data.pick("d", "c1") is pre  # a lagging list cannot revive it
 
 
+def test_a_filtered_path_takes_the_newest_record_that_passes_its_condition() -> None:
+    data = DataManager()
+    data.add("t", {"id": "1", "kind": "business"}, {"id": "1"}, chain="c2", created=False)
+    data.add("t", {"id": "2", "kind": "business"}, {"id": "2"}, chain="c2", created=False)
+    data.add("t", {"id": "3", "kind": "leisure"}, {"id": "3"}, chain="c1", created=True)
+    lookup = data.lookup("c1")
+    assert lookup(parse_data_path("t:$.id")) == ["3"]  # the record the chain is handed
+    assert lookup(parse_data_path("t:${kind == 'business'}.id")) == ["2"]
+    assert lookup(parse_data_path("t:${kind == 'leisure'}.id")) == ["3"]
+    assert lookup(parse_data_path("t:${kind == 'cruise'}.id")) == []
+
+
 def test_unkeyed_records_are_the_same_when_their_json_is() -> None:
     """With no primary key a record is known by all of its data: reading it again refreshes
     it (whatever its key order), and values Python holds equal but JSON does not (true and
