@@ -55,13 +55,13 @@ RULES: dict[str, ElementRule] = {
         "specification product pre-loaded file-version xmlns",
         "name",
         "components info resource-config server server-ref url authentication oauth2 token "
-        "dependency description",
+        "dependency description authentication-schema",
     ),
     "components": _rule(
         "",
         "",
         "structure structure-group response request-body argument content throttling tag "
-        "server example description",
+        "server example description oauth2 token",
     ),
     "info": _rule("limit title version", "", "description contact license terms-of-service"),
     "contact": _rule(free=True),
@@ -124,8 +124,19 @@ RULES: dict[str, ElementRule] = {
     "tag": _rule("description", "name"),
     "external-document": _rule("description", "url"),
     "authentication": _rule("name location schema scopes prefix", "type"),
-    "oauth2": _rule("token-url refresh-url authorize-url revoke-url scopes", "name", "description"),
-    "token": _rule("", "name", "description"),
+    # ZEST's authentication schemas; the `oauth2` attributes token-url .. scopes are apitest's
+    # deprecated alias of the url children (read, with a lint warning naming the official form).
+    "authentication-schema": _rule("", "", "oauth2 token oauth2-ref token-ref description"),
+    "oauth2": _rule(
+        f"token-url refresh-url authorize-url revoke-url scopes {_VISIBLE}",
+        "name",
+        "description authorization-url token-url refresh-url authentication-url",
+    ),
+    "token": _rule(_VISIBLE, "name", "description token-url authentication-url"),
+    "authorization-url": _rule("", "path", "operation description"),
+    "token-url": _rule("", "path", "operation description"),
+    "refresh-url": _rule("", "path", "operation description"),
+    "authentication-url": _rule("", "path", "operation description"),
     "dependency": _rule("", "resource"),
     "example": _rule("name value", "", free=False),
 }
@@ -133,7 +144,7 @@ RULES: dict[str, ElementRule] = {
 # `X-ref name="key"` stands for the component X (ZSPEC.md section 2).
 for _kind in (
     "structure", "structure-group", "response", "request-body", "argument", "content",
-    "throttling", "tag", "server", "example",
+    "throttling", "tag", "server", "example", "oauth2", "token",
 ):  # fmt: skip
     RULES[_kind + REF_SUFFIX] = _rule("", "name")
 
@@ -149,6 +160,8 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("property", "extra-value"): ("deny", "allow", "map-default"),
     ("property", "invalid-value"): ("deny", "map-default"),
     ("authentication", "type"): ("oauth2", "token"),
+    ("oauth2", "visibility"): ("public", "internal", "private"),
+    ("token", "visibility"): ("public", "internal", "private"),
     ("authentication", "location"): ("header", "param", "url"),
     ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),
     ("resource-config", "primary-type"): ("simple", "composite"),
@@ -187,4 +200,6 @@ COMPONENT_KEYS: dict[str, str] = {
     "tag": "name",
     "server": "name",
     "example": "name",
+    "oauth2": "name",
+    "token": "name",
 }
