@@ -52,6 +52,8 @@ def routes(state: DemoState) -> list[Route]:
         grant = None
         if scheme.lower() in ("zoho-oauthtoken", "bearer") and token.strip():
             grant = state.authority.verify(token.strip())
+        elif scheme and not token.strip():
+            grant = state.authority.verify(scheme)  # a bare token (a <token> schema's)
         if grant is None:
             body = {"code": "INVALID_TOKEN", "message": "the access token is missing, invalid "
                     "or expired", "status": "error"}  # fmt: skip

@@ -161,6 +161,9 @@ def build_server(b: FileBuilder, element: etree._Element) -> Server:
 
 def build_authentication(b: FileBuilder, element: etree._Element) -> Authentication:
     b.reader.check(element)
+    owner, _, key = (element.get("schema") or "").strip().rpartition(".")
+    if owner and key and owner not in b.registry.files:
+        b.registry.missing.add(owner)  # schema="other.name": load other.xml from beside this
     return Authentication(
         b.loc(element),
         type=b.reader.enum(element, "type", "oauth2"),
