@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from apitest.auth.declared import Endpoint, TokenEndpoints, place_token
+from apitest.auth.declared import DEFAULT_PREFIX, Endpoint, TokenEndpoints, place_token
 from apitest.auth.oauth2 import TokenSource
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
@@ -32,7 +32,7 @@ from apitest.spec.model import (
     TokenSchema,
 )
 
-DEFAULT_PREFIX = "Bearer"
+__all__ = ["DEFAULT_PREFIX", "Authenticator", "authentication_of", "find_schema"]
 Schema = OAuth2Schema | TokenSchema
 
 
