@@ -160,8 +160,6 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("property", "extra-value"): ("deny", "allow", "map-default"),
     ("property", "invalid-value"): ("deny", "map-default"),
     ("authentication", "type"): ("oauth2", "token"),
-    ("oauth2", "visibility"): ("public", "internal", "private"),
-    ("token", "visibility"): ("public", "internal", "private"),
     ("authentication", "location"): ("header", "param", "url"),
     ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),
     ("resource-config", "primary-type"): ("simple", "composite"),

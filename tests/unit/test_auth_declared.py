@@ -265,10 +265,12 @@ def test_a_token_schema_without_token_url_and_an_endpoint_without_operation_are_
     spec = tmp_path / "things.xml"
     spec.write_text(
         _RESOURCE.format(
-            schemas='<oauth2 name="flow"><token-url path="/t"/></oauth2><token name="tk"/>'
+            schemas='<oauth2 name="flow" visibility="secret"><token-url path="/t"/></oauth2>'
+            '<token name="tk"/>'
         ),
         encoding="utf-8",
     )
     messages = [str(d) for d in load([spec]).diagnostics.errors]
     assert any("<token-url> has no <operation>" in m for m in messages), messages
     assert any('<token name="tk"> has no <token-url>' in m for m in messages), messages
+    assert any("'visibility' must be one of public, internal, private" in m for m in messages)
