@@ -17,6 +17,7 @@ ENV_NAMES = {
     "grant_token": "APITEST_GRANT_TOKEN",
     "access_token": "APITEST_ACCESS_TOKEN",
     "token": "APITEST_TOKEN",
+    "redirect_uri": "APITEST_REDIRECT_URI",
 }
 
 
@@ -31,6 +32,8 @@ class Credentials:
     access_token: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
     """The static token of a `type="token"` authentication."""
+    redirect_uri: str | None = None
+    """Sent where a declared token call has a `redirect_uri` argument (not a secret)."""
     source: str = "environment"
 
     @classmethod
@@ -47,6 +50,7 @@ class Credentials:
             grant_token=get("grant_token"),
             access_token=get("access_token"),
             token=get("token"),
+            redirect_uri=get("redirect_uri"),
         )
 
     @property
@@ -60,7 +64,7 @@ class Credentials:
         return [
             value
             for item in fields(self)
-            if item.name not in ("source", "client_id")
+            if item.name not in ("source", "client_id", "redirect_uri")
             and isinstance(value := getattr(self, item.name), str)
             and value
         ]

@@ -11,6 +11,12 @@ Flows, in the order tried: the token in the store (refreshed with its rotated re
 a given access token, the refresh token given, a grant token exchanged once, client
 credentials. A refusal (invalid_grant: e.g. a stored refresh token the server no longer
 knows) moves on to the next flow; only when all fail is the run stopped.
+
+Each call is built from the operation the schema declares for its endpoint (`declared.py`):
+refreshes go to `<refresh-url>`, grant codes and client credentials to `<token-url>` (either
+stands in when only one is declared). A `<token>` schema has one flow: its `<token-url>` call,
+repeated when the token expires or is refused. When the schema declares an
+`<authentication-url>`, the first token obtained is checked there once before any call uses it.
 """
 
 from __future__ import annotations
@@ -25,6 +31,15 @@ from typing import Any
 
 import httpx
 
+from apitest.auth.declared import (
+    Endpoint,
+    TokenEndpoints,
+    build_request,
+    expires_in_seconds,
+    only_string_property,
+    place_token,
+    read_field,
+)
 from apitest.auth.profiles import Profile
 from apitest.auth.stores import Token, TokenStore
 from apitest.errors import ApitestError, TargetUnreachableError, UsageError
@@ -51,17 +66,21 @@ class TokenSource:
     def __init__(
         self,
         client: httpx.AsyncClient,
-        token_url: str,
+        endpoints: str | TokenEndpoints,
         profile: Profile,
         scopes: Iterable[str],
         store: TokenStore,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`endpoints` is the schema's endpoints, or a bare token URL (the RFC 6749 form)."""
         self._client = client
-        self.token_url = token_url
+        if isinstance(endpoints, str):
+            endpoints = TokenEndpoints("oauth2", Endpoint(endpoints))
+        self.endpoints = endpoints
+        self.token_url = endpoints.label
         self.profile = profile
-        self.key = f"{profile.name}|{profile.credentials.client_id or '-'}|{token_url}"
+        self.key = f"{profile.name}|{profile.credentials.client_id or '-'}|{self.token_url}"
         self._scopes = ",".join(dict.fromkeys(profile.scopes or tuple(scopes)))
         self._store = store
         self._clock = clock
@@ -69,6 +88,7 @@ class TokenSource:
         self._token: Token | None = None
         self._grant_spent = False
         self._given_spent = False
+        self._checked = endpoints.authentication is None
         self.refreshes = 0
 
     @property
@@ -112,12 +132,16 @@ class TokenSource:
                 self._token = stored  # another caller or process refreshed it already
                 return
             token = await self._fetch(stored)
+            if not self._checked:
+                await self._check(token.access_token or "")
+                self._checked = True
             self._token = await asyncio.to_thread(self._store.save_token, token)
 
     async def _fetch(self, stored: Token | None) -> Token:
         creds = self.profile.credentials
-        reasons: list[str] = []
         base = stored or Token(id="", key=self.key)
+        if self.endpoints.kind == "token":
+            return await self._token_flow(base)
         flows: list[tuple[str, dict[str, str]]] = []
         if stored is not None and stored.refresh_token:
             flows.append(("stored refresh token", _refresh(stored.refresh_token)))
@@ -134,6 +158,13 @@ class TokenSource:
             flows.append(
                 ("client credentials", {"grant_type": "client_credentials", "scope": self._scopes})
             )
+        if not flows:
+            raise UsageError(
+                f"profile {self.profile.name!r} has no way to get an OAuth2 access token: set "
+                "APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (client credentials), plus "
+                "APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or APITEST_ACCESS_TOKEN"
+            )
+        reasons: list[str] = []
         for name, params in flows:
             if params["grant_type"] == "authorization_code":
                 self._grant_spent = True  # a grant token works once, whatever the answer
@@ -143,52 +174,140 @@ class TokenSource:
                 reasons.append(f"{name}: {exc}")
                 if name == "stored refresh token":
                     base = replace(base, refresh_token=None)  # spent or revoked: forget it
-        if not flows:
-            raise UsageError(
-                f"profile {self.profile.name!r} has no way to get an OAuth2 access token: set "
-                "APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (client credentials), plus "
-                "APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or APITEST_ACCESS_TOKEN"
-            )
         raise AuthFailedError(
             f"the token endpoint {self.token_url} refused profile {self.profile.name!r} "
             f"({'; '.join(reasons)}); check its credentials"
         )
 
-    async def _grant(self, base: Token, params: dict[str, str]) -> Token:
+    async def _token_flow(self, base: Token) -> Token:
+        """A `<token>` schema: its token-url call with whatever credentials the profile has."""
         creds = self.profile.credentials
-        form = {**params, "client_id": creds.client_id or ""}
-        if creds.client_secret:
-            form["client_secret"] = creds.client_secret
+        values = {
+            "client_id": creds.client_id,
+            "client_secret": creds.client_secret,
+            "code": creds.grant_token,
+            "refresh_token": creds.refresh_token,
+            "redirect_uri": creds.redirect_uri,
+            "scope": self._scopes or None,
+        }
         try:
-            response = await self._client.post(self.token_url, data=form)
+            return await self._grant(base, {k: v for k, v in values.items() if v is not None})
+        except _Refused as exc:
+            raise AuthFailedError(
+                f"the token-url {self.token_url} refused profile {self.profile.name!r} ({exc}); "
+                "check its credentials"
+            ) from None
+
+    def _values(self, params: dict[str, str]) -> dict[str, str]:
+        """The flow's values plus the profile's client credentials (never an empty secret)."""
+        creds = self.profile.credentials
+        values = {**params, "client_id": creds.client_id or ""}
+        if creds.client_secret:
+            values["client_secret"] = creds.client_secret
+        if creds.redirect_uri and self.endpoints.kind == "oauth2":
+            values.setdefault("redirect_uri", creds.redirect_uri)
+        return values
+
+    async def _grant(self, base: Token, params: dict[str, str]) -> Token:
+        grant_type = params.get("grant_type")
+        endpoint = (
+            self.endpoints.for_refresh()
+            if grant_type == "refresh_token"
+            else self.endpoints.for_grant()
+        )
+        assert endpoint is not None  # a source is made only for a schema with an endpoint
+        values = params if self.endpoints.kind == "token" else self._values(params)
+        if endpoint.operation is None:
+            values = {k: v for k, v in values.items() if k != "redirect_uri"}  # RFC form as ever
+        else:
+            values = {k: v for k, v in values.items() if v}  # no value: the argument is left out
+        request = build_request(endpoint, values)
+        try:
+            response = await self._client.request(
+                request.method, request.url, **request.send_kwargs()
+            )
         except httpx.TransportError as exc:
             raise TargetUnreachableError(
-                f"cannot reach the token endpoint {self.token_url}: {type(exc).__name__}"
+                f"cannot reach the token endpoint {request.url}: {type(exc).__name__}"
             ) from None
         answer = _json(response)
-        if response.status_code >= 400 or not isinstance(answer.get("access_token"), str):
+        access = self._access_token(endpoint, answer)
+        if response.status_code >= 400 or access is None:
             error = str(answer.get("error", "")) or f"HTTP {response.status_code}"
             why = str(answer.get("error_description", ""))
             raise _Refused(f"{error}{' (' + why + ')' if why else ''}")
         self.refreshes += 1
-        expires_in = answer.get("expires_in")
+        return self._token_from(base, endpoint, answer, access, params)
+
+    def _access_token(self, endpoint: Endpoint, answer: dict[str, Any]) -> str | None:
+        """The access token in an answer; a `<token>` schema's may be named `token`, or be the
+        declared structure's only string property."""
+        names = ["access_token"]
+        if self.endpoints.kind == "token":
+            names = ["token", "access_token"]
+            only = only_string_property(endpoint.operation)
+            if only is not None and only not in names:
+                names.append(only)
+        for name in names:
+            found = read_field(endpoint.operation, answer, name)
+            if isinstance(found, str) and found:
+                return found
+        return None
+
+    def _token_from(
+        self,
+        base: Token,
+        endpoint: Endpoint,
+        answer: dict[str, Any],
+        access: str,
+        params: dict[str, str],
+    ) -> Token:
+        op = endpoint.operation
         now = self._clock()
-        rotated = answer.get("refresh_token")
-        if isinstance(rotated, str):
+        seconds = expires_in_seconds(read_field(op, answer, "expires_in"), now)
+        rotated = read_field(op, answer, "refresh_token")
+        if isinstance(rotated, str) and rotated:
             refresh: str | None = rotated  # the one just used is spent
-        elif params["grant_type"] == "refresh_token":
+        elif params.get("grant_type") == "refresh_token":
             refresh = params["refresh_token"]  # this server does not rotate
         else:
             refresh = base.refresh_token
+        scope = read_field(op, answer, "scope")
+        token_type = read_field(op, answer, "token_type")
         return replace(
             base,
-            access_token=answer["access_token"],
+            access_token=access,
             refresh_token=refresh,
-            expires_at=now + float(expires_in) if isinstance(expires_in, int | float) else None,
-            scopes=tuple(s for s in _SCOPE_SPLIT.split(str(answer.get("scope", ""))) if s),
-            token_type=str(answer.get("token_type") or "") or None,
+            expires_at=now + seconds if seconds is not None else None,
+            scopes=tuple(s for s in _SCOPE_SPLIT.split(str(scope or "")) if s),
+            token_type=str(token_type or "") or None,
             updated_at=now,
         )
+
+    async def _check(self, access: str) -> None:
+        """Call the schema's authentication-url once with a new token: a refusal stops the run
+        before any case relies on a token the server does not accept."""
+        endpoint = self.endpoints.authentication
+        if endpoint is None:
+            return
+        request = build_request(endpoint, {"token": access, "access_token": access})
+        placement = self.endpoints.placement
+        if not request.placed & {"token", "access_token"} and placement is not None:
+            place_token(placement, access, request.headers, request.params)
+        try:
+            response = await self._client.request(
+                request.method, request.url, **request.send_kwargs()
+            )
+        except httpx.TransportError as exc:
+            raise TargetUnreachableError(
+                f"cannot reach the authentication-url {request.url}: {type(exc).__name__}"
+            ) from None
+        if not 200 <= response.status_code < 300:
+            raise AuthFailedError(
+                f"the authentication-url {request.url} refused the token just obtained from "
+                f"{self.token_url} (HTTP {response.status_code}); check the profile "
+                f"{self.profile.name!r} and the schema's scopes"
+            )
 
 
 def _refresh(token: str) -> dict[str, str]:

@@ -1,10 +1,12 @@
 """Which credential a call carries and where it goes (ZSPEC.md section 9).
 
-Operation-level `<authentication>` wins over the resource's. An oauth2 authentication names a
-schema (in its own file, else `resource.name` across files) whose relative `token-url`
-resolves against the run's base URL as RFC 3986 says: `/oauth/v2/token` against
-`http://host/api/v1` is `http://host/oauth/v2/token`. One `TokenSource` per token endpoint,
-asked for the union of the scopes the run's operations need.
+Operation-level `<authentication>` wins over the resource's. An authentication names a schema
+(`<oauth2>` or `<token>` in the file's `<authentication-schema>` or `<components>`, else
+`resource.name` across files) whose endpoint paths resolve against the run's base URL as
+RFC 3986 says: `/oauth/v2/token` against `http://host/api/v1` is `http://host/oauth/v2/token`.
+One `TokenSource` per schema endpoint and profile, asked for the union of the scopes the run's
+operations need. A `type="token"` authentication whose schema declares no `<token-url>` (or
+that names none) carries the static token of the profile (APITEST_TOKEN).
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ from urllib.parse import urljoin
 
 import httpx
 
+from apitest.auth.declared import DEFAULT_PREFIX, Endpoint, TokenEndpoints, place_token
 from apitest.auth.oauth2 import TokenSource
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError
-from apitest.spec.model import Authentication, Catalog, OAuth2Schema, Operation, Resource
+from apitest.spec.model import (
+    AuthEndpoint,
+    Authentication,
+    Catalog,
+    OAuth2Schema,
+    Operation,
+    Resource,
+    TokenSchema,
+)
 
-DEFAULT_PREFIX = "Bearer"
+__all__ = ["DEFAULT_PREFIX", "Authenticator", "authentication_of", "find_schema"]
+Schema = OAuth2Schema | TokenSchema
 
 
 def authentication_of(resource: Resource, op: Operation) -> Authentication | None:
@@ -45,15 +57,14 @@ class Authenticator:
         self._auth = auth
         self._store = store
         self._sources: dict[tuple[str, str], TokenSource] = {}
-        self._token_urls: dict[tuple[str, str | None], str] = {}
+        self._endpoints: dict[tuple[str, str | None, str], TokenEndpoints | None] = {}
         self._scopes: dict[str, list[str]] = {}
         for resource in catalog.resources:
             for op in resource.operations:
                 found = authentication_of(resource, op)
-                if found is None or found.type != "oauth2":
-                    continue
-                url = self._token_url(resource, found)
-                self._scopes.setdefault(url, []).extend(found.scopes)
+                endpoints = self._endpoints_of(resource, found) if found else None
+                if found is not None and endpoints is not None:
+                    self._scopes.setdefault(endpoints.label, []).extend(found.scopes)
 
     def check(self) -> None:
         """Fail before the first call when the specs need credentials the run was not given."""
@@ -64,12 +75,17 @@ class Authenticator:
                     found = authentication_of(resource, op)
                     if found is None:
                         continue
-                    if found.type == "token" and not creds.token:
+                    endpoints = self._endpoints_of(resource, found)
+                    if endpoints is None and not creds.token:
                         raise UsageError(
                             f'{found.loc}: {op.name} needs a token (type="token"); set '
                             f"APITEST_TOKEN{_for(name, self._auth)}"
                         )
-                    if found.type == "oauth2" and not creds.has_oauth2:
+                    if (
+                        endpoints is not None
+                        and endpoints.kind == "oauth2"
+                        and not (creds.has_oauth2)
+                    ):
                         raise UsageError(
                             f"{found.loc}: {op.name} needs OAuth2 "
                             f"({found.schema or 'no schema'}); set APITEST_CLIENT_ID and "
@@ -94,12 +110,13 @@ class Authenticator:
         if found is None:
             return None
         chosen = self._profile(profile)
+        source = self._source(resource, found, chosen)
         if override is not None:
             token = override
-        elif found.type == "token":
+        elif source is None:
             token = chosen.credentials.token or ""
         else:
-            token = await self._source(resource, found, chosen).token()
+            token = await source.token()
         _place(found, token, headers, params)
         return token
 
@@ -108,9 +125,9 @@ class Authenticator:
     ) -> bool:
         """Refresh after a 401; False when there is nothing to refresh (a static token)."""
         found = authentication_of(resource, op)
-        if found is None or found.type != "oauth2":
+        source = self._source(resource, found, self._profile(profile)) if found else None
+        if source is None:
             return False
-        source = self._source(resource, found, self._profile(profile))
         return await source.after_unauthorized(rejected) != rejected
 
     async def missing_scopes(self, resource: Resource, op: Operation) -> list[str]:
@@ -120,6 +137,8 @@ class Authenticator:
         if found is None or found.type != "oauth2" or not found.scopes:
             return []
         source = self._source(resource, found, self._auth.main)
+        if source is None:
+            return []
         await source.token()
         return list(_not_granted(tuple(found.scopes), tuple(source.granted)))
 
@@ -145,28 +164,62 @@ class Authenticator:
             return self._auth.main
         return self._auth.profiles[name]
 
-    def _source(self, resource: Resource, auth: Authentication, profile: Profile) -> TokenSource:
-        url = self._token_url(resource, auth)
-        source = self._sources.get((profile.name, url))
+    def _source(
+        self, resource: Resource, auth: Authentication, profile: Profile
+    ) -> TokenSource | None:
+        """The token source of `auth`'s schema for `profile`; None: a static token."""
+        endpoints = self._endpoints_of(resource, auth)
+        if endpoints is None:
+            return None
+        key = (profile.name, endpoints.label)
+        source = self._sources.get(key)
         if source is None:
-            source = TokenSource(self._client, url, profile, self._scopes.get(url, []), self._store)
-            self._sources[(profile.name, url)] = source
+            scopes = self._scopes.get(endpoints.label, [])
+            source = TokenSource(self._client, endpoints, profile, scopes, self._store)
+            self._sources[key] = source
         return source
 
     def _token_url(self, resource: Resource, auth: Authentication) -> str:
-        key = (resource.name, auth.schema)
-        found = self._token_urls.get(key)
-        if found is None:
-            found = self._token_urls[key] = self._resolve_token_url(resource, auth)
-        return found
+        """The absolute URL tokens of `auth` come from ('' for a static token)."""
+        endpoints = self._endpoints_of(resource, auth)
+        return endpoints.label if endpoints is not None else ""
 
-    def _resolve_token_url(self, resource: Resource, auth: Authentication) -> str:
-        schema = find_schema(self._catalog, resource, auth.schema)
-        raw = (schema.token_url or schema.refresh_url) if schema else None
-        if not raw:
+    def _endpoints_of(self, resource: Resource, auth: Authentication) -> TokenEndpoints | None:
+        key = (resource.name, auth.schema, auth.type)
+        if key not in self._endpoints:
+            self._endpoints[key] = self._resolve(resource, auth)
+        return self._endpoints[key]
+
+    def _resolve(self, resource: Resource, auth: Authentication) -> TokenEndpoints | None:
+        schema = find_any_schema(self._catalog, resource, auth.schema, auth.type)
+        if isinstance(schema, TokenSchema):
+            if schema.token is None:
+                return None  # nothing to call: the profile's static token
+            return TokenEndpoints(
+                "token",
+                self._endpoint(schema.token),
+                authentication=self._endpoint(schema.authentication),
+                placement=auth,
+            )
+        if schema is None and auth.type == "token":
+            return None
+        token = schema.token_endpoint if schema else None
+        refresh = schema.refresh_endpoint if schema else None
+        if schema is None or (token is None and refresh is None):
             where = f"schema {auth.schema!r}" if auth.schema else "the authentication"
             raise UsageError(f"{auth.loc}: {where} gives no token-url to get OAuth2 tokens from")
-        return urljoin(self._base_url, raw)
+        return TokenEndpoints(
+            "oauth2",
+            self._endpoint(token),
+            self._endpoint(refresh),
+            self._endpoint(schema.authentication),
+            placement=auth,
+        )
+
+    def _endpoint(self, declared: AuthEndpoint | None) -> Endpoint | None:
+        if declared is None:
+            return None
+        return Endpoint(urljoin(self._base_url, declared.path), declared.operation)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -188,30 +241,36 @@ def _for(profile: str, auth: AuthConfig) -> str:
 
 def find_schema(catalog: Catalog, resource: Resource, name: str | None) -> OAuth2Schema | None:
     """The `<oauth2>` schema `name`: in the resource's own file first, then `other.name`."""
+    found = find_any_schema(catalog, resource, name, "oauth2")
+    return found if isinstance(found, OAuth2Schema) else None
+
+
+def find_any_schema(
+    catalog: Catalog, resource: Resource, name: str | None, kind: str = "oauth2"
+) -> Schema | None:
+    """The schema `name` (oauth2 or token): the file's `<authentication-schema>`, then its
+    `<components>`; `other.name` looks the same way in resource `other`. With no name, the
+    file's first schema of `kind`."""
     if not name:
-        return resource.oauth2[0] if resource.oauth2 else None
-    own = next((schema for schema in resource.oauth2 if schema.name == name), None)
+        first: tuple[Schema, ...] = resource.oauth2 if kind == "oauth2" else resource.tokens
+        return first[0] if first else None
+    own = _named(resource, name)
     if own is not None or "." not in name:
         return own
     other_name, _, key = name.partition(".")
     other = catalog.resource(other_name)
-    if other is None:
-        return None
-    return next((schema for schema in other.oauth2 if schema.name == key), None)
+    return _named(other, key) if other is not None else None
 
 
-def _place(
-    auth: Authentication,
-    token: str,
-    headers: MutableMapping[str, str],
-    params: MutableMapping[str, str],
-) -> None:
-    if auth.location == "header":
-        prefix = (
-            auth.prefix
-            if auth.prefix is not None
-            else (DEFAULT_PREFIX if auth.type == "oauth2" else "")
-        )
-        headers[auth.name] = f"{prefix} {token}".strip() if prefix else token
-    else:  # "param" and "url" both travel in the query string
-        params[auth.name] = token
+def _named(resource: Resource, name: str) -> Schema | None:
+    own = next((schema for schema in resource.oauth2 if schema.name == name), None)
+    if own is not None:
+        return own
+    token = next((schema for schema in resource.tokens if schema.name == name), None)
+    if token is not None:
+        return token
+    return resource.components.oauth2.get(name) or resource.components.tokens.get(name)
+
+
+_place = place_token
+"""Kept under its old name: the engine's tests place tokens through it."""

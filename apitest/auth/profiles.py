@@ -153,6 +153,7 @@ def _profile(name: str, entry: Any, where: str, env: Mapping[str, str]) -> Profi
         grant_token=values["grant_token"],
         access_token=values["access_token"],
         token=values["token"],
+        redirect_uri=values["redirect_uri"],
         source=where,
     )
     return Profile(name, credentials, read_only, tuple(scopes))

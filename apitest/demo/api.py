@@ -103,6 +103,8 @@ def authorize(state: DemoState, request: Request, scope: str) -> str:
     grant = None
     if scheme.lower() in _TOKEN_SCHEMES and token:
         grant = state.authority.verify(token)
+    elif scheme and not token:
+        grant = state.authority.verify(scheme)  # a bare token, as a <token> schema sends it
     if grant is None:
         raise ApiError(
             401,

@@ -31,7 +31,7 @@ DESTINATIONS_READ = "TravelAgency.destinations.READ"
 DESTINATIONS_CREATE = "TravelAgency.destinations.CREATE"
 DESTINATIONS_DELETE = "TravelAgency.destinations.DELETE"
 
-# Order follows the specs' <oauth2 scopes>: trips.xml first, then destinations.xml.
+# Order: trips.xml's scopes first, then destinations.xml's (as the services' answers list them).
 ALL_SCOPES: tuple[str, ...] = (
     TRIPS_READ,
     TRIPS_CREATE,

@@ -1,14 +1,19 @@
-"""The HTTP face of the token authority: /oauth/v2/token and /oauth/v2/auth, Zoho style.
+"""The HTTP face of the token authority, Zoho style, as specs/*.xml's `<authentication-schema>`
+declares it: /oauth/v2/auth (authorization-url), /oauth/v2/token (token-url and refresh-url)
+and /oauth/user/info (authentication-url).
 
-Zoho's accounts server takes token parameters in the query string as often as in a form body,
-so both are read (the form wins). Client credentials may also come as HTTP Basic (RFC 6749
-section 2.3.1). Every answer carries `Cache-Control: no-store`, as section 5.1 requires.
+The specs put every token parameter in the query string (`location="param"`, as ZEST's
+official sample does); Zoho's accounts server takes them as often in a form body, and a
+`<token>` schema may declare a JSON body, so all three are read (body over query).
+Client credentials may also come as HTTP Basic (RFC 6749 section 2.3.1). Every answer carries
+`Cache-Control: no-store`, as section 5.1 requires.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request
@@ -34,26 +39,58 @@ def routes(state: DemoState) -> list[Route]:
         answer["api_domain"] = str(request.base_url).rstrip("/")
         return JSONResponse(answer, headers=_NO_STORE)
 
-    async def authorize(request: Request) -> Response:
+    async def authorize_code(request: Request) -> Response:
         try:
             code = state.authority.authorize(dict(request.query_params))
         except OAuthError as exc:
             return _oauth_error(exc)
         return JSONResponse({"code": code}, headers=_NO_STORE)
 
+    async def user_info(request: Request) -> Response:
+        """Who the token speaks for (the authentication-url); 401 for a dead token."""
+        scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+        grant = None
+        if scheme.lower() in ("zoho-oauthtoken", "bearer") and token.strip():
+            grant = state.authority.verify(token.strip())
+        elif scheme and not token.strip():
+            grant = state.authority.verify(scheme)  # a bare token (a <token> schema's)
+        if grant is None:
+            body = {"code": "INVALID_TOKEN", "message": "the access token is missing, invalid "
+                    "or expired", "status": "error"}  # fmt: skip
+            return JSONResponse(body, status_code=401, headers=_NO_STORE)
+        info = {
+            "First_Name": "Demo",
+            "Last_Name": "Client",
+            "Display_Name": "Travel demo client",
+            "ZUID": 1000,
+            "Email": "demo@travel.example",
+        }
+        return JSONResponse(info, headers=_NO_STORE)
+
     return [
         Route("/oauth/v2/token", token, methods=["POST"]),
-        Route("/oauth/v2/auth", authorize, methods=["GET"]),
+        Route("/oauth/v2/auth", authorize_code, methods=["GET"]),
+        Route("/oauth/user/info", user_info, methods=["GET"]),
     ]
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """The url-encoded body, parsed by hand so no multipart dependency is needed."""
+    """The body's parameters: a JSON object of strings, or url-encoded form data (parsed by
+    hand so no multipart dependency is needed)."""
     raw = await request.body()
     try:
-        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise OAuthError("invalid_request", "the body must be UTF-8 form data") from None
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            found = json.loads(text) if text.strip() else {}
+        except ValueError:
+            raise OAuthError("invalid_request", "the body is not valid JSON") from None
+        if not isinstance(found, dict):
+            raise OAuthError("invalid_request", "the JSON body must be an object")
+        return {str(k): str(v) for k, v in found.items() if isinstance(v, str | int)}
+    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:

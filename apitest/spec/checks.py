@@ -96,23 +96,24 @@ def check_auth_schemas(
                 continue
             owner_name, _, key = auth.schema.rpartition(".")
             owner = by_name.get(owner_name) if owner_name else res
-            names = (
-                {s.name for s in owner.oauth2} | {t.name for t in owner.tokens} if owner else set()
-            )
+            names = _schema_names(owner) if owner else set()
             if key not in names:
                 report.add(
                     "error",
                     auth.loc,
                     "authentication",
                     f'schema="{auth.schema}" names no <oauth2> or <token> schema',
-                    "declare <oauth2 name=...> in this file, or write resource.name",
+                    "declare <authentication-schema><oauth2 name=...> in this file (or in its "
+                    "<components>), or write resource.name",
                     SpecReferenceError,
                     "schema",
                 )
 
 
 def _schema_names(resource: Resource) -> set[str]:
-    return {s.name for s in resource.oauth2} | {t.name for t in resource.tokens}
+    """Schemas an `<authentication schema>` may name: the file's own, and its components'."""
+    declared = {s.name for s in resource.oauth2} | {t.name for t in resource.tokens}
+    return declared | set(resource.components.oauth2) | set(resource.components.tokens)
 
 
 def _check_operation_names(resource: Resource, report: _Reporter) -> None:

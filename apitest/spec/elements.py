@@ -25,7 +25,6 @@ from apitest.spec.model import (
     ExternalDocument,
     Info,
     LicenseDetails,
-    OAuth2Schema,
     Operation,
     PathConfig,
     Primary,
@@ -35,7 +34,6 @@ from apitest.spec.model import (
     Response,
     Server,
     TermsOfService,
-    TokenSchema,
     Url,
     Variable,
 )
@@ -250,6 +248,9 @@ def build_environment(b: FileBuilder, element: etree._Element) -> Environment | 
 
 def build_authentication(b: FileBuilder, element: etree._Element) -> Authentication:
     b.reader.check(element)
+    owner, _, key = (element.get("schema") or "").strip().rpartition(".")
+    if owner and key and owner not in b.registry.files:
+        b.registry.missing.add(owner)  # schema="other.name": load other.xml from beside this
     return Authentication(
         b.loc(element),
         type=b.reader.enum(element, "type", "oauth2"),
@@ -391,7 +392,11 @@ def build_url(b: FileBuilder, element: etree._Element) -> Url:
 
 def build_components(b: FileBuilder) -> Components:
     """Build every component of the file, so faults in unused ones are found too."""
+    from apitest.spec import auth_schemas  # it builds on build_operation, defined here
+
     builders: dict[str, Callable[[FileBuilder, etree._Element], Any]] = {
+        "oauth2": auth_schemas.build_oauth2,
+        "token": auth_schemas.build_token,
         "structure": FileBuilder.structure,
         "structure-group": FileBuilder.structure_group,
         "response": build_response,
@@ -426,11 +431,15 @@ def build_components(b: FileBuilder) -> Components:
         contact_details=built["contact-details"],
         license_details=built["license-details"],
         terms_of_service=built["terms-of-service"],
+        oauth2=built["oauth2"],
+        tokens=built["token"],
     )
 
 
 def build_resource(b: FileBuilder) -> Resource:
     """The whole file's model; `depends_on` is filled in by the loader once all are built."""
+    from apitest.spec import auth_schemas  # it builds on build_operation, defined here
+
     root = b.entry.source.root
     b.reader.check(root)
     components = build_components(b)
@@ -453,11 +462,16 @@ def build_resource(b: FileBuilder) -> Resource:
             parts["resource_config"] = _resource_config(b, child)
         elif name == "authentication":
             parts["authentication"] = build_authentication(b, child)
+        elif name == "authentication-schema":
+            found_oauth2, found_tokens = auth_schemas.build_authentication_schema(b, child)
+            lists["oauth2"].extend(found_oauth2)
+            lists["token"].extend(found_tokens)
         elif name == "oauth2":
-            lists["oauth2"].append(_oauth2(b, child))
+            auth_schemas.note_outside_wrapper(b, child)
+            lists["oauth2"].append(auth_schemas.build_oauth2(b, child))
         elif name == "token":
-            b.reader.check(child)
-            lists["token"].append(TokenSchema(b.loc(child), child.get("name", "")))
+            auth_schemas.note_outside_wrapper(b, child)
+            lists["token"].append(auth_schemas.build_token(b, child))
         elif name == "dependency":
             lists["dependency"].append(b.dependency(child))
     if not urls:
@@ -564,17 +578,4 @@ def _resource_config(b: FileBuilder, element: etree._Element) -> ResourceConfig:
         primary_type=b.reader.enum(element, "primary-type", "simple"),
         primary_structure=primary,
         path_config=path_config,
-    )
-
-
-def _oauth2(b: FileBuilder, element: etree._Element) -> OAuth2Schema:
-    b.reader.check(element)
-    return OAuth2Schema(
-        b.loc(element),
-        name=b.reader.required_text(element, "name"),
-        token_url=b.reader.text(element, "token-url"),
-        refresh_url=b.reader.text(element, "refresh-url"),
-        authorize_url=b.reader.text(element, "authorize-url"),
-        revoke_url=b.reader.text(element, "revoke-url"),
-        scopes=_scope_names(element.get("scopes")),
     )

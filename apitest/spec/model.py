@@ -369,7 +369,21 @@ class Authentication:
 
 
 @dataclass(frozen=True)
+class AuthEndpoint:
+    """One endpoint of an authentication schema (`<token-url path>` and its siblings): where
+    it is and, in `operation`, the call as the spec declares it (arguments, body, answers).
+    `operation` is None only for apitest's deprecated attribute form (`token-url="..."`)."""
+
+    loc: Location
+    path: str
+    operation: Operation | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class OAuth2Schema:
+    """`<oauth2 name>` inside `<authentication-schema>`: the four OAuth endpoints."""
+
     loc: Location
     name: str
     token_url: str | None = None
@@ -377,13 +391,39 @@ class OAuth2Schema:
     authorize_url: str | None = None
     revoke_url: str | None = None
     scopes: tuple[str, ...] = ()
+    visibility: Visibility = "public"
+    description: str = ""
+    authorization: AuthEndpoint | None = None
+    token: AuthEndpoint | None = None
+    refresh: AuthEndpoint | None = None
+    authentication: AuthEndpoint | None = None
+
+    @property
+    def token_endpoint(self) -> AuthEndpoint | None:
+        """The declared `<token-url>`, else the deprecated `token-url` attribute."""
+        if self.token is not None:
+            return self.token
+        return AuthEndpoint(self.loc, self.token_url) if self.token_url else None
+
+    @property
+    def refresh_endpoint(self) -> AuthEndpoint | None:
+        """The declared `<refresh-url>`, else the deprecated `refresh-url` attribute."""
+        if self.refresh is not None:
+            return self.refresh
+        return AuthEndpoint(self.loc, self.refresh_url) if self.refresh_url else None
 
 
 @dataclass(frozen=True)
 class TokenSchema:
+    """`<token name>`: a token from `token-url`'s call, optionally checked at
+    `authentication-url`."""
+
     loc: Location
     name: str
     description: str = ""
+    visibility: Visibility = "public"
+    token: AuthEndpoint | None = None
+    authentication: AuthEndpoint | None = None
 
 
 @dataclass(frozen=True)
@@ -556,6 +596,8 @@ class Components:
     contact_details: Mapping[str, ContactDetails] = field(default_factory=dict)
     license_details: Mapping[str, LicenseDetails] = field(default_factory=dict)
     terms_of_service: Mapping[str, TermsOfService] = field(default_factory=dict)
+    oauth2: Mapping[str, OAuth2Schema] = field(default_factory=dict)
+    tokens: Mapping[str, TokenSchema] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

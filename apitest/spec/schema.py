@@ -67,13 +67,14 @@ RULES: dict[str, ElementRule] = {
         "specification product pre-loaded file-version xmlns",
         "name",
         "components info resource-config server server-ref url authentication oauth2 token "
-        "dependency description",
+        "dependency description authentication-schema",
     ),
     "components": _rule(
         "",
         "",
         "structure structure-group response request-body argument content throttling tag "
-        "server example description contact-details license-details terms-of-service",
+        "server example description contact-details license-details terms-of-service "
+        "oauth2 token",
     ),
     "info": _rule(
         "limit title version",
@@ -160,8 +161,19 @@ RULES: dict[str, ElementRule] = {
     "tag": _rule(f"description {_VISIBLE}", "name", "description"),
     "external-document": _rule("description", "url"),
     "authentication": _rule("name location schema scopes prefix", "type"),
-    "oauth2": _rule("token-url refresh-url authorize-url revoke-url scopes", "name", "description"),
-    "token": _rule("", "name", "description"),
+    # ZEST's authentication schemas; the `oauth2` attributes token-url .. scopes are apitest's
+    # deprecated alias of the url children (read, with a lint warning naming the official form).
+    "authentication-schema": _rule("", "", "oauth2 token oauth2-ref token-ref description"),
+    "oauth2": _rule(
+        f"token-url refresh-url authorize-url revoke-url scopes {_VISIBLE}",
+        "name",
+        "description authorization-url token-url refresh-url authentication-url",
+    ),
+    "token": _rule(_VISIBLE, "name", "description token-url authentication-url"),
+    "authorization-url": _rule("", "path", "operation description"),
+    "token-url": _rule("", "path", "operation description"),
+    "refresh-url": _rule("", "path", "operation description"),
+    "authentication-url": _rule("", "path", "operation description"),
     "dependency": _rule("resources resource"),
     "example": _rule("name value", "", free=False),
 }
@@ -170,7 +182,7 @@ RULES: dict[str, ElementRule] = {
 for _kind in (
     "structure", "structure-group", "response", "request-body", "argument", "content",
     "throttling", "tag", "server", "example", "contact-details", "license-details",
-    "terms-of-service",
+    "terms-of-service", "oauth2", "token",
 ):  # fmt: skip
     RULES[_kind + REF_SUFFIX] = _rule("", "name")
 
@@ -240,4 +252,6 @@ COMPONENT_KEYS: dict[str, str] = {
     "contact-details": "name",
     "license-details": "name",
     "terms-of-service": "name",
+    "oauth2": "name",
+    "token": "name",
 }

@@ -44,7 +44,7 @@ STATIC_AUTH = (
 )
 STATIC_PARAM_AUTH = '<authentication type="token" name="authtoken" location="param"/>'
 _OAUTH2_AUTH = re.compile(r'<authentication\s+type="oauth2"[^>]*?schema="travel_oauth"[^>]*?/>')
-_OAUTH2_SCHEMA = re.compile(r"\s*<oauth2\s[^>]*?/>")
+_OAUTH2_SCHEMA = re.compile(r"\s*<authentication-schema>.*?</authentication-schema>", re.DOTALL)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -138,7 +138,7 @@ def test_an_oauth2_run_writes_no_secret_anywhere(
 
 def static_token_specs(folder: Path, authentication: str) -> Path:
     """specs/trips.xml and destinations.xml with every OAuth2 authentication replaced by
-    `authentication` (and the `<oauth2>` schemas dropped, so no OAuth2 flow can run)."""
+    `authentication` (and the `<authentication-schema>` dropped, so no OAuth2 flow can run)."""
     folder.mkdir(parents=True)
     for name in ("trips.xml", "destinations.xml"):
         text = (SPECS / name).read_text(encoding="utf-8")

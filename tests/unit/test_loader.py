@@ -234,7 +234,7 @@ def test_trips_resource_level_parts(trips: Resource) -> None:
     assert trips.resource_config is not None
     assert trips.resource_config.primary_structure == "trips"
     assert trips.resource_config.path_config is not None
-    assert str(trips.resource_config.path_config.data_extraction_path) == "$.trips[*]"
+    assert str(trips.resource_config.path_config.data_extraction_path) == "$.trips"
     [server] = trips.servers
     assert server.url == "http://{host}:{port}/api/v1"
     assert [(v.name, v.values) for v in server.variables] == [

@@ -1,0 +1,273 @@
+"""Token calls built from the operations an authentication schema declares.
+
+ZEST declares each OAuth endpoint as a full operation (docs: authentication-schema/token-url,
+refresh-url, authentication-url; token): its arguments say where `grant_type`, `client_id`,
+`client_secret`, `code` and `refresh_token` go (`location="param"` in the official sample: the
+query string), a request body says which of them travel in JSON or a form, and the 200
+response's structure says where the answer puts `access_token`, `refresh_token` and
+`expires_in`. This module turns such an operation plus the runner's values into one request,
+and reads the tokens back out of the answer. It knows HTTP shapes only; sending is the
+caller's (`TokenSource`).
+
+Decisions where the reference is silent:
+- A value the runner has (the flow's `grant_type`, credentials, the scopes asked for) wins over
+  the argument's declared `values`: the official refresh-url sample declares `refresh_token`
+  with values="authorization_code", which no server would accept. An argument the runner has no
+  value for takes its single declared `values` (or `default-value`), else is left out.
+- Body encoding follows `<encode type>`: JSON for a JSON type, a form otherwise; `text/plain`
+  with a single property sends that value as the raw body.
+- `expires_in` may be a number, a numeric string (the official sample types it `string`), or a
+  date-time (the `<token>` sample types it `datetime`: the moment the token expires).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+from apitest.spec.model import Authentication, Content, Operation, Property, Structure
+
+SchemaKind = Literal["oauth2", "token"]
+_MAX_DEPTH = 6
+DEFAULT_PREFIX = "Bearer"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A resolved (absolute) endpoint URL and the operation declared for it (None: apitest's
+    deprecated attribute form, which gets the RFC 6749 form post)."""
+
+    url: str
+    operation: Operation | None = None
+
+
+@dataclass(frozen=True)
+class TokenEndpoints:
+    """What one schema gives a `TokenSource`: where to get, refresh and check tokens."""
+
+    kind: SchemaKind
+    token: Endpoint | None
+    refresh: Endpoint | None = None
+    authentication: Endpoint | None = None
+    placement: Authentication | None = None
+    """Where the token goes when `authentication` is called and declares no place for it."""
+
+    @property
+    def label(self) -> str:
+        """The endpoint that names this source in keys and messages."""
+        chosen = self.token or self.refresh
+        return chosen.url if chosen is not None else ""
+
+    def for_refresh(self) -> Endpoint | None:
+        """refresh-url for refreshing; token-url when only that is declared."""
+        return self.refresh or self.token
+
+    def for_grant(self) -> Endpoint | None:
+        """token-url for grant codes and client credentials; refresh-url when only that is."""
+        return self.token or self.refresh
+
+
+@dataclass
+class TokenRequest:
+    method: str
+    url: str
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] | None = None
+    json: dict[str, Any] | None = None
+    content: str | None = None
+    placed: set[str] = field(default_factory=set)
+    """Names of the values the request carries (to tell whether a token was placed)."""
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `httpx.AsyncClient.request`."""
+        kwargs: dict[str, Any] = {"params": self.params or None, "headers": self.headers or None}
+        if self.json is not None:
+            kwargs["json"] = self.json
+        elif self.form is not None:
+            kwargs["data"] = self.form
+        elif self.content is not None:
+            kwargs["content"] = self.content.encode("utf-8")
+        return kwargs
+
+
+def build_request(endpoint: Endpoint, values: Mapping[str, str]) -> TokenRequest:
+    """The call `endpoint` declares, carrying `values` where its arguments and body say."""
+    op = endpoint.operation
+    if op is None:
+        return TokenRequest("POST", endpoint.url, form=dict(values), placed=set(values))
+    request = TokenRequest(op.method.upper(), endpoint.url)
+    for arg in op.arguments:
+        value = values.get(arg.name)
+        if value is None:
+            value = fixed_value(arg.value_property)
+        if value is None:
+            continue
+        request.placed.add(arg.name)
+        if arg.location == "header":
+            request.headers[arg.name] = value
+        elif arg.location == "variable":
+            request.url = request.url.replace("{" + arg.name + "}", quote(value, safe=""))
+        else:
+            request.params[arg.name] = value
+    if op.request_body is not None and op.request_body.contents:
+        _fill_body(request, _body_content(op.request_body.contents), values)
+    return request
+
+
+def fixed_value(prop: Property | None) -> str | None:
+    """The value a property pins: its single `values`, else its `default-value`."""
+    if prop is None:
+        return None
+    if len(prop.values) == 1:
+        return prop.values[0]
+    return prop.default_value
+
+
+def _body_content(contents: tuple[Content, ...]) -> Content:
+    for content in contents:
+        if content.encode and ("json" in content.encode or "form" in content.encode):
+            return content
+    return contents[0]
+
+
+def _fill_body(request: TokenRequest, content: Content, values: Mapping[str, str]) -> None:
+    structure = content.structure
+    if structure is None:
+        return
+    body: dict[str, str] = {}
+    for prop in structure.properties:
+        if not prop.name:
+            continue
+        value = values.get(prop.name)
+        if value is None:
+            value = fixed_value(prop)
+        if value is not None:
+            body[prop.name] = value
+            request.placed.add(prop.name)
+    encode = (content.encode or "").lower()
+    if "json" in encode:
+        request.json = body
+    elif "text/plain" in encode and len(structure.properties) == 1:
+        request.content = next(iter(body.values()), "")
+        request.headers.setdefault("Content-Type", "text/plain")
+    else:
+        request.form = body
+
+
+# --- reading the answer ----------------------------------------------------------------------
+
+
+def read_field(operation: Operation | None, answer: Any, name: str) -> Any:
+    """`name` from a token answer: where the declared success structure puts it (nested under
+    e.g. `data` when it nests it), else at the top level."""
+    if operation is not None:
+        for path in _declared_paths(operation, name):
+            found = _at(answer, path)
+            if found is not None:
+                return found
+    return answer.get(name) if isinstance(answer, dict) else None
+
+
+def only_string_property(operation: Operation | None) -> str | None:
+    """The name of the only string property of the declared success structure, if one."""
+    if operation is None:
+        return None
+    for structure in _success_structures(operation):
+        names = [p.name for p in structure.properties if p.name and p.type == "string"]
+        if len(names) == 1:
+            return names[0]
+    return None
+
+
+def _success_structures(operation: Operation) -> Iterator[Structure]:
+    responses = sorted(operation.success_responses, key=lambda resp: resp.status != 200)
+    for response in responses:
+        for content in response.contents:
+            if content.structure is not None:
+                yield content.structure
+            if content.structure_group is not None:
+                yield from content.structure_group.structures
+
+
+def _declared_paths(operation: Operation, name: str) -> Iterator[tuple[str | int, ...]]:
+    for structure in _success_structures(operation):
+        yield from _paths_in(structure, name, (), 0)
+
+
+def _paths_in(
+    structure: Structure, name: str, prefix: tuple[str | int, ...], depth: int
+) -> Iterator[tuple[str | int, ...]]:
+    if depth > _MAX_DEPTH:
+        return
+    for prop in structure.properties:
+        if prop.name == name:
+            yield (*prefix, name)
+    for prop in structure.properties:
+        nested = prop.structure
+        if prop.name and nested is not None:
+            step: tuple[str | int, ...] = (
+                (prop.name, 0) if prop.type == "collections" else (prop.name,)
+            )
+            yield from _paths_in(nested, name, prefix + step, depth + 1)
+
+
+def _at(answer: Any, path: tuple[str | int, ...]) -> Any:
+    here = answer
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(here, list) or len(here) <= step:
+                return None
+            here = here[step]
+        else:
+            if not isinstance(here, dict):
+                return None
+            here = here.get(step)
+    return here
+
+
+def expires_in_seconds(value: Any, now: float) -> float | None:
+    """Seconds until expiry from a number, a numeric string or an ISO-8601 moment."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None  # a local time of an unknown zone: better no expiry than a wrong one
+    return moment.timestamp() - now
+
+
+# --- where a token goes ----------------------------------------------------------------------
+
+
+def place_token(
+    auth: Authentication,
+    token: str,
+    headers: MutableMapping[str, str],
+    params: MutableMapping[str, str],
+) -> None:
+    """Put `token` where `auth` says: a header (oauth2: `Bearer ` or the `prefix` before it)
+    or a query parameter (`param` and `URL` both travel in the query string)."""
+    if auth.location == "header":
+        prefix = (
+            auth.prefix
+            if auth.prefix is not None
+            else (DEFAULT_PREFIX if auth.type == "oauth2" else "")
+        )
+        headers[auth.name] = f"{prefix} {token}".strip() if prefix else token
+    else:
+        params[auth.name] = token
