@@ -82,9 +82,9 @@ def test_official_misplaced_or_unlike_elements_stay_warnings(
 
 
 def test_an_official_element_is_named_as_such(tmp_path: Path) -> None:
-    (found,) = _diagnostics(tmp_path, in_resource="<authentication-schema/>")
+    (found,) = _diagnostics(tmp_path, in_resource="<extra-property/>")
     assert found.message == (
-        "<authentication-schema> in <resource> is a ZEST element apitest does not read yet"
+        "<extra-property> in <resource> is a ZEST element apitest does not read yet"
     )
 
 
