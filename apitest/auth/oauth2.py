@@ -34,6 +34,7 @@ import httpx
 from apitest.auth.declared import (
     Endpoint,
     TokenEndpoints,
+    TokenRequest,
     build_request,
     expires_in_seconds,
     only_string_property,
@@ -222,14 +223,7 @@ class TokenSource:
         else:
             values = {k: v for k, v in values.items() if v}  # no value: the argument is left out
         request = build_request(endpoint, values)
-        try:
-            response = await self._client.request(
-                request.method, request.url, **request.send_kwargs()
-            )
-        except httpx.TransportError as exc:
-            raise TargetUnreachableError(
-                f"cannot reach the token endpoint {request.url}: {type(exc).__name__}"
-            ) from None
+        response = await self._send(request, "the token endpoint")
         answer = _json(response)
         access = self._access_token(endpoint, answer)
         if response.status_code >= 400 or access is None:
@@ -294,20 +288,22 @@ class TokenSource:
         placement = self.endpoints.placement
         if not request.placed & {"token", "access_token"} and placement is not None:
             place_token(placement, access, request.headers, request.params)
-        try:
-            response = await self._client.request(
-                request.method, request.url, **request.send_kwargs()
-            )
-        except httpx.TransportError as exc:
-            raise TargetUnreachableError(
-                f"cannot reach the authentication-url {request.url}: {type(exc).__name__}"
-            ) from None
+        response = await self._send(request, "the authentication-url")
         if not 200 <= response.status_code < 300:
             raise AuthFailedError(
                 f"the authentication-url {request.url} refused the token just obtained from "
                 f"{self.token_url} (HTTP {response.status_code}); check the profile "
                 f"{self.profile.name!r} and the schema's scopes"
             )
+
+    async def _send(self, request: TokenRequest, what: str) -> httpx.Response:
+        """One call to an endpoint of the schema; a network failure stops the run (exit 3)."""
+        try:
+            return await self._client.request(request.method, request.url, **request.send_kwargs())
+        except httpx.TransportError as exc:
+            raise TargetUnreachableError(
+                f"cannot reach {what} {request.url}: {type(exc).__name__}"
+            ) from None
 
 
 def _refresh(token: str) -> dict[str, str]:
