@@ -23,10 +23,9 @@ from lxml import etree
 from apitest.errors import SpecStructureError
 from apitest.spec.builder import FileBuilder
 from apitest.spec.elements import build_operation
-from apitest.spec.model import AuthEndpoint, OAuth2Schema, TokenSchema, Visibility
+from apitest.spec.model import AuthEndpoint, OAuth2Schema, TokenSchema
 from apitest.spec.schema import REF_SUFFIX
 
-_VISIBILITIES = ("public", "internal", "private")
 _ENDPOINTS = ("authorization-url", "token-url", "refresh-url", "authentication-url")
 _ALIAS_ATTRS = {
     "token-url": "a <token-url path> child with its <operation>",
@@ -91,7 +90,7 @@ def build_oauth2(b: FileBuilder, element: etree._Element) -> OAuth2Schema:
         authorize_url=b.reader.text(element, "authorize-url"),
         revoke_url=b.reader.text(element, "revoke-url"),
         scopes=tuple((element.get("scopes") or "").replace(",", " ").split()),
-        visibility=_visibility(b, element),
+        visibility=b.reader.enum(element, "visibility", "public"),
         description=b.description(element),
         authorization=endpoints.get("authorization-url"),
         token=endpoints.get("token-url"),
@@ -114,24 +113,10 @@ def build_token(b: FileBuilder, element: etree._Element) -> TokenSchema:
         b.loc(element),
         name=b.reader.required_text(element, "name"),
         description=b.description(element),
-        visibility=_visibility(b, element),
+        visibility=b.reader.enum(element, "visibility", "public"),
         token=endpoints.get("token-url"),
         authentication=endpoints.get("authentication-url"),
     )
-
-
-def _visibility(b: FileBuilder, element: etree._Element) -> Visibility:
-    """public | internal | private (ZEST's role-of-visibility page); checked here rather than
-    through schema.ENUMS, which other branches extend with the same keys."""
-    value = (b.reader.text(element, "visibility") or "public").lower()
-    if value in _VISIBILITIES:
-        return value  # type: ignore[return-value]
-    b.reader.error(
-        element,
-        f"'visibility' must be one of {', '.join(_VISIBILITIES)}, not {value!r}",
-        attr="visibility",
-    )
-    return "public"
 
 
 def _endpoints(b: FileBuilder, element: etree._Element) -> dict[str, AuthEndpoint]:

@@ -189,32 +189,25 @@ for _kind in (
 ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("operation", "method"): ("get", "post", "put", "patch", "delete"),
     ("operation", "category"): ("read", "create", "update", "delete", "action"),
-    ("operation", "visibility"): ("public", "internal", "private"),
-    ("argument", "visibility"): ("public", "internal", "private"),
-    ("response", "visibility"): ("public", "internal", "private"),
-    ("structure", "visibility"): ("public", "internal", "private"),
-    ("property", "visibility"): ("public", "internal", "private"),
     ("argument", "location"): ("param", "header", "variable"),
     ("argument", "style"): ("standard", "delimiter"),
     ("property", "extra-value"): ("deny", "allow", "map-default"),
     ("property", "invalid-value"): ("deny", "map-default"),
     ("extend-property", "extra-value"): ("deny", "allow", "map-default"),
     ("extend-property", "invalid-value"): ("deny", "map-default"),
-    ("extend-property", "visibility"): ("public", "internal", "private"),
     ("authentication", "type"): ("oauth2", "token"),
     ("authentication", "location"): ("header", "param", "url"),
     ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),
     ("resource-config", "primary-type"): ("simple", "composite"),
     ("environment", "type"): ("development", "sandbox", "production"),
     ("environment", "location"): ("header", "param"),
-    ("content", "visibility"): ("public", "internal", "private"),
-    ("server", "visibility"): ("public", "internal", "private"),
-    ("tag", "visibility"): ("public", "internal", "private"),
-    ("contact-details", "visibility"): ("public", "internal", "private"),
-    ("oauth2", "visibility"): ("public", "internal", "private"),
-    ("token", "visibility"): ("public", "internal", "private"),
-    ("extra-property", "visibility"): ("public", "internal", "private"),
 }
+
+VISIBILITIES: tuple[str, ...] = ("public", "internal", "private")
+"""ZEST's role-of-visibility values, the same on every element that takes the attribute."""
+for _kind, _rule_of in RULES.items():
+    if _VISIBLE in _rule_of.attrs:
+        ENUMS[(_kind, _VISIBLE)] = VISIBILITIES
 
 ENVIRONMENT_KINDS: tuple[str, ...] = ENUMS[("environment", "type")]
 
