@@ -54,6 +54,8 @@ def _print_text(report: LintReport, fixable: Sequence[str] = ()) -> None:
         line.append(f" {diag.message}")
         if diag.hint:
             line.append(f" ({diag.hint})", style="cyan")
+        if diag.doc:
+            line.append(f" [see {diag.doc}]", style="dim")
         console.print(line)
     if fixable:
         console.print(
@@ -73,6 +75,7 @@ def _print_json(report: LintReport) -> None:
     for diag in report.diagnostics:
         item = asdict(diag)
         item["kind"] = diag.kind.__name__
+        item["doc"] = diag.doc
         items.append(item)
     payload = {
         "files": report.files,

@@ -50,7 +50,11 @@ class ElementReader:
         attr: str | None = None,
     ) -> None:
         line, col = self.source.column_of(element, attr)
-        self.diagnostics.add(Diagnostic(severity, self.source.path, line, col, message, hint, kind))
+        self.diagnostics.add(
+            Diagnostic(
+                severity, self.source.path, line, col, message, hint, kind, local_name(element)
+            )
+        )
 
     def error(
         self,

@@ -14,6 +14,34 @@ from apitest.errors import SpecError
 
 Severity = Literal["error", "warning"]
 
+DOC_PAGE = "docs/zspec.md"
+"""The users' reference of the dialect, one section per element; lint points into it."""
+DOC_SECTIONS: frozenset[str] = frozenset(
+    {
+        "resource", "components", "example", "description", "info", "terms-of-service",
+        "contact-details", "license-details", "resource-config", "path-config", "primary",
+        "server", "variable", "environment", "url", "operation", "argument", "request-body",
+        "response", "content", "encode", "error", "structure", "structure-group",
+        "discriminator", "mapping", "composite-structure-groups", "stream", "property",
+        "file-meta", "xml-format", "ordered-structures", "extend-property", "extra-property",
+        "deprecate", "throttling", "tag", "external-document", "authentication",
+        "authentication-schema", "oauth2", "token", "authorization-url", "token-url",
+        "refresh-url", "authentication-url", "dependency",
+    }
+)  # fmt: skip
+"""Elements with a section of their own in DOC_PAGE (its anchor is the element's name)."""
+
+
+_SECTION_OF = {"extension": "file-meta", "file-name": "file-meta"}
+"""Elements described inside their parent's section."""
+
+
+def doc_link(element: str) -> str:
+    """`docs/zspec.md#argument` for an element (or its `-ref` form) the page has a section on."""
+    name = element.removesuffix("-ref")
+    name = _SECTION_OF.get(name, name)
+    return f"{DOC_PAGE}#{name}" if name in DOC_SECTIONS else ""
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -26,6 +54,13 @@ class Diagnostic:
     message: str
     hint: str = ""
     kind: type[SpecError] = SpecError
+    element: str = ""
+    """The element the problem is on (its local name), when one is: the page section to read."""
+
+    @property
+    def doc(self) -> str:
+        """Where docs/zspec.md says what the element means and how it is written."""
+        return doc_link(self.element)
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"

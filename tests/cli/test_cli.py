@@ -270,11 +270,11 @@ def test_lint_error_spec_exits_2_with_located_lines_and_a_summary(specs: Path) -
     line, col = BAD_TYPE_AT
     assert type_line.startswith(f"bad.xml:{line}:{col}: error: unknown type 'integr' (")
     assert "integer" in type_line  # the hint lists the known types
-    assert type_line.endswith(")")
+    assert type_line.endswith(") [see docs/zspec.md#property]")  # where types are explained
     line, col = BAD_REF_AT
     assert ref_line == (
         f'bad.xml:{line}:{col}: error: name="pett" refers to no <structure> '
-        "(known structure keys here: pet)"
+        "(known structure keys here: pet) [see docs/zspec.md#structure]"
     )
     for diagnostic in (type_line, ref_line):
         assert DIAGNOSTIC_LINE.match(diagnostic)
