@@ -14,7 +14,9 @@ The old forms and what they become (ZSPEC-CONFORMANCE.md, section 5):
 - `<tag name="x" description="d"/>` -> `<tag name="x"><description>d</description></tag>`
 - `<oauth2 name token-url refresh-url authorize-url revoke-url scopes/>` under `<resource>` ->
   `<authentication-schema><oauth2 name>` with `<authorization-url>`, `<token-url>` and
-  `<refresh-url>` children, each holding the operation the official samples describe.
+  `<refresh-url>` children, each holding the operation the official samples describe; the old
+  `scopes` become the example-value of a `scope` argument on each, so a profile's `scopes`
+  narrowing still travels (the token call sends only the arguments its operation declares).
 """
 
 from __future__ import annotations
@@ -370,12 +372,12 @@ def _oauth2_lines(fixer: _Fixer, node: Node) -> _Lines:
     scopes = values.get("scopes")
     if "authorize-url" in values:
         lines += _url("authorization-url", values["authorize-url"], _authorization(scopes))
-    elif scopes is not None:
+    elif scopes is not None and not {"token-url", "refresh-url"} & values.keys():
         lines.append((1, _comment(f'scopes="{scopes}" kept here: ZEST has no oauth2 scopes')))
     if "token-url" in values:
-        lines += _url("token-url", values["token-url"], _token_operation())
+        lines += _url("token-url", values["token-url"], _token_operation(scopes))
     if "refresh-url" in values:
-        lines += _url("refresh-url", values["refresh-url"], _refresh_operation())
+        lines += _url("refresh-url", values["refresh-url"], _refresh_operation(scopes))
     if "revoke-url" in values:
         note = f'revoke-url="{values["revoke-url"]}" dropped: ZEST has no revoke URL element'
         lines.append((1, _comment(note)))
@@ -441,24 +443,29 @@ def _authorization(scopes: str | None) -> _Lines:
     return _operation("get", "Authorization Request", arguments, [(0, '<response status="302"/>')])
 
 
-def _token_operation() -> _Lines:
+def _token_operation(scopes: str | None) -> _Lines:
+    """The token call; it declares `scope` because a token call sends only declared arguments,
+    and a profile's `scopes = [...]` (or the scopes the run needs) must still narrow the token."""
     arguments = (
         _argument("grant_type", values="authorization_code")
         + _argument("client_id")
         + _argument("client_secret")
         + _argument("code")
         + _argument("redirect_uri")
+        + _argument("scope", example=scopes)
     )
     fields = ("access_token", "refresh_token", "expires_in", "token_type", "scope")
     return _operation("post", "Generate Access Token", arguments, _token_response(fields))
 
 
-def _refresh_operation() -> _Lines:
+def _refresh_operation(scopes: str | None) -> _Lines:
+    """The refresh call, with `scope` declared for the same reason as the token call's."""
     arguments = (
         _argument("grant_type", values="refresh_token")
         + _argument("refresh_token")
         + _argument("client_id")
         + _argument("client_secret")
+        + _argument("scope", example=scopes)
     )
     fields = ("access_token", "expires_in", "token_type", "scope")
     return _operation("post", "Refresh Access Token", arguments, _token_response(fields))

@@ -118,8 +118,25 @@ def test_oauth2_goes_into_an_existing_authentication_schema() -> None:
     assert '    <oauth2 name="o">\n      <token-url path="/t">\n' in result
 
 
-def test_oauth2_scopes_without_an_authorize_url_are_kept_in_a_comment() -> None:
-    text = '<resource name="r">\n  <oauth2 name="o" token-url="/t" scopes="a,b"/>\n</resource>\n'
+def test_oauth2_scopes_become_the_scope_argument_of_the_token_and_refresh_calls() -> None:
+    """The token call sends only declared arguments: without a `scope` argument a profile's
+    `scopes = [...]` would stop narrowing the token after --fix."""
+    text = (
+        '<resource name="r">\n  <oauth2 name="o" token-url="/t" refresh-url="/r" scopes="a,b"/>\n'
+        "</resource>\n"
+    )
+    tree = etree.fromstring(fix_text(text).text.encode())
+    for url in ("token-url", "refresh-url"):
+        path = f"authentication-schema/oauth2/{url}/operation/argument[@name='scope']"
+        found = tree.findall(path)
+        assert len(found) == 1, url
+        assert found[0].get("location") == "param"
+        assert found[0].find("content/structure/property").get("example-value") == "a,b"  # type: ignore[union-attr]
+    assert "kept here" not in fix_text(text).text
+
+
+def test_oauth2_scopes_with_no_url_to_carry_them_are_kept_in_a_comment() -> None:
+    text = '<resource name="r">\n  <oauth2 name="o" scopes="a,b"/>\n</resource>\n'
     result = fix_text(text).text
     assert '<!-- apitest lint fix: scopes="a,b" kept here: ZEST has no oauth2 scopes -->' in result
     etree.fromstring(result.encode())
