@@ -17,6 +17,8 @@ The old forms and what they become (ZSPEC-CONFORMANCE.md, section 5):
   `<refresh-url>` children, each holding the operation the official samples describe; the old
   `scopes` become the example-value of a `scope` argument on each, so a profile's `scopes`
   narrowing still travels (the token call sends only the arguments its operation declares).
+- an official `<oauth2>`/`<token>` directly under `<resource>` -> moved, as written, into the
+  `<authentication-schema>` (one is made where the first stood when the file has none).
 """
 
 from __future__ import annotations
@@ -330,7 +332,7 @@ _Lines = list[tuple[int, str]]  # (depth, text): indented by the file's own unit
 
 
 def _oauth2(fixer: _Fixer) -> None:
-    old = [child for child in fixer.root.children if child.name == "oauth2"]
+    old = [child for child in fixer.root.children if child.name in ("oauth2", "token")]
     if not old:
         return
     schema = next((c for c in fixer.root.children if c.name == "authentication-schema"), None)
@@ -338,8 +340,14 @@ def _oauth2(fixer: _Fixer) -> None:
     unit = "\t" if "\t" in indent else "  "
     blocks: _Lines = []
     for node in old:
-        blocks += _oauth2_lines(fixer, node)
-        fixer.note(node, "<oauth2 token-url=...> -> <authentication-schema><oauth2>")
+        if node.name == "oauth2" and any(a.name in OLD_OAUTH2_ATTRS for a in node.attrs):
+            blocks += _oauth2_lines(fixer, node)
+            fixer.note(node, "<oauth2 token-url=...> -> <authentication-schema><oauth2>")
+        else:
+            blocks += _moved_lines(fixer, node)
+            fixer.note(
+                node, f"<{node.name}> under <resource> -> <authentication-schema><{node.name}>"
+            )
     if schema is not None and schema.close_start is not None:
         inner = fixer.indent_of(schema) + unit
         text = _render([(depth, line) for depth, line in blocks], inner, unit, fixer.newline)
@@ -355,6 +363,28 @@ def _oauth2(fixer: _Fixer) -> None:
         fixer.remove(node)
 
 
+def _rebased(fixer: _Fixer, node: Node, text: str, depth: int) -> _Lines:
+    """The lines of `text` (part of `node`'s span) with `node`'s own indentation taken off, so
+    nested children keep their indentation relative to it; a line that starts at or left of
+    `node`'s column (children written on the open tag's line) goes at `depth`."""
+    base = fixer.indent_of(node)
+    lines: _Lines = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        relative = line[len(base) :] if base and line.startswith(base) else line.lstrip()
+        if relative[:1].isspace():
+            lines.append((0, relative.rstrip()))
+        else:
+            lines.append((depth, relative.rstrip()))
+    return lines
+
+
+def _moved_lines(fixer: _Fixer, node: Node) -> _Lines:
+    """An official schema that only stands in the wrong place: its text, moved unchanged."""
+    return _rebased(fixer, node, fixer.text[node.start : node.end], 0)
+
+
 def _render(lines: _Lines, indent: str, unit: str, newline: str) -> str:
     return newline.join(indent + unit * depth + text for depth, text in lines)
 
@@ -367,8 +397,7 @@ def _oauth2_lines(fixer: _Fixer, node: Node) -> _Lines:
     )
     lines: _Lines = [(0, f"<oauth2 {kept}>" if kept else "<oauth2>")]
     if node.close_start is not None:
-        inner = fixer.text[node.open_end : node.close_start]
-        lines += [(1, line.strip()) for line in inner.splitlines() if line.strip()]
+        lines += _rebased(fixer, node, fixer.text[node.open_end : node.close_start], 1)
     scopes = values.get("scopes")
     if "authorize-url" in values:
         lines += _url("authorization-url", values["authorize-url"], _authorization(scopes))

@@ -18,6 +18,7 @@ from lxml import etree
 
 from apitest.errors import SpecError
 from apitest.spec.lint import lint_paths
+from apitest.spec.loader import load
 from apitest.spec.migrate import fix_file, fix_text, scan
 
 REPO = Path(__file__).resolve().parents[2]
@@ -188,3 +189,53 @@ def test_the_old_bundled_specs_load_with_warnings_and_migrate_to_files_that_lint
     report = lint_paths([folder])
     assert [str(d) for d in report.diagnostics] == []
     assert report.resources == 2 and report.operations == 9
+
+
+MISPLACED = """<resource specification="1.0.0" name="r" product="P" file-version="1">
+  <server name="s" url="http://127.0.0.1:9/api"/>
+  <token name="tk">
+    <token-url path="/t">
+      <operation method="post" name="T" category="action">
+        <response status="200"/>
+      </operation>
+    </token-url>
+  </token>
+  <oauth2 name="o" token-url="/o">
+    <description>Old attributes, official child.</description>
+  </oauth2>
+  <authentication type="token" name="Authorization" location="header" schema="tk"/>
+  <url path="/things">
+    <operation method="get" name="GET things" category="read">
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def test_a_schema_directly_under_resource_moves_into_the_authentication_schema(
+    tmp_path: Path,
+) -> None:
+    """An official `<token>` in apitest's earlier place moves as written, nested children keeping
+    their indentation; an `<oauth2>` with old attributes keeps its children too."""
+    before = tmp_path / "before.xml"
+    before.write_text(MISPLACED, encoding="utf-8")
+    warned = [str(d) for d in load([before]).diagnostics.warnings]
+    assert any("<token> directly under <resource>" in w for w in warned), warned
+    result = fix_text(MISPLACED)
+    assert [line for line, _ in result.changes] == [3, 10]
+    assert (
+        '  <authentication-schema>\n    <token name="tk">\n      <token-url path="/t">\n'
+        '        <operation method="post" name="T" category="action">\n'
+        '          <response status="200"/>\n        </operation>\n      </token-url>\n'
+        '    </token>\n    <oauth2 name="o">\n'
+        "      <description>Old attributes, official child.</description>\n"
+    ) in result.text
+    after = tmp_path / "after.xml"
+    after.write_text(result.text, encoding="utf-8")
+    loaded = load([after])
+    assert [str(d) for d in loaded.diagnostics] == []
+    resource = loaded.catalog.resource("r")
+    assert resource is not None
+    assert [t.name for t in resource.tokens] == ["tk"]
+    assert [o.name for o in resource.oauth2] == ["o"]
