@@ -17,6 +17,9 @@ The old forms and what they become (ZSPEC-CONFORMANCE.md, section 5):
   `<refresh-url>` children, each holding the operation the official samples describe; the old
   `scopes` become the example-value of a `scope` argument on each, so a profile's `scopes`
   narrowing still travels (the token call sends only the arguments its operation declares).
+- `<variable values="a,b" default="b">` -> `<variable values="b,a">` (ZEST's default is the first)
+- `HEADER:X-Id` / `PARAM:page` in a condition -> `RESPONSE:$.headers.X-Id` /
+  `REQUEST:$.params.page` (`$.headers['X!y']` for a name a JSONPath member cannot spell)
 - an official `<oauth2>`/`<token>` directly under `<resource>` -> moved, as written, into the
   `<authentication-schema>` (one is made where the first stood when the file has none).
 """
@@ -32,6 +35,8 @@ from pathlib import Path
 from lxml import etree
 
 from apitest.errors import SpecError
+from apitest.spec._condition_lexer import ConditionSyntaxError, Lexer
+from apitest.spec.conditions import parse_data_path
 
 _TOKEN = re.compile(
     r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"
@@ -217,6 +222,8 @@ def fix_text(text: str) -> FixResult:
     _extraction_paths(fixer)
     _info_details(fixer)
     _tags(fixer)
+    _variable_defaults(fixer)
+    _own_condition_paths(fixer)
     _oauth2(fixer)
     return fixer.result()
 
@@ -325,6 +332,83 @@ def _tags(fixer: _Fixer) -> None:
         else:
             fixer.edit(node.open_end, node.open_end, element)
         fixer.note(node, '<tag description="..."> -> <tag><description>...</description></tag>')
+
+
+def _variable_defaults(fixer: _Fixer) -> None:
+    for node in fixer.root.iter("variable"):
+        default = node.attr("default")
+        if default is None:
+            continue
+        values = node.attr("values")
+        first = default.value.strip()
+        rest = [v.strip() for v in (values.value if values else "").split(",") if v.strip()]
+        ordered = ",".join(dict.fromkeys([first, *rest]))
+        fixer.edit(default.lead, default.end, "")
+        if values is not None:
+            fixer.edit(values.value_start, values.value_end, ordered)
+        else:
+            fixer.edit(default.end, default.end, f' values="{ordered}"')
+        fixer.note(node, f'<variable default="{first}"> -> <variable values="{ordered}">')
+
+
+CONDITION_ATTRS = (
+    "condition", "condition-for-request", "condition-for-response", "condition-for-all",
+    "value-condition",
+)  # fmt: skip
+_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+
+
+def _unescaped(raw: str) -> tuple[str, list[int]]:
+    """The attribute value as the parser sees it, and the raw offset of each of its characters
+    (plus one past the end), so spans found in the value map back onto the file's text."""
+    text: list[str] = []
+    offsets: list[int] = []
+    i = 0
+    while i < len(raw):
+        entity = _ENTITY.match(raw, i)
+        end = entity.end() if entity else i + 1
+        piece = (etree.fromstring(f"<x>{raw[i:end]}</x>").text or "") if entity else raw[i]
+        text.append(piece)
+        offsets.extend([i] * len(piece))
+        i = end
+    offsets.append(len(raw))
+    return "".join(text), offsets
+
+
+def _own_condition_paths(fixer: _Fixer) -> None:
+    """apitest's `HEADER:name` / `PARAM:name` data paths, found by the condition lexer itself
+    (so a `HEADER:` inside a quoted string is text, not a path), in their official form."""
+    for node in _walk(fixer.root):
+        for attr in node.attrs:
+            if attr.name not in CONDITION_ATTRS or ":" not in attr.value:
+                continue
+            value, offsets = _unescaped(attr.value)
+            try:
+                lexer, tokens = Lexer(value), []
+                while (token := lexer.next_token()).kind != "end":
+                    tokens.append(token)
+            except ConditionSyntaxError:
+                continue  # lint reports it; a broken condition is not rewritten
+            quote = fixer.text[attr.value_start - 1]
+            for token in tokens:
+                if token.source not in ("header", "param") or token.name is None:
+                    continue
+                official = str(parse_data_path(token.text))  # brackets for an odd name
+                start = attr.value_start + offsets[token.pos]
+                end = attr.value_start + offsets[token.pos + len(token.text)]
+                fixer.edit(start, end, _escaped(official, quote))
+                fixer.note(node, f"{token.text} -> {official} in {attr.name}")
+
+
+def _escaped(text: str, quote: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return text.replace(quote, "&quot;" if quote == '"' else "&apos;")
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    yield node
+    for child in node.children:
+        yield from _walk(child)
 
 
 # --- oauth2: attributes on <resource> -> the official <authentication-schema> ------------------

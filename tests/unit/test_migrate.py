@@ -17,6 +17,7 @@ import pytest
 from lxml import etree
 
 from apitest.errors import SpecError
+from apitest.spec.conditions import parse_condition
 from apitest.spec.lint import lint_paths
 from apitest.spec.loader import load
 from apitest.spec.migrate import fix_file, fix_text, scan
@@ -27,7 +28,7 @@ FORMS = sorted(path.name.removesuffix(".before.xml") for path in DATA.glob("*.be
 # Lines holding an old form; every other line of a .before file must reach the output unchanged.
 OLD_FORM = re.compile(
     r'name="(development|Sandbox|production)"|resource=|\[\*\]|<contact|<license|</license'
-    r"|description=|<oauth2|-url=|scopes="
+    r"|description=|<oauth2|-url=|scopes=|default=|HEADER:|PARAM:"
 )
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 
@@ -38,7 +39,8 @@ def _read(path: Path) -> str:
 
 def test_every_old_form_has_a_pair() -> None:
     assert FORMS == [
-        "dependency", "environment", "info-details", "oauth2", "path-config", "tag-description",
+        "condition-prefix", "dependency", "environment", "info-details", "oauth2", "path-config",
+        "tag-description", "variable-default",
     ]  # fmt: skip
     for form in FORMS:
         assert (DATA / f"{form}.after.xml").is_file()
@@ -239,3 +241,26 @@ def test_a_schema_directly_under_resource_moves_into_the_authentication_schema(
     assert resource is not None
     assert [t.name for t in resource.tokens] == ["tk"]
     assert [o.name for o in resource.oauth2] == ["o"]
+
+
+def test_own_condition_paths_become_official_paths_of_the_same_meaning() -> None:
+    """`HEADER:`/`PARAM:` are rewritten where the condition lexer finds them as paths (not in a
+    quoted string); an odd header name gets the bracket form, escaped for its attribute."""
+    text = (
+        '<resource name="r">\n'
+        "  <error condition=\"HEADER:X!y == 'a' || PARAM:p == &quot;PARAM:q&quot;\"/>\n"
+        "  <error condition='HEADER:X!y'/>\n"
+        '  <error condition="HEADER: broken"/>\n'
+        "</resource>\n"
+    )
+    result = fix_text(text)
+    before = [e.get("condition") for e in etree.fromstring(text.encode()).iter("error")]
+    after = [e.get("condition") for e in etree.fromstring(result.text.encode()).iter("error")]
+    assert after[:2] == [
+        "RESPONSE:$.headers['X!y'] == 'a' || REQUEST:$.params.p == \"PARAM:q\"",
+        "RESPONSE:$.headers['X!y']",
+    ]
+    assert after[2] == before[2]  # not a condition: lint reports it, --fix leaves it
+    for old, new in zip(before[:2], after[:2], strict=True):
+        assert parse_condition(str(old)).root == parse_condition(str(new)).root
+        assert not any(path.legacy for path in parse_condition(str(new)).data_paths())
