@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="first rewrite apitest's earlier forms into ZEST's official ones, in place "
         "(environment name/key, dependency resource, data-extraction-path [*], info "
-        "contact/license, tag description attribute, oauth2 url attributes); comments and "
+        "contact/license, tag description attribute, oauth2 url attributes, oauth2/token "
+        "directly under resource, variable default, HEADER:/PARAM: in conditions); comments and "
         "layout are kept, and each rewrite is listed",
     )
     _add_spec_limits(lint)

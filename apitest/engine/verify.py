@@ -34,7 +34,8 @@ def _no_records(name: str) -> Sequence[Any]:
 
 @dataclass
 class Observed:
-    """What came back from one call (and what was sent, for `REQUEST:`/`PARAM:` conditions).
+    """What came back from one call (and what was sent, for `REQUEST:` conditions on the body
+    and params).
     Not frozen, like `Verdict`: one is made for every call, a frozen dataclass costs five times
     as much to build, and nothing changes one once made."""
 

@@ -14,7 +14,14 @@ The old forms and what they become (ZSPEC-CONFORMANCE.md, section 5):
 - `<tag name="x" description="d"/>` -> `<tag name="x"><description>d</description></tag>`
 - `<oauth2 name token-url refresh-url authorize-url revoke-url scopes/>` under `<resource>` ->
   `<authentication-schema><oauth2 name>` with `<authorization-url>`, `<token-url>` and
-  `<refresh-url>` children, each holding the operation the official samples describe.
+  `<refresh-url>` children, each holding the operation the official samples describe; the old
+  `scopes` become the example-value of a `scope` argument on each, so a profile's `scopes`
+  narrowing still travels (the token call sends only the arguments its operation declares).
+- `<variable values="a,b" default="b">` -> `<variable values="b,a">` (ZEST's default is the first)
+- `HEADER:X-Id` / `PARAM:page` in a condition -> `RESPONSE:$.headers.X-Id` /
+  `REQUEST:$.params.page` (`$.headers['X!y']` for a name a JSONPath member cannot spell)
+- an official `<oauth2>`/`<token>` directly under `<resource>` -> moved, as written, into the
+  `<authentication-schema>` (one is made where the first stood when the file has none).
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from pathlib import Path
 from lxml import etree
 
 from apitest.errors import SpecError
+from apitest.spec._condition_lexer import ConditionSyntaxError, Lexer
+from apitest.spec.conditions import parse_data_path
 
 _TOKEN = re.compile(
     r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"
@@ -213,6 +222,8 @@ def fix_text(text: str) -> FixResult:
     _extraction_paths(fixer)
     _info_details(fixer)
     _tags(fixer)
+    _variable_defaults(fixer)
+    _own_condition_paths(fixer)
     _oauth2(fixer)
     return fixer.result()
 
@@ -323,12 +334,89 @@ def _tags(fixer: _Fixer) -> None:
         fixer.note(node, '<tag description="..."> -> <tag><description>...</description></tag>')
 
 
+def _variable_defaults(fixer: _Fixer) -> None:
+    for node in fixer.root.iter("variable"):
+        default = node.attr("default")
+        if default is None:
+            continue
+        values = node.attr("values")
+        first = default.value.strip()
+        rest = [v.strip() for v in (values.value if values else "").split(",") if v.strip()]
+        ordered = ",".join(dict.fromkeys([first, *rest]))
+        fixer.edit(default.lead, default.end, "")
+        if values is not None:
+            fixer.edit(values.value_start, values.value_end, ordered)
+        else:
+            fixer.edit(default.end, default.end, f' values="{ordered}"')
+        fixer.note(node, f'<variable default="{first}"> -> <variable values="{ordered}">')
+
+
+CONDITION_ATTRS = (
+    "condition", "condition-for-request", "condition-for-response", "condition-for-all",
+    "value-condition",
+)  # fmt: skip
+_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+
+
+def _unescaped(raw: str) -> tuple[str, list[int]]:
+    """The attribute value as the parser sees it, and the raw offset of each of its characters
+    (plus one past the end), so spans found in the value map back onto the file's text."""
+    text: list[str] = []
+    offsets: list[int] = []
+    i = 0
+    while i < len(raw):
+        entity = _ENTITY.match(raw, i)
+        end = entity.end() if entity else i + 1
+        piece = (etree.fromstring(f"<x>{raw[i:end]}</x>").text or "") if entity else raw[i]
+        text.append(piece)
+        offsets.extend([i] * len(piece))
+        i = end
+    offsets.append(len(raw))
+    return "".join(text), offsets
+
+
+def _own_condition_paths(fixer: _Fixer) -> None:
+    """apitest's `HEADER:name` / `PARAM:name` data paths, found by the condition lexer itself
+    (so a `HEADER:` inside a quoted string is text, not a path), in their official form."""
+    for node in _walk(fixer.root):
+        for attr in node.attrs:
+            if attr.name not in CONDITION_ATTRS or ":" not in attr.value:
+                continue
+            value, offsets = _unescaped(attr.value)
+            try:
+                lexer, tokens = Lexer(value), []
+                while (token := lexer.next_token()).kind != "end":
+                    tokens.append(token)
+            except ConditionSyntaxError:
+                continue  # lint reports it; a broken condition is not rewritten
+            quote = fixer.text[attr.value_start - 1]
+            for token in tokens:
+                if token.source not in ("header", "param") or token.name is None:
+                    continue
+                official = str(parse_data_path(token.text))  # brackets for an odd name
+                start = attr.value_start + offsets[token.pos]
+                end = attr.value_start + offsets[token.pos + len(token.text)]
+                fixer.edit(start, end, _escaped(official, quote))
+                fixer.note(node, f"{token.text} -> {official} in {attr.name}")
+
+
+def _escaped(text: str, quote: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return text.replace(quote, "&quot;" if quote == '"' else "&apos;")
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
 # --- oauth2: attributes on <resource> -> the official <authentication-schema> ------------------
 _Lines = list[tuple[int, str]]  # (depth, text): indented by the file's own unit when written
 
 
 def _oauth2(fixer: _Fixer) -> None:
-    old = [child for child in fixer.root.children if child.name == "oauth2"]
+    old = [child for child in fixer.root.children if child.name in ("oauth2", "token")]
     if not old:
         return
     schema = next((c for c in fixer.root.children if c.name == "authentication-schema"), None)
@@ -336,8 +424,14 @@ def _oauth2(fixer: _Fixer) -> None:
     unit = "\t" if "\t" in indent else "  "
     blocks: _Lines = []
     for node in old:
-        blocks += _oauth2_lines(fixer, node)
-        fixer.note(node, "<oauth2 token-url=...> -> <authentication-schema><oauth2>")
+        if node.name == "oauth2" and any(a.name in OLD_OAUTH2_ATTRS for a in node.attrs):
+            blocks += _oauth2_lines(fixer, node)
+            fixer.note(node, "<oauth2 token-url=...> -> <authentication-schema><oauth2>")
+        else:
+            blocks += _moved_lines(fixer, node)
+            fixer.note(
+                node, f"<{node.name}> under <resource> -> <authentication-schema><{node.name}>"
+            )
     if schema is not None and schema.close_start is not None:
         inner = fixer.indent_of(schema) + unit
         text = _render([(depth, line) for depth, line in blocks], inner, unit, fixer.newline)
@@ -353,6 +447,28 @@ def _oauth2(fixer: _Fixer) -> None:
         fixer.remove(node)
 
 
+def _rebased(fixer: _Fixer, node: Node, text: str, depth: int) -> _Lines:
+    """The lines of `text` (part of `node`'s span) with `node`'s own indentation taken off, so
+    nested children keep their indentation relative to it; a line that starts at or left of
+    `node`'s column (children written on the open tag's line) goes at `depth`."""
+    base = fixer.indent_of(node)
+    lines: _Lines = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        relative = line[len(base) :] if base and line.startswith(base) else line.lstrip()
+        if relative[:1].isspace():
+            lines.append((0, relative.rstrip()))
+        else:
+            lines.append((depth, relative.rstrip()))
+    return lines
+
+
+def _moved_lines(fixer: _Fixer, node: Node) -> _Lines:
+    """An official schema that only stands in the wrong place: its text, moved unchanged."""
+    return _rebased(fixer, node, fixer.text[node.start : node.end], 0)
+
+
 def _render(lines: _Lines, indent: str, unit: str, newline: str) -> str:
     return newline.join(indent + unit * depth + text for depth, text in lines)
 
@@ -365,17 +481,16 @@ def _oauth2_lines(fixer: _Fixer, node: Node) -> _Lines:
     )
     lines: _Lines = [(0, f"<oauth2 {kept}>" if kept else "<oauth2>")]
     if node.close_start is not None:
-        inner = fixer.text[node.open_end : node.close_start]
-        lines += [(1, line.strip()) for line in inner.splitlines() if line.strip()]
+        lines += _rebased(fixer, node, fixer.text[node.open_end : node.close_start], 1)
     scopes = values.get("scopes")
     if "authorize-url" in values:
         lines += _url("authorization-url", values["authorize-url"], _authorization(scopes))
-    elif scopes is not None:
+    elif scopes is not None and not {"token-url", "refresh-url"} & values.keys():
         lines.append((1, _comment(f'scopes="{scopes}" kept here: ZEST has no oauth2 scopes')))
     if "token-url" in values:
-        lines += _url("token-url", values["token-url"], _token_operation())
+        lines += _url("token-url", values["token-url"], _token_operation(scopes))
     if "refresh-url" in values:
-        lines += _url("refresh-url", values["refresh-url"], _refresh_operation())
+        lines += _url("refresh-url", values["refresh-url"], _refresh_operation(scopes))
     if "revoke-url" in values:
         note = f'revoke-url="{values["revoke-url"]}" dropped: ZEST has no revoke URL element'
         lines.append((1, _comment(note)))
@@ -441,24 +556,29 @@ def _authorization(scopes: str | None) -> _Lines:
     return _operation("get", "Authorization Request", arguments, [(0, '<response status="302"/>')])
 
 
-def _token_operation() -> _Lines:
+def _token_operation(scopes: str | None) -> _Lines:
+    """The token call; it declares `scope` because a token call sends only declared arguments,
+    and a profile's `scopes = [...]` (or the scopes the run needs) must still narrow the token."""
     arguments = (
         _argument("grant_type", values="authorization_code")
         + _argument("client_id")
         + _argument("client_secret")
         + _argument("code")
         + _argument("redirect_uri")
+        + _argument("scope", example=scopes)
     )
     fields = ("access_token", "refresh_token", "expires_in", "token_type", "scope")
     return _operation("post", "Generate Access Token", arguments, _token_response(fields))
 
 
-def _refresh_operation() -> _Lines:
+def _refresh_operation(scopes: str | None) -> _Lines:
+    """The refresh call, with `scope` declared for the same reason as the token call's."""
     arguments = (
         _argument("grant_type", values="refresh_token")
         + _argument("refresh_token")
         + _argument("client_id")
         + _argument("client_secret")
+        + _argument("scope", example=scopes)
     )
     fields = ("access_token", "expires_in", "token_type", "scope")
     return _operation("post", "Refresh Access Token", arguments, _token_response(fields))

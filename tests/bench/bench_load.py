@@ -168,7 +168,7 @@ def generate_spec(index: int) -> str:
 {_components(index)}
   <info limit="50" title="{name}" version="1.0"/>
   <resource-config primary-type="simple" primary-structure="item">
-    <path-config data-extraction-path="$.items[*]">
+    <path-config data-extraction-path="$.items">
       <primary path="$.id"/>
     </path-config>
   </resource-config>

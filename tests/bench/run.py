@@ -105,6 +105,10 @@ def run_all(modules: Sequence[Path], console: Console) -> tuple[dict[str, Any], 
 def main(argv: Sequence[str] | None = None) -> int:
     names = list(sys.argv[1:] if argv is None else argv)
     console = Console(highlight=False)
+    if {"-h", "--help"} & set(names):  # not a module name: say what can be run instead
+        print((__doc__ or "").strip())
+        print("\nbenchmarks: " + ", ".join(path.stem for path in discover()))
+        return 0
     environment = _environment()  # before a benchmark pins the process to one core
     modules = discover(names)
     if not modules:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -219,3 +220,47 @@ def test_no_secret_reaches_any_output(make_server: MakeServer, tmp_path: Path) -
     leaks = [(where, s[:12]) for where, text in outputs.items() for s in secrets if s in text]
     assert leaks == []
     assert "Zoho-oauthtoken" not in done.stdout
+
+
+def test_old_specs_migrated_by_fix_run_and_keep_a_profiles_scope_narrowing(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """The bundled specs as they were before issue 17, rewritten by `lint --fix`: they run, and
+    the migrated token call still sends the profile's `scopes` (it declares `scope`), so an
+    operation needing a scope left out is skipped, not sent with an all-scopes token."""
+    server = make_server()
+    folder = tmp_path / "specs"
+    shutil.copytree(REPO / "tests" / "data" / "migrate" / "bundled", folder)
+    fixed = run_cli("lint", "--fix", str(folder), env=cli_env())
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "<oauth2 token-url=" not in (folder / "trips.xml").read_text(encoding="utf-8")
+    common = ["--base-url", server.base_url, "--cases", "positive"]
+    done = run_cli(
+        *[
+            "run", str(folder / "trips.xml"), *common, "--report-dir", str(tmp_path / "all"),
+            "--token-store-path", str(tmp_path / "all.json"),
+        ],
+        env=cli_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    profiles = tmp_path / "auth.toml"
+    profiles.write_text(
+        '[auth.profiles.narrow]\nclient_id_env = "APITEST_CLIENT_ID"\n'
+        'client_secret_env = "APITEST_CLIENT_SECRET"\n'
+        'scopes = ["TravelAgency.trips.READ", "TravelAgency.trips.CREATE",'
+        ' "TravelAgency.destinations.READ", "TravelAgency.destinations.CREATE",'
+        ' "TravelAgency.destinations.DELETE", "TravelAgency.trips.UPDATE"]\n',
+        encoding="utf-8",
+    )
+    run_cli(
+        *[
+            "run", str(folder / "trips.xml"), *common, "--auth", str(profiles),
+            "--report-dir", str(tmp_path / "narrow"), "--json", str(tmp_path / "r.json"),
+            "--token-store-path", str(tmp_path / "narrow.json"),
+        ],
+        env=cli_env(),
+    )  # fmt: skip
+    cases = load(tmp_path / "r.json")["cases"]
+    delete = next(c for c in cases if c["name"] == "DELETE trips / positive")
+    assert delete["status"] == "skipped"
+    assert "not granted TravelAgency.trips.DELETE" in delete["message"]

@@ -213,17 +213,17 @@ def test_lone_data_path_means_exists_and_not_null(text: str, expected: bool) -> 
         ("REQUEST:$.user.email == 'a@b.c'", True),
         ("REQUEST:$.n", False),  # the request body has no n
         ("REQUEST:$.ids[*] > 15", True),
-        ("HEADER:Content-Type == 'application/json'", True),
-        ("HEADER:content-type =~ 'json$'", True),  # header names are case-insensitive
-        ("HEADER:X-COUNT == '3'", True),
-        ("HEADER:X-Count == 3", False),  # header values are strings
-        ("HEADER:X-Missing", False),
-        ("HEADER:X-Missing != 'x'", True),
-        ("HEADER:X-Count!='4'", True),  # != ends the header name
-        ("PARAM:q == 'shoes'", True),
-        ("PARAM:ids == '2'", True),  # a multi-valued parameter: any value
-        ("PARAM:ids in ['2', '7']", True),
-        ("PARAM:Q", False),  # parameter names are case-sensitive
+        ("RESPONSE:$.headers.Content-Type == 'application/json'", True),
+        ("RESPONSE:$.headers.content-type =~ 'json$'", True),  # header names are case-insensitive
+        ("RESPONSE:$.headers.X-COUNT == '3'", True),
+        ("RESPONSE:$.headers.X-Count == 3", False),  # header values are strings
+        ("RESPONSE:$.headers.X-Missing", False),
+        ("RESPONSE:$.headers.X-Missing != 'x'", True),
+        ("RESPONSE:$.headers.X-Count!='4'", True),  # != ends the header name
+        ("REQUEST:$.params.q == 'shoes'", True),
+        ("REQUEST:$.params.ids == '2'", True),  # a multi-valued parameter: any value
+        ("REQUEST:$.params.ids in ['2', '7']", True),
+        ("REQUEST:$.params.Q", False),  # parameter names are case-sensitive
         ("STATUS == 503", True),
         ("STATUS >= 500 && STATUS < 600", True),
         ("STATUS in [200, 201]", False),
@@ -247,12 +247,15 @@ def test_status_without_a_status_matches_nothing() -> None:
 
 
 def test_data_path_find_per_source() -> None:
-    paths = {text: parse_data_path(text) for text in ("trips:$.trip_id", "PARAM:ids", "STATUS")}
+    paths = {
+        text: parse_data_path(text)
+        for text in ("trips:$.trip_id", "REQUEST:$.params.ids", "STATUS")
+    }
     assert paths["trips:$.trip_id"].find(CTX) == ["a1", "b2"]
-    assert paths["PARAM:ids"].find(CTX) == ["1", "2"]
+    assert paths["REQUEST:$.params.ids"].find(CTX) == ["1", "2"]
     assert paths["STATUS"].find(CTX) == [503]
     assert parse_data_path("$.items[*].name").find(CTX) == ["pen", "ink"]
-    assert parse_data_path("HEADER:x-count").find(CTX) == ["3"]
+    assert parse_data_path("RESPONSE:$.headers.x-count").find(CTX) == ["3"]
 
 
 def test_resource_path_runs_over_every_record_it_is_given() -> None:
@@ -368,12 +371,13 @@ def test_tricky_json_paths_split_where_they_should(text: str, path: str, expecte
 
 def test_data_paths_lists_every_distinct_path_in_order() -> None:
     condition = parse_condition(
-        "trips:$.trip_id == $.id && (HEADER:X-A || !users:$.name) || STATUS == 1 || $.id"
+        "trips:$.trip_id == $.id && (RESPONSE:$.headers.X-A || !users:$.name)"
+        " || STATUS == 1 || $.id"
     )
     assert [str(path) for path in condition.data_paths()] == [
         "trips:$.trip_id",
         "$.id",
-        "RESPONSE:$.headers.X-A",  # the official form of apitest's HEADER:X-A
+        "RESPONSE:$.headers.X-A",
         "users:$.name",
         "STATUS",
     ]
@@ -387,8 +391,14 @@ def test_data_paths_lists_every_distinct_path_in_order() -> None:
         ("$.a.b", "response", None, "$.a.b", "$.a.b"),
         ("RESPONSE:$.a", "response", None, "$.a", "$.a"),
         ("REQUEST:$.a[0]", "request", None, "$.a[0]", "REQUEST:$.body.a[0]"),
-        ("HEADER:X-Rate-Limit", "header", "X-Rate-Limit", "", "RESPONSE:$.headers.X-Rate-Limit"),
-        ("PARAM:page", "param", "page", "", "REQUEST:$.params.page"),
+        (
+            "RESPONSE:$.headers.X-Rate-Limit",
+            "header",
+            "X-Rate-Limit",
+            "",
+            "RESPONSE:$.headers.X-Rate-Limit",
+        ),
+        ("REQUEST:$.params.page", "param", "page", "", "REQUEST:$.params.page"),
         ("STATUS", "status", None, "", "STATUS"),
         ("trips:$.trip_id", "resource", "trips", "$.trip_id", "trips:$.trip_id"),
         ("  my-res.v2:$..id\n", "resource", "my-res.v2", "$..id", "my-res.v2:$..id"),
@@ -524,7 +534,7 @@ def test_text_over_the_limit_fails_before_scanning() -> None:
 def test_strings_keep_backslashes_except_before_the_quote() -> None:
     assert holds(r"$.name == 'Al\'ice'") is False
     assert holds(r"$.code =~ '^\d{3}$'") is True
-    assert holds(r'HEADER:Content-Type == "application\/json"') is False
+    assert holds(r'RESPONSE:$.headers.Content-Type == "application\/json"') is False
     root = parse_condition(r"$.a == 'it\'s \\ ok'").root
     assert isinstance(root, Comparison)
     assert root.right == LiteralValue("it's \\ ok")

@@ -293,8 +293,8 @@ def test_content_level_condition_governs_over_the_operation_level() -> None:
 
 def test_condition_sees_headers_params_request_and_records() -> None:
     for text, observed in [
-        ("HEADER:x-error == 'yes'", seen(200, {}, headers={"X-Error": "yes"})),
-        ("PARAM:mode == 'dry'", seen(200, {}, params={"mode": "dry"})),
+        ("RESPONSE:$.headers.x-error == 'yes'", seen(200, {}, headers={"X-Error": "yes"})),
+        ("REQUEST:$.params.mode == 'dry'", seen(200, {}, params={"mode": "dry"})),
         ("REQUEST:$.n > 3", seen(200, {}, request_body={"n": 5})),
         ("STATUS == 200", seen(200, {})),
     ]:

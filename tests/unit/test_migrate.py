@@ -17,7 +17,9 @@ import pytest
 from lxml import etree
 
 from apitest.errors import SpecError
+from apitest.spec.conditions import parse_condition
 from apitest.spec.lint import lint_paths
+from apitest.spec.loader import load
 from apitest.spec.migrate import fix_file, fix_text, scan
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,7 +28,7 @@ FORMS = sorted(path.name.removesuffix(".before.xml") for path in DATA.glob("*.be
 # Lines holding an old form; every other line of a .before file must reach the output unchanged.
 OLD_FORM = re.compile(
     r'name="(development|Sandbox|production)"|resource=|\[\*\]|<contact|<license|</license'
-    r"|description=|<oauth2|-url=|scopes="
+    r"|description=|<oauth2|-url=|scopes=|default=|HEADER:|PARAM:"
 )
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 
@@ -37,7 +39,8 @@ def _read(path: Path) -> str:
 
 def test_every_old_form_has_a_pair() -> None:
     assert FORMS == [
-        "dependency", "environment", "info-details", "oauth2", "path-config", "tag-description",
+        "condition-prefix", "dependency", "environment", "info-details", "oauth2", "path-config",
+        "tag-description", "variable-default",
     ]  # fmt: skip
     for form in FORMS:
         assert (DATA / f"{form}.after.xml").is_file()
@@ -118,8 +121,25 @@ def test_oauth2_goes_into_an_existing_authentication_schema() -> None:
     assert '    <oauth2 name="o">\n      <token-url path="/t">\n' in result
 
 
-def test_oauth2_scopes_without_an_authorize_url_are_kept_in_a_comment() -> None:
-    text = '<resource name="r">\n  <oauth2 name="o" token-url="/t" scopes="a,b"/>\n</resource>\n'
+def test_oauth2_scopes_become_the_scope_argument_of_the_token_and_refresh_calls() -> None:
+    """The token call sends only declared arguments: without a `scope` argument a profile's
+    `scopes = [...]` would stop narrowing the token after --fix."""
+    text = (
+        '<resource name="r">\n  <oauth2 name="o" token-url="/t" refresh-url="/r" scopes="a,b"/>\n'
+        "</resource>\n"
+    )
+    tree = etree.fromstring(fix_text(text).text.encode())
+    for url in ("token-url", "refresh-url"):
+        path = f"authentication-schema/oauth2/{url}/operation/argument[@name='scope']"
+        found = tree.findall(path)
+        assert len(found) == 1, url
+        assert found[0].get("location") == "param"
+        assert found[0].find("content/structure/property").get("example-value") == "a,b"  # type: ignore[union-attr]
+    assert "kept here" not in fix_text(text).text
+
+
+def test_oauth2_scopes_with_no_url_to_carry_them_are_kept_in_a_comment() -> None:
+    text = '<resource name="r">\n  <oauth2 name="o" scopes="a,b"/>\n</resource>\n'
     result = fix_text(text).text
     assert '<!-- apitest lint fix: scopes="a,b" kept here: ZEST has no oauth2 scopes -->' in result
     etree.fromstring(result.encode())
@@ -171,3 +191,76 @@ def test_the_old_bundled_specs_load_with_warnings_and_migrate_to_files_that_lint
     report = lint_paths([folder])
     assert [str(d) for d in report.diagnostics] == []
     assert report.resources == 2 and report.operations == 9
+
+
+MISPLACED = """<resource specification="1.0.0" name="r" product="P" file-version="1">
+  <server name="s" url="http://127.0.0.1:9/api"/>
+  <token name="tk">
+    <token-url path="/t">
+      <operation method="post" name="T" category="action">
+        <response status="200"/>
+      </operation>
+    </token-url>
+  </token>
+  <oauth2 name="o" token-url="/o">
+    <description>Old attributes, official child.</description>
+  </oauth2>
+  <authentication type="token" name="Authorization" location="header" schema="tk"/>
+  <url path="/things">
+    <operation method="get" name="GET things" category="read">
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def test_a_schema_directly_under_resource_moves_into_the_authentication_schema(
+    tmp_path: Path,
+) -> None:
+    """An official `<token>` in apitest's earlier place moves as written, nested children keeping
+    their indentation; an `<oauth2>` with old attributes keeps its children too."""
+    before = tmp_path / "before.xml"
+    before.write_text(MISPLACED, encoding="utf-8")
+    warned = [str(d) for d in load([before]).diagnostics.warnings]
+    assert any("<token> directly under <resource>" in w for w in warned), warned
+    result = fix_text(MISPLACED)
+    assert [line for line, _ in result.changes] == [3, 10]
+    assert (
+        '  <authentication-schema>\n    <token name="tk">\n      <token-url path="/t">\n'
+        '        <operation method="post" name="T" category="action">\n'
+        '          <response status="200"/>\n        </operation>\n      </token-url>\n'
+        '    </token>\n    <oauth2 name="o">\n'
+        "      <description>Old attributes, official child.</description>\n"
+    ) in result.text
+    after = tmp_path / "after.xml"
+    after.write_text(result.text, encoding="utf-8")
+    loaded = load([after])
+    assert [str(d) for d in loaded.diagnostics] == []
+    resource = loaded.catalog.resource("r")
+    assert resource is not None
+    assert [t.name for t in resource.tokens] == ["tk"]
+    assert [o.name for o in resource.oauth2] == ["o"]
+
+
+def test_own_condition_paths_become_official_paths_of_the_same_meaning() -> None:
+    """`HEADER:`/`PARAM:` are rewritten where the condition lexer finds them as paths (not in a
+    quoted string); an odd header name gets the bracket form, escaped for its attribute."""
+    text = (
+        '<resource name="r">\n'
+        "  <error condition=\"HEADER:X!y == 'a' || PARAM:p == &quot;PARAM:q&quot;\"/>\n"
+        "  <error condition='HEADER:X!y'/>\n"
+        '  <error condition="HEADER: broken"/>\n'
+        "</resource>\n"
+    )
+    result = fix_text(text)
+    before = [e.get("condition") for e in etree.fromstring(text.encode()).iter("error")]
+    after = [e.get("condition") for e in etree.fromstring(result.text.encode()).iter("error")]
+    assert after[:2] == [
+        "RESPONSE:$.headers['X!y'] == 'a' || REQUEST:$.params.p == \"PARAM:q\"",
+        "RESPONSE:$.headers['X!y']",
+    ]
+    assert after[2] == before[2]  # not a condition: lint reports it, --fix leaves it
+    for old, new in zip(before[:2], after[:2], strict=True):
+        assert parse_condition(str(old)).root == parse_condition(str(new)).root
+        assert not any(path.legacy for path in parse_condition(str(new)).data_paths())

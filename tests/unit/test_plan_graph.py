@@ -111,7 +111,7 @@ SPEC = """<?xml version="1.0" encoding="UTF-8"?>
     </structure>
   </components>
   <resource-config primary-type="simple" primary-structure="item">
-    <path-config data-extraction-path="$.items[*]"><primary path="$.id"/></path-config>
+    <path-config data-extraction-path="$.items"><primary path="$.id"/></path-config>
   </resource-config>
   <server name="s" url="http://127.0.0.1:9/api"/>
   <url path="/items">{ops}</url>

@@ -240,7 +240,7 @@ def test_delimited_values_come_from_records_when_the_spec_names_them(tmp_path: P
     op, _ = load_op(
         tmp_path,
         arg("ids", 'style="delimiter" length="1,2"',
-            '<property type="long_string" path="things:$.things[*].id"/>'),
+            '<property type="long_string" path="things:$.id"/>'),
     )  # fmt: skip
     records: Any = lambda path: ["11", "12", "13"]  # noqa: E731
     ids = by_name(op, "ids")
