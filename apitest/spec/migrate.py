@@ -257,7 +257,12 @@ def fix_file(path: str | Path, write: bool = True, max_bytes: int | None = None)
 def _environments(fixer: _Fixer) -> None:
     for node in fixer.root.iter("environment"):
         name, key = node.attr("name"), node.attr("key")
-        if node.attr("type") is not None or name is None:
+        if node.attr("type") is not None:
+            if key is not None and name is None:  # official type, old key: only the key moves
+                fixer.rename_attr(key, "name")
+                fixer.note(node, '<environment type="..." key="..."> -> name="..."')
+            continue
+        if name is None:
             continue
         if name.value.strip().lower() not in ENVIRONMENT_TYPES:
             continue

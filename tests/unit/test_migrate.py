@@ -27,7 +27,7 @@ DATA = REPO / "tests" / "data" / "migrate"
 FORMS = sorted(path.name.removesuffix(".before.xml") for path in DATA.glob("*.before.xml"))
 # Lines holding an old form; every other line of a .before file must reach the output unchanged.
 OLD_FORM = re.compile(
-    r'name="(development|Sandbox|production)"|resource=|\[\*\]|<contact|<license|</license'
+    r'name="(development|Sandbox|production)"|resource=| key=|\[\*\]|<contact|<license|</license'
     r"|description=|<oauth2|-url=|scopes=|default=|HEADER:|PARAM:"
 )
 COMMENT = re.compile(r"<!--.*?-->", re.S)
