@@ -317,15 +317,26 @@ def test_response_headers_are_read_and_a_correct_api_passes(gadgets: Start, tmp_
     assert result["cases"]["GET gadgets / positive"]["status"] == "passed", result["output"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="response <argument> children (ZEST's response headers) are read but not checked: "
-    "an answer without a declared required header passes",
-)
 def test_a_missing_required_response_header_fails_the_case(gadgets: Start, tmp_path: Path) -> None:
     server = gadgets("no-total")
     result = run(CORPUS / "response-headers.xml", server.base_url, tmp_path, "--cases", "positive")
-    assert result["cases"]["GET gadgets / positive"]["status"] == "failed"
+    assert failed(result) == {
+        "GET gadgets / positive": "header X-Total: expected present (required), got absent"
+    }
+
+
+def test_a_response_header_must_fit_its_value_property() -> None:
+    op = operation("response-headers.xml", "GET gadgets")
+    body: Json = {"gadgets": []}
+
+    def judged(headers: dict[str, str]) -> str:
+        return judge(op, Observed(200, headers, body, "application/json"), "success").message
+
+    assert judged({"x-total": "3"}) == "" and judged({"X-Total": "0"}) == ""
+    assert judged({"x-total": "three"}) == "header X-Total: expected integer, got 'three' (string)"
+    assert judged({"x-total": "1001"}) == (
+        "header X-Total: expected a value in range 0..1000, got 1001 (integer)"
+    )
 
 
 # --- error condition: operation level and content level ---------------------------------------
