@@ -77,7 +77,7 @@ def make_app(defects: Collection[str] = ()) -> Starlette:
         items = body.get("gadgets") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items or not all(map(_valid, items)):
             return JSONResponse({"status": "error", "code": "INVALID"}, status_code=400)
-        made = []
+        made: list[dict[str, Any]] = []
         for item in items:
             key = str(len(calls) * 100 + len(made) + 1)
             record = {"gadget_id": key, "name": item["name"], "size": item["size"]}

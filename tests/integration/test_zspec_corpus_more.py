@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
-from apitest.engine.verify import Observed, judge
+from apitest.engine.verify import Expectation, Observed, judge
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Operation
 
@@ -109,9 +109,9 @@ def operation(name: str, op: str) -> Operation:
 
 def verdict(name: str, op: str, body: Any, status: int = 200, case: str | None = None) -> str:
     """The runner's judgement of one JSON answer: "" when it passes, else its message."""
-    expect = "success" if case is None else "error"
+    expect: Expectation = "success" if case is None else "error"
     seen = Observed(status, {}, body, "application/json")
-    found = judge(operation(name, op), seen, expect, case=case)  # type: ignore[arg-type]
+    found = judge(operation(name, op), seen, expect, case=case)
     assert found.passed == (not found.message)
     return found.message
 
@@ -341,7 +341,7 @@ def test_a_response_header_must_fit_its_value_property() -> None:
 
 # --- error condition: operation level and content level ---------------------------------------
 def test_the_content_error_condition_wins_over_the_operation_s(tmp_path: Path) -> None:
-    server = DemoServer(DemoConfig(lag_ms=0, bugs={"no-auth", "error-200"})).start()
+    server = DemoServer(DemoConfig(lag_ms=0, bugs=frozenset({"no-auth", "error-200"}))).start()
     try:
         spec = CORPUS / "error-condition.xml"
         result = run(spec, server.base_url, tmp_path, "--cases", "negative")
@@ -351,15 +351,10 @@ def test_the_content_error_condition_wins_over_the_operation_s(tmp_path: Path) -
         only_op = variant(tmp_path, "error-condition.xml",
                           "          <error condition=\"$.status == 'error'\"/>\n", "")  # fmt: skip
         result = run(only_op, server.base_url, tmp_path, "--cases", "negative", name="op")
-        assert failed(result) == {
-            "GET destination / InvalidValueInURLPath destination_id": (
-                "the API accepted URL path variable destination_id='apitest-invalid-"
-                + result["cases"]["GET destination / InvalidValueInURLPath destination_id"][
-                    "message"
-                ].split("apitest-invalid-")[1]
-            )
-        }
-        assert "(answered 200)" in result["output"]
+        [(name, message)] = failed(result).items()
+        assert name == "GET destination / InvalidValueInURLPath destination_id"
+        assert message.startswith("the API accepted URL path variable destination_id='apitest-")
+        assert message.endswith("(InvalidValueInURLPath) (answered 200)"), message
     finally:
         server.stop()
 
@@ -403,7 +398,7 @@ def test_structure_cases_bind_an_answer_shape_to_the_named_cases(
 
 # --- structure-group one-of any-of all-of array-of ----------------------------------------------
 BATTERY, MAINS, BOTH = {"cells": 2}, {"volts": 230}, {"cells": 2, "volts": 230}
-GROUPS = {
+GROUPS: dict[str, tuple[list[Any], list[Any]]] = {
     "one-of": ([BATTERY, MAINS], [BOTH, [BATTERY], {"cells": 9}]),
     "any-of": ([BATTERY, MAINS, BOTH], [[BATTERY], {"cells": 9}]),
     "all-of": ([BOTH], [BATTERY, MAINS, [BOTH]]),
