@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from apitest.engine.response_headers import header_problems
 from apitest.engine.shape import RawBody, ShapeReport, check_shape
 from apitest.spec.conditions import EvalContext
 from apitest.spec.model import Content, ErrorCondition, Operation, Response
@@ -224,7 +225,10 @@ def judge(
             text = condition.condition.text
             return verdict(f"the error condition `{text}` holds on a {status} response")
         report = shape()
-        return verdict(_summary(report) if not report.ok else "", report)
+        if not report.ok:
+            return verdict(_summary(report), report)
+        headers = header_problems(response, observed.headers)
+        return verdict("; ".join(headers[:2]) + _more(len(headers) - 2), report)
     if _is_success(status):
         if not holds:
             return verdict(
@@ -247,6 +251,10 @@ def judge(
         message = f"error response {status} does not match its structure: {_summary(report)}"
         return verdict(message, report)
     return verdict("", report)
+
+
+def _more(count: int) -> str:
+    return f" (and {count} more)" if count > 0 else ""
 
 
 def _unexpected(response: Response, status: int) -> Verdict:

@@ -93,10 +93,21 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
             yield Violation(f"Mandatory {noun}", arg.name, arg.location, "omit", arg=arg)
         if prop is not None and prop.type not in _UNTYPED:
             yield Violation(f"Invalid {noun}", arg.name, arg.location, "set", "type", arg=arg)
+        elif prop is not None and (miss := _text_miss(prop)):
+            yield Violation(f"Invalid {noun}", arg.name, arg.location, "set", miss, arg=arg)
         if prop is None or not prop.emptiable_for.applies("request", op.category):
             yield Violation(f"Empty {noun}", arg.name, arg.location, "set", "empty", arg=arg)
         if prop is not None and prop.length is not None:
             yield from _bound_cases(prop.length, "Length Violation", "Length Violation", arg=arg)
+
+
+def _text_miss(prop: Property) -> str:
+    """How a text argument's value can be invalid (ZEST's Invalid Param/Header is made for
+    every param and header): outside its `values`, else against its `regex`; "" when any
+    text is valid."""
+    if prop.values and prop.extra_value == "deny":
+        return "outside values"
+    return "regex" if prop.regex else ""
 
 
 def _count_cases(arg: Argument) -> Iterator[Violation]:
