@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.cli.test_cli import MALFORMED_SPEC, apitest_cli
+from .test_cli import MALFORMED_SPEC, apitest_cli
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "migrate"

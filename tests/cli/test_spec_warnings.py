@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import apitest_cli, clean_env
+from .test_cli import apitest_cli, clean_env
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
