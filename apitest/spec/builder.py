@@ -322,11 +322,14 @@ class FileBuilder:
                 SpecStructureError,
             )
             return Structure(loc)
-        own = tuple(
-            self.property(child, depth + 1)
-            for name, child in self.reader.children(element)
-            if name == "property"
-        )
+        own_list: list[Property] = []
+        stream_element: etree._Element | None = None
+        for name, child in self.reader.children(element):  # one pass: this runs per structure
+            if name == "property":
+                own_list.append(self.property(child, depth + 1))
+            elif name == "stream" and stream_element is None:
+                stream_element = child
+        own = tuple(own_list)
         inherited = self._extended(element)
         names = {prop.name for prop in own if prop.name}
         merged = tuple(prop for prop in inherited if prop.name not in names) + own
@@ -340,7 +343,9 @@ class FileBuilder:
             discriminator_name=self.reader.text(element, "discriminator-name"),
             lookup=self.reader.text(element, "lookup"),
             visibility=self.reader.enum(element, "visibility", "public"),
-            stream=_property_rules.stream(self, element),
+            stream=_property_rules.stream(self, stream_element)
+            if stream_element is not None
+            else None,
         )
 
     def _extended(self, element: etree._Element) -> tuple[Property, ...]:
