@@ -76,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--fix",
         action="store_true",
         help="first rewrite apitest's earlier forms into ZEST's official ones, in place "
-        "(environment name/key, dependency resource, data-extraction-path [*], info "
-        "contact/license, tag description attribute, oauth2 url attributes, oauth2/token "
+        "(environment name/key and key beside type, dependency resource, "
+        "data-extraction-path [*], info contact/license, tag description attribute, oauth2 "
+        "url attributes, oauth2/token "
         "directly under resource, variable default, HEADER:/PARAM: in conditions); comments and "
         "layout are kept, and each rewrite is listed",
     )
