@@ -17,6 +17,7 @@ exit status:
   1  a case failed (lint --strict: warnings only)
   2  a spec or usage error: the message names the file, line or option
   3  the target API could not be reached
+  5  run: nothing was tested (no case selected, or every case skipped)
   130  run: interrupted by Ctrl-C or SIGTERM (the reports hold what ran)
 """
 

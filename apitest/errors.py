@@ -10,6 +10,9 @@ EXIT_PASSED = 0
 EXIT_CASE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_NOTHING_TESTED = 5
+"""A run that tested nothing: no case selected, or every case skipped. Not a pass (a CI job
+would go green on an empty run); 5 as pytest's "no tests collected"."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C or SIGTERM stopped the run (128 + SIGINT, the shell's convention)."""
 

@@ -28,7 +28,12 @@ from apitest.engine import eventloop
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
-from apitest.errors import EXIT_CASE_FAILED, EXIT_INTERRUPTED, EXIT_PASSED
+from apitest.errors import (
+    EXIT_CASE_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING_TESTED,
+    EXIT_PASSED,
+)
 from apitest.hooks.registry import HookModule
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.report.console import ConsoleReporter, make_console
@@ -85,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if result.interrupted:
         console.print(Text("interrupted: the reports above hold what ran", style="bold red"))
         return EXIT_INTERRUPTED
-    return EXIT_PASSED if result.passed else EXIT_CASE_FAILED
+    if not result.passed:
+        return EXIT_CASE_FAILED
+    return EXIT_PASSED if result.tested else EXIT_NOTHING_TESTED
 
 
 def plan_options(config: RunConfig, seed: int, read_only: tuple[str, ...]) -> PlanOptions:

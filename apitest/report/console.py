@@ -139,7 +139,7 @@ class ConsoleReporter:
                 console.print(failure_text(case))
         counts = result.counts()
         total = ", ".join(f"{counts[status]} {status}" for status in STATUSES)
-        style = "bold green" if result.passed else "bold red"
+        style = "bold green" if result.passed and result.tested else "bold red"
         console.print(
             Text(
                 f"{len(result.cases)} cases: {total} in {result.duration_s:.2f} s "
@@ -147,6 +147,22 @@ class ConsoleReporter:
                 style=style,
             )
         )
+        if not result.tested and not result.interrupted:
+            console.print(Text(nothing_tested(result), style="bold red"))
+
+
+def nothing_tested(result: RunResult) -> str:
+    """Why a run proved nothing, and what to look at (exit status 5)."""
+    if not result.cases:
+        return (
+            "nothing was tested: no case was selected (check the suite's [filters], --cases "
+            "and auto-skip)"
+        )
+    tests = sum(case.kind == "test" for case in result.cases)
+    return (
+        f"nothing was tested: all {tests} tests were skipped (see each case's reason with -v, "
+        "or in the report)"
+    )
 
 
 def case_line(case: CaseResult) -> Text:

@@ -140,6 +140,13 @@ class RunResult:
         return {status: found.get(status, 0) for status in STATUSES}
 
     @property
+    def tested(self) -> bool:
+        """At least one case of kind "test" got a verdict (passed, failed or error). Skipped
+        cases prove nothing, and neither do the steps around them (data preparation, operation
+        validation, cleanup): a run whose every test was skipped tested nothing."""
+        return any(case.kind == "test" and case.status != "skipped" for case in self.cases)
+
+    @property
     def passed(self) -> bool:
         counts = self.counts()
         return counts["failed"] == 0 and counts["error"] == 0 and not self.interrupted

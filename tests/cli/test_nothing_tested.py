@@ -1,0 +1,55 @@
+"""A run that tested nothing is not a pass (issue 18, item 1): exit status 5, and a summary line
+that says so, whether no case was selected or every case was skipped. The reports are still
+written, so a CI publisher finds a record of the empty run."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from .test_cli import REPO, apitest_cli
+
+NOTHING_TESTED = 5
+
+
+def _report(report_dir: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((report_dir / "report.json").read_text())
+    return data
+
+
+def test_a_suite_whose_filters_select_no_case_exits_5(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    suite = tmp_path / "none.toml"
+    suite.write_text('name = "none"\nspecs = ["specs/trips.xml"]\n[filters]\ntags = ["no-such"]\n')
+    reports = tmp_path / "reports"
+    done = apitest_cli("run", str(suite), "--report-dir", str(reports), cwd=tmp_path)
+    assert done.returncode == NOTHING_TESTED, done.stdout + done.stderr
+    assert re.search(r"^0 cases: 0 passed, 0 failed, 0 error, 0 skipped", done.stdout, re.M)
+    assert "nothing was tested: no case was selected" in done.stdout
+    assert _report(reports)["cases"] == []
+
+
+def test_a_run_whose_every_case_is_skipped_exits_5(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", specs)
+    for spec in specs.glob("*.xml"):
+        text = spec.read_text()
+        spec.write_text(re.sub(r"<operation (?=method=)", '<operation auto-skip="true" ', text))
+    reports = tmp_path / "reports"
+    done = apitest_cli(
+        "run", "specs/trips.xml", "--cases", "positive", "--report-dir", str(reports), cwd=tmp_path
+    )
+    assert done.returncode == NOTHING_TESTED, done.stdout + done.stderr
+    tests = re.findall(r"^  SKIP  test ", done.stdout, re.M)
+    assert tests and f"nothing was tested: all {len(tests)} tests were skipped" in done.stdout
+    assert re.search(r"^\d+ cases: \d+ passed, 0 failed, 0 error, \d+ skipped", done.stdout, re.M)
+    cases = _report(reports)["cases"]
+    assert isinstance(cases, list)
+    assert {case["status"] for case in cases if case["kind"] == "test"} == {"skipped"}
+
+
+def test_the_exit_status_is_documented_in_help() -> None:
+    done = apitest_cli("run", "--help")
+    assert re.search(r"^\s+5\s+run: nothing was tested", done.stdout, re.M), done.stdout
