@@ -26,9 +26,23 @@ _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"
 _STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
 
 
+class _PipeSafeConsole(Console):
+    """A console whose reader may go away (`apitest run ... | head`): output stops, the run
+    does not. Rich's default exits with status 1 at once, so the run would stop mid-way with
+    no reports and nothing cleaned up; here the rest of the output goes to /dev/null and the
+    run ends as it would have, reports written, exit status its own."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        if self.file is sys.stdout or self.file is sys.__stdout__:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's last flush is quiet
+            os.close(devnull)
+
+
 def make_console(file: TextIO | None = None) -> Console:
     plain = "NO_COLOR" in os.environ
-    return Console(
+    return _PipeSafeConsole(
         file=file or sys.stdout,
         highlight=False,
         soft_wrap=True,
@@ -121,7 +135,12 @@ class ConsoleReporter:
     def _emit(self, lines: list[Text]) -> None:
         """Lines as one write: a 20,000-chain run prints 40,000 of them."""
         if self._plain:
-            self.console.file.write("".join(f"{line.plain}\n" for line in lines))
+            if self.console.quiet:
+                return
+            try:
+                self.console.file.write("".join(f"{line.plain}\n" for line in lines))
+            except BrokenPipeError:
+                self.console.on_broken_pipe()
         else:
             self.console.print(Text("\n").join(lines))
 

@@ -1,0 +1,34 @@
+"""`apitest run ... | head`: the reader goes away after a line, the run does not (issue 18,
+item 13). It used to end at once with status 1, no reports and nothing cleaned up."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .test_cli import REPO, TIMEOUT, clean_env
+
+
+def test_a_closed_stdout_still_runs_to_the_end_and_writes_every_report(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    reports = tmp_path / "reports"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "apitest.cli", "run", "specs/trips.xml", "--cases", "positive",
+         "--report-dir", str(reports)],
+        cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=TIMEOUT) == 0, stderr
+    assert first.startswith(b"started the bundled reference service")
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+    assert {p.name for p in reports.iterdir()} >= {
+        "report.json", "junit.xml", "report.html", "ledger.jsonl"
+    }  # fmt: skip
+    result = json.loads((reports / "report.json").read_text())
+    assert result["cases"] and {case["status"] for case in result["cases"]} == {"passed"}
