@@ -160,10 +160,16 @@ class TokenSource:
                 ("client credentials", {"grant_type": "client_credentials", "scope": self._scopes})
             )
         if not flows:
+            spent = (
+                "the API refused the access token given (APITEST_ACCESS_TOKEN or the profile's "
+                "access_token: expired or revoked?) and "
+                if self._given_spent
+                else ""
+            )
             raise UsageError(
-                f"profile {self.profile.name!r} has no way to get an OAuth2 access token: set "
-                "APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (client credentials), plus "
-                "APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or APITEST_ACCESS_TOKEN"
+                f"{spent}profile {self.profile.name!r} has no way to get an OAuth2 access "
+                "token: set APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (client credentials), "
+                "plus APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or a fresh APITEST_ACCESS_TOKEN"
             )
         reasons: list[str] = []
         for name, params in flows:
@@ -290,10 +296,17 @@ class TokenSource:
             place_token(placement, access, request.headers, request.params)
         response = await self._send(request, "the authentication-url")
         if not 200 <= response.status_code < 300:
+            given = access == self.profile.credentials.access_token
+            which = (
+                "the access token given (APITEST_ACCESS_TOKEN or the profile's access_token: "
+                "expired or revoked?)"
+                if given
+                else f"the token just obtained from {self.token_url}"
+            )
             raise AuthFailedError(
-                f"the authentication-url {request.url} refused the token just obtained from "
-                f"{self.token_url} (HTTP {response.status_code}); check the profile "
-                f"{self.profile.name!r} and the schema's scopes"
+                f"the authentication-url {request.url} refused {which} "
+                f"(HTTP {response.status_code}); check the profile {self.profile.name!r}"
+                + ("" if given else " and the schema's scopes")
             )
 
     async def _send(self, request: TokenRequest, what: str) -> httpx.Response:

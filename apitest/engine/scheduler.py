@@ -36,6 +36,7 @@ from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
 from apitest.engine.verify import Expectation, judge
+from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
 from apitest.report.model import CaseResult, RunResult
@@ -205,6 +206,8 @@ class Engine:
         try:
             outcome = await self._execute(state, step, resource, case)
             await self._checks(step, case, outcome)
+        except ApitestError as exc:  # the user's to mend (credentials, say): its own message
+            outcome = Outcome("error", str(exc))
         except Exception as exc:  # a bug of ours must cost one case, not the run or its cleanup
             outcome = Outcome("error", f"apitest internal error: {type(exc).__name__}: {exc}")
         case.status = outcome.status  # type: ignore[assignment]
