@@ -82,3 +82,6 @@ class TargetUnreachableError(ApitestError):
     """The API under test cannot be reached at all (refused, DNS, TLS)."""
 
     exit_code = EXIT_UNREACHABLE
+    result: object | None = None
+    """The run's result with every planned case an error saying why, when a plan existed: the
+    CLI writes its reports before it exits, so a CI publisher finds a record, not nothing."""

@@ -33,6 +33,7 @@ from apitest.errors import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_TESTED,
     EXIT_PASSED,
+    TargetUnreachableError,
 )
 from apitest.hooks.registry import HookModule
 from apitest.plan.graph import PlanOptions, build_plan
@@ -76,17 +77,25 @@ def run(args: argparse.Namespace) -> int:
         if stream is not None:
             stream.run_started(target=target.base_url, seed=seed, steps=len(plan.steps))
         reporter.start(dict(Counter(step.resource for step in plan.steps)))
+        unreachable: TargetUnreachableError | None = None
         try:
             result = run_plan(catalog, plan, settings, listener)
+        except TargetUnreachableError as exc:
+            if not isinstance(exc.result, RunResult):
+                raise
+            unreachable, result = exc, exc.result
         finally:
             reporter.stop()
     finally:
         target.close()
     if stream is not None:
         stream.run_finished(result)
-    reporter.summary(result)
+    if unreachable is None:
+        reporter.summary(result)
     for label, path in write_reports(result, config, report_dir):
         console.print(f"{label}: {path}")
+    if unreachable is not None:
+        raise unreachable  # its one line on stderr, exit 3; the reports above say it per case
     if result.interrupted:
         console.print(Text("interrupted: the reports above hold what ran", style="bold red"))
         return EXIT_INTERRUPTED

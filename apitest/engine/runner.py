@@ -28,7 +28,7 @@ from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
-from apitest.engine.scheduler import Engine, EngineOptions, Listener
+from apitest.engine.scheduler import Engine, EngineOptions, Listener, mark_unrun
 from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.hooks.registry import HookModule
@@ -144,6 +144,17 @@ async def _run(
         estimate_s=plan.estimate_ms() / 1000,
         operations=operation_infos(catalog),
     )
+    try:
+        return await _run_session(catalog, plan, settings, listener, result)
+    except TargetUnreachableError as exc:
+        mark_unrun(plan, result, str(exc), status="error")
+        exc.result = result
+        raise
+
+
+async def _run_session(
+    catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener, result: RunResult
+) -> RunResult:
     async with _session(catalog, settings) as session:
         options = EngineOptions(
             base_url=settings.base_url,

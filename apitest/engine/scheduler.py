@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
@@ -139,13 +139,7 @@ class Engine:
             task.cancel()
 
     def _mark_unrun(self, result: RunResult, why: str = "the run was interrupted") -> None:
-        """Every planned step that did not finish is reported, so the counts still add up."""
-        done = {case.id for case in result.cases}
-        for step in self.plan.steps:
-            if step.id not in done:
-                case = self._case(step)
-                case.message = f"not run: {why}"
-                result.cases.append(case)
+        mark_unrun(self.plan, result, why)
 
     def skip_all(self, result: RunResult, why: str) -> None:
         self._mark_unrun(result, why)
@@ -182,22 +176,8 @@ class Engine:
             call.request_body = call.response_body = None
             call.clipped = True
 
-    def _case(self, step: Step) -> CaseResult:
-        op = step.operation
-        return CaseResult(
-            id=step.id,
-            chain=step.id.rsplit(".", 1)[0],
-            resource=step.resource,
-            operation=op.name,
-            case=step.case,
-            kind=step.kind,
-            method=op.method.upper(),
-            file=op.loc.file,
-            line=op.loc.line,
-        )
-
     async def _step(self, state: _ChainState, step: Step) -> CaseResult:
-        case = self._case(step)
+        case = case_of(step)
         if step.skip_reason:
             case.message = step.skip_reason
             return case
@@ -550,3 +530,32 @@ class Engine:
         for case in cases:
             result.cases.append(case)
             self.listener.case_finished(case)
+
+
+def case_of(step: Step) -> CaseResult:
+    """The result of one planned step, before it runs (skipped until it gets a verdict)."""
+    op = step.operation
+    return CaseResult(
+        id=step.id,
+        chain=step.id.rsplit(".", 1)[0],
+        resource=step.resource,
+        operation=op.name,
+        case=step.case,
+        kind=step.kind,
+        method=op.method.upper(),
+        file=op.loc.file,
+        line=op.loc.line,
+    )
+
+
+def mark_unrun(
+    plan: Plan, result: RunResult, why: str, status: Literal["skipped", "error"] = "skipped"
+) -> None:
+    """Every planned step that did not finish is reported, so the counts still add up."""
+    done = {case.id for case in result.cases}
+    for step in plan.steps:
+        if step.id not in done:
+            case = case_of(step)
+            case.status = status
+            case.message = f"not run: {why}"
+            result.cases.append(case)

@@ -393,6 +393,14 @@ def test_an_unreachable_target_exits_3_with_one_line_naming_it(tmp_path: Path) -
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and url in lines[0], done.stderr
     assert not (tmp_path / "r" / "ledger.jsonl").exists()
+    # A report that says why, for CI publishers (issue 18, item 13): every planned case an
+    # error naming the target, so the counts add up to the plan's.
+    cases = json.loads((tmp_path / "r" / "report.json").read_text())["cases"]
+    steps = re.search(r"apitest run: (\d+) steps", done.stdout)
+    assert steps is not None and len(cases) == int(steps.group(1)) > 0
+    assert all(c["status"] == "error" and url in c["message"] for c in cases)
+    junit = (tmp_path / "r" / "junit.xml").read_text()
+    assert junit.count("<error") == len(cases)
 
 
 def test_missing_credentials_exit_2_naming_the_variable_and_the_spec_line(
