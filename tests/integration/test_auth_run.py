@@ -192,7 +192,11 @@ scopes = ["TravelAgency.trips.READ", "TravelAgency.trips.CREATE", "TravelAgency.
     # the trip it could not delete is left behind, and the run says so and fails
     result = load(tmp_path / "r.json")
     assert done.returncode == 1
-    assert any("NOT deleted (DELETE trips answered 403)" in line for line in result["cleanup"])
+    # refused, and read back (issue 18, item 8): the record is still there, so NOT deleted
+    assert any(
+        "NOT deleted (DELETE trips answered 403; " in line and "still" in line
+        for line in result["cleanup"]
+    ), result["cleanup"]
 
 
 def test_no_secret_reaches_any_output(make_server: MakeServer, tmp_path: Path) -> None:

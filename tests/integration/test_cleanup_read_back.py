@@ -1,0 +1,111 @@
+"""Cleanup reads a record back before it says "NOT deleted" (issue 18, item 8): an API whose
+DELETE does its work and then answers 500 (as json-server does once its data holds a null
+foreign key) must not be reported as leaving records behind that are gone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ._support import run_cli
+from ._zest_app import AppServer
+
+SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="items" product="Demo" pre-loaded="false" file-version="1">
+  <info title="Items" version="1.0"/>
+  <resource-config>
+    <path-config data-extraction-path="$.items"><primary path="$.id"/></path-config>
+  </resource-config>
+  <server name="local" url="http://127.0.0.1:1/api/v1"/>
+  <url path="/items">
+    <operation method="post" name="POST items" category="create" auto-test-dependency="true">
+      <request-body><content><encode type="application/json"/>
+        <structure><property name="name" type="string" required-for="Request[create]"
+                             example-value="one"/></structure>
+      </content></request-body>
+      <response status="201"><content><encode type="application/json"/>
+        <structure><property name="items" type="collections"><structure>
+          <property name="id" type="integer"/><property name="name" type="string"/>
+        </structure></property></structure>
+      </content></response>
+    </operation>
+    <operation method="get" name="GET items" category="read" auto-callback-get="true">
+      <response status="200"><content><encode type="application/json"/>
+        <structure><property name="items" type="collections"><structure>
+          <property name="id" type="integer"/><property name="name" type="string"/>
+        </structure></property></structure>
+      </content></response>
+    </operation>
+  </url>
+  <url path="/items/{id}">
+    <operation method="delete" name="DELETE item" category="delete" auto-test-dependency="true">
+      <argument name="id" location="variable" required="true"><content>
+        <encode type="text/plain"/>
+        <structure><property type="integer" path="items:$.id"/></structure>
+      </content></argument>
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def _app(*, deletes: bool) -> Starlette:
+    """Items in memory; every DELETE answers 500, after deleting when `deletes`."""
+    items: dict[int, dict[str, object]] = {}
+
+    async def create(request: Request) -> JSONResponse:
+        body = await request.json()
+        item = {"id": len(items) + 1, "name": str(body.get("name", ""))}
+        items[int(item["id"])] = item  # type: ignore[call-overload]
+        return JSONResponse({"items": [item]}, status_code=201)
+
+    async def listing(_: Request) -> JSONResponse:
+        return JSONResponse({"items": list(items.values())})
+
+    async def delete(request: Request) -> JSONResponse:
+        if deletes:
+            items.pop(int(request.path_params["id"]), None)
+        return JSONResponse({"error": "internal"}, status_code=500)
+
+    app = Starlette(
+        routes=[
+            Route("/api/v1/items", create, methods=["POST"]),
+            Route("/api/v1/items", listing, methods=["GET"]),
+            Route("/api/v1/items/{id:int}", delete, methods=["DELETE"]),
+        ]
+    )
+    app.state.calls = []
+    return app
+
+
+def _cleanup_lines(tmp_path: Path, *, deletes: bool) -> list[str]:
+    spec = tmp_path / "items.xml"
+    spec.write_text(SPEC)
+    report = tmp_path / "report.json"
+    with AppServer(_app(deletes=deletes)) as server:
+        done = run_cli(
+            "run", str(spec), "--base-url", server.base_url, "--cases", "positive", "-q",
+            "--report-dir", str(tmp_path / "r"), "--json", str(report),
+        )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr  # the DELETE's 500 fails its case
+    lines: list[str] = json.loads(report.read_text())["cleanup"]
+    return lines
+
+
+def test_a_delete_that_answers_500_after_deleting_is_reported_deleted(tmp_path: Path) -> None:
+    lines = _cleanup_lines(tmp_path, deletes=True)
+    assert lines and all(line.endswith(" deleted") for line in lines), lines
+
+
+def test_a_delete_that_answers_500_and_keeps_the_record_is_reported_not_deleted(
+    tmp_path: Path,
+) -> None:
+    lines = _cleanup_lines(tmp_path, deletes=False)
+    assert lines and all("NOT deleted (DELETE item answered 500; " in line for line in lines)
+    assert all("still there" in line for line in lines), lines
