@@ -142,6 +142,11 @@ class DataGenerator:
         """One valid value of `prop`; with `vary_from`, one that differs from it where possible
         (an update must change what the create sent, or its verification proves nothing)."""
         if vary_from is not MISSING:
+            pinned = (
+                MISSING if prop.example_value is None else _convert(prop.type, prop.example_value)
+            )
+            if pinned is not MISSING:  # example-value wins, in an update too (ZSPEC.md section 8):
+                return pinned  # a spec pins a value (a flag, say) that must not change
             return self._vary(prop, vary_from)
         for text in (prop.example_value, *prop.values[:1]):
             if text is not None:

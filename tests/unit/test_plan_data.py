@@ -128,6 +128,7 @@ def test_child_streams_do_not_depend_on_sibling_order() -> None:
 
 
 def test_update_body_varies_values_and_keeps_keys() -> None:
+    """An update varies what the spec leaves free and keeps what it pins with example-value."""
     created = _create_body()
     gen = DataGenerator(7).child("trips/PUT trips/positive")
     updated = gen.body(
@@ -141,8 +142,8 @@ def test_update_body_varies_values_and_keeps_keys() -> None:
     before, after = created["trips"][0], updated["trips"][0]
     assert after["trip_id"] == "123"  # the chain's record, verbatim
     assert after["trip_type"] != before["trip_type"]
-    assert after["trip_name"] != before["trip_name"]
-    assert 1 <= len(after["trip_name"]) <= 100
+    assert after["no_of_days"] == before["no_of_days"] == 4  # example-value wins (ZSPEC.md 8)
+    assert after["trip_name"] == before["trip_name"] == "Spring Break - John Doe"
     assert after["destination"] == before["destination"] == "Bali"  # path fields never vary
 
 
@@ -304,14 +305,25 @@ def test_bad_example_falls_through_to_the_next_preference() -> None:
 
 def test_vary_from_picks_another_value() -> None:
     gen = DataGenerator(1)
-    pick = Property(LOC, "string", values=("a", "b", "c"), example_value="a")
+    pick = Property(LOC, "string", values=("a", "b", "c"))
     assert all(gen.scalar(pick, vary_from="a") in ("b", "c") for _ in range(20))
     only = Property(LOC, "string", values=("a",))
     assert gen.scalar(only, vary_from="a") == "a"  # no other valid value: any valid one
     flag = Property(LOC, "boolean")
     assert all(gen.scalar(flag, vary_from=True) is False for _ in range(20))
-    example = Property(LOC, "integer", example_value="4", range=Bounds(1, 365))
-    assert gen.scalar(example, vary_from=4) != 4
+    free = Property(LOC, "integer", range=Bounds(1, 365))
+    assert gen.scalar(free, vary_from=4) != 4
+
+
+def test_example_value_wins_over_varying() -> None:
+    """A pinned value (a flag that shapes the answer) stays pinned in an update (ZSPEC.md 8)."""
+    gen = DataGenerator(1)
+    pinned = Property(LOC, "string", values=("a", "b", "c"), example_value="a")
+    assert all(gen.scalar(pinned, vary_from="a") == "a" for _ in range(20))
+    flag = Property(LOC, "boolean", example_value="true")
+    assert gen.scalar(flag, vary_from=True) is True
+    number = Property(LOC, "integer", example_value="4", range=Bounds(1, 365))
+    assert gen.scalar(number, vary_from=9) == 4
 
 
 def test_datetime_and_date_defaults() -> None:
