@@ -33,11 +33,13 @@ from apitest.engine.hooks import CallHooks
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.records import DataManager, Record, sent_records
-from apitest.engine.request import NotApplicable, build_request, needs_own_record
+from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
-from apitest.engine.verify import Expectation, judge
+from apitest.engine.undo import Undoer
+from apitest.engine.verify import Expectation, Verdict, judge
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
+from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
 from apitest.report.model import CaseResult, RunResult
 from apitest.spec.model import Catalog, Resource
@@ -102,6 +104,7 @@ class Engine:
         self._validated = {step.validates for step in plan.steps if step.validates}
         self._t0 = 0.0
         self.hooks = hooks
+        self.undoer = Undoer(catalog, caller, options.base_url, ledger, self.data)
         self.stopping = False
         self._passed_kept = 0
         self._workers: list[asyncio.Future[None]] = []
@@ -277,7 +280,27 @@ class Engine:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
             return await self._twice(state, step, resource, built.request, case, record)
-        exchange = await self._call(resource, step, built.request, case)
+        if violation is None or op.category not in ("create", "update"):
+            return await self._send(state, step, resource, built, case, record)
+        # A negative write: apart from every other case until what the API accepted is undone.
+        async with self.locks.alone({resource.name, *resource.depends_on}):
+            return await self._send(state, step, resource, built, case, record, held=True)
+
+    async def _send(
+        self,
+        state: _ChainState,
+        step: Step,
+        resource: Resource,
+        built: Built,
+        case: CaseResult,
+        record: Record | None,
+        *,
+        held: bool = False,
+    ) -> Outcome:
+        """The step's call and its verdict; what an accepted write did is recorded, or undone
+        when the step is a negative case (the API should have refused it)."""
+        op, violation = step.operation, step.violation
+        exchange = await self._call(resource, step, built.request, case, held=held)
         state.last_end = time.monotonic()
         if exchange.status is None:
             return Outcome("error", exchange.error or "no answer")
@@ -305,11 +328,45 @@ class Engine:
         accepted = 200 <= exchange.status < 300 and not verdict.is_error
         if accepted and violation is not None:
             outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
-        if accepted:
+            await self._undo(state, step, resource, exchange, verdict, record, case, outcome)
+        elif accepted:
             self._apply(state, step, resource, exchange, verdict, record, outcome)
         if step.is_write:  # a negative case the API wrongly accepted made nothing anyone uses
             state.ready_at = state.last_end + op.validation_delay / 1000
         return outcome
+
+    async def _undo(
+        self,
+        state: _ChainState,
+        step: Step,
+        resource: Resource,
+        exchange: Exchange,
+        verdict: Verdict,
+        record: Record | None,
+        case: CaseResult,
+        outcome: Outcome,
+    ) -> None:
+        """Undo a negative case's accepted write at once (engine/undo.py); the case keeps the
+        calls that did it and says what became of the record."""
+        op, chain_id = step.operation, state.chain.id
+        generator = self.generator.child(f"{step.id}/undo")
+        if op.category == "create":
+            undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
+        elif op.category == "update" and record is not None:
+            undone = await self.undoer.updated(resource, op, record, generator, chain_id)
+        elif op.category == "delete" and record is not None:
+            self._apply(state, step, resource, exchange, verdict, record, outcome)  # it is gone
+            undone = await self.undoer.replaced(resource, generator, chain_id)
+            self._made(resource, undone.made, chain_id)
+            create = dependency_op(resource, "create")
+            if undone.made and create is not None:
+                state.ready_at = time.monotonic() + create.validation_delay / 1000
+        else:
+            return
+        case.calls.extend(undone.calls)
+        outcome.notes.extend(undone.notes)
+        for entry, leftover in undone.leftovers:
+            self._entries[id(leftover)] = (entry, leftover)
 
     async def _twice(
         self,
@@ -367,12 +424,7 @@ class Engine:
         chain_id = state.chain.id
         if op.category == "create":
             found, sent = created_records(resource, op, exchange, verdict)
-            made = []
-            for data, keys in found:
-                rec = self.data.add(resource.name, data, keys, chain=chain_id, created=True)
-                entry = self.ledger.created(resource.name, resource.file, keys, data)
-                self._entries[id(rec)] = (entry, rec)
-                made.append(rec)
+            made = self._made(resource, found, chain_id)
             if not made and outcome.status == "passed":
                 outcome.status = "failed"
                 outcome.message = (
@@ -398,6 +450,18 @@ class Engine:
             state.touched[step.id] = [record]
             if step.id not in self._validated:
                 self._confirm_deleted(record)
+
+    def _made(
+        self, resource: Resource, found: list[tuple[dict[str, Any], dict[str, Any]]], chain: str
+    ) -> list[Record]:
+        """Records the run created: handed to their chain first, owed a delete (the ledger)."""
+        made = []
+        for data, keys in found:
+            rec = self.data.add(resource.name, data, keys, chain=chain, created=True)
+            entry = self.ledger.created(resource.name, resource.file, keys, data)
+            self._entries[id(rec)] = (entry, rec)
+            made.append(rec)
+        return made
 
     def _keep_for_cleanup(
         self, state: _ChainState, step: Step, resource: Resource, exchange: Exchange
@@ -483,18 +547,29 @@ class Engine:
         return outcome
 
     async def _call(
-        self, resource: Resource, step: Step, request: Any, case: CaseResult
+        self,
+        resource: Resource,
+        step: Step,
+        request: Any,
+        case: CaseResult,
+        *,
+        held: bool = False,
     ) -> Exchange:
+        """One call of a step, through the call hooks and its resource's lock (unless `held`:
+        the step holds its resources already)."""
         op = step.operation
         if self.hooks is not None:
             refused = await self.hooks.before_call(step, case, request)
             if refused:  # the request may be half-changed: it is not sent
                 self._hook_failures.setdefault(case.id, []).extend(refused)
                 return Exchange(request, error=refused[0])
-        lock = self.locks.of(resource.name)
-        async with lock.hold(exclusive=op.is_sync):
+        if held:
             case.started_s = time.monotonic() - self._t0
             exchange = await self.caller.call(resource, op, request)
+        else:
+            async with self.locks.of(resource.name).hold(exclusive=op.is_sync):
+                case.started_s = time.monotonic() - self._t0
+                exchange = await self.caller.call(resource, op, request)
         if self.hooks is not None:
             failed = await self.hooks.after_call(step, case, exchange)
             self._hook_failures.setdefault(case.id, []).extend(failed)
