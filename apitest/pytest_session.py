@@ -25,6 +25,7 @@ from apitest.commands._target import (
 )
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.hooks.registry import load_hooks
+from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
@@ -158,7 +159,7 @@ class ApitestSession:
             started_at=first.started_at if first else datetime.now(UTC).isoformat(),
             cases=cases + sweeps,
             duration_s=sum(run.duration_s for run in self.runs),
-            estimate_s=self.plan.estimate_ms() / 1000,
+            estimate_s=estimate(self.plan, self.options.concurrency).ms / 1000,
             chain_order=[chain for run in self.runs for chain in run.chain_order],
             cleanup=[line for run in self.runs for line in run.cleanup],
             operations=first.operations if first else [],

@@ -32,6 +32,7 @@ from apitest.engine.scheduler import Engine, EngineOptions, Listener, mark_unrun
 from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.hooks.registry import HookModule
+from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
 from apitest.report.model import CaseResult, OperationInfo, RunResult
 from apitest.spec.model import Catalog
@@ -141,7 +142,7 @@ async def _run(
         target=settings.base_url,
         seed=plan.seed,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        estimate_s=plan.estimate_ms() / 1000,
+        estimate_s=estimate(plan, settings.concurrency).ms / 1000,
         operations=operation_infos(catalog),
     )
     try:

@@ -39,6 +39,7 @@ from apitest.engine.undo import Undoer
 from apitest.engine.verify import Expectation, Verdict, judge
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
+from apitest.plan.estimate import CHAINS_IN_FLIGHT
 from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
 from apitest.report.model import CaseResult, RunResult
@@ -62,9 +63,8 @@ class EngineOptions:
     seed: int = 0
     eventually_s: float = 0.0
     strict: bool = False
-    chains_in_flight: int = 512
-    """Chains started at once. Enough to overlap every delay of a real spec; bounded so a
-    20,000-chain load run does not hold 20,000 suspended tasks (and their memory) at once."""
+    chains_in_flight: int = CHAINS_IN_FLIGHT
+    """Chains started at once (the plan's estimate packs chains onto as many workers)."""
 
 
 @dataclass
