@@ -97,7 +97,7 @@ def created_records(
     """(record data, keys) for each record a create made, and the records it sent."""
     config = extraction_config(resource, op, answer_content(op, verdict, exchange))
     body = exchange.body if not isinstance(exchange.body, RawBody) else None
-    sent = sent_records(exchange.request.body, resource)
+    sent = sent_records(exchange.request.body, resource, op)
     found = []
     for index, (item, keys) in enumerate(extract(body, config)):
         base = sent[index] if index < len(sent) else {}

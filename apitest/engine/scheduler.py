@@ -437,7 +437,7 @@ class Engine:
             for data, keys in read_records(resource, op, exchange, verdict):
                 self.data.add(resource.name, data, keys, chain=chain_id, created=False)
         elif op.category == "update" and record is not None:
-            sent = sent_records(exchange.request.body, resource)
+            sent = sent_records(exchange.request.body, resource, op)
             if sent:
                 record.data = {**record.data, **sent[0]}
             state.touched[step.id], state.sent[step.id] = [record], sent
@@ -523,6 +523,12 @@ class Engine:
         outcome = await self._poll(attempt, case)
         if step.check == "gone" and outcome.status == "passed":
             self._confirm_deleted(record)
+        elif step.check != "gone" and not state.sent.get(step.validates or ""):
+            outcome.notes.append(
+                "the record was found, but what the write sent was not compared with it: its "
+                "request body shows no record (give the request content a path-config, or the "
+                "resource-config a primary-structure that the request structure uses)"
+            )
         return outcome
 
     async def _poll(self, attempt: Callable[[], Awaitable[Outcome]], case: CaseResult) -> Outcome:

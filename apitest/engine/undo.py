@@ -109,7 +109,7 @@ class Undoer:
         if exchange.record is not None:
             undone.calls.append(exchange.record)
         if exchange.status is not None and 200 <= exchange.status < 300:
-            sent = sent_records(exchange.request.body, resource)
+            sent = sent_records(exchange.request.body, resource, op)
             if sent:
                 record.data = {**record.data, **sent[0]}
             undone.notes.append(

@@ -204,7 +204,8 @@ def test_extract_and_sent_records_follow_the_path_configs() -> None:
         ({"trip_id": "9", "trip_name": "x"}, {"trip_id": "9"}),
         ({"trip_id": 10}, {"trip_id": 10}),
     ]
-    assert sent_records({"trips": [{"trip_name": "x"}]}, trips) == [{"trip_name": "x"}]
+    post = trips.operation("POST trips")
+    assert sent_records({"trips": [{"trip_name": "x"}]}, trips, post) == [{"trip_name": "x"}]
 
 
 def test_ledger_replays_live_records_and_tolerates_a_cut_last_line(tmp_path: Path) -> None:
