@@ -179,6 +179,7 @@ async def _run_session(
             if hooks is not None:
                 hooks.close()
         result.token_refreshes = session.auth.refreshes()
+        result.auth_notices.extend(session.auth.notices())
     return result
 
 

@@ -10,14 +10,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import lxml.html
+from lxml import etree
+
 from apitest.auth.stores import FileStore
 from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
-from ._support import cli_env, run_cli, start_cli
+from ._support import cli_env, client, run_cli, start_cli, token_request
 from .conftest import MakeServer
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = REPO / "specs"
+SPEND = {"grant_type": "refresh_token", "refresh_token": DEMO_REFRESH_TOKEN}
 
 
 def slow_specs(folder: Path, delay_ms: int) -> Path:
@@ -268,3 +272,61 @@ def test_old_specs_migrated_by_fix_run_and_keep_a_profiles_scope_narrowing(
     delete = next(c for c in cases if c["name"] == "DELETE trips / positive")
     assert delete["status"] == "skipped"
     assert "not granted TravelAgency.trips.DELETE" in delete["message"]
+
+
+def test_a_burned_refresh_token_hidden_by_client_credentials_is_said_everywhere(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """A refresh token spent elsewhere, with client credentials also set: the run passes as
+    the client, and that used to be all anyone saw (issue 18, item 2). The console summary,
+    report.json, junit.xml and report.html now say what was refused and why."""
+    server = make_server()
+    with client() as http:
+        assert token_request(http, server, **SPEND).status_code == 200  # spent elsewhere
+    report = tmp_path / "report"
+    done = run_cli(
+        *[
+            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
+            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
+        ],
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    [notice] = load(report / "report.json")["auth_notices"]
+    assert notice["kind"] == "fallback" and notice["used"] == "client credentials"
+    assert notice["refused"] == ["APITEST_REFRESH_TOKEN: invalid_grant"]
+    warning = f"warning: {notice['message']}"
+    summary = done.stdout[done.stdout.index("Results by resource") :]
+    assert warning in summary.splitlines()  # one line, beside the totals
+    assert "the refresh token was already used" in warning and "Fix: let every run" in warning
+    junit = etree.parse(str(report / "junit.xml")).getroot()
+    for suite in junit.iter("testsuite"):
+        props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+        assert props["auth_notice"] == notice["message"]
+        assert suite.findtext("system-out") == warning
+    page = lxml.html.parse(str(report / "report.html")).getroot()
+    [banner] = page.xpath('//*[@id="auth-notices"]')
+    assert banner.get("role") == "alert" and "hidden" not in banner.attrib
+    assert notice["message"] in banner.text_content()
+    secrets = {DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, *server.state.authority._access}
+    texts = [done.stdout, done.stderr, *(p.read_text(encoding="utf-8") for p in report.iterdir())]
+    assert not [s[:12] for s in secrets for text in texts if s in text]
+
+
+def test_a_run_whose_first_flow_works_has_no_notice(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    report = tmp_path / "report"
+    done = run_cli(
+        *[
+            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
+            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
+        ],
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert load(report / "report.json")["auth_notices"] == []
+    assert "warning:" not in done.stdout
+    assert 'name="auth_notice"' not in (report / "junit.xml").read_text(encoding="utf-8")
+    assert 'id="auth-notices"' not in (report / "report.html").read_text(encoding="utf-8")
