@@ -209,7 +209,7 @@ class ApitestSpecWarning(pytest.PytestWarning):
 
 class ApitestAuthWarning(pytest.PytestWarning):
     """Credential trouble that fails no test: a refresh token refused and another flow used
-    instead. A warning, so it shows in pytest's
+    instead, or a custom token store without a lock. A warning, so it shows in pytest's
     warnings summary (xdist workers forward theirs), and `-W error::apitest.pytest_plugin.
     ApitestAuthWarning` fails the test that met it, for CI that wants it fatal."""
 

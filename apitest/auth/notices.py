@@ -1,9 +1,11 @@
 """What a run tells its reader about its credentials when no case fails to say it.
 
-A refresh token refused (invalid_grant) and then client credentials granted stays invisible in
-a green run otherwise: every case passes, but they ran as the client rather than the refresh
-token's user, and the refresh token is spent for good, so the next run that has only it stops.
-The wording lives here, beside no HTTP, so it reads as one text and tests can read it.
+Two things stay invisible in a green run otherwise. A refresh token refused (invalid_grant)
+and then client credentials granted: every case passes, but they ran as the client rather than
+the refresh token's user, and the refresh token is spent for good, so the next run that has
+only it stops. And a custom token store without a lock: processes sharing it refresh at once,
+and with rotating refresh tokens all but one of them is refused, which is the first thing
+again. The wording lives here, beside no HTTP, so it reads as one text and tests can read it.
 """
 
 from __future__ import annotations
@@ -77,3 +79,18 @@ def _bare(url: str) -> str:
     if not parts.scheme or not parts.netloc:
         return url
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+def store_without_lock(store: str) -> AuthNotice:
+    """The notice for a custom token store class that has no lock() method."""
+    return AuthNotice(
+        kind="store-without-lock",
+        message=(
+            f"the token store {store} has no lock(): processes sharing it (parallel apitest "
+            "runs, pytest-xdist workers) can refresh at the same moment, and where refresh "
+            "tokens rotate every refresh but one is refused (invalid_grant) and the refresh "
+            "token is spent. Fix: give the class a lock() context manager that excludes other "
+            "processes (a file lock, as the file store takes on <path>.lock), or use "
+            "--token-store file or sqlite."
+        ),
+    )

@@ -59,7 +59,7 @@ class AuthNotice:
     Why it exists: a refused refresh token followed by a working client-credentials grant
     leaves every case green while the run tested as another principal, and the refresh token
     is gone for good; without this the fallback would be silent. `kind` is "fallback" (a flow
-    was refused and a later one used). Never holds a token value.
+    was refused and a later one used) or "store-without-lock". Never holds a token value.
     """
 
     kind: str
@@ -151,7 +151,7 @@ class RunResult:
     token_refreshes: int = 0
     """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
     auth_notices: list[AuthNotice] = field(default_factory=list)
-    """Credential trouble that fails no case (a refused flow and the one used instead)."""
+    """Credential trouble that fails no case (a refused flow, a token store without a lock)."""
 
     def __repr__(self) -> str:
         """A summary, not every case: asyncio's runner reprs the main task (its result this

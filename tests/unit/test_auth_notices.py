@@ -1,17 +1,22 @@
-"""Auth notices (issue 18, item 2): their wording, and that every output carries them intact
-and escaped. The runs that produce them against the reference service are in
-tests/integration (test_auth_run.py, test_token_source.py)."""
+"""Auth notices (issue 18, item 2): their wording, which stores lack a lock, and that every
+output carries them intact and escaped. The runs that produce them against the reference
+service are in tests/integration (test_auth_run.py, test_token_source.py)."""
 
 from __future__ import annotations
 
 import io
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import lxml.html
+import pytest
 from lxml import etree
 from rich.console import Console
 
-from apitest.auth.notices import Refusal, fallback
+from apitest.auth.memory import MemoryStore
+from apitest.auth.notices import Refusal, fallback, store_without_lock
+from apitest.auth.stores import FileStore, SQLiteStore, load_store, unlocked_class
 from apitest.report.console import ConsoleReporter
 from apitest.report.html import render_html
 from apitest.report.json_report import read_json, write_json
@@ -61,6 +66,38 @@ def test_refusals_that_no_race_explains_do_not_blame_one() -> None:
     assert other.message.endswith("the run went on with client credentials instead.")
 
 
+@pytest.fixture
+def custom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    (tmp_path / "apitest_notice_stores.py").write_text(
+        "from contextlib import nullcontext\n"
+        "class Bare:\n"
+        "    def find_token(self, key): return None\n"
+        "    def find_token_by_id(self, token_id): return None\n"
+        "    def save_token(self, token): return token\n"
+        "    def get_tokens(self): return []\n"
+        "    def delete_token(self, token_id): pass\n"
+        "    def delete_tokens(self): pass\n"
+        "class Locked(Bare):\n"
+        "    def lock(self): return nullcontext()\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield
+    sys.modules.pop("apitest_notice_stores", None)
+
+
+def test_only_a_custom_store_without_lock_is_called_unlocked(custom: None, tmp_path: Path) -> None:
+    bare = load_store("apitest_notice_stores:Bare", None, default_folder=tmp_path)
+    locked = load_store("apitest_notice_stores:Locked", None, default_folder=tmp_path)
+    assert unlocked_class(bare) == "apitest_notice_stores:Bare"
+    assert unlocked_class(locked) is None
+    for store in (FileStore(tmp_path / "t.json"), SQLiteStore(tmp_path / "t.db"), MemoryStore()):
+        assert unlocked_class(store) is None
+    notice = store_without_lock("apitest_notice_stores:Bare")
+    assert notice.kind == "store-without-lock"
+    assert "has no lock()" in notice.message and "lock() context manager" in notice.message
+
+
 def result(*notices: AuthNotice) -> RunResult:
     case = CaseResult("t.1.1", "t.1", "trips", "GET trips", "positive", "test", "passed")
     return RunResult(
@@ -103,5 +140,7 @@ def test_the_console_summary_says_each_one_on_a_warning_line() -> None:
     out = io.StringIO()
     console = Console(file=out, soft_wrap=True, highlight=False, color_system=None)
     notice = fallback("p", "http://h/t", [SPENT], "client credentials")
-    ConsoleReporter(console, quiet=True).summary(result(notice))
-    assert f"warning: {notice.message}" in out.getvalue().splitlines()
+    ConsoleReporter(console, quiet=True).summary(result(notice, store_without_lock("m:S")))
+    lines = out.getvalue().splitlines()
+    assert f"warning: {notice.message}" in lines
+    assert sum(line.startswith("warning: the token store m:S has no lock()") for line in lines) == 1
