@@ -204,7 +204,8 @@ def add_auth_options(parser: argparse.ArgumentParser) -> None:
         "--token-store",
         metavar="KIND",
         help="where tokens persist: file (default, $XDG_CACHE_HOME/apitest/tokens.json), "
-        "sqlite, or package.module:Class",
+        "sqlite, or package.module:Class (give the class a lock() shared by processes, or "
+        "the run warns: parallel refreshes spend rotating refresh tokens)",
     )
     parser.add_argument("--token-store-path", metavar="PATH", help="the token store's file")
 

@@ -22,6 +22,7 @@ from apitest.auth.oauth2 import TokenSource
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError
+from apitest.report.model import AuthNotice
 from apitest.spec.model import (
     AuthEndpoint,
     Authentication,
@@ -158,6 +159,10 @@ class Authenticator:
 
     def refreshes(self) -> int:
         return sum(source.refreshes for source in self._sources.values())
+
+    def notices(self) -> list[AuthNotice]:
+        """What the token sources had to fall back on, for the run's summary and reports."""
+        return [notice for source in self._sources.values() for notice in source.notices]
 
     def _profile(self, name: str | None) -> Profile:
         if name is None:

@@ -20,9 +20,10 @@ import httpx
 
 from apitest._gc import fewer_gc_pauses
 from apitest.auth.memory import MemoryStore
+from apitest.auth.notices import store_without_lock
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
-from apitest.auth.stores import TokenStore
+from apitest.auth.stores import TokenStore, unlocked_class
 from apitest.engine import eventloop
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
@@ -145,6 +146,9 @@ async def _run(
         estimate_s=estimate(plan, settings.concurrency).ms / 1000,
         operations=operation_infos(catalog),
     )
+    unlocked = unlocked_class(settings.store)
+    if unlocked is not None:
+        result.auth_notices.append(store_without_lock(unlocked))
     try:
         return await _run_session(catalog, plan, settings, listener, result)
     except TargetUnreachableError as exc:
@@ -180,6 +184,7 @@ async def _run_session(
             if hooks is not None:
                 hooks.close()
         result.token_refreshes = session.auth.refreshes()
+        result.auth_notices.extend(session.auth.notices())
     return result
 
 

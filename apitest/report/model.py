@@ -53,6 +53,29 @@ class OperationInfo:
 
 
 @dataclass
+class AuthNotice:
+    """Something about the run's credentials a reader must know although no case failed.
+
+    Why it exists: a refused refresh token followed by a working client-credentials grant
+    leaves every case green while the run tested as another principal, and the refresh token
+    is gone for good; without this the fallback would be silent. `kind` is "fallback" (a flow
+    was refused and a later one used) or "store-without-lock". Never holds a token value.
+    """
+
+    kind: str
+    message: str
+    """The whole notice as a person reads it: what happened, the likely cause, the fix."""
+    profile: str = ""
+    refused: list[str] = field(default_factory=list)
+    """The flows refused, each with the server's error code ("stored refresh token:
+    invalid_grant")."""
+    used: str = ""
+    """The flow that worked instead."""
+    count: int = 1
+    """How often the same thing happened in the run (each renewal may repeat it)."""
+
+
+@dataclass
 class CaseResult:
     """What happened to one planned step."""
 
@@ -127,6 +150,8 @@ class RunResult:
     """Every operation of the loaded specs, for coverage (the run may not call them all)."""
     token_refreshes: int = 0
     """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
+    auth_notices: list[AuthNotice] = field(default_factory=list)
+    """Credential trouble that fails no case (a refused flow, a token store without a lock)."""
 
     def __repr__(self) -> str:
         """A summary, not every case: asyncio's runner reprs the main task (its result this
@@ -161,6 +186,7 @@ class RunResult:
             "passed": self.passed,
             "interrupted": self.interrupted,
             "token_refreshes": self.token_refreshes,
+            "auth_notices": [asdict(notice) for notice in self.auth_notices],
             "counts": self.counts(),
             "chain_order": self.chain_order,
             "cleanup": self.cleanup,
@@ -187,4 +213,5 @@ class RunResult:
             interrupted=data.get("interrupted", False),
             operations=[OperationInfo(**op) for op in data.get("operations", [])],
             token_refreshes=data.get("token_refreshes", 0),
+            auth_notices=[AuthNotice(**notice) for notice in data.get("auth_notices", [])],
         )
