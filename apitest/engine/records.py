@@ -21,7 +21,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Catalog, Content, Operation, PathConfig, Primary, Resource
+from apitest.spec.model import (
+    Catalog,
+    Content,
+    Operation,
+    PathConfig,
+    Primary,
+    Resource,
+    ResourceConfig,
+)
 
 JsonObject = dict[str, Any]
 
@@ -274,7 +282,7 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
     shaped by it (`trips` on `{"trips": [{...}]}`). A request that declares neither sent no
     record that can be told from its envelope, and the callback read compares none (comparing
     envelope keys such as `return` with the stored record failed every honest write). Without
-    a primary-structure to go by, the body is the record, as nothing says otherwise."""
+    a primary-structure to go by, see `_where_answers_keep_them`."""
     content = op.request_body.contents[0] if op.request_body and op.request_body.contents else None
     own = content.path_config if content is not None else None
     if own is not None and own.data_extraction_path is not None:
@@ -283,7 +291,7 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
     primary = config.primary_structure if config is not None else None
     structure = content.structure if content is not None else None
     if not primary or structure is None:
-        return [body] if isinstance(body, dict) else []
+        return _where_answers_keep_them(body, config)
     if structure.ref_name == primary:
         return records_at([body])
     for prop in structure.properties:
@@ -295,6 +303,19 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
                 else []
             )
     return []
+
+
+def _where_answers_keep_them(body: Any, config: ResourceConfig | None) -> list[JsonObject]:
+    """A request with no structure to go by: the records at the resource's data-extraction-path,
+    when the request holds them there as answers do (`$.gadgets` on `{"gadgets": [...]}`), else
+    the whole body."""
+    general = config.path_config if config is not None else None
+    path = general.data_extraction_path if general is not None else None
+    if path is not None:
+        items = records_at(path.find(EvalContext(response_body=body)))
+        if items:
+            return items
+    return [body] if isinstance(body, dict) else []
 
 
 def same_key(a: Mapping[str, Any], b: Mapping[str, Any], *, composite: bool = False) -> bool:

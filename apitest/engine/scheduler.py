@@ -438,6 +438,11 @@ class Engine:
                 self.data.add(resource.name, data, keys, chain=chain_id, created=False)
         elif op.category == "update" and record is not None:
             sent = sent_records(exchange.request.body, resource, op)
+            if sent and all(record.data.get(key) == value for key, value in sent[0].items()):
+                outcome.notes.append(
+                    "the update sent only values the record already held (example-value pins "
+                    "them): its check cannot tell an update that did not stick"
+                )
             if sent:
                 record.data = {**record.data, **sent[0]}
             state.touched[step.id], state.sent[step.id] = [record], sent
