@@ -466,13 +466,21 @@
     const status = call[4], error = str(call[8]);
     const steps = chainSteps(c, k);
     return '<div class="call"><div class="call-head">Call ' + (k + 1) + " of " + c.calls.length + ": <b>" + esc(S[call[0]]) + "</b> " +
-      esc(S[call[1]]) + " \u2192 " + (status === null ? "no answer" : '<span class="status-code ' + (status < 400 ? "ok2" : "bad") + '">' + status + "</span>") +
+      esc(S[call[1]]) + " \u2192 " + (status === null ? "no answer" : statusCode(c, status)) +
       " in " + ms(call[7]) + (call[9] ? ' <span class="flag">body clipped</span>' : "") + '</div><div class="call-body"><div><h4>Request</h4>' +
       headerTable(call[2]) + bodyBlock(call[3]) + "</div><div><h4>Response" + (status === null ? "" : " " + status) + "</h4>" +
       (error ? '<div class="message error">' + esc(error) + "</div>" : "") + headerTable(call[5]) + bodyBlock(call[6]) + "</div></div>" +
       '<div class="curl-box"><div class="curl-head"><h4>curl: chain ' + esc(c.chain) + " replayed up to this call (" + steps.length +
       " call" + (steps.length === 1 ? "" : "s") + ')</h4><button type="button" class="btn copy">Copy</button></div><pre class="curl">' +
       esc(chainCurl(c, k, steps)) + "</pre></div></div>";
+  }
+  function statusCode(c, status) {
+    /* Green only for a 2xx/3xx of a case that passed: the same 200 is a lost update's proof
+     * in a failed validation, and a 201 the wrong answer to a negative case. 4xx amber (an
+     * error answer, which a passed negative case wanted), 5xx red, a failed case's 2xx red. */
+    const cls = status >= 500 ? "bad" : status >= 400 ? "warn" : c.status === "passed" ? "ok2" : "bad";
+    const tip = status < 400 && cls === "bad" ? ' title="answered, but the case ' + esc(c.status === "error" ? "erred" : "failed") + '"' : "";
+    return '<span class="status-code ' + cls + '"' + tip + ">" + status + "</span>";
   }
   function pretty(text) {
     const t = text.trim();
@@ -552,6 +560,11 @@
   }
 
   /* ---------- start ---------- */
+  function headerRoom() { /* what scrolls to a case stops below the sticky header, however tall */
+    document.documentElement.style.setProperty("--top-h", document.querySelector("header.top").offsetHeight + "px");
+  }
+  headerRoom();
+  window.addEventListener("resize", headerRoom);
   function follow() { /* #case=<id>, #coverage, #cases: links into the report */
     const hash = decodeURIComponent(location.hash.slice(1));
     if (hash.startsWith("case=")) openCase(hash.slice(5));
