@@ -40,6 +40,9 @@ class _Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 @dataclass(frozen=True)
 class PluginOptions:
@@ -151,12 +154,13 @@ class ApitestSession:
             self.run_chains(pending)
         first = self.runs[0] if self.runs else None
         cases = [self.results[step.id] for step in self.plan.steps if step.id in self.results]
-        sweeps = [case for run in self.runs for case in run.cases if case.chain == "cleanup"]
+        sweeps = [case for run in self.runs for case in run.cleanup_cases]
         return RunResult(
             target=first.target if first else "",
             seed=self.plan.seed,
             started_at=first.started_at if first else datetime.now(UTC).isoformat(),
-            cases=cases + sweeps,
+            cases=cases,
+            cleanup_cases=sweeps,
             duration_s=sum(run.duration_s for run in self.runs),
             estimate_s=self.plan.estimate_ms() / 1000,
             chain_order=[chain for run in self.runs for chain in run.chain_order],

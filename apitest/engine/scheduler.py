@@ -48,6 +48,9 @@ class Listener(Protocol):
 
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None: ...
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        """A delete of the final sweep: not a planned case, so not `case_finished`."""
+
 
 KEEP_PASSED_BODIES = 2_000
 """Passed cases whose full calls (headers, bodies) the result keeps; failures always keep
@@ -140,9 +143,6 @@ class Engine:
 
     def _mark_unrun(self, result: RunResult, why: str = "the run was interrupted") -> None:
         mark_unrun(self.plan, result, why)
-
-    def skip_all(self, result: RunResult, why: str) -> None:
-        self._mark_unrun(result, why)
 
     async def _run_chain(self, chain: Chain, result: RunResult) -> None:
         """Steps in order; a run of independent negative cases goes out together (they are
@@ -528,8 +528,8 @@ class Engine:
         self._entries.clear()
         result.cleanup.extend(lines)
         for case in cases:
-            result.cases.append(case)
-            self.listener.case_finished(case)
+            result.cleanup_cases.append(case)
+            self.listener.cleanup_finished(case)
 
 
 def case_of(step: Step) -> CaseResult:

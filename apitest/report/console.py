@@ -116,7 +116,10 @@ class ConsoleReporter:
     def case_finished(self, case: CaseResult) -> None:
         if self._progress is not None:
             self._progress.count(case)
-        if case.kind == "cleanup" and case.chain == "cleanup" and not self.quiet:
+
+    def cleanup_finished(self, case: CaseResult) -> None:
+        """A delete of the final sweep: printed as it happens, counted apart from the cases."""
+        if not self.quiet:
             self._emit([case_line(case)])
 
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
@@ -166,8 +169,24 @@ class ConsoleReporter:
                 style=style,
             )
         )
+        if result.cleanup:
+            console.print(cleanup_text(result))
         if not result.tested and not result.interrupted:
             console.print(Text(nothing_tested(result), style="bold red"))
+
+
+def cleanup_text(result: RunResult) -> Text:
+    """The sweep's own tally, apart from the cases (it deletes what the run left behind, which
+    no plan can count in advance), and each record it could not delete."""
+    counts = result.cleanup_counts()
+    head = f"cleanup of what the run left behind: {counts['deleted']} deleted"
+    if counts["not_deleted"]:
+        head += f", {counts['not_deleted']} NOT deleted"
+    text = Text(head, style="bold red" if counts["not_deleted"] else "dim")
+    for line in result.cleanup:
+        if not line.endswith(" deleted"):  # "NOT deleted (why)", "left: no delete ..."
+            text.append(f"\n    {line}")
+    return text
 
 
 def nothing_tested(result: RunResult) -> str:

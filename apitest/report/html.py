@@ -271,6 +271,7 @@ def report_data(result: RunResult) -> dict[str, Any]:
             "tokenRefreshes": result.token_refreshes,
             "counts": counts,
             "total": len(result.cases),
+            "cleanupCounts": result.cleanup_counts(),
             "passRate": round(counts["passed"] / ran * 100, 1) if ran else None,
             "chainOrder": result.chain_order,
             "cleanup": result.cleanup,

@@ -2,10 +2,12 @@
 
 The shape follows the Jenkins xunit plugin's `junit-10.xsd` (shipped in tests/data/junit/ and
 checked by the tests), which Jenkins, GitLab and GitHub's test reporters all read: one
-`<testsuite>` per resource, one `<testcase>` per case, classname `resource.operation` so the
-CI tree groups cases the way the specs do. The document is built with lxml rather than by
-pasting strings, so a response body holding `]]>`, `<script>` or quotes cannot break it; the
-characters XML 1.0 cannot carry at all (most control characters) are stripped from every text.
+`<testsuite>` per resource, one `<testcase>` per planned case, classname
+`resource.operation` so the CI tree groups cases the way the specs do. The end-of-run cleanup
+sweep is no case: its counts are properties and its lines the `<system-out>` of the
+resource's suite. The document is built with lxml rather than by pasting strings, so a
+response body holding `]]>`, `<script>` or quotes cannot break it; the characters XML 1.0
+cannot carry at all (most control characters) are stripped from every text.
 
 Only `RunResult` is read. Its HttpRecords were redacted by the engine; this module adds nothing
 but counts, timings and the target's scheme, host and path (never its userinfo or query).
@@ -14,7 +16,7 @@ but counts, timings and the target's scheme, host and path (never its userinfo o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,8 +48,13 @@ def junit_xml(result: RunResult) -> str:
         # The wall-clock time of the run: cases run concurrently, so their sum would overstate it.
         time=_seconds(result.duration_s),
     )  # junit-10.xsd allows no `skipped` on <testsuites>; each <testsuite> carries its own.
-    for index, (resource, cases) in enumerate(_by_resource(result.cases).items()):
-        root.append(_suite(result, index, resource, cases))
+    groups = _by_resource(result.cases, lambda case: case.resource)
+    swept: dict[str, list[CaseResult]] = {}
+    for case in result.cleanup_cases:  # a record of a resource without a suite: the first one
+        home = case.resource if case.resource in groups else next(iter(groups), "")
+        swept.setdefault(home, []).append(case)
+    for index, (resource, cases) in enumerate(groups.items()):
+        root.append(_suite(result, index, resource, cases, swept.get(resource, [])))
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data.decode("utf-8")
 
@@ -62,15 +69,19 @@ def clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _by_resource(cases: Iterable[CaseResult]) -> dict[str, list[CaseResult]]:
+def _by_resource(
+    cases: Iterable[CaseResult], key: Callable[[CaseResult], str]
+) -> dict[str, list[CaseResult]]:
     """Cases grouped by resource, resources in the order they first appear (dicts keep it)."""
     groups: dict[str, list[CaseResult]] = {}
     for case in cases:
-        groups.setdefault(case.resource, []).append(case)
+        groups.setdefault(key(case), []).append(case)
     return groups
 
 
-def _suite(result: RunResult, index: int, resource: str, cases: list[CaseResult]) -> etree._Element:
+def _suite(
+    result: RunResult, index: int, resource: str, cases: list[CaseResult], swept: list[CaseResult]
+) -> etree._Element:
     suite = etree.Element("testsuite")
     statuses = [case.status for case in cases]
     _attrs(
@@ -94,11 +105,15 @@ def _suite(result: RunResult, index: int, resource: str, cases: list[CaseResult]
         ("duration_s", _seconds(result.duration_s)),
         ("token_refreshes", result.token_refreshes),
         ("interrupted", str(result.interrupted).lower()),
+        ("cleanup_deleted", sum(case.status == "passed" for case in swept)),
+        ("cleanup_not_deleted", sum(case.status != "passed" for case in swept)),
     ):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
     taken: set[tuple[str, str]] = set()
     for case in cases:
         suite.append(_testcase(case, taken))
+    if swept:
+        etree.SubElement(suite, "system-out").text = clean(_swept_out(swept))
     return suite
 
 
@@ -140,6 +155,17 @@ def _system_out(case: CaseResult) -> str:
     if case.notes:
         blocks.append("notes:\n" + "\n".join(f"  {note}" for note in case.notes))
     return "\n\n".join(blocks)
+
+
+def _swept_out(swept: list[CaseResult]) -> str:
+    """The final sweep's deletes of this resource's records: not cases, but a CI reader of a
+    run that left a record behind must find it."""
+    lines = ["cleanup of records the run left behind:"]
+    for case in swept:  # the delete, then the read that confirmed it
+        calls = [f"{c.method} {c.url} -> {c.error or c.status}" for c in case.calls]
+        verdict = "deleted" if case.status == "passed" else f"NOT deleted ({case.message})"
+        lines.append(f"  {', '.join(calls) or case.operation}: {verdict}")
+    return "\n".join(lines)
 
 
 def _exchange(call: HttpRecord) -> str:

@@ -44,7 +44,7 @@ def case(
     calls: list[HttpRecord] | None = None,
     **fields: Any,
 ) -> CaseResult:
-    chain = id.rsplit(".", 1)[0]
+    chain = fields.pop("chain", id.rsplit(".", 1)[0])
     made = [call()] if calls is None else calls
     return CaseResult(
         id, chain, "x", operation, case, kind, status, calls=made, http_status=200, **fields

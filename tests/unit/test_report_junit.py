@@ -31,9 +31,9 @@ def case(
     kind: str = "test",
     **fields: object,
 ) -> CaseResult:
+    fields.setdefault("chain", f"{resource}#1")
     return CaseResult(
         id=id,
-        chain=f"{resource}#1",
         resource=resource,
         operation=operation,
         case=name,
@@ -149,6 +149,8 @@ def test_every_status_maps_to_its_junit_element() -> None:
             "duration_s": "3.250",
             "token_refreshes": "2",
             "interrupted": "false",
+            "cleanup_deleted": "0",
+            "cleanup_not_deleted": "0",
         }
 
 
@@ -171,15 +173,18 @@ def test_a_case_without_calls_or_notes_has_no_system_out() -> None:
     validate(xml)
 
 
-def test_duplicate_names_in_a_classname_get_the_case_id() -> None:
-    result = run(
+def repeated_names() -> list[CaseResult]:
+    return [
         case("trips#1.3", status="passed"),
         case("trips#2.3", status="passed"),
         case("trips#3.3", status="failed", message="boom"),
         case("trips#1.4", operation="PUT trips", status="passed"),  # another classname
         case("x", name="verify POST trips", kind="operation validation", status="passed"),
-    )
-    xml = junit_xml(result)
+    ]
+
+
+def test_duplicate_names_in_a_classname_get_the_case_id() -> None:
+    xml = junit_xml(run(*repeated_names()))
     validate(xml)
     names = [(c.classname, c.name) for c in cases_of(parse(xml)[0])]
     assert names == [
@@ -190,6 +195,37 @@ def test_duplicate_names_in_a_classname_get_the_case_id() -> None:
         ("trips.POST trips", "operation validation: verify POST trips"),
     ]
     assert len(set(names)) == len(names)
+
+
+def test_the_cleanup_sweep_is_no_testcase_but_its_suite_says_what_it_did() -> None:
+    """Deletes of records left behind are not planned cases: the counts stay those of the
+    plan, and each suite says what the sweep did to its resource's records (item 9)."""
+    delete = HttpRecord("DELETE", "http://h/api/trips?ids=7", status=500)
+    read = HttpRecord("GET", "http://h/api/trips/7", status=200)
+    result = run(case("trips.1.1", status="passed"), case("trips.1.2", status="passed"))
+    result.cleanup_cases = [
+        case("cleanup.2", operation="DELETE trips", name="leftover record", kind="cleanup",
+             chain="cleanup", status="failed", message="DELETE trips answered 500",
+             calls=[delete, read]),
+        case("cleanup.1", operation="DELETE trips", name="leftover record", kind="cleanup",
+             chain="cleanup", status="passed"),
+    ]  # fmt: skip
+    xml = junit_xml(result)
+    validate(xml)
+    root = etree.fromstring(xml.encode("utf-8"))
+    assert root.get("tests") == "2" and root.get("failures") == "0"
+    (suite,) = parse(xml)
+    assert (suite.tests, suite.failures, suite.errors) == (2, 0, 0)
+    assert [c.name for c in cases_of(suite)] == ["positive", "positive [trips.1.2]"]
+    properties = {p.name: p.value for p in suite.properties()}
+    assert (properties["cleanup_deleted"], properties["cleanup_not_deleted"]) == ("1", "1")
+    assert root.findtext("testsuite/system-out") == (
+        "cleanup of records the run left behind:\n"
+        "  DELETE http://h/api/trips?ids=7 -> 500, GET http://h/api/trips/7 -> 200: "
+        "NOT deleted (DELETE trips answered 500)\n"
+        "  DELETE trips: deleted"
+    )
+    assert not result.passed  # a record left behind is a problem, though not a case
 
 
 def test_hostile_text_is_escaped_and_forbidden_characters_are_stripped() -> None:

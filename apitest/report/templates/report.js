@@ -112,7 +112,10 @@
       html += '<div class="card"><h2>Hook log (before and after the run)</h2><ul class="plain mono" id="run-logs">'
         + RUN.logs.map((l) => "<li>" + esc(l) + "</li>").join("") + "</ul></div>";
     }
-    html += '<div class="card"><h2>Cleanup</h2>' + (RUN.cleanup.length
+    const swept = RUN.cleanupCounts;
+    html += '<div class="card"><h2>Cleanup</h2>' + (RUN.cleanup.length ? '<p id="cleanup-counts"' +
+      (swept.not_deleted ? ' class="message failed"' : ' class="muted"') + ">Records the run left behind (not cases: counted apart): " +
+      num(swept.deleted) + " deleted, " + num(swept.not_deleted) + " not deleted.</p>" : "") + (RUN.cleanup.length
       ? '<ul class="plain mono" id="cleanup">' + RUN.cleanup.map((l) => "<li>" + esc(l) + "</li>").join("") + "</ul>"
       : '<p class="muted" id="cleanup">The final sweep had nothing to do: no record was left behind.</p>') + "</div>";
     const panel = el("panel-overview");
