@@ -3,11 +3,13 @@
 The shape follows the Jenkins xunit plugin's `junit-10.xsd` (shipped in tests/data/junit/ and
 checked by the tests), which Jenkins, GitLab and GitHub's test reporters all read: one
 `<testsuite>` per resource, one `<testcase>` per planned case, classname
-`resource.operation` so the CI tree groups cases the way the specs do. The end-of-run cleanup
-sweep is no case: its counts are properties and its lines the `<system-out>` of the
-resource's suite. The document is built with lxml rather than by pasting strings, so a
-response body holding `]]>`, `<script>` or quotes cannot break it; the characters XML 1.0
-cannot carry at all (most control characters) are stripped from every text.
+`resource.operation` so the CI tree groups cases the way the specs do. CI history keys on
+classname and name, so both come from the spec and the plan only: never a seed, a generated
+value, a timestamp or the order cases finished in. The end-of-run cleanup sweep is no case:
+its counts are properties and its lines the `<system-out>` of the resource's suite. The
+document is built with lxml rather than by pasting strings, so a response body holding `]]>`,
+`<script>` or quotes cannot break it; the characters XML 1.0 cannot carry at all (most
+control characters) are stripped from every text.
 
 Only `RunResult` is read. Its HttpRecords were redacted by the engine; this module adds nothing
 but counts, timings and the target's scheme, host and path (never its userinfo or query).
@@ -16,6 +18,7 @@ but counts, timings and the target's scheme, host and path (never its userinfo o
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,24 +112,28 @@ def _suite(
         ("cleanup_not_deleted", sum(case.status != "passed" for case in swept)),
     ):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
-    taken: set[tuple[str, str]] = set()
-    for case in cases:
-        suite.append(_testcase(case, taken))
+    names = [_names(case) for case in cases]
+    repeated = {pair for pair, count in Counter(names).items() if count > 1}
+    for case, pair in zip(cases, names, strict=True):
+        suite.append(_testcase(case, pair, pair in repeated))
     if swept:
         etree.SubElement(suite, "system-out").text = clean(_swept_out(swept))
     return suite
 
 
-def _testcase(case: CaseResult, taken: set[tuple[str, str]]) -> etree._Element:
-    """One case; `taken` holds the (classname, name) pairs already used in this suite, since
-    CI servers merge or drop testcases whose classname and name repeat (e.g. with --repeat)."""
+def _names(case: CaseResult) -> tuple[str, str]:
+    """(classname, name): the spec's resource and operation, the plan's case and step kind."""
     classname = clean(f"{case.resource}.{case.operation}")
-    name = clean(case.case if case.kind == "test" else f"{case.kind}: {case.case}")
-    if (classname, name) in taken:
-        base, name, n = name, clean(f"{name} [{case.id}]"), 2
-        while (classname, name) in taken:
-            name, n = clean(f"{base} [{case.id}#{n}]"), n + 1
-    taken.add((classname, name))
+    return classname, clean(case.case if case.kind == "test" else f"{case.kind}: {case.case}")
+
+
+def _testcase(case: CaseResult, names: tuple[str, str], repeated: bool) -> etree._Element:
+    """One case. CI servers merge or drop testcases whose classname and name repeat in a
+    suite (two chains preparing the same record, --repeat): every one of such a pair takes
+    its case id, which the plan fixes, so no name depends on which one finished first."""
+    classname, name = names
+    if repeated:
+        name = clean(f"{name} [{case.id}]")
     element = etree.Element("testcase")
     _attrs(element, classname=classname, name=name, time=_seconds(case.duration_ms / 1000))
     _verdict(element, case)

@@ -1,7 +1,8 @@
 """Counts and names every output agrees on, from real runs of the CLI against the reference
 service (issue 18, items 9 and 10): passed + failed + error + skipped is the plan's step
 count in the console, report.json, junit.xml and report.html, interrupted runs and failed
-before-run hooks included; the cleanup sweep is counted apart."""
+before-run hooks included; the cleanup sweep is counted apart; JUnit names do not change
+with the seed."""
 
 from __future__ import annotations
 
@@ -140,3 +141,37 @@ def test_a_failed_before_run_hook_makes_every_planned_case_an_error(
     assert {case["message"] for case in result["cases"]} == {
         "not run: a before-run hook failed (hook refuse raised RuntimeError: no fixtures today)"
     }
+
+
+def junit_names(report: Path) -> list[tuple[str, str, str]]:
+    root = etree.parse(str(report / "junit.xml")).getroot()
+    return sorted(
+        (suite.get("name", ""), case.get("classname", ""), case.get("name", ""))
+        for suite in root.iter("testsuite")
+        for case in suite.iter("testcase")
+    )
+
+
+def test_junit_names_are_the_same_whatever_the_seed(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """CI history keys on (classname, name): two runs of one spec with the same options but
+    different seeds (different data, timings, finishing order) name every case alike. The
+    lifecycle and the negative chain of trips each read the destinations first: twins, which
+    their names tell apart."""
+    server = make_server()
+    names = []
+    seeds = ("918273", "564738")
+    for seed in seeds:
+        report = tmp_path / seed
+        done = run_cli(*run_args(server.base_url, report, "--seed", seed, "-q"))
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+        names.append(junit_names(report))
+    assert names[0] == names[1]
+    assert len(names[0]) == len(plan_of().steps) == len(set(names[0]))
+    twins = [n for n in names[0] if n[2].startswith("data preparation: records for trips")]
+    assert [n[2] for n in twins] == [
+        "data preparation: records for trips [trips.1.1]",
+        "data preparation: records for trips [trips.2.1]",
+    ]
+    assert not [n for n in names[0] for seed in seeds if seed in n[2]]  # no seed in a name

@@ -188,13 +188,30 @@ def test_duplicate_names_in_a_classname_get_the_case_id() -> None:
     validate(xml)
     names = [(c.classname, c.name) for c in cases_of(parse(xml)[0])]
     assert names == [
-        ("trips.POST trips", "positive"),
+        ("trips.POST trips", "positive [trips#1.3]"),
         ("trips.POST trips", "positive [trips#2.3]"),
         ("trips.POST trips", "positive [trips#3.3]"),
         ("trips.PUT trips", "positive"),
         ("trips.POST trips", "operation validation: verify POST trips"),
     ]
     assert len(set(names)) == len(names)
+
+
+def named(xml: str) -> dict[str, tuple[str, str]]:
+    """Each testcase's (classname, name) by the case it came from (its system-out names it)."""
+    return {c.system_out: (c.classname, c.name) for suite in parse(xml) for c in cases_of(suite)}
+
+
+def test_names_do_not_depend_on_the_order_cases_finished() -> None:
+    """Chains run concurrently, so two runs finish them in different orders; CI history keys
+    on (classname, name), which must name the same case both times (issue 18, item 9)."""
+    first = repeated_names()
+    for each in first:
+        each.notes = [each.id]  # so each testcase says which case it is
+    orders = [first, first[::-1], [first[1], first[2], first[0], *first[3:]]]
+    seen = [named(junit_xml(run(*order))) for order in orders]
+    assert len(seen[0]) == len(first)
+    assert seen[1] == seen[0] and seen[2] == seen[0]
 
 
 def test_the_cleanup_sweep_is_no_testcase_but_its_suite_says_what_it_did() -> None:
@@ -216,7 +233,7 @@ def test_the_cleanup_sweep_is_no_testcase_but_its_suite_says_what_it_did() -> No
     assert root.get("tests") == "2" and root.get("failures") == "0"
     (suite,) = parse(xml)
     assert (suite.tests, suite.failures, suite.errors) == (2, 0, 0)
-    assert [c.name for c in cases_of(suite)] == ["positive", "positive [trips.1.2]"]
+    assert [c.name for c in cases_of(suite)] == ["positive [trips.1.1]", "positive [trips.1.2]"]
     properties = {p.name: p.value for p in suite.properties()}
     assert (properties["cleanup_deleted"], properties["cleanup_not_deleted"]) == ("1", "1")
     assert root.findtext("testsuite/system-out") == (
