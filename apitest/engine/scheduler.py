@@ -177,7 +177,7 @@ class Engine:
             call.clipped = True
 
     async def _step(self, state: _ChainState, step: Step) -> CaseResult:
-        case = case_of(step)
+        case = case_of(state.chain, step)
         if step.skip_reason:
             case.message = step.skip_reason
             return case
@@ -532,12 +532,18 @@ class Engine:
             self.listener.cleanup_finished(case)
 
 
-def case_of(step: Step) -> CaseResult:
-    """The result of one planned step, before it runs (skipped until it gets a verdict)."""
+def case_of(chain: Chain, step: Step) -> CaseResult:
+    """The result of one planned step of `chain`, before it runs (skipped until it gets a
+    verdict). It is tallied under the chain's resource, and an operation validation's verdict
+    is credited to the write it checks (issue 18, item 10)."""
     op = step.operation
+    under_test = op.name
+    if step.validates:
+        write = next((s for s in chain.steps if s.id == step.validates), None)
+        under_test = write.operation.name if write is not None else op.name
     return CaseResult(
         id=step.id,
-        chain=step.id.rsplit(".", 1)[0],
+        chain=chain.id,
         resource=step.resource,
         operation=op.name,
         case=step.case,
@@ -545,6 +551,8 @@ def case_of(step: Step) -> CaseResult:
         method=op.method.upper(),
         file=op.loc.file,
         line=op.loc.line,
+        chain_resource=chain.resource,
+        under_test=under_test,
     )
 
 
@@ -553,9 +561,10 @@ def mark_unrun(
 ) -> None:
     """Every planned step that did not finish is reported, so the counts still add up."""
     done = {case.id for case in result.cases}
-    for step in plan.steps:
-        if step.id not in done:
-            case = case_of(step)
-            case.status = status
-            case.message = f"not run: {why}"
-            result.cases.append(case)
+    for chain in plan.chains:
+        for step in chain.steps:
+            if step.id not in done:
+                case = case_of(chain, step)
+                case.status = status
+                case.message = f"not run: {why}"
+                result.cases.append(case)

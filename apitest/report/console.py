@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
@@ -63,10 +63,10 @@ class _Progress:
         self.started = time.monotonic()
 
     def count(self, case: CaseResult) -> None:
-        self.done[case.resource] += 1
+        self.done[case.group] += 1
         if case.status in ("failed", "error"):
-            self.failed[case.resource] += 1
-        self.throttle_ms[case.resource] += int(case.throttle_ms)
+            self.failed[case.group] += 1
+        self.throttle_ms[case.group] += int(case.throttle_ms)
 
     def __rich__(self) -> Table:
         elapsed = time.monotonic() - self.started
@@ -228,10 +228,7 @@ def resource_table(result: RunResult) -> Table:
     table.add_column("resource")
     for status in STATUSES:
         table.add_column(status, justify="right")
-    per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-    for case in result.cases:
-        per[case.resource][case.status] += 1
-    for name, counts in per.items():
+    for name, counts in result.counts_by_group().items():
         table.add_row(name, *(str(counts[status]) for status in STATUSES))
     return table
 

@@ -2,7 +2,8 @@
 
 The shape follows the Jenkins xunit plugin's `junit-10.xsd` (shipped in tests/data/junit/ and
 checked by the tests), which Jenkins, GitLab and GitHub's test reporters all read: one
-`<testsuite>` per resource, one `<testcase>` per planned case, classname
+`<testsuite>` per resource (each chain's steps under the chain's resource, as in every other
+report's per-resource table), one `<testcase>` per planned case, classname
 `resource.operation` so the CI tree groups cases the way the specs do. CI history keys on
 classname and name, so both come from the spec and the plan only: never a seed, a generated
 value, a timestamp or the order cases finished in. The end-of-run cleanup sweep is no case:
@@ -51,7 +52,7 @@ def junit_xml(result: RunResult) -> str:
         # The wall-clock time of the run: cases run concurrently, so their sum would overstate it.
         time=_seconds(result.duration_s),
     )  # junit-10.xsd allows no `skipped` on <testsuites>; each <testsuite> carries its own.
-    groups = _by_resource(result.cases, lambda case: case.resource)
+    groups = _by_resource(result.cases, lambda case: case.group)
     swept: dict[str, list[CaseResult]] = {}
     for case in result.cleanup_cases:  # a record of a resource without a suite: the first one
         home = case.resource if case.resource in groups else next(iter(groups), "")

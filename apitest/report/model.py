@@ -92,6 +92,24 @@ class CaseResult:
     """Every call the case made, in order (a validation polled with --eventually makes several)."""
     logs: list[str] = field(default_factory=list)
     """What hooks logged while this case ran ("INFO: message")."""
+    chain_resource: str = ""
+    """The resource whose chain ran this step: a trips chain's preparation of a destination
+    counts under trips in the per-resource tallies, though it calls a destinations operation.
+    Empty (older results, the cleanup sweep): `resource`."""
+    under_test: str = ""
+    """The operation whose verdict this case is: its own, except for an operation validation,
+    which checks the write before it (a lost update is the PUT's failure, not the GET's that
+    found it). Empty (older results): `operation`."""
+
+    @property
+    def group(self) -> str:
+        """The resource this case is tallied under (see `chain_resource`)."""
+        return self.chain_resource or self.resource
+
+    @property
+    def credited_to(self) -> str:
+        """The operation coverage credits this case's verdict to (see `under_test`)."""
+        return self.under_test or self.operation
 
     @property
     def name(self) -> str:
@@ -151,6 +169,17 @@ class RunResult:
         """Records the final sweep deleted, and those it could not (or could not confirm)."""
         deleted = sum(case.status == "passed" for case in self.cleanup_cases)
         return {"deleted": deleted, "not_deleted": len(self.cleanup_cases) - deleted}
+
+    def counts_by_group(self) -> dict[str, dict[str, int]]:
+        """Per resource (each chain's steps under the chain's resource), cases by status: the
+        per-resource table of every report, in the order resources first appear."""
+        per: dict[str, dict[str, int]] = {}
+        for case in self.cases:
+            group = per.get(case.group)
+            if group is None:
+                group = per[case.group] = dict.fromkeys(STATUSES, 0)
+            group[case.status] += 1
+        return per
 
     @property
     def tested(self) -> bool:

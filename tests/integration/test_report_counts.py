@@ -2,7 +2,8 @@
 service (issue 18, items 9 and 10): passed + failed + error + skipped is the plan's step
 count in the console, report.json, junit.xml and report.html, interrupted runs and failed
 before-run hooks included; the cleanup sweep is counted apart; JUnit names do not change
-with the seed."""
+with the seed; coverage credits a lost update to the PUT; each chain's steps count under
+the chain's resource."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,13 @@ STATUSES = ("passed", "failed", "error", "skipped")
 
 def plan_of(**options: Any) -> Plan:
     return build_plan(load_catalog([REPO / "specs" / "trips.xml"]), PlanOptions(**options))
+
+
+def steps_by_chain_resource(plan: Plan) -> dict[str, int]:
+    found: Counter[str] = Counter()
+    for chain in plan.chains:
+        found[chain.resource] += len(chain.steps)
+    return dict(found)
 
 
 def run_args(base_url: str, report: Path, *extra: str) -> list[str]:
@@ -82,6 +91,9 @@ def every_output_adds_up(report: Path, stdout: str, planned: int) -> dict[str, A
     page = html_data(report)["run"]
     assert page["counts"] == counts and page["total"] == planned
     assert len(html_data(report)["cases"]) == planned
+    by_resource = page["byResource"]
+    assert {s: sum(t[s] for t in by_resource.values()) for s in STATUSES} == counts
+    assert suites == by_resource  # the JUnit suites are the HTML's per-resource table
     return result
 
 
@@ -175,3 +187,27 @@ def test_junit_names_are_the_same_whatever_the_seed(
         "data preparation: records for trips [trips.2.1]",
     ]
     assert not [n for n in names[0] for seed in seeds if seed in n[2]]  # no seed in a name
+
+
+def test_a_lost_update_is_the_puts_failure_and_chains_count_under_their_resource(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server(bugs={"lost-update"})
+    report = tmp_path / "r"
+    done = run_cli(*run_args(server.base_url, report, "--seed", "3", "--cases", "positive"))
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr
+    plan = plan_of(cases="positive")
+    result = every_output_adds_up(report, done.stdout, len(plan.steps))
+    (failed,) = [case for case in result["cases"] if case["status"] != "passed"]
+    assert (failed["operation"], failed["case"]) == ("GET trip", "verify PUT trips")
+    assert failed["under_test"] == "PUT trips"
+    ops = {op["name"]: op for op in html_data(report)["coverage"]["ops"]}
+    assert ops["PUT trips"]["cells"]["operation validation"] == [0, 1]
+    assert "operation validation" not in ops["GET trip"]["cells"]
+    assert [200, True, True] in ops["GET trip"]["statuses"]  # what the GET's call got
+    expected = steps_by_chain_resource(plan)
+    assert expected["trips"] > sum(1 for s in plan.steps if s.resource == "trips")  # prep steps
+    page = html_data(report)["run"]["byResource"]
+    assert {name: sum(tally.values()) for name, tally in page.items()} == expected
+    table = re.findall(r"^│ (\w+)\s+│\s+(\d+) │\s+(\d+) │\s+(\d+) │\s+(\d+) │$", done.stdout, re.M)
+    assert {name: sum(map(int, counts)) for name, *counts in table} == expected

@@ -214,6 +214,27 @@ def test_names_do_not_depend_on_the_order_cases_finished() -> None:
     assert seen[1] == seen[0] and seen[2] == seen[0]
 
 
+def test_each_chain_counts_under_its_own_resource() -> None:
+    """A trips chain's preparation of a destination is a trips step: the trips suite counts
+    it, as the console's and the HTML's per-resource tables do (issue 18, item 10)."""
+    prepare = case(
+        "trips.1.1", "destinations", "POST destinations", "record for trips",
+        kind="data preparation", status="failed", message="refused", chain_resource="trips",
+    )  # fmt: skip
+    own = case("destinations.1.1", "destinations", "POST destinations", status="passed")
+    result = run(prepare, case("trips.1.2", status="passed", chain_resource="trips"), own)
+    xml = junit_xml(result)
+    validate(xml)
+    trips, destinations = parse(xml)
+    assert (trips.name, trips.tests, trips.failures) == ("trips", 2, 1)
+    assert (destinations.name, destinations.tests, destinations.failures) == ("destinations", 1, 0)
+    assert cases_of(trips)[0].classname == "destinations.POST destinations"  # what it called
+    assert result.counts_by_group() == {
+        "trips": {"passed": 1, "failed": 1, "error": 0, "skipped": 0},
+        "destinations": {"passed": 1, "failed": 0, "error": 0, "skipped": 0},
+    }
+
+
 def test_the_cleanup_sweep_is_no_testcase_but_its_suite_says_what_it_did() -> None:
     """Deletes of records left behind are not planned cases: the counts stay those of the
     plan, and each suite says what the sweep did to its resource's records (item 9)."""

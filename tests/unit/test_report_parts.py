@@ -60,6 +60,7 @@ def _result() -> RunResult:
     case = CaseResult(
         "trips.1.1", "trips.1", "trips", "GET trips", "positive", "test", "passed",
         method="GET", url="http://h/x", http_status=200, calls=[call], error_response=False,
+        chain_resource="trips", under_test="GET trips",
     )  # fmt: skip
     swept = CaseResult(
         "cleanup.1", "cleanup", "trips", "DELETE trips", "leftover record", "cleanup", "failed",

@@ -127,14 +127,10 @@
     });
   }
   function resourceTable() {
-    const by = new Map();
-    for (const c of CASES) {
-      if (!by.has(c.resource)) by.set(c.resource, { passed: 0, failed: 0, error: 0, skipped: 0 });
-      by.get(c.resource)[c.status] += 1;
-    }
-    const names = Array.from(by.keys()).sort(collator.compare);
+    const by = RUN.byResource; /* html.py: each chain's steps under the chain's resource */
+    const names = Object.keys(by).sort(collator.compare);
     const rows = names.map((name) => {
-      const r = by.get(name);
+      const r = by[name];
       return "<tr><td>" + esc(name) + '</td><td class="num">' + num(r.passed) + '</td><td class="num">' + num(r.failed) +
         '</td><td class="num">' + num(r.error) + '</td><td class="num">' + num(r.skipped) + '</td><td class="num">' +
         num(r.passed + r.failed + r.error + r.skipped) + "</td></tr>";
