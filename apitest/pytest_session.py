@@ -41,6 +41,9 @@ class _Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 @dataclass(frozen=True)
 class PluginOptions:
@@ -172,12 +175,13 @@ class ApitestSession:
             self.run_chains(pending)
         first = self.runs[0] if self.runs else None
         cases = [self.results[step.id] for step in self.plan.steps if step.id in self.results]
-        sweeps = [case for run in self.runs for case in run.cases if case.chain == "cleanup"]
+        sweeps = [case for run in self.runs for case in run.cleanup_cases]
         return RunResult(
             target=first.target if first else "",
             seed=self.plan.seed,
             started_at=first.started_at if first else datetime.now(UTC).isoformat(),
-            cases=cases + sweeps,
+            cases=cases,
+            cleanup_cases=sweeps,
             duration_s=sum(run.duration_s for run in self.runs),
             estimate_s=estimate(self.plan, self.options.concurrency).ms / 1000,
             chain_order=[chain for run in self.runs for chain in run.chain_order],

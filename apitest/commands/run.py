@@ -39,6 +39,7 @@ from apitest.errors import (
 )
 from apitest.hooks.registry import HookModule
 from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.model import Plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text
 from apitest.report.events import FanOut
 from apitest.report.json_report import write_json
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(notice_text(store_without_lock(unlocked)))
         if stream is not None:
             stream.run_started(target=target.base_url, seed=seed, steps=len(plan.steps))
-        reporter.start(dict(Counter(step.resource for step in plan.steps)))
+        reporter.start(steps_by_resource(plan))
         unreachable: TargetUnreachableError | None = None
         try:
             result = run_plan(catalog, plan, settings, listener)
@@ -107,6 +108,15 @@ def run(args: argparse.Namespace) -> int:
     if not result.passed:
         return EXIT_CASE_FAILED
     return EXIT_PASSED if result.tested else EXIT_NOTHING_TESTED
+
+
+def steps_by_resource(plan: Plan) -> dict[str, int]:
+    """Planned steps per resource, each chain's under the chain's own resource: the totals of
+    the live panel, tallied as the reports' per-resource tables are."""
+    totals: Counter[str] = Counter()
+    for chain in plan.chains:
+        totals[chain.resource] += len(chain.steps)
+    return dict(totals)
 
 
 def plan_options(config: RunConfig, seed: int, read_only: tuple[str, ...]) -> PlanOptions:

@@ -173,9 +173,8 @@ async def _run_session(
             _stop_on_signals(engine)
         try:
             refused = await hooks.before_run(result.logs) if hooks is not None else []
-            if refused:
-                engine.skip_all(result, f"a before-run hook failed ({refused[0]})")
-                result.cases.insert(0, _hook_error(refused))
+            if refused:  # as pytest does when a fixture fails: each case an error saying why
+                mark_unrun(plan, result, f"a before-run hook failed ({refused[0]})", "error")
             else:
                 await engine.run(result)
             if hooks is not None:
@@ -186,14 +185,6 @@ async def _run_session(
         result.token_refreshes = session.auth.refreshes()
         result.auth_notices.extend(session.auth.notices())
     return result
-
-
-def _hook_error(failures: list[str]) -> CaseResult:
-    """A before-run hook that failed, as a case: the run must not read as passed."""
-    return CaseResult(
-        id="hooks.before_run", chain="hooks", resource="hooks", operation="before_run",
-        case="hooks", kind="hook", status="error", message=failures[0], details=failures,
-    )  # fmt: skip
 
 
 def _stop_on_signals(engine: Engine) -> None:

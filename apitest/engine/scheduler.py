@@ -51,6 +51,9 @@ class Listener(Protocol):
 
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None: ...
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        """A delete of the final sweep: not a planned case, so not `case_finished`."""
+
 
 KEEP_PASSED_BODIES = 2_000
 """Passed cases whose full calls (headers, bodies) the result keeps; failures always keep
@@ -144,9 +147,6 @@ class Engine:
     def _mark_unrun(self, result: RunResult, why: str = "the run was interrupted") -> None:
         mark_unrun(self.plan, result, why)
 
-    def skip_all(self, result: RunResult, why: str) -> None:
-        self._mark_unrun(result, why)
-
     async def _run_chain(self, chain: Chain, result: RunResult) -> None:
         """Steps in order; a run of independent negative cases goes out together (they are
         meant to change nothing), so a resource's dozens of cases cost a few round trips."""
@@ -180,7 +180,7 @@ class Engine:
             call.clipped = True
 
     async def _step(self, state: _ChainState, step: Step) -> CaseResult:
-        case = case_of(step)
+        case = case_of(state.chain, step)
         if step.skip_reason:
             case.message = step.skip_reason
             return case
@@ -614,16 +614,22 @@ class Engine:
         self._entries.clear()
         result.cleanup.extend(lines)
         for case in cases:
-            result.cases.append(case)
-            self.listener.case_finished(case)
+            result.cleanup_cases.append(case)
+            self.listener.cleanup_finished(case)
 
 
-def case_of(step: Step) -> CaseResult:
-    """The result of one planned step, before it runs (skipped until it gets a verdict)."""
+def case_of(chain: Chain, step: Step) -> CaseResult:
+    """The result of one planned step of `chain`, before it runs (skipped until it gets a
+    verdict). It is tallied under the chain's resource, and an operation validation's verdict
+    is credited to the write it checks (issue 18, item 10)."""
     op = step.operation
+    under_test = op.name
+    if step.validates:
+        write = next((s for s in chain.steps if s.id == step.validates), None)
+        under_test = write.operation.name if write is not None else op.name
     return CaseResult(
         id=step.id,
-        chain=step.id.rsplit(".", 1)[0],
+        chain=chain.id,
         resource=step.resource,
         operation=op.name,
         case=step.case,
@@ -631,6 +637,8 @@ def case_of(step: Step) -> CaseResult:
         method=op.method.upper(),
         file=op.loc.file,
         line=op.loc.line,
+        chain_resource=chain.resource,
+        under_test=under_test,
     )
 
 
@@ -639,9 +647,10 @@ def mark_unrun(
 ) -> None:
     """Every planned step that did not finish is reported, so the counts still add up."""
     done = {case.id for case in result.cases}
-    for step in plan.steps:
-        if step.id not in done:
-            case = case_of(step)
-            case.status = status
-            case.message = f"not run: {why}"
-            result.cases.append(case)
+    for chain in plan.chains:
+        for step in chain.steps:
+            if step.id not in done:
+                case = case_of(chain, step)
+                case.status = status
+                case.message = f"not run: {why}"
+                result.cases.append(case)

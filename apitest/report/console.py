@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
@@ -63,10 +63,10 @@ class _Progress:
         self.started = time.monotonic()
 
     def count(self, case: CaseResult) -> None:
-        self.done[case.resource] += 1
+        self.done[case.group] += 1
         if case.status in ("failed", "error"):
-            self.failed[case.resource] += 1
-        self.throttle_ms[case.resource] += int(case.throttle_ms)
+            self.failed[case.group] += 1
+        self.throttle_ms[case.group] += int(case.throttle_ms)
 
     def __rich__(self) -> Table:
         elapsed = time.monotonic() - self.started
@@ -116,7 +116,10 @@ class ConsoleReporter:
     def case_finished(self, case: CaseResult) -> None:
         if self._progress is not None:
             self._progress.count(case)
-        if case.kind == "cleanup" and case.chain == "cleanup" and not self.quiet:
+
+    def cleanup_finished(self, case: CaseResult) -> None:
+        """A delete of the final sweep: printed as it happens, counted apart from the cases."""
+        if not self.quiet:
             self._emit([case_line(case)])
 
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
@@ -168,8 +171,24 @@ class ConsoleReporter:
                 style=style,
             )
         )
+        if result.cleanup:
+            console.print(cleanup_text(result))
         if not result.tested and not result.interrupted:
             console.print(Text(nothing_tested(result), style="bold red"))
+
+
+def cleanup_text(result: RunResult) -> Text:
+    """The sweep's own tally, apart from the cases (it deletes what the run left behind, which
+    no plan can count in advance), and each record it could not delete."""
+    counts = result.cleanup_counts()
+    head = f"cleanup of what the run left behind: {counts['deleted']} deleted"
+    if counts["not_deleted"]:
+        head += f", {counts['not_deleted']} NOT deleted"
+    text = Text(head, style="bold red" if counts["not_deleted"] else "dim")
+    for line in result.cleanup:
+        if not line.endswith(" deleted"):  # "NOT deleted (why)", "left: no delete ..."
+            text.append(f"\n    {line}")
+    return text
 
 
 def nothing_tested(result: RunResult) -> str:
@@ -217,10 +236,7 @@ def resource_table(result: RunResult) -> Table:
     table.add_column("resource")
     for status in STATUSES:
         table.add_column(status, justify="right")
-    per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-    for case in result.cases:
-        per[case.resource][case.status] += 1
-    for name, counts in per.items():
+    for name, counts in result.counts_by_group().items():
         table.add_row(name, *(str(counts[status]) for status in STATUSES))
     return table
 

@@ -14,6 +14,8 @@ class RunListener(Protocol):
 
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None: ...
 
+    def cleanup_finished(self, case: CaseResult) -> None: ...
+
 
 class FanOut:
     def __init__(self, listeners: Sequence[RunListener]) -> None:
@@ -26,3 +28,7 @@ class FanOut:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         for listener in self.listeners:
             listener.chain_finished(chain, cases)
+
+    def cleanup_finished(self, case: CaseResult) -> None:
+        for listener in self.listeners:
+            listener.cleanup_finished(case)

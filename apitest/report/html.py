@@ -100,11 +100,15 @@ class _OpCoverage:
     called: bool = False
     cases: int = 0
 
-    def add(self, case: CaseResult, kind: str) -> None:
+    def credit(self, case: CaseResult, kind: str) -> None:
+        """The case's verdict, on the row of the operation it tests."""
         cell = self.cells.setdefault(kind, [0, 0])
         cell[0] += case.status == "passed"
         cell[1] += 1
         self.cases += 1
+
+    def saw(self, case: CaseResult) -> None:
+        """What the case's calls got, on the row of the operation they called."""
         self.seen |= _statuses(case)
         self.called = self.called or bool(case.calls) or case.http_status is not None
         self.error_exercised = self.error_exercised or case.error_response is True
@@ -132,20 +136,28 @@ class _OpCoverage:
 def coverage(result: RunResult) -> dict[str, Any]:
     """Operations x case kinds (passed/total per cell), and per operation which declared
     statuses some call got, whether its error condition was exercised, whether it was called.
-    An operation the cases name but the specs' list lacks still gets a row (flagged
-    undeclared), so no case is missing from the table."""
+    A verdict is credited to the operation under test: an operation validation's to the write
+    it reads back (a lost update fails the PUT's row, not the GET's that found it), while the
+    statuses its call got are the GET's. An operation the cases name but the specs' list lacks
+    still gets a row (flagged undeclared), so no case is missing from the table."""
     rows: dict[tuple[str, str], _OpCoverage] = {
         (op.resource, op.name): _OpCoverage(op) for op in result.operations
     }
+
+    def row_of(resource: str, operation: str, method: str = "") -> _OpCoverage:
+        found = rows.get((resource, operation))
+        if found is None:
+            method = method or operation.split(" ", 1)[0]
+            info = OperationInfo(resource, operation, method, "", "")
+            found = rows[resource, operation] = _OpCoverage(info)
+        return found
+
     kinds: set[str] = set()
     for case in result.cases:
-        key = (case.resource, case.operation)
-        if key not in rows:
-            method = case.method or case.operation.split(" ", 1)[0]
-            rows[key] = _OpCoverage(OperationInfo(case.resource, case.operation, method, "", ""))
         kind = case_kind(case)
         kinds.add(kind)
-        rows[key].add(case, kind)
+        row_of(case.resource, case.operation, case.method).saw(case)
+        row_of(case.resource, case.credited_to).credit(case, kind)
     return {"kinds": _kind_order(kinds), "ops": [row.to_dict() for row in rows.values()]}
 
 
@@ -271,6 +283,8 @@ def report_data(result: RunResult) -> dict[str, Any]:
             "tokenRefreshes": result.token_refreshes,
             "counts": counts,
             "total": len(result.cases),
+            "byResource": result.counts_by_group(),
+            "cleanupCounts": result.cleanup_counts(),
             "passRate": round(counts["passed"] / ran * 100, 1) if ran else None,
             "chainOrder": result.chain_order,
             "cleanup": result.cleanup,

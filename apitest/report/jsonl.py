@@ -2,8 +2,9 @@
 
 The other reports are written at the end; this one is written as the run goes, so a crash, a
 kill or Ctrl-C still leaves a file that says everything that happened up to that moment, and a
-tool can follow a long run live (`tail -f`). Event types: run_started, case_finished,
-chain_finished, run_finished.
+tool can follow a long run live (`tail -f`). Event types: run_started, case_finished (one per
+planned case), chain_finished, cleanup_finished (a delete of the end-of-run sweep, which is
+not a planned case), run_finished.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class JsonlWriter:
             purpose=chain.purpose,
             cases=[case.id for case in cases],
         )
+
+    def cleanup_finished(self, case: CaseResult) -> None:
+        self._event("cleanup_finished", case=case.to_dict())
 
     def run_finished(self, result: RunResult) -> None:
         summary = result.to_dict(with_cases=False)  # every case is in the stream already

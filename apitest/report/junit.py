@@ -2,10 +2,15 @@
 
 The shape follows the Jenkins xunit plugin's `junit-10.xsd` (shipped in tests/data/junit/ and
 checked by the tests), which Jenkins, GitLab and GitHub's test reporters all read: one
-`<testsuite>` per resource, one `<testcase>` per case, classname `resource.operation` so the
-CI tree groups cases the way the specs do. The document is built with lxml rather than by
-pasting strings, so a response body holding `]]>`, `<script>` or quotes cannot break it; the
-characters XML 1.0 cannot carry at all (most control characters) are stripped from every text.
+`<testsuite>` per resource (each chain's steps under the chain's resource, as in every other
+report's per-resource table), one `<testcase>` per planned case, classname
+`resource.operation` so the CI tree groups cases the way the specs do. CI history keys on
+classname and name, so both come from the spec and the plan only: never a seed, a generated
+value, a timestamp or the order cases finished in. The end-of-run cleanup sweep is no case:
+its counts are properties and its lines the `<system-out>` of the resource's suite. The
+document is built with lxml rather than by pasting strings, so a response body holding `]]>`,
+`<script>` or quotes cannot break it; the characters XML 1.0 cannot carry at all (most
+control characters) are stripped from every text.
 
 Only `RunResult` is read. Its HttpRecords were redacted by the engine; this module adds nothing
 but counts, timings, the target's scheme, host and path (never its userinfo or query), and the
@@ -16,7 +21,8 @@ properties and the `<system-out>` of every `<testsuite>`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,8 +54,13 @@ def junit_xml(result: RunResult) -> str:
         # The wall-clock time of the run: cases run concurrently, so their sum would overstate it.
         time=_seconds(result.duration_s),
     )  # junit-10.xsd allows no `skipped` on <testsuites>; each <testsuite> carries its own.
-    for index, (resource, cases) in enumerate(_by_resource(result.cases).items()):
-        root.append(_suite(result, index, resource, cases))
+    groups = _by_resource(result.cases, lambda case: case.group)
+    swept: dict[str, list[CaseResult]] = {}
+    for case in result.cleanup_cases:  # a record of a resource without a suite: the first one
+        home = case.resource if case.resource in groups else next(iter(groups), "")
+        swept.setdefault(home, []).append(case)
+    for index, (resource, cases) in enumerate(groups.items()):
+        root.append(_suite(result, index, resource, cases, swept.get(resource, [])))
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data.decode("utf-8")
 
@@ -64,15 +75,19 @@ def clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _by_resource(cases: Iterable[CaseResult]) -> dict[str, list[CaseResult]]:
+def _by_resource(
+    cases: Iterable[CaseResult], key: Callable[[CaseResult], str]
+) -> dict[str, list[CaseResult]]:
     """Cases grouped by resource, resources in the order they first appear (dicts keep it)."""
     groups: dict[str, list[CaseResult]] = {}
     for case in cases:
-        groups.setdefault(case.resource, []).append(case)
+        groups.setdefault(key(case), []).append(case)
     return groups
 
 
-def _suite(result: RunResult, index: int, resource: str, cases: list[CaseResult]) -> etree._Element:
+def _suite(
+    result: RunResult, index: int, resource: str, cases: list[CaseResult], swept: list[CaseResult]
+) -> etree._Element:
     suite = etree.Element("testsuite")
     statuses = [case.status for case in cases]
     _attrs(
@@ -96,29 +111,37 @@ def _suite(result: RunResult, index: int, resource: str, cases: list[CaseResult]
         ("duration_s", _seconds(result.duration_s)),
         ("token_refreshes", result.token_refreshes),
         ("interrupted", str(result.interrupted).lower()),
+        ("cleanup_deleted", sum(case.status == "passed" for case in swept)),
+        ("cleanup_not_deleted", sum(case.status != "passed" for case in swept)),
     ):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
     for notice in result.auth_notices:
         _attrs(etree.SubElement(properties, "property"), name="auth_notice", value=notice.message)
-    taken: set[tuple[str, str]] = set()
-    for case in cases:
-        suite.append(_testcase(case, taken))
-    if result.auth_notices:  # a green run that tested as someone else: where CI shows output
-        text = "\n".join(f"warning: {notice.message}" for notice in result.auth_notices)
-        etree.SubElement(suite, "system-out").text = clean(text)
+    names = [_names(case) for case in cases]
+    repeated = {pair for pair, count in Counter(names).items() if count > 1}
+    for case, pair in zip(cases, names, strict=True):
+        suite.append(_testcase(case, pair, pair in repeated))
+    out = [f"warning: {notice.message}" for notice in result.auth_notices]  # a green run that
+    if swept:  # tested as someone else must show where CI shows output; so must the sweep
+        out.append(_swept_out(swept))
+    if out:
+        etree.SubElement(suite, "system-out").text = clean("\n".join(out))
     return suite
 
 
-def _testcase(case: CaseResult, taken: set[tuple[str, str]]) -> etree._Element:
-    """One case; `taken` holds the (classname, name) pairs already used in this suite, since
-    CI servers merge or drop testcases whose classname and name repeat (e.g. with --repeat)."""
+def _names(case: CaseResult) -> tuple[str, str]:
+    """(classname, name): the spec's resource and operation, the plan's case and step kind."""
     classname = clean(f"{case.resource}.{case.operation}")
-    name = clean(case.case if case.kind == "test" else f"{case.kind}: {case.case}")
-    if (classname, name) in taken:
-        base, name, n = name, clean(f"{name} [{case.id}]"), 2
-        while (classname, name) in taken:
-            name, n = clean(f"{base} [{case.id}#{n}]"), n + 1
-    taken.add((classname, name))
+    return classname, clean(case.case if case.kind == "test" else f"{case.kind}: {case.case}")
+
+
+def _testcase(case: CaseResult, names: tuple[str, str], repeated: bool) -> etree._Element:
+    """One case. CI servers merge or drop testcases whose classname and name repeat in a
+    suite (two chains preparing the same record, --repeat): every one of such a pair takes
+    its case id, which the plan fixes, so no name depends on which one finished first."""
+    classname, name = names
+    if repeated:
+        name = clean(f"{name} [{case.id}]")
     element = etree.Element("testcase")
     _attrs(element, classname=classname, name=name, time=_seconds(case.duration_ms / 1000))
     _verdict(element, case)
@@ -147,6 +170,17 @@ def _system_out(case: CaseResult) -> str:
     if case.notes:
         blocks.append("notes:\n" + "\n".join(f"  {note}" for note in case.notes))
     return "\n\n".join(blocks)
+
+
+def _swept_out(swept: list[CaseResult]) -> str:
+    """The final sweep's deletes of this resource's records: not cases, but a CI reader of a
+    run that left a record behind must find it."""
+    lines = ["cleanup of records the run left behind:"]
+    for case in swept:  # the delete, then the read that confirmed it
+        calls = [f"{c.method} {c.url} -> {c.error or c.status}" for c in case.calls]
+        verdict = "deleted" if case.status == "passed" else f"NOT deleted ({case.message})"
+        lines.append(f"  {', '.join(calls) or case.operation}: {verdict}")
+    return "\n".join(lines)
 
 
 def _exchange(call: HttpRecord) -> str:

@@ -1,7 +1,11 @@
 """The one model of a run that every reporter reads, so no two outputs can disagree.
 
 The engine fills a `CaseResult` per planned step, in the order steps finish; the run's totals
-are computed from the cases, never kept beside them, so they always add up.
+are computed from the cases, never kept beside them, so they always add up: passed + failed +
+error + skipped is the number of planned steps, in every report, interrupted runs included
+(a step that never ran is there, skipped or an error saying why). The end-of-run cleanup
+sweep is not planned (what it deletes depends on what went wrong), so its deletes are kept
+apart, in `cleanup_cases` with counts of their own, and never inflate the cases.
 """
 
 from __future__ import annotations
@@ -111,6 +115,24 @@ class CaseResult:
     """Every call the case made, in order (a validation polled with --eventually makes several)."""
     logs: list[str] = field(default_factory=list)
     """What hooks logged while this case ran ("INFO: message")."""
+    chain_resource: str = ""
+    """The resource whose chain ran this step: a trips chain's preparation of a destination
+    counts under trips in the per-resource tallies, though it calls a destinations operation.
+    Empty (older results, the cleanup sweep): `resource`."""
+    under_test: str = ""
+    """The operation whose verdict this case is: its own, except for an operation validation,
+    which checks the write before it (a lost update is the PUT's failure, not the GET's that
+    found it). Empty (older results): `operation`."""
+
+    @property
+    def group(self) -> str:
+        """The resource this case is tallied under (see `chain_resource`)."""
+        return self.chain_resource or self.resource
+
+    @property
+    def credited_to(self) -> str:
+        """The operation coverage credits this case's verdict to (see `under_test`)."""
+        return self.under_test or self.operation
 
     @property
     def name(self) -> str:
@@ -143,6 +165,9 @@ class RunResult:
     """Chain ids in the order they finished."""
     cleanup: list[str] = field(default_factory=list)
     """What the final sweep did or could not do, one line per record."""
+    cleanup_cases: list[CaseResult] = field(default_factory=list)
+    """The final sweep's deletes (kind "cleanup"), one per record left behind: reported as
+    cleanup, with `cleanup_counts`, never among the planned `cases`."""
     interrupted: bool = False
     logs: list[str] = field(default_factory=list)
     """What before-run and after-run hooks logged."""
@@ -161,8 +186,25 @@ class RunResult:
         return f"RunResult({self.target!r}, seed={self.seed}, {len(self.cases)} cases: {counts})"
 
     def counts(self) -> dict[str, int]:
+        """Planned cases by status; they add up to `len(cases)`, the planned steps."""
         found = Counter(case.status for case in self.cases)
         return {status: found.get(status, 0) for status in STATUSES}
+
+    def cleanup_counts(self) -> dict[str, int]:
+        """Records the final sweep deleted, and those it could not (or could not confirm)."""
+        deleted = sum(case.status == "passed" for case in self.cleanup_cases)
+        return {"deleted": deleted, "not_deleted": len(self.cleanup_cases) - deleted}
+
+    def counts_by_group(self) -> dict[str, dict[str, int]]:
+        """Per resource (each chain's steps under the chain's resource), cases by status: the
+        per-resource table of every report, in the order resources first appear."""
+        per: dict[str, dict[str, int]] = {}
+        for case in self.cases:
+            group = per.get(case.group)
+            if group is None:
+                group = per[case.group] = dict.fromkeys(STATUSES, 0)
+            group[case.status] += 1
+        return per
 
     @property
     def tested(self) -> bool:
@@ -173,8 +215,15 @@ class RunResult:
 
     @property
     def passed(self) -> bool:
+        """No case failed or erred, the run was not interrupted, and nothing it created was
+        left behind (a record the sweep could not delete is a problem, though not a case)."""
         counts = self.counts()
-        return counts["failed"] == 0 and counts["error"] == 0 and not self.interrupted
+        return (
+            counts["failed"] == 0
+            and counts["error"] == 0
+            and not self.interrupted
+            and self.cleanup_counts()["not_deleted"] == 0
+        )
 
     def to_dict(self, *, with_cases: bool = True) -> dict[str, Any]:
         data = {
@@ -190,6 +239,8 @@ class RunResult:
             "counts": self.counts(),
             "chain_order": self.chain_order,
             "cleanup": self.cleanup,
+            "cleanup_counts": self.cleanup_counts(),
+            "cleanup_cases": [case.to_dict() for case in self.cleanup_cases],
             "logs": self.logs,
             "operations": [asdict(op) for op in self.operations],
         }
@@ -199,12 +250,19 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        """The inverse of `to_dict` (a report.json read back, e.g. to render it again)."""
+        """The inverse of `to_dict` (a report.json read back, e.g. to render it again). A
+        result written before the sweep's deletes were kept apart has them among its cases
+        (chain "cleanup"): they are moved where they belong."""
+        cases: list[CaseResult] = []
+        swept = [CaseResult.from_dict(case) for case in data.get("cleanup_cases", [])]
+        for case in map(CaseResult.from_dict, data.get("cases", [])):
+            (swept if case.chain == "cleanup" and case.kind == "cleanup" else cases).append(case)
         return cls(
             target=data["target"],
             seed=data["seed"],
             started_at=data["started_at"],
-            cases=[CaseResult.from_dict(case) for case in data.get("cases", [])],
+            cases=cases,
+            cleanup_cases=swept,
             duration_s=data.get("duration_s", 0.0),
             estimate_s=data.get("estimate_s", 0.0),
             chain_order=list(data.get("chain_order", [])),

@@ -102,6 +102,9 @@ class _Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 def declared_wait_ms(chain: Chain) -> int:
     """The chain's waits alone: its estimate without the nominal call times."""

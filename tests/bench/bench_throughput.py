@@ -71,6 +71,9 @@ class _Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

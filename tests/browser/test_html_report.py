@@ -37,6 +37,9 @@ class Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
     """A whole reference run (positive and negative cases) against a service that loses

@@ -32,6 +32,9 @@ class Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 def run_negative(server: DemoServer, tmp_path: Path) -> RunResult:
     plan = build_plan(CATALOG, PlanOptions(seed=4, cases="negative"))

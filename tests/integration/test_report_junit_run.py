@@ -34,6 +34,9 @@ class Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 def test_a_failing_run_of_the_reference_specs_gives_valid_junit_without_tokens(
     make_server: MakeServer, tmp_path: Path

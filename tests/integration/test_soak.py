@@ -50,6 +50,9 @@ class Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 class Soak:
     """Runs the one-read spec `repeat` times against one server, each run with its own ledger."""

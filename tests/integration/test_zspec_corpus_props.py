@@ -76,6 +76,9 @@ class Quiet:
     def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         pass
 
+    def cleanup_finished(self, case: CaseResult) -> None:
+        pass
+
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:

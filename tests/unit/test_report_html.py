@@ -44,7 +44,7 @@ def case(
     calls: list[HttpRecord] | None = None,
     **fields: Any,
 ) -> CaseResult:
-    chain = id.rsplit(".", 1)[0]
+    chain = fields.pop("chain", id.rsplit(".", 1)[0])
     made = [call()] if calls is None else calls
     return CaseResult(
         id, chain, "x", operation, case, kind, status, calls=made, http_status=200, **fields
@@ -185,6 +185,41 @@ def test_coverage_counts_cells_statuses_conditions_and_gaps() -> None:
     assert get["errorExercised"] and get["called"]
     assert not delete["called"] and delete["cases"] == 0
     assert patch["name"] == "PATCH x" and not patch["declared"]
+
+
+def test_coverage_credits_a_validation_to_the_write_it_checks() -> None:
+    """A lost update: the PUT answered 200, the GET that reads the record back finds the old
+    values. The failure is the PUT's, on its row; the GET's row keeps the status its call got
+    (issue 18, item 10)."""
+    ops = [
+        OperationInfo("x", "PUT x", "PUT", "/x", "update", [200]),
+        OperationInfo("x", "GET one", "GET", "/x/{id}", "read", [200, 404]),
+    ]
+    result = run(
+        case("c.1", operation="PUT x", under_test="PUT x"),
+        case("c.2", "verify PUT x", "failed", operation="GET one", kind="operation validation",
+             under_test="PUT x"),
+        case("c.3", "positive", operation="GET one", under_test="GET one"),
+        operations=ops,
+    )  # fmt: skip
+    put, get = coverage(result)["ops"]
+    assert put["cells"] == {"positive": [1, 1], "operation validation": [0, 1]}
+    assert get["cells"] == {"positive": [1, 1]}
+    assert get["statuses"] == [[200, True, True], [404, False, True]] and get["called"]
+    assert (put["cases"], get["cases"]) == (2, 1)
+
+
+def test_the_page_tallies_by_chain_resource_and_counts_the_sweep_apart() -> None:
+    prepare = case("t.1", "record for t", kind="data preparation", chain_resource="t")
+    result = run(prepare, case("t.2", chain_resource="t", status="failed"), case("x.1"))
+    result.cleanup_cases = [case("cleanup.1", "leftover record", kind="cleanup", chain="cleanup")]
+    data = report_data(result)["run"]
+    assert data["byResource"] == {
+        "t": {"passed": 1, "failed": 1, "error": 0, "skipped": 0},
+        "x": {"passed": 1, "failed": 0, "error": 0, "skipped": 0},
+    }
+    assert data["total"] == 3 and sum(data["counts"].values()) == 3
+    assert data["cleanupCounts"] == {"deleted": 1, "not_deleted": 0}
 
 
 def test_every_case_is_in_the_data_for_paging_in_the_page() -> None:

@@ -31,9 +31,9 @@ def case(
     kind: str = "test",
     **fields: object,
 ) -> CaseResult:
+    fields.setdefault("chain", f"{resource}#1")
     return CaseResult(
         id=id,
-        chain=f"{resource}#1",
         resource=resource,
         operation=operation,
         case=name,
@@ -149,6 +149,8 @@ def test_every_status_maps_to_its_junit_element() -> None:
             "duration_s": "3.250",
             "token_refreshes": "2",
             "interrupted": "false",
+            "cleanup_deleted": "0",
+            "cleanup_not_deleted": "0",
         }
 
 
@@ -171,25 +173,97 @@ def test_a_case_without_calls_or_notes_has_no_system_out() -> None:
     validate(xml)
 
 
-def test_duplicate_names_in_a_classname_get_the_case_id() -> None:
-    result = run(
+def repeated_names() -> list[CaseResult]:
+    return [
         case("trips#1.3", status="passed"),
         case("trips#2.3", status="passed"),
         case("trips#3.3", status="failed", message="boom"),
         case("trips#1.4", operation="PUT trips", status="passed"),  # another classname
         case("x", name="verify POST trips", kind="operation validation", status="passed"),
-    )
-    xml = junit_xml(result)
+    ]
+
+
+def test_duplicate_names_in_a_classname_get_the_case_id() -> None:
+    xml = junit_xml(run(*repeated_names()))
     validate(xml)
     names = [(c.classname, c.name) for c in cases_of(parse(xml)[0])]
     assert names == [
-        ("trips.POST trips", "positive"),
+        ("trips.POST trips", "positive [trips#1.3]"),
         ("trips.POST trips", "positive [trips#2.3]"),
         ("trips.POST trips", "positive [trips#3.3]"),
         ("trips.PUT trips", "positive"),
         ("trips.POST trips", "operation validation: verify POST trips"),
     ]
     assert len(set(names)) == len(names)
+
+
+def named(xml: str) -> dict[str, tuple[str, str]]:
+    """Each testcase's (classname, name) by the case it came from (its system-out names it)."""
+    return {c.system_out: (c.classname, c.name) for suite in parse(xml) for c in cases_of(suite)}
+
+
+def test_names_do_not_depend_on_the_order_cases_finished() -> None:
+    """Chains run concurrently, so two runs finish them in different orders; CI history keys
+    on (classname, name), which must name the same case both times (issue 18, item 9)."""
+    first = repeated_names()
+    for each in first:
+        each.notes = [each.id]  # so each testcase says which case it is
+    orders = [first, first[::-1], [first[1], first[2], first[0], *first[3:]]]
+    seen = [named(junit_xml(run(*order))) for order in orders]
+    assert len(seen[0]) == len(first)
+    assert seen[1] == seen[0] and seen[2] == seen[0]
+
+
+def test_each_chain_counts_under_its_own_resource() -> None:
+    """A trips chain's preparation of a destination is a trips step: the trips suite counts
+    it, as the console's and the HTML's per-resource tables do (issue 18, item 10)."""
+    prepare = case(
+        "trips.1.1", "destinations", "POST destinations", "record for trips",
+        kind="data preparation", status="failed", message="refused", chain_resource="trips",
+    )  # fmt: skip
+    own = case("destinations.1.1", "destinations", "POST destinations", status="passed")
+    result = run(prepare, case("trips.1.2", status="passed", chain_resource="trips"), own)
+    xml = junit_xml(result)
+    validate(xml)
+    trips, destinations = parse(xml)
+    assert (trips.name, trips.tests, trips.failures) == ("trips", 2, 1)
+    assert (destinations.name, destinations.tests, destinations.failures) == ("destinations", 1, 0)
+    assert cases_of(trips)[0].classname == "destinations.POST destinations"  # what it called
+    assert result.counts_by_group() == {
+        "trips": {"passed": 1, "failed": 1, "error": 0, "skipped": 0},
+        "destinations": {"passed": 1, "failed": 0, "error": 0, "skipped": 0},
+    }
+
+
+def test_the_cleanup_sweep_is_no_testcase_but_its_suite_says_what_it_did() -> None:
+    """Deletes of records left behind are not planned cases: the counts stay those of the
+    plan, and each suite says what the sweep did to its resource's records (item 9)."""
+    delete = HttpRecord("DELETE", "http://h/api/trips?ids=7", status=500)
+    read = HttpRecord("GET", "http://h/api/trips/7", status=200)
+    result = run(case("trips.1.1", status="passed"), case("trips.1.2", status="passed"))
+    result.cleanup_cases = [
+        case("cleanup.2", operation="DELETE trips", name="leftover record", kind="cleanup",
+             chain="cleanup", status="failed", message="DELETE trips answered 500",
+             calls=[delete, read]),
+        case("cleanup.1", operation="DELETE trips", name="leftover record", kind="cleanup",
+             chain="cleanup", status="passed"),
+    ]  # fmt: skip
+    xml = junit_xml(result)
+    validate(xml)
+    root = etree.fromstring(xml.encode("utf-8"))
+    assert root.get("tests") == "2" and root.get("failures") == "0"
+    (suite,) = parse(xml)
+    assert (suite.tests, suite.failures, suite.errors) == (2, 0, 0)
+    assert [c.name for c in cases_of(suite)] == ["positive [trips.1.1]", "positive [trips.1.2]"]
+    properties = {p.name: p.value for p in suite.properties()}
+    assert (properties["cleanup_deleted"], properties["cleanup_not_deleted"]) == ("1", "1")
+    assert root.findtext("testsuite/system-out") == (
+        "cleanup of records the run left behind:\n"
+        "  DELETE http://h/api/trips?ids=7 -> 500, GET http://h/api/trips/7 -> 200: "
+        "NOT deleted (DELETE trips answered 500)\n"
+        "  DELETE trips: deleted"
+    )
+    assert not result.passed  # a record left behind is a problem, though not a case
 
 
 def test_hostile_text_is_escaped_and_forbidden_characters_are_stripped() -> None:

@@ -60,10 +60,17 @@ def _result() -> RunResult:
     case = CaseResult(
         "trips.1.1", "trips.1", "trips", "GET trips", "positive", "test", "passed",
         method="GET", url="http://h/x", http_status=200, calls=[call], error_response=False,
+        chain_resource="trips", under_test="GET trips",
+    )  # fmt: skip
+    swept = CaseResult(
+        "cleanup.1", "cleanup", "trips", "DELETE trips", "leftover record", "cleanup", "failed",
+        message="DELETE trips answered 500",
     )  # fmt: skip
     return RunResult(
         "http://h", 7, "2026-01-01T00:00:00+00:00", [case], 1.25, 1.0, ["trips.1"],
         operations=[OperationInfo("trips", "GET trips", "GET", "/x", "read", [200, 401])],
+        cleanup=["trips record (trip_id=1) NOT deleted (DELETE trips answered 500)"],
+        cleanup_cases=[swept],
     )  # fmt: skip
 
 
@@ -76,6 +83,20 @@ def test_json_round_trips_into_run_result(tmp_path: Path) -> None:
     assert again.to_dict() == original.to_dict()
     mode = stat.S_IMODE(path.stat().st_mode)
     assert mode == 0o666 & ~_umask()  # shareable, not mkstemp's 0600
+
+
+def test_the_sweep_is_counted_apart_from_the_cases_even_in_an_older_report() -> None:
+    """report.json keeps the sweep's deletes out of `cases` and `counts`, with counts of their
+    own; a report written when they were among the cases reads back the same (item 9)."""
+    data = _result().to_dict()
+    assert data["counts"] == {"passed": 1, "failed": 0, "error": 0, "skipped": 0}
+    assert [case["id"] for case in data["cases"]] == ["trips.1.1"]
+    assert data["cleanup_counts"] == {"deleted": 0, "not_deleted": 1}
+    assert [case["id"] for case in data["cleanup_cases"]] == ["cleanup.1"]
+    assert data["passed"] is False  # a record left behind
+    older = {key: value for key, value in data.items() if not key.startswith("cleanup_")}
+    older["cases"] = data["cases"] + data["cleanup_cases"]
+    assert RunResult.from_dict(older) == _result()
 
 
 def test_write_atomic_leaves_no_temporary_files(tmp_path: Path) -> None:

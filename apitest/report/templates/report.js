@@ -112,7 +112,10 @@
       html += '<div class="card"><h2>Hook log (before and after the run)</h2><ul class="plain mono" id="run-logs">'
         + RUN.logs.map((l) => "<li>" + esc(l) + "</li>").join("") + "</ul></div>";
     }
-    html += '<div class="card"><h2>Cleanup</h2>' + (RUN.cleanup.length
+    const swept = RUN.cleanupCounts;
+    html += '<div class="card"><h2>Cleanup</h2>' + (RUN.cleanup.length ? '<p id="cleanup-counts"' +
+      (swept.not_deleted ? ' class="message failed"' : ' class="muted"') + ">Records the run left behind (not cases: counted apart): " +
+      num(swept.deleted) + " deleted, " + num(swept.not_deleted) + " not deleted.</p>" : "") + (RUN.cleanup.length
       ? '<ul class="plain mono" id="cleanup">' + RUN.cleanup.map((l) => "<li>" + esc(l) + "</li>").join("") + "</ul>"
       : '<p class="muted" id="cleanup">The final sweep had nothing to do: no record was left behind.</p>') + "</div>";
     const panel = el("panel-overview");
@@ -124,14 +127,10 @@
     });
   }
   function resourceTable() {
-    const by = new Map();
-    for (const c of CASES) {
-      if (!by.has(c.resource)) by.set(c.resource, { passed: 0, failed: 0, error: 0, skipped: 0 });
-      by.get(c.resource)[c.status] += 1;
-    }
-    const names = Array.from(by.keys()).sort(collator.compare);
+    const by = RUN.byResource; /* html.py: each chain's steps under the chain's resource */
+    const names = Object.keys(by).sort(collator.compare);
     const rows = names.map((name) => {
-      const r = by.get(name);
+      const r = by[name];
       return "<tr><td>" + esc(name) + '</td><td class="num">' + num(r.passed) + '</td><td class="num">' + num(r.failed) +
         '</td><td class="num">' + num(r.error) + '</td><td class="num">' + num(r.skipped) + '</td><td class="num">' +
         num(r.passed + r.failed + r.error + r.skipped) + "</td></tr>";
@@ -466,13 +465,21 @@
     const status = call[4], error = str(call[8]);
     const steps = chainSteps(c, k);
     return '<div class="call"><div class="call-head">Call ' + (k + 1) + " of " + c.calls.length + ": <b>" + esc(S[call[0]]) + "</b> " +
-      esc(S[call[1]]) + " \u2192 " + (status === null ? "no answer" : '<span class="status-code ' + (status < 400 ? "ok2" : "bad") + '">' + status + "</span>") +
+      esc(S[call[1]]) + " \u2192 " + (status === null ? "no answer" : statusCode(c, status)) +
       " in " + ms(call[7]) + (call[9] ? ' <span class="flag">body clipped</span>' : "") + '</div><div class="call-body"><div><h4>Request</h4>' +
       headerTable(call[2]) + bodyBlock(call[3]) + "</div><div><h4>Response" + (status === null ? "" : " " + status) + "</h4>" +
       (error ? '<div class="message error">' + esc(error) + "</div>" : "") + headerTable(call[5]) + bodyBlock(call[6]) + "</div></div>" +
       '<div class="curl-box"><div class="curl-head"><h4>curl: chain ' + esc(c.chain) + " replayed up to this call (" + steps.length +
       " call" + (steps.length === 1 ? "" : "s") + ')</h4><button type="button" class="btn copy">Copy</button></div><pre class="curl">' +
       esc(chainCurl(c, k, steps)) + "</pre></div></div>";
+  }
+  function statusCode(c, status) {
+    /* Green only for a 2xx/3xx of a case that passed: the same 200 is a lost update's proof
+     * in a failed validation, and a 201 the wrong answer to a negative case. 4xx amber (an
+     * error answer, which a passed negative case wanted), 5xx red, a failed case's 2xx red. */
+    const cls = status >= 500 ? "bad" : status >= 400 ? "warn" : c.status === "passed" ? "ok2" : "bad";
+    const tip = status < 400 && cls === "bad" ? ' title="answered, but the case ' + esc(c.status === "error" ? "erred" : "failed") + '"' : "";
+    return '<span class="status-code ' + cls + '"' + tip + ">" + status + "</span>";
   }
   function pretty(text) {
     const t = text.trim();
@@ -552,6 +559,11 @@
   }
 
   /* ---------- start ---------- */
+  function headerRoom() { /* what scrolls to a case stops below the sticky header, however tall */
+    document.documentElement.style.setProperty("--top-h", document.querySelector("header.top").offsetHeight + "px");
+  }
+  headerRoom();
+  window.addEventListener("resize", headerRoom);
   function follow() { /* #case=<id>, #coverage, #cases: links into the report */
     const hash = decodeURIComponent(location.hash.slice(1));
     if (hash.startsWith("case=")) openCase(hash.slice(5));
