@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from apitest import __version__
 from apitest.cli_options import (
@@ -191,7 +193,51 @@ def _add_serve_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         serve.add_argument(flag, type=kind, default=None, metavar=metavar, help=text)
 
 
+class _PipeSafeStdout:
+    """stdout whose reader may go away (`apitest plan ... | head`): the rest of the output is
+    dropped and the command ends as it would have, with its own exit status (a lint that found
+    errors still exits 1, so `set -o pipefail` in CI stays honest). Python's default is a
+    BrokenPipeError traceback."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._close()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._close()
+
+    def _close(self) -> None:
+        self._gone = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())  # so the interpreter's last flush is quiet too
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> object:  # isatty, fileno, encoding: the stream's own
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    sys.stdout = _PipeSafeStdout(stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:

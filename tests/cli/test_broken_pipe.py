@@ -32,3 +32,32 @@ def test_a_closed_stdout_still_runs_to_the_end_and_writes_every_report(tmp_path:
     }  # fmt: skip
     result = json.loads((reports / "report.json").read_text())
     assert result["cases"] and {case["status"] for case in result["cases"]} == {"passed"}
+
+
+def _first_line_then_close(*args: str, cwd: Path) -> tuple[int, bytes, str]:
+    """Run the CLI, read one line of its output, close the pipe (as `head -1` does)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "apitest.cli", *args], cwd=cwd, env=clean_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    return proc.wait(timeout=TIMEOUT), first, stderr
+
+
+def test_plan_and_lint_into_head_end_quietly_with_their_own_status(tmp_path: Path) -> None:
+    """Every command, not only run: `apitest plan --format json | head` ended in a
+    BrokenPipeError traceback; a lint that found errors must still exit 1 through a pipe."""
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    code, first, stderr = _first_line_then_close(
+        "plan", "specs/trips.xml", "--repeat", "300", "--format", "json", cwd=tmp_path
+    )
+    assert (code, first, stderr) == (0, b"{\n", "")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for index in range(300):  # enough diagnostics to outrun the pipe's buffer
+        (broken / f"bad{index:03}.xml").write_text("<resource>", encoding="utf-8")
+    code, first, stderr = _first_line_then_close("lint", "broken", cwd=tmp_path)
+    assert code == 2 and first and "Traceback" not in stderr, stderr
