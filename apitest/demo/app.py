@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from apitest.demo import destinations, oauth_routes, trips
@@ -32,10 +32,15 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
         message = f"{request.method} {request.url.path}: {exc.detail}"
         return error_response(state, exc.status_code, code, message, dict(exc.headers or {}))
 
+    async def gone(request: Request, exc: Exception) -> Response:
+        # The client went away mid-request (a run interrupted, a call timed out): nobody is
+        # left to answer, and it is no fault of the service, so no traceback in its log.
+        return Response(status_code=499)
+
     app = Starlette(
         routes=[*trips.routes(state), *destinations.routes(state), *oauth_routes.routes(state)],
         middleware=[Middleware(FaultInjector, config=config)],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, ClientDisconnect: gone},
     )
     app.state.demo = state
     return app

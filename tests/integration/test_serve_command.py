@@ -111,6 +111,28 @@ def test_serve_answers_and_stops_cleanly_on_a_signal(serving: Serving, signum: i
         assert value in output
 
 
+def test_a_client_that_goes_away_mid_request_leaves_no_traceback(serving: Serving) -> None:
+    """A call cut off while its body is read (a run interrupted, a call timing out) is no
+    fault of the service: its log stays clean (issue 18, item 13)."""
+    base_url = serving.wait_for_base_url()
+    port = int(base_url.split(":")[2].split("/")[0])
+    head = (
+        "POST /oauth/v2/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+    )
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as cut:
+            cut.sendall(head.encode() + b"grant_type=refresh")
+            time.sleep(0.2)  # the service is reading the body when the client goes
+    with client() as http:  # and it still answers the next one
+        assert http.get(f"{base_url}/destinations").status_code == 401
+    os.kill(serving.process.pid, signal.SIGTERM)
+    assert serving.process.wait(STOP_TIMEOUT_S) == 0
+    assert serving.process.stderr is not None
+    errors = serving.process.stderr.read()
+    assert "Traceback" not in errors and "ClientDisconnect" not in errors, errors
+
+
 def test_serve_on_a_port_in_use_exits_2_naming_port() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
         holder.bind(("127.0.0.1", 0))
