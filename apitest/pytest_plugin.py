@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from apitest.errors import ApitestError
+from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.report.model import CaseResult, RunResult
@@ -193,7 +193,8 @@ def apitest_session(config: pytest.Config) -> ApitestSession:
         paths = sorted(_spec_paths(config) | set(options.suite.specs if options.suite else ()))
         catalog = load_catalog(paths, on_warnings=_warn_about_specs)
     except (ApitestError, ApitestSpecWarning) as exc:  # the warning: under -W error::...
-        raise SpecLoadError(f"apitest: {exc}") from None
+        culprit = Path(exc.file).resolve() if isinstance(exc, SpecError) and exc.file else None
+        raise SpecLoadError(f"apitest: {exc}", culprit) from None
     session = ApitestSession(catalog, options)
     config.stash[_SESSION] = session
     return session
@@ -267,20 +268,42 @@ def _options(config: pytest.Config) -> PluginOptions:
 
 
 class SpecLoadError(Exception):
-    """The specs do not load: reported once, by the first file collected, without a traceback."""
+    """The specs do not load: reported once, without a traceback, by the file at fault when
+    pytest collects it, else by the first file collected (the message names the file)."""
+
+    def __init__(self, message: str, culprit: Path | None) -> None:
+        super().__init__(message)
+        self.culprit = culprit
 
 
 _REPORTED = pytest.StashKey[bool]()
+_PENDING = pytest.StashKey[SpecLoadError]()
+"""A load error left to its own file, in case pytest never collects that file."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    """The file at fault was not collected (pytest given other paths): say it all the same,
+    as a usage error, rather than run nothing and stay silent."""
+    pending = config.stash.get(_PENDING, None)
+    if pending is not None and not config.stash.get(_REPORTED, False):
+        config.stash[_REPORTED] = True
+        raise pytest.UsageError(str(pending))
 
 
 class SpecFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         try:
             session = apitest_session(self.config)
-        except SpecLoadError:
+        except SpecLoadError as exc:
             if self.config.stash.get(_REPORTED, False):
                 return  # said once already
+            collected = {Path(path).resolve() for path in _spec_paths(self.config)}
+            if exc.culprit in collected and exc.culprit != self.path.resolve():
+                self.config.stash[_PENDING] = exc  # its own file says it (pytest blamed us)
+                return
             self.config.stash[_REPORTED] = True
+            if _PENDING in self.config.stash:
+                del self.config.stash[_PENDING]
             raise
         own = [
             res for res in session.plan.resources if Path(res.file).resolve() == self.path.resolve()

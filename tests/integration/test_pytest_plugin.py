@@ -114,8 +114,13 @@ def test_the_apitest_run_fixture_gives_the_whole_result(project: pytest.Pytester
     result.assert_outcomes(passed=1)
 
 
-def test_a_broken_spec_is_one_usage_error(project: pytest.Pytester) -> None:
-    (project.path / "specs" / "broken.xml").write_text(
+@pytest.mark.parametrize("name", ["broken.xml", "zz_broken.xml"])
+def test_a_broken_spec_is_one_usage_error_blamed_on_its_own_file(
+    project: pytest.Pytester, name: str
+) -> None:
+    """Collected first or last, the broken file is the one pytest names (it used to be
+    whichever spec pytest happened to collect first: destinations.xml)."""
+    (project.path / "specs" / name).write_text(
         '<resource specification="1.0.0" name="broken"><url path="/x">'
         '<operation method="get" name="g" category="bogus"/></url></resource>'
     )
@@ -124,7 +129,20 @@ def test_a_broken_spec_is_one_usage_error(project: pytest.Pytester) -> None:
     result.assert_outcomes(errors=1)
     output = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in output
-    assert len(re.findall(r"apitest: \S*broken\.xml:1:\d+: error: ", output)) == 1
+    assert len(re.findall(rf"apitest: \S*{name}:1:\d+: error: ", output)) == 1
+    assert f"ERROR collecting specs/{name}" in output
+    assert "ERROR collecting specs/destinations.xml" not in output
+
+
+def test_a_broken_spec_pytest_does_not_collect_is_still_said(project: pytest.Pytester) -> None:
+    (project.path / "specs" / "zz_broken.xml").write_text(
+        '<resource specification="1.0.0" name="broken"><url path="/x">'
+        '<operation method="get" name="g" category="bogus"/></url></resource>'
+    )
+    result = project.runpytest("specs/trips.xml", "-p", "no:cacheprovider")
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, output
+    assert "zz_broken.xml:1:" in output and "Traceback" not in output
 
 
 def test_a_suite_brings_its_filters_and_hooks(project: pytest.Pytester) -> None:
