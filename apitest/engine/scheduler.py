@@ -32,6 +32,7 @@ from apitest.engine.effects import (
 from apitest.engine.hooks import CallHooks
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits, creates_record
+from apitest.engine.provenance import Origin, Seen, uses_of
 from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
@@ -39,7 +40,7 @@ from apitest.engine.verify import Expectation, judge
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
-from apitest.report.model import CaseResult, RunResult
+from apitest.report.model import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
 from apitest.spec.model import Catalog, Resource
 
 
@@ -74,6 +75,8 @@ class _ChainState:
     """Step id -> records the write created, updated or deleted."""
     sent: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     last_body: dict[str, Any] = field(default_factory=dict)
+    uses: dict[str, list[ValueUse]] = field(default_factory=dict)
+    """Step id -> what a write took from earlier answers (its read-back checks those too)."""
     cases: list[CaseResult] = field(default_factory=list)
 
 
@@ -260,7 +263,10 @@ class Engine:
                     f"the run's token was not granted {', '.join(missing)}, which {op.name} "
                     "needs (use a profile with that scope)",
                 )
-        lookup = self.data.lookup(chain_id)
+        seen: Seen = []
+        lookup = self.data.lookup(chain_id, seen)
+        if record is not None and needs_own_record(resource, op):
+            seen.extend((value, record) for value in record.keys.values())
         vary = state.last_body.get(resource.name, MISSING) if op.category == "update" else MISSING
         try:
             built = build_request(
@@ -276,8 +282,8 @@ class Engine:
         except (NoRecordError, NotApplicable) as exc:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
-            return await self._twice(state, step, resource, built.request, case, record)
-        exchange = await self._call(resource, step, built.request, case)
+            return await self._twice(state, step, resource, built.request, case, record, seen)
+        exchange = await self._call(resource, step, built.request, case, seen)
         state.last_end = time.monotonic()
         if exchange.status is None:
             return Outcome("error", exchange.error or "no answer")
@@ -319,6 +325,7 @@ class Engine:
         request: Request,
         case: CaseResult,
         record: Record | None,
+        seen: Seen,
     ) -> Outcome:
         """Parallel Calls / Sequential Calls: the positive call fired twice, at once (past the sync
         lock: that is the point) or in turn. Each answer must be declared and no server error."""
@@ -329,11 +336,16 @@ class Engine:
             pair = await asyncio.gather(*(self.caller.call(resource, op, request) for _ in "ab"))
             exchanges = list(pair)
         else:
-            exchanges = [await self._call(resource, step, request, case) for _ in "ab"]
+            exchanges = [await self._call(resource, step, request, case, seen) for _ in "ab"]
         state.last_end = time.monotonic()
         case.url, case.http_status = request.url, exchanges[-1].status
         if at_once:  # _call did not see these: account for both here
-            case.calls.extend(e.record for e in exchanges if e.record is not None)
+            uses = uses_of(seen, state.chain.id)
+            for exchange in exchanges:
+                if exchange.record is not None:
+                    exchange.record.uses = uses
+                    exchange.call_index = len(case.calls)
+                    case.calls.append(exchange.record)
             case.duration_ms = max(exchange.elapsed_ms for exchange in exchanges)
             case.attempts = sum(exchange.attempts for exchange in exchanges)
             case.throttle_ms = sum(exchange.throttle_ms for exchange in exchanges)
@@ -368,8 +380,11 @@ class Engine:
         if op.category == "create":
             found, sent = created_records(resource, op, exchange, verdict)
             made = []
-            for data, keys in found:
-                rec = self.data.add(resource.name, data, keys, chain=chain_id, created=True)
+            for data, keys, item in found:
+                origin = Origin(step.id, exchange.call_index, exchange.body, item)
+                rec = self.data.add(
+                    resource.name, data, keys, chain=chain_id, created=True, origin=origin
+                )
                 entry = self.ledger.created(resource.name, resource.file, keys, data)
                 self._entries[id(rec)] = (entry, rec)
                 made.append(rec)
@@ -381,15 +396,20 @@ class Engine:
                 )
             state.touched[step.id], state.sent[step.id] = made, sent
             state.last_body[resource.name] = exchange.request.body
+            state.uses[step.id] = exchange.record.uses if exchange.record else []
         elif op.category == "read":
             for data, keys in read_records(resource, op, exchange, verdict):
-                self.data.add(resource.name, data, keys, chain=chain_id, created=False)
+                origin = Origin(step.id, exchange.call_index, exchange.body, data)
+                self.data.add(
+                    resource.name, data, keys, chain=chain_id, created=False, origin=origin
+                )
         elif op.category == "update" and record is not None:
             sent = sent_records(exchange.request.body, resource)
             if sent:
                 record.data = {**record.data, **sent[0]}
             state.touched[step.id], state.sent[step.id] = [record], sent
             state.last_body[resource.name] = exchange.request.body
+            state.uses[step.id] = exchange.record.uses if exchange.record else []
         elif op.category == "delete" and record is not None:
             self.data.remove(record)
             cap = self.limits.cap(resource.name) if record.created else None
@@ -425,7 +445,8 @@ class Engine:
         op = step.operation
 
         async def attempt() -> Outcome:
-            lookup = lookup_with(record, self.data, state.chain.id)
+            seen: Seen = [(value, record) for value in record.keys.values()]
+            lookup = lookup_with(record, self.data, state.chain.id, seen)
             built = build_request(
                 resource,
                 op,
@@ -434,7 +455,8 @@ class Engine:
                 lookup,
                 keys=record.keys,
             )
-            exchange = await self._call(resource, step, built.request, case)
+            written = state.uses.get(step.validates or "", [])
+            exchange = await self._call(resource, step, built.request, case, seen, written)
             state.last_end = time.monotonic()
             if exchange.status is None:
                 return Outcome("error", exchange.error or "no answer")
@@ -457,6 +479,10 @@ class Engine:
             )
 
         outcome = await self._poll(attempt, case)
+        if case.pacing is not None:
+            gone = step.check == "gone"
+            values = {} if gone else (outcome.held if outcome.held is not None else sent)
+            case.pacing.record_check = RecordCheck(dict(record.keys), dict(values), gone)
         if step.check == "gone" and outcome.status == "passed":
             self._confirm_deleted(record)
         return outcome
@@ -483,8 +509,16 @@ class Engine:
         return outcome
 
     async def _call(
-        self, resource: Resource, step: Step, request: Any, case: CaseResult
+        self,
+        resource: Resource,
+        step: Step,
+        request: Any,
+        case: CaseResult,
+        seen: Seen,
+        also: list[ValueUse] | None = None,
     ) -> Exchange:
+        """One call of `case`; `seen` (values the request took from records) and `also` (uses
+        of the write a read-back checks) become the record's uses, for a replay."""
         op = step.operation
         if self.hooks is not None:
             refused = await self.hooks.before_call(step, case, request)
@@ -502,6 +536,9 @@ class Engine:
         case.url = request.url
         case.http_status = exchange.status
         if exchange.record is not None:
+            chain = case.chain
+            exchange.record.uses = _merged(uses_of(seen, chain), also) if seen or also else []
+            exchange.call_index = len(case.calls)
             case.calls.append(exchange.record)
         case.duration_ms += exchange.elapsed_ms
         case.throttle_ms += exchange.throttle_ms
@@ -532,9 +569,25 @@ class Engine:
             self.listener.case_finished(case)
 
 
+def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:
+    if not also:
+        return own
+    have = {(type(use.value), use.value) for use in own}
+    return own + [use for use in also if (type(use.value), use.value) not in have]
+
+
 def case_of(step: Step) -> CaseResult:
     """The result of one planned step, before it runs (skipped until it gets a verdict)."""
     op = step.operation
+    expect: Literal["success", "error", "gone"] = (
+        "error" if step.violation is not None else "gone" if step.check == "gone" else "success"
+    )
+    pacing = Pacing(
+        delay_ms=op.delay,
+        waits_for_record=step.waits_for_record,
+        validation_delay_ms=op.validation_delay if step.is_write else 0,
+        expect=expect,
+    )
     return CaseResult(
         id=step.id,
         chain=step.id.rsplit(".", 1)[0],
@@ -545,6 +598,7 @@ def case_of(step: Step) -> CaseResult:
         method=op.method.upper(),
         file=op.loc.file,
         line=op.loc.line,
+        pacing=pacing,
     )
 
 

@@ -15,6 +15,19 @@ STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "skipped")
 
 
 @dataclass
+class ValueUse:
+    """A value a call took from the Data Manager, and the earlier answer that gave it: case
+    `case`'s call number `call` (0-based) held it at `path` in its body. A replay of the chain
+    (report/repro.py) reads the value from its own answer there instead of resending the
+    recorded one, which names a record long deleted."""
+
+    value: Any
+    case: str
+    call: int
+    path: list[str | int] = field(default_factory=list)
+
+
+@dataclass
 class HttpRecord:
     """One call as the reports show it: secrets already replaced, bodies clipped."""
 
@@ -30,6 +43,15 @@ class HttpRecord:
     error: str | None = None
     clipped: bool = False
     """A body was longer than the report keeps (see MAX_BODY_CHARS)."""
+    uses: list[ValueUse] = field(default_factory=list)
+    """Values of the request that came from earlier answers (empty for most calls)."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HttpRecord:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["uses"] = [ValueUse(**use) for use in data.get("uses", [])]
+        return cls(**values)
 
 
 MAX_BODY_CHARS = 16_384
@@ -50,6 +72,30 @@ class OperationInfo:
     """The operation-level `<error condition>` as written, if any."""
     file: str = ""
     line: int = 0
+
+
+@dataclass
+class RecordCheck:
+    """What an operation validation looked for in its read answer: the record with `keys`,
+    holding `values` (as the read showed them where the check held, else as they were sent),
+    or, when `gone`, no record with `keys` at all. A replay looks again."""
+
+    keys: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    gone: bool = False
+
+
+@dataclass
+class Pacing:
+    """What the plan asked of a step beyond its call, for a replay: its `delay`, whether it
+    waits out the validation-delay of the chain's last write, what it expected (a success, an
+    error, or a record gone), and, for a write, its own validation-delay."""
+
+    delay_ms: int = 0
+    waits_for_record: bool = False
+    validation_delay_ms: int = 0
+    expect: Literal["success", "error", "gone"] = "success"
+    record_check: RecordCheck | None = None
 
 
 @dataclass
@@ -88,6 +134,8 @@ class CaseResult:
     """Every call the case made, in order (a validation polled with --eventually makes several)."""
     logs: list[str] = field(default_factory=list)
     """What hooks logged while this case ran ("INFO: message")."""
+    pacing: Pacing | None = None
+    """The plan's waits and expectation (None for steps no plan made: the end-of-run sweep)."""
 
     @property
     def name(self) -> str:
@@ -102,8 +150,32 @@ class CaseResult:
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        values["calls"] = [HttpRecord(**call) for call in data.get("calls", [])]
+        values["calls"] = [HttpRecord.from_dict(call) for call in data.get("calls", [])]
+        pacing = data.get("pacing")
+        if pacing is not None:
+            check = pacing.get("record_check")
+            values["pacing"] = Pacing(
+                **{**pacing, "record_check": RecordCheck(**check) if check else None}
+            )
         return cls(**values)
+
+
+@dataclass
+class TokenCall:
+    """The call that gets an access token by client credentials, as the spec declares it, with
+    the credentials as `${APITEST_CLIENT_ID}` / `${APITEST_CLIENT_SECRET}` placeholders: a
+    replay fills them from its environment, so no secret is ever written down."""
+
+    method: str
+    path: str
+    """As declared: absolute, or relative to the base URL (RFC 3986)."""
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] | None = None
+    json: dict[str, Any] | None = None
+    content: str | None = None
+    token_path: list[str | int] = field(default_factory=lambda: ["access_token"])
+    """Where the answer holds the access token."""
 
 
 @dataclass
@@ -127,6 +199,8 @@ class RunResult:
     """Every operation of the loaded specs, for coverage (the run may not call them all)."""
     token_refreshes: int = 0
     """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
+    token_call: TokenCall | None = None
+    """How the run's access token can be fetched again, for a replay (None: no token endpoint)."""
 
     def __repr__(self) -> str:
         """A summary, not every case: asyncio's runner reprs the main task (its result this
@@ -166,6 +240,7 @@ class RunResult:
             "cleanup": self.cleanup,
             "logs": self.logs,
             "operations": [asdict(op) for op in self.operations],
+            "token_call": asdict(self.token_call) if self.token_call is not None else None,
         }
         if with_cases:
             data["cases"] = [case.to_dict() for case in self.cases]
@@ -187,4 +262,5 @@ class RunResult:
             interrupted=data.get("interrupted", False),
             operations=[OperationInfo(**op) for op in data.get("operations", [])],
             token_refreshes=data.get("token_refreshes", 0),
+            token_call=TokenCall(**data["token_call"]) if data.get("token_call") else None,
         )
