@@ -15,10 +15,12 @@ from collections.abc import Sequence
 
 from apitest import __version__
 from apitest.cli_options import (
+    DEFAULT_CONCURRENCY,
     EXIT_STATUS_HELP,
     REPRO_EPILOG,
     RUN_EPILOG,
     add_cleanup_options,
+    add_concurrency_option,
     add_plan_options,
     add_run_options,
     size,
@@ -103,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         "plan",
         help="show what a run would call, in which order, without calling anything",
         description="Print the plan as a tree: resources in dependency order, each chain's "
-        "steps with method, URL, kind and delays, and the critical-path estimate of the run.",
+        "steps with method, URL, kind and delays, and the critical-path estimate of the run: "
+        "the least wall time the plan allows, the highest of the chains' own delays and calls, "
+        "the calls through --concurrency slots, and each <throttling> window's calls (N calls "
+        "under L per W ms wait floor((N-1)/L) windows). It names the one that binds.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -112,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
     )
     add_plan_options(plan)
+    add_concurrency_option(
+        plan,
+        f"the concurrency of the run the estimate is for (default {DEFAULT_CONCURRENCY}, or the "
+        "suite's): its calls share that many slots",
+    )
     plan.add_argument(
         "--auth", metavar="FILE", help="auth profiles: read_only ones add Read Only Profile cases"
     )

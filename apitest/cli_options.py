@@ -104,6 +104,22 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_concurrency_option(
+    parser: argparse.ArgumentParser,
+    help: str = f"calls in flight at most (default {DEFAULT_CONCURRENCY}); auto-sync operations "
+    "always run alone",
+) -> None:
+    """`--concurrency`: run obeys it, plan counts it in its estimate; one definition for both,
+    so the two cannot read it differently."""
+    parser.add_argument(
+        "--concurrency",
+        type=_bounded(int, 1, 1000, "a whole number"),
+        default=None,
+        metavar="N",
+        help=help,
+    )
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url",
@@ -139,14 +155,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser)
     add_plan_options(parser)
-    parser.add_argument(
-        "--concurrency",
-        type=_bounded(int, 1, 1000, "a whole number"),
-        default=None,
-        metavar="N",
-        help=f"calls in flight at most (default {DEFAULT_CONCURRENCY}); auto-sync operations "
-        "always run alone",
-    )
+    add_concurrency_option(parser)
     parser.add_argument(
         "--eventually",
         type=_bounded(float, 0, 3600, "a number of seconds"),
@@ -214,7 +223,8 @@ def add_auth_options(parser: argparse.ArgumentParser) -> None:
         "--token-store",
         metavar="KIND",
         help="where tokens persist: file (default, $XDG_CACHE_HOME/apitest/tokens.json), "
-        "sqlite, or package.module:Class",
+        "sqlite, or package.module:Class (give the class a lock() shared by processes, or "
+        "the run warns: parallel refreshes spend rotating refresh tokens)",
     )
     parser.add_argument("--token-store-path", metavar="PATH", help="the token store's file")
 

@@ -207,6 +207,13 @@ class ApitestSpecWarning(pytest.PytestWarning):
     ApitestSpecWarning` turns it into a collection error for CI."""
 
 
+class ApitestAuthWarning(pytest.PytestWarning):
+    """Credential trouble that fails no test: a refresh token refused and another flow used
+    instead, or a custom token store without a lock. A warning, so it shows in pytest's
+    warnings summary (xdist workers forward theirs), and `-W error::apitest.pytest_plugin.
+    ApitestAuthWarning` fails the test that met it, for CI that wants it fatal."""
+
+
 def _warn_about_specs(found: list[Diagnostic]) -> None:
     for diag in found:
         message = f"{diag.message} ({diag.hint})" if diag.hint else diag.message
@@ -339,6 +346,8 @@ class CaseItem(pytest.Item):
             case = session.case_result(self.step)
         except ApitestError as exc:
             raise pytest.UsageError(f"apitest: {exc}") from None
+        for notice in session.untold_notices():
+            warnings.warn(f"apitest: {notice.message}", ApitestAuthWarning, stacklevel=1)
         self.user_properties.extend(
             [("seed", str(session.plan.seed)), ("target", session.target().base_url)]
         )

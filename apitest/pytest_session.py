@@ -25,10 +25,11 @@ from apitest.commands._target import (
 )
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.hooks.registry import load_hooks
+from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
-from apitest.report.model import CaseResult, RunResult
+from apitest.report.model import AuthNotice, CaseResult, RunResult
 from apitest.spec.model import Catalog
 from apitest.suite import Suite
 
@@ -66,8 +67,11 @@ class ApitestSession:
     plan: Plan = field(init=False)
     results: dict[str, CaseResult] = field(default_factory=dict)
     runs: list[RunResult] = field(default_factory=list)
+    notices: list[AuthNotice] = field(default_factory=list)
+    """Every run's auth notices, each distinct one once (its count summed over the runs)."""
     _target: Target | None = None
     _done: set[str] = field(default_factory=set)
+    _told: int = 0
 
     def __post_init__(self) -> None:
         read_only = self._target_auth_read_only()
@@ -142,7 +146,24 @@ class ApitestSession:
         self.runs.append(result)
         for case in result.cases:
             self.results[case.id] = case
+        self._keep_notices(result.auth_notices)
         return result
+
+    def _keep_notices(self, found: list[AuthNotice]) -> None:
+        """Each chain is a run of its own with a new token source: the same fallback or store
+        warning would otherwise be repeated by every one."""
+        for notice in found:
+            known = next((n for n in self.notices if n.message == notice.message), None)
+            if known is None:
+                self.notices.append(replace(notice))
+            elif notice.kind == "fallback":
+                known.count += notice.count
+
+    def untold_notices(self) -> list[AuthNotice]:
+        """Notices not yet raised as pytest warnings (each is raised once per process)."""
+        untold = self.notices[self._told :]
+        self._told = len(self.notices)
+        return untold
 
     def run_all(self) -> RunResult:
         """Every chain not run yet; the result of the whole plan (the apitest_run fixture)."""
@@ -158,11 +179,12 @@ class ApitestSession:
             started_at=first.started_at if first else datetime.now(UTC).isoformat(),
             cases=cases + sweeps,
             duration_s=sum(run.duration_s for run in self.runs),
-            estimate_s=self.plan.estimate_ms() / 1000,
+            estimate_s=estimate(self.plan, self.options.concurrency).ms / 1000,
             chain_order=[chain for run in self.runs for chain in run.chain_order],
             cleanup=[line for run in self.runs for line in run.cleanup],
             operations=first.operations if first else [],
             token_refreshes=sum(run.token_refreshes for run in self.runs),
+            auth_notices=[replace(notice) for notice in self.notices],
         )
 
     def target(self) -> Target:

@@ -10,7 +10,9 @@ taken as it is.
 Flows, in the order tried: the token in the store (refreshed with its rotated refresh token),
 a given access token, the refresh token given, a grant token exchanged once, client
 credentials. A refusal (invalid_grant: e.g. a stored refresh token the server no longer
-knows) moves on to the next flow; only when all fail is the run stopped.
+knows) moves on to the next flow; only when all fail is the run stopped. A refusal followed by
+a flow that worked is not silent: it is kept in `notices` (notices.py says why and words it)
+for the summary and every report, since the run then tested as someone else.
 
 Each call is built from the operation the schema declares for its endpoint (`declared.py`):
 refreshes go to `<refresh-url>`, grant codes and client credentials to `<token-url>` (either
@@ -42,9 +44,11 @@ from apitest.auth.declared import (
     place_token,
     read_field,
 )
+from apitest.auth.notices import Refusal, fallback
 from apitest.auth.profiles import Profile
 from apitest.auth.stores import Token, TokenStore
-from apitest.errors import ApitestError, TargetUnreachableError, UsageError
+from apitest.errors import ApitestError, TargetUnreachableError, UsageError, clip
+from apitest.report.model import AuthNotice
 
 REFRESH_MARGIN_S = 60.0
 """Refresh this long before expiry (at most; a quarter of a short lifetime), so no call goes
@@ -59,7 +63,13 @@ class AuthFailedError(ApitestError):
 
 
 class _Refused(Exception):
-    """One flow refused; the next may work."""
+    """One flow refused; the next may work. `error` is the server's code (invalid_grant) or
+    the HTTP status; `description` its words, scrubbed of the run's secrets."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(f"{error}{' (' + description + ')' if description else ''}")
+        self.error = error
+        self.description = description
 
 
 class TokenSource:
@@ -92,6 +102,8 @@ class TokenSource:
         self._given_spent = False
         self._checked = endpoints.authentication is None
         self.refreshes = 0
+        self.notices: list[AuthNotice] = []
+        """Flows refused before another worked (each distinct one once, with a count)."""
 
     @property
     def granted(self) -> tuple[str, ...]:
@@ -199,19 +211,34 @@ class TokenSource:
                 "plus APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or a fresh APITEST_ACCESS_TOKEN"
             )
         reasons: list[str] = []
+        refused: list[Refusal] = []
         for name, params in flows:
             if params["grant_type"] == "authorization_code":
                 self._grant_spent = True  # a grant token works once, whatever the answer
             try:
-                return await self._grant(base, params)
+                token = await self._grant(base, params)
             except _Refused as exc:
                 reasons.append(f"{name}: {exc}")
+                refused.append(Refusal(name, exc.error, exc.description))
                 if name == "stored refresh token":
                     base = replace(base, refresh_token=None)  # spent or revoked: forget it
+                continue
+            if refused:
+                self._notice(fallback(self.profile.name, self.token_url, refused, name))
+            return token
         raise AuthFailedError(
             f"the token endpoint {self.token_url} refused profile {self.profile.name!r} "
             f"({'; '.join(reasons)}); check its credentials"
         )
+
+    def _notice(self, notice: AuthNotice) -> None:
+        """Keep `notice`, or count it again: a run that falls back on every renewal says so
+        once, with how often."""
+        for known in self.notices:
+            if known.message == notice.message:
+                known.count += 1
+                return
+        self.notices.append(notice)
 
     async def _token_flow(self, base: Token) -> Token:
         """A `<token>` schema: its token-url call with whatever credentials the profile has."""
@@ -260,11 +287,23 @@ class TokenSource:
         answer = _json(response)
         access = self._access_token(endpoint, answer)
         if response.status_code >= 400 or access is None:
-            error = str(answer.get("error", "")) or f"HTTP {response.status_code}"
-            why = str(answer.get("error_description", ""))
-            raise _Refused(f"{error}{' (' + why + ')' if why else ''}")
+            error = self._scrub(str(answer.get("error", "")), values) or (
+                f"HTTP {response.status_code}"
+            )
+            why = self._scrub(str(answer.get("error_description", "")), values)
+            raise _Refused(clip(error), clip(why, 200))
         self.refreshes += 1
         return self._token_from(base, endpoint, answer, access, params)
+
+    def _scrub(self, text: str, sent: dict[str, str]) -> str:
+        """`text` (the server's words) without any secret the run holds or just sent: a server
+        may echo the refresh token it refuses, and this text reaches every report."""
+        known = set(self.profile.credentials.secrets())
+        known.update(sent.get(name) or "" for name in ("refresh_token", "code", "client_secret"))
+        for secret in sorted(known, key=len, reverse=True):
+            if len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
 
     def _access_token(self, endpoint: Endpoint, answer: dict[str, Any]) -> str | None:
         """The access token in an answer; a `<token>` schema's may be named `token`, or be the

@@ -28,6 +28,7 @@ from apitest.auth.oauth2 import TokenSource
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError
+from apitest.report.model import AuthNotice
 from apitest.spec.model import (
     AuthEndpoint,
     Authentication,
@@ -173,6 +174,10 @@ class Authenticator:
         main = self._auth.main.name
         source = next((src for (name, _), src in self._sources.items() if name == main), None)
         return source.replay_request() if source is not None else None
+
+    def notices(self) -> list[AuthNotice]:
+        """What the token sources had to fall back on, for the run's summary and reports."""
+        return [notice for source in self._sources.values() for notice in source.notices]
 
     def _profile(self, name: str | None) -> Profile:
         if name is None:

@@ -386,9 +386,11 @@ class _CustomStore:
 
     `lock()` is optional for custom stores: when the class has none, `lock()` here is a no-op
     context manager, so parallel processes get no exclusion and may each refresh a rotating
-    refresh token; give the class a `lock()` to prevent that. A `save_token` that returns no
-    Token (as the CRM SDK's returns None) counts as storing the token as given. Exceptions from
-    the user's code become one `UsageError` naming `--token-store`, never a traceback.
+    refresh token; give the class a `lock()` to prevent that. A run with such a store says so
+    (`unlocked_class`, auth/notices.py), since the failure it invites is otherwise silent.
+    A `save_token` that returns no Token (as the CRM SDK's returns None) counts as storing the
+    token as given. Exceptions from the user's code become one `UsageError` naming
+    `--token-store`, never a traceback.
     """
 
     def __init__(self, store: Any, dotted: str) -> None:
@@ -398,8 +400,16 @@ class _CustomStore:
     def __repr__(self) -> str:
         return f"_CustomStore({self._dotted!r})"
 
+    @property
+    def name(self) -> str:
+        return self._dotted
+
+    @property
+    def has_lock(self) -> bool:
+        return callable(getattr(self._store, "lock", None))
+
     def lock(self) -> AbstractContextManager[None]:
-        if not hasattr(self._store, "lock"):
+        if not self.has_lock:
             return contextlib.nullcontext()
         return self._call("lock")  # type: ignore[no-any-return]
 
@@ -432,6 +442,14 @@ class _CustomStore:
                 f"--token-store {self._dotted}: {method}() raised {type(exc).__name__}: "
                 f"{clip(str(exc))}; fix the class, or use --token-store file or sqlite"
             ) from None
+
+
+def unlocked_class(store: TokenStore) -> str | None:
+    """The `--token-store` class named when `store` is a custom class without `lock()`; None
+    for every store that excludes other processes (file, sqlite) or is shared by none (memory)."""
+    if isinstance(store, _CustomStore) and not store.has_lock:
+        return store.name
+    return None
 
 
 def _import_class(dotted: str) -> type:

@@ -1,7 +1,9 @@
 """The `apitest plan` command: what a run would do, without a single call.
 
 A tree of resources in dependency order, each chain with its steps (kind, method, URL, delays),
-and the critical-path estimate of the run's wall time. `--format json` gives the same for tools.
+and the critical-path estimate of the run's wall time at the run's concurrency, naming what binds
+it (a chain, the concurrency limit, a throttle: plan/estimate.py). `--format json` gives the same
+for tools.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from apitest.commands._target import load_auth
 from apitest.commands.lint import print_spec_warnings
 from apitest.commands.run import plan_options
 from apitest.errors import EXIT_PASSED
+from apitest.plan.estimate import Bound, Estimate, estimate
 from apitest.plan.graph import build_plan
 from apitest.plan.model import Plan, Step
 from apitest.report.console import make_console
@@ -33,12 +36,13 @@ def run(args: argparse.Namespace) -> int:
     )
     auth = load_auth(config.target)
     plan = build_plan(catalog, plan_options(config, config.seed or 0, auth.read_only))
+    floors = estimate(plan, config.concurrency)
     if args.format == "json":
-        json.dump(plan_as_json(plan), sys.stdout, indent=2)
+        json.dump(plan_as_json(plan, floors), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         console = make_console()
-        for line in plan_lines(plan):
+        for line in plan_lines(plan, floors):
             console.print(line)
     return EXIT_PASSED
 
@@ -62,12 +66,12 @@ def step_label(step: Step) -> Text:
     return line
 
 
-def plan_lines(plan: Plan) -> list[Text]:
+def plan_lines(plan: Plan, floors: Estimate) -> list[Text]:
     """The plan as indented lines (not a rich Tree: it must not be cut at 80 columns in CI)."""
     lines = [
         Text(
             f"{len(plan.resources)} resources, {len(plan.chains)} chains, {len(plan.steps)} "
-            f"steps; critical-path estimate {plan.estimate_ms() / 1000:.2f} s",
+            f"steps; critical-path estimate {floors.describe()}",
             style="bold",
         )
     ]
@@ -82,10 +86,12 @@ def plan_lines(plan: Plan) -> list[Text]:
     return lines
 
 
-def plan_as_json(plan: Plan) -> dict[str, Any]:
+def plan_as_json(plan: Plan, floors: Estimate) -> dict[str, Any]:
     return {
         "seed": plan.seed,
-        "estimate_ms": plan.estimate_ms(),
+        "estimate_ms": floors.ms,
+        "estimate_bound": _bound_json(floors.binding),
+        "estimate_bounds": [_bound_json(bound) for bound in floors.bounds],
         "resources": [
             {
                 "name": res.name,
@@ -103,6 +109,16 @@ def plan_as_json(plan: Plan) -> dict[str, Any]:
             }
             for res in plan.resources
         ],
+    }
+
+
+def _bound_json(bound: Bound) -> dict[str, Any]:
+    return {
+        "kind": bound.kind,
+        "ms": bound.ms,
+        "reason": bound.reason,
+        "scope": bound.scope,
+        "calls": bound.calls,
     }
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from rich.text import Text
 
+from apitest.auth.notices import store_without_lock
+from apitest.auth.stores import unlocked_class
 from apitest.commands._config import RunConfig, report_folder, resolve
 from apitest.commands._target import (
     Target,
@@ -37,7 +39,7 @@ from apitest.errors import (
 )
 from apitest.hooks.registry import HookModule
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.report.console import ConsoleReporter, make_console
+from apitest.report.console import ConsoleReporter, make_console, notice_text
 from apitest.report.events import FanOut
 from apitest.report.json_report import write_json
 from apitest.report.jsonl import JsonlWriter
@@ -74,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
         listener = FanOut([reporter, stream] if stream else [reporter])
         settings = run_settings(config, args, target, report_dir)
+        unlocked = unlocked_class(settings.store)
+        if unlocked is not None:  # said now, before the damage; the summary says it again
+            console.print(notice_text(store_without_lock(unlocked)))
         if stream is not None:
             stream.run_started(target=target.base_url, seed=seed, steps=len(plan.steps))
         reporter.start(dict(Counter(step.resource for step in plan.steps)))

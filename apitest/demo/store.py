@@ -104,6 +104,12 @@ class Collection:
             entry = self._entries.get(record_id)
             return None if entry is None else self._visible(entry)
 
+    def current(self, record_id: str) -> JsonObject:
+        """The primary copy of one record (writes check against it), or {} when there is none."""
+        with self._lock:
+            entry = self._entries.get(record_id)
+            return {} if entry is None else copy.deepcopy(entry.current)
+
     def read_all(self) -> list[JsonObject]:
         """Every record a reader sees now, in creation order."""
         with self._lock:

@@ -29,6 +29,7 @@ from apitest.demo.validate import (
     TRIP_REQUIRED,
     TRIP_RULES,
     InvalidInput,
+    check_order,
     check_record,
     check_value,
     copy_known,
@@ -85,6 +86,7 @@ class _Trips:
                 )
             record = check_record(records[0], TRIP_RULES, TRIP_REQUIRED, "trips[0]", defaults=True)
             self._check_destination(record, "trips[0]")
+            check_order(record, "trips[0]")
             ids = [self.trips.add(record)]
         status = 202 if self.config.has_bug("undeclared-status") else 201
         return success("Trip Created", status, {"trip_id": ids[0]})
@@ -106,6 +108,9 @@ class _Trips:
         missing = self.trips.missing(trip_id for trip_id, _ in changes)
         if missing:
             raise not_found("trip", missing)
+        if not self.config.has_bug("accepts-invalid"):
+            for index, (trip_id, fields) in enumerate(changes):
+                check_order({**self.trips.current(trip_id), **fields}, f"trips[{index}]")
         if not self.config.has_bug("lost-update"):
             for trip_id, fields in changes:
                 self.trips.update(trip_id, fields)

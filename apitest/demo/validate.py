@@ -106,6 +106,18 @@ def check_record(
     return clean
 
 
+def check_order(record: JsonObject, where: str) -> None:
+    """A trip ends after it starts: the rule an honest API keeps and a spec reader assumes
+    (end_time after start_time), so the runner's generated data must keep it too (issue 18,
+    item 7). Values are checked one by one first; this compares two valid ones."""
+    start, end = record.get("start_time"), record.get("end_time")
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return
+    valid = _is_datetime(start) and _is_datetime(end)
+    if valid and datetime.fromisoformat(end) < datetime.fromisoformat(start):
+        raise InvalidInput(INVALID_DATA, f"{where}.end_time {end} is before its start_time {start}")
+
+
 def copy_known(record: JsonObject, rules: Sequence[Rule]) -> JsonObject:
     """The record's known fields as sent, unchecked (the `accepts-invalid` defect)."""
     return {rule.name: record[rule.name] for rule in rules if rule.name in record}

@@ -103,12 +103,19 @@ Found = list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
 
 def created_records(
     resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]]]:
+    """(record data, keys) for each record a create made, and the records it sent."""
+    found, sent = created_items(resource, op, exchange, verdict)
+    return [(data, keys) for data, keys, _item in found], sent
+
+
+def created_items(
+    resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
 ) -> tuple[Found, list[dict[str, Any]]]:
-    """(record data, keys, answer item) for each record a create made, and the records it
-    sent."""
+    """As `created_records`, with each record's own object in the answer (for provenance)."""
     config = extraction_config(resource, op, answer_content(op, verdict, exchange))
     body = exchange.body if not isinstance(exchange.body, RawBody) else None
-    sent = sent_records(exchange.request.body, resource)
+    sent = sent_records(exchange.request.body, resource, op)
     found: Found = []
     for index, (item, keys) in enumerate(extract(body, config)):
         base = sent[index] if index < len(sent) else {}

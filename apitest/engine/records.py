@@ -21,7 +21,15 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Catalog, Content, Operation, PathConfig, Primary, Resource
+from apitest.spec.model import (
+    Catalog,
+    Content,
+    Operation,
+    PathConfig,
+    Primary,
+    Resource,
+    ResourceConfig,
+)
 
 if TYPE_CHECKING:
     from apitest.engine.provenance import Origin, Seen
@@ -297,11 +305,42 @@ def extract(body: Any, config: PathConfig | None) -> list[tuple[JsonObject, dict
     return [(item, record_keys(item, primaries)) for item in records_at(matches)]
 
 
-def sent_records(body: Any, resource: Resource) -> list[JsonObject]:
-    """The records a write sent: the request body under the resource's data-extraction-path
-    (`$.trips` on `{"trips": [{...}]}`), or the body itself when that finds nothing."""
+def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObject]:
+    """The records a write sent, where its request says they are: the request content's own
+    path-config (`$.row` on Datasette's `{"row": {...}, "return": true}`); without one, where
+    the structure puts the resource's primary-structure: the body itself, or the property
+    shaped by it (`trips` on `{"trips": [{...}]}`). A request that declares neither sent no
+    record that can be told from its envelope, and the callback read compares none (comparing
+    envelope keys such as `return` with the stored record failed every honest write). Without
+    a primary-structure to go by, see `_where_answers_keep_them`."""
+    content = op.request_body.contents[0] if op.request_body and op.request_body.contents else None
+    own = content.path_config if content is not None else None
+    if own is not None and own.data_extraction_path is not None:
+        return records_at(own.data_extraction_path.find(EvalContext(response_body=body)))
     config = resource.resource_config
-    path = config.path_config.data_extraction_path if config and config.path_config else None
+    primary = config.primary_structure if config is not None else None
+    structure = content.structure if content is not None else None
+    if not primary or structure is None:
+        return _where_answers_keep_them(body, config)
+    if structure.ref_name == primary:
+        return records_at([body])
+    for prop in structure.properties:
+        shape = prop.structure
+        if prop.name and shape is not None and shape.ref_name == primary:
+            return (
+                records_at([body[prop.name]])
+                if isinstance(body, dict) and prop.name in body
+                else []
+            )
+    return []
+
+
+def _where_answers_keep_them(body: Any, config: ResourceConfig | None) -> list[JsonObject]:
+    """A request with no structure to go by: the records at the resource's data-extraction-path,
+    when the request holds them there as answers do (`$.gadgets` on `{"gadgets": [...]}`), else
+    the whole body."""
+    general = config.path_config if config is not None else None
+    path = general.data_extraction_path if general is not None else None
     if path is not None:
         items = records_at(path.find(EvalContext(response_body=body)))
         if items:

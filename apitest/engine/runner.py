@@ -20,9 +20,10 @@ import httpx
 
 from apitest._gc import fewer_gc_pauses
 from apitest.auth.memory import MemoryStore
+from apitest.auth.notices import store_without_lock
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
-from apitest.auth.stores import TokenStore
+from apitest.auth.stores import TokenStore, unlocked_class
 from apitest.engine import eventloop
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
@@ -32,6 +33,7 @@ from apitest.engine.scheduler import Engine, EngineOptions, Listener, mark_unrun
 from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.hooks.registry import HookModule
+from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
 from apitest.report.model import CaseResult, OperationInfo, RunResult, TokenCall
 from apitest.spec.model import Catalog
@@ -141,9 +143,12 @@ async def _run(
         target=settings.base_url,
         seed=plan.seed,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        estimate_s=plan.estimate_ms() / 1000,
+        estimate_s=estimate(plan, settings.concurrency).ms / 1000,
         operations=operation_infos(catalog),
     )
+    unlocked = unlocked_class(settings.store)
+    if unlocked is not None:
+        result.auth_notices.append(store_without_lock(unlocked))
     try:
         return await _run_session(catalog, plan, settings, listener, result)
     except TargetUnreachableError as exc:
@@ -180,6 +185,7 @@ async def _run_session(
                 hooks.close()
         result.token_refreshes = session.auth.refreshes()
         result.token_call = token_call(session.auth)
+        result.auth_notices.extend(session.auth.notices())
     return result
 
 

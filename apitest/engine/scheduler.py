@@ -23,7 +23,7 @@ from apitest.engine.effects import (
     Outcome,
     check_gone,
     check_record,
-    created_records,
+    created_items,
     lookup_with,
     observed_of,
     read_records,
@@ -34,11 +34,14 @@ from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.provenance import Origin, Seen, uses_of
 from apitest.engine.records import DataManager, Record, sent_records
-from apitest.engine.request import NotApplicable, build_request, needs_own_record
+from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
-from apitest.engine.verify import Expectation, judge
+from apitest.engine.undo import Undoer
+from apitest.engine.verify import Expectation, Verdict, judge
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
+from apitest.plan.estimate import CHAINS_IN_FLIGHT
+from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
 from apitest.report.model import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
 from apitest.spec.model import Catalog, Resource
@@ -61,9 +64,8 @@ class EngineOptions:
     seed: int = 0
     eventually_s: float = 0.0
     strict: bool = False
-    chains_in_flight: int = 512
-    """Chains started at once. Enough to overlap every delay of a real spec; bounded so a
-    20,000-chain load run does not hold 20,000 suspended tasks (and their memory) at once."""
+    chains_in_flight: int = CHAINS_IN_FLIGHT
+    """Chains started at once (the plan's estimate packs chains onto as many workers)."""
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Engine:
         self._validated = {step.validates for step in plan.steps if step.validates}
         self._t0 = 0.0
         self.hooks = hooks
+        self.undoer = Undoer(catalog, caller, options.base_url, ledger, self.data)
         self.stopping = False
         self._passed_kept = 0
         self._workers: list[asyncio.Future[None]] = []
@@ -283,7 +286,28 @@ class Engine:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
             return await self._twice(state, step, resource, built.request, case, record, seen)
-        exchange = await self._call(resource, step, built.request, case, seen)
+        if violation is None or op.category not in ("create", "update"):
+            return await self._send(state, step, resource, built, case, record, seen)
+        # A negative write: apart from every other case until what the API accepted is undone.
+        async with self.locks.alone({resource.name, *resource.depends_on}):
+            return await self._send(state, step, resource, built, case, record, seen, held=True)
+
+    async def _send(
+        self,
+        state: _ChainState,
+        step: Step,
+        resource: Resource,
+        built: Built,
+        case: CaseResult,
+        record: Record | None,
+        seen: Seen,
+        *,
+        held: bool = False,
+    ) -> Outcome:
+        """The step's call and its verdict; what an accepted write did is recorded, or undone
+        when the step is a negative case (the API should have refused it)."""
+        op, violation = step.operation, step.violation
+        exchange = await self._call(resource, step, built.request, case, seen, held=held)
         state.last_end = time.monotonic()
         if exchange.status is None:
             return Outcome("error", exchange.error or "no answer")
@@ -311,11 +335,45 @@ class Engine:
         accepted = 200 <= exchange.status < 300 and not verdict.is_error
         if accepted and violation is not None:
             outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
-        if accepted:
+            await self._undo(state, step, resource, exchange, verdict, record, case, outcome)
+        elif accepted:
             self._apply(state, step, resource, exchange, verdict, record, outcome)
         if step.is_write:  # a negative case the API wrongly accepted made nothing anyone uses
             state.ready_at = state.last_end + op.validation_delay / 1000
         return outcome
+
+    async def _undo(
+        self,
+        state: _ChainState,
+        step: Step,
+        resource: Resource,
+        exchange: Exchange,
+        verdict: Verdict,
+        record: Record | None,
+        case: CaseResult,
+        outcome: Outcome,
+    ) -> None:
+        """Undo a negative case's accepted write at once (engine/undo.py); the case keeps the
+        calls that did it and says what became of the record."""
+        op, chain_id = step.operation, state.chain.id
+        generator = self.generator.child(f"{step.id}/undo")
+        if op.category == "create":
+            undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
+        elif op.category == "update" and record is not None:
+            undone = await self.undoer.updated(resource, op, record, generator, chain_id)
+        elif op.category == "delete" and record is not None:
+            self._apply(state, step, resource, exchange, verdict, record, outcome)  # it is gone
+            undone = await self.undoer.replaced(resource, generator, chain_id)
+            self._made(resource, undone.made, chain_id)
+            create = dependency_op(resource, "create")
+            if undone.made and create is not None:
+                state.ready_at = time.monotonic() + create.validation_delay / 1000
+        else:
+            return
+        case.calls.extend(undone.calls)
+        outcome.notes.extend(undone.notes)
+        for entry, leftover in undone.leftovers:
+            self._entries[id(leftover)] = (entry, leftover)
 
     async def _twice(
         self,
@@ -378,16 +436,13 @@ class Engine:
         op = step.operation
         chain_id = state.chain.id
         if op.category == "create":
-            found, sent = created_records(resource, op, exchange, verdict)
-            made = []
-            for data, keys, item in found:
-                origin = Origin(step.id, exchange.call_index, exchange.body, item)
-                rec = self.data.add(
-                    resource.name, data, keys, chain=chain_id, created=True, origin=origin
-                )
-                entry = self.ledger.created(resource.name, resource.file, keys, data)
-                self._entries[id(rec)] = (entry, rec)
-                made.append(rec)
+            found, sent = created_items(resource, op, exchange, verdict)
+            origins = [
+                Origin(step.id, exchange.call_index, exchange.body, item) for *_, item in found
+            ]
+            made = self._made(
+                resource, [(data, keys) for data, keys, _ in found], chain_id, origins
+            )
             if not made and outcome.status == "passed":
                 outcome.status = "failed"
                 outcome.message = (
@@ -404,7 +459,12 @@ class Engine:
                     resource.name, data, keys, chain=chain_id, created=False, origin=origin
                 )
         elif op.category == "update" and record is not None:
-            sent = sent_records(exchange.request.body, resource)
+            sent = sent_records(exchange.request.body, resource, op)
+            if sent and all(record.data.get(key) == value for key, value in sent[0].items()):
+                outcome.notes.append(
+                    "the update sent only values the record already held (example-value pins "
+                    "them): its check cannot tell an update that did not stick"
+                )
             if sent:
                 record.data = {**record.data, **sent[0]}
             state.touched[step.id], state.sent[step.id] = [record], sent
@@ -418,6 +478,24 @@ class Engine:
             state.touched[step.id] = [record]
             if step.id not in self._validated:
                 self._confirm_deleted(record)
+
+    def _made(
+        self,
+        resource: Resource,
+        found: list[tuple[dict[str, Any], dict[str, Any]]],
+        chain: str,
+        origins: list[Origin] | None = None,
+    ) -> list[Record]:
+        """Records the run created: handed to their chain first, owed a delete (the ledger);
+        `origins` says where in which answer each was found (for replays)."""
+        made = []
+        for index, (data, keys) in enumerate(found):
+            origin = origins[index] if origins is not None else None
+            rec = self.data.add(resource.name, data, keys, chain=chain, created=True, origin=origin)
+            entry = self.ledger.created(resource.name, resource.file, keys, data)
+            self._entries[id(rec)] = (entry, rec)
+            made.append(rec)
+        return made
 
     def _keep_for_cleanup(
         self, state: _ChainState, step: Step, resource: Resource, exchange: Exchange
@@ -485,6 +563,12 @@ class Engine:
             case.pacing.record_check = RecordCheck(dict(record.keys), dict(values), gone)
         if step.check == "gone" and outcome.status == "passed":
             self._confirm_deleted(record)
+        elif step.check != "gone" and not state.sent.get(step.validates or ""):
+            outcome.notes.append(
+                "the record was found, but what the write sent was not compared with it: its "
+                "request body shows no record (give the request content a path-config, or the "
+                "resource-config a primary-structure that the request structure uses)"
+            )
         return outcome
 
     async def _poll(self, attempt: Callable[[], Awaitable[Outcome]], case: CaseResult) -> Outcome:
@@ -516,19 +600,26 @@ class Engine:
         case: CaseResult,
         seen: Seen,
         also: list[ValueUse] | None = None,
+        *,
+        held: bool = False,
     ) -> Exchange:
-        """One call of `case`; `seen` (values the request took from records) and `also` (uses
-        of the write a read-back checks) become the record's uses, for a replay."""
+        """One call of a step, through the call hooks and its resource's lock (unless `held`:
+        the step holds its resources already). `seen` (values the request took from records)
+        and `also` (uses of the write a read-back checks) become the record's uses, for a
+        replay."""
         op = step.operation
         if self.hooks is not None:
             refused = await self.hooks.before_call(step, case, request)
             if refused:  # the request may be half-changed: it is not sent
                 self._hook_failures.setdefault(case.id, []).extend(refused)
                 return Exchange(request, error=refused[0])
-        lock = self.locks.of(resource.name)
-        async with lock.hold(exclusive=op.is_sync):
+        if held:
             case.started_s = time.monotonic() - self._t0
             exchange = await self.caller.call(resource, op, request)
+        else:
+            async with self.locks.of(resource.name).hold(exclusive=op.is_sync):
+                case.started_s = time.monotonic() - self._t0
+                exchange = await self.caller.call(resource, op, request)
         if self.hooks is not None:
             failed = await self.hooks.after_call(step, case, exchange)
             self._hook_failures.setdefault(case.id, []).extend(failed)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from apitest.plan.estimate import throttle_key
 from apitest.spec.model import Operation
 
 Clock = Callable[[], float]
@@ -90,10 +91,10 @@ class Throttles:
         self._clock = clock
 
     def window(self, op: Operation) -> Window | None:
+        key = throttle_key(op)  # the plan's estimate counts calls per window by the same key
         throttling = op.throttling
-        if throttling is None or throttling.threshold <= 0 or throttling.duration <= 0:
+        if key is None or throttling is None:
             return None
-        key = (str(op.loc), op.name)
         found = self._windows.get(key)
         if found is None:
             found = self._make(op.name, throttling.threshold, throttling.duration / 1000)

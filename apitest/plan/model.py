@@ -158,8 +158,3 @@ class Plan:
     @property
     def steps(self) -> tuple[Step, ...]:
         return tuple(step for chain in self.chains for step in chain.steps)
-
-    def estimate_ms(self) -> int:
-        """The critical path: chains are independent, so the run takes about its longest chain
-        (sync operations and the concurrency limit can only add to this)."""
-        return max((chain.estimate_ms() for chain in self.chains), default=0)

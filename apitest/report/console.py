@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from apitest.plan.model import Chain
-from apitest.report.model import STATUSES, CaseResult, RunResult
+from apitest.report.model import STATUSES, AuthNotice, CaseResult, RunResult
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 _STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
@@ -156,6 +156,8 @@ class ConsoleReporter:
             console.print(Text("Failures", style="bold red"))
             for case in failures:
                 console.print(failure_text(case))
+        for notice in result.auth_notices:
+            console.print(notice_text(notice))
         counts = result.counts()
         total = ", ".join(f"{counts[status]} {status}" for status in STATUSES)
         style = "bold green" if result.passed and result.tested else "bold red"
@@ -182,6 +184,12 @@ def nothing_tested(result: RunResult) -> str:
         f"nothing was tested: all {tests} tests were skipped (see each case's reason with -v, "
         "or in the report)"
     )
+
+
+def notice_text(notice: AuthNotice) -> Text:
+    """One credential warning: the run may be green, so it is said where the totals are read."""
+    times = f" (happened {notice.count} times)" if notice.count > 1 else ""
+    return Text(f"warning: {notice.message}{times}", style="bold yellow")
 
 
 def case_line(case: CaseResult) -> Text:

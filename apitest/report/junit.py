@@ -8,7 +8,9 @@ pasting strings, so a response body holding `]]>`, `<script>` or quotes cannot b
 characters XML 1.0 cannot carry at all (most control characters) are stripped from every text.
 
 Only `RunResult` is read. Its HttpRecords were redacted by the engine; this module adds nothing
-but counts, timings and the target's scheme, host and path (never its userinfo or query).
+but counts, timings, the target's scheme, host and path (never its userinfo or query), and the
+run's auth notices (which name flows and error codes, never a token), as `auth_notice`
+properties and the `<system-out>` of every `<testsuite>`.
 """
 
 from __future__ import annotations
@@ -96,9 +98,14 @@ def _suite(result: RunResult, index: int, resource: str, cases: list[CaseResult]
         ("interrupted", str(result.interrupted).lower()),
     ):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
+    for notice in result.auth_notices:
+        _attrs(etree.SubElement(properties, "property"), name="auth_notice", value=notice.message)
     taken: set[tuple[str, str]] = set()
     for case in cases:
         suite.append(_testcase(case, taken))
+    if result.auth_notices:  # a green run that tested as someone else: where CI shows output
+        text = "\n".join(f"warning: {notice.message}" for notice in result.auth_notices)
+        etree.SubElement(suite, "system-out").text = clean(text)
     return suite
 
 

@@ -99,6 +99,29 @@ class Pacing:
 
 
 @dataclass
+class AuthNotice:
+    """Something about the run's credentials a reader must know although no case failed.
+
+    Why it exists: a refused refresh token followed by a working client-credentials grant
+    leaves every case green while the run tested as another principal, and the refresh token
+    is gone for good; without this the fallback would be silent. `kind` is "fallback" (a flow
+    was refused and a later one used) or "store-without-lock". Never holds a token value.
+    """
+
+    kind: str
+    message: str
+    """The whole notice as a person reads it: what happened, the likely cause, the fix."""
+    profile: str = ""
+    refused: list[str] = field(default_factory=list)
+    """The flows refused, each with the server's error code ("stored refresh token:
+    invalid_grant")."""
+    used: str = ""
+    """The flow that worked instead."""
+    count: int = 1
+    """How often the same thing happened in the run (each renewal may repeat it)."""
+
+
+@dataclass
 class CaseResult:
     """What happened to one planned step."""
 
@@ -201,6 +224,8 @@ class RunResult:
     """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
     token_call: TokenCall | None = None
     """How the run's access token can be fetched again, for a replay (None: no token endpoint)."""
+    auth_notices: list[AuthNotice] = field(default_factory=list)
+    """Credential trouble that fails no case (a refused flow, a token store without a lock)."""
 
     def __repr__(self) -> str:
         """A summary, not every case: asyncio's runner reprs the main task (its result this
@@ -235,6 +260,7 @@ class RunResult:
             "passed": self.passed,
             "interrupted": self.interrupted,
             "token_refreshes": self.token_refreshes,
+            "auth_notices": [asdict(notice) for notice in self.auth_notices],
             "counts": self.counts(),
             "chain_order": self.chain_order,
             "cleanup": self.cleanup,
@@ -263,4 +289,5 @@ class RunResult:
             operations=[OperationInfo(**op) for op in data.get("operations", [])],
             token_refreshes=data.get("token_refreshes", 0),
             token_call=TokenCall(**data["token_call"]) if data.get("token_call") else None,
+            auth_notices=[AuthNotice(**notice) for notice in data.get("auth_notices", [])],
         )

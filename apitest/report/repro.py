@@ -198,13 +198,20 @@ def worth_replaying(case: CaseResult) -> bool:
     return case.status in ("failed", "error") and bool(case.calls)
 
 
+_TWICE = ("Parallel Calls", "Sequential Calls")
+
+
 def replayed_calls(case: CaseResult) -> list[int]:
     """The calls of a case a replay makes: all, but for a read-back only the last (the one
-    that decided; earlier ones were --eventually polls)."""
+    that decided; earlier ones were --eventually polls), and for a negative case only its own
+    (after it come the calls that undid what the API wrongly accepted, engine/undo.py)."""
     if not case.calls:
         return []
     if case.kind == "operation validation":
         return [len(case.calls) - 1]
+    if Replays.is_negative(case):
+        own = 2 if case.case.startswith(_TWICE) else 1
+        return list(range(min(own, len(case.calls))))
     return list(range(len(case.calls)))
 
 

@@ -33,6 +33,7 @@ from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
+from apitest.plan.estimate import estimate
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Chain, Plan
 from apitest.report.model import CaseResult, RunResult
@@ -120,7 +121,8 @@ def _chain_walls(result: RunResult) -> dict[str, float]:
 def _figures(
     config: Config, plan: Plan, result: RunResult, wall_s: float, cpu_s: float
 ) -> dict[str, Any]:
-    estimate_s = plan.estimate_ms() / 1000
+    floors = estimate(plan, CONCURRENCY)
+    estimate_s = floors.ms / 1000
     waits_s = sum(declared_wait_ms(chain) for chain in plan.chains) / 1000
     sequential_s = sum(chain.estimate_ms() for chain in plan.chains) / 1000
     counts = result.counts()
@@ -135,6 +137,7 @@ def _figures(
         f"{prefix}: steps": len(plan.steps),
         f"{prefix}: calls": sum(case.attempts for case in result.cases),
         f"{prefix}: estimate (s)": round(estimate_s, 3),
+        f"{prefix}: estimate bound by": floors.binding.reason,
         f"{prefix}: wall (s)": round(wall_s, 3),
         f"{prefix}: engine wall, no set-up (s)": round(result.duration_s, 3),
         f"{prefix}: process CPU, runner + service (s)": round(cpu_s, 3),

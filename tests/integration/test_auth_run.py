@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+import lxml.html
+from lxml import etree
+
 from apitest.auth.stores import FileStore
+from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
-from ._support import cli_env, run_cli, start_cli
+from ._support import cli_env, client, run_cli, start_cli, token_request
 from .conftest import MakeServer
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = REPO / "specs"
+SPEND = {"grant_type": "refresh_token", "refresh_token": DEMO_REFRESH_TOKEN}
 
 
 def slow_specs(folder: Path, delay_ms: int) -> Path:
@@ -67,33 +73,105 @@ def test_two_second_tokens_over_a_long_run_refresh_ahead_and_rotate(
     assert result["token_refreshes"] == authority.counts["refresh_token"]
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def race_four_runs(
+    server: DemoServer, tmp_path: Path, store_class: str, spec: Path
+) -> list[tuple[int, str, Path]]:
+    """Four CLI runs sharing one token store of `barrier_stores` (a file store, with or
+    without its lock) and the demo refresh token: all four reach their first refresh together
+    (the store's barrier), so a missing lock shows every time. (exit status, stdout, report
+    folder) per run."""
+    store = tmp_path / "shared-tokens.json"
+    path = os.pathsep.join(filter(None, [str(REPO), str(HERE), os.environ.get("PYTHONPATH")]))
+    env = cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN, PYTHONPATH=path, BARRIER_PARTIES="4")
+
+    def args(n: int) -> list[str]:
+        return [
+            "run", str(spec), "--base-url", server.base_url, "--cases", "positive",
+            "--report-dir", str(tmp_path / f"report{n}"), "--token-store", store_class,
+            "--token-store-path", str(store), "-q",
+        ]  # fmt: skip
+
+    runs = [start_cli(*args(n), env=env) for n in range(4)]
+    try:
+        outputs = [run.communicate(timeout=180) for run in runs]
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    arrived = list(Path(f"{store}.barrier").glob("arrived-*"))
+    assert len(arrived) == 4, [err for _, err in outputs]  # all four met at the barrier
+    return [
+        (run.returncode, out + err, tmp_path / f"report{n}")
+        for n, (run, (out, err)) in enumerate(zip(runs, outputs, strict=True))
+    ]
+
+
 def test_four_processes_share_one_store_and_one_refresh_per_expiry(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     ttl = 2.0
     server = make_server(token_ttl_s=ttl)
     spec = slow_specs(tmp_path / "specs", 1200)
-    store = tmp_path / "shared-tokens.json"
-    env = cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN)
-
-    def args(n: int) -> list[str]:
-        return [
-            "run", str(spec), "--base-url", server.base_url, "--cases", "positive",
-            "--report-dir", str(tmp_path / f"report{n}"), "--token-store-path", str(store), "-q",
-        ]  # fmt: skip
-
-    runs = [start_cli(*args(n), env=env) for n in range(4)]
-    outputs = [run.communicate(timeout=180) for run in runs]
-    for run, (out, err) in zip(runs, outputs, strict=True):
-        assert run.returncode == 0, out[-2000:] + err
+    runs = race_four_runs(server, tmp_path, "barrier_stores:BarrierStore", spec)
+    for code, output, report in runs:
+        assert code == 0, output[-2000:]
+        assert load(report / "report.json")["auth_notices"] == []
+        assert "warning:" not in output
     authority = server.state.authority
+    # all four asked for their first token at once; the lock made one refresh serve them all
     assert authority.counts["refresh_token:invalid_grant"] == 0
+    assert authority.counts["client_credentials"] == 0
     refreshes = [when for grant, when in authority.issued if grant == "refresh_token"]
     assert len(refreshes) >= 3
     gaps = [later - earlier for earlier, later in itertools.pairwise(refreshes)]
     # one refresh per expiry: a token is renewed only in the last quarter of its life, and
     # never twice for one expiry (two processes refreshing at once would be ms apart)
     assert min(gaps) >= ttl * 0.75 - 0.15, gaps
+
+
+def test_without_the_lock_the_same_race_burns_the_refresh_token_and_every_output_says_so(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """The proof that the test above tests the lock: the same four runs on a store without
+    one spend the refresh token (refused: invalid_grant) and fall back to client credentials.
+    The runs still pass; the fallback and the lock-less store are what their outputs must say
+    (issue 18, item 2)."""
+    server = make_server()
+    runs = race_four_runs(
+        server, tmp_path, "barrier_stores:LocklessBarrierStore", SPECS / "trips.xml"
+    )
+    authority = server.state.authority
+    assert authority.counts["refresh_token"] >= 1
+    assert authority.counts["refresh_token:invalid_grant"] >= 1  # the lock's absence shows
+    fallbacks = []
+    for code, output, report in runs:
+        assert code == 0, output[-2000:]  # green: only the notices tell
+        notices = load(report / "report.json")["auth_notices"]
+        kinds = [notice["kind"] for notice in notices]
+        assert "store-without-lock" in kinds
+        said = "\nwarning: the token store barrier_stores:LocklessBarrierStore has no lock()"
+        assert said in output  # said at the start, and again in the summary
+        assert output.count(said) == 2, output[-3000:]
+        if "fallback" in kinds:
+            fallbacks.append((output, report, notices[kinds.index("fallback")]))
+    assert len(fallbacks) == authority.counts["refresh_token:invalid_grant"]
+    output, report, notice = fallbacks[0]
+    assert notice["refused"] == ["APITEST_REFRESH_TOKEN: invalid_grant"]
+    assert notice["used"] == "client credentials"
+    assert "spent by another process" in notice["message"]
+    assert "share one token store with a lock" in notice["message"]
+    assert f"warning: {notice['message']}" in output
+    junit = (report / "junit.xml").read_text(encoding="utf-8")
+    assert 'name="auth_notice"' in junit and "warning: profile" in junit
+    assert 'id="auth-notices"' in (report / "report.html").read_text(encoding="utf-8")
+    secrets = {DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, *authority._access, *authority._refresh}
+    for _, output, report in runs:
+        texts = [output, *(p.read_text(encoding="utf-8") for p in report.glob("*.*"))]
+        assert not [s[:12] for s in secrets | authority._retired for t in texts if s in t]
 
 
 READER_PROFILES = """
@@ -268,3 +346,61 @@ def test_old_specs_migrated_by_fix_run_and_keep_a_profiles_scope_narrowing(
     delete = next(c for c in cases if c["name"] == "DELETE trips / positive")
     assert delete["status"] == "skipped"
     assert "not granted TravelAgency.trips.DELETE" in delete["message"]
+
+
+def test_a_burned_refresh_token_hidden_by_client_credentials_is_said_everywhere(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """A refresh token spent elsewhere, with client credentials also set: the run passes as
+    the client, and that used to be all anyone saw (issue 18, item 2). The console summary,
+    report.json, junit.xml and report.html now say what was refused and why."""
+    server = make_server()
+    with client() as http:
+        assert token_request(http, server, **SPEND).status_code == 200  # spent elsewhere
+    report = tmp_path / "report"
+    done = run_cli(
+        *[
+            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
+            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
+        ],
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    [notice] = load(report / "report.json")["auth_notices"]
+    assert notice["kind"] == "fallback" and notice["used"] == "client credentials"
+    assert notice["refused"] == ["APITEST_REFRESH_TOKEN: invalid_grant"]
+    warning = f"warning: {notice['message']}"
+    summary = done.stdout[done.stdout.index("Results by resource") :]
+    assert warning in summary.splitlines()  # one line, beside the totals
+    assert "the refresh token was already used" in warning and "Fix: let every run" in warning
+    junit = etree.parse(str(report / "junit.xml")).getroot()
+    for suite in junit.iter("testsuite"):
+        props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+        assert props["auth_notice"] == notice["message"]
+        assert suite.findtext("system-out") == warning
+    page = lxml.html.parse(str(report / "report.html")).getroot()
+    [banner] = page.xpath('//*[@id="auth-notices"]')
+    assert banner.get("role") == "alert" and "hidden" not in banner.attrib
+    assert notice["message"] in banner.text_content()
+    secrets = {DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, *server.state.authority._access}
+    texts = [done.stdout, done.stderr, *(p.read_text(encoding="utf-8") for p in report.iterdir())]
+    assert not [s[:12] for s in secrets for text in texts if s in text]
+
+
+def test_a_run_whose_first_flow_works_has_no_notice(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    report = tmp_path / "report"
+    done = run_cli(
+        *[
+            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
+            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
+        ],
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert load(report / "report.json")["auth_notices"] == []
+    assert "warning:" not in done.stdout
+    assert 'name="auth_notice"' not in (report / "junit.xml").read_text(encoding="utf-8")
+    assert 'id="auth-notices"' not in (report / "report.html").read_text(encoding="utf-8")

@@ -87,8 +87,9 @@ def test_accepts_invalid_fails_the_body_cases_and_cleans_up_what_it_created(
     assert accepted.message == (
         "the API accepted trips[0].start_time = null (Null Value) (answered 201)"
     )
-    assert live_records(server) == before  # records made by accepted cases were swept
-    assert any(line.endswith(" deleted") for line in result.cleanup)
+    assert live_records(server) == before  # records made by accepted cases were removed
+    assert result.cleanup == []  # at once (issue 18, item 4), not left for the end sweep
+    assert any("removed at once" in note for note in accepted.notes), accepted.notes
 
 
 def test_error_200_fails_where_the_200_shape_or_status_gives_it_away(

@@ -166,3 +166,121 @@ def test_no_flow_at_all_is_a_usage_error(make_server: MakeServer) -> None:
 
     with pytest.raises(UsageError, match="APITEST_CLIENT_SECRET"):
         asyncio.run(scenario())
+
+
+def spent_refresh_token(server: DemoServer) -> str:
+    """A refresh token the server knew and retired: spent by a refresh, as a racing process
+    or a rotation would spend it."""
+    with httpx.Client(trust_env=False) as http:
+        answer = http.post(
+            f"{server.root_url}/oauth/v2/token",
+            data={
+                "grant_type": "refresh_token", "refresh_token": DEMO_REFRESH_TOKEN,
+                "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
+            },
+        )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return DEMO_REFRESH_TOKEN
+
+
+def test_a_refused_refresh_token_then_client_credentials_is_a_notice_not_silence(
+    make_server: MakeServer,
+) -> None:
+    """The fallback used to leave no trace (issue 18, item 2): now the source keeps which flow
+    was refused, the server's code, the flow used instead, the likely cause and the fix."""
+    server = make_server()
+    spent = spent_refresh_token(server)
+
+    async def scenario() -> tuple[str, TokenSource]:
+        async with httpx.AsyncClient() as client:
+            tokens = source(
+                server, client, MemoryStore(),
+                client_secret=DEMO_CLIENT_SECRET, refresh_token=spent,
+            )  # fmt: skip
+            return await tokens.token(), tokens
+
+    token, tokens = asyncio.run(scenario())
+    assert server.state.authority.verify(token) is not None  # the run goes on
+    assert server.state.authority.counts["client_credentials"] == 1
+    [notice] = tokens.notices
+    assert notice.kind == "fallback" and notice.profile == "p"
+    assert notice.refused == ["APITEST_REFRESH_TOKEN: invalid_grant"]
+    assert notice.used == "client credentials"
+    message = notice.message
+    assert message.startswith(
+        f"profile 'p': the token endpoint {server.root_url}/oauth/v2/token refused the refresh "
+        "token given (APITEST_REFRESH_TOKEN) (invalid_grant: the refresh token was already "
+        "used (refresh tokens rotate)); the run went on with client credentials instead."
+    )
+    assert "spent by another process" in message and "rotated" in message
+    assert "share one token store with a lock" in message
+    assert "as the client (client credentials), not as the refresh token's user" in message
+    assert spent not in message and DEMO_CLIENT_SECRET not in message and token not in message
+
+
+def test_the_same_fallback_at_every_renewal_is_one_notice_counted(
+    make_server: MakeServer,
+) -> None:
+    server = make_server()
+    spent = spent_refresh_token(server)
+
+    async def scenario() -> TokenSource:
+        async with httpx.AsyncClient() as client:
+            tokens = source(
+                server, client, MemoryStore(),
+                client_secret=DEMO_CLIENT_SECRET, refresh_token=spent,
+            )  # fmt: skip
+            first = await tokens.token()
+            await tokens.after_unauthorized(first)  # renewed: refused again, then the client
+            return tokens
+
+    tokens = asyncio.run(scenario())
+    assert server.state.authority.counts["refresh_token:invalid_grant"] == 2
+    assert [notice.count for notice in tokens.notices] == [2]
+
+
+def test_a_flow_that_works_first_leaves_no_notice(make_server: MakeServer) -> None:
+    server = make_server()
+
+    async def scenario() -> TokenSource:
+        async with httpx.AsyncClient() as client:
+            tokens = source(
+                server, client, MemoryStore(),
+                client_secret=DEMO_CLIENT_SECRET, refresh_token=DEMO_REFRESH_TOKEN,
+            )  # fmt: skip
+            await tokens.token()
+            return tokens
+
+    assert asyncio.run(scenario()).notices == []
+
+
+def test_a_server_echoing_the_refused_token_does_not_put_it_in_the_notice() -> None:
+    """A fault the reference service cannot make (it never echoes a token), so a transport
+    answers: a notice reaches every report, and a server's words must not carry a secret
+    into them."""
+    echoed = "1000.secret-refresh-token-value"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = dict(item.split("=", 1) for item in request.content.decode().split("&"))
+        if form["grant_type"] == "refresh_token":
+            return httpx.Response(
+                400, json={"error": "invalid_grant", "error_description": f"{echoed} is spent"}
+            )
+        return httpx.Response(200, json={"access_token": "fresh-access", "expires_in": 3600})
+
+    async def scenario() -> TokenSource:
+        transport = httpx.MockTransport(answer)
+        async with httpx.AsyncClient(transport=transport) as client:
+            profile = Profile(
+                "p",
+                Credentials(
+                    client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, refresh_token=echoed
+                ),
+            )
+            tokens = TokenSource(client, "http://127.0.0.1:9/token", profile, SCOPES, MemoryStore())
+            assert await tokens.token() == "fresh-access"
+            return tokens
+
+    [notice] = asyncio.run(scenario()).notices
+    assert echoed not in notice.message
+    assert "(invalid_grant: *** is spent)" in notice.message

@@ -116,6 +116,7 @@ def test_create_accepts_the_edges_of_every_rule(api: Api, fields: dict[str, Any]
         ({"trips": [trip(trip_type="cruise")]}, "INVALID_DATA"),
         ({"trips": [{**trip(), "trip_type": None}]}, "INVALID_DATA"),
         ({"trips": [trip(destination="Atlantis")]}, "INVALID_DATA"),
+        ({"trips": [trip(end_time="2026-03-01T09:29:00+05:30")]}, "INVALID_DATA"),  # ends first
         ({"trips": [trip(), trip()]}, "INVALID_DATA"),
         ({"trips": []}, "INVALID_DATA"),
         ({"trips": trip()}, "INVALID_DATA"),
@@ -167,6 +168,8 @@ def test_update_answers_200_and_changes_only_the_fields_sent(api: Api, server: D
         ({"trip_id": "<id>", "trip_type": "cruise"}, "INVALID_DATA"),
         ({"trip_id": "<id>", "destination": "Atlantis"}, "INVALID_DATA"),
         ({"trip_id": "<id>", "end_time": "tomorrow"}, "INVALID_DATA"),
+        ({"trip_id": "<id>", "end_time": "2026-02-28T09:30:00+05:30"}, "INVALID_DATA"),  # first
+        ({"trip_id": "<id>", "start_time": "2026-04-01T09:30:00Z"}, "INVALID_DATA"),  # after it
         ({"trip_id": "<id>", "trip_name": None}, "INVALID_DATA"),
     ],
 )

@@ -21,7 +21,7 @@ from apitest.auth.profiles import AuthConfig, Profile
 from apitest.engine.compare import compare_record, same_value
 from apitest.engine.ledger import Ledger, read_ledger
 from apitest.engine.records import DataManager, _identities, extract, sent_records
-from apitest.engine.sync import ResourceLock
+from apitest.engine.sync import ResourceLock, ResourceLocks
 from apitest.engine.throttle import SlidingWindow, retry_after_s
 from apitest.errors import UsageError
 from apitest.spec.conditions import parse_data_path
@@ -204,7 +204,8 @@ def test_extract_and_sent_records_follow_the_path_configs() -> None:
         ({"trip_id": "9", "trip_name": "x"}, {"trip_id": "9"}),
         ({"trip_id": 10}, {"trip_id": 10}),
     ]
-    assert sent_records({"trips": [{"trip_name": "x"}]}, trips) == [{"trip_name": "x"}]
+    post = trips.operation("POST trips")
+    assert sent_records({"trips": [{"trip_name": "x"}]}, trips, post) == [{"trip_name": "x"}]
 
 
 def test_ledger_replays_live_records_and_tolerates_a_cut_last_line(tmp_path: Path) -> None:
@@ -311,3 +312,37 @@ def test_sync_lock_shared_holders_do_not_wait_for_each_other_and_a_sync_call_wai
         return waited
 
     assert asyncio.run(scenario())
+
+
+def test_a_negative_write_holds_its_resources_alone_from_every_other_call() -> None:
+    """A negative case's write holds its resource and those its records refer to alone (issue 18,
+    item 4): it waits for their calls in flight, and nothing of them starts until it is done."""
+
+    async def scenario() -> list[str]:
+        locks = ResourceLocks()
+        events: list[str] = []
+
+        async def call(resource: str, name: str) -> None:
+            async with locks.of(resource).hold(exclusive=False):
+                events.append(f"+{name}")
+                await asyncio.sleep(0.02)
+                events.append(f"-{name}")
+
+        async def negative(name: str) -> None:
+            async with locks.alone({"comments", "posts"}):
+                events.append(f"+{name}")
+                await asyncio.sleep(0.02)
+                events.append(f"-{name}")
+
+        in_flight = asyncio.ensure_future(call("posts", "read posts"))
+        await asyncio.sleep(0)
+        negatives = [asyncio.ensure_future(negative(name)) for name in ("n1", "n2")]
+        await asyncio.sleep(0)
+        later = asyncio.ensure_future(call("comments", "read comments"))
+        await asyncio.gather(in_flight, *negatives, later)
+        return events
+
+    events = asyncio.run(scenario())
+    assert events.index("-read posts") < events.index("+n1")  # waited for the call in flight
+    assert events.index("-n1") + 1 == events.index("+n2")  # one negative write at a time
+    assert events.index("-n2") < events.index("+read comments")  # held new calls back

@@ -414,3 +414,19 @@ def test_nameless_structure_yields_its_scalar() -> None:
 def test_missing_is_not_none() -> None:
     assert MISSING is not None
     assert repr(MISSING) == "MISSING"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_generated_trips_end_after_they_start_in_creates_and_updates(seed: int) -> None:
+    """An honest API refuses a trip that ends before it starts (the reference service does):
+    each record's end_* follows its start_*, in a create and in the update that varies both
+    (issue 18, item 7)."""
+    created = _create_body(seed)
+    updated = DataGenerator(seed).child("trips/PUT trips/positive").body(
+        _body_content("PUT trips"), "update", lookup=_destinations, keys={"trip_id": "1"},
+        record_structure="trips", vary_from=created,
+    )  # fmt: skip
+    for body in (created, updated):
+        trip = body["trips"][0]
+        start, end = (datetime.fromisoformat(trip[name]) for name in ("start_time", "end_time"))
+        assert end > start, trip

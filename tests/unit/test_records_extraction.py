@@ -23,7 +23,7 @@ from apitest.engine.records import (
 )
 from apitest.plan.graph import callback_read, primary_key_names
 from apitest.spec.conditions import parse_data_path
-from apitest.spec.loader import load
+from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import (
     Content,
     Location,
@@ -35,6 +35,8 @@ from apitest.spec.model import (
 )
 
 LOC = Location("t.xml", 1)
+REPO = Path(__file__).resolve().parents[2]
+DATASETTE = REPO / "tests" / "data" / "thirdparty" / "datasette" / "items.xml"
 TRIPS = {
     "trips": [
         {"trip_id": "1", "trip_name": "Bali"},
@@ -145,13 +147,19 @@ def test_the_data_manager_knows_a_composite_record_by_all_keys() -> None:
     assert data.add("t", {}, {"a": "2", "b": "y"}, chain="c", created=False).live
 
 
-def test_sent_records_read_the_request_body_the_same_way() -> None:
-    resource = _resource("$.trips")
-    assert sent_records({"trips": [{"trip_name": "x"}, {"trip_name": "y"}]}, resource) == [
-        {"trip_name": "x"},
-        {"trip_name": "y"},
-    ]
-    assert sent_records({"trip_name": "z"}, resource) == [{"trip_name": "z"}]  # the body itself
+def test_sent_records_are_where_the_request_says_not_where_the_answer_keeps_them() -> None:
+    """issue 18, item 5: the request's own path-config, else the property its structure shapes
+    with the primary-structure; an envelope's keys (`return`) are never taken for the record."""
+    catalog = load_catalog([DATASETTE, REPO / "specs" / "trips.xml"])
+    items, trips = catalog.resource("items"), catalog.resource("trips")
+    assert items is not None and trips is not None
+    envelope = {"row": {"name": "a", "qty": 1}, "return": True}
+    assert sent_records(envelope, items, items.operation("insert item")) == [envelope["row"]]
+    wrapped = {"trips": [{"trip_name": "x"}, {"trip_name": "y"}]}
+    assert sent_records(wrapped, trips, trips.operation("POST trips")) == wrapped["trips"]
+    assert sent_records({"trip_name": "z"}, trips, trips.operation("POST trips")) == []
+    bare = Operation(LOC, "POST trips", "post", "create", "/trips")  # no structure to go by
+    assert sent_records({"trip_name": "z"}, _resource("$.trips"), bare) == [{"trip_name": "z"}]
 
 
 SPEC = """<?xml version="1.0" encoding="UTF-8"?>

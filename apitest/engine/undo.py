@@ -1,0 +1,161 @@
+"""Undoing a write the API should have refused: the record a negative case made, or broke.
+
+An API that validates nothing accepts a negative case's invalid record. Left in place until the
+end of the run, it fails cases that are not about it: a positive list read meets `views: null`,
+and json-server answers 500 to every DELETE of a post once a comment holds `postId: null`. The
+failure belongs to the negative case that caused it, so what it did is undone at once, while the
+scheduler still holds its resources apart from every other case (engine/sync.py "trial"):
+
+- a record it created is deleted and read back (the cleanup sweep's own steps), and never
+  enters the Data Manager, so no other case is handed it;
+- a record it updated is restored with a valid update (the positive body for the same keys);
+  it stays its chain's, for the negative cases that follow;
+- a record it deleted is replaced by a new one (the resource's create, positive body), so the
+  negative cases that follow still address a record that exists: without it, each would get
+  a 404 for a record long gone, and pass for the wrong reason.
+
+What cannot be undone is said on the negative case and left to the end-of-run sweep.
+(issue 18, item 4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from apitest.engine.cleanup import sweep
+from apitest.engine.client import Caller, Exchange
+from apitest.engine.effects import created_records, observed_of
+from apitest.engine.ledger import Ledger
+from apitest.engine.records import DataManager, Record, sent_records
+from apitest.engine.request import NotApplicable, build_request
+from apitest.engine.verify import Verdict, judge
+from apitest.plan.data import DataGenerator, NoRecordError
+from apitest.plan.graph import dependency_op
+from apitest.report.model import HttpRecord
+from apitest.spec.model import Catalog, Operation, Resource
+
+
+@dataclass
+class Undone:
+    """What undoing did: notes for the case, the calls it made, what is left for the sweep."""
+
+    notes: list[str] = field(default_factory=list)
+    calls: list[HttpRecord] = field(default_factory=list)
+    leftovers: list[tuple[int, Record]] = field(default_factory=list)
+    """(ledger entry, record) the immediate delete did not remove: the end sweep tries again."""
+    made: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    """(data, keys) of records made to replace one a negative case deleted."""
+
+
+@dataclass(frozen=True)
+class Undoer:
+    """The run's means of undoing: its catalog, caller, target, ledger and Data Manager."""
+
+    catalog: Catalog
+    caller: Caller
+    base_url: str
+    ledger: Ledger
+    data: DataManager
+
+    async def created(
+        self, resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict, chain: str
+    ) -> Undone:
+        """Delete, and read back, each record a wrongly accepted create made."""
+        undone = Undone()
+        found, _sent = created_records(resource, op, exchange, verdict)
+        pairs = []
+        for data, keys in found:
+            entry = self.ledger.created(resource.name, resource.file, keys, data)
+            pairs.append((entry, Record(resource.name, data, keys, chain, True, 0)))
+        if not pairs:
+            undone.notes.append(
+                f"no record could be found in its answer to delete at once (check {op.name}'s "
+                "path-config): the end-of-run sweep cannot delete it either"
+            )
+            return undone
+        for entry, record in pairs:  # one at a time: a create nearly always makes one record
+            cases, lines = await sweep(
+                [(entry, record)], self.catalog, self.caller, self.base_url, self.ledger.deleted
+            )
+            for case in cases:
+                undone.calls.extend(case.calls)
+            if cases and cases[0].status == "passed":
+                undone.notes.append(f"the record it made was removed at once: {lines[0]}")
+            else:
+                undone.notes.append(f"the record it made could not be removed at once: {lines[0]}")
+                if cases:
+                    undone.leftovers.append((entry, record))
+        return undone
+
+    async def updated(
+        self,
+        resource: Resource,
+        op: Operation,
+        record: Record,
+        generator: DataGenerator,
+        chain: str,
+    ) -> Undone:
+        """Restore a record a wrongly accepted update broke, with a valid update of its keys."""
+        undone = Undone()
+        try:
+            built = build_request(
+                resource, op, self.base_url, generator, self.data.lookup(chain), keys=record.keys
+            )
+        except (NoRecordError, NotApplicable) as exc:
+            undone.notes.append(f"the record it changed could not be restored: {exc}")
+            return undone
+        exchange = await self.caller.call(resource, op, built.request)
+        if exchange.record is not None:
+            undone.calls.append(exchange.record)
+        if exchange.status is not None and 200 <= exchange.status < 300:
+            sent = sent_records(exchange.request.body, resource, op)
+            if sent:
+                record.data = {**record.data, **sent[0]}
+            undone.notes.append(
+                f"the {record.describe()} it changed was restored at once with a valid "
+                f"{op.name} (answered {exchange.status})"
+            )
+        else:
+            answer = exchange.error or f"answered {exchange.status}"
+            undone.notes.append(
+                f"the {record.describe()} it changed could not be restored ({op.name} {answer}): "
+                "later cases of its chain may meet the invalid data"
+            )
+        return undone
+
+    async def replaced(self, resource: Resource, generator: DataGenerator, chain: str) -> Undone:
+        """A new record in place of one a wrongly accepted delete removed."""
+        undone = Undone()
+        create = dependency_op(resource, "create")
+        if create is None:
+            undone.notes.append(
+                f"no create operation is declared to replace the {resource.name} record it "
+                "deleted: the cases that follow have none to address"
+            )
+            return undone
+        try:
+            lookup = self.data.lookup(chain)
+            built = build_request(resource, create, self.base_url, generator, lookup, keys=None)
+        except (NoRecordError, NotApplicable) as exc:
+            undone.notes.append(f"the record it deleted could not be replaced: {exc}")
+            return undone
+        exchange = await self.caller.call(resource, create, built.request)
+        if exchange.record is not None:
+            undone.calls.append(exchange.record)
+        if exchange.status is None or not 200 <= exchange.status < 300:
+            answer = exchange.error or f"answered {exchange.status}"
+            undone.notes.append(
+                f"the record it deleted could not be replaced ({create.name} {answer})"
+            )
+            return undone
+        verdict = judge(create, observed_of(exchange), "success")
+        undone.made, _sent = created_records(resource, create, exchange, verdict)
+        made = ", ".join(Record(resource.name, {}, keys, chain, True, 0).describe()
+                         for _data, keys in undone.made)  # fmt: skip
+        undone.notes.append(
+            f"the record it deleted was replaced at once, for the cases that follow: {made}"
+            if made
+            else f"{create.name} answered {exchange.status}, but no new record was found in it"
+        )
+        return undone

@@ -1,0 +1,154 @@
+"""Third-party APIs the tests install and start themselves: json-server (npm) and Datasette (PyPI).
+
+They show what our own reference service cannot: an API that validates nothing (json-server),
+and one whose writes wrap the record in an envelope (Datasette's `{"row": {...}, "return": true}`).
+Each is installed once into a cache folder (APITEST_TEST_CACHE, else ~/.cache/apitest-tests: not
+XDG_CACHE_HOME, which tests/conftest.py points at a fresh folder per session),
+under a file lock so pytest-xdist workers do not install it twice, and started per test on a
+free port of 127.0.0.1. Where the registry cannot be reached the test is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+JSON_SERVER = "json-server@0.17.4"
+DATASETTE = "datasette==1.0a41"
+INSTALL_TIMEOUT_S = 300
+START_TIMEOUT_S = 30
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("APITEST_TEST_CACHE")
+    if configured:
+        return Path(configured)
+    return Path.home() / ".cache" / "apitest-tests"
+
+
+@contextmanager
+def _install_lock(name: str) -> Iterator[Path]:
+    """The folder of one installed package, held by a file lock while it is checked or made."""
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield root / name
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _install(name: str, commands: list[list[str]], what: str) -> Path:
+    """Run `commands` once into the cache folder `name` (marked done by a file), or skip."""
+    with _install_lock(name) as folder:
+        done = folder / ".installed"
+        if done.exists():
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for command in commands:
+            try:
+                finished = subprocess.run(
+                    command, cwd=folder, capture_output=True, text=True,
+                    timeout=INSTALL_TIMEOUT_S, check=False,
+                )  # fmt: skip
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                shutil.rmtree(folder, ignore_errors=True)
+                pytest.skip(f"{what} could not be installed ({command[0]}: {exc})")
+            if finished.returncode != 0:
+                shutil.rmtree(folder, ignore_errors=True)
+                tail = (finished.stderr or finished.stdout).strip().splitlines()[-3:]
+                pytest.skip(f"{what} could not be installed: {' / '.join(tail)}")
+        done.write_text("ok\n", encoding="utf-8")
+        return folder
+
+
+def json_server_bin() -> Path:
+    """json-server's command, installed from the npm registry on first use."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("json-server needs npm (Node.js), which this machine lacks")
+    name = JSON_SERVER.replace("@", "-")
+    folder = _install(
+        name,
+        [[npm, "install", "--prefix", ".", JSON_SERVER, "--no-audit", "--no-fund",
+          "--loglevel=error"]],
+        f"{JSON_SERVER} from the npm registry",
+    )  # fmt: skip
+    return folder / "node_modules" / ".bin" / "json-server"
+
+
+def datasette_bin() -> Path:
+    """Datasette's command, in a virtualenv of its own made from PyPI on first use."""
+    name = DATASETTE.replace("==", "-")
+    folder = _install(
+        name,
+        [
+            [sys.executable, "-m", "venv", "venv"],
+            ["venv/bin/python", "-m", "pip", "install", "--quiet", DATASETTE],
+        ],
+        f"{DATASETTE} from PyPI",
+    )
+    return folder / "venv" / "bin" / "datasette"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Started:
+    """A third-party server this test started (and will stop, by its PID)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def get(self, path: str) -> httpx.Response:
+        with httpx.Client(timeout=10, trust_env=False) as http:
+            return http.get(self.url + path)
+
+
+@contextmanager
+def serving(command: list[str], url: str, ready_path: str, log: Path) -> Iterator[Started]:
+    """Start `command`, wait until `url + ready_path` answers, stop it at the end."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
+    started = Started(url, process, log)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"{command[0]} exited: {log.read_text(errors='replace')}")
+            try:
+                if started.get(ready_path).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{command[0]} did not answer in {START_TIMEOUT_S} s")
+            time.sleep(0.1)
+        yield started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
