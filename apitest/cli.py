@@ -19,6 +19,7 @@ from apitest import __version__
 from apitest.cli_options import (
     DEFAULT_CONCURRENCY,
     EXIT_STATUS_HELP,
+    REPRO_EPILOG,
     RUN_EPILOG,
     add_cleanup_options,
     add_concurrency_option,
@@ -38,6 +39,7 @@ examples:
   apitest plan specs/                show the chains a run would make, and their timing
   apitest run specs/trips.xml        test the API described by trips.xml
   apitest cleanup reports/<run>/ledger.jsonl   delete what an interrupted run left
+  apitest repro reports/<run> trips.1.7       a shell script replaying that case's chain
 """
 )
 
@@ -136,8 +138,43 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_cleanup_options(cleanup)
+    _add_repro_parser(commands)
     _add_serve_parser(commands)
     return parser
+
+
+def _add_repro_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`apitest repro`: a case's chain as a shell script that replays it against a live API."""
+    repro = commands.add_parser(
+        "repro",
+        help="print (or --run) a shell script that replays a case's chain against a live API",
+        description="Print the POSIX sh script that replays CASE-ID's chain up to it (its "
+        "data preparation, earlier writes and reads, then the case) against a live API, or run "
+        "it with --run. Ids are taken from the answers the replay gets, not the recorded ones; "
+        "delays and validation-delays are waited; each status and each record read back is "
+        "checked; what the script creates is deleted at the end, however it ends. It needs "
+        "curl and python3, and a token: APITEST_ACCESS_TOKEN, or APITEST_CLIENT_ID and "
+        "APITEST_CLIENT_SECRET when the run used client credentials.",
+        epilog=REPRO_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    repro.add_argument(
+        "report", metavar="REPORT", help="a run's report.json, or the report folder holding it"
+    )
+    repro.add_argument(
+        "case",
+        metavar="CASE-ID",
+        help="the case to replay up to, as the reports name it (e.g. trips.1.6)",
+    )
+    repro.add_argument(
+        "--run", action="store_true", help="run the script with sh; exit with its status"
+    )
+    repro.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where the script sends its calls (default: the run's target; APITEST_BASE_URL "
+        "overrides it when the printed script runs)",
+    )
 
 
 def _add_spec_limits(parser: argparse.ArgumentParser) -> None:

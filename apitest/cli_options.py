@@ -38,6 +38,25 @@ uvloop or asyncio (the standard loop).
 )
 
 
+REPRO_EPILOG = """\
+exit status:
+  0  the script was printed (--run: every answer was as expected)
+  1  --run: an answer differed from what the run saw or the spec declares, or a record the
+     script made could not be deleted
+  2  a usage error: REPORT unreadable or no apitest report, CASE-ID unknown, or a case that
+     made no call (--run: curl, python3 or credentials missing)
+  3  --run: the API could not be reached
+  130  --run: interrupted by Ctrl-C (the script still deleted what it made)
+
+examples:
+  apitest repro reports/<run> trips.1.7 > replay.sh    the script, to read, edit or attach
+  apitest repro reports/<run>/report.json trips.1.7 --run --base-url http://127.0.0.1:8765/api/v1
+
+environment of the script: APITEST_BASE_URL (where to call), APITEST_ACCESS_TOKEN, or
+APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (a token is fetched as the run did), APITEST_TOKEN.
+"""
+
+
 def _bounded(
     kind: Callable[[str], float], low: float, high: float, what: str
 ) -> Callable[[str], float]:

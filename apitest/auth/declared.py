@@ -42,6 +42,8 @@ class Endpoint:
 
     url: str
     operation: Operation | None = None
+    path: str = ""
+    """As declared (absolute, or relative to the base URL): a replay resolves it against its own."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,16 @@ def read_field(operation: Operation | None, answer: Any, name: str) -> Any:
             if found is not None:
                 return found
     return answer.get(name) if isinstance(answer, dict) else None
+
+
+def declared_path(endpoint: Endpoint, name: str) -> list[str | int] | None:
+    """Where the declared success structure of `endpoint` puts `name` (the first place);
+    [name] when the endpoint declares no operation (the RFC form: top level); None when the
+    operation's structure does not declare it."""
+    if endpoint.operation is None:
+        return [name]
+    found = next(_declared_paths(endpoint.operation, name), None)
+    return list(found) if found is not None else None
 
 
 def only_string_property(operation: Operation | None) -> str | None:

@@ -38,6 +38,7 @@ from apitest.auth.declared import (
     TokenEndpoints,
     TokenRequest,
     build_request,
+    declared_path,
     expires_in_seconds,
     only_string_property,
     place_token,
@@ -124,6 +125,32 @@ class TokenSource:
             if self._token is None or self._token.access_token == rejected:
                 await self._renew(rejected=rejected)
             return self._value()
+
+    def replay_request(self) -> tuple[Endpoint, TokenRequest, list[str | int]] | None:
+        """The client-credentials call of this source with placeholders for the credentials
+        (never their values), and the answer field holding the token: what a replay script
+        sends when it is given client credentials rather than a token."""
+        endpoint = self.endpoints.for_grant()
+        if endpoint is None:
+            return None
+        values = {
+            "client_id": "${APITEST_CLIENT_ID}",
+            "client_secret": "${APITEST_CLIENT_SECRET}",
+            "scope": self._scopes,
+        }
+        if self.endpoints.kind == "oauth2":
+            values["grant_type"] = "client_credentials"
+        if endpoint.operation is not None:
+            values = {k: v for k, v in values.items() if v}
+        names = ["access_token"]
+        if self.endpoints.kind == "token":
+            names = ["token", "access_token", only_string_property(endpoint.operation) or ""]
+        default: list[str | int] = ["access_token"]
+        path = next(
+            (found for name in names if name and (found := declared_path(endpoint, name))),
+            default,
+        )
+        return endpoint, build_request(endpoint, values), path
 
     def _value(self) -> str:
         assert self._token is not None and self._token.access_token

@@ -17,7 +17,13 @@ from urllib.parse import urljoin
 
 import httpx
 
-from apitest.auth.declared import DEFAULT_PREFIX, Endpoint, TokenEndpoints, place_token
+from apitest.auth.declared import (
+    DEFAULT_PREFIX,
+    Endpoint,
+    TokenEndpoints,
+    TokenRequest,
+    place_token,
+)
 from apitest.auth.oauth2 import TokenSource
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
@@ -160,6 +166,15 @@ class Authenticator:
     def refreshes(self) -> int:
         return sum(source.refreshes for source in self._sources.values())
 
+    def replay_token_call(self) -> tuple[Endpoint, TokenRequest, list[str | int]] | None:
+        """How the run's main profile got its first token source's tokens, as a client
+        credentials call with `${APITEST_CLIENT_ID}` / `${APITEST_CLIENT_SECRET}` in place of
+        the values (for a replay script); with where the answer holds the token.
+        None when the run used no token endpoint."""
+        main = self._auth.main.name
+        source = next((src for (name, _), src in self._sources.items() if name == main), None)
+        return source.replay_request() if source is not None else None
+
     def notices(self) -> list[AuthNotice]:
         """What the token sources had to fall back on, for the run's summary and reports."""
         return [notice for source in self._sources.values() for notice in source.notices]
@@ -224,7 +239,7 @@ class Authenticator:
     def _endpoint(self, declared: AuthEndpoint | None) -> Endpoint | None:
         if declared is None:
             return None
-        return Endpoint(urljoin(self._base_url, declared.path), declared.operation)
+        return Endpoint(urljoin(self._base_url, declared.path), declared.operation, declared.path)
 
 
 @functools.lru_cache(maxsize=1024)

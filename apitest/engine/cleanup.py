@@ -14,6 +14,7 @@ from typing import Literal
 
 from apitest.engine.client import Caller
 from apitest.engine.effects import check_gone, lookup_with
+from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import build_request
 from apitest.plan.data import DataGenerator, NoRecordError
@@ -87,7 +88,8 @@ async def _delete(
     attempt: _Attempt, caller: Caller, base_url: str, generator: DataGenerator, t0: float
 ) -> None:
     case, delete = attempt.case, attempt.delete
-    lookup = lookup_with(attempt.record, DataManager(), "cleanup")
+    seen: Seen = [(value, attempt.record) for value in attempt.record.keys.values()]
+    lookup = lookup_with(attempt.record, DataManager(), "cleanup", seen)
     try:
         built = build_request(
             attempt.resource, delete, base_url, generator.child(str(attempt.entry)), lookup,
@@ -100,6 +102,7 @@ async def _delete(
     exchange = await caller.call(attempt.resource, delete, built.request)
     case.url, case.http_status = built.request.url, exchange.status
     if exchange.record is not None:
+        exchange.record.uses = uses_of(seen, "cleanup")  # a replay's cleanup deletes with this call
         case.calls.append(exchange.record)
     case.duration_ms, case.attempts = exchange.elapsed_ms, exchange.attempts
     if exchange.status is not None and 200 <= exchange.status < 300:

@@ -92,6 +92,8 @@ class Exchange:
     raw: bytes = b""
     record: HttpRecord | None = None
     """The call as the reports show it (secrets replaced), set when the call is over."""
+    call_index: int = 0
+    """Which call of its case this was (0-based), for provenance (engine/provenance.py)."""
 
 
 def new_client(

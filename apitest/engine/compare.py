@@ -33,6 +33,25 @@ def compare_record(
     return differences
 
 
+def held_values(
+    sent: dict[str, Any], read: dict[str, Any] | None, structure: Structure | None
+) -> dict[str, Any]:
+    """What the read-back record should hold, property by property (those the read includes):
+    the value as the read showed it where it matched what was sent (an API may normalise it),
+    else the value sent. A replay of the chain checks its own read against these."""
+    held: dict[str, Any] = {}
+    for name, value in sent.items():
+        prop = structure.property(name) if structure is not None else None
+        if prop is not None and not prop.include_for.applies("response", "read"):
+            continue
+        matched = read is not None and name in read
+        if matched and read is not None and not compare_record({name: value}, read, structure):
+            held[name] = read[name]
+        else:
+            held[name] = value
+    return held
+
+
 def _compare_value(sent: Any, read: Any, prop: Property | None, where: str) -> list[str]:
     child = prop.structure if prop is not None else None
     if isinstance(sent, dict) and isinstance(read, dict):

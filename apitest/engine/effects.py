@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apitest.engine.client import Exchange
-from apitest.engine.compare import compare_record
+from apitest.engine.compare import compare_record, held_values
+from apitest.engine.provenance import Seen
 from apitest.engine.records import (
     DataManager,
     Record,
@@ -35,6 +36,8 @@ class Outcome:
     message: str = ""
     details: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    held: dict[str, Any] | None = None
+    """For a read-back check: what the record should hold (compare.held_values)."""
 
 
 def observed_of(exchange: Exchange) -> Observed:
@@ -78,30 +81,45 @@ def record_structure(resource: Resource) -> Structure | None:
     return resource.components.structures.get(config.primary_structure)
 
 
-def lookup_with(record: Record, data: DataManager, chain: str) -> Any:
+def lookup_with(record: Record, data: DataManager, chain: str, seen: Seen | None = None) -> Any:
     """A Data Manager lookup where `record`'s resource answers from `record` itself (a
     validation reads back the very record its write touched, even one just deleted)."""
-    base = data.lookup(chain)
+    base = data.lookup(chain, seen)
 
     def find(path: DataPath) -> list[Any]:
         if path.source == "resource" and path.name == record.resource:
-            return path.find(EvalContext(records=lambda _name: [record.data]))
+            found = path.find(EvalContext(records=lambda _name: [record.data]))
+            if seen is not None:
+                seen.extend((value, record) for value in found)
+            return found
         return base(path)
 
     return find
+
+
+Found = list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
+"""(record data, keys, the record's object in the answer) per record."""
 
 
 def created_records(
     resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
 ) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]]]:
     """(record data, keys) for each record a create made, and the records it sent."""
+    found, sent = created_items(resource, op, exchange, verdict)
+    return [(data, keys) for data, keys, _item in found], sent
+
+
+def created_items(
+    resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
+) -> tuple[Found, list[dict[str, Any]]]:
+    """As `created_records`, with each record's own object in the answer (for provenance)."""
     config = extraction_config(resource, op, answer_content(op, verdict, exchange))
     body = exchange.body if not isinstance(exchange.body, RawBody) else None
     sent = sent_records(exchange.request.body, resource, op)
-    found = []
+    found: Found = []
     for index, (item, keys) in enumerate(extract(body, config)):
         base = sent[index] if index < len(sent) else {}
-        found.append(({**base, **item}, keys))
+        found.append(({**base, **item}, keys, item))
     return found, sent
 
 
@@ -132,18 +150,22 @@ def check_record(
 ) -> Outcome:
     """The callback read after a create or update: the record is there and holds what was sent."""
     verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
+    structure = record_structure(resource)
     if not verdict.passed:
-        return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
+        held = held_values(sent, None, structure)
+        return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes), held)
     found = _records_like(
         record, read_records(resource, op, exchange, verdict), is_composite(resource)
     )
+    held = held_values(sent, found[0] if found else None, structure)
     if not found:
         return Outcome(
             "failed",
             f"the read answer holds no {record.describe()}",
             notes=list(verdict.notes),
+            held=held,
         )
-    differences = compare_record(sent, found[0], record_structure(resource))
+    differences = compare_record(sent, found[0], structure)
     if differences:
         more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
         return Outcome(
@@ -151,8 +173,9 @@ def check_record(
             f"the write did not stick: {differences[0]}{more}",
             differences,
             list(verdict.notes),
+            held,
         )
-    return Outcome("passed", notes=list(verdict.notes))
+    return Outcome("passed", notes=list(verdict.notes), held=held)
 
 
 def check_gone(

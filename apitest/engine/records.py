@@ -18,7 +18,7 @@ import itertools
 import json
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import (
@@ -30,6 +30,9 @@ from apitest.spec.model import (
     Resource,
     ResourceConfig,
 )
+
+if TYPE_CHECKING:
+    from apitest.engine.provenance import Origin, Seen
 
 JsonObject = dict[str, Any]
 
@@ -47,6 +50,17 @@ class Record:
     """Created by this run (so the run must delete it)."""
     seq: int
     live: bool = True
+    origin: Origin | None = None
+    """The answer it was first found in, so a replay can find its values again."""
+    seen_by: dict[str, Origin] | None = None
+    """The answers other chains read it again in: a replay of such a chain takes its values
+    from its own read (made only when that happens)."""
+
+    def origin_for(self, chain: str) -> Origin | None:
+        """Where `chain` found this record: its own read if it made one, else the first."""
+        if self.seen_by is not None and chain in self.seen_by:
+            return self.seen_by[chain]
+        return self.origin
 
     def describe(self) -> str:
         keys = ", ".join(f"{name}={value}" for name, value in self.keys.items())
@@ -114,9 +128,16 @@ class DataManager:
         return _identities(keys, data, resource in self.composite)
 
     def add(
-        self, resource: str, data: JsonObject, keys: dict[str, Any], *, chain: str, created: bool
+        self,
+        resource: str,
+        data: JsonObject,
+        keys: dict[str, Any],
+        *,
+        chain: str,
+        created: bool,
+        origin: Origin | None = None,
     ) -> Record:
-        record = Record(resource, data, keys, chain, created, next(self._seq))
+        record = Record(resource, data, keys, chain, created, next(self._seq), origin=origin)
         bucket = self._records.setdefault(resource, [])
         if not created:
             identities = self._ids(resource, keys, data)
@@ -128,6 +149,11 @@ class DataManager:
             known = next((seen[i] for i in identities if i in seen), None)
             if known is not None and known.live:  # read again: refresh it, keep who owns it
                 known.data = {**known.data, **data}
+                if known.origin is None:
+                    known.origin = origin
+                elif origin is not None and chain != known.chain:
+                    known.seen_by = known.seen_by or {}
+                    known.seen_by.setdefault(chain, origin)
                 return known
             seen.update(dict.fromkeys(identities, record))
         elif keys:
@@ -180,24 +206,28 @@ class DataManager:
                 return max(chosen, key=lambda rec: rec.seq) if tier is not tiers[1] else chosen[0]
         return None
 
-    def lookup(self, chain: str) -> Callable[[DataPath], list[Any]]:
-        """Values a `resource:$path` names, from the record `chain` is handed."""
+    def lookup(self, chain: str, seen: Seen | None = None) -> Callable[[DataPath], list[Any]]:
+        """Values a `resource:$path` names, from the record `chain` is handed; each value
+        handed out is noted in `seen` with its record (engine/provenance.py)."""
 
         def find(path: DataPath) -> list[Any]:
             if path.source != "resource" or not path.name:
                 return []
-            record = self.pick(path.name, chain)
-            if record is None:
+            handed = self.pick(path.name, chain)
+            if handed is None:
                 return []
-            found = path.find(EvalContext(records=lambda _name: [record.data]))
-            if found or not path.filtered:
-                return found
-            # a `{condition}` the handed record fails: the newest live record that passes it
-            for other in sorted(self.live(path.name), key=lambda rec: -rec.seq):
-                found = path.find(EvalContext(records=_only(other.data)))
-                if found:
-                    return found
-            return []
+            record: Record = handed
+            found = path.find(EvalContext(records=_only(record.data)))
+            if not found and path.filtered:
+                # a `{condition}` the handed record fails: the newest live record that passes it
+                for other in sorted(self.live(path.name), key=lambda rec: -rec.seq):
+                    found = path.find(EvalContext(records=_only(other.data)))
+                    if found:
+                        record = other
+                        break
+            if seen is not None:
+                seen.extend((value, record) for value in found)
+            return found
 
         return find
 

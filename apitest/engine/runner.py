@@ -35,7 +35,7 @@ from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.hooks.registry import HookModule
 from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
-from apitest.report.model import CaseResult, OperationInfo, RunResult
+from apitest.report.model import CaseResult, OperationInfo, RunResult, TokenCall
 from apitest.spec.model import Catalog
 
 if TYPE_CHECKING:
@@ -183,8 +183,28 @@ async def _run_session(
             if hooks is not None:
                 hooks.close()
         result.token_refreshes = session.auth.refreshes()
+        result.token_call = token_call(session.auth)
         result.auth_notices.extend(session.auth.notices())
     return result
+
+
+def token_call(auth: Authenticator) -> TokenCall | None:
+    """The run's token call with placeholders for the credentials, for replay scripts."""
+    found = auth.replay_token_call()
+    if found is None:
+        return None
+    endpoint, request, token_path = found
+    path = (endpoint.path or endpoint.url) if request.url == endpoint.url else request.url
+    return TokenCall(
+        method=request.method,
+        path=path,
+        params=dict(request.params),
+        headers=dict(request.headers),
+        form=dict(request.form) if request.form is not None else None,
+        json=dict(request.json) if request.json is not None else None,
+        content=request.content,
+        token_path=token_path,
+    )
 
 
 def _stop_on_signals(engine: Engine) -> None:

@@ -23,7 +23,7 @@ from apitest.engine.effects import (
     Outcome,
     check_gone,
     check_record,
-    created_records,
+    created_items,
     lookup_with,
     observed_of,
     read_records,
@@ -32,6 +32,7 @@ from apitest.engine.effects import (
 from apitest.engine.hooks import CallHooks
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits, creates_record
+from apitest.engine.provenance import Origin, Seen, uses_of
 from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
@@ -42,7 +43,7 @@ from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.estimate import CHAINS_IN_FLIGHT
 from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
-from apitest.report.model import CaseResult, RunResult
+from apitest.report.model import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
 from apitest.spec.model import Catalog, Resource
 
 
@@ -79,6 +80,8 @@ class _ChainState:
     """Step id -> records the write created, updated or deleted."""
     sent: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     last_body: dict[str, Any] = field(default_factory=dict)
+    uses: dict[str, list[ValueUse]] = field(default_factory=dict)
+    """Step id -> what a write took from earlier answers (its read-back checks those too)."""
     cases: list[CaseResult] = field(default_factory=list)
 
 
@@ -263,7 +266,10 @@ class Engine:
                     f"the run's token was not granted {', '.join(missing)}, which {op.name} "
                     "needs (use a profile with that scope)",
                 )
-        lookup = self.data.lookup(chain_id)
+        seen: Seen = []
+        lookup = self.data.lookup(chain_id, seen)
+        if record is not None and needs_own_record(resource, op):
+            seen.extend((value, record) for value in record.keys.values())
         vary = state.last_body.get(resource.name, MISSING) if op.category == "update" else MISSING
         try:
             built = build_request(
@@ -279,12 +285,12 @@ class Engine:
         except (NoRecordError, NotApplicable) as exc:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
-            return await self._twice(state, step, resource, built.request, case, record)
+            return await self._twice(state, step, resource, built.request, case, record, seen)
         if violation is None or op.category not in ("create", "update"):
-            return await self._send(state, step, resource, built, case, record)
+            return await self._send(state, step, resource, built, case, record, seen)
         # A negative write: apart from every other case until what the API accepted is undone.
         async with self.locks.alone({resource.name, *resource.depends_on}):
-            return await self._send(state, step, resource, built, case, record, held=True)
+            return await self._send(state, step, resource, built, case, record, seen, held=True)
 
     async def _send(
         self,
@@ -294,13 +300,14 @@ class Engine:
         built: Built,
         case: CaseResult,
         record: Record | None,
+        seen: Seen,
         *,
         held: bool = False,
     ) -> Outcome:
         """The step's call and its verdict; what an accepted write did is recorded, or undone
         when the step is a negative case (the API should have refused it)."""
         op, violation = step.operation, step.violation
-        exchange = await self._call(resource, step, built.request, case, held=held)
+        exchange = await self._call(resource, step, built.request, case, seen, held=held)
         state.last_end = time.monotonic()
         if exchange.status is None:
             return Outcome("error", exchange.error or "no answer")
@@ -376,6 +383,7 @@ class Engine:
         request: Request,
         case: CaseResult,
         record: Record | None,
+        seen: Seen,
     ) -> Outcome:
         """Parallel Calls / Sequential Calls: the positive call fired twice, at once (past the sync
         lock: that is the point) or in turn. Each answer must be declared and no server error."""
@@ -386,11 +394,16 @@ class Engine:
             pair = await asyncio.gather(*(self.caller.call(resource, op, request) for _ in "ab"))
             exchanges = list(pair)
         else:
-            exchanges = [await self._call(resource, step, request, case) for _ in "ab"]
+            exchanges = [await self._call(resource, step, request, case, seen) for _ in "ab"]
         state.last_end = time.monotonic()
         case.url, case.http_status = request.url, exchanges[-1].status
         if at_once:  # _call did not see these: account for both here
-            case.calls.extend(e.record for e in exchanges if e.record is not None)
+            uses = uses_of(seen, state.chain.id)
+            for exchange in exchanges:
+                if exchange.record is not None:
+                    exchange.record.uses = uses
+                    exchange.call_index = len(case.calls)
+                    case.calls.append(exchange.record)
             case.duration_ms = max(exchange.elapsed_ms for exchange in exchanges)
             case.attempts = sum(exchange.attempts for exchange in exchanges)
             case.throttle_ms = sum(exchange.throttle_ms for exchange in exchanges)
@@ -423,8 +436,13 @@ class Engine:
         op = step.operation
         chain_id = state.chain.id
         if op.category == "create":
-            found, sent = created_records(resource, op, exchange, verdict)
-            made = self._made(resource, found, chain_id)
+            found, sent = created_items(resource, op, exchange, verdict)
+            origins = [
+                Origin(step.id, exchange.call_index, exchange.body, item) for *_, item in found
+            ]
+            made = self._made(
+                resource, [(data, keys) for data, keys, _ in found], chain_id, origins
+            )
             if not made and outcome.status == "passed":
                 outcome.status = "failed"
                 outcome.message = (
@@ -433,9 +451,13 @@ class Engine:
                 )
             state.touched[step.id], state.sent[step.id] = made, sent
             state.last_body[resource.name] = exchange.request.body
+            state.uses[step.id] = exchange.record.uses if exchange.record else []
         elif op.category == "read":
             for data, keys in read_records(resource, op, exchange, verdict):
-                self.data.add(resource.name, data, keys, chain=chain_id, created=False)
+                origin = Origin(step.id, exchange.call_index, exchange.body, data)
+                self.data.add(
+                    resource.name, data, keys, chain=chain_id, created=False, origin=origin
+                )
         elif op.category == "update" and record is not None:
             sent = sent_records(exchange.request.body, resource, op)
             if sent and all(record.data.get(key) == value for key, value in sent[0].items()):
@@ -447,6 +469,7 @@ class Engine:
                 record.data = {**record.data, **sent[0]}
             state.touched[step.id], state.sent[step.id] = [record], sent
             state.last_body[resource.name] = exchange.request.body
+            state.uses[step.id] = exchange.record.uses if exchange.record else []
         elif op.category == "delete" and record is not None:
             self.data.remove(record)
             cap = self.limits.cap(resource.name) if record.created else None
@@ -457,12 +480,18 @@ class Engine:
                 self._confirm_deleted(record)
 
     def _made(
-        self, resource: Resource, found: list[tuple[dict[str, Any], dict[str, Any]]], chain: str
+        self,
+        resource: Resource,
+        found: list[tuple[dict[str, Any], dict[str, Any]]],
+        chain: str,
+        origins: list[Origin] | None = None,
     ) -> list[Record]:
-        """Records the run created: handed to their chain first, owed a delete (the ledger)."""
+        """Records the run created: handed to their chain first, owed a delete (the ledger);
+        `origins` says where in which answer each was found (for replays)."""
         made = []
-        for data, keys in found:
-            rec = self.data.add(resource.name, data, keys, chain=chain, created=True)
+        for index, (data, keys) in enumerate(found):
+            origin = origins[index] if origins is not None else None
+            rec = self.data.add(resource.name, data, keys, chain=chain, created=True, origin=origin)
             entry = self.ledger.created(resource.name, resource.file, keys, data)
             self._entries[id(rec)] = (entry, rec)
             made.append(rec)
@@ -494,7 +523,8 @@ class Engine:
         op = step.operation
 
         async def attempt() -> Outcome:
-            lookup = lookup_with(record, self.data, state.chain.id)
+            seen: Seen = [(value, record) for value in record.keys.values()]
+            lookup = lookup_with(record, self.data, state.chain.id, seen)
             built = build_request(
                 resource,
                 op,
@@ -503,7 +533,8 @@ class Engine:
                 lookup,
                 keys=record.keys,
             )
-            exchange = await self._call(resource, step, built.request, case)
+            written = state.uses.get(step.validates or "", [])
+            exchange = await self._call(resource, step, built.request, case, seen, written)
             state.last_end = time.monotonic()
             if exchange.status is None:
                 return Outcome("error", exchange.error or "no answer")
@@ -526,6 +557,10 @@ class Engine:
             )
 
         outcome = await self._poll(attempt, case)
+        if case.pacing is not None:
+            gone = step.check == "gone"
+            values = {} if gone else (outcome.held if outcome.held is not None else sent)
+            case.pacing.record_check = RecordCheck(dict(record.keys), dict(values), gone)
         if step.check == "gone" and outcome.status == "passed":
             self._confirm_deleted(record)
         elif step.check != "gone" and not state.sent.get(step.validates or ""):
@@ -563,11 +598,15 @@ class Engine:
         step: Step,
         request: Any,
         case: CaseResult,
+        seen: Seen,
+        also: list[ValueUse] | None = None,
         *,
         held: bool = False,
     ) -> Exchange:
         """One call of a step, through the call hooks and its resource's lock (unless `held`:
-        the step holds its resources already)."""
+        the step holds its resources already). `seen` (values the request took from records)
+        and `also` (uses of the write a read-back checks) become the record's uses, for a
+        replay."""
         op = step.operation
         if self.hooks is not None:
             refused = await self.hooks.before_call(step, case, request)
@@ -588,6 +627,9 @@ class Engine:
         case.url = request.url
         case.http_status = exchange.status
         if exchange.record is not None:
+            chain = case.chain
+            exchange.record.uses = _merged(uses_of(seen, chain), also) if seen or also else []
+            exchange.call_index = len(case.calls)
             case.calls.append(exchange.record)
         case.duration_ms += exchange.elapsed_ms
         case.throttle_ms += exchange.throttle_ms
@@ -618,6 +660,13 @@ class Engine:
             self.listener.cleanup_finished(case)
 
 
+def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:
+    if not also:
+        return own
+    have = {(type(use.value), use.value) for use in own}
+    return own + [use for use in also if (type(use.value), use.value) not in have]
+
+
 def case_of(chain: Chain, step: Step) -> CaseResult:
     """The result of one planned step of `chain`, before it runs (skipped until it gets a
     verdict). It is tallied under the chain's resource, and an operation validation's verdict
@@ -627,6 +676,15 @@ def case_of(chain: Chain, step: Step) -> CaseResult:
     if step.validates:
         write = next((s for s in chain.steps if s.id == step.validates), None)
         under_test = write.operation.name if write is not None else op.name
+    expect: Literal["success", "error", "gone"] = (
+        "error" if step.violation is not None else "gone" if step.check == "gone" else "success"
+    )
+    pacing = Pacing(
+        delay_ms=op.delay,
+        waits_for_record=step.waits_for_record,
+        validation_delay_ms=op.validation_delay if step.is_write else 0,
+        expect=expect,
+    )
     return CaseResult(
         id=step.id,
         chain=chain.id,
@@ -639,6 +697,7 @@ def case_of(chain: Chain, step: Step) -> CaseResult:
         line=op.loc.line,
         chain_resource=chain.resource,
         under_test=under_test,
+        pacing=pacing,
     )
 
 

@@ -13,15 +13,14 @@ a third party by loading something. The data sits in a `<script type="applicatio
 block with every `<` escaped, so a body holding `</script>` (or `<!--`) cannot end it early.
 
 Reporters read only `report/model.py` (ARCHITECTURE.md); the records arrive already redacted by
-the engine, and nothing here adds a secret: curl commands keep the engine's
-`${APITEST_ACCESS_TOKEN}` placeholders, quoted so the shell expands them.
+the engine, and nothing here adds a secret: the replay scripts of failed cases (report/repro.py)
+keep the engine's `${APITEST_ACCESS_TOKEN}` placeholders, quoted so the shell expands them.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from markupsafe import Markup
 from apitest import __version__
 from apitest.report.files import write_atomic
 from apitest.report.model import CaseResult, HttpRecord, OperationInfo, RunResult
+from apitest.report.repro import QUOTED, Replays, worth_replaying
 
 PAGE_SIZE = 100
 """Cases per page of the Cases table: a page draws in milliseconds whatever the run's size."""
@@ -50,9 +50,6 @@ a unit test keeps the two equal). A case is named `<kind> <target>`, and a targe
 with a capital (`Mandatory Header X-Request-Id`), so the kind is matched, not guessed."""
 _BY_LENGTH = sorted(NEGATIVE_KINDS, key=len, reverse=True)
 _SETUP_KINDS = ("data preparation", "operation validation", "cleanup")
-_PLACEHOLDER = re.compile(r"(\$\{APITEST_[A-Z0-9_]+\})")
-_SAFE_WORD = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
-"""Needs no quotes in any shell (the set shlex.quote leaves bare)."""
 
 
 def case_kind(case: CaseResult) -> str:
@@ -161,63 +158,12 @@ def coverage(result: RunResult) -> dict[str, Any]:
     return {"kinds": _kind_order(kinds), "ops": [row.to_dict() for row in rows.values()]}
 
 
-def shell_quote(text: str) -> str:
-    """One shell word for `text`: bare if nothing in it is special, else single quotes (an
-    embedded quote closes, escapes, reopens), except `${APITEST_...}` placeholders, which go
-    in double quotes so the shell fills them in."""
-    if text == "":
-        return "''"
-    if _SAFE_WORD.fullmatch(text):
-        return text
-    parts = []
-    for piece in _PLACEHOLDER.split(text):
-        if not piece:
-            continue
-        if _PLACEHOLDER.fullmatch(piece):
-            parts.append(f'"{piece}"')
-        else:
-            parts.append("'" + piece.replace("'", "'\\''") + "'")
-    return "".join(parts)
-
-
-def curl_command(call: HttpRecord) -> str:
-    """The call as a curl command (headers and body exactly as recorded)."""
-    lines = [f"curl -sS -X {shell_quote(call.method)} {shell_quote(call.url)}"]
-    lines += [
-        f"  -H {shell_quote(f'{name}: {value}')}" for name, value in call.request_headers.items()
-    ]
-    if call.request_body is not None:
-        lines.append(f"  --data-raw {shell_quote(call.request_body)}")
-    return " \\\n".join(lines)
-
-
 def chain_position(case: CaseResult) -> int:
     """`n` of a case id `<chain>.<n>`: the order of the case within its chain."""
     prefix = case.chain + "."
     if case.id.startswith(prefix) and case.id[len(prefix) :].isdigit():
         return int(case.id[len(prefix) :])
     return 0
-
-
-def chain_curl(cases: Sequence[CaseResult], case: CaseResult, call_index: int) -> str:
-    """The script that replays `case`'s chain up to its call `call_index`: every call of the
-    chain's earlier cases (by `n`), then this case's calls up to that one. The page builds the
-    same text in JS; a browser test holds the two equal."""
-    position = chain_position(case)
-    earlier = sorted(
-        (c for c in cases if c.chain == case.chain and chain_position(c) < position),
-        key=chain_position,
-    )
-    steps = [(c, call) for c in earlier for call in c.calls]
-    steps += [(case, call) for call in case.calls[: call_index + 1]]
-    blocks = [
-        f"# Replays chain {case.chain} up to {case.id} call {call_index + 1};"
-        " set APITEST_ACCESS_TOKEN to a token for this target first."
-    ]
-    for step, call in steps:
-        note = " (body clipped in the report)" if call.clipped else ""
-        blocks.append(f"# {step.id} {step.operation} / {step.case}{note}\n{curl_command(call)}")
-    return "\n\n".join(blocks) + "\n"
 
 
 class _Strings:
@@ -248,7 +194,7 @@ def _call_row(call: HttpRecord, s: _Strings) -> list[Any]:
     ]  # fmt: skip
 
 
-def _case_row(case: CaseResult, s: _Strings) -> list[Any]:
+def _case_row(case: CaseResult, s: _Strings, repro: list[int] | None) -> list[Any]:
     """A case as a positional row (report.js `decodeCase` names the fields): keys repeated
     10,000 times would be a tenth of the file."""
     return [
@@ -259,15 +205,48 @@ def _case_row(case: CaseResult, s: _Strings) -> list[Any]:
         round(case.duration_ms, 2), round(case.waited_ms, 2), round(case.throttle_ms, 2),
         case.attempts, None if case.eventually_ms is None else round(case.eventually_ms, 1),
         s(case.file), case.line, case.error_response, [_call_row(c, s) for c in case.calls],
-        [s(line) for line in case.logs],
+        [s(line) for line in case.logs], repro,
     ]  # fmt: skip
+
+
+class _Scripts:
+    """Each failed case's replay script (report/repro.py) as indexes into a table of blocks,
+    each block a list of string-table references: an int is the text itself, `[ref]` a body
+    to quote as the shell word report.js `shq` makes. A chain's steps and its trap are
+    stored once however many scripts hold them, and a body is the call's own string."""
+
+    def __init__(self, replays: Replays, strings: _Strings) -> None:
+        self.replays = replays
+        self.strings = strings
+        self.blocks: list[list[Any]] = []
+        self._index: dict[str, int] = {}
+
+    def of(self, case: CaseResult) -> list[int] | None:
+        if not worth_replaying(case):
+            return None
+        pieces = self.replays.blocks(case)
+        return None if pieces is None else [self._block(piece) for piece in pieces]
+
+    def _block(self, text: str) -> int:
+        found = self._index.get(text)
+        if found is None:
+            segments: list[Any] = []
+            for index, part in enumerate(QUOTED.split(text)):
+                if index % 2:
+                    segments.append([self.strings(self.replays.quoted[int(part)])])
+                elif part:
+                    segments.append(self.strings(part))
+            found = self._index[text] = len(self.blocks)
+            self.blocks.append(segments)
+        return found
 
 
 def report_data(result: RunResult) -> dict[str, Any]:
     """What the page renders from: the run's facts, the cases as rows over a string table,
     and the coverage computed here (pure Python, so unit tests can check it)."""
     strings = _Strings()
-    rows = [_case_row(case, strings) for case in result.cases]
+    scripts = _Scripts(Replays(result), strings)
+    rows = [_case_row(case, strings, scripts.of(case)) for case in result.cases]
     counts = result.counts()
     ran = len(result.cases) - counts["skipped"]
     return {
@@ -294,6 +273,7 @@ def report_data(result: RunResult) -> dict[str, Any]:
         "pageSize": PAGE_SIZE,
         "maxBars": MAX_TIMELINE_BARS,
         "coverage": coverage(result),
+        "reproBlocks": scripts.blocks,
         "strings": strings.table,
         "cases": rows,
     }

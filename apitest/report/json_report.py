@@ -1,6 +1,8 @@
 """`--json FILE` and report.json: the whole RunResult, for tools and for diffing runs.
 
 `RunResult.from_dict(json.load(...))` reads it back, so a report can be rendered again later.
+Each failed case carries `repro`: the shell script that replays its chain up to it against a
+live API (report/repro.py); null for the others (`apitest repro` makes one for any case).
 Written case by case, never as one string: a 20,000-case run's result would otherwise be held
 twice more in memory (as dicts, then as text) just to be written.
 """
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from apitest.report.files import write_atomic_chunks
 from apitest.report.model import RunResult
+from apitest.report.repro import Replays, worth_replaying
 
 
 def write_json(result: RunResult, path: Path) -> None:
@@ -23,8 +26,11 @@ def _chunks(result: RunResult) -> Iterator[str]:
     head = result.to_dict(with_cases=False)
     text = json.dumps(head, indent=2, default=str)
     yield text[: text.rindex("}")].rstrip() + ',\n  "cases": ['
+    replays = Replays(result)
     for index, case in enumerate(result.cases):
-        yield ("," if index else "") + "\n    " + json.dumps(case.to_dict(), default=str)
+        data = case.to_dict()
+        data["repro"] = replays.script(case) if worth_replaying(case) else None
+        yield ("," if index else "") + "\n    " + json.dumps(data, default=str)
     yield "\n  ]\n}\n"
 
 

@@ -19,6 +19,19 @@ STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "skipped")
 
 
 @dataclass
+class ValueUse:
+    """A value a call took from the Data Manager, and the earlier answer that gave it: case
+    `case`'s call number `call` (0-based) held it at `path` in its body. A replay of the chain
+    (report/repro.py) reads the value from its own answer there instead of resending the
+    recorded one, which names a record long deleted."""
+
+    value: Any
+    case: str
+    call: int
+    path: list[str | int] = field(default_factory=list)
+
+
+@dataclass
 class HttpRecord:
     """One call as the reports show it: secrets already replaced, bodies clipped."""
 
@@ -34,6 +47,15 @@ class HttpRecord:
     error: str | None = None
     clipped: bool = False
     """A body was longer than the report keeps (see MAX_BODY_CHARS)."""
+    uses: list[ValueUse] = field(default_factory=list)
+    """Values of the request that came from earlier answers (empty for most calls)."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HttpRecord:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["uses"] = [ValueUse(**use) for use in data.get("uses", [])]
+        return cls(**values)
 
 
 MAX_BODY_CHARS = 16_384
@@ -54,6 +76,30 @@ class OperationInfo:
     """The operation-level `<error condition>` as written, if any."""
     file: str = ""
     line: int = 0
+
+
+@dataclass
+class RecordCheck:
+    """What an operation validation looked for in its read answer: the record with `keys`,
+    holding `values` (as the read showed them where the check held, else as they were sent),
+    or, when `gone`, no record with `keys` at all. A replay looks again."""
+
+    keys: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    gone: bool = False
+
+
+@dataclass
+class Pacing:
+    """What the plan asked of a step beyond its call, for a replay: its `delay`, whether it
+    waits out the validation-delay of the chain's last write, what it expected (a success, an
+    error, or a record gone), and, for a write, its own validation-delay."""
+
+    delay_ms: int = 0
+    waits_for_record: bool = False
+    validation_delay_ms: int = 0
+    expect: Literal["success", "error", "gone"] = "success"
+    record_check: RecordCheck | None = None
 
 
 @dataclass
@@ -115,6 +161,8 @@ class CaseResult:
     """Every call the case made, in order (a validation polled with --eventually makes several)."""
     logs: list[str] = field(default_factory=list)
     """What hooks logged while this case ran ("INFO: message")."""
+    pacing: Pacing | None = None
+    """The plan's waits and expectation (None for steps no plan made: the end-of-run sweep)."""
     chain_resource: str = ""
     """The resource whose chain ran this step: a trips chain's preparation of a destination
     counts under trips in the per-resource tallies, though it calls a destinations operation.
@@ -147,8 +195,32 @@ class CaseResult:
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        values["calls"] = [HttpRecord(**call) for call in data.get("calls", [])]
+        values["calls"] = [HttpRecord.from_dict(call) for call in data.get("calls", [])]
+        pacing = data.get("pacing")
+        if pacing is not None:
+            check = pacing.get("record_check")
+            values["pacing"] = Pacing(
+                **{**pacing, "record_check": RecordCheck(**check) if check else None}
+            )
         return cls(**values)
+
+
+@dataclass
+class TokenCall:
+    """The call that gets an access token by client credentials, as the spec declares it, with
+    the credentials as `${APITEST_CLIENT_ID}` / `${APITEST_CLIENT_SECRET}` placeholders: a
+    replay fills them from its environment, so no secret is ever written down."""
+
+    method: str
+    path: str
+    """As declared: absolute, or relative to the base URL (RFC 3986)."""
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] | None = None
+    json: dict[str, Any] | None = None
+    content: str | None = None
+    token_path: list[str | int] = field(default_factory=lambda: ["access_token"])
+    """Where the answer holds the access token."""
 
 
 @dataclass
@@ -175,6 +247,8 @@ class RunResult:
     """Every operation of the loaded specs, for coverage (the run may not call them all)."""
     token_refreshes: int = 0
     """Access tokens this run fetched from token endpoints (not counting ones a store had)."""
+    token_call: TokenCall | None = None
+    """How the run's access token can be fetched again, for a replay (None: no token endpoint)."""
     auth_notices: list[AuthNotice] = field(default_factory=list)
     """Credential trouble that fails no case (a refused flow, a token store without a lock)."""
 
@@ -243,6 +317,7 @@ class RunResult:
             "cleanup_cases": [case.to_dict() for case in self.cleanup_cases],
             "logs": self.logs,
             "operations": [asdict(op) for op in self.operations],
+            "token_call": asdict(self.token_call) if self.token_call is not None else None,
         }
         if with_cases:
             data["cases"] = [case.to_dict() for case in self.cases]
@@ -271,5 +346,6 @@ class RunResult:
             interrupted=data.get("interrupted", False),
             operations=[OperationInfo(**op) for op in data.get("operations", [])],
             token_refreshes=data.get("token_refreshes", 0),
+            token_call=TokenCall(**data["token_call"]) if data.get("token_call") else None,
             auth_notices=[AuthNotice(**notice) for notice in data.get("auth_notices", [])],
         )

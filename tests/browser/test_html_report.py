@@ -19,8 +19,9 @@ from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain
-from apitest.report.html import chain_curl, curl_command, write_html
+from apitest.report.html import write_html
 from apitest.report.model import CaseResult, HttpRecord, RunResult, Status
+from apitest.report.repro import Replays
 from apitest.spec.loader import load_catalog
 
 from .conftest import Shoot
@@ -147,19 +148,24 @@ def test_report_of_a_failing_run_in_chromium(driver: Any, shoot: Shoot, tmp_path
     detail = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{target.id}"]')
     shoot("failing-case")
     assert detail.find_element(By.CLASS_NAME, "message").text == target.message
-    curl = detail.find_element(By.CSS_SELECTOR, "pre.curl").get_property("textContent")
-    assert curl == chain_curl(result.cases, target, 0)
+    script = detail.find_element(By.CSS_SELECTOR, "pre.curl").get_property("textContent")
+    assert script == Replays(result).script(target)  # the page's blocks join to Python's text
     earlier_post = next(
         case
         for case in result.cases
         if case.chain == target.chain and case.operation == "POST trips" and case.calls
     )
-    assert curl_command(earlier_post.calls[0]) in curl
-    assert "${APITEST_ACCESS_TOKEN}" in curl
+    assert f"# {earlier_post.id} POST trips / positive" in script
+    assert "_capture a" in script and '"${APITEST_ACCESS_TOKEN}"' in script
     driver.execute_script(
         "arguments[0].scrollIntoView()", detail.find_element(By.CSS_SELECTOR, "pre.curl")
     )
-    shoot("failing-case-curl")
+    shoot("failing-case-replay")
+    driver.get(report.as_uri() + f"#case={earlier_post.id}")  # a passed case: the command
+    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "pre.repro-cmd"), "its box")
+    passed = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{earlier_post.id}"]')
+    command = passed.find_element(By.CSS_SELECTOR, "pre.repro-cmd").get_property("textContent")
+    assert command == f"apitest repro report.json {earlier_post.id}"
 
     source = driver.page_source + report.read_text(encoding="utf-8")
     assert tokens and not [token for token in tokens if token in source]
@@ -226,8 +232,9 @@ def test_hostile_bodies_stay_data_and_curl_matches_python(
         in bodies[0]
     )
     assert bodies[1] == case.calls[0].response_body
-    curl = detail.find_element(By.CSS_SELECTOR, "pre.curl").get_property("textContent")
-    assert curl == chain_curl(result.cases, case, 0)
+    script = detail.find_element(By.CSS_SELECTOR, "pre.curl").get_property("textContent")
+    assert script == Replays(result).script(case)
+    assert '--data-raw \'{"note": "</script><script>window.__pwned = 1</script>' in script
     assert driver.execute_script("return window.__pwned") is None
     assert_page_is_clean(driver)
 

@@ -27,7 +27,6 @@ from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from apitest.engine.capture import capture
 from apitest.engine.client import Exchange, Request
-from apitest.report.html import chain_curl
 from apitest.report.model import MAX_BODY_CHARS, RunResult
 from apitest.report.redact import Redactor
 
@@ -127,13 +126,15 @@ def test_an_oauth2_run_writes_no_secret_anywhere(
     # the scan is not blind: the token store holds the rotated refresh token by design
     assert leaks({"store": store.read_text(encoding="utf-8")}, secrets) != []
 
-    # curl commands still reproduce the calls: the token is a shell variable, not masked away
+    # replay scripts still reproduce the calls: the token and the client credentials are
+    # shell variables, not masked away (and the scan above read them in r.json and the HTML)
     html = outputs["report/report.html"]
     assert f"Zoho-oauthtoken {PLACEHOLDER}" in html
-    run = RunResult.from_dict(json.loads(outputs["r.json"]))
-    failed = next(c for c in run.cases if c.status == "failed" and c.calls)
-    script = chain_curl(run.cases, failed, len(failed.calls) - 1)
+    cases = json.loads(outputs["r.json"])["cases"]
+    failed = next(c for c in cases if c["status"] == "failed" and c["calls"])
+    script = failed["repro"]
     assert f"-H 'Authorization: Zoho-oauthtoken '\"{PLACEHOLDER}\"" in script
+    assert '"client_secret":"${APITEST_CLIENT_SECRET}"' in script
 
 
 def static_token_specs(folder: Path, authentication: str) -> Path:

@@ -1,12 +1,11 @@
-"""The HTML report's pure parts: the embedded data, curl quoting, coverage, no network loads.
-(What the page does with them is tested in real Chromium: tests/browser.)"""
+"""The HTML report's pure parts: the embedded data, coverage, no network loads.
+(What the page does with them is tested in real Chromium: tests/browser; the replay scripts
+it shows in tests/unit/test_report_repro.py.)"""
 
 from __future__ import annotations
 
 import json
 import re
-import shlex
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,9 @@ from apitest.report.html import (
     NEGATIVE_KINDS,
     PAGE_SIZE,
     case_kind,
-    chain_curl,
     coverage,
-    curl_command,
     render_html,
     report_data,
-    shell_quote,
     write_html,
 )
 from apitest.report.model import CaseResult, HttpRecord, OperationInfo, RunResult, Status
@@ -95,51 +91,6 @@ def test_the_report_loads_nothing_from_anywhere() -> None:
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html, re.IGNORECASE)
     assert not re.search(r"@import|\burl\(|\bfetch\(|XMLHttpRequest|WebSocket|sendBeacon", html)
     assert "default-src 'none'" in html  # and the browser is told to refuse any load
-
-
-def run_in_bash(script: str) -> str:
-    done = subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"APITEST_ACCESS_TOKEN": "tok-123", "PATH": "/usr/bin:/bin"},
-    )
-    return done.stdout
-
-
-def test_shell_quote_survives_a_real_shell() -> None:
-    for text in ["", "plain", "it's", "a b", "'", "''x'", '"$HOME" `id` $(id) \\n', "é ü\n2"]:
-        quoted = shell_quote(text)
-        assert shlex.split(quoted) == [text]
-        assert run_in_bash(f"printf %s {quoted}") == text
-    assert shell_quote("GET") == "GET"
-    assert shell_quote(f"Bearer {TOKEN}") == f"'Bearer '\"{TOKEN}\""
-    assert run_in_bash(f"printf %s {shell_quote(f'Bearer {TOKEN}!')}") == "Bearer tok-123!"
-
-
-def test_curl_command_passes_exactly_the_recorded_request_to_curl() -> None:
-    body = '{"name": "O\'Brien", "note": "$HOME"}'
-    record = call("POST", f"http://h/api/x?q=a b&t={TOKEN}", body)
-    record.request_headers["X-Say"] = "it's"
-    command = curl_command(record)
-    argv = run_in_bash(f"curl() {{ printf '%s\\n' \"$@\"; }}\n{command}").splitlines()
-    assert argv == [
-        "-sS", "-X", "POST", "http://h/api/x?q=a b&t=tok-123",
-        "-H", "Authorization: Zoho-oauthtoken tok-123", "-H", "X-Say: it's",
-        "--data-raw", '{"name": "O\'Brien", "note": "$HOME"}',
-    ]  # fmt: skip
-
-
-def test_chain_curl_replays_earlier_cases_in_chain_order_up_to_the_call() -> None:
-    cases = [case(f"c.{n}", calls=[call(url=f"http://h/{n}")]) for n in (10, 9, 1)]
-    cases.append(case("other.1", calls=[call(url="http://h/other")]))
-    polled = case("c.11", calls=[call(url="http://h/11a"), call(url="http://h/11b")])
-    script = chain_curl([*cases, polled], polled, 0)
-    urls = re.findall(r"http://h/\w+", script)
-    assert urls == ["http://h/1", "http://h/9", "http://h/10", "http://h/11a"]
-    assert script.startswith("# Replays chain c up to c.11 call 1;")
-    assert chain_curl([*cases, polled], polled, 1).count("curl ") == 5
 
 
 def test_case_kinds_are_the_planner_kinds() -> None:

@@ -26,7 +26,7 @@
     details: r[10], notes: r[11], method: str(r[12]) || "", url: str(r[13]) || "", http: r[14],
     started: r[15], dur: r[16], waited: r[17], throttle: r[18], attempts: r[19],
     eventually: r[20], file: str(r[21]), line: r[22], errorResponse: r[23], calls: r[24],
-    logs: r[25] || [],
+    logs: r[25] || [], repro: r[26] || null,
   }));
   const BY_ID = new Map(CASES.map((c) => [c.id, c]));
   const STATUS_LABEL = { passed: "\u2713 PASS", failed: "\u2717 FAIL", error: "! ERROR", skipped: "\u2013 SKIP" };
@@ -450,6 +450,7 @@
       (c.errorResponse !== null ? "<span>Error response <b>" + (c.errorResponse ? "yes" : "no") + "</b></span>" : "") + "</p>";
     if (!c.calls.length) html += '<p class="muted">This case made no call.</p>';
     c.calls.forEach((call, k) => { html += callBlock(c, call, k); });
+    if (c.calls.length) html += replayBox(c);
     return html + "</div>";
   }
   function headerTable(flat) {
@@ -463,15 +464,23 @@
   }
   function callBlock(c, call, k) {
     const status = call[4], error = str(call[8]);
-    const steps = chainSteps(c, k);
     return '<div class="call"><div class="call-head">Call ' + (k + 1) + " of " + c.calls.length + ": <b>" + esc(S[call[0]]) + "</b> " +
       esc(S[call[1]]) + " \u2192 " + (status === null ? "no answer" : statusCode(c, status)) +
       " in " + ms(call[7]) + (call[9] ? ' <span class="flag">body clipped</span>' : "") + '</div><div class="call-body"><div><h4>Request</h4>' +
       headerTable(call[2]) + bodyBlock(call[3]) + "</div><div><h4>Response" + (status === null ? "" : " " + status) + "</h4>" +
-      (error ? '<div class="message error">' + esc(error) + "</div>" : "") + headerTable(call[5]) + bodyBlock(call[6]) + "</div></div>" +
-      '<div class="curl-box"><div class="curl-head"><h4>curl: chain ' + esc(c.chain) + " replayed up to this call (" + steps.length +
-      " call" + (steps.length === 1 ? "" : "s") + ')</h4><button type="button" class="btn copy">Copy</button></div><pre class="curl">' +
-      esc(chainCurl(c, k, steps)) + "</pre></div></div>";
+      (error ? '<div class="message error">' + esc(error) + "</div>" : "") + headerTable(call[5]) + bodyBlock(call[6]) + "</div></div></div>";
+  }
+  function replayBox(c) {
+    const script = reproScript(c);
+    const command = "apitest repro report.json " + shq(c.id);
+    if (script === null) {
+      return '<div class="curl-box"><div class="curl-head"><h4>Replay chain ' + esc(c.chain) +
+        ' up to this case</h4><button type="button" class="btn copy">Copy</button></div><pre class="curl repro-cmd">' +
+        esc(command) + '</pre><p class="muted">prints a shell script that replays it against a live API (--run runs it).</p></div>';
+    }
+    return '<div class="curl-box"><div class="curl-head"><h4>Replay chain ' + esc(c.chain) + " up to this case: a shell script (" +
+      esc(command) + ' --run runs it)</h4><button type="button" class="btn copy">Copy</button></div><pre class="curl">' +
+      esc(script) + "</pre></div>";
   }
   function statusCode(c, status) {
     /* Green only for a 2xx/3xx of a case that passed: the same 200 is a lost update's proof
@@ -510,39 +519,18 @@
     return out.join("");
   }
 
-  /* ---------- curl: the same text as html.py chain_curl ---------- */
+  /* ---------- replay scripts: report/repro.py, stored as blocks (html.py _Scripts) ---------- */
   const PLACEHOLDER = /(\$\{APITEST_[A-Z0-9_]+\})/;
-  function shq(text) {
+  function shq(text) { /* repro.py shell_word of one literal */
     if (text === "") return "''";
     if (/^[A-Za-z0-9_@%+=:,.\/-]+$/.test(text)) return text;
     return text.split(PLACEHOLDER).filter((p) => p !== "").map((p) => (/^\$\{APITEST_[A-Z0-9_]+\}$/.test(p)
       ? '"' + p + '"' : "'" + p.split("'").join("'\\''") + "'")).join("");
   }
-  function curl(call) {
-    const lines = ["curl -sS -X " + shq(S[call[0]]) + " " + shq(S[call[1]])];
-    for (const [name, value] of pairs(call[2])) lines.push("  -H " + shq(name + ": " + value));
-    if (call[3] !== null) lines.push("  --data-raw " + shq(S[call[3]]));
-    return lines.join(" \\\n");
-  }
-  let chainIndex = null;
-  function chainSteps(c, k) {
-    if (!chainIndex) {
-      chainIndex = new Map();
-      for (const x of CASES) { if (!chainIndex.has(x.chain)) chainIndex.set(x.chain, []); chainIndex.get(x.chain).push(x); }
-      for (const members of chainIndex.values()) members.sort((a, b) => a.n - b.n);
-    }
-    const steps = [];
-    for (const x of chainIndex.get(c.chain)) if (x.n < c.n) for (const call of x.calls) steps.push([x, call]);
-    for (const call of c.calls.slice(0, k + 1)) steps.push([c, call]);
-    return steps;
-  }
-  function chainCurl(c, k, steps) {
-    const blocks = ["# Replays chain " + c.chain + " up to " + c.id + " call " + (k + 1) +
-      "; set APITEST_ACCESS_TOKEN to a token for this target first."];
-    for (const [x, call] of steps) {
-      blocks.push("# " + x.id + " " + x.operation + " / " + x.text + (call[9] ? " (body clipped in the report)" : "") + "\n" + curl(call));
-    }
-    return blocks.join("\n\n") + "\n";
+  const BLOCKS = DATA.reproBlocks || [];
+  function reproScript(c) {
+    if (!c.repro) return null;
+    return c.repro.map((b) => BLOCKS[b].map((seg) => (typeof seg === "number" ? S[seg] : shq(S[seg[0]]))).join("")).join("");
   }
   function copyText(button) {
     const pre = button.closest(".curl-box").querySelector("pre");
