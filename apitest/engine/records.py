@@ -115,6 +115,8 @@ class DataManager:
     _records: dict[str, list[Record]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
     _deleted: dict[str, set[Hashable]] = field(default_factory=dict)
+    _read_again: dict[str, list[Record]] = field(default_factory=dict)
+    """Chain -> the records it read again (their `seen_by` entries, dropped when it ends)."""
     _seen: dict[str, dict[Hashable, Record]] = field(default_factory=dict)
     """Records by identity (their keys, or their data when they have none), so reading the
     same record again refreshes it instead of piling up copies."""
@@ -153,7 +155,9 @@ class DataManager:
                     known.origin = origin
                 elif origin is not None and chain != known.chain:
                     known.seen_by = known.seen_by or {}
-                    known.seen_by.setdefault(chain, origin)
+                    if chain not in known.seen_by:
+                        known.seen_by[chain] = origin
+                        self._read_again.setdefault(chain, []).append(known)
                 return known
             seen.update(dict.fromkeys(identities, record))
         elif keys:
@@ -175,6 +179,15 @@ class DataManager:
             for identity in self._ids(resource, gone.keys, gone.data):
                 if seen.get(identity) is gone:
                     del seen[identity]
+
+    def chain_done(self, chain: str) -> None:
+        """`chain` is over: forget where it read records again. A long-lived record read by
+        every chain of a long run would otherwise hold one answer per chain, for ever."""
+        for record in self._read_again.pop(chain, ()):
+            if record.seen_by is not None:
+                record.seen_by.pop(chain, None)
+                if not record.seen_by:
+                    record.seen_by = None
 
     def remove(self, record: Record) -> None:
         """The record was deleted: it leaves the Data Manager at once."""

@@ -9,10 +9,11 @@ declared delays overlap, and the run takes about as long as its longest chain.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
@@ -45,6 +46,8 @@ from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
 from apitest.report.model import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
 from apitest.spec.model import Catalog, Resource
+
+Expect = Literal["success", "error", "gone"]
 
 
 class Listener(Protocol):
@@ -165,6 +168,7 @@ class Engine:
                 self.listener.case_finished(case)
                 self._slim(case)
         self.limits.chain_done(chain.id)  # <info limit>: waiters re-check who can free a slot
+        self.data.chain_done(chain.id)
         result.chain_order.append(chain.id)
         self.listener.chain_finished(chain, state.cases)
 
@@ -181,6 +185,7 @@ class Engine:
             call.request_headers, call.response_headers = {}, {}
             call.request_body = call.response_body = None
             call.clipped = True
+            call.uses = ()  # a replay needs the bodies too: nothing to replay without them
 
     async def _step(self, state: _ChainState, step: Step) -> CaseResult:
         case = case_of(state.chain, step)
@@ -451,7 +456,7 @@ class Engine:
                 )
             state.touched[step.id], state.sent[step.id] = made, sent
             state.last_body[resource.name] = exchange.request.body
-            state.uses[step.id] = exchange.record.uses if exchange.record else []
+            state.uses[step.id] = list(exchange.record.uses) if exchange.record else []
         elif op.category == "read":
             for data, keys in read_records(resource, op, exchange, verdict):
                 origin = Origin(step.id, exchange.call_index, exchange.body, data)
@@ -469,7 +474,7 @@ class Engine:
                 record.data = {**record.data, **sent[0]}
             state.touched[step.id], state.sent[step.id] = [record], sent
             state.last_body[resource.name] = exchange.request.body
-            state.uses[step.id] = exchange.record.uses if exchange.record else []
+            state.uses[step.id] = list(exchange.record.uses) if exchange.record else []
         elif op.category == "delete" and record is not None:
             self.data.remove(record)
             cap = self.limits.cap(resource.name) if record.created else None
@@ -560,7 +565,8 @@ class Engine:
         if case.pacing is not None:
             gone = step.check == "gone"
             values = {} if gone else (outcome.held if outcome.held is not None else sent)
-            case.pacing.record_check = RecordCheck(dict(record.keys), dict(values), gone)
+            check = RecordCheck(dict(record.keys), dict(values), gone)
+            case.pacing = replace(case.pacing, record_check=check)  # case_of shares them
         if step.check == "gone" and outcome.status == "passed":
             self._confirm_deleted(record)
         elif step.check != "gone" and not state.sent.get(step.validates or ""):
@@ -667,6 +673,18 @@ def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:
     return own + [use for use in also if (type(use.value), use.value) not in have]
 
 
+@functools.lru_cache(maxsize=1024)
+def _pacing(
+    delay_ms: int,
+    waits: bool,
+    validation_delay_ms: int,
+    expect: Literal["success", "error", "gone"],
+) -> Pacing:
+    """One Pacing per distinct set of waits, shared by the cases that have it: a 100,000-case
+    run holds a handful instead of 100,000 (never changed in place: see `_validate`)."""
+    return Pacing(delay_ms, waits, validation_delay_ms, expect)
+
+
 def case_of(chain: Chain, step: Step) -> CaseResult:
     """The result of one planned step of `chain`, before it runs (skipped until it gets a
     verdict). It is tallied under the chain's resource, and an operation validation's verdict
@@ -676,14 +694,11 @@ def case_of(chain: Chain, step: Step) -> CaseResult:
     if step.validates:
         write = next((s for s in chain.steps if s.id == step.validates), None)
         under_test = write.operation.name if write is not None else op.name
-    expect: Literal["success", "error", "gone"] = (
+    expect: Expect = (
         "error" if step.violation is not None else "gone" if step.check == "gone" else "success"
     )
-    pacing = Pacing(
-        delay_ms=op.delay,
-        waits_for_record=step.waits_for_record,
-        validation_delay_ms=op.validation_delay if step.is_write else 0,
-        expect=expect,
+    pacing = _pacing(
+        op.delay, step.waits_for_record, op.validation_delay if step.is_write else 0, expect
     )
     return CaseResult(
         id=step.id,
