@@ -56,7 +56,7 @@ class HttpRecord:
     def from_dict(cls, data: dict[str, Any]) -> HttpRecord:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        values["uses"] = [ValueUse(**use) for use in data.get("uses", [])]
+        values["uses"] = tuple(ValueUse(**use) for use in data.get("uses", ()))
         return cls(**values)
 
 
