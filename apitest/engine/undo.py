@@ -98,16 +98,10 @@ class Undoer:
     ) -> Undone:
         """Restore a record a wrongly accepted update broke, with a valid update of its keys."""
         undone = Undone()
-        try:
-            built = build_request(
-                resource, op, self.base_url, generator, self.data.lookup(chain), keys=record.keys
-            )
-        except (NoRecordError, NotApplicable) as exc:
-            undone.notes.append(f"the record it changed could not be restored: {exc}")
+        why = "the record it changed could not be restored"
+        exchange = await self._valid_call(resource, op, generator, chain, record.keys, undone, why)
+        if exchange is None:
             return undone
-        exchange = await self.caller.call(resource, op, built.request)
-        if exchange.record is not None:
-            undone.calls.append(exchange.record)
         if exchange.status is not None and 200 <= exchange.status < 300:
             sent = sent_records(exchange.request.body, resource, op)
             if sent:
@@ -134,15 +128,10 @@ class Undoer:
                 "deleted: the cases that follow have none to address"
             )
             return undone
-        try:
-            lookup = self.data.lookup(chain)
-            built = build_request(resource, create, self.base_url, generator, lookup, keys=None)
-        except (NoRecordError, NotApplicable) as exc:
-            undone.notes.append(f"the record it deleted could not be replaced: {exc}")
+        why = "the record it deleted could not be replaced"
+        exchange = await self._valid_call(resource, create, generator, chain, None, undone, why)
+        if exchange is None:
             return undone
-        exchange = await self.caller.call(resource, create, built.request)
-        if exchange.record is not None:
-            undone.calls.append(exchange.record)
         if exchange.status is None or not 200 <= exchange.status < 300:
             answer = exchange.error or f"answered {exchange.status}"
             undone.notes.append(
@@ -159,3 +148,26 @@ class Undoer:
             else f"{create.name} answered {exchange.status}, but no new record was found in it"
         )
         return undone
+
+    async def _valid_call(
+        self,
+        resource: Resource,
+        op: Operation,
+        generator: DataGenerator,
+        chain: str,
+        keys: dict[str, Any] | None,
+        undone: Undone,
+        failing: str,
+    ) -> Exchange | None:
+        """`op` with a valid (positive) request, its call kept in `undone`; None, with
+        `failing` and the reason in its notes, when no such request can be built."""
+        try:
+            lookup = self.data.lookup(chain)
+            built = build_request(resource, op, self.base_url, generator, lookup, keys=keys)
+        except (NoRecordError, NotApplicable) as exc:
+            undone.notes.append(f"{failing}: {exc}")
+            return None
+        exchange = await self.caller.call(resource, op, built.request)
+        if exchange.record is not None:
+            undone.calls.append(exchange.record)
+        return exchange
