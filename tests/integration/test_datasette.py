@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration._support import REPO, run_cli
-from tests.integration._thirdparty import Started, datasette_bin, free_port, serving
+from ._support import REPO, run_cli
+from ._thirdparty import Started, datasette_bin, free_port, serving
 
 SPEC = REPO / "tests" / "data" / "thirdparty" / "datasette" / "items.xml"
 PERMISSIONS = "permissions:\n  insert-row: true\n  update-row: true\n  delete-row: true\n"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration._support import REPO, run_cli
-from tests.integration._thirdparty import Started, free_port, json_server_bin, serving
+from ._support import REPO, run_cli
+from ._thirdparty import Started, free_port, json_server_bin, serving
 
 SPECS = REPO / "tests" / "data" / "thirdparty" / "json-server"
 SEED_DATA = {
