@@ -21,74 +21,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib import resources
-from typing import Any
-from urllib.parse import quote, quote_plus
 
+from apitest.report._shell import (
+    Substitutions,
+    literal_word,
+    say,
+    shell_word,
+    text_of,
+)
 from apitest.report.model import MAX_BODY_CHARS, CaseResult, HttpRecord, RunResult, ValueUse
 
-_PLACEHOLDER = re.compile(r"(\$\{APITEST_[A-Z0-9_]+\})")
-_SAFE_WORD = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
-_SENTINEL = re.compile('"\ue000(\\d+)\ue000"')
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
 QUOTED = re.compile("\ue001(\\d+)\ue001")
 """Marks a recorded body in a block, quoted when the script is put together: the HTML report
 keeps the body once (it has it already) instead of once more inside each script."""
-
-
-@dataclass(frozen=True)
-class Var:
-    """A shell variable in a word: a captured value in one of its forms (t, u, q, s)."""
-
-    name: str
-
-
-Part = str | Var
-
-
-def shell_word(parts: list[Part]) -> str:
-    """One shell word: literal text single-quoted (bare when nothing in it is special),
-    `${APITEST_...}` placeholders and captured values in double quotes, so the shell fills
-    them in and nothing else."""
-    merged: list[Part] = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        elif part != "":
-            merged.append(part)
-    if not merged:
-        return "''"
-    if len(merged) == 1 and isinstance(merged[0], str) and _SAFE_WORD.fullmatch(merged[0]):
-        return merged[0]
-    out: list[str] = []
-    for part in merged:
-        if isinstance(part, Var):
-            out.append(f'"${{{part.name}}}"')
-            continue
-        for piece in _PLACEHOLDER.split(part):
-            if _PLACEHOLDER.fullmatch(piece):
-                out.append(f'"{piece}"')
-            elif piece:
-                out.append("'" + piece.replace("'", "'\\''") + "'")
-    return "".join(out)
-
-
-def literal_word(text: str) -> str:
-    """`text` as one shell word the shell leaves exactly as it is (placeholders included)."""
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
-def _say(text: str) -> str:
-    """`text` safe in a comment or message: one line (a spec's names reach here)."""
-    return _UNPRINTABLE.sub(" ", text)
-
-
-def _text(value: Any) -> str:
-    """A value as the engine wrote it into a URL or header (engine/request.py `_text`)."""
-    return str(value)
 
 
 @dataclass
@@ -390,10 +338,10 @@ class Replays:
             f"apitest repro: chain {case.chain} replayed up to {case.id} ({case.operation} / "
             f"{case.case}), {count} step(s): every answer as expected"
         )
-        return f"echo {shell_word([_say(said)])} >&2\n"
+        return f"echo {shell_word([say(said)])} >&2\n"
 
     def render_step(self, chain: _Chain, case: CaseResult) -> str:
-        label = _say(f"{case.id} {case.operation} / {case.case}")
+        label = say(f"{case.id} {case.operation} / {case.case}")
         lines = [f"# {label} ({case.status} in the run{_said(case)})"]
         lines.append(f"_step={shell_word([label])}")
         pacing = case.pacing
@@ -432,12 +380,12 @@ class Replays:
             said = f"apitest repro: the run recorded no delete of what {case.id} created"
             return [
                 *lines,
-                f"    echo {shell_word([_say(said + ': delete it by hand')])} >&2",
+                f"    echo {shell_word([say(said + ': delete it by hand')])} >&2",
                 "    _rc=1",
                 "  fi",
             ]
         delete, call_index = found
-        step = _say(f"delete what {case.id} created (as {delete.id} did)")
+        step = say(f"delete what {case.id} created (as {delete.id} did)")
         wait = max(
             delete.pacing.delay_ms if delete.pacing else 0,
             case.pacing.validation_delay_ms if case.pacing else 0,
@@ -457,7 +405,7 @@ class Replays:
         ]
 
     def _curl(self, verb: str, name: str, call: HttpRecord, chain: _Chain, case: CaseResult) -> str:
-        subs = _Substitutions(chain, case, call)
+        subs = substitutions(chain, case, call)
         method = ["-I"] if call.method == "HEAD" else ["-X", shell_word([call.method])]
         lines = [" ".join([verb, name, *method, shell_word(subs.url(call.url, self.target))])]
         for header, value in call.request_headers.items():
@@ -494,12 +442,12 @@ class Replays:
         check = case.pacing.record_check if case.pacing is not None else None
         if check is None or not check.keys:
             return []
-        subs = _Substitutions(chain, case, call)
+        subs = substitutions(chain, case, call)
         keys = shell_word(subs.json(check.keys))
         values = shell_word(subs.json(check.values))
         if not check.gone:
             return [f"_holds {name} {keys} {values} record"]
-        flags = self._deleted_flags(chain, case, call, only=set(map(_text, check.keys.values())))
+        flags = self._deleted_flags(chain, case, call, only=set(map(text_of, check.keys.values())))
         return [
             *(f"gone_{flag}=" for flag in flags),
             f"_holds {name} {keys} {values} gone",
@@ -512,7 +460,7 @@ class Replays:
         """The creates (by flag) whose record this call addresses, for the cleanup trap."""
         flags: list[str] = []
         for use in call.uses:
-            if only is not None and _text(use.value) not in only:
+            if only is not None and text_of(use.value) not in only:
                 continue
             if (use.case, use.call) in chain.deletes and chain.source(use, case) is not None:
                 owner = chain.by_id[use.case]
@@ -533,107 +481,18 @@ def _needs_token(call: HttpRecord) -> bool:
     return any("${APITEST_ACCESS_TOKEN}" in text for text in texts)
 
 
-class _Substitutions:
-    """Where a call's recorded values came from earlier answers, put back as variables."""
-
-    def __init__(self, chain: _Chain, case: CaseResult, call: HttpRecord) -> None:
-        self.found: list[tuple[ValueUse, str]] = []
-        for use in call.uses:
-            source = chain.source(use, case)
-            if source is not None:
-                self.found.append((use, source.var(use.path)))
-
-    def _match(self, text: str, form: str, encode: Callable[[str], str]) -> Var | None:
-        for use, var in self.found:
-            if encode(_text(use.value)) == text:
-                return Var(f"{var}_{form}")
-        return None
-
-    def url(self, url: str, target: str) -> list[Part]:
-        parts: list[Part] = []
-        rest = url
-        if target and (
-            url == target or url.startswith(target + "/") or url.startswith(target + "?")
-        ):
-            parts.append(Var("base"))
-            rest = url[len(target) :]
-        path, mark, query = rest.partition("?")
-        for index, segment in enumerate(path.split("/")):
-            if index:
-                parts.append("/")
-            parts.append(self._match(segment, "u", lambda t: quote(t, safe="")) or segment)
-        if mark:
-            parts.append("?")
-            for index, pair in enumerate(query.split("&")):
-                if index:
-                    parts.append("&")
-                key, eq, value = pair.partition("=")
-                found = self._match(value, "q", lambda t: quote_plus(t, safe="${}"))
-                parts += [key, eq, found or value] if eq else [pair]
-        return parts
-
-    def header(self, value: str) -> list[Part]:
-        return [self._match(value, "t", lambda t: t) or value]
-
-    def form(self, text: str) -> list[Part]:
-        """A form body: the engine records it as the JSON of its fields (engine/capture.py)
-        and sends it urlencoded; so is it replayed, values from answers as variables."""
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return [text]
-        if not isinstance(data, dict):
-            return [text]
-        parts: list[Part] = []
-        for index, (key, value) in enumerate(data.items()):
-            words = value if isinstance(value, str) else json.dumps(value)
-            if isinstance(value, bool):
-                words = "true" if value else "false"
-            encoded = quote_plus(words, safe="${}")
-            found = self._match(encoded, "q", lambda t: quote_plus(t, safe="${}"))
-            parts += ["&" if index else "", quote_plus(key), "=", found or encoded]
-        return parts
-
-    def body(self, text: str) -> list[Part]:
-        """A JSON body with each value from an earlier answer as a variable; any other body
-        (or JSON that would not print back the same) as it was recorded."""
-        if not self.found:
-            return [text]
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return [text]
-        if json.dumps(data, ensure_ascii=False) != text:
-            return [text]
-        return self.json(data)
-
-    def json(self, data: Any) -> list[Part]:
-        slots: list[Var] = []
-        marked = self._mark(data, slots)
-        dumped = json.dumps(marked, ensure_ascii=False)
-        parts: list[Part] = []
-        for index, piece in enumerate(_SENTINEL.split(dumped)):
-            parts.append(slots[int(piece)] if index % 2 else piece)
-        return parts
-
-    def _mark(self, node: Any, slots: list[Var]) -> Any:
-        if isinstance(node, dict):
-            return {key: self._mark(value, slots) for key, value in node.items()}
-        if isinstance(node, list):
-            return [self._mark(value, slots) for value in node]
-        if isinstance(node, bool) or node is None:
-            return node
-        for use, var in self.found:
-            value = use.value
-            same = type(node) is type(value) and node == value
-            if same or (isinstance(node, str) and node == _text(value)):
-                slots.append(Var(f"{var}_{'s' if isinstance(node, str) else 't'}"))
-                return f"\ue000{len(slots) - 1}\ue000"
-        return node
+def substitutions(chain: _Chain, case: CaseResult, call: HttpRecord) -> Substitutions:
+    """Where `call`'s recorded values came from earlier answers of `chain`, as variables."""
+    found: list[tuple[ValueUse, str]] = []
+    for use in call.uses:
+        source = chain.source(use, case)
+        if source is not None:
+            found.append((use, source.var(use.path)))
+    return Substitutions(found)
 
 
 def _said(case: CaseResult) -> str:
-    return f": {_say(case.message)}" if case.message and case.status != "passed" else ""
+    return f": {say(case.message)}" if case.message and case.status != "passed" else ""
 
 
 def _compact(source: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from apitest.report._shell import Var, shell_word
 from apitest.report.model import (
     CaseResult,
     HttpRecord,
@@ -23,7 +24,7 @@ from apitest.report.model import (
     RunResult,
     ValueUse,
 )
-from apitest.report.repro import Replays, Var, shell_word, worth_replaying
+from apitest.report.repro import Replays, worth_replaying
 
 TOKEN = "${APITEST_ACCESS_TOKEN}"
 TARGET = "http://h.test/api"
