@@ -28,193 +28,24 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
 from apitest.errors import SpecError
 from apitest.spec._condition_lexer import ConditionSyntaxError, Lexer
+from apitest.spec._migrate_oauth2 import rewrite_oauth2
+from apitest.spec._text_edits import Fixer, FixResult, scan, walk
 from apitest.spec.conditions import parse_data_path
 
-_TOKEN = re.compile(
-    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"
-    r"|</\s*(?P<close>[^\s>]+)\s*>"
-    r"|<(?P<open>[^\s/>!?]+)(?P<attrs>(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(?P<slash>/?)>",
-    re.S,
-)
-_ATTR = re.compile(r"(\s+)([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+__all__ = ["FixResult", "fix_file", "fix_text", "scan"]
+
 ENVIRONMENT_TYPES = frozenset({"development", "sandbox", "production"})
-OLD_OAUTH2_ATTRS = ("token-url", "refresh-url", "authorize-url", "revoke-url", "scopes")
-
-
-@dataclass(frozen=True)
-class Attr:
-    """One attribute: `lead` starts the whitespace before its name, `end` follows its quote."""
-
-    name: str
-    value: str
-    lead: int
-    start: int
-    value_start: int
-    end: int
-
-    @property
-    def value_end(self) -> int:
-        return self.end - 1
-
-
-@dataclass
-class Node:
-    """An element's spans in the text; `close_*` are None for a self-closing element."""
-
-    name: str
-    start: int
-    open_end: int
-    attrs: list[Attr]
-    self_closing: bool
-    parent: Node | None = None
-    children: list[Node] = field(default_factory=list)
-    close_start: int | None = None
-    close_end: int | None = None
-    close_name_start: int | None = None
-
-    @property
-    def end(self) -> int:
-        return self.close_end if self.close_end is not None else self.open_end
-
-    def attr(self, name: str) -> Attr | None:
-        return next((a for a in self.attrs if a.name == name), None)
-
-    def iter(self, name: str) -> Iterator[Node]:
-        for child in self.children:
-            if child.name == name:
-                yield child
-            yield from child.iter(name)
-
-
-@dataclass(frozen=True)
-class Edit:
-    start: int
-    end: int
-    text: str
-
-
-@dataclass
-class FixResult:
-    """The rewritten text and one (line, what became what) note per rewrite."""
-
-    text: str
-    changes: list[tuple[int, str]]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.changes)
-
-
-def _local(name: str) -> str:
-    return name.rsplit(":", 1)[-1]
-
-
-def scan(text: str) -> Node:
-    """The element tree of a well-formed document, with the text span of every tag."""
-    root: Node | None = None
-    stack: list[Node] = []
-    for match in _TOKEN.finditer(text):
-        if match.group("close") is not None:
-            node = stack.pop()
-            node.close_start, node.close_end = match.start(), match.end()
-            node.close_name_start = match.start("close")
-            continue
-        if match.group("open") is None:
-            continue
-        attrs = [_attr(m, match.start("attrs")) for m in _ATTR.finditer(match.group("attrs"))]
-        node = Node(
-            _local(match.group("open")), match.start(), match.end(), attrs, bool(match["slash"])
-        )
-        if stack:
-            node.parent = stack[-1]
-            stack[-1].children.append(node)
-        else:
-            root = root or node
-        if not node.self_closing:
-            stack.append(node)
-    if root is None:
-        raise ValueError("no element found")
-    return root
-
-
-def _attr(match: re.Match[str], offset: int) -> Attr:
-    quoted = 3 if match.group(3) is not None else 4
-    return Attr(
-        name=match.group(2),
-        value=match.group(quoted),
-        lead=offset + match.start(1),
-        start=offset + match.start(2),
-        value_start=offset + match.start(quoted),
-        end=offset + match.end(),
-    )
-
-
-class _Fixer:
-    """Collects the edits of every rewrite over one file's text."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.root = scan(text)
-        self.edits: list[Edit] = []
-        self.changes: list[tuple[int, str]] = []
-        self.newline = "\r\n" if "\r\n" in text else "\n"
-
-    def line_of(self, offset: int) -> int:
-        return self.text.count("\n", 0, offset) + 1
-
-    def note(self, node: Node, message: str) -> None:
-        self.changes.append((self.line_of(node.start), message))
-
-    def edit(self, start: int, end: int, text: str) -> None:
-        self.edits.append(Edit(start, end, text))
-
-    def rename_attr(self, attr: Attr, name: str) -> None:
-        self.edit(attr.start, attr.start + len(attr.name), name)
-
-    def rename_tag(self, node: Node, name: str) -> None:
-        start = node.start + 1
-        self.edit(start, start + len(self.text[start:].split(None, 1)[0].rstrip("/>")), name)
-        if node.close_name_start is not None:
-            old = self.text[node.close_name_start :].split(">", 1)[0].rstrip()
-            self.edit(node.close_name_start, node.close_name_start + len(old), name)
-
-    def indent_of(self, node: Node) -> str:
-        line_start = self.text.rfind("\n", 0, node.start) + 1
-        before = self.text[line_start : node.start]
-        return before if not before.strip() else ""
-
-    def remove(self, node: Node) -> None:
-        """Remove an element; its whole line too when nothing else stands on it."""
-        start, end = node.start, node.end
-        line_start = self.text.rfind("\n", 0, start) + 1
-        line_end = self.text.find("\n", end)
-        line_end = len(self.text) if line_end < 0 else line_end + 1
-        if not self.text[line_start:start].strip() and not self.text[end:line_end].strip():
-            start, end = line_start, line_end
-        self.edit(start, end, "")
-
-    def result(self) -> FixResult:
-        text = self.text
-        last = len(text) + 1
-        for edit in sorted(self.edits, key=lambda e: (e.start, e.end), reverse=True):
-            if edit.end > last:
-                raise AssertionError(f"overlapping rewrites at offset {edit.start}")
-            text = text[: edit.start] + edit.text + text[edit.end :]
-            last = edit.start
-        return FixResult(text, self.changes)
 
 
 def fix_text(text: str) -> FixResult:
     """Rewrite every old form in `text` (a ZSPEC document) into its official form."""
-    fixer = _Fixer(text)
+    fixer = Fixer(text)
     if fixer.root.name != "resource":
         return FixResult(text, [])
     _environments(fixer)
@@ -224,7 +55,7 @@ def fix_text(text: str) -> FixResult:
     _tags(fixer)
     _variable_defaults(fixer)
     _own_condition_paths(fixer)
-    _oauth2(fixer)
+    rewrite_oauth2(fixer)
     return fixer.result()
 
 
@@ -254,7 +85,7 @@ def fix_file(path: str | Path, write: bool = True, max_bytes: int | None = None)
 
 
 # --- the rewrites -----------------------------------------------------------------------------
-def _environments(fixer: _Fixer) -> None:
+def _environments(fixer: Fixer) -> None:
     for node in fixer.root.iter("environment"):
         name, key = node.attr("name"), node.attr("key")
         if node.attr("type") is not None:
@@ -276,7 +107,7 @@ def _environments(fixer: _Fixer) -> None:
         )
 
 
-def _dependencies(fixer: _Fixer) -> None:
+def _dependencies(fixer: Fixer) -> None:
     parents = {id(n.parent): n.parent for n in fixer.root.iter("dependency") if n.parent}
     for parent in parents.values():
         deps = [child for child in parent.children if child.name == "dependency"]
@@ -302,7 +133,7 @@ def _dependencies(fixer: _Fixer) -> None:
         )
 
 
-def _extraction_paths(fixer: _Fixer) -> None:
+def _extraction_paths(fixer: Fixer) -> None:
     for node in fixer.root.iter("path-config"):
         attr = node.attr("data-extraction-path")
         if attr is None or not attr.value.rstrip().endswith("[*]"):
@@ -312,7 +143,7 @@ def _extraction_paths(fixer: _Fixer) -> None:
         fixer.note(node, f"data-extraction-path {attr.value!r} -> {path!r}")
 
 
-def _info_details(fixer: _Fixer) -> None:
+def _info_details(fixer: Fixer) -> None:
     for info in fixer.root.iter("info"):
         for child in info.children:
             if child.name in ("contact", "license"):
@@ -320,7 +151,7 @@ def _info_details(fixer: _Fixer) -> None:
                 fixer.note(child, f"<info><{child.name}> -> <{child.name}-details>")
 
 
-def _tags(fixer: _Fixer) -> None:
+def _tags(fixer: Fixer) -> None:
     for node in fixer.root.iter("tag"):
         attr = node.attr("description")
         if attr is None:
@@ -339,7 +170,7 @@ def _tags(fixer: _Fixer) -> None:
         fixer.note(node, '<tag description="..."> -> <tag><description>...</description></tag>')
 
 
-def _variable_defaults(fixer: _Fixer) -> None:
+def _variable_defaults(fixer: Fixer) -> None:
     for node in fixer.root.iter("variable"):
         default = node.attr("default")
         if default is None:
@@ -380,10 +211,10 @@ def _unescaped(raw: str) -> tuple[str, list[int]]:
     return "".join(text), offsets
 
 
-def _own_condition_paths(fixer: _Fixer) -> None:
+def _own_condition_paths(fixer: Fixer) -> None:
     """apitest's `HEADER:name` / `PARAM:name` data paths, found by the condition lexer itself
     (so a `HEADER:` inside a quoted string is text, not a path), in their official form."""
-    for node in _walk(fixer.root):
+    for node in walk(fixer.root):
         for attr in node.attrs:
             if attr.name not in CONDITION_ATTRS or ":" not in attr.value:
                 continue
@@ -408,182 +239,3 @@ def _own_condition_paths(fixer: _Fixer) -> None:
 def _escaped(text: str, quote: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     return text.replace(quote, "&quot;" if quote == '"' else "&apos;")
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
-# --- oauth2: attributes on <resource> -> the official <authentication-schema> ------------------
-_Lines = list[tuple[int, str]]  # (depth, text): indented by the file's own unit when written
-
-
-def _oauth2(fixer: _Fixer) -> None:
-    old = [child for child in fixer.root.children if child.name in ("oauth2", "token")]
-    if not old:
-        return
-    schema = next((c for c in fixer.root.children if c.name == "authentication-schema"), None)
-    indent = fixer.indent_of(old[0])
-    unit = "\t" if "\t" in indent else "  "
-    blocks: _Lines = []
-    for node in old:
-        if node.name == "oauth2" and any(a.name in OLD_OAUTH2_ATTRS for a in node.attrs):
-            blocks += _oauth2_lines(fixer, node)
-            fixer.note(node, "<oauth2 token-url=...> -> <authentication-schema><oauth2>")
-        else:
-            blocks += _moved_lines(fixer, node)
-            fixer.note(
-                node, f"<{node.name}> under <resource> -> <authentication-schema><{node.name}>"
-            )
-    if schema is not None and schema.close_start is not None:
-        inner = fixer.indent_of(schema) + unit
-        text = _render([(depth, line) for depth, line in blocks], inner, unit, fixer.newline)
-        close_line = fixer.text.rfind("\n", 0, schema.close_start) + 1
-        fixer.edit(close_line, close_line, text + fixer.newline)
-        for node in old:
-            fixer.remove(node)
-        return
-    wrapped = [(0, "<authentication-schema>")] + [(d + 1, t) for d, t in blocks]
-    wrapped.append((0, "</authentication-schema>"))
-    fixer.edit(old[0].start, old[0].end, _render(wrapped, indent, unit, fixer.newline).lstrip())
-    for node in old[1:]:
-        fixer.remove(node)
-
-
-def _rebased(fixer: _Fixer, node: Node, text: str, depth: int) -> _Lines:
-    """The lines of `text` (part of `node`'s span) with `node`'s own indentation taken off, so
-    nested children keep their indentation relative to it; a line that starts at or left of
-    `node`'s column (children written on the open tag's line) goes at `depth`."""
-    base = fixer.indent_of(node)
-    lines: _Lines = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        relative = line[len(base) :] if base and line.startswith(base) else line.lstrip()
-        if relative[:1].isspace():
-            lines.append((0, relative.rstrip()))
-        else:
-            lines.append((depth, relative.rstrip()))
-    return lines
-
-
-def _moved_lines(fixer: _Fixer, node: Node) -> _Lines:
-    """An official schema that only stands in the wrong place: its text, moved unchanged."""
-    return _rebased(fixer, node, fixer.text[node.start : node.end], 0)
-
-
-def _render(lines: _Lines, indent: str, unit: str, newline: str) -> str:
-    return newline.join(indent + unit * depth + text for depth, text in lines)
-
-
-def _oauth2_lines(fixer: _Fixer, node: Node) -> _Lines:
-    """One official `<oauth2>` with an url child per old attribute, and the old children."""
-    values = {attr.name: attr.value for attr in node.attrs}
-    kept = " ".join(
-        fixer.text[a.start : a.end] for a in node.attrs if a.name not in OLD_OAUTH2_ATTRS
-    )
-    lines: _Lines = [(0, f"<oauth2 {kept}>" if kept else "<oauth2>")]
-    if node.close_start is not None:
-        lines += _rebased(fixer, node, fixer.text[node.open_end : node.close_start], 1)
-    scopes = values.get("scopes")
-    if "authorize-url" in values:
-        lines += _url("authorization-url", values["authorize-url"], _authorization(scopes))
-    elif scopes is not None and not {"token-url", "refresh-url"} & values.keys():
-        lines.append((1, _comment(f'scopes="{scopes}" kept here: ZEST has no oauth2 scopes')))
-    if "token-url" in values:
-        lines += _url("token-url", values["token-url"], _token_operation(scopes))
-    if "refresh-url" in values:
-        lines += _url("refresh-url", values["refresh-url"], _refresh_operation(scopes))
-    if "revoke-url" in values:
-        note = f'revoke-url="{values["revoke-url"]}" dropped: ZEST has no revoke URL element'
-        lines.append((1, _comment(note)))
-    lines.append((0, "</oauth2>"))
-    return lines
-
-
-def _comment(text: str) -> str:
-    # "--" may not stand inside an XML comment, so the option is named without its dashes.
-    return "<!-- apitest lint fix: " + text.replace("--", "- -") + " -->"
-
-
-def _url(element: str, path: str, operation: _Lines) -> _Lines:
-    body = [(d + 2, t) for d, t in operation]
-    return [(1, f'<{element} path="{path}">'), *body, (1, f"</{element}>")]
-
-
-def _argument(name: str, values: str | None = None, example: str | None = None) -> _Lines:
-    extra = f' values="{values}"' if values is not None else ""
-    extra += f' example-value="{example}"' if example is not None else ""
-    return [
-        (0, f'<argument name="{name}" location="param">'),
-        (1, "<content>"),
-        (2, '<encode type="text/plain"/>'),
-        (2, "<structure>"),
-        (3, f'<property type="string"{extra}/>'),
-        (2, "</structure>"),
-        (1, "</content>"),
-        (0, "</argument>"),
-    ]
-
-
-def _operation(method: str, name: str, arguments: _Lines, response: _Lines) -> _Lines:
-    head = f'<operation method="{method}" name="{name}" category="action">'
-    return [(0, head), *((d + 1, t) for d, t in arguments + response), (0, "</operation>")]
-
-
-def _token_response(fields: tuple[str, ...]) -> _Lines:
-    properties = [
-        (3, f'<property name="{name}" type="{"integer" if name == "expires_in" else "string"}"/>')
-        for name in fields
-    ]
-    return [
-        (0, '<response status="200">'),
-        (1, "<content>"),
-        (2, '<encode type="application/json"/>'),
-        (2, "<structure>"),
-        *properties,
-        (2, "</structure>"),
-        (1, "</content>"),
-        (0, "</response>"),
-    ]
-
-
-def _authorization(scopes: str | None) -> _Lines:
-    arguments = (
-        _argument("scope", example=scopes)
-        + _argument("client_id")
-        + _argument("response_type", values="code")
-        + _argument("access_type", values="offline,online")
-        + _argument("redirect_uri")
-    )
-    return _operation("get", "Authorization Request", arguments, [(0, '<response status="302"/>')])
-
-
-def _token_operation(scopes: str | None) -> _Lines:
-    """The token call; it declares `scope` because a token call sends only declared arguments,
-    and a profile's `scopes = [...]` (or the scopes the run needs) must still narrow the token."""
-    arguments = (
-        _argument("grant_type", values="authorization_code")
-        + _argument("client_id")
-        + _argument("client_secret")
-        + _argument("code")
-        + _argument("redirect_uri")
-        + _argument("scope", example=scopes)
-    )
-    fields = ("access_token", "refresh_token", "expires_in", "token_type", "scope")
-    return _operation("post", "Generate Access Token", arguments, _token_response(fields))
-
-
-def _refresh_operation(scopes: str | None) -> _Lines:
-    """The refresh call, with `scope` declared for the same reason as the token call's."""
-    arguments = (
-        _argument("grant_type", values="refresh_token")
-        + _argument("refresh_token")
-        + _argument("client_id")
-        + _argument("client_secret")
-        + _argument("scope", example=scopes)
-    )
-    fields = ("access_token", "expires_in", "token_type", "scope")
-    return _operation("post", "Refresh Access Token", arguments, _token_response(fields))
