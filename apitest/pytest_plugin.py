@@ -24,8 +24,8 @@ from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.report.model import CaseResult, RunResult
+from apitest.session.suite import load_suite
 from apitest.spec.diagnostics import Diagnostic
-from apitest.suite import load_suite
 
 _SESSION = pytest.StashKey[ApitestSession]()
 _CATEGORIES = ("create", "read", "update", "action", "delete")

@@ -15,14 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from apitest.commands._target import (
-    Target,
-    TargetOptions,
-    choose_store,
-    load_auth,
-    resolve_target,
-    throttle_folder,
-)
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.hooks.registry import load_hooks
 from apitest.plan.estimate import estimate
@@ -30,8 +22,16 @@ from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
 from apitest.report.model import AuthNotice, CaseResult, RunResult
+from apitest.session.suite import Suite
+from apitest.session.target import (
+    Target,
+    TargetOptions,
+    choose_store,
+    load_auth,
+    resolve_target,
+    throttle_folder,
+)
 from apitest.spec.model import Catalog
-from apitest.suite import Suite
 
 
 class _Quiet:

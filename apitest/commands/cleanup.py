@@ -12,7 +12,12 @@ from pathlib import Path
 
 from rich.text import Text
 
-from apitest.commands._target import (
+from apitest.engine import eventloop
+from apitest.engine.ledger import read_ledger
+from apitest.engine.runner import RunSettings, run_cleanup
+from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
+from apitest.report.console import case_line, make_console
+from apitest.session.target import (
     Target,
     TargetOptions,
     choose_store,
@@ -20,11 +25,6 @@ from apitest.commands._target import (
     load_auth,
     with_reference_credentials,
 )
-from apitest.engine import eventloop
-from apitest.engine.ledger import read_ledger
-from apitest.engine.runner import RunSettings, run_cleanup
-from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
-from apitest.report.console import case_line, make_console
 from apitest.spec.loader import load_catalog
 
 

@@ -15,15 +15,14 @@ from typing import Any
 
 from rich.text import Text
 
-from apitest.commands._config import resolve
-from apitest.commands._target import load_auth
 from apitest.commands.lint import print_spec_warnings
-from apitest.commands.run import plan_options
 from apitest.errors import EXIT_PASSED
 from apitest.plan.estimate import Bound, Estimate, estimate
 from apitest.plan.graph import build_plan
 from apitest.plan.model import Plan, Step
 from apitest.report.console import make_console
+from apitest.session.config import plan_options, resolve
+from apitest.session.target import load_auth
 from apitest.spec.loader import load_catalog
 
 

@@ -18,13 +18,6 @@ from rich.text import Text
 
 from apitest.auth.notices import store_without_lock
 from apitest.auth.stores import unlocked_class
-from apitest.commands._config import RunConfig, report_folder, resolve
-from apitest.commands._target import (
-    Target,
-    choose_store,
-    resolve_target,
-    throttle_folder,
-)
 from apitest.commands.lint import print_spec_warnings
 from apitest.engine import eventloop
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES
@@ -38,13 +31,20 @@ from apitest.errors import (
     TargetUnreachableError,
 )
 from apitest.hooks.registry import HookModule
-from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.graph import build_plan
 from apitest.plan.model import Plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text
 from apitest.report.events import FanOut
 from apitest.report.json_report import write_json
 from apitest.report.jsonl import JsonlWriter
 from apitest.report.model import RunResult
+from apitest.session.config import RunConfig, plan_options, report_folder, resolve
+from apitest.session.target import (
+    Target,
+    choose_store,
+    resolve_target,
+    throttle_folder,
+)
 from apitest.spec.loader import load_catalog
 
 
@@ -117,17 +117,6 @@ def steps_by_resource(plan: Plan) -> dict[str, int]:
     for chain in plan.chains:
         totals[chain.resource] += len(chain.steps)
     return dict(totals)
-
-
-def plan_options(config: RunConfig, seed: int, read_only: tuple[str, ...]) -> PlanOptions:
-    return PlanOptions(
-        seed=seed,
-        skip_deprecated=config.skip_deprecated,
-        repeat=config.repeat,
-        cases=config.cases,
-        read_only_profiles=read_only,
-        filters=config.filters,
-    )
 
 
 def run_settings(

@@ -8,15 +8,15 @@ import httpx
 import pytest
 
 from apitest.auth.profiles import auth_from_table, from_environment, load_auth_file
-from apitest.commands._target import (
+from apitest.engine.client import new_client
+from apitest.errors import UsageError
+from apitest.session.target import (
     TargetOptions,
     choose_server,
     environment_of,
     resolve_target,
     server_url,
 )
-from apitest.engine.client import new_client
-from apitest.errors import UsageError
 from apitest.spec.loader import load, load_catalog
 
 ENV = {"SECRET": "s3cret", "REFRESH": "r3fresh"}

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from apitest.cli import build_parser
-from apitest.commands._config import resolve
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
+from apitest.session.config import resolve
+from apitest.session.suite import load_suite
 from apitest.spec.loader import load_catalog
-from apitest.suite import load_suite
 
 REPO = Path(__file__).resolve().parents[2]
 

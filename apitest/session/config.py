@@ -11,10 +11,11 @@ import argparse
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from apitest.commands._target import TargetOptions
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
-from apitest.suite import Suite, load_suite
+from apitest.plan.graph import PlanOptions
+from apitest.session.suite import Suite, load_suite
+from apitest.session.target import TargetOptions
 
 DEFAULTS = {
     "concurrency": 16,
@@ -116,6 +117,18 @@ def _target(args: argparse.Namespace, suite: Suite | None) -> TargetOptions:
         auth_file=getattr(args, "auth", None),
         profile=getattr(args, "profile", None),
         auth=suite.auth if suite else None,
+    )
+
+
+def plan_options(config: RunConfig, seed: int, read_only: tuple[str, ...]) -> PlanOptions:
+    """What the planner is given: the same for `apitest plan` and `apitest run`."""
+    return PlanOptions(
+        seed=seed,
+        skip_deprecated=config.skip_deprecated,
+        repeat=config.repeat,
+        cases=config.cases,
+        read_only_profiles=read_only,
+        filters=config.filters,
     )
 
 
