@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-DEFAULT_CONCURRENCY = 16
+from apitest.defaults import DEFAULTS
+
+DEFAULT_CONCURRENCY = DEFAULTS.concurrency
 
 EXIT_STATUS_HELP = """\
 exit status:
@@ -169,14 +171,14 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         type=_bounded(float, 0.1, 3600, "a number of seconds"),
         default=None,
         metavar="SECONDS",
-        help="read timeout of each call (default 30)",
+        help=f"read timeout of each call (default {DEFAULTS.timeout:g})",
     )
     parser.add_argument(
         "--connect-timeout",
         type=_bounded(float, 0.1, 3600, "a number of seconds"),
         default=None,
         metavar="SECONDS",
-        help="connect timeout of each call (default 10)",
+        help=f"connect timeout of each call (default {DEFAULTS.connect_timeout:g})",
     )
     parser.add_argument(
         "--max-body-bytes",

@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
+from apitest.defaults import DEFAULTS
 from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.report.model import CaseResult, RunResult
+from apitest.session.config import merged
 from apitest.session.suite import load_suite
 from apitest.spec.diagnostics import Diagnostic
 
@@ -43,7 +45,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
          "specs start the reference service)", str),
         ("--apitest-seed", "seed of the generated data (default 0, so every worker agrees)", int),
         ("--apitest-cases", "positive, negative or all (default)", str),
-        ("--apitest-concurrency", "calls in flight at most within a chain run (default 16)", int),
+        (
+            "--apitest-concurrency",
+            f"calls in flight at most within a chain run (default {DEFAULTS.concurrency})",
+            int,
+        ),
         ("--apitest-eventually", "poll a failing read-back this many seconds", float),
         ("--apitest-auth", "auth profiles file (TOML [auth] table)", str),
         ("--apitest-profile", "which --apitest-auth profile to use", str),
@@ -248,16 +254,13 @@ def _options(config: pytest.Config) -> PluginOptions:
 
     named = pick("suite")
     suite = load_suite(named) if named else None
-    run = suite.run if suite else {}
-    seed = pick("seed") if pick("seed") is not None else run.get("seed", 0)
-    concurrency = pick("concurrency") or run.get("concurrency", 16)
     return PluginOptions(
         base_url=pick("base_url") or (suite.target.get("base_url") if suite else None),
-        seed=int(seed),
-        cases=pick("cases") or (suite.filters.cases if suite else "all"),
-        concurrency=int(concurrency),
-        eventually=config.getoption("apitest_eventually") or run.get("eventually", 0.0),
-        strict=bool(config.getoption("apitest_strict") or run.get("strict", False)),
+        seed=int(merged("seed", pick("seed"), suite)),
+        cases=str(merged("cases", pick("cases"), suite)),
+        concurrency=int(merged("concurrency", pick("concurrency"), suite)),
+        eventually=float(merged("eventually", config.getoption("apitest_eventually"), suite)),
+        strict=bool(merged("strict", config.getoption("apitest_strict") or None, suite)),
         auth_file=pick("auth"),
         profile=config.getoption("apitest_profile"),
         token_store=pick("token_store"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from apitest.defaults import DEFAULTS
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.hooks.registry import load_hooks
 from apitest.plan.estimate import estimate
@@ -49,9 +50,9 @@ class _Quiet:
 class PluginOptions:
     base_url: str | None = None
     seed: int = 0
-    cases: str = "all"
-    concurrency: int = 16
-    eventually: float = 0.0
+    cases: str = DEFAULTS.cases
+    concurrency: int = DEFAULTS.concurrency
+    eventually: float = DEFAULTS.eventually
     strict: bool = False
     auth_file: str | None = None
     profile: str | None = None
@@ -142,7 +143,9 @@ class ApitestSession:
             extra_params=target.extra_params,
             throttle_folder=throttle_folder(target),
             hooks=self._hooks,
-            hook_timeout_s=self.options.suite.hook_timeout if self.options.suite else 10.0,
+            hook_timeout_s=(
+                self.options.suite.hook_timeout if self.options.suite else DEFAULTS.hook_timeout
+            ),
         )
         result = run_plan(self.catalog, plan, settings, _Quiet())
         self._done.update(chain.id for chain in chains)

@@ -24,6 +24,7 @@ from apitest.auth.notices import store_without_lock
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
 from apitest.auth.stores import TokenStore, unlocked_class
+from apitest.defaults import DEFAULTS
 from apitest.engine import eventloop
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
@@ -50,10 +51,10 @@ class RunSettings:
     ledger_path: Path
     auth: AuthConfig = field(default_factory=from_environment)
     store: TokenStore = field(default_factory=MemoryStore)
-    concurrency: int = 16
-    eventually_s: float = 0.0
-    strict: bool = False
-    timeout_s: float = 30.0
+    concurrency: int = DEFAULTS.concurrency
+    eventually_s: float = DEFAULTS.eventually
+    strict: bool = DEFAULTS.strict
+    timeout_s: float = DEFAULTS.timeout
     connect_timeout_s: float | None = None
     proxy: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
@@ -66,7 +67,7 @@ class RunSettings:
     own handling)."""
     hooks: list[HookModule] = field(default_factory=list)
     """A suite's Python hooks, loaded (apitest.hooks.load_hooks)."""
-    hook_timeout_s: float = 10.0
+    hook_timeout_s: float = DEFAULTS.hook_timeout
     hook_folder: Path | None = None
     """The hooks' writable directory (default: beside the ledger)."""
 

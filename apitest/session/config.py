@@ -10,23 +10,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+from apitest.defaults import DEFAULTS
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions
 from apitest.session.suite import Suite, load_suite
 from apitest.session.target import TargetOptions
-
-DEFAULTS = {
-    "concurrency": 16,
-    "eventually": 0.0,
-    "timeout": 30.0,
-    "connect_timeout": 10.0,
-    "repeat": 1,
-    "cases": "all",
-    "strict": False,
-    "skip_deprecated": False,
-}
 
 
 @dataclass(frozen=True)
@@ -35,22 +26,22 @@ class RunConfig:
     target: TargetOptions
     suite: Suite | None = None
     seed: int | None = None
-    cases: str = "all"
-    repeat: int = 1
-    skip_deprecated: bool = False
+    cases: str = DEFAULTS.cases
+    repeat: int = DEFAULTS.repeat
+    skip_deprecated: bool = DEFAULTS.skip_deprecated
     filters: Filters = field(default_factory=Filters)
-    concurrency: int = 16
-    eventually: float = 0.0
-    strict: bool = False
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
+    concurrency: int = DEFAULTS.concurrency
+    eventually: float = DEFAULTS.eventually
+    strict: bool = DEFAULTS.strict
+    timeout: float = DEFAULTS.timeout
+    connect_timeout: float = DEFAULTS.connect_timeout
     report_dir: str | None = None
     html: str | None = None
     junit: str | None = None
     json: str | None = None
     jsonl: str | None = None
     hooks: list[str] = field(default_factory=list)
-    hook_timeout: float = 10.0
+    hook_timeout: float = DEFAULTS.hook_timeout
 
 
 def split_suite(paths: list[str]) -> tuple[Suite | None, list[str]]:
@@ -67,41 +58,56 @@ def split_suite(paths: list[str]) -> tuple[Suite | None, list[str]]:
     return suite, suite.specs
 
 
+def merged(name: str, given: object, suite: Suite | None) -> Any:
+    """One setting: `given` (an option the user set; None when not), else the suite's `[run]`
+    table (for `cases`, its filters), else DEFAULTS. The CLI and the pytest plugin both merge
+    through here, so precedence and defaults cannot differ between them."""
+    if given is not None:
+        return given
+    if suite is not None:
+        if name == "cases":
+            return suite.filters.cases
+        if name in suite.run:
+            return suite.run[name]
+    return getattr(DEFAULTS, name)
+
+
 def resolve(args: argparse.Namespace) -> RunConfig:
     suite, paths = split_suite(list(args.paths))
-    run = suite.run if suite else {}
     reports = suite.reports if suite else {}
 
-    def pick(name: str, suite_key: str | None = None) -> object:
-        given = getattr(args, name, None)
-        if given is not None:
-            return given
-        return run.get(suite_key or name, DEFAULTS.get(name))
+    def pick(name: str) -> Any:
+        return merged(name, getattr(args, name, None), suite)
 
     filters = suite.filters if suite else Filters()
-    cases = getattr(args, "cases", None) or (filters.cases if suite else DEFAULTS["cases"])
+    cases = pick("cases")
     return RunConfig(
         paths=paths,
         target=_target(args, suite),
         suite=suite,
-        seed=pick("seed"),  # type: ignore[arg-type]
+        seed=merged("seed", getattr(args, "seed", None), suite) if _seed_set(args, suite) else None,
         cases=str(cases),
-        repeat=int(pick("repeat")),  # type: ignore[call-overload]
+        repeat=int(pick("repeat")),
         skip_deprecated=bool(pick("skip_deprecated")),
         filters=replace(filters, cases=str(cases)),
-        concurrency=int(pick("concurrency")),  # type: ignore[call-overload]
-        eventually=float(pick("eventually")),  # type: ignore[arg-type]
+        concurrency=int(pick("concurrency")),
+        eventually=float(pick("eventually")),
         strict=bool(pick("strict")),
-        timeout=float(pick("timeout")),  # type: ignore[arg-type]
-        connect_timeout=float(pick("connect_timeout")),  # type: ignore[arg-type]
+        timeout=float(pick("timeout")),
+        connect_timeout=float(pick("connect_timeout")),
         report_dir=getattr(args, "report_dir", None) or reports.get("dir"),
         html=getattr(args, "html", None) or reports.get("html"),
         junit=getattr(args, "junit", None) or reports.get("junit"),
         json=getattr(args, "json", None) or reports.get("json"),
         jsonl=getattr(args, "jsonl", None) or reports.get("jsonl"),
         hooks=suite.hooks if suite else [],
-        hook_timeout=suite.hook_timeout if suite else 10.0,
+        hook_timeout=suite.hook_timeout if suite else DEFAULTS.hook_timeout,
     )
+
+
+def _seed_set(args: argparse.Namespace, suite: Suite | None) -> bool:
+    """A seed given (option or suite): the CLI draws one at random otherwise, and prints it."""
+    return getattr(args, "seed", None) is not None or (suite is not None and "seed" in suite.run)
 
 
 def _target(args: argparse.Namespace, suite: Suite | None) -> TargetOptions:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from apitest.auth.profiles import AuthConfig, auth_from_table
+from apitest.defaults import DEFAULTS
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 
@@ -62,7 +63,7 @@ class Suite:
     run: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, str] = field(default_factory=dict)
     hooks: list[str] = field(default_factory=list)
-    hook_timeout: float = 10.0
+    hook_timeout: float = DEFAULTS.hook_timeout
 
     @property
     def folder(self) -> Path:
@@ -113,7 +114,7 @@ def load_suite(path: str | Path) -> Suite:
             _module(name, folder)
             for name in _strings(hooks.get("modules", []), where, "[hooks] modules")
         ],
-        hook_timeout=float(hooks.get("timeout", 10.0)),
+        hook_timeout=float(hooks.get("timeout", DEFAULTS.hook_timeout)),
     )
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from apitest.cli import build_parser
+from apitest.defaults import DEFAULTS
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.session.config import resolve
+from apitest.session.config import merged, resolve
 from apitest.session.suite import load_suite
 from apitest.spec.loader import load_catalog
 
@@ -125,3 +126,18 @@ def test_a_negative_kind_filter_selects_those_cases_only() -> None:
     plan = build_plan(catalog, PlanOptions(filters=filters))
     tests = [s for s in plan.steps if s.kind == "test"]
     assert len(tests) == 5 and all(s.case == "Missing Token" for s in tests)
+
+
+def test_the_cli_and_the_pytest_plugin_merge_settings_the_same_way(tmp_path: Path) -> None:
+    """One merge serves both shells (issue 19): the same option over the same suite gives the
+    same value, and where neither says anything both take DEFAULTS."""
+    suite = load_suite(str(write(tmp_path, FULL)))
+    for name in ("seed", "cases", "concurrency", "eventually", "strict", "timeout", "repeat"):
+        assert merged(name, None, None) == getattr(DEFAULTS, name)
+        from_suite = merged(name, None, suite)
+        expected = suite.filters.cases if name == "cases" else suite.run.get(name, None)
+        assert from_suite == (expected if expected is not None else getattr(DEFAULTS, name))
+    assert merged("concurrency", 5, suite) == 5  # an option wins over the suite
+    assert resolve(parse(str(write(tmp_path, FULL)))).eventually == merged(
+        "eventually", None, suite
+    )
