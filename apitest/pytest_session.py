@@ -17,12 +17,12 @@ from pathlib import Path
 
 from apitest.defaults import DEFAULTS
 from apitest.engine.runner import RunSettings, run_plan
-from apitest.hooks.registry import load_hooks
 from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
 from apitest.report.model import AuthNotice, CaseResult, RunResult
+from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.suite import Suite
 from apitest.session.target import (
     Target,
@@ -90,9 +90,7 @@ class ApitestSession:
                 filters=filters,
             ),
         )
-        self._hooks = (
-            [load_hooks(name, suite.folder) for name in suite.hooks] if suite is not None else []
-        )
+        self._hooks = suite_hooks(suite)
 
     def _target_auth_read_only(self) -> tuple[str, ...]:
         return load_auth(self._target_options()).read_only
@@ -142,9 +140,14 @@ class ApitestSession:
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
             throttle_folder=throttle_folder(target),
-            hooks=self._hooks,
-            hook_timeout_s=(
-                self.options.suite.hook_timeout if self.options.suite else DEFAULTS.hook_timeout
+            hooks=hooks_factory(
+                self._hooks,
+                base_url=target.base_url,
+                writable_dir=self.report_dir() / "hooks",
+                auth=target.auth,
+                timeout_s=(
+                    self.options.suite.hook_timeout if self.options.suite else DEFAULTS.hook_timeout
+                ),
             ),
         )
         result = run_plan(self.catalog, plan, settings, _Quiet())

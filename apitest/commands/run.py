@@ -30,7 +30,6 @@ from apitest.errors import (
     EXIT_PASSED,
     TargetUnreachableError,
 )
-from apitest.hooks.registry import HookModule
 from apitest.plan.graph import build_plan
 from apitest.plan.model import Plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text
@@ -39,6 +38,7 @@ from apitest.report.json_report import write_json
 from apitest.report.jsonl import JsonlWriter
 from apitest.report.model import RunResult
 from apitest.session.config import RunConfig, plan_options, report_folder, resolve
+from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.target import (
     Target,
     choose_store,
@@ -137,18 +137,15 @@ def run_settings(
         extra_params=target.extra_params,
         throttle_folder=throttle_folder(target),
         max_body_bytes=args.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
-        hooks=load_suite_hooks(config),
-        hook_timeout_s=config.hook_timeout,
+        hooks=hooks_factory(
+            suite_hooks(config.suite, config.hooks),
+            base_url=target.base_url,
+            writable_dir=report_dir / "hooks",
+            auth=target.auth,
+            timeout_s=config.hook_timeout,
+        ),
         handle_signals=True,
     )
-
-
-def load_suite_hooks(config: RunConfig) -> list[HookModule]:
-    if not config.hooks or config.suite is None:
-        return []
-    from apitest.hooks.registry import load_hooks
-
-    return [load_hooks(name, config.suite.folder) for name in config.hooks]
 
 
 def write_reports(result: RunResult, config: RunConfig, report_dir: Path) -> list[tuple[str, Path]]:

@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 
@@ -28,19 +27,16 @@ from apitest.defaults import DEFAULTS
 from apitest.engine import eventloop
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
+from apitest.engine.hooks import HooksFactory
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
 from apitest.engine.scheduler import Engine, EngineOptions, Listener, mark_unrun
 from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
-from apitest.hooks.registry import HookModule
 from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
 from apitest.report.model import CaseResult, OperationInfo, RunResult, TokenCall
 from apitest.spec.model import Catalog
-
-if TYPE_CHECKING:
-    from apitest.hooks.runner import HookRunner
 
 PREFLIGHT_TIMEOUT_S = 10.0
 
@@ -65,11 +61,8 @@ class RunSettings:
     handle_signals: bool = False
     """Ctrl-C and SIGTERM stop the run cleanly (the CLI; not inside pytest, which has its
     own handling)."""
-    hooks: list[HookModule] = field(default_factory=list)
-    """A suite's Python hooks, loaded (apitest.hooks.load_hooks)."""
-    hook_timeout_s: float = DEFAULTS.hook_timeout
-    hook_folder: Path | None = None
-    """The hooks' writable directory (default: beside the ledger)."""
+    hooks: HooksFactory | None = None
+    """Makes the suite's Python hooks for the run (session/hooks.py); None: no hooks."""
 
 
 @dataclass
@@ -168,7 +161,11 @@ async def _run_session(
             eventually_s=settings.eventually_s,
             strict=settings.strict,
         )
-        hooks = _hook_runner(settings, session.auth)
+        hooks = (
+            settings.hooks(session.auth.credential_header, asyncio.get_running_loop())
+            if settings.hooks is not None
+            else None
+        )
         engine = Engine(catalog, plan, session.caller, session.ledger, options, listener, hooks)
         if settings.handle_signals:
             _stop_on_signals(engine)
@@ -221,22 +218,6 @@ def _stop_on_signals(engine: Engine) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal)
-
-
-def _hook_runner(settings: RunSettings, auth: Authenticator) -> HookRunner | None:
-    if not settings.hooks:
-        return None
-    from apitest.hooks.runner import HookRunner
-
-    return HookRunner.create(
-        settings.hooks,
-        base_url=settings.base_url,
-        writable_dir=settings.hook_folder or settings.ledger_path.parent / "hooks",
-        auth=settings.auth,
-        token_for=auth.credential_header,
-        timeout_s=settings.hook_timeout_s,
-        loop=asyncio.get_running_loop(),
-    )
 
 
 def operation_infos(catalog: Catalog) -> list[OperationInfo]:

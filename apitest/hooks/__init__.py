@@ -20,7 +20,8 @@ queue), connection (getConnection), contract (Call, req/resp), runner, bridge (t
 
 from __future__ import annotations
 
-from apitest.hooks.connection import Connection, TokenFor
+from apitest.engine.hooks import TokenFor
+from apitest.hooks.connection import Connection
 from apitest.hooks.context import HookContext, HookLog, RunState
 from apitest.hooks.contract import Call, CheckRequest, CheckResponse
 from apitest.hooks.registry import (

@@ -10,16 +10,16 @@ a token of its own). Hooks are synchronous, so the calls go through one synchron
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import httpx
 
 from apitest.auth.profiles import AuthConfig
+from apitest.engine.hooks import TokenFor
 from apitest.errors import UsageError
 from apitest.hooks.bridge import LoopBridge
 
-TokenFor = Callable[[str], Awaitable["tuple[str, str] | None"]]
 """The engine's credential for a profile: (header name, header value), None without auth."""
 
 

@@ -20,9 +20,10 @@ from typing import Any
 
 from apitest.auth.profiles import AuthConfig
 from apitest.engine.client import Exchange, Request
+from apitest.engine.hooks import TokenFor
 from apitest.engine.records import DataManager
 from apitest.hooks.bridge import LoopBridge
-from apitest.hooks.connection import Connections, TokenFor
+from apitest.hooks.connection import Connections
 from apitest.hooks.context import RunState
 from apitest.hooks.contract import Call, CheckEnded, CheckRequest, CheckResponse, describe
 from apitest.hooks.registry import Hook, HookKind, HookModule

@@ -1,0 +1,43 @@
+"""A suite's Python hooks, made ready for the engine: the session loads the modules a suite
+names and hands the engine a factory (engine/hooks.py `HooksFactory`), which the engine calls
+once the run has its authenticator and event loop. So the engine imports no hooks module, and
+the hooks (which use the engine's records and exchanges) sit above it, not beside it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from apitest.auth.profiles import AuthConfig
+from apitest.engine.hooks import HooksFactory, RunHooks, TokenFor
+from apitest.hooks.registry import HookModule, load_hooks
+from apitest.hooks.runner import HookRunner
+from apitest.session.suite import Suite
+
+
+def suite_hooks(suite: Suite | None, names: list[str] | None = None) -> list[HookModule]:
+    """The hook modules `suite` names (or `names`, a subset the caller chose), loaded."""
+    if suite is None:
+        return []
+    return [load_hooks(name, suite.folder) for name in (suite.hooks if names is None else names)]
+
+
+def hooks_factory(
+    modules: list[HookModule],
+    *,
+    base_url: str,
+    writable_dir: Path,
+    auth: AuthConfig | None,
+    timeout_s: float,
+) -> HooksFactory | None:
+    """What the engine calls to make the run's hooks; None where the suite has none."""
+    if not modules:
+        return None
+
+    def make(token_for: TokenFor, loop: asyncio.AbstractEventLoop) -> RunHooks:
+        return HookRunner.create(
+            modules, base_url=base_url, writable_dir=writable_dir, auth=auth,
+            token_for=token_for, timeout_s=timeout_s, loop=loop,
+        )  # fmt: skip
+
+    return make
