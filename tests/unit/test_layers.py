@@ -1,0 +1,79 @@
+"""The house's one rule, checked: imports run one way (ARCHITECTURE.md, issue 19).
+
+spec <- plan <- engine <- session <- shells, with auth and hooks in their places, and the
+reporters reading only the run's results and events. Every import counts, those inside
+functions included (a cycle hidden behind a late import is still a cycle).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "apitest"
+
+BASE = {"errors", "defaults", "_gc", "_by_identity", "__init__"}
+"""Modules every layer may use: they import nothing of apitest's above them."""
+
+MAY_IMPORT: dict[str, set[str]] = {
+    "spec": set(),
+    "plan": {"spec"},
+    "auth": {"spec", "report"},
+    "engine": {"spec", "plan", "auth", "report"},
+    "hooks": {"spec", "plan", "auth", "engine", "report"},
+    "session": {"spec", "plan", "auth", "engine", "hooks", "demo", "report"},
+    "report": {"plan", "engine"},
+    "demo": set(),
+}
+"""What each subpackage may import besides BASE and itself; the shells (cli, commands, the
+pytest plugin) may import anything below them."""
+
+SHELLS = {"cli", "cli_options", "commands", "pytest_plugin", "pytest_session", "__main__"}
+
+
+def _imports() -> dict[str, set[tuple[str, str]]]:
+    """Top-level part of apitest -> (imported part, importing file) for each apitest import."""
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        own = parts[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name.startswith("apitest."):
+                    target = name.split(".")[1]
+                    if target != own:
+                        found[own].add((target, str(path.relative_to(PACKAGE))))
+    return found
+
+
+def test_no_import_runs_up_the_layers() -> None:
+    wrong = [
+        f"{where} imports apitest.{target}"
+        for part, edges in _imports().items()
+        if part not in SHELLS and part not in BASE
+        for target, where in sorted(edges)
+        if target not in BASE and target not in MAY_IMPORT.get(part, set())
+    ]
+    assert wrong == []
+
+
+def test_the_base_modules_import_nothing_above_them() -> None:
+    edges = _imports()
+    assert not [
+        f"{where} imports apitest.{target}"
+        for part in BASE
+        for target, where in sorted(edges.get(part, set()))
+        if target not in BASE
+    ]
+
+
+def test_the_check_sees_imports_inside_functions_too() -> None:
+    """The walk covers late imports: session/target.py imports the demo inside a function."""
+    edges = _imports()
+    assert ("demo", "session/target.py") in edges["session"]
