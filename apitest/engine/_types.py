@@ -15,23 +15,18 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import regex
-
 from apitest.engine._regex_budget import untimed_length
 from apitest.errors import clip
 from apitest.spec.formats import in_order, sample_format
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
+from apitest.spec.values import INT32, INT64, REGEX_TIMEOUT_S, runtime_regex
 
 Problem = tuple[str, str]
 """(expected, actual) of one failed rule, before the path is known."""
 
 CLIP = 60
-REGEX_TIMEOUT_S = 0.5
-"""A spec's regex gets this long on one value (the `regex` engine's timeout)."""
 REGEX_LIMIT = 10_000
-INT32 = (-(2**31), 2**31 - 1)
-INT64 = (-(2**63), 2**63 - 1)
 STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
 DIGITS = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -229,16 +224,6 @@ def value_set(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(value.strip() for value in values)
 
 
-@functools.lru_cache(maxsize=1024)
-def _pattern(pattern: str) -> Any:
-    """Compiled by the `regex` engine, which survives the classic catastrophic patterns and
-    takes a timeout for the rest: a spec's regex runs on whatever the API answers."""
-    try:
-        return regex.compile(pattern)
-    except (regex.error, RecursionError):
-        return None
-
-
 def _same(value: Any, text: str, prop_type: str) -> bool:
     """Whether a body value equals a `values`/`default-value` entry, compared in the type."""
     text = text.strip()
@@ -283,7 +268,7 @@ def regex_problem(value: Any, prop: Property) -> Problem | None:
     text = str(value) if prop.type == "long_string" and is_int(value) else value
     if not isinstance(text, str):
         return None
-    pattern = _pattern(prop.regex)
+    pattern = runtime_regex(prop.regex)
     if pattern is None:
         return None  # the loader reports a bad pattern
     if len(text) <= untimed_length(prop.regex):
@@ -350,7 +335,7 @@ def order_problem(value: Any, op: str, other: Any, text: str) -> Problem | None:
 
 def name_problem(key: str, pattern: str) -> Problem | None:
     """A map key against `name-regex` (full match, with the regex budget of values)."""
-    compiled = _pattern(pattern)
+    compiled = runtime_regex(pattern)
     if compiled is None or len(key) > REGEX_LIMIT:
         return None
     try:

@@ -30,6 +30,7 @@ from apitest.spec.conditions import DataPath, EvalContext, LiteralValue
 from apitest.spec.formats import in_order, ordered_key, sample_format
 from apitest.spec.model import Argument, Bounds, Content, Property, Structure, StructureGroup
 from apitest.spec.scopes import Category
+from apitest.spec.values import INT32, INT64
 
 __all__ = ["MISSING", "DataGenerator", "Lookup", "NoRecordError"]
 
@@ -46,8 +47,6 @@ MISSING: Final = _Missing()
 Lookup: TypeAlias = Callable[[DataPath], list[Any]]
 """The Data Manager: the values a `path="resource:$..."` names; [] when there are none."""
 
-_INT32: Final = (-(2**31), 2**31 - 1)
-_INT64: Final = (-(2**63), 2**63 - 1)
 _FLOAT_LIMIT: Final = (-1e15, 1e15)  # keeps generated doubles exact enough to round-trip JSON
 _REGEX_TRIES: Final = 50
 _VARY_TRIES: Final = 20
@@ -442,7 +441,7 @@ class DataGenerator:
         """A fresh type-and-constraint-valid value (no example, no `values` preference)."""
         kind = prop.type
         if kind in ("integer", "long"):
-            limit, default = (_INT32, (1, 1000)) if kind == "integer" else (_INT64, (1, 10**12))
+            limit, default = (INT32, (1, 1000)) if kind == "integer" else (INT64, (1, 10**12))
             low, high = _int_window(prop.range, default, limit)
             return self._rng.randint(low, high)
         if kind == "double":
@@ -482,7 +481,7 @@ class DataGenerator:
                 return found
         low, high = _int_window(prop.length, (1, 19), (1, 1 << 20))
         digits = self._rng.randint(low, max(low, min(high, 19)))
-        top = _INT64[1] if digits == 19 else 10**digits - 1  # 19 digits may overflow 64 bits
+        top = INT64[1] if digits == 19 else 10**digits - 1  # 19 digits may overflow 64 bits
         return str(self._rng.randint(10 ** (digits - 1), top))
 
     def _from_regex(

@@ -16,6 +16,7 @@ from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.spec.model import Bounds, Location
 from apitest.spec.reader import SourceFile
 from apitest.spec.schema import ENUMS, INT_ATTRS, REF_SUFFIX, RULES, ElementRule
+from apitest.spec.values import INT64
 
 _E = TypeVar("_E", bound=str)
 _TRUE = {"true", "yes", "1"}
@@ -169,7 +170,7 @@ class ElementReader:
         value = self.text(element, name)
         if value is None:
             return default
-        low, high = INT_ATTRS.get(name, (-(2**63), 2**63 - 1))
+        low, high = INT_ATTRS.get(name, INT64)
         try:
             number = int(value)
         except ValueError:

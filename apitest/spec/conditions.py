@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-import regex
 from jsonpath_ng import jsonpath as jsonpath_core
 from jsonpath_ng.jsonpath import Child, Fields, Root
 
@@ -44,6 +43,7 @@ from apitest.spec._condition_lexer import (
     describe,
 )
 from apitest.spec._path_steps import Steps, compile_steps, name_step, split_section
+from apitest.spec.values import REGEX_TIMEOUT_S, runtime_regex
 
 __all__ = [
     "MAX_DEPTH", "MAX_TEXT", "AllOf", "AnyOf", "Comparison", "Condition", "ConditionSyntaxError",
@@ -299,24 +299,13 @@ def _regex_search(value: Any, pattern: Any) -> bool:
     source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     if not isinstance(source, str):
         return False
-    compiled = _runtime_pattern(source)
+    compiled = runtime_regex(source)
     if compiled is None:
         return False
     try:
         return compiled.search(value, timeout=REGEX_TIMEOUT_S) is not None
     except TimeoutError:
         return False
-
-
-REGEX_TIMEOUT_S = 0.5
-
-
-@functools.lru_cache(maxsize=1024)
-def _runtime_pattern(source: str) -> Any:
-    try:
-        return regex.compile(source)
-    except Exception:  # regex.error, or RecursionError on a hostile pattern from the data
-        return None
 
 
 class Expression(ABC):
