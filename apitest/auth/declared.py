@@ -29,6 +29,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from apitest.spec.model import Authentication, Content, Operation, Property, Structure
+from apitest.spec.urls import expand_url
 
 SchemaKind = Literal["oauth2", "token"]
 _MAX_DEPTH = 6
@@ -102,6 +103,7 @@ def build_request(endpoint: Endpoint, values: Mapping[str, str]) -> TokenRequest
     if op is None:
         return TokenRequest("POST", endpoint.url, form=dict(values), placed=set(values))
     request = TokenRequest(op.method.upper(), endpoint.url)
+    variables: dict[str, str] = {}
     for arg in op.arguments:
         value = values.get(arg.name)
         if value is None:
@@ -112,9 +114,11 @@ def build_request(endpoint: Endpoint, values: Mapping[str, str]) -> TokenRequest
         if arg.location == "header":
             request.headers[arg.name] = value
         elif arg.location == "variable":
-            request.url = request.url.replace("{" + arg.name + "}", quote(value, safe=""))
+            variables.setdefault(arg.name, quote(value, safe=""))
         else:
             request.params[arg.name] = value
+    if variables:
+        request.url = expand_url(request.url, lambda name: variables.get(name, "{" + name + "}"))
     if op.request_body is not None and op.request_body.contents:
         _fill_body(request, _body_content(op.request_body.contents), values)
     return request

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -18,11 +17,10 @@ from apitest.engine.client import Request
 from apitest.errors import clip
 from apitest.plan.cases import bad_value, format_path
 from apitest.plan.data import MISSING, DataGenerator, Lookup
-from apitest.plan.graph import primary_key_names, url_variables
+from apitest.plan.graph import primary_key_names
 from apitest.plan.model import Violation
 from apitest.spec.model import Argument, Content, Operation, Resource
-
-_VARIABLE = re.compile(r"\{([^{}]+)\}")
+from apitest.spec.urls import expand_url, url_variables
 
 
 @dataclass
@@ -215,14 +213,13 @@ def _has_given_value(arg: Argument, lookup: Lookup) -> bool:
 
 
 def _fill_path(path: str, variables: dict[str, str], keys: dict[str, Any]) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
+    def value(name: str) -> str:
         found = variables.get(name)
         if found is None and name in keys:
             found = _text(keys[name])
-        return quote(found if found is not None else match.group(0), safe="")
+        return quote(found if found is not None else "{" + name + "}", safe="")
 
-    return _VARIABLE.sub(value, path)
+    return expand_url(path, value)
 
 
 def _request_content(op: Operation) -> Content | None:

@@ -10,7 +10,6 @@ the engine may run them concurrently and overlap their delays.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,8 +19,7 @@ from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.spec.model import Catalog, Operation, Resource
 from apitest.spec.scopes import Category
-
-_URL_VARIABLE = re.compile(r"\{([^{}]+)\}")
+from apitest.spec.urls import url_variables
 
 
 @dataclass(frozen=True)
@@ -96,10 +94,6 @@ def primary_key_names(resource: Resource) -> list[str]:
     if config is None or config.path_config is None:
         return []
     return [primary.key for primary in config.path_config.primaries]
-
-
-def url_variables(path: str) -> list[str]:
-    return _URL_VARIABLE.findall(path)
 
 
 def transitive_dependencies(catalog: Catalog, resource: Resource) -> list[Resource]:

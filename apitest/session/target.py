@@ -10,7 +10,6 @@ credentials (public values for that throw-away service) are used unless APITEST_
 from __future__ import annotations
 
 import os
-import re
 import socket
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, from_environment, load_auth_file
 from apitest.errors import UsageError
 from apitest.spec.model import Catalog, Server
+from apitest.spec.urls import expand_url
 
 if TYPE_CHECKING:
     from apitest.auth.stores import TokenStore
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 REFERENCE_PRODUCT = "TravelAgency"
 REFERENCE_RESOURCES = frozenset({"trips", "destinations"})
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 @dataclass
@@ -161,15 +160,14 @@ def server_url(chosen: Server, variables: dict[str, str]) -> str:
     }
     values = {**defaults, **variables}
 
-    def fill(match: re.Match[str]) -> str:
-        key = match.group(1)
+    def fill(key: str) -> str:
         if key not in values or not values[key]:
             raise UsageError(
                 f"{chosen.loc}: server {chosen.name!r} needs {{{key}}}; pass --var {key}=VALUE"
             )
         return values[key]
 
-    return _checked_url(_PLACEHOLDER.sub(fill, chosen.url), f"server {chosen.name!r}")
+    return _checked_url(expand_url(chosen.url, fill), f"server {chosen.name!r}")
 
 
 def parse_vars(items: list[str]) -> dict[str, str]:

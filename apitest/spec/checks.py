@@ -20,8 +20,7 @@ from apitest.errors import (
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.spec.model import Argument, Location, Operation, Property, Resource, Structure
 from apitest.spec.reader import SourceFile
-
-_PATH_VARIABLE = re.compile(r"\{([^{}]+)\}")
+from apitest.spec.urls import url_variables
 
 
 class _Reporter:
@@ -134,7 +133,7 @@ def _check_operation_names(resource: Resource, report: _Reporter) -> None:
 
 
 def _check_path_variables(op: Operation, report: _Reporter) -> None:
-    in_path = set(_PATH_VARIABLE.findall(op.url_path))
+    in_path = set(url_variables(op.url_path))
     declared = {arg.name for arg in op.arguments if arg.location == "variable"}
     for name in sorted(in_path - declared):
         report.add(
