@@ -17,7 +17,7 @@ from typing import Any
 
 from apitest.engine._regex_budget import untimed_length
 from apitest.errors import clip
-from apitest.spec.formats import in_order, sample_format
+from apitest.spec.formats import in_order, java_pattern
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
 from apitest.spec.values import INT32, INT64, REGEX_TIMEOUT_S, runtime_regex
@@ -176,46 +176,6 @@ def scalar_item_props(prop: Property) -> list[Property]:
         for kind in prop.content_types
         if kind in TYPE_CHECKS and kind not in ("collections", "map")
     ]
-
-
-# --- Java date-time patterns -------------------------------------------------------------------
-_FIELDS: dict[str, Callable[[int], str]] = {
-    "y": lambda n: r"\d{2}" if n == 2 else r"\d{4}" if n <= 4 else rf"\d{{{n}}}",
-    "M": lambda n: r"(?:0[1-9]|1[0-2])" if n == 2 else r"[A-Za-z]+" if n >= 3 else r"\d{1,2}",
-    "d": lambda n: r"(?:0[1-9]|[12]\d|3[01])" if n >= 2 else r"\d{1,2}",
-    "H": lambda n: r"(?:[01]\d|2[0-3])" if n >= 2 else r"\d{1,2}",
-    "h": lambda n: r"(?:0[1-9]|1[0-2])" if n >= 2 else r"\d{1,2}",
-    "m": lambda n: r"[0-5]\d" if n >= 2 else r"\d{1,2}",
-    "s": lambda n: r"[0-5]\d" if n >= 2 else r"\d{1,2}",
-    "S": lambda n: rf"\d{{{n}}}",
-    "X": lambda n: (r"(?:Z|[+-]\d{2}(?:\d{2})?)", r"(?:Z|[+-]\d{4})", r"(?:Z|[+-]\d{2}:\d{2})")[
-        min(n, 3) - 1
-    ],
-    "x": lambda n: (r"[+-]\d{2}(?:\d{2})?", r"[+-]\d{4}", r"[+-]\d{2}:\d{2}")[min(n, 3) - 1],
-    "Z": lambda n: r"[+-]\d{4}",
-    "a": lambda n: r"(?:AM|PM|am|pm)",
-    "E": lambda n: r"[A-Za-z]+",
-    "z": lambda n: r"[A-Za-z][A-Za-z0-9/_+-]*",
-}
-_JAVA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|(.)", re.DOTALL)
-
-
-@functools.lru_cache(maxsize=256)
-def java_pattern(fmt: str) -> re.Pattern[str]:
-    """A regex for a Java `DateTimeFormatter`-style pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`),
-    ZEST's sample offset notation (`+/-hh:mm`) read as the offset it stands for."""
-    parts: list[str] = []
-    for match in _JAVA_TOKEN.finditer(sample_format(fmt) or fmt):
-        quoted, letter, other = match.group(1), match.group(2), match.group(3)
-        if quoted is not None:
-            parts.append(re.escape(quoted) if quoted else "'")  # '' stands for one quote
-        elif letter is not None:
-            field_regex = _FIELDS.get(letter)
-            text = match.group(0)
-            parts.append(field_regex(len(text)) if field_regex else re.escape(text))
-        else:
-            parts.append(re.escape(other))
-    return re.compile("".join(parts))
 
 
 # --- constraints -------------------------------------------------------------------------------

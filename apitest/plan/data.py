@@ -27,7 +27,7 @@ from typing import Any, Final, TypeAlias
 import rstr
 
 from apitest.spec.conditions import DataPath, EvalContext, LiteralValue
-from apitest.spec.formats import in_order, ordered_key, sample_format
+from apitest.spec.formats import in_order, ordered_key, render_java
 from apitest.spec.model import Argument, Bounds, Content, Property, Structure, StructureGroup
 from apitest.spec.scopes import Category
 from apitest.spec.values import INT32, INT64
@@ -62,8 +62,6 @@ _ITEM_TYPES: Final = {
     "long": "long", "double": "double", "float": "double", "number": "double",
     "boolean": "boolean", "bool": "boolean", "datetime": "datetime", "date": "date", "any": "any",
 }  # fmt: skip
-_MONTHS: Final = "JanFebMarAprMayJunJulAugSepOctNovDec"
-_JAVA_TOKEN: Final = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|.", re.DOTALL)
 
 
 class NoRecordError(Exception):
@@ -533,7 +531,7 @@ class DataGenerator:
     def _render_moment(self, prop: Property, moment: datetime) -> str:
         self._last_moment = moment
         if prop.format:
-            return _render_java(prop.format, moment)
+            return render_java(prop.format, moment)
         return moment.date().isoformat() if prop.type == "date" else moment.isoformat()
 
     def text(self, low: int, high: int) -> str:
@@ -553,56 +551,6 @@ class DataGenerator:
 
     def _hex(self, count: int) -> str:
         return f"{self._rng.getrandbits(4 * count):0{count}x}" if count > 0 else ""
-
-
-def _render_java(pattern: str, moment: datetime) -> str:
-    """`moment` rendered by a Java DateTimeFormatter-style pattern (ZSPEC.md 3, `format`):
-    yyyy yy MM MMM dd HH hh mm ss SSS a XXX XX X Z and 'quoted' literals."""
-    parts: list[str] = []
-    for match in _JAVA_TOKEN.finditer(sample_format(pattern) or pattern):
-        token = match.group(0)
-        if token.startswith("'"):
-            parts.append("'" if token == "''" else token[1:-1].replace("''", "'"))
-        elif match.group(1):
-            parts.append(_java_field(token[0], len(token), moment))
-        else:
-            parts.append(token)
-    return "".join(parts)
-
-
-def _java_field(letter: str, width: int, moment: datetime) -> str:
-    """One pattern letter run; an unknown letter stays literal rather than failing the run."""
-    numbers = {"d": moment.day, "H": moment.hour, "h": (moment.hour - 1) % 12 + 1,
-               "m": moment.minute, "s": moment.second, "D": moment.timetuple().tm_yday}  # fmt: skip
-    if letter in ("y", "u"):
-        return f"{moment.year % 100:02d}" if width == 2 else f"{moment.year:0{width}d}"
-    if letter == "M":
-        return (
-            _MONTHS[3 * moment.month - 3 : 3 * moment.month]
-            if width >= 3
-            else f"{moment.month:0{width}d}"
-        )
-    if letter == "S":
-        return f"{moment.microsecond:06d}"[:width].ljust(width, "0")
-    if letter == "a":
-        return "AM" if moment.hour < 12 else "PM"
-    if letter in ("X", "x", "Z"):
-        return _java_offset(letter, width, moment.utcoffset() or timedelta(0))
-    if letter in numbers:
-        return f"{numbers[letter]:0{width}d}"
-    return letter * width
-
-
-def _java_offset(letter: str, width: int, offset: timedelta) -> str:
-    """X/x: +HH, +HHMM, +HH:MM by width (X writes Z for UTC); Z: +HHMM, or +HH:MM at width 5."""
-    if letter == "X" and not offset:
-        return "Z"
-    sign = "-" if offset < timedelta(0) else "+"
-    hours, minutes = divmod(abs(int(offset.total_seconds())) // 60, 60)
-    if letter != "Z" and width == 1:
-        return f"{sign}{hours:02d}" + (f"{minutes:02d}" if minutes else "")
-    colon = ":" if width >= (5 if letter == "Z" else 3) else ""
-    return f"{sign}{hours:02d}{colon}{minutes:02d}"
 
 
 def _conditions_hold(prop: Property, body: dict[str, Any]) -> bool:

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from apitest.plan.data import MISSING, DataGenerator, NoRecordError, _render_java
+from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.spec.conditions import DataPath, parse_data_path
+from apitest.spec.formats import render_java
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import (
     Argument,
@@ -337,11 +338,11 @@ def test_java_format_renders() -> None:
     moment = datetime(
         2027, 3, 14, 9, 30, 5, 123000, tzinfo=timezone(timedelta(hours=5, minutes=30))
     )
-    assert _render_java("dd/MM/yyyy HH:mm", moment) == "14/03/2027 09:30"
-    assert _render_java("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", moment) == "2027-03-14T09:30:05.123+05:30"
-    assert _render_java("yyMMdd HHmm Z 'o''clock'", moment) == "270314 0930 +0530 o'clock"
+    assert render_java("dd/MM/yyyy HH:mm", moment) == "14/03/2027 09:30"
+    assert render_java("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", moment) == "2027-03-14T09:30:05.123+05:30"
+    assert render_java("yyMMdd HHmm Z 'o''clock'", moment) == "270314 0930 +0530 o'clock"
     utc = moment.replace(tzinfo=UTC)
-    assert _render_java("HH:mmXXX", utc) == "09:30Z"
+    assert render_java("HH:mmXXX", utc) == "09:30Z"
     value = DataGenerator(2).scalar(Property(LOC, "datetime", format="dd/MM/yyyy HH:mm"))
     parsed = datetime.strptime(value, "%d/%m/%Y %H:%M")
     assert 2027 <= parsed.year <= 2030
