@@ -713,6 +713,7 @@ def case_of(chain: Chain, step: Step) -> CaseResult:
         chain_resource=chain.resource,
         under_test=under_test,
         pacing=pacing,
+        negative_kind=step.violation.kind if step.violation is not None else None,
     )
 
 

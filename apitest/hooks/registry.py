@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
 
+from apitest.case_kinds import NEGATIVE_KINDS, STEP_KINDS
 from apitest.errors import UsageError
-from apitest.plan.cases import NEGATIVE_KINDS
 from apitest.plan.model import Step
 
 HookKind = Literal["before_run", "before_call", "after_call", "check", "after_run"]
@@ -31,7 +31,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 MARK = "__apitest_hooks__"
 """The attribute holding a function's specs (a tuple: one function may carry several marks)."""
 
-STEP_KINDS = ("test", "data preparation", "operation validation", "cleanup")
 KNOWN_KINDS = frozenset(k.lower() for k in ("positive", "negative", *STEP_KINDS, *NEGATIVE_KINDS))
 
 PARAMETERS: dict[HookKind, tuple[str, ...]] = {

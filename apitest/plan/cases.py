@@ -31,22 +31,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from apitest._by_identity import IdentityCache
+from apitest.case_kinds import NegativeKind
 from apitest.plan.data import DataGenerator, Lookup
-from apitest.plan.model import Violation
+from apitest.plan.model import Violation, ViolationMode
 from apitest.spec.conditions import DataPath
 from apitest.spec.model import Argument, Bounds, Content, Operation, Property, Structure
 from apitest.spec.scopes import Category
 
-NEGATIVE_KINDS: tuple[str, ...] = (
-    "Mandatory Param", "Mandatory Header", "Invalid Param", "Invalid Header", "Empty Param",
-    "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
-    "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
-    "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
-    "Read Only Profile", "Parallel Calls", "Sequential Calls",
-)  # fmt: skip
-"""ZEST's default case names first (meaning what ZEST means), then apitest's own."""
-
-_ARG_NOUN = {"param": "Param", "header": "Header"}
+_MANDATORY: dict[str, NegativeKind] = {"param": "Mandatory Param", "header": "Mandatory Header"}
+_INVALID: dict[str, NegativeKind] = {"param": "Invalid Param", "header": "Invalid Header"}
+_EMPTY: dict[str, NegativeKind] = {"param": "Empty Param", "header": "Empty Header"}
 _UNTYPED = frozenset({"string", "any", "file", "object"})
 MAX_BODY_DEPTH = 8
 
@@ -88,15 +82,15 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
                 "InvalidValueInURLPath", arg.name, "variable", "set", "invalid", arg=arg
             )
             continue
-        noun = _ARG_NOUN[arg.location]
+        where = arg.location
         if arg.required:
-            yield Violation(f"Mandatory {noun}", arg.name, arg.location, "omit", arg=arg)
+            yield Violation(_MANDATORY[where], arg.name, where, "omit", arg=arg)
         if prop is not None and prop.type not in _UNTYPED:
-            yield Violation(f"Invalid {noun}", arg.name, arg.location, "set", "type", arg=arg)
+            yield Violation(_INVALID[where], arg.name, where, "set", "type", arg=arg)
         elif prop is not None and (miss := _text_miss(prop)):
-            yield Violation(f"Invalid {noun}", arg.name, arg.location, "set", miss, arg=arg)
+            yield Violation(_INVALID[where], arg.name, where, "set", miss, arg=arg)
         if prop is None or not prop.emptiable_for.applies("request", op.category):
-            yield Violation(f"Empty {noun}", arg.name, arg.location, "set", "empty", arg=arg)
+            yield Violation(_EMPTY[where], arg.name, where, "set", "empty", arg=arg)
         if prop is not None and prop.length is not None:
             yield from _bound_cases(prop.length, "Length Violation", "Length Violation", arg=arg)
 
@@ -126,7 +120,9 @@ def _count_cases(arg: Argument) -> Iterator[Violation]:
         yield _arg_case("ArgMinLength", arg, "set", "too few", detail)
 
 
-def _arg_case(kind: str, arg: Argument, mode: str, value: str, detail: str) -> Violation:
+def _arg_case(
+    kind: NegativeKind, arg: Argument, mode: ViolationMode, value: str, detail: str
+) -> Violation:
     return Violation(kind, arg.name, arg.location, mode, value, (), None, arg, detail)
 
 
@@ -150,7 +146,9 @@ def _partner_cases(op: Operation) -> Iterator[Violation]:
             yield _arg_case("Non Concurrent", arg, "with", name, f"with {name}")
 
 
-def _bound_cases(bounds: Bounds, over: str, under: str, **where: Any) -> Iterator[Violation]:
+def _bound_cases(
+    bounds: Bounds, over: NegativeKind, under: NegativeKind, **where: Any
+) -> Iterator[Violation]:
     arg: Argument | None = where.get("arg")
     target = arg.name if arg is not None else where["target"]
     location = arg.location if arg is not None else "body"
@@ -223,7 +221,9 @@ def _property_cases(
 ) -> Iterator[Violation]:
     target = format_path(path)
 
-    def case(kind: str, mode: str, value: str = "", detail: str = "") -> Violation:
+    def case(
+        kind: NegativeKind, mode: ViolationMode, value: str = "", detail: str = ""
+    ) -> Violation:
         return Violation(kind, target, "body", mode, value, path, prop, None, detail)
 
     if prop.required_for.applies("request", category) and not prop.request_conditions:

@@ -12,9 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from apitest.case_kinds import NegativeKind, StepKind
 from apitest.spec.model import Argument, Operation, Property
 
-StepKind = Literal["test", "data preparation", "operation validation", "cleanup"]
+__all__ = [
+    "NOMINAL_CALL_MS", "Chain", "Check", "Plan", "ResourcePlan", "Step", "StepKind", "Violation",
+    "ViolationLocation", "ViolationMode", "parallel_groups",
+]  # fmt: skip
+
+ViolationLocation = Literal["param", "header", "variable", "body", "auth", "call"]
+"""Where a negative case breaks the valid call: an argument, the body, the credential, or the
+call itself (fired twice)."""
+ViolationMode = Literal["omit", "set", "twice", "without", "with", "profile"]
+"""How: leave it out, set a bad value, fire the call twice, send an argument without its
+partners or with one it excludes, call as a read-only profile."""
 Check = Literal["call", "record", "gone"]
 """What decides the step: the call's own verdict; the record read back holds the values sent;
 the record is gone after a delete."""
@@ -28,10 +39,10 @@ class Violation:
     """What a negative case breaks: an argument, a body property at `path`, the credential, or
     the operation's sync guarantee; `value` says which bad value (see plan/cases.py)."""
 
-    kind: str
+    kind: NegativeKind
     target: str
-    location: str  # param | header | variable | body | auth | call
-    mode: str  # omit | set | twice | without (partners) | with (a partner)
+    location: ViolationLocation
+    mode: ViolationMode
     value: str = ""
     path: tuple[str | int, ...] = ()
     prop: Property | None = None

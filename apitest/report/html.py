@@ -29,6 +29,7 @@ import jinja2
 from markupsafe import Markup
 
 from apitest import __version__
+from apitest.case_kinds import NEGATIVE_KINDS, STEP_KINDS
 from apitest.report.files import write_atomic
 from apitest.report.model import CaseResult, HttpRecord, OperationInfo, RunResult
 from apitest.report.repro import QUOTED, Replays, worth_replaying
@@ -38,37 +39,15 @@ PAGE_SIZE = 100
 MAX_TIMELINE_BARS = 2000
 """More SVG bars than this slow the first screen and show nothing a person can tell apart."""
 
-NEGATIVE_KINDS: tuple[str, ...] = (
-    "Mandatory Param", "Mandatory Header", "Invalid Param", "Invalid Header", "Empty Param",
-    "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
-    "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
-    "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
-    "Read Only Profile", "Parallel Calls", "Sequential Calls",
-)  # fmt: skip
-"""The planner's negative kinds, in its order (a copy: a reporter does not import the planner;
-a unit test keeps the two equal). A case is named `<kind> <target>`, and a target may start
-with a capital (`Mandatory Header X-Request-Id`), so the kind is matched, not guessed."""
-_BY_LENGTH = sorted(NEGATIVE_KINDS, key=len, reverse=True)
-_SETUP_KINDS = ("data preparation", "operation validation", "cleanup")
+_SETUP_KINDS = tuple(kind for kind in STEP_KINDS if kind != "test")
 
 
 def case_kind(case: CaseResult) -> str:
-    """The column a case counts under in Coverage: "positive", a negative kind ("Mandatory
-    Property" of "Mandatory Property trips[0].x"), or the step kind of a setup step."""
+    """The column a case counts under in Coverage: "positive", the negative kind the case
+    carries, or the step kind of a setup step."""
     if case.kind != "test":
         return case.kind
-    text = case.case.strip()
-    if not text or text == "positive":
-        return "positive"
-    for kind in _BY_LENGTH:
-        if text == kind or text.startswith(kind + " "):
-            return kind
-    words: list[str] = []
-    for word in text.split():  # an unknown kind: its leading capitalised words
-        if not word[:1].isupper():
-            break
-        words.append(word)
-    return " ".join(words) or text.split()[0]
+    return case.negative_kind or "positive"
 
 
 def _kind_order(kinds: Iterable[str]) -> list[str]:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from apitest.case_kinds import NegativeKind, StepKind, kind_in_name
+
 Status = Literal["passed", "failed", "error", "skipped"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "skipped")
 
@@ -136,7 +138,7 @@ class CaseResult:
     resource: str
     operation: str
     case: str
-    kind: str
+    kind: StepKind
     status: Status = "skipped"
     message: str = ""
     details: list[str] = field(default_factory=list)
@@ -173,6 +175,9 @@ class CaseResult:
     """The operation whose verdict this case is: its own, except for an operation validation,
     which checks the write before it (a lost update is the PUT's failure, not the GET's that
     found it). Empty (older results): `operation`."""
+    negative_kind: NegativeKind | None = None
+    """The kind of a negative case (its step expects an error); None for every other step.
+    Read back from a result written before cases carried it, the kind its name starts with."""
 
     @property
     def group(self) -> str:
@@ -204,7 +209,19 @@ class CaseResult:
             values["pacing"] = Pacing(
                 **{**pacing, "record_check": RecordCheck(**check) if check else None}
             )
+        if "negative_kind" not in data and _expected_error(data):
+            values["negative_kind"] = kind_in_name(data.get("case", ""))
         return cls(**values)
+
+
+def _expected_error(data: dict[str, Any]) -> bool:
+    """Whether a case read from a result written before cases carried `negative_kind` was a
+    negative case: its pacing says so; without pacing (older still), a test not named
+    "positive"."""
+    pacing = data.get("pacing")
+    if pacing is not None:
+        return bool(pacing.get("expect") == "error")
+    return data.get("kind") == "test" and str(data.get("case", "")).strip() not in ("", "positive")
 
 
 @dataclass

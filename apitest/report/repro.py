@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib import resources
 
+from apitest.case_kinds import FIRED_TWICE
 from apitest.report._shell import (
     Substitutions,
     literal_word,
@@ -146,9 +147,6 @@ def worth_replaying(case: CaseResult) -> bool:
     return case.status in ("failed", "error") and bool(case.calls)
 
 
-_TWICE = ("Parallel Calls", "Sequential Calls")
-
-
 def replayed_calls(case: CaseResult) -> list[int]:
     """The calls of a case a replay makes: all, but for a read-back only the last (the one
     that decided; earlier ones were --eventually polls), and for a negative case only its own
@@ -158,7 +156,7 @@ def replayed_calls(case: CaseResult) -> list[int]:
     if case.kind == "operation validation":
         return [len(case.calls) - 1]
     if Replays.is_negative(case):
-        own = 2 if case.case.startswith(_TWICE) else 1
+        own = 2 if case.negative_kind in FIRED_TWICE else 1
         return list(range(min(own, len(case.calls))))
     return list(range(len(case.calls)))
 
@@ -197,9 +195,7 @@ class Replays:
     @staticmethod
     def is_negative(case: CaseResult) -> bool:
         """A case that expects an error (a negative case): meant to change nothing."""
-        if case.pacing is not None:
-            return case.pacing.expect == "error"
-        return case.kind == "test" and case.case.strip() not in ("", "positive")
+        return case.negative_kind is not None
 
     def deletes_of(self, case_id: str, call: int) -> list[tuple[CaseResult, int]]:
         """The delete calls (of positive or setup steps) that used an answer of `case_id`'s

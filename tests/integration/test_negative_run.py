@@ -68,6 +68,10 @@ def test_every_negative_case_passes_against_the_correct_service(
     not_passed = [(case.name, case.message) for case in result.cases if case.status != "passed"]
     assert not_passed == []
     assert live_records(server) == before  # the prepared records are gone again
+    for case in cases:  # each carries the kind it was planned as, into report.json too
+        assert case.negative_kind is not None and case.case.startswith(case.negative_kind)
+        assert CaseResult.from_dict(case.to_dict()).negative_kind == case.negative_kind
+    assert all(case.negative_kind is None for case in result.cases if case.kind != "test")
 
 
 def test_accepts_invalid_fails_the_body_cases_and_cleans_up_what_it_created(

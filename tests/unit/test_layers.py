@@ -13,7 +13,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "apitest"
 
-BASE = {"errors", "defaults", "_gc", "_by_identity", "__init__"}
+BASE = {"errors", "defaults", "case_kinds", "_gc", "_by_identity", "__init__"}
 """Modules every layer may use: they import nothing of apitest's above them."""
 
 MAY_IMPORT: dict[str, set[str]] = {

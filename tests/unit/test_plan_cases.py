@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.request import NotApplicable, break_body
 from apitest.engine.verify import pick_content
-from apitest.plan.cases import NEGATIVE_KINDS, bad_value, format_path, negative_cases
+from apitest.plan.cases import bad_value, format_path, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.client import Request
 from apitest.engine.request import build_request
-from apitest.plan.cases import NEGATIVE_KINDS, bad_value, negative_cases
+from apitest.plan.cases import bad_value, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.model import Violation
 from apitest.spec.loader import load

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from apitest.plan.cases import NEGATIVE_KINDS as PLANNER_KINDS
+from apitest.case_kinds import NEGATIVE_KINDS as PLANNER_KINDS
 from apitest.report.html import (
     NEGATIVE_KINDS,
     PAGE_SIZE,
@@ -93,7 +93,21 @@ def test_the_report_loads_nothing_from_anywhere() -> None:
     assert "default-src 'none'" in html  # and the browser is told to refuse any load
 
 
+def written_before_kinds(made: CaseResult) -> CaseResult:
+    """`made` as read back from a report.json written before cases carried `negative_kind`."""
+    data = made.to_dict()
+    del data["negative_kind"]
+    return CaseResult.from_dict(data)
+
+
+def test_a_case_counts_under_the_kind_it_carries() -> None:
+    carried = case("c.1", "Invalid Value x (above range)", negative_kind="Invalid Value")
+    assert case_kind(carried) == "Invalid Value"
+    assert case_kind(case("c.1", "Missing Token")) == "positive"  # the name is not parsed
+
+
 def test_case_kinds_are_the_planner_kinds() -> None:
+    """Cases of a report.json written before they carried their kind get it from their name."""
     assert NEGATIVE_KINDS == PLANNER_KINDS
     kinds = {
         "positive": "positive",
@@ -106,10 +120,10 @@ def test_case_kinds_are_the_planner_kinds() -> None:
         "Brand New Kind target.x": "Brand New Kind",
     }
     for text, kind in kinds.items():
-        assert case_kind(case("c.1", text)) == kind, text
-    assert case_kind(case("c.1", "verify PUT x", kind="operation validation")) == (
-        "operation validation"
-    )
+        assert case_kind(written_before_kinds(case("c.1", text))) == kind, text
+    validation = written_before_kinds(case("c.1", "verify PUT x", kind="operation validation"))
+    assert case_kind(validation) == "operation validation"
+    assert validation.negative_kind is None
 
 
 def test_coverage_counts_cells_statuses_conditions_and_gaps() -> None:
@@ -121,8 +135,15 @@ def test_coverage_counts_cells_statuses_conditions_and_gaps() -> None:
     refused.status = 401
     result = run(
         case("c.1"),
-        case("c.2", "Missing Token", "failed", calls=[refused], error_response=True),
-        case("c.3", "Missing Token", "passed", error_response=True),
+        case(
+            "c.2",
+            "Missing Token",
+            "failed",
+            calls=[refused],
+            error_response=True,
+            negative_kind="Missing Token",
+        ),
+        case("c.3", "Missing Token", "passed", error_response=True, negative_kind="Missing Token"),
         case("c.4", "positive", operation="PATCH x", calls=[]),
         operations=ops,
     )

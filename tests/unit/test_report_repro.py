@@ -75,7 +75,7 @@ def lifecycle() -> RunResult:
         case(3, "PUT x", [call("PUT", f"{TARGET}/x",
                                '{"id": "7", "count": 7, "other": "17", "note": "7"}', uses=USE)]),
         case(4, "PUT x", [call("PUT", f"{TARGET}/x", '{"id": "bad"}', uses=USE)],
-             text="Invalid Type id", pacing=Pacing(expect="error")),
+             text="Invalid Type id", negative_kind="Invalid Type", pacing=Pacing(expect="error")),
         case(5, "DELETE x", [call("DELETE", f"{TARGET}/x?ids=7", uses=USE)]),
     ]  # fmt: skip
     cases[1].calls[0].request_headers["X-Id"] = "7"
