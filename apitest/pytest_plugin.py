@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from apitest.case_kinds import STEP_KINDS
 from apitest.defaults import DEFAULTS
 from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
@@ -31,7 +32,7 @@ from apitest.spec.diagnostics import Diagnostic
 
 _SESSION = pytest.StashKey[ApitestSession]()
 _CATEGORIES = ("create", "read", "update", "action", "delete")
-_KINDS = ("positive", "negative", "data_preparation", "operation_validation", "cleanup")
+_KINDS = ("positive", "negative", *(k.replace(" ", "_") for k in STEP_KINDS if k != "test"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

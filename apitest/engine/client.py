@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import httpx
@@ -57,8 +57,8 @@ class Request:
     body: Any = None
     """The body as data: JSON value, form dict, text, or None."""
     encode: str | None = None
-    auth: str = "normal"
-    """normal | omit | invalid: Missing Token and Invalid Token cases change the credential."""
+    auth: Literal["normal", "omit", "invalid"] = "normal"
+    """Missing Token and Invalid Token cases change the credential: none, or a wrong one."""
     profile: str | None = None
     """Whose credential (an auth profile's name); None: the run's main profile."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from apitest._gc import no_gc_pauses
 from apitest.plan.cases import negative_cases
 from apitest.plan.filters import Filters, apply_filters
-from apitest.plan.model import Chain, Plan, ResourcePlan, Step, StepKind, Violation
+from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.spec.model import Catalog, Operation, Resource
 from apitest.spec.scopes import Category
 from apitest.spec.urls import url_variables
@@ -128,7 +128,7 @@ class _ChainBuilder:
         case: str,
         *,
         owner: str,
-        check: str = "call",
+        check: Check = "call",
         validates: str | None = None,
         skip: str | None = None,
         violation: Violation | None = None,
@@ -140,7 +140,7 @@ class _ChainBuilder:
             operation=op,
             kind=kind,
             case=case,
-            check=check,  # type: ignore[arg-type]
+            check=check,
             validates=validates,
             waits_for_record=uses_record,
             skip_reason=skip,
@@ -310,7 +310,7 @@ class _ResourcePlanner:
         step = chain.add(op, "test", "positive", owner=self.res.name, skip=skip)
         if self.callback is None or skip or op.category == "action":
             return
-        check = "gone" if op.category == "delete" else "record"
+        check: Check = "gone" if op.category == "delete" else "record"
         unkeyed = None
         if not primary_key_names(self.res):
             unkeyed = (
