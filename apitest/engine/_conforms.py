@@ -23,6 +23,7 @@ from apitest._by_identity import IdentityCache
 from apitest.engine import _types
 from apitest.spec.model import Property, Structure
 from apitest.spec.scopes import Category, Direction
+from apitest.spec.values import DIGITS
 
 Check = Callable[[Any], bool]
 _Candidate = tuple[Callable[[Any], str | None], bool, Check | None]
@@ -194,7 +195,7 @@ def _type_check(prop: Property, direction: Direction) -> Check:
     if kind == "string":
         return lambda value: type(value) is str
     if kind == "long_string":
-        digits = _types.DIGITS.fullmatch
+        digits = DIGITS.fullmatch
         return lambda value: type(value) is str and digits(value) is not None
     generic = _types.TYPE_CHECKS.get(kind)
     if generic is None:

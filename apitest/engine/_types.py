@@ -20,7 +20,7 @@ from apitest.errors import clip
 from apitest.spec.formats import in_order, java_pattern
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
-from apitest.spec.values import INT32, INT64, REGEX_TIMEOUT_S, runtime_regex
+from apitest.spec.values import DIGITS, INT32, INT64, REGEX_TIMEOUT_S, runtime_regex
 
 Problem = tuple[str, str]
 """(expected, actual) of one failed rule, before the path is known."""
@@ -28,7 +28,6 @@ Problem = tuple[str, str]
 CLIP = 60
 REGEX_LIMIT = 10_000
 STRING_TYPES = frozenset({"string", "long_string", "datetime", "date"})
-DIGITS = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = "ISO-8601 date-time"
 

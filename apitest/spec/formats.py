@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from apitest.spec.values import DIGITS
+
 # An offset written as a sample: a sign notation (+/-, -/+, ±, +-) then hh:mm, hhmm or hh.
 _OFFSET_SAMPLE = re.compile(r"(?:\+/-|-/\+|\u00b1|\+-)(hh?|HH?)(:?)(mm)?")
 
@@ -180,7 +182,6 @@ def render_java(fmt: str, moment: datetime) -> str:
 ORDER: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
 }  # fmt: skip
-_DIGITS = re.compile(r"-?\d+")
 
 
 def ordered_key(value: Any) -> Any:
@@ -191,7 +192,7 @@ def ordered_key(value: Any) -> Any:
         return value
     if not isinstance(value, str):
         return None
-    if _DIGITS.fullmatch(value):
+    if DIGITS.fullmatch(value):
         return int(value)
     try:
         moment = datetime.fromisoformat(value)

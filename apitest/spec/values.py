@@ -10,6 +10,7 @@ fail its own check.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, Final
 
 import regex
@@ -18,6 +19,8 @@ INT32: Final = (-(2**31), 2**31 - 1)
 """The bounds of ZSPEC's `integer`."""
 INT64: Final = (-(2**63), 2**63 - 1)
 """The bounds of ZSPEC's `long` (and of a `long_string` id's digits)."""
+DIGITS: Final = re.compile(r"-?\d+")
+"""A `long_string`: an integer written as text, so a 64-bit id survives JSON's doubles."""
 
 REGEX_TIMEOUT_S: Final = 0.5
 """A spec's regex gets this long on one value (the `regex` engine's timeout): a pattern that
