@@ -21,7 +21,7 @@ from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
-from apitest.report.model import AuthNotice, CaseResult, RunResult
+from apitest.results import AuthNotice, CaseResult, RunResult
 from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.suite import Suite
 from apitest.session.target import (

@@ -36,7 +36,7 @@ from apitest.report.console import ConsoleReporter, make_console, notice_text
 from apitest.report.events import FanOut
 from apitest.report.json_report import write_json
 from apitest.report.jsonl import JsonlWriter
-from apitest.report.model import RunResult
+from apitest.results import RunResult
 from apitest.session.config import RunConfig, plan_options, report_folder, resolve
 from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.target import (

@@ -35,7 +35,7 @@ from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
-from apitest.report.model import CaseResult, OperationInfo, RunResult, TokenCall
+from apitest.results import CaseResult, OperationInfo, RunResult, TokenCall
 from apitest.spec.model import Catalog
 
 PREFLIGHT_TIMEOUT_S = 10.0

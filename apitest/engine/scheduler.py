@@ -44,7 +44,7 @@ from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.estimate import CHAINS_IN_FLIGHT
 from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
-from apitest.report.model import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
+from apitest.results import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
 from apitest.spec.model import Catalog, Resource
 
 Expect = Literal["success", "error", "gone"]

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from apitest.plan.model import Chain
-from apitest.report.model import STATUSES, AuthNotice, CaseResult, RunResult
+from apitest.results import STATUSES, AuthNotice, CaseResult, RunResult
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 _STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from apitest.plan.model import Chain
-from apitest.report.model import CaseResult
+from apitest.results import CaseResult
 
 
 class RunListener(Protocol):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from apitest.plan.model import Chain
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 
 
 class JsonlWriter:

@@ -36,7 +36,7 @@ from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.estimate import estimate
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Chain, Plan
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
 REPO = Path(__file__).resolve().parents[2]

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_throughput import _free_port, _Quiet, _serve, plan_reads
 
 from apitest.engine.runner import run_plan
-from apitest.report.model import RunResult
+from apitest.results import RunResult
 
 CALLS = 100_000
 CONCURRENCY = 50

@@ -49,7 +49,7 @@ from apitest.engine import eventloop
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan
-from apitest.report.model import CaseResult
+from apitest.results import CaseResult
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Catalog
 

@@ -20,8 +20,8 @@ from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain
 from apitest.report.html import write_html
-from apitest.report.model import CaseResult, HttpRecord, RunResult, Status
 from apitest.report.repro import Replays
+from apitest.results import CaseResult, HttpRecord, RunResult, Status
 from apitest.spec.loader import load_catalog
 
 from .conftest import Shoot

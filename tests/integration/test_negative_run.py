@@ -14,7 +14,7 @@ from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
 from .conftest import MakeServer

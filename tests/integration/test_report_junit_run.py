@@ -16,7 +16,7 @@ from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain
 from apitest.report.junit import write_junit
-from apitest.report.model import CaseResult
+from apitest.results import CaseResult
 from apitest.spec.loader import load_catalog
 
 from .conftest import MakeServer

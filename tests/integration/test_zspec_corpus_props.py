@@ -28,7 +28,7 @@ from apitest.demo import DemoServer
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
 from ._support import run_cli

@@ -13,17 +13,17 @@ from rich.text import Text
 from apitest.engine.capture import TOKEN_PLACEHOLDER, capture
 from apitest.engine.client import Exchange, Request
 from apitest.plan.model import Chain
+from apitest.redact import MASK, Redactor
 from apitest.report.files import write_atomic
 from apitest.report.json_report import read_json, write_json
 from apitest.report.jsonl import JsonlWriter
-from apitest.report.model import (
+from apitest.results import (
     MAX_BODY_CHARS,
     CaseResult,
     HttpRecord,
     OperationInfo,
     RunResult,
 )
-from apitest.report.redact import MASK, Redactor
 
 TOKEN = "1000.abcdef0123456789.fedcba9876543210"
 
