@@ -25,7 +25,7 @@ from apitest.defaults import DEFAULTS
 from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 from apitest.session.config import merged
 from apitest.session.suite import load_suite
 from apitest.spec.diagnostics import Diagnostic

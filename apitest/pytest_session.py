@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from apitest.defaults import DEFAULTS
+from apitest.engine.events import Event, RunFinished
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
-from apitest.report.model import AuthNotice, CaseResult, RunResult
+from apitest.results import AuthNotice, CaseResult, RunResult
 from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.suite import Suite
 from apitest.session.target import (
@@ -33,17 +34,6 @@ from apitest.session.target import (
     throttle_folder,
 )
 from apitest.spec.model import Catalog
-
-
-class _Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -150,13 +140,19 @@ class ApitestSession:
                 ),
             ),
         )
-        result = run_plan(self.catalog, plan, settings, _Quiet())
+        result = run_plan(self.catalog, plan, settings, self)
         self._done.update(chain.id for chain in chains)
-        self.runs.append(result)
-        for case in result.cases:
-            self.results[case.id] = case
-        self._keep_notices(result.auth_notices)
         return result
+
+    def handle(self, event: Event) -> None:
+        """The session listens to its runs: a finished run's cases become its items' outcomes.
+        A run that never reached its target leaves none (its error goes to pytest)."""
+        if isinstance(event, RunFinished) and event.reached:
+            result = event.result
+            self.runs.append(result)
+            for case in result.cases:
+                self.results[case.id] = case
+            self._keep_notices(result.auth_notices)
 
     def _keep_notices(self, found: list[AuthNotice]) -> None:
         """Each chain is a run of its own with a new token source: the same fallback or store

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from apitest.report.model import AuthNotice
+from apitest.results import AuthNotice
 
 _PHRASES = {
     "stored refresh token": "the stored refresh token",

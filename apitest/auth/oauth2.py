@@ -48,7 +48,7 @@ from apitest.auth.notices import Refusal, fallback
 from apitest.auth.profiles import Profile
 from apitest.auth.stores import Token, TokenStore
 from apitest.errors import ApitestError, TargetUnreachableError, UsageError, clip
-from apitest.report.model import AuthNotice
+from apitest.results import AuthNotice
 
 REFRESH_MARGIN_S = 60.0
 """Refresh this long before expiry (at most; a quarter of a short lifetime), so no call goes

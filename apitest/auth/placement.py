@@ -28,7 +28,7 @@ from apitest.auth.oauth2 import TokenSource
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError
-from apitest.report.model import AuthNotice
+from apitest.results import AuthNotice
 from apitest.spec.model import (
     AuthEndpoint,
     Authentication,

@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 from apitest.errors import EXIT_PASSED, UsageError
-from apitest.report.model import CaseResult, RunResult
 from apitest.report.repro import Replays
+from apitest.results import CaseResult, RunResult
 
 HOW = "give the report.json a run wrote, or its report folder (reports/<run>/)"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from apitest.auth.stores import unlocked_class
 from apitest.commands.lint import print_spec_warnings
 from apitest.engine import eventloop
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES
+from apitest.engine.events import FanOut, Listener
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import (
@@ -31,12 +31,10 @@ from apitest.errors import (
     TargetUnreachableError,
 )
 from apitest.plan.graph import build_plan
-from apitest.plan.model import Plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text
-from apitest.report.events import FanOut
-from apitest.report.json_report import write_json
 from apitest.report.jsonl import JsonlWriter
-from apitest.report.model import RunResult
+from apitest.report.writers import ReportFiles
+from apitest.results import RunResult
 from apitest.session.config import RunConfig, plan_options, report_folder, resolve
 from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.target import (
@@ -75,30 +73,24 @@ def run(args: argparse.Namespace) -> int:
         )
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
         stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
-        listener = FanOut([reporter, stream] if stream else [reporter])
+        files = report_files(config, report_dir)
+        listeners: list[Listener] = [reporter, stream, files] if stream else [reporter, files]
         settings = run_settings(config, args, target, report_dir)
         unlocked = unlocked_class(settings.store)
         if unlocked is not None:  # said now, before the damage; the summary says it again
             console.print(notice_text(store_without_lock(unlocked)))
-        if stream is not None:
-            stream.run_started(target=target.base_url, seed=seed, steps=len(plan.steps))
-        reporter.start(steps_by_resource(plan))
         unreachable: TargetUnreachableError | None = None
         try:
-            result = run_plan(catalog, plan, settings, listener)
+            result = run_plan(catalog, plan, settings, FanOut(listeners))
         except TargetUnreachableError as exc:
             if not isinstance(exc.result, RunResult):
                 raise
             unreachable, result = exc, exc.result
         finally:
-            reporter.stop()
+            reporter.stop()  # when the run ended in an error: its end stopped the panel else
     finally:
         target.close()
-    if stream is not None:
-        stream.run_finished(result)
-    if unreachable is None:
-        reporter.summary(result)
-    for label, path in write_reports(result, config, report_dir):
+    for label, path in written(files, config, report_dir):
         console.print(f"{label}: {path}")
     if unreachable is not None:
         raise unreachable  # its one line on stderr, exit 3; the reports above say it per case
@@ -108,15 +100,6 @@ def run(args: argparse.Namespace) -> int:
     if not result.passed:
         return EXIT_CASE_FAILED
     return EXIT_PASSED if result.tested else EXIT_NOTHING_TESTED
-
-
-def steps_by_resource(plan: Plan) -> dict[str, int]:
-    """Planned steps per resource, each chain's under the chain's own resource: the totals of
-    the live panel, tallied as the reports' per-resource tables are."""
-    totals: Counter[str] = Counter()
-    for chain in plan.chains:
-        totals[chain.resource] += len(chain.steps)
-    return dict(totals)
 
 
 def run_settings(
@@ -148,28 +131,29 @@ def run_settings(
     )
 
 
-def write_reports(result: RunResult, config: RunConfig, report_dir: Path) -> list[tuple[str, Path]]:
+def report_files(config: RunConfig, report_dir: Path) -> ReportFiles:
     """report.html, junit.xml and report.json in the report folder, unless an option puts one
-    elsewhere; returns what was written (and the ledger, if the run created anything)."""
-    from apitest.report.html import write_html
-    from apitest.report.junit import write_junit
+    elsewhere; written when the run finishes."""
 
-    written: list[tuple[str, Path]] = []
-    writers = (
-        ("HTML report", config.html, "report.html", write_html),
-        ("JUnit XML", config.junit, "junit.xml", write_junit),
-        ("JSON result", config.json, "report.json", write_json),
+    def chosen(option: str | None, default: str) -> Path:
+        return Path(option) if option else report_dir / default
+
+    return ReportFiles(
+        html=chosen(config.html, "report.html"),
+        junit=chosen(config.junit, "junit.xml"),
+        json=chosen(config.json, "report.json"),
     )
-    for label, chosen, default, write in writers:
-        path = Path(chosen) if chosen else report_dir / default
-        write(result, path)
-        written.append((label, path))
+
+
+def written(files: ReportFiles, config: RunConfig, report_dir: Path) -> list[tuple[str, Path]]:
+    """What the run wrote: its reports, the event stream and the ledger if it created anything."""
+    found = list(files.written)
     if config.jsonl:
-        written.append(("event stream", Path(config.jsonl)))
+        found.append(("event stream", Path(config.jsonl)))
     ledger = report_dir / LEDGER_NAME
     if ledger.exists():
-        written.append(("cleanup ledger", ledger))
-    return written
+        found.append(("cleanup ledger", ledger))
+    return found
 
 
 def default_report_dir() -> Path:

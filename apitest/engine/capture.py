@@ -12,8 +12,8 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from apitest.report.model import MAX_BODY_CHARS, HttpRecord
-from apitest.report.redact import Redactor
+from apitest.redact import Redactor
+from apitest.results import MAX_BODY_CHARS, HttpRecord
 
 if TYPE_CHECKING:
     from apitest.engine.client import Exchange

@@ -19,7 +19,7 @@ from apitest.engine.records import DataManager, Record
 from apitest.engine.request import build_request
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import callback_read, dependency_op
-from apitest.report.model import CaseResult
+from apitest.results import CaseResult
 from apitest.spec.model import Catalog, Operation, Resource
 
 

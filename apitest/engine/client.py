@@ -33,8 +33,8 @@ from apitest.engine._transport import Transport
 from apitest.engine.capture import capture
 from apitest.engine.shape import RawBody
 from apitest.engine.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
-from apitest.report.model import HttpRecord
-from apitest.report.redact import Redactor
+from apitest.redact import Redactor
+from apitest.results import HttpRecord
 from apitest.spec.model import Operation, Resource
 
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from apitest.engine.client import Exchange, Request
     from apitest.engine.records import DataManager
     from apitest.plan.model import Step
-    from apitest.report.model import CaseResult, RunResult
+    from apitest.results import CaseResult, RunResult
 
 
 class CallHooks(Protocol):

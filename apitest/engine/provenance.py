@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from apitest.report.model import ValueUse
+from apitest.results import ValueUse
 
 if TYPE_CHECKING:
     from apitest.engine.records import Record

@@ -27,15 +27,16 @@ from apitest.defaults import DEFAULTS
 from apitest.engine import eventloop
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
+from apitest.engine.events import Listener, RunFinished, RunStarted
 from apitest.engine.hooks import HooksFactory
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
-from apitest.engine.scheduler import Engine, EngineOptions, Listener, mark_unrun
+from apitest.engine.scheduler import Engine, EngineOptions, mark_unrun
 from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
-from apitest.report.model import CaseResult, OperationInfo, RunResult, TokenCall
+from apitest.results import CaseResult, OperationInfo, RunResult, TokenCall
 from apitest.spec.model import Catalog
 
 PREFLIGHT_TIMEOUT_S = 10.0
@@ -125,9 +126,21 @@ def _record(entry: LedgerEntry) -> Record:
 
 def run_plan(catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener) -> RunResult:
     """Run `plan` and return its result; raises TargetUnreachableError (exit 3) when the
-    target cannot be reached at all, UsageError when credentials are missing."""
-    with fewer_gc_pauses():
-        return eventloop.run(_run(catalog, plan, settings, listener))
+    target cannot be reached at all, UsageError when credentials are missing.
+
+    `listener` hears every event of the run. The run's first and last are emitted here, outside
+    the event loop and the run's garbage-collector setting, so what listeners do at the end
+    (writing the report files) runs as it would after the run."""
+    listener.handle(RunStarted(settings.base_url, plan))
+    try:
+        with fewer_gc_pauses():
+            result = eventloop.run(_run(catalog, plan, settings, listener))
+    except TargetUnreachableError as exc:
+        if isinstance(exc.result, RunResult):  # every case an error saying why: still reported
+            listener.handle(RunFinished(exc.result, reached=False))
+        raise
+    listener.handle(RunFinished(result))
+    return result
 
 
 async def _run(

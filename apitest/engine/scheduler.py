@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
@@ -30,6 +30,13 @@ from apitest.engine.effects import (
     read_records,
     server_fault,
 )
+from apitest.engine.events import (
+    CaseFinished,
+    ChainFinished,
+    CleanupFinished,
+    Interrupted,
+    Listener,
+)
 from apitest.engine.hooks import CallHooks
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits, creates_record
@@ -44,19 +51,10 @@ from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.estimate import CHAINS_IN_FLIGHT
 from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
-from apitest.report.model import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
+from apitest.results import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
 from apitest.spec.model import Catalog, Resource
 
 Expect = Literal["success", "error", "gone"]
-
-
-class Listener(Protocol):
-    def case_finished(self, case: CaseResult) -> None: ...
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None: ...
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        """A delete of the final sweep: not a planned case, so not `case_finished`."""
 
 
 KEEP_PASSED_BODIES = 2_000
@@ -145,10 +143,14 @@ class Engine:
             result.duration_s = time.monotonic() - self._t0
 
     def interrupt(self) -> None:
-        """Stop: no new step starts, calls in flight are cancelled; the sweep still runs."""
+        """Stop: no new step starts, calls in flight are cancelled; the sweep still runs.
+        Listeners hear of it once, at the moment it is asked for."""
+        first = not self.stopping
         self.stopping = True
         for task in self._workers:
             task.cancel()
+        if first:
+            self.listener.handle(Interrupted())
 
     def _mark_unrun(self, result: RunResult, why: str = "the run was interrupted") -> None:
         mark_unrun(self.plan, result, why)
@@ -165,12 +167,12 @@ class Engine:
             for case in cases:
                 state.cases.append(case)
                 result.cases.append(case)
-                self.listener.case_finished(case)
+                self.listener.handle(CaseFinished(case))
                 self._slim(case)
         self.limits.chain_done(chain.id)  # <info limit>: waiters re-check who can free a slot
         self.data.chain_done(chain.id)
         result.chain_order.append(chain.id)
-        self.listener.chain_finished(chain, state.cases)
+        self.listener.handle(ChainFinished(chain, state.cases))
 
     def _slim(self, case: CaseResult) -> None:
         """Keep a long run's memory flat: past the first KEEP_PASSED_BODIES passed cases, a
@@ -663,7 +665,7 @@ class Engine:
         result.cleanup.extend(lines)
         for case in cases:
             result.cleanup_cases.append(case)
-            self.listener.cleanup_finished(case)
+            self.listener.handle(CleanupFinished(case))
 
 
 def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:

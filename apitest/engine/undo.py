@@ -32,7 +32,7 @@ from apitest.engine.request import NotApplicable, build_request
 from apitest.engine.verify import Verdict, judge
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import dependency_op
-from apitest.report.model import HttpRecord
+from apitest.results import HttpRecord
 from apitest.spec.model import Catalog, Operation, Resource
 
 

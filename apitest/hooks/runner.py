@@ -28,7 +28,7 @@ from apitest.hooks.context import RunState
 from apitest.hooks.contract import Call, CheckEnded, CheckRequest, CheckResponse, describe
 from apitest.hooks.registry import Hook, HookKind, HookModule
 from apitest.plan.model import Step
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 
 _Result = tuple[Any, BaseException | None]
 """What a hook function returned, or what it raised."""

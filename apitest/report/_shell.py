@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from apitest.report.model import ValueUse
+from apitest.results import ValueUse
 
 PLACEHOLDER = re.compile(r"(\$\{APITEST_[A-Z0-9_]+\})")
 SAFE_WORD = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")

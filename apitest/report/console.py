@@ -19,8 +19,16 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from apitest.plan.model import Chain
-from apitest.report.model import STATUSES, AuthNotice, CaseResult, RunResult
+from apitest.engine.events import (
+    CaseFinished,
+    ChainFinished,
+    CleanupFinished,
+    Event,
+    RunFinished,
+    RunStarted,
+)
+from apitest.plan.model import Chain, Plan
+from apitest.results import STATUSES, AuthNotice, CaseResult, RunResult
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 _STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
@@ -86,7 +94,8 @@ class _Progress:
 
 class ConsoleReporter:
     """Listens to the engine and prints; `quiet` prints only the summary and failures. On a
-    terminal a live panel shows progress per resource while the run goes."""
+    terminal a live panel shows progress per resource while the run goes. The summary follows
+    the run's end, unless the target was never reached (the error says it all then)."""
 
     def __init__(self, console: Console, *, quiet: bool = False, verbose: bool = False) -> None:
         self.console = console
@@ -113,16 +122,24 @@ class ConsoleReporter:
             self._live.stop()
             self._live = None
 
-    def case_finished(self, case: CaseResult) -> None:
-        if self._progress is not None:
-            self._progress.count(case)
+    def handle(self, event: Event) -> None:
+        if isinstance(event, CaseFinished):  # first: one per step
+            if self._progress is not None:
+                self._progress.count(event.case)
+        elif isinstance(event, ChainFinished):
+            self._chain_finished(event.chain, event.cases)
+        elif isinstance(event, CleanupFinished):
+            # a delete of the final sweep: printed as it happens, counted apart from the cases
+            if not self.quiet:
+                self._emit([case_line(event.case)])
+        elif isinstance(event, RunStarted):
+            self.start(steps_by_resource(event.plan))
+        elif isinstance(event, RunFinished):
+            self.stop()
+            if event.reached:
+                self.summary(event.result)
 
-    def cleanup_finished(self, case: CaseResult) -> None:
-        """A delete of the final sweep: printed as it happens, counted apart from the cases."""
-        if not self.quiet:
-            self._emit([case_line(case)])
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
+    def _chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
         if self.quiet:
             return
         header = Text(f"{chain.id}", style="bold")
@@ -175,6 +192,15 @@ class ConsoleReporter:
             console.print(cleanup_text(result))
         if not result.tested and not result.interrupted:
             console.print(Text(nothing_tested(result), style="bold red"))
+
+
+def steps_by_resource(plan: Plan) -> dict[str, int]:
+    """Planned steps per resource, each chain's under the chain's own resource: the totals of
+    the live panel, tallied as the reports' per-resource tables are."""
+    totals: Counter[str] = Counter()
+    for chain in plan.chains:
+        totals[chain.resource] += len(chain.steps)
+    return dict(totals)
 
 
 def cleanup_text(result: RunResult) -> Text:

@@ -12,7 +12,7 @@ report opens offline, from a mail attachment or a CI artifact, and cannot leak w
 a third party by loading something. The data sits in a `<script type="application/json">`
 block with every `<` escaped, so a body holding `</script>` (or `<!--`) cannot end it early.
 
-Reporters read only `report/model.py` (ARCHITECTURE.md); the records arrive already redacted by
+Reporters read only `results.py` (ARCHITECTURE.md); the records arrive already redacted by
 the engine, and nothing here adds a secret: the replay scripts of failed cases (report/repro.py)
 keep the engine's `${APITEST_ACCESS_TOKEN}` placeholders, quoted so the shell expands them.
 """
@@ -31,8 +31,8 @@ from markupsafe import Markup
 from apitest import __version__
 from apitest.case_kinds import NEGATIVE_KINDS, STEP_KINDS
 from apitest.report.files import write_atomic
-from apitest.report.model import CaseResult, HttpRecord, OperationInfo, RunResult
 from apitest.report.repro import QUOTED, Replays, worth_replaying
+from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult
 
 PAGE_SIZE = 100
 """Cases per page of the Cases table: a page draws in milliseconds whatever the run's size."""

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from apitest.report.files import write_atomic_chunks
-from apitest.report.model import RunResult
 from apitest.report.repro import Replays, worth_replaying
+from apitest.results import RunResult
 
 
 def write_json(result: RunResult, path: Path) -> None:

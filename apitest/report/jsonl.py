@@ -14,38 +14,46 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from apitest.plan.model import Chain
-from apitest.report.model import CaseResult, RunResult
+from apitest.engine.events import (
+    CaseFinished,
+    ChainFinished,
+    CleanupFinished,
+    Event,
+    RunFinished,
+    RunStarted,
+)
 
 
 class JsonlWriter:
+    """Subscribes to every event but `Interrupted` (the final `run_finished` says so already)."""
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._file: IO[str] | None = path.open("w", encoding="utf-8")
 
-    def run_started(self, **about: Any) -> None:
-        self._event("run_started", **about)
-
-    def case_finished(self, case: CaseResult) -> None:
-        self._event("case_finished", case=case.to_dict())
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        self._event(
-            "chain_finished",
-            chain=chain.id,
-            resource=chain.resource,
-            purpose=chain.purpose,
-            cases=[case.id for case in cases],
-        )
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        self._event("cleanup_finished", case=case.to_dict())
-
-    def run_finished(self, result: RunResult) -> None:
-        summary = result.to_dict(with_cases=False)  # every case is in the stream already
-        self._event("run_finished", result=summary)
-        self.close()
+    def handle(self, event: Event) -> None:
+        if isinstance(event, CaseFinished):
+            self._event("case_finished", case=event.case.to_dict())
+        elif isinstance(event, ChainFinished):
+            chain = event.chain
+            cases = [case.id for case in event.cases]
+            self._event(
+                "chain_finished",
+                chain=chain.id,
+                resource=chain.resource,
+                purpose=chain.purpose,
+                cases=cases,
+            )
+        elif isinstance(event, CleanupFinished):
+            self._event("cleanup_finished", case=event.case.to_dict())
+        elif isinstance(event, RunStarted):
+            plan = event.plan
+            self._event("run_started", target=event.target, seed=plan.seed, steps=len(plan.steps))
+        elif isinstance(event, RunFinished):
+            summary = event.result.to_dict(with_cases=False)  # every case is in the stream
+            self._event("run_finished", result=summary)
+            self.close()
 
     def close(self) -> None:
         if self._file is not None:

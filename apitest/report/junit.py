@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from apitest.report.files import write_atomic
-from apitest.report.model import CaseResult, HttpRecord, RunResult
+from apitest.results import CaseResult, HttpRecord, RunResult
 
 MAX_XML_BODY_CHARS = 2_000
 """A body is cut to this many characters in the XML: a CI page shows the start of a body, and

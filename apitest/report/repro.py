@@ -13,7 +13,7 @@ What the script for a case replays: the case's chain up to it, less the earlier 
 step of a chain renders to the same text in every script that holds it, so the HTML report
 stores the blocks once and each case as a list of them (`Replays.blocks`).
 
-Reporters read only `report/model.py`: nothing here knows the spec but what the run recorded.
+Reporters read only `results.py`: nothing here knows the spec but what the run recorded.
 Secrets never appear: credentials are `${APITEST_...}` placeholders the shell fills in.
 """
 
@@ -33,7 +33,7 @@ from apitest.report._shell import (
     shell_word,
     text_of,
 )
-from apitest.report.model import MAX_BODY_CHARS, CaseResult, HttpRecord, RunResult, ValueUse
+from apitest.results import MAX_BODY_CHARS, CaseResult, HttpRecord, RunResult, ValueUse
 
 QUOTED = re.compile("\ue001(\\d+)\ue001")
 """Marks a recorded body in a block, quoted when the script is put together: the HTML report

@@ -32,11 +32,12 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.estimate import estimate
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Chain, Plan
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import RunResult
 from apitest.spec.loader import load_catalog
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,19 +92,6 @@ def write_specs(folder: Path, delay_ms: int) -> None:
         (folder / f"trips_{index:02d}.xml").write_text(
             trips_copy(source, index, delay_ms), encoding="utf-8"
         )
-
-
-class _Quiet:
-    """A listener that ignores everything (the figures come from the RunResult)."""
-
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 def declared_wait_ms(chain: Chain) -> int:
@@ -189,7 +177,7 @@ def run_config(config: Config, server: DemoServer, tmp: Path) -> dict[str, Any]:
     )
     cpu_start = time.process_time()
     start = time.perf_counter()
-    result = run_plan(catalog, plan, settings, _Quiet())
+    result = run_plan(catalog, plan, settings, NullListener())
     wall_s = time.perf_counter() - start
     cpu_s = time.process_time() - cpu_start
     return _figures(config, plan, result, wall_s, cpu_s)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from apitest.report.html import render_html
-from apitest.report.model import CaseResult, HttpRecord, OperationInfo, RunResult, Status
+from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult, Status
 
 RESOURCES = 20
 CHAINS = 5

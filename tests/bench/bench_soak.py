@@ -31,10 +31,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_throughput import _free_port, _Quiet, _serve, plan_reads
+from bench_throughput import _free_port, _serve, plan_reads
 
+from apitest.engine.events import NullListener
 from apitest.engine.runner import run_plan
-from apitest.report.model import RunResult
+from apitest.results import RunResult
 
 CALLS = 100_000
 CONCURRENCY = 50
@@ -125,7 +126,7 @@ def _run(base_url: str, folder: Path, server: subprocess.Popen[bytes]) -> dict[s
     watchdog.start()
     with _Sampler() as sampler:
         started = time.perf_counter()
-        result: RunResult = run_plan(catalog, plan, settings, _Quiet())
+        result: RunResult = run_plan(catalog, plan, settings, NullListener())
         wall = time.perf_counter() - started
     watchdog.cancel()
     counts = result.counts()

@@ -46,10 +46,10 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine import eventloop
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain, Plan
-from apitest.report.model import CaseResult
+from apitest.plan.model import Plan
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Catalog
 
@@ -62,17 +62,6 @@ MEMORY_TARGET_MB = 250
 
 SPEC_FILE = Path(__file__).resolve().parents[1] / "data" / "specs" / "destinations.xml"
 """One read of the service's destinations, shape checks on (shared with tests/integration)."""
-
-
-class _Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 def _free_port() -> int:
@@ -187,7 +176,7 @@ def plan_reads(base_url: str, folder: Path, calls: int) -> tuple[Catalog, Plan, 
 
 def _engine(base_url: str, tmp: Path) -> tuple[float, int]:
     catalog, plan, settings = plan_reads(base_url, tmp, CALLS)
-    result = run_plan(catalog, plan, settings, _Quiet())
+    result = run_plan(catalog, plan, settings, NullListener())
     passed = result.counts()["passed"]
     calls = sum(len(case.calls) for case in result.cases)
     return calls / result.duration_s, passed

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from apitest.report.html import write_html
-from apitest.report.model import CaseResult, HttpRecord, RunResult, Status
+from apitest.results import CaseResult, HttpRecord, RunResult, Status
 
 from .conftest import Shoot
 from .test_html_report import _wait, assert_page_is_clean, open_report

@@ -16,12 +16,12 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
 from apitest.report.html import write_html
-from apitest.report.model import CaseResult, HttpRecord, RunResult, Status
 from apitest.report.repro import Replays
+from apitest.results import CaseResult, HttpRecord, RunResult, Status
 from apitest.spec.loader import load_catalog
 
 from .conftest import Shoot
@@ -29,17 +29,6 @@ from .conftest import Shoot
 REPO = Path(__file__).resolve().parents[2]
 FAILING = "GET trip / verify PUT trips"
 """The lost-update defect drops a PUT: the read-back after it is the case that must fail."""
-
-
-class Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
@@ -54,7 +43,9 @@ def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
             auth=AuthConfig({"default": Profile("default", credentials)}),
             ledger_path=tmp_path / "ledger.jsonl",
         )
-        result = run_plan(catalog, build_plan(catalog, PlanOptions(seed=4)), settings, Quiet())
+        result = run_plan(
+            catalog, build_plan(catalog, PlanOptions(seed=4)), settings, NullListener()
+        )
         tokens = set(server.state.authority._access)
     finally:
         server.stop()

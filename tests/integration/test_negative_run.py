@@ -11,10 +11,10 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
 from .conftest import MakeServer
@@ -25,23 +25,12 @@ CREDENTIALS = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SE
 AUTH = AuthConfig({"default": Profile("default", CREDENTIALS)})
 
 
-class Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
-
-
 def run_negative(server: DemoServer, tmp_path: Path) -> RunResult:
     plan = build_plan(CATALOG, PlanOptions(seed=4, cases="negative"))
     settings = RunSettings(
         base_url=server.base_url, auth=AUTH, ledger_path=tmp_path / "ledger.jsonl"
     )
-    return run_plan(CATALOG, plan, settings, Quiet())
+    return run_plan(CATALOG, plan, settings, NullListener())
 
 
 def negative(result: RunResult) -> list[CaseResult]:
@@ -141,6 +130,6 @@ def test_the_same_seed_breaks_things_the_same_way(
             ledger_path=tmp_path / f"ledger{attempt}.jsonl",
             concurrency=1,
         )
-        result = run_plan(CATALOG, plan, settings, Quiet())
+        result = run_plan(CATALOG, plan, settings, NullListener())
         runs.append(sorted((c.name, c.message) for c in negative(result) if c.status == "failed"))
     assert runs[0] == runs[1] and runs[0]

@@ -12,11 +12,10 @@ from lxml import etree
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
 from apitest.report.junit import write_junit
-from apitest.report.model import CaseResult
 from apitest.spec.loader import load_catalog
 
 from .conftest import MakeServer
@@ -25,17 +24,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA = etree.XMLSchema(etree.parse(str(REPO / "tests" / "data" / "junit" / "junit-10.xsd")))
 CREDENTIALS = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
 AUTH = AuthConfig({"default": Profile("default", CREDENTIALS)})
-
-
-class Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 def test_a_failing_run_of_the_reference_specs_gives_valid_junit_without_tokens(
@@ -47,7 +35,7 @@ def test_a_failing_run_of_the_reference_specs_gives_valid_junit_without_tokens(
     settings = RunSettings(
         base_url=server.base_url, auth=AUTH, ledger_path=tmp_path / "ledger.jsonl"
     )
-    result = run_plan(catalog, plan, settings, Quiet())
+    result = run_plan(catalog, plan, settings, NullListener())
     path = tmp_path / "junit.xml"
     write_junit(result, path)
 

@@ -27,8 +27,8 @@ from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from apitest.engine.capture import capture
 from apitest.engine.client import Exchange, Request
-from apitest.report.model import MAX_BODY_CHARS, RunResult
-from apitest.report.redact import Redactor
+from apitest.redact import Redactor
+from apitest.results import MAX_BODY_CHARS, RunResult
 
 from ._support import cli_env, run_cli
 from .conftest import MakeServer

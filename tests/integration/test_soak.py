@@ -20,10 +20,10 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import RunResult
 from apitest.spec.loader import load_catalog
 
 from .conftest import MakeServer
@@ -39,19 +39,6 @@ MB = 1024 * 1024
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "specs" / "destinations.xml"
 """The one-read spec the throughput and soak benchmarks run too."""
-
-
-class Quiet:
-    """A listener that keeps nothing: the result is the only thing a run may hold."""
-
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 class Soak:
@@ -72,7 +59,7 @@ class Soak:
             ledger_path=self.folder / f"{name}.jsonl",
             concurrency=CONCURRENCY,
         )
-        result = run_plan(self.catalog, plan, settings, Quiet())
+        result = run_plan(self.catalog, plan, settings, NullListener())
         assert len(result.cases) == repeat
         assert result.counts()["passed"] == repeat, result.counts()
         return result

@@ -15,6 +15,7 @@ import pytest
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.spec.loader import load_catalog
@@ -22,7 +23,6 @@ from apitest.spec.loader import load_catalog
 from ._support import REPO, run_cli
 from ._zest_app import AppServer, make_app
 from .conftest import MakeServer
-from .test_negative_run import Quiet
 
 CORPUS = REPO / "tests" / "data" / "zspec"
 DELIMITER = CORPUS / "argument-delimiter-length.xml"
@@ -174,7 +174,7 @@ def test_the_reference_service_s_500s_fail_cases_declared_unexpected_error(
     server = make_server(error_rate=error_rate)
     plan = build_plan(catalog, PlanOptions(seed=2, cases="all"))
     settings = RunSettings(base_url=server.base_url, auth=AUTH, ledger_path=tmp_path / "l.jsonl")
-    result = run_plan(catalog, plan, settings, Quiet())
+    result = run_plan(catalog, plan, settings, NullListener())
     tests = {case.case: case for case in result.cases if case.kind == "test"}
     assert set(tests) == {"positive", "Missing Token", "Invalid Token"}
     if not error_rate:

@@ -25,10 +25,10 @@ from starlette.routing import Route
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
+from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
 from ._support import run_cli
@@ -69,17 +69,6 @@ APP = Starlette(
 )
 
 
-class Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     server = DemoServer()
@@ -100,7 +89,7 @@ def _run(name: str, base_url: str, tmp_path: Path, cases: str = "positive") -> R
     catalog = load_catalog([CORPUS / f"property-{name}.xml"])
     plan = build_plan(catalog, PlanOptions(seed=11, cases=cases))  # type: ignore[arg-type]
     settings = RunSettings(base_url=base_url, auth=AUTH, ledger_path=tmp_path / "ledger.jsonl")
-    return run_plan(catalog, plan, settings, Quiet())
+    return run_plan(catalog, plan, settings, NullListener())
 
 
 def _tests_of(result: RunResult) -> list[CaseResult]:

@@ -21,7 +21,7 @@ from apitest.report.console import ConsoleReporter
 from apitest.report.html import render_html
 from apitest.report.json_report import read_json, write_json
 from apitest.report.junit import junit_xml
-from apitest.report.model import AuthNotice, CaseResult, RunResult
+from apitest.results import AuthNotice, CaseResult, RunResult
 
 XSD = Path(__file__).resolve().parents[1] / "data" / "junit" / "junit-10.xsd"
 HOSTILE = "</li><script>alert(1)</script> & \x07"

@@ -38,7 +38,7 @@ from apitest.hooks import (
     load_hooks,
 )
 from apitest.plan.model import Step, Violation
-from apitest.report.model import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult
 from apitest.spec.model import Location, Operation
 
 LOC = Location("t.xml", 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "apitest"
@@ -16,14 +17,19 @@ PACKAGE = Path(__file__).resolve().parents[2] / "apitest"
 BASE = {"errors", "defaults", "case_kinds", "_gc", "_by_identity", "__init__"}
 """Modules every layer may use: they import nothing of apitest's above them."""
 
+RUN_MODEL = {"results", "redact"}
+"""The run's result model and secret redaction: below everything that fills or renders them."""
+
 MAY_IMPORT: dict[str, set[str]] = {
     "spec": set(),
     "plan": {"spec"},
-    "auth": {"spec", "report"},
-    "engine": {"spec", "plan", "auth", "report"},
-    "hooks": {"spec", "plan", "auth", "engine", "report"},
-    "session": {"spec", "plan", "auth", "engine", "hooks", "demo", "report"},
-    "report": {"plan", "engine"},
+    "results": set(),
+    "redact": set(),
+    "auth": {"spec"} | RUN_MODEL,
+    "engine": {"spec", "plan", "auth"} | RUN_MODEL,
+    "hooks": {"spec", "plan", "auth", "engine"} | RUN_MODEL,
+    "session": {"spec", "plan", "auth", "engine", "hooks", "demo"} | RUN_MODEL,
+    "report": {"plan", "engine"} | RUN_MODEL,
     "demo": set(),
 }
 """What each subpackage may import besides BASE and itself; the shells (cli, commands, the
@@ -32,12 +38,9 @@ pytest plugin) may import anything below them."""
 SHELLS = {"cli", "cli_options", "commands", "pytest_plugin", "pytest_session", "__main__"}
 
 
-def _imports() -> dict[str, set[tuple[str, str]]]:
-    """Top-level part of apitest -> (imported part, importing file) for each apitest import."""
-    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+def _apitest_imports() -> Iterator[tuple[Path, str]]:
+    """(importing file, relative to the package; imported module) for each apitest import."""
     for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE).with_suffix("").parts
-        own = parts[0]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names: list[str] = []
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -46,9 +49,16 @@ def _imports() -> dict[str, set[tuple[str, str]]]:
                 names = [alias.name for alias in node.names]
             for name in names:
                 if name.startswith("apitest."):
-                    target = name.split(".")[1]
-                    if target != own:
-                        found[own].add((target, str(path.relative_to(PACKAGE))))
+                    yield path.relative_to(PACKAGE), name
+
+
+def _imports() -> dict[str, set[tuple[str, str]]]:
+    """Top-level part of apitest -> (imported part, importing file) for each apitest import."""
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for where, name in _apitest_imports():
+        own, target = where.parts[0].removesuffix(".py"), name.split(".")[1]
+        if target != own:
+            found[own].add((target, str(where)))
     return found
 
 
@@ -77,3 +87,15 @@ def test_the_check_sees_imports_inside_functions_too() -> None:
     """The walk covers late imports: session/target.py imports the demo inside a function."""
     edges = _imports()
     assert ("demo", "session/target.py") in edges["session"]
+
+
+def test_reporters_read_only_the_run_model_and_the_engine_events() -> None:
+    """Of the engine, report/ sees only what it is told: the events (ARCHITECTURE.md)."""
+    wrong = [
+        f"{where} imports {name}"
+        for where, name in _apitest_imports()
+        if where.parts[0] == "report"
+        and name.startswith("apitest.engine")
+        and name != "apitest.engine.events"
+    ]
+    assert wrong == []

@@ -20,7 +20,7 @@ from apitest.report.html import (
     report_data,
     write_html,
 )
-from apitest.report.model import CaseResult, HttpRecord, OperationInfo, RunResult, Status
+from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult, Status
 
 TOKEN = "${APITEST_ACCESS_TOKEN}"
 DATA_OPEN = '<script type="application/json" id="data">'

@@ -12,7 +12,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 from lxml import etree
 
 from apitest.report.junit import MAX_XML_BODY_CHARS, junit_xml, write_junit
-from apitest.report.model import CaseResult, HttpRecord, RunResult
+from apitest.results import CaseResult, HttpRecord, RunResult
 
 XSD = Path(__file__).resolve().parents[1] / "data" / "junit" / "junit-10.xsd"
 SCHEMA = etree.XMLSchema(etree.parse(str(XSD)))

@@ -12,18 +12,25 @@ from rich.text import Text
 
 from apitest.engine.capture import TOKEN_PLACEHOLDER, capture
 from apitest.engine.client import Exchange, Request
-from apitest.plan.model import Chain
+from apitest.engine.events import (
+    CaseFinished,
+    ChainFinished,
+    Interrupted,
+    RunFinished,
+    RunStarted,
+)
+from apitest.plan.model import Chain, Plan
+from apitest.redact import MASK, Redactor
 from apitest.report.files import write_atomic
 from apitest.report.json_report import read_json, write_json
 from apitest.report.jsonl import JsonlWriter
-from apitest.report.model import (
+from apitest.results import (
     MAX_BODY_CHARS,
     CaseResult,
     HttpRecord,
     OperationInfo,
     RunResult,
 )
-from apitest.report.redact import MASK, Redactor
 
 TOKEN = "1000.abcdef0123456789.fedcba9876543210"
 
@@ -111,17 +118,18 @@ def test_event_stream_is_readable_line_by_line_while_it_is_written(tmp_path: Pat
     path = tmp_path / "events.jsonl"
     writer = JsonlWriter(path)
     result = _result()
-    writer.run_started(target="http://h", seed=7)
-    writer.case_finished(result.cases[0])
+    writer.handle(RunStarted("http://h", Plan((), seed=7)))
+    writer.handle(CaseFinished(result.cases[0]))
     # before the run ends (a crash here), what was written is already complete JSON lines
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [line["event"] for line in lines] == ["run_started", "case_finished"]
     assert lines[1]["case"]["name"] == "GET trips / positive"
-    writer.chain_finished(Chain("trips.1", "trips", (), "record lifecycle"), result.cases)
-    writer.run_finished(result)
+    writer.handle(ChainFinished(Chain("trips.1", "trips", (), "record lifecycle"), result.cases))
+    writer.handle(Interrupted())  # the final run_finished says so: no line of its own
+    writer.handle(RunFinished(result))
     events = [json.loads(line)["event"] for line in path.read_text().splitlines()]
     assert events == ["run_started", "case_finished", "chain_finished", "run_finished"]
-    writer.case_finished(result.cases[0])  # after the end: ignored, not a crash
+    writer.handle(CaseFinished(result.cases[0]))  # after the end: ignored, not a crash
     assert len(path.read_text().splitlines()) == 4
 
 
@@ -162,7 +170,7 @@ def test_piped_console_lines_are_what_rich_would_print_line_by_line() -> None:
     chain = Chain(id="r.1", resource="r", steps=(), purpose="record lifecycle")
     piped = io.StringIO()
     ConsoleReporter(Console(file=piped, soft_wrap=True, highlight=False, color_system=None),
-                    verbose=True).chain_finished(chain, cases)  # fmt: skip
+                    verbose=True).handle(ChainFinished(chain, cases))  # fmt: skip
     expected = io.StringIO()
     by_rich = Console(file=expected, soft_wrap=True, highlight=False, color_system=None)
     header = Text("r.1", style="bold")

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from apitest.report._shell import Var, shell_word
-from apitest.report.model import (
+from apitest.report.repro import Replays, worth_replaying
+from apitest.results import (
     CaseResult,
     HttpRecord,
     OperationInfo,
@@ -24,7 +25,6 @@ from apitest.report.model import (
     RunResult,
     ValueUse,
 )
-from apitest.report.repro import Replays, worth_replaying
 
 TOKEN = "${APITEST_ACCESS_TOKEN}"
 TARGET = "http://h.test/api"
