@@ -12,46 +12,30 @@ from typing import Any
 
 import pytest
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
 from apitest.report.html import write_html
 from apitest.report.model import CaseResult, HttpRecord, RunResult, Status
 from apitest.report.repro import Replays
 from apitest.spec.loader import load_catalog
 
+from ..support import SPECS, Quiet, demo_auth
 from .conftest import Shoot
 
-REPO = Path(__file__).resolve().parents[2]
 FAILING = "GET trip / verify PUT trips"
 """The lost-update defect drops a PUT: the read-back after it is the case that must fail."""
-
-
-class Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
     """A whole reference run (positive and negative cases) against a service that loses
     updates; the result and every access token the service issued during it."""
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([SPECS / "trips.xml"])
     server = DemoServer(DemoConfig(bugs=frozenset({"lost-update"}), lag_ms=0)).start()
     try:
-        credentials = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
         settings = RunSettings(
             base_url=server.base_url,
-            auth=AuthConfig({"default": Profile("default", credentials)}),
+            auth=demo_auth(),
             ledger_path=tmp_path / "ledger.jsonl",
         )
         result = run_plan(catalog, build_plan(catalog, PlanOptions(seed=4)), settings, Quiet())

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,10 @@ from apitest.auth.stores import FileStore
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
-from ._support import cli_env, client, run_cli, start_cli, token_request
+from ..support import DATA, SPECS, cli_env, loopback_client, run_cli, started_cli
+from ._api import token_request
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
-SPECS = REPO / "specs"
 SPEND = {"grant_type": "refresh_token", "refresh_token": DEMO_REFRESH_TOKEN}
 
 
@@ -84,8 +83,7 @@ def race_four_runs(
     (the store's barrier), so a missing lock shows every time. (exit status, stdout, report
     folder) per run."""
     store = tmp_path / "shared-tokens.json"
-    path = os.pathsep.join(filter(None, [str(REPO), str(HERE), os.environ.get("PYTHONPATH")]))
-    env = cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN, PYTHONPATH=path, BARRIER_PARTIES="4")
+    env = cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN, BARRIER_PARTIES="4", pythonpath=[HERE])
 
     def args(n: int) -> list[str]:
         return [
@@ -94,14 +92,9 @@ def race_four_runs(
             "--token-store-path", str(store), "-q",
         ]  # fmt: skip
 
-    runs = [start_cli(*args(n), env=env) for n in range(4)]
-    try:
+    with ExitStack() as running:
+        runs = [running.enter_context(started_cli(*args(n), env=env)) for n in range(4)]
         outputs = [run.communicate(timeout=180) for run in runs]
-    finally:
-        for run in runs:
-            if run.poll() is None:
-                run.kill()
-                run.wait()
     arrived = list(Path(f"{store}.barrier").glob("arrived-*"))
     assert len(arrived) == 4, [err for _, err in outputs]  # all four met at the barrier
     return [
@@ -312,7 +305,7 @@ def test_old_specs_migrated_by_fix_run_and_keep_a_profiles_scope_narrowing(
     operation needing a scope left out is skipped, not sent with an all-scopes token."""
     server = make_server()
     folder = tmp_path / "specs"
-    shutil.copytree(REPO / "tests" / "data" / "migrate" / "bundled", folder)
+    shutil.copytree(DATA / "migrate" / "bundled", folder)
     fixed = run_cli("lint", "--fix", str(folder), env=cli_env())
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "<oauth2 token-url=" not in (folder / "trips.xml").read_text(encoding="utf-8")
@@ -355,7 +348,7 @@ def test_a_burned_refresh_token_hidden_by_client_credentials_is_said_everywhere(
     the client, and that used to be all anyone saw (issue 18, item 2). The console summary,
     report.json, junit.xml and report.html now say what was refused and why."""
     server = make_server()
-    with client() as http:
+    with loopback_client() as http:
         assert token_request(http, server, **SPEND).status_code == 200  # spent elsewhere
     report = tmp_path / "report"
     done = run_cli(

@@ -7,33 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
 from apitest.report.model import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
+from ..support import SPECS, Quiet, demo_auth
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
-CATALOG = load_catalog([REPO / "specs" / "trips.xml"])
-CREDENTIALS = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
-AUTH = AuthConfig({"default": Profile("default", CREDENTIALS)})
-
-
-class Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
+CATALOG = load_catalog([SPECS / "trips.xml"])
+AUTH = demo_auth()
 
 
 def run_negative(server: DemoServer, tmp_path: Path) -> RunResult:

@@ -27,13 +27,12 @@ from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.plan.model import Chain
 from apitest.report.model import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
-from ._support import run_cli
+from ..support import DATA, Quiet, run_cli
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "zspec"
+CORPUS = DATA / "zspec"
 SENT: dict[str, list[Any]] = {}
 MUTATE: dict[str, Callable[[Any], Any]] = {}
 STREAM = {"size": 8}
@@ -67,17 +66,6 @@ async def _stream(request: Request) -> Response:
 APP = Starlette(
     routes=[Route("/stream", _stream), Route("/{kind}", _post, methods=["POST", "GET"])]
 )
-
-
-class Quiet:
-    def case_finished(self, case: CaseResult) -> None:
-        pass
-
-    def chain_finished(self, chain: Chain, cases: list[CaseResult]) -> None:
-        pass
-
-    def cleanup_finished(self, case: CaseResult) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
