@@ -28,7 +28,8 @@ from apitest.spec.conditions import parse_data_path
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Authentication, Location
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support import SPECS
+
 LOC = Location("t.xml", 1)
 _SCALARS = st.one_of(
     st.none(),
@@ -117,7 +118,7 @@ def test_sync_lock_runs_an_exclusive_holder_alone() -> None:
 
 
 def test_compare_record_reports_changed_and_missing_values() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([SPECS / "trips.xml"])
     trips = catalog.resource("trips")
     assert trips is not None
     structure = trips.components.structures["trips"]
@@ -195,7 +196,7 @@ def test_flat_identity_agrees_with_canonical_json(a: dict[str, Any], data: st.Da
 
 
 def test_extract_and_sent_records_follow_the_path_configs() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([SPECS / "trips.xml"])
     trips = catalog.resource("trips")
     assert trips is not None and trips.resource_config is not None
     config = trips.resource_config.path_config
@@ -229,7 +230,7 @@ def _config(creds: Credentials) -> AuthConfig:
 
 
 def test_relative_token_url_resolves_against_the_host_root() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([SPECS / "trips.xml"])
     creds = Credentials(client_id="id", client_secret="secret")
 
     async def scenario() -> str:
@@ -245,7 +246,7 @@ def test_relative_token_url_resolves_against_the_host_root() -> None:
 
 
 def test_missing_credentials_name_the_spec_line_and_the_variables() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([SPECS / "trips.xml"])
 
     async def scenario() -> None:
         async with httpx.AsyncClient() as client:

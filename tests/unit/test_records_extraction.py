@@ -34,9 +34,10 @@ from apitest.spec.model import (
     ResourceConfig,
 )
 
+from ..support import DATA, SPECS
+
 LOC = Location("t.xml", 1)
-REPO = Path(__file__).resolve().parents[2]
-DATASETTE = REPO / "tests" / "data" / "thirdparty" / "datasette" / "items.xml"
+DATASETTE = DATA / "thirdparty" / "datasette" / "items.xml"
 TRIPS = {
     "trips": [
         {"trip_id": "1", "trip_name": "Bali"},
@@ -150,7 +151,7 @@ def test_the_data_manager_knows_a_composite_record_by_all_keys() -> None:
 def test_sent_records_are_where_the_request_says_not_where_the_answer_keeps_them() -> None:
     """issue 18, item 5: the request's own path-config, else the property its structure shapes
     with the primary-structure; an envelope's keys (`return`) are never taken for the record."""
-    catalog = load_catalog([DATASETTE, REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([DATASETTE, SPECS / "trips.xml"])
     items, trips = catalog.resource("items"), catalog.resource("trips")
     assert items is not None and trips is not None
     envelope = {"row": {"name": "a", "qty": 1}, "return": True}
