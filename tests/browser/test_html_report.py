@@ -21,6 +21,7 @@ from apitest.report.repro import Replays
 from apitest.spec.loader import load_catalog
 
 from ..support import SPECS, Quiet, demo_auth
+from ._page import assert_page_is_clean, open_report, wait_for
 from .conftest import Shoot
 
 FAILING = "GET trip / verify PUT trips"
@@ -45,18 +46,6 @@ def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
     return result, tokens
 
 
-def open_report(driver: Any, path: Path) -> None:
-    driver.get(path.as_uri())
-    ready = "return document.documentElement.getAttribute('data-ready')"
-    _wait(driver, lambda: driver.execute_script(ready) == "overview", "the Overview to draw")
-
-
-def _wait(driver: Any, check: Any, what: str) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, 10).until(lambda _: check(), message=f"waited 10 s for {what}")
-
-
 def click_tab(driver: Any, name: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -71,17 +60,6 @@ def visible_case_ids(driver: Any) -> list[str]:
 
     rows = driver.find_elements(By.CSS_SELECTOR, "#cases-body tr.row")
     return [row.get_attribute("data-id") for row in rows]
-
-
-def assert_page_is_clean(driver: Any) -> None:
-    """No JS error (the page's own hook and Chromium's console), nothing loaded from anywhere,
-    and no sideways scrolling on a laptop screen."""
-    assert driver.execute_script("return window.__reportErrors") == []
-    severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-    assert severe == []
-    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
-    overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    assert driver.execute_script(overflow) <= 0
 
 
 def test_report_of_a_failing_run_in_chromium(driver: Any, shoot: Shoot, tmp_path: Path) -> None:
@@ -146,7 +124,7 @@ def test_report_of_a_failing_run_in_chromium(driver: Any, shoot: Shoot, tmp_path
     )
     shoot("failing-case-replay")
     driver.get(report.as_uri() + f"#case={earlier_post.id}")  # a passed case: the command
-    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "pre.repro-cmd"), "its box")
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "pre.repro-cmd"), "its box")
     passed = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{earlier_post.id}"]')
     command = passed.find_element(By.CSS_SELECTOR, "pre.repro-cmd").get_property("textContent")
     assert command == f"apitest repro report.json {earlier_post.id}"
@@ -205,7 +183,7 @@ def test_hostile_bodies_stay_data_and_curl_matches_python(
     assert driver.execute_script("return window.__pwned") is None
     case = result.cases[1]
     driver.get(report.as_uri() + f"#case={case.id}")  # a link to one case opens it
-    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".detail"), "the case detail")
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".detail"), "the case detail")
     shoot("hostile-case")
     detail = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{case.id}"]')
     bodies = [
