@@ -29,6 +29,16 @@ REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO / "specs"
 """The reference specs in ZEST's official forms: trips.xml, destinations.xml."""
 DATA = REPO / "tests" / "data"
+TRIP = {
+    "trip_id": "1234567890",
+    "trip_name": "Spring Break",
+    "destination": "Bali",
+    "start_time": "2025-03-01T09:00:00Z",
+    "end_time": "2025-03-05T18:00:00+08:00",
+    "no_of_days": 4,
+    "trip_type": "leisure",
+}
+"""A trip as the reference API answers a read of it: every property of specs/trips.xml valid."""
 CLI_TIMEOUT_S = 180.0
 """How long one CLI subprocess may take before the test fails: a bound on a hang, not a
 measure (a healthy run takes seconds)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import subprocess
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -183,22 +184,28 @@ read_only = true
 """
 
 
+def run_with_profiles(
+    server: DemoServer, tmp_path: Path, profiles: Path, cases: str
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """`apitest run specs/trips.xml --auth PROFILES --cases CASES` against `server`: the finished
+    process and the cases of its JSON result."""
+    done = run_cli(
+        "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
+        "--cases", cases, "--report-dir", str(tmp_path / "report"),
+        "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
+    )  # fmt: skip
+    assert (tmp_path / "r.json").is_file(), done.stdout[-3000:] + done.stderr
+    return done, load(tmp_path / "r.json")["cases"]
+
+
 def test_a_read_only_profile_is_refused_every_write(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server()
     profiles = tmp_path / "auth.toml"
     profiles.write_text(READER_PROFILES, encoding="utf-8")
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
-            "--cases", "negative", "--report-dir", str(tmp_path / "report"),
-            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
-        ],
-        env=cli_env(),
-    )  # fmt: skip
+    done, cases = run_with_profiles(server, tmp_path, profiles, "negative")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    cases = load(tmp_path / "r.json")["cases"]
     reader = [case for case in cases if case["case"] == "Read Only Profile reader"]
     assert sorted(case["operation"] for case in reader) == [
         "DELETE destinations", "DELETE trips", "POST destinations", "POST trips", "PUT trips",
@@ -216,16 +223,8 @@ def test_the_same_profile_run_as_a_writer_fails_the_read_only_cases(
             'scopes = ["TravelAgency.trips.READ", "TravelAgency.destinations.READ"]\n', ""
         )
     )
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
-            "--cases", "negative", "--report-dir", str(tmp_path / "report"),
-            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
-        ],
-        env=cli_env(),
-    )  # fmt: skip
+    done, cases = run_with_profiles(server, tmp_path, profiles, "negative")
     assert done.returncode == 1
-    cases = load(tmp_path / "r.json")["cases"]
     post = next(c for c in cases if c["name"] == "POST trips / Read Only Profile reader")
     assert post["status"] == "failed"
     assert post["message"] == (
@@ -247,15 +246,7 @@ scopes = ["TravelAgency.trips.READ", "TravelAgency.trips.CREATE", "TravelAgency.
           "TravelAgency.trips.UPDATE"]
 """
     profiles.write_text(narrow, encoding="utf-8")
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
-            "--cases", "positive", "--report-dir", str(tmp_path / "report"),
-            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
-        ],
-        env=cli_env(),
-    )  # fmt: skip
-    cases = load(tmp_path / "r.json")["cases"]
+    done, cases = run_with_profiles(server, tmp_path, profiles, "positive")
     delete = next(c for c in cases if c["name"] == "DELETE trips / positive")
     assert delete["status"] == "skipped"
     assert "not granted TravelAgency.trips.DELETE" in delete["message"]

@@ -27,6 +27,8 @@ from apitest.spec.model import (
 )
 from apitest.spec.scopes import Category, Direction, parse_scopes
 
+from ..support import TRIP
+
 LOC = Location("t.xml", 1)
 
 
@@ -455,17 +457,6 @@ def _trip_content(trips: Resource, op_name: str, status: int) -> Content:
     response = op.response_for(status)
     assert response is not None
     return response.contents[0]
-
-
-TRIP = {
-    "trip_id": "1234567890",
-    "trip_name": "Spring Break",
-    "destination": "Bali",
-    "start_time": "2025-03-01T09:00:00Z",
-    "end_time": "2025-03-05T18:00:00+08:00",
-    "no_of_days": 4,
-    "trip_type": "leisure",
-}
 
 
 def _read(trips: Resource, body: Any) -> ShapeReport:

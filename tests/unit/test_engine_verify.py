@@ -29,18 +29,11 @@ from apitest.spec.model import (
 )
 from apitest.spec.scopes import parse_scopes
 
+from ..support import TRIP
+
 LOC = Location("t.xml", 1)
 JSON = "application/json"
 
-TRIP = {
-    "trip_id": "1234567890",
-    "trip_name": "Spring Break",
-    "destination": "Bali",
-    "start_time": "2025-03-01T09:00:00Z",
-    "end_time": "2025-03-05T18:00:00+08:00",
-    "no_of_days": 4,
-    "trip_type": "leisure",
-}
 CREATED = {
     "code": "SUCCESS",
     "message": "Trip Created",
