@@ -12,6 +12,8 @@ from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 
 def token_request(http: httpx.Client, server: DemoServer, **params: str) -> httpx.Response:
+    """The demo client's call to the token endpoint with `params` (grant type and the rest), its
+    answer unjudged: the tests of refusals read it themselves."""
     form = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET, **params}
     return http.post(f"{server.root_url}/oauth/v2/token", data=form)
 

@@ -70,6 +70,7 @@ def test_negative_chain_prepares_a_record_after_the_create_cases(negative_plan: 
     assert chain.purpose == "negative cases"
     assert kinds[0] == ("data preparation", "GET destinations")
     prepare = kinds.index(("data preparation", "POST trips"))
+    assert prepare > 1  # there are create cases before it (else the next line holds of none)
     assert all(op == "POST trips" for _kind, op in kinds[1:prepare])
     assert kinds[-1] == ("cleanup", "DELETE trips")
     # a negative case is not a write the next step must wait for
