@@ -1,5 +1,6 @@
 """What tests of every kind share: the repository's paths, the CLI as a real subprocess, the demo
-service's credentials, free loopback ports and an unproxied HTTP client.
+service's credentials, free loopback ports, an unproxied HTTP client, a do-nothing run listener
+and a valid trip record.
 
 One copy, so that every test starts the CLI alike: the `apitest` next to these tests (the
 repository first on PYTHONPATH, whatever the working directory and whatever is installed), none

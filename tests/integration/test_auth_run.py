@@ -332,6 +332,18 @@ def test_old_specs_migrated_by_fix_run_and_keep_a_profiles_scope_narrowing(
     assert "not granted TravelAgency.trips.DELETE" in delete["message"]
 
 
+def run_with_refresh_token(
+    server: DemoServer, tmp_path: Path, report: Path
+) -> subprocess.CompletedProcess[str]:
+    """The positive cases of specs/trips.xml against `server`, given the demo refresh token as
+    well as the client credentials, reports in `report`."""
+    return run_cli(
+        "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
+        "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+
+
 def test_a_burned_refresh_token_hidden_by_client_credentials_is_said_everywhere(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
@@ -342,13 +354,7 @@ def test_a_burned_refresh_token_hidden_by_client_credentials_is_said_everywhere(
     with loopback_client() as http:
         assert token_request(http, server, **SPEND).status_code == 200  # spent elsewhere
     report = tmp_path / "report"
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
-            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
-        ],
-        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
-    )  # fmt: skip
+    done = run_with_refresh_token(server, tmp_path, report)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     [notice] = load(report / "report.json")["auth_notices"]
     assert notice["kind"] == "fallback" and notice["used"] == "client credentials"
@@ -376,13 +382,7 @@ def test_a_run_whose_first_flow_works_has_no_notice(
 ) -> None:
     server = make_server()
     report = tmp_path / "report"
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
-            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
-        ],
-        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
-    )  # fmt: skip
+    done = run_with_refresh_token(server, tmp_path, report)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     assert load(report / "report.json")["auth_notices"] == []
     assert "warning:" not in done.stdout
