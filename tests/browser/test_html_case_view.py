@@ -11,8 +11,8 @@ from typing import Any
 from apitest.report.html import write_html
 from apitest.results import CaseResult, HttpRecord, RunResult, Status
 
+from ._page import assert_page_is_clean, open_report, wait_for
 from .conftest import Shoot
-from .test_html_report import _wait, assert_page_is_clean, open_report
 
 GREEN, RED, AMBER = "rgba(26, 127, 55, 1)", "rgba(196, 32, 43, 1)", "rgba(161, 74, 0, 1)"
 """report.css --pass, --fail and --error, as the browser computes them."""
@@ -52,7 +52,7 @@ def open_by_link(driver: Any, report: Path, case_id: str) -> None:
 
     driver.get(f"{report.as_uri()}#case={case_id}")
     selector = f'.detail[data-case="{case_id}"]'
-    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, selector), f"case {case_id}")
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, selector), f"case {case_id}")
 
 
 def test_a_case_scrolled_to_stops_below_the_sticky_header(
@@ -68,7 +68,7 @@ def test_a_case_scrolled_to_stops_below_the_sticky_header(
 
     open_report(driver, report)  # the failures list of the Overview
     driver.find_element(By.CSS_SELECTOR, '[data-open="trips.1.70"]').click()
-    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".detail"), "the case")
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".detail"), "the case")
     shoot("failure-clicked")
     assert room_above(driver, "trips.1.70") >= 0
 

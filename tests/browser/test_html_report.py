@@ -12,10 +12,7 @@ from typing import Any
 
 import pytest
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
@@ -24,9 +21,10 @@ from apitest.report.repro import Replays
 from apitest.results import CaseResult, HttpRecord, RunResult, Status
 from apitest.spec.loader import load_catalog
 
+from ..support import SPECS, demo_auth
+from ._page import assert_page_is_clean, open_report, wait_for
 from .conftest import Shoot
 
-REPO = Path(__file__).resolve().parents[2]
 FAILING = "GET trip / verify PUT trips"
 """The lost-update defect drops a PUT: the read-back after it is the case that must fail."""
 
@@ -34,13 +32,12 @@ FAILING = "GET trip / verify PUT trips"
 def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
     """A whole reference run (positive and negative cases) against a service that loses
     updates; the result and every access token the service issued during it."""
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([SPECS / "trips.xml"])
     server = DemoServer(DemoConfig(bugs=frozenset({"lost-update"}), lag_ms=0)).start()
     try:
-        credentials = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
         settings = RunSettings(
             base_url=server.base_url,
-            auth=AuthConfig({"default": Profile("default", credentials)}),
+            auth=demo_auth(),
             ledger_path=tmp_path / "ledger.jsonl",
         )
         result = run_plan(
@@ -50,18 +47,6 @@ def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
     finally:
         server.stop()
     return result, tokens
-
-
-def open_report(driver: Any, path: Path) -> None:
-    driver.get(path.as_uri())
-    ready = "return document.documentElement.getAttribute('data-ready')"
-    _wait(driver, lambda: driver.execute_script(ready) == "overview", "the Overview to draw")
-
-
-def _wait(driver: Any, check: Any, what: str) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, 10).until(lambda _: check(), message=f"waited 10 s for {what}")
 
 
 def click_tab(driver: Any, name: str) -> None:
@@ -78,17 +63,6 @@ def visible_case_ids(driver: Any) -> list[str]:
 
     rows = driver.find_elements(By.CSS_SELECTOR, "#cases-body tr.row")
     return [row.get_attribute("data-id") for row in rows]
-
-
-def assert_page_is_clean(driver: Any) -> None:
-    """No JS error (the page's own hook and Chromium's console), nothing loaded from anywhere,
-    and no sideways scrolling on a laptop screen."""
-    assert driver.execute_script("return window.__reportErrors") == []
-    severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-    assert severe == []
-    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
-    overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    assert driver.execute_script(overflow) <= 0
 
 
 def test_report_of_a_failing_run_in_chromium(driver: Any, shoot: Shoot, tmp_path: Path) -> None:
@@ -153,7 +127,7 @@ def test_report_of_a_failing_run_in_chromium(driver: Any, shoot: Shoot, tmp_path
     )
     shoot("failing-case-replay")
     driver.get(report.as_uri() + f"#case={earlier_post.id}")  # a passed case: the command
-    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "pre.repro-cmd"), "its box")
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "pre.repro-cmd"), "its box")
     passed = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{earlier_post.id}"]')
     command = passed.find_element(By.CSS_SELECTOR, "pre.repro-cmd").get_property("textContent")
     assert command == f"apitest repro report.json {earlier_post.id}"
@@ -212,7 +186,7 @@ def test_hostile_bodies_stay_data_and_curl_matches_python(
     assert driver.execute_script("return window.__pwned") is None
     case = result.cases[1]
     driver.get(report.as_uri() + f"#case={case.id}")  # a link to one case opens it
-    _wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".detail"), "the case detail")
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".detail"), "the case detail")
     shoot("hostile-case")
     detail = driver.find_element(By.CSS_SELECTOR, f'.detail[data-case="{case.id}"]')
     bodies = [

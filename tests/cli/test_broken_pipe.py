@@ -5,27 +5,30 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from .test_cli import REPO, TIMEOUT, clean_env
+from ..support import CLI_TIMEOUT_S, SPECS, cli_env, started_cli
+
+
+def _first_line_then_close(*args: str, cwd: Path) -> tuple[int, str, str]:
+    """Run the CLI, read one line of its output, close the pipe (as `head -1` does): its exit
+    status, that line and what it wrote to stderr."""
+    with started_cli(*args, cwd=cwd, env=cli_env(credentials=False)) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        return proc.wait(timeout=CLI_TIMEOUT_S), first, stderr
 
 
 def test_a_closed_stdout_still_runs_to_the_end_and_writes_every_report(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    shutil.copytree(SPECS, tmp_path / "specs")
     reports = tmp_path / "reports"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "apitest.cli", "run", "specs/trips.xml", "--cases", "positive",
-         "--report-dir", str(reports)],
-        cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stdout is not None and proc.stderr is not None
-    first = proc.stdout.readline()
-    proc.stdout.close()  # as `head -1` does
-    stderr = proc.stderr.read().decode()
-    assert proc.wait(timeout=TIMEOUT) == 0, stderr
-    assert first.startswith(b"started the bundled reference service")
+    code, first, stderr = _first_line_then_close(
+        "run", "specs/trips.xml", "--cases", "positive", "--report-dir", str(reports), cwd=tmp_path
+    )
+    assert code == 0, stderr
+    assert first.startswith("started the bundled reference service")
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
     assert {p.name for p in reports.iterdir()} >= {
         "report.json", "junit.xml", "report.html", "ledger.jsonl"
@@ -34,27 +37,14 @@ def test_a_closed_stdout_still_runs_to_the_end_and_writes_every_report(tmp_path:
     assert result["cases"] and {case["status"] for case in result["cases"]} == {"passed"}
 
 
-def _first_line_then_close(*args: str, cwd: Path) -> tuple[int, bytes, str]:
-    """Run the CLI, read one line of its output, close the pipe (as `head -1` does)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "apitest.cli", *args], cwd=cwd, env=clean_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stdout is not None and proc.stderr is not None
-    first = proc.stdout.readline()
-    proc.stdout.close()
-    stderr = proc.stderr.read().decode()
-    return proc.wait(timeout=TIMEOUT), first, stderr
-
-
 def test_plan_and_lint_into_head_end_quietly_with_their_own_status(tmp_path: Path) -> None:
     """Every command, not only run: `apitest plan --format json | head` ended in a
     BrokenPipeError traceback; a lint that found errors must still exit 1 through a pipe."""
-    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    shutil.copytree(SPECS, tmp_path / "specs")
     code, first, stderr = _first_line_then_close(
         "plan", "specs/trips.xml", "--repeat", "300", "--format", "json", cwd=tmp_path
     )
-    assert (code, first, stderr) == (0, b"{\n", "")
+    assert (code, first, stderr) == (0, "{\n", "")
     broken = tmp_path / "broken"
     broken.mkdir()
     for index in range(300):  # enough diagnostics to outrun the pipe's buffer

@@ -22,13 +22,11 @@ import pytest
 
 import apitest
 
-REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 120
+from ..support import CLI_TIMEOUT_S, REPO, SPECS, cli_command, cli_env, run_cli
+
 CLEAN_SUMMARY = "2 files, 2 resources, 9 operations: no problems"
 DIAGNOSTIC_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (error|warning): .+$")
 ANSI = re.compile(r"\x1b\[")
-# Environment variables that make rich colour output whatever the stream is.
-_COLOUR_FORCING = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 
 # A spec with two errors at known places: an unknown type (line 6, the `type=` attribute) and a
 # reference to no structure (line 14, the `name=` attribute).
@@ -86,28 +84,6 @@ MALFORMED_SPEC = """\
 MALFORMED_AT = (4, MALFORMED_SPEC.splitlines()[3].index("=string") + 2)
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _COLOUR_FORCING}
-    env.update(extra)
-    return env
-
-
-def apitest_cli(
-    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m apitest.cli ARGS` for real; never lets a traceback pass unnoticed."""
-    done = subprocess.run(
-        [sys.executable, "-m", "apitest.cli", *args],
-        cwd=cwd,
-        env=clean_env() if env is None else env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
-    return done
-
-
 def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     """Run a command with a pseudo-terminal as stdout/stderr; its exit status and output."""
     import pty
@@ -118,7 +94,7 @@ def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[in
     )
     os.close(slave)
     chunks: list[bytes] = []
-    deadline = time.monotonic() + TIMEOUT
+    deadline = time.monotonic() + CLI_TIMEOUT_S
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.2)
@@ -132,11 +108,11 @@ def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[in
                 chunks.append(chunk)
             elif proc.poll() is not None:
                 break
-        code = proc.wait(timeout=TIMEOUT)
+        code = proc.wait(timeout=CLI_TIMEOUT_S)
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait(timeout=TIMEOUT)
+            proc.wait(timeout=CLI_TIMEOUT_S)
         os.close(master)
     return code, b"".join(chunks).decode("utf-8", "replace")
 
@@ -156,7 +132,7 @@ def _stdout_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
 
 # --- version and help ------------------------------------------------------------------------
 def test_version_prints_the_version_and_exits_0() -> None:
-    done = apitest_cli("--version")
+    done = run_cli("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"apitest {apitest.__version__}"
     assert apitest.__version__ == importlib.metadata.version("apitest")
@@ -167,7 +143,7 @@ def test_installed_script_prints_the_version() -> None:
     if not script.is_file():
         pytest.skip(f"no apitest script beside {sys.executable}")
     done = subprocess.run(
-        [str(script), "--version"], capture_output=True, text=True, timeout=TIMEOUT
+        [str(script), "--version"], capture_output=True, text=True, timeout=CLI_TIMEOUT_S
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"apitest {apitest.__version__}"
@@ -176,7 +152,7 @@ def test_installed_script_prints_the_version() -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["lint", "--help"], ["run", "--help"]])
 def test_help_exits_0_and_documents_every_exit_status(args: list[str]) -> None:
-    done = apitest_cli(*args)
+    done = run_cli(*args)
     assert done.returncode == 0
     assert done.stdout.startswith("usage: apitest")
     assert "exit status" in done.stdout
@@ -185,13 +161,13 @@ def test_help_exits_0_and_documents_every_exit_status(args: list[str]) -> None:
 
 
 def test_lint_help_documents_its_options() -> None:
-    done = apitest_cli("lint", "--help")
+    done = run_cli("lint", "--help")
     for option in ("--strict", "--format", "--max-spec-bytes", "PATH"):
         assert option in done.stdout
 
 
 def test_no_subcommand_exits_2_with_usage() -> None:
-    done = apitest_cli()
+    done = run_cli()
     assert done.returncode == 2
     assert "usage: apitest" in done.stdout + done.stderr
     assert "lint" in done.stdout + done.stderr
@@ -222,7 +198,7 @@ def test_no_subcommand_exits_2_with_usage() -> None:
     ],
 )
 def test_usage_errors_exit_2_with_one_line_naming_the_culprit(args: list[str], named: str) -> None:
-    done = apitest_cli(*args)
+    done = run_cli(*args)
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -231,7 +207,7 @@ def test_usage_errors_exit_2_with_one_line_naming_the_culprit(args: list[str], n
 
 
 def test_max_spec_bytes_that_is_not_a_size_exits_2_naming_the_option() -> None:
-    done = apitest_cli("lint", "--max-spec-bytes", "banana", "specs/")
+    done = run_cli("lint", "--max-spec-bytes", "banana", "specs/")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -241,7 +217,7 @@ def test_max_spec_bytes_that_is_not_a_size_exits_2_naming_the_option() -> None:
 
 @pytest.mark.parametrize("size", ["0", "-5", "12q"])
 def test_max_spec_bytes_rejects_zero_negative_and_bad_units(size: str) -> None:
-    done = apitest_cli("lint", f"--max-spec-bytes={size}", "specs/")
+    done = run_cli("lint", f"--max-spec-bytes={size}", "specs/")
     assert done.returncode == 2
     assert "--max-spec-bytes" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -249,20 +225,20 @@ def test_max_spec_bytes_rejects_zero_negative_and_bad_units(size: str) -> None:
 
 # --- lint ------------------------------------------------------------------------------------
 def test_lint_reference_specs_has_no_problems() -> None:
-    done = apitest_cli("lint", "specs/")
+    done = run_cli("lint", "specs/")
     assert done.returncode == 0, done.stdout + done.stderr
     assert _stdout_lines(done)[-1] == CLEAN_SUMMARY
     assert done.stderr == ""
 
 
 def test_lint_a_single_spec_brings_the_resource_it_needs() -> None:
-    done = apitest_cli("lint", "specs/trips.xml")
+    done = run_cli("lint", "specs/trips.xml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert _stdout_lines(done)[-1] == CLEAN_SUMMARY
 
 
 def test_lint_error_spec_exits_2_with_located_lines_and_a_summary(specs: Path) -> None:
-    done = apitest_cli("lint", "bad.xml", cwd=specs)
+    done = run_cli("lint", "bad.xml", cwd=specs)
     assert done.returncode == 2
     lines = _stdout_lines(done)
     assert len(lines) == 3, done.stdout
@@ -282,7 +258,7 @@ def test_lint_error_spec_exits_2_with_located_lines_and_a_summary(specs: Path) -
 
 
 def test_lint_malformed_xml_points_at_the_offending_character(specs: Path) -> None:
-    done = apitest_cli("lint", "malformed.xml", cwd=specs)
+    done = run_cli("lint", "malformed.xml", cwd=specs)
     assert done.returncode == 2
     first = _stdout_lines(done)[0]
     line, col = MALFORMED_AT  # the first character of the unquoted value `string`
@@ -291,7 +267,7 @@ def test_lint_malformed_xml_points_at_the_offending_character(specs: Path) -> No
 
 
 def test_unknown_attribute_is_a_warning_exit_0_without_strict(specs: Path) -> None:
-    done = apitest_cli("lint", "warn.xml", cwd=specs)
+    done = run_cli("lint", "warn.xml", cwd=specs)
     assert done.returncode == 0
     lines = _stdout_lines(done)
     line, col = WARN_AT
@@ -302,20 +278,20 @@ def test_unknown_attribute_is_a_warning_exit_0_without_strict(specs: Path) -> No
 
 
 def test_unknown_attribute_fails_with_strict_exit_1(specs: Path) -> None:
-    done = apitest_cli("lint", "--strict", "warn.xml", cwd=specs)
+    done = run_cli("lint", "--strict", "warn.xml", cwd=specs)
     assert done.returncode == 1
     assert "unknown attribute 'colour'" in done.stdout
     assert _stdout_lines(done)[-1].endswith("0 errors, 1 warning")
 
 
 def test_strict_still_exits_2_on_errors(specs: Path) -> None:
-    done = apitest_cli("lint", "--strict", "bad.xml", "warn.xml", cwd=specs)
+    done = run_cli("lint", "--strict", "bad.xml", "warn.xml", cwd=specs)
     assert done.returncode == 2
     assert "unknown type 'integr'" in done.stdout
 
 
 def test_json_format_on_reference_specs() -> None:
-    done = apitest_cli("lint", "--format", "json", "specs/")
+    done = run_cli("lint", "--format", "json", "specs/")
     assert done.returncode == 0
     payload = json.loads(done.stdout)
     assert payload == {
@@ -329,7 +305,7 @@ def test_json_format_on_reference_specs() -> None:
 
 
 def test_json_format_lists_every_diagnostic_with_its_kind(specs: Path) -> None:
-    done = apitest_cli("lint", "--format", "json", "bad.xml", "warn.xml", cwd=specs)
+    done = run_cli("lint", "--format", "json", "bad.xml", "warn.xml", cwd=specs)
     assert done.returncode == 2
     payload = json.loads(done.stdout)
     assert set(payload) >= {"files", "resources", "operations", "errors", "warnings"}
@@ -350,8 +326,8 @@ def test_json_format_lists_every_diagnostic_with_its_kind(specs: Path) -> None:
 
 
 def test_json_format_exit_status_follows_strict(specs: Path) -> None:
-    plain = apitest_cli("lint", "--format", "json", "warn.xml", cwd=specs)
-    strict = apitest_cli("lint", "--format", "json", "--strict", "warn.xml", cwd=specs)
+    plain = run_cli("lint", "--format", "json", "warn.xml", cwd=specs)
+    strict = run_cli("lint", "--format", "json", "--strict", "warn.xml", cwd=specs)
     assert (plain.returncode, strict.returncode) == (0, 1)
     assert json.loads(strict.stdout)["warnings"] == 1
 
@@ -363,7 +339,7 @@ def test_a_folder_skips_other_xml_and_folders_named_like_specs(tmp_path: Path) -
     (folder / "cats.xml").write_text(CLEAN_SPEC, encoding="utf-8")
     (folder / "pom.xml").write_text("<project><name>x</name></project>\n", encoding="utf-8")
     (folder / "archive.xml").mkdir()  # a folder whose name ends in .xml is not a spec file
-    done = apitest_cli("lint", "specs", cwd=tmp_path)
+    done = run_cli("lint", "specs", cwd=tmp_path)
     assert done.returncode == 0, done.stdout
     assert _stdout_lines(done)[-1] == "1 file, 1 resource, 1 operation: no problems"
 
@@ -371,30 +347,30 @@ def test_a_folder_skips_other_xml_and_folders_named_like_specs(tmp_path: Path) -
 # --- size limit ------------------------------------------------------------------------------
 def test_max_spec_bytes_refuses_a_bigger_spec_naming_its_size(tmp_path: Path) -> None:
     spec = tmp_path / "destinations.xml"
-    shutil.copyfile(REPO / "specs" / "destinations.xml", spec)
+    shutil.copyfile(SPECS / "destinations.xml", spec)
     size = spec.stat().st_size
     assert size > 1024
-    done = apitest_cli("lint", "--max-spec-bytes", "1k", "destinations.xml", cwd=tmp_path)
+    done = run_cli("lint", "--max-spec-bytes", "1k", "destinations.xml", cwd=tmp_path)
     assert done.returncode == 2
     assert f"{size:,} bytes" in done.stdout
     assert "1,024" in done.stdout
     assert "destinations.xml" in done.stdout
-    run = apitest_cli("run", "--max-spec-bytes", "1k", "destinations.xml", cwd=tmp_path)
+    run = run_cli("run", "--max-spec-bytes", "1k", "destinations.xml", cwd=tmp_path)
     assert run.returncode == 2
     assert f"{size:,} bytes" in run.stderr
 
 
 def test_max_spec_bytes_accepts_a_spec_under_the_limit(tmp_path: Path) -> None:
-    shutil.copyfile(REPO / "specs" / "destinations.xml", tmp_path / "destinations.xml")
-    done = apitest_cli("lint", "--max-spec-bytes", "64k", "destinations.xml", cwd=tmp_path)
+    shutil.copyfile(SPECS / "destinations.xml", tmp_path / "destinations.xml")
+    done = run_cli("lint", "--max-spec-bytes", "64k", "destinations.xml", cwd=tmp_path)
     assert done.returncode == 0
     assert _stdout_lines(done)[-1] == "1 file, 1 resource, 4 operations: no problems"
 
 
 def test_a_whole_file_error_is_not_located_at_line_0(tmp_path: Path) -> None:
     """A size refusal has no position; `file:0:0:` is no place in the file (lines start at 1)."""
-    shutil.copyfile(REPO / "specs" / "destinations.xml", tmp_path / "destinations.xml")
-    done = apitest_cli("lint", "--max-spec-bytes", "1k", "destinations.xml", cwd=tmp_path)
+    shutil.copyfile(SPECS / "destinations.xml", tmp_path / "destinations.xml")
+    done = run_cli("lint", "--max-spec-bytes", "1k", "destinations.xml", cwd=tmp_path)
     first = _stdout_lines(done)[0]
     assert first.startswith("destinations.xml")
     assert not re.match(r"^destinations\.xml:0:", first), first
@@ -403,7 +379,7 @@ def test_a_whole_file_error_is_not_located_at_line_0(tmp_path: Path) -> None:
 # --- colour ----------------------------------------------------------------------------------
 def test_piped_output_has_no_ansi_codes(specs: Path) -> None:
     for args in (["lint", "bad.xml", "warn.xml"], ["lint", "--strict", "warn.xml"]):
-        done = apitest_cli(*args, cwd=specs)
+        done = run_cli(*args, cwd=specs)
         assert done.stdout
         assert not ANSI.search(done.stdout + done.stderr), repr(done.stdout)
         for line in _stdout_lines(done)[:-1]:
@@ -411,8 +387,8 @@ def test_piped_output_has_no_ansi_codes(specs: Path) -> None:
 
 
 def test_piped_output_ignores_term_and_columns(specs: Path) -> None:
-    env = clean_env(TERM="xterm-256color", COLUMNS="20")
-    done = apitest_cli("lint", "bad.xml", cwd=specs, env=env)
+    env = cli_env(credentials=False, TERM="xterm-256color", COLUMNS="20")
+    done = run_cli("lint", "bad.xml", cwd=specs, env=env)
     assert not ANSI.search(done.stdout)
     assert len(_stdout_lines(done)) == 3  # one line per problem, never wrapped
 
@@ -420,10 +396,8 @@ def test_piped_output_ignores_term_and_columns(specs: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_terminal_output_is_coloured(specs: Path) -> None:
     """The control for the NO_COLOR test: on a terminal, rich does colour the output."""
-    env = clean_env(TERM="xterm-256color")
-    code, output = run_in_terminal(
-        [sys.executable, "-m", "apitest.cli", "lint", "bad.xml"], specs, env
-    )
+    env = cli_env(credentials=False, TERM="xterm-256color")
+    code, output = run_in_terminal(cli_command("lint", "bad.xml"), specs, env)
     assert code == 2
     assert "unknown type 'integr'" in output
     assert ANSI.search(output)
@@ -432,10 +406,8 @@ def test_terminal_output_is_coloured(specs: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_no_color_on_a_terminal_gives_plain_lines(specs: Path) -> None:
     """lint promises plain output, one line per problem, when piped *or* NO_COLOR is set."""
-    env = clean_env(TERM="xterm-256color", NO_COLOR="1")
-    code, output = run_in_terminal(
-        [sys.executable, "-m", "apitest.cli", "lint", "bad.xml"], specs, env
-    )
+    env = cli_env(credentials=False, TERM="xterm-256color", NO_COLOR="1")
+    code, output = run_in_terminal(cli_command("lint", "bad.xml"), specs, env)
     assert code == 2
     assert "unknown type 'integr'" in output
     assert not ANSI.search(output), repr(output)
@@ -451,8 +423,8 @@ def test_run_reference_spec_passes_against_the_in_process_service(
 ) -> None:
     """The README's first command: no --base-url, no credentials, every case green; on
     uvloop (the default) and on asyncio's own loop (where uvloop is not installed)."""
-    env = clean_env(APITEST_EVENT_LOOP=loop)
-    done = apitest_cli("run", "specs/trips.xml", "--report-dir", str(tmp_path), env=env)
+    env = cli_env(credentials=False, APITEST_EVENT_LOOP=loop)
+    done = run_cli("run", "specs/trips.xml", "--report-dir", str(tmp_path), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("started the bundled reference service at http://127.0.0.1:")
@@ -465,7 +437,7 @@ def test_run_reference_spec_passes_against_the_in_process_service(
 
 
 def test_run_broken_spec_exits_2_with_the_located_error(specs: Path) -> None:
-    done = apitest_cli("run", "bad.xml", cwd=specs)
+    done = run_cli("run", "bad.xml", cwd=specs)
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -476,7 +448,9 @@ def test_run_broken_spec_exits_2_with_the_located_error(specs: Path) -> None:
 
 
 def test_an_unknown_event_loop_exits_2_before_anything_starts(specs: Path) -> None:
-    done = apitest_cli("run", "warn.xml", cwd=specs, env=clean_env(APITEST_EVENT_LOOP="fast"))
+    done = run_cli(
+        "run", "warn.xml", cwd=specs, env=cli_env(credentials=False, APITEST_EVENT_LOOP="fast")
+    )
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
@@ -486,14 +460,14 @@ def test_an_unknown_event_loop_exits_2_before_anything_starts(specs: Path) -> No
 
 
 def test_run_malformed_spec_exits_2_with_file_and_line(specs: Path) -> None:
-    done = apitest_cli("run", "malformed.xml", cwd=specs)
+    done = run_cli("run", "malformed.xml", cwd=specs)
     assert done.returncode == 2
     assert done.stderr.startswith(f"malformed.xml:{MALFORMED_AT[0]}:")
     assert "malformed XML" in done.stderr
 
 
 def test_plan_with_warnings_only_still_loads(specs: Path) -> None:
-    done = apitest_cli("plan", "warn.xml", cwd=specs)
+    done = run_cli("plan", "warn.xml", cwd=specs)
     assert done.returncode == 0, done.stderr
     assert "critical-path estimate" in done.stdout
 
@@ -533,14 +507,7 @@ def test_no_traceback_and_a_documented_exit_status(name: str, specs: Path) -> No
     (specs / "other.xml").write_text("<project><name>x</name></project>\n", encoding="utf-8")
     (specs / "binary.xml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     args = [arg.format(repo=REPO, empty=specs / "empty") for arg in SCENARIOS[name]]
-    done = subprocess.run(
-        [sys.executable, "-m", "apitest.cli", *args],
-        cwd=specs,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    done = run_cli(*args, cwd=specs)
     assert "Traceback" not in done.stdout
     assert "Traceback" not in done.stderr
     assert done.returncode in (0, 1, 2), done.stderr

@@ -9,7 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .test_cli import REPO, apitest_cli
+from ..support import SPECS, run_cli
 
 NOTHING_TESTED = 5
 
@@ -20,11 +20,11 @@ def _report(report_dir: Path) -> dict[str, object]:
 
 
 def test_a_suite_whose_filters_select_no_case_exits_5(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    shutil.copytree(SPECS, tmp_path / "specs")
     suite = tmp_path / "none.toml"
     suite.write_text('name = "none"\nspecs = ["specs/trips.xml"]\n[filters]\ntags = ["no-such"]\n')
     reports = tmp_path / "reports"
-    done = apitest_cli("run", str(suite), "--report-dir", str(reports), cwd=tmp_path)
+    done = run_cli("run", str(suite), "--report-dir", str(reports), cwd=tmp_path)
     assert done.returncode == NOTHING_TESTED, done.stdout + done.stderr
     assert re.search(r"^0 cases: 0 passed, 0 failed, 0 error, 0 skipped", done.stdout, re.M)
     assert "nothing was tested: no case was selected" in done.stdout
@@ -33,12 +33,12 @@ def test_a_suite_whose_filters_select_no_case_exits_5(tmp_path: Path) -> None:
 
 def test_a_run_whose_every_case_is_skipped_exits_5(tmp_path: Path) -> None:
     specs = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", specs)
+    shutil.copytree(SPECS, specs)
     for spec in specs.glob("*.xml"):
         text = spec.read_text()
         spec.write_text(re.sub(r"<operation (?=method=)", '<operation auto-skip="true" ', text))
     reports = tmp_path / "reports"
-    done = apitest_cli(
+    done = run_cli(
         "run", "specs/trips.xml", "--cases", "positive", "--report-dir", str(reports), cwd=tmp_path
     )
     assert done.returncode == NOTHING_TESTED, done.stdout + done.stderr
@@ -51,5 +51,5 @@ def test_a_run_whose_every_case_is_skipped_exits_5(tmp_path: Path) -> None:
 
 
 def test_the_exit_status_is_documented_in_help() -> None:
-    done = apitest_cli("run", "--help")
+    done = run_cli("run", "--help")
     assert re.search(r"^\s+5\s+run: nothing was tested", done.stdout, re.M), done.stdout

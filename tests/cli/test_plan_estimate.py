@@ -15,16 +15,16 @@ import pytest
 
 from apitest.plan.model import NOMINAL_CALL_MS
 
-from .test_cli import REPO, apitest_cli
+from ..support import DATA, REPO, run_cli
 
-GADGETS = REPO / "tests" / "data" / "zspec" / "throttling.xml"
+GADGETS = DATA / "zspec" / "throttling.xml"
 THROTTLING = (
     '<throttling name="listing" threshold="2" duration="400" lock-period="1000" type="ip"/>'
 )
 
 
 def headline(*args: str, cwd: Path = REPO) -> str:
-    done = apitest_cli("plan", *args, cwd=cwd)
+    done = run_cli("plan", *args, cwd=cwd)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.splitlines()[0]
 
@@ -56,7 +56,7 @@ def test_plan_counts_the_concurrency_limit_in_text_and_json(unthrottled: Path) -
         f"critical-path estimate {25 * NOMINAL_CALL_MS / 1000:.2f} s "
         "(bound by the concurrency limit: 100 calls, 4 at a time)"
     )
-    done = apitest_cli("plan", str(unthrottled), *chains, "--format", "json")  # default 16
+    done = run_cli("plan", str(unthrottled), *chains, "--format", "json")  # default 16
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert plan["estimate_ms"] == math.ceil(100 / 16) * NOMINAL_CALL_MS
@@ -90,7 +90,7 @@ def test_plan_takes_the_concurrency_of_a_suite_and_the_option_wins(
 
 
 def test_plan_refuses_a_concurrency_of_0_as_run_does() -> None:
-    done = apitest_cli("plan", str(GADGETS), "--concurrency", "0")
+    done = run_cli("plan", str(GADGETS), "--concurrency", "0")
     assert done.returncode == 2
     assert "--concurrency: 0 is out of range (1 to 1000)" in done.stderr, done.stderr
     assert done.stdout == ""

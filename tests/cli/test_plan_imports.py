@@ -3,22 +3,17 @@ session layer stay below the engine, and `plan` is as quick to start as a linter
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from .test_cli import REPO, TIMEOUT, clean_env
+from ..support import cli_env, run_cli
 
 HTTP_LIBRARIES = ("httpx", "aiohttp", "httpx_aiohttp", "uvicorn", "starlette")
 
 
 def _imported(*args: str, code: int = 0) -> set[str]:
     """The top-level modules a CLI command imports (python -X importtime lists each)."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "apitest.cli", *args],
-        cwd=REPO, env=clean_env(APITEST_ACCESS_TOKEN="unused"), capture_output=True, text=True,
-        timeout=TIMEOUT,
-    )  # fmt: skip
+    env = cli_env(credentials=False, APITEST_ACCESS_TOKEN="unused")
+    done = run_cli(*args, env=env, python=("-X", "importtime"))
     assert done.returncode == code, done.stderr[-2000:]
     lines = [line.rsplit("|", 1)[-1] for line in done.stderr.splitlines() if "|" in line]
     return {line.strip().split(".")[0] for line in lines}

@@ -6,17 +6,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .test_cli import REPO, apitest_cli, clean_env
+from ..support import SPECS, cli_env, run_cli
 
 GIVEN = "expired-token-0123456789"
 
 
 def test_a_refused_access_token_names_the_variable_and_the_fix(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    shutil.copytree(SPECS, tmp_path / "specs")
     reports = tmp_path / "reports"
-    done = apitest_cli(
+    done = run_cli(
         "run", "specs/trips.xml", "--cases", "positive", "--report-dir", str(reports),
-        cwd=tmp_path, env=clean_env(APITEST_ACCESS_TOKEN=GIVEN),
+        cwd=tmp_path, env=cli_env(credentials=False, APITEST_ACCESS_TOKEN=GIVEN),
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert "internal error" not in done.stdout

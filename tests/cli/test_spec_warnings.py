@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from .test_cli import apitest_cli, clean_env
+from ..support import SPECS, cli_env, run_cli
 
-REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
 # `visibility` misspelt on trips.xml's first operation: the loader ignores the attribute. (A
 # typo such as `rnage` for `range` is worse: the run then sends days out of range and fails
@@ -27,7 +26,7 @@ TYPO_ATTR = ('category="read" visibility="internal"', 'category="read" visiblity
 
 def _copy_specs(tmp_path: Path) -> Path:
     folder = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", folder)
+    shutil.copytree(SPECS, folder)
     return folder
 
 
@@ -71,7 +70,7 @@ def _misspell_operation(specs: Path) -> int:
 def test_run_prints_each_warning_on_stderr_before_the_run(tmp_path: Path) -> None:
     specs = _copy_specs(tmp_path)
     expected = _misspell_attribute(specs)
-    done = apitest_cli(
+    done = run_cli(
         "run", str(specs / "trips.xml"), "--cases", "positive", "--report-dir", str(tmp_path / "r")
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
@@ -83,7 +82,7 @@ def test_run_quiet_folds_the_warnings_into_a_count(tmp_path: Path) -> None:
     specs = _copy_specs(tmp_path)
     _misspell_attribute(specs)
     _edit(specs / "destinations.xml", 'name="destinations"', 'name="destinations" colour="x"')
-    done = apitest_cli(
+    done = run_cli(
         "run", "-q", str(specs), "--cases", "positive", "--report-dir", str(tmp_path / "r")
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
@@ -93,7 +92,7 @@ def test_run_quiet_folds_the_warnings_into_a_count(tmp_path: Path) -> None:
 def test_plan_prints_the_warnings_on_stderr_and_the_plan_on_stdout(tmp_path: Path) -> None:
     specs = _copy_specs(tmp_path)
     expected = _misspell_attribute(specs)
-    done = apitest_cli("plan", str(specs))
+    done = run_cli("plan", str(specs))
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [expected]
     assert "visiblity" not in done.stdout and "critical-path estimate" in done.stdout
@@ -102,14 +101,14 @@ def test_plan_prints_the_warnings_on_stderr_and_the_plan_on_stdout(tmp_path: Pat
 def test_a_misspelt_operation_stops_the_run_naming_the_element_meant(tmp_path: Path) -> None:
     specs = _copy_specs(tmp_path)
     line = _misspell_operation(specs)
-    done = apitest_cli("run", str(specs / "trips.xml"), "--report-dir", str(tmp_path / "r"))
+    done = run_cli("run", str(specs / "trips.xml"), "--report-dir", str(tmp_path / "r"))
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stdout == ""  # nothing ran
     assert f"trips.xml:{line}:5: error: unknown element <operaton> in <url>: did you mean " in (
         done.stderr
     )
     assert "<operation>?" in done.stderr
-    lint = apitest_cli("lint", str(specs))
+    lint = run_cli("lint", str(specs))
     assert lint.returncode == 2
     assert "did you mean <operation>?" in lint.stdout
 
@@ -119,7 +118,7 @@ def test_a_misspelt_property_or_argument_is_an_error_too(tmp_path: Path) -> None
     _edit(specs / "trips.xml", '<property name="no_of_days"', '<propety name="no_of_days"')
     _edit(specs / "trips.xml", "<argument ", "<argumnet ")
     _edit(specs / "trips.xml", "</argument>", "</argumnet>")
-    done = apitest_cli("lint", str(specs / "trips.xml"))
+    done = run_cli("lint", str(specs / "trips.xml"))
     assert done.returncode == 2
     assert "unknown element <propety> in <structure>: did you mean <property>?" in done.stdout
     assert "unknown element <argumnet> in <operation>: did you mean <argument>?" in done.stdout
@@ -128,8 +127,8 @@ def test_a_misspelt_property_or_argument_is_an_error_too(tmp_path: Path) -> None
 def test_strict_makes_an_unknown_attribute_an_error(tmp_path: Path) -> None:
     specs = _copy_specs(tmp_path)
     _misspell_attribute(specs)
-    assert apitest_cli("lint", str(specs)).returncode == 0
-    assert apitest_cli("lint", "--strict", str(specs)).returncode == 1
+    assert run_cli("lint", str(specs)).returncode == 0
+    assert run_cli("lint", "--strict", str(specs)).returncode == 1
 
 
 # --- the pytest plugin ----------------------------------------------------------------------
@@ -137,7 +136,7 @@ def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
         cwd=project,
-        env=clean_env(),
+        env=cli_env(credentials=False),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from ..support import loopback_client
 
 JSON_SERVER = "json-server@0.17.4"
 DATASETTE = "datasette==1.0a41"
@@ -105,13 +106,6 @@ def datasette_bin() -> Path:
     return folder / "venv" / "bin" / "datasette"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class Started:
     """A third-party server this test started (and will stop, by its PID)."""
@@ -121,7 +115,7 @@ class Started:
     log: Path
 
     def get(self, path: str) -> httpx.Response:
-        with httpx.Client(timeout=10, trust_env=False) as http:
+        with loopback_client() as http:
             return http.get(self.url + path)
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from apitest.demo import DemoConfig, DemoServer
 
-from ._support import Api, client, client_token
+from ..support import loopback_client
+from ._api import Api, client_token
 
 MakeServer = Callable[..., DemoServer]
 
@@ -24,7 +25,7 @@ def server() -> Iterator[DemoServer]:
 
 @pytest.fixture(scope="session")
 def http() -> Iterator[httpx.Client]:
-    with client() as session:
+    with loopback_client() as session:
         yield session
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
+import subprocess
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,10 @@ from apitest.auth.stores import FileStore
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
-from ._support import cli_env, client, run_cli, start_cli, token_request
+from ..support import DATA, SPECS, cli_env, loopback_client, run_cli, started_cli
+from ._api import token_request
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
-SPECS = REPO / "specs"
 SPEND = {"grant_type": "refresh_token", "refresh_token": DEMO_REFRESH_TOKEN}
 
 
@@ -84,8 +84,7 @@ def race_four_runs(
     (the store's barrier), so a missing lock shows every time. (exit status, stdout, report
     folder) per run."""
     store = tmp_path / "shared-tokens.json"
-    path = os.pathsep.join(filter(None, [str(REPO), str(HERE), os.environ.get("PYTHONPATH")]))
-    env = cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN, PYTHONPATH=path, BARRIER_PARTIES="4")
+    env = cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN, BARRIER_PARTIES="4", pythonpath=[HERE])
 
     def args(n: int) -> list[str]:
         return [
@@ -94,14 +93,9 @@ def race_four_runs(
             "--token-store-path", str(store), "-q",
         ]  # fmt: skip
 
-    runs = [start_cli(*args(n), env=env) for n in range(4)]
-    try:
+    with ExitStack() as running:
+        runs = [running.enter_context(started_cli(*args(n), env=env)) for n in range(4)]
         outputs = [run.communicate(timeout=180) for run in runs]
-    finally:
-        for run in runs:
-            if run.poll() is None:
-                run.kill()
-                run.wait()
     arrived = list(Path(f"{store}.barrier").glob("arrived-*"))
     assert len(arrived) == 4, [err for _, err in outputs]  # all four met at the barrier
     return [
@@ -190,22 +184,28 @@ read_only = true
 """
 
 
+def run_with_profiles(
+    server: DemoServer, tmp_path: Path, profiles: Path, cases: str
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """`apitest run specs/trips.xml --auth PROFILES --cases CASES` against `server`: the finished
+    process and the cases of its JSON result."""
+    done = run_cli(
+        "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
+        "--cases", cases, "--report-dir", str(tmp_path / "report"),
+        "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
+    )  # fmt: skip
+    assert (tmp_path / "r.json").is_file(), done.stdout[-3000:] + done.stderr
+    return done, load(tmp_path / "r.json")["cases"]
+
+
 def test_a_read_only_profile_is_refused_every_write(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server()
     profiles = tmp_path / "auth.toml"
     profiles.write_text(READER_PROFILES, encoding="utf-8")
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
-            "--cases", "negative", "--report-dir", str(tmp_path / "report"),
-            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
-        ],
-        env=cli_env(),
-    )  # fmt: skip
+    done, cases = run_with_profiles(server, tmp_path, profiles, "negative")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    cases = load(tmp_path / "r.json")["cases"]
     reader = [case for case in cases if case["case"] == "Read Only Profile reader"]
     assert sorted(case["operation"] for case in reader) == [
         "DELETE destinations", "DELETE trips", "POST destinations", "POST trips", "PUT trips",
@@ -223,16 +223,8 @@ def test_the_same_profile_run_as_a_writer_fails_the_read_only_cases(
             'scopes = ["TravelAgency.trips.READ", "TravelAgency.destinations.READ"]\n', ""
         )
     )
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
-            "--cases", "negative", "--report-dir", str(tmp_path / "report"),
-            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
-        ],
-        env=cli_env(),
-    )  # fmt: skip
+    done, cases = run_with_profiles(server, tmp_path, profiles, "negative")
     assert done.returncode == 1
-    cases = load(tmp_path / "r.json")["cases"]
     post = next(c for c in cases if c["name"] == "POST trips / Read Only Profile reader")
     assert post["status"] == "failed"
     assert post["message"] == (
@@ -254,15 +246,7 @@ scopes = ["TravelAgency.trips.READ", "TravelAgency.trips.CREATE", "TravelAgency.
           "TravelAgency.trips.UPDATE"]
 """
     profiles.write_text(narrow, encoding="utf-8")
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--auth", str(profiles),
-            "--cases", "positive", "--report-dir", str(tmp_path / "report"),
-            "--json", str(tmp_path / "r.json"), "--token-store-path", str(tmp_path / "t.json"),
-        ],
-        env=cli_env(),
-    )  # fmt: skip
-    cases = load(tmp_path / "r.json")["cases"]
+    done, cases = run_with_profiles(server, tmp_path, profiles, "positive")
     delete = next(c for c in cases if c["name"] == "DELETE trips / positive")
     assert delete["status"] == "skipped"
     assert "not granted TravelAgency.trips.DELETE" in delete["message"]
@@ -312,7 +296,7 @@ def test_old_specs_migrated_by_fix_run_and_keep_a_profiles_scope_narrowing(
     operation needing a scope left out is skipped, not sent with an all-scopes token."""
     server = make_server()
     folder = tmp_path / "specs"
-    shutil.copytree(REPO / "tests" / "data" / "migrate" / "bundled", folder)
+    shutil.copytree(DATA / "migrate" / "bundled", folder)
     fixed = run_cli("lint", "--fix", str(folder), env=cli_env())
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "<oauth2 token-url=" not in (folder / "trips.xml").read_text(encoding="utf-8")
@@ -348,6 +332,18 @@ def test_old_specs_migrated_by_fix_run_and_keep_a_profiles_scope_narrowing(
     assert "not granted TravelAgency.trips.DELETE" in delete["message"]
 
 
+def run_with_refresh_token(
+    server: DemoServer, tmp_path: Path, report: Path
+) -> subprocess.CompletedProcess[str]:
+    """The positive cases of specs/trips.xml against `server`, given the demo refresh token as
+    well as the client credentials, reports in `report`."""
+    return run_cli(
+        "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
+        "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
+        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
+    )  # fmt: skip
+
+
 def test_a_burned_refresh_token_hidden_by_client_credentials_is_said_everywhere(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
@@ -355,16 +351,10 @@ def test_a_burned_refresh_token_hidden_by_client_credentials_is_said_everywhere(
     the client, and that used to be all anyone saw (issue 18, item 2). The console summary,
     report.json, junit.xml and report.html now say what was refused and why."""
     server = make_server()
-    with client() as http:
+    with loopback_client() as http:
         assert token_request(http, server, **SPEND).status_code == 200  # spent elsewhere
     report = tmp_path / "report"
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
-            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
-        ],
-        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
-    )  # fmt: skip
+    done = run_with_refresh_token(server, tmp_path, report)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     [notice] = load(report / "report.json")["auth_notices"]
     assert notice["kind"] == "fallback" and notice["used"] == "client credentials"
@@ -392,13 +382,7 @@ def test_a_run_whose_first_flow_works_has_no_notice(
 ) -> None:
     server = make_server()
     report = tmp_path / "report"
-    done = run_cli(
-        *[
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--cases", "positive",
-            "--report-dir", str(report), "--token-store-path", str(tmp_path / "tokens.json"),
-        ],
-        env=cli_env(APITEST_REFRESH_TOKEN=DEMO_REFRESH_TOKEN),
-    )  # fmt: skip
+    done = run_with_refresh_token(server, tmp_path, report)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     assert load(report / "report.json")["auth_notices"] == []
     assert "warning:" not in done.stdout

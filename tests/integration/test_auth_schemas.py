@@ -31,13 +31,12 @@ from apitest.demo.credentials import (
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Catalog
 
-from ._support import cli_env, run_cli
+from ..support import SPECS, cli_env, run_cli
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
 OFFICIAL_SCHEMA = re.search(
     r"  <authentication-schema>.*?</authentication-schema>\n",
-    (REPO / "specs" / "destinations.xml").read_text(encoding="utf-8"),
+    (SPECS / "destinations.xml").read_text(encoding="utf-8"),
     re.DOTALL,
 )
 assert OFFICIAL_SCHEMA is not None

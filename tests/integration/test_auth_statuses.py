@@ -20,7 +20,7 @@ from apitest.demo.credentials import (
     TRIPS_UPDATE,
 )
 
-from ._support import Api, client_token, destination, error_of, trip
+from ._api import Api, client_token, destination, error_of, trip
 
 # (method, path, JSON body, the scope the spec's <authentication> asks for)
 OPERATIONS: list[tuple[str, str, Any, str]] = [

@@ -8,7 +8,7 @@ import pytest
 
 from apitest.demo import KNOWN_BUGS, DemoConfig
 
-from ._support import Api, destination, trip
+from ._api import Api, destination, trip
 
 MakeApi = Callable[..., Api]
 

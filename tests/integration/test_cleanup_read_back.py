@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ._support import run_cli
+from ..support import run_cli
 from ._zest_app import AppServer
 
 SPEC = """<?xml version="1.0" encoding="UTF-8"?>

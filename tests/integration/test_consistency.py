@@ -10,7 +10,7 @@ import httpx
 
 from apitest.demo import DemoConfig
 
-from ._support import Api, destination
+from ._api import Api, destination
 
 MakeApi = Callable[..., Api]
 LAG_MS = 500  # long enough that a read straight after a write is surely inside it

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from ._support import REPO, run_cli
-from ._thirdparty import Started, datasette_bin, free_port, serving
+from ..support import DATA, free_port, run_cli
+from ._thirdparty import Started, datasette_bin, serving
 
-SPEC = REPO / "tests" / "data" / "thirdparty" / "datasette" / "items.xml"
+SPEC = DATA / "thirdparty" / "datasette" / "items.xml"
 PERMISSIONS = "permissions:\n  insert-row: true\n  update-row: true\n  delete-row: true\n"
 LOSE_UPDATES = (
     "CREATE TRIGGER lose_updates AFTER UPDATE OF qty ON items "

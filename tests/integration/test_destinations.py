@@ -9,7 +9,7 @@ import pytest
 from apitest.demo import DemoServer
 from apitest.demo.store import SEED_DESTINATIONS
 
-from ._support import Api, destination, error_of
+from ._api import Api, destination, error_of
 
 
 def test_list_answers_the_seeded_destinations(api: Api) -> None:

@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.events import (
     CaseFinished,
     ChainFinished,
@@ -29,10 +26,10 @@ from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.spec.loader import load_catalog
 
-from ._support import REPO, free_port
+from ..support import SPECS, demo_auth, free_port
 
-CATALOG = load_catalog([REPO / "specs" / "trips.xml"])
-AUTH = AuthConfig({"default": Profile("default", Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))})
+CATALOG = load_catalog([SPECS / "trips.xml"])
+AUTH = demo_auth()
 
 
 class Heard(list[Event]):

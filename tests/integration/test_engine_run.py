@@ -11,11 +11,10 @@ long a broken run may hang.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,57 +22,29 @@ from typing import Any
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-from ._support import client, client_token, free_port, trip
+from ..support import (
+    CLI_TIMEOUT_S,
+    SPECS,
+    cli_env,
+    free_port,
+    loopback_client,
+    run_cli,
+    started_cli,
+)
+from ._api import client_token, trip
+from .conftest import MakeServer
 
-MakeServer = Callable[..., DemoServer]
 Json = dict[str, Any]
 
-REPO = Path(__file__).resolve().parents[2]
 TRIPS_SPEC = "specs/trips.xml"  # relative, as a user types it (the CLI runs with cwd=REPO)
-TIMEOUT = 120
 THROTTLING = '<throttling threshold="100" duration="60000" lock-period="120000"/>'
 POSITIVE_ONLY = ("--cases", "positive")
 """For runs that judge positive cases and write validations: negative cases would multiply the
 (throttled) calls and the run time without adding to what those tests check."""
-# Environment variables that force colour whatever the stream is.
-_COLOUR_FORCING = ("FORCE_COLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def cli_env(*, credentials: bool = True) -> dict[str, str]:
-    """The environment of a CLI run: plain output, loopback unproxied, the demo client's
-    credentials (or no APITEST_* variable at all)."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("APITEST_") and key not in _COLOUR_FORCING
-    }
-    env.update(NO_COLOR="1", NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
-    # The CLI under test is the one next to these tests, from whatever directory it runs in.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    if credentials:
-        env.update(APITEST_CLIENT_ID=DEMO_CLIENT_ID, APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET)
-    return env
-
-
-def apitest_cli(
-    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m apitest.cli ARGS` for real; a traceback anywhere fails the test."""
-    done = subprocess.run(
-        [sys.executable, "-m", "apitest.cli", *args],
-        cwd=cwd,
-        env=cli_env() if env is None else env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
-    return done
-
-
 @dataclass(frozen=True)
 class Run:
     """One finished `apitest run`: the process, its JSON result and its report folder."""
@@ -120,12 +91,12 @@ def run_args(
     return argv, report_dir, json_file
 
 
-def run_cli(
+def run_trips(
     server: DemoServer, tmp_path: Path, *args: str, name: str = "run", spec: str = TRIPS_SPEC
 ) -> Run:
     """`apitest run SPEC --base-url <server> --json ... --report-dir ...` and its result."""
     argv, report_dir, json_file = run_args(server, tmp_path, name, *args, spec=spec)
-    done = apitest_cli(*argv)
+    done = run_cli(*argv)
     assert json_file.is_file(), done.stdout + done.stderr
     return Run(done, json.loads(json_file.read_text(encoding="utf-8")), report_dir)
 
@@ -168,11 +139,11 @@ def copy_specs(tmp_path: Path, throttling: str) -> Path:
     """The reference specs in a folder of their own, PUT trips' `<throttling>` replaced."""
     folder = tmp_path / "specs"
     folder.mkdir()
-    trips_xml = (REPO / "specs" / "trips.xml").read_text(encoding="utf-8")
+    trips_xml = (SPECS / "trips.xml").read_text(encoding="utf-8")
     assert trips_xml.count(THROTTLING) == 1
     (folder / "trips.xml").write_text(trips_xml.replace(THROTTLING, throttling), "utf-8")
     (folder / "destinations.xml").write_text(
-        (REPO / "specs" / "destinations.xml").read_text(encoding="utf-8"), "utf-8"
+        (SPECS / "destinations.xml").read_text(encoding="utf-8"), "utf-8"
     )
     return folder
 
@@ -185,7 +156,7 @@ def test_run_against_a_correct_service_passes_in_plan_order_and_leaves_nothing(
     store = server.state.store
     trips_before, destinations_before = store.trips.snapshot(), store.destinations.snapshot()
 
-    run = run_cli(server, tmp_path, "--seed", "7")
+    run = run_trips(server, tmp_path, "--seed", "7")
 
     assert run.done.returncode == 0, run.output
     assert run.done.stderr == ""
@@ -205,7 +176,7 @@ def test_run_against_a_correct_service_passes_in_plan_order_and_leaves_nothing(
         assert numbers == list(range(1, len(numbers) + 1)), (chain, numbers)
 
     # `apitest plan` with the same seed shows exactly the steps the run fired.
-    plan_done = apitest_cli("plan", TRIPS_SPEC, "--seed", "7", "--format", "json")
+    plan_done = run_cli("plan", TRIPS_SPEC, "--seed", "7", "--format", "json")
     assert plan_done.returncode == 0, plan_done.stderr
     planned = [
         (step["id"], step["operation"], step["case"], step["kind"])
@@ -289,7 +260,7 @@ def test_each_defect_mode_fails_the_case_that_sees_it(
     defect: Defect, make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(bugs={defect.bug})
-    run = run_cli(server, tmp_path, "--seed", "7", *POSITIVE_ONLY)
+    run = run_trips(server, tmp_path, "--seed", "7", *POSITIVE_ONLY)
 
     assert run.done.returncode == 1, run.output
     assert run.result["passed"] is False
@@ -316,7 +287,7 @@ def test_the_client_side_limiter_keeps_a_burst_under_the_service_throttle(
 ) -> None:
     specs = copy_specs(tmp_path, '<throttling threshold="5" duration="1000" lock-period="5000"/>')
     server = make_server(**THROTTLED_SERVER)
-    run = run_cli(
+    run = run_trips(
         server, tmp_path, "--seed", "7", "--repeat", "15", "--concurrency", "50", "-q",
         *POSITIVE_ONLY, spec=str(specs),
     )  # fmt: skip
@@ -338,7 +309,7 @@ def test_without_the_specs_throttling_the_service_refuses_the_burst(
     """The control of the test above: same burst, same service, no `<throttling>`."""
     specs = copy_specs(tmp_path, "")
     server = make_server(**THROTTLED_SERVER)
-    run = run_cli(
+    run = run_trips(
         server, tmp_path, "--seed", "7", "--repeat", "15", "--concurrency", "50", "-q",
         *POSITIVE_ONLY, spec=str(specs),
     )  # fmt: skip
@@ -357,7 +328,7 @@ def test_reads_lagging_behind_writes_fail_an_operation_validation(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(lag_ms=1500)  # three times the specs' validation-delay
-    run = run_cli(server, tmp_path, "--seed", "7", *POSITIVE_ONLY)
+    run = run_trips(server, tmp_path, "--seed", "7", *POSITIVE_ONLY)
 
     assert run.done.returncode == 1, run.output
     verify = run.case("GET trip", "verify POST trips", "operation validation")
@@ -371,7 +342,7 @@ def test_eventually_polls_a_lagging_read_until_it_holds(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(lag_ms=1500)
-    run = run_cli(server, tmp_path, "--seed", "7", "--eventually", "10", *POSITIVE_ONLY)
+    run = run_trips(server, tmp_path, "--seed", "7", "--eventually", "10", *POSITIVE_ONLY)
 
     assert run.done.returncode == 0, run.output
     assert all(c["status"] == "passed" for c in run.cases), run.case_names()
@@ -387,7 +358,7 @@ def test_eventually_polls_a_lagging_read_until_it_holds(
 # --- no run at all ---------------------------------------------------------------------------
 def test_an_unreachable_target_exits_3_with_one_line_naming_it(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/api/v1"
-    done = apitest_cli("run", TRIPS_SPEC, "--base-url", url, "--report-dir", str(tmp_path / "r"))
+    done = run_cli("run", TRIPS_SPEC, "--base-url", url, "--report-dir", str(tmp_path / "r"))
 
     assert done.returncode == 3, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
@@ -407,7 +378,7 @@ def test_missing_credentials_exit_2_naming_the_variable_and_the_spec_line(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server()
-    done = apitest_cli(
+    done = run_cli(
         "run", TRIPS_SPEC, "--base-url", server.base_url, "--report-dir", str(tmp_path / "r"),
         env=cli_env(credentials=False),
     )  # fmt: skip
@@ -421,7 +392,7 @@ def test_missing_credentials_exit_2_naming_the_variable_and_the_spec_line(
 
 
 def test_plan_json_lists_destinations_then_trips_with_a_preparation_step() -> None:
-    done = apitest_cli("plan", TRIPS_SPEC, "--format", "json")
+    done = run_cli("plan", TRIPS_SPEC, "--format", "json")
 
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
@@ -450,7 +421,7 @@ class DeleteNoopRun:
 def delete_noop_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeleteNoopRun]:
     """Read-only for the tests that use it; the service is stopped before they look."""
     with DemoServer(DemoConfig(lag_ms=0, bugs=frozenset({"delete-noop"}))) as server:
-        run = run_cli(server, tmp_path_factory.mktemp("noop"), "--seed", "7", *POSITIVE_ONLY)
+        run = run_trips(server, tmp_path_factory.mktemp("noop"), "--seed", "7", *POSITIVE_ONLY)
         trips_after = server.state.store.trips.snapshot()
     yield DeleteNoopRun(run, trips_after)
 
@@ -479,7 +450,7 @@ def test_a_delete_the_service_ignored_is_not_confirmed_in_the_ledger(
 
 def create_trips(server: DemoServer, count: int) -> list[str]:
     """Trips made directly through the API, with a client_credentials token."""
-    with client() as http:
+    with loopback_client() as http:
         token = client_token(http, server)
         ids = []
         for number in range(count):
@@ -509,16 +480,16 @@ def test_cleanup_deletes_what_the_ledger_lists_and_then_has_nothing_to_do(
     ledger = tmp_path / "ledger.jsonl"
     # The ledger's own base URL is stale on purpose: --base-url must win.
     stale = f"http://127.0.0.1:{free_port()}/api/v1"
-    ledger.write_text(ledger_line(1, listed, str(REPO / "specs" / "trips.xml"), stale), "utf-8")
+    ledger.write_text(ledger_line(1, listed, str(SPECS / "trips.xml"), stale), "utf-8")
 
-    done = apitest_cli("cleanup", str(ledger), "--base-url", server.base_url)
+    done = run_cli("cleanup", str(ledger), "--base-url", server.base_url)
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"trip_id={listed}" in done.stdout and "deleted" in done.stdout
     assert set(server.state.store.trips.snapshot()) == {bystander}
     assert live_entries(ledger_events(ledger)) == {}
 
-    again = apitest_cli("cleanup", str(ledger), "--base-url", server.base_url)
+    again = run_cli("cleanup", str(ledger), "--base-url", server.base_url)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing to clean up" in again.stdout
     assert set(server.state.store.trips.snapshot()) == {bystander}
@@ -540,7 +511,7 @@ def test_cleanup_of_a_run_ledger_works_from_another_directory(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
 
-    done = apitest_cli("cleanup", str(ledger), cwd=elsewhere)
+    done = run_cli("cleanup", str(ledger), cwd=elsewhere)
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert server.state.store.trips.snapshot() == {}
@@ -554,27 +525,29 @@ def test_the_same_seed_sends_the_same_data_and_another_seed_does_not(
     service keeps its trip as the run's create and update left it."""
     seeds = ("11", "11", "12")
     servers = [make_server(bugs={"delete-noop"}) for _ in seeds]
-    started = []
-    for index, (seed, server) in enumerate(zip(seeds, servers, strict=True)):
-        argv, report_dir, json_file = run_args(
-            server, tmp_path, f"seed{index}", "--seed", seed, "-q", *POSITIVE_ONLY
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apitest.cli", *argv],
-            cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        started.append((process, report_dir, json_file))
     sent: list[list[Json]] = []
     held: list[list[Json]] = []
-    for seed, server, (process, report_dir, json_file) in zip(seeds, servers, started, strict=True):
-        output, _ = process.communicate(timeout=TIMEOUT)
-        assert "Traceback" not in output, output
-        assert json.loads(json_file.read_text(encoding="utf-8"))["seed"] == int(seed), output
-        events = ledger_events(report_dir / "ledger.jsonl")
-        posted = [e["data"] for e in events if e["event"] == "created" and e["resource"] == "trips"]
-        sent.append(by_text([without(data, "trip_id") for data in posted]))
-        trips = server.state.store.trips.snapshot().values()
-        held.append(by_text([without(record, "trip_id") for record in trips]))
+    with ExitStack() as running:
+        started = []
+        for index, (seed, server) in enumerate(zip(seeds, servers, strict=True)):
+            argv, report_dir, json_file = run_args(
+                server, tmp_path, f"seed{index}", "--seed", seed, "-q", *POSITIVE_ONLY
+            )
+            process = running.enter_context(started_cli(*argv, stderr=subprocess.STDOUT))
+            started.append((process, report_dir, json_file))
+        for seed, server, (process, report_dir, json_file) in zip(
+            seeds, servers, started, strict=True
+        ):
+            output, _ = process.communicate(timeout=CLI_TIMEOUT_S)
+            assert "Traceback" not in output, output
+            assert json.loads(json_file.read_text(encoding="utf-8"))["seed"] == int(seed), output
+            events = ledger_events(report_dir / "ledger.jsonl")
+            posted = [
+                e["data"] for e in events if e["event"] == "created" and e["resource"] == "trips"
+            ]
+            sent.append(by_text([without(data, "trip_id") for data in posted]))
+            trips = server.state.store.trips.snapshot().values()
+            held.append(by_text([without(record, "trip_id") for record in trips]))
 
     assert sent[0] and held[0]
     assert all("trip_name" in data and "no_of_days" in data for data in sent[0])

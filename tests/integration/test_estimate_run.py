@@ -13,7 +13,7 @@ from pathlib import Path
 
 from apitest.plan.model import NOMINAL_CALL_MS
 
-from ._support import REPO, run_cli
+from ..support import SPECS, run_cli
 from .conftest import MakeServer
 
 REFERENCE_THROTTLING = '<throttling threshold="100" duration="60000" lock-period="120000"/>'
@@ -25,10 +25,10 @@ def throttled_specs(tmp_path: Path) -> Path:
     """The reference specs in a folder of their own, PUT trips throttled at 5 per 3 s."""
     folder = tmp_path / "specs"
     folder.mkdir()
-    trips = (REPO / "specs" / "trips.xml").read_text(encoding="utf-8")
+    trips = (SPECS / "trips.xml").read_text(encoding="utf-8")
     assert trips.count(REFERENCE_THROTTLING) == 1
     (folder / "trips.xml").write_text(trips.replace(REFERENCE_THROTTLING, THROTTLING), "utf-8")
-    destinations = (REPO / "specs" / "destinations.xml").read_text(encoding="utf-8")
+    destinations = (SPECS / "destinations.xml").read_text(encoding="utf-8")
     (folder / "destinations.xml").write_text(destinations, "utf-8")
     return folder
 

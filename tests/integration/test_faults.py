@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,26 +20,23 @@ from apitest.engine.ledger import read_ledger
 from apitest.plan.graph import build_plan
 from apitest.spec.loader import load_catalog
 
-from ._support import cli_env
+from ..support import DATA, SPECS, run_cli, started_cli, wait_for_created
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
-XSD = REPO / "tests" / "data" / "junit" / "junit-10.xsd"
+XSD = DATA / "junit" / "junit-10.xsd"
 
 
 def args(base_url: str, report: Path, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "apitest.cli", "run", "specs/trips.xml", "--base-url", base_url,
-        "--report-dir", str(report), "--seed", "5", "-q", *extra,
+        "run", "specs/trips.xml", "--base-url", base_url, "--report-dir", str(report),
+        "--seed", "5", "-q", *extra,
     ]  # fmt: skip
 
 
 def planned(cases: str = "all") -> int:
     from apitest.plan.graph import PlanOptions
 
-    return len(
-        build_plan(load_catalog([REPO / "specs" / "trips.xml"]), PlanOptions(cases=cases)).steps
-    )
+    return len(build_plan(load_catalog([SPECS / "trips.xml"]), PlanOptions(cases=cases)).steps)
 
 
 def check_reports(report: Path, cases: str = "all") -> dict[str, Any]:
@@ -78,10 +73,7 @@ def test_500s_drops_malformed_and_oversized_answers_are_errors_with_a_cause(
         oversize_mb=2,
         seed=3,
     )
-    done = subprocess.run(
-        args(server.base_url, tmp_path / "r", "--max-body-bytes", "1M"),
-        env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+    done = run_cli(*args(server.base_url, tmp_path / "r", "--max-body-bytes", "1M"))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     result = check_reports(tmp_path / "r")
     errors = [c["message"] for c in result["cases"] if c["status"] == "error"]
@@ -160,10 +152,7 @@ def test_a_stuck_answer_is_a_read_timeout_and_the_run_goes_on(
     with HangingProxy(server.port, every=1) as proxy:
         base_url = f"http://127.0.0.1:{proxy.port}/api/v1"
         started = time.monotonic()
-        done = subprocess.run(
-            args(base_url, tmp_path / "r", "--timeout", "1", "--cases", "positive"),
-            env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
-        )  # fmt: skip
+        done = run_cli(*args(base_url, tmp_path / "r", "--timeout", "1", "--cases", "positive"))
         elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr
     assert elapsed < 120
@@ -181,10 +170,7 @@ def test_answers_that_drip_in_slowly_are_read_whole(
     server = make_server()
     with HangingProxy(server.port, every=1, drip=True) as proxy:
         base_url = f"http://127.0.0.1:{proxy.port}/api/v1"
-        done = subprocess.run(
-            args(base_url, tmp_path / "r", "--timeout", "2", "--cases", "positive"),
-            env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
-        )  # fmt: skip
+        done = run_cli(*args(base_url, tmp_path / "r", "--timeout", "2", "--cases", "positive"))
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
     result = check_reports(tmp_path / "r", "positive")
     slow = [c for c in result["cases"] if c["duration_ms"] > 100]
@@ -201,13 +187,10 @@ def test_ctrl_c_stops_cleans_up_and_writes_reports_marked_interrupted(
     slow_server: DemoServer, tmp_path: Path, signum: int
 ) -> None:
     before = snapshot(slow_server)
-    run = subprocess.Popen(
-        args(slow_server.base_url, tmp_path / "r", "--concurrency", "2"),
-        env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    _wait_for_ledger(tmp_path / "r" / "ledger.jsonl", run)
-    run.send_signal(signum)
-    out, err = run.communicate(timeout=120)
+    with started_cli(*args(slow_server.base_url, tmp_path / "r", "--concurrency", "2")) as run:
+        wait_for_created(tmp_path / "r" / "ledger.jsonl", run)
+        run.send_signal(signum)
+        out, err = run.communicate(timeout=120)
     assert run.returncode == 130, out[-2000:] + err
     assert "interrupted" in out and "Traceback" not in err
     result = check_reports(tmp_path / "r")
@@ -221,32 +204,16 @@ def test_a_second_ctrl_c_exits_at_once_and_cleanup_finishes_the_job(
     slow_server: DemoServer, tmp_path: Path
 ) -> None:
     before = snapshot(slow_server)
-    run = subprocess.Popen(
-        args(slow_server.base_url, tmp_path / "r", "--concurrency", "2"),
-        env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
     ledger = tmp_path / "r" / "ledger.jsonl"
-    _wait_for_ledger(ledger, run)
-    run.send_signal(signal.SIGINT)
-    time.sleep(0.05)
-    run.send_signal(signal.SIGINT)
-    run.communicate(timeout=30)
+    with started_cli(*args(slow_server.base_url, tmp_path / "r", "--concurrency", "2")) as run:
+        wait_for_created(ledger, run)
+        run.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        run.communicate(timeout=30)
     assert run.returncode == 130
     leftovers = read_ledger(ledger)
     if leftovers:  # what the hard stop left is what `apitest cleanup` removes
-        done = subprocess.run(
-            [sys.executable, "-m", "apitest.cli", "cleanup", str(ledger)],
-            env=cli_env(), cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+        done = run_cli("cleanup", str(ledger), timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
     assert not created_left(slow_server, before)
-
-
-def _wait_for_ledger(ledger: Path, run: subprocess.Popen[str]) -> None:
-    """Until the run has created something (so an interrupt has something to clean up)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and run.poll() is None:
-        if ledger.exists() and ledger.read_text().count('"created"') >= 2:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the run created nothing to interrupt")

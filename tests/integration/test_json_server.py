@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from ._support import REPO, run_cli
-from ._thirdparty import Started, free_port, json_server_bin, serving
+from ..support import DATA, free_port, run_cli
+from ._thirdparty import Started, json_server_bin, serving
 
-SPECS = REPO / "tests" / "data" / "thirdparty" / "json-server"
+SPECS = DATA / "thirdparty" / "json-server"
 SEED_DATA = {
     "posts": [{"id": 1, "title": "hello", "views": 10}],
     "comments": [{"id": 1, "body": "hi", "postId": 1}],

@@ -7,22 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
+from ..support import SPECS, demo_auth
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
-CATALOG = load_catalog([REPO / "specs" / "trips.xml"])
-CREDENTIALS = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
-AUTH = AuthConfig({"default": Profile("default", CREDENTIALS)})
+CATALOG = load_catalog([SPECS / "trips.xml"])
+AUTH = demo_auth()
 
 
 def run_negative(server: DemoServer, tmp_path: Path) -> RunResult:

@@ -20,7 +20,7 @@ from apitest.demo.credentials import (
     TRIPS_READ,
 )
 
-from ._support import Api, client_token, error_of, token_request
+from ._api import Api, client_token, error_of, token_request
 
 MakeServer = Callable[..., DemoServer]
 

@@ -7,35 +7,35 @@ import re
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from apitest.plan.graph import build_plan
 from apitest.spec.loader import load_catalog
 
+from ..support import REPO, SPECS, loopback_client
+from ._api import token_request
 from .conftest import MakeServer
 
 pytest_plugins = ["pytester"]
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A project folder holding the reference specs, with demo credentials in the env."""
-    shutil.copytree(REPO / "specs", pytester.path / "specs")
+    shutil.copytree(SPECS, pytester.path / "specs")
     monkeypatch.setenv("APITEST_CLIENT_ID", DEMO_CLIENT_ID)
     monkeypatch.setenv("APITEST_CLIENT_SECRET", DEMO_CLIENT_SECRET)
     return pytester
 
 
 def planned_steps() -> int:
-    return len(build_plan(load_catalog([REPO / "specs" / "trips.xml"])).steps)
+    return len(build_plan(load_catalog([SPECS / "trips.xml"])).steps)
 
 
 def test_collects_one_item_per_case_with_readable_node_ids(project: pytest.Pytester) -> None:
     (project.path / "specs" / "other.xml").write_text("<catalog><book/></catalog>")
-    (project.path / "elsewhere.xml").write_text((REPO / "specs" / "trips.xml").read_text())
+    (project.path / "elsewhere.xml").write_text((SPECS / "trips.xml").read_text())
     result = project.runpytest("--collect-only", "-q", "-p", "no:cacheprovider")
     ids = [line for line in result.outlines if "::" in line]
     assert len(ids) == planned_steps()
@@ -92,7 +92,7 @@ def test_a_failure_reads_like_the_cli(project: pytest.Pytester, make_server: Mak
 
 
 def _negatives() -> int:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([SPECS / "trips.xml"])
     return sum(1 for step in build_plan(catalog).steps if step.violation is not None) + sum(
         1
         for step in build_plan(catalog).steps
@@ -162,10 +162,11 @@ def test_auth_notices_are_pytest_warnings_under_xdist(
     lock, fail no test: under pytest they are warnings in the summary, forwarded by the xdist
     workers, each said once per worker rather than once per chain (issue 18, item 2)."""
     server = make_server()
-    with httpx.Client(trust_env=False) as http:
-        spend = {"grant_type": "refresh_token", "refresh_token": DEMO_REFRESH_TOKEN}
-        form = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET, **spend}
-        assert http.post(f"{server.root_url}/oauth/v2/token", data=form).status_code == 200
+    with loopback_client() as http:
+        spend = token_request(
+            http, server, grant_type="refresh_token", refresh_token=DEMO_REFRESH_TOKEN
+        )
+        assert spend.status_code == 200
     monkeypatch.setenv("APITEST_REFRESH_TOKEN", DEMO_REFRESH_TOKEN)
     path = [str(REPO), str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, path)))

@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
 from apitest.spec.loader import load_catalog
 
-from ._support import REPO, cli_env, run_cli
+from ..support import SPECS, run_cli, started_cli, wait_for_created
 from .conftest import MakeServer
 
 DATA_OPEN = '<script type="application/json" id="data">'
@@ -32,7 +29,7 @@ STATUSES = ("passed", "failed", "error", "skipped")
 
 
 def plan_of(**options: Any) -> Plan:
-    return build_plan(load_catalog([REPO / "specs" / "trips.xml"]), PlanOptions(**options))
+    return build_plan(load_catalog([SPECS / "trips.xml"]), PlanOptions(**options))
 
 
 def steps_by_chain_resource(plan: Plan) -> dict[str, int]:
@@ -102,19 +99,11 @@ def test_an_interrupted_run_adds_up_to_the_plan_in_every_output_and_counts_clean
 ) -> None:
     server = make_server(latency_ms=250)
     report = tmp_path / "r"
-    run = subprocess.Popen(
-        [sys.executable, "-m", "apitest.cli",
-         *run_args(server.base_url, report, "--seed", "5", "--concurrency", "2")],
-        env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    ledger = report / "ledger.jsonl"
-    deadline = time.monotonic() + 60
-    while run.poll() is None and time.monotonic() < deadline:
-        if ledger.exists() and ledger.read_text().count('"created"') >= 2:
-            break
-        time.sleep(0.05)
-    run.send_signal(signal.SIGINT)
-    out, err = run.communicate(timeout=120)
+    argv = run_args(server.base_url, report, "--seed", "5", "--concurrency", "2")
+    with started_cli(*argv) as run:
+        wait_for_created(report / "ledger.jsonl", run)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=120)
     assert run.returncode == 130, out[-2000:] + err
     result = every_output_adds_up(report, out, len(plan_of().steps))
     assert result["interrupted"] is True and result["counts"]["skipped"] > 0
@@ -140,7 +129,7 @@ def test_a_failed_before_run_hook_makes_every_planned_case_an_error(
     )
     suite = tmp_path / "s.toml"
     suite.write_text(
-        f'specs = ["{REPO / "specs" / "trips.xml"}"]\n[target]\nbase_url = "{server.base_url}"\n'
+        f'specs = ["{SPECS / "trips.xml"}"]\n[target]\nbase_url = "{server.base_url}"\n'
         '[hooks]\nmodules = ["hooks.py"]\n',
         encoding="utf-8",
     )

@@ -9,28 +9,25 @@ from pathlib import Path
 from junitparser import Failure, JUnitXml
 from lxml import etree
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.demo.credentials import DEMO_CLIENT_SECRET
 from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.report.junit import write_junit
 from apitest.spec.loader import load_catalog
 
+from ..support import DATA, SPECS, demo_auth
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
-SCHEMA = etree.XMLSchema(etree.parse(str(REPO / "tests" / "data" / "junit" / "junit-10.xsd")))
-CREDENTIALS = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
-AUTH = AuthConfig({"default": Profile("default", CREDENTIALS)})
+SCHEMA = etree.XMLSchema(etree.parse(str(DATA / "junit" / "junit-10.xsd")))
+AUTH = demo_auth()
 
 
 def test_a_failing_run_of_the_reference_specs_gives_valid_junit_without_tokens(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(bugs=["lost-update"])
-    catalog = load_catalog([REPO / "specs" / "trips.xml", REPO / "specs" / "destinations.xml"])
+    catalog = load_catalog([SPECS / "trips.xml", SPECS / "destinations.xml"])
     plan = build_plan(catalog, PlanOptions(seed=7, cases="positive"))
     settings = RunSettings(
         base_url=server.base_url, auth=AUTH, ledger_path=tmp_path / "ledger.jsonl"

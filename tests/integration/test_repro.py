@@ -12,7 +12,6 @@ after (trips and destinations).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,9 +21,10 @@ from typing import Any
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.demo.credentials import DEMO_CLIENT_SECRET
 
-from ._support import Api, cli_env, client, client_token, run_cli
+from ..support import cli_env, loopback_client, run_cli
+from ._api import Api, client_token
 
 TIMEOUT = 60
 LIFECYCLE_END = "GET trip / verify DELETE trips"
@@ -96,7 +96,7 @@ def fresh() -> Iterator[Callable[..., DemoServer]]:
 
 def occupy(server: DemoServer, trip_id: str) -> None:
     """Create trips on `server` until one has `trip_id` (ids are handed out in order)."""
-    with client() as http:
+    with loopback_client() as http:
         api = Api(http, server, client_token(http, server))
         for _ in range(50):
             if api.create_trip() >= trip_id:
@@ -117,18 +117,9 @@ def replay(script: str, server: DemoServer, tmp_path: Path, **env: str) -> Any:
     """The script run with sh against `server`, credentials from the environment."""
     path = tmp_path / "replay.sh"
     path.write_text(script, encoding="utf-8")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
-    environ.update(
-        {
-            "APITEST_BASE_URL": server.base_url,
-            "APITEST_CLIENT_ID": DEMO_CLIENT_ID,
-            "APITEST_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            **env,
-        }
-    )
     return subprocess.run(
-        ["sh", str(path)], env=environ, capture_output=True, text=True, timeout=TIMEOUT,
-        check=False,
+        ["sh", str(path)], env=cli_env(APITEST_BASE_URL=server.base_url, **env),
+        capture_output=True, text=True, timeout=TIMEOUT, check=False,
     )  # fmt: skip
 
 
@@ -237,7 +228,7 @@ def test_a_token_from_the_environment_is_used_and_no_secret_is_written(
     assert "${APITEST_ACCESS_TOKEN}" in script and "${APITEST_CLIENT_SECRET}" in script
 
     server = fresh()
-    with client() as http:
+    with loopback_client() as http:
         token = client_token(http, server)
     given = replay(
         script, server, tmp_path, APITEST_ACCESS_TOKEN=token, APITEST_CLIENT_SECRET="wrong"

@@ -20,21 +20,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from apitest.demo import DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from apitest.engine.capture import capture
 from apitest.engine.client import Exchange, Request
 from apitest.redact import Redactor
 from apitest.results import MAX_BODY_CHARS, RunResult
 
-from ._support import cli_env, run_cli
+from ..support import SPECS, cli_env, loopback_client, run_cli
+from ._api import client_token
 from .conftest import MakeServer
 
-REPO = Path(__file__).resolve().parents[2]
-SPECS = REPO / "specs"
 PLACEHOLDER = "${APITEST_ACCESS_TOKEN}"
 COLUMNS = "100"
 """A narrow console, so long lines wrap: the scan must find a token split over two lines."""
@@ -167,14 +165,8 @@ def test_a_static_token_run_writes_the_token_nowhere(
     spec = static_token_specs(tmp_path / "specs", authentication)
     lint = run_cli("lint", str(spec.parent), env=cli_env(credentials=False))
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    with httpx.Client(trust_env=False, timeout=10) as http:
-        answer = http.post(
-            f"{server.root_url}/oauth/v2/token",
-            data={"grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID,
-                  "client_secret": DEMO_CLIENT_SECRET},
-        )  # fmt: skip
-    assert answer.status_code == 200, answer.text
-    token: str = answer.json()["access_token"]
+    with loopback_client() as http:
+        token = client_token(http, server)
     report, stream, result = tmp_path / "report", tmp_path / "events.jsonl", tmp_path / "r.json"
     done = run_cli(
         "run", str(spec), "--base-url", server.base_url, "-v", "--cases", "positive",

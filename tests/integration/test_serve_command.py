@@ -17,28 +17,19 @@ import pytest
 
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
-from ._support import client, free_port
+from ..support import free_port, loopback_client, run_cli, started_cli
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 BASE_URL = re.compile(r"base URL\s+(http://127\.0\.0\.1:(\d+)/api/v1)")
 
 
-def apitest(*args: str) -> list[str]:
-    return [sys.executable, "-m", "apitest.cli", *args]
-
-
 class Serving:
     """A running `apitest serve` subprocess and the lines it has printed."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, process: subprocess.Popen[str]) -> None:
         self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            apitest("serve", "--port", str(port)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.process = process
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         self.pump = threading.Thread(target=self._pump, daemon=True)
@@ -73,11 +64,8 @@ class Serving:
 
 @pytest.fixture
 def serving() -> Iterator[Serving]:
-    running = Serving(free_port())
-    yield running
-    if running.process.poll() is None:
-        running.process.kill()
-        running.process.wait(STOP_TIMEOUT_S)
+    with started_cli("serve", "--port", str(free_port())) as process:
+        yield Serving(process)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -85,7 +73,7 @@ def test_serve_answers_and_stops_cleanly_on_a_signal(serving: Serving, signum: i
     base_url = serving.wait_for_base_url()
     print(f"apitest serve printed its base URL after {time.monotonic() - serving.started:.2f} s")
     root = base_url.removesuffix("/api/v1")
-    with client() as http:
+    with loopback_client() as http:
         answer = http.post(
             f"{root}/oauth/v2/token",
             data={
@@ -124,7 +112,7 @@ def test_a_client_that_goes_away_mid_request_leaves_no_traceback(serving: Servin
         with socket.create_connection(("127.0.0.1", port), timeout=5) as cut:
             cut.sendall(head.encode() + b"grant_type=refresh")
             time.sleep(0.2)  # the service is reading the body when the client goes
-    with client() as http:  # and it still answers the next one
+    with loopback_client() as http:  # and it still answers the next one
         assert http.get(f"{base_url}/destinations").status_code == 401
     os.kill(serving.process.pid, signal.SIGTERM)
     assert serving.process.wait(STOP_TIMEOUT_S) == 0
@@ -138,9 +126,7 @@ def test_serve_on_a_port_in_use_exits_2_naming_port() -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen(1)
         port = holder.getsockname()[1]
-        done = subprocess.run(
-            apitest("serve", "--port", str(port)), capture_output=True, text=True, timeout=60
-        )
+        done = run_cli("serve", "--port", str(port), timeout=60)
     assert done.returncode == 2
     assert "--port" in done.stderr
     assert str(port) in done.stderr
@@ -159,7 +145,7 @@ def test_serve_on_a_port_in_use_exits_2_naming_port() -> None:
     ],
 )
 def test_bad_option_values_exit_2_naming_the_option(args: list[str], option: str) -> None:
-    done = subprocess.run(apitest("serve", *args), capture_output=True, text=True, timeout=60)
+    done = run_cli("serve", *args, timeout=60)
     assert done.returncode == 2
     assert option in done.stderr
     assert "Traceback" not in done.stderr

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-
+from ..support import REPO, SPECS, started_cli
 from .conftest import MakeServer
-
-REPO = Path(__file__).resolve().parents[2]
 
 TAKER = """
 import asyncio, sys, time
@@ -54,47 +51,25 @@ def test_parallel_cli_runs_share_the_specs_throttle(
     specs = tmp_path / "specs"
     specs.mkdir()
     for name in ("trips.xml", "destinations.xml"):
-        text = (REPO / "specs" / name).read_text(encoding="utf-8")
+        text = (SPECS / name).read_text(encoding="utf-8")
         text = text.replace(
             '<throttling threshold="100" duration="60000" lock-period="120000"/>',
             '<throttling threshold="4" duration="1000" lock-period="5000"/>',
         )
         (specs / name).write_text(text, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
-    env.update(
-        NO_COLOR="1", APITEST_CLIENT_ID=DEMO_CLIENT_ID, APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET
-    )
-    runs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "apitest.cli",
-                "run",
-                str(specs / "trips.xml"),
-                "--base-url",
-                server.base_url,
-                "--cases",
-                "positive",
-                "--repeat",
-                "3",
-                "-q",
-                "--report-dir",
-                str(tmp_path / f"r{n}"),
-                "--json",
-                str(tmp_path / f"r{n}.json"),
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-        )
-        for n in range(3)
-    ]
-    for run in runs:
-        out, err = run.communicate(timeout=180)
-        assert run.returncode == 0, out[-2000:] + err
+
+    def args(n: int) -> list[str]:
+        return [
+            "run", str(specs / "trips.xml"), "--base-url", server.base_url, "--cases", "positive",
+            "--repeat", "3", "-q", "--report-dir", str(tmp_path / f"r{n}"),
+            "--json", str(tmp_path / f"r{n}.json"),
+        ]  # fmt: skip
+
+    with ExitStack() as running:
+        runs = [running.enter_context(started_cli(*args(n))) for n in range(3)]
+        for run in runs:
+            out, err = run.communicate(timeout=180)
+            assert run.returncode == 0, out[-2000:] + err
     puts = [
         case
         for n in range(3)

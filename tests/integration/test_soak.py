@@ -16,16 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import RunResult
 from apitest.spec.loader import load_catalog
 
+from ..support import DATA, demo_auth
 from .conftest import MakeServer
 
 pytestmark = pytest.mark.skipif(
@@ -37,7 +35,7 @@ SOAK_CALLS = 3000
 FD_SLACK = 2
 MB = 1024 * 1024
 
-SPEC = Path(__file__).resolve().parents[1] / "data" / "specs" / "destinations.xml"
+SPEC = DATA / "specs" / "destinations.xml"
 """The one-read spec the throughput and soak benchmarks run too."""
 
 
@@ -48,8 +46,7 @@ class Soak:
         self.server = server
         self.folder = folder
         self.catalog = load_catalog([SPEC])
-        credentials = Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
-        self.auth = AuthConfig({"default": Profile("default", credentials)})
+        self.auth = demo_auth()
 
     def run(self, repeat: int, name: str) -> RunResult:
         plan = build_plan(self.catalog, PlanOptions(cases="positive", repeat=repeat))

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._support import REPO, cli_env, run_cli
+from ..support import SPECS, cli_env, run_cli
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +73,7 @@ def test_a_failing_check_a_crashing_hook_and_a_hanging_hook_each_fail_their_case
     (tmp_path / "hooks.py").write_text(HOOKS, encoding="utf-8")
     suite = tmp_path / "s.toml"
     suite.write_text(
-        f'specs = ["{REPO / "specs" / "trips.xml"}"]\n'
+        f'specs = ["{SPECS / "trips.xml"}"]\n'
         '[filters]\ncases = "positive"\n[hooks]\nmodules = ["hooks.py"]\ntimeout = 1\n',
         encoding="utf-8",
     )
@@ -114,7 +114,7 @@ def test_a_hook_file_with_a_syntax_error_names_its_line(tmp_path: Path) -> None:
     (tmp_path / "hooks.py").write_text("def broken(:\n", encoding="utf-8")
     suite = tmp_path / "s.toml"
     suite.write_text(
-        f'specs = ["{REPO / "specs" / "trips.xml"}"]\n[hooks]\nmodules = ["hooks.py"]\n',
+        f'specs = ["{SPECS / "trips.xml"}"]\n[hooks]\nmodules = ["hooks.py"]\n',
         encoding="utf-8",
     )
     done = cli("run", str(suite))

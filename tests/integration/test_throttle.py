@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ._support import Api, error_of
+from ._api import Api, error_of
 
 MakeApi = Callable[..., Api]
 KNOBS = {"throttle_threshold": 3, "throttle_window_ms": 1000, "throttle_lock_ms": 1500}

@@ -23,6 +23,8 @@ from apitest.demo.credentials import (
 )
 from apitest.errors import UsageError
 
+from ..support import loopback_client
+from ._api import token_request
 from .conftest import MakeServer
 
 SCOPES = ["TravelAgency.trips.READ"]
@@ -171,14 +173,10 @@ def test_no_flow_at_all_is_a_usage_error(make_server: MakeServer) -> None:
 def spent_refresh_token(server: DemoServer) -> str:
     """A refresh token the server knew and retired: spent by a refresh, as a racing process
     or a rotation would spend it."""
-    with httpx.Client(trust_env=False) as http:
-        answer = http.post(
-            f"{server.root_url}/oauth/v2/token",
-            data={
-                "grant_type": "refresh_token", "refresh_token": DEMO_REFRESH_TOKEN,
-                "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
-            },
-        )  # fmt: skip
+    with loopback_client() as http:
+        answer = token_request(
+            http, server, grant_type="refresh_token", refresh_token=DEMO_REFRESH_TOKEN
+        )
     assert answer.status_code == 200, answer.text
     return DEMO_REFRESH_TOKEN
 

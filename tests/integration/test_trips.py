@@ -8,7 +8,7 @@ import pytest
 
 from apitest.demo import DemoServer
 
-from ._support import Api, error_of, trip
+from ._api import Api, error_of, trip
 
 DATETIME_ERRORS = [
     "2026-03-01T09:30:00",  # no offset

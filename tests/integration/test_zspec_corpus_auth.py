@@ -10,10 +10,10 @@ import pytest
 
 from apitest.spec.loader import load, load_catalog
 
-from ._support import cli_env, run_cli
+from ..support import DATA, cli_env, run_cli
 from .conftest import MakeServer
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "zspec"
+CORPUS = DATA / "zspec"
 
 
 def lint_clean(name: str) -> None:

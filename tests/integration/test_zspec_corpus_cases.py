@@ -12,19 +12,16 @@ from typing import Any
 
 import pytest
 
-from apitest.auth.credentials import Credentials
-from apitest.auth.profiles import AuthConfig, Profile
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.spec.loader import load_catalog
 
-from ._support import REPO, run_cli
+from ..support import DATA, demo_auth, run_cli
 from ._zest_app import AppServer, make_app
 from .conftest import MakeServer
 
-CORPUS = REPO / "tests" / "data" / "zspec"
+CORPUS = DATA / "zspec"
 DELIMITER = CORPUS / "argument-delimiter-length.xml"
 CONCURRENT = CORPUS / "argument-concurrent.xml"
 NON_CONCURRENT = CORPUS / "argument-non-concurrent.xml"
@@ -151,10 +148,7 @@ CRASHING = """    <operation method="get" name="GET destinations" category="read
       <response status="401"/>
       <response status="500" name="InternalError" unexpected-error="true"/>
 """
-AUTH = AuthConfig(
-    {"default": Profile("default", Credentials(client_id=DEMO_CLIENT_ID,
-                                               client_secret=DEMO_CLIENT_SECRET))}
-)  # fmt: skip
+AUTH = demo_auth()
 
 
 @pytest.mark.parametrize("error_rate", [0.0, 1.0])
@@ -164,7 +158,7 @@ def test_the_reference_service_s_500s_fail_cases_declared_unexpected_error(
     """The reference service with fault injection answers every API call with a 500, before
     auth: the declared unexpected-error response then fails the positive case and the token
     cases alike, where before it let the negative ones pass."""
-    source = (REPO / "tests" / "data" / "specs" / "destinations.xml").read_text()
+    source = (DATA / "specs" / "destinations.xml").read_text()
     head = '    <operation method="get" name="GET destinations" category="read">\n'
     head += "      <error condition=\"$.status == 'error'\"/>\n"
     assert head in source

@@ -7,8 +7,6 @@ runner does with the form, and that `apitest lint` finds nothing to say about th
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,20 +18,10 @@ import pytest
 from apitest.demo import DemoConfig, DemoServer
 from apitest.spec.loader import load_catalog
 
-from ._support import REPO, cli_env
+from ..support import DATA, SPECS, run_cli
 
-ZSPEC = REPO / "tests" / "data" / "zspec"
-SPECS = REPO / "specs"
+ZSPEC = DATA / "zspec"
 Json = dict[str, Any]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "apitest.cli", *args],
-        cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
-    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
-    return done
 
 
 @dataclass
@@ -101,7 +89,7 @@ def service() -> Iterator[Recorded]:
 
 def run_json(tmp_path: Path, *args: str, name: str = "run") -> tuple[int, Json, str]:
     out = tmp_path / f"{name}.json"
-    done = cli("run", *args, "--report-dir", str(tmp_path / name), "--json", str(out), "-q")
+    done = run_cli("run", *args, "--report-dir", str(tmp_path / name), "--json", str(out), "-q")
     result: Json = json.loads(out.read_text("utf-8")) if out.is_file() else {}
     return done.returncode, result, done.stdout + done.stderr
 
@@ -124,7 +112,7 @@ CORPUS = [
 
 @pytest.mark.parametrize(("name", "extra"), CORPUS, ids=[name for name, _ in CORPUS])
 def test_corpus_file_lints_without_a_word(name: str, extra: tuple[str, ...]) -> None:
-    done = cli("lint", "--strict", str(ZSPEC / name), *extra)
+    done = run_cli("lint", "--strict", str(ZSPEC / name), *extra)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no problems" in done.stdout
     assert "unknown" not in done.stdout + done.stderr
@@ -184,7 +172,7 @@ def test_dc_picks_the_server_whose_csv_names_it(open_service: Recorded, tmp_path
 
 # --- <dependency resources="a,b"> ------------------------------------------------------------
 def _plan_order(*paths: str) -> list[str]:
-    done = cli("plan", *paths)
+    done = run_cli("plan", *paths)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()[1:]
     return [line.split()[0] for line in lines if line and not line.startswith(" ")]

@@ -22,12 +22,12 @@ from apitest.engine.verify import Expectation, Observed, judge
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Operation
 
+from ..support import DATA, cli_env, run_cli
 from ._gadgets_app import Call, make_app
-from ._support import REPO, cli_env, run_cli
 from ._zest_app import AppServer
 from .conftest import MakeServer
 
-CORPUS = REPO / "tests" / "data" / "zspec"
+CORPUS = DATA / "zspec"
 MORE = (
     "argument-auto.xml", "argument-locations.xml", "authentication-locations.xml",
     "components-kinds.xml", "components-token.xml", "deprecate-external-document.xml",

@@ -18,9 +18,9 @@ from starlette.routing import Route
 
 from apitest.demo import DemoServer
 
-from ._support import REPO, run_cli
+from ..support import DATA, run_cli
 
-CORPUS = REPO / "tests" / "data" / "zspec"
+CORPUS = DATA / "zspec"
 MODE: dict[str, str] = {}
 """What the service answers next, per route (the server thread reads it)."""
 

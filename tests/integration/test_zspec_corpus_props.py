@@ -31,9 +31,9 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
-from ._support import run_cli
+from ..support import DATA, run_cli
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "zspec"
+CORPUS = DATA / "zspec"
 SENT: dict[str, list[Any]] = {}
 MUTATE: dict[str, Callable[[Any], Any]] = {}
 STREAM = {"size": 8}

@@ -14,10 +14,10 @@ from typing import Any
 
 from apitest.demo import DemoServer
 
-from ._support import REPO, cli_env, run_cli
+from ..support import DATA, SPECS, cli_env, run_cli
 from .conftest import MakeServer
 
-CORPUS = REPO / "tests" / "data" / "zspec"
+CORPUS = DATA / "zspec"
 _STAR = re.compile(r'(data-extraction-path="\$\.(?:trips|destinations))\[\*\]"')
 
 
@@ -114,7 +114,7 @@ def _bundled_copy(folder: Path, *, star: bool) -> Path:
     """specs/*.xml with their resource-level data-extraction-paths in ZEST's form, or (star)
     in apitest's older `[*]` form."""
     folder.mkdir()
-    for source in sorted((REPO / "specs").glob("*.xml")):
+    for source in sorted(SPECS.glob("*.xml")):
         text = _STAR.sub(r'\1"', source.read_text(encoding="utf-8"))
         if star:
             text = re.sub(r'(data-extraction-path="\$\.(?:trips|destinations))"', r'\1[*]"', text)

@@ -23,7 +23,9 @@ from apitest.report.json_report import read_json, write_json
 from apitest.report.junit import junit_xml
 from apitest.results import AuthNotice, CaseResult, RunResult
 
-XSD = Path(__file__).resolve().parents[1] / "data" / "junit" / "junit-10.xsd"
+from ..support import DATA
+
+XSD = DATA / "junit" / "junit-10.xsd"
 HOSTILE = "</li><script>alert(1)</script> & \x07"
 SPENT = Refusal("APITEST_REFRESH_TOKEN", "invalid_grant", "the refresh token was already used")
 

@@ -21,7 +21,8 @@ import pytest
 from apitest.auth.stores import FileStore, SQLiteStore, Token, TokenStore, load_store
 from apitest.errors import UsageError
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support import REPO
+
 STORES: dict[str, Callable[[Path], TokenStore]] = {"file": FileStore, "sqlite": SQLiteStore}
 NAMES = {"file": "tokens.json", "sqlite": "tokens.db"}
 

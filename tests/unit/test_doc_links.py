@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from apitest.spec.diagnostics import DOC_PAGE, DOC_SECTIONS, doc_link
 from apitest.spec.schema import REF_SUFFIX, RULES
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support import REPO, run_cli
 
 
 def _anchors() -> set[str]:
@@ -48,15 +46,9 @@ def test_lint_names_the_section_in_text_and_json(tmp_path: Path) -> None:
         '<argument name="a" location="cookie"/><response status="200"/></operation></url>'
         "</resource>"
     )
-    text = subprocess.run(
-        [sys.executable, "-m", "apitest.cli", "lint", str(spec)],
-        capture_output=True, text=True, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
+    text = run_cli("lint", str(spec))
     (line,) = [row for row in text.stdout.splitlines() if "'cookie'" in row]
     assert line.endswith("[see docs/zspec.md#argument]")
-    as_json = subprocess.run(
-        [sys.executable, "-m", "apitest.cli", "lint", "--format", "json", str(spec)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    as_json = run_cli("lint", "--format", "json", str(spec))
     docs = {d["doc"] for d in json.loads(as_json.stdout)["diagnostics"] if "cookie" in d["message"]}
     assert docs == {"docs/zspec.md#argument"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from apitest.engine.shape import (
     check_shape,
     check_value,
 )
-from apitest.spec.loader import load_catalog
 from apitest.spec.model import (
     Bounds,
     Content,
@@ -23,12 +21,14 @@ from apitest.spec.model import (
     DiscriminatorMapping,
     Location,
     Property,
+    Resource,
     Structure,
     StructureGroup,
 )
 from apitest.spec.scopes import Category, Direction, parse_scopes
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+from ..support import TRIP
+
 LOC = Location("t.xml", 1)
 
 
@@ -451,9 +451,7 @@ def test_group_inside_a_collection() -> None:
 
 
 # --- the reference spec --------------------------------------------------------------------------
-def _trip_content(op_name: str, status: int) -> Content:
-    trips = load_catalog([SPECS / "trips.xml"]).resource("trips")
-    assert trips is not None
+def _trip_content(trips: Resource, op_name: str, status: int) -> Content:
     op = trips.operation(op_name)
     assert op is not None
     response = op.response_for(status)
@@ -461,41 +459,31 @@ def _trip_content(op_name: str, status: int) -> Content:
     return response.contents[0]
 
 
-TRIP = {
-    "trip_id": "1234567890",
-    "trip_name": "Spring Break",
-    "destination": "Bali",
-    "start_time": "2025-03-01T09:00:00Z",
-    "end_time": "2025-03-05T18:00:00+08:00",
-    "no_of_days": 4,
-    "trip_type": "leisure",
-}
+def _read(trips: Resource, body: Any) -> ShapeReport:
+    content = _trip_content(trips, "GET trip", 200)
+    return check_shape(body, content, direction="response", category="read")
 
 
-def _read(body: Any) -> ShapeReport:
-    return check_shape(body, _trip_content("GET trip", 200), direction="response", category="read")
-
-
-def test_reference_read_body_passes() -> None:
-    report = _read({"trips": [TRIP]})
+def test_reference_read_body_passes(trips: Resource) -> None:
+    report = _read(trips, {"trips": [TRIP]})
     assert report.ok and report.notes == ()
 
 
-def test_reference_no_of_days_as_a_string_names_its_path() -> None:
-    report = _read({"trips": [{**TRIP, "no_of_days": "4"}]})
+def test_reference_no_of_days_as_a_string_names_its_path(trips: Resource) -> None:
+    report = _read(trips, {"trips": [{**TRIP, "no_of_days": "4"}]})
     assert [str(m) for m in report.mismatches] == [
         "$.trips[0].no_of_days: expected integer, got '4' (string)"
     ]
 
 
-def test_reference_trip_name_may_be_absent_and_trip_type_null_in_a_read() -> None:
+def test_reference_trip_name_may_be_absent_and_trip_type_null_in_a_read(trips: Resource) -> None:
     trip = {k: v for k, v in TRIP.items() if k != "trip_name"}
-    assert _read({"trips": [{**trip, "trip_type": None}]}).ok
+    assert _read(trips, {"trips": [{**trip, "trip_type": None}]}).ok
 
 
-def test_reference_values_deny_and_regex_and_length() -> None:
+def test_reference_values_deny_and_regex_and_length(trips: Resource) -> None:
     bad = {**TRIP, "trip_type": "cruise", "trip_id": "12x", "destination": "D" * 61}
-    report = _read({"trips": [bad]})
+    report = _read(trips, {"trips": [bad]})
     assert sorted(m.path for m in report.mismatches) == [
         "$.trips[0].destination",
         "$.trips[0].trip_id",
@@ -507,9 +495,7 @@ def test_reference_values_deny_and_regex_and_length() -> None:
     assert "long_string (a string of digits), got '12x'" in messages
 
 
-def test_reference_trip_type_null_is_not_allowed_in_a_create_request() -> None:
-    trips = load_catalog([SPECS / "trips.xml"]).resource("trips")
-    assert trips is not None
+def test_reference_trip_type_null_is_not_allowed_in_a_create_request(trips: Resource) -> None:
     post = trips.operation("POST trips")
     assert post is not None and post.request_body is not None
     body = {"trips": [{**TRIP, "trip_type": None}]}
@@ -521,8 +507,8 @@ def test_reference_trip_type_null_is_not_allowed_in_a_create_request() -> None:
     ]
 
 
-def test_reference_create_answer_with_details() -> None:
-    content = _trip_content("POST trips", 201)
+def test_reference_create_answer_with_details(trips: Resource) -> None:
+    content = _trip_content(trips, "POST trips", 201)
     body = {
         "code": "SUCCESS",
         "message": "Trip Created",

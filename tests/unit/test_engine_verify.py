@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from apitest.engine.verify import (
     pick_content,
 )
 from apitest.spec.conditions import parse_condition
-from apitest.spec.loader import load_catalog
 from apitest.spec.model import (
     Content,
     ErrorCondition,
@@ -31,19 +29,11 @@ from apitest.spec.model import (
 )
 from apitest.spec.scopes import parse_scopes
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+from ..support import TRIP
+
 LOC = Location("t.xml", 1)
 JSON = "application/json"
 
-TRIP = {
-    "trip_id": "1234567890",
-    "trip_name": "Spring Break",
-    "destination": "Bali",
-    "start_time": "2025-03-01T09:00:00Z",
-    "end_time": "2025-03-05T18:00:00+08:00",
-    "no_of_days": 4,
-    "trip_type": "leisure",
-}
 CREATED = {
     "code": "SUCCESS",
     "message": "Trip Created",
@@ -51,13 +41,6 @@ CREATED = {
     "details": {"trip_id": "98765"},
 }
 NOT_FOUND = {"code": "NOT_FOUND", "message": "no such trip", "status": "error"}
-
-
-@pytest.fixture(scope="module")
-def trips() -> Resource:
-    resource = load_catalog([SPECS / "trips.xml"]).resource("trips")
-    assert resource is not None
-    return resource
 
 
 def _op(resource: Resource, name: str) -> Operation:

@@ -26,9 +26,7 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
 from apitest.report.writers import ReportFiles
 from apitest.results import CaseResult, RunResult
-from apitest.spec.loader import load_catalog
-
-REPO = Path(__file__).resolve().parents[2]
+from apitest.spec.model import Catalog
 
 
 class Recorder:
@@ -59,8 +57,9 @@ def test_a_fan_out_hands_every_event_to_each_listener_in_the_order_given() -> No
     ]
 
 
-def test_the_engine_says_it_was_interrupted_once_however_often_it_is_told(tmp_path: Path) -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+def test_the_engine_says_it_was_interrupted_once_however_often_it_is_told(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     plan = build_plan(catalog, PlanOptions(seed=1))
     recorder = Recorder()
     caller = cast(Caller, None)  # nothing is called: the engine is told to stop before it runs

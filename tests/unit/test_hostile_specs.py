@@ -29,6 +29,8 @@ from apitest.errors import (
 )
 from apitest.spec.loader import load, load_catalog
 
+from ..support import run_cli
+
 HANG_GUARD_S = 30
 SECRET = "APITEST-SECRET-7f3a9c"
 BODY = (
@@ -115,13 +117,7 @@ def test_xxe_through_the_cli_is_refused_without_leaking(tmp_path: Path, secret_f
     write(tmp_path, "xxe.xml", spec("", "<description>&xxe;</description>", head))
     outputs = []
     for args in (["lint", "xxe.xml"], ["lint", "--format", "json", "xxe.xml"], ["run", "xxe.xml"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "apitest.cli", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=HANG_GUARD_S,
-        )
+        done = run_cli(*args, cwd=tmp_path, timeout=HANG_GUARD_S)
         assert done.returncode == 2, done.stdout + done.stderr
         assert SECRET not in done.stdout + done.stderr
         assert "Traceback" not in done.stdout + done.stderr

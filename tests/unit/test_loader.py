@@ -10,21 +10,10 @@ from apitest.spec.conditions import EvalContext
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Catalog, Operation, Resource, Structure
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+from ..support import SPECS
+
 TRIPS = SPECS / "trips.xml"
 DESTINATIONS = SPECS / "destinations.xml"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog([SPECS])
-
-
-@pytest.fixture(scope="module")
-def trips(catalog: Catalog) -> Resource:
-    found = catalog.resource("trips")
-    assert found is not None
-    return found
 
 
 def _op(resource: Resource, name: str) -> Operation:

@@ -18,7 +18,8 @@ from apitest.errors import ApitestError
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Catalog
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+from ..support import SPECS
+
 TEXTS: dict[str, str] = {
     name: (SPECS / name).read_text(encoding="utf-8") for name in ("trips.xml", "destinations.xml")
 }

@@ -22,9 +22,10 @@ from apitest.spec.lint import lint_paths
 from apitest.spec.loader import load
 from apitest.spec.migrate import fix_file, fix_text, scan
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "tests" / "data" / "migrate"
-FORMS = sorted(path.name.removesuffix(".before.xml") for path in DATA.glob("*.before.xml"))
+from ..support import DATA, SPECS
+
+MIGRATE = DATA / "migrate"
+FORMS = sorted(path.name.removesuffix(".before.xml") for path in MIGRATE.glob("*.before.xml"))
 # Lines holding an old form; every other line of a .before file must reach the output unchanged.
 OLD_FORM = re.compile(
     r'name="(development|Sandbox|production)"|resource=| key=|\[\*\]|<contact|<license|</license'
@@ -43,20 +44,20 @@ def test_every_old_form_has_a_pair() -> None:
         "tag-description", "variable-default",
     ]  # fmt: skip
     for form in FORMS:
-        assert (DATA / f"{form}.after.xml").is_file()
+        assert (MIGRATE / f"{form}.after.xml").is_file()
 
 
 @pytest.mark.parametrize("form", FORMS)
 def test_the_old_form_becomes_the_official_one(form: str) -> None:
-    result = fix_text(_read(DATA / f"{form}.before.xml"))
+    result = fix_text(_read(MIGRATE / f"{form}.before.xml"))
     assert result.changed
-    assert result.text == _read(DATA / f"{form}.after.xml")
+    assert result.text == _read(MIGRATE / f"{form}.after.xml")
     etree.fromstring(result.text.encode("utf-8"))  # still well formed
 
 
 @pytest.mark.parametrize("form", FORMS)
 def test_comments_and_untouched_lines_stay_byte_identical(form: str) -> None:
-    before, after = _read(DATA / f"{form}.before.xml"), _read(DATA / f"{form}.after.xml")
+    before, after = _read(MIGRATE / f"{form}.before.xml"), _read(MIGRATE / f"{form}.after.xml")
     comments = Counter(COMMENT.findall(before))
     assert comments and comments - Counter(COMMENT.findall(after)) == Counter()
     kept = [line for line in before.splitlines(keepends=True) if not OLD_FORM.search(line)]
@@ -67,20 +68,20 @@ def test_comments_and_untouched_lines_stay_byte_identical(form: str) -> None:
 
 @pytest.mark.parametrize("form", FORMS)
 def test_the_official_form_is_left_alone(form: str) -> None:
-    after = _read(DATA / f"{form}.after.xml")
+    after = _read(MIGRATE / f"{form}.after.xml")
     assert fix_text(after).changes == []
     assert fix_text(after).text == after
 
 
 def test_windows_line_ends_are_kept_and_used_for_new_lines() -> None:
-    before = _read(DATA / "oauth2.before.xml").replace("\n", "\r\n")
+    before = _read(MIGRATE / "oauth2.before.xml").replace("\n", "\r\n")
     result = fix_text(before)
-    assert result.text == _read(DATA / "oauth2.after.xml").replace("\n", "\r\n")
+    assert result.text == _read(MIGRATE / "oauth2.after.xml").replace("\n", "\r\n")
     assert "\n" not in result.text.replace("\r\n", "")
 
 
 def test_each_rewrite_is_reported_at_its_line() -> None:
-    result = fix_text(_read(DATA / "path-config.before.xml"))
+    result = fix_text(_read(MIGRATE / "path-config.before.xml"))
     assert result.changes == [
         (5, "data-extraction-path '$.things[*]' -> '$.things'"),
         (15, "data-extraction-path '$.details[*]' -> '$.details'"),
@@ -146,7 +147,7 @@ def test_oauth2_scopes_with_no_url_to_carry_them_are_kept_in_a_comment() -> None
 
 
 def test_the_scanner_finds_every_element_lxml_finds() -> None:
-    for spec in (REPO / "specs").glob("*.xml"):
+    for spec in SPECS.glob("*.xml"):
         text = _read(spec)
         root = scan(text)
         ours: list[str] = []
@@ -162,9 +163,9 @@ def test_the_scanner_finds_every_element_lxml_finds() -> None:
 
 def test_fix_file_writes_in_place_and_refuses_a_malformed_file(tmp_path: Path) -> None:
     target = tmp_path / "things.xml"
-    shutil.copy(DATA / "tag-description.before.xml", target)
+    shutil.copy(MIGRATE / "tag-description.before.xml", target)
     assert fix_file(target).changed
-    assert target.read_bytes() == (DATA / "tag-description.after.xml").read_bytes()
+    assert target.read_bytes() == (MIGRATE / "tag-description.after.xml").read_bytes()
     assert not fix_file(target).changed  # a second --fix finds nothing
     broken = tmp_path / "broken.xml"
     broken.write_text('<resource name="r"><dependency resource="a"></resource>')
@@ -178,7 +179,7 @@ def test_the_old_bundled_specs_load_with_warnings_and_migrate_to_files_that_lint
 ) -> None:
     """The bundled specs as they were before issue 17, in apitest's earlier forms: they still
     load (every old form a warning naming the official one), and --fix makes them lint clean."""
-    old = DATA / "bundled"
+    old = MIGRATE / "bundled"
     before = lint_paths([old])
     assert [d.severity for d in before.diagnostics if d.severity == "error"] == []
     assert sum(d.severity == "warning" for d in before.diagnostics) >= 3

@@ -5,24 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from apitest.spec.loader import load_catalog
-from apitest.spec.model import CATEGORY_ORDER, Catalog, Resource
-
-SPECS = Path(__file__).resolve().parents[2] / "specs"
-
-
-def _trips() -> Resource:
-    catalog: Catalog = load_catalog([SPECS / "trips.xml"])
-    trips = catalog.resource("trips")
-    assert trips is not None
-    return trips
+from apitest.spec.model import CATEGORY_ORDER, Resource
 
 
 def test_category_order_is_the_run_order_of_zspec() -> None:
     assert CATEGORY_ORDER == ("create", "read", "update", "action", "delete")
 
 
-def test_argument_value_property_is_the_nested_property() -> None:
-    op = _trips().operation("GET trip")
+def test_argument_value_property_is_the_nested_property(trips: Resource) -> None:
+    op = trips.operation("GET trip")
     assert op is not None
     prop = op.arguments[0].value_property
     assert prop is not None
@@ -30,8 +21,7 @@ def test_argument_value_property_is_the_nested_property() -> None:
     assert str(prop.path) == "trips:$.trip_id"
 
 
-def test_structures_of_named_properties_are_maps() -> None:
-    trips = _trips()
+def test_structures_of_named_properties_are_maps(trips: Resource) -> None:
     assert trips.components.structures["data"].is_map
     ids_arg = trips.operation("DELETE trips")
     assert ids_arg is not None
@@ -40,8 +30,8 @@ def test_structures_of_named_properties_are_maps() -> None:
     assert not structure.is_map  # one unnamed property: a scalar value, not an object
 
 
-def test_response_lookup_and_success_responses() -> None:
-    put = _trips().operation("PUT trips")
+def test_response_lookup_and_success_responses(trips: Resource) -> None:
+    put = trips.operation("PUT trips")
     assert put is not None
     assert [r.status for r in put.success_responses] == [200]
     found = put.response_for(429)

@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ import pytest
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.spec.conditions import DataPath, parse_data_path
 from apitest.spec.formats import render_java
-from apitest.spec.loader import load_catalog
 from apitest.spec.model import (
     Argument,
     Bounds,
@@ -28,19 +26,12 @@ from apitest.spec.model import (
 )
 from apitest.spec.scopes import parse_scopes
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
 LOC = Location("t.xml", 1)
 POST_KEY = "trips/POST trips/positive"
 
 
-def _trips() -> Resource:
-    trips = load_catalog([SPECS / "trips.xml"]).resource("trips")
-    assert trips is not None
-    return trips
-
-
-def _body_content(operation: str) -> Content:
-    op = _trips().operation(operation)
+def _body_content(trips: Resource, operation: str) -> Content:
+    op = trips.operation(operation)
     assert op is not None and op.request_body is not None
     return op.request_body.contents[0]
 
@@ -53,9 +44,9 @@ def _nothing(path: DataPath) -> list[Any]:
     return []
 
 
-def _create_body(seed: int = 7, key: str = POST_KEY) -> Any:
+def _create_body(trips: Resource, seed: int = 7, key: str = POST_KEY) -> Any:
     gen = DataGenerator(seed).child(key)
-    return gen.body(_body_content("POST trips"), "create", lookup=_destinations)
+    return gen.body(_body_content(trips, "POST trips"), "create", lookup=_destinations)
 
 
 def _content(*props: Property, ref_name: str | None = None) -> Content:
@@ -65,8 +56,8 @@ def _content(*props: Property, ref_name: str | None = None) -> Content:
 # -- the reference specs ------------------------------------------------------------------------
 
 
-def test_post_trips_body_has_the_spec_shape() -> None:
-    body = _create_body()
+def test_post_trips_body_has_the_spec_shape(trips: Resource) -> None:
+    body = _create_body(trips)
     assert list(body) == ["trips"]
     assert isinstance(body["trips"], list) and len(body["trips"]) == 1
     trip = body["trips"][0]
@@ -81,18 +72,18 @@ def test_post_trips_body_has_the_spec_shape() -> None:
         assert 2027 <= moment.year <= 2030
 
 
-def test_same_seed_and_key_give_the_same_body() -> None:
-    assert _create_body(11) == _create_body(11)
+def test_same_seed_and_key_give_the_same_body(trips: Resource) -> None:
+    assert _create_body(trips, 11) == _create_body(trips, 11)
 
 
-def test_another_key_or_seed_gives_other_generated_values() -> None:
+def test_another_key_or_seed_gives_other_generated_values(trips: Resource) -> None:
     def times(body: Any) -> tuple[str, str]:
         trip = body["trips"][0]
         return trip["start_time"], trip["end_time"]
 
-    base = times(_create_body(11))
-    assert times(_create_body(11, "trips/POST trips/other")) != base
-    assert times(_create_body(12)) != base
+    base = times(_create_body(trips, 11))
+    assert times(_create_body(trips, 11, "trips/POST trips/other")) != base
+    assert times(_create_body(trips, 12)) != base
 
 
 def test_data_does_not_depend_on_the_hash_seed_of_the_process() -> None:
@@ -128,12 +119,12 @@ def test_child_streams_do_not_depend_on_sibling_order() -> None:
     )
 
 
-def test_update_body_varies_values_and_keeps_keys() -> None:
+def test_update_body_varies_values_and_keeps_keys(trips: Resource) -> None:
     """An update varies what the spec leaves free and keeps what it pins with example-value."""
-    created = _create_body()
+    created = _create_body(trips)
     gen = DataGenerator(7).child("trips/PUT trips/positive")
     updated = gen.body(
-        _body_content("PUT trips"),
+        _body_content(trips, "PUT trips"),
         "update",
         lookup=_destinations,
         keys={"trip_id": "123"},
@@ -148,9 +139,9 @@ def test_update_body_varies_values_and_keeps_keys() -> None:
     assert after["destination"] == before["destination"] == "Bali"  # path fields never vary
 
 
-def test_keys_fill_trip_id_in_an_update_body() -> None:
+def test_keys_fill_trip_id_in_an_update_body(trips: Resource) -> None:
     gen = DataGenerator(3).child("update")
-    content = _body_content("PUT trips")
+    content = _body_content(trips, "PUT trips")
     body = gen.body(content, "update", lookup=_destinations, keys={"trip_id": "987"},
                     record_structure="trips")  # fmt: skip
     assert body["trips"][0]["trip_id"] == "987"
@@ -170,11 +161,11 @@ def test_keys_apply_only_to_the_record_structure_and_included_properties() -> No
     assert body == {}
 
 
-def test_optional_path_property_without_a_record_is_left_out() -> None:
-    body = _create_body()
+def test_optional_path_property_without_a_record_is_left_out(trips: Resource) -> None:
+    body = _create_body(trips)
     assert "destination" in body["trips"][0]
     gen = DataGenerator(7).child(POST_KEY)
-    body = gen.body(_body_content("POST trips"), "create", lookup=_nothing)
+    body = gen.body(_body_content(trips, "POST trips"), "create", lookup=_nothing)
     trip = body["trips"][0]
     assert isinstance(trip["destination"], str)  # required for create: synthesised instead
     assert 1 <= len(trip["destination"]) <= 60
@@ -196,8 +187,8 @@ def _argument(prop: Property | None, *, auto_dependency: bool = False) -> Argume
     return Argument(LOC, "ids", "param", content=content, auto_dependency=auto_dependency)
 
 
-def test_argument_takes_the_record_from_the_lookup() -> None:
-    op = _trips().operation("GET trip")
+def test_argument_takes_the_record_from_the_lookup(trips: Resource) -> None:
+    op = trips.operation("GET trip")
     assert op is not None
     value = DataGenerator(1).argument_value(op.arguments[0], lookup=lambda path: ["555", "666"])
     assert value == "555"
@@ -418,13 +409,15 @@ def test_missing_is_not_none() -> None:
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_generated_trips_end_after_they_start_in_creates_and_updates(seed: int) -> None:
+def test_generated_trips_end_after_they_start_in_creates_and_updates(
+    seed: int, trips: Resource
+) -> None:
     """An honest API refuses a trip that ends before it starts (the reference service does):
     each record's end_* follows its start_*, in a create and in the update that varies both
     (issue 18, item 7)."""
-    created = _create_body(seed)
+    created = _create_body(trips, seed)
     updated = DataGenerator(seed).child("trips/PUT trips/positive").body(
-        _body_content("PUT trips"), "update", lookup=_destinations, keys={"trip_id": "1"},
+        _body_content(trips, "PUT trips"), "update", lookup=_destinations, keys={"trip_id": "1"},
         record_structure="trips", vary_from=created,
     )  # fmt: skip
     for body in (created, updated):

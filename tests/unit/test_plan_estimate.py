@@ -24,8 +24,9 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan
 from apitest.spec.loader import load_catalog
 
-REPO = Path(__file__).resolve().parents[2]
-GADGETS = REPO / "tests" / "data" / "zspec" / "throttling.xml"
+from ..support import DATA, SPECS
+
+GADGETS = DATA / "zspec" / "throttling.xml"
 GADGETS_THROTTLING = (
     '<throttling name="listing" threshold="2" duration="400" lock-period="1000" type="ip"/>'
 )
@@ -64,7 +65,7 @@ def test_fewer_chains_than_workers_take_the_longest() -> None:
 
 
 def test_the_reference_plan_is_bound_by_its_longest_chain() -> None:
-    plan = plan_of(REPO / "specs" / "trips.xml")
+    plan = plan_of(SPECS / "trips.xml")
     trips = next(chain for chain in plan.chains if chain.id == "trips.1")
     # three writes with validation-delay 500, each waited out once, plus a nominal call each
     assert trips.estimate_ms() == 3 * 500 + len(trips.steps) * NOMINAL_CALL_MS
@@ -76,7 +77,7 @@ def test_the_reference_plan_is_bound_by_its_longest_chain() -> None:
 
 
 def test_more_chains_than_the_engine_runs_at_once_come_in_rounds() -> None:
-    plan = plan_of(REPO / "specs" / "trips.xml", repeat=2)
+    plan = plan_of(SPECS / "trips.xml", repeat=2)
     lengths = {chain.id.split(".")[0]: chain.estimate_ms() for chain in plan.chains}
     # plan order: destinations.1, destinations.2, trips.1, trips.2 on two workers: each
     # worker runs one destinations chain, then one trips chain
@@ -124,7 +125,7 @@ def test_n_calls_under_2_per_400_ms_wait_floor_n_minus_1_over_2_windows(calls: i
 def test_the_issue_figure_5_per_3_s_over_the_reference_plan(tmp_path: Path) -> None:
     """Issue 18's run: the reference specs with PUT trips throttled at 5 per 3 s took 16 s
     while the estimate said 1.6 s (the longest chain)."""
-    trips = (REPO / "specs" / "trips.xml").read_text(encoding="utf-8")
+    trips = (SPECS / "trips.xml").read_text(encoding="utf-8")
     throttled = trips.replace(
         '<throttling threshold="100" duration="60000" lock-period="120000"/>',
         '<throttling threshold="5" duration="3000" lock-period="5000"/>',
@@ -132,7 +133,7 @@ def test_the_issue_figure_5_per_3_s_over_the_reference_plan(tmp_path: Path) -> N
     assert throttled != trips
     (tmp_path / "trips.xml").write_text(throttled, encoding="utf-8")
     (tmp_path / "destinations.xml").write_text(
-        (REPO / "specs" / "destinations.xml").read_text(encoding="utf-8"), encoding="utf-8"
+        (SPECS / "destinations.xml").read_text(encoding="utf-8"), encoding="utf-8"
     )
     plan = build_plan(load_catalog([tmp_path]), PlanOptions(cases="all"))
     puts = [s for s in plan.steps if s.operation.name == "PUT trips" and not s.skip_reason]
@@ -145,7 +146,7 @@ def test_the_issue_figure_5_per_3_s_over_the_reference_plan(tmp_path: Path) -> N
 def test_skipped_steps_make_no_call_and_sync_cases_make_two(tmp_path: Path) -> None:
     """argument-auto.xml's GET gadgets is auto-sync (Parallel Calls / Sequential Calls fire it
     twice); with a 1-per-1 s throttle each call is a window."""
-    text = (REPO / "tests" / "data" / "zspec" / "argument-auto.xml").read_text(encoding="utf-8")
+    text = (DATA / "zspec" / "argument-auto.xml").read_text(encoding="utf-8")
     marker = '<operation method="get" name="GET gadgets"'
     assert text.count(marker) == 1
     start = text.index(marker)
@@ -168,7 +169,7 @@ def test_skipped_steps_make_no_call_and_sync_cases_make_two(tmp_path: Path) -> N
 def test_the_estimate_mirrors_the_engine_windows_and_workers() -> None:
     """One window per throttled operation in both, none where the engine throttles nothing;
     the chains packed onto as many workers as the engine starts."""
-    catalog = load_catalog([REPO / "specs", GADGETS])
+    catalog = load_catalog([SPECS, GADGETS])
     throttles = Throttles()
     for resource in catalog.resources:
         for op in resource.operations:

@@ -11,14 +11,14 @@ from apitest.plan.estimate import estimate
 from apitest.plan.graph import PlanOptions, build_plan, callback_read, dependency_op
 from apitest.plan.model import Plan
 from apitest.spec.loader import load_catalog
+from apitest.spec.model import Catalog
 
-REPO = Path(__file__).resolve().parents[2]
 POSITIVE = PlanOptions(cases="positive")
 
 
 @pytest.fixture(scope="module")
-def reference() -> Plan:
-    return build_plan(load_catalog([REPO / "specs" / "trips.xml"]), POSITIVE)
+def reference(catalog: Catalog) -> Plan:
+    return build_plan(catalog, POSITIVE)
 
 
 def _steps(plan: Plan, chain_id: str) -> list[tuple[str, str, str]]:
@@ -63,8 +63,7 @@ def test_steps_after_a_write_wait_for_its_record(reference: Plan) -> None:
     assert waits == [False, False, True, True, True, True, True, True, True]
 
 
-def test_dependency_and_callback_choices_follow_the_spec() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+def test_dependency_and_callback_choices_follow_the_spec(catalog: Catalog) -> None:
     trips = catalog.resource("trips")
     destinations = catalog.resource("destinations")
     assert trips is not None and destinations is not None
@@ -77,8 +76,7 @@ def test_dependency_and_callback_choices_follow_the_spec() -> None:
     assert callback is not None and callback.name == "GET trip"
 
 
-def test_repeat_plans_independent_copies(reference: Plan) -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+def test_repeat_plans_independent_copies(reference: Plan, catalog: Catalog) -> None:
     plan = build_plan(catalog, PlanOptions(repeat=3, cases="positive"))
     assert [chain.id for chain in plan.chains] == [
         "destinations.1", "destinations.2", "destinations.3", "trips.1", "trips.2", "trips.3",
@@ -87,8 +85,7 @@ def test_repeat_plans_independent_copies(reference: Plan) -> None:
     assert estimate(plan, 16).ms == estimate(reference, 16).ms  # copies run side by side
 
 
-def test_skip_deprecated_skips_the_delete_and_its_verification() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+def test_skip_deprecated_skips_the_delete_and_its_verification(catalog: Catalog) -> None:
     plan = build_plan(catalog, PlanOptions(skip_deprecated=True, cases="positive"))
     steps = _steps(plan, "trips.1")
     assert ("test", "DELETE trips", "positive") in steps

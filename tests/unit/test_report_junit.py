@@ -14,7 +14,9 @@ from lxml import etree
 from apitest.report.junit import MAX_XML_BODY_CHARS, junit_xml, write_junit
 from apitest.results import CaseResult, HttpRecord, RunResult
 
-XSD = Path(__file__).resolve().parents[1] / "data" / "junit" / "junit-10.xsd"
+from ..support import DATA
+
+XSD = DATA / "junit" / "junit-10.xsd"
 SCHEMA = etree.XMLSchema(etree.parse(str(XSD)))
 STARTED = "2024-05-01T12:30:05+02:00"
 HOSTILE = (

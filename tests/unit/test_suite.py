@@ -14,9 +14,7 @@ from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.session.config import merged, resolve
 from apitest.session.suite import load_suite
-from apitest.spec.loader import load_catalog
-
-REPO = Path(__file__).resolve().parents[2]
+from apitest.spec.model import Catalog
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -107,8 +105,7 @@ def test_a_suite_and_specs_do_not_mix(tmp_path: Path) -> None:
         resolve(parse(str(path), "specs/trips.xml"))
 
 
-def test_filters_keep_what_selected_steps_need() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+def test_filters_keep_what_selected_steps_need(catalog: Catalog) -> None:
     filters = Filters(operations=("GET trip",), kinds=("positive",))
     plan = build_plan(catalog, PlanOptions(cases="positive", filters=filters))
     assert [chain.id for chain in plan.chains] == ["trips.1"]
@@ -120,8 +117,7 @@ def test_filters_keep_what_selected_steps_need() -> None:
     assert [kind for kind, _op, _case in steps].count("test") == 1
 
 
-def test_a_negative_kind_filter_selects_those_cases_only() -> None:
-    catalog = load_catalog([REPO / "specs" / "trips.xml"])
+def test_a_negative_kind_filter_selects_those_cases_only(catalog: Catalog) -> None:
     filters = Filters(kinds=("Missing Token",), resources=("trips",))
     plan = build_plan(catalog, PlanOptions(filters=filters))
     tests = [s for s in plan.steps if s.kind == "test"]

@@ -1,13 +1,8 @@
-"""Helpers shared by the integration tests: a thin API client, valid request bodies, and the
-CLI as a real subprocess."""
+"""The demo API as the integration tests call it: a thin client, tokens, valid request bodies.
+(What every suite shares, the CLI as a subprocess among it, is in tests/support.py.)"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,47 +10,10 @@ import httpx
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-TIMEOUT = httpx.Timeout(10.0)
-REPO = Path(__file__).resolve().parents[2]
-
-
-def cli_env(*, credentials: bool = True, **extra: str) -> dict[str, str]:
-    """The environment of a CLI subprocess: none of the caller's APITEST_* settings, no
-    colour, and the demo credentials unless `credentials` is False."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APITEST_")}
-    env["NO_COLOR"] = "1"
-    if credentials:
-        env.update(APITEST_CLIENT_ID=DEMO_CLIENT_ID, APITEST_CLIENT_SECRET=DEMO_CLIENT_SECRET)
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    """`python -m apitest.cli ARGS` from the repository root, bounded in time."""
-    return subprocess.run(
-        [sys.executable, "-m", "apitest.cli", *args],
-        env=cli_env() if env is None else env, cwd=REPO, capture_output=True, text=True,
-        timeout=timeout, check=False,
-    )  # fmt: skip
-
-
-def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """The same, left running (for signals, or several at once)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "apitest.cli", *args],
-        env=cli_env() if env is None else env, cwd=REPO, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
-def client() -> httpx.Client:
-    """An httpx client that ignores proxy settings: every call goes straight to 127.0.0.1."""
-    return httpx.Client(timeout=TIMEOUT, trust_env=False)
-
 
 def token_request(http: httpx.Client, server: DemoServer, **params: str) -> httpx.Response:
+    """The demo client's call to the token endpoint with `params` (grant type and the rest), its
+    answer unjudged: the tests of refusals read it themselves."""
     form = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET, **params}
     return http.post(f"{server.root_url}/oauth/v2/token", data=form)
 
@@ -129,11 +87,3 @@ def error_of(answer: httpx.Response) -> str:
     assert body["message"]
     code: str = body["code"]
     return code
-
-
-def free_port() -> int:
-    """A port free a moment ago (the OS's pick for port 0), for a subprocess to bind."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

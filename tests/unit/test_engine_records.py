@@ -1,19 +1,26 @@
-"""How records are found in a body and known by their keys, as ZEST's Data Manager does it.
+"""The Data Manager (engine/records.py): how it finds records in a body and knows them by their
+keys, as ZEST's does, and which record it hands a chain.
 
 ZEST's data-manager and path-config pages: the value at `data-extraction-path` is the resource's
 data; an array there is one record per element, an object is one record. `<primary path>` is
 relative to each record, `<primary name>` names the key, `primary-type="composite"` makes the
 primaries one key, and a content-level path-config without `<primary>` keeps the resource's.
+A chain is handed its own record first, then one no chain owns; a deleted record is gone.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apitest.engine.records import (
     DataManager,
+    _identities,
     extract,
     extraction_config,
     is_composite,
@@ -34,9 +41,10 @@ from apitest.spec.model import (
     ResourceConfig,
 )
 
+from ..support import DATA, SPECS
+
 LOC = Location("t.xml", 1)
-REPO = Path(__file__).resolve().parents[2]
-DATASETTE = REPO / "tests" / "data" / "thirdparty" / "datasette" / "items.xml"
+DATASETTE = DATA / "thirdparty" / "datasette" / "items.xml"
 TRIPS = {
     "trips": [
         {"trip_id": "1", "trip_name": "Bali"},
@@ -150,7 +158,7 @@ def test_the_data_manager_knows_a_composite_record_by_all_keys() -> None:
 def test_sent_records_are_where_the_request_says_not_where_the_answer_keeps_them() -> None:
     """issue 18, item 5: the request's own path-config, else the property its structure shapes
     with the primary-structure; an envelope's keys (`return`) are never taken for the record."""
-    catalog = load_catalog([DATASETTE, REPO / "specs" / "trips.xml"])
+    catalog = load_catalog([DATASETTE, SPECS / "trips.xml"])
     items, trips = catalog.resource("items"), catalog.resource("trips")
     assert items is not None and trips is not None
     envelope = {"row": {"name": "a", "qty": 1}, "return": True}
@@ -314,3 +322,83 @@ def test_lint_warns_on_a_content_level_star_path_too(tmp_path: Path) -> None:
     diagnostics = [str(d) for d in load([spec]).diagnostics]
     assert len(diagnostics) == 1 and ":22:" in diagnostics[0], diagnostics
     assert 'write "$.details", the array itself' in diagnostics[0]
+
+
+# --- the Data Manager: which record a chain is handed ----------------------------------------
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2),
+    st.sampled_from([0.0, -0.0, 1.0, 1e16, float("nan"), float("inf")]),
+    st.sampled_from(["", "1", "a"]),
+)
+"""JSON scalars, with the values Python holds equal and JSON does not."""
+
+
+def test_data_manager_prefers_the_chain_then_unowned_and_forgets_deleted() -> None:
+    data = DataManager()
+    pre = data.add("d", {"name": "Bali"}, {"id": "1"}, chain="c2", created=False)
+    other = data.add("d", {"name": "Other"}, {"id": "2"}, chain="c2", created=True)
+    mine = data.add("d", {"name": "Mine"}, {"id": "3"}, chain="c1", created=True)
+    assert data.pick("d", "c1") is mine
+    data.remove(mine)
+    assert data.pick("d", "c1") is pre  # unowned before another chain's own record
+    assert data.pick("d", "c2") is other
+    path = parse_data_path("d:$.name")
+    assert data.lookup("c1")(path) == ["Bali"]
+    assert data.pick("nothing", "c1") is None
+    ghost = data.add("d", {"name": "Mine"}, {"id": "3"}, chain="c1", created=False)
+    assert not ghost.live and data.pick("d", "c1") is pre  # a lagging list cannot revive it
+
+
+def test_a_filtered_path_takes_the_newest_record_that_passes_its_condition() -> None:
+    data = DataManager()
+    data.add("t", {"id": "1", "kind": "business"}, {"id": "1"}, chain="c2", created=False)
+    data.add("t", {"id": "2", "kind": "business"}, {"id": "2"}, chain="c2", created=False)
+    data.add("t", {"id": "3", "kind": "leisure"}, {"id": "3"}, chain="c1", created=True)
+    lookup = data.lookup("c1")
+    assert lookup(parse_data_path("t:$.id")) == ["3"]  # the record the chain is handed
+    assert lookup(parse_data_path("t:${kind == 'business'}.id")) == ["2"]
+    assert lookup(parse_data_path("t:${kind == 'leisure'}.id")) == ["3"]
+    assert lookup(parse_data_path("t:${kind == 'cruise'}.id")) == []
+
+
+def test_unkeyed_records_are_the_same_when_their_json_is() -> None:
+    """With no primary key a record is known by all of its data: reading it again refreshes
+    it (whatever its key order), and values Python holds equal but JSON does not (true and
+    1, 1 and 1.0, 0.0 and -0.0) are other records; nested data is compared as well."""
+    data = DataManager()
+    first = data.add("d", {"name": "Bali", "rank": 1}, {}, chain="c1", created=False)
+    again = data.add("d", {"rank": 1, "name": "Bali"}, {}, chain="c2", created=False)
+    assert again is first and len(data.live("d")) == 1
+    for twin in ({"name": "Bali", "rank": True}, {"name": "Bali", "rank": 1.0}):
+        assert data.add("d", twin, {}, chain="c1", created=False) is not first
+    zero = data.add("d", {"x": 0.0}, {}, chain="c1", created=False)
+    assert data.add("d", {"x": -0.0}, {}, chain="c1", created=False) is not zero
+    nested = data.add("d", {"tags": ["a"], "n": 1}, {}, chain="c1", created=False)
+    assert data.add("d", {"n": 1, "tags": ["a"]}, {}, chain="c1", created=False) is nested
+    assert data.add("d", {"n": 1, "tags": ["b"]}, {}, chain="c1", created=False) is not nested
+    assert len(data.live("d")) == 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from("abc"), _SCALARS, max_size=3), st.data())
+def test_flat_identity_agrees_with_canonical_json(a: dict[str, Any], data: st.DataObject) -> None:
+    """`b` is `a` with some values swapped (and its keys reordered), so near misses abound."""
+    swapped = {key: data.draw(st.one_of(st.just(value), _SCALARS)) for key, value in a.items()}
+    b = dict(reversed(swapped.items()))
+    canonical = json.JSONEncoder(sort_keys=True).encode
+    same = _identities({}, a, False) == _identities({}, b, False)
+    assert same == (canonical(a) == canonical(b))
+
+
+def test_extract_and_sent_records_follow_the_path_configs(trips: Resource) -> None:
+    assert trips.resource_config is not None
+    config = trips.resource_config.path_config
+    body = {"trips": [{"trip_id": "9", "trip_name": "x"}, {"trip_id": 10}]}
+    assert extract(body, config) == [
+        ({"trip_id": "9", "trip_name": "x"}, {"trip_id": "9"}),
+        ({"trip_id": 10}, {"trip_id": 10}),
+    ]
+    post = trips.operation("POST trips")
+    assert sent_records({"trips": [{"trip_name": "x"}]}, trips, post) == [{"trip_name": "x"}]

@@ -1,14 +1,12 @@
-"""Auth profile files, and how a run picks its server, data centre, environment and proxy."""
+"""How a run picks its server, data centre and environment (session/target.py), from the spec's
+`<server>` and `<environment>` and the options."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
-from apitest.auth.profiles import auth_from_table, from_environment, load_auth_file
-from apitest.engine.client import new_client
 from apitest.errors import UsageError
 from apitest.session.target import (
     TargetOptions,
@@ -18,62 +16,6 @@ from apitest.session.target import (
     server_url,
 )
 from apitest.spec.loader import load, load_catalog
-
-ENV = {"SECRET": "s3cret", "REFRESH": "r3fresh"}
-
-
-def test_profiles_take_secrets_from_named_variables() -> None:
-    table = {
-        "default": "admin",
-        "profiles": {
-            "admin": {"client_id": "id", "client_secret_env": "SECRET"},
-            "reader": {"client_id": "id", "refresh_token_env": "REFRESH", "read_only": True,
-                       "scopes": ["A.READ"]},
-        },
-    }  # fmt: skip
-    config = auth_from_table(table, "auth.toml", ENV)
-    assert config.main.name == "admin"
-    assert config.main.credentials.client_secret == "s3cret"
-    assert config.read_only == ("reader",)
-    assert config.profiles["reader"].scopes == ("A.READ",)
-    assert "s3cret" not in repr(config)
-
-
-@pytest.mark.parametrize(
-    ("table", "message"),
-    [
-        ({"profiles": {}}, r"\[auth.profiles.NAME\] tables are missing"),
-        ({"profiles": {"a": {"client_id": "x"}}, "colour": 1}, r"unknown key\(s\) colour"),
-        ({"profiles": {"a": {"client_secret_env": "NOPE"}}}, "names NOPE, which is not set"),
-        ({"profiles": {"a": {"client_secret": "x", "client_secret_env": "SECRET"}}}, "not both"),
-        ({"profiles": {"a": {"read_only": "yes"}}}, "read_only must be true or false"),
-        ({"profiles": {"a": {"scopes": "A.READ"}}}, "scopes must be a list of strings"),
-        ({"profiles": {"a": {}}, "default": "b"}, r"profile 'b' is not defined \(defined: a\)"),
-    ],
-)
-def test_profile_mistakes_name_the_file_and_key(table: dict[str, object], message: str) -> None:
-    with pytest.raises(UsageError, match=message) as caught:
-        auth_from_table(table, "auth.toml", ENV)
-    assert str(caught.value).startswith("auth.toml: [auth")
-
-
-def test_profile_file_errors(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[auth\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"--auth .*bad.toml: not valid TOML"):
-        load_auth_file(bad)
-    with pytest.raises(UsageError, match="cannot read it"):
-        load_auth_file(tmp_path / "missing.toml")
-    empty = tmp_path / "empty.toml"
-    empty.write_text("[other]\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"no \[auth\] table"):
-        load_auth_file(empty)
-
-
-def test_environment_profile_is_the_default() -> None:
-    config = from_environment({"APITEST_CLIENT_ID": "a", "APITEST_CLIENT_SECRET": "b"})
-    assert config.default == "default" and config.main.credentials.has_oauth2
-
 
 SPEC = """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things">
@@ -166,13 +108,3 @@ def test_resolve_target_with_base_url_keeps_the_env(servers: object) -> None:
         resolve_target(servers, TargetOptions(base_url="ftp://x"))  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--profile admin: profiles come from --auth FILE"):
         resolve_target(servers, TargetOptions(profile="admin"))  # type: ignore[arg-type]
-
-
-def test_proxy_credentials_go_to_the_proxy_not_the_url() -> None:
-    client = new_client(4, 5.0, connect_timeout_s=2.0, proxy="http://user:pw@127.0.0.1:3128")
-    transport = client._transport
-    proxy = transport.proxy  # type: ignore[attr-defined]
-    assert isinstance(proxy, httpx.Proxy)
-    assert proxy.auth == ("user", "pw") and proxy.url.host == "127.0.0.1"
-    assert "pw" not in str(proxy.url)
-    assert client.timeout.connect == 2.0 and client.timeout.read == 5.0

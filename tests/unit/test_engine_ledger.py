@@ -1,0 +1,27 @@
+"""The cleanup ledger (engine/ledger.py): what a run created and has not deleted is read back
+for `apitest cleanup`, even after a crash cut its last line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apitest.engine.ledger import Ledger, read_ledger
+from apitest.errors import UsageError
+
+
+def test_ledger_replays_live_records_and_tolerates_a_cut_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    ledger = Ledger(path, "http://127.0.0.1:1/api")
+    first = ledger.created("trips", "specs/trips.xml", {"trip_id": "1"}, {"trip_name": "a"})
+    ledger.created("trips", "specs/trips.xml", {"trip_id": "2"}, {})
+    ledger.deleted(first)
+    ledger.close()
+    with path.open("a") as out:
+        out.write('{"event": "created", "id": 3, "reso')  # a crash mid-write
+    live = read_ledger(path)
+    assert [(entry.id, entry.keys) for entry in live] == [(2, {"trip_id": "2"})]
+    path.write_text("garbage\n{}\n")
+    with pytest.raises(UsageError, match=r"ledger.jsonl:1: not a ledger line"):
+        read_ledger(path)
