@@ -1,9 +1,12 @@
-"""`apitest plan` makes no call, so it loads no HTTP library (issue 19): the plan layer and the
-session layer stay below the engine, and `plan` is as quick to start as a linter."""
+"""`apitest plan` and `apitest lint` make no call, so they load no HTTP library (issue 19): the
+plan layer and the session layer stay below the engine, and `plan` is as quick to start as a
+linter."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from ..support import cli_env, run_cli
 
@@ -19,8 +22,13 @@ def _imported(*args: str, code: int = 0) -> set[str]:
     return {line.strip().split(".")[0] for line in lines}
 
 
-def test_plan_loads_no_http_library() -> None:
-    imported = _imported("plan", "specs/trips.xml", "--format", "json")
+@pytest.mark.parametrize(
+    "command",
+    [("plan", "specs/trips.xml", "--format", "json"), ("lint", "specs/trips.xml")],
+    ids=["plan", "lint"],
+)
+def test_plan_and_lint_load_no_http_library(command: tuple[str, ...]) -> None:
+    imported = _imported(*command)
     assert "apitest" in imported  # the listing is real
     assert not imported & set(HTTP_LIBRARIES), sorted(imported & set(HTTP_LIBRARIES))
 
