@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from apitest.auth.profiles import AuthConfig
+from apitest.defaults import DEFAULTS
 from apitest.engine.hooks import TokenFor
 from apitest.errors import UsageError
 from apitest.hooks.bridge import LoopBridge
@@ -32,7 +33,7 @@ class Connections:
         auth: AuthConfig | None,
         token_for: TokenFor | None,
         bridge: LoopBridge,
-        timeout_s: float = 30.0,
+        timeout_s: float = DEFAULTS.hook_timeout,
     ) -> None:
         self.base_url = base_url
         self._auth = auth

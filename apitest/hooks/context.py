@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from apitest.defaults import DEFAULTS
 from apitest.engine.records import DataManager, Record
 from apitest.hooks.bridge import LoopBridge
 from apitest.hooks.connection import Connection, Connections
@@ -91,7 +92,7 @@ class RunState:
         writable_dir: Path,
         connections: Connections | None = None,
         bridge: LoopBridge | None = None,
-        timeout_s: float = 30.0,
+        timeout_s: float = DEFAULTS.hook_timeout,
     ) -> None:
         self.writable_dir = writable_dir
         self.bridge = bridge or LoopBridge()
