@@ -97,34 +97,16 @@ def value_condition(b: FileBuilder, element: etree._Element) -> ValueCondition |
     text = element.get("value-condition")
     if text is None:
         return None
-    match = _VALUE_CONDITION.fullmatch(text)
-    hint = 'write an operator and one operand, e.g. value-condition="> REQUEST:$.body.start_time"'
-    if match is None:
+    parsed = _value_comparison(text)
+    if isinstance(parsed, str):
         b.reader.error(
             element,
-            f"bad value-condition {clip(text)!r}: it takes one of >= <= > < and one operand "
-            "(the property itself is the left side)",
-            hint,
+            f"bad value-condition {clip(text)!r}: {parsed}",
+            'write an operator and one operand, e.g. value-condition="> REQUEST:$.body.start_time"',
             attr="value-condition",
         )
         return None
-    op, rest = match.group(1), match.group(2)
-    try:
-        parsed = parse_condition(f"0 {op} {rest}")
-    except ConditionSyntaxError as exc:
-        b.reader.error(
-            element, f"bad value-condition {clip(text)!r}: {exc.message}", hint,
-            attr="value-condition",
-        )  # fmt: skip
-        return None
-    root = parsed.root
-    if not isinstance(root, Comparison):
-        b.reader.error(
-            element, f"bad value-condition {clip(text)!r}: one comparison only", hint,
-            attr="value-condition",
-        )  # fmt: skip
-        return None
-    operand = root.right
+    op, operand = parsed.op, parsed.right
     sibling = None
     if isinstance(operand, DataPath):
         if operand.source == "resource" and operand.name:
@@ -132,6 +114,19 @@ def value_condition(b: FileBuilder, element: etree._Element) -> ValueCondition |
         elif operand.fields:
             sibling = operand.fields[-1]
     return ValueCondition(text.strip(), op, operand, sibling)
+
+
+def _value_comparison(text: str) -> Comparison | str:
+    """`value-condition`'s comparison, with the property itself (a stand-in `0`) on the left;
+    or what is wrong with the text."""
+    match = _VALUE_CONDITION.fullmatch(text)
+    if match is None:
+        return "it takes one of >= <= > < and one operand (the property itself is the left side)"
+    try:
+        root = parse_condition(f"0 {match.group(1)} {match.group(2)}").root
+    except ConditionSyntaxError as exc:
+        return exc.message
+    return root if isinstance(root, Comparison) else "one comparison only"
 
 
 # --- file-meta and stream ----------------------------------------------------------------------
