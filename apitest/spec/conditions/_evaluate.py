@@ -50,7 +50,11 @@ class EvalContext:
     element: Any = None  # the item a data-path `{condition}` is testing
 
 
-def match(compiled: Any, documents: Sequence[Any], fields: tuple[str, ...] | None) -> list[Any]:
+def match_path(
+    compiled: Any, documents: Sequence[Any], fields: tuple[str, ...] | None
+) -> list[Any]:
+    """What a compiled jsonpath-ng path finds in each document, in order; a plain chain of
+    member names (`fields`) is followed without jsonpath-ng, which is what most paths are."""
     if fields is not None:
         return match_fields(fields, documents)
     found: list[Any] = []
@@ -120,7 +124,7 @@ def find_in(
     """Every value a compiled body path (with `{condition}` steps or without) matches."""
     if type(compiled) is Steps:
         return run_steps(compiled, documents, ctx)
-    return match(compiled, documents, fields)
+    return match_path(compiled, documents, fields)
 
 
 def plain_values(source: str, name: str | None, ctx: EvalContext) -> list[Any]:
@@ -150,9 +154,9 @@ def run_steps(steps: Steps, documents: Sequence[Any], ctx: EvalContext) -> list[
         if kind == "filter":
             values = filter_items(step, values, ctx)
         elif kind == "pick":
-            values = match(step, [values], fields)
+            values = match_path(step, [values], fields)
         else:
-            values = match(step, values, fields)
+            values = match_path(step, values, fields)
     return values
 
 
