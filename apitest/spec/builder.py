@@ -69,7 +69,7 @@ class FileBuilder(References):
             )
             return None
         paths = parsed.data_paths()
-        self.need_read(paths, self.loc(element))
+        self.need_read(paths, element)
         for path in paths:
             if path.legacy:
                 self._legacy_path(element, attr, path)
@@ -103,9 +103,8 @@ class FileBuilder(References):
                 element, f"data path {clip(text)!r} must name a resource", hint, attr="path"
             )
             return None
-        where = self.loc(element)
-        self.need(parsed.name, where)
-        self.need_read(parsed.nested(), where)  # resources read inside `{condition}` filters
+        self.need(parsed.name, self.loc(element))
+        self.need_read(parsed.nested(), element)  # resources read inside `{condition}` filters
         return parsed
 
     def json_path(self, element: etree._Element, attr: str) -> DataPath | None:

@@ -34,7 +34,7 @@ from apitest.spec.model import (
     Throttling,
     Url,
 )
-from apitest.spec.structures import shape_child
+from apitest.spec.structures import SHAPE_TAGS, shape_child
 
 
 def build_path_config(b: FileBuilder, element: etree._Element) -> PathConfig:
@@ -55,9 +55,10 @@ def build_content(b: FileBuilder, element: etree._Element) -> Content:
     fields: dict[str, Any] = {}
     examples = []
     for name, child in b.reader.children(element):
-        shape = shape_child(b, name, child, 0)
-        if shape is not None:
-            fields[shape[0]] = shape[1]
+        if name in SHAPE_TAGS:
+            shape = shape_child(b, name, child, 0)
+            if shape is not None:
+                fields[shape[0]] = shape[1]
         elif name == "encode":
             b.reader.check(child)
             fields["encode"] = b.reader.required_text(child, "type").lower()

@@ -103,11 +103,11 @@ class References:
         if resource != self.entry.name:
             self.needs.setdefault(resource, where)
 
-    def need_read(self, paths: Iterable[DataPath], where: Location) -> None:
-        """Record the resources whose records these data paths read."""
+    def need_read(self, paths: Iterable[DataPath], at: etree._Element) -> None:
+        """Record the resources whose records these data paths, written at `at`, read."""
         for path in paths:
             if path.source == "resource" and path.name:
-                self.need(path.name, where)
+                self.need(path.name, self.loc(at))
 
     def expect_resource(self, name: str) -> None:
         """A `resource.key` names a resource that may not be loaded: the loader looks for

@@ -99,6 +99,13 @@ def structure_ref(b: FileBuilder, ref: etree._Element) -> Structure | None:
     )
 
 
+SHAPE_TAGS = frozenset(
+    {"structure", "structure-ref", "structure-group", "structure-group-ref",
+     "composite-structure-groups"}
+)  # fmt: skip
+"""The children `shape_child` builds (tested first: a property's other children are many)."""
+
+
 def shape_child(
     b: FileBuilder, name: str, child: etree._Element, depth: int
 ) -> tuple[str, Structure | StructureGroup | None] | None:
@@ -186,7 +193,7 @@ def property_fields(b: FileBuilder, element: etree._Element, depth: int) -> dict
         )
     shape: dict[str, Any] = {"structure": None, "structure_group": None}
     for name, child in b.reader.children(element):
-        found = shape_child(b, name, child, depth + 1)
+        found = shape_child(b, name, child, depth + 1) if name in SHAPE_TAGS else None
         if found is not None:
             shape[found[0]] = found[1]
     regex = b.reader.text(element, "regex")
