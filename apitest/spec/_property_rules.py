@@ -13,18 +13,20 @@ The official pages (structure/property, condition, extend-property, sample-1) sa
 - `<composite-structure-groups>`: several structure groups merged into one (cartesian product).
 - `pick-value`, `expression`, `<xml-format>`, `<ordered-structures>`: kept or accepted; the
   reference retrieved gives them no meaning a test runner could act on.
+
+`<extend-property>` and `<composite-structure-groups>` recurse into structures, so
+`structures.py` reads them; this module reads the rules that do not recurse.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import etree
 
-from apitest.errors import SpecStructureError, clip
+from apitest.errors import clip
+from apitest.spec.builder import FileBuilder
 from apitest.spec.conditions import (
     Comparison,
     Condition,
@@ -36,19 +38,9 @@ from apitest.spec.model import (
     Bounds,
     FileExtension,
     FileMeta,
-    GroupType,
-    Property,
     Stream,
-    Structure,
-    StructureGroup,
     ValueCondition,
 )
-
-if TYPE_CHECKING:
-    from apitest.spec.builder import FileBuilder
-
-MAX_COMPOSITE = 256
-"""Merged structures one `<composite-structure-groups>` may make (the product grows fast)."""
 
 _VALUE_CONDITION = re.compile(r"\s*(>=|<=|>|<)\s*(.*\S)\s*", re.DOTALL)
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*", re.IGNORECASE)
@@ -83,7 +75,7 @@ def rule_fields(b: FileBuilder, element: etree._Element) -> dict[str, Any]:
     response = _conditions(b, element, "condition-for-response", "condition-for-all")
     name_regex = b.reader.text(element, "name-regex")
     if name_regex is not None:
-        name_regex = b._checked_regex(element, name_regex, "name-regex")
+        name_regex = b.checked_regex(element, name_regex, "name-regex")
     return {
         "invalid_value": b.reader.enum(element, "invalid-value", "deny"),
         "value_condition": value_condition(b, element),
@@ -92,7 +84,7 @@ def rule_fields(b: FileBuilder, element: etree._Element) -> dict[str, Any]:
         "pick_value": element.get("pick-value"),
         "name_regex": name_regex,
         "expression": element.get("expression"),
-        "file_meta": _first_file_meta(b, element),
+        "file_meta": b.first(element, "file-meta", file_meta),
     }
 
 
@@ -105,34 +97,16 @@ def value_condition(b: FileBuilder, element: etree._Element) -> ValueCondition |
     text = element.get("value-condition")
     if text is None:
         return None
-    match = _VALUE_CONDITION.fullmatch(text)
-    hint = 'write an operator and one operand, e.g. value-condition="> REQUEST:$.body.start_time"'
-    if match is None:
+    parsed = _value_comparison(text)
+    if isinstance(parsed, str):
         b.reader.error(
             element,
-            f"bad value-condition {clip(text)!r}: it takes one of >= <= > < and one operand "
-            "(the property itself is the left side)",
-            hint,
+            f"bad value-condition {clip(text)!r}: {parsed}",
+            'write an operator and one operand, e.g. value-condition="> REQUEST:$.body.start_time"',
             attr="value-condition",
         )
         return None
-    op, rest = match.group(1), match.group(2)
-    try:
-        parsed = parse_condition(f"0 {op} {rest}")
-    except ConditionSyntaxError as exc:
-        b.reader.error(
-            element, f"bad value-condition {clip(text)!r}: {exc.message}", hint,
-            attr="value-condition",
-        )  # fmt: skip
-        return None
-    root = parsed.root
-    if not isinstance(root, Comparison):
-        b.reader.error(
-            element, f"bad value-condition {clip(text)!r}: one comparison only", hint,
-            attr="value-condition",
-        )  # fmt: skip
-        return None
-    operand = root.right
+    op, operand = parsed.op, parsed.right
     sibling = None
     if isinstance(operand, DataPath):
         if operand.source == "resource" and operand.name:
@@ -142,60 +116,17 @@ def value_condition(b: FileBuilder, element: etree._Element) -> ValueCondition |
     return ValueCondition(text.strip(), op, operand, sibling)
 
 
-def extend_properties(
-    b: FileBuilder, element: etree._Element, parent: Property, depth: int
-) -> tuple[Property, ...]:
-    """`<extend-property>` children: the parent with the variant's attributes and children."""
-    variants: list[Property] = []
-    if len(element) == 0:  # no children, no variants (the common case, read fast)
-        return ()
-    for name, child in b.reader.children(element):
-        if name != "extend-property":
-            continue
-        b.reader.check(child)
-        if any(n == "extend-property" for n, _ in b.reader.children(child)):
-            b.reader.error(
-                child,
-                "an <extend-property> cannot be extended further",
-                "move the nested <extend-property> up beside this one",
-                SpecStructureError,
-            )
-        variants.append(replace(parent, **_variant_fields(b, child, parent, depth)))
-    return tuple(variants)
-
-
-def _variant_fields(
-    b: FileBuilder, child: etree._Element, parent: Property, depth: int
-) -> dict[str, Any]:
-    """What an `<extend-property>` sets: only the attributes it writes override the parent."""
-    fields: dict[str, Any] = {"loc": b.loc(child), "extend_properties": ()}
-    built = b.property_fields(child, depth)
-    own_attrs = set(map(str, child.keys()))
-    for attr, key in _ATTRIBUTE_FIELDS.items():
-        if any(name in own_attrs for name in attr.split("|")):
-            fields[key] = built[key]
-    if built.get("structure") is not None or built.get("structure_group") is not None:
-        fields["structure"] = built["structure"]
-        fields["structure_group"] = built["structure_group"]
-    if built["file_meta"] is not None:
-        fields["file_meta"] = built["file_meta"]
-    if "type" not in own_attrs:
-        fields["type"] = parent.type
-    return fields
-
-
-_ATTRIBUTE_FIELDS: dict[str, str] = {
-    "type": "type", "values": "values", "extra-value": "extra_value",
-    "invalid-value": "invalid_value", "default-value": "default_value",
-    "example-value": "example_value", "regex": "regex", "length": "length", "range": "range",
-    "decimal-place": "decimal_place", "format": "format", "include-for": "include_for",
-    "required-for": "required_for", "nullable-for": "nullable_for", "unique-for": "unique_for",
-    "emptiable-for": "emptiable_for", "path": "path", "content-types": "content_types",
-    "value-condition": "value_condition", "pick-value": "pick_value",
-    "name-regex": "name_regex", "expression": "expression",
-    "condition-for-request|condition-for-all": "request_conditions",
-    "condition-for-response|condition-for-all": "response_conditions",
-}  # fmt: skip
+def _value_comparison(text: str) -> Comparison | str:
+    """`value-condition`'s comparison, with the property itself (a stand-in `0`) on the left;
+    or what is wrong with the text."""
+    match = _VALUE_CONDITION.fullmatch(text)
+    if match is None:
+        return "it takes one of >= <= > < and one operand (the property itself is the left side)"
+    try:
+        root = parse_condition(f"0 {match.group(1)} {match.group(2)}").root
+    except ConditionSyntaxError as exc:
+        return exc.message
+    return root if isinstance(root, Comparison) else "one comparison only"
 
 
 # --- file-meta and stream ----------------------------------------------------------------------
@@ -230,13 +161,6 @@ def size(b: FileBuilder, element: etree._Element, attr: str) -> Bounds | None:
     return Bounds(numbers[0], numbers[1])
 
 
-def _first_file_meta(b: FileBuilder, element: etree._Element) -> FileMeta | None:
-    for name, child in b.reader.children(element):
-        if name == "file-meta":
-            return file_meta(b, child)
-    return None
-
-
 def file_meta(b: FileBuilder, element: etree._Element) -> FileMeta:
     b.reader.check(element)
     extensions: list[FileExtension] = []
@@ -250,7 +174,7 @@ def file_meta(b: FileBuilder, element: etree._Element) -> FileMeta:
         elif name == "file-name":
             pattern = b.reader.text(child, "regex")
             if pattern is not None:
-                name_regex = b._checked_regex(child, pattern)
+                name_regex = b.checked_regex(child, pattern)
     return FileMeta(size(b, element, "overall-size"), tuple(extensions), name_regex)
 
 
@@ -258,74 +182,3 @@ def stream(b: FileBuilder, element: etree._Element) -> Stream:
     """`<stream size>` inside a structure: the answer is bytes, at most `size` of them."""
     b.reader.check(element)
     return Stream(b.loc(element), size(b, element, "size"))
-
-
-# --- composite structure groups ----------------------------------------------------------------
-def composite_groups(b: FileBuilder, element: etree._Element, depth: int) -> StructureGroup | None:
-    """`<composite-structure-groups>`: every choice of one member per group, merged into one
-    structure, makes one member of the result. An all-of group offers its members merged as its
-    one choice; an array-of group cannot be merged into an object and is refused."""
-    b.reader.check(element)
-    groups: list[StructureGroup] = []
-    for name, child in b.reader.children(element):
-        if name == "structure-group":
-            groups.append(b.structure_group(child, depth + 1))
-        elif name == "structure-group-ref":
-            b.reader.check(child)
-            found = b.resolve("structure-group", child, type(b).structure_group)
-            if found is not None:
-                groups.append(found)
-    hint = "list the <structure-group> elements (one-of, any-of, all-of) to merge"
-    if not groups:
-        b.reader.error(
-            element, "<composite-structure-groups> holds no structure-group", hint,
-            SpecStructureError,
-        )  # fmt: skip
-        return None
-    if any(group.type == "array-of" for group in groups):
-        b.reader.error(
-            element,
-            "an array-of group cannot be merged in <composite-structure-groups>",
-            hint,
-            SpecStructureError,
-        )
-        return None
-    choices = [_choices(group) for group in groups]
-    total = 1
-    for options in choices:
-        total *= max(1, len(options))
-    if total > MAX_COMPOSITE:
-        b.reader.error(
-            element,
-            f"<composite-structure-groups> makes {total:,} combinations, over {MAX_COMPOSITE}",
-            "split the groups, or merge fewer of them",
-            SpecStructureError,
-        )
-        return None
-    loc = b.loc(element)
-    merged = tuple(_merge(loc, combo) for combo in itertools.product(*choices))
-    kind: GroupType = (
-        "one-of" if all(group.type in ("one-of", "all-of") for group in groups) else "any-of"
-    )
-    return StructureGroup(loc, type=kind, structures=merged)
-
-
-def _choices(group: StructureGroup) -> list[tuple[Structure, ...]]:
-    if group.type == "all-of":
-        return [group.structures]
-    return [(structure,) for structure in group.structures]
-
-
-def _merge(loc: Any, combo: tuple[tuple[Structure, ...], ...]) -> Structure:
-    """One structure of the properties of all `combo`'s structures (a later name wins)."""
-    parts = [structure for chosen in combo for structure in chosen]
-    by_name: dict[str, Property] = {}
-    nameless: list[Property] = []
-    for structure in parts:
-        for prop in structure.properties:
-            if prop.name:
-                by_name[prop.name] = prop
-            else:
-                nameless.append(prop)
-    names = [s.name or s.ref_name or "?" for s in parts]
-    return Structure(loc, tuple(by_name.values()) or tuple(nameless), name="+".join(names))

@@ -22,9 +22,8 @@ from lxml import etree
 
 from apitest.errors import SpecStructureError
 from apitest.spec.builder import FileBuilder
-from apitest.spec.elements import build_operation
 from apitest.spec.model import AuthEndpoint, OAuth2Schema, TokenSchema
-from apitest.spec.schema import REF_SUFFIX
+from apitest.spec.operations import build_operation
 
 _ENDPOINTS = ("authorization-url", "token-url", "refresh-url", "authentication-url")
 _ALIAS_ATTRS = {
@@ -41,18 +40,9 @@ def build_authentication_schema(
 ) -> tuple[list[OAuth2Schema], list[TokenSchema]]:
     """The `<oauth2>` and `<token>` schemas of one `<authentication-schema>`, refs resolved."""
     b.reader.check(element)
-    oauth2: list[OAuth2Schema] = []
-    tokens: list[TokenSchema] = []
-    for name, child in b.reader.children(element):
-        kind = name.removesuffix(REF_SUFFIX)
-        if kind == "oauth2":
-            found = build_oauth2(b, child) if name == kind else b.resolve(kind, child, build_oauth2)
-            if found is not None:
-                oauth2.append(found)
-        elif kind == "token":
-            built = build_token(b, child) if name == kind else b.resolve(kind, child, build_token)
-            if built is not None:
-                tokens.append(built)
+    found = b.collect(element, {"oauth2": build_oauth2, "token": build_token})
+    oauth2: list[OAuth2Schema] = found["oauth2"]
+    tokens: list[TokenSchema] = found["token"]
     if not oauth2 and not tokens:
         b.reader.report(
             "warning",

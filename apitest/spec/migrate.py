@@ -33,10 +33,9 @@ from pathlib import Path
 from lxml import etree
 
 from apitest.errors import SpecError
-from apitest.spec._condition_lexer import ConditionSyntaxError, Lexer
 from apitest.spec._migrate_oauth2 import rewrite_oauth2
 from apitest.spec._text_edits import Fixer, FixResult, scan, walk
-from apitest.spec.conditions import parse_data_path
+from apitest.spec.conditions import ConditionSyntaxError, parse_data_path, tokens_of
 
 __all__ = ["FixResult", "fix_file", "fix_text", "scan"]
 
@@ -220,9 +219,7 @@ def _own_condition_paths(fixer: Fixer) -> None:
                 continue
             value, offsets = _unescaped(attr.value)
             try:
-                lexer, tokens = Lexer(value), []
-                while (token := lexer.next_token()).kind != "end":
-                    tokens.append(token)
+                tokens = tokens_of(value)
             except ConditionSyntaxError:
                 continue  # lint reports it; a broken condition is not rewritten
             quote = fixer.text[attr.value_start - 1]

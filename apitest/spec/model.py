@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from apitest.spec.conditions import Condition, DataPath, LiteralValue
+from apitest.spec.conditions import Condition, DataPath, Operand
 from apitest.spec.scopes import ALL, NONE, Category, ScopeSet
 
 Method = Literal["get", "post", "put", "patch", "delete"]
@@ -27,7 +27,6 @@ AuthLocation = Literal["header", "param", "url"]
 AuthType = Literal["oauth2", "token"]
 GroupType = Literal["one-of", "any-of", "all-of", "array-of"]
 PrimaryType = Literal["simple", "composite"]
-Operand = DataPath | LiteralValue
 
 # Run order of categories within a resource (ZSPEC.md section 6).
 CATEGORY_ORDER: tuple[Category, ...] = ("create", "read", "update", "action", "delete")

@@ -11,7 +11,7 @@ spec loads, so a bad path is a load error with file:line:
   for the body's `status`, and apitest always read it so).
 - `compile_steps` rewrites `[s - n]` to the slice `[s:s+n]` and cuts the path at each
   `{condition}`; the pieces between are jsonpath-ng paths, the conditions are parsed by the
-  caller (the condition parser lives in `conditions.py`, which imports this module).
+  caller (the condition parser lives in `_syntax.py`, which imports this module).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from apitest.spec._condition_lexer import ConditionSyntaxError, compile_jsonpath, shorten
+from apitest.spec.conditions._lexer import ConditionSyntaxError, compile_jsonpath, shorten
 
 Section = Literal["body", "headers", "params", "url"]
 

@@ -1,6 +1,6 @@
 """Tokenizer for ZSPEC conditions (ZSPEC.md section 5).
 
-Kept apart from the parser in `conditions.py` so that each stays small enough to review. The
+Kept apart from the parser in `_syntax.py` so that each stays small enough to review. The
 lexer is a hand-written scanner rather than a set of regexes over the whole string because a
 JSON path may itself hold operators and spaces (`$.a[?(@.b == 'x y')]`): only a scanner that
 tracks bracket depth and quoted strings can tell where the path ends. Tokens are produced one at
@@ -29,7 +29,7 @@ Source = Literal[
     "response", "request", "header", "param", "status", "resource", "request_header", "url",
     "element",
 ]  # fmt: skip
-"""Where a data path reads from (see `DataPath` in `conditions.py`); `element` is the item a
+"""Where a data path reads from (see `DataPath` in `_syntax.py`); `element` is the item a
 data-path `{condition}` is testing."""
 
 Kind = Literal[
@@ -306,3 +306,12 @@ class Lexer:
         elif path[0] != "$":  # a bare member name in a filter
             path = "$." + path
         return Token("path", text[start:i], start, None, source, name, path, dollar)
+
+
+def tokens_of(text: str) -> list[Token]:
+    """Every token of `text` up to its end, for tools that rewrite conditions in place (the
+    migration finds apitest's `HEADER:`/`PARAM:` paths so, never inside a quoted string)."""
+    lexer, found = Lexer(text), []
+    while (token := lexer.next_token()).kind != "end":
+        found.append(token)
+    return found

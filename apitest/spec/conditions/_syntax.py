@@ -1,126 +1,39 @@
-"""ZSPEC conditions (ZSPEC.md section 5): parse once at load time, evaluate per call.
+"""The parsed forms of conditions and data paths, and the one parser that builds them both.
 
-Conditions gate `<error condition>`, the argument `condition` and `condition-for-*`. Everything
-that can be wrong with one (syntax, JSON paths, regex literals, hostile size or nesting) is found
-by `parse_condition`, which raises only `ConditionSyntaxError`, so the loader can report it as a
-load error with file:line and the run never meets a surprise. Evaluation is total: it never
-raises on odd response data, it just finds no match.
-
-Semantics in one place: a comparison holds if ANY value matched on the left (paired with ANY
-value matched on the right, if that is a path too) satisfies it; no match makes it false, except
-for the negated operators `!=`, `!~` and `not in`, which then hold. Types are strict: a string
-never equals a number and a bool never equals an int.
-
-Data paths read the official ZEST forms (the data-path page): `REQUEST:$.url|headers|params|
-body...` and `RESPONSE:$.headers|body...` address those parts of the current call (any other
-first step addresses the body, as the content/error page's `RESPONSE:$.status` does), and a
-`{condition}` step filters the preceding property, its condition seeing the item tested as
-`$`, `@` or bare member names (see `_path_steps.py`). apitest's `HEADER:`, `PARAM:` and
-`STATUS` stay readable; the first two are deprecated aliases of the official forms.
+The two grammars recurse (a data path may hold a `{condition}` filter, a condition compares
+data paths), and a `DataPath` built by hand compiles its own text, filters included; so the
+tree and its parser live together here, above the lexer (`_lexer.py`), the path-step rewriting
+(`_path_steps.py`) and the evaluation they call (`_evaluate.py`), none of which imports this.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
-import operator
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from jsonpath_ng import jsonpath as jsonpath_core
-from jsonpath_ng.jsonpath import Child, Fields, Root
-
-from apitest.spec._condition_lexer import (
+from apitest.spec.conditions._evaluate import (
+    NEGATED,
+    EvalContext,
+    bodies,
+    compare,
+    field_chain,
+    find_in,
+    plain_values,
+)
+from apitest.spec.conditions._lexer import (
     MAX_DEPTH,
-    MAX_TEXT,
     ConditionSyntaxError,
+    Kind,
     Lexer,
     Source,
     Token,
     describe,
 )
-from apitest.spec._path_steps import Steps, compile_steps, name_step, split_section
-from apitest.spec.values import REGEX_TIMEOUT_S, runtime_regex
-
-__all__ = [
-    "MAX_DEPTH", "MAX_TEXT", "AllOf", "AnyOf", "Comparison", "Condition", "ConditionSyntaxError",
-    "DataPath", "EvalContext", "Exists", "Expression", "LiteralValue", "Negation", "Source",
-    "parse_condition", "parse_data_path",
-]  # fmt: skip
-
-_NEGATED = frozenset({"!=", "!~", "not in"})
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-}  # fmt: skip
-
-
-def _no_records(name: str) -> Sequence[Any]:
-    return ()
-
-
-@dataclass
-class EvalContext:
-    """What a condition can see of one call; the runner fills it, tests build it by hand.
-    Not frozen: several are made for every call, a frozen dataclass costs five times as much
-    to build, and nothing changes one once made."""
-
-    response_body: Any = None
-    request_body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)  # response headers
-    params: Mapping[str, str | list[str]] = field(default_factory=dict)
-    status: int | None = None
-    records: Callable[[str], Sequence[Any]] = _no_records  # Data Manager records of a resource
-    request_headers: Mapping[str, str] | None = None  # as built, before the credential is placed
-    url: str | None = None  # the request URL, without the query string
-    element: Any = None  # the item a data-path `{condition}` is testing
-
-
-def _match(compiled: Any, documents: Sequence[Any], fields: tuple[str, ...] | None) -> list[Any]:
-    if fields is not None:
-        return _match_fields(fields, documents)
-    found: list[Any] = []
-    for document in documents:
-        try:
-            found.extend([match.value for match in compiled.find(document)])
-        except Exception:  # e.g. RecursionError on deep data: a path that cannot run finds nothing
-            continue
-    return found
-
-
-def field_chain(compiled: Any) -> tuple[str, ...] | None:
-    """The member names of a path made only of named members (`$.status`, `$.data.id`),
-    which is what most conditions are; None for anything else (indices, wildcards, filters,
-    descendants), which jsonpath-ng then evaluates."""
-    names: list[str] = []
-    node = compiled
-    while type(node) is Child:
-        right = node.right
-        if type(right) is not Fields or len(right.fields) != 1 or right.fields[0] == "*":
-            return None
-        names.append(right.fields[0])
-        node = node.left
-    if type(node) is not Root or jsonpath_core.auto_id_field is not None:
-        return None
-    return tuple(reversed(names))
-
-
-def _match_fields(fields: tuple[str, ...], documents: Sequence[Any]) -> list[Any]:
-    """What jsonpath-ng finds for a chain of named members, without its match objects: each
-    member of an object, nothing where a value is not an object or lacks the member."""
-    found: list[Any] = []
-    for document in documents:
-        value = document
-        for name in fields:
-            if not isinstance(value, dict) or name not in value:
-                break
-            value = value[name]
-        else:
-            found.append(value)
-    return found
-
+from apitest.spec.conditions._path_steps import Steps, compile_steps, name_step, split_section
 
 _NAMED = frozenset({"header", "param", "resource", "request_header"})
 _WITH_PATH = frozenset({"response", "request", "resource", "element"})
@@ -155,36 +68,10 @@ class DataPath:
 
     def find(self, ctx: EvalContext) -> list[Any]:
         """Every value this path matches in `ctx`, in document order; [] when nothing does."""
-        source = self.source
-        if source == "response":
-            documents: Sequence[Any] = [ctx.response_body]
-        elif source == "resource":
-            documents = list(ctx.records(self.name or ""))
-        elif source == "request":
-            documents = [ctx.request_body]
-        elif source == "element":
-            documents = [ctx.element]
-        else:
-            return self._find_value(ctx)
-        if type(self.compiled) is Steps:
-            return _run_steps(self.compiled, documents, ctx)
-        return _match(self.compiled, documents, self.fields)
-
-    def _find_value(self, ctx: EvalContext) -> list[Any]:
-        """The values that are not bodies: status, headers, parameters, URL."""
-        source = self.source
-        if source == "status":
-            return [] if ctx.status is None else [ctx.status]
-        if source in ("header", "request_header"):
-            headers = ctx.headers if source == "header" else (ctx.request_headers or {})
-            wanted = (self.name or "").lower()
-            return [value for key, value in headers.items() if key.lower() == wanted]
-        if source == "url":
-            return [] if ctx.url is None else [ctx.url]
-        value = ctx.params.get(self.name or "")
-        if value is None:
-            return []
-        return [value] if isinstance(value, str) else list(value)
+        found = bodies(self.source, self.name, ctx)
+        if found is None:
+            return plain_values(self.source, self.name, ctx)
+        return find_in(self.compiled, self.fields, found, ctx)
 
     @property
     def filtered(self) -> bool:
@@ -217,34 +104,6 @@ class DataPath:
         return f"{name}:{self.text}" if source == "resource" else self.text
 
 
-def _run_steps(steps: Steps, documents: Sequence[Any], ctx: EvalContext) -> list[Any]:
-    """Run a path with `{condition}` filters over `documents`.
-
-    A filter keeps the items of each list it is given whose condition holds (the list's
-    elements, as `[?(...)]` would), and keeps any other value only if the condition holds of
-    it. An index or slice right after a filter picks among all the items kept."""
-    values = list(documents)
-    for kind, step, fields in steps.pieces:
-        if kind == "filter":
-            values = _filter(step, values, ctx)
-        elif kind == "pick":
-            values = _match(step, [values], fields)
-        else:
-            values = _match(step, values, fields)
-    return values
-
-
-def _filter(condition: Condition, values: list[Any], ctx: EvalContext) -> list[Any]:
-    inner = copy.copy(ctx)
-    kept: list[Any] = []
-    for value in values:
-        for item in value if isinstance(value, list) else (value,):
-            inner.element = item
-            if condition.evaluate(inner):
-                kept.append(item)
-    return kept
-
-
 @dataclass(frozen=True)
 class LiteralValue:
     """A constant operand; a list literal is held as a tuple so the node stays hashable."""
@@ -253,59 +112,6 @@ class LiteralValue:
 
 
 Operand: TypeAlias = DataPath | LiteralValue
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _strict_equal(a: Any, b: Any) -> bool:
-    """JSON equality without Python's coercions ('1' != 1, true != 1); iterative, so deep data
-    cannot exhaust the stack."""
-    pending = [(a, b)]
-    while pending:
-        x, y = pending.pop()
-        if isinstance(x, bool) or isinstance(y, bool):
-            same = isinstance(x, bool) and isinstance(y, bool) and x == y
-        elif _is_number(x) or _is_number(y):
-            same = _is_number(x) and _is_number(y) and x == y
-        elif isinstance(x, list | tuple) and isinstance(y, list | tuple):
-            same = len(x) == len(y)
-            pending.extend(zip(x, y, strict=False))
-        elif isinstance(x, Mapping) and isinstance(y, Mapping):
-            same = x.keys() == y.keys()
-            if same:
-                pending.extend((x[key], y[key]) for key in x)
-        else:
-            same = (x is None and y is None) or (
-                isinstance(x, str) and isinstance(y, str) and x == y
-            )
-        if not same:
-            return False
-    return True
-
-
-def _member(item: Any, container: Any) -> bool:
-    if isinstance(container, list | tuple):
-        return any(_strict_equal(item, element) for element in container)
-    return isinstance(container, str) and isinstance(item, str) and item in container
-
-
-def _regex_search(value: Any, pattern: Any) -> bool:
-    """`=~`: a search with the `regex` engine and a time bound, since the value comes from
-    the API under test; a pattern that runs out of time does not match."""
-    if not isinstance(value, str):
-        return False
-    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
-    if not isinstance(source, str):
-        return False
-    compiled = runtime_regex(source)
-    if compiled is None:
-        return False
-    try:
-        return compiled.search(value, timeout=REGEX_TIMEOUT_S) is not None
-    except TimeoutError:
-        return False
 
 
 class Expression(ABC):
@@ -386,23 +192,8 @@ class Comparison(Expression):
             for side in (self.left, self.right)
         )
         if not lefts or not rights:
-            return self.op in _NEGATED
-        return any(self._test(a, b) for a in lefts for b in rights)
-
-    def _test(self, a: Any, b: Any) -> bool:
-        op = self.op
-        if op in ("==", "!="):
-            return _strict_equal(a, b) == (op == "==")
-        if op in ("=~", "!~"):
-            return _regex_search(a, self.pattern or b) == (op == "=~")
-        if op in ("in", "not in"):
-            return _member(a, b) == (op == "in")
-        if op == "contains":
-            return _member(b, a)
-        comparable = (_is_number(a) and _is_number(b)) or (
-            isinstance(a, str) and isinstance(b, str)
-        )
-        return comparable and _ORDER[op](a, b)
+            return self.op in NEGATED
+        return any(compare(self.op, a, b, self.pattern) for a in lefts for b in rights)
 
     def paths(self) -> Iterator[DataPath]:
         yield from (side for side in (self.left, self.right) if isinstance(side, DataPath))
@@ -445,18 +236,18 @@ class _Parser:
         return token
 
     def expression(self) -> Expression:
-        items = [self.conjunction()]
-        while self.peek().kind == "or":
-            self.advance()
-            items.append(self.conjunction())
-        return items[0] if len(items) == 1 else AnyOf(tuple(items))
+        return self.chain("or", self.conjunction, AnyOf)
 
     def conjunction(self) -> Expression:
-        items = [self.unary()]
-        while self.peek().kind == "and":
+        return self.chain("and", self.unary, AllOf)
+
+    def chain(self, joiner: Kind, item: Callable[[], Expression], node: type[_Chain]) -> Expression:
+        """`item (joiner item)*`, kept flat: one item stands for itself, several make `node`."""
+        items = [item()]
+        while self.peek().kind == joiner:
             self.advance()
-            items.append(self.unary())
-        return items[0] if len(items) == 1 else AllOf(tuple(items))
+            items.append(item())
+        return items[0] if len(items) == 1 else node(tuple(items))
 
     def unary(self) -> Expression:
         token = self.peek()
