@@ -10,7 +10,7 @@ from apitest.spec.conditions import EvalContext
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Catalog, Operation, Resource, Structure
 
-from ..support import SPECS
+from ..support import SPECS, write_resource
 
 TRIPS = SPECS / "trips.xml"
 DESTINATIONS = SPECS / "destinations.xml"
@@ -254,23 +254,9 @@ def test_operation_location_is_the_line_of_its_start_tag(trips: Resource) -> Non
 
 # --- features, on small specs ----------------------------------------------------------------
 
-URL = """\
-  <url path="/items">
-    <operation method="get" name="list" category="read">
-      <response status="200"/>
-    </operation>
-  </url>
-"""
-
-
-def _write(folder: Path, name: str, body: str) -> Path:
-    path = folder / f"{name}.xml"
-    path.write_text(f'<resource name="{name}">\n{body}{URL}</resource>\n', encoding="utf-8")
-    return path
-
 
 def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> None:
-    path = _write(
+    path = write_resource(
         tmp_path,
         "r",
         """\
@@ -310,7 +296,7 @@ def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> No
 
 
 def test_recursive_structure_yields_recursive_ref(tmp_path: Path) -> None:
-    path = _write(
+    path = write_resource(
         tmp_path,
         "tree",
         """\
@@ -338,7 +324,7 @@ def test_recursive_structure_yields_recursive_ref(tmp_path: Path) -> None:
 
 
 def test_cross_file_structure_ref(tmp_path: Path) -> None:
-    _write(
+    write_resource(
         tmp_path,
         "shop",
         """\
@@ -385,9 +371,9 @@ def test_cross_file_structure_ref(tmp_path: Path) -> None:
 
 
 def test_dependency_and_data_path_make_depends_on(tmp_path: Path) -> None:
-    _write(tmp_path, "a", "")
-    _write(tmp_path, "b", "")
-    c = _write(
+    write_resource(tmp_path, "a", "")
+    write_resource(tmp_path, "b", "")
+    c = write_resource(
         tmp_path,
         "c",
         """\
@@ -410,9 +396,9 @@ def test_dependency_and_data_path_make_depends_on(tmp_path: Path) -> None:
 
 def test_dependency_resources_is_a_csv(tmp_path: Path) -> None:
     """ZEST's `<dependency resources="a,b">`: every named resource runs first."""
-    _write(tmp_path, "a", "")
-    _write(tmp_path, "b", "")
-    c = _write(tmp_path, "c", '  <dependency resources="a, b"/>\n')
+    write_resource(tmp_path, "a", "")
+    write_resource(tmp_path, "b", "")
+    c = write_resource(tmp_path, "c", '  <dependency resources="a, b"/>\n')
     result = load([c])
     assert not list(result.diagnostics)
     res = result.catalog.resource("c")
@@ -423,8 +409,8 @@ def test_dependency_resources_is_a_csv(tmp_path: Path) -> None:
 
 def test_dependency_resource_alias_warns(tmp_path: Path) -> None:
     """apitest's earlier `resource="a"` still loads, with a warning naming the official form."""
-    _write(tmp_path, "a", "")
-    c = _write(tmp_path, "c", '  <dependency resource="a"/>\n')
+    write_resource(tmp_path, "a", "")
+    c = write_resource(tmp_path, "c", '  <dependency resource="a"/>\n')
     result = load([c])
     assert not result.diagnostics.errors
     (warning,) = result.diagnostics.warnings
