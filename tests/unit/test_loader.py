@@ -255,12 +255,16 @@ def test_operation_location_is_the_line_of_its_start_tag(trips: Resource) -> Non
 # --- features, on small specs ----------------------------------------------------------------
 
 
+def _write_components(folder: Path, name: str, structures: str) -> Path:
+    """Resource `name` whose `<components>` (line 2) hold `structures` from line 3, then a read."""
+    return write_resource(folder, name, f"  <components>\n{structures}  </components>\n")
+
+
 def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> None:
-    path = write_resource(
+    path = _write_components(
         tmp_path,
         "r",
         """\
-  <components>
     <structure ref-name="base">
       <property name="id" type="long_string"/>
       <property name="label" type="integer"/>
@@ -272,7 +276,6 @@ def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> No
     <structure ref-name="grandchild" extend="child">
       <property name="more" type="date"/>
     </structure>
-  </components>
 """,
     )
     res = load_catalog([path]).resources[0]
@@ -296,18 +299,16 @@ def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> No
 
 
 def test_recursive_structure_yields_recursive_ref(tmp_path: Path) -> None:
-    path = write_resource(
+    path = _write_components(
         tmp_path,
         "tree",
         """\
-  <components>
     <structure ref-name="node">
       <property name="label" type="string"/>
       <property name="children" type="collections">
         <structure-ref name="node"/>
       </property>
     </structure>
-  </components>
 """,
     )
     result = load([path])
@@ -324,16 +325,14 @@ def test_recursive_structure_yields_recursive_ref(tmp_path: Path) -> None:
 
 
 def test_cross_file_structure_ref(tmp_path: Path) -> None:
-    write_resource(
+    _write_components(
         tmp_path,
         "shop",
         """\
-  <components>
     <structure ref-name="item">
       <property name="sku" type="string"/>
       <property name="price" type="double" decimal-place="2"/>
     </structure>
-  </components>
 """,
     )
     orders = tmp_path / "orders.xml"
