@@ -154,9 +154,7 @@ def test_shell_words_survive_a_real_shell() -> None:
 def test_the_replay_sends_what_was_recorded_with_the_ids_its_own_answers_give(
     tmp_path: Path,
 ) -> None:
-    result = lifecycle()
-    done, calls = replay_case(result, 4, tmp_path)
-
+    done, calls = replay_case(lifecycle(), 4, tmp_path)
     assert done.returncode == 0, done.stderr
     sent = [request(argv) for argv in calls]
     assert [(s["method"], s["url"]) for s in sent] == [
