@@ -106,6 +106,18 @@ def refused_create(api: Api, records: Collection, body: Any) -> str:
     return error_of(answer)
 
 
+def live_ids(server: DemoServer) -> tuple[set[str], set[str]]:
+    """The ids of the trips, and of the destinations, the demo server holds now."""
+    store = server.state.store
+    return set(store.trips.snapshot()), set(store.destinations.snapshot())
+
+
+def created_since(server: DemoServer, before: tuple[set[str], set[str]]) -> set[str]:
+    """The ids the server holds now that it did not hold at `before` (a `live_ids`)."""
+    trips, destinations = live_ids(server)
+    return (trips - before[0]) | (destinations - before[1])
+
+
 def error_of(answer: httpx.Response) -> str:
     """The `code` of an API error body, checking the declared error shape on the way."""
     body = answer.json()
