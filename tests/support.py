@@ -1,5 +1,6 @@
 """What tests of every kind share: the repository's paths, the CLI as a real subprocess, the demo
-service's credentials, free loopback ports, an unproxied HTTP client and a valid trip record.
+service's credentials, free loopback ports, an unproxied HTTP client, a valid trip record and the
+smallest spec fixtures (a plain read URL, a resource file).
 
 One copy, so that every test starts the CLI alike: the `apitest` next to these tests (the
 repository first on PYTHONPATH, whatever the working directory and whatever is installed), none
@@ -55,6 +56,26 @@ COLOUR_VARIABLES = (
 """Variables that decide colour whatever the stream is: the caller's would decide for the test
 (a test that wants one, NO_COLOR on a terminal say, passes it)."""
 LOOPBACK = "127.0.0.1,localhost"
+
+
+def read_url(path: str = "/items", name: str = "list") -> str:
+    """The smallest valid `<url>` a spec fixture needs: one read of `path` answering 200 (two-space
+    indented, ending in a newline)."""
+    return (
+        f'  <url path="{path}">\n'
+        f'    <operation method="get" name="{name}" category="read">\n'
+        '      <response status="200"/>\n'
+        "    </operation>\n"
+        "  </url>\n"
+    )
+
+
+def write_resource(folder: Path, name: str, body: str, url: str | None = None) -> Path:
+    """`folder/<name>.xml`: resource `name` holding `body`, then `url` (a plain read by default)."""
+    path = folder / f"{name}.xml"
+    url = read_url() if url is None else url
+    path.write_text(f'<resource name="{name}">\n{body}{url}</resource>\n', encoding="utf-8")
+    return path
 
 
 def cli_env(

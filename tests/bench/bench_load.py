@@ -73,6 +73,31 @@ def _structure(index: int) -> str:
     </structure>"""
 
 
+def _content(pad: str, encode: str, inner: str) -> str:
+    """A `<content>` block at `pad`: its encoding, then `inner` (lines indented past `pad`)."""
+    return f'{pad}<content>\n{pad}  <encode type="{encode}"/>\n{inner}\n{pad}</content>'
+
+
+def _json_of(pad: str, ref: str) -> str:
+    """JSON content holding structure `ref`, at `pad`."""
+    return _content(pad, "application/json", f'{pad}  <structure-ref name="{ref}"/>')
+
+
+def _response(pad: str, name: str, status: int, ref: str) -> str:
+    head = f'{pad}<response name="{name}" status="{status}">'
+    return f"{head}\n{_json_of(pad + '  ', ref)}\n{pad}</response>"
+
+
+def _plain_argument(name: str, location: str, required: str, property_attrs: str) -> str:
+    """An operation's text/plain `<argument>` whose one property has `property_attrs`."""
+    pad = "      "
+    inner = f"{pad}    <structure>\n{pad}      <property {property_attrs}/>\n{pad}    </structure>"
+    return (
+        f'{pad}<argument name="{name}" location="{location}" required="{required}">\n'
+        f"{_content(pad + '  ', 'text/plain', inner)}\n{pad}</argument>"
+    )
+
+
 def _components(index: int) -> str:
     return f"""  <components>
 {_structure(index)}
@@ -86,18 +111,8 @@ def _components(index: int) -> str:
       <property name="message" type="string"/>
       <property name="status" type="string" values="error"/>
     </structure>
-    <response name="invalid_data" status="400">
-      <content>
-        <encode type="application/json"/>
-        <structure-ref name="error_body"/>
-      </content>
-    </response>
-    <response name="not_found" status="404">
-      <content>
-        <encode type="application/json"/>
-        <structure-ref name="error_body"/>
-      </content>
-    </response>
+{_response("    ", "invalid_data", 400, "error_body")}
+{_response("    ", "not_found", 404, "error_body")}
   </components>"""
 
 
@@ -111,37 +126,15 @@ def _operation(index: int, number: int, item_url: bool) -> str:
         f'      <error condition="{_ERROR_CONDITION}"/>',
     ]
     if item_url:
-        parts.append(f"""      <argument name="id" location="variable" required="true">
-        <content>
-          <encode type="text/plain"/>
-          <structure>
-            <property type="long_string" path="{name}:$.id"/>
-          </structure>
-        </content>
-      </argument>""")
-    parts.append("""      <argument name="per_page" location="param" required="false">
-        <content>
-          <encode type="text/plain"/>
-          <structure>
-            <property type="integer" range="1,200"/>
-          </structure>
-        </content>
-      </argument>""")
+        parts.append(
+            _plain_argument("id", "variable", "true", f'type="long_string" path="{name}:$.id"')
+        )
+    parts.append(_plain_argument("per_page", "param", "false", 'type="integer" range="1,200"'))
     if category in ("create", "update", "action"):
-        parts.append("""      <request-body>
-        <content>
-          <encode type="application/json"/>
-          <structure-ref name="data"/>
-        </content>
-      </request-body>""")
+        parts.append(f"      <request-body>\n{_json_of('        ', 'data')}\n      </request-body>")
     status = 201 if category == "create" else 200
-    parts.append(f"""      <response name="ok" status="{status}">
-        <content>
-          <encode type="application/json"/>
-          <structure-ref name="data"/>
-        </content>
-      </response>
-      <response-ref name="invalid_data"/>""")
+    parts.append(_response("      ", "ok", status, "data"))
+    parts.append('      <response-ref name="invalid_data"/>')
     if item_url:
         parts.append('      <response-ref name="not_found"/>')
     parts.append("    </operation>")

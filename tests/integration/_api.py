@@ -9,6 +9,7 @@ import httpx
 
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.demo.store import Collection
 
 
 def token_request(http: httpx.Client, server: DemoServer, **params: str) -> httpx.Response:
@@ -77,6 +78,44 @@ class Api:
         assert answer.status_code == 201, answer.text
         trip_id: str = answer.json()["details"]["trip_id"]
         return trip_id
+
+
+def success(message: str, **details: str) -> dict[str, Any]:
+    """The API's success body; `details` (the new id) only where the call created something."""
+    body: dict[str, Any] = {"code": "SUCCESS", "message": message, "status": "success"}
+    if details:
+        body["details"] = details
+    return body
+
+
+def only_record(answer: httpx.Response, wrapper: str) -> Any:
+    """The one record of a 200 read answer, checking the `{wrapper: [record]}` shape on the way."""
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert set(body) == {wrapper} and len(body[wrapper]) == 1, body
+    return body[wrapper][0]
+
+
+def refused_create(api: Api, records: Collection, body: Any) -> str:
+    """POSTs `body` to the collection's URL, which must refuse it with a 400 and store nothing;
+    the error's code."""
+    before = len(records.snapshot())
+    answer = api.post(f"/{records.name}", json=body)
+    assert answer.status_code == 400, answer.text
+    assert len(records.snapshot()) == before
+    return error_of(answer)
+
+
+def live_ids(server: DemoServer) -> tuple[set[str], set[str]]:
+    """The ids of the trips, and of the destinations, the demo server holds now."""
+    store = server.state.store
+    return set(store.trips.snapshot()), set(store.destinations.snapshot())
+
+
+def created_since(server: DemoServer, before: tuple[set[str], set[str]]) -> set[str]:
+    """The ids the server holds now that it did not hold at `before` (a `live_ids`)."""
+    trips, destinations = live_ids(server)
+    return (trips - before[0]) | (destinations - before[1])
 
 
 def error_of(answer: httpx.Response) -> str:

@@ -15,7 +15,13 @@ from starlette.routing import Route
 from ..support import run_cli
 from ._zest_app import AppServer
 
-SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+# What the create and the read both answer: the items, in a wrapper.
+ITEMS = """<content><encode type="application/json"/>
+        <structure><property name="items" type="collections"><structure>
+          <property name="id" type="integer"/><property name="name" type="string"/>
+        </structure></property></structure>
+      </content>"""
+SPEC = f"""<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="items" product="Demo" pre-loaded="false" file-version="1">
   <info title="Items" version="1.0"/>
   <resource-config>
@@ -28,21 +34,13 @@ SPEC = """<?xml version="1.0" encoding="UTF-8"?>
         <structure><property name="name" type="string" required-for="Request[create]"
                              example-value="one"/></structure>
       </content></request-body>
-      <response status="201"><content><encode type="application/json"/>
-        <structure><property name="items" type="collections"><structure>
-          <property name="id" type="integer"/><property name="name" type="string"/>
-        </structure></property></structure>
-      </content></response>
+      <response status="201">{ITEMS}</response>
     </operation>
     <operation method="get" name="GET items" category="read" auto-callback-get="true">
-      <response status="200"><content><encode type="application/json"/>
-        <structure><property name="items" type="collections"><structure>
-          <property name="id" type="integer"/><property name="name" type="string"/>
-        </structure></property></structure>
-      </content></response>
+      <response status="200">{ITEMS}</response>
     </operation>
   </url>
-  <url path="/items/{id}">
+  <url path="/items/{{id}}">
     <operation method="delete" name="DELETE item" category="delete" auto-test-dependency="true">
       <argument name="id" location="variable" required="true"><content>
         <encode type="text/plain"/>

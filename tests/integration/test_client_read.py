@@ -26,16 +26,16 @@ from apitest.engine.client import Caller, Exchange, Request, new_client
 from apitest.engine.throttle import Throttles
 from apitest.spec.loader import load_catalog
 
+from ..support import read_url
+
 BODY = {"city": "Zürich", "ids": list(range(200))}
-SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+SPEC = (
+    """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="echo">
-  <url path="/any">
-    <operation method="get" name="GET any" category="read">
-      <response status="200"/>
-    </operation>
-  </url>
-</resource>
 """
+    + read_url("/any", "GET any")
+    + "</resource>\n"
+)
 
 
 async def _gzip(request: StarletteRequest) -> Response:

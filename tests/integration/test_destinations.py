@@ -9,7 +9,7 @@ import pytest
 from apitest.demo import DemoServer
 from apitest.demo.store import SEED_DESTINATIONS
 
-from ._api import Api, destination, error_of
+from ._api import Api, destination, error_of, only_record, refused_create, success
 
 
 def test_list_answers_the_seeded_destinations(api: Api) -> None:
@@ -27,24 +27,13 @@ def test_create_answers_201_with_the_new_id(api: Api, server: DemoServer) -> Non
     answer = api.post("/destinations", json={"destinations": [destination()]})
     assert answer.status_code == 201
     new_id = answer.json()["details"]["destination_id"]
-    assert answer.json() == {
-        "code": "SUCCESS",
-        "message": "Destination Created",
-        "status": "success",
-        "details": {"destination_id": new_id},
-    }
+    assert answer.json() == success("Destination Created", destination_id=new_id)
     assert server.state.store.destinations.snapshot()[new_id]["climate"] == "temperate"
-    read = api.get(f"/destinations/{new_id}")
-    assert read.status_code == 200
-    assert read.json() == {
-        "destinations": [
-            {
-                "destination_id": new_id,
-                "destination_name": "Lisbon",
-                "country": "Portugal",
-                "climate": "temperate",
-            }
-        ]
+    assert only_record(api.get(f"/destinations/{new_id}"), "destinations") == {
+        "destination_id": new_id,
+        "destination_name": "Lisbon",
+        "country": "Portugal",
+        "climate": "temperate",
     }
 
 
@@ -73,11 +62,7 @@ def test_create_accepts_the_edges_of_every_rule(api: Api, fields: dict[str, Any]
 def test_create_refuses_invalid_input_with_400(
     api: Api, server: DemoServer, body: dict[str, Any], code: str
 ) -> None:
-    before = len(server.state.store.destinations.snapshot())
-    answer = api.post("/destinations", json=body)
-    assert answer.status_code == 400, answer.text
-    assert error_of(answer) == code
-    assert len(server.state.store.destinations.snapshot()) == before
+    assert refused_create(api, server.state.store.destinations, body) == code
 
 
 @pytest.mark.parametrize("destination_id", ["1", "kyoto"])
@@ -94,11 +79,7 @@ def test_delete_answers_200_and_removes_the_record(api: Api, server: DemoServer)
     new_id = created.json()["details"]["destination_id"]
     answer = api.delete("/destinations", params={"ids": new_id})
     assert answer.status_code == 200
-    assert answer.json() == {
-        "code": "SUCCESS",
-        "message": "Destination Deleted",
-        "status": "success",
-    }
+    assert answer.json() == success("Destination Deleted")
     assert new_id not in server.state.store.destinations.snapshot()
     assert api.get(f"/destinations/{new_id}").status_code == 404
     # A trip can no longer go there.

@@ -21,6 +21,7 @@ from apitest.plan.graph import build_plan
 from apitest.spec.loader import load_catalog
 
 from ..support import DATA, SPECS, run_cli, started_cli, wait_for_created
+from ._api import created_since, live_ids
 from .conftest import MakeServer
 
 XSD = DATA / "junit" / "junit-10.xsd"
@@ -48,18 +49,6 @@ def check_reports(report: Path, cases: str = "all") -> dict[str, Any]:
     assert len(steps) == planned(cases)  # passed + failed + errors + skipped = planned
     assert sum(result["counts"].values()) == len(result["cases"])
     return result
-
-
-def created_left(server: DemoServer, before: tuple[set[str], set[str]]) -> set[str]:
-    store = server.state.store
-    return (set(store.trips.snapshot()) - before[0]) | (
-        set(store.destinations.snapshot()) - before[1]
-    )
-
-
-def snapshot(server: DemoServer) -> tuple[set[str], set[str]]:
-    store = server.state.store
-    return set(store.trips.snapshot()), set(store.destinations.snapshot())
 
 
 def test_500s_drops_malformed_and_oversized_answers_are_errors_with_a_cause(
@@ -148,7 +137,7 @@ def test_a_stuck_answer_is_a_read_timeout_and_the_run_goes_on(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server()
-    before = snapshot(server)
+    before = live_ids(server)
     with HangingProxy(server.port, every=1) as proxy:
         base_url = f"http://127.0.0.1:{proxy.port}/api/v1"
         started = time.monotonic()
@@ -161,7 +150,7 @@ def test_a_stuck_answer_is_a_read_timeout_and_the_run_goes_on(
     assert timeouts and all(c["status"] == "error" for c in timeouts)
     reads = [c for c in timeouts if c["kind"] != "cleanup" and c["method"] == "GET"]
     assert reads and all(c["attempts"] == 3 for c in reads)  # a GET is retried, then given up
-    assert not created_left(server, before)
+    assert not created_since(server, before)
 
 
 def test_answers_that_drip_in_slowly_are_read_whole(
@@ -186,7 +175,7 @@ def slow_server(make_server: MakeServer) -> Iterator[DemoServer]:
 def test_ctrl_c_stops_cleans_up_and_writes_reports_marked_interrupted(
     slow_server: DemoServer, tmp_path: Path, signum: int
 ) -> None:
-    before = snapshot(slow_server)
+    before = live_ids(slow_server)
     with started_cli(*args(slow_server.base_url, tmp_path / "r", "--concurrency", "2")) as run:
         wait_for_created(tmp_path / "r" / "ledger.jsonl", run)
         run.send_signal(signum)
@@ -196,14 +185,14 @@ def test_ctrl_c_stops_cleans_up_and_writes_reports_marked_interrupted(
     result = check_reports(tmp_path / "r")
     assert result["interrupted"] is True
     assert any(c["message"] == "not run: the run was interrupted" for c in result["cases"])
-    assert not created_left(slow_server, before)  # the sweep ran
+    assert not created_since(slow_server, before)  # the sweep ran
     assert read_ledger(tmp_path / "r" / "ledger.jsonl") == []
 
 
 def test_a_second_ctrl_c_exits_at_once_and_cleanup_finishes_the_job(
     slow_server: DemoServer, tmp_path: Path
 ) -> None:
-    before = snapshot(slow_server)
+    before = live_ids(slow_server)
     ledger = tmp_path / "r" / "ledger.jsonl"
     with started_cli(*args(slow_server.base_url, tmp_path / "r", "--concurrency", "2")) as run:
         wait_for_created(ledger, run)
@@ -216,4 +205,4 @@ def test_a_second_ctrl_c_exits_at_once_and_cleanup_finishes_the_job(
     if leftovers:  # what the hard stop left is what `apitest cleanup` removes
         done = run_cli("cleanup", str(ledger), timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
-    assert not created_left(slow_server, before)
+    assert not created_since(slow_server, before)

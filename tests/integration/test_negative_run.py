@@ -15,6 +15,7 @@ from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
 
 from ..support import SPECS, demo_auth
+from ._api import live_ids
 from .conftest import MakeServer
 
 CATALOG = load_catalog([SPECS / "trips.xml"])
@@ -37,22 +38,17 @@ def failed_names(result: RunResult) -> set[str]:
     return {case.name for case in negative(result) if case.status != "passed"}
 
 
-def live_records(server: DemoServer) -> tuple[set[str], set[str]]:
-    store = server.state.store
-    return set(store.trips.snapshot()), set(store.destinations.snapshot())
-
-
 def test_every_negative_case_passes_against_the_correct_service(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server()
-    before = live_records(server)
+    before = live_ids(server)
     result = run_negative(server, tmp_path)
     cases = negative(result)
     assert len(cases) == 66 + 28  # trips and destinations, as the plan counts them
     not_passed = [(case.name, case.message) for case in result.cases if case.status != "passed"]
     assert not_passed == []
-    assert live_records(server) == before  # the prepared records are gone again
+    assert live_ids(server) == before  # the prepared records are gone again
     for case in cases:  # each carries the kind it was planned as, into report.json too
         assert case.negative_kind is not None and case.case.startswith(case.negative_kind)
         assert CaseResult.from_dict(case.to_dict()).negative_kind == case.negative_kind
@@ -63,7 +59,7 @@ def test_accepts_invalid_fails_the_body_cases_and_cleans_up_what_it_created(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(bugs=["accepts-invalid"])
-    before = live_records(server)
+    before = live_ids(server)
     result = run_negative(server, tmp_path)
     failed = failed_names(result)
     assert "POST trips / Mandatory Property trips[0].trip_name" in failed
@@ -79,7 +75,7 @@ def test_accepts_invalid_fails_the_body_cases_and_cleans_up_what_it_created(
     assert accepted.message == (
         "the API accepted trips[0].start_time = null (Null Value) (answered 201)"
     )
-    assert live_records(server) == before  # records made by accepted cases were removed
+    assert live_ids(server) == before  # records made by accepted cases were removed
     assert result.cleanup == []  # at once (issue 18, item 4), not left for the end sweep
     assert any("removed at once" in note for note in accepted.notes), accepted.notes
 

@@ -4,7 +4,9 @@ after a refusal, single flight, and adopting what another process stored."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -28,6 +30,7 @@ from ._api import token_request
 from .conftest import MakeServer
 
 SCOPES = ["TravelAgency.trips.READ"]
+T = TypeVar("T")
 
 
 def source(
@@ -37,17 +40,39 @@ def source(
     return TokenSource(client, f"{server.root_url}/oauth/v2/token", profile, SCOPES, store)
 
 
+def with_source(
+    server: DemoServer,
+    store: TokenStore,
+    act: Callable[[TokenSource], Awaitable[T]],
+    **creds: str,
+) -> T:
+    """Runs `act` on a TokenSource for `server`'s token endpoint, on an HTTP client of its own:
+    each call is what one process would do."""
+
+    async def scenario() -> T:
+        async with httpx.AsyncClient() as client:
+            return await act(source(server, client, store, **creds))
+
+    return asyncio.run(scenario())
+
+
+async def after_a_token(tokens: TokenSource) -> TokenSource:
+    """Takes one token, and gives the source back for what it noted on the way."""
+    await tokens.token()
+    return tokens
+
+
 def test_client_credentials_then_a_cached_token(make_server: MakeServer) -> None:
     server = make_server()
 
-    async def scenario() -> tuple[str, str, int]:
-        async with httpx.AsyncClient() as client:
-            tokens = source(server, client, MemoryStore(), client_secret=DEMO_CLIENT_SECRET)
-            first = await tokens.token()
-            second = await tokens.token()
-            return first, second, tokens.refreshes
+    async def twice(tokens: TokenSource) -> tuple[str, str, int]:
+        first = await tokens.token()
+        second = await tokens.token()
+        return first, second, tokens.refreshes
 
-    first, second, fetched = asyncio.run(scenario())
+    first, second, fetched = with_source(
+        server, MemoryStore(), twice, client_secret=DEMO_CLIENT_SECRET
+    )
     assert first == second and fetched == 1
     assert server.state.authority.verify(first) is not None
     assert server.state.authority.counts["client_credentials"] == 1
@@ -59,32 +84,26 @@ def test_refresh_token_rotates_and_the_store_keeps_the_new_one(
     server = make_server()
     store = FileStore(tmp_path / "tokens.json")
 
-    async def scenario() -> None:
-        async with httpx.AsyncClient() as client:
-            tokens = source(
-                server, client, store,
-                client_secret=DEMO_CLIENT_SECRET, refresh_token=DEMO_REFRESH_TOKEN,
-            )  # fmt: skip
-            await tokens.token()
-
-    asyncio.run(scenario())
+    creds = {"client_secret": DEMO_CLIENT_SECRET, "refresh_token": DEMO_REFRESH_TOKEN}
+    with_source(server, store, TokenSource.token, **creds)
     saved = store.get_tokens()
     assert len(saved) == 1 and saved[0].refresh_token not in (None, DEMO_REFRESH_TOKEN)
     assert saved[0].scopes and saved[0].expires_at is not None
     # a second process (a new source on the same store) adopts it without a grant
-    asyncio.run(scenario())
+    with_source(server, store, TokenSource.token, **creds)
     assert server.state.authority.counts["refresh_token"] == 1
 
 
 def test_concurrent_callers_share_one_refresh(make_server: MakeServer) -> None:
     server = make_server()
 
-    async def scenario() -> set[str]:
-        async with httpx.AsyncClient() as client:
-            tokens = source(server, client, MemoryStore(), client_secret=DEMO_CLIENT_SECRET)
-            return set(await asyncio.gather(*(tokens.token() for _ in range(20))))
+    async def twenty_at_once(tokens: TokenSource) -> set[str]:
+        return set(await asyncio.gather(*(tokens.token() for _ in range(20))))
 
-    assert len(asyncio.run(scenario())) == 1
+    assert (
+        len(with_source(server, MemoryStore(), twenty_at_once, client_secret=DEMO_CLIENT_SECRET))
+        == 1
+    )
     assert server.state.authority.counts["client_credentials"] == 1
 
 
@@ -98,11 +117,7 @@ def test_a_spent_stored_refresh_token_falls_back_to_client_credentials(
         Token(id="", key=key, access_token="stale", refresh_token="gone", expires_at=0)
     )
 
-    async def scenario() -> str:
-        async with httpx.AsyncClient() as client:
-            return await source(server, client, store, client_secret=DEMO_CLIENT_SECRET).token()
-
-    token = asyncio.run(scenario())
+    token = with_source(server, store, TokenSource.token, client_secret=DEMO_CLIENT_SECRET)
     assert server.state.authority.verify(token) is not None
     counts = server.state.authority.counts
     assert counts["refresh_token:invalid_grant"] == 1 and counts["client_credentials"] == 1
@@ -112,32 +127,25 @@ def test_a_spent_stored_refresh_token_falls_back_to_client_credentials(
 def test_a_grant_token_is_exchanged_once(make_server: MakeServer) -> None:
     server = make_server()
 
-    async def scenario() -> str:
-        async with httpx.AsyncClient() as client:
-            tokens = source(
-                server, client, MemoryStore(),
-                client_secret=DEMO_CLIENT_SECRET, grant_token=DEMO_GRANT_CODE,
-            )  # fmt: skip
-            return await tokens.token()
-
-    assert server.state.authority.verify(asyncio.run(scenario())) is not None
+    token = with_source(
+        server, MemoryStore(), TokenSource.token,
+        client_secret=DEMO_CLIENT_SECRET, grant_token=DEMO_GRANT_CODE,
+    )  # fmt: skip
+    assert server.state.authority.verify(token) is not None
     assert server.state.authority.counts["authorization_code"] == 1
 
 
 def test_a_401_renews_once_and_a_given_token_is_used_first(make_server: MakeServer) -> None:
     server = make_server()
 
-    async def scenario() -> tuple[str, str]:
-        async with httpx.AsyncClient() as client:
-            tokens = source(
-                server, client, MemoryStore(),
-                client_secret=DEMO_CLIENT_SECRET, access_token="given-but-dead",
-            )  # fmt: skip
-            first = await tokens.token()
-            renewed = await tokens.after_unauthorized(first)
-            return first, renewed
+    async def refused_once(tokens: TokenSource) -> tuple[str, str]:
+        first = await tokens.token()
+        return first, await tokens.after_unauthorized(first)
 
-    first, renewed = asyncio.run(scenario())
+    first, renewed = with_source(
+        server, MemoryStore(), refused_once,
+        client_secret=DEMO_CLIENT_SECRET, access_token="given-but-dead",
+    )  # fmt: skip
     assert first == "given-but-dead"
     assert renewed != first and server.state.authority.verify(renewed) is not None
 
@@ -145,15 +153,11 @@ def test_a_401_renews_once_and_a_given_token_is_used_first(make_server: MakeServ
 def test_every_flow_refused_is_one_clear_error_without_secrets(make_server: MakeServer) -> None:
     server = make_server()
 
-    async def scenario() -> None:
-        async with httpx.AsyncClient() as client:
-            await source(
-                server, client, MemoryStore(),
-                client_secret="wrong-secret-123", refresh_token="also-wrong-456",
-            ).token()  # fmt: skip
-
     with pytest.raises(AuthFailedError) as caught:
-        asyncio.run(scenario())
+        with_source(
+            server, MemoryStore(), TokenSource.token,
+            client_secret="wrong-secret-123", refresh_token="also-wrong-456",
+        )  # fmt: skip
     message = str(caught.value)
     assert "refused profile 'p'" in message and "invalid_client" in message
     assert "wrong-secret-123" not in message and "also-wrong-456" not in message
@@ -162,12 +166,8 @@ def test_every_flow_refused_is_one_clear_error_without_secrets(make_server: Make
 def test_no_flow_at_all_is_a_usage_error(make_server: MakeServer) -> None:
     server = make_server()
 
-    async def scenario() -> None:
-        async with httpx.AsyncClient() as client:
-            await source(server, client, MemoryStore()).token()
-
     with pytest.raises(UsageError, match="APITEST_CLIENT_SECRET"):
-        asyncio.run(scenario())
+        with_source(server, MemoryStore(), TokenSource.token)
 
 
 def spent_refresh_token(server: DemoServer) -> str:
@@ -189,15 +189,13 @@ def test_a_refused_refresh_token_then_client_credentials_is_a_notice_not_silence
     server = make_server()
     spent = spent_refresh_token(server)
 
-    async def scenario() -> tuple[str, TokenSource]:
-        async with httpx.AsyncClient() as client:
-            tokens = source(
-                server, client, MemoryStore(),
-                client_secret=DEMO_CLIENT_SECRET, refresh_token=spent,
-            )  # fmt: skip
-            return await tokens.token(), tokens
+    async def token_and_source(tokens: TokenSource) -> tuple[str, TokenSource]:
+        return await tokens.token(), tokens
 
-    token, tokens = asyncio.run(scenario())
+    token, tokens = with_source(
+        server, MemoryStore(), token_and_source,
+        client_secret=DEMO_CLIENT_SECRET, refresh_token=spent,
+    )  # fmt: skip
     assert server.state.authority.verify(token) is not None  # the run goes on
     assert server.state.authority.counts["client_credentials"] == 1
     [notice] = tokens.notices
@@ -222,17 +220,15 @@ def test_the_same_fallback_at_every_renewal_is_one_notice_counted(
     server = make_server()
     spent = spent_refresh_token(server)
 
-    async def scenario() -> TokenSource:
-        async with httpx.AsyncClient() as client:
-            tokens = source(
-                server, client, MemoryStore(),
-                client_secret=DEMO_CLIENT_SECRET, refresh_token=spent,
-            )  # fmt: skip
-            first = await tokens.token()
-            await tokens.after_unauthorized(first)  # renewed: refused again, then the client
-            return tokens
+    async def renewed_once(tokens: TokenSource) -> TokenSource:
+        first = await tokens.token()
+        await tokens.after_unauthorized(first)  # renewed: refused again, then the client
+        return tokens
 
-    tokens = asyncio.run(scenario())
+    tokens = with_source(
+        server, MemoryStore(), renewed_once,
+        client_secret=DEMO_CLIENT_SECRET, refresh_token=spent,
+    )  # fmt: skip
     assert server.state.authority.counts["refresh_token:invalid_grant"] == 2
     assert [notice.count for notice in tokens.notices] == [2]
 
@@ -240,16 +236,11 @@ def test_the_same_fallback_at_every_renewal_is_one_notice_counted(
 def test_a_flow_that_works_first_leaves_no_notice(make_server: MakeServer) -> None:
     server = make_server()
 
-    async def scenario() -> TokenSource:
-        async with httpx.AsyncClient() as client:
-            tokens = source(
-                server, client, MemoryStore(),
-                client_secret=DEMO_CLIENT_SECRET, refresh_token=DEMO_REFRESH_TOKEN,
-            )  # fmt: skip
-            await tokens.token()
-            return tokens
-
-    assert asyncio.run(scenario()).notices == []
+    tokens = with_source(
+        server, MemoryStore(), after_a_token,
+        client_secret=DEMO_CLIENT_SECRET, refresh_token=DEMO_REFRESH_TOKEN,
+    )  # fmt: skip
+    assert tokens.notices == []
 
 
 def test_a_server_echoing_the_refused_token_does_not_put_it_in_the_notice() -> None:

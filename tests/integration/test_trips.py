@@ -8,7 +8,7 @@ import pytest
 
 from apitest.demo import DemoServer
 
-from ._api import Api, error_of, trip
+from ._api import Api, error_of, only_record, refused_create, success, trip
 
 DATETIME_ERRORS = [
     "2026-03-01T09:30:00",  # no offset
@@ -41,12 +41,7 @@ def test_create_answers_201_with_details_and_stores_the_record(
     assert answer.status_code == 201
     body = answer.json()
     trip_id = body["details"]["trip_id"]
-    assert body == {
-        "code": "SUCCESS",
-        "message": "Trip Created",
-        "status": "success",
-        "details": {"trip_id": trip_id},
-    }
+    assert body == success("Trip Created", trip_id=trip_id)
     assert trip_id.isdigit() and len(trip_id) <= 19
     stored = server.state.store.trips.snapshot()[trip_id]
     assert stored["trip_name"] == "created"
@@ -55,20 +50,14 @@ def test_create_answers_201_with_details_and_stores_the_record(
 
 def test_read_one_answers_the_record_in_the_wrapper(api: Api) -> None:
     trip_id = api.create_trip(trip_name="read-one", trip_type="business", destination="London")
-    answer = api.get(f"/trips/{trip_id}")
-    assert answer.status_code == 200
-    assert answer.json() == {
-        "trips": [
-            {
-                "trip_id": trip_id,
-                "trip_name": "read-one",
-                "destination": "London",
-                "start_time": "2026-03-01T09:30:00+05:30",
-                "end_time": "2026-03-05T18:00:00+05:30",
-                "no_of_days": 4,
-                "trip_type": "business",
-            }
-        ]
+    assert only_record(api.get(f"/trips/{trip_id}"), "trips") == {
+        "trip_id": trip_id,
+        "trip_name": "read-one",
+        "destination": "London",
+        "start_time": "2026-03-01T09:30:00+05:30",
+        "end_time": "2026-03-05T18:00:00+05:30",
+        "no_of_days": 4,
+        "trip_type": "business",
     }
 
 
@@ -128,11 +117,7 @@ def test_create_accepts_the_edges_of_every_rule(api: Api, fields: dict[str, Any]
 def test_create_refuses_invalid_input_with_400(
     api: Api, server: DemoServer, body: Any, code: str
 ) -> None:
-    before = len(server.state.store.trips.snapshot())
-    answer = api.post("/trips", json=body)
-    assert answer.status_code == 400, answer.text
-    assert error_of(answer) == code
-    assert len(server.state.store.trips.snapshot()) == before
+    assert refused_create(api, server.state.store.trips, body) == code
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b'{"trips": NaN}', b"\xff\xfe"])
@@ -147,7 +132,7 @@ def test_update_answers_200_and_changes_only_the_fields_sent(api: Api, server: D
     changes = {"trip_id": trip_id, "trip_name": "after", "destination": "Kyoto"}
     answer = api.put("/trips", json={"trips": [changes]})
     assert answer.status_code == 200
-    assert answer.json() == {"code": "SUCCESS", "message": "Trip Updated", "status": "success"}
+    assert answer.json() == success("Trip Updated")
     record = api.get(f"/trips/{trip_id}").json()["trips"][0]
     assert (record["trip_name"], record["destination"], record["no_of_days"]) == (
         "after",
@@ -204,7 +189,7 @@ def test_delete_answers_200_and_removes_every_id(api: Api, server: DemoServer) -
     first, second = api.create_trip(), api.create_trip()
     answer = api.delete("/trips", params={"ids": f"{first},{second}"})
     assert answer.status_code == 200
-    assert answer.json() == {"code": "SUCCESS", "message": "Trip Deleted", "status": "success"}
+    assert answer.json() == success("Trip Deleted")
     assert first not in server.state.store.trips.snapshot()
     assert api.get(f"/trips/{second}").status_code == 404
 

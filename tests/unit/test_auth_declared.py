@@ -23,20 +23,20 @@ from apitest.auth.declared import (
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import AuthEndpoint, OAuth2Schema, Resource, TokenSchema
 
-_RESOURCE = """<?xml version="1.0" encoding="UTF-8"?>
+from ..support import read_url
+
+_RESOURCE = (
+    """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things" product="Demo" pre-loaded="true" file-version="1">
   <server name="local" url="http://127.0.0.1:1/api/v1"/>
   <authentication-schema>
 {schemas}
   </authentication-schema>
   <authentication type="oauth2" name="Authorization" location="header" schema="flow"/>
-  <url path="/things">
-    <operation method="get" name="GET things" category="read">
-      <response status="200"/>
-    </operation>
-  </url>
-</resource>
 """
+    + read_url("/things", "GET things")
+    + "</resource>\n"
+)
 
 
 def param(name: str, values: str = "", location: str = "param", required: bool = False) -> str:

@@ -73,170 +73,151 @@ def syntax_error(text: str) -> ConditionSyntaxError:
     return info.value
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("$.n == 5", True),
-        ("$.n == 6", False),
-        ("$.n != 6", True),
-        ("$.n != 5", False),
-        ("$.n > 4", True),
-        ("$.n > 5", False),
-        ("$.n >= 5", True),
-        ("$.n >= 5.5", False),
-        ("$.n < 6", True),
-        ("$.n < 5", False),
-        ("$.n <= 5", True),
-        ("$.n <= 4.9", False),
-        ("$.name =~ '^Al'", True),
-        ("$.name =~ 'ice$'", True),
-        ("$.name =~ '^ice'", False),
-        (r"$.code =~ '^\d+$'", True),
-        ("$.name !~ '^Bo'", True),
-        ("$.name !~ 'lic'", False),
-        ("$.n in [1, 5, 9]", True),
-        ("$.n in [1, 9]", False),
-        ("$.name in 'Alice and Bob'", True),
-        ("$.name in 'Bob'", False),
-        ("$.n not in [1, 9]", True),
-        ("$.n not in [5]", False),
-        ("$.tags contains 'red'", True),
-        ("$.tags contains 'blue'", False),
-        ("$.name contains 'lic'", True),
-        ("$.name contains 'Bob'", False),
-        ("$.nums contains 2", True),
-        ('$.name == "Alice"', True),
-        ("$.half == 0.5", True),
-        ("$.n == -5", False),
-        ("$.n > -1e3", True),
-        ("$.nothing == null", True),
-        ("$.flag == true", True),
-        ("$.off == false", True),
-    ],
-)
-def test_each_operator(text: str, expected: bool) -> None:
-    assert holds(text) is expected
+# Each operator, holding and not.
+OPERATORS: list[tuple[str, bool]] = [
+    ("$.n == 5", True),
+    ("$.n == 6", False),
+    ("$.n != 6", True),
+    ("$.n != 5", False),
+    ("$.n > 4", True),
+    ("$.n > 5", False),
+    ("$.n >= 5", True),
+    ("$.n >= 5.5", False),
+    ("$.n < 6", True),
+    ("$.n < 5", False),
+    ("$.n <= 5", True),
+    ("$.n <= 4.9", False),
+    ("$.name =~ '^Al'", True),
+    ("$.name =~ 'ice$'", True),
+    ("$.name =~ '^ice'", False),
+    (r"$.code =~ '^\d+$'", True),
+    ("$.name !~ '^Bo'", True),
+    ("$.name !~ 'lic'", False),
+    ("$.n in [1, 5, 9]", True),
+    ("$.n in [1, 9]", False),
+    ("$.name in 'Alice and Bob'", True),
+    ("$.name in 'Bob'", False),
+    ("$.n not in [1, 9]", True),
+    ("$.n not in [5]", False),
+    ("$.tags contains 'red'", True),
+    ("$.tags contains 'blue'", False),
+    ("$.name contains 'lic'", True),
+    ("$.name contains 'Bob'", False),
+    ("$.nums contains 2", True),
+    ('$.name == "Alice"', True),
+    ("$.half == 0.5", True),
+    ("$.n == -5", False),
+    ("$.n > -1e3", True),
+    ("$.nothing == null", True),
+    ("$.flag == true", True),
+    ("$.off == false", True),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("$.code != 503", True),  # '503' is a string
-        ("$.code == 503", False),
-        ("$.code == '503'", True),
-        ("STATUS == '503'", False),
-        ("$.flag == 1", False),  # a bool never equals an int
-        ("$.flag != 1", True),
-        ("$.one == true", False),
-        ("$.off == 0", False),
-        ("$.one == 1.0", True),  # int and float compare as numbers
-        ("$.one in [true, '1']", False),
-        ("$.flag in [1]", False),
-        ("$.flag in [true]", True),
-        ("$.nums contains '2'", False),
-        ("$.one > true", False),  # ordering never involves bools
-        ("$.flag >= false", False),
-        ("$.code > 100", False),  # ordering compares strings with strings only
-        ("$.code < 'a'", True),
-        ("$.name > 'Aa'", True),
-        ("$.nothing == 0", False),
-        ("$.nothing == false", False),
-        ("$.n =~ '5'", False),  # only strings match a regex
-        ("$.n !~ '5'", True),
-        ("$.nums == [1, 2, 3]", True),
-        ("$.nums == [1, 2, 3.0]", True),
-        ("$.nums == [1, 2]", False),
-        ("$.tags == ['red', 'green']", True),
-        ("$.obj == $.obj", True),
-    ],
-)
-def test_types_are_strict(text: str, expected: bool) -> None:
-    assert holds(text) is expected
+# Types are strict: no coercion between strings, numbers and booleans.
+STRICT_TYPES: list[tuple[str, bool]] = [
+    ("$.code != 503", True),  # '503' is a string
+    ("$.code == 503", False),
+    ("$.code == '503'", True),
+    ("STATUS == '503'", False),
+    ("$.flag == 1", False),  # a bool never equals an int
+    ("$.flag != 1", True),
+    ("$.one == true", False),
+    ("$.off == 0", False),
+    ("$.one == 1.0", True),  # int and float compare as numbers
+    ("$.one in [true, '1']", False),
+    ("$.flag in [1]", False),
+    ("$.flag in [true]", True),
+    ("$.nums contains '2'", False),
+    ("$.one > true", False),  # ordering never involves bools
+    ("$.flag >= false", False),
+    ("$.code > 100", False),  # ordering compares strings with strings only
+    ("$.code < 'a'", True),
+    ("$.name > 'Aa'", True),
+    ("$.nothing == 0", False),
+    ("$.nothing == false", False),
+    ("$.n =~ '5'", False),  # only strings match a regex
+    ("$.n !~ '5'", True),
+    ("$.nums == [1, 2, 3]", True),
+    ("$.nums == [1, 2, 3.0]", True),
+    ("$.nums == [1, 2]", False),
+    ("$.tags == ['red', 'green']", True),
+    ("$.obj == $.obj", True),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("$.nums[*] == 3", True),  # any match satisfying is enough
-        ("$.nums[*] > 2", True),
-        ("$.nums[*] > 3", False),
-        ("$.nums[*] != 3", True),  # 1 != 3 already holds
-        ("$.threes[*] != 3", False),  # no value differs
-        ("$.trips[*].id == 't2'", True),
-        ("$.trips[*].price < 10", True),
-        ("$.nums[*] == $.threes[*]", True),  # any pair of values
-        ("$.nums[*] == $.trips[*].price", False),
-        # no match: false, except for the negated operators
-        ("$.missing == 1", False),
-        ("$.missing > 1", False),
-        ("$.missing =~ 'x'", False),
-        ("$.missing in [1]", False),
-        ("$.missing contains 1", False),
-        ("$.missing == null", False),
-        ("$.missing != 1", True),
-        ("$.missing !~ 'x'", True),
-        ("$.missing not in [1]", True),
-        ("$.empty[*] != 1", True),
-        ("$.n == $.missing", False),  # a path on the right with no match
-        ("$.n != $.missing", True),
-        ("'red' in $.tags", True),
-        ("'x' not in $.missing", True),
-    ],
-)
-def test_any_match_and_no_match_rules(text: str, expected: bool) -> None:
-    assert holds(text) is expected
+# A path with many matches holds when any match does; no match is false, except for the negated
+# operators.
+ANY_MATCH_AND_NO_MATCH: list[tuple[str, bool]] = [
+    ("$.nums[*] == 3", True),  # any match satisfying is enough
+    ("$.nums[*] > 2", True),
+    ("$.nums[*] > 3", False),
+    ("$.nums[*] != 3", True),  # 1 != 3 already holds
+    ("$.threes[*] != 3", False),  # no value differs
+    ("$.trips[*].id == 't2'", True),
+    ("$.trips[*].price < 10", True),
+    ("$.nums[*] == $.threes[*]", True),  # any pair of values
+    ("$.nums[*] == $.trips[*].price", False),
+    # no match: false, except for the negated operators
+    ("$.missing == 1", False),
+    ("$.missing > 1", False),
+    ("$.missing =~ 'x'", False),
+    ("$.missing in [1]", False),
+    ("$.missing contains 1", False),
+    ("$.missing == null", False),
+    ("$.missing != 1", True),
+    ("$.missing !~ 'x'", True),
+    ("$.missing not in [1]", True),
+    ("$.empty[*] != 1", True),
+    ("$.n == $.missing", False),  # a path on the right with no match
+    ("$.n != $.missing", True),
+    ("'red' in $.tags", True),
+    ("'x' not in $.missing", True),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("$.n", True),
-        ("$.off", True),  # false is a value, not an absence
-        ("$.empty", True),
-        ("$.nothing", False),  # null counts as absent
-        ("$.missing", False),
-        ("$.obj.k[1].z", False),
-        ("$..z", False),
-        ("$..id", True),
-        ("!$.missing", True),
-        ("not $.n", False),
-    ],
-)
-def test_lone_data_path_means_exists_and_not_null(text: str, expected: bool) -> None:
-    assert holds(text) is expected
+# A lone data path means: it exists and is not null.
+LONE_PATH: list[tuple[str, bool]] = [
+    ("$.n", True),
+    ("$.off", True),  # false is a value, not an absence
+    ("$.empty", True),
+    ("$.nothing", False),  # null counts as absent
+    ("$.missing", False),
+    ("$.obj.k[1].z", False),
+    ("$..z", False),
+    ("$..id", True),
+    ("!$.missing", True),
+    ("not $.n", False),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("RESPONSE:$.n == 5", True),
-        ("REQUEST:$.user.email == 'a@b.c'", True),
-        ("REQUEST:$.n", False),  # the request body has no n
-        ("REQUEST:$.ids[*] > 15", True),
-        ("RESPONSE:$.headers.Content-Type == 'application/json'", True),
-        ("RESPONSE:$.headers.content-type =~ 'json$'", True),  # header names are case-insensitive
-        ("RESPONSE:$.headers.X-COUNT == '3'", True),
-        ("RESPONSE:$.headers.X-Count == 3", False),  # header values are strings
-        ("RESPONSE:$.headers.X-Missing", False),
-        ("RESPONSE:$.headers.X-Missing != 'x'", True),
-        ("RESPONSE:$.headers.X-Count!='4'", True),  # != ends the header name
-        ("REQUEST:$.params.q == 'shoes'", True),
-        ("REQUEST:$.params.ids == '2'", True),  # a multi-valued parameter: any value
-        ("REQUEST:$.params.ids in ['2', '7']", True),
-        ("REQUEST:$.params.Q", False),  # parameter names are case-sensitive
-        ("STATUS == 503", True),
-        ("STATUS >= 500 && STATUS < 600", True),
-        ("STATUS in [200, 201]", False),
-        ("trips:$.trip_id == 'b2'", True),  # any record of the resource
-        ("trips:$.trip_id == 'a1'", True),
-        ("trips:$.trip_id == 'c3'", False),
-        ("trips:$.other", True),
-        ("users:$.id", False),  # a resource with no records
-        ("nobody:$.id != 1", True),
-    ],
-)
-def test_prefixes(text: str, expected: bool) -> None:
-    assert holds(text) is expected
+# RESPONSE:, REQUEST:, STATUS and resource prefixes read their own source.
+PREFIXES: list[tuple[str, bool]] = [
+    ("RESPONSE:$.n == 5", True),
+    ("REQUEST:$.user.email == 'a@b.c'", True),
+    ("REQUEST:$.n", False),  # the request body has no n
+    ("REQUEST:$.ids[*] > 15", True),
+    ("RESPONSE:$.headers.Content-Type == 'application/json'", True),
+    ("RESPONSE:$.headers.content-type =~ 'json$'", True),  # header names are case-insensitive
+    ("RESPONSE:$.headers.X-COUNT == '3'", True),
+    ("RESPONSE:$.headers.X-Count == 3", False),  # header values are strings
+    ("RESPONSE:$.headers.X-Missing", False),
+    ("RESPONSE:$.headers.X-Missing != 'x'", True),
+    ("RESPONSE:$.headers.X-Count!='4'", True),  # != ends the header name
+    ("REQUEST:$.params.q == 'shoes'", True),
+    ("REQUEST:$.params.ids == '2'", True),  # a multi-valued parameter: any value
+    ("REQUEST:$.params.ids in ['2', '7']", True),
+    ("REQUEST:$.params.Q", False),  # parameter names are case-sensitive
+    ("STATUS == 503", True),
+    ("STATUS >= 500 && STATUS < 600", True),
+    ("STATUS in [200, 201]", False),
+    ("trips:$.trip_id == 'b2'", True),  # any record of the resource
+    ("trips:$.trip_id == 'a1'", True),
+    ("trips:$.trip_id == 'c3'", False),
+    ("trips:$.other", True),
+    ("users:$.id", False),  # a resource with no records
+    ("nobody:$.id != 1", True),
+]
 
 
 def test_status_without_a_status_matches_nothing() -> None:
@@ -273,45 +254,61 @@ def test_resource_path_runs_over_every_record_it_is_given() -> None:
     assert set(asked) == {"orders"}
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("$.n in []", False),
-        ("$.n not in []", True),
-        ("$.code in ['503', 503]", True),
-        ("$.nothing in [null]", True),
-        ("$.half in [1, 0.5, 'x', true, null]", True),
-        ("$.name in [\"Bob\", 'Alice']", True),
-        ("$.n in [ 4 , 6 ]", False),
-    ],
-)
-def test_list_literals(text: str, expected: bool) -> None:
-    assert holds(text) is expected
+# List literals: empty, mixed types, either quote.
+LIST_LITERALS: list[tuple[str, bool]] = [
+    ("$.n in []", False),
+    ("$.n not in []", True),
+    ("$.code in ['503', 503]", True),
+    ("$.nothing in [null]", True),
+    ("$.half in [1, 0.5, 'x', true, null]", True),
+    ("$.name in [\"Bob\", 'Alice']", True),
+    ("$.n in [ 4 , 6 ]", False),
+]
 
 
 T, F = "$.n == 5", "$.n == 0"
 
 
+# `!` binds tightest, then `&&`, then `||`; brackets group.
+PRECEDENCE: list[tuple[str, bool]] = [
+    (f"{F} && {F} || {T}", True),  # (F && F) || T
+    (f"{T} || {T} && {F}", True),  # T || (T && F)
+    (f"({T} || {T}) && {F}", False),
+    (f"{F} and ({F} or {T})", False),
+    (f"!{F} && {F}", False),  # (!F) && F
+    (f"!({F} && {F})", True),
+    (f"not {T} or {T}", True),
+    (f"not ({T} or {T})", False),
+    (f"!!{T}", True),
+    (f"not not not {T}", False),
+    (f"(({T}))", True),
+    (f"{T} && {T} && {T} && {F}", False),
+    (f"{F} || {F} || {F} || {T}", True),
+    ("!$.n == 6", True),  # ! covers the whole comparison
+]
+
+
+HOLDS_BY_RULE = {
+    "operator": OPERATORS,
+    "strict-types": STRICT_TYPES,
+    "any-match-or-no-match": ANY_MATCH_AND_NO_MATCH,
+    "lone-path-is-exists-and-not-null": LONE_PATH,
+    "prefix": PREFIXES,
+    "list-literal": LIST_LITERALS,
+    "precedence": PRECEDENCE,
+}
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (f"{F} && {F} || {T}", True),  # (F && F) || T
-        (f"{T} || {T} && {F}", True),  # T || (T && F)
-        (f"({T} || {T}) && {F}", False),
-        (f"{F} and ({F} or {T})", False),
-        (f"!{F} && {F}", False),  # (!F) && F
-        (f"!({F} && {F})", True),
-        (f"not {T} or {T}", True),
-        (f"not ({T} or {T})", False),
-        (f"!!{T}", True),
-        (f"not not not {T}", False),
-        (f"(({T}))", True),
-        (f"{T} && {T} && {T} && {F}", False),
-        (f"{F} || {F} || {F} || {T}", True),
-        ("!$.n == 6", True),  # ! covers the whole comparison
+        pytest.param(text, expected, id=f"{rule}: {text} -> {expected}")
+        for rule, table in HOLDS_BY_RULE.items()
+        for text, expected in table
     ],
 )
-def test_precedence(text: str, expected: bool) -> None:
+def test_condition_holds_as_its_rule_says(text: str, expected: bool) -> None:
+    """One check over every rule's table: each id names the rule, the condition and its truth."""
     assert holds(text) is expected
 
 
@@ -441,52 +438,44 @@ def test_data_path_built_by_hand_compiles_and_checks_itself() -> None:
         DataPath("response", None, "$[")
 
 
-@pytest.mark.parametrize(
-    ("text", "fragment", "position"),
-    [
-        ("", "expected an operand but found end of condition", 0),
-        ("$.a ==", "expected an operand after '==' but found end of condition", 6),
-        ("$.a == == 1", "expected an operand after '==' but found '=='", 7),
-        ("$.a = 1", "found '='; compare with '=='", 4),
-        ("$.a & $.b", "found '&'; use '&&'", 4),
-        ("(($.a)", "expected ')' to close the '(' at character 1 but found end of condition", 6),
-        ("$.a == 1)", "expected '&&', '||' or end of condition but found ')'", 8),
-        ("$.a == 1 2", "expected '&&', '||' or end of condition but found '2'", 9),
-        ("foo == 1", "expected an operand but found 'foo'; quote text as 'text'", 0),
-        ("status == 200", "the status code is written STATUS", 0),
-        ("'x'", "expected an operator after 'x' but found end of condition", 3),
-        ("$.a == 'abc", "expected a closing ' for the string opened here", 7),
-        ("$.a[?(@.b == 'x)] == 1", "expected a closing '", 13),
-        ("$.a[", "expected a valid JSON path but found '$.a['", 0),
-        ("$.a == 1 && $.b..", "expected a valid JSON path but found '$.b..'", 12),
-        ("$.a =~ '('", "expected a valid regex after '=~' but found '('", 7),
-        ("$.a =~ 5", "expected a regex string after '=~' but found '5'", 7),
-        ("$.a in 5", "expected a list or a string after 'in' but found '5'", 7),
-        ("$.a not 5", "expected 'in' after 'not' but found '5'", 8),
-        ("$.a in [1, ]", "expected a string, number, true, false or null in the list", 11),
-        ("$.a in [1 2]", "expected ',' or ']' in the list opened at character 8", 10),
-        ("$.a in [[1]]", "in the list but found '['", 8),
-        ("x:y == 1", "expected a JSON path starting with '$' after 'x:' but found 'y'", 2),
-        ("RESPONSE:a", "after 'RESPONSE:' but found 'a'", 9),
-        ("HEADER: == 'x'", "expected a header name after 'HEADER:' but found ' '", 7),
-        ("HEADER:$.a", "HEADER: takes a name only", 7),
-        ("PARAM:", "expected a query parameter name after 'PARAM:'", 6),
-        ("STATUS:$.a == 1", "STATUS takes no JSON path", 6),
-        ("$.n == 12abc", "expected a number but found '12a'", 7),
-        ("$.n == " + "9" * 5000, "expected a number of reasonable size", 7),
-        ("$.n == 1e999", "expected a number of reasonable size", 7),
-        ("$.a == 1 && ", "expected an operand but found end of condition", 12),
-        ("!", "expected an operand but found end of condition", 1),
-        ("()", "expected an operand but found ')'", 1),
-        ("$.a == 1 # note", "expected an operand or operator but found '#'", 9),
-    ],
-)
-def test_malformed_conditions_say_what_and_where(text: str, fragment: str, position: int) -> None:
-    error = syntax_error(text)
-    assert fragment in error.message
-    assert error.position == position
-    assert isinstance(error, ValueError)
-    assert str(error).endswith(f"(at character {position + 1})")  # for people: from 1
+# Malformed conditions: what the parser says, and the character it points at (from 0).
+MALFORMED_CONDITIONS: list[tuple[str, str, int]] = [
+    ("", "expected an operand but found end of condition", 0),
+    ("$.a ==", "expected an operand after '==' but found end of condition", 6),
+    ("$.a == == 1", "expected an operand after '==' but found '=='", 7),
+    ("$.a = 1", "found '='; compare with '=='", 4),
+    ("$.a & $.b", "found '&'; use '&&'", 4),
+    ("(($.a)", "expected ')' to close the '(' at character 1 but found end of condition", 6),
+    ("$.a == 1)", "expected '&&', '||' or end of condition but found ')'", 8),
+    ("$.a == 1 2", "expected '&&', '||' or end of condition but found '2'", 9),
+    ("foo == 1", "expected an operand but found 'foo'; quote text as 'text'", 0),
+    ("status == 200", "the status code is written STATUS", 0),
+    ("'x'", "expected an operator after 'x' but found end of condition", 3),
+    ("$.a == 'abc", "expected a closing ' for the string opened here", 7),
+    ("$.a[?(@.b == 'x)] == 1", "expected a closing '", 13),
+    ("$.a[", "expected a valid JSON path but found '$.a['", 0),
+    ("$.a == 1 && $.b..", "expected a valid JSON path but found '$.b..'", 12),
+    ("$.a =~ '('", "expected a valid regex after '=~' but found '('", 7),
+    ("$.a =~ 5", "expected a regex string after '=~' but found '5'", 7),
+    ("$.a in 5", "expected a list or a string after 'in' but found '5'", 7),
+    ("$.a not 5", "expected 'in' after 'not' but found '5'", 8),
+    ("$.a in [1, ]", "expected a string, number, true, false or null in the list", 11),
+    ("$.a in [1 2]", "expected ',' or ']' in the list opened at character 8", 10),
+    ("$.a in [[1]]", "in the list but found '['", 8),
+    ("x:y == 1", "expected a JSON path starting with '$' after 'x:' but found 'y'", 2),
+    ("RESPONSE:a", "after 'RESPONSE:' but found 'a'", 9),
+    ("HEADER: == 'x'", "expected a header name after 'HEADER:' but found ' '", 7),
+    ("HEADER:$.a", "HEADER: takes a name only", 7),
+    ("PARAM:", "expected a query parameter name after 'PARAM:'", 6),
+    ("STATUS:$.a == 1", "STATUS takes no JSON path", 6),
+    ("$.n == 12abc", "expected a number but found '12a'", 7),
+    ("$.n == " + "9" * 5000, "expected a number of reasonable size", 7),
+    ("$.n == 1e999", "expected a number of reasonable size", 7),
+    ("$.a == 1 && ", "expected an operand but found end of condition", 12),
+    ("!", "expected an operand but found end of condition", 1),
+    ("()", "expected an operand but found ')'", 1),
+    ("$.a == 1 # note", "expected an operand or operator but found '#'", 9),
+]
 
 
 @pytest.mark.parametrize("opener", ["(", "!", "not ", "NOT(", "!("])
@@ -672,52 +661,48 @@ def found(text: str, ctx: EvalContext = PATH_CTX) -> list[Any]:
     return parse_data_path(text).find(ctx)
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # the inner condition addresses the item tested as `$.x`, `@.x` or a bare `x`
-        ("$.trips{$.trip_type == 'business'}.trip_id", ["t1", "t3"]),
-        ("$.trips{@.trip_type == 'business'}.trip_id", ["t1", "t3"]),
-        ("$.trips{trip_type == 'business'}.trip_id", ["t1", "t3"]),
-        ("$.trips{trip_type != 'business'}.trip_id", ["t2"]),
-        ("$.trips{days > 2}.trip_id", ["t2", "t3"]),
-        ("$.trips{days >= 5 && days < 10}.trip_id", ["t3"]),
-        ("$.trips{days <= 2 || trip_id == 't2'}.trip_id", ["t1", "t2"]),
-        ("$.trips{!(trip_type == 'business')}.trip_id", ["t2"]),
-        ("$.trips{trip_id =~ '[23]$'}.trip_id", ["t2", "t3"]),
-        ("$.trips{trip_id !~ '1'}.trip_id", ["t2", "t3"]),
-        ("$.trips{trip_id in ['t1', 't9']}.trip_id", ["t1"]),
-        ("$.trips{trip_id not in ['t1']}.trip_id", ["t2", "t3"]),
-        ("$.trips{tags contains 'b'}.trip_id", ["t3"]),
-        ("$.trips{owner}.trip_id", ["t1", "t2"]),  # a lone path: present and not null
-        ("$.trips{days == '2'}.trip_id", []),  # types stay strict
-        ("$.trips{nothing == 1}.trip_id", []),
-        ("$.trips{$.trip_type == 'business'}", [TRIPS_DOC["trips"][0], TRIPS_DOC["trips"][2]]),
-        # outside the braces, prefixed paths read the call and the Data Manager as usual
-        ("$.trips{trip_id == REQUEST:$.body.trip_id}.days", [10]),
-        ("$.trips{owner == users:$.user_id}.trip_id", ["t1", "t2"]),
-        ("$.trips{STATUS == 400 && days == 2}.trip_id", ["t1"]),
-        # no property before the braces: the condition applies to the whole data
-        ("${$.status == 'error'}.status", ["error"]),
-        ("${status == 'ok'}.status", []),
-        ("$.nums{$ > 15}", [20, 30, 40]),  # `$` alone is the item itself
-        ("$.groups[*].members{n >= 2}.n", [2, 3]),
-        ("$.groups{members{n == 3}}.members[0].n", [3]),  # filters nest
-        # an index or range right after a filter picks among the items kept
-        ("$.trips{trip_type == 'business'}[0].trip_id", ["t1"]),
-        ("$.trips{trip_type == 'business'}[1].trip_id", ["t3"]),
-        ("$.trips{days > 0}[1 - 2].trip_id", ["t2", "t3"]),
-        # `[start_index - n]`: n items from start_index
-        ("$.nums[1 - 2]", [20, 30]),
-        ("$.nums[0 - 1]", [10]),
-        ("$.nums[3 - 5]", [40]),
-        ("$.nums[9 - 2]", []),
-        ("$.nums[2]", [30]),
-        ("$.trips[0 - 2].trip_id", ["t1", "t2"]),
-    ],
-)
-def test_data_path_filters_and_ranges(text: str, expected: list[Any]) -> None:
-    assert found(text) == expected
+# What `{condition}` filters and `[start - n]` ranges keep.
+FILTERS_AND_RANGES: list[tuple[str, list[Any]]] = [
+    # the inner condition addresses the item tested as `$.x`, `@.x` or a bare `x`
+    ("$.trips{$.trip_type == 'business'}.trip_id", ["t1", "t3"]),
+    ("$.trips{@.trip_type == 'business'}.trip_id", ["t1", "t3"]),
+    ("$.trips{trip_type == 'business'}.trip_id", ["t1", "t3"]),
+    ("$.trips{trip_type != 'business'}.trip_id", ["t2"]),
+    ("$.trips{days > 2}.trip_id", ["t2", "t3"]),
+    ("$.trips{days >= 5 && days < 10}.trip_id", ["t3"]),
+    ("$.trips{days <= 2 || trip_id == 't2'}.trip_id", ["t1", "t2"]),
+    ("$.trips{!(trip_type == 'business')}.trip_id", ["t2"]),
+    ("$.trips{trip_id =~ '[23]$'}.trip_id", ["t2", "t3"]),
+    ("$.trips{trip_id !~ '1'}.trip_id", ["t2", "t3"]),
+    ("$.trips{trip_id in ['t1', 't9']}.trip_id", ["t1"]),
+    ("$.trips{trip_id not in ['t1']}.trip_id", ["t2", "t3"]),
+    ("$.trips{tags contains 'b'}.trip_id", ["t3"]),
+    ("$.trips{owner}.trip_id", ["t1", "t2"]),  # a lone path: present and not null
+    ("$.trips{days == '2'}.trip_id", []),  # types stay strict
+    ("$.trips{nothing == 1}.trip_id", []),
+    ("$.trips{$.trip_type == 'business'}", [TRIPS_DOC["trips"][0], TRIPS_DOC["trips"][2]]),
+    # outside the braces, prefixed paths read the call and the Data Manager as usual
+    ("$.trips{trip_id == REQUEST:$.body.trip_id}.days", [10]),
+    ("$.trips{owner == users:$.user_id}.trip_id", ["t1", "t2"]),
+    ("$.trips{STATUS == 400 && days == 2}.trip_id", ["t1"]),
+    # no property before the braces: the condition applies to the whole data
+    ("${$.status == 'error'}.status", ["error"]),
+    ("${status == 'ok'}.status", []),
+    ("$.nums{$ > 15}", [20, 30, 40]),  # `$` alone is the item itself
+    ("$.groups[*].members{n >= 2}.n", [2, 3]),
+    ("$.groups{members{n == 3}}.members[0].n", [3]),  # filters nest
+    # an index or range right after a filter picks among the items kept
+    ("$.trips{trip_type == 'business'}[0].trip_id", ["t1"]),
+    ("$.trips{trip_type == 'business'}[1].trip_id", ["t3"]),
+    ("$.trips{days > 0}[1 - 2].trip_id", ["t2", "t3"]),
+    # `[start_index - n]`: n items from start_index
+    ("$.nums[1 - 2]", [20, 30]),
+    ("$.nums[0 - 1]", [10]),
+    ("$.nums[3 - 5]", [40]),
+    ("$.nums[9 - 2]", []),
+    ("$.nums[2]", [30]),
+    ("$.trips[0 - 2].trip_id", ["t1", "t2"]),
+]
 
 
 def test_a_filter_on_odd_data_finds_nothing_and_never_raises() -> None:
@@ -743,35 +728,31 @@ def test_range_in_a_path_built_by_hand_is_the_same_slice() -> None:
 
 
 # --- REQUEST:/RESPONSE: sections (url, headers, params, body / headers, body) ----------------
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("RESPONSE:$.body.status", ["error"]),
-        ("RESPONSE:$.status", ["error"]),  # the content/error page's form: the body
-        ("RESPONSE:$['body'].status", ["error"]),
-        ("RESPONSE:$.body", [TRIPS_DOC]),
-        ("RESPONSE:$.body.trips{days == 2}.trip_id", ["t1"]),
-        ("RESPONSE:$.headers.X-Request-Id", ["r-1"]),
-        ("RESPONSE:$.headers.x-request-id", ["r-1"]),  # header names are case-insensitive
-        ("RESPONSE:$.headers['content-type']", ["application/json"]),
-        ("RESPONSE:$.headers.X-Missing", []),
-        ("RESPONSE:$.url", []),  # RESPONSE has no url section: the body's `url`
-        ("RESPONSE:$.params", []),
-        ("REQUEST:$.headers.accept", ["application/json"]),
-        ("REQUEST:$.headers.Content-Type", []),  # the request's headers, not the answer's
-        ("REQUEST:$.url", ["http://127.0.0.1:1/trips"]),
-        ("REQUEST:$.params.page", ["2"]),
-        ("REQUEST:$.params.ids", ["1", "2"]),
-        ("REQUEST:$.params.PAGE", []),  # parameter names are case-sensitive
-        ("REQUEST:$.body.trip_id", ["t2"]),
-        ("REQUEST:$.trip_id", ["t2"]),  # no section named: the body
-        ("REQUEST:$.body.headers", ["in the body"]),  # a body member called `headers`
-        ("$.headers", []),  # no prefix: always the response body, never a section
-        ("$.status", ["error"]),
-    ],
-)
-def test_request_and_response_sections(text: str, expected: list[Any]) -> None:
-    assert found(text) == expected
+# What each REQUEST:/RESPONSE: section reads.
+SECTIONS: list[tuple[str, list[Any]]] = [
+    ("RESPONSE:$.body.status", ["error"]),
+    ("RESPONSE:$.status", ["error"]),  # the content/error page's form: the body
+    ("RESPONSE:$['body'].status", ["error"]),
+    ("RESPONSE:$.body", [TRIPS_DOC]),
+    ("RESPONSE:$.body.trips{days == 2}.trip_id", ["t1"]),
+    ("RESPONSE:$.headers.X-Request-Id", ["r-1"]),
+    ("RESPONSE:$.headers.x-request-id", ["r-1"]),  # header names are case-insensitive
+    ("RESPONSE:$.headers['content-type']", ["application/json"]),
+    ("RESPONSE:$.headers.X-Missing", []),
+    ("RESPONSE:$.url", []),  # RESPONSE has no url section: the body's `url`
+    ("RESPONSE:$.params", []),
+    ("REQUEST:$.headers.accept", ["application/json"]),
+    ("REQUEST:$.headers.Content-Type", []),  # the request's headers, not the answer's
+    ("REQUEST:$.url", ["http://127.0.0.1:1/trips"]),
+    ("REQUEST:$.params.page", ["2"]),
+    ("REQUEST:$.params.ids", ["1", "2"]),
+    ("REQUEST:$.params.PAGE", []),  # parameter names are case-sensitive
+    ("REQUEST:$.body.trip_id", ["t2"]),
+    ("REQUEST:$.trip_id", ["t2"]),  # no section named: the body
+    ("REQUEST:$.body.headers", ["in the body"]),  # a body member called `headers`
+    ("$.headers", []),  # no prefix: always the response body, never a section
+    ("$.status", ["error"]),
+]
 
 
 @pytest.mark.parametrize(
@@ -816,27 +797,50 @@ def test_error_conditions_written_with_sections_hold() -> None:
     assert holds("RESPONSE:$.body.status == 'ok'", PATH_CTX) is False
 
 
+# Malformed official data paths (sections, filters) inside a condition.
+MALFORMED_OFFICIAL_PATHS: list[tuple[str, str, int]] = [
+    ("RESPONSE:$.headers", "expected one header name after 'RESPONSE:$.headers'", 18),
+    ("RESPONSE:$.headers.a.b == 1", "but found '.a.b'", 18),
+    ("REQUEST:$.params == 1", "expected one query parameter name", 16),
+    ("REQUEST:$.url.host", "expected the end of the path after 'REQUEST:$.url'", 13),
+    ("$.a{ == 1", "expected '}' to close the '{'", 3),
+    ("$.a{} == 1", "expected a condition inside '{}'", 3),
+    ("$.a{b ==} == 1", "expected an operand after '=='", 8),
+    ("$.a{b = 1} == 1", "compare with '=='", 6),
+    ("x == 1", "quote text as 'text'", 0),  # bare names are members only inside braces
+    ("$.a{$.b{c = 1}} == 1", "compare with '=='", 10),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "fragment", "position"),
     [
-        ("RESPONSE:$.headers", "expected one header name after 'RESPONSE:$.headers'", 18),
-        ("RESPONSE:$.headers.a.b == 1", "but found '.a.b'", 18),
-        ("REQUEST:$.params == 1", "expected one query parameter name", 16),
-        ("REQUEST:$.url.host", "expected the end of the path after 'REQUEST:$.url'", 13),
-        ("$.a{ == 1", "expected '}' to close the '{'", 3),
-        ("$.a{} == 1", "expected a condition inside '{}'", 3),
-        ("$.a{b ==} == 1", "expected an operand after '=='", 8),
-        ("$.a{b = 1} == 1", "compare with '=='", 6),
-        ("x == 1", "quote text as 'text'", 0),  # bare names are members only inside braces
-        ("$.a{$.b{c = 1}} == 1", "compare with '=='", 10),
+        pytest.param(*case, id=f"{kind}: {case[0]}")
+        for kind, table in (
+            ("condition", MALFORMED_CONDITIONS),
+            ("official-path", MALFORMED_OFFICIAL_PATHS),
+        )
+        for case in table
     ],
 )
-def test_malformed_official_paths_say_what_and_where(
-    text: str, fragment: str, position: int
-) -> None:
+def test_malformed_conditions_say_what_and_where(text: str, fragment: str, position: int) -> None:
     error = syntax_error(text)
     assert fragment in error.message
     assert error.position == position
+    assert isinstance(error, ValueError)
+    assert str(error).endswith(f"(at character {position + 1})")  # for people: from 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(*case, id=f"{kind}: {case[0]}")
+        for kind, table in (("filter-or-range", FILTERS_AND_RANGES), ("section", SECTIONS))
+        for case in table
+    ],
+)
+def test_data_path_finds_what_its_steps_select(text: str, expected: list[Any]) -> None:
+    assert found(text) == expected
 
 
 # the filter keeps what jsonpath-ng's `[?(...)]` keeps, for lists of objects (jsonpath-ng

@@ -9,6 +9,8 @@ from pathlib import Path
 from apitest.engine.records import extract
 from apitest.spec.loader import load, load_catalog
 
+from ..support import read_url, write_resource
+
 URL = """\
   <url path="/items">
     <operation method="get" name="list" category="read">
@@ -19,25 +21,13 @@ URL = """\
 """
 
 
-PLAIN_URL = """\
-  <url path="/things">
-    <operation method="get" name="list" category="read">
-      <response status="200"/>
-    </operation>
-  </url>
-"""
-
-
-def _write(folder: Path, name: str, body: str, url: str = "") -> Path:
-    path = folder / f"{name}.xml"
-    path.write_text(f'<resource name="{name}">\n{body}{url}</resource>\n', encoding="utf-8")
-    return path
+PLAIN_URL = read_url("/things")
 
 
 def test_resources_inside_filters_are_dependencies(tmp_path: Path) -> None:
     for name in ("users", "kinds"):
-        _write(tmp_path, name, "", PLAIN_URL)
-    items = _write(
+        write_resource(tmp_path, name, "", PLAIN_URL)
+    items = write_resource(
         tmp_path,
         "items",
         """\
@@ -58,7 +48,7 @@ def test_resources_inside_filters_are_dependencies(tmp_path: Path) -> None:
 
 
 def test_a_filter_in_the_extraction_path_keeps_the_matching_records(tmp_path: Path) -> None:
-    spec = _write(
+    spec = write_resource(
         tmp_path,
         "trips",
         """\
@@ -84,7 +74,7 @@ def test_a_filter_in_the_extraction_path_keeps_the_matching_records(tmp_path: Pa
 
 
 def test_a_malformed_filter_is_one_located_load_error(tmp_path: Path) -> None:
-    spec = _write(tmp_path, "items", "", URL.replace("$.owner ==", "$.owner ="))
+    spec = write_resource(tmp_path, "items", "", URL.replace("$.owner ==", "$.owner ="))
     result = load([spec])
     errors = [d for d in result.diagnostics if d.severity == "error"]
     assert len(errors) == 1

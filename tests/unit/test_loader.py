@@ -10,7 +10,7 @@ from apitest.spec.conditions import EvalContext
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Catalog, Operation, Resource, Structure
 
-from ..support import SPECS
+from ..support import SPECS, write_resource
 
 TRIPS = SPECS / "trips.xml"
 DESTINATIONS = SPECS / "destinations.xml"
@@ -254,27 +254,17 @@ def test_operation_location_is_the_line_of_its_start_tag(trips: Resource) -> Non
 
 # --- features, on small specs ----------------------------------------------------------------
 
-URL = """\
-  <url path="/items">
-    <operation method="get" name="list" category="read">
-      <response status="200"/>
-    </operation>
-  </url>
-"""
 
-
-def _write(folder: Path, name: str, body: str) -> Path:
-    path = folder / f"{name}.xml"
-    path.write_text(f'<resource name="{name}">\n{body}{URL}</resource>\n', encoding="utf-8")
-    return path
+def _write_components(folder: Path, name: str, structures: str) -> Path:
+    """Resource `name` whose `<components>` (line 2) hold `structures` from line 3, then a read."""
+    return write_resource(folder, name, f"  <components>\n{structures}  </components>\n")
 
 
 def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> None:
-    path = _write(
+    path = _write_components(
         tmp_path,
         "r",
         """\
-  <components>
     <structure ref-name="base">
       <property name="id" type="long_string"/>
       <property name="label" type="integer"/>
@@ -286,7 +276,6 @@ def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> No
     <structure ref-name="grandchild" extend="child">
       <property name="more" type="date"/>
     </structure>
-  </components>
 """,
     )
     res = load_catalog([path]).resources[0]
@@ -310,18 +299,16 @@ def test_extend_merges_inherited_properties_own_overriding(tmp_path: Path) -> No
 
 
 def test_recursive_structure_yields_recursive_ref(tmp_path: Path) -> None:
-    path = _write(
+    path = _write_components(
         tmp_path,
         "tree",
         """\
-  <components>
     <structure ref-name="node">
       <property name="label" type="string"/>
       <property name="children" type="collections">
         <structure-ref name="node"/>
       </property>
     </structure>
-  </components>
 """,
     )
     result = load([path])
@@ -338,16 +325,14 @@ def test_recursive_structure_yields_recursive_ref(tmp_path: Path) -> None:
 
 
 def test_cross_file_structure_ref(tmp_path: Path) -> None:
-    _write(
+    _write_components(
         tmp_path,
         "shop",
         """\
-  <components>
     <structure ref-name="item">
       <property name="sku" type="string"/>
       <property name="price" type="double" decimal-place="2"/>
     </structure>
-  </components>
 """,
     )
     orders = tmp_path / "orders.xml"
@@ -385,9 +370,9 @@ def test_cross_file_structure_ref(tmp_path: Path) -> None:
 
 
 def test_dependency_and_data_path_make_depends_on(tmp_path: Path) -> None:
-    _write(tmp_path, "a", "")
-    _write(tmp_path, "b", "")
-    c = _write(
+    write_resource(tmp_path, "a", "")
+    write_resource(tmp_path, "b", "")
+    c = write_resource(
         tmp_path,
         "c",
         """\
@@ -410,9 +395,9 @@ def test_dependency_and_data_path_make_depends_on(tmp_path: Path) -> None:
 
 def test_dependency_resources_is_a_csv(tmp_path: Path) -> None:
     """ZEST's `<dependency resources="a,b">`: every named resource runs first."""
-    _write(tmp_path, "a", "")
-    _write(tmp_path, "b", "")
-    c = _write(tmp_path, "c", '  <dependency resources="a, b"/>\n')
+    write_resource(tmp_path, "a", "")
+    write_resource(tmp_path, "b", "")
+    c = write_resource(tmp_path, "c", '  <dependency resources="a, b"/>\n')
     result = load([c])
     assert not list(result.diagnostics)
     res = result.catalog.resource("c")
@@ -423,8 +408,8 @@ def test_dependency_resources_is_a_csv(tmp_path: Path) -> None:
 
 def test_dependency_resource_alias_warns(tmp_path: Path) -> None:
     """apitest's earlier `resource="a"` still loads, with a warning naming the official form."""
-    _write(tmp_path, "a", "")
-    c = _write(tmp_path, "c", '  <dependency resource="a"/>\n')
+    write_resource(tmp_path, "a", "")
+    c = write_resource(tmp_path, "c", '  <dependency resource="a"/>\n')
     result = load([c])
     assert not result.diagnostics.errors
     (warning,) = result.diagnostics.warnings

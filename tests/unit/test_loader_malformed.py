@@ -42,6 +42,8 @@ OK = '      <response status="200"/>'  # <response at col 7, status= at col 17
 END_OP = "    </operation>"
 END_URL = "  </url>"
 END = "</resource>"
+# A valid url with one operation, and the resource's closing tag: what most fixtures end with.
+VALID_URL_TO_END = (URL, OP, OK, END_OP, END_URL, END)
 
 
 def simple(*inner: str, op: str = OP) -> str:
@@ -49,22 +51,19 @@ def simple(*inner: str, op: str = OP) -> str:
     return spec(RES, URL, op, *inner, END_OP, END_URL, END)
 
 
+def head(*lines: str, root: str = RES) -> str:
+    """`root` at line 1, `lines` from line 2, then a valid url (line 2 + len(lines))."""
+    return spec(root, *lines, *VALID_URL_TO_END)
+
+
+def components(*lines: str) -> str:
+    """`<components>` at line 2, `lines` from line 3, then a valid url."""
+    return head("  <components>", *lines, "  </components>")
+
+
 def component(*lines: str) -> str:
     """`<components>` at line 2, a structure at line 3, `lines` from line 4, then a valid url."""
-    return spec(
-        RES,
-        "  <components>",
-        '    <structure ref-name="item">',
-        *lines,
-        "    </structure>",
-        "  </components>",
-        URL,
-        OP,
-        OK,
-        END_OP,
-        END_URL,
-        END,
-    )
+    return components('    <structure ref-name="item">', *lines, "    </structure>")
 
 
 def prop(attrs: str) -> str:
@@ -225,12 +224,7 @@ ROOT = [
             '  <!ENTITY xxe SYSTEM "file://{tmp}/secret.txt">',
             "]>",
             '<resource name="&xxe;">',
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
+            *VALID_URL_TO_END,
         ),
         SpecStructureError,
         2,
@@ -241,7 +235,7 @@ ROOT = [
     # An entity declaration without a DOCTYPE, in lower case: `<!entity` at line 2, col 3.
     case(
         "entity-declaration",
-        spec(RES, '  <!entity lol "lolololol">', URL, OP, OK, END_OP, END_URL, END),
+        head('  <!entity lol "lolololol">'),
         SpecStructureError,
         2,
         3,
@@ -348,7 +342,7 @@ MISSING = [
     ),
     case(
         "dependency-without-resource",
-        spec(RES, "  <dependency/>", URL, OP, OK, END_OP, END_URL, END),
+        head("  <dependency/>"),
         SpecStructureError,
         2,
         3,
@@ -356,7 +350,7 @@ MISSING = [
     ),
     case(
         "server-without-url",
-        spec(RES, '  <server name="local"/>', URL, OP, OK, END_OP, END_URL, END),
+        head('  <server name="local"/>'),
         SpecStructureError,
         2,
         3,
@@ -364,19 +358,8 @@ MISSING = [
     ),
     case(
         "component-structure-without-key",
-        spec(
-            RES,
-            "  <components>",
-            "    <structure>",
-            '      <property name="p" type="string"/>',
-            "    </structure>",
-            "  </components>",
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
+        components(
+            "    <structure>", '      <property name="p" type="string"/>', "    </structure>"
         ),
         SpecStructureError,
         3,
@@ -431,7 +414,7 @@ ENUMS = [
     # `  <authentication ` is 18 characters: type= at col 19, then location= at col 33.
     case(
         "authentication-type-basic",
-        spec(RES, '  <authentication type="basic"/>', URL, OP, OK, END_OP, END_URL, END),
+        head('  <authentication type="basic"/>'),
         SpecValueError,
         2,
         19,
@@ -439,16 +422,7 @@ ENUMS = [
     ),
     case(
         "authentication-location-cookie",
-        spec(
-            RES,
-            '  <authentication type="oauth2" location="cookie"/>',
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
-        ),
+        head('  <authentication type="oauth2" location="cookie"/>'),
         SpecValueError,
         2,
         33,
@@ -531,7 +505,7 @@ NUMBERS = [
     # `  <info ` is 8 characters: limit= at col 9.
     case(
         "info-limit-zero",
-        spec(RES, '  <info limit="0"/>', URL, OP, OK, END_OP, END_URL, END),
+        head('  <info limit="0"/>'),
         SpecValueError,
         2,
         9,
@@ -806,22 +780,13 @@ REFERENCES = [
     # extends b, and b (line 6) closes the cycle by extending a.
     case(
         "extend-cycle",
-        spec(
-            RES,
-            "  <components>",
+        components(
             '    <structure ref-name="a" extend="b">',
             '      <property name="x" type="string"/>',
             "    </structure>",
             '    <structure ref-name="b" extend="a">',
             '      <property name="y" type="string"/>',
             "    </structure>",
-            "  </components>",
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
         ),
         SpecReferenceError,
         6,
@@ -830,19 +795,10 @@ REFERENCES = [
     ),
     case(
         "extend-itself",
-        spec(
-            RES,
-            "  <components>",
+        components(
             '    <structure ref-name="a" extend="a">',
             '      <property name="x" type="string"/>',
             "    </structure>",
-            "  </components>",
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
         ),
         SpecReferenceError,
         3,
@@ -852,19 +808,10 @@ REFERENCES = [
     # `    <structure ref-name="item" ` is 31 characters: extend= at col 32.
     case(
         "extend-unknown",
-        spec(
-            RES,
-            "  <components>",
+        components(
             '    <structure ref-name="item" extend="nope">',
             '      <property name="x" type="string"/>',
             "    </structure>",
-            "  </components>",
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
         ),
         SpecReferenceError,
         3,
@@ -873,7 +820,7 @@ REFERENCES = [
     ),
     case(
         "dependency-on-unknown-resource",
-        spec(RES, '  <dependency resources="ghost"/>', URL, OP, OK, END_OP, END_URL, END),
+        head('  <dependency resources="ghost"/>'),
         SpecReferenceError,
         2,
         3,
@@ -936,16 +883,7 @@ REFERENCES = [
     ),
     case(
         "authentication-unknown-schema",
-        spec(
-            RES,
-            '  <authentication type="oauth2" schema="missing"/>',
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
-        ),
+        head('  <authentication type="oauth2" schema="missing"/>'),
         SpecReferenceError,
         2,
         33,
@@ -954,16 +892,7 @@ REFERENCES = [
     # `  <resource-config ` is 19 characters: primary-structure= at col 20.
     case(
         "primary-structure-unknown",
-        spec(
-            RES,
-            '  <resource-config primary-structure="ghost"/>',
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
-        ),
+        head('  <resource-config primary-structure="ghost"/>'),
         SpecReferenceError,
         2,
         20,
@@ -999,7 +928,7 @@ def two(
 
 def _resource(name: str, *extra: str) -> str:
     """Resource `name` with `extra` from line 2, then a valid url (line 2 + len(extra))."""
-    return spec(f'<resource name="{name}">', *extra, URL, OP, OK, END_OP, END_URL, END)
+    return head(*extra, root=f'<resource name="{name}">')
 
 
 MULTI_FILE = [
@@ -1060,15 +989,20 @@ def test_there_are_enough_cases() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+def _written(folder: Path, c: Case) -> tuple[list[Path], dict[str, int]]:
+    """Writes the case's files into `folder`: the paths to load, and the loader's size limit."""
+    _write(folder, c.files)
+    _write(folder, c.extra)  # type: ignore[arg-type]
+    names = c.load or (next(iter(c.files)),)
+    limits = {} if c.max_bytes is None else {"max_bytes": c.max_bytes}
+    return [folder / name for name in names], limits
+
+
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_malformed_spec_gives_one_located_error(tmp_path: Path, c: Case) -> None:
-    _write(tmp_path, c.files)
-    _write(tmp_path, c.extra)  # type: ignore[arg-type]
-    names = c.load or (next(iter(c.files)),)
-    paths = [tmp_path / name for name in names]
-    kwargs = {} if c.max_bytes is None else {"max_bytes": c.max_bytes}
+    paths, limits = _written(tmp_path, c)
     with pytest.raises(SpecError) as info:
-        load_catalog(paths, **kwargs)  # type: ignore[arg-type]
+        load_catalog(paths, **limits)  # type: ignore[arg-type]
     error = info.value
     where = (error.file, error.line, error.col)
     assert type(error) is c.kind, f"{type(error).__name__} at {where}: {error}"
@@ -1082,11 +1016,8 @@ def test_malformed_spec_gives_one_located_error(tmp_path: Path, c: Case) -> None
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_lint_reports_the_same_error_first(tmp_path: Path, c: Case) -> None:
     """`load` never raises, and its first error (in file order) is what `load_catalog` raised."""
-    _write(tmp_path, c.files)
-    _write(tmp_path, c.extra)  # type: ignore[arg-type]
-    names = c.load or (next(iter(c.files)),)
-    kwargs = {} if c.max_bytes is None else {"max_bytes": c.max_bytes}
-    result = load([tmp_path / name for name in names], **kwargs)  # type: ignore[arg-type]
+    paths, limits = _written(tmp_path, c)
+    result = load(paths, **limits)  # type: ignore[arg-type]
     assert result.catalog is None
     errors = [d for d in result.diagnostics.sorted() if d.severity == "error"]
     assert errors, "no error reported"
@@ -1108,12 +1039,7 @@ def test_xxe_never_opens_the_entity_target(tmp_path: Path) -> None:
             f'<!DOCTYPE resource [ <!ENTITY xxe SYSTEM "file://{fifo}"> ]>',
             '<resource name="r">',
             "  <description>&xxe;</description>",
-            URL,
-            OP,
-            OK,
-            END_OP,
-            END_URL,
-            END,
+            *VALID_URL_TO_END,
         )
     )
     outcome: list[BaseException | None] = []
@@ -1156,13 +1082,9 @@ def test_a_dependency_name_cannot_reach_outside_the_spec_folder(tmp_path: Path) 
     (`../outside/evil`) must not make the loader open a file elsewhere on the disk."""
     (tmp_path / "specs").mkdir()
     (tmp_path / "outside").mkdir()
-    (tmp_path / "outside" / "evil.xml").write_text(
-        spec('<resource name="evil">', URL, OP, OK, END_OP, END_URL, END)
-    )
+    (tmp_path / "outside" / "evil.xml").write_text(head(root='<resource name="evil">'))
     path = tmp_path / "specs" / "r.xml"
-    path.write_text(
-        spec(RES, '  <dependency resources="../outside/evil"/>', URL, OP, OK, END_OP, END_URL, END)
-    )
+    path.write_text(head('  <dependency resources="../outside/evil"/>'))
     result = load([path])
     assert result.files == [str(path)]
     errors = [(d.file, d.line, d.col, d.kind) for d in result.diagnostics.sorted()]
@@ -1174,7 +1096,7 @@ def test_a_dependency_name_cannot_reach_outside_the_spec_folder(tmp_path: Path) 
 
 def test_unknown_element_is_a_warning_and_strict_makes_it_the_error(tmp_path: Path) -> None:
     path = tmp_path / "r.xml"
-    path.write_text(spec(RES, "  <widget/>", URL, OP, OK, END_OP, END_URL, END))
+    path.write_text(head("  <widget/>"))
     catalog = load_catalog([path])
     assert [res.name for res in catalog.resources] == ["r"]
     result = load([path])
@@ -1213,7 +1135,7 @@ def test_namespaced_attribute_gives_no_warning(tmp_path: Path) -> None:
         '<resource name="r" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
         ' xsi:noNamespaceSchemaLocation="zspec.xsd">'
     )
-    path.write_text(spec(root, URL, OP, OK, END_OP, END_URL, END))
+    path.write_text(head(root=root))
     result = load([path])
     assert list(result.diagnostics) == []
     assert load_catalog([path], strict=True).resource("r") is not None

@@ -22,7 +22,7 @@ from apitest.spec.lint import lint_paths
 from apitest.spec.loader import load
 from apitest.spec.migrate import fix_file, fix_text, scan
 
-from ..support import DATA, SPECS
+from ..support import DATA, SPECS, read_url
 
 MIGRATE = DATA / "migrate"
 FORMS = sorted(path.name.removesuffix(".before.xml") for path in MIGRATE.glob("*.before.xml"))
@@ -194,7 +194,8 @@ def test_the_old_bundled_specs_load_with_warnings_and_migrate_to_files_that_lint
     assert report.resources == 2 and report.operations == 9
 
 
-MISPLACED = """<resource specification="1.0.0" name="r" product="P" file-version="1">
+MISPLACED = (
+    """<resource specification="1.0.0" name="r" product="P" file-version="1">
   <server name="s" url="http://127.0.0.1:9/api"/>
   <token name="tk">
     <token-url path="/t">
@@ -207,13 +208,10 @@ MISPLACED = """<resource specification="1.0.0" name="r" product="P" file-version
     <description>Old attributes, official child.</description>
   </oauth2>
   <authentication type="token" name="Authorization" location="header" schema="tk"/>
-  <url path="/things">
-    <operation method="get" name="GET things" category="read">
-      <response status="200"/>
-    </operation>
-  </url>
-</resource>
 """
+    + read_url("/things", "GET things")
+    + "</resource>\n"
+)
 
 
 def test_a_schema_directly_under_resource_moves_into_the_authentication_schema(

@@ -70,6 +70,13 @@ def _answer(op: Operation) -> Content:
     return op.responses[0].contents[0]
 
 
+def _answer_of(
+    tmp_path: Path, props: str, answer: str = '<structure-ref name="thing"/>'
+) -> Content:
+    """The 201 answer's content of the spec that `props` (and `answer`) make."""
+    return _answer(_op(_resource(tmp_path, props, answer)))
+
+
 def _messages(tmp_path: Path, props: str) -> list[str]:
     return [d.message for d in _load(tmp_path, props).diagnostics]
 
@@ -224,14 +231,13 @@ def test_sample_offset_notations_become_java_offsets(written: str, java: str) ->
 
 # --- answers -----------------------------------------------------------------------------------
 def test_value_condition_judges_the_sibling_a_literal_and_a_call_path(tmp_path: Path) -> None:
-    res = _resource(
+    content = _answer_of(
         tmp_path,
         '<property name="start" type="datetime"/>'
         '<property name="end" type="datetime" value-condition="> REQUEST:$.body.start"/>'
         '<property name="n" type="integer" value-condition="&gt;= 10"/>'
         '<property name="m" type="integer" value-condition="&lt; REQUEST:$.limit"/>',
     )
-    content = _answer(_op(res))
     ok = {"start": "2023-11-13T17:30:00", "end": "2023-11-13T23:30:00+05:30", "n": 10}
     assert _check(content, ok) == []
     late = {**ok, "end": "2023-11-13T22:30:00+05:30"}  # 17:00 UTC: before the start
@@ -248,7 +254,7 @@ def test_value_condition_judges_the_sibling_a_literal_and_a_call_path(tmp_path: 
 def test_condition_for_response_and_extend_property_pick_what_is_expected(
     tmp_path: Path,
 ) -> None:
-    res = _resource(
+    content = _answer_of(
         tmp_path,
         '<property name="kind" type="string"/>'
         '<property name="company" type="string" required-for="all" '
@@ -258,7 +264,6 @@ def test_condition_for_response_and_extend_property_pick_what_is_expected(
         '<extend-property type="boolean" condition-for-response="$.kind != \'business\'"/>'
         "</property>",
     )
-    content = _answer(_op(res))
     assert _check(content, {"kind": "leisure", "v": True}) == []
     assert _check(content, {"kind": "leisure", "v": 3}) == [
         "$.v: expected boolean, got 3 (integer)"
@@ -270,12 +275,11 @@ def test_condition_for_response_and_extend_property_pick_what_is_expected(
 
 
 def test_name_regex_checks_every_map_key(tmp_path: Path) -> None:
-    res = _resource(
+    content = _answer_of(
         tmp_path,
         '<property name="labels" type="map" name-regex="[a-z]{2,4}">'
         '<structure><property type="integer"/></structure></property>',
     )
-    content = _answer(_op(res))
     assert _check(content, {"labels": {"ab": 1, "wxyz": 2}}) == []
     assert _check(content, {"labels": {"ab": 1, "Nope": 2}}) == [
         "$.labels.Nope: expected a key matching [a-z]{2,4}, got key 'Nope'"
@@ -283,20 +287,18 @@ def test_name_regex_checks_every_map_key(tmp_path: Path) -> None:
 
 
 def test_invalid_value_map_default_lets_the_default_through(tmp_path: Path) -> None:
-    res = _resource(
+    content = _answer_of(
         tmp_path,
         '<property name="nick" type="string" regex="[a-z]+" length="1,5" '
         'invalid-value="map-default" default-value="GUEST-1"/>',
     )
-    content = _answer(_op(res))
     assert _check(content, {"nick": "ann"}) == []
     assert _check(content, {"nick": "GUEST-1"}) == []
     assert len(_check(content, {"nick": "BAD VALUE"})) == 2  # regex and length
 
 
 def test_stream_answers_are_bytes_of_the_declared_size(tmp_path: Path) -> None:
-    res = _resource(tmp_path, "", '<structure><stream size="4"/></structure>')
-    content = _answer(_op(res))
+    content = _answer_of(tmp_path, "", '<structure><stream size="4"/></structure>')
     assert _check(content, RawBody("\ufffd\ufffd", 3)) == []
     assert _check(content, None) == []
     assert _check(content, RawBody("abcdef", 6)) == [
@@ -306,11 +308,10 @@ def test_stream_answers_are_bytes_of_the_declared_size(tmp_path: Path) -> None:
 
 
 def test_the_official_sample_format_matches_an_offset(tmp_path: Path) -> None:
-    res = _resource(
+    content = _answer_of(
         tmp_path,
         '<property name="end" type="datetime" format="yyyy-MM-dd\'T\'HH:mm:ss+/-hh:mm"/>',
     )
-    content = _answer(_op(res))
     assert _check(content, {"end": "2023-11-13T17:30:00+05:30"}) == []
     assert _check(content, {"end": "2023-11-13T17:30:00-08:00"}) == []
     assert _check(content, {"end": "2023-11-13T17:30:00Z"}) == [
@@ -321,12 +322,11 @@ def test_the_official_sample_format_matches_an_offset(tmp_path: Path) -> None:
 
 
 def test_walk_and_clean_check_agree_on_a_conditional_structure(tmp_path: Path) -> None:
-    res = _resource(
+    content = _answer_of(
         tmp_path,
         '<property name="a" type="integer" condition-for-response="$.b == 1"/>'
         '<property name="b" type="integer"/>',
     )
-    content = _answer(_op(res))
     for body in ({"b": 1, "a": 2}, {"b": 1, "a": "x"}, {"b": 2, "a": "x"}):
         quick = check_shape(body, content, direction="response", category="create")
         full = walk_shape(body, content, direction="response", category="create")

@@ -111,6 +111,13 @@ def run_script(script: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess
     return done, calls
 
 
+def replay_case(
+    result: RunResult, index: int, tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
+    """The replay script of the run's case `index`, run against the fake curl."""
+    return run_script(Replays(result).script(result.cases[index]) or "", tmp_path)
+
+
 def request(argv: list[str]) -> dict[str, Any]:
     """What a logged curl call sent: method, URL, headers, body."""
     seen: dict[str, Any] = {"headers": []}
@@ -147,9 +154,7 @@ def test_shell_words_survive_a_real_shell() -> None:
 def test_the_replay_sends_what_was_recorded_with_the_ids_its_own_answers_give(
     tmp_path: Path,
 ) -> None:
-    result = lifecycle()
-    done, calls = run_script(Replays(result).script(result.cases[4]) or "", tmp_path)
-
+    done, calls = replay_case(lifecycle(), 4, tmp_path)
     assert done.returncode == 0, done.stderr
     sent = [request(argv) for argv in calls]
     assert [(s["method"], s["url"]) for s in sent] == [
@@ -170,13 +175,13 @@ def test_a_replay_that_stops_early_deletes_what_it_made_with_the_recorded_delete
     tmp_path: Path,
 ) -> None:
     result = lifecycle()
-    done, calls = run_script(Replays(result).script(result.cases[1]) or "", tmp_path)
+    done, calls = replay_case(result, 1, tmp_path)
     assert done.returncode == 0, done.stderr
     assert [request(argv)["url"] for argv in calls][-1] == "http://other.test/v2/x?ids=42"
     assert "delete what c.1 created (as c.5 did): 200" in done.stderr
 
     result.cases[1].calls[0].status = 204  # the replay's answer (200) differs: it stops there
-    done, calls = run_script(Replays(result).script(result.cases[2]) or "", tmp_path)
+    done, calls = replay_case(result, 2, tmp_path)
     assert done.returncode == 1
     assert "c.2 GET x / positive answered 200, expected 204" in done.stderr
     assert request(calls[-1])["method"] == "DELETE"  # and still cleans up
