@@ -25,13 +25,13 @@ from apitest.auth.profiles import AuthConfig, from_environment
 from apitest.auth.stores import TokenStore, unlocked_class
 from apitest.defaults import DEFAULTS
 from apitest.engine import eventloop
+from apitest.engine.chains import Engine, EngineOptions, mark_unrun
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
 from apitest.engine.events import Listener, RunFinished, RunStarted
 from apitest.engine.hooks import HooksFactory
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
-from apitest.engine.scheduler import Engine, EngineOptions, mark_unrun
 from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from apitest.engine.chains import Engine, EngineOptions
 from apitest.engine.client import Caller
 from apitest.engine.events import (
     CaseFinished,
@@ -21,7 +22,6 @@ from apitest.engine.events import (
     RunStarted,
 )
 from apitest.engine.ledger import Ledger
-from apitest.engine.scheduler import Engine, EngineOptions
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
 from apitest.report.writers import ReportFiles

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from apitest.engine.scheduler import EngineOptions
+from apitest.engine.chains import EngineOptions
 from apitest.engine.throttle import Throttles
 from apitest.plan.estimate import (
     CHAINS_IN_FLIGHT,
