@@ -41,13 +41,12 @@ class Bookkeeper:
         limits: RecordLimits,
         generator: DataGenerator,
         validated: set[str],
-        base_url: str,
     ) -> None:
         self.ledger = ledger
         self.data = data
         self.limits = limits
         self.generator = generator
-        self.undoer = Undoer(catalog, caller, base_url, ledger, data)
+        self.undoer = Undoer(catalog, caller, ledger, data)
         self._validated = validated
         """Ids of the write steps a read-back checks: their deletes are confirmed by it."""
         self._owed: dict[int, tuple[int, Record]] = {}

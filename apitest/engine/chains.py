@@ -46,7 +46,6 @@ theirs. Beyond it a 100,000-call run would hold every answer in memory until the
 
 @dataclass(frozen=True)
 class EngineOptions:
-    base_url: str
     seed: int = 0
     eventually_s: float = 0.0
     strict: bool = False
@@ -78,7 +77,7 @@ class Engine:
         validated = {step.validates for step in plan.steps if step.validates}
         generator = DataGenerator(options.seed)
         self.book = Bookkeeper(
-            catalog, caller, ledger, self.data, self.limits, generator, validated, options.base_url
+            catalog, caller, ledger, self.data, self.limits, generator, validated
         )
         self.steps = StepExecutor(
             catalog,
@@ -86,7 +85,6 @@ class Engine:
             self.book,
             ResourceLocks(),
             hooks,
-            base_url=options.base_url,
             strict=options.strict,
             eventually_s=options.eventually_s,
         )
@@ -172,9 +170,7 @@ class Engine:
         def deleted(entry: int) -> None:
             self.ledger.deleted(entry)
 
-        cases, lines = await sweep(
-            leftovers, self.catalog, self.caller, self.options.base_url, deleted, self._t0
-        )
+        cases, lines = await sweep(leftovers, self.catalog, self.caller, deleted, self._t0)
         self.book.forget_owed()
         result.cleanup.extend(lines)
         for case in cases:

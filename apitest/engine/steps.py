@@ -60,7 +60,6 @@ class StepExecutor:
         locks: ResourceLocks,
         hooks: CallHooks | None,
         *,
-        base_url: str,
         strict: bool,
         eventually_s: float,
     ) -> None:
@@ -72,7 +71,6 @@ class StepExecutor:
         self.generator: DataGenerator = book.generator
         self.locks = locks
         self.hooks = hooks
-        self.base_url = base_url
         self.strict = strict
         self.eventually_s = eventually_s
         self.t0 = 0.0
@@ -188,7 +186,6 @@ class StepExecutor:
         return build_request(
             run.resource,
             run.step.operation,
-            self.base_url,
             self.generator.child(run.step.id),
             lookup,
             keys=run.record.keys if run.record is not None else None,
@@ -326,6 +323,7 @@ class StepExecutor:
         records) and `also` (uses of the write a read-back checks) become the record's uses,
         for a replay."""
         op, case = run.step.operation, run.case
+        self.caller.resolve(request)  # hooks, like the reports, see the full URL
         if self.hooks is not None:
             refused = await self.hooks.before_call(run.step, case, request)
             if refused:  # the request may be half-changed: it is not sent

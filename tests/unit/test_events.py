@@ -64,7 +64,7 @@ def test_the_engine_says_it_was_interrupted_once_however_often_it_is_told(
     recorder = Recorder()
     caller = cast(Caller, None)  # nothing is called: the engine is told to stop before it runs
     ledger = Ledger(tmp_path / "ledger.jsonl", "http://h")
-    engine = Engine(catalog, plan, caller, ledger, EngineOptions(base_url="http://h"), recorder)
+    engine = Engine(catalog, plan, caller, ledger, EngineOptions(), recorder)
     engine.interrupt()
     engine.interrupt()  # a second Ctrl-C exits the CLI at once; a caller may still repeat it
     assert recorder.heard == [("", Interrupted())]
