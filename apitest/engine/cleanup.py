@@ -27,7 +27,6 @@ async def sweep(
     records: Iterable[tuple[int, Record]],
     catalog: Catalog,
     caller: Caller,
-    base_url: str,
     on_deleted: Callable[[int], None],
     started: float | None = None,
 ) -> tuple[list[CaseResult], list[str]]:
@@ -45,7 +44,7 @@ async def sweep(
             lines.append(f"{record.describe()} left: no delete operation is declared for it")
             continue
         attempt = _Attempt(entry, record, resource, delete, _case(entry, resource, delete))
-        await _delete(attempt, caller, base_url, generator, t0)
+        await _delete(attempt, caller, generator, t0)
         attempted.append(attempt)
     answered = [a for a in attempted if a.case.http_status is not None]
     waits = [a.delete.validation_delay for a in answered]
@@ -53,9 +52,9 @@ async def sweep(
         await asyncio.sleep(max(waits) / 1000)
     for attempt in attempted:
         if attempt.case.status == "passed":
-            await _confirm(attempt, caller, base_url, generator)
+            await _confirm(attempt, caller, generator)
         elif attempt.case.http_status is not None:
-            await _read_back_refused(attempt, caller, base_url, generator)
+            await _read_back_refused(attempt, caller, generator)
         if attempt.case.status == "passed":
             on_deleted(attempt.entry)
         verb = (
@@ -84,15 +83,13 @@ def _case(entry: int, resource: Resource, delete: Operation) -> CaseResult:
     )  # fmt: skip
 
 
-async def _delete(
-    attempt: _Attempt, caller: Caller, base_url: str, generator: DataGenerator, t0: float
-) -> None:
+async def _delete(attempt: _Attempt, caller: Caller, generator: DataGenerator, t0: float) -> None:
     case, delete = attempt.case, attempt.delete
     seen: Seen = [(value, attempt.record) for value in attempt.record.keys.values()]
     lookup = lookup_with(attempt.record, DataManager(), "cleanup", seen)
     try:
         built = build_request(
-            attempt.resource, delete, base_url, generator.child(str(attempt.entry)), lookup,
+            attempt.resource, delete, generator.child(str(attempt.entry)), lookup,
             keys=attempt.record.keys,
         )  # fmt: skip
     except NoRecordError as exc:
@@ -100,7 +97,7 @@ async def _delete(
         return
     case.started_s = time.monotonic() - t0
     exchange = await caller.call(attempt.resource, delete, built.request)
-    case.url, case.http_status = built.request.url, exchange.status
+    case.url, case.http_status = exchange.request.url, exchange.status
     if exchange.record is not None:
         exchange.record.uses = uses_of(seen, "cleanup")  # a replay's cleanup deletes with this call
         case.calls.append(exchange.record)
@@ -119,7 +116,7 @@ ReadBack = Literal["gone", "there", "unread", "unreadable"]
 
 
 async def _read_back(
-    attempt: _Attempt, caller: Caller, base_url: str, generator: DataGenerator
+    attempt: _Attempt, caller: Caller, generator: DataGenerator
 ) -> tuple[ReadBack, str]:
     """Whether the callback read still finds the record, and why not when it cannot tell."""
     read = callback_read(attempt.resource)
@@ -127,7 +124,7 @@ async def _read_back(
         return "unread", "not read back: the resource declares no read operation"
     lookup = lookup_with(attempt.record, DataManager(), "cleanup")
     built = build_request(
-        attempt.resource, read, base_url, generator.child(f"{attempt.entry}/read"), lookup,
+        attempt.resource, read, generator.child(f"{attempt.entry}/read"), lookup,
         keys=attempt.record.keys,
     )  # fmt: skip
     exchange = await caller.call(attempt.resource, read, built.request)
@@ -141,12 +138,10 @@ async def _read_back(
     return ("gone", "") if outcome.status == "passed" else ("there", outcome.message)
 
 
-async def _confirm(
-    attempt: _Attempt, caller: Caller, base_url: str, generator: DataGenerator
-) -> None:
+async def _confirm(attempt: _Attempt, caller: Caller, generator: DataGenerator) -> None:
     """The callback read must no longer find the record (a DELETE's 2xx alone proves nothing)."""
     case = attempt.case
-    state, why = await _read_back(attempt, caller, base_url, generator)
+    state, why = await _read_back(attempt, caller, generator)
     if state == "unread":
         case.notes.append(why)
     elif state == "unreadable":
@@ -156,14 +151,12 @@ async def _confirm(
         case.message = f"{attempt.delete.name} answered {case.http_status}, but {why}"
 
 
-async def _read_back_refused(
-    attempt: _Attempt, caller: Caller, base_url: str, generator: DataGenerator
-) -> None:
+async def _read_back_refused(attempt: _Attempt, caller: Caller, generator: DataGenerator) -> None:
     """A delete that answered an error may still have deleted (an API that fails after the
     work is done): the read decides, so the report never says "NOT deleted" of a record that
     is gone (issue 18, item 8)."""
     case = attempt.case
-    state, why = await _read_back(attempt, caller, base_url, generator)
+    state, why = await _read_back(attempt, caller, generator)
     if state == "gone":
         case.notes.append(f"{case.message}, but reading it back finds it gone")
         case.status, case.message = "passed", ""

@@ -52,6 +52,8 @@ class Request:
 
     method: str
     url: str
+    """A path below the run's base URL (the Caller's), as built; the Caller makes it the full
+    URL before the call goes (hooks and reports see that). A full URL is sent as it is."""
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
@@ -124,7 +126,14 @@ def new_client(
 
 
 class Caller:
-    """Sends calls for the engine, bounded by `concurrency` in flight."""
+    """Sends calls for the engine, bounded by `concurrency` in flight, to the target at
+    `base_url`: requests carry paths below it.
+
+    The base URL is held here rather than as httpx's `base_url=`, which only
+    `AsyncClient.build_request` merges in (the calls here go straight to the transport), and
+    as the text given: httpx's URL would normalise it (a trailing slash, the host's case),
+    while reports and replay scripts must show, and substitute, the target as the user wrote
+    it."""
 
     def __init__(
         self,
@@ -132,7 +141,10 @@ class Caller:
         auth: Authenticator,
         throttles: Throttles,
         concurrency: int,
+        *,
+        base_url: str = "",
     ) -> None:
+        self.base_url = base_url.rstrip("/")
         self._client = client
         self._transport = client._transport  # see _attempt: sent past the client's machinery
         self._timeout = client.timeout.as_dict()
@@ -147,8 +159,15 @@ class Caller:
         """What `--env` adds to every call (ZSPEC.md section 9)."""
         self._bodiless: dict[tuple[Any, ...], httpx.Request] = {}
 
+    def resolve(self, request: Request) -> Request:
+        """`request` with its full URL (in place, so what a hook changes is what goes): a path
+        is joined to the base URL, a full URL is left as it is."""
+        if not request.url.lower().startswith(("http://", "https://")):
+            request.url = self.base_url + request.url
+        return request
+
     async def call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
-        exchange = await self._call(resource, op, request)
+        exchange = await self._call(resource, op, self.resolve(request))
         exchange.record = capture(exchange, self.redactor)
         return exchange
 

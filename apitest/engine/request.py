@@ -1,8 +1,9 @@
-"""Turn a planned step into a concrete request: URL, arguments, credential-free headers, body.
+"""Turn a planned step into a concrete request: path, arguments, credential-free headers, body.
 
 Values come from the Data Manager where the spec names a `path`, else from the seeded
 generator. Optional arguments are sent only when the spec gives them a value to use (a record
 path or an example), since a made-up filter value tests nothing but can hide every record.
+The path is the operation's, below the run's base URL, which the Caller holds and adds.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ def needs_own_record(resource: Resource, op: Operation) -> bool:
 def build_request(
     resource: Resource,
     op: Operation,
-    base_url: str,
     generator: DataGenerator,
     lookup: Lookup,
     *,
@@ -70,7 +70,7 @@ def build_request(
         broken = _break_partners(op, values, violation, generator, lookup)
     elif violation is not None and violation.location in values:
         broken = _break_argument(values[violation.location], violation, generator, lookup)
-    url = base_url.rstrip("/") + _fill_path(op.url_path, values["variable"], keys or {})
+    path = _fill_path(op.url_path, values["variable"], keys or {})
     body: Any = None
     encode: str | None = None
     content = _request_content(op)
@@ -87,7 +87,7 @@ def build_request(
         encode = content.encode
     if violation is not None and violation.location == "body":
         body, broken = break_body(body, violation, generator)
-    request = Request(op.method, url, values["param"], values["header"], body, encode)
+    request = Request(op.method, path, values["param"], values["header"], body, encode)
     if violation is not None and violation.location == "auth":
         if violation.mode == "profile":
             request.profile = violation.value

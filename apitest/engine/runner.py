@@ -25,13 +25,13 @@ from apitest.auth.profiles import AuthConfig, from_environment
 from apitest.auth.stores import TokenStore, unlocked_class
 from apitest.defaults import DEFAULTS
 from apitest.engine import eventloop
+from apitest.engine.chains import Engine, EngineOptions, mark_unrun
 from apitest.engine.cleanup import sweep
 from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
 from apitest.engine.events import Listener, RunFinished, RunStarted
 from apitest.engine.hooks import HooksFactory
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
-from apitest.engine.scheduler import Engine, EngineOptions, mark_unrun
 from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate
@@ -88,7 +88,7 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         auth.check()
         await _preflight(client, settings.base_url)
         throttles = Throttles(shared_folder=settings.throttle_folder, target=settings.base_url)
-        caller = Caller(client, auth, throttles, settings.concurrency)
+        caller = Caller(client, auth, throttles, settings.concurrency, base_url=settings.base_url)
         caller.max_body_bytes = settings.max_body_bytes
         for profile in settings.auth.profiles.values():
             for secret in profile.credentials.secrets():
@@ -114,9 +114,7 @@ async def _cleanup(
 ) -> tuple[list[CaseResult], list[str]]:
     async with _session(catalog, settings) as session:
         records = [(entry.id, _record(entry)) for entry in entries]
-        return await sweep(
-            records, catalog, session.caller, settings.base_url, session.ledger.deleted
-        )
+        return await sweep(records, catalog, session.caller, session.ledger.deleted)
 
 
 def _record(entry: LedgerEntry) -> Record:
@@ -169,7 +167,6 @@ async def _run_session(
 ) -> RunResult:
     async with _session(catalog, settings) as session:
         options = EngineOptions(
-            base_url=settings.base_url,
             seed=plan.seed,
             eventually_s=settings.eventually_s,
             strict=settings.strict,

@@ -50,11 +50,11 @@ class Undone:
 
 @dataclass(frozen=True)
 class Undoer:
-    """The run's means of undoing: its catalog, caller, target, ledger and Data Manager."""
+    """The run's means of undoing: its catalog, caller (which knows the target), ledger and
+    Data Manager."""
 
     catalog: Catalog
     caller: Caller
-    base_url: str
     ledger: Ledger
     data: DataManager
 
@@ -76,7 +76,7 @@ class Undoer:
             return undone
         for entry, record in pairs:  # one at a time: a create nearly always makes one record
             cases, lines = await sweep(
-                [(entry, record)], self.catalog, self.caller, self.base_url, self.ledger.deleted
+                [(entry, record)], self.catalog, self.caller, self.ledger.deleted
             )
             for case in cases:
                 undone.calls.extend(case.calls)
@@ -163,7 +163,7 @@ class Undoer:
         `failing` and the reason in its notes, when no such request can be built."""
         try:
             lookup = self.data.lookup(chain)
-            built = build_request(resource, op, self.base_url, generator, lookup, keys=keys)
+            built = build_request(resource, op, generator, lookup, keys=keys)
         except (NoRecordError, NotApplicable) as exc:
             undone.notes.append(f"{failing}: {exc}")
             return None

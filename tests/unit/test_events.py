@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from apitest.engine.chains import Engine, EngineOptions
 from apitest.engine.client import Caller
 from apitest.engine.events import (
     CaseFinished,
@@ -21,7 +22,6 @@ from apitest.engine.events import (
     RunStarted,
 )
 from apitest.engine.ledger import Ledger
-from apitest.engine.scheduler import Engine, EngineOptions
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
 from apitest.report.writers import ReportFiles
@@ -64,7 +64,7 @@ def test_the_engine_says_it_was_interrupted_once_however_often_it_is_told(
     recorder = Recorder()
     caller = cast(Caller, None)  # nothing is called: the engine is told to stop before it runs
     ledger = Ledger(tmp_path / "ledger.jsonl", "http://h")
-    engine = Engine(catalog, plan, caller, ledger, EngineOptions(base_url="http://h"), recorder)
+    engine = Engine(catalog, plan, caller, ledger, EngineOptions(), recorder)
     engine.interrupt()
     engine.interrupt()  # a second Ctrl-C exits the CLI at once; a caller may still repeat it
     assert recorder.heard == [("", Interrupted())]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from apitest.engine.scheduler import EngineOptions
+from apitest.engine.chains import EngineOptions
 from apitest.engine.throttle import Throttles
 from apitest.plan.estimate import (
     CHAINS_IN_FLIGHT,
@@ -177,4 +177,4 @@ def test_the_estimate_mirrors_the_engine_windows_and_workers() -> None:
             assert (throttle_key(op) is None) == (window is None), op.name
             if window is not None:
                 assert throttles.window(op) is window
-    assert EngineOptions(base_url="http://127.0.0.1").chains_in_flight == CHAINS_IN_FLIGHT
+    assert EngineOptions().chains_in_flight == CHAINS_IN_FLIGHT

@@ -268,7 +268,7 @@ def test_bad_counts_break_the_count_only(tmp_path: Path) -> None:
 def _request(op: Operation, violation: Violation | None = None) -> Request:
     resource = Resource(op.loc, "things")  # build_request reads no operation of it
     built = build_request(
-        resource, op, "http://h/api", DataGenerator(5), NO_RECORDS, keys=None, violation=violation
+        resource, op, DataGenerator(5), NO_RECORDS, keys=None, violation=violation
     )
     return built.request
 

@@ -1,0 +1,175 @@
+"""What an accepted write did to the run's data, and the undoing of one that should have failed.
+
+A step's call is judged in engine/steps.py; what its answer then *changes* is kept here: the
+records a create made go to the Data Manager (its chain first) and to the ledger (owed a
+delete), a read's records become usable, an update changes what the record holds, a delete
+removes it and frees its `<info limit>` slot. A negative case the API wrongly accepted is
+undone at once (engine/undo.py). What the run made and did not see deleted is owed to the
+end-of-run sweep.
+"""
+
+from __future__ import annotations
+
+import time
+
+from apitest.engine.client import Caller, Exchange
+from apitest.engine.effects import Outcome, created_items, observed_of, read_records
+from apitest.engine.ledger import Ledger
+from apitest.engine.limit import RecordLimits
+from apitest.engine.provenance import Origin
+from apitest.engine.records import DataManager, JsonObject, Record, sent_records
+from apitest.engine.step_state import StepRun, Written
+from apitest.engine.undo import Undoer
+from apitest.engine.verify import Verdict, judge
+from apitest.plan.data import DataGenerator
+from apitest.plan.graph import dependency_op
+from apitest.spec.model import Catalog, Resource
+
+Found = list[tuple[JsonObject, JsonObject]]
+"""(data, keys) of each record found in an answer."""
+
+
+class Bookkeeper:
+    """The run's records, ledger and record caps, kept in step with what each write did."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        caller: Caller,
+        ledger: Ledger,
+        data: DataManager,
+        limits: RecordLimits,
+        generator: DataGenerator,
+        validated: set[str],
+    ) -> None:
+        self.ledger = ledger
+        self.data = data
+        self.limits = limits
+        self.generator = generator
+        self.undoer = Undoer(catalog, caller, ledger, data)
+        self._validated = validated
+        """Ids of the write steps a read-back checks: their deletes are confirmed by it."""
+        self._owed: dict[int, tuple[int, Record]] = {}
+        """id(record) -> (ledger id, record): what the run created and has not seen deleted."""
+
+    def owed(self) -> list[tuple[int, Record]]:
+        return list(self._owed.values())
+
+    def forget_owed(self) -> None:
+        self._owed.clear()
+
+    def apply(self, run: StepRun, exchange: Exchange, verdict: Verdict, outcome: Outcome) -> None:
+        """Record what a successful call of `run` did to the data."""
+        category = run.step.operation.category
+        if category == "create":
+            self._created(run, exchange, verdict, outcome)
+        elif category == "read":
+            self._read(run, exchange, verdict)
+        elif category == "update" and run.record is not None:
+            self._updated(run, run.record, exchange, outcome)
+        elif category == "delete" and run.record is not None:
+            self._deleted(run, run.record)
+
+    def _created(
+        self, run: StepRun, exchange: Exchange, verdict: Verdict, outcome: Outcome
+    ) -> None:
+        resource, op = run.resource, run.step.operation
+        found, sent = created_items(resource, op, exchange, verdict)
+        origins = [
+            Origin(run.step.id, exchange.call_index, exchange.body, item) for *_, item in found
+        ]
+        made = self.made(resource, [(data, keys) for data, keys, _ in found], run.chain_id, origins)
+        if not made and outcome.status == "passed":
+            outcome.status = "failed"
+            outcome.message = (
+                f"{op.name} answered {exchange.status} but no created record was found in the "
+                "answer (check the response's path-config data-extraction-path and primary)"
+            )
+        self._wrote(run, exchange, made, sent)
+
+    def _read(self, run: StepRun, exchange: Exchange, verdict: Verdict) -> None:
+        resource = run.resource
+        for data, keys in read_records(resource, run.step.operation, exchange, verdict):
+            origin = Origin(run.step.id, exchange.call_index, exchange.body, data)
+            self.data.add(
+                resource.name, data, keys, chain=run.chain_id, created=False, origin=origin
+            )
+
+    def _updated(self, run: StepRun, record: Record, exchange: Exchange, outcome: Outcome) -> None:
+        sent = sent_records(exchange.request.body, run.resource, run.step.operation)
+        if sent and all(record.data.get(key) == value for key, value in sent[0].items()):
+            outcome.notes.append(
+                "the update sent only values the record already held (example-value pins "
+                "them): its check cannot tell an update that did not stick"
+            )
+        if sent:
+            record.data = {**record.data, **sent[0]}
+        self._wrote(run, exchange, [record], sent)
+
+    def _wrote(
+        self, run: StepRun, exchange: Exchange, records: list[Record], sent: list[JsonObject]
+    ) -> None:
+        """What a create or update did, for its read-back; its body, for the next update."""
+        uses = list(exchange.record.uses) if exchange.record else []
+        run.chain.writes[run.step.id] = Written(records, sent, uses)
+        run.chain.last_body[run.resource.name] = exchange.request.body
+
+    def _deleted(self, run: StepRun, record: Record) -> None:
+        self.data.remove(record)
+        cap = self.limits.cap(run.resource.name) if record.created else None
+        if cap is not None:
+            cap.deleted(record.chain)
+        run.chain.writes[run.step.id] = Written([record])
+        if run.step.id not in self._validated:
+            self.confirm_deleted(record)
+
+    def made(
+        self, resource: Resource, found: Found, chain: str, origins: list[Origin] | None = None
+    ) -> list[Record]:
+        """Records the run created: handed to their chain first, owed a delete (the ledger);
+        `origins` says where in which answer each was found (for replays)."""
+        made = []
+        for index, (data, keys) in enumerate(found):
+            origin = origins[index] if origins is not None else None
+            rec = self.data.add(resource.name, data, keys, chain=chain, created=True, origin=origin)
+            entry = self.ledger.created(resource.name, resource.file, keys, data)
+            self._owed[id(rec)] = (entry, rec)
+            made.append(rec)
+        return made
+
+    def keep_for_cleanup(self, run: StepRun, exchange: Exchange) -> None:
+        """A create whose answer was damaged may still have created: what keys can be read
+        from the answer go to the ledger, so the sweep deletes them."""
+        if isinstance(exchange.body, dict):
+            verdict = judge(run.step.operation, observed_of(exchange), "success")
+            self.apply(run, exchange, verdict, Outcome("error"))
+
+    def confirm_deleted(self, record: Record) -> None:
+        entry = self._owed.pop(id(record), None)
+        if entry is not None:
+            self.ledger.deleted(entry[0])
+
+    async def undo(
+        self, run: StepRun, exchange: Exchange, verdict: Verdict, outcome: Outcome
+    ) -> None:
+        """Undo a negative case's accepted write at once (engine/undo.py); the case keeps the
+        calls that did it and says what became of the record."""
+        resource, op, chain_id, record = run.resource, run.step.operation, run.chain_id, run.record
+        generator = self.generator.child(f"{run.step.id}/undo")
+        if op.category == "create":
+            undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
+        elif op.category == "update" and record is not None:
+            undone = await self.undoer.updated(resource, op, record, generator, chain_id)
+        elif op.category == "delete" and record is not None:
+            self.apply(run, exchange, verdict, outcome)  # it is gone
+            undone = await self.undoer.replaced(resource, generator, chain_id)
+            self.made(resource, undone.made, chain_id)
+            create = dependency_op(resource, "create")
+            if undone.made and create is not None:
+                run.chain.ready_at = time.monotonic() + create.validation_delay / 1000
+        else:
+            return
+        run.case.calls.extend(undone.calls)
+        outcome.notes.extend(undone.notes)
+        for entry, leftover in undone.leftovers:
+            self._owed[id(leftover)] = (entry, leftover)

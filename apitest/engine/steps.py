@@ -1,0 +1,404 @@
+"""One step of a chain, from its wait to its verdict.
+
+A step waits out its delay (and the validation-delay of the record it needs), builds its
+request, makes its call through the call hooks and its resource's lock, and judges the answer;
+an operation validation reads the written record back, polling with `--eventually` until it
+holds. What an accepted write did is kept (engine/bookkeeping.py), or undone at once when the
+step was a negative case the API should have refused. The step's own state travels in one
+`StepRun` (engine/step_state.py); only what the whole run shares is held here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
+
+from apitest.engine.bookkeeping import Bookkeeper
+from apitest.engine.client import Caller, Exchange, Request
+from apitest.engine.effects import (
+    Outcome,
+    check_gone,
+    check_record,
+    lookup_with,
+    observed_of,
+    server_fault,
+)
+from apitest.engine.hooks import CallHooks
+from apitest.engine.limit import RecordLimits, creates_record
+from apitest.engine.provenance import uses_of
+from apitest.engine.records import DataManager, JsonObject
+from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
+from apitest.engine.step_state import ChainRun, StepRun, case_of
+from apitest.engine.sync import ResourceLocks
+from apitest.engine.verify import Expectation, judge
+from apitest.errors import ApitestError
+from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
+from apitest.plan.model import Step, Violation
+from apitest.results import CaseResult, RecordCheck, ValueUse
+from apitest.spec.model import Catalog, Resource
+
+UNSENT_NOTE = (
+    "the record was found, but what the write sent was not compared with it: its request body "
+    "shows no record (give the request content a path-config, or the resource-config a "
+    "primary-structure that the request structure uses)"
+)
+
+
+class StepExecutor:
+    """Runs steps for the chains: what every step shares (the caller, the run's records, the
+    resource locks and record caps, the seeded generator, the hooks) and nothing of one step."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        caller: Caller,
+        book: Bookkeeper,
+        locks: ResourceLocks,
+        hooks: CallHooks | None,
+        *,
+        strict: bool,
+        eventually_s: float,
+    ) -> None:
+        self.catalog = catalog
+        self.caller = caller
+        self.book = book
+        self.data: DataManager = book.data
+        self.limits: RecordLimits = book.limits
+        self.generator: DataGenerator = book.generator
+        self.locks = locks
+        self.hooks = hooks
+        self.strict = strict
+        self.eventually_s = eventually_s
+        self.t0 = 0.0
+        """When the run started: each case's start is told from it."""
+
+    async def run(self, chain: ChainRun, step: Step) -> CaseResult:
+        """The step's case, with its verdict; an error of the step costs its case only."""
+        case = case_of(chain.chain, step)
+        if step.skip_reason:
+            case.message = step.skip_reason
+            return case
+        run = StepRun(chain, step, case, self._resource(step.resource))
+        await self._wait(run)
+        try:
+            outcome = await self._execute(run)
+            await self._checks(run, outcome)
+        except ApitestError as exc:  # the user's to mend (credentials, say): its own message
+            outcome = Outcome("error", str(exc))
+        except Exception as exc:  # a bug of ours must cost one case, not the run or its cleanup
+            outcome = Outcome("error", f"apitest internal error: {type(exc).__name__}: {exc}")
+        case.status = outcome.status  # type: ignore[assignment]
+        case.message, case.details, case.notes = outcome.message, outcome.details, outcome.notes
+        return case
+
+    async def _checks(self, run: StepRun, outcome: Outcome) -> None:
+        """Custom checks of the suite's hooks, and what call hooks reported: any failure fails
+        the case (after the spec's own verdict, which it never turns into a pass)."""
+        failures = list(run.hook_failures)
+        exchange = run.last
+        if self.hooks is not None and exchange is not None and exchange.status is not None:
+            failures += await self.hooks.check(run.step, run.case, exchange)
+        if not failures:
+            return
+        if outcome.status in ("passed", "skipped") or outcome.message in failures:
+            outcome.status = "failed"
+            outcome.message = failures[0]
+            outcome.details = failures + outcome.details
+        else:
+            outcome.details = outcome.details + failures
+
+    async def _wait(self, run: StepRun) -> None:
+        """Delay counts from the end of the step before; a record is usable once the write
+        that made it is validation-delay old (ZSPEC.md section 6)."""
+        start_at = run.chain.last_end + run.step.operation.delay / 1000
+        if run.step.waits_for_record:
+            start_at = max(start_at, run.chain.ready_at)
+        pause = start_at - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+            run.case.waited_ms = pause * 1000
+
+    async def _execute(self, run: StepRun) -> Outcome:
+        step = run.step
+        if step.check != "call":
+            return await self._validate(run)
+        cap = self.limits.cap(run.resource.name) if creates_record(step) else None
+        if cap is None:
+            return await self._call_step(run)
+        if not await cap.reserve(run.chain_id):  # <info limit>: ZSPEC.md section 6
+            return Outcome("skipped", cap.full_message())
+        try:
+            return await self._call_step(run)
+        finally:
+            written = run.chain.written(step.id)
+            cap.settle(run.chain_id, len(written.records) if written is not None else 0)
+
+    async def _call_step(self, run: StepRun) -> Outcome:
+        resource, op, violation = run.resource, run.step.operation, run.step.violation
+        if op.category != "create":
+            run.record = self.data.pick(resource.name, run.chain_id)
+            if run.record is None and needs_own_record(resource, op):
+                return Outcome(
+                    "skipped",
+                    f"needs a {resource.name} record and none is available to this chain "
+                    "(the step that makes one failed or was skipped)",
+                )
+        if violation is None or violation.location != "auth":
+            missing = await self.caller.auth.missing_scopes(resource, op)
+            if missing:
+                return Outcome(
+                    "skipped",
+                    f"the run's token was not granted {', '.join(missing)}, which {op.name} "
+                    "needs (use a profile with that scope)",
+                )
+        lookup = self.data.lookup(run.chain_id, run.seen)
+        if run.record is not None and needs_own_record(resource, op):
+            run.seen.extend((value, run.record) for value in run.record.keys.values())
+        vary = MISSING
+        if op.category == "update":  # it must change what the last write sent, or proves nothing
+            vary = run.chain.last_body.get(resource.name, MISSING)
+        try:
+            built = self._build(run, lookup, vary_from=vary, violation=violation)
+        except (NoRecordError, NotApplicable) as exc:
+            return Outcome("skipped", str(exc))
+        if violation is not None and violation.location == "call":
+            return await self._twice(run, built.request)
+        if violation is None or op.category not in ("create", "update"):
+            return await self._send(run, built)
+        # A negative write: apart from every other case until what the API accepted is undone.
+        async with self.locks.alone({resource.name, *resource.depends_on}):
+            return await self._send(run, built, held=True)
+
+    def _build(
+        self,
+        run: StepRun,
+        lookup: Lookup,
+        *,
+        vary_from: object = MISSING,
+        violation: Violation | None = None,
+    ) -> Built:
+        """The step's request for the record it addresses (`violation` applied, for a
+        negative case; `vary_from`, an update's last body, to send other values)."""
+        return build_request(
+            run.resource,
+            run.step.operation,
+            self.generator.child(run.step.id),
+            lookup,
+            keys=run.record.keys if run.record is not None else None,
+            vary_from=vary_from,
+            violation=violation,
+        )
+
+    async def _send(self, run: StepRun, built: Built, *, held: bool = False) -> Outcome:
+        """The step's call and its verdict; what an accepted write did is recorded, or undone
+        when the step is a negative case (the API should have refused it)."""
+        op, violation = run.step.operation, run.step.violation
+        exchange = await self.call(run, built.request, held=held)
+        run.chain.last_end = time.monotonic()
+        if exchange.status is None:
+            return Outcome("error", exchange.error or "no answer")
+        fault = server_fault(op, exchange)
+        if fault is not None:
+            if 200 <= exchange.status < 300 and op.category == "create":
+                self.book.keep_for_cleanup(run, exchange)
+            return Outcome("error", fault)
+        expect: Expectation = "success" if violation is None else "error"
+        verdict = judge(
+            op,
+            observed_of(exchange),
+            expect,
+            strict=self.strict,
+            records=self.data.records_view(),
+            case=violation.kind if violation is not None else None,
+        )
+        outcome = Outcome(
+            "passed" if verdict.passed else "failed",
+            verdict.message,
+            list(verdict.details),
+            list(verdict.notes),
+        )
+        run.case.error_response = verdict.is_error
+        accepted = 200 <= exchange.status < 300 and not verdict.is_error
+        if accepted and violation is not None:
+            outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
+            await self.book.undo(run, exchange, verdict, outcome)
+        elif accepted:
+            self.book.apply(run, exchange, verdict, outcome)
+        if run.step.is_write:  # a negative case the API wrongly accepted made nothing anyone uses
+            run.chain.ready_at = run.chain.last_end + op.validation_delay / 1000
+        return outcome
+
+    async def _twice(self, run: StepRun, request: Request) -> Outcome:
+        """Parallel Calls / Sequential Calls: the positive call fired twice, at once (past the sync
+        lock: that is the point) or in turn. Each answer must be declared and no server error."""
+        op, case = run.step.operation, run.case
+        violation = run.step.violation
+        at_once = violation is not None and violation.value == "at once"
+        if at_once:
+            case.started_s = time.monotonic() - self.t0
+            pair = await asyncio.gather(
+                *(self.caller.call(run.resource, op, request) for _ in "ab")
+            )
+            exchanges = list(pair)
+        else:
+            exchanges = [await self.call(run, request) for _ in "ab"]
+        run.chain.last_end = time.monotonic()
+        case.url, case.http_status = request.url, exchanges[-1].status
+        if at_once:  # `call` did not see these: account for both here
+            _account_at_once(run, exchanges)
+        problems: list[str] = []
+        for number, exchange in enumerate(exchanges, 1):
+            if exchange.status is None:
+                problems.append(f"call {number}: {exchange.error}")
+                continue
+            verdict = judge(op, observed_of(exchange), "success", records=self.data.records_view())
+            if verdict.response is None or exchange.status >= 500:
+                problems.append(f"call {number}: {verdict.message or exchange.status}")
+            elif 200 <= exchange.status < 300 and not verdict.is_error:
+                self.book.apply(run, exchange, verdict, Outcome("passed"))
+        if problems:
+            return Outcome("failed", "; ".join(problems))
+        return Outcome("passed")
+
+    async def _validate(self, run: StepRun) -> Outcome:
+        """The callback read after a write; with --eventually, polled until it holds."""
+        step, case = run.step, run.case
+        written = run.chain.written(step.validates)
+        if written is None or not written.records:
+            return Outcome("skipped", "nothing to verify: the write made or touched no record")
+        record = run.record = written.records[0]
+        sent = (written.sent or [{}])[0]
+        gone = step.check == "gone"
+
+        async def attempt() -> Outcome:
+            run.seen = [(value, record) for value in record.keys.values()]
+            lookup = lookup_with(record, self.data, run.chain_id, run.seen)
+            exchange = await self.call(run, self._build(run, lookup).request, written.uses)
+            run.chain.last_end = time.monotonic()
+            return self._read_back_verdict(run, exchange, sent)
+
+        outcome = await poll(attempt, case, self.eventually_s)
+        if case.pacing is not None:
+            values = {} if gone else (outcome.held if outcome.held is not None else sent)
+            check = RecordCheck(dict(record.keys), dict(values), gone)
+            case.pacing = replace(case.pacing, record_check=check)  # case_of shares them
+        if gone and outcome.status == "passed":
+            self.book.confirm_deleted(record)
+        elif not gone and not written.sent:
+            outcome.notes.append(UNSENT_NOTE)
+        return outcome
+
+    def _read_back_verdict(self, run: StepRun, exchange: Exchange, sent: JsonObject) -> Outcome:
+        """Whether the record read back is gone (after a delete) or holds what was written."""
+        if exchange.status is None:
+            return Outcome("error", exchange.error or "no answer")
+        op = run.step.operation
+        fault = server_fault(op, exchange)
+        if fault is not None:
+            return Outcome("error", fault)
+        assert run.record is not None
+        view = self.data.records_view()
+        if run.step.check == "gone":
+            return check_gone(
+                run.resource, op, exchange, run.record, strict=self.strict, records_view=view
+            )
+        return check_record(
+            run.resource, op, exchange, run.record, sent, strict=self.strict, records_view=view
+        )
+
+    async def call(
+        self,
+        run: StepRun,
+        request: Request,
+        also: list[ValueUse] | None = None,
+        *,
+        held: bool = False,
+    ) -> Exchange:
+        """One call of a step, through the call hooks and its resource's lock (unless `held`:
+        the step holds its resources already). `run.seen` (values the request took from
+        records) and `also` (uses of the write a read-back checks) become the record's uses,
+        for a replay."""
+        op, case = run.step.operation, run.case
+        self.caller.resolve(request)  # hooks, like the reports, see the full URL
+        if self.hooks is not None:
+            refused = await self.hooks.before_call(run.step, case, request)
+            if refused:  # the request may be half-changed: it is not sent
+                run.hook_failures.extend(refused)
+                return Exchange(request, error=refused[0])
+        if held:
+            case.started_s = time.monotonic() - self.t0
+            exchange = await self.caller.call(run.resource, op, request)
+        else:
+            async with self.locks.of(run.resource.name).hold(exclusive=op.is_sync):
+                case.started_s = time.monotonic() - self.t0
+                exchange = await self.caller.call(run.resource, op, request)
+        if self.hooks is not None:
+            run.hook_failures.extend(await self.hooks.after_call(run.step, case, exchange))
+        run.last = exchange
+        case.url = request.url
+        case.http_status = exchange.status
+        if exchange.record is not None:
+            seen = run.seen
+            exchange.record.uses = _merged(uses_of(seen, case.chain), also) if seen or also else []
+            exchange.call_index = len(case.calls)
+            case.calls.append(exchange.record)
+        case.duration_ms += exchange.elapsed_ms
+        case.throttle_ms += exchange.throttle_ms
+        case.attempts += exchange.attempts
+        return exchange
+
+    def _resource(self, name: str) -> Resource:
+        found = self.catalog.resource(name)
+        assert found is not None, name
+        return found
+
+
+def _account_at_once(run: StepRun, exchanges: list[Exchange]) -> None:
+    """The two calls fired at once, in the case: both recorded, the longer one's time."""
+    case = run.case
+    uses = uses_of(run.seen, run.chain_id)
+    for exchange in exchanges:
+        if exchange.record is not None:
+            exchange.record.uses = uses
+            exchange.call_index = len(case.calls)
+            case.calls.append(exchange.record)
+    case.duration_ms = max(exchange.elapsed_ms for exchange in exchanges)
+    case.attempts = sum(exchange.attempts for exchange in exchanges)
+    case.throttle_ms = sum(exchange.throttle_ms for exchange in exchanges)
+
+
+def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:
+    if not also:
+        return own
+    have = {(type(use.value), use.value) for use in own}
+    return own + [use for use in also if (type(use.value), use.value) not in have]
+
+
+async def poll(
+    attempt: Callable[[], Awaitable[Outcome]], case: CaseResult, eventually_s: float
+) -> Outcome:
+    """`attempt` once; if it failed and `eventually_s` allows, again with jittered backoff
+    until it holds or the time is up (the case says how long it took to hold)."""
+    first = await attempt()
+    if first.status != "failed" or eventually_s <= 0:
+        return first
+    started = time.monotonic()
+    last = first
+    retrying = AsyncRetrying(
+        stop=stop_after_delay(eventually_s),
+        wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
+        retry=retry_if_result(lambda outcome: outcome.status == "failed"),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else last,
+    )
+    outcome: Outcome = await retrying(attempt)
+    if outcome.status == "passed":
+        case.eventually_ms = (time.monotonic() - started) * 1000
+        outcome.notes.append(
+            f"eventually consistent: held after {case.eventually_ms:.0f} ms of polling "
+            f"(first check: {first.message})"
+        )
+    return outcome
