@@ -63,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"apitest {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    _add_lint_parser(commands)
+    _add_run_parser(commands)
+    _add_plan_parser(commands)
+    _add_cleanup_parser(commands)
+    _add_repro_parser(commands)
+    _add_serve_parser(commands)
+    return parser
+
+
+def _add_lint_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`apitest lint`: spec files checked as `run` loads them."""
     lint = commands.add_parser(
         "lint",
         help="check spec files and report every problem with file:line:col",
@@ -90,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_spec_limits(lint)
 
+
+def _add_run_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`apitest run`: the options live in cli_options.py, shared with `plan` where they agree."""
     run = commands.add_parser(
         "run",
         help="run the test cases a spec describes against a live API",
@@ -103,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(run)
     _add_spec_limits(run)
 
+
+def _add_plan_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`apitest plan`: what a run would call, and its estimate; no call is made."""
     plan = commands.add_parser(
         "plan",
         help="show what a run would call, in which order, without calling anything",
@@ -129,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_spec_limits(plan)
 
+
+def _add_cleanup_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`apitest cleanup`: what a crashed run left behind, deleted from its ledger."""
     cleanup = commands.add_parser(
         "cleanup",
         help="delete the records a crashed or interrupted run left behind",
@@ -138,9 +158,6 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_cleanup_options(cleanup)
-    _add_repro_parser(commands)
-    _add_serve_parser(commands)
-    return parser
 
 
 def _add_repro_parser(commands: argparse._SubParsersAction[_Parser]) -> None:

@@ -1,6 +1,6 @@
 """Shell words for replay scripts, and a recorded call's values put back as shell variables.
 
-Kept apart from repro.py, which decides what a script replays: this module only knows how a
+Kept apart from _replay_chain.py, which decides what a script replays: this module knows how a
 value is written into a URL, a header, a form or a JSON body, and how a word is quoted so the
 shell fills in `${APITEST_...}` placeholders and captured values and nothing else.
 """

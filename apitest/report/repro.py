@@ -15,129 +15,28 @@ stores the blocks once and each case as a list of them (`Replays.blocks`).
 
 Reporters read only `results.py`: nothing here knows the spec but what the run recorded.
 Secrets never appear: credentials are `${APITEST_...}` placeholders the shell fills in.
+
+This module puts a script together (preamble, token, footer) and says which cases have one;
+what a chain's replay holds is decided in report/_replay_chain.py, each step and cleanup trap
+is written in report/_replay_steps.py, and words are quoted in report/_shell.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from functools import cached_property
 from importlib import resources
 
-from apitest.case_kinds import FIRED_TWICE
-from apitest.report._shell import (
-    Substitutions,
-    literal_word,
-    say,
-    shell_word,
-    text_of,
-)
-from apitest.results import MAX_BODY_CHARS, CaseResult, HttpRecord, RunResult, ValueUse
+from apitest.report._replay_chain import RunCases, replayed_calls
+from apitest.report._replay_steps import StepWriter, content_type
+from apitest.report._shell import literal_word, say, shell_word
+from apitest.results import MAX_BODY_CHARS, CaseResult, HttpRecord, RunResult
 
 QUOTED = re.compile("\ue001(\\d+)\ue001")
 """Marks a recorded body in a block, quoted when the script is put together: the HTML report
 keeps the body once (it has it already) instead of once more inside each script."""
-
-
-@dataclass
-class _Source:
-    """A call whose answer later calls take values from, and the variables it sets."""
-
-    position: int
-    call: int
-    paths: list[list[str | int]] = field(default_factory=list)
-
-    def var(self, path: list[str | int]) -> str:
-        if path not in self.paths:
-            self.paths.append(path)
-        return f"v{self.position}_{self.call}_{self.paths.index(path)}"
-
-
-class _Chain:
-    """One chain's cases in order, the answers its calls take values from, and its blocks."""
-
-    def __init__(self, replays: Replays, chain: str, cases: list[CaseResult]) -> None:
-        self.replays = replays
-        self.id = chain
-        self.cases = sorted(cases, key=replays.position)
-        self.by_id = {case.id: case for case in self.cases}
-        self.sources: dict[tuple[str, int], _Source] = {}
-        self.deletes = self._deletes()
-        self._blocks: dict[str, str] = {}
-        for user in [*self.cases, *(case for case, _ in self.deletes.values())]:
-            for index in replayed_calls(user):  # every capture is known before a block renders
-                for use in user.calls[index].uses:
-                    found = self.source(use, user)
-                    if found is not None:
-                        found.var(use.path)
-
-    def source(self, use: ValueUse, user: CaseResult) -> _Source | None:
-        """The captured answer `use` points at, if this chain's replays always hold it: an
-        earlier, non-negative case of the chain, and a call of it that is replayed."""
-        owner = self.by_id.get(use.case)
-        if owner is None or owner is user or self.replays.is_negative(owner):
-            return None
-        if self.replays.position(owner) >= self.replays.position(user) and user.chain == self.id:
-            return None
-        if use.call not in replayed_calls(owner):
-            return None
-        key = (use.case, use.call)
-        if key not in self.sources:
-            self.sources[key] = _Source(self.replays.position(owner), use.call)
-        return self.sources[key]
-
-    def _deletes(self) -> dict[tuple[str, int], tuple[CaseResult, int]]:
-        """For each create call of the chain, a recorded call that deleted its record: the
-        chain's own delete first, else another's (the end-of-run sweep's)."""
-        found: dict[tuple[str, int], tuple[CaseResult, int]] = {}
-        for case in self.cases:
-            if self.replays.category(case) != "create" or self.replays.is_negative(case):
-                continue
-            for index in replayed_calls(case):
-                deletes = self.replays.deletes_of(case.id, index)
-                own = [pair for pair in deletes if pair[0].chain == self.id]
-                if own or deletes:
-                    found[(case.id, index)] = (own or deletes)[0]
-        return found
-
-    @cached_property
-    def replayable(self) -> list[CaseResult]:
-        """The cases a later case's replay holds, in order: those that called and are not
-        negative."""
-        return [case for case in self.cases if case.calls and not self.replays.is_negative(case)]
-
-    def block(self, case: CaseResult) -> str:
-        if case.id not in self._blocks:
-            self._blocks[case.id] = self.replays.render_step(self, case)
-        return self._blocks[case.id]
-
-    @cached_property
-    def head(self) -> str:
-        """The cleanup trap: every record the chain's creates made, deleted newest first."""
-        lines = [
-            f"# Chain {self.id}: at the end, delete what its creates made (newest first).",
-            "_cleanup() {",
-            "  _rc=$?",
-            "  set +eu",
-        ]
-        creates = [
-            (case, index)
-            for case in reversed(self.cases)
-            if self.replays.category(case) == "create" and not self.replays.is_negative(case)
-            for index in replayed_calls(case)
-        ]
-        for case, index in creates:
-            lines += self.replays.render_cleanup(self, case, index)
-        lines += [
-            '  rm -rf "$tmp"',
-            '  exit "$_rc"',
-            "}",
-            "trap _cleanup EXIT",
-            "trap 'exit 130' INT",
-            "trap 'exit 143' TERM",
-        ]
-        return "\n".join(lines) + "\n"
 
 
 def worth_replaying(case: CaseResult) -> bool:
@@ -145,20 +44,6 @@ def worth_replaying(case: CaseResult) -> bool:
     wants to reproduce. A script for every case would make a report many times its size (each
     holds its chain's steps before it); `apitest repro` makes one for any case on demand."""
     return case.status in ("failed", "error") and bool(case.calls)
-
-
-def replayed_calls(case: CaseResult) -> list[int]:
-    """The calls of a case a replay makes: all, but for a read-back only the last (the one
-    that decided; earlier ones were --eventually polls), and for a negative case only its own
-    (after it come the calls that undid what the API wrongly accepted, engine/undo.py)."""
-    if not case.calls:
-        return []
-    if case.kind == "operation validation":
-        return [len(case.calls) - 1]
-    if Replays.is_negative(case):
-        own = 2 if case.negative_kind in FIRED_TWICE else 1
-        return list(range(min(own, len(case.calls))))
-    return list(range(len(case.calls)))
 
 
 class Replays:
@@ -169,53 +54,11 @@ class Replays:
         self.result = result
         self.target = result.target.rstrip("/")
         self.default_base = (base_url or result.target).rstrip("/")
-        self._categories = {(op.resource, op.name): op.category for op in result.operations}
-        self._statuses = {(op.resource, op.name): op.statuses for op in result.operations}
-        grouped: dict[str, list[CaseResult]] = {}
-        for case in result.cases:
-            grouped.setdefault(case.chain, []).append(case)
-        self._grouped = grouped
-        self._chains: dict[str, _Chain] = {}
-        self._deletes: dict[tuple[str, int], list[tuple[CaseResult, int]]] | None = None
+        self._run = RunCases(result)
+        self._steps = StepWriter(self._run, self.target, self.quote)
         self.quoted: list[str] = []
         """The bodies QUOTED marks refer to, by number."""
         self._quoted_index: dict[str, int] = {}
-
-    # --- facts about cases ---------------------------------------------------------------
-
-    @staticmethod
-    def position(case: CaseResult) -> int:
-        prefix = case.chain + "."
-        tail = case.id[len(prefix) :] if case.id.startswith(prefix) else ""
-        return int(tail) if tail.isdigit() else 0
-
-    def category(self, case: CaseResult) -> str:
-        return self._categories.get((case.resource, case.operation), "")
-
-    @staticmethod
-    def is_negative(case: CaseResult) -> bool:
-        """A case that expects an error (a negative case): meant to change nothing."""
-        return case.negative_kind is not None
-
-    def deletes_of(self, case_id: str, call: int) -> list[tuple[CaseResult, int]]:
-        """The delete calls (of positive or setup steps) that used an answer of `case_id`'s
-        call `call`: indexed once for the whole run."""
-        if self._deletes is None:
-            self._deletes = {}
-            for case in self.result.cases:
-                if self.category(case) != "delete" or self.is_negative(case):
-                    continue
-                for index, made in enumerate(case.calls):
-                    for use in made.uses:
-                        self._deletes.setdefault((use.case, use.call), []).append((case, index))
-        return self._deletes.get((case_id, call), [])
-
-    def chain(self, name: str) -> _Chain:
-        if name not in self._chains:
-            self._chains[name] = _Chain(self, name, self._grouped.get(name, []))
-        return self._chains[name]
-
-    # --- the public surface --------------------------------------------------------------
 
     def why_not(self, case: CaseResult) -> str | None:
         """Why `case` has no replay, or None when it has one."""
@@ -234,21 +77,14 @@ class Replays:
                 body = call.request_body
                 if body is not None and call.clipped and len(body) >= MAX_BODY_CHARS:
                     return f"the report clipped the request body of {step.id}"
-                if body is not None and "multipart/" in _content_type(call):
+                if body is not None and "multipart/" in content_type(call):
                     return f"{step.id} sent a multipart body, which the report does not keep"
         return None
 
     def steps(self, case: CaseResult) -> list[CaseResult]:
         """What the script for `case` replays: the chain's earlier cases but the negative
         ones, then the case itself."""
-        chain = self.chain(case.chain)
-        here = self.position(case)
-        earlier: list[CaseResult] = []
-        for step in chain.replayable:
-            if self.position(step) >= here:
-                break
-            earlier.append(step)
-        return [*earlier, case]
+        return self._run.chain(case.chain).steps(case)
 
     def blocks(self, case: CaseResult) -> list[str] | None:
         """The script for `case` as pieces: the first three are the same for every case of
@@ -256,16 +92,16 @@ class Replays:
         in a piece stands for `shell_word([self.quoted[n]])`; `script` puts them in."""
         if self.why_not(case) is not None:
             return None
-        chain = self.chain(case.chain)
+        chain = self._run.chain(case.chain)
         steps = self.steps(case)
         calls = [step.calls[index] for step in steps for index in replayed_calls(step)]
         calls += [delete.calls[index] for delete, index in chain.deletes.values()]
         token = any(_needs_token(call) for call in calls)
         return [
             self.preamble,
-            chain.head,
+            self._steps.head(chain),
             self.token_block if token else "",
-            *(chain.block(step) for step in steps),
+            *(self._steps.block(chain, step) for step in steps),
             self._footer(case, len(steps)),
         ]
 
@@ -284,8 +120,6 @@ class Replays:
             self._quoted_index[text] = len(self.quoted)
             self.quoted.append(text)
         return f"\ue001{self._quoted_index[text]}\ue001"
-
-    # --- rendering -----------------------------------------------------------------------
 
     @cached_property
     def preamble(self) -> str:
@@ -336,159 +170,10 @@ class Replays:
         )
         return f"echo {shell_word([say(said)])} >&2\n"
 
-    def render_step(self, chain: _Chain, case: CaseResult) -> str:
-        label = say(f"{case.id} {case.operation} / {case.case}")
-        lines = [f"# {label} ({case.status} in the run{_said(case)})"]
-        lines.append(f"_step={shell_word([label])}")
-        pacing = case.pacing
-        if pacing is not None and (pacing.delay_ms or pacing.waits_for_record):
-            lines.append(f"_wait {pacing.delay_ms} {int(pacing.waits_for_record)}")
-        is_create = self.category(case) == "create" and not self.is_negative(case)
-        is_delete = self.category(case) == "delete" and not self.is_negative(case)
-        for index in replayed_calls(case):
-            call = case.calls[index]
-            name = f"a{self.position(case)}_{index}"
-            lines.append(self._curl("_call", name, call, chain, case))
-            on_success = [
-                f"_capture {name} {source.var(path)} {shell_word([json.dumps(path)])}"
-                for source in _sources_of(chain, case, index)
-                for path in list(source.paths)
-            ]
-            if is_create:
-                on_success.append(f"made_{self.position(case)}_{index}=1")
-            if is_delete:
-                on_success += [f"gone_{flag}=1" for flag in self._deleted_flags(chain, case, call)]
-            if on_success:
-                lines.append("case $_status in 2??)")
-                lines += [f"  {line}" for line in on_success]
-                lines.append("esac")
-            lines.append("_expect " + " ".join(self._wanted(case, call)))
-            lines += self._record_check(chain, case, call, name)
-        if pacing is not None and pacing.validation_delay_ms:
-            lines.append(f"_pending={pacing.validation_delay_ms}")
-        return "\n".join(lines) + "\n"
-
-    def render_cleanup(self, chain: _Chain, case: CaseResult, index: int) -> list[str]:
-        flag = f"{self.position(case)}_{index}"
-        found = chain.deletes.get((case.id, index))
-        lines = [f'  if [ "${{made_{flag}:-}}" = 1 ] && [ "${{gone_{flag}:-}}" != 1 ]; then']
-        if found is None:
-            said = f"apitest repro: the run recorded no delete of what {case.id} created"
-            return [
-                *lines,
-                f"    echo {shell_word([say(said + ': delete it by hand')])} >&2",
-                "    _rc=1",
-                "  fi",
-            ]
-        delete, call_index = found
-        step = say(f"delete what {case.id} created (as {delete.id} did)")
-        wait = max(
-            delete.pacing.delay_ms if delete.pacing else 0,
-            case.pacing.validation_delay_ms if case.pacing else 0,
-        )
-        call = delete.calls[call_index]
-        return [
-            *lines,
-            f"    _step={shell_word([step])}",
-            f"    _wait {wait} 0",
-            "    " + self._curl("_try", f"x{flag}", call, chain, delete).replace("\n", "\n    "),
-            "    case $_status in",
-            '      2??|404|410) echo "$_step: $_status" >&2 ;;',
-            '      *) echo "apitest repro: $_step: answered $_status; delete it by hand" >&2',
-            '         if [ "$_rc" = 0 ]; then _rc=1; fi ;;',
-            "    esac",
-            "  fi",
-        ]
-
-    def _curl(self, verb: str, name: str, call: HttpRecord, chain: _Chain, case: CaseResult) -> str:
-        subs = substitutions(chain, case, call)
-        method = ["-I"] if call.method == "HEAD" else ["-X", shell_word([call.method])]
-        lines = [" ".join([verb, name, *method, shell_word(subs.url(call.url, self.target))])]
-        for header, value in call.request_headers.items():
-            lines.append("-H " + shell_word([f"{header}: ", *subs.header(value)]))
-        if call.request_body is not None:
-            if "application/x-www-form-urlencoded" in _content_type(call):
-                body = subs.form(call.request_body)
-            else:
-                body = subs.body(call.request_body)
-            whole = body == [call.request_body]  # nothing put back: the body as recorded
-            lines.append(
-                "--data-raw " + (self.quote(call.request_body) if whole else shell_word(body))
-            )
-        return " \\\n  ".join(lines)
-
-    def _wanted(self, case: CaseResult, call: HttpRecord) -> list[str]:
-        """The statuses the replay accepts: what the run got where the case passed, else
-        what the spec declares for the case's expectation."""
-        if case.status == "passed" and call.status is not None:
-            return [str(call.status)]
-        expect = case.pacing.expect if case.pacing is not None else "success"
-        declared = self._statuses.get((case.resource, case.operation), [])
-        success = [str(code) for code in declared if 200 <= code < 300] or ["2??"]
-        error = [str(code) for code in declared if 400 <= code < 500] or ["4??"]
-        if expect == "error":
-            return error
-        if expect == "gone":
-            return ["2??", *error]
-        return success
-
-    def _record_check(
-        self, chain: _Chain, case: CaseResult, call: HttpRecord, name: str
-    ) -> list[str]:
-        check = case.pacing.record_check if case.pacing is not None else None
-        if check is None or not check.keys:
-            return []
-        subs = substitutions(chain, case, call)
-        keys = shell_word(subs.json(check.keys))
-        values = shell_word(subs.json(check.values))
-        if not check.gone:
-            return [f"_holds {name} {keys} {values} record"]
-        flags = self._deleted_flags(chain, case, call, only=set(map(text_of, check.keys.values())))
-        return [
-            *(f"gone_{flag}=" for flag in flags),
-            f"_holds {name} {keys} {values} gone",
-            *(f"gone_{flag}=1" for flag in flags),
-        ]
-
-    def _deleted_flags(
-        self, chain: _Chain, case: CaseResult, call: HttpRecord, only: set[str] | None = None
-    ) -> list[str]:
-        """The creates (by flag) whose record this call addresses, for the cleanup trap."""
-        flags: list[str] = []
-        for use in call.uses:
-            if only is not None and text_of(use.value) not in only:
-                continue
-            if (use.case, use.call) in chain.deletes and chain.source(use, case) is not None:
-                owner = chain.by_id[use.case]
-                flag = f"{self.position(owner)}_{use.call}"
-                if flag not in flags:
-                    flags.append(flag)
-        return flags
-
-
-def _sources_of(chain: _Chain, case: CaseResult, index: int) -> list[_Source]:
-    """The captured answer this call of `case` is, if later calls take values from it."""
-    source = chain.sources.get((case.id, index))
-    return [source] if source is not None else []
-
 
 def _needs_token(call: HttpRecord) -> bool:
     texts = [call.url, *call.request_headers.values(), call.request_body or ""]
     return any("${APITEST_ACCESS_TOKEN}" in text for text in texts)
-
-
-def substitutions(chain: _Chain, case: CaseResult, call: HttpRecord) -> Substitutions:
-    """Where `call`'s recorded values came from earlier answers of `chain`, as variables."""
-    found: list[tuple[ValueUse, str]] = []
-    for use in call.uses:
-        source = chain.source(use, case)
-        if source is not None:
-            found.append((use, source.var(use.path)))
-    return Substitutions(found)
-
-
-def _said(case: CaseResult) -> str:
-    return f": {say(case.message)}" if case.message and case.status != "passed" else ""
 
 
 def _compact(source: str) -> str:
@@ -509,15 +194,4 @@ def _slimmed(call: HttpRecord) -> bool:
         and not call.request_headers
         and not call.response_headers
         and call.response_body is None
-    )
-
-
-def _content_type(call: HttpRecord) -> str:
-    return next(
-        (
-            value.lower()
-            for name, value in call.request_headers.items()
-            if name.lower() == "content-type"
-        ),
-        "",
     )
