@@ -19,7 +19,6 @@ from typing import Any, Literal
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
 from apitest.engine.cleanup import sweep
-from apitest.engine.client import Caller, Exchange, Request
 from apitest.engine.effects import (
     Outcome,
     check_gone,
@@ -38,6 +37,7 @@ from apitest.engine.events import (
     Listener,
 )
 from apitest.engine.hooks import CallHooks
+from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.provenance import Origin, Seen, uses_of
@@ -45,7 +45,6 @@ from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
 from apitest.engine.sync import ResourceLocks
 from apitest.engine.undo import Undoer
-from apitest.engine.verify import Expectation, Verdict, judge
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.estimate import CHAINS_IN_FLIGHT
@@ -53,6 +52,7 @@ from apitest.plan.graph import dependency_op
 from apitest.plan.model import Chain, Plan, Step, parallel_groups
 from apitest.results import CaseResult, Pacing, RecordCheck, RunResult, ValueUse
 from apitest.spec.model import Catalog, Resource
+from apitest.verify.verdict import Expectation, Verdict, judge
 
 Expect = Literal["success", "error", "gone"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from apitest.engine.client import Caller
 from apitest.engine.events import (
     CaseFinished,
     Event,
@@ -20,6 +19,7 @@ from apitest.engine.events import (
     RunFinished,
     RunStarted,
 )
+from apitest.engine.http.client import Caller
 from apitest.engine.ledger import Ledger
 from apitest.engine.scheduler import Engine, EngineOptions
 from apitest.plan.graph import PlanOptions, build_plan

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from apitest.engine.http.throttle import Throttles
 from apitest.engine.scheduler import EngineOptions
-from apitest.engine.throttle import Throttles
 from apitest.plan.estimate import (
     CHAINS_IN_FLIGHT,
     estimate,

@@ -14,11 +14,11 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from apitest.engine._conforms import clean_check
-from apitest.engine._types import REGEX_LIMIT
-from apitest.engine.shape import MAX_DEPTH, check_shape, walk_shape
 from apitest.spec.model import Bounds, Content, Location, Property, Structure, StructureGroup
 from apitest.spec.scopes import ALL, CATEGORIES, Category, Direction, parse_scopes
+from apitest.verify.conforms import clean_check
+from apitest.verify.shape import MAX_DEPTH, check_shape, walk_shape
+from apitest.verify.value_checks import REGEX_LIMIT
 
 LOC = Location("t.xml", 1)
 SCALARS = ("string", "long_string", "integer", "long", "double", "boolean", "date", "datetime")

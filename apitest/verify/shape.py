@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitest.engine import _types
-from apitest.engine._conforms import clean_check
-from apitest.engine._types import describe
 from apitest.errors import clip
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Property, Stream, Structure, StructureGroup
 from apitest.spec.scopes import Category, Direction
+from apitest.verify import value_checks
+from apitest.verify.conforms import clean_check
+from apitest.verify.value_checks import describe
 
 __all__ = [
     "MAX_DEPTH", "Mismatch", "RawBody", "ShapeReport", "check_shape", "check_value", "walk_shape",
@@ -76,7 +76,7 @@ def child_path(path: str, key: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _key_suffix(key: str) -> str:
     """Worked out once per key name: every record of every answer repeats the same keys."""
-    shown = clip(key, _types.CLIP)
+    shown = clip(key, value_checks.CLIP)
     return f".{shown}" if _IDENTIFIER.fullmatch(key) else f"[{shown!r}]"
 
 
@@ -195,7 +195,7 @@ class _Walk:
         else:
             others = [rule.operand.value]
         for other in others:
-            problem = _types.order_problem(value, rule.op, other, rule.text)
+            problem = value_checks.order_problem(value, rule.op, other, rule.text)
             if problem is not None:
                 self.miss(path, *problem)
 
@@ -217,11 +217,11 @@ class _Walk:
             return
         if self._empty_answer(value, prop, path):
             return
-        expected = _types.type_problem(value, prop, self.direction)
+        expected = value_checks.type_problem(value, prop, self.direction)
         if expected is not None:
             self.miss(path, expected, describe(value))
             return
-        if prop.type == "long_string" and _types.is_int(value):
+        if prop.type == "long_string" and value_checks.is_int(value):
             self.note(path, "long_string sent as a JSON integer")
         if prop.type == "collections" and isinstance(value, list):
             self.items(value, prop, path, depth)
@@ -233,9 +233,9 @@ class _Walk:
         """ZSPEC 4: an empty string or array in a response passes unless `length` sets min > 0."""
         if self.direction != "response" or not isinstance(value, str | list) or value:
             return False
-        if prop.type not in _types.STRING_TYPES and prop.type not in ("collections", "any"):
+        if prop.type not in value_checks.STRING_TYPES and prop.type not in ("collections", "any"):
             return False
-        problem = _types.length_problem(value, prop)
+        problem = value_checks.length_problem(value, prop)
         if problem is not None:
             self.miss(path, *problem)
         return True
@@ -249,23 +249,23 @@ class _Walk:
             and prop.decimal_place is None
         ):
             return  # nothing declared beyond the type: the common case, kept cheap
-        if prop.invalid_value != "deny" and _types.is_mapped_default(value, prop):
+        if prop.invalid_value != "deny" and value_checks.is_mapped_default(value, prop):
             return  # invalid-value="map-default": the default stands in for a broken value
         problems = [
-            _types.length_problem(value, prop),
-            _types.values_problem(value, prop, self.direction),
+            value_checks.length_problem(value, prop),
+            value_checks.values_problem(value, prop, self.direction),
         ]
-        if isinstance(value, str) and len(value) > _types.REGEX_LIMIT and prop.regex:
+        if isinstance(value, str) and len(value) > value_checks.REGEX_LIMIT and prop.regex:
             self.note(path, f"regex not checked on a value of {len(value):,} characters")
         else:
-            problems.append(_types.regex_problem(value, prop))
-        problems.extend(_types.number_problems(value, prop))
+            problems.append(value_checks.regex_problem(value, prop))
+        problems.extend(value_checks.number_problems(value, prop))
         for problem in problems:
             if problem is not None:
                 self.miss(path, *problem)
 
     def items(self, value: list[Any], prop: Property, path: str, depth: int) -> None:
-        scalar = _types.scalar_item_props(prop)
+        scalar = value_checks.scalar_item_props(prop)
         for index, item in enumerate(value):
             where = f"{path}[{index}]"
             if prop.structure is not None:
@@ -280,8 +280,8 @@ class _Walk:
             self.miss(path, "not null", "null")
             return
         for candidate in candidates:
-            if _types.type_problem(item, candidate, self.direction) is None:
-                if candidate.type == "long_string" and _types.is_int(item):
+            if value_checks.type_problem(item, candidate, self.direction) is None:
+                if candidate.type == "long_string" and value_checks.is_int(item):
                     self.note(path, "long_string sent as a JSON integer")
                 self.constraints(item, candidate, path)
                 return
@@ -291,7 +291,7 @@ class _Walk:
     def map(self, value: dict[str, Any], prop: Property, path: str, depth: int) -> None:
         if prop.name_regex:
             for key in value:
-                problem = _types.name_problem(str(key), prop.name_regex)
+                problem = value_checks.name_problem(str(key), prop.name_regex)
                 if problem is not None:
                     self.miss(child_path(path, str(key)), *problem)
         if prop.structure_group is not None:
@@ -416,7 +416,7 @@ def _stream_report(body: Any, stream: Stream) -> ShapeReport:
         size = len(json.dumps(body).encode())  # bytes that happened to parse as JSON
     if stream.size.contains(size):
         return _CLEAN
-    wanted = f"a stream of {_types.bounds_text(stream.size)} bytes"
+    wanted = f"a stream of {value_checks.bounds_text(stream.size)} bytes"
     return ShapeReport((Mismatch("$", wanted, f"{size:,} bytes"),), ())
 
 
@@ -434,7 +434,7 @@ def walk_shape(
     if content.structure is not None and content.structure.stream is not None:
         return _stream_report(body, content.structure.stream)
     if isinstance(body, RawBody):
-        walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, _types.CLIP)}")
+        walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, value_checks.CLIP)}")
     else:
         if content.structure is not None:
             walk.structure(body, content.structure, "$", 0)

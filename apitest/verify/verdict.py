@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from apitest.engine.response_headers import header_problems
-from apitest.engine.shape import RawBody, ShapeReport, check_shape
 from apitest.spec.conditions import EvalContext
 from apitest.spec.model import Content, ErrorCondition, Operation, Response
+from apitest.verify.response_headers import header_problems
+from apitest.verify.shape import RawBody, ShapeReport, check_shape
 
 __all__ = [
     "Expectation", "Observed", "Verdict", "governing_error", "is_error_response", "judge",
