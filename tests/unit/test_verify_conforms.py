@@ -1,4 +1,4 @@
-"""The compiled clean check (`_conforms`) agrees with the full walk on every body.
+"""The compiled clean check (`verify/conforms.py`) agrees with the full walk on every body.
 
 `check_shape` skips the walk when the compiled check says a body is clean, so a clean verdict
 where the walk would report a mismatch or a note would hide it. Hypothesis builds random
