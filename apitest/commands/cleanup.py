@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from apitest.engine import eventloop
+from apitest.engine.http import eventloop
 from apitest.engine.ledger import read_ledger
 from apitest.engine.runner import RunSettings, run_cleanup
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED

@@ -18,9 +18,9 @@ from rich.text import Text
 from apitest.auth.notices import store_without_lock
 from apitest.auth.stores import unlocked_class
 from apitest.commands.lint import print_spec_warnings
-from apitest.engine import eventloop
-from apitest.engine.client import DEFAULT_MAX_BODY_BYTES
 from apitest.engine.events import FanOut, Listener
+from apitest.engine.http import eventloop
+from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import (

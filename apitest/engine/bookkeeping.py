@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import time
 
-from apitest.engine.client import Caller, Exchange
 from apitest.engine.effects import Outcome, created_items, observed_of, read_records
+from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits
 from apitest.engine.provenance import Origin
 from apitest.engine.records import DataManager, JsonObject, Record, sent_records
 from apitest.engine.step_state import StepRun, Written
 from apitest.engine.undo import Undoer
-from apitest.engine.verify import Verdict, judge
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import dependency_op
 from apitest.spec.model import Catalog, Resource
+from apitest.verify.verdict import Verdict, judge
 
 Found = list[tuple[JsonObject, JsonObject]]
 """(data, keys) of each record found in an answer."""

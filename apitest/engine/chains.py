@@ -18,7 +18,6 @@ from typing import Literal
 
 from apitest.engine.bookkeeping import Bookkeeper
 from apitest.engine.cleanup import sweep
-from apitest.engine.client import Caller
 from apitest.engine.events import (
     CaseFinished,
     ChainFinished,
@@ -27,6 +26,7 @@ from apitest.engine.events import (
     Listener,
 )
 from apitest.engine.hooks import CallHooks
+from apitest.engine.http.client import Caller
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits
 from apitest.engine.records import DataManager

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from apitest.engine.client import Caller
 from apitest.engine.effects import check_gone, lookup_with
+from apitest.engine.http.client import Caller
 from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import build_request

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitest.engine.client import Exchange
-from apitest.engine.compare import compare_record, held_values
+from apitest.engine.http.client import Exchange
 from apitest.engine.provenance import Seen
 from apitest.engine.records import (
     DataManager,
@@ -22,10 +21,11 @@ from apitest.engine.records import (
     same_key,
     sent_records,
 )
-from apitest.engine.shape import RawBody
-from apitest.engine.verify import Observed, Verdict, judge, pick_content
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Operation, Resource, Structure
+from apitest.verify.compare import compare_record, held_values
+from apitest.verify.shape import RawBody
+from apitest.verify.verdict import Observed, Verdict, judge, pick_content
 
 
 @dataclass

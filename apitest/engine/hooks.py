@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from apitest.engine.client import Exchange, Request
+    from apitest.engine.http.client import Exchange, Request
     from apitest.engine.records import DataManager
     from apitest.plan.model import Step
     from apitest.results import CaseResult, RunResult

@@ -24,15 +24,15 @@ from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
 from apitest.auth.stores import TokenStore, unlocked_class
 from apitest.defaults import DEFAULTS
-from apitest.engine import eventloop
 from apitest.engine.chains import Engine, EngineOptions, mark_unrun
 from apitest.engine.cleanup import sweep
-from apitest.engine.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
 from apitest.engine.events import Listener, RunFinished, RunStarted
 from apitest.engine.hooks import HooksFactory
+from apitest.engine.http import eventloop
+from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
+from apitest.engine.http.throttle import Throttles
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
-from apitest.engine.throttle import Throttles
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan

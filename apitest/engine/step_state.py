@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from apitest.engine.client import Exchange
+from apitest.engine.http.client import Exchange
 from apitest.engine.provenance import Seen
 from apitest.engine.records import JsonObject, Record
 from apitest.plan.model import Chain, Step

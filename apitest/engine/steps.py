@@ -18,7 +18,6 @@ from dataclasses import replace
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
 from apitest.engine.bookkeeping import Bookkeeper
-from apitest.engine.client import Caller, Exchange, Request
 from apitest.engine.effects import (
     Outcome,
     check_gone,
@@ -28,18 +27,19 @@ from apitest.engine.effects import (
     server_fault,
 )
 from apitest.engine.hooks import CallHooks
+from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.provenance import uses_of
 from apitest.engine.records import DataManager, JsonObject
 from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
 from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks
-from apitest.engine.verify import Expectation, judge
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RecordCheck, ValueUse
 from apitest.spec.model import Catalog, Resource
+from apitest.verify.verdict import Expectation, judge
 
 UNSENT_NOTE = (
     "the record was found, but what the write sent was not compared with it: its request body "

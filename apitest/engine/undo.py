@@ -24,16 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apitest.engine.cleanup import sweep
-from apitest.engine.client import Caller, Exchange
 from apitest.engine.effects import created_records, observed_of
+from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import NotApplicable, build_request
-from apitest.engine.verify import Verdict, judge
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import dependency_op
 from apitest.results import HttpRecord
 from apitest.spec.model import Catalog, Operation, Resource
+from apitest.verify.verdict import Verdict, judge
 
 
 @dataclass

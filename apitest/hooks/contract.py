@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from apitest.engine.shape import RawBody
+from apitest.verify.shape import RawBody
 
 if TYPE_CHECKING:
-    from apitest.engine.client import Exchange, Request
+    from apitest.engine.http.client import Exchange, Request
     from apitest.hooks.context import HookContext, HookLog
     from apitest.plan.model import Step
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from apitest.auth.profiles import AuthConfig
-from apitest.engine.client import Exchange, Request
 from apitest.engine.hooks import TokenFor
+from apitest.engine.http.client import Exchange, Request
 from apitest.engine.records import DataManager
 from apitest.hooks.bridge import LoopBridge
 from apitest.hooks.connection import Connections

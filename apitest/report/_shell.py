@@ -114,7 +114,7 @@ class Substitutions:
         return [self._match(value, "t", lambda t: t) or value]
 
     def form(self, text: str) -> list[Part]:
-        """A form body: the engine records it as the JSON of its fields (engine/capture.py)
+        """A form body: the engine records it as the JSON of its fields (engine/http/capture.py)
         and sends it urlencoded; so is it replayed, values from answers as variables."""
         try:
             data = json.loads(text)

@@ -6,7 +6,7 @@ one-read spec planned 2,000 times, positive cases only, shape checks on) go thro
 at concurrency 50; the same 2,000 requests go from a bare aiohttp session at the same
 concurrency, and from httpx's client over httpx-aiohttp with no checks at all (the stack
 apitest is built on, for scale). All three go on the same event loop, the one a run goes on
-(apitest.engine.eventloop: uvloop where installed), so the ratio is the runner's own cost.
+(apitest.engine.http.eventloop: uvloop where installed), so the ratio is the runner's own cost.
 
 The machines are shared and their speed wanders by a factor of two within minutes, so the
 three clients take turns, ROUNDS times. Rates are the best of each client's rounds (the run
@@ -45,8 +45,8 @@ from _peak import cli_with_peak
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from apitest.engine import eventloop
 from apitest.engine.events import NullListener
+from apitest.engine.http import eventloop
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan

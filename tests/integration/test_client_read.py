@@ -22,8 +22,8 @@ from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
-from apitest.engine.client import Caller, Exchange, Request, new_client
-from apitest.engine.throttle import Throttles
+from apitest.engine.http.client import Caller, Exchange, Request, new_client
+from apitest.engine.http.throttle import Throttles
 from apitest.spec.loader import load_catalog
 
 from ..support import read_url

@@ -24,8 +24,8 @@ import pytest
 
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
-from apitest.engine.capture import capture
-from apitest.engine.client import Exchange, Request
+from apitest.engine.http.capture import capture
+from apitest.engine.http.client import Exchange, Request
 from apitest.redact import Redactor
 from apitest.results import MAX_BODY_CHARS, RunResult
 

@@ -14,7 +14,7 @@ from .conftest import MakeServer
 TAKER = """
 import asyncio, sys, time
 from pathlib import Path
-from apitest.engine.throttle_shared import SharedWindow
+from apitest.engine.http.throttle_shared import SharedWindow
 
 async def main() -> None:
     window = SharedWindow(Path(sys.argv[1]), "k", 5, 0.5)

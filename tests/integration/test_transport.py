@@ -11,7 +11,7 @@ import httpx
 import pytest
 from httpx_aiohttp import AiohttpTransport
 
-from apitest.engine._transport import KEPT, Transport
+from apitest.engine.http._transport import KEPT, Transport
 
 ANSWER = (
     b"HTTP/1.1 201 Made Here\r\ncontent-type: application/json\r\nx-trace: a\r\n"

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
-from apitest.engine.verify import Expectation, Observed, judge
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import Operation
+from apitest.verify.verdict import Expectation, Observed, judge
 
 from ..support import DATA, cli_env, run_cli
 from ._gadgets_app import Call, make_app

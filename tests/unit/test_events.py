@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from apitest.engine.chains import Engine, EngineOptions
-from apitest.engine.client import Caller
 from apitest.engine.events import (
     CaseFinished,
     Event,
@@ -21,6 +19,7 @@ from apitest.engine.events import (
     RunFinished,
     RunStarted,
 )
+from apitest.engine.http.client import Caller
 from apitest.engine.ledger import Ledger
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan

@@ -22,10 +22,9 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from apitest.engine.client import Exchange, Request
 from apitest.engine.hooks import CallHooks
+from apitest.engine.http.client import Exchange, Request
 from apitest.engine.records import DataManager
-from apitest.engine.shape import RawBody
 from apitest.errors import UsageError
 from apitest.hooks import (
     Cache,
@@ -40,6 +39,7 @@ from apitest.hooks import (
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RunResult
 from apitest.spec.model import Location, Operation
+from apitest.verify.shape import RawBody
 
 LOC = Location("t.xml", 1)
 POST_TRIPS = Operation(LOC, "POST trips", "post", "create", "/trips")

@@ -1,7 +1,8 @@
 """The house's one rule, checked: imports run one way (ARCHITECTURE.md, issue 19).
 
-spec <- plan <- engine <- session <- shells, with auth and hooks in their places, and the
-reporters reading only the run's results and events. Every import counts, those inside
+spec <- plan <- verify <- engine <- session <- shells, with auth and hooks in their places, the
+engine's transport (engine/http/) below the rest of the engine, no cycle between the parts, and
+the reporters reading only the run's results and events. Every import counts, those inside
 functions included (a cycle hidden behind a late import is still a cycle).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Set
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "apitest"
@@ -25,10 +26,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "plan": {"spec"},
     "results": set(),
     "redact": set(),
+    "verify": {"spec"},  # pure verdicts over the spec model: no run state, no sockets
     "auth": {"spec"} | RUN_MODEL,
-    "engine": {"spec", "plan", "auth"} | RUN_MODEL,
-    "hooks": {"spec", "plan", "auth", "engine"} | RUN_MODEL,
-    "session": {"spec", "plan", "auth", "engine", "hooks", "demo"} | RUN_MODEL,
+    "engine": {"spec", "plan", "verify", "auth"} | RUN_MODEL,
+    "hooks": {"spec", "plan", "verify", "auth", "engine"} | RUN_MODEL,
+    "session": {"spec", "plan", "verify", "auth", "engine", "hooks", "demo"} | RUN_MODEL,
     "report": {"plan", "engine"} | RUN_MODEL,
     "demo": set(),
 }
@@ -36,6 +38,9 @@ MAY_IMPORT: dict[str, set[str]] = {
 pytest plugin) may import anything below them."""
 
 SHELLS = {"cli", "cli_options", "commands", "pytest_plugin", "pytest_session", "__main__"}
+
+HTTP = ("engine", "http")
+"""The engine's transport: below the rest of the engine (it imports none of it)."""
 
 
 def _apitest_imports() -> Iterator[tuple[Path, str]]:
@@ -99,3 +104,58 @@ def test_reporters_read_only_the_run_model_and_the_engine_events() -> None:
         and name != "apitest.engine.events"
     ]
     assert wrong == []
+
+
+def test_the_transport_imports_nothing_else_of_the_engine() -> None:
+    """engine/http/ is driven by the rest of the engine, never the other way round: it needs
+    only itself and the layers below the engine (auth's placement, verify's RawBody, the run
+    model, plan's throttle key, the spec model)."""
+    seen = [(where, name) for where, name in _apitest_imports() if where.parts[:2] == HTTP]
+    assert ("engine/http/client.py", "apitest.engine.http._transport") in {
+        (str(where), name) for where, name in seen
+    }  # the walk does reach the transport's own imports
+    wrong = [
+        f"{where} imports {name}"
+        for where, name in seen
+        if name.startswith("apitest.engine.") and not name.startswith("apitest.engine.http.")
+    ]
+    assert wrong == []
+
+
+def _cycle(graph: Mapping[str, Set[str]]) -> list[str]:
+    """One cycle of `graph` as the path that closes it (first node repeated last), or []."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return []
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if found := visit(target):
+                return found
+        path.pop()
+        done.add(node)
+        return []
+
+    for start in sorted(graph):
+        if found := visit(start):
+            return found
+    return []
+
+
+def test_no_import_cycle_between_the_parts() -> None:
+    """Every import counts, late ones included, shells too: part -> part is a one-way graph."""
+    graph = {part: {target for target, _ in edges} for part, edges in _imports().items()}
+    assert graph["engine"] >= {"verify", "spec"}  # the graph is the real one
+    assert _cycle(graph) == []
+
+
+def test_the_cycle_check_finds_a_planted_cycle() -> None:
+    graph = {"spec": set(), "plan": {"spec"}, "engine": {"plan", "hooks"}, "hooks": {"engine"}}
+    assert _cycle(graph) == ["engine", "hooks", "engine"]
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"a"}}) == ["a", "a"]
+    assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []

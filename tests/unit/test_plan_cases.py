@@ -11,13 +11,13 @@ import pytest
 
 from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.request import NotApplicable, break_body
-from apitest.engine.verify import pick_content
 from apitest.plan.cases import bad_value, format_path, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Bounds, Catalog, Content, Location, Property, Response, Structure
+from apitest.verify.verdict import pick_content
 
 LOC = Location("t.xml", 1)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from apitest.engine.chains import EngineOptions
-from apitest.engine.throttle import Throttles
+from apitest.engine.http.throttle import Throttles
 from apitest.plan.estimate import (
     CHAINS_IN_FLIGHT,
     estimate,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from apitest.case_kinds import NEGATIVE_KINDS
-from apitest.engine.client import Request
+from apitest.engine.http.client import Request
 from apitest.engine.request import build_request
 from apitest.plan.cases import bad_value, negative_cases
 from apitest.plan.data import DataGenerator

@@ -104,7 +104,7 @@ class Throttles:
     def _make(self, name: str, threshold: int, duration_s: float) -> Window:
         if self._shared_folder is None:
             return SlidingWindow(threshold, duration_s, self._clock)
-        from apitest.engine.throttle_shared import SharedWindow
+        from apitest.engine.http.throttle_shared import SharedWindow
 
         key = f"{self._target}|{name}|{threshold}/{duration_s}"
         return SharedWindow(self._shared_folder, key, threshold, duration_s)

@@ -7,15 +7,6 @@ from typing import Any
 
 import pytest
 
-from apitest.engine.shape import RawBody
-from apitest.engine.verify import (
-    Expectation,
-    Observed,
-    governing_error,
-    is_error_response,
-    judge,
-    pick_content,
-)
 from apitest.spec.conditions import parse_condition
 from apitest.spec.model import (
     Content,
@@ -28,6 +19,15 @@ from apitest.spec.model import (
     Structure,
 )
 from apitest.spec.scopes import parse_scopes
+from apitest.verify.shape import RawBody
+from apitest.verify.verdict import (
+    Expectation,
+    Observed,
+    governing_error,
+    is_error_response,
+    judge,
+    pick_content,
+)
 
 from ..support import TRIP
 

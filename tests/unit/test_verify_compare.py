@@ -1,10 +1,10 @@
-"""Record comparison (engine/compare.py): what an operation validation reads back is judged
+"""Record comparison (verify/compare.py): what an operation validation reads back is judged
 against what was sent, value by value, by each property's declared type."""
 
 from __future__ import annotations
 
-from apitest.engine.compare import compare_record, same_value
 from apitest.spec.model import Resource
+from apitest.verify.compare import compare_record, same_value
 
 
 def test_compare_record_reports_changed_and_missing_values(trips: Resource) -> None:

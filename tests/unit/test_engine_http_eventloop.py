@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-from apitest.engine import eventloop
+from apitest.engine.http import eventloop
 from apitest.errors import UsageError
 
 

@@ -29,13 +29,13 @@ from tenacity import (
 )
 
 from apitest.auth.placement import Authenticator
-from apitest.engine._transport import Transport
-from apitest.engine.capture import capture
-from apitest.engine.shape import RawBody
-from apitest.engine.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
+from apitest.engine.http._transport import Transport
+from apitest.engine.http.capture import capture
+from apitest.engine.http.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
 from apitest.redact import Redactor
 from apitest.results import HttpRecord
 from apitest.spec.model import Operation, Resource
+from apitest.verify.shape import RawBody
 
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
 NETWORK_ATTEMPTS = 3

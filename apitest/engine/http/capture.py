@@ -16,7 +16,7 @@ from apitest.redact import Redactor
 from apitest.results import MAX_BODY_CHARS, HttpRecord
 
 if TYPE_CHECKING:
-    from apitest.engine.client import Exchange
+    from apitest.engine.http.client import Exchange
 
 TOKEN_PLACEHOLDER = "${APITEST_ACCESS_TOKEN}"
 

@@ -1,12 +1,12 @@
-"""Call capture (engine/capture.py): what a report keeps of an exchange, with a placeholder where
-the token went, credential headers masked and bodies clipped."""
+"""Call capture (engine/http/capture.py): what a report keeps of an exchange, with a placeholder
+where the token went, credential headers masked and bodies clipped."""
 
 from __future__ import annotations
 
 import json
 
-from apitest.engine.capture import TOKEN_PLACEHOLDER, capture
-from apitest.engine.client import Exchange, Request
+from apitest.engine.http.capture import TOKEN_PLACEHOLDER, capture
+from apitest.engine.http.client import Exchange, Request
 from apitest.redact import MASK, Redactor
 from apitest.results import MAX_BODY_CHARS
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from apitest.engine.response_headers import header_problems
-from apitest.engine.shape import RawBody, ShapeReport, check_shape
 from apitest.spec.conditions import EvalContext
 from apitest.spec.model import Content, ErrorCondition, Operation, Response
+from apitest.verify.response_headers import header_problems
+from apitest.verify.shape import RawBody, ShapeReport, check_shape
 
 __all__ = [
     "Expectation", "Observed", "Verdict", "governing_error", "is_error_response", "judge",
@@ -189,68 +189,91 @@ def judge(
     """Judge one call against its operation, for a positive (`success`) or negative case;
     `case` is the negative case kind, which picks a structure bound by `structure@cases`."""
     records = _no_records if records is None else records
-    status = observed.status
-    response = op.response_for(status)
+    response = op.response_for(observed.status)
     if response is None:
         return _undeclared(op, observed, expect, records)
     if response.unexpected_error:
-        return _unexpected(response, status)
+        return _unexpected(response, observed.status)
     content = pick_content(response, observed.content_type, case)
     condition = governing_error(op, content)
     holds = _condition_holds(condition, observed, records)
-    is_error = not response.is_success or holds
-    notes = _content_note(response, content, observed.content_type)
+    call = _Judged(
+        op, observed, response, content, strict, records,
+        notes=_content_note(response, content, observed.content_type),
+        is_error=not response.is_success or holds,
+    )  # fmt: skip
+    if expect == "success":
+        return _judge_success(call, condition if holds else None)
+    return _judge_error(call, holds)
 
-    def verdict(message: str, report: ShapeReport | None = None) -> Verdict:
+
+@dataclass(frozen=True)
+class _Judged:
+    """One call under judgement, with a declared answer: what every verdict on it is worded from."""
+
+    op: Operation
+    observed: Observed
+    response: Response
+    content: Content | None
+    strict: bool
+    records: Records
+    notes: list[str]
+    is_error: bool
+
+    def verdict(self, message: str, report: ShapeReport | None = None) -> Verdict:
         details = tuple(str(m) for m in report.mismatches) if report else ()
-        all_notes = tuple(notes) + (report.notes if report else ())
-        return Verdict(not message, message, details, all_notes, response, is_error)
+        all_notes = tuple(self.notes) + (report.notes if report else ())
+        return Verdict(not message, message, details, all_notes, self.response, self.is_error)
 
-    def shape() -> ShapeReport:
-        if content is None:
+    def shape(self) -> ShapeReport:
+        if self.content is None:
             return ShapeReport((), ())
         return check_shape(
-            observed.body,
-            content,
+            self.observed.body,
+            self.content,
             direction="response",
-            category=op.category,
-            strict=strict,
-            context=lambda: _context(observed, records),
+            category=self.op.category,
+            strict=self.strict,
+            context=lambda: _context(self.observed, self.records),
         )
 
-    if expect == "success":
-        if not response.is_success:
-            return verdict(f"expected a 2xx success, got {status} ({_declared_as(response)})")
-        if holds and condition is not None:
-            text = condition.condition.text
-            return verdict(f"the error condition `{text}` holds on a {status} response")
-        report = shape()
-        if not report.ok:
-            return verdict(_summary(report), report)
-        headers = header_problems(response, observed.headers)
-        return verdict("; ".join(headers[:2]) + _more(len(headers) - 2), report)
+
+def _judge_success(call: _Judged, holding: ErrorCondition | None) -> Verdict:
+    """A positive case: a 2xx on which no error condition holds, body and headers as declared."""
+    status, response = call.observed.status, call.response
+    if not response.is_success:
+        return call.verdict(f"expected a 2xx success, got {status} ({_declared_as(response)})")
+    if holding is not None:
+        text = holding.condition.text
+        return call.verdict(f"the error condition `{text}` holds on a {status} response")
+    report = call.shape()
+    if not report.ok:
+        return call.verdict(_summary(report), report)
+    headers = header_problems(response, call.observed.headers)
+    return call.verdict("; ".join(headers[:2]) + _more(len(headers) - 2), report)
+
+
+def _judge_error(call: _Judged, holds: bool) -> Verdict:
+    """A negative case: an error (a 4xx, or an answer whose error condition holds), its body
+    still what the spec declares for the status."""
+    status = call.observed.status
     if _is_success(status):
         if not holds:
-            return verdict(
+            return call.verdict(
                 f"expected an error response, got {status}: the API accepted the request"
             )
-        # An error by its condition; the body must still be what the spec declares for the
-        # status (an API that bends its errors into a success shape is caught here).
-        report = shape()
-        if not report.ok:
-            message = f"error response {status} does not match its structure: {_summary(report)}"
-            return verdict(message, report)
-        return verdict("", report)
-    if not (400 <= status < 500 or holds):
-        return verdict(
+        # An error by its condition on a 2xx: its body is still checked below (an API that
+        # bends its errors into a success shape is caught there).
+    elif not (400 <= status < 500 or holds):
+        return call.verdict(
             f"expected an error response (a 4xx, or one whose error condition holds), "
-            f"got {status} ({_declared_as(response)})"
+            f"got {status} ({_declared_as(call.response)})"
         )
-    report = shape()
+    report = call.shape()
     if not report.ok:
         message = f"error response {status} does not match its structure: {_summary(report)}"
-        return verdict(message, report)
-    return verdict("", report)
+        return call.verdict(message, report)
+    return call.verdict("", report)
 
 
 def _more(count: int) -> str:

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from apitest._by_identity import IdentityCache
-from apitest.engine import _types
 from apitest.spec.model import Property, Structure
 from apitest.spec.scopes import Category, Direction
 from apitest.spec.values import DIGITS
+from apitest.verify import value_checks
 
 Check = Callable[[Any], bool]
 _Candidate = tuple[Callable[[Any], str | None], bool, Check | None]
@@ -130,7 +130,7 @@ class _Compiler:
         pattern = prop.name_regex
         if entries is None or not pattern:
             return entries
-        return _both(lambda value: _types.names_ok(value, pattern), entries)
+        return _both(lambda value: value_checks.names_ok(value, pattern), entries)
 
     def _entries(self, prop: Property, depth: int) -> Check | None:
         shape = prop.structure
@@ -150,7 +150,7 @@ def _scalar_check(prop: Property, direction: Direction, category: Category, nest
     and the outcomes of `_Walk.value`."""
     nullable = prop.nullable_for.applies(direction, category)
     empty_rule = direction == "response" and (
-        prop.type in _types.STRING_TYPES or prop.type in ("collections", "any")
+        prop.type in value_checks.STRING_TYPES or prop.type in ("collections", "any")
     )
     empty_ok = prop.length is None or prop.length.contains(0)  # `length` on "" and [] alike
     type_of = _type_check(prop, direction)
@@ -197,7 +197,7 @@ def _type_check(prop: Property, direction: Direction) -> Check:
     if kind == "long_string":
         digits = DIGITS.fullmatch
         return lambda value: type(value) is str and digits(value) is not None
-    generic = _types.TYPE_CHECKS.get(kind)
+    generic = value_checks.TYPE_CHECKS.get(kind)
     if generic is None:
         return _always  # unknown types pass (the loader reports them)
     return lambda value: generic(value, prop, direction) is None
@@ -213,22 +213,22 @@ def _constraints(prop: Property, direction: Direction) -> Check | None:
             lambda value: not isinstance(value, str | list) or length.contains(len(value))
         )
     if prop.values and prop.extra_value != "allow":
-        allowed = _types.value_set(prop.values)
+        allowed = value_checks.value_set(prop.values)
         checks.append(
             lambda value: (
                 (type(value) is str and value in allowed)
-                or _types.values_problem(value, prop, direction) is None
+                or value_checks.values_problem(value, prop, direction) is None
             )
         )
     if prop.regex:
         checks.append(
             lambda value: (
-                not (isinstance(value, str) and len(value) > _types.REGEX_LIMIT)
-                and _types.regex_problem(value, prop) is None
+                not (isinstance(value, str) and len(value) > value_checks.REGEX_LIMIT)
+                and value_checks.regex_problem(value, prop) is None
             )  # (past the limit the walk notes it)
         )
     if prop.range is not None or prop.decimal_place is not None:
-        checks.append(lambda value: not _types.number_problems(value, prop))
+        checks.append(lambda value: not value_checks.number_problems(value, prop))
     if not checks:
         return None
     combined = checks[0]
@@ -236,7 +236,7 @@ def _constraints(prop: Property, direction: Direction) -> Check | None:
         combined = _both(combined, rule)
     if prop.invalid_value == "map-default" and prop.default_value is not None:
         rules = combined  # the walk lets the mapped default through without these rules
-        return lambda value: _types.is_mapped_default(value, prop) or rules(value)
+        return lambda value: value_checks.is_mapped_default(value, prop) or rules(value)
     return combined
 
 
@@ -245,11 +245,11 @@ def _scalar_candidates(prop: Property, direction: Direction) -> list[_Candidate]
     that type (its own check, so the same candidate wins), and that type's rules."""
     return [
         (
-            functools.partial(_types.type_problem, prop=candidate, direction=direction),
+            functools.partial(value_checks.type_problem, prop=candidate, direction=direction),
             candidate.type == "long_string",
             _constraints(candidate, direction),
         )
-        for candidate in _types.scalar_item_props(prop)
+        for candidate in value_checks.scalar_item_props(prop)
     ]
 
 
@@ -261,7 +261,7 @@ def _first_fitting(candidates: list[_Candidate]) -> Check:
             return False
         for type_problem, long_string, rules in candidates:
             if type_problem(item) is None:
-                if long_string and _types.is_int(item):
+                if long_string and value_checks.is_int(item):
                     return False  # accepted, but noted
                 return rules is None or rules(item)
         return False

@@ -6,14 +6,6 @@ from typing import Any
 
 import pytest
 
-from apitest.engine.shape import (
-    MAX_DEPTH,
-    Mismatch,
-    RawBody,
-    ShapeReport,
-    check_shape,
-    check_value,
-)
 from apitest.spec.model import (
     Bounds,
     Content,
@@ -26,6 +18,14 @@ from apitest.spec.model import (
     StructureGroup,
 )
 from apitest.spec.scopes import Category, Direction, parse_scopes
+from apitest.verify.shape import (
+    MAX_DEPTH,
+    Mismatch,
+    RawBody,
+    ShapeReport,
+    check_shape,
+    check_value,
+)
 
 from ..support import TRIP
 

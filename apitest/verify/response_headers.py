@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from apitest.engine import _types
 from apitest.spec.model import Property, Response
+from apitest.verify import value_checks
 
 _NUMBERS = {"integer": int, "long": int, "double": float}
 
@@ -34,21 +34,21 @@ def header_problems(response: Response, headers: Mapping[str, str]) -> list[str]
     return problems
 
 
-def _misfits(text: str, prop: Property) -> list[_types.Problem]:
+def _misfits(text: str, prop: Property) -> list[value_checks.Problem]:
     kind = _NUMBERS.get(prop.type)
     if kind is not None:
         try:
             number: int | float = kind(text.strip())
         except ValueError:
-            return [(prop.type, _types.describe(text))]
+            return [(prop.type, value_checks.describe(text))]
         found = [
-            _types.values_problem(number, prop, "response"),
-            *_types.number_problems(number, prop),
+            value_checks.values_problem(number, prop, "response"),
+            *value_checks.number_problems(number, prop),
         ]
     else:
         found = [
-            _types.values_problem(text, prop, "response"),
-            _types.regex_problem(text, prop),
-            _types.length_problem(text, prop),
+            value_checks.values_problem(text, prop, "response"),
+            value_checks.regex_problem(text, prop),
+            value_checks.length_problem(text, prop),
         ]
     return [problem for problem in found if problem is not None]

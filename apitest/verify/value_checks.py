@@ -15,12 +15,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from apitest.engine._regex_budget import untimed_length
 from apitest.errors import clip
 from apitest.spec.formats import in_order, java_pattern
 from apitest.spec.model import Bounds, Property
 from apitest.spec.scopes import Direction
 from apitest.spec.values import DIGITS, INT32, INT64, REGEX_TIMEOUT_S, runtime_regex
+from apitest.verify.regex_budget import untimed_length
 
 Problem = tuple[str, str]
 """(expected, actual) of one failed rule, before the path is known."""

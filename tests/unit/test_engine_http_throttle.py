@@ -1,4 +1,4 @@
-"""The throttle's own parts (engine/throttle.py): the sliding window admits its threshold of
+"""The throttle's own parts (engine/http/throttle.py): the sliding window admits its threshold of
 calls and counts a call still in flight, and Retry-After is read in both of its forms. (Windows
 shared between processes: tests/integration/test_shared_throttle.py.)"""
 
@@ -9,7 +9,7 @@ import email.utils
 
 import pytest
 
-from apitest.engine.throttle import SlidingWindow, retry_after_s
+from apitest.engine.http.throttle import SlidingWindow, retry_after_s
 
 
 def test_window_admits_threshold_calls_then_waits_for_the_oldest_answer() -> None:

@@ -1,4 +1,4 @@
-"""The compiled clean check (`_conforms`) agrees with the full walk on every body.
+"""The compiled clean check (`verify/conforms.py`) agrees with the full walk on every body.
 
 `check_shape` skips the walk when the compiled check says a body is clean, so a clean verdict
 where the walk would report a mismatch or a note would hide it. Hypothesis builds random
@@ -14,11 +14,11 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from apitest.engine._conforms import clean_check
-from apitest.engine._types import REGEX_LIMIT
-from apitest.engine.shape import MAX_DEPTH, check_shape, walk_shape
 from apitest.spec.model import Bounds, Content, Location, Property, Structure, StructureGroup
 from apitest.spec.scopes import ALL, CATEGORIES, Category, Direction, parse_scopes
+from apitest.verify.conforms import clean_check
+from apitest.verify.shape import MAX_DEPTH, check_shape
+from apitest.verify.value_checks import REGEX_LIMIT
 
 LOC = Location("t.xml", 1)
 SCALARS = ("string", "long_string", "integer", "long", "double", "boolean", "date", "datetime")
@@ -157,7 +157,7 @@ def _case(draw: st.DrawFn) -> tuple[Structure, Any, Direction, Category]:
 def _agree(case: tuple[Structure, Any, str, str]) -> None:
     structure, body, direction, category = case
     content = Content(LOC, encode="application/json", structure=structure)
-    walked = walk_shape(body, content, direction=direction, category=category)  # type: ignore[arg-type]
+    walked = check_shape(body, content, direction=direction, category=category, compiled=False)  # type: ignore[arg-type]
     check = clean_check(structure, direction, category, MAX_DEPTH)  # type: ignore[arg-type]
     assert check is not None  # no structure groups here: every structure compiles
     walk_is_clean = not walked.mismatches and not walked.notes

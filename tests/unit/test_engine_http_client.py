@@ -1,11 +1,11 @@
-"""The HTTP client a run makes (engine/client.py): a proxy's credentials go to the proxy, never
+"""The HTTP client a run makes (engine/http/client.py): a proxy's credentials go to the proxy, never
 into a URL, and the timeouts are the ones asked for."""
 
 from __future__ import annotations
 
 import httpx
 
-from apitest.engine.client import new_client
+from apitest.engine.http.client import new_client
 
 
 def test_proxy_credentials_go_to_the_proxy_not_the_url() -> None:
