@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from apitest.engine.chains import Engine, EngineOptions
 from apitest.engine.events import (
     CaseFinished,
     Event,
