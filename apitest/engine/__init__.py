@@ -2,7 +2,7 @@
 
 Its public surface is named here (`from apitest.engine import run_plan, RunSettings`), but
 loaded on first use (PEP 562): the events module is imported by reporters and by commands that
-make no call (`apitest plan`), and importing the package must not pull in the scheduler, the
+make no call (`apitest plan`), and importing the package must not pull in the chain runner, the
 HTTP client and with it httpx and aiohttp (tests/cli/test_plan_imports.py).
 """
 

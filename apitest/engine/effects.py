@@ -1,8 +1,8 @@
 """What a call's answer means for the run's records, and whether a write stuck.
 
-Kept apart from scheduling: the scheduler decides *when* a step runs, this module decides what
-its answer *does* (records created, read, updated or deleted; ledger lines) and how an
-operation validation judges the record it reads back (ZSPEC.md section 6).
+Kept apart from scheduling: engine/chains.py and engine/steps.py decide *when* a step runs,
+this module decides what its answer *does* (records created, read, updated or deleted; ledger
+lines) and how an operation validation judges the record it reads back (ZSPEC.md section 6).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ An API that validates nothing accepts a negative case's invalid record. Left in 
 end of the run, it fails cases that are not about it: a positive list read meets `views: null`,
 and json-server answers 500 to every DELETE of a post once a comment holds `postId: null`. The
 failure belongs to the negative case that caused it, so what it did is undone at once, while the
-scheduler still holds its resources apart from every other case (engine/sync.py "trial"):
+step runner (engine/steps.py) still holds its resources apart from every other case
+(engine/sync.py "trial"):
 
 - a record it created is deleted and read back (the cleanup sweep's own steps), and never
   enters the Data Manager, so no other case is handed it;

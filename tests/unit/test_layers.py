@@ -159,3 +159,18 @@ def test_the_cycle_check_finds_a_planted_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"a"}}) == ["a", "a"]
     assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_every_part_of_the_package_has_its_rule_and_its_line_in_architecture_md() -> None:
+    """A new subpackage or top-level module is placed in a layer here and on the page the next
+    person reads (ARCHITECTURE.md), not left to the empty default."""
+    parts = {
+        path.stem if path.is_file() else path.name
+        for path in PACKAGE.iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").exists())
+    }
+    placed = BASE | RUN_MODEL | set(MAY_IMPORT) | SHELLS
+    assert parts - placed == set()
+    page = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    packages = {part for part in parts if (PACKAGE / part).is_dir()}
+    assert {part for part in packages if f"`{part}/`" not in page} == set()
