@@ -72,23 +72,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(
+    commands: argparse._SubParsersAction[_Parser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help keeps its epilog's examples laid out as written."""
+    return commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
+
+
 def _add_lint_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """`apitest lint`: spec files checked as `run` loads them."""
-    lint = commands.add_parser(
+    lint = _command(
+        commands,
         "lint",
         help="check spec files and report every problem with file:line:col",
         description="Load ZSPEC files the way `run` does and report every problem found, "
         "as file:line:col: severity: message (how to mend it).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    lint.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+    _add_paths(lint)
     lint.add_argument(
         "--strict", action="store_true", help="exit 1 when there are warnings but no errors"
     )
-    lint.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default text)"
-    )
+    _add_format(lint)
     lint.add_argument(
         "--fix",
         action="store_true",
@@ -104,23 +130,24 @@ def _add_lint_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_run_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """`apitest run`: the options live in cli_options.py, shared with `plan` where they agree."""
-    run = commands.add_parser(
+    run = _command(
+        commands,
         "run",
         help="run the test cases a spec describes against a live API",
         description="Plan and run test cases from ZSPEC files against a live API: operations "
         "in dependency and category order, each write verified by its callback read, what "
         "the run created cleaned up at the end.",
         epilog=RUN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+    _add_paths(run)
     add_run_options(run)
     _add_spec_limits(run)
 
 
 def _add_plan_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """`apitest plan`: what a run would call, and its estimate; no call is made."""
-    plan = commands.add_parser(
+    plan = _command(
+        commands,
         "plan",
         help="show what a run would call, in which order, without calling anything",
         description="Print the plan as a tree: resources in dependency order, each chain's "
@@ -129,12 +156,9 @@ def _add_plan_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         "the calls through --concurrency slots, and each <throttling> window's calls (N calls "
         "under L per W ms wait floor((N-1)/L) windows). It names the one that binds.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    plan.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
-    plan.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default text)"
-    )
+    _add_paths(plan)
+    _add_format(plan)
     add_plan_options(plan)
     add_concurrency_option(
         plan,
@@ -149,20 +173,21 @@ def _add_plan_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_cleanup_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """`apitest cleanup`: what a crashed run left behind, deleted from its ledger."""
-    cleanup = commands.add_parser(
+    cleanup = _command(
+        commands,
         "cleanup",
         help="delete the records a crashed or interrupted run left behind",
         description="Read a run's cleanup ledger and delete every record it created that was "
         "not confirmed deleted.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_cleanup_options(cleanup)
 
 
 def _add_repro_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """`apitest repro`: a case's chain as a shell script that replays it against a live API."""
-    repro = commands.add_parser(
+    repro = _command(
+        commands,
         "repro",
         help="print (or --run) a shell script that replays a case's chain against a live API",
         description="Print the POSIX sh script that replays CASE-ID's chain up to it (its "
@@ -173,7 +198,6 @@ def _add_repro_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         "curl and python3, and a token: APITEST_ACCESS_TOKEN, or APITEST_CLIENT_ID and "
         "APITEST_CLIENT_SECRET when the run used client credentials.",
         epilog=REPRO_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     repro.add_argument(
         "report", metavar="REPORT", help="a run's report.json, or the report folder holding it"
@@ -206,13 +230,13 @@ def _add_spec_limits(parser: argparse.ArgumentParser) -> None:
 
 def _add_serve_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """`apitest serve`: the bundled reference service. Defaults live in DemoConfig (None here)."""
-    serve = commands.add_parser(
+    serve = _command(
+        commands,
         "serve",
         help="run the bundled reference trips service that specs/ describes",
         description="Serve the reference trips service on 127.0.0.1 until Ctrl-C or SIGTERM. "
         "Prints its base URL and the demo OAuth credentials (fixed demo values).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
         "--port",

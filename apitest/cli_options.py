@@ -74,14 +74,37 @@ def _bounded(
     return parse
 
 
+def _whole_number(
+    parser: argparse.ArgumentParser, flag: str, low: int, high: int, help: str
+) -> None:
+    """A whole-number option. Its default is None, "not given", so the suite's value or
+    defaults.py's fills it in session/config.py's one merge, never a second default here."""
+    parser.add_argument(
+        flag, type=_bounded(int, low, high, "a whole number"), default=None, metavar="N", help=help
+    )
+
+
+def _seconds(
+    parser: argparse.ArgumentParser, flag: str, low: float, high: float, help: str
+) -> None:
+    """A duration option in seconds; None when not given, as `_whole_number`."""
+    parser.add_argument(
+        flag,
+        type=_bounded(float, low, high, "a number of seconds"),
+        default=None,
+        metavar="SECONDS",
+        help=help,
+    )
+
+
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
     """What shapes the plan: shared by `plan` and `run`, so both show the same steps."""
-    parser.add_argument(
+    _whole_number(
+        parser,
         "--seed",
-        type=_bounded(int, 0, 2**63 - 1, "a whole number"),
-        default=None,
-        metavar="N",
-        help="seed of the generated data; the same seed sends the same data (run: random, "
+        0,
+        2**63 - 1,
+        "seed of the generated data; the same seed sends the same data (run: random, "
         "printed so it can be repeated)",
     )
     parser.add_argument(
@@ -97,12 +120,12 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         help="positive cases (valid calls), negative cases (one per declaration a call can "
         "break: Mandatory Property, Invalid Type, Missing Token, ...), or all (default)",
     )
-    parser.add_argument(
+    _whole_number(
+        parser,
         "--repeat",
-        type=_bounded(int, 1, 100_000, "a whole number"),
-        default=None,
-        metavar="N",
-        help="plan every chain N times, as independent copies (default 1)",
+        1,
+        100_000,
+        "plan every chain N times, as independent copies (default 1)",
     )
 
 
@@ -113,12 +136,12 @@ def add_concurrency_option(
 ) -> None:
     """`--concurrency`: run obeys it, plan counts it in its estimate; one definition for both,
     so the two cannot read it differently."""
-    parser.add_argument(
+    _whole_number(
+        parser,
         "--concurrency",
-        type=_bounded(int, 1, 1000, "a whole number"),
-        default=None,
-        metavar="N",
-        help=help,
+        1,
+        1000,
+        help,
     )
 
 
@@ -158,27 +181,27 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser)
     add_plan_options(parser)
     add_concurrency_option(parser)
-    parser.add_argument(
+    _seconds(
+        parser,
         "--eventually",
-        type=_bounded(float, 0, 3600, "a number of seconds"),
-        default=None,
-        metavar="SECONDS",
-        help="when a read-back check fails, poll again (exponential backoff) for up to this "
+        0,
+        3600,
+        "when a read-back check fails, poll again (exponential backoff) for up to this "
         "long; a late pass is reported as eventually consistent (default 0: no polling)",
     )
-    parser.add_argument(
+    _seconds(
+        parser,
         "--timeout",
-        type=_bounded(float, 0.1, 3600, "a number of seconds"),
-        default=None,
-        metavar="SECONDS",
-        help=f"read timeout of each call (default {DEFAULTS.timeout:g})",
+        0.1,
+        3600,
+        f"read timeout of each call (default {DEFAULTS.timeout:g})",
     )
-    parser.add_argument(
+    _seconds(
+        parser,
         "--connect-timeout",
-        type=_bounded(float, 0.1, 3600, "a number of seconds"),
-        default=None,
-        metavar="SECONDS",
-        help=f"connect timeout of each call (default {DEFAULTS.connect_timeout:g})",
+        0.1,
+        3600,
+        f"connect timeout of each call (default {DEFAULTS.connect_timeout:g})",
     )
     parser.add_argument(
         "--max-body-bytes",
