@@ -223,8 +223,11 @@ def test_operation_delays_are_planned_and_waited(gadgets: Start, tmp_path: Path)
     result = run(spec, server.base_url, tmp_path, "--cases", "positive")
     assert result["code"] == 0, result["output"]
     cases = result["cases"]
-    assert cases["POST gadgets / positive"]["waited_ms"] >= 290
-    assert cases["GET gadget / verify POST gadgets"]["waited_ms"] >= 690
+    # waited_ms is what remained of the delay when the step came up (it counts from the chain's
+    # start and from the write's answer), so only its being spent is asserted here; the 700 ms
+    # promise is the gap the service saw, which a loaded machine can only make longer
+    assert cases["POST gadgets / positive"]["waited_ms"] > 0
+    assert cases["GET gadget / verify POST gadgets"]["waited_ms"] > 0
     seen = calls(server)
     assert [c.method for c in seen[:2]] == ["POST", "GET"]
     assert seen[1].at - seen[0].at >= 0.69  # the callback re-read waited validation-delay

@@ -14,6 +14,10 @@ from apitest.verify.regex_budget import untimed_length
 from apitest.verify.shape import check_value
 
 LOC = Location("t.xml", 1)
+BOUND_S = 10 * value_checks.REGEX_TIMEOUT_S
+"""Far above the budget, so a loaded machine (two xdist workers on two cores) cannot fail it,
+and far below what these patterns take unbounded on these values (minutes to forever)."""
+
 EVIL = [r"(a+)+$", r"(a|aa)+$", r"(x+x+)+y", r"^(([a-z])+.)+[A-Z]([a-z])+$", r"(\w+\s?)+$"]
 
 
@@ -23,7 +27,7 @@ def test_a_backtracking_regex_in_a_shape_check_is_bounded(pattern: str) -> None:
     value = "a" * 30 + "x" * 30 + "!" * 3
     started = time.monotonic()
     problems = check_value(value, prop, direction="response", category="read")
-    assert time.monotonic() - started < 2 * value_checks.REGEX_TIMEOUT_S + 1
+    assert time.monotonic() - started < BOUND_S
     assert problems  # no match, or "could not be checked": either way it is reported
     assert "a match of" in problems[0].expected
 
@@ -33,7 +37,7 @@ def test_a_backtracking_regex_in_a_condition_is_bounded(pattern: str) -> None:
     condition = parse_condition(f"$.name =~ '{pattern}'")
     started = time.monotonic()
     holds = condition.evaluate(EvalContext(response_body={"name": "a" * 40 + "!"}))
-    assert time.monotonic() - started < 2 * value_checks.REGEX_TIMEOUT_S + 1
+    assert time.monotonic() - started < BOUND_S
     assert holds is False
 
 
@@ -49,7 +53,7 @@ def test_a_pattern_that_backtracks_polynomially_is_timed_on_long_values() -> Non
     prop = Property(LOC, "string", name="x", regex=pattern)
     started = time.monotonic()
     problems = check_value("1" * 5000, prop, direction="response", category="read")
-    assert time.monotonic() - started < 2 * value_checks.REGEX_TIMEOUT_S + 1
+    assert time.monotonic() - started < BOUND_S
     assert problems and "a match of" in problems[0].expected
 
 
