@@ -89,14 +89,13 @@ class Engine:
             eventually_s=options.eventually_s,
         )
         self.stopping = False
-        self._t0 = 0.0
         self._passed_kept = 0
         self._workers: list[asyncio.Future[None]] = []
         if hooks is not None:
             hooks.bind(self.data)
 
     async def run(self, result: RunResult) -> None:
-        self._t0 = self.steps.t0 = time.monotonic()
+        self.steps.t0 = time.monotonic()
         pending = deque(self.plan.chains)
 
         async def worker() -> None:
@@ -115,7 +114,7 @@ class Engine:
                 result.interrupted = True
                 mark_unrun(self.plan, result, "the run was interrupted")
             await self._sweep(result)
-            result.duration_s = time.monotonic() - self._t0
+            result.duration_s = time.monotonic() - self.steps.t0
 
     def interrupt(self) -> None:
         """Stop: no new step starts, calls in flight are cancelled; the sweep still runs.
@@ -166,11 +165,9 @@ class Engine:
         leftovers = self.book.owed()
         if not leftovers:
             return
-
-        def deleted(entry: int) -> None:
-            self.ledger.deleted(entry)
-
-        cases, lines = await sweep(leftovers, self.catalog, self.caller, deleted, self._t0)
+        cases, lines = await sweep(
+            leftovers, self.catalog, self.caller, self.ledger.deleted, self.steps.t0
+        )
         self.book.forget_owed()
         result.cleanup.extend(lines)
         for case in cases:

@@ -341,11 +341,8 @@ class StepExecutor:
         run.last = exchange
         case.url = request.url
         case.http_status = exchange.status
-        if exchange.record is not None:
-            seen = run.seen
-            exchange.record.uses = _merged(uses_of(seen, case.chain), also) if seen or also else []
-            exchange.call_index = len(case.calls)
-            case.calls.append(exchange.record)
+        seen = run.seen
+        _keep_call(case, exchange, _merged(uses_of(seen, case.chain), also) if seen or also else [])
         case.duration_ms += exchange.elapsed_ms
         case.throttle_ms += exchange.throttle_ms
         case.attempts += exchange.attempts
@@ -362,13 +359,19 @@ def _account_at_once(run: StepRun, exchanges: list[Exchange]) -> None:
     case = run.case
     uses = uses_of(run.seen, run.chain_id)
     for exchange in exchanges:
-        if exchange.record is not None:
-            exchange.record.uses = uses
-            exchange.call_index = len(case.calls)
-            case.calls.append(exchange.record)
+        _keep_call(case, exchange, uses)
     case.duration_ms = max(exchange.elapsed_ms for exchange in exchanges)
     case.attempts = sum(exchange.attempts for exchange in exchanges)
     case.throttle_ms = sum(exchange.throttle_ms for exchange in exchanges)
+
+
+def _keep_call(case: CaseResult, exchange: Exchange, uses: list[ValueUse]) -> None:
+    """The call as the reports show it, in its case, with the values it took from earlier
+    answers and its number in the case (a later step's provenance points at it)."""
+    if exchange.record is not None:
+        exchange.record.uses = uses
+        exchange.call_index = len(case.calls)
+        case.calls.append(exchange.record)
 
 
 def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:
