@@ -85,7 +85,7 @@ def resolve(args: argparse.Namespace) -> RunConfig:
         paths=paths,
         target=_target(args, suite),
         suite=suite,
-        seed=merged("seed", getattr(args, "seed", None), suite) if _seed_set(args, suite) else None,
+        seed=pick("seed") if _seed_set(args, suite) else None,
         cases=str(cases),
         repeat=int(pick("repeat")),
         skip_deprecated=bool(pick("skip_deprecated")),
