@@ -175,6 +175,9 @@ class CaseResult:
     """The operation whose verdict this case is: its own, except for an operation validation,
     which checks the write before it (a lost update is the PUT's failure, not the GET's that
     found it). Empty (older results): `operation`."""
+    shard: int = 0
+    """The shard (1-based) whose run this case came from, set by `apitest merge`; 0 for a
+    result that is not a merge of shards."""
     negative_kind: NegativeKind | None = None
     """The kind of a negative case (its step expects an error); None for every other step.
     Read back from a result written before cases carried it, the kind its name starts with."""
@@ -225,6 +228,31 @@ def _expected_error(data: dict[str, Any]) -> bool:
 
 
 @dataclass
+class ShardInfo:
+    """Which part of a sharded run a result is, and what the whole plan was, so that
+    `apitest merge` can tell whether its inputs are the shards of one plan and cover it.
+
+    `plan_digest` is the SHA-256 (hex) of the whole plan's case ids in plan order, one per
+    line: two shards of the same specs, filters and seed have the same digest."""
+
+    index: int
+    """K of `--shard K/N`, from 1."""
+    total: int
+    """N of `--shard K/N`."""
+    plan_chains: int
+    """Chains of the whole plan, every shard's together."""
+    plan_cases: int
+    """Planned cases of the whole plan, every shard's together."""
+    plan_digest: str
+    source: str = "option"
+    """Where K/N came from: "option", "suite", or the CI variable that gave it."""
+    started_at: str = ""
+    """When this shard's run started (a merged result keeps each shard's)."""
+    duration_s: float = 0.0
+    """This shard's wall time (a merged result keeps each shard's)."""
+
+
+@dataclass
 class TokenCall:
     """The call that gets an access token by client credentials, as the spec declares it, with
     the credentials as `${APITEST_CLIENT_ID}` / `${APITEST_CLIENT_SECRET}` placeholders: a
@@ -270,6 +298,10 @@ class RunResult:
     """How the run's access token can be fetched again, for a replay (None: no token endpoint)."""
     auth_notices: list[AuthNotice] = field(default_factory=list)
     """Credential trouble that fails no case (a refused flow, a token store without a lock)."""
+    shard: ShardInfo | None = None
+    """Set when this run was one shard of a plan (`--shard K/N`)."""
+    shards: list[ShardInfo] = field(default_factory=list)
+    """Set by `apitest merge`: every shard merged, in shard order (cases carry `shard`)."""
 
     def __repr__(self) -> str:
         """A summary, not every case: asyncio's runner reprs the main task (its result this
@@ -337,6 +369,8 @@ class RunResult:
             "logs": self.logs,
             "operations": [asdict(op) for op in self.operations],
             "token_call": asdict(self.token_call) if self.token_call is not None else None,
+            "shard": asdict(self.shard) if self.shard is not None else None,
+            "shards": [asdict(shard) for shard in self.shards],
         }
         if with_cases:
             data["cases"] = [case.to_dict() for case in self.cases]
@@ -367,4 +401,6 @@ class RunResult:
             token_refreshes=data.get("token_refreshes", 0),
             token_call=TokenCall(**data["token_call"]) if data.get("token_call") else None,
             auth_notices=[AuthNotice(**notice) for notice in data.get("auth_notices", [])],
+            shard=ShardInfo(**data["shard"]) if data.get("shard") else None,
+            shards=[ShardInfo(**shard) for shard in data.get("shards", [])],
         )
