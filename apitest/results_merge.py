@@ -39,9 +39,10 @@ def merge_shards(shards: Sequence[Shard], *, partial: bool = False) -> RunResult
     _check_same(shards, "target", lambda result: result.target, safe_url)
     _check_same(shards, "shard count N", lambda result: str(_info(result).total))
     _check_same(shards, "plan (plan_digest)", lambda result: _info(result).plan_digest)
+    _check_same(shards, "plan size (plan_cases)", lambda result: str(_info(result).plan_cases))
     ordered = sorted(shards, key=lambda shard: _info(shard[1]).index)
-    _check_each_once(ordered, partial)
-    _check_cases(ordered, partial)
+    missing = _check_each_once(ordered, partial)
+    _check_cases(ordered, fewer=bool(missing))
     starts = [_moment(name, result.started_at) for name, result in ordered]
     return _merged([result for _, result in ordered], starts)
 
@@ -86,7 +87,8 @@ def _check_same(
             )
 
 
-def _check_each_once(ordered: Sequence[Shard], partial: bool) -> None:
+def _check_each_once(ordered: Sequence[Shard], partial: bool) -> list[int]:
+    """The shards missing (allowed only when `partial`); a shard twice is an error."""
     seen: dict[int, str] = {}
     for name, result in ordered:
         index = _info(result).index
@@ -104,10 +106,12 @@ def _check_each_once(ordered: Sequence[Shard], partial: bool) -> None:
             f"missing (given: {', '.join(seen.values())}); give every shard's result, or "
             "--partial to merge these anyway (the report then says it is partial and fails)"
         )
+    return missing
 
 
-def _check_cases(ordered: Sequence[Shard], partial: bool) -> None:
-    """Each case id in one shard only, and the shards' cases the whole plan, no more, no less."""
+def _check_cases(ordered: Sequence[Shard], *, fewer: bool) -> None:
+    """Each case id in one shard only, and the shards' cases the whole plan, no more, and no
+    less unless shards are `fewer` than the plan's (--partial)."""
     where: dict[str, str] = {}
     for name, result in ordered:
         for case in result.cases:
@@ -119,7 +123,7 @@ def _check_cases(ordered: Sequence[Shard], partial: bool) -> None:
             where.setdefault(case.id, name)
     count = sum(len(result.cases) for _, result in ordered)
     planned = _info(ordered[0][1]).plan_cases
-    if count > planned or (count < planned and not partial):
+    if count > planned or (count < planned and not fewer):
         names = ", ".join(name for name, _ in ordered)
         raise UsageError(
             f"the shards hold {count} cases but their plan has {planned} ({names}); a result "

@@ -19,6 +19,7 @@ from apitest.report.writers import ReportFiles
 from apitest.results import RunResult
 from apitest.results_merge import merge_shards
 
+INTERRUPTED = "interrupted: a shard's run was interrupted; its cases that did not run are skipped"
 HOW = "give the JSON results of `apitest run --shard K/N --json FILE`, one per shard"
 
 
@@ -30,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     for line in shard_lines(result):
         console.print(Text(line, style="dim"))
     ConsoleReporter(console).summary(result)
+    if result.interrupted:
+        console.print(Text(INTERRUPTED, style="bold red"))
     if result.missing_shards:
         console.print(Text(partial_line(result), style="bold red"))
     files = ReportFiles(html=_path(args.html), junit=_path(args.junit), json=_path(args.json))
@@ -44,7 +47,8 @@ def headline(result: RunResult) -> str:
     total = result.shards[0].total
     given = len(result.shards)
     of = f"{given} of {total}" if given != total else str(total)
-    return f"apitest merge: {of} shards of one run, seed {result.seed} (--seed reproduces it)"
+    seed = result.seed
+    return f"apitest merge: {of} shards of one run, seed {seed} (--seed {seed} reproduces the data)"
 
 
 def shard_lines(result: RunResult) -> list[str]:

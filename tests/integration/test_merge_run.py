@@ -84,6 +84,18 @@ def test_a_failed_case_in_a_shard_fails_the_merge(whole: Path, tmp_path: Path) -
     assert done.returncode == 1 and "Failures" in done.stdout
 
 
+def test_an_interrupted_shard_makes_the_merge_exit_as_an_interrupted_run(
+    whole: Path, tmp_path: Path
+) -> None:
+    first, second = shard_files(whole, tmp_path)
+    data = json.loads(first.read_text(encoding="utf-8"))
+    data["interrupted"] = True
+    first.write_text(json.dumps(data), encoding="utf-8")
+    done = run_cli("merge", str(first), str(second))
+    assert done.returncode == 130
+    assert "interrupted: a shard's run was interrupted" in done.stdout
+
+
 def test_partial_merges_what_there_is_and_exits_1(whole: Path, tmp_path: Path) -> None:
     first, _ = shard_files(whole, tmp_path)
     report = tmp_path / "partial.json"

@@ -222,6 +222,11 @@ def test_the_cases_must_be_the_whole_plan() -> None:
     more = dataclasses.replace(second, cases=[*second.cases, case("trips.2.3")])
     assert "hold 5 cases but their plan has 4" in message([(one, first), (two, more)])
     assert "hold 5 cases" in message([(one, first), (two, more)], partial=True)
+    assert "hold 3 cases" in message([(one, first), (two, short)], partial=True)  # none missing
+    bigger = reshard(second, plan_cases=5)
+    assert "differ in plan size (plan_cases): 4 in s1.json, 5 in s2.json" in message(
+        [(one, first), (two, bigger)]
+    )
 
 
 def test_an_unreadable_start_is_refused_naming_the_file() -> None:
