@@ -272,7 +272,8 @@ def _shard(info: ShardInfo) -> dict[str, Any]:
 
 
 def shards_line(result: RunResult) -> str:
-    """The header's line of a merged report: the shards and when each ran ("" otherwise)."""
+    """The line atop a merged report, on every tab: the shards and when each ran ("" for a
+    run that is no merge)."""
     if not result.shards:
         return ""
     total = result.shards[0].total

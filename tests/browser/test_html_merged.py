@@ -40,7 +40,7 @@ def test_a_merged_report_draws_a_timeline_per_shard(
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    shards = split_as_shards(reference_run(tmp_path), 2)
+    shards = split_as_shards(reference_run(tmp_path), 4)  # one chain each; a long header line
     merged = merge_shards([(f"s{index}.json", shard) for index, shard in enumerate(shards, 1)])
     report = tmp_path / "merged.html"
     write_html(merged, report)
@@ -48,14 +48,14 @@ def test_a_merged_report_draws_a_timeline_per_shard(
     open_report(driver, report)
     shoot("merged-overview")
     line = driver.find_element(By.ID, "shards-line").text
-    assert line.startswith("merged from 2 shards")
+    assert line.startswith("merged from 4 shards")
     for info in merged.shards:
-        assert f"shard {info.index}/2 started {info.started_at}" in line
+        assert f"shard {info.index}/4 started {info.started_at}" in line
     cards = driver.find_elements(By.CSS_SELECTOR, ".timeline-shard")
-    assert [card.get_attribute("data-shard") for card in cards] == ["1", "2"]
+    assert [card.get_attribute("data-shard") for card in cards] == ["1", "2", "3", "4"]
     assert driver.find_elements(By.ID, "timeline") == []  # no one timeline of mixed clocks
     for index, (card, shard) in enumerate(zip(cards, shards, strict=True), 1):
-        assert card.find_element(By.TAG_NAME, "h2").text == f"Timeline of shard {index}/2"
+        assert card.find_element(By.TAG_NAME, "h2").text == f"Timeline of shard {index}/4"
         drawn = {
             bar.get_attribute("data-id")
             for bar in card.find_elements(By.CSS_SELECTOR, "svg.timeline g.bar")

@@ -230,5 +230,5 @@ def test_a_merged_run_carries_its_shards_for_a_timeline_each() -> None:
     assert data["run"]["missingShards"] == [2, 3]
     assert [row[27] for row in data["cases"]] == [1, 2]  # report.js decodeCase: `shard`
     line = "merged from 1 of 3 shards (PARTIAL: 2/3, 3/3 missing): shard 1/3 started t0, 1.25 s"
-    assert f'<span class="muted" id="shards-line">{line}</span>' in html
+    assert f'<p class="muted shards-line" id="shards-line">{line}</p>' in html
     assert 'id="shards-line"' not in render_html(run(case("x.1.1")))
