@@ -19,6 +19,7 @@ from apitest import __version__
 from apitest.cli_options import (
     DEFAULT_CONCURRENCY,
     EXIT_STATUS_HELP,
+    MERGE_EPILOG,
     REPRO_EPILOG,
     RUN_EPILOG,
     add_cleanup_options,
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_parser(commands)
     _add_cleanup_parser(commands)
     _add_repro_parser(commands)
+    _add_merge_parser(commands)
     _add_serve_parser(commands)
     return parser
 
@@ -215,6 +217,39 @@ def _add_repro_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="URL",
         help="where the script sends its calls (default: the run's target; APITEST_BASE_URL "
         "overrides it when the printed script runs)",
+    )
+
+
+def _add_merge_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """`apitest merge`: one report of a sharded run from its shards' results."""
+    merge = _command(
+        commands,
+        "merge",
+        help="merge the results of a run's shards (run --shard K/N) into one report",
+        description="Read the JSON results of the shards of one run (`apitest run --shard K/N "
+        "--json FILE` on each CI runner), check they are that: same seed, target and plan, "
+        "each shard once, each case in one shard, together the whole plan; then print the "
+        "summary of the whole run and write the reports asked for. Its duration runs from "
+        "the first shard's start to the last one's end.",
+        epilog=MERGE_EPILOG,
+    )
+    merge.add_argument(
+        "results", nargs="+", metavar="RESULT.json", help="each shard's result (run --json FILE)"
+    )
+    merge.add_argument("--html", metavar="FILE", help="the HTML report, with a timeline per shard")
+    merge.add_argument(
+        "--junit",
+        metavar="FILE",
+        help="JUnit XML for CI (suites by resource, cases name their shard)",
+    )
+    merge.add_argument(
+        "--json", metavar="FILE", help="the merged result as JSON (apitest repro reads it)"
+    )
+    merge.add_argument(
+        "--partial",
+        action="store_true",
+        help="merge although shards are missing (a runner died): the report names them and "
+        "the merge exits 1; without it a missing shard is an error (exit 2)",
     )
 
 

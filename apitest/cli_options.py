@@ -59,6 +59,21 @@ APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (a token is fetched as the run did),
 """
 
 
+MERGE_EPILOG = """\
+exit status:
+  0  every case of every shard passed
+  1  a case failed, a record was left behind, or (--partial) a shard is missing
+  2  a usage error: a RESULT unreadable or not a shard's result, the shards of different
+     runs (seed, target, N or plan differ), a shard given twice or missing, a case in two
+  5  nothing was tested (every case skipped)
+  130  a shard's run was interrupted
+
+examples:
+  apitest merge shard-*/report.json --html report.html --junit junit.xml
+  apitest merge s1.json s2.json s4.json --partial --json merged.json   shard 3 never finished
+"""
+
+
 def _bounded(
     kind: Callable[[str], float], low: float, high: float, what: str
 ) -> Callable[[str], float]:

@@ -10,6 +10,7 @@ text captured, whatever header, parameter or body it turns up in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 MASK = "***"
 MIN_SECRET_LENGTH = 6
@@ -54,3 +55,13 @@ class Redactor:
             else:
                 shown[name] = self.text(value)
         return shown
+
+
+def safe_url(url: str) -> str:
+    """`url` without userinfo, query or fragment, the parts of a URL that carry secrets (a
+    password, an API key as a parameter): what a report or a message may show of a target.
+    A text that is not an absolute URL is returned as it is."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return url
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from apitest.case_kinds import NegativeKind, StepKind, kind_in_name
+from apitest.errors import EXIT_CASE_FAILED, EXIT_INTERRUPTED, EXIT_NOTHING_TESTED, EXIT_PASSED
 
 Status = Literal["passed", "failed", "error", "skipped"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "skipped")
@@ -339,16 +340,36 @@ class RunResult:
         return any(case.kind == "test" and case.status != "skipped" for case in self.cases)
 
     @property
+    def missing_shards(self) -> list[int]:
+        """The shards (K of K/N) a merged result lacks: `apitest merge --partial` merged
+        without them. Derived from `shards`, never stored, so it cannot disagree with them."""
+        if not self.shards:
+            return []
+        present = {shard.index for shard in self.shards}
+        return [index for index in range(1, self.shards[0].total + 1) if index not in present]
+
+    @property
     def passed(self) -> bool:
-        """No case failed or erred, the run was not interrupted, and nothing it created was
-        left behind (a record the sweep could not delete is a problem, though not a case)."""
+        """No case failed or erred, the run was not interrupted, nothing it created was left
+        behind (a record the sweep could not delete is a problem, though not a case), and, for
+        a merge of shards, no shard is missing: a plan tested in part is not a pass."""
         counts = self.counts()
         return (
             counts["failed"] == 0
             and counts["error"] == 0
             and not self.interrupted
             and self.cleanup_counts()["not_deleted"] == 0
+            and not self.missing_shards
         )
+
+    def exit_status(self) -> int:
+        """The CLI's exit status for this result (README "Exit status"): the one mapping of
+        `apitest run` and `apitest merge`, so a merged run exits as an unsharded one would."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        if not self.passed:
+            return EXIT_CASE_FAILED
+        return EXIT_PASSED if self.tested else EXIT_NOTHING_TESTED
 
     def to_dict(self, *, with_cases: bool = True) -> dict[str, Any]:
         data = {
@@ -371,6 +392,7 @@ class RunResult:
             "token_call": asdict(self.token_call) if self.token_call is not None else None,
             "shard": asdict(self.shard) if self.shard is not None else None,
             "shards": [asdict(shard) for shard in self.shards],
+            "missing_shards": self.missing_shards,
         }
         if with_cases:
             data["cases"] = [case.to_dict() for case in self.cases]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from apitest.errors import EXIT_PASSED, UsageError
+from apitest.report.json_report import read_result
 from apitest.report.repro import Replays
 from apitest.results import CaseResult, RunResult
 
@@ -54,18 +54,7 @@ def report_path(given: Path) -> Path:
 
 def read_report(path: Path) -> RunResult:
     """The run in `path`, or one message saying why it cannot be read."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot read REPORT {path} ({exc.strerror or exc}); {HOW}") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"REPORT {path} is not JSON ({exc}); {HOW}") from None
-    try:
-        return RunResult.from_dict(data)
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise UsageError(
-            f"REPORT {path} is JSON but not an apitest report ({type(exc).__name__}: {exc}); {HOW}"
-        ) from None
+    return read_result(path, "REPORT", HOW)
 
 
 def find_case(result: RunResult, wanted: str, path: Path) -> CaseResult:

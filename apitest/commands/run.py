@@ -23,13 +23,7 @@ from apitest.engine.http import eventloop
 from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
-from apitest.errors import (
-    EXIT_CASE_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_NOTHING_TESTED,
-    EXIT_PASSED,
-    TargetUnreachableError,
-)
+from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import build_plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text
 from apitest.report.jsonl import JsonlWriter
@@ -96,10 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise unreachable  # its one line on stderr, exit 3; the reports above say it per case
     if result.interrupted:
         console.print(Text("interrupted: the reports above hold what ran", style="bold red"))
-        return EXIT_INTERRUPTED
-    if not result.passed:
-        return EXIT_CASE_FAILED
-    return EXIT_PASSED if result.tested else EXIT_NOTHING_TESTED
+    return result.exit_status()
 
 
 def run_settings(

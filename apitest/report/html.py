@@ -32,7 +32,7 @@ from apitest import __version__
 from apitest.case_kinds import NEGATIVE_KINDS, STEP_KINDS
 from apitest.report.files import write_atomic
 from apitest.report.repro import QUOTED, Replays, worth_replaying
-from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult
+from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult, ShardInfo
 
 PAGE_SIZE = 100
 """Cases per page of the Cases table: a page draws in milliseconds whatever the run's size."""
@@ -184,7 +184,7 @@ def _case_row(case: CaseResult, s: _Strings, repro: list[int] | None) -> list[An
         round(case.duration_ms, 2), round(case.waited_ms, 2), round(case.throttle_ms, 2),
         case.attempts, None if case.eventually_ms is None else round(case.eventually_ms, 1),
         s(case.file), case.line, case.error_response, [_call_row(c, s) for c in case.calls],
-        [s(line) for line in case.logs], repro,
+        [s(line) for line in case.logs], repro, case.shard,
     ]  # fmt: skip
 
 
@@ -248,6 +248,8 @@ def report_data(result: RunResult) -> dict[str, Any]:
             "cleanup": result.cleanup,
             "logs": result.logs,
             "tool": f"apitest {__version__}",
+            "shards": [_shard(info) for info in result.shards],
+            "missingShards": result.missing_shards,
         },
         "pageSize": PAGE_SIZE,
         "maxBars": MAX_TIMELINE_BARS,
@@ -256,6 +258,34 @@ def report_data(result: RunResult) -> dict[str, Any]:
         "strings": strings.table,
         "cases": rows,
     }
+
+
+def _shard(info: ShardInfo) -> dict[str, Any]:
+    """A merged run's shard, for its own timeline: its cases' `started_s` count from its own
+    start (each shard ran on its own machine, from its own clock)."""
+    return {
+        "index": info.index,
+        "total": info.total,
+        "startedAt": info.started_at,
+        "durationS": round(info.duration_s, 3),
+    }
+
+
+def shards_line(result: RunResult) -> str:
+    """The line atop a merged report, on every tab: the shards and when each ran ("" for a
+    run that is no merge)."""
+    if not result.shards:
+        return ""
+    total = result.shards[0].total
+    each = "; ".join(
+        f"shard {info.index}/{total} started {info.started_at}, {info.duration_s:.2f} s"
+        for info in result.shards
+    )
+    merged = f"merged from {len(result.shards)} shards"
+    if result.missing_shards:
+        missing = ", ".join(f"{index}/{total}" for index in result.missing_shards)
+        merged = f"merged from {len(result.shards)} of {total} shards (PARTIAL: {missing} missing)"
+    return f"{merged}: {each}"
 
 
 def embed_json(data: Any) -> str:
@@ -295,6 +325,7 @@ def render_html(result: RunResult) -> str:
         run=result,
         counts=counts,
         page_size=PAGE_SIZE,
+        shards=shards_line(result),
         css=_asset("report.css"),
         js=_asset("report.js"),
         data=Markup(embed_json(report_data(result))),

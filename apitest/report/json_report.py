@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from apitest.errors import UsageError
 from apitest.report.files import write_atomic_chunks
 from apitest.report.repro import Replays, worth_replaying
 from apitest.results import RunResult
@@ -36,3 +37,21 @@ def _chunks(result: RunResult) -> Iterator[str]:
 
 def read_json(path: Path) -> RunResult:
     return RunResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def read_result(path: Path, label: str, how: str) -> RunResult:
+    """The run in `path`, or one message saying why it cannot be read: `label` names the
+    argument (REPORT, RESULT) and `how` says what to give instead. `apitest repro` and
+    `apitest merge` read their inputs through it, so both fail alike."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {label} {path} ({exc.strerror or exc}); {how}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{label} {path} is not JSON ({exc}); {how}") from None
+    try:
+        return RunResult.from_dict(data)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise UsageError(
+            f"{label} {path} is JSON but not an apitest report ({type(exc).__name__}: {exc}); {how}"
+        ) from None

@@ -11,19 +11,23 @@ from pathlib import Path
 
 from apitest.engine.events import Event, RunFinished
 from apitest.report.json_report import write_json
+from apitest.results import RunResult
 
 
 class ReportFiles:
-    """Writes the HTML report, the JUnit XML and the JSON result to the paths given."""
+    """Writes the HTML report, the JUnit XML and the JSON result to the paths given (a None
+    path: that file is not written; `apitest merge` writes only the ones asked for)."""
 
-    def __init__(self, html: Path, junit: Path, json: Path) -> None:
+    def __init__(self, html: Path | None, junit: Path | None, json: Path | None) -> None:
         self.html, self.junit, self.json = html, junit, json
         self.written: list[tuple[str, Path]] = []
         """(label, path) of each file written, in the order written."""
 
     def handle(self, event: Event) -> None:
-        if not isinstance(event, RunFinished):
-            return
+        if isinstance(event, RunFinished):
+            self.write(event.result)
+
+    def write(self, result: RunResult) -> None:
         # imported when a run ends, not when `apitest` starts
         from apitest.report.html import write_html
         from apitest.report.junit import write_junit
@@ -34,5 +38,6 @@ class ReportFiles:
             ("JSON result", self.json, write_json),
         )
         for label, path, write in writers:
-            write(event.result, path)
-            self.written.append((label, path))
+            if path is not None:
+                write(result, path)
+                self.written.append((label, path))

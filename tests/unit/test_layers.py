@@ -26,6 +26,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "plan": {"spec"},
     "results": set(),
     "redact": set(),
+    "results_merge": RUN_MODEL,  # apitest merge's checks and merge: results in, one result out
     "verify": {"spec"},  # pure verdicts over the spec model: no run state, no sockets
     "auth": {"spec"} | RUN_MODEL,
     "engine": {"spec", "plan", "verify", "auth"} | RUN_MODEL,

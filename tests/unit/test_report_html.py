@@ -20,7 +20,7 @@ from apitest.report.html import (
     report_data,
     write_html,
 )
-from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult, Status
+from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult, ShardInfo, Status
 
 TOKEN = "${APITEST_ACCESS_TOKEN}"
 DATA_OPEN = '<script type="application/json" id="data">'
@@ -219,3 +219,16 @@ def test_an_empty_run_renders(tmp_path: Path) -> None:
 def test_text_from_the_run_is_escaped_in_the_markup() -> None:
     html = render_html(RunResult('http://h/"><img src=x onerror=alert(1)>', 1, "<b>now</b>"))
     assert "<img src=x" not in html and "<b>now</b>" not in html
+
+
+def test_a_merged_run_carries_its_shards_for_a_timeline_each() -> None:
+    merged = run(case("x.1.1", shard=1), case("x.2.1", shard=2))
+    merged.shards = [ShardInfo(1, 3, 2, 3, "d", started_at="t0", duration_s=1.25)]
+    html = render_html(merged)
+    data = embedded(html)
+    assert data["run"]["shards"] == [{"index": 1, "total": 3, "startedAt": "t0", "durationS": 1.25}]
+    assert data["run"]["missingShards"] == [2, 3]
+    assert [row[27] for row in data["cases"]] == [1, 2]  # report.js decodeCase: `shard`
+    line = "merged from 1 of 3 shards (PARTIAL: 2/3, 3/3 missing): shard 1/3 started t0, 1.25 s"
+    assert f'<p class="muted shards-line" id="shards-line">{line}</p>' in html
+    assert 'id="shards-line"' not in render_html(run(case("x.1.1")))

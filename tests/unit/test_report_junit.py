@@ -12,7 +12,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 from lxml import etree
 
 from apitest.report.junit import MAX_XML_BODY_CHARS, junit_xml, write_junit
-from apitest.results import CaseResult, HttpRecord, RunResult
+from apitest.results import CaseResult, HttpRecord, RunResult, ShardInfo
 
 from ..support import DATA
 
@@ -357,3 +357,25 @@ def test_write_junit_writes_the_document_and_leaves_no_temporary_file(tmp_path: 
     assert path.read_text(encoding="utf-8") == junit_xml(every_status())
     assert [p.name for p in path.parent.iterdir()] == ["junit.xml"]
     assert len(list(JUnitXml.fromfile(str(path)))) == 2
+
+
+def test_a_merged_run_keeps_suites_by_resource_and_names_each_case_shard() -> None:
+    """Sharding must not rename a test (CI history keys on classname and name): the suites
+    stay per resource, each case's output says its shard, the suite's properties the shards."""
+    merged = run(case("t1", status="passed", shard=1), case("t2", name="other", shard=2))
+    merged.shards = [
+        ShardInfo(2, 3, 4, 9, "d", started_at=STARTED, duration_s=1.5),
+        ShardInfo(1, 3, 4, 9, "d", started_at=STARTED, duration_s=2.25),
+    ]
+    xml = junit_xml(merged)
+    validate(xml)
+    (suite,) = parse(xml)
+    assert suite.name == "trips" and [c.name for c in cases_of(suite)] == ["positive", "other"]
+    assert [c.system_out.splitlines()[0] for c in cases_of(suite)] == ["shard 1", "shard 2"]
+    shown = [(p.name, p.value) for p in suite.properties() if "shard" in p.name]
+    assert shown == [
+        ("shard", f"2/3 started {STARTED}, 1.500 s"),
+        ("shard", f"1/3 started {STARTED}, 2.250 s"),
+        ("missing_shards", "3/3"),
+    ]
+    assert "shard" not in junit_xml(run(case("t1", status="passed")))

@@ -26,7 +26,7 @@
     details: r[10], notes: r[11], method: str(r[12]) || "", url: str(r[13]) || "", http: r[14],
     started: r[15], dur: r[16], waited: r[17], throttle: r[18], attempts: r[19],
     eventually: r[20], file: str(r[21]), line: r[22], errorResponse: r[23], calls: r[24],
-    logs: r[25] || [], repro: r[26] || null,
+    logs: r[25] || [], repro: r[26] || null, shard: r[27] || 0,
   }));
   const BY_ID = new Map(CASES.map((c) => [c.id, c]));
   const STATUS_LABEL = { passed: "\u2713 PASS", failed: "\u2717 FAIL", error: "! ERROR", skipped: "\u2013 SKIP" };
@@ -107,7 +107,7 @@
       "<dt>Chains</dt><dd>" + num(RUN.chainOrder.length) + "</dd>" +
       "<dt>Report by</dt><dd>" + esc(RUN.tool) + "</dd></dl></div>" + resourceTable() + "</div>";
     html += problemsCard();
-    html += '<div class="card"><h2>Timeline</h2><div id="timeline"></div></div>';
+    html += timelineCards();
     if ((RUN.logs || []).length) {
       html += '<div class="card"><h2>Hook log (before and after the run)</h2><ul class="plain mono" id="run-logs">'
         + RUN.logs.map((l) => "<li>" + esc(l) + "</li>").join("") + "</ul></div>";
@@ -120,7 +120,7 @@
       : '<p class="muted" id="cleanup">The final sweep had nothing to do: no record was left behind.</p>') + "</div>";
     const panel = el("panel-overview");
     panel.innerHTML = html;
-    drawTimeline(el("timeline"));
+    drawTimelines();
     panel.addEventListener("click", (e) => {
       const target = e.target.closest("[data-open]");
       if (target) openCase(target.getAttribute("data-open"));
@@ -150,6 +150,23 @@
   }
 
   /* ---------- timeline ---------- */
+  /* A merged run (apitest merge) gets one timeline per shard, each against its own shard's
+   * start: the shards ran on different machines, so their seconds share no clock. */
+  const SHARDS = RUN.shards || [];
+  function timelineCards() {
+    if (!SHARDS.length) return '<div class="card"><h2>Timeline</h2><div id="timeline"></div></div>';
+    return SHARDS.map((sh) => '<div class="card timeline-shard" data-shard="' + sh.index + '"><h2>Timeline of shard ' +
+      sh.index + "/" + sh.total + '</h2><p class="muted">Started ' + esc(sh.startedAt) + ", took " + sh.durationS.toFixed(2) +
+      " s; times count from this shard's own start.</p>" + '<div id="timeline-shard-' + sh.index + '"></div></div>').join("");
+  }
+  function drawTimelines() {
+    if (!SHARDS.length) { drawTimeline(el("timeline"), CASES, RUN.durationS, DATA.maxBars, "the run"); return; }
+    const bars = Math.max(100, Math.floor(DATA.maxBars / SHARDS.length));
+    for (const sh of SHARDS) {
+      drawTimeline(el("timeline-shard-" + sh.index), CASES.filter((c) => c.shard === sh.index), sh.durationS, bars,
+        "shard " + sh.index + "/" + sh.total);
+    }
+  }
   function chainGroup(chain, members, resources) {
     const cut = chain.lastIndexOf(".");
     const prefix = cut > 0 ? chain.slice(0, cut) : chain;
@@ -160,15 +177,15 @@
     for (const m of [1, 2, 5, 10]) if (raw <= m * p) return m * p;
     return 10 * p;
   }
-  function drawTimeline(box) {
-    const timed = CASES.filter((c) => c.calls.length || c.dur > 0);
+  function drawTimeline(box, cases, durationS, maxBars, whose) {
+    const timed = cases.filter((c) => c.calls.length || c.dur > 0);
     if (!timed.length) { box.innerHTML = '<p class="muted">No calls were made.</p>'; return; }
     let shown = timed;
-    if (timed.length > DATA.maxBars) {
+    if (timed.length > maxBars) {
       const rank = (c) => (c.status === "failed" || c.status === "error" ? 1e12 : 0) + c.dur + c.waited + c.throttle;
-      shown = timed.slice().sort((a, b) => rank(b) - rank(a)).slice(0, DATA.maxBars);
+      shown = timed.slice().sort((a, b) => rank(b) - rank(a)).slice(0, maxBars);
     }
-    const resources = new Set(CASES.map((c) => c.resource));
+    const resources = new Set(cases.map((c) => c.resource));
     const chains = new Map();
     for (const c of shown) { if (!chains.has(c.chain)) chains.set(c.chain, []); chains.get(c.chain).push(c); }
     const groups = new Map();
@@ -177,7 +194,7 @@
       if (!groups.has(g)) groups.set(g, []);
       groups.get(g).push(chain);
     }
-    let t0 = Infinity, t1 = RUN.durationS || 0;
+    let t0 = Infinity, t1 = durationS || 0;
     for (const c of shown) {
       t0 = Math.min(t0, c.started - c.waited / 1000);
       t1 = Math.max(t1, c.started + (c.throttle + c.dur) / 1000);
@@ -218,10 +235,10 @@
     box.innerHTML = '<p class="legend"><span><i class="sw passed"></i>passed</span><span><i class="sw failed"></i>failed</span>' +
       '<span><i class="sw error"></i>error</span><span><i class="sw wait"></i>wait before the call (delay, validation delay)</span>' +
       '<span><i class="sw throttle"></i>throttle (rate limit, Retry-After)</span></p>' +
-      '<p class="muted" id="timeline-note">' + (left
+      '<p class="muted" id="' + box.id + '-note">' + (left
         ? "Showing " + num(shown.length) + " of " + num(timed.length) + " calls (every failure and error, then the slowest); " + num(left) + " left out."
         : num(shown.length) + " calls, one lane per chain (overlapping calls of a chain stack), grouped by resource. Click a bar for its case.") + "</p>" +
-      '<div class="timeline-box"><svg class="timeline" role="img" aria-label="Timeline of the run\'s calls" width="' + width +
+      '<div class="timeline-box"><svg class="timeline" role="img" aria-label="Timeline of ' + esc(whose) + '\'s calls" width="' + width +
       '" height="' + height + '" viewBox="0 0 ' + width + " " + height + '">' + ticks.join("") + parts.join("") + "</svg></div>";
     box.querySelector("svg").addEventListener("click", (e) => {
       const target = e.target.closest("[data-id]");

@@ -1,0 +1,65 @@
+"""The HTML report of a merged sharded run (`apitest merge`) in real headless Chromium: the
+header says it was merged and from which shards, and the Overview draws one timeline per shard,
+each holding that shard's cases only, with no JS error and no sideways scrolling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from apitest.demo import DemoConfig, DemoServer
+from apitest.engine.events import NullListener
+from apitest.engine.runner import RunSettings, run_plan
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.report.html import write_html
+from apitest.results import RunResult
+from apitest.results_merge import merge_shards
+from apitest.spec.loader import load_catalog
+
+from ..support import SPECS, demo_auth, split_as_shards
+from ._page import assert_page_is_clean, open_report
+from .conftest import Shoot
+
+
+def reference_run(tmp_path: Path) -> RunResult:
+    """Both reference specs, run whole against the bundled service (to be cut into shards)."""
+    catalog = load_catalog([SPECS / "trips.xml", SPECS / "destinations.xml"])
+    server = DemoServer(DemoConfig(lag_ms=0)).start()
+    try:
+        settings = RunSettings(
+            base_url=server.base_url, auth=demo_auth(), ledger_path=tmp_path / "ledger.jsonl"
+        )
+        plan = build_plan(catalog, PlanOptions(seed=5))
+        return run_plan(catalog, plan, settings, NullListener())
+    finally:
+        server.stop()
+
+
+def test_a_merged_report_draws_a_timeline_per_shard(
+    driver: Any, shoot: Shoot, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    shards = split_as_shards(reference_run(tmp_path), 4)  # one chain each; a long header line
+    merged = merge_shards([(f"s{index}.json", shard) for index, shard in enumerate(shards, 1)])
+    report = tmp_path / "merged.html"
+    write_html(merged, report)
+
+    open_report(driver, report)
+    shoot("merged-overview")
+    line = driver.find_element(By.ID, "shards-line").text
+    assert line.startswith("merged from 4 shards")
+    for info in merged.shards:
+        assert f"shard {info.index}/4 started {info.started_at}" in line
+    cards = driver.find_elements(By.CSS_SELECTOR, ".timeline-shard")
+    assert [card.get_attribute("data-shard") for card in cards] == ["1", "2", "3", "4"]
+    assert driver.find_elements(By.ID, "timeline") == []  # no one timeline of mixed clocks
+    for index, (card, shard) in enumerate(zip(cards, shards, strict=True), 1):
+        assert card.find_element(By.TAG_NAME, "h2").text == f"Timeline of shard {index}/4"
+        drawn = {
+            bar.get_attribute("data-id")
+            for bar in card.find_elements(By.CSS_SELECTOR, "svg.timeline g.bar")
+        }
+        timed = {case.id for case in shard.cases if case.calls or case.duration_ms > 0}
+        assert drawn == timed and drawn  # this shard's cases, every one, and only those
+    assert_page_is_clean(driver)
