@@ -25,6 +25,7 @@ from apitest.cli_options import (
     add_concurrency_option,
     add_plan_options,
     add_run_options,
+    add_shard_option,
     size,
 )
 from apitest.errors import EXIT_USAGE, ApitestError, UsageError
@@ -160,6 +161,7 @@ def _add_plan_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     _add_paths(plan)
     _add_format(plan)
     add_plan_options(plan)
+    add_shard_option(plan, "show")
     add_concurrency_option(
         plan,
         f"the concurrency of the run the estimate is for (default {DEFAULT_CONCURRENCY}, or the "

@@ -129,6 +129,34 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _shard(text: str) -> str:
+    """`--shard`'s value, checked before any spec is read (argparse names the option)."""
+    from apitest.session.shard import shard_problem
+
+    problem = shard_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
+
+
+def add_shard_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--shard K/N` of `run` and `plan`: one definition, so both split the plan alike."""
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="K/N",
+        help=f"{what} only shard K of N (from 1): the plan's chains dealt onto N shards, "
+        "longest estimate first, the same on every machine, so N CI jobs given 1/N to N/N "
+        "test every case once (merge their report.json with apitest merge). 'auto' takes K/N "
+        "from the CI: GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Buildkite BUILDKITE_PARALLEL_JOB/"
+        "BUILDKITE_PARALLEL_JOB_COUNT, CircleCI CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL (GitHub "
+        "Actions: --shard ${{ matrix.shard }}/N). A sharded run without --seed uses seed "
+        f"{DEFAULTS.seed}, so every shard sends alike; a shard with no chain tests nothing "
+        "(exit 5)",
+    )
+
+
 def add_concurrency_option(
     parser: argparse.ArgumentParser,
     help: str = f"calls in flight at most (default {DEFAULT_CONCURRENCY}); auto-sync operations "
@@ -180,6 +208,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser)
     add_plan_options(parser)
+    add_shard_option(parser, "run")
     add_concurrency_option(parser)
     _seconds(
         parser,

@@ -47,7 +47,10 @@ def junit_xml(result: RunResult) -> str:
     counts = result.counts()
     _attrs(
         root,
-        name="apitest",
+        # a shard's file says which it is even when the shard held no case (and no suite)
+        name=f"apitest shard {result.shard.index}/{result.shard.total}"
+        if result.shard
+        else "apitest",
         tests=len(result.cases),
         failures=counts["failed"],
         errors=counts["error"],
@@ -63,6 +66,21 @@ def junit_xml(result: RunResult) -> str:
         root.append(_suite(result, index, resource, cases, swept.get(resource, [])))
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data.decode("utf-8")
+
+
+def _shard_properties(result: RunResult) -> list[tuple[str, object]]:
+    """A shard's place in its plan (`shard` is K/N), so each shard's file says what the whole
+    was; none for a run of the whole plan."""
+    shard = result.shard
+    if shard is None:
+        return []
+    return [
+        ("shard", f"{shard.index}/{shard.total}"),
+        ("shard_source", shard.source),
+        ("plan_chains", shard.plan_chains),
+        ("plan_cases", shard.plan_cases),
+        ("plan_digest", shard.plan_digest),
+    ]
 
 
 def write_junit(result: RunResult, path: Path) -> None:
@@ -113,6 +131,7 @@ def _suite(
         ("interrupted", str(result.interrupted).lower()),
         ("cleanup_deleted", sum(case.status == "passed" for case in swept)),
         ("cleanup_not_deleted", sum(case.status != "passed" for case in swept)),
+        *_shard_properties(result),
     ):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
     for notice in result.auth_notices:
