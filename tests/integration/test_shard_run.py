@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -16,9 +15,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-
-from ..support import SPECS, run_cli
+from ..support import run_cli
 from .conftest import MakeServer
 
 NOTHING_TESTED = 5
@@ -122,14 +119,6 @@ def test_ci_variables_choose_the_shard_of_a_run(tmp_path: Path, make_server: Mak
 
 
 # --- the pytest plugin -----------------------------------------------------------------------
-@pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    shutil.copytree(SPECS, pytester.path / "specs")
-    monkeypatch.setenv("APITEST_CLIENT_ID", DEMO_CLIENT_ID)
-    monkeypatch.setenv("APITEST_CLIENT_SECRET", DEMO_CLIENT_SECRET)
-    return pytester
-
-
 def collected(project: pytest.Pytester, *args: str) -> list[str]:
     found = project.runpytest("--collect-only", "-q", "-p", "no:cacheprovider", *args)
     return [line for line in found.outlines if "::" in line]

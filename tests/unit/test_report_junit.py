@@ -12,7 +12,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 from lxml import etree
 
 from apitest.report.junit import MAX_XML_BODY_CHARS, junit_xml, write_junit
-from apitest.results import CaseResult, HttpRecord, RunResult
+from apitest.results import CaseResult, HttpRecord, RunResult, ShardInfo
 
 from ..support import DATA
 
@@ -357,3 +357,27 @@ def test_write_junit_writes_the_document_and_leaves_no_temporary_file(tmp_path: 
     assert path.read_text(encoding="utf-8") == junit_xml(every_status())
     assert [p.name for p in path.parent.iterdir()] == ["junit.xml"]
     assert len(list(JUnitXml.fromfile(str(path)))) == 2
+
+
+def test_a_shard_says_which_it_is_and_what_the_whole_plan_was() -> None:
+    shard = ShardInfo(2, 4, 12, 340, "ab" * 32, "CI_NODE_INDEX", STARTED, 3.25)
+    sharded = every_status()
+    sharded.shard = shard
+    xml = junit_xml(sharded)
+    validate(xml)
+    root = etree.fromstring(xml.encode("utf-8"))
+    assert root.get("name") == "apitest shard 2/4"
+    for suite in root.iter("testsuite"):
+        props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+        assert props["shard"] == "2/4" and props["shard_source"] == "CI_NODE_INDEX"
+        assert (props["plan_chains"], props["plan_cases"]) == ("12", "340")
+        assert props["plan_digest"] == "ab" * 32
+    empty = run()
+    empty.shard = shard
+    validate(junit_xml(empty))  # an empty shard's file still names it
+    assert etree.fromstring(junit_xml(empty).encode()).get("name") == "apitest shard 2/4"
+    plain = etree.fromstring(junit_xml(every_status()).encode("utf-8"))
+    assert plain.get("name") == "apitest"
+    assert not [
+        p for p in plain.iter("property") if p.get("name", "").startswith(("shard", "plan_"))
+    ]
