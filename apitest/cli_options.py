@@ -19,7 +19,8 @@ exit status:
   1  a case failed (lint --strict: warnings only)
   2  a spec or usage error: the message names the file, line or option
   3  the target API could not be reached
-  5  run: nothing was tested (no case selected, or every case skipped)
+  5  run: nothing was tested (no case selected, every case skipped, or a --shard holding
+     no chain)
   130  run: interrupted by Ctrl-C or SIGTERM (the reports hold what ran)
 """
 
@@ -31,6 +32,7 @@ examples:
   apitest run specs/ --base-url https://api.example.com/v1
   apitest run specs/ --seed 42 --json out.json   reproducible data, a machine-readable report
   apitest run specs/ --eventually 10          poll a failing read-back for up to 10 s
+  apitest run specs/ --shard 2/4 --seed 7     this CI job's quarter of the chains
 
 credentials (environment): APITEST_CLIENT_ID, APITEST_CLIENT_SECRET, APITEST_REFRESH_TOKEN,
 APITEST_GRANT_TOKEN, APITEST_ACCESS_TOKEN (OAuth2), APITEST_TOKEN (type="token").
@@ -139,7 +141,14 @@ def _shard(text: str) -> str:
     return text.strip()
 
 
-def add_shard_option(parser: argparse.ArgumentParser, what: str) -> None:
+SHARD_RUN_NOTE = (
+    f"A sharded run without --seed uses seed {DEFAULTS.seed}, so every shard sends alike; a "
+    "shard with no chain tests nothing (exit 5)"
+)
+SHARD_PLAN_NOTE = "The plan says which shard it shows, of how many chains and cases"
+
+
+def add_shard_option(parser: argparse.ArgumentParser, what: str, note: str) -> None:
     """`--shard K/N` of `run` and `plan`: one definition, so both split the plan alike."""
     parser.add_argument(
         "--shard",
@@ -151,9 +160,7 @@ def add_shard_option(parser: argparse.ArgumentParser, what: str) -> None:
         "test every case once (merge their report.json with apitest merge). 'auto' takes K/N "
         "from the CI: GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Buildkite BUILDKITE_PARALLEL_JOB/"
         "BUILDKITE_PARALLEL_JOB_COUNT, CircleCI CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL (GitHub "
-        "Actions: --shard ${{ matrix.shard }}/N). A sharded run without --seed uses seed "
-        f"{DEFAULTS.seed}, so every shard sends alike; a shard with no chain tests nothing "
-        "(exit 5)",
+        f"Actions: --shard ${{{{ matrix.shard }}}}/N). {note}",
     )
 
 
@@ -208,7 +215,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser)
     add_plan_options(parser)
-    add_shard_option(parser, "run")
+    add_shard_option(parser, "run", SHARD_RUN_NOTE)
     add_concurrency_option(parser)
     _seconds(
         parser,
