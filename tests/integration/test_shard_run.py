@@ -156,3 +156,22 @@ def test_the_plugin_s_empty_shard_and_bad_shard(project: pytest.Pytester) -> Non
     assert "apitest: --apitest-shard: '0/2': K must be from 1 to N (2); expected K/N" in (
         bad.stderr.str()
     )
+
+
+def test_the_apitest_run_fixture_of_a_shard_carries_its_shard(project: pytest.Pytester) -> None:
+    wanted = collected(project, "--apitest=specs", "--apitest-shard=1/2")
+    project.makepyfile(
+        test_custom=f"""
+        def test_shard(apitest_run):
+            shard = apitest_run.shard
+            assert (shard.index, shard.total, shard.source) == (1, 2, "option")
+            assert shard.plan_chains == 4 and shard.plan_cases > {len(wanted)}
+            assert shard.duration_s > 0 and shard.started_at
+            assert len(apitest_run.cases) == {len(wanted)}
+            assert apitest_run.counts()["passed"] == {len(wanted)}
+        """
+    )
+    done = project.runpytest(
+        "test_custom.py", "--apitest=specs", "--apitest-shard=1/2", "-p", "no:cacheprovider"
+    )
+    done.assert_outcomes(passed=1)
