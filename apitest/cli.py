@@ -22,10 +22,12 @@ from apitest.cli_options import (
     MERGE_EPILOG,
     REPRO_EPILOG,
     RUN_EPILOG,
+    SHARD_PLAN_NOTE,
     add_cleanup_options,
     add_concurrency_option,
     add_plan_options,
     add_run_options,
+    add_shard_option,
     size,
 )
 from apitest.errors import EXIT_USAGE, ApitestError, UsageError
@@ -162,6 +164,7 @@ def _add_plan_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     _add_paths(plan)
     _add_format(plan)
     add_plan_options(plan)
+    add_shard_option(plan, "show", SHARD_PLAN_NOTE)
     add_concurrency_option(
         plan,
         f"the concurrency of the run the estimate is for (default {DEFAULT_CONCURRENCY}, or the "

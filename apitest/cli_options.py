@@ -19,7 +19,8 @@ exit status:
   1  a case failed (lint --strict: warnings only)
   2  a spec or usage error: the message names the file, line or option
   3  the target API could not be reached
-  5  run: nothing was tested (no case selected, or every case skipped)
+  5  run: nothing was tested (no case selected, every case skipped, or a --shard holding
+     no chain)
   130  run: interrupted by Ctrl-C or SIGTERM (the reports hold what ran)
 """
 
@@ -31,6 +32,7 @@ examples:
   apitest run specs/ --base-url https://api.example.com/v1
   apitest run specs/ --seed 42 --json out.json   reproducible data, a machine-readable report
   apitest run specs/ --eventually 10          poll a failing read-back for up to 10 s
+  apitest run specs/ --shard 2/4 --seed 7     this CI job's quarter of the chains
 
 credentials (environment): APITEST_CLIENT_ID, APITEST_CLIENT_SECRET, APITEST_REFRESH_TOKEN,
 APITEST_GRANT_TOKEN, APITEST_ACCESS_TOKEN (OAuth2), APITEST_TOKEN (type="token").
@@ -144,6 +146,39 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _shard(text: str) -> str:
+    """`--shard`'s value, checked before any spec is read (argparse names the option)."""
+    from apitest.session.shard import shard_problem
+
+    problem = shard_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
+
+
+SHARD_RUN_NOTE = (
+    f"A sharded run without --seed uses seed {DEFAULTS.seed}, so every shard sends alike; a "
+    "shard with no chain tests nothing (exit 5)"
+)
+SHARD_PLAN_NOTE = "The plan says which shard it shows, of how many chains and cases"
+
+
+def add_shard_option(parser: argparse.ArgumentParser, what: str, note: str) -> None:
+    """`--shard K/N` of `run` and `plan`: one definition, so both split the plan alike."""
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="K/N",
+        help=f"{what} only shard K of N (from 1): the plan's chains dealt onto N shards, "
+        "longest estimate first, the same on every machine, so N CI jobs given 1/N to N/N "
+        "test every case once (merge their report.json with apitest merge). 'auto' takes K/N "
+        "from the CI: GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Buildkite BUILDKITE_PARALLEL_JOB/"
+        "BUILDKITE_PARALLEL_JOB_COUNT, CircleCI CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL (GitHub "
+        f"Actions: --shard ${{{{ matrix.shard }}}}/N). {note}",
+    )
+
+
 def add_concurrency_option(
     parser: argparse.ArgumentParser,
     help: str = f"calls in flight at most (default {DEFAULT_CONCURRENCY}); auto-sync operations "
@@ -195,6 +230,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser)
     add_plan_options(parser)
+    add_shard_option(parser, "run", SHARD_RUN_NOTE)
     add_concurrency_option(parser)
     _seconds(
         parser,

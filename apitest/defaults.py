@@ -30,7 +30,10 @@ class RunDefaults:
     """Seconds a suite's hook may take."""
     seed: int = 0
     """Where no seed is given, the CLI draws one at random (and prints it); the pytest plugin
-    plans with this one, since every xdist worker must plan the same cases."""
+    and a sharded CLI run plan with this one, since every xdist worker, and every shard, must
+    plan the same cases with the same seed."""
+    shard: str | None = None
+    """`K/N` (run shard K of N), `auto` (K/N from the CI's variables), or None: the whole plan."""
 
 
 DEFAULTS = RunDefaults()

@@ -26,7 +26,7 @@ from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.results import CaseResult, RunResult
-from apitest.session.config import merged
+from apitest.session.config import merged, shard_choice
 from apitest.session.suite import load_suite
 from apitest.spec.diagnostics import Diagnostic
 
@@ -59,6 +59,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--apitest-report-dir", "where ledgers go (default reports/pytest-<time>-<pid>)", str),
         ("--apitest-suite", "a suite file: its specs, target, auth, filters, run options and "
          "hooks (the options above win over it)", str),
+        ("--apitest-shard", "collect only shard K/N of the plan's chains (as apitest run "
+         "--shard: the same split on every machine; 'auto' reads the CI's variables); under "
+         "xdist the workers share out that shard's chains", str),
     ]  # fmt: skip
     for flag, text, kind in options:
         group.addoption(flag, type=kind, default=None, help=text)
@@ -82,6 +85,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist = "loadgroup"  # a chain must not split across workers
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "apitest-xdist")
+    shard = config.getoption("apitest_shard")
+    if shard is not None:  # a bad value is a usage error now, not a collection error later
+        try:
+            shard_choice(shard, None, "--apitest-shard")
+        except ApitestError as exc:
+            raise pytest.UsageError(f"apitest: {exc}") from None
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    """Under "collected N items": which shard this is and what the whole plan was, and
+    plainly when the shard holds nothing (pytest then exits 5, no tests collected)."""
+    session = config.stash.get(_SESSION, None)
+    if session is None or session.shard is None:
+        return []
+    from apitest.report.console import shard_text
+
+    return [f"apitest: {shard_text(session.shard, session.plan).plain}"]
 
 
 class _XdistHooks:
@@ -126,9 +146,11 @@ def _chain_by_nodeid(config: pytest.Config) -> dict[str, str]:
 
 def item_names(session: ApitestSession, resource: str) -> dict[tuple[str, str], Step]:
     """(operation node, item name) for each step of a resource's chains, unique within the
-    operation: a repeated name (a data preparation both chains need) gets its step id."""
+    operation: a repeated name (a data preparation both chains need) gets its step id. Names
+    are given over the whole plan, so a shard's items are named as in any other shard."""
     names: dict[tuple[str, str], Step] = {}
-    for chain in session.plan.chains:
+    mine = {step.id for step in session.plan.steps}
+    for chain in session.whole.chains:
         if chain.resource != resource:
             continue
         for step in chain.steps:
@@ -137,7 +159,7 @@ def item_names(session: ApitestSession, resource: str) -> dict[tuple[str, str], 
             if (operation, name) in names:
                 name = f"{name} [{step.id}]"
             names[(operation, name)] = step
-    return names
+    return {key: step for key, step in names.items() if step.id in mine}
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -268,6 +290,7 @@ def _options(config: pytest.Config) -> PluginOptions:
         token_store_path=config.getoption("apitest_token_store_path"),
         report_dir=config.getoption("apitest_report_dir"),
         suite=suite,
+        shard=shard_choice(config.getoption("apitest_shard"), suite, "--apitest-shard"),
     )
 
 

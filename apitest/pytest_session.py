@@ -22,8 +22,9 @@ from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
-from apitest.results import AuthNotice, CaseResult, RunResult
+from apitest.results import AuthNotice, CaseResult, RunResult, ShardInfo
 from apitest.session.hooks import hooks_factory, suite_hooks
+from apitest.session.shard import ShardChoice, sharded
 from apitest.session.suite import Suite
 from apitest.session.target import (
     Target,
@@ -50,6 +51,9 @@ class PluginOptions:
     token_store_path: str | None = None
     report_dir: str | None = None
     suite: Suite | None = None
+    shard: ShardChoice | None = None
+    """Collect and run only this shard of the plan (`--apitest-shard K/N`); under xdist each
+    worker computes the same shard and the workers share out its chains."""
 
 
 @dataclass
@@ -59,6 +63,11 @@ class ApitestSession:
     catalog: Catalog
     options: PluginOptions
     plan: Plan = field(init=False)
+    """This process's plan: the whole one, or the shard of it that `--apitest-shard` names."""
+    whole: Plan = field(init=False)
+    """The whole plan, sharded or not: items are named from it, so a case's node id is the
+    same in every shard and in an unsharded session."""
+    shard: ShardInfo | None = field(init=False, default=None)
     results: dict[str, CaseResult] = field(default_factory=dict)
     runs: list[RunResult] = field(default_factory=list)
     notices: list[AuthNotice] = field(default_factory=list)
@@ -80,6 +89,9 @@ class ApitestSession:
                 filters=filters,
             ),
         )
+        self.whole = self.plan
+        if self.options.shard is not None:
+            self.plan, self.shard = sharded(self.plan, self.options.shard)
         self._hooks = suite_hooks(suite)
 
     def _target_auth_read_only(self) -> tuple[str, ...]:
@@ -178,19 +190,25 @@ class ApitestSession:
         first = self.runs[0] if self.runs else None
         cases = [self.results[step.id] for step in self.plan.steps if step.id in self.results]
         sweeps = [case for run in self.runs for case in run.cleanup_cases]
+        started_at = first.started_at if first else datetime.now(UTC).isoformat()
+        duration_s = sum(run.duration_s for run in self.runs)
+        shard = self.shard
+        if shard is not None:
+            shard = replace(shard, started_at=started_at, duration_s=duration_s)
         return RunResult(
             target=first.target if first else "",
             seed=self.plan.seed,
-            started_at=first.started_at if first else datetime.now(UTC).isoformat(),
+            started_at=started_at,
             cases=cases,
             cleanup_cases=sweeps,
-            duration_s=sum(run.duration_s for run in self.runs),
+            duration_s=duration_s,
             estimate_s=estimate(self.plan, self.options.concurrency).ms / 1000,
             chain_order=[chain for run in self.runs for chain in run.chain_order],
             cleanup=[line for run in self.runs for line in run.cleanup],
             operations=first.operations if first else [],
             token_refreshes=sum(run.token_refreshes for run in self.runs),
             auth_notices=[replace(notice) for notice in self.notices],
+            shard=shard,
         )
 
     def target(self) -> Target:

@@ -252,6 +252,15 @@ class ShardInfo:
     duration_s: float = 0.0
     """This shard's wall time (a merged result keeps each shard's)."""
 
+    def describe(self) -> str:
+        """`shard 2/4 of a plan of 4 chains, 114 cases (plan 3f2a9c1b0d4e; K/N from
+        CI_NODE_INDEX)`: which shard, and what the whole was, in every report's words."""
+        source = {"option": "the option", "suite": "the suite"}.get(self.source, self.source)
+        return (
+            f"shard {self.index}/{self.total} of a plan of {self.plan_chains:,} chains, "
+            f"{self.plan_cases:,} cases (plan {self.plan_digest[:12]}; K/N from {source})"
+        )
+
 
 @dataclass
 class TokenCall:

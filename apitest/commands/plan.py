@@ -3,7 +3,8 @@
 A tree of resources in dependency order, each chain with its steps (kind, method, URL, delays),
 and the critical-path estimate of the run's wall time at the run's concurrency, naming what binds
 it (a chain, the concurrency limit, a throttle: plan/estimate.py). `--format json` gives the same
-for tools.
+for tools. `--shard K/N` shows only that shard's chains, and says which shard of how big a
+plan it is.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from rich.text import Text
@@ -20,8 +22,9 @@ from apitest.errors import EXIT_PASSED
 from apitest.plan.estimate import Bound, Estimate, estimate
 from apitest.plan.graph import build_plan
 from apitest.plan.model import Plan, Step
-from apitest.report.console import make_console
+from apitest.report.console import make_console, shard_text
 from apitest.session.config import plan_options, resolve
+from apitest.session.shard import sharded
 from apitest.session.target import load_auth
 from apitest.spec.loader import load_catalog
 
@@ -35,15 +38,26 @@ def run(args: argparse.Namespace) -> int:
     )
     auth = load_auth(config.target)
     plan = build_plan(catalog, plan_options(config, config.seed or 0, auth.read_only))
+    shard = None
+    if config.shard is not None:
+        plan, shard = sharded(plan, config.shard)
     floors = estimate(plan, config.concurrency)
     if args.format == "json":
-        json.dump(plan_as_json(plan, floors), sys.stdout, indent=2)
+        found = plan_as_json(plan, floors)
+        if shard is not None:  # the whole plan's figures; a run adds its start and wall time
+            found["shard"] = {k: v for k, v in asdict(shard).items() if k in _SHARD_KEYS}
+        json.dump(found, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         console = make_console()
+        if shard is not None:
+            console.print(shard_text(shard, plan))
         for line in plan_lines(plan, floors):
             console.print(line)
     return EXIT_PASSED
+
+
+_SHARD_KEYS = ("index", "total", "plan_chains", "plan_cases", "plan_digest", "source")
 
 
 def step_label(step: Step) -> Text:

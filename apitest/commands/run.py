@@ -18,6 +18,7 @@ from rich.text import Text
 from apitest.auth.notices import store_without_lock
 from apitest.auth.stores import unlocked_class
 from apitest.commands.lint import print_spec_warnings
+from apitest.defaults import DEFAULTS
 from apitest.engine.events import FanOut, Listener
 from apitest.engine.http import eventloop
 from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES
@@ -25,12 +26,13 @@ from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import build_plan
-from apitest.report.console import ConsoleReporter, make_console, notice_text
+from apitest.report.console import ConsoleReporter, make_console, notice_text, shard_text
 from apitest.report.jsonl import JsonlWriter
 from apitest.report.writers import ReportFiles
-from apitest.results import RunResult
+from apitest.results import RunResult, ShardInfo
 from apitest.session.config import RunConfig, plan_options, report_folder, resolve
 from apitest.session.hooks import hooks_factory, suite_hooks
+from apitest.session.shard import sharded
 from apitest.session.target import (
     Target,
     choose_store,
@@ -48,12 +50,15 @@ def run(args: argparse.Namespace) -> int:
         max_bytes=args.max_spec_bytes,
         on_warnings=lambda found: print_spec_warnings(found, config.paths, args.quiet),
     )
-    seed = config.seed if config.seed is not None else random.SystemRandom().randrange(1, 10**6)
+    seed = run_seed(config)
     report_dir = report_folder(config, default_report_dir())
     console = make_console()
     target = resolve_target(catalog, config.target)
     try:
         plan = build_plan(catalog, plan_options(config, seed, target.auth.read_only))
+        shard = None
+        if config.shard is not None:
+            plan, shard = sharded(plan, config.shard)
         if target.note:
             console.print(Text(target.note, style="cyan"))
         suite = f" (suite {config.suite.name})" if config.suite else ""
@@ -65,11 +70,13 @@ def run(args: argparse.Namespace) -> int:
                 style="bold",
             )
         )
+        if shard is not None:
+            console.print(shard_text(shard, plan))
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
         stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
         files = report_files(config, report_dir)
         listeners: list[Listener] = [reporter, stream, files] if stream else [reporter, files]
-        settings = run_settings(config, args, target, report_dir)
+        settings = run_settings(config, args, target, report_dir, shard)
         unlocked = unlocked_class(settings.store)
         if unlocked is not None:  # said now, before the damage; the summary says it again
             console.print(notice_text(store_without_lock(unlocked)))
@@ -93,8 +100,22 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_status()
 
 
+def run_seed(config: RunConfig) -> int:
+    """The seed given; else, for a shard, the default one (every shard must send alike, and
+    `apitest merge` checks they did); else one drawn at random, which the run prints."""
+    if config.seed is not None:
+        return int(config.seed)
+    if config.shard is not None:
+        return DEFAULTS.seed
+    return random.SystemRandom().randrange(1, 10**6)
+
+
 def run_settings(
-    config: RunConfig, args: argparse.Namespace, target: Target, report_dir: Path
+    config: RunConfig,
+    args: argparse.Namespace,
+    target: Target,
+    report_dir: Path,
+    shard: ShardInfo | None = None,
 ) -> RunSettings:
     return RunSettings(
         base_url=target.base_url,
@@ -119,6 +140,7 @@ def run_settings(
             timeout_s=config.hook_timeout,
         ),
         handle_signals=True,
+        shard=shard,
     )
 
 

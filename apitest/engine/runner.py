@@ -11,7 +11,7 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from apitest.engine.records import Record
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
-from apitest.results import CaseResult, OperationInfo, RunResult, TokenCall
+from apitest.results import CaseResult, OperationInfo, RunResult, ShardInfo, TokenCall
 from apitest.spec.model import Catalog
 
 PREFLIGHT_TIMEOUT_S = 10.0
@@ -64,6 +64,9 @@ class RunSettings:
     own handling)."""
     hooks: HooksFactory | None = None
     """Makes the suite's Python hooks for the run (session/hooks.py); None: no hooks."""
+    shard: ShardInfo | None = None
+    """The plan is this shard of a larger one (`--shard K/N`): the result carries it, with
+    this run's start and wall time, from its first event to its last."""
 
 
 @dataclass
@@ -151,6 +154,8 @@ async def _run(
         estimate_s=estimate(plan, settings.concurrency).ms / 1000,
         operations=operation_infos(catalog),
     )
+    if settings.shard is not None:
+        result.shard = replace(settings.shard, started_at=result.started_at)
     unlocked = unlocked_class(settings.store)
     if unlocked is not None:
         result.auth_notices.append(store_without_lock(unlocked))
@@ -160,6 +165,9 @@ async def _run(
         mark_unrun(plan, result, str(exc), status="error")
         exc.result = result
         raise
+    finally:
+        if result.shard is not None:
+            result.shard.duration_s = result.duration_s
 
 
 async def _run_session(

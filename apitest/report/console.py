@@ -28,7 +28,7 @@ from apitest.engine.events import (
     RunStarted,
 )
 from apitest.plan.model import Chain, Plan
-from apitest.results import STATUSES, AuthNotice, CaseResult, RunResult
+from apitest.results import STATUSES, AuthNotice, CaseResult, RunResult, ShardInfo
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 _STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
@@ -188,6 +188,8 @@ class ConsoleReporter:
                 style=style,
             )
         )
+        if result.shard is not None:
+            console.print(Text(result.shard.describe(), style=style))
         if result.cleanup:
             console.print(cleanup_text(result))
         if not result.tested and not result.interrupted:
@@ -217,8 +219,29 @@ def cleanup_text(result: RunResult) -> Text:
     return text
 
 
+def shard_text(shard: ShardInfo, part: Plan) -> Text:
+    """What a shard holds of its plan, said before anything runs; an empty shard says so
+    plainly (it will test nothing, and exit 5 for it)."""
+    if not part.chains:
+        return Text(
+            f"{shard.describe()}: this shard holds no chain (the plan has "
+            f"{shard.plan_chains:,}, fewer than {shard.total} shards): nothing to test here",
+            style="bold yellow",
+        )
+    return Text(
+        f"{shard.describe()}: {len(part.chains):,} chains, {len(part.steps):,} cases here",
+        style="bold",
+    )
+
+
 def nothing_tested(result: RunResult) -> str:
     """Why a run proved nothing, and what to look at (exit status 5)."""
+    shard = result.shard
+    if shard is not None and not result.cases:
+        return (
+            f"nothing was tested: shard {shard.index}/{shard.total} holds none of the plan's "
+            f"{shard.plan_chains:,} chains (give at most {max(1, shard.plan_chains)} shards)"
+        )
     if not result.cases:
         return (
             "nothing was tested: no case was selected (check the suite's [filters], --cases "

@@ -48,7 +48,10 @@ def junit_xml(result: RunResult) -> str:
     counts = result.counts()
     _attrs(
         root,
-        name="apitest",
+        # a shard's file says which it is even when the shard held no case (and no suite)
+        name=f"apitest shard {result.shard.index}/{result.shard.total}"
+        if result.shard
+        else "apitest",
         tests=len(result.cases),
         failures=counts["failed"],
         errors=counts["error"],
@@ -64,6 +67,21 @@ def junit_xml(result: RunResult) -> str:
         root.append(_suite(result, index, resource, cases, swept.get(resource, [])))
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data.decode("utf-8")
+
+
+def _shard_properties(result: RunResult) -> list[tuple[str, object]]:
+    """A shard's place in its plan (`shard` is K/N), so each shard's file says what the whole
+    was; none for a run of the whole plan."""
+    shard = result.shard
+    if shard is None:
+        return []
+    return [
+        ("shard", f"{shard.index}/{shard.total}"),
+        ("shard_source", shard.source),
+        ("plan_chains", shard.plan_chains),
+        ("plan_cases", shard.plan_cases),
+        ("plan_digest", shard.plan_digest),
+    ]
 
 
 def write_junit(result: RunResult, path: Path) -> None:
@@ -114,11 +132,12 @@ def _suite(
         ("interrupted", str(result.interrupted).lower()),
         ("cleanup_deleted", sum(case.status == "passed" for case in swept)),
         ("cleanup_not_deleted", sum(case.status != "passed" for case in swept)),
+        *_shard_properties(result),
     ):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
     for notice in result.auth_notices:
         _attrs(etree.SubElement(properties, "property"), name="auth_notice", value=notice.message)
-    for name, value in _shard_properties(result):
+    for name, value in _merged_shard_properties(result):
         _attrs(etree.SubElement(properties, "property"), name=name, value=value)
     names = [_names(case) for case in cases]
     repeated = {pair for pair, count in Counter(names).items() if count > 1}
@@ -132,7 +151,7 @@ def _suite(
     return suite
 
 
-def _shard_properties(result: RunResult) -> list[tuple[str, str]]:
+def _merged_shard_properties(result: RunResult) -> list[tuple[str, str]]:
     """A merged run's shards, one `shard` property each ("2/4 started ..., 31.5 s"), and the
     ones a --partial merge lacks. The suites stay one per resource and the names stay the
     spec's: CI servers key a test's history on classname and name, and which shard a chain

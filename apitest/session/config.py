@@ -8,6 +8,7 @@ is None are the ones a suite may set; this module is the only place that knows t
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from apitest.defaults import DEFAULTS
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions
+from apitest.session.shard import ShardChoice, choose_shard
 from apitest.session.suite import Suite, load_suite
 from apitest.session.target import TargetOptions
 
@@ -42,6 +44,8 @@ class RunConfig:
     jsonl: str | None = None
     hooks: list[str] = field(default_factory=list)
     hook_timeout: float = DEFAULTS.hook_timeout
+    shard: ShardChoice | None = None
+    """This run's shard of the plan (None: the whole plan)."""
 
 
 def split_suite(paths: list[str]) -> tuple[Suite | None, list[str]]:
@@ -102,7 +106,17 @@ def resolve(args: argparse.Namespace) -> RunConfig:
         jsonl=getattr(args, "jsonl", None) or reports.get("jsonl"),
         hooks=suite.hooks if suite else [],
         hook_timeout=suite.hook_timeout if suite else DEFAULTS.hook_timeout,
+        shard=shard_choice(getattr(args, "shard", None), suite, "--shard"),
     )
+
+
+def shard_choice(given: str | None, suite: Suite | None, option: str) -> ShardChoice | None:
+    """The shard `option` (given: its value, None when not) or the suite's `[run] shard`
+    names, through the one merge; `auto` reads the CI's variables (session/shard.py)."""
+    value = merged("shard", given, suite)
+    if given is not None or suite is None:
+        return choose_shard(value, "option", option, os.environ)
+    return choose_shard(value, "suite", f"{suite.path}: [run] shard", os.environ)
 
 
 def _seed_set(args: argparse.Namespace, suite: Suite | None) -> bool:

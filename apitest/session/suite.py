@@ -10,7 +10,7 @@
     [filters]                               # resources, operations, categories, tags,
     cases = "all"                           #   cases, kinds, visibility
     [run]                                   # concurrency, seed, eventually, strict, timeout,
-    seed = 42                               #   connect_timeout, repeat, skip_deprecated
+    seed = 42                               #   connect_timeout, repeat, skip_deprecated, shard
     [reports]                               # dir, html, junit, json, jsonl
     [hooks]
     modules = ["hooks/trips.py"]
@@ -33,6 +33,7 @@ from apitest.auth.profiles import AuthConfig, auth_from_table
 from apitest.defaults import DEFAULTS
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
+from apitest.session.shard import shard_problem
 
 _TOP = frozenset(
     {"name", "description", "specs", "target", "auth", "filters", "run", "reports", "hooks"}
@@ -44,7 +45,7 @@ _FILTERS = {
 }  # fmt: skip
 _RUN = {
     "concurrency": int, "seed": int, "eventually": float, "strict": bool, "timeout": float,
-    "connect_timeout": float, "repeat": int, "skip_deprecated": bool,
+    "connect_timeout": float, "repeat": int, "skip_deprecated": bool, "shard": str,
 }  # fmt: skip
 _REPORTS = {"dir": str, "html": str, "junit": str, "json": str, "jsonl": str}
 _HOOKS = {"modules": list, "timeout": float}
@@ -147,6 +148,9 @@ def _check_run(run: dict[str, Any], where: str) -> None:
     for key, valid in limits.items():
         if key in run and not valid(run[key]):
             raise UsageError(f"{where}: [run] {key} = {run[key]!r} is out of range")
+    problem = shard_problem(run["shard"]) if "shard" in run else None
+    if problem is not None:
+        raise UsageError(f"{where}: [run] shard: {problem}")
 
 
 def _filters(table: dict[str, Any], where: str) -> Filters:

@@ -215,7 +215,15 @@ def _order(
             if other not in by_name:
                 _unknown_resource(registry, other, where, diagnostics, res.name)
         graph[res.name] = {other for other in needs if other in by_name}
-    sorter = graphlib.TopologicalSorter(graph)
+    # Nodes in file order, each one's needs sorted: iterating the sets themselves would order
+    # independent resources by string hash, which differs between processes, and with it the
+    # plan's order and its step ids (a dependency's preparation step is numbered by it), so
+    # two shards of one plan on two machines would not agree on what the plan is.
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for name in by_name:
+        sorter.add(name)
+    for name, wanted in graph.items():
+        sorter.add(name, *sorted(wanted))
     try:
         order = list(sorter.static_order())
     except graphlib.CycleError as exc:

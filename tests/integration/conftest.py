@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,8 +10,9 @@ import httpx
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-from ..support import loopback_client
+from ..support import SPECS, loopback_client
 from ._api import Api, client_token
 
 MakeServer = Callable[..., DemoServer]
@@ -49,6 +51,16 @@ def make_server() -> Iterator[MakeServer]:
     yield make
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A project folder holding the reference specs, with demo credentials in the env (for the
+    pytest plugin's tests, whose modules load the `pytester` plugin)."""
+    shutil.copytree(SPECS, pytester.path / "specs")
+    monkeypatch.setenv("APITEST_CLIENT_ID", DEMO_CLIENT_ID)
+    monkeypatch.setenv("APITEST_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+    return pytester
 
 
 @pytest.fixture

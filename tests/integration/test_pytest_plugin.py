@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from apitest.plan.graph import build_plan
 from apitest.spec.loader import load_catalog
 
@@ -18,15 +18,6 @@ from ._api import token_request
 from .conftest import MakeServer
 
 pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """A project folder holding the reference specs, with demo credentials in the env."""
-    shutil.copytree(SPECS, pytester.path / "specs")
-    monkeypatch.setenv("APITEST_CLIENT_ID", DEMO_CLIENT_ID)
-    monkeypatch.setenv("APITEST_CLIENT_SECRET", DEMO_CLIENT_SECRET)
-    return pytester
 
 
 def planned_steps() -> int:

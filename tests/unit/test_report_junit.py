@@ -379,3 +379,27 @@ def test_a_merged_run_keeps_suites_by_resource_and_names_each_case_shard() -> No
         ("missing_shards", "3/3"),
     ]
     assert "shard" not in junit_xml(run(case("t1", status="passed")))
+
+
+def test_a_shard_says_which_it_is_and_what_the_whole_plan_was() -> None:
+    shard = ShardInfo(2, 4, 12, 340, "ab" * 32, "CI_NODE_INDEX", STARTED, 3.25)
+    sharded = every_status()
+    sharded.shard = shard
+    xml = junit_xml(sharded)
+    validate(xml)
+    root = etree.fromstring(xml.encode("utf-8"))
+    assert root.get("name") == "apitest shard 2/4"
+    for suite in root.iter("testsuite"):
+        props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+        assert props["shard"] == "2/4" and props["shard_source"] == "CI_NODE_INDEX"
+        assert (props["plan_chains"], props["plan_cases"]) == ("12", "340")
+        assert props["plan_digest"] == "ab" * 32
+    empty = run()
+    empty.shard = shard
+    validate(junit_xml(empty))  # an empty shard's file still names it
+    assert etree.fromstring(junit_xml(empty).encode()).get("name") == "apitest shard 2/4"
+    plain = etree.fromstring(junit_xml(every_status()).encode("utf-8"))
+    assert plain.get("name") == "apitest"
+    assert not [
+        p for p in plain.iter("property") if p.get("name", "").startswith(("shard", "plan_"))
+    ]
