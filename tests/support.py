@@ -11,8 +11,6 @@ let through unnoticed. Helpers that know one suite's fixtures stay in that suite
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import os
 import socket
 import subprocess
@@ -27,7 +25,6 @@ import httpx
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from apitest.results import RunResult, ShardInfo
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO / "specs"
@@ -177,29 +174,3 @@ def free_port() -> int:
 def loopback_client(timeout: float = 10.0) -> httpx.Client:
     """An httpx client that ignores proxy settings: every call goes straight to 127.0.0.1."""
     return httpx.Client(timeout=timeout, trust_env=False)
-
-
-def split_as_shards(whole: RunResult, total: int) -> list[RunResult]:
-    """An unsharded run cut by chain into `total` results, each with `shard` set as a run of
-    `--shard K/N` sets it (the whole plan's chains, cases and digest; the run's start and
-    wall time): shard inputs for `apitest merge` tests until sharded runs are tested end to
-    end. Chains are dealt in turn by first appearance; the sweep's deletes go to shard 1."""
-    chains = list(dict.fromkeys(case.chain for case in whole.cases))
-    home = {chain: index % total + 1 for index, chain in enumerate(chains)}
-    digest = hashlib.sha256("".join(f"{case.id}\n" for case in whole.cases).encode()).hexdigest()
-    shards = []
-    for index in range(1, total + 1):
-        info = ShardInfo(index, total, len(chains), len(whole.cases), digest, "option")
-        shards.append(
-            dataclasses.replace(
-                whole,
-                cases=[case for case in whole.cases if home[case.chain] == index],
-                chain_order=[chain for chain in whole.chain_order if home.get(chain) == index],
-                cleanup=whole.cleanup if index == 1 else [],
-                cleanup_cases=whole.cleanup_cases if index == 1 else [],
-                shard=dataclasses.replace(
-                    info, started_at=whole.started_at, duration_s=whole.duration_s
-                ),
-            )
-        )
-    return shards

@@ -1,56 +1,79 @@
-"""`apitest merge` as a subprocess, on the results of a real run of the reference specs against
-the bundled service, cut by chain into shard results (tests/support.py `split_as_shards`: the
-end-to-end test with real `--shard` runs comes with that option): the merged JSON holds the
-unsharded run's cases exactly once each, and every input that is not the shards of one run
-ends as one message and exit 2."""
+"""`apitest merge` as a subprocess, on the results of real `apitest run --shard K/N` runs of the
+reference specs against the bundled service: the merged JSON holds an unsharded run's cases
+exactly once each, and every input that is not the shards of one run ends as one message and
+exit 2."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
-from apitest.report.json_report import read_json, write_json
+from apitest.report.json_report import read_json
 from apitest.results import RunResult
 
-from ..support import run_cli, split_as_shards
+from ..support import run_cli
 
+ShardFiles = Callable[..., list[Path]]
 SECRET = "k3y-0f-the-api-1234"
+SPEC_ARGS = ("specs/trips.xml", "specs/destinations.xml", "--seed", "11", "-q")
 
 
 @pytest.fixture(scope="module")
-def whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real unsharded CLI run of both reference specs: its result JSON."""
-    folder = tmp_path_factory.mktemp("whole")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Path]]:
+    """Real CLI runs of both reference specs against one bundled service, each made once per
+    module: `runs("whole")` unsharded, `runs("2/3")` the shard `--shard 2/3`; their JSON."""
+    folder = tmp_path_factory.mktemp("runs")
     server = DemoServer(DemoConfig(lag_ms=0)).start()
+    made: dict[str, Path] = {}
+
+    def result(which: str) -> Path:
+        if which not in made:
+            name = which.replace("/", "-of-")
+            shard = () if which == "whole" else ("--shard", which)
+            done = run_cli(
+                "run", *SPEC_ARGS, "--base-url", server.base_url, *shard,
+                "--report-dir", str(folder / name), "--json", str(folder / f"{name}.json"),
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+            made[which] = folder / f"{name}.json"
+        return made[which]
+
     try:
-        done = run_cli(
-            "run", "specs/trips.xml", "specs/destinations.xml", "--base-url", server.base_url,
-            "--seed", "11", "--report-dir", str(folder / "report"), "--json",
-            str(folder / "whole.json"), "-q",
-        )  # fmt: skip
+        yield result
     finally:
         server.stop()
-    assert done.returncode == 0, done.stdout + done.stderr
-    return folder / "whole.json"
 
 
-def shard_files(whole: Path, folder: Path, total: int = 2) -> list[Path]:
-    """The run cut into `total` shard results, written as `apitest run --shard K/N` would."""
-    paths = []
-    for index, shard in enumerate(split_as_shards(read_json(whole), total), 1):
-        path = folder / f"shard-{index}.json"
-        write_json(shard, path)
-        paths.append(path)
-    return paths
+@pytest.fixture
+def whole(runs: Callable[[str], Path]) -> Path:
+    return runs("whole")
 
 
-def test_merged_shards_hold_the_whole_runs_cases_once_each(whole: Path, tmp_path: Path) -> None:
-    paths = shard_files(whole, tmp_path)
+@pytest.fixture
+def shard_files(runs: Callable[[str], Path], tmp_path: Path) -> ShardFiles:
+    """Copies (tests edit them) of the results of `--shard 1/N` to `N/N`."""
+
+    def copies(total: int = 2) -> list[Path]:
+        paths = []
+        for index in range(1, total + 1):
+            path = tmp_path / f"shard-{index}.json"
+            shutil.copyfile(runs(f"{index}/{total}"), path)
+            paths.append(path)
+        return paths
+
+    return copies
+
+
+def test_merged_shards_hold_the_whole_runs_cases_once_each(
+    whole: Path, shard_files: ShardFiles, tmp_path: Path
+) -> None:
+    paths = shard_files()
     out = {name: tmp_path / f"merged.{name}" for name in ("json", "html", "xml")}
     done = run_cli(
         "merge", *map(str, paths), "--json", str(out["json"]), "--html", str(out["html"]),
@@ -75,8 +98,8 @@ def test_merged_shards_hold_the_whole_runs_cases_once_each(whole: Path, tmp_path
     assert replay.returncode == 0 and replay.stdout.startswith("#!/bin/sh")
 
 
-def test_a_failed_case_in_a_shard_fails_the_merge(whole: Path, tmp_path: Path) -> None:
-    first, second = shard_files(whole, tmp_path)
+def test_a_failed_case_in_a_shard_fails_the_merge(shard_files: ShardFiles, tmp_path: Path) -> None:
+    first, second = shard_files()
     data = json.loads(second.read_text(encoding="utf-8"))
     data["cases"][0]["status"] = "failed"
     second.write_text(json.dumps(data), encoding="utf-8")
@@ -85,9 +108,9 @@ def test_a_failed_case_in_a_shard_fails_the_merge(whole: Path, tmp_path: Path) -
 
 
 def test_an_interrupted_shard_makes_the_merge_exit_as_an_interrupted_run(
-    whole: Path, tmp_path: Path
+    shard_files: ShardFiles, tmp_path: Path
 ) -> None:
-    first, second = shard_files(whole, tmp_path)
+    first, second = shard_files()
     data = json.loads(first.read_text(encoding="utf-8"))
     data["interrupted"] = True
     first.write_text(json.dumps(data), encoding="utf-8")
@@ -96,8 +119,8 @@ def test_an_interrupted_shard_makes_the_merge_exit_as_an_interrupted_run(
     assert "interrupted: a shard's run was interrupted" in done.stdout
 
 
-def test_partial_merges_what_there_is_and_exits_1(whole: Path, tmp_path: Path) -> None:
-    first, _ = shard_files(whole, tmp_path)
+def test_partial_merges_what_there_is_and_exits_1(shard_files: ShardFiles, tmp_path: Path) -> None:
+    first, _ = shard_files()
     report = tmp_path / "partial.json"
     done = run_cli("merge", str(first), "--partial", "--json", str(report))
     assert done.returncode == 1, done.stdout + done.stderr
@@ -147,9 +170,9 @@ def _drop_case(shards: list[dict[str, Any]]) -> None:
     ],
 )
 def test_results_not_of_one_run_end_in_one_message(
-    whole: Path, tmp_path: Path, edit: Edit, expected: str
+    shard_files: ShardFiles, tmp_path: Path, edit: Edit, expected: str
 ) -> None:
-    paths = shard_files(whole, tmp_path)
+    paths = shard_files()
     shards = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
     edit(shards)
     for path, data in zip(paths, shards, strict=True):
@@ -160,8 +183,10 @@ def test_results_not_of_one_run_end_in_one_message(
     assert done.stderr.startswith("apitest: ") and done.stderr.count("\n") == 1
 
 
-def test_a_differing_target_is_named_without_its_secrets(whole: Path, tmp_path: Path) -> None:
-    first, second = shard_files(whole, tmp_path)
+def test_a_differing_target_is_named_without_its_secrets(
+    shard_files: ShardFiles, tmp_path: Path
+) -> None:
+    first, second = shard_files()
     data = json.loads(second.read_text(encoding="utf-8"))
     data["target"] = f"https://user:{SECRET}@api.example.com/v1?api_key={SECRET}"
     second.write_text(json.dumps(data), encoding="utf-8")
@@ -171,16 +196,18 @@ def test_a_differing_target_is_named_without_its_secrets(whole: Path, tmp_path: 
     assert SECRET not in done.stdout + done.stderr
 
 
-def test_a_missing_shard_is_named(whole: Path, tmp_path: Path) -> None:
-    paths = shard_files(whole, tmp_path, total=3)
+def test_a_missing_shard_is_named(shard_files: ShardFiles, tmp_path: Path) -> None:
+    paths = shard_files(3)
     done = run_cli("merge", str(paths[0]), str(paths[2]))
     assert done.returncode == 2
     assert f"shard 2/3 missing (given: {paths[0]}, {paths[2]}); " in done.stderr
     assert "--partial" in done.stderr
 
 
-def test_files_that_are_no_results_end_in_one_message(whole: Path, tmp_path: Path) -> None:
-    (first, _) = shard_files(whole, tmp_path)
+def test_files_that_are_no_results_end_in_one_message(
+    shard_files: ShardFiles, tmp_path: Path
+) -> None:
+    (first, _) = shard_files()
     junk = tmp_path / "junk.json"
     junk.write_text("{not json", encoding="utf-8")
     other = tmp_path / "other.json"
