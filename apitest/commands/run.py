@@ -21,6 +21,7 @@ from apitest.commands.lint import print_spec_warnings
 from apitest.engine.events import FanOut, Listener
 from apitest.engine.http import eventloop
 from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES
+from apitest.engine.http.throttle import WindowStore
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import (
@@ -41,7 +42,7 @@ from apitest.session.target import (
     Target,
     choose_store,
     resolve_target,
-    throttle_folder,
+    throttle_store,
 )
 from apitest.spec.loader import load_catalog
 
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     console = make_console()
     target = resolve_target(catalog, config.target)
     try:
+        windows = throttle_store(config.throttle_store, target)  # a bad store: before anything
         plan = build_plan(catalog, plan_options(config, seed, target.auth.read_only))
         if target.note:
             console.print(Text(target.note, style="cyan"))
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
         files = report_files(config, report_dir)
         listeners: list[Listener] = [reporter, stream, files] if stream else [reporter, files]
-        settings = run_settings(config, args, target, report_dir)
+        settings = run_settings(config, args, target, report_dir, windows)
         unlocked = unlocked_class(settings.store)
         if unlocked is not None:  # said now, before the damage; the summary says it again
             console.print(notice_text(store_without_lock(unlocked)))
@@ -103,7 +105,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_settings(
-    config: RunConfig, args: argparse.Namespace, target: Target, report_dir: Path
+    config: RunConfig,
+    args: argparse.Namespace,
+    target: Target,
+    report_dir: Path,
+    windows: WindowStore,
 ) -> RunSettings:
     return RunSettings(
         base_url=target.base_url,
@@ -118,7 +124,7 @@ def run_settings(
         proxy=args.proxy,
         extra_headers=target.extra_headers,
         extra_params=target.extra_params,
-        throttle_folder=throttle_folder(target),
+        throttle_store=windows,
         max_body_bytes=args.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
         hooks=hooks_factory(
             suite_hooks(config.suite, config.hooks),

@@ -42,6 +42,7 @@ class RunConfig:
     jsonl: str | None = None
     hooks: list[str] = field(default_factory=list)
     hook_timeout: float = DEFAULTS.hook_timeout
+    throttle_store: str = DEFAULTS.throttle_store
 
 
 def split_suite(paths: list[str]) -> tuple[Suite | None, list[str]]:
@@ -102,6 +103,7 @@ def resolve(args: argparse.Namespace) -> RunConfig:
         jsonl=getattr(args, "jsonl", None) or reports.get("jsonl"),
         hooks=suite.hooks if suite else [],
         hook_timeout=suite.hook_timeout if suite else DEFAULTS.hook_timeout,
+        throttle_store=str(pick("throttle_store")),
     )
 
 

@@ -10,7 +10,8 @@
     [filters]                               # resources, operations, categories, tags,
     cases = "all"                           #   cases, kinds, visibility
     [run]                                   # concurrency, seed, eventually, strict, timeout,
-    seed = 42                               #   connect_timeout, repeat, skip_deprecated
+    seed = 42                               #   connect_timeout, repeat, skip_deprecated,
+                                            #   throttle_store
     [reports]                               # dir, html, junit, json, jsonl
     [hooks]
     modules = ["hooks/trips.py"]
@@ -44,7 +45,7 @@ _FILTERS = {
 }  # fmt: skip
 _RUN = {
     "concurrency": int, "seed": int, "eventually": float, "strict": bool, "timeout": float,
-    "connect_timeout": float, "repeat": int, "skip_deprecated": bool,
+    "connect_timeout": float, "repeat": int, "skip_deprecated": bool, "throttle_store": str,
 }  # fmt: skip
 _REPORTS = {"dir": str, "html": str, "junit": str, "json": str, "jsonl": str}
 _HOOKS = {"modules": list, "timeout": float}
