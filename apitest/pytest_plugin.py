@@ -271,7 +271,9 @@ def _options(config: pytest.Config) -> PluginOptions:
         profile=config.getoption("apitest_profile"),
         token_store=pick("token_store"),
         token_store_path=config.getoption("apitest_token_store_path"),
-        throttle_store=database_store(str(merged("throttle_store", pick("throttle_store"), suite))),
+        throttle_store=database_store(
+            str(merged("throttle_store", pick("throttle_store"), suite)), "--apitest-throttle-store"
+        ),
         report_dir=config.getoption("apitest_report_dir"),
         suite=suite,
     )

@@ -251,7 +251,7 @@ def throttle_store(chosen: str, target: Target) -> WindowStore:
     return WindowStore(folder=None if in_process else cache_folder() / "throttle")
 
 
-def database_store(chosen: str) -> WindowStore | None:
+def database_store(chosen: str, option: str = "--throttle-store") -> WindowStore | None:
     """The database that `mysql://...` names, shared by every machine using it; None for
     `file`. Checked now (reachable, password right, table made), so a mistake stops the run
     before its first call rather than at its first throttled one."""
@@ -260,9 +260,9 @@ def database_store(chosen: str) -> WindowStore | None:
     if is_database_url(chosen):
         from apitest.engine.http.throttle_db import check_store
 
-        return WindowStore(database=check_store(chosen))
+        return WindowStore(database=check_store(chosen, option))
     raise UsageError(
-        f"--throttle-store (or [run] throttle_store) {shown(chosen)!r} is not a throttle "
+        f"{option} (or [run] throttle_store) {shown(chosen)!r} is not a throttle "
         "store: give file (the default: shared by the runs of this machine) or "
         "mysql://user@host:port/db?table=apitest_throttle (shared by every machine using it; "
         "password in APITEST_DB_PASSWORD)"

@@ -295,4 +295,5 @@ def test_a_bad_pytest_throttle_store_is_said_once_without_its_password(
     )
     assert result.ret != 0
     text = result.stdout.str() + result.stderr.str()
+    assert text.count("--apitest-throttle-store (or [run] throttle_store) 'redis://u:***@x'") == 1
     assert text.count("is not a throttle store") == 1 and "pw9" not in text

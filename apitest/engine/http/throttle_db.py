@@ -46,7 +46,6 @@ once, and closed when they return)."""
 _RETRIED = {1205, 1213}
 """Lock wait timeout and deadlock: the transaction is rolled back, so it is simply tried again."""
 _NOW = "UNIX_TIMESTAMP(NOW(6))"
-OPTION = "--throttle-store"
 DEFAULT_TABLE = "apitest_throttle"
 _T = TypeVar("_T")
 
@@ -226,28 +225,28 @@ class DatabaseWindow:
             )
 
 
-def open_pool(url: DatabaseURL) -> ConnectionPool:
-    """The connections to `url`, opened as the windows need them."""
+def open_pool(url: DatabaseURL, option: str = "--throttle-store") -> ConnectionPool:
+    """The connections to `url`, opened as the windows need them (a failure names `option`)."""
     from apitest.database import connect
 
-    return ConnectionPool(lambda: connect(url, option=OPTION), url.table, str(url))
+    return ConnectionPool(lambda: connect(url, option=option), url.table, str(url))
 
 
-def check_store(text: str) -> DatabaseURL:
+def check_store(text: str, option: str = "--throttle-store") -> DatabaseURL:
     """The store `--throttle-store` names, reached and its table made now: a bad URL, a
     missing driver, an unreachable server, a wrong password or no right to create the table
     is one UsageError before the run's first call, not an error at its first throttled one."""
     from apitest.database import parse_url
 
-    url = parse_url(text, option=OPTION, default_database="apitest", default_table=DEFAULT_TABLE)
-    pool = open_pool(url)
+    url = parse_url(text, option=option, default_database="apitest", default_table=DEFAULT_TABLE)
+    pool = open_pool(url, option)
     try:
         pool.create_table()
     except UsageError:
         raise
     except Exception as exc:  # the driver's: its text names the right that is missing
         raise UsageError(
-            f"{OPTION} {url}: cannot create or read the table {url.table} "
+            f"{option} {url}: cannot create or read the table {url.table} "
             f"({exc.args[-1] if exc.args else exc}); grant the user CREATE, SELECT, INSERT, "
             f"UPDATE and DELETE on it, or create it as apitest would:\n{table_sql(url.table)}"
         ) from None
