@@ -13,10 +13,12 @@ timestamp is written and compared inside SQL, so no machine's clock enters the c
 
 Exclusion is a transaction holding a row lock (`SELECT ... FOR UPDATE`) on the key's own lock
 row (slot ''), not `GET_LOCK`: the lock and the writes it guards commit or roll back together,
-so a process killed between counting and inserting leaves nothing half-done, and the server
-drops the lock with the dead connection. `GET_LOCK` also dies with its connection, but the
-statements under it commit one by one, and it costs two more round trips per call. READ
-COMMITTED, so every statement reads what others committed (no gap locks, no stale snapshot).
+so a process killed between counting and inserting leaves nothing half-done (the server rolls
+back and drops the lock with the dead connection). `GET_LOCK` dies with its connection too,
+but the statements under it commit one by one, and it is local to one server: the nodes of a
+Galera cluster or a group replication do not see it, where a row lock's conflict surfaces as a
+deadlock error, which is tried again. READ COMMITTED, so every statement reads what others
+committed (no gap locks, no stale snapshot).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ _IDLE_KEPT = 8
 once, and closed when they return)."""
 _RETRIED = {1205, 1213}
 """Lock wait timeout and deadlock: the transaction is rolled back, so it is simply tried again."""
+_RETRIES = 30
+"""At most this many in a row (5 minutes of 10 s lock waits: a peer stuck holding the lock
+row), then the call is an error rather than a hang."""
 _NOW = "UNIX_TIMESTAMP(NOW(6))"
 DEFAULT_TABLE = "apitest_throttle"
 _T = TypeVar("_T")
@@ -155,14 +160,15 @@ class DatabaseWindow:
         the store named."""
         import pymysql  # the connection's own driver: loaded already
 
-        lost = 0
+        lost = blocked = 0
         while True:
             try:
                 with self._pool.connection() as conn:
                     return work(conn)
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
                 code = exc.args[0] if exc.args else 0
-                if code in _RETRIED:
+                if code in _RETRIED and blocked < _RETRIES:
+                    blocked += 1
                     continue
                 self._pool.close()  # a server that went away took the idle ones with it
                 lost += 1
