@@ -232,6 +232,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_plan_options(parser)
     add_shard_option(parser, "run", SHARD_RUN_NOTE)
     add_concurrency_option(parser)
+    add_throttle_store_option(parser)
     _seconds(
         parser,
         "--eventually",
@@ -305,6 +306,20 @@ def add_auth_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token-store-path", metavar="PATH", help="the token store's file")
 
 
+def add_throttle_store_option(parser: argparse.ArgumentParser) -> None:
+    """`--throttle-store`: run and cleanup both call throttled operations, so both share the
+    API's rate windows with whoever else calls it."""
+    parser.add_argument(
+        "--throttle-store",
+        metavar="STORE",
+        help="where <throttling> windows are shared, so parallel runs together stay under the "
+        "API's limit: file (default: the runs of this machine, $XDG_CACHE_HOME/apitest/"
+        "throttle) or mysql://user@host:port/db?table=apitest_throttle (every machine using "
+        "that MySQL/MariaDB database, e.g. CI shards; password in APITEST_DB_PASSWORD; needs "
+        "pip install 'apitest[mysql]')",
+    )
+
+
 def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "ledger", metavar="LEDGER", help="a ledger.jsonl from a run's report folder"
@@ -313,6 +328,7 @@ def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
         "--base-url", metavar="URL", help="where to delete (default: the URL the run used)"
     )
     add_auth_options(parser)
+    add_throttle_store_option(parser)
 
 
 def size(text: str) -> int:

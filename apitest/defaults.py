@@ -28,6 +28,9 @@ class RunDefaults:
     connect_timeout: float = 10.0
     hook_timeout: float = 10.0
     """Seconds a suite's hook may take."""
+    throttle_store: str = "file"
+    """Where `<throttling>` windows are shared: file (a folder per machine, shared by its
+    processes) or mysql://user@host:port/db?table=NAME (every machine using that database)."""
     seed: int = 0
     """Where no seed is given, the CLI draws one at random (and prints it); the pytest plugin
     and a sharded CLI run plan with this one, since every xdist worker, and every shard, must

@@ -28,6 +28,7 @@ from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.results import CaseResult, RunResult
 from apitest.session.config import merged, shard_choice
 from apitest.session.suite import load_suite
+from apitest.session.target import database_store
 from apitest.spec.diagnostics import Diagnostic
 
 _SESSION = pytest.StashKey[ApitestSession]()
@@ -56,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--apitest-profile", "which --apitest-auth profile to use", str),
         ("--apitest-token-store", "file, sqlite or package.module:Class", str),
         ("--apitest-token-store-path", "the token store's file", str),
+        ("--apitest-throttle-store", "where <throttling> windows are shared: file (default: "
+         "this machine's processes) or mysql://user@host:port/db?table=NAME (every machine "
+         "using it; password in APITEST_DB_PASSWORD)", str),
         ("--apitest-report-dir", "where ledgers go (default reports/pytest-<time>-<pid>)", str),
         ("--apitest-suite", "a suite file: its specs, target, auth, filters, run options and "
          "hooks (the options above win over it)", str),
@@ -70,7 +74,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="undeclared response properties fail the case",
     )  # fmt: skip
     parser.addini("apitest_specs", "glob of ZSPEC files to collect", default="specs/*.xml")
-    for name in ("base_url", "seed", "cases", "concurrency", "auth", "token_store", "suite"):
+    names = ("base_url", "seed", "cases", "concurrency", "auth", "token_store", "throttle_store")
+    for name in (*names, "suite"):
         parser.addini(f"apitest_{name}", f"default for --apitest-{name.replace('_', '-')}")
 
 
@@ -288,6 +293,9 @@ def _options(config: pytest.Config) -> PluginOptions:
         profile=config.getoption("apitest_profile"),
         token_store=pick("token_store"),
         token_store_path=config.getoption("apitest_token_store_path"),
+        throttle_store=database_store(
+            str(merged("throttle_store", pick("throttle_store"), suite)), "--apitest-throttle-store"
+        ),
         report_dir=config.getoption("apitest_report_dir"),
         suite=suite,
         shard=shard_choice(config.getoption("apitest_shard"), suite, "--apitest-shard"),

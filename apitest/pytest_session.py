@@ -17,6 +17,7 @@ from pathlib import Path
 
 from apitest.defaults import DEFAULTS
 from apitest.engine.events import Event, RunFinished
+from apitest.engine.http.throttle import WindowStore
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
@@ -32,7 +33,7 @@ from apitest.session.target import (
     choose_store,
     load_auth,
     resolve_target,
-    throttle_folder,
+    throttle_store,
 )
 from apitest.spec.model import Catalog
 
@@ -49,6 +50,9 @@ class PluginOptions:
     profile: str | None = None
     token_store: str | None = None
     token_store_path: str | None = None
+    throttle_store: WindowStore | None = None
+    """The database the windows are shared in, checked as the options were read (so a
+    mistake is one usage error, not one per test); None: this machine's folder."""
     report_dir: str | None = None
     suite: Suite | None = None
     shard: ShardChoice | None = None
@@ -73,6 +77,7 @@ class ApitestSession:
     notices: list[AuthNotice] = field(default_factory=list)
     """Every run's auth notices, each distinct one once (its count summed over the runs)."""
     _target: Target | None = None
+    _windows: WindowStore | None = None
     _done: set[str] = field(default_factory=set)
     _told: int = 0
 
@@ -141,7 +146,7 @@ class ApitestSession:
             strict=self.options.strict,
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
-            throttle_folder=throttle_folder(target),
+            throttle_store=self.throttle_store(),
             hooks=hooks_factory(
                 self._hooks,
                 base_url=target.base_url,
@@ -215,6 +220,13 @@ class ApitestSession:
         if self._target is None:
             self._target = resolve_target(self.catalog, self._target_options())
         return self._target
+
+    def throttle_store(self) -> WindowStore:
+        if self._windows is None:
+            self._windows = self.options.throttle_store or throttle_store(
+                DEFAULTS.throttle_store, self.target()
+            )
+        return self._windows
 
     def report_dir(self) -> Path:
         if self.options.report_dir:

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from .mariadb import MariaDB
+from .mariadb import missing as mariadb_missing
+from .mariadb import running as running_mariadb
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -22,3 +26,14 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
+    """A real MariaDB server for this pytest process (tests/mariadb.py), started when a test
+    first asks for it and ended with the session; skips when Debian's mariadb-server is absent."""
+    reason = mariadb_missing()
+    if reason:
+        pytest.skip(reason)
+    with running_mariadb(tmp_path_factory.mktemp("mariadb")) as server:
+        yield server

@@ -78,6 +78,22 @@ def write_resource(folder: Path, name: str, body: str, url: str | None = None) -
     return path
 
 
+def throttled_specs(folder: Path, threshold: int, duration_ms: int, lock_ms: int) -> Path:
+    """`folder/specs`: the reference specs with PUT trips' `<throttling>` set to these numbers,
+    to match a service started with the same `throttle_*` knobs."""
+    specs = folder / "specs"
+    specs.mkdir()
+    for name in ("trips.xml", "destinations.xml"):
+        text = (SPECS / name).read_text(encoding="utf-8")
+        text = text.replace(
+            '<throttling threshold="100" duration="60000" lock-period="120000"/>',
+            f'<throttling threshold="{threshold}" duration="{duration_ms}" '
+            f'lock-period="{lock_ms}"/>',
+        )
+        (specs / name).write_text(text, encoding="utf-8")
+    return specs
+
+
 def cli_env(
     *, credentials: bool = True, pythonpath: Sequence[Path] = (), **extra: str
 ) -> dict[str, str]:

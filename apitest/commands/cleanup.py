@@ -17,12 +17,14 @@ from apitest.engine.ledger import read_ledger
 from apitest.engine.runner import RunSettings, run_cleanup
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
 from apitest.report.console import case_line, make_console
+from apitest.session.config import merged
 from apitest.session.target import (
     Target,
     TargetOptions,
     choose_store,
     is_reference,
     load_auth,
+    throttle_store,
     with_reference_credentials,
 )
 from apitest.spec.loader import load_catalog
@@ -47,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         ledger_path=path,
         auth=auth,
         store=choose_store(args.token_store, args.token_store_path, auth, target),
+        throttle_store=throttle_store(merged("throttle_store", args.throttle_store, None), target),
     )
     cases, lines = run_cleanup(catalog, entries, settings)
     for case in cases:

@@ -22,6 +22,7 @@ from apitest.defaults import DEFAULTS
 from apitest.engine.events import FanOut, Listener
 from apitest.engine.http import eventloop
 from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES
+from apitest.engine.http.throttle import WindowStore
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import TargetUnreachableError
@@ -37,7 +38,7 @@ from apitest.session.target import (
     Target,
     choose_store,
     resolve_target,
-    throttle_folder,
+    throttle_store,
 )
 from apitest.spec.loader import load_catalog
 
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     console = make_console()
     target = resolve_target(catalog, config.target)
     try:
+        windows = throttle_store(config.throttle_store, target)  # a bad store: before anything
         plan = build_plan(catalog, plan_options(config, seed, target.auth.read_only))
         shard = None
         if config.shard is not None:
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
         files = report_files(config, report_dir)
         listeners: list[Listener] = [reporter, stream, files] if stream else [reporter, files]
-        settings = run_settings(config, args, target, report_dir, shard)
+        settings = run_settings(config, args, target, report_dir, windows, shard)
         unlocked = unlocked_class(settings.store)
         if unlocked is not None:  # said now, before the damage; the summary says it again
             console.print(notice_text(store_without_lock(unlocked)))
@@ -115,6 +117,7 @@ def run_settings(
     args: argparse.Namespace,
     target: Target,
     report_dir: Path,
+    windows: WindowStore,
     shard: ShardInfo | None = None,
 ) -> RunSettings:
     return RunSettings(
@@ -130,7 +133,7 @@ def run_settings(
         proxy=args.proxy,
         extra_headers=target.extra_headers,
         extra_params=target.extra_params,
-        throttle_folder=throttle_folder(target),
+        throttle_store=windows,
         max_body_bytes=args.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
         hooks=hooks_factory(
             suite_hooks(config.suite, config.hooks),

@@ -30,7 +30,7 @@ from apitest.engine.events import Listener, RunFinished, RunStarted
 from apitest.engine.hooks import HooksFactory
 from apitest.engine.http import eventloop
 from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
-from apitest.engine.http.throttle import Throttles
+from apitest.engine.http.throttle import Throttles, WindowStore
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.records import Record
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
@@ -57,8 +57,9 @@ class RunSettings:
     extra_headers: dict[str, str] = field(default_factory=dict)
     extra_params: dict[str, str] = field(default_factory=dict)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    throttle_folder: Path | None = None
-    """Where throttle windows are shared with other processes (None: this run alone)."""
+    throttle_store: WindowStore = field(default_factory=WindowStore)
+    """Where throttle windows are shared with other processes and machines (empty: this run
+    alone)."""
     handle_signals: bool = False
     """Ctrl-C and SIGTERM stop the run cleanly (the CLI; not inside pytest, which has its
     own handling)."""
@@ -86,11 +87,11 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         proxy=settings.proxy,
     )
     ledger = Ledger(settings.ledger_path, settings.base_url)
+    throttles = Throttles(store=settings.throttle_store, target=settings.base_url)
     try:
         auth = Authenticator(client, catalog, settings.base_url, settings.auth, settings.store)
         auth.check()
         await _preflight(client, settings.base_url)
-        throttles = Throttles(shared_folder=settings.throttle_folder, target=settings.base_url)
         caller = Caller(client, auth, throttles, settings.concurrency, base_url=settings.base_url)
         caller.max_body_bytes = settings.max_body_bytes
         for profile in settings.auth.profiles.values():
@@ -101,6 +102,7 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         yield _Session(caller, auth, ledger)
     finally:
         ledger.close()
+        throttles.close()  # a quit message per pooled connection: nothing to wait for
         await client.aclose()
 
 

@@ -44,6 +44,7 @@ class RunConfig:
     jsonl: str | None = None
     hooks: list[str] = field(default_factory=list)
     hook_timeout: float = DEFAULTS.hook_timeout
+    throttle_store: str = DEFAULTS.throttle_store
     shard: ShardChoice | None = None
     """This run's shard of the plan (None: the whole plan)."""
 
@@ -106,6 +107,7 @@ def resolve(args: argparse.Namespace) -> RunConfig:
         jsonl=getattr(args, "jsonl", None) or reports.get("jsonl"),
         hooks=suite.hooks if suite else [],
         hook_timeout=suite.hook_timeout if suite else DEFAULTS.hook_timeout,
+        throttle_store=str(pick("throttle_store")),
         shard=shard_choice(getattr(args, "shard", None), suite, "--shard"),
     )
 

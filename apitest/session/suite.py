@@ -10,7 +10,8 @@
     [filters]                               # resources, operations, categories, tags,
     cases = "all"                           #   cases, kinds, visibility
     [run]                                   # concurrency, seed, eventually, strict, timeout,
-    seed = 42                               #   connect_timeout, repeat, skip_deprecated, shard
+    seed = 42                               #   connect_timeout, repeat, skip_deprecated, shard,
+                                            #   throttle_store
     [reports]                               # dir, html, junit, json, jsonl
     [hooks]
     modules = ["hooks/trips.py"]
@@ -46,6 +47,7 @@ _FILTERS = {
 _RUN = {
     "concurrency": int, "seed": int, "eventually": float, "strict": bool, "timeout": float,
     "connect_timeout": float, "repeat": int, "skip_deprecated": bool, "shard": str,
+    "throttle_store": str,
 }  # fmt: skip
 _REPORTS = {"dir": str, "html": str, "junit": str, "json": str, "jsonl": str}
 _HOOKS = {"modules": list, "timeout": float}

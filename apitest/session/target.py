@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, from_environment, load_auth_file
+from apitest.database import is_database_url, shown
+from apitest.engine.http.throttle import WindowStore
 from apitest.errors import UsageError
 from apitest.spec.model import Catalog, Server
 from apitest.spec.urls import expand_url
@@ -238,7 +240,30 @@ def choose_store(
     )
 
 
-def throttle_folder(target: Target) -> Path | None:
-    """Parallel runs against one API share its throttle windows here; the service started
-    in-process for this run is nobody else's, so it needs none."""
-    return None if target.server is not None else cache_folder() / "throttle"
+def throttle_store(chosen: str, target: Target) -> WindowStore:
+    """--throttle-store / [run] throttle_store. `file`: parallel runs of this machine share
+    the API's throttle windows in the cache folder; the service started in-process for this
+    run is nobody else's, so it needs none. Else the database `database_store` checks."""
+    found = database_store(chosen)
+    if found is not None:
+        return found
+    in_process = target.server is not None
+    return WindowStore(folder=None if in_process else cache_folder() / "throttle")
+
+
+def database_store(chosen: str, option: str = "--throttle-store") -> WindowStore | None:
+    """The database that `mysql://...` names, shared by every machine using it; None for
+    `file`. Checked now (reachable, password right, table made), so a mistake stops the run
+    before its first call rather than at its first throttled one."""
+    if chosen == "file":
+        return None
+    if is_database_url(chosen):
+        from apitest.engine.http.throttle_db import check_store
+
+        return WindowStore(database=check_store(chosen, option))
+    raise UsageError(
+        f"{option} (or [run] throttle_store) {shown(chosen)!r} is not a throttle "
+        "store: give file (the default: shared by the runs of this machine) or "
+        "mysql://user@host:port/db?table=apitest_throttle (shared by every machine using it; "
+        "password in APITEST_DB_PASSWORD)"
+    )

@@ -8,7 +8,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from ..support import REPO, SPECS, started_cli
+from ..support import REPO, started_cli, throttled_specs
 from .conftest import MakeServer
 
 TAKER = """
@@ -48,15 +48,7 @@ def test_parallel_cli_runs_share_the_specs_throttle(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     server = make_server(throttle_threshold=4, throttle_window_ms=1000, throttle_lock_ms=5000)
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    for name in ("trips.xml", "destinations.xml"):
-        text = (SPECS / name).read_text(encoding="utf-8")
-        text = text.replace(
-            '<throttling threshold="100" duration="60000" lock-period="120000"/>',
-            '<throttling threshold="4" duration="1000" lock-period="5000"/>',
-        )
-        (specs / name).write_text(text, encoding="utf-8")
+    specs = throttled_specs(tmp_path, 4, 1000, 5000)
 
     def args(n: int) -> list[str]:
         return [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "apitest"
 
-BASE = {"errors", "defaults", "case_kinds", "_gc", "_by_identity", "__init__"}
+BASE = {"errors", "defaults", "case_kinds", "_gc", "_by_identity", "database", "__init__"}
 """Modules every layer may use: they import nothing of apitest's above them."""
 
 RUN_MODEL = {"results", "redact"}

@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
+from apitest.auth.profiles import AuthConfig
+from apitest.engine.http.throttle import WindowStore
 from apitest.errors import UsageError
 from apitest.session.target import (
+    Target,
     TargetOptions,
     choose_server,
     environment_of,
     resolve_target,
     server_url,
+    throttle_store,
 )
 from apitest.spec.loader import load, load_catalog
 
@@ -108,3 +113,22 @@ def test_resolve_target_with_base_url_keeps_the_env(servers: object) -> None:
         resolve_target(servers, TargetOptions(base_url="ftp://x"))  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--profile admin: profiles come from --auth FILE"):
         resolve_target(servers, TargetOptions(profile="admin"))  # type: ignore[arg-type]
+
+
+def test_the_throttle_store_file_is_this_machines_folder_unless_the_service_is_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    remote = Target("http://127.0.0.1:9/api/v1", AuthConfig({}))
+    assert throttle_store("file", remote) == WindowStore(folder=tmp_path / "apitest" / "throttle")
+    in_process = Target("http://127.0.0.1:9/api/v1", AuthConfig({}), server=cast(Any, object()))
+    assert throttle_store("file", in_process) == WindowStore()
+
+
+@pytest.mark.parametrize("chosen", ["redis://u:hunter2@cache:6379/0", "postgres", "sqlite"])
+def test_an_unknown_throttle_store_names_the_option_and_never_its_password(chosen: str) -> None:
+    remote = Target("http://127.0.0.1:9/api/v1", AuthConfig({}))
+    with pytest.raises(UsageError, match=r"--throttle-store \(or \[run\] throttle_store\)") as e:
+        throttle_store(chosen, remote)
+    assert "hunter2" not in str(e.value)
+    assert "file" in str(e.value) and "mysql://" in str(e.value)

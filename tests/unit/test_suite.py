@@ -137,3 +137,14 @@ def test_the_cli_and_the_pytest_plugin_merge_settings_the_same_way(tmp_path: Pat
     assert resolve(parse(str(write(tmp_path, FULL)))).eventually == merged(
         "eventually", None, suite
     )
+
+
+def test_the_throttle_store_comes_from_the_option_else_the_suite_else_file(
+    tmp_path: Path,
+) -> None:
+    url = "mysql://ci@db.example:3306/apitest?table=windows"
+    path = write(tmp_path, FULL.replace("[run]\n", f'[run]\nthrottle_store = "{url}"\n'))
+    assert resolve(parse(str(path))).throttle_store == url
+    given = resolve(parse(str(path), "--throttle-store", "file"))
+    assert given.throttle_store == "file"
+    assert resolve(parse("specs/trips.xml")).throttle_store == DEFAULTS.throttle_store == "file"

@@ -18,10 +18,14 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from apitest.plan.estimate import throttle_key
 from apitest.spec.model import Operation
+
+if TYPE_CHECKING:
+    from apitest.database import DatabaseURL
+    from apitest.engine.http.throttle_db import ConnectionPool
 
 Clock = Callable[[], float]
 MAX_RETRY_AFTER_S = 300.0
@@ -71,24 +75,37 @@ class SlidingWindow:
 
 
 class Window(Protocol):
-    """A rate window: in-process (SlidingWindow) or shared by processes (SharedWindow)."""
+    """A rate window: in-process (SlidingWindow), shared by the processes of a machine
+    (SharedWindow) or by machines (DatabaseWindow)."""
 
     async def acquire(self) -> tuple[Any, float]: ...
 
     async def release(self, slot: Any) -> None: ...
 
 
+@dataclass(frozen=True)
+class WindowStore:
+    """Where a run's throttle windows live beyond its own process: a folder of files (every
+    process of this machine using it), a database (every machine using it), or neither (this
+    run alone). The shells choose it (session/target.py `throttle_store`); Throttles alone
+    turns it into windows."""
+
+    folder: Path | None = None
+    database: DatabaseURL | None = None
+
+
 class Throttles:
     """One window per throttled operation, shared by every chain of the run, and, with a
-    `shared_folder`, by every process that uses the same folder and target."""
+    shared `store`, by every process that uses the same store and target."""
 
     def __init__(
-        self, *, shared_folder: Path | None = None, target: str = "", clock: Clock = time.monotonic
+        self, *, store: WindowStore | None = None, target: str = "", clock: Clock = time.monotonic
     ) -> None:
         self._windows: dict[tuple[str, str], Window] = {}
-        self._shared_folder = shared_folder
+        self._store = store or WindowStore()
         self._target = target
         self._clock = clock
+        self._pool: ConnectionPool | None = None
 
     def window(self, op: Operation) -> Window | None:
         key = throttle_key(op)  # the plan's estimate counts calls per window by the same key
@@ -102,12 +119,24 @@ class Throttles:
         return found
 
     def _make(self, name: str, threshold: int, duration_s: float) -> Window:
-        if self._shared_folder is None:
-            return SlidingWindow(threshold, duration_s, self._clock)
-        from apitest.engine.http.throttle_shared import SharedWindow
-
         key = f"{self._target}|{name}|{threshold}/{duration_s}"
-        return SharedWindow(self._shared_folder, key, threshold, duration_s)
+        if self._store.database is not None:  # imported only by runs that share through one
+            from apitest.engine.http.throttle_db import DatabaseWindow, open_pool
+
+            if self._pool is None:
+                self._pool = open_pool(self._store.database)
+            return DatabaseWindow(self._pool, key, threshold, duration_s)
+        if self._store.folder is not None:
+            from apitest.engine.http.throttle_shared import SharedWindow
+
+            return SharedWindow(self._store.folder, key, threshold, duration_s)
+        return SlidingWindow(threshold, duration_s, self._clock)
+
+    def close(self) -> None:
+        """Close the database connections the windows kept (nothing else holds any)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 def retry_after_s(headers: Mapping[str, str], now: float | None = None) -> float | None:
