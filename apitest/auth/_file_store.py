@@ -7,13 +7,13 @@ import json
 import os
 import time
 import uuid
-from contextlib import AbstractContextManager
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from apitest.auth._store_base import (
     FILE_VERSION,
     MEND,
+    FileBackedStore,
     Token,
     choose_id,
     ensure_folder,
@@ -21,10 +21,10 @@ from apitest.auth._store_base import (
     os_failure,
     token_from_row,
 )
-from apitest.errors import UsageError, clip
+from apitest.errors import clip
 
 
-class FileStore:
+class FileStore(FileBackedStore):
     """Tokens in one JSON file (`{"version": 1, "tokens": [...]}`), mode 0600.
 
     Writes go to a temporary file in the same folder and are renamed over the store, so a
@@ -35,15 +35,11 @@ class FileStore:
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path).expanduser()
-        self._lock_path = self.path.with_name(self.path.name + ".lock")
-        self._write_lock_path = self.path.with_name(self.path.name + ".write.lock")
+        super().__init__(path)
+        self._write_lock_path = self.sidecar(".write.lock")
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.path)!r})"
-
-    def lock(self) -> AbstractContextManager[None]:
-        return flock(self._lock_path)
 
     def find_token(self, key: str) -> Token | None:
         return next((t for t in self._read() if t.key == key), None)
@@ -78,9 +74,6 @@ class FileStore:
         with flock(self._write_lock_path):
             self._write([])
 
-    def _corrupt(self, why: str) -> UsageError:
-        return UsageError(f"the token store {self.path} is unusable ({why}); {MEND}")
-
     def _read(self) -> list[Token]:
         """Every token in the file; a missing file is an empty store."""
         try:
@@ -88,24 +81,24 @@ class FileStore:
         except FileNotFoundError:
             return []
         except UnicodeDecodeError:
-            raise self._corrupt("not UTF-8 text") from None
+            raise self.unusable("not UTF-8 text") from None
         except OSError as exc:
             raise os_failure("read the token store", self.path, exc, f"fix it, or {MEND}") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:  # its message gives a position, never content
-            raise self._corrupt(f"not JSON: {exc}") from None
+            raise self.unusable(f"not JSON: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
-            raise self._corrupt('expected an object with a "tokens" list')
+            raise self.unusable('expected an object with a "tokens" list')
         if data.get("version") != FILE_VERSION:
-            raise self._corrupt(f"format version {clip(repr(data.get('version')))} is not 1")
+            raise self.unusable(f"format version {clip(repr(data.get('version')))} is not 1")
         try:
             tokens = [token_from_row(row) for row in data["tokens"]]
         except ValueError as exc:
-            raise self._corrupt(str(exc)) from None
+            raise self.unusable(str(exc)) from None
         count = len(tokens)
         if len({t.key for t in tokens}) < count or len({t.id for t in tokens}) < count:
-            raise self._corrupt("two tokens share a key or an id")
+            raise self.unusable("two tokens share a key or an id")
         return tokens
 
     def _write(self, tokens: list[Token]) -> None:

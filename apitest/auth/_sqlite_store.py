@@ -8,7 +8,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,10 @@ from typing import Any
 from apitest.auth._store_base import (
     IDENTIFIER,
     MEND,
+    FileBackedStore,
     Token,
     choose_id,
     ensure_folder,
-    flock,
     os_failure,
     token_from_row,
 )
@@ -29,7 +29,7 @@ _FIELDS = tuple(item.name for item in fields(Token))
 _COLUMNS = ", ".join(_FIELDS)
 
 
-class SQLiteStore:
+class SQLiteStore(FileBackedStore):
     """Tokens in one table of a SQLite database (stdlib `sqlite3`), the file mode 0600.
 
     A connection per call, with `timeout=30`, keeps the store safe across threads, and makes
@@ -44,16 +44,15 @@ class SQLiteStore:
                 f"the SQLite token table name {clip(repr(table))} is not an identifier; "
                 "use letters, digits and underscores, not starting with a digit"
             )
-        self.path = Path(path).expanduser()
+        super().__init__(path)
         self.table = table
-        self._lock_path = self.path.with_name(self.path.name + ".lock")
         self._ready = False
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r}, table={self.table!r})"
 
-    def lock(self) -> AbstractContextManager[None]:
-        return flock(self._lock_path)
+    def where(self) -> str:
+        return f"{self.path} (table {self.table})"
 
     def find_token(self, key: str) -> Token | None:
         return self._one(f"SELECT {_COLUMNS} FROM {self.table} WHERE key = ?", key)
@@ -103,9 +102,7 @@ class SQLiteStore:
             values["scopes"] = json.loads(values["scopes"] or "[]")
             return token_from_row(values)
         except (TypeError, ValueError) as exc:
-            raise UsageError(
-                f"the token store {self.path} (table {self.table}) is unusable ({exc}); {MEND}"
-            ) from None
+            raise self.unusable(exc) from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -120,7 +117,7 @@ class SQLiteStore:
                 db.close()
         except sqlite3.OperationalError as exc:  # locked too long, unwritable, wrong columns
             raise UsageError(
-                f"the token store {self.path} (table {self.table}) failed: {exc}; "
+                f"the token store {self.where()} failed: {exc}; "
                 f"check its permissions, or if it is damaged, {MEND}"
             ) from None
         except sqlite3.Error as exc:

@@ -1,5 +1,6 @@
-"""What every token store shares: the Token record, the TokenStore protocol, and the helpers
-the file and SQLite stores use (a cross-process file lock, private folders, row checks).
+"""What every token store shares: the Token record, the TokenStore protocol, and what the file
+and SQLite stores share (`FileBackedStore`: the path, the caller's lock, the message for a store
+that cannot be read; a cross-process file lock, private folders, row checks).
 stores.py is the public face; see its docstring for why stores lock."""
 
 from __future__ import annotations
@@ -87,6 +88,32 @@ def flock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the last descriptor releases the lock
+
+
+class FileBackedStore:
+    """The part of a store that lives in a file the user named: the path (`~` expanded), the
+    caller's `lock()` as an flock on the sidecar `<path>.lock` (so both kinds lock alike, and
+    swapping one for the other changes nothing for whoever waits), and the one message for a
+    store whose content cannot be read.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self._lock_path = self.sidecar(".lock")
+
+    def sidecar(self, suffix: str) -> Path:
+        """A file beside the store: `<path><suffix>`."""
+        return self.path.with_name(self.path.name + suffix)
+
+    def lock(self) -> AbstractContextManager[None]:
+        return flock(self._lock_path)
+
+    def where(self) -> str:
+        """How messages name the store."""
+        return str(self.path)
+
+    def unusable(self, why: object) -> UsageError:
+        return UsageError(f"the token store {self.where()} is unusable ({why}); {MEND}")
 
 
 def choose_id(token: Token, known_id: str | None, taken: set[str]) -> str:

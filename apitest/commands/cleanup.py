@@ -22,10 +22,9 @@ from apitest.session.target import (
     Target,
     TargetOptions,
     choose_store,
-    is_reference,
     load_auth,
+    reference_auth,
     throttle_store,
-    with_reference_credentials,
 )
 from apitest.spec.loader import load_catalog
 
@@ -40,9 +39,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PASSED
     catalog = load_catalog(sorted({entry.spec for entry in entries}))
     base_url = args.base_url or entries[0].base_url
-    auth = load_auth(TargetOptions(auth_file=args.auth, profile=args.profile))
-    if not auth.main.credentials.has_oauth2 and is_reference(catalog):
-        auth = with_reference_credentials(auth)
+    options = TargetOptions(auth_file=args.auth, profile=args.profile)
+    auth = reference_auth(catalog, load_auth(options))
     target = Target(base_url, auth)
     settings = RunSettings(
         base_url=base_url,

@@ -102,8 +102,7 @@ def resolve_target(catalog: Catalog, options: TargetOptions) -> Target:
     url = server_url(server, parse_vars(list(options.variables)))
     if not is_reference(catalog):
         return Target(url, auth, extra_headers=headers, extra_params=params)
-    if not auth.main.credentials.has_oauth2:
-        auth = with_reference_credentials(auth)
+    auth = reference_auth(catalog, auth)
     if _listening(url):
         note = f"using the reference service already running at {url}"
         return Target(url, auth, note, extra_headers=headers, extra_params=params)
@@ -212,8 +211,11 @@ def reference_credentials() -> Credentials:
     )
 
 
-def with_reference_credentials(auth: AuthConfig) -> AuthConfig:
-    """The main profile given the demo credentials (the bundled specs, nothing configured)."""
+def reference_auth(catalog: Catalog, auth: AuthConfig) -> AuthConfig:
+    """`auth`, but for the bundled specs with no OAuth credentials configured, the main profile
+    given the reference service's demo credentials: `run` and `cleanup` decide this alike."""
+    if not is_reference(catalog) or auth.main.credentials.has_oauth2:
+        return auth
     main = replace(auth.main, credentials=reference_credentials())
     return replace(auth, profiles={**auth.profiles, auth.default: main})
 
