@@ -207,15 +207,18 @@ def _options(query: str, where: str, extra: tuple[str, ...]) -> dict[str, str]:
 
 def _seconds(options: dict[str, str], name: str, default: float, where: str) -> float:
     value = options.pop(name, None)
-    if value is None:
-        return default
+    return default if value is None else seconds(value, name, where)
+
+
+def seconds(text: str, name: str, where: str) -> float:
+    """A `?name=SECONDS` option's value: a number above 0, at most an hour."""
     try:
-        seconds = float(value)
+        value = float(text)
     except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 3600:
+        value = 0.0
+    if not 0 < value <= 3600:
         raise UsageError(f"{where}: ?{name}= must be a number of seconds above 0, at most 3600")
-    return seconds
+    return value
 
 
 def driver() -> Any:

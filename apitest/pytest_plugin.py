@@ -54,7 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--apitest-eventually", "poll a failing read-back this many seconds", float),
         ("--apitest-auth", "auth profiles file (TOML [auth] table)", str),
         ("--apitest-profile", "which --apitest-auth profile to use", str),
-        ("--apitest-token-store", "file, sqlite or package.module:Class", str),
+        ("--apitest-token-store", "file, sqlite, mysql://USER@HOST:PORT/DATABASE?table=NAME "
+         "(password in APITEST_DB_PASSWORD) or package.module:Class", str),
         ("--apitest-token-store-path", "the token store's file", str),
         ("--apitest-report-dir", "where ledgers go (default reports/pytest-<time>-<pid>)", str),
         ("--apitest-suite", "a suite file: its specs, target, auth, filters, run options and "
