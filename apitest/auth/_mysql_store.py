@@ -111,16 +111,17 @@ class MySQLStore:
     def __repr__(self) -> str:
         return f"MySQLStore({str(self.url)!r})"
 
-    @property
-    def lock_name(self) -> str:
-        """The server-wide lock name (at most 64 characters) for this database and table."""
-        name = f"apitest:{self.url.database}.{self.url.table}"
+    def lock_name(self, purpose: str = "refresh") -> str:
+        """A server-wide lock name for this database and table (MySQL allows 64 characters:
+        a longer one is shortened to a digest of it)."""
+        name = f"apitest-{purpose}:{self.url.database}.{self.url.table}"
         if len(name) <= 64:
             return name
-        return "apitest:" + hashlib.sha256(name.encode()).hexdigest()[:56]
+        prefix = f"apitest-{purpose}:"
+        return prefix + hashlib.sha256(name.encode()).hexdigest()[: 64 - len(prefix)]
 
     def lock(self) -> AbstractContextManager[None]:
-        return _DatabaseLock(self, self.lock_name)
+        return _DatabaseLock(self, self.lock_name())
 
     def find_token(self, key: str) -> Token | None:
         rows = self._select("WHERE user_name = %s ORDER BY id LIMIT 1", self._user_name(key))
@@ -140,7 +141,7 @@ class MySQLStore:
         expires_at = None if token.expires_at is None else round(token.expires_at * 1000) / 1000
         stored = replace(token, expires_at=expires_at, updated_at=round(time.time() * 1000) / 1000)
         values = self._row(stored)
-        with self._connection("saving a token") as db, _named(db, f"{self.lock_name}:w", self):
+        with self._connection("saving a token") as db, _named(db, self.lock_name("save"), self):
             known = self._scalar(db, "SELECT id FROM {t} WHERE user_name = %s", values["user_name"])
             stored = replace(stored, id=known or self._new_id(db, token.id))
             values["id"] = stored.id
@@ -194,8 +195,14 @@ class MySQLStore:
     def _table(self) -> str:
         return f"`{self.url.table}`"
 
+    @property
+    def columns(self) -> dict[str, int | None]:
+        """The table's columns and their lengths, read (the table made) on first use."""
+        self.prepare()
+        return self._columns
+
     def _own(self, name: str) -> bool:
-        return name in self._columns
+        return name in self.columns
 
     def _select(self, where: str, *args: str) -> list[Token]:
         own = [name for name, _ in OWN_COLUMNS if self._own(name)]
@@ -242,7 +249,7 @@ class MySQLStore:
             values["apitest_token_type"] = token.token_type
             values["apitest_updated_at"] = _millis(token.updated_at)
         for name in ("access_token", "refresh_token", "apitest_token_type"):
-            limit, value = self._columns.get(name), values.get(name)
+            limit, value = self.columns.get(name), values.get(name)
             if isinstance(value, str) and limit is not None and len(value) > limit:
                 raise UsageError(
                     f"{OPTION} {self.url}: the {name.replace('_', ' ')} is {len(value)} "
@@ -253,16 +260,16 @@ class MySQLStore:
         return values
 
     def _user_name(self, key: str) -> str:
-        limit = self._columns.get("user_name") or 255
+        limit = self.columns.get("user_name") or 255
         return key if len(key) <= limit else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
     def _new_id(self, db: Any, wanted: str) -> str:
-        """The caller's id when it fits the column and is free, else 10 random hex digits."""
-        if wanted and len(wanted) <= ID_LENGTH:
-            taken = self._scalar(db, "SELECT id FROM {t} WHERE id = %s", wanted)
-            if taken is None:
-                return wanted
-        return secrets.token_hex(ID_LENGTH // 2)
+        """The caller's id when it fits the column and is free, else 10 random hex digits that
+        are free (a taken id would make the upsert overwrite another key's row)."""
+        candidate = wanted if wanted and len(wanted) <= ID_LENGTH else ""
+        while not candidate or self._scalar(db, "SELECT id FROM {t} WHERE id = %s", candidate):
+            candidate = secrets.token_hex(ID_LENGTH // 2)
+        return candidate
 
     def _scalar(self, db: Any, sql: str, value: str) -> Any:
         with db.cursor() as cursor:
@@ -327,8 +334,8 @@ def _acquire(db: Any, name: str, store: MySQLStore) -> None:
     if got != 1:
         raise UsageError(
             f"{OPTION} {store.url}: waited {store.lock_timeout:g} s for the token lock "
-            f"{name!r}, which another process holds while it refreshes (a refresh takes "
-            f"seconds); find it with SELECT IS_USED_LOCK('{name}') (its connection id, for "
+            f"{name!r}, which another process holds while it refreshes or saves a token (that "
+            f"takes seconds); find it with SELECT IS_USED_LOCK('{name}') (its connection id, for "
             f"KILL) if it hangs, or wait longer with ?{LOCK_TIMEOUT_OPTION}=SECONDS"
         )
 

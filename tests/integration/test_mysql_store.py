@@ -93,6 +93,32 @@ def columns_of(mariadb: MariaDB, database: str) -> list[tuple[object, ...]]:
     )
 
 
+def test_a_save_waits_for_the_save_lock_another_connection_holds(
+    mariadb: MariaDB, database: str, store: MySQLStore
+) -> None:
+    """The SDK's table has no unique user_name, so two first saves of one key could each
+    insert a row: a save takes a short lock of its own, which another holder keeps it out of."""
+    impatient = make_store(mariadb, database, lock_timeout="1")
+    with contextlib.closing(mariadb.connect(database)) as db, db.cursor() as cursor:
+        cursor.execute("SELECT GET_LOCK(%s, 5)", (store.lock_name("save"),))
+        assert cursor.fetchone() == (1,)
+        with pytest.raises(UsageError, match="waited 1 s for the token lock 'apitest-save:"):
+            impatient.save_token(token())
+        assert store.get_tokens() == []
+        cursor.execute("SELECT RELEASE_LOCK(%s)", (store.lock_name("save"),))
+    impatient.save_token(token())
+    impatient.save_token(token(access_token="1000.access.second"))
+    assert len(store.get_tokens()) == 1
+
+
+def test_the_store_through_the_unix_socket(mariadb: MariaDB, database: str) -> None:
+    store = MySQLStore.from_url(mariadb.socket_url("oauthtoken", database), mariadb.env)
+    saved = store.save_token(token())
+    assert store.find_token(KEY) == saved
+    with store.lock():
+        assert other_lock_times_out(mariadb, database)  # one lock, whichever way in
+
+
 def test_the_table_is_the_crm_sdks_then_three_nullable_columns_of_apitests(
     mariadb: MariaDB, database: str, store: MySQLStore
 ) -> None:
@@ -202,7 +228,7 @@ def other_lock_times_out(mariadb: MariaDB, database: str) -> bool:
         with other.lock():
             return False
     except UsageError as exc:
-        assert "waited 1 s for the token lock 'apitest:" in str(exc)
+        assert "waited 1 s for the token lock 'apitest-refresh:" in str(exc)
         assert "?lock-timeout=SECONDS" in str(exc)
         return True
 
@@ -213,6 +239,18 @@ def test_the_lock_excludes_another_connection_until_released(
     with store.lock():
         assert other_lock_times_out(mariadb, database)
     assert not other_lock_times_out(mariadb, database)
+
+
+def test_names_at_mysqls_length_limit_make_lock_names_within_it(
+    mariadb: MariaDB, database: str
+) -> None:
+    table = "t" * 64
+    store = MySQLStore.from_url(mariadb.url(table, database), mariadb.env)
+    assert len(store.lock_name()) == 64 and len(store.lock_name("save")) == 64
+    assert store.lock_name() != store.lock_name("save")
+    with store.lock():
+        saved = store.save_token(token())
+    assert store.find_token(KEY) == saved
 
 
 def test_the_lock_taken_on_one_thread_and_left_on_another(
