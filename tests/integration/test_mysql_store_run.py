@@ -5,14 +5,20 @@ any output of a run, nor of a run whose password is wrong."""
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 from pathlib import Path
 
-from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+import pytest
+
+from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
 from ..mariadb import MariaDB
-from ..support import SPECS, cli_env, run_cli
+from ..support import REPO, SPECS, cli_env, run_cli
 from .conftest import MakeServer
 from .test_auth_run import assert_one_refresh_per_expiry, race_four_runs, slow_specs
+
+pytest_plugins = ["pytester"]
 
 
 def test_four_processes_share_the_database_store_and_one_refresh_per_expiry(
@@ -95,3 +101,41 @@ def test_a_password_in_the_url_is_refused_before_anything_runs(tmp_path: Path) -
     assert done.returncode == 2
     output = done.stdout + done.stderr
     assert "a password in the URL is refused" in output and "hunter2-secret" not in output
+
+
+def test_pytest_xdist_workers_share_the_database_store(
+    pytester: pytest.Pytester,
+    make_server: MakeServer,
+    mariadb: MariaDB,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--apitest-token-store mysql://...`: the second worker finds the token the first one
+    got, so the rotating refresh token is spent once and no worker warns of a fallback."""
+    server = make_server()
+    shutil.copytree(SPECS, pytester.path / "specs")
+    environ = {
+        "APITEST_CLIENT_ID": DEMO_CLIENT_ID,
+        "APITEST_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "APITEST_REFRESH_TOKEN": DEMO_REFRESH_TOKEN,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        **mariadb.env,
+    }
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    database = mariadb.new_database("xdist")
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "-p", "no:cacheprovider", f"--apitest-base-url={server.base_url}",
+        "--apitest-cases=positive", "-k", "GET and positive",
+        f"--apitest-token-store={mariadb.url('oauthtoken', database)}",
+    )  # fmt: skip
+    result.assert_outcomes(passed=4)
+    text = result.stdout.str() + result.stderr.str()
+    assert "ApitestAuthWarning" not in text
+    authority = server.state.authority
+    assert authority.counts["refresh_token"] == 1
+    assert authority.counts["refresh_token:invalid_grant"] == 0
+    assert mariadb.password not in text and DEMO_REFRESH_TOKEN not in text
+    with contextlib.closing(mariadb.connect(database)) as db, db.cursor() as cursor:
+        cursor.execute("SELECT refresh_token FROM oauthtoken")
+        [(rotated,)] = cursor.fetchall()
+    assert rotated in authority._refresh  # the workers' token lives in the database
