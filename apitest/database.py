@@ -49,7 +49,8 @@ _WHY_NOT_IN_URL = (
     "a password in the URL is refused: the URL stays in your shell's history, shows in process "
     "lists and in CI logs"
 )
-_ACCESS_DENIED = {1044, 1045, 1698}
+_ACCESS_DENIED = {1044, 1045, 1142, 1143, 1698}
+"""Denied: the database (1044), the login (1045, 1698), a table or column command (1142/3)."""
 _UNKNOWN_DATABASE = 1049
 _CANNOT_CONNECT = {2002, 2003, 2005, 2006, 2013}
 

@@ -166,22 +166,23 @@ class MySQLStore:
             cursor.execute(f"DELETE FROM {self._table}")
 
     def prepare(self) -> None:
-        """Create the table if absent, then learn its columns and their lengths (once)."""
+        """Learn the table's columns and their lengths (once), creating it first if absent.
+        An existing table needs no CREATE right: a user limited to reading and writing rows
+        of the SDK's table can use it."""
         with self._prepared:
             if self._columns:
                 return
-            with self._connection("creating the token table", prepare=False) as db:
-                columns = ", ".join(f"{name} {kind}" for name, kind in CRM_COLUMNS + OWN_COLUMNS)
-                with db.cursor() as cursor:
-                    cursor.execute(
-                        f"CREATE TABLE IF NOT EXISTS {self._table} ({columns}, primary key (id))"
-                    )
-                    cursor.execute(
-                        "SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH FROM information_schema."
-                        "COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
-                        (self.url.database, self.url.table),
-                    )
-                    found = {str(name).lower(): length for name, length in cursor.fetchall()}
+            with self._connection("reading the token table's layout", prepare=False) as db:
+                found = self._layout(db)
+                if not found:
+                    columns = ", ".join(f"{n} {kind}" for n, kind in CRM_COLUMNS + OWN_COLUMNS)
+                    creating = failures(self.url, OPTION, "creating the token table")
+                    with creating, db.cursor() as cursor:
+                        cursor.execute(
+                            f"CREATE TABLE IF NOT EXISTS {self._table} ({columns}, "
+                            "primary key (id))"
+                        )
+                    found = self._layout(db)
             missing = [name for name, _ in CRM_COLUMNS if name not in found]
             if missing:
                 raise UsageError(
@@ -190,6 +191,15 @@ class MySQLStore:
                     "that layout, or a new one (apitest creates it), with ?table="
                 )
             self._columns = {k: None if v is None else int(v) for k, v in found.items()}
+
+    def _layout(self, db: Any) -> dict[str, Any]:
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS "
+                "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
+                (self.url.database, self.url.table),
+            )
+            return {str(name).lower(): length for name, length in cursor.fetchall()}
 
     @property
     def _table(self) -> str:

@@ -6,10 +6,12 @@ connection, freed when its holder dies)."""
 from __future__ import annotations
 
 import contextlib
+import secrets
 import signal
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -176,6 +178,29 @@ def test_a_crm_sdk_table_is_used_as_it_is(mariadb: MariaDB, database: str) -> No
     )  # fmt: skip  # no column for scopes, token type or update time: read as unknown
     names = raw(mariadb, database, "SHOW COLUMNS FROM oauthtoken")
     assert [name for name, *_ in names] == [name for name, _ in CRM_COLUMNS]  # never altered
+
+
+def test_a_user_with_row_rights_only_uses_an_existing_table(
+    mariadb: MariaDB, database: str
+) -> None:
+    """A DBA may grant the token user no more than reading and writing the SDK's rows: the
+    store then creates nothing, and where the table is missing it says access was denied."""
+    raw(mariadb, database, CRM_TABLE)
+    user = f"rows{secrets.token_hex(3)}"
+    with contextlib.closing(mariadb.root()) as db, db.cursor() as cursor:
+        cursor.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (mariadb.password,))
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.oauthtoken TO '{user}'@'%'"
+        )
+    url = f"mysql://{user}@{mariadb.host}:{mariadb.port}/{database}"
+    store = MySQLStore.from_url(f"{url}?table=oauthtoken", mariadb.env)
+    saved = store.save_token(token())
+    assert store.find_token(KEY) == replace(saved, scopes=(), token_type=None, updated_at=0.0)
+    with pytest.raises(UsageError) as caught:
+        MySQLStore.from_url(f"{url}?table=elsewhere", mariadb.env)
+    denied = f"the database refused user '{user}' (access denied) while creating the token"
+    assert denied in str(caught.value)
+    assert mariadb.password not in str(caught.value)
 
 
 def test_a_table_of_another_layout_is_refused(mariadb: MariaDB, database: str) -> None:
