@@ -222,14 +222,15 @@ def seconds(text: str, name: str, where: str) -> float:
     return value
 
 
-def driver() -> Any:
-    """The PyMySQL module, or the one message that says how to install it."""
+def driver(option: str = "") -> Any:
+    """The PyMySQL module, or the one message (naming `option`) that says how to install it."""
     try:
         import pymysql
     except ImportError:
+        where = f"{option}: " if option else ""
         raise UsageError(
-            f"a mysql:// or mariadb:// URL needs the PyMySQL driver, which is not installed: "
-            f"{INSTALL}"
+            f"{where}a mysql:// or mariadb:// URL needs the PyMySQL driver, which is not "
+            f"installed: {INSTALL}"
         ) from None
     return pymysql
 
@@ -237,7 +238,7 @@ def driver() -> Any:
 def connect(url: DatabaseURL, *, option: str, read_timeout: float | None = None) -> Connection[Any]:
     """An autocommit connection (utf8mb4) to `url`'s database, bounded in time, or one
     UsageError naming `option`, the URL and how to mend what failed."""
-    pymysql = driver()
+    pymysql = driver(option)
     with failures(url, option, "connecting"):
         connection: Connection[Any] = pymysql.connect(
             host=url.host,
@@ -258,7 +259,7 @@ def connect(url: DatabaseURL, *, option: str, read_timeout: float | None = None)
 @contextmanager
 def failures(url: DatabaseURL, option: str, doing: str) -> Iterator[None]:
     """Every driver error inside turned into one UsageError (`doing` says what was under way)."""
-    pymysql = driver()
+    pymysql = driver(option)
     try:
         yield
     except pymysql.err.Error as exc:

@@ -103,7 +103,7 @@ class MySQLStore:
             extra=(LOCK_TIMEOUT_OPTION,),
             environ=environ,
         )
-        driver()
+        driver(OPTION)
         store = cls(url)
         store.prepare()
         return store

@@ -413,5 +413,6 @@ def test_a_database_url_without_the_driver_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "pymysql", None)  # what an absent package looks like
-    with pytest.raises(UsageError, match=r"PyMySQL driver.*pip install 'apitest\[mysql\]'"):
+    said = r"^--token-store: .*PyMySQL driver.*pip install 'apitest\[mysql\]'"
+    with pytest.raises(UsageError, match=said):
         load_store("mariadb://app@127.0.0.1:9/tokens", None, default_folder=Path("."))
