@@ -300,10 +300,17 @@ def add_auth_options(parser: argparse.ArgumentParser) -> None:
         "--token-store",
         metavar="KIND",
         help="where tokens persist: file (default, $XDG_CACHE_HOME/apitest/tokens.json), "
-        "sqlite, or package.module:Class (give the class a lock() shared by processes, or "
-        "the run warns: parallel refreshes spend rotating refresh tokens)",
+        "sqlite, mysql://USER@HOST:PORT/DATABASE?table=NAME (MySQL or MariaDB, shared across "
+        "machines, the Zoho CRM SDK's oauthtoken table; the password from APITEST_DB_PASSWORD, "
+        "never the URL; pip install 'apitest[mysql]'), or package.module:Class (give the class "
+        "a lock() shared by processes, or the run warns: parallel refreshes spend rotating "
+        "refresh tokens)",
     )
-    parser.add_argument("--token-store-path", metavar="PATH", help="the token store's file")
+    parser.add_argument(
+        "--token-store-path",
+        metavar="PATH",
+        help="the file or sqlite store's file (a mysql:// store is named by its URL alone)",
+    )
 
 
 def add_throttle_store_option(parser: argparse.ArgumentParser) -> None:

@@ -49,7 +49,8 @@ _WHY_NOT_IN_URL = (
     "a password in the URL is refused: the URL stays in your shell's history, shows in process "
     "lists and in CI logs"
 )
-_ACCESS_DENIED = {1044, 1045, 1698}
+_ACCESS_DENIED = {1044, 1045, 1142, 1143, 1698}
+"""Denied: the database (1044), the login (1045, 1698), a table or column command (1142/3)."""
 _UNKNOWN_DATABASE = 1049
 _CANNOT_CONNECT = {2002, 2003, 2005, 2006, 2013}
 
@@ -207,25 +208,29 @@ def _options(query: str, where: str, extra: tuple[str, ...]) -> dict[str, str]:
 
 def _seconds(options: dict[str, str], name: str, default: float, where: str) -> float:
     value = options.pop(name, None)
-    if value is None:
-        return default
+    return default if value is None else seconds(value, name, where)
+
+
+def seconds(text: str, name: str, where: str) -> float:
+    """A `?name=SECONDS` option's value: a number above 0, at most an hour."""
     try:
-        seconds = float(value)
+        value = float(text)
     except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 3600:
+        value = 0.0
+    if not 0 < value <= 3600:
         raise UsageError(f"{where}: ?{name}= must be a number of seconds above 0, at most 3600")
-    return seconds
+    return value
 
 
-def driver() -> Any:
-    """The PyMySQL module, or the one message that says how to install it."""
+def driver(option: str = "") -> Any:
+    """The PyMySQL module, or the one message (naming `option`) that says how to install it."""
     try:
         import pymysql
     except ImportError:
+        where = f"{option}: " if option else ""
         raise UsageError(
-            f"a mysql:// or mariadb:// URL needs the PyMySQL driver, which is not installed: "
-            f"{INSTALL}"
+            f"{where}a mysql:// or mariadb:// URL needs the PyMySQL driver, which is not "
+            f"installed: {INSTALL}"
         ) from None
     return pymysql
 
@@ -233,7 +238,7 @@ def driver() -> Any:
 def connect(url: DatabaseURL, *, option: str, read_timeout: float | None = None) -> Connection[Any]:
     """An autocommit connection (utf8mb4) to `url`'s database, bounded in time, or one
     UsageError naming `option`, the URL and how to mend what failed."""
-    pymysql = driver()
+    pymysql = driver(option)
     with failures(url, option, "connecting"):
         connection: Connection[Any] = pymysql.connect(
             host=url.host,
@@ -254,7 +259,7 @@ def connect(url: DatabaseURL, *, option: str, read_timeout: float | None = None)
 @contextmanager
 def failures(url: DatabaseURL, option: str, doing: str) -> Iterator[None]:
     """Every driver error inside turned into one UsageError (`doing` says what was under way)."""
-    pymysql = driver()
+    pymysql = driver(option)
     try:
         yield
     except pymysql.err.Error as exc:

@@ -55,7 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--apitest-eventually", "poll a failing read-back this many seconds", float),
         ("--apitest-auth", "auth profiles file (TOML [auth] table)", str),
         ("--apitest-profile", "which --apitest-auth profile to use", str),
-        ("--apitest-token-store", "file, sqlite or package.module:Class", str),
+        ("--apitest-token-store", "file, sqlite, mysql://USER@HOST:PORT/DATABASE?table=NAME "
+         "(password in APITEST_DB_PASSWORD) or package.module:Class", str),
         ("--apitest-token-store-path", "the token store's file", str),
         ("--apitest-throttle-store", "where <throttling> windows are shared: file (default: "
          "this machine's processes) or mysql://user@host:port/db?table=NAME (every machine "

@@ -13,10 +13,13 @@ Import PyMySQL only through here or apitest.database: both need it from the `tes
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import secrets
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,6 +35,7 @@ MISSING = "Debian's mariadb-server is not installed; .ci/run installs it"
 START_TIMEOUT_S = 30.0
 """How long the server may take to accept connections: a bound on a hang (it takes ~1 s)."""
 STOP_TIMEOUT_S = 30.0
+PR_SET_PDEATHSIG = 1
 USER = "apitest"
 DATABASE = "apitest"
 PASSWORD_VARIABLE = "APITEST_DB_PASSWORD"
@@ -153,6 +157,13 @@ def _install(data: Path, log: Path) -> None:
         raise RuntimeError(f"mariadb-install-db failed ({done.returncode}):\n{tail}")
 
 
+def _die_with_parent() -> None:
+    """In the server's child process before exec: Linux ends it when the pytest process that
+    started it dies (a worker killed mid-run must not leave a server behind)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _launch(folder: Path) -> MariaDB:
     port = free_port()
     # A Unix socket path may not exceed ~107 bytes: pytest's folders can, /tmp's cannot.
@@ -163,6 +174,7 @@ def _launch(folder: Path) -> MariaDB:
          f"--log-error={folder / 'error.log'}", f"--pid-file={folder / 'mysqld.pid'}",
          f"--tmpdir={folder}", *_as_root(), *SMALL],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )  # fmt: skip
     return MariaDB(folder, socket, port, process, password=secrets.token_urlsafe(18))
 

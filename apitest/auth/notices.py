@@ -24,7 +24,8 @@ _PHRASES = {
 _REFRESH_FLOWS = ("stored refresh token", "APITEST_REFRESH_TOKEN")
 SHARE_A_LOCKED_STORE = (
     "let every run and pytest-xdist worker share one token store with a lock (the default "
-    "--token-store file, or sqlite, or a custom store class with a lock() method)"
+    "--token-store file, or sqlite, or mysql://... shared across machines, or a custom store "
+    "class with a lock() method)"
 )
 
 
@@ -91,6 +92,6 @@ def store_without_lock(store: str) -> AuthNotice:
             "tokens rotate every refresh but one is refused (invalid_grant) and the refresh "
             "token is spent. Fix: give the class a lock() context manager that excludes other "
             "processes (a file lock, as the file store takes on <path>.lock), or use "
-            "--token-store file or sqlite."
+            "--token-store file, sqlite or mysql://..."
         ),
     )

@@ -5,7 +5,7 @@ act as several users, e.g. a read-only user whose writes must be refused:
 
     [auth]
     default = "admin"                 # the profile the run's cases use
-    store = "file"                    # file | sqlite | package.module:Class (--token-store)
+    store = "file"                    # file | sqlite | mysql://USER@HOST/DB | package.module:Class
     store_path = ".apitest/tokens.json"
 
     [auth.profiles.admin]

@@ -1,4 +1,5 @@
-"""Where OAuth2 tokens live between runs: a JSON file, a SQLite database, or the user's own class.
+"""Where OAuth2 tokens live between runs: a JSON file, a SQLite database, a MySQL/MariaDB table
+shared across machines, or the user's own class.
 
 Tokens must outlive a run and be shared by parallel processes (pytest-xdist workers, several CLI
 runs at once) because refresh tokens may rotate: a refresh spends the old refresh token, so two
@@ -19,15 +20,25 @@ from pathlib import Path
 from typing import Any
 
 from apitest.auth._file_store import FileStore
+from apitest.auth._mysql_store import MySQLStore
 from apitest.auth._sqlite_store import SQLiteStore
 from apitest.auth._store_base import (
     METHODS,
     Token,
     TokenStore,
 )
+from apitest.database import is_database_url, shown
 from apitest.errors import ApitestError, UsageError, clip
 
-__all__ = ["FileStore", "SQLiteStore", "Token", "TokenStore", "load_store", "unlocked_class"]
+__all__ = [
+    "FileStore",
+    "MySQLStore",
+    "SQLiteStore",
+    "Token",
+    "TokenStore",
+    "load_store",
+    "unlocked_class",
+]
 
 
 class _CustomStore:
@@ -89,7 +100,7 @@ class _CustomStore:
         except Exception as exc:
             raise UsageError(
                 f"--token-store {self._dotted}: {method}() raised {type(exc).__name__}: "
-                f"{clip(str(exc))}; fix the class, or use --token-store file or sqlite"
+                f"{clip(str(exc))}; fix the class, or use --token-store file, sqlite or mysql://..."
             ) from None
 
 
@@ -108,8 +119,8 @@ def _import_class(dotted: str) -> type:
         module_name, _, class_name = dotted.rpartition(".")
     if not module_name or not class_name:
         raise UsageError(
-            f"--token-store {clip(dotted)}: expected file, sqlite, or the dotted path of a class "
-            "such as mypackage.stores:VaultStore"
+            f"--token-store {clip(dotted)}: expected file, sqlite, mysql://USER@HOST/DATABASE, "
+            "or the dotted path of a class such as mypackage.stores:VaultStore"
         )
     try:
         module = importlib.import_module(module_name)
@@ -133,10 +144,20 @@ def _import_class(dotted: str) -> type:
 
 
 def load_store(spec: str, path: str | None, *, default_folder: Path) -> TokenStore:
-    """The store `--token-store` names: "file", "sqlite" or a custom class's dotted path.
+    """The store `--token-store` names: "file", "sqlite", a mysql:// (or mariadb://) URL, or a
+    custom class's dotted path.
 
-    A custom class is instantiated with no arguments, or with `path=` when a path is given.
+    A custom class is instantiated with no arguments, or with `path=` when a path is given. A
+    database URL names everything itself: a path beside it is refused rather than ignored.
     """
+    if is_database_url(spec):
+        if path is not None:
+            raise UsageError(
+                f"--token-store {shown(spec)} keeps tokens in the database the URL names, so "
+                f"--token-store-path (or [auth] store_path) {clip(path)} means nothing for it; "
+                "drop the path, or name the table with ?table="
+            )
+        return MySQLStore.from_url(spec)
     if spec == "file":
         return FileStore(path or default_folder / "tokens.json")
     if spec == "sqlite":

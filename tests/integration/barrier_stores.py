@@ -11,6 +11,8 @@ computes the same moment instead of each noticing the last arrival when its poll
 
 `BarrierStore` keeps the file store's lock; `LocklessBarrierStore` has none, which is what a
 custom store that omits `lock()` gives the run (the proof that the lock is what is tested).
+`MySQLBarrierStore` is the database store (`--token-store mysql://...`, its URL in
+`BARRIER_STORE_URL`) with its GET_LOCK, the barrier before it likewise.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from apitest.auth.stores import FileStore, Token
+from apitest.auth.stores import FileStore, MySQLStore, Token
 
 WAIT_S = 90.0
 """At most this long for every process to arrive (a slow machine imports and plans slowly)."""
@@ -88,3 +90,11 @@ class BarrierStore(LocklessBarrierStore):
         self.barrier.wait()  # before the lock: waiting inside it would hold the others out
         with self._store.lock():
             yield
+
+
+class MySQLBarrierStore(BarrierStore):
+    """The MySQL store the URL in `BARRIER_STORE_URL` names; `path` places only the barrier."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._store = MySQLStore.from_url(os.environ["BARRIER_STORE_URL"])  # type: ignore[assignment]

@@ -380,7 +380,7 @@ def test_a_custom_save_token_returning_none_counts_as_stored(
         ("apitest_custom_store:Failing", None, "RuntimeError: vault unreachable"),
         ("apitest_custom_store:Failing", "/p", "with path= failed with TypeError"),
         ("apitest_bad_store:Store", None, "RuntimeError: half configured"),
-        ("vault", None, "expected file, sqlite, or the dotted path"),
+        ("vault", None, "expected file, sqlite, mysql://USER@HOST/DATABASE, or the dotted path"),
     ],
 )
 def test_load_store_errors_name_the_option_and_the_path(
@@ -398,3 +398,21 @@ def test_a_custom_store_failing_at_run_time_is_a_usage_error(
     store = load_store("apitest_custom_store:Raising", None, default_folder=Path("."))
     with pytest.raises(UsageError, match=r"--token-store .*find_token\(\) raised KeyError"):
         store.find_token("k")
+
+
+def test_a_database_url_with_a_path_beside_it_is_refused_before_any_connection() -> None:
+    """Port 9 (discard) answers nothing: the refusal comes before anything is tried."""
+    with pytest.raises(UsageError) as caught:
+        load_store("mysql://app@127.0.0.1:9/tokens", "t.json", default_folder=Path("."))
+    message = str(caught.value)
+    assert message.startswith("--token-store mysql://app@127.0.0.1:9/tokens keeps tokens")
+    assert "--token-store-path (or [auth] store_path) t.json means nothing for it" in message
+
+
+def test_a_database_url_without_the_driver_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "pymysql", None)  # what an absent package looks like
+    said = r"^--token-store: .*PyMySQL driver.*pip install 'apitest\[mysql\]'"
+    with pytest.raises(UsageError, match=said):
+        load_store("mariadb://app@127.0.0.1:9/tokens", None, default_folder=Path("."))
