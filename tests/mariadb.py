@@ -145,10 +145,12 @@ def _as_root() -> tuple[str, ...]:
 
 
 def _install(data: Path, log: Path) -> None:
+    """The bootstrap server's temporary tables go in our own folder: in /tmp (its default),
+    another process cleaning /tmp on a shared machine deleted one mid-install once."""
     done = subprocess.run(
         [str(INSTALL_DB), "--no-defaults", f"--datadir={data}",
          "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
-         *_as_root(), *SMALL],
+         f"--tmpdir={log.parent}", *_as_root(), *SMALL],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     log.write_text(done.stdout + done.stderr)
