@@ -290,6 +290,8 @@ def _options(config: pytest.Config) -> PluginOptions:
         concurrency=int(merged("concurrency", pick("concurrency"), suite)),
         eventually=float(merged("eventually", config.getoption("apitest_eventually"), suite)),
         strict=bool(merged("strict", config.getoption("apitest_strict") or None, suite)),
+        timeout=float(merged("timeout", None, suite)),
+        connect_timeout=float(merged("connect_timeout", None, suite)),
         auth_file=pick("auth"),
         profile=config.getoption("apitest_profile"),
         token_store=pick("token_store"),

@@ -46,6 +46,9 @@ class PluginOptions:
     concurrency: int = DEFAULTS.concurrency
     eventually: float = DEFAULTS.eventually
     strict: bool = False
+    timeout: float = DEFAULTS.timeout
+    connect_timeout: float = DEFAULTS.connect_timeout
+    """Both from the suite's `[run]` or the defaults, as the CLI takes them."""
     auth_file: str | None = None
     profile: str | None = None
     token_store: str | None = None
@@ -144,6 +147,8 @@ class ApitestSession:
             concurrency=self.options.concurrency,
             eventually_s=self.options.eventually,
             strict=self.options.strict,
+            timeout_s=self.options.timeout,
+            connect_timeout_s=self.options.connect_timeout,
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
             throttle_store=self.throttle_store(),

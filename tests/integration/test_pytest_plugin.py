@@ -174,3 +174,25 @@ def test_auth_notices_are_pytest_warnings_under_xdist(
     lockless = "apitest: the token store barrier_stores:LocklessBarrierStore has no lock()"
     assert lockless in text
     assert DEMO_REFRESH_TOKEN not in text and DEMO_CLIENT_SECRET not in text
+
+
+@pytest.mark.parametrize(("timeout", "outcome"), [(0.3, "failed"), (10, "passed")])
+def test_a_suites_read_timeout_bounds_each_call_under_pytest_as_under_the_cli(
+    project: pytest.Pytester, make_server: MakeServer, timeout: float, outcome: str
+) -> None:
+    """A suite's `[run] timeout` reached the CLI's engine but not the plugin's, which kept
+    the 30 s default: against a service answering in 1 s, 0.3 s must fail the case, and
+    10 s (the control) must pass it."""
+    server = make_server(latency_ms=1000)
+    (project.path / "slow.toml").write_text(
+        f'specs = ["specs/destinations.xml"]\n[target]\nbase_url = "{server.base_url}"\n'
+        f"[run]\ntimeout = {timeout}\n",
+        encoding="utf-8",
+    )
+    result = project.runpytest(
+        "specs/destinations.xml", "--apitest-suite=slow.toml", "--apitest-cases=positive",
+        "-m", "create", "-p", "no:cacheprovider", "-v",
+    )  # fmt: skip
+    result.assert_outcomes(**{outcome: 1})
+    if outcome == "failed":
+        assert "timed out" in result.stdout.str().lower(), result.stdout.str()[-3000:]
