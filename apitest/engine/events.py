@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from apitest.plan.model import Chain, Plan
-from apitest.results import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult, ShardInfo
 
 
 @dataclass(slots=True)
@@ -31,6 +31,8 @@ class RunStarted:
 
     target: str
     plan: Plan
+    shard: ShardInfo | None = None
+    """Set when `plan` is one shard of a larger plan (`--shard K/N`)."""
 
 
 @dataclass(slots=True)

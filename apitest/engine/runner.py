@@ -134,7 +134,7 @@ def run_plan(catalog: Catalog, plan: Plan, settings: RunSettings, listener: List
     `listener` hears every event of the run. The run's first and last are emitted here, outside
     the event loop and the run's garbage-collector setting, so what listeners do at the end
     (writing the report files) runs as it would after the run."""
-    listener.handle(RunStarted(settings.base_url, plan))
+    listener.handle(RunStarted(settings.base_url, plan, settings.shard))
     try:
         with fewer_gc_pauses():
             result = eventloop.run(_run(catalog, plan, settings, listener))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,7 +50,14 @@ class JsonlWriter:
             self._event("cleanup_finished", case=event.case.to_dict())
         elif isinstance(event, RunStarted):
             plan = event.plan
-            self._event("run_started", target=event.target, seed=plan.seed, steps=len(plan.steps))
+            shard = asdict(event.shard) if event.shard is not None else None
+            self._event(
+                "run_started",
+                target=event.target,
+                seed=plan.seed,
+                steps=len(plan.steps),
+                shard=shard,
+            )
         elif isinstance(event, RunFinished):
             summary = event.result.to_dict(with_cases=False)  # every case is in the stream
             self._event("run_finished", result=summary)

@@ -42,7 +42,8 @@ def test_two_shards_run_every_case_of_the_whole_run_exactly_once(
     assert whole.returncode == 0, whole.stdout[-3000:] + whole.stderr
     shards = []
     for k in (1, 2):
-        done = run(base_url, tmp_path / f"shard{k}", "--shard", f"{k}/2")
+        stream = str(tmp_path / f"shard{k}.jsonl")
+        done = run(base_url, tmp_path / f"shard{k}", "--shard", f"{k}/2", "--jsonl", stream)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr
         shards.append((done, result(tmp_path / f"shard{k}")))
     expected = [case["id"] for case in result(tmp_path / "whole")["cases"]]
@@ -66,6 +67,11 @@ def test_two_shards_run_every_case_of_the_whole_run_exactly_once(
         lines = done.stdout.splitlines()
         assert lines[1].startswith(said + ": ")  # at the start, after the run's own line
         assert said in lines  # and alone under the totals at the end
+    for k, info in enumerate(infos, 1):  # a stream's reader knows the shard from its first line
+        first = json.loads((tmp_path / f"shard{k}.jsonl").read_text().splitlines()[0])
+        assert first["event"] == "run_started"
+        assert (first["shard"]["index"], first["shard"]["total"]) == (k, 2)
+        assert first["shard"]["plan_digest"] == info["plan_digest"]
     junit = etree.parse(str(tmp_path / "shard2" / "junit.xml")).getroot()
     assert junit.get("name") == "apitest shard 2/2"
     props = {p.get("name"): p.get("value") for p in junit.iter("property")}
