@@ -99,6 +99,22 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"apitest: {exc}") from None
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Under xdist the controller collects nothing (its workers do, and print nothing), so the
+    collection line below never shows there: the header says which shard instead, from the
+    option alone (the whole plan's figures are in each result and report)."""
+    if not getattr(config.option, "numprocesses", None) or not config.getoption("apitest_shard"):
+        return []
+    choice = shard_choice(config.getoption("apitest_shard"), None, "--apitest-shard")
+    if choice is None:
+        return []
+    return [
+        f"apitest: shard {choice.index}/{choice.total} of the plan's chains (K/N from "
+        f"{'the option' if choice.source == 'option' else choice.source}); "
+        "the workers share out its chains"
+    ]
+
+
 def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
     """Under "collected N items": which shard this is and what the whole plan was, and
     plainly when the shard holds nothing (pytest then exits 5, no tests collected)."""

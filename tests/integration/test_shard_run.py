@@ -147,6 +147,8 @@ def test_the_plugin_runs_a_shard_under_xdist_and_says_which(
         "-n", "2", "-p", "no:cacheprovider",
     )  # fmt: skip
     done.assert_outcomes(passed=len(wanted))
+    said = "apitest: shard 2/2 of the plan's chains (K/N from the option); the workers share"
+    assert any(line.startswith(said) for line in done.outlines), done.outlines[:12]
     alone = project.runpytest("--apitest=specs", "--apitest-shard=2/2", "--collect-only", "-q")
     assert any(
         re.match(r"apitest: shard 2/2 of a plan of 4 chains", line) for line in alone.outlines
