@@ -286,16 +286,17 @@ def failure(url: DatabaseURL, option: str, doing: str, exc: BaseException) -> Us
     if code in _CANNOT_CONNECT:
         return UsageError(
             f"{where}: cannot reach the database server at {url.where()} while {doing} "
-            f"({_driver_text(exc, url)}); check that it is running and the host, port or "
+            f"({driver_text(exc, url)}); check that it is running and the host, port or "
             "?socket= is right"
         )
     return UsageError(
         f"{where}: the database failed while {doing} ({type(exc).__name__} {code or ''}: "
-        f"{_driver_text(exc, url)})"
+        f"{driver_text(exc, url)})"
     )
 
 
-def _driver_text(exc: BaseException, url: DatabaseURL) -> str:
+def driver_text(exc: BaseException, url: DatabaseURL) -> str:
+    """The driver's own words for `exc`, clipped, with the password masked should it appear."""
     text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
     if url.password and len(url.password) >= 4:
         text = text.replace(url.password, "***")

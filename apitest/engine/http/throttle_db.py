@@ -32,13 +32,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from apitest.database import DatabaseURL, connect, driver_text, parse_url
 from apitest.engine.http.throttle_shared import IN_FLIGHT_DEADLINE_S
 from apitest.errors import UsageError
 
 if TYPE_CHECKING:
     import pymysql
-
-    from apitest.database import DatabaseURL
 
     Connection = pymysql.connections.Connection[Any]
 _POLL_S = 0.05
@@ -73,11 +72,11 @@ class ConnectionPool:
     call would cost a TCP and auth handshake each). A connection serves one thread at a time;
     one that failed is closed, never handed out again."""
 
-    def __init__(self, connect: Callable[[], Connection], table: str, where: str) -> None:
+    def __init__(self, connect: Callable[[], Connection], url: DatabaseURL) -> None:
         self._connect = connect
-        self.table = table
-        self.where = where
-        """The store as the user may see it (no password), for error messages."""
+        self.url = url
+        """The store, for error messages (its `str` holds no password)."""
+        self.table = url.table
         self._idle: list[Connection] = []
         self._lock = threading.Lock()
 
@@ -174,14 +173,14 @@ class DatabaseWindow:
                 lost += 1
                 if lost > 1:
                     raise UsageError(
-                        f"the throttle store {self._pool.where} stopped answering "
-                        f"({exc.args[-1] if exc.args else exc}); check the server, or run "
+                        f"the throttle store {self._pool.url} stopped answering "
+                        f"({driver_text(exc, self._pool.url)}); check the server, or run "
                         "without --throttle-store"
                     ) from None
             except pymysql.err.Error as exc:
                 raise UsageError(
-                    f"the throttle store {self._pool.where} refused a query ({exc}); is the "
-                    "table apitest's own?"
+                    f"the throttle store {self._pool.url} refused a query "
+                    f"({driver_text(exc, self._pool.url)}); is the table apitest's own?"
                 ) from None
 
     def _try_take(self, conn: Connection) -> tuple[str | None, float]:
@@ -233,17 +232,13 @@ class DatabaseWindow:
 
 def open_pool(url: DatabaseURL, option: str = "--throttle-store") -> ConnectionPool:
     """The connections to `url`, opened as the windows need them (a failure names `option`)."""
-    from apitest.database import connect
-
-    return ConnectionPool(lambda: connect(url, option=option), url.table, str(url))
+    return ConnectionPool(lambda: connect(url, option=option), url)
 
 
 def check_store(text: str, option: str = "--throttle-store") -> DatabaseURL:
     """The store `--throttle-store` names, reached and its table made now: a bad URL, a
     missing driver, an unreachable server, a wrong password or no right to create the table
     is one UsageError before the run's first call, not an error at its first throttled one."""
-    from apitest.database import parse_url
-
     url = parse_url(text, option=option, default_database="apitest", default_table=DEFAULT_TABLE)
     pool = open_pool(url, option)
     try:
@@ -253,7 +248,7 @@ def check_store(text: str, option: str = "--throttle-store") -> DatabaseURL:
     except Exception as exc:  # the driver's: its text names the right that is missing
         raise UsageError(
             f"{option} {url}: cannot create or read the table {url.table} "
-            f"({exc.args[-1] if exc.args else exc}); grant the user CREATE, SELECT, INSERT, "
+            f"({driver_text(exc, url)}); grant the user CREATE, SELECT, INSERT, "
             f"UPDATE and DELETE on it, or create it as apitest would:\n{table_sql(url.table)}"
         ) from None
     finally:
