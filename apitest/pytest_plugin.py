@@ -25,7 +25,7 @@ from apitest.defaults import DEFAULTS
 from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
-from apitest.results import CaseResult, RunResult
+from apitest.results import CaseResult, RunResult, shard_source_words
 from apitest.session.config import merged, shard_choice
 from apitest.session.suite import load_suite
 from apitest.session.target import database_store
@@ -110,7 +110,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     return [
         f"apitest: shard {choice.index}/{choice.total} of the plan's chains (K/N from "
-        f"{'the option' if choice.source == 'option' else choice.source}); "
+        f"{shard_source_words(choice.source)}); "
         "the workers share out its chains"
     ]
 

@@ -255,11 +255,17 @@ class ShardInfo:
     def describe(self) -> str:
         """`shard 2/4 of a plan of 4 chains, 114 cases (plan 3f2a9c1b0d4e; K/N from
         CI_NODE_INDEX)`: which shard, and what the whole was, in every report's words."""
-        source = {"option": "the option", "suite": "the suite"}.get(self.source, self.source)
+        source = shard_source_words(self.source)
         return (
             f"shard {self.index}/{self.total} of a plan of {self.plan_chains:,} chains, "
             f"{self.plan_cases:,} cases (plan {self.plan_digest[:12]}; K/N from {source})"
         )
+
+
+def shard_source_words(source: str) -> str:
+    """Where K/N came from, as the reports say it: "the option", "the suite", or the CI
+    variable's own name."""
+    return {"option": "the option", "suite": "the suite"}.get(source, source)
 
 
 @dataclass
