@@ -27,11 +27,14 @@ from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.results import CaseResult, RunResult, shard_source_words
 from apitest.session.config import merged, shard_choice
+from apitest.session.shard import ShardChoice
 from apitest.session.suite import load_suite
 from apitest.session.target import database_store
 from apitest.spec.diagnostics import Diagnostic
 
 _SESSION = pytest.StashKey[ApitestSession]()
+_SHARD_OPTION = pytest.StashKey[ShardChoice]()
+"""The shard `--apitest-shard` names, read once when pytest is configured."""
 _CATEGORIES = ("create", "read", "update", "action", "delete")
 _KINDS = ("positive", "negative", *(k.replace(" ", "_") for k in STEP_KINDS if k != "test"))
 
@@ -94,19 +97,19 @@ def pytest_configure(config: pytest.Config) -> None:
     shard = config.getoption("apitest_shard")
     if shard is not None:  # a bad value is a usage error now, not a collection error later
         try:
-            shard_choice(shard, None, "--apitest-shard")
+            choice = shard_choice(shard, None, "--apitest-shard")
         except ApitestError as exc:
             raise pytest.UsageError(f"apitest: {exc}") from None
+        if choice is not None:
+            config.stash[_SHARD_OPTION] = choice
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Under xdist the controller collects nothing (its workers do, and print nothing), so the
     collection line below never shows there: the header says which shard instead, from the
     option alone (the whole plan's figures are in each result and report)."""
-    if not getattr(config.option, "numprocesses", None) or not config.getoption("apitest_shard"):
-        return []
-    choice = shard_choice(config.getoption("apitest_shard"), None, "--apitest-shard")
-    if choice is None:
+    choice = config.stash.get(_SHARD_OPTION, None)
+    if not getattr(config.option, "numprocesses", None) or choice is None:
         return []
     return [
         f"apitest: shard {choice.index}/{choice.total} of the plan's chains (K/N from "
