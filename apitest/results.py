@@ -268,8 +268,32 @@ def shard_source_words(source: str) -> str:
     return {"option": "the option", "suite": "the suite"}.get(source, source)
 
 
-@dataclass
-class TokenCall:
+@dataclass(kw_only=True)
+class RequestParts:
+    """What a declared call carries besides its method and address: query, headers and at
+    most one body (form, JSON or text). One definition for the token call apitest sends
+    (`auth.declared.TokenRequest`) and the one a replay script sends (`TokenCall`), so the
+    run copies one into the other whole (`parts`) rather than field by field."""
+
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] | None = None
+    json: dict[str, Any] | None = None
+    content: str | None = None
+
+    def parts(self) -> RequestParts:
+        """A copy of these parts that shares no dict with this request."""
+        return RequestParts(
+            params=dict(self.params),
+            headers=dict(self.headers),
+            form=dict(self.form) if self.form is not None else None,
+            json=dict(self.json) if self.json is not None else None,
+            content=self.content,
+        )
+
+
+@dataclass(kw_only=True)
+class TokenCall(RequestParts):
     """The call that gets an access token by client credentials, as the spec declares it, with
     the credentials as `${APITEST_CLIENT_ID}` / `${APITEST_CLIENT_SECRET}` placeholders: a
     replay fills them from its environment, so no secret is ever written down."""
@@ -277,11 +301,6 @@ class TokenCall:
     method: str
     path: str
     """As declared: absolute, or relative to the base URL (RFC 3986)."""
-    params: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    form: dict[str, str] | None = None
-    json: dict[str, Any] | None = None
-    content: str | None = None
     token_path: list[str | int] = field(default_factory=lambda: ["access_token"])
     """Where the answer holds the access token."""
 

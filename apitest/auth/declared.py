@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
+from apitest.results import RequestParts
 from apitest.spec.model import Authentication, Content, Operation, Property, Structure
 from apitest.spec.urls import expand_url
 
@@ -73,15 +74,12 @@ class TokenEndpoints:
         return self.token or self.refresh
 
 
-@dataclass
-class TokenRequest:
+@dataclass(kw_only=True)
+class TokenRequest(RequestParts):
+    """A call to a token endpoint as apitest sends it: the declared parts, filled."""
+
     method: str
     url: str
-    params: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    form: dict[str, str] | None = None
-    json: dict[str, Any] | None = None
-    content: str | None = None
     placed: set[str] = field(default_factory=set)
     """Names of the values the request carries (to tell whether a token was placed)."""
 
@@ -101,8 +99,8 @@ def build_request(endpoint: Endpoint, values: Mapping[str, str]) -> TokenRequest
     """The call `endpoint` declares, carrying `values` where its arguments and body say."""
     op = endpoint.operation
     if op is None:
-        return TokenRequest("POST", endpoint.url, form=dict(values), placed=set(values))
-    request = TokenRequest(op.method.upper(), endpoint.url)
+        return TokenRequest(method="POST", url=endpoint.url, form=dict(values), placed=set(values))
+    request = TokenRequest(method=op.method.upper(), url=endpoint.url)
     variables: dict[str, str] = {}
     for arg in op.arguments:
         value = values.get(arg.name)

@@ -214,14 +214,7 @@ def token_call(auth: Authenticator) -> TokenCall | None:
     endpoint, request, token_path = found
     path = (endpoint.path or endpoint.url) if request.url == endpoint.url else request.url
     return TokenCall(
-        method=request.method,
-        path=path,
-        params=dict(request.params),
-        headers=dict(request.headers),
-        form=dict(request.form) if request.form is not None else None,
-        json=dict(request.json) if request.json is not None else None,
-        content=request.content,
-        token_path=token_path,
+        method=request.method, path=path, token_path=token_path, **vars(request.parts())
     )
 
 
