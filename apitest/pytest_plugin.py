@@ -26,7 +26,7 @@ from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
 from apitest.results import CaseResult, RunResult, shard_source_words
-from apitest.session.config import merged, shard_choice
+from apitest.session.config import call_policy, merged, shard_choice
 from apitest.session.shard import ShardChoice
 from apitest.session.suite import load_suite
 from apitest.session.target import database_store
@@ -302,15 +302,16 @@ def _options(config: pytest.Config) -> PluginOptions:
 
     named = pick("suite")
     suite = load_suite(named) if named else None
+    given = {  # the timeouts have no pytest option: the suite's `[run]` or the defaults
+        "concurrency": pick("concurrency"),
+        "eventually": config.getoption("apitest_eventually"),
+        "strict": config.getoption("apitest_strict") or None,
+    }
     return PluginOptions(
         base_url=pick("base_url") or (suite.target.get("base_url") if suite else None),
         seed=int(merged("seed", pick("seed"), suite)),
         cases=str(merged("cases", pick("cases"), suite)),
-        concurrency=int(merged("concurrency", pick("concurrency"), suite)),
-        eventually=float(merged("eventually", config.getoption("apitest_eventually"), suite)),
-        strict=bool(merged("strict", config.getoption("apitest_strict") or None, suite)),
-        timeout=float(merged("timeout", None, suite)),
-        connect_timeout=float(merged("connect_timeout", None, suite)),
+        policy=call_policy(lambda name: merged(name, given.get(name), suite)),
         auth_file=pick("auth"),
         profile=config.getoption("apitest_profile"),
         token_store=pick("token_store"),

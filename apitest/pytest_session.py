@@ -18,6 +18,7 @@ from pathlib import Path
 from apitest.defaults import DEFAULTS
 from apitest.engine.events import Event, RunFinished
 from apitest.engine.http.throttle import WindowStore
+from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
@@ -43,12 +44,7 @@ class PluginOptions:
     base_url: str | None = None
     seed: int = 0
     cases: str = DEFAULTS.cases
-    concurrency: int = DEFAULTS.concurrency
-    eventually: float = DEFAULTS.eventually
-    strict: bool = False
-    timeout: float = DEFAULTS.timeout
-    connect_timeout: float = DEFAULTS.connect_timeout
-    """Both from the suite's `[run]` or the defaults, as the CLI takes them."""
+    policy: CallPolicy = field(default_factory=CallPolicy)
     auth_file: str | None = None
     profile: str | None = None
     token_store: str | None = None
@@ -144,11 +140,7 @@ class ApitestSession:
             store=choose_store(
                 self.options.token_store, self.options.token_store_path, target.auth, target
             ),
-            concurrency=self.options.concurrency,
-            eventually_s=self.options.eventually,
-            strict=self.options.strict,
-            timeout_s=self.options.timeout,
-            connect_timeout_s=self.options.connect_timeout,
+            policy=self.options.policy,
             extra_headers=target.extra_headers,
             extra_params=target.extra_params,
             throttle_store=self.throttle_store(),
@@ -212,7 +204,7 @@ class ApitestSession:
             cases=cases,
             cleanup_cases=sweeps,
             duration_s=duration_s,
-            estimate_s=estimate(self.plan, self.options.concurrency).ms / 1000,
+            estimate_s=estimate(self.plan, self.options.policy.concurrency).ms / 1000,
             chain_order=[chain for run in self.runs for chain in run.chain_order],
             cleanup=[line for run in self.runs for line in run.cleanup],
             operations=first.operations if first else [],

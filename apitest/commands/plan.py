@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     shard = None
     if config.shard is not None:
         plan, shard = sharded(plan, config.shard)
-    floors = estimate(plan, config.concurrency)
+    floors = estimate(plan, config.policy.concurrency)
     if args.format == "json":
         found = plan_as_json(plan, floors)
         if shard is not None:  # the whole plan's figures; a run adds its start and wall time

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from apitest.engine.chains import Engine, EngineOptions
     from apitest.engine.events import FanOut, Listener, NullListener
+    from apitest.engine.policy import CallPolicy
     from apitest.engine.runner import RunSettings, run_cleanup, run_plan
 
 _HOMES = {
+    "CallPolicy": "apitest.engine.policy",
     "Engine": "apitest.engine.chains",
     "EngineOptions": "apitest.engine.chains",
     "FanOut": "apitest.engine.events",
@@ -29,6 +31,7 @@ _HOMES = {
 """Each public name -> the module that defines it, imported when the name is first asked for."""
 
 __all__ = [
+    "CallPolicy",
     "Engine",
     "EngineOptions",
     "FanOut",

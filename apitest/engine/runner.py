@@ -23,7 +23,6 @@ from apitest.auth.notices import store_without_lock
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, from_environment
 from apitest.auth.stores import TokenStore, unlocked_class
-from apitest.defaults import DEFAULTS
 from apitest.engine.chains import Engine, EngineOptions, mark_unrun
 from apitest.engine.cleanup import sweep
 from apitest.engine.events import Listener, RunFinished, RunStarted
@@ -32,6 +31,7 @@ from apitest.engine.http import eventloop
 from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
 from apitest.engine.http.throttle import Throttles, WindowStore
 from apitest.engine.ledger import Ledger, LedgerEntry
+from apitest.engine.policy import CallPolicy
 from apitest.engine.records import Record
 from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate
@@ -48,11 +48,7 @@ class RunSettings:
     ledger_path: Path
     auth: AuthConfig = field(default_factory=from_environment)
     store: TokenStore = field(default_factory=MemoryStore)
-    concurrency: int = DEFAULTS.concurrency
-    eventually_s: float = DEFAULTS.eventually
-    strict: bool = DEFAULTS.strict
-    timeout_s: float = DEFAULTS.timeout
-    connect_timeout_s: float | None = None
+    policy: CallPolicy = field(default_factory=CallPolicy)
     proxy: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
     extra_params: dict[str, str] = field(default_factory=dict)
@@ -81,9 +77,9 @@ class _Session:
 async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Session]:
     """Client, credentials check, reachability, caller and ledger; all closed on the way out."""
     client = new_client(
-        settings.concurrency,
-        settings.timeout_s,
-        connect_timeout_s=settings.connect_timeout_s,
+        settings.policy.concurrency,
+        settings.policy.timeout_s,
+        connect_timeout_s=settings.policy.connect_timeout_s,
         proxy=settings.proxy,
     )
     ledger = Ledger(settings.ledger_path, settings.base_url)
@@ -92,7 +88,9 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         auth = Authenticator(client, catalog, settings.base_url, settings.auth, settings.store)
         auth.check()
         await _preflight(client, settings.base_url)
-        caller = Caller(client, auth, throttles, settings.concurrency, base_url=settings.base_url)
+        caller = Caller(
+            client, auth, throttles, settings.policy.concurrency, base_url=settings.base_url
+        )
         caller.max_body_bytes = settings.max_body_bytes
         for profile in settings.auth.profiles.values():
             for secret in profile.credentials.secrets():
@@ -153,7 +151,7 @@ async def _run(
         target=settings.base_url,
         seed=plan.seed,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        estimate_s=estimate(plan, settings.concurrency).ms / 1000,
+        estimate_s=estimate(plan, settings.policy.concurrency).ms / 1000,
         operations=operation_infos(catalog),
     )
     if settings.shard is not None:
@@ -178,8 +176,8 @@ async def _run_session(
     async with _session(catalog, settings) as session:
         options = EngineOptions(
             seed=plan.seed,
-            eventually_s=settings.eventually_s,
-            strict=settings.strict,
+            eventually_s=settings.policy.eventually_s,
+            strict=settings.policy.strict,
         )
         hooks = (
             settings.hooks(session.auth.credential_header, asyncio.get_running_loop())

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from apitest.defaults import DEFAULTS
+from apitest.engine.policy import CallPolicy
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions
@@ -32,11 +34,7 @@ class RunConfig:
     repeat: int = DEFAULTS.repeat
     skip_deprecated: bool = DEFAULTS.skip_deprecated
     filters: Filters = field(default_factory=Filters)
-    concurrency: int = DEFAULTS.concurrency
-    eventually: float = DEFAULTS.eventually
-    strict: bool = DEFAULTS.strict
-    timeout: float = DEFAULTS.timeout
-    connect_timeout: float = DEFAULTS.connect_timeout
+    policy: CallPolicy = field(default_factory=CallPolicy)
     report_dir: str | None = None
     html: str | None = None
     junit: str | None = None
@@ -95,11 +93,7 @@ def resolve(args: argparse.Namespace) -> RunConfig:
         repeat=int(pick("repeat")),
         skip_deprecated=bool(pick("skip_deprecated")),
         filters=replace(filters, cases=str(cases)),
-        concurrency=int(pick("concurrency")),
-        eventually=float(pick("eventually")),
-        strict=bool(pick("strict")),
-        timeout=float(pick("timeout")),
-        connect_timeout=float(pick("connect_timeout")),
+        policy=call_policy(pick),
         report_dir=getattr(args, "report_dir", None) or reports.get("dir"),
         html=getattr(args, "html", None) or reports.get("html"),
         junit=getattr(args, "junit", None) or reports.get("junit"),
@@ -109,6 +103,18 @@ def resolve(args: argparse.Namespace) -> RunConfig:
         hook_timeout=suite.hook_timeout if suite else DEFAULTS.hook_timeout,
         throttle_store=str(pick("throttle_store")),
         shard=shard_choice(getattr(args, "shard", None), suite, "--shard"),
+    )
+
+
+def call_policy(pick: Callable[[str], Any]) -> CallPolicy:
+    """The engine's call policy, each setting as `pick` merges it (`merged`, over the CLI's
+    or pytest's options); the one place both shells turn those settings into the engine's."""
+    return CallPolicy(
+        concurrency=int(pick("concurrency")),
+        eventually_s=float(pick("eventually")),
+        strict=bool(pick("strict")),
+        timeout_s=float(pick("timeout")),
+        connect_timeout_s=float(pick("connect_timeout")),
     )
 
 

@@ -33,6 +33,7 @@ from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoConfig, DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.events import NullListener
+from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.estimate import estimate
 from apitest.plan.graph import PlanOptions, build_plan
@@ -173,7 +174,7 @@ def run_config(config: Config, server: DemoServer, tmp: Path) -> dict[str, Any]:
             }
         ),
         ledger_path=tmp / f"ledger{number}.jsonl",
-        concurrency=CONCURRENCY,
+        policy=CallPolicy(concurrency=CONCURRENCY),
     )
     cpu_start = time.process_time()
     start = time.perf_counter()

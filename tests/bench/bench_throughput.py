@@ -47,6 +47,7 @@ from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.engine.events import NullListener
 from apitest.engine.http import eventloop
+from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
@@ -169,7 +170,7 @@ def plan_reads(base_url: str, folder: Path, calls: int) -> tuple[Catalog, Plan, 
         base_url=base_url,
         auth=AuthConfig({"default": Profile("default", credentials)}),
         ledger_path=folder / "ledger.jsonl",
-        concurrency=CONCURRENCY,
+        policy=CallPolicy(concurrency=CONCURRENCY),
     )
     return catalog, plan, settings
 

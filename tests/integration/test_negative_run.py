@@ -9,6 +9,7 @@ import pytest
 
 from apitest.demo import DemoServer
 from apitest.engine.events import NullListener
+from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import CaseResult, RunResult
@@ -120,7 +121,7 @@ def test_the_same_seed_breaks_things_the_same_way(
             base_url=server.base_url,
             auth=AUTH,
             ledger_path=tmp_path / f"ledger{attempt}.jsonl",
-            concurrency=1,
+            policy=CallPolicy(concurrency=1),
         )
         result = run_plan(CATALOG, plan, settings, NullListener())
         runs.append(sorted((c.name, c.message) for c in negative(result) if c.status == "failed"))

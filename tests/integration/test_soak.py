@@ -18,6 +18,7 @@ import pytest
 
 from apitest.demo import DemoServer
 from apitest.engine.events import NullListener
+from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import RunResult
@@ -54,7 +55,7 @@ class Soak:
             base_url=self.server.base_url,
             auth=self.auth,
             ledger_path=self.folder / f"{name}.jsonl",
-            concurrency=CONCURRENCY,
+            policy=CallPolicy(concurrency=CONCURRENCY),
         )
         result = run_plan(self.catalog, plan, settings, NullListener())
         assert len(result.cases) == repeat

@@ -89,14 +89,14 @@ def parse(*argv: str) -> argparse.Namespace:
 def test_the_command_line_wins_over_the_suite_and_the_suite_over_defaults(tmp_path: Path) -> None:
     path = write(tmp_path, FULL)
     config = resolve(parse(str(path), "--seed", "7", "--concurrency", "9", "--var", "port=10"))
-    assert config.seed == 7 and config.concurrency == 9  # the command line
-    assert config.eventually == 2.0 and config.strict is True  # the suite
-    assert config.timeout == 30.0 and config.repeat == 1  # the defaults
+    assert config.seed == 7 and config.policy.concurrency == 9  # the command line
+    assert config.policy.eventually_s == 2.0 and config.policy.strict is True  # the suite
+    assert config.policy.timeout_s == 30.0 and config.repeat == 1  # the defaults
     assert config.target.base_url == "http://127.0.0.1:9/api/v1"
     assert config.target.variables == ("port=9", "port=10")  # later --var wins when parsed
     assert config.cases == "positive" and config.filters.cases == "positive"
     plain = resolve(parse("specs/trips.xml"))
-    assert plain.suite is None and plain.concurrency == 16 and plain.cases == "all"
+    assert plain.suite is None and plain.policy.concurrency == 16 and plain.cases == "all"
 
 
 def test_a_suite_and_specs_do_not_mix(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_the_cli_and_the_pytest_plugin_merge_settings_the_same_way(tmp_path: Pat
         expected = suite.filters.cases if name == "cases" else suite.run.get(name, None)
         assert from_suite == (expected if expected is not None else getattr(DEFAULTS, name))
     assert merged("concurrency", 5, suite) == 5  # an option wins over the suite
-    assert resolve(parse(str(write(tmp_path, FULL)))).eventually == merged(
+    assert resolve(parse(str(write(tmp_path, FULL)))).policy.eventually_s == merged(
         "eventually", None, suite
     )
 
