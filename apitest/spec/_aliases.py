@@ -22,10 +22,10 @@ def warn_deprecated(
 ) -> None:
     """One warning at the alias: what was written, and the official form that replaces it."""
     reader.report(
-        "warning",
         element,
         f"deprecated form {old}: apitest's earlier spelling, read for now",
         f"write ZEST's official form {official}",
         SpecStructureError,
         attr,
+        severity="warning",
     )

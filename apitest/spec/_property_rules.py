@@ -99,7 +99,7 @@ def value_condition(b: FileBuilder, element: etree._Element) -> ValueCondition |
         return None
     parsed = _value_comparison(text)
     if isinstance(parsed, str):
-        b.reader.error(
+        b.reader.report(
             element,
             f"bad value-condition {clip(text)!r}: {parsed}",
             'write an operator and one operand, e.g. value-condition="> REQUEST:$.body.start_time"',
@@ -151,7 +151,7 @@ def size(b: FileBuilder, element: etree._Element, attr: str) -> Bounds | None:
     if len(numbers) == 1:
         numbers = [None, numbers[0]]
     if len(numbers) != 2:
-        b.reader.error(
+        b.reader.report(
             element,
             f"'{attr}' must be a size in bytes ('max' or 'min,max', e.g. 1048576 or 10MB), "
             f"not {clip(text)!r}",

@@ -43,29 +43,22 @@ class ElementReader:
 
     def report(
         self,
-        severity: Severity,
         element: etree._Element,
         message: str,
         hint: str = "",
         kind: type[SpecError] = SpecValueError,
         attr: str | None = None,
+        *,
+        severity: Severity = "error",
     ) -> None:
+        """One problem at `element` (at its attribute `attr`, where one is named): an error
+        unless `severity` says it is a warning."""
         line, col = self.source.column_of(element, attr)
         self.diagnostics.add(
             Diagnostic(
                 severity, self.source.path, line, col, message, hint, kind, local_name(element)
             )
         )
-
-    def error(
-        self,
-        element: etree._Element,
-        message: str,
-        hint: str = "",
-        kind: type[SpecError] = SpecValueError,
-        attr: str | None = None,
-    ) -> None:
-        self.report("error", element, message, hint, kind, attr)
 
     # --- structure checks -------------------------------------------------------------------
     def check(self, element: etree._Element) -> None:
@@ -77,7 +70,7 @@ class ElementReader:
         keys = set(map(str, element.keys()))
         if not rule.required <= keys:
             for name in sorted(rule.required - keys):
-                self.error(
+                self.report(
                     element,
                     f"<{tag}> is missing the required attribute '{name}'",
                     f'add {name}="..."',
@@ -96,21 +89,21 @@ class ElementReader:
         unknown = [name for name in unknown if not name.startswith("{")]
         for name in unknown[:MAX_UNKNOWN_REPORTED]:
             self.report(
-                "warning",
                 element,
                 f"unknown attribute '{name}' on <{tag}>",
                 _suggest(name, rule.attrs),
                 SpecStructureError,
                 name,
+                severity="warning",
             )
         if len(unknown) > MAX_UNKNOWN_REPORTED:
             self.report(
-                "warning",
                 element,
                 f"<{tag}> has {len(unknown) - MAX_UNKNOWN_REPORTED} more unknown attributes",
                 "remove them",
                 SpecStructureError,
                 unknown[MAX_UNKNOWN_REPORTED],
+                severity="warning",
             )
 
     def children(self, element: etree._Element) -> Iterator[tuple[str, etree._Element]]:
@@ -129,7 +122,6 @@ class ElementReader:
                 typo = misspelt_child(name, rule.children)
                 if typo is not None:
                     self.report(
-                        "error",
                         child,
                         f"unknown element <{name}> in <{tag}>: did you mean <{typo}>?",
                         f"rename it <{typo}>: until then it and all inside it are skipped",
@@ -142,7 +134,7 @@ class ElementReader:
                 if name not in RULES and name.removesuffix(REF_SUFFIX) in OFFICIAL_ELEMENTS:
                     message = f"<{name}> in <{tag}> is a ZEST element apitest does not read yet"
                     hint = "it and all inside it are skipped"
-                self.report("warning", child, message, hint, SpecStructureError)
+                self.report(child, message, hint, SpecStructureError, severity="warning")
 
     # --- typed attribute values ---------------------------------------------------------------
     def text(self, element: etree._Element, name: str) -> str | None:
@@ -153,7 +145,7 @@ class ElementReader:
         """A required attribute's value; missing ones were reported by `check`."""
         value = self.text(element, name)
         if value == "" and name in element.attrib:
-            self.error(element, f"'{name}' must not be empty", attr=name)
+            self.report(element, f"'{name}' must not be empty", attr=name)
         return value or ""
 
     def boolean(self, element: etree._Element, name: str, default: bool = False) -> bool:
@@ -163,7 +155,7 @@ class ElementReader:
         lowered = value.lower()
         if lowered in _TRUE or lowered in _FALSE:
             return lowered in _TRUE
-        self.error(element, f"'{name}' must be true or false, not {clip(value)!r}", attr=name)
+        self.report(element, f"'{name}' must be true or false, not {clip(value)!r}", attr=name)
         return default
 
     def integer(self, element: etree._Element, name: str, default: int | None = None) -> int | None:
@@ -174,10 +166,10 @@ class ElementReader:
         try:
             number = int(value)
         except ValueError:
-            self.error(element, f"'{name}' must be a whole number, not {clip(value)!r}", attr=name)
+            self.report(element, f"'{name}' must be a whole number, not {clip(value)!r}", attr=name)
             return default
         if not low <= number <= high:
-            self.error(
+            self.report(
                 element, f"'{name}' must be between {low} and {high}, not {number}", attr=name
             )
             return default
@@ -191,7 +183,7 @@ class ElementReader:
         allowed = ENUMS[(local_name(element), name)]
         if value.lower() in allowed:
             return value.lower()  # type: ignore[return-value]
-        self.error(
+        self.report(
             element,
             f"'{name}' must be one of {', '.join(allowed)}, not {clip(value)!r}",
             _suggest(value.lower(), frozenset(allowed)),
@@ -218,7 +210,7 @@ class ElementReader:
         if len(numbers) == 1 and name == "length":
             numbers = [None, numbers[0]]
         if len(numbers) != 2:
-            self.error(
+            self.report(
                 element,
                 f"'{name}' must be 'max' or 'min,max' with numbers, not {clip(value)!r}",
                 attr=name,
@@ -226,7 +218,7 @@ class ElementReader:
             return None
         low, high = numbers
         if low is not None and high is not None and low > high:
-            self.error(element, f"'{name}' has min {low:g} above max {high:g}", attr=name)
+            self.report(element, f"'{name}' has min {low:g} above max {high:g}", attr=name)
             return None
         return Bounds(low, high)
 

@@ -45,11 +45,11 @@ def build_authentication_schema(
     tokens: list[TokenSchema] = found["token"]
     if not oauth2 and not tokens:
         b.reader.report(
-            "warning",
             element,
             "<authentication-schema> declares no <oauth2> or <token> schema",
             'add <oauth2 name="..."> with its <token-url>, or <token name="...">',
             SpecStructureError,
+            severity="warning",
         )
     return oauth2, tokens
 
@@ -59,12 +59,12 @@ def note_outside_wrapper(b: FileBuilder, element: etree._Element) -> None:
     placement."""
     tag = str(element.tag)
     b.reader.report(
-        "warning",
         element,
         f"<{tag}> directly under <resource> is apitest's earlier form",
         f"ZEST writes it inside <authentication-schema>: <authentication-schema><{tag} ...>"
         f"</{tag}></authentication-schema>",
         SpecStructureError,
+        severity="warning",
     )
 
 
@@ -93,7 +93,7 @@ def build_token(b: FileBuilder, element: etree._Element) -> TokenSchema:
     b.reader.check(element)
     endpoints = _endpoints(b, element)
     if "token-url" not in endpoints:
-        b.reader.error(
+        b.reader.report(
             element,
             f'<token name="{element.get("name", "")}"> has no <token-url>',
             'add <token-url path="..."> with the <operation> that issues the token',
@@ -123,7 +123,7 @@ def _endpoint(b: FileBuilder, element: etree._Element) -> AuthEndpoint:
     path = b.reader.required_text(element, "path")
     operations = [child for name, child in b.reader.children(element) if name == "operation"]
     if not operations:
-        b.reader.error(
+        b.reader.report(
             element,
             f"<{element.tag}> has no <operation>",
             'declare the call: <operation method=... name=... category="action"> with its '
@@ -138,10 +138,10 @@ def _warn_alias_attributes(b: FileBuilder, element: etree._Element) -> None:
     for attr, official in _ALIAS_ATTRS.items():
         if element.get(attr) is not None:
             b.reader.report(
-                "warning",
                 element,
                 f"'{attr}' on <oauth2> is apitest's deprecated form",
                 f"write {official} instead",
                 SpecStructureError,
                 attr,
+                severity="warning",
             )

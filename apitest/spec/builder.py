@@ -61,7 +61,7 @@ class FileBuilder(References):
         try:
             parsed = parse_condition(text)
         except ConditionSyntaxError as exc:
-            self.reader.error(
+            self.reader.report(
                 element,
                 f"bad condition in '{attr}': {exc.message} (at character {exc.position + 1})",
                 "see ZSPEC.md section 5 for the condition grammar",
@@ -79,11 +79,11 @@ class FileBuilder(References):
         """apitest's own `HEADER:`/`PARAM:` still read; lint names the official form."""
         own = f"{'HEADER' if path.source == 'header' else 'PARAM'}:{path.name}"
         self.reader.report(
-            "warning",
             element,
             f"'{own}' in '{attr}' is apitest's own form (deprecated)",
             f"write the official data path {path}",
             attr=attr,
+            severity="warning",
         )
 
     def data_path(self, element: etree._Element) -> DataPath | None:
@@ -94,12 +94,12 @@ class FileBuilder(References):
         try:
             parsed = parse_data_path(text.strip())
         except ConditionSyntaxError as exc:
-            self.reader.error(
+            self.reader.report(
                 element, f"bad data path {clip(text)!r}: {exc.message}", hint, attr="path"
             )
             return None
         if parsed.source != "resource" or not parsed.name:
-            self.reader.error(
+            self.reader.report(
                 element, f"data path {clip(text)!r} must name a resource", hint, attr="path"
             )
             return None
@@ -120,7 +120,7 @@ class FileBuilder(References):
         else:
             problem = "it must be a JSONPath starting with $, with no prefix"
         if parsed is None or parsed.source != "response" or text.startswith("RESPONSE:"):
-            self.reader.error(
+            self.reader.report(
                 element,
                 f"bad JSONPath {text!r} in '{attr}': {problem}",
                 "e.g. $.trips",
@@ -136,7 +136,7 @@ class FileBuilder(References):
         try:
             return parse_scopes(text)
         except ScopeSyntaxError as exc:
-            self.reader.error(
+            self.reader.report(
                 element,
                 f"bad scope list in '{attr}': {exc.message}",
                 'e.g. include-for="Request[create,update],Response[read]"',
@@ -147,7 +147,7 @@ class FileBuilder(References):
     def checked_regex(self, element: etree._Element, regex: str, attr: str = "regex") -> str | None:
         """`regex` if it compiles and is of a sane length; else None, with the fault reported."""
         if len(regex) > MAX_REGEX:
-            self.reader.error(
+            self.reader.report(
                 element,
                 f"{attr} is {len(regex):,} characters long, over the limit of {MAX_REGEX:,}",
                 "a property pattern this long is a mistake or an attack: shorten it",
@@ -157,6 +157,6 @@ class FileBuilder(References):
         try:
             re.compile(regex)
         except re.error as exc:
-            self.reader.error(element, f"bad {attr} {clip(regex)!r}: {exc}", attr=attr)
+            self.reader.report(element, f"bad {attr} {clip(regex)!r}: {exc}", attr=attr)
             return None
         return regex

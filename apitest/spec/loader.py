@@ -113,7 +113,7 @@ def _load_once(
             continue
         first = registry.files.get(entry.name)
         if first is not None:
-            entry.reader.error(
+            entry.reader.report(
                 entry.source.root,
                 f"resource name '{entry.name}' is already used by {first.source.path}",
                 "give every loaded resource its own name",
@@ -187,7 +187,7 @@ def _read(spec: SpecInput, result: LoadResult, max_bytes: int) -> FileEntry | No
     if not name:
         reader.check(source.root)
         if "name" in source.root.attrib:
-            reader.error(
+            reader.report(
                 source.root,
                 "the resource name is blank",
                 'name the resource, e.g. name="trips"',

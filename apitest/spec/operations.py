@@ -106,18 +106,18 @@ def _argument_values(b: FileBuilder, element: etree._Element) -> dict[str, Any]:
     delimiter = element.get("delimiter")  # not stripped: " " is a delimiter
     if delimiter == "":
         hint = 'write delimiter=","'
-        b.reader.error(element, "'delimiter' must not be empty", hint, attr="delimiter")
+        b.reader.report(element, "'delimiter' must not be empty", hint, attr="delimiter")
     elif delimiter is not None and style != "delimiter":
         message = "'delimiter' has no effect on an argument of style standard"
         hint = 'add style="delimiter" to send several values joined by it'
-        b.reader.report("warning", element, message, hint, attr="delimiter")
+        b.reader.report(element, message, hint, attr="delimiter", severity="warning")
     length = b.reader.bounds(element, "length")
     if length is not None and not all(
         end is None or (end >= 0 and end == int(end)) for end in (length.min, length.max)
     ):
         message = "'length' of an argument counts values: whole numbers from 0 up"
         hint = 'write length="max" or length="min,max", e.g. length="1,10"'
-        b.reader.error(element, message, hint, attr="length")
+        b.reader.report(element, message, hint, attr="length")
         length = None
     return {
         "style": style,
@@ -254,12 +254,12 @@ def _note_alternatives(b: FileBuilder, element: etree._Element, tag: str, found:
         return
     first = found[0].loc.line
     b.reader.report(
-        "warning",
         element,
         f"operation declares {len(found)} <{tag}> elements; apitest tests with the first "
         f"(line {first}) and keeps the others as documentation",
         f"put the <{tag}> to test first",
         SpecStructureError,
+        severity="warning",
     )
 
 

@@ -64,7 +64,7 @@ def index_components(entry: FileEntry) -> None:
                 continue
             key = (element.get(key_attr) or "").strip()
             if not key:
-                reader.error(
+                reader.report(
                     element,
                     f"a <{kind}> in <components> needs a '{key_attr}' to be referred to",
                     f'add {key_attr}="..."',
@@ -74,7 +74,7 @@ def index_components(entry: FileEntry) -> None:
             table = entry.components.setdefault(kind, {})
             if key in table:
                 first = table[key].sourceline
-                reader.error(
+                reader.report(
                     element,
                     f"duplicate {key_attr} '{key}' for <{kind}> (first defined at line {first})",
                     "give each component its own key",
@@ -139,7 +139,7 @@ class References:
         key = (at.get(attr) or "").strip()
         owner, element = self._find_component(kind, key)
         if owner is None or element is None:
-            self.reader.error(
+            self.reader.report(
                 at,
                 f'{attr}="{key}" refers to no <{kind}>',
                 self._ref_hint(kind),

@@ -102,7 +102,7 @@ def build_environment(b: FileBuilder, element: etree._Element) -> Environment | 
         warn_deprecated(b.reader, element, old, new, "name")
         kind_text, name = name.lower(), key
     elif kind_text is None:
-        b.reader.error(
+        b.reader.report(
             element,
             "<environment> is missing the required attribute 'type'",
             'add type="development", "sandbox" or "production"',
@@ -114,7 +114,7 @@ def build_environment(b: FileBuilder, element: etree._Element) -> Environment | 
         name = name or key
     kind = b.reader.enum(element, "type", "development") if "type" in element.attrib else kind_text
     if name and (element.get("value") is None or element.get("location") is None):
-        b.reader.error(
+        b.reader.report(
             element,
             f"<environment name=\"{name}\"> needs 'value' and 'location' too",
             'add value="..." location="header" (or "param"), or drop name',
@@ -211,7 +211,7 @@ def build_resource(b: FileBuilder) -> Resource:
         elif name == "dependency":
             lists["dependency"].append(build_dependency(b, child))
     if not urls:
-        b.reader.error(
+        b.reader.report(
             root,
             f"resource '{b.entry.name}' declares no <url>",
             'add <url path="..."> with its <operation> elements',
@@ -243,7 +243,7 @@ def _resource_config(b: FileBuilder, element: etree._Element) -> ResourceConfig:
             path_config = build_path_config(b, child)
     primary = b.reader.text(element, "primary-structure")
     if primary and primary not in b.entry.components.get("structure", {}):
-        b.reader.error(
+        b.reader.report(
             element,
             f'primary-structure="{primary}" names no structure in <components>',
             "declare the resource's primary structure under <components>",
@@ -274,7 +274,7 @@ def build_dependency(b: FileBuilder, element: etree._Element) -> Dependency:
         )
         names = (*names, *(part for part in b.reader.csv(element, "resource")))
     if not names:
-        b.reader.error(
+        b.reader.report(
             element,
             "<dependency> names no resource",
             'add resources="a,b" (the resources this one needs first)',

@@ -41,7 +41,7 @@ def build_structure(b: FileBuilder, element: etree._Element, depth: int = 0) -> 
     loc = b.loc(element)
     b.reader.check(element)
     if depth > MAX_NESTING:
-        b.reader.error(
+        b.reader.report(
             element,
             f"structures nest more than {MAX_NESTING} levels deep",
             "flatten the structure or use a structure-ref",
@@ -79,7 +79,7 @@ def _extended(b: FileBuilder, element: etree._Element) -> tuple[Property, ...]:
         return ()
 
     def cycle(_: str) -> None:
-        b.reader.error(
+        b.reader.report(
             element,
             f'extend="{element.get("extend", "").strip()}" makes a cycle of structures '
             "extending each other",
@@ -141,7 +141,7 @@ def build_structure_group(
         elif name == "discriminator":
             discriminator = _discriminator(b, child)
     if not members:
-        b.reader.error(
+        b.reader.report(
             element,
             "<structure-group> holds no structure",
             "add the <structure> or <structure-ref> elements it chooses between",
@@ -185,7 +185,7 @@ def property_fields(b: FileBuilder, element: etree._Element, depth: int) -> dict
     text = b.reader.required_text if required else b.reader.text
     prop_type = (text(element, "type") or "").lower()
     if prop_type and prop_type not in DATA_TYPES:
-        b.reader.error(
+        b.reader.report(
             element,
             f"unknown type '{element.get('type')}'",
             "use one of: " + ", ".join(sorted(DATA_TYPES)),
@@ -242,7 +242,7 @@ def _extend_properties(
             continue
         b.reader.check(child)
         if any(n == "extend-property" for n, _ in b.reader.children(child)):
-            b.reader.error(
+            b.reader.report(
                 child,
                 "an <extend-property> cannot be extended further",
                 "move the nested <extend-property> up beside this one",
@@ -302,13 +302,13 @@ def composite_groups(b: FileBuilder, element: etree._Element, depth: int) -> Str
                 groups.append(found)
     hint = "list the <structure-group> elements (one-of, any-of, all-of) to merge"
     if not groups:
-        b.reader.error(
+        b.reader.report(
             element, "<composite-structure-groups> holds no structure-group", hint,
             SpecStructureError,
         )  # fmt: skip
         return None
     if any(group.type == "array-of" for group in groups):
-        b.reader.error(
+        b.reader.report(
             element,
             "an array-of group cannot be merged in <composite-structure-groups>",
             hint,
@@ -320,7 +320,7 @@ def composite_groups(b: FileBuilder, element: etree._Element, depth: int) -> Str
     for options in choices:
         total *= max(1, len(options))
     if total > MAX_COMPOSITE:
-        b.reader.error(
+        b.reader.report(
             element,
             f"<composite-structure-groups> makes {total:,} combinations, over {MAX_COMPOSITE}",
             "split the groups, or merge fewer of them",
