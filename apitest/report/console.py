@@ -19,14 +19,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from apitest.engine.events import (
-    CaseFinished,
-    ChainFinished,
-    CleanupFinished,
-    Event,
-    RunFinished,
-    RunStarted,
-)
+from apitest.engine import events
 from apitest.plan.model import Chain, Plan
 from apitest.results import STATUSES, AuthNotice, CaseResult, RunResult, ShardInfo
 
@@ -122,19 +115,19 @@ class ConsoleReporter:
             self._live.stop()
             self._live = None
 
-    def handle(self, event: Event) -> None:
-        if isinstance(event, CaseFinished):  # first: one per step
+    def handle(self, event: events.Event) -> None:
+        if isinstance(event, events.CaseFinished):  # first: one per step
             if self._progress is not None:
                 self._progress.count(event.case)
-        elif isinstance(event, ChainFinished):
+        elif isinstance(event, events.ChainFinished):
             self._chain_finished(event.chain, event.cases)
-        elif isinstance(event, CleanupFinished):
+        elif isinstance(event, events.CleanupFinished):
             # a delete of the final sweep: printed as it happens, counted apart from the cases
             if not self.quiet:
                 self._emit([case_line(event.case)])
-        elif isinstance(event, RunStarted):
+        elif isinstance(event, events.RunStarted):
             self.start(steps_by_resource(event.plan))
-        elif isinstance(event, RunFinished):
+        elif isinstance(event, events.RunFinished):
             self.stop()
             if event.reached:
                 self.summary(event.result)

@@ -15,14 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from apitest.engine.events import (
-    CaseFinished,
-    ChainFinished,
-    CleanupFinished,
-    Event,
-    RunFinished,
-    RunStarted,
-)
+from apitest.engine import events
 
 
 class JsonlWriter:
@@ -33,10 +26,10 @@ class JsonlWriter:
         self.path = path
         self._file: IO[str] | None = path.open("w", encoding="utf-8")
 
-    def handle(self, event: Event) -> None:
-        if isinstance(event, CaseFinished):
+    def handle(self, event: events.Event) -> None:
+        if isinstance(event, events.CaseFinished):
             self._event("case_finished", case=event.case.to_dict())
-        elif isinstance(event, ChainFinished):
+        elif isinstance(event, events.ChainFinished):
             chain = event.chain
             cases = [case.id for case in event.cases]
             self._event(
@@ -46,9 +39,9 @@ class JsonlWriter:
                 purpose=chain.purpose,
                 cases=cases,
             )
-        elif isinstance(event, CleanupFinished):
+        elif isinstance(event, events.CleanupFinished):
             self._event("cleanup_finished", case=event.case.to_dict())
-        elif isinstance(event, RunStarted):
+        elif isinstance(event, events.RunStarted):
             plan = event.plan
             shard = asdict(event.shard) if event.shard is not None else None
             self._event(
@@ -58,7 +51,7 @@ class JsonlWriter:
                 steps=len(plan.steps),
                 shard=shard,
             )
-        elif isinstance(event, RunFinished):
+        elif isinstance(event, events.RunFinished):
             summary = event.result.to_dict(with_cases=False)  # every case is in the stream
             self._event("run_finished", result=summary)
             self.close()

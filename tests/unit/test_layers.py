@@ -44,13 +44,21 @@ HTTP = ("engine", "http")
 """The engine's transport: below the rest of the engine (it imports none of it)."""
 
 
+def _imported(module: str, name: str) -> str:
+    """The module `from module import name` loads: the submodule where `name` is one (`from
+    apitest.engine import events` is the events module), else `module` itself."""
+    folder = PACKAGE.parent.joinpath(*module.split("."))
+    is_module = (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
+    return f"{module}.{name}" if is_module else module
+
+
 def _apitest_imports() -> Iterator[tuple[Path, str]]:
     """(importing file, relative to the package; imported module) for each apitest import."""
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names: list[str] = []
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
+                names = [_imported(node.module, alias.name) for alias in node.names]
             elif isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             for name in names:
