@@ -17,9 +17,7 @@ the tests read where the runner put it from the recorded calls).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -27,19 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ._calls import Call
+
 DEFECTS = frozenset({"no-tenant-check", "no-total", "lost-size", "stale-put"})
 _TENANT = re.compile(r"[a-z]{3,10}")
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request the API received, with the monotonic time it arrived."""
-
-    at: float
-    method: str
-    path: str
-    headers: dict[str, str]
-    query: dict[str, str]
 
 
 def _valid(item: Any) -> bool:
@@ -57,9 +46,7 @@ def make_app(defects: Collection[str] = ()) -> Starlette:
     store: dict[str, dict[str, Any]] = {}
 
     def note(request: Request) -> None:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        query = dict(request.query_params)
-        calls.append(Call(time.monotonic(), request.method, request.url.path, headers, query))
+        calls.append(Call.arriving(request.scope))
 
     async def listing(request: Request) -> JSONResponse:
         note(request)

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -19,30 +18,21 @@ from apitest.demo import DemoConfig, DemoServer
 from apitest.spec.loader import load_catalog
 
 from ..support import DATA, SPECS, run_cli
+from ._calls import Call
 
 ZSPEC = DATA / "zspec"
 Json = dict[str, Any]
 
 
 @dataclass
-class Seen:
-    """One request the service received: method, path, headers (lower-case) and query."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    query: dict[str, list[str]]
-
-
-@dataclass
 class Recorded:
     server: DemoServer
-    calls: list[Seen] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
     live_trips: list[int] = field(default_factory=list)
     """Trips in the store after each call (for `<info limit>`)."""
 
     @property
-    def api_calls(self) -> list[Seen]:
+    def api_calls(self) -> list[Call]:
         return [c for c in self.calls if c.path.startswith("/api/v1/")]  # not the reach probe
 
 
@@ -57,9 +47,7 @@ class _Recorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        query = parse_qs(scope["query_string"].decode())
-        self.recorded.calls.append(Seen(scope["method"], scope["path"], headers, query))
+        self.recorded.calls.append(Call.arriving(scope))
         await self.app(scope, receive, send)
         self.recorded.live_trips.append(len(self.recorded.server.state.store.trips.snapshot()))
 
