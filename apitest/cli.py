@@ -26,6 +26,7 @@ from apitest.cli_options import (
     add_cleanup_options,
     add_concurrency_option,
     add_plan_options,
+    add_report_file_options,
     add_run_options,
     add_shard_option,
     size,
@@ -239,14 +240,11 @@ def _add_merge_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     merge.add_argument(
         "results", nargs="+", metavar="RESULT.json", help="each shard's result (run --json FILE)"
     )
-    merge.add_argument("--html", metavar="FILE", help="the HTML report, with a timeline per shard")
-    merge.add_argument(
-        "--junit",
-        metavar="FILE",
-        help="JUnit XML for CI (suites by resource, cases name their shard)",
-    )
-    merge.add_argument(
-        "--json", metavar="FILE", help="the merged result as JSON (apitest repro reads it)"
+    add_report_file_options(
+        merge,
+        html="the HTML report, with a timeline per shard",
+        junit="JUnit XML for CI (suites by resource, cases name their shard)",
+        json="the merged result as JSON (apitest repro reads it)",
     )
     merge.add_argument(
         "--partial",

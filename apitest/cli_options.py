@@ -275,9 +275,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="folder for the run's reports and cleanup ledger: report.html, junit.xml, "
         "report.json, ledger.jsonl (default reports/<timestamp>-<pid>)",
     )
-    parser.add_argument("--json", metavar="FILE", help="the whole result as JSON (default: in DIR)")
-    parser.add_argument("--junit", metavar="FILE", help="JUnit XML for CI (default: in DIR)")
-    parser.add_argument("--html", metavar="FILE", help="the HTML report (default: in DIR)")
+    add_report_file_options(
+        parser,
+        html="the HTML report (default: in DIR)",
+        junit="JUnit XML for CI (default: in DIR)",
+        json="the whole result as JSON (default: in DIR)",
+    )
     parser.add_argument(
         "--jsonl",
         metavar="FILE",
@@ -288,29 +291,44 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     quiet.add_argument("-v", "--verbose", action="store_true", help="also print each case's notes")
 
 
+def add_report_file_options(
+    parser: argparse.ArgumentParser, *, html: str, junit: str, json: str
+) -> None:
+    """--html, --junit and --json FILE of `run` and `merge`: one declaration of the three files
+    ReportFiles writes, each command saying in its own help what its file holds."""
+    for flag, text in (("--html", html), ("--junit", junit), ("--json", json)):
+        parser.add_argument(flag, metavar="FILE", help=text)
+
+
 def add_auth_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--auth",
-        metavar="FILE",
-        help="auth profiles (TOML [auth] table: credentials, read_only users, token store); "
-        "default: the APITEST_* environment variables",
+    """The credential options of `run` and `cleanup`: each takes one value, None when not
+    given, so they are declared from one table of (flag, metavar, help), as serve's are."""
+    options: tuple[tuple[str, str, str], ...] = (
+        (
+            "--auth",
+            "FILE",
+            "auth profiles (TOML [auth] table: credentials, read_only users, token store); "
+            "default: the APITEST_* environment variables",
+        ),
+        ("--profile", "NAME", "which --auth profile the run uses"),
+        (
+            "--token-store",
+            "KIND",
+            "where tokens persist: file (default, $XDG_CACHE_HOME/apitest/tokens.json), "
+            "sqlite, mysql://USER@HOST:PORT/DATABASE?table=NAME (MySQL or MariaDB, shared across "
+            "machines, the Zoho CRM SDK's oauthtoken table; the password from APITEST_DB_PASSWORD, "
+            "never the URL; pip install 'apitest[mysql]'), or package.module:Class (give the class "
+            "a lock() shared by processes, or the run warns: parallel refreshes spend rotating "
+            "refresh tokens)",
+        ),
+        (
+            "--token-store-path",
+            "PATH",
+            "the file or sqlite store's file (a mysql:// store is named by its URL alone)",
+        ),
     )
-    parser.add_argument("--profile", metavar="NAME", help="which --auth profile the run uses")
-    parser.add_argument(
-        "--token-store",
-        metavar="KIND",
-        help="where tokens persist: file (default, $XDG_CACHE_HOME/apitest/tokens.json), "
-        "sqlite, mysql://USER@HOST:PORT/DATABASE?table=NAME (MySQL or MariaDB, shared across "
-        "machines, the Zoho CRM SDK's oauthtoken table; the password from APITEST_DB_PASSWORD, "
-        "never the URL; pip install 'apitest[mysql]'), or package.module:Class (give the class "
-        "a lock() shared by processes, or the run warns: parallel refreshes spend rotating "
-        "refresh tokens)",
-    )
-    parser.add_argument(
-        "--token-store-path",
-        metavar="PATH",
-        help="the file or sqlite store's file (a mysql:// store is named by its URL alone)",
-    )
+    for flag, metavar, text in options:
+        parser.add_argument(flag, metavar=metavar, help=text)
 
 
 def add_throttle_store_option(parser: argparse.ArgumentParser) -> None:
