@@ -24,7 +24,7 @@ from apitest.plan.estimate import estimate
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Chain, Plan, ResourcePlan, Step
-from apitest.results import AuthNotice, CaseResult, RunResult, ShardInfo
+from apitest.results import AuthNotice, CaseResult, RunResult, ShardInfo, fold_notices
 from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.shard import ShardChoice, sharded
 from apitest.session.suite import Suite
@@ -166,17 +166,9 @@ class ApitestSession:
             self.runs.append(result)
             for case in result.cases:
                 self.results[case.id] = case
-            self._keep_notices(result.auth_notices)
-
-    def _keep_notices(self, found: list[AuthNotice]) -> None:
-        """Each chain is a run of its own with a new token source: the same fallback or store
-        warning would otherwise be repeated by every one."""
-        for notice in found:
-            known = next((n for n in self.notices if n.message == notice.message), None)
-            if known is None:
-                self.notices.append(replace(notice))
-            elif notice.kind == "fallback":
-                known.count += notice.count
+            # each chain is a run of its own with a new token source: the same fallback or
+            # store warning would otherwise be repeated by every one
+            fold_notices(self.notices, result.auth_notices)
 
     def untold_notices(self) -> list[AuthNotice]:
         """Notices not yet raised as pytest warnings (each is raised once per process)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 from apitest.case_kinds import NegativeKind, StepKind, kind_in_name
@@ -128,6 +128,21 @@ class AuthNotice:
     """The flow that worked instead."""
     count: int = 1
     """How often the same thing happened in the run (each renewal may repeat it)."""
+
+
+def fold_notices(kept: list[AuthNotice], found: Sequence[AuthNotice]) -> None:
+    """Add `found` to `kept`, each notice once by its message (which names the profile, the
+    flows refused and the one used). A fallback's count is summed: every renewal that fell
+    back is one more time it happened, whether in one token source, in the runs pytest makes
+    of each chain, or in the shards of a merge. Any other notice (a store without a lock)
+    speaks of the set-up, true once however many runs saw it. `kept` never shares a notice
+    with `found`, so counting up never changes an input."""
+    for notice in found:
+        known = next((each for each in kept if each.message == notice.message), None)
+        if known is None:
+            kept.append(replace(notice, refused=list(notice.refused)))
+        elif notice.kind == "fallback":
+            known.count += notice.count
 
 
 @dataclass

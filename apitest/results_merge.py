@@ -13,11 +13,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from apitest.errors import UsageError, clip
 from apitest.redact import safe_url
-from apitest.results import AuthNotice, CaseResult, OperationInfo, RunResult, ShardInfo
+from apitest.results import (
+    AuthNotice,
+    CaseResult,
+    OperationInfo,
+    RunResult,
+    ShardInfo,
+    fold_notices,
+)
 
 Shard = tuple[str, RunResult]
 """A shard's result and the name of the file it came from (for messages)."""
@@ -198,13 +204,9 @@ def _operations(results: Sequence[RunResult]) -> list[OperationInfo]:
 
 
 def _notices(results: Sequence[RunResult]) -> list[AuthNotice]:
-    """The same credential trouble in several shards is one notice, its count the sum."""
-    found: dict[tuple[Any, ...], AuthNotice] = {}
+    """The same credential trouble in several shards is one notice (a fallback's count the
+    sum), as in one run."""
+    kept: list[AuthNotice] = []
     for result in results:
-        for notice in result.auth_notices:
-            key = (notice.kind, notice.message, notice.profile, tuple(notice.refused), notice.used)
-            if key in found:
-                found[key].count += notice.count
-            else:
-                found[key] = dataclasses.replace(notice, refused=list(notice.refused))
-    return list(found.values())
+        fold_notices(kept, result.auth_notices)
+    return kept

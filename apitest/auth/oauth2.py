@@ -48,7 +48,7 @@ from apitest.auth.notices import Refusal, fallback
 from apitest.auth.profiles import Profile
 from apitest.auth.stores import Token, TokenStore
 from apitest.errors import ApitestError, TargetUnreachableError, UsageError, clip
-from apitest.results import AuthNotice
+from apitest.results import AuthNotice, fold_notices
 
 REFRESH_MARGIN_S = 60.0
 """Refresh this long before expiry (at most; a quarter of a short lifetime), so no call goes
@@ -224,21 +224,14 @@ class TokenSource:
                     base = replace(base, refresh_token=None)  # spent or revoked: forget it
                 continue
             if refused:
-                self._notice(fallback(self.profile.name, self.token_url, refused, name))
+                fold_notices(
+                    self.notices, [fallback(self.profile.name, self.token_url, refused, name)]
+                )
             return token
         raise AuthFailedError(
             f"the token endpoint {self.token_url} refused profile {self.profile.name!r} "
             f"({'; '.join(reasons)}); check its credentials"
         )
-
-    def _notice(self, notice: AuthNotice) -> None:
-        """Keep `notice`, or count it again: a run that falls back on every renewal says so
-        once, with how often."""
-        for known in self.notices:
-            if known.message == notice.message:
-                known.count += 1
-                return
-        self.notices.append(notice)
 
     async def _token_flow(self, base: Token) -> Token:
         """A `<token>` schema: its token-url call with whatever credentials the profile has."""

@@ -120,11 +120,12 @@ def test_coverage_is_the_union_of_the_shards_operations() -> None:
 
 def test_counters_logs_cleanup_and_notices_add_up() -> None:
     notice = AuthNotice("fallback", "refresh refused; client credentials used", count=2)
+    unlocked = AuthNotice("store-without-lock", "the token store has no lock")
     swept = CaseResult("cleanup.1", "cleanup", "trips", "DELETE trips", "left", "cleanup", "passed")
     first, second = (
         dataclasses.replace(
             shard(index, [case(f"trips.{index}.1"), case(f"trips.{index}.2")]),
-            token_refreshes=3, logs=["INFO: before"], auth_notices=[notice],
+            token_refreshes=3, logs=["INFO: before"], auth_notices=[notice, unlocked],
         )
         for index in (1, 2)
     )  # fmt: skip
@@ -132,7 +133,11 @@ def test_counters_logs_cleanup_and_notices_add_up() -> None:
     second.cleanup, second.cleanup_cases = ["trips record deleted"], [swept]
     merged = merge_shards([("s1.json", first), ("s2.json", second)])
     assert merged.token_refreshes == 6 and merged.logs == ["INFO: before", "INFO: before"]
-    assert [(n.message, n.count) for n in merged.auth_notices] == [(notice.message, 4)]
+    # a fallback happened once more in each shard; a store without a lock is one set-up fact
+    assert [(n.message, n.count) for n in merged.auth_notices] == [
+        (notice.message, 4),
+        (unlocked.message, 1),
+    ]
     assert notice.count == 2  # the input's notice is not the one counted up
     assert merged.cleanup == ["trips record deleted"] and merged.cleanup_cases[0].shard == 2
     assert merged.interrupted and merged.exit_status() == EXIT_INTERRUPTED
