@@ -148,8 +148,8 @@ class Caller:
         self._client = client
         self._transport = client._transport  # see _attempt: sent past the client's machinery
         self._timeout = client.timeout.as_dict()
-        self._auth = auth
         self.auth = auth
+        """Places each call's credential, and renews it on a 401; steps ask it for scopes."""
         self._throttles = throttles
         self._slots = asyncio.Semaphore(concurrency)
         self.max_body_bytes = DEFAULT_MAX_BODY_BYTES
@@ -190,7 +190,7 @@ class Caller:
                 return exchange
             if response.status_code == 401 and token and not refreshed and request.auth == "normal":
                 refreshed = True
-                if await self._auth.after_unauthorized(resource, op, token, request.profile):
+                if await self.auth.after_unauthorized(resource, op, token, request.profile):
                     continue
             wait = _retry_after(response, exchange)
             if wait is not None:
@@ -210,7 +210,7 @@ class Caller:
             token = None
         else:
             override = INVALID_TOKEN if request.auth == "invalid" else None
-            token = await self._auth.apply(
+            token = await self.auth.apply(
                 resource, op, headers, params, override=override, profile=request.profile
             )
         kwargs = _body_kwargs(request)
