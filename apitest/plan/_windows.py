@@ -40,7 +40,10 @@ def count_window(bounds: Bounds | None) -> tuple[int, int]:
     otherwise, and at most its max (open: as many as wanted)."""
     if bounds is None:
         return 1, 1 << 20
-    low = int(bounds.min) if bounds.min is not None else min(1, int(bounds.max or 1))
+    if bounds.min is not None:
+        low = int(bounds.min)
+    else:  # `length=",N"`: one value, unless N says none at all
+        low = min(1, int(bounds.max)) if bounds.max is not None else 1
     high = int(bounds.max) if bounds.max is not None else max(low, 1 << 20)
     return low, max(low, high)
 

@@ -41,3 +41,5 @@ def test_a_delimited_count_is_one_or_more_unless_length_says_otherwise() -> None
     assert count_window(Bounds(3.0, None)) == (3, 1 << 20)
     assert count_window(Bounds(0.0, 2.0)) == (0, 2)
     assert count_window(Bounds(4.0, 2.0)) == (4, 4)
+    assert count_window(Bounds(None, 3.0)) == (1, 3)
+    assert count_window(Bounds(None, 0.0)) == (0, 0)  # length=",0": no value is valid
