@@ -103,8 +103,7 @@ class MySQLStore:
             extra=(LOCK_TIMEOUT_OPTION,),
             environ=environ,
         )
-        driver(OPTION)
-        store = cls(url)
+        store = cls(url)  # a missing driver is said by prepare's first connect
         store.prepare()
         return store
 
@@ -353,12 +352,10 @@ def _acquire(db: Any, name: str, store: MySQLStore) -> None:
 def _release(db: Any, name: str) -> None:
     """RELEASE_LOCK, then close: closing alone frees the lock too, so a failure of the first
     (a connection the server dropped) changes nothing."""
-    pymysql = driver()
     try:
-        with suppress(pymysql.err.Error), db.cursor() as cursor:
-            cursor.execute("SELECT RELEASE_LOCK(%s)", (name,))
+        _release_lock(db, name)
     finally:
-        with suppress(pymysql.err.Error):
+        with suppress(driver().err.Error):
             db.close()
 
 
@@ -369,8 +366,13 @@ def _named(db: Any, name: str, store: MySQLStore) -> Iterator[None]:
     try:
         yield
     finally:
-        with suppress(driver().err.Error), db.cursor() as cursor:
-            cursor.execute("SELECT RELEASE_LOCK(%s)", (name,))
+        _release_lock(db, name)
+
+
+def _release_lock(db: Any, name: str) -> None:
+    """RELEASE_LOCK(name) on `db`; a failure is let go (the lock dies with the connection)."""
+    with suppress(driver().err.Error), db.cursor() as cursor:
+        cursor.execute("SELECT RELEASE_LOCK(%s)", (name,))
 
 
 def _lock_timeout(url: DatabaseURL) -> float:

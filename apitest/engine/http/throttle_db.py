@@ -99,8 +99,7 @@ class ConnectionPool:
         conn.close()
 
     def _open(self) -> Connection:
-        conn = self._connect()
-        conn.autocommit(True)
+        conn = self._connect()  # in autocommit already (database.connect)
         with conn.cursor() as cursor:
             cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
             cursor.execute("SET time_zone = '+00:00'")  # no daylight-saving jumps
