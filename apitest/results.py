@@ -397,6 +397,11 @@ class RunResult:
         present = {shard.index for shard in self.shards}
         return [index for index in range(1, self.shards[0].total + 1) if index not in present]
 
+    def missing_shards_text(self) -> str:
+        """The missing shards as every report names them, "2/4, 3/4" ("" when none)."""
+        total = self.shards[0].total if self.shards else 0
+        return ", ".join(f"{index}/{total}" for index in self.missing_shards)
+
     @property
     def passed(self) -> bool:
         """No case failed or erred, the run was not interrupted, nothing it created was left

@@ -64,8 +64,7 @@ def shard_lines(result: RunResult) -> list[str]:
 
 
 def partial_line(result: RunResult) -> str:
-    total = result.shards[0].total
-    missing = ", ".join(f"{index}/{total}" for index in result.missing_shards)
+    missing = result.missing_shards_text()
     return f"partial: shard(s) {missing} missing; the plan was not tested whole (exit 1)"
 
 

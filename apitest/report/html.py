@@ -283,7 +283,7 @@ def shards_line(result: RunResult) -> str:
     )
     merged = f"merged from {len(result.shards)} shards"
     if result.missing_shards:
-        missing = ", ".join(f"{index}/{total}" for index in result.missing_shards)
+        missing = result.missing_shards_text()
         merged = f"merged from {len(result.shards)} of {total} shards (PARTIAL: {missing} missing)"
     return f"{merged}: {each}"
 

@@ -165,7 +165,7 @@ def _merged_shard_properties(result: RunResult) -> list[tuple[str, str]]:
         for info in result.shards
     ]
     if result.missing_shards:
-        found.append(("missing_shards", ", ".join(f"{k}/{total}" for k in result.missing_shards)))
+        found.append(("missing_shards", result.missing_shards_text()))
     return found
 
 
