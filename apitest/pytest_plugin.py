@@ -321,7 +321,8 @@ def _options(config: pytest.Config) -> PluginOptions:
         ),
         report_dir=config.getoption("apitest_report_dir"),
         suite=suite,
-        shard=shard_choice(config.getoption("apitest_shard"), suite, "--apitest-shard"),
+        # the option, read once when pytest was configured; else the suite's `[run] shard`
+        shard=config.stash.get(_SHARD_OPTION, None) or shard_choice(None, suite, "--apitest-shard"),
     )
 
 
