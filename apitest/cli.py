@@ -31,6 +31,7 @@ from apitest.cli_options import (
     add_shard_option,
     size,
 )
+from apitest.demo.config import BUGS, serve_knobs
 from apitest.errors import EXIT_USAGE, ApitestError, UsageError
 
 EPILOG = (
@@ -272,7 +273,10 @@ def _add_serve_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="run the bundled reference trips service that specs/ describes",
         description="Serve the reference trips service on 127.0.0.1 until Ctrl-C or SIGTERM. "
         "Prints its base URL and the demo OAuth credentials (fixed demo values).",
-        epilog=EPILOG,
+        epilog="defect modes (--bug NAME), each a fault a correct runner must catch:\n"
+        + "".join(f"  {name:<18} {what}\n" for name, what in BUGS.items())
+        + "\n"
+        + EPILOG,
     )
     serve.add_argument(
         "--port",
@@ -285,26 +289,19 @@ def _add_serve_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--bug",
         action="append",
         default=[],
+        dest="bugs",
         metavar="NAME",
-        help="turn on a defect mode, repeatable: wrong-type, lost-update, delete-noop, "
-        "missing-field, error-200, accepts-invalid, undeclared-status, no-auth",
+        help=f"turn on a defect mode, repeatable: {', '.join(BUGS)} (each is described below)",
     )
-    options: tuple[tuple[str, type[int] | type[float], str, str], ...] = (
-        ("--lag-ms", int, "N", "delay before a write shows in reads (default 300)"),
-        ("--token-ttl", float, "S", "access token lifetime in seconds (default 3600)"),
-        ("--latency-ms", int, "N", "added latency per API call (default 0)"),
-        ("--error-rate", float, "F", "share of API calls answered 500 (default 0)"),
-        ("--drop-rate", float, "F", "share of answers cut off mid-body (default 0)"),
-        ("--malformed-rate", float, "F", "share of answers with broken JSON (default 0)"),
-        ("--oversize-rate", float, "F", "share of answers padded to --oversize-mb (default 0)"),
-        ("--oversize-mb", float, "N", "size of an oversized answer in MB (default 1)"),
-        ("--throttle-threshold", int, "N", "PUT /trips calls allowed per window (default 100)"),
-        ("--throttle-window-ms", int, "N", "throttle window (default 60000)"),
-        ("--throttle-lock-ms", int, "N", "lock after the threshold is passed (default 120000)"),
-        ("--seed", int, "N", "seed of the fault draws (default 0)"),
-    )
-    for flag, kind, metavar, text in options:
-        serve.add_argument(flag, type=kind, default=None, metavar=metavar, help=text)
+    for name, knob, default in serve_knobs():
+        serve.add_argument(
+            knob.flag,
+            type=type(default),
+            default=None,
+            dest=name,
+            metavar=knob.metavar,
+            help=f"{knob.help} (default {default:g})",
+        )
 
 
 class _PipeSafeStdout:

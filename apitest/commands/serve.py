@@ -20,24 +20,6 @@ from apitest.errors import UsageError
 if TYPE_CHECKING:
     from apitest.demo import DemoConfig, DemoServer
 
-# argparse destination -> DemoConfig field, where the two names differ.
-_FIELDS = {"token_ttl": "token_ttl_s", "bug": "bugs"}
-_KNOBS = (
-    "port",
-    "lag_ms",
-    "token_ttl",
-    "bug",
-    "latency_ms",
-    "error_rate",
-    "drop_rate",
-    "malformed_rate",
-    "oversize_rate",
-    "oversize_mb",
-    "throttle_threshold",
-    "throttle_window_ms",
-    "throttle_lock_ms",
-    "seed",
-)
 _POLL_S = 0.2
 
 
@@ -76,18 +58,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> DemoConfig:
     """A DemoConfig from the options given; a bad value names its option."""
-    from apitest.demo import DemoConfig, DemoConfigError
+    from apitest.demo.config import DemoConfig, DemoConfigError, serve_knobs
 
-    values: dict[str, Any] = {}
-    for name in _KNOBS:
-        value = getattr(args, name, None)
-        if value is not None:
-            values[_FIELDS.get(name, name)] = value
+    flags = {name: knob.flag for name, knob, _ in serve_knobs()} | {
+        "port": "--port",
+        "bugs": "--bug",
+    }
+    values: dict[str, Any] = {name: getattr(args, name) for name in flags}
     try:
-        return DemoConfig(**values)
+        return DemoConfig(**{name: value for name, value in values.items() if value is not None})
     except DemoConfigError as exc:
-        option = {field: name for name, field in _FIELDS.items()}.get(exc.field, exc.field)
-        flag = "--" + option.replace("_", "-")
+        flag = flags.get(exc.field, exc.field)
         raise UsageError(f"{flag}: {exc.reason} (see 'apitest serve --help')") from None
 
 

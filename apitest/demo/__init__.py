@@ -14,9 +14,29 @@ destinations, app (create_app), server (DemoServer).
 
 from __future__ import annotations
 
-from apitest.demo.api import DemoState
-from apitest.demo.app import create_app
+import importlib
+from typing import TYPE_CHECKING
+
 from apitest.demo.config import KNOWN_BUGS, DemoConfig, DemoConfigError
-from apitest.demo.server import DemoServer
+
+if TYPE_CHECKING:
+    from apitest.demo.api import DemoState
+    from apitest.demo.app import create_app
+    from apitest.demo.server import DemoServer
 
 __all__ = ["KNOWN_BUGS", "DemoConfig", "DemoConfigError", "DemoServer", "DemoState", "create_app"]
+
+_WEB_STACK = {
+    "DemoState": "apitest.demo.api",
+    "create_app": "apitest.demo.app",
+    "DemoServer": "apitest.demo.server",
+}
+"""Names loaded on first use: they import Starlette and uvicorn, which `apitest serve --help`
+(built with every command's parser, from `demo.config`) must not pay for."""
+
+
+def __getattr__(name: str) -> object:
+    module = _WEB_STACK.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

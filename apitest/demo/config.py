@@ -9,21 +9,43 @@ is opened, and `DemoConfigError.field` lets the CLI name the option the user got
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from typing import TypeVar
 
-KNOWN_BUGS: frozenset[str] = frozenset(
-    {
-        "wrong-type",  # reads return no_of_days as a string
-        "lost-update",  # PUT answers 200 but changes nothing
-        "delete-noop",  # DELETE answers 200 but keeps the records
-        "missing-field",  # reads omit trip_name
-        "error-200",  # every API error is answered with status 200 (body unchanged)
-        "accepts-invalid",  # creates and updates skip field validation
-        "undeclared-status",  # creates answer 202 instead of the declared 201
-        "no-auth",  # no token is needed, every scope is granted
-    }
-)
+_Value = TypeVar("_Value", int, float)
+
+BUGS: dict[str, str] = {
+    "wrong-type": "reads return no_of_days as a string",
+    "lost-update": "PUT answers 200 but changes nothing",
+    "delete-noop": "DELETE answers 200 but keeps the records",
+    "missing-field": "reads omit trip_name",
+    "error-200": "every API error is answered with status 200 (body unchanged)",
+    "accepts-invalid": "creates and updates skip field validation",
+    "undeclared-status": "creates answer 202 instead of the declared 201",
+    "no-auth": "no token is needed, every scope is granted",
+}
+"""The defect modes (`--bug NAME`) a correct runner must catch, and what each breaks."""
+
+KNOWN_BUGS: frozenset[str] = frozenset(BUGS)
+
+KNOB = "apitest.serve"
+"""The metadata key under which a DemoConfig field says how `apitest serve` offers it."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A DemoConfig field as an `apitest serve` option. The default its help shows is the
+    field's own, so each default is written once."""
+
+    flag: str
+    metavar: str
+    help: str
+
+
+def _knob(default: _Value, flag: str, metavar: str, help: str) -> _Value:
+    value: _Value = field(default=default, metadata={KNOB: Knob(flag, metavar, help)})
+    return value
 
 
 class DemoConfigError(ValueError):
@@ -45,18 +67,25 @@ class DemoConfig:
     """
 
     port: int = 0
-    lag_ms: int = 300
-    token_ttl_s: float = 3600.0
-    throttle_threshold: int = 100
-    throttle_window_ms: int = 60_000
-    throttle_lock_ms: int = 120_000
-    latency_ms: int = 0
-    error_rate: float = 0.0
-    drop_rate: float = 0.0
-    malformed_rate: float = 0.0
-    oversize_rate: float = 0.0
-    oversize_mb: float = 1.0
-    seed: int = 0
+    """`apitest serve` has its own `--port`, defaulting to the specs' 8765; 0 picks a free one."""
+    lag_ms: int = _knob(300, "--lag-ms", "N", "delay before a write shows in reads")
+    token_ttl_s: float = _knob(3600.0, "--token-ttl", "S", "access token lifetime in seconds")
+    throttle_threshold: int = _knob(
+        100, "--throttle-threshold", "N", "PUT /trips calls allowed per window"
+    )
+    throttle_window_ms: int = _knob(60_000, "--throttle-window-ms", "N", "throttle window")
+    throttle_lock_ms: int = _knob(
+        120_000, "--throttle-lock-ms", "N", "lock after the threshold is passed"
+    )
+    latency_ms: int = _knob(0, "--latency-ms", "N", "added latency per API call")
+    error_rate: float = _knob(0.0, "--error-rate", "F", "share of API calls answered 500")
+    drop_rate: float = _knob(0.0, "--drop-rate", "F", "share of answers cut off mid-body")
+    malformed_rate: float = _knob(0.0, "--malformed-rate", "F", "share of answers with broken JSON")
+    oversize_rate: float = _knob(
+        0.0, "--oversize-rate", "F", "share of answers padded to --oversize-mb"
+    )
+    oversize_mb: float = _knob(1.0, "--oversize-mb", "N", "size of an oversized answer in MB")
+    seed: int = _knob(0, "--seed", "N", "seed of the fault draws")
     bugs: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
@@ -107,3 +136,11 @@ def _check_int(name: str, value: object, low: int | None, high: int | None = Non
         raise DemoConfigError(name, f"must be at least {low}, got {value}")
     if high is not None and value > high:
         raise DemoConfigError(name, f"must be at most {high}, got {value}")
+
+
+def serve_knobs() -> Iterator[tuple[str, Knob, int | float]]:
+    """(field name, how serve offers it, its default) for each field `apitest serve` sets."""
+    for item in fields(DemoConfig):
+        knob = item.metadata.get(KNOB)
+        if isinstance(knob, Knob) and isinstance(item.default, int | float):
+            yield item.name, knob, item.default
