@@ -131,9 +131,6 @@ class ElementReader:
                 where = "here" if name in RULES else "in ZSPEC"
                 message = f"unknown element <{name}> in <{tag}> ({where} it has no meaning)"
                 hint = _suggest(name, rule.children)
-                if name not in RULES and name.removesuffix(REF_SUFFIX) in OFFICIAL_ELEMENTS:
-                    message = f"<{name}> in <{tag}> is a ZEST element apitest does not read yet"
-                    hint = "it and all inside it are skipped"
                 self.report(child, message, hint, SpecStructureError, severity="warning")
 
     # --- typed attribute values ---------------------------------------------------------------
@@ -223,8 +220,8 @@ class ElementReader:
         return Bounds(low, high)
 
 
-# Element names of the official ZEST reference. One of these in a place apitest does not read
-# (yet) is a warning, never taken for a misspelling, so an official spec is not stopped by it.
+# Element names of the official ZEST reference; apitest reads each (test_unknown_elements checks
+# it). One of these out of place is a warning, never taken for a misspelling.
 OFFICIAL_ELEMENTS: frozenset[str] = frozenset(
     {
         "resource", "components", "info", "description", "terms-of-service", "contact-details",
@@ -245,8 +242,7 @@ def misspelt_child(name: str, allowed: frozenset[str]) -> str | None:
     """The allowed child `name` is a near spelling of, when it is no element ZSPEC knows.
 
     Such a typo drops the element and everything inside it (operations, properties), so it is an
-    error; a known element in the wrong place, or an official one apitest does not read yet,
-    stays a warning."""
+    error; a known or official element in the wrong place stays a warning."""
     import difflib
 
     base = name.removesuffix(REF_SUFFIX)

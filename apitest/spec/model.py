@@ -167,11 +167,20 @@ class Structure:
     recursive_ref: str | None = None
     """Set (to `resource.ref-name`) where the structure refers to itself; properties are empty."""
     stream: Stream | None = None
+    extra_properties: tuple[Property, ...] = ()
+    """`<extra-property>`: each shapes every key beyond `properties` whose name fully matches
+    its `name_regex` (never None here: a lone one without `name-regex` has ".+")."""
 
     @property
     def is_map(self) -> bool:
-        """A structure of named properties is a JSON object (ZEST's implicit map)."""
-        return any(prop.name for prop in self.properties)
+        """A structure of named properties, or of keys named by pattern, is a JSON object
+        (ZEST's implicit map)."""
+        return bool(self.extra_properties) or any(prop.name for prop in self.properties)
+
+    @property
+    def declares_nothing(self) -> bool:
+        """No property and no extra property: the structure says nothing to check."""
+        return not self.properties and not self.extra_properties
 
     def property(self, name: str) -> Property | None:
         return next((prop for prop in self.properties if prop.name == name), None)

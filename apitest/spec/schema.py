@@ -126,7 +126,7 @@ RULES: dict[str, ElementRule] = {
     "structure": _rule(
         f"name ref-name extend cases discriminator-name lookup {_VISIBLE}",
         "",
-        "property description stream",
+        "property extra-property description stream",
     ),
     "stream": _rule("size"),
     "composite-structure-groups": _rule("", "", "structure-group structure-group-ref"),
@@ -149,6 +149,14 @@ RULES: dict[str, ElementRule] = {
         f"path content-types type {_VISIBLE} {_PROPERTY_RULES}",
         "",
         f"{_PROPERTY_CHILDREN} extend-property",  # (only to say it cannot nest)
+    ),
+    # a property whose name is any key matching `name-regex` (ZEST's structure/extra-property)
+    "extra-property": _rule(
+        "values extra-value invalid-value default-value example-value regex length range "
+        "decimal-place format include-for required-for nullable-for unique-for emptiable-for "
+        f"path content-types type {_VISIBLE} {_PROPERTY_RULES}",
+        "",
+        _PROPERTY_CHILDREN,
     ),
     "file-meta": _rule("overall-size", "", "extension file-name"),
     "extension": _rule("size", "name"),
@@ -195,6 +203,8 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("property", "invalid-value"): ("deny", "map-default"),
     ("extend-property", "extra-value"): ("deny", "allow", "map-default"),
     ("extend-property", "invalid-value"): ("deny", "map-default"),
+    ("extra-property", "extra-value"): ("deny", "allow", "map-default"),
+    ("extra-property", "invalid-value"): ("deny", "map-default"),
     ("authentication", "type"): ("oauth2", "token"),
     ("authentication", "location"): ("header", "param", "url"),
     ("structure-group", "type"): ("one-of", "any-of", "all-of", "array-of"),

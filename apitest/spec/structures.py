@@ -49,16 +49,22 @@ def build_structure(b: FileBuilder, element: etree._Element, depth: int = 0) -> 
         )
         return Structure(loc)
     own_list: list[Property] = []
+    extra_elements: list[etree._Element] = []
     stream_element: etree._Element | None = None
     for name, child in b.reader.children(element):  # one pass: this runs per structure
         if name == "property":
             own_list.append(build_property(b, child, depth + 1))
+        elif name == "extra-property":
+            extra_elements.append(child)
         elif name == "stream" and stream_element is None:
             stream_element = child
     own = tuple(own_list)
-    inherited = _extended(b, element)
+    parent = _extended(b, element)
     names = {prop.name for prop in own if prop.name}
-    merged = tuple(prop for prop in inherited if prop.name not in names) + own
+    merged = tuple(prop for prop in parent.properties if prop.name not in names) + own
+    extras = _extra_properties(b, extra_elements, depth + 1) if extra_elements else ()
+    patterns = {prop.name_regex for prop in extras}
+    extras = tuple(p for p in parent.extra_properties if p.name_regex not in patterns) + extras
     return Structure(
         loc,
         merged,
@@ -70,13 +76,18 @@ def build_structure(b: FileBuilder, element: etree._Element, depth: int = 0) -> 
         lookup=b.reader.text(element, "lookup"),
         visibility=b.reader.enum(element, "visibility", "public"),
         stream=_property_rules.stream(b, stream_element) if stream_element is not None else None,
+        extra_properties=extras,
     )
 
 
-def _extended(b: FileBuilder, element: etree._Element) -> tuple[Property, ...]:
-    """The properties a structure inherits through `extend`, checking for cycles."""
+_NO_PARENT = Structure(Location("", 0))
+
+
+def _extended(b: FileBuilder, element: etree._Element) -> Structure:
+    """The structure this one inherits from through `extend` (its properties and extra
+    properties), checking for cycles; an empty one when there is none."""
     if not (element.get("extend") or "").strip():
-        return ()
+        return _NO_PARENT
 
     def cycle(_: str) -> None:
         b.reader.report(
@@ -89,7 +100,48 @@ def _extended(b: FileBuilder, element: etree._Element) -> tuple[Property, ...]:
         )
 
     parent = b.resolve_key("structure", element, "extend", build_structure, cycle)
-    return parent.properties if parent is not None else ()
+    return parent if parent is not None else _NO_PARENT
+
+
+ANY_NAME = ".+"
+"""The `name-regex` of a structure's only `<extra-property>` when it gives none (ZEST's rule)."""
+
+
+def _extra_properties(
+    b: FileBuilder, elements: list[etree._Element], depth: int
+) -> tuple[Property, ...]:
+    """`<extra-property>` children: properties named by `name-regex` instead of `name`. The
+    reference requires `name-regex` when there are several, each different; a lone one
+    without it takes any name."""
+    extras: list[Property] = []
+    seen: set[str] = set()
+    for child in elements:
+        b.reader.check(child)
+        prop = Property(**property_fields(b, child, depth))
+        pattern = prop.name_regex
+        if pattern is None and len(elements) > 1:
+            b.reader.report(
+                child,
+                "an <extra-property> without name-regex beside other extra properties",
+                'give each its own name-regex (e.g. name-regex="^custom-[a-z]+$"); only a '
+                "lone <extra-property> may leave it out to take any name",
+                SpecStructureError,
+                "name-regex",
+            )
+            continue
+        pattern = ANY_NAME if pattern is None else pattern
+        if pattern in seen:
+            b.reader.report(
+                child,
+                f"name-regex '{pattern}' is given to two extra properties of this structure",
+                "make each extra property's name-regex different, or merge them into one",
+                SpecStructureError,
+                "name-regex",
+            )
+            continue
+        seen.add(pattern)
+        extras.append(replace(prop, name=None, name_regex=pattern))
+    return tuple(extras)
 
 
 def structure_ref(b: FileBuilder, ref: etree._Element) -> Structure | None:

@@ -64,7 +64,7 @@ class _Compiler:
     def structure(self, structure: Structure, depth: int) -> Check | None:
         if structure.stream is not None:
             return None  # a byte stream nested in a body: the walk says what it makes of it
-        if structure.recursive_ref is not None or not structure.properties:
+        if structure.recursive_ref is not None or structure.declares_nothing:
             return _always
         if depth > self.max_depth:
             return None  # the walk notes it
@@ -73,6 +73,8 @@ class _Compiler:
         return self.value(structure.properties[0], depth + 1)
 
     def object(self, structure: Structure, depth: int) -> Check | None:
+        if structure.extra_properties:
+            return None  # keys named by pattern: the walk's to match and judge
         declared = frozenset(p.name for p in structure.properties if p.name)
         members: list[tuple[str, bool, Check]] = []
         for prop in structure.properties:

@@ -121,7 +121,7 @@ class _Walk:
 
     # --- structures ----------------------------------------------------------------------------
     def structure(self, value: Any, structure: Structure, path: str, depth: int) -> None:
-        if structure.recursive_ref is not None or not structure.properties:
+        if structure.recursive_ref is not None or structure.declares_nothing:
             return  # a self-reference cannot be expanded; an empty structure declares nothing
         if depth > MAX_DEPTH:
             self.note(path, f"nested deeper than {MAX_DEPTH} levels: not checked")
@@ -141,7 +141,7 @@ class _Walk:
             if prop.name is not None:
                 self.member(value, prop, path, depth)
         if undeclared:
-            self.undeclared(value, {p.name for p in structure.properties if p.name}, path)
+            self.undeclared(value, [structure], path, depth)
 
     def member(self, obj: dict[str, Any], prop: Property, path: str, depth: int) -> None:
         assert prop.name is not None
@@ -197,12 +197,26 @@ class _Walk:
             if problem is not None:
                 self.miss(path, *problem)
 
-    def undeclared(self, obj: dict[str, Any], declared: set[str], path: str) -> None:
+    def undeclared(
+        self, obj: dict[str, Any], structures: list[Structure], path: str, depth: int
+    ) -> None:
+        """Keys no property of `structures` names: each judged by the first extra property
+        whose `name-regex` takes it, else noted (a failure under `strict`)."""
+        declared = {p.name for s in structures for p in s.properties if p.name}
+        extras = [
+            extra
+            for s in structures
+            for extra in s.extra_properties
+            if extra.include_for.applies(self.direction, self.category)
+        ]
         for key, item in obj.items():
             if key in declared:
                 continue
             where = child_path(path, str(key))
-            if self.strict:
+            extra = value_checks.extra_property_for(str(key), extras) if extras else None
+            if extra is not None:
+                self.value(item, extra, where, depth + 1)
+            elif self.strict:
                 self.miss(where, "no such key (not declared in the structure)", describe(item))
             else:
                 self.note(where, "not declared in the structure")
@@ -357,8 +371,7 @@ class _Walk:
             else:
                 self.structure(value, structure, path, depth)
         if objects and isinstance(value, dict):
-            declared = {p.name for s in objects for p in s.properties if p.name}
-            self.undeclared(value, declared, path)
+            self.undeclared(value, objects, path, depth)
 
 
 def _discriminated(value: Any, group: StructureGroup) -> Structure | None:

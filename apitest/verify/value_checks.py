@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -309,6 +309,15 @@ def name_problem(key: str, pattern: str) -> Problem | None:
 def names_ok(value: dict[Any, Any], pattern: str) -> bool:
     """Every key of a map matches `name-regex` (the walk's rule, without the messages)."""
     return all(name_problem(str(key), pattern) is None for key in value)
+
+
+def extra_property_for(key: str, extras: Iterable[Property]) -> Property | None:
+    """The first `<extra-property>` whose `name-regex` takes `key` (as `name_problem` judges a
+    name), else None: the key is then undeclared."""
+    for extra in extras:
+        if extra.name_regex is not None and name_problem(key, extra.name_regex) is None:
+            return extra
+    return None
 
 
 def is_mapped_default(value: Any, prop: Property) -> bool:

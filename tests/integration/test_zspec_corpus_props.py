@@ -26,6 +26,7 @@ from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
 from apitest.engine.events import NullListener
+from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import CaseResult, RunResult
@@ -85,10 +86,17 @@ def _fresh() -> Iterator[None]:
     yield
 
 
-def _run(name: str, base_url: str, tmp_path: Path, cases: str = "positive") -> RunResult:
+def _run(
+    name: str, base_url: str, tmp_path: Path, cases: str = "positive", *, strict: bool = False
+) -> RunResult:
     catalog = load_catalog([CORPUS / f"property-{name}.xml"])
     plan = build_plan(catalog, PlanOptions(seed=11, cases=cases))  # type: ignore[arg-type]
-    settings = RunSettings(base_url=base_url, auth=AUTH, ledger_path=tmp_path / "ledger.jsonl")
+    settings = RunSettings(
+        base_url=base_url,
+        auth=AUTH,
+        ledger_path=tmp_path / "ledger.jsonl",
+        policy=CallPolicy(strict=strict),
+    )
     return run_plan(catalog, plan, settings, NullListener())
 
 
@@ -183,6 +191,27 @@ def test_name_regex_keys_sent_match_and_a_bad_key_fails(base_url: str, tmp_path:
     case = _only(_run("name-regex", base_url, tmp_path))
     assert case.status == "failed"
     assert any("a key matching [a-z]{2,8}" in d for d in case.details), case.details
+
+
+# --- extra-property ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("custom", "strict", "passes"),
+    [
+        ({"custom-colour": "blue", "custom-x": "y"}, True, True),  # declared by the pattern
+        ({"custom-colour": 5}, False, False),  # the pattern's type holds even without --strict
+        ({"custom-colour": "a" * 21}, False, False),  # and its length
+        ({"Custom-Colour": "blue"}, True, False),  # the pattern does not take it: undeclared
+        ({"Custom-Colour": "blue"}, False, True),  # ... a note only, without --strict
+    ],
+)
+def test_extra_property_judges_the_keys_its_name_regex_takes(
+    base_url: str, tmp_path: Path, custom: dict[str, Any], strict: bool, passes: bool
+) -> None:
+    MUTATE["extra-property"] = lambda answer: {**answer, **custom}
+    case = _only(_run("extra-property", base_url, tmp_path, strict=strict))
+    assert (case.status == "passed") is passes, (case.message, case.details)
+    key = next(iter(custom))
+    assert passes or any(key in detail for detail in case.details), case.details
 
 
 # --- invalid-value -----------------------------------------------------------------------------

@@ -81,9 +81,9 @@ def _messages(tmp_path: Path, props: str) -> list[str]:
     return [d.message for d in _load(tmp_path, props).diagnostics]
 
 
-def _check(content: Content, body: Any, **context: Any) -> list[str]:
+def _check(content: Content, body: Any, *, strict: bool = False, **context: Any) -> list[str]:
     report = check_shape(
-        body, content, direction="response", category="create",
+        body, content, direction="response", category="create", strict=strict,
         context=(lambda: EvalContext(**context)) if context else None,
     )  # fmt: skip
     return [str(m) for m in report.mismatches]
@@ -154,6 +154,55 @@ def test_extend_property_cannot_be_extended_further(tmp_path: Path) -> None:
         '<extend-property type="string"/></extend-property></property>',
     )
     assert any("cannot be extended further" in m for m in messages)
+
+
+def test_extra_properties_load_by_name_regex_and_are_inherited(tmp_path: Path) -> None:
+    res = _resource(
+        tmp_path,
+        '<property name="id" type="long_string"/>'
+        '<extra-property name-regex="^custom-[a-z]+$" type="integer" range="0,9"/>'
+        '<extra-property name-regex="^x-.+$"/>'
+        "</structure>"
+        '<structure ref-name="lone"><extra-property type="string"/></structure>'
+        '<structure ref-name="heir" extend="thing">'
+        '<extra-property name-regex="^x-.+$" type="boolean"/>',
+    )
+    custom, other = _thing(res).extra_properties
+    assert (custom.name, custom.name_regex, custom.type) == (None, "^custom-[a-z]+$", "integer")
+    assert custom.range is not None and custom.range.max == 9
+    assert (other.name_regex, other.type) == ("^x-.+$", "any")
+    structures = res.components.structures
+    [lone] = structures["lone"].extra_properties
+    assert lone.name_regex == ".+" and structures["lone"].is_map  # ZEST: a lone one takes any
+    heir = structures["heir"]
+    assert [p.name for p in heir.properties] == ["id"]
+    assert [(p.name_regex, p.type) for p in heir.extra_properties] == [
+        ("^custom-[a-z]+$", "integer"), ("^x-.+$", "boolean")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extras", "severity", "wanted"),
+    [
+        (
+            '<extra-property type="string"/><extra-property name-regex="a.*"/>',
+            "error",
+            "<extra-property> without name-regex beside other extra properties",
+        ),
+        (
+            '<extra-property name-regex="a.*"/><extra-property name-regex="a.*"/>',
+            "error",
+            "name-regex 'a.*' is given to two extra properties",
+        ),
+        ('<extra-property name-regex="(unclosed"/>', "error", "name-regex"),
+        ('<extra-property name="k"/>', "warning", "unknown attribute 'name' on <extra-property>"),
+    ],
+)
+def test_extra_property_mistakes_are_named(
+    tmp_path: Path, extras: str, severity: str, wanted: str
+) -> None:
+    found = [(d.severity, d.message) for d in _load(tmp_path, extras).diagnostics]
+    assert any(s == severity and wanted in m for s, m in found), found
 
 
 def test_file_meta_and_stream_sizes(tmp_path: Path) -> None:
@@ -284,6 +333,36 @@ def test_name_regex_checks_every_map_key(tmp_path: Path) -> None:
     assert _check(content, {"labels": {"ab": 1, "Nope": 2}}) == [
         "$.labels.Nope: expected a key matching [a-z]{2,4}, got key 'Nope'"
     ]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_extra_properties_judge_the_keys_their_name_regex_takes(
+    tmp_path: Path, compiled: bool
+) -> None:
+    content = _answer_of(
+        tmp_path,
+        '<property name="id" type="long_string"/>'
+        '<extra-property name-regex="custom-[a-z]+" type="integer" range="0,9"/>',
+    )
+
+    def check(body: Any, strict: bool = True) -> list[str]:
+        report = check_shape(
+            body, content, direction="response", category="create", strict=strict,
+            compiled=compiled,
+        )  # fmt: skip
+        return [str(m) for m in report.mismatches]
+
+    assert check({"id": "1", "custom-a": 3, "custom-bc": 0}) == []  # strict: they are declared
+    assert check({"id": "1", "custom-a": "three"}) == [
+        "$['custom-a']: expected integer, got 'three' (string)"
+    ]
+    assert check({"id": "1", "custom-a": 12}) == [
+        "$['custom-a']: expected a value in range 0..9, got 12 (integer)"
+    ]
+    assert check({"id": "1", "custom-A": 3}) == [
+        "$['custom-A']: expected no such key (not declared in the structure), got 3 (integer)"
+    ]
+    assert check({"id": "1", "custom-A": 3}, strict=False) == []  # a note, as before
 
 
 def test_invalid_value_map_default_lets_the_default_through(tmp_path: Path) -> None:
