@@ -25,11 +25,14 @@ import httpx
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from apitest.spec.model import Location
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO / "specs"
 """The reference specs in ZEST's official forms: trips.xml, destinations.xml."""
 DATA = REPO / "tests" / "data"
+LOC = Location("t.xml", 1)
+"""Where a model element a test builds by hand says it was declared."""
 TRIP = {
     "trip_id": "1234567890",
     "trip_name": "Spring Break",

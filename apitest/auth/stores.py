@@ -22,11 +22,7 @@ from typing import Any
 from apitest.auth._file_store import FileStore
 from apitest.auth._mysql_store import MySQLStore
 from apitest.auth._sqlite_store import SQLiteStore
-from apitest.auth._store_base import (
-    METHODS,
-    Token,
-    TokenStore,
-)
+from apitest.auth._store_base import METHODS, Token, TokenStore
 from apitest.database import is_database_url, shown
 from apitest.errors import ApitestError, UsageError, clip
 

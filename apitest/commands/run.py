@@ -34,12 +34,7 @@ from apitest.results import RunResult, ShardInfo
 from apitest.session.config import RunConfig, plan_options, report_folder, resolve
 from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.shard import sharded
-from apitest.session.target import (
-    Target,
-    choose_store,
-    resolve_target,
-    throttle_store,
-)
+from apitest.session.target import Target, choose_store, resolve_target, throttle_store
 from apitest.spec.loader import load_catalog
 
 

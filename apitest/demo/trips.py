@@ -11,15 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from apitest.demo.api import (
-    ApiError,
-    DemoState,
-    authorize,
-    guarded,
-    not_found,
-    read_json,
-    success,
-)
+from apitest.demo.api import ApiError, DemoState, authorize, guarded, not_found, read_json, success
 from apitest.demo.credentials import TRIPS_CREATE, TRIPS_DELETE, TRIPS_READ, TRIPS_UPDATE
 from apitest.demo.store import JsonObject
 from apitest.demo.validate import (

@@ -34,13 +34,7 @@ from apitest.spec.conditions import (
     DataPath,
     parse_condition,
 )
-from apitest.spec.model import (
-    Bounds,
-    FileExtension,
-    FileMeta,
-    Stream,
-    ValueCondition,
-)
+from apitest.spec.model import Bounds, FileExtension, FileMeta, Stream, ValueCondition
 
 _VALUE_CONDITION = re.compile(r"\s*(>=|<=|>|<)\s*(.*\S)\s*", re.DOTALL)
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*", re.IGNORECASE)

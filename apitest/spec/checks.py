@@ -10,13 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 
-from apitest.errors import (
-    SpecError,
-    SpecReferenceError,
-    SpecStructureError,
-    SpecValueError,
-    clip,
-)
+from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, SpecValueError, clip
 from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.spec.model import Argument, Location, Operation, Property, Resource, Structure
 from apitest.spec.reader import SourceFile

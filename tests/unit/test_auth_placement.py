@@ -13,9 +13,9 @@ from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator, _place
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.errors import UsageError
-from apitest.spec.model import Authentication, Catalog, Location
+from apitest.spec.model import Authentication, Catalog
 
-LOC = Location("t.xml", 1)
+from ..support import LOC
 
 
 def _config(creds: Credentials) -> AuthConfig:

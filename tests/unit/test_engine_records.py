@@ -33,7 +33,6 @@ from apitest.spec.conditions import parse_data_path
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import (
     Content,
-    Location,
     Operation,
     PathConfig,
     Primary,
@@ -41,9 +40,8 @@ from apitest.spec.model import (
     ResourceConfig,
 )
 
-from ..support import DATA, SPECS
+from ..support import DATA, LOC, SPECS
 
-LOC = Location("t.xml", 1)
 DATASETTE = DATA / "thirdparty" / "datasette" / "items.xml"
 TRIPS = {
     "trips": [

@@ -38,10 +38,11 @@ from apitest.hooks import (
 )
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RunResult
-from apitest.spec.model import Location, Operation
+from apitest.spec.model import Operation
 from apitest.verify.shape import RawBody
 
-LOC = Location("t.xml", 1)
+from ..support import LOC
+
 POST_TRIPS = Operation(LOC, "POST trips", "post", "create", "/trips")
 GET_TRIP = Operation(LOC, "GET trip", "get", "read", "/trips/{id}")
 POSITIVE = Step("s1", "trips", POST_TRIPS, "test", "positive")

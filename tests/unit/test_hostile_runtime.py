@@ -8,12 +8,13 @@ import time
 import pytest
 
 from apitest.spec.conditions import EvalContext, parse_condition
-from apitest.spec.model import Location, Property
+from apitest.spec.model import Property
 from apitest.verify import value_checks
 from apitest.verify.regex_budget import untimed_length
 from apitest.verify.shape import check_value
 
-LOC = Location("t.xml", 1)
+from ..support import LOC
+
 BOUND_S = 10 * value_checks.REGEX_TIMEOUT_S
 """Far above the budget, so a loaded machine (two xdist workers on two cores) cannot fail it,
 and far below what these patterns take unbounded on these values (minutes to forever)."""

@@ -16,10 +16,10 @@ from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
 from apitest.spec.loader import load_catalog
-from apitest.spec.model import Bounds, Catalog, Content, Location, Property, Response, Structure
+from apitest.spec.model import Bounds, Catalog, Content, Property, Response, Structure
 from apitest.verify.verdict import pick_content
 
-LOC = Location("t.xml", 1)
+from ..support import LOC
 
 
 @pytest.fixture(scope="module")

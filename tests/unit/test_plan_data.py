@@ -18,7 +18,6 @@ from apitest.spec.model import (
     Argument,
     Bounds,
     Content,
-    Location,
     Property,
     Resource,
     Structure,
@@ -26,7 +25,8 @@ from apitest.spec.model import (
 )
 from apitest.spec.scopes import parse_scopes
 
-LOC = Location("t.xml", 1)
+from ..support import LOC
+
 POST_KEY = "trips/POST trips/positive"
 
 

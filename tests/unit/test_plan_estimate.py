@@ -14,12 +14,7 @@ import pytest
 
 from apitest.engine.chains import EngineOptions
 from apitest.engine.http.throttle import Throttles
-from apitest.plan.estimate import (
-    CHAINS_IN_FLIGHT,
-    estimate,
-    packed_ms,
-    throttle_key,
-)
+from apitest.plan.estimate import CHAINS_IN_FLIGHT, estimate, packed_ms, throttle_key
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan
 from apitest.spec.loader import load_catalog

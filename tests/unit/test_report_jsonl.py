@@ -6,13 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from apitest.engine.events import (
-    CaseFinished,
-    ChainFinished,
-    Interrupted,
-    RunFinished,
-    RunStarted,
-)
+from apitest.engine.events import CaseFinished, ChainFinished, Interrupted, RunFinished, RunStarted
 from apitest.plan.model import Chain, Plan
 from apitest.report.jsonl import JsonlWriter
 from apitest.results import RunResult

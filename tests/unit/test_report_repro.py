@@ -17,14 +17,7 @@ import pytest
 
 from apitest.report._shell import Var, shell_word
 from apitest.report.repro import Replays, worth_replaying
-from apitest.results import (
-    CaseResult,
-    HttpRecord,
-    OperationInfo,
-    Pacing,
-    RunResult,
-    ValueUse,
-)
+from apitest.results import CaseResult, HttpRecord, OperationInfo, Pacing, RunResult, ValueUse
 
 TOKEN = "${APITEST_ACCESS_TOKEN}"
 TARGET = "http://h.test/api"

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apitest.spec.scopes import (
-    ALL,
-    CATEGORIES,
-    NONE,
-    ScopeSet,
-    ScopeSyntaxError,
-    parse_scopes,
-)
+from apitest.spec.scopes import ALL, CATEGORIES, NONE, ScopeSet, ScopeSyntaxError, parse_scopes
 
 
 @pytest.mark.parametrize("text", ["all", "ALL", " All ", "a l l", "\tall\n"])

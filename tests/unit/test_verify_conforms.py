@@ -14,13 +14,14 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from apitest.spec.model import Bounds, Content, Location, Property, Structure, StructureGroup
+from apitest.spec.model import Bounds, Content, Property, Structure, StructureGroup
 from apitest.spec.scopes import ALL, CATEGORIES, Category, Direction, parse_scopes
 from apitest.verify.conforms import clean_check
 from apitest.verify.shape import MAX_DEPTH, check_shape
 from apitest.verify.value_checks import REGEX_LIMIT
 
-LOC = Location("t.xml", 1)
+from ..support import LOC
+
 SCALARS = ("string", "long_string", "integer", "long", "double", "boolean", "date", "datetime")
 NAMES = ("id", "name", "days", "tags", "extra", "price")
 SCOPES = ("all", "none", "Response[read]", "Response[create,update]", "Request[create]")

@@ -11,25 +11,15 @@ from apitest.spec.model import (
     Content,
     Discriminator,
     DiscriminatorMapping,
-    Location,
     Property,
     Resource,
     Structure,
     StructureGroup,
 )
 from apitest.spec.scopes import Category, Direction, parse_scopes
-from apitest.verify.shape import (
-    MAX_DEPTH,
-    Mismatch,
-    RawBody,
-    ShapeReport,
-    check_shape,
-    check_value,
-)
+from apitest.verify.shape import MAX_DEPTH, Mismatch, RawBody, ShapeReport, check_shape, check_value
 
-from ..support import TRIP
-
-LOC = Location("t.xml", 1)
+from ..support import LOC, TRIP
 
 
 def prop(name: str | None, type_: str, **kw: Any) -> Property:

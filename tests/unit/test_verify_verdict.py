@@ -11,7 +11,6 @@ from apitest.spec.conditions import parse_condition
 from apitest.spec.model import (
     Content,
     ErrorCondition,
-    Location,
     Operation,
     Property,
     Resource,
@@ -29,9 +28,8 @@ from apitest.verify.verdict import (
     pick_content,
 )
 
-from ..support import TRIP
+from ..support import LOC, TRIP
 
-LOC = Location("t.xml", 1)
 JSON = "application/json"
 
 CREATED = {

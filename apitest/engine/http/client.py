@@ -21,12 +21,7 @@ from typing import Any, Literal
 
 import aiohttp
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from apitest.auth.placement import Authenticator
 from apitest.engine.http._transport import Transport
