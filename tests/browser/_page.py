@@ -29,3 +29,19 @@ def assert_page_is_clean(driver: Any) -> None:
     assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
     overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
     assert driver.execute_script(overflow) <= 0
+
+
+def click_tab(driver: Any, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, f"tab-{name}").click()
+    tab = driver.find_element(By.ID, f"tab-{name}")
+    assert tab.get_attribute("aria-selected") == "true"
+    assert driver.find_element(By.ID, f"panel-{name}").is_displayed()
+
+
+def visible_case_ids(driver: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "#cases-body tr.row")
+    return [row.get_attribute("data-id") for row in rows]

@@ -1,6 +1,7 @@
 """The HTML report of a merged sharded run (`apitest merge`) in real headless Chromium: the
-header says it was merged and from which shards, and the Overview draws one timeline per shard,
-each holding that shard's cases only, with no JS error and no sideways scrolling."""
+header says it was merged and from which shards, the Overview draws one timeline per shard,
+each holding that shard's cases only, and the Cases tab names and filters each case's shard,
+with no JS error and no sideways scrolling."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from apitest.session.shard import ShardChoice, sharded
 from apitest.spec.loader import load_catalog
 
 from ..support import SPECS, demo_auth
-from ._page import assert_page_is_clean, open_report
+from ._page import assert_page_is_clean, click_tab, open_report, visible_case_ids
 from .conftest import Shoot
 
 
@@ -48,6 +49,7 @@ def test_a_merged_report_draws_a_timeline_per_shard(
     driver: Any, shoot: Shoot, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     shards = shard_runs(tmp_path, 4)  # one chain each; a long header line
     assert all(shard.cases for shard in shards)
@@ -72,4 +74,19 @@ def test_a_merged_report_draws_a_timeline_per_shard(
         }
         timed = {case.id for case in shard.cases if case.calls or case.duration_ms > 0}
         assert drawn == timed and drawn  # this shard's cases, every one, and only those
+    assert_page_is_clean(driver)
+
+    click_tab(driver, "cases")
+    headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#cases-table th")]
+    assert headers[4] == "Shard"
+    shard_of = {case.id: case.shard for case in merged.cases}
+    for row in driver.find_elements(By.CSS_SELECTOR, "#cases-body tr.row"):
+        shown = row.find_element(By.CSS_SELECTOR, "td.shard").text
+        assert shown == f"{shard_of[row.get_attribute('data-id')]}/4"
+    Select(driver.find_element(By.ID, "f-shard")).select_by_value("2")
+    wanted = {case.id for case in merged.cases if case.shard == 2}
+    assert set(visible_case_ids(driver)) == wanted and wanted != set(shard_of)
+    driver.find_element(By.CSS_SELECTOR, "#cases-body tr.row").click()
+    assert "Shard 2/4" in driver.find_element(By.CSS_SELECTOR, ".detail .kv").text
+    shoot("merged-cases-shard-2")
     assert_page_is_clean(driver)

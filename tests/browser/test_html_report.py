@@ -22,7 +22,7 @@ from apitest.results import CaseResult, HttpRecord, RunResult, Status
 from apitest.spec.loader import load_catalog
 
 from ..support import SPECS, demo_auth
-from ._page import assert_page_is_clean, open_report, wait_for
+from ._page import assert_page_is_clean, click_tab, open_report, visible_case_ids, wait_for
 from .conftest import Shoot
 
 FAILING = "GET trip / verify PUT trips"
@@ -47,22 +47,6 @@ def lost_update_run(tmp_path: Path) -> tuple[RunResult, set[str]]:
     finally:
         server.stop()
     return result, tokens
-
-
-def click_tab(driver: Any, name: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    driver.find_element(By.ID, f"tab-{name}").click()
-    tab = driver.find_element(By.ID, f"tab-{name}")
-    assert tab.get_attribute("aria-selected") == "true"
-    assert driver.find_element(By.ID, f"panel-{name}").is_displayed()
-
-
-def visible_case_ids(driver: Any) -> list[str]:
-    from selenium.webdriver.common.by import By
-
-    rows = driver.find_elements(By.CSS_SELECTOR, "#cases-body tr.row")
-    return [row.get_attribute("data-id") for row in rows]
 
 
 def test_report_of_a_failing_run_in_chromium(driver: Any, shoot: Shoot, tmp_path: Path) -> None:

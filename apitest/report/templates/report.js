@@ -305,18 +305,23 @@
   }
 
   /* ---------- cases ---------- */
+  /* A merged run (apitest merge) names each case's shard in a column of its own, and can be
+   * filtered by shard: a failure is read next to the machine that ran it. */
   const COLUMNS = [
     ["id", "Id", "11.5%"], ["text", "Case", "18%"], ["kind", "Kind", "9%"], ["status", "Status", "7%"],
     ["resource", "Resource", "8.5%"], ["operation", "Operation", "11%"], ["method", "Method", "5.5%"],
-    ["url", "URL", "18%"], ["http", "HTTP", "5%"], ["dur", "Duration", "6.5%"],
+    ["url", "URL", SHARDS.length ? "13%" : "18%"], ["http", "HTTP", "5%"], ["dur", "Duration", "6.5%"],
   ];
+  if (SHARDS.length) COLUMNS.splice(4, 0, ["shard", "Shard", "5%"]);
+  const shardText = (c) => c.shard + "/" + SHARDS[0].total;
   const SORTERS = {
     id: (a, b) => collator.compare(a.chain, b.chain) || a.n - b.n || a.i - b.i,
     status: (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status],
+    shard: (a, b) => a.shard - b.shard,
     http: (a, b) => (a.http === null ? -1 : a.http) - (b.http === null ? -1 : b.http),
     dur: (a, b) => a.dur - b.dur,
   };
-  const state = { q: "", status: "all", kind: "", resource: "", sort: "id", dir: 1, page: 0, open: null };
+  const state = { q: "", status: "all", kind: "", resource: "", shard: "", sort: "id", dir: 1, page: 0, open: null };
   let view = CASES;
   function haystack(c) {
     if (c.hay === undefined) c.hay = (c.id + " " + c.operation + " / " + c.text + " " + c.kind + " " + c.url + " " + c.message).toLowerCase();
@@ -327,6 +332,7 @@
     view = CASES.filter((c) => (state.status === "all" || (state.status === "problems"
       ? c.status === "failed" || c.status === "error" : c.status === state.status)) &&
       (!state.kind || c.kind === state.kind) && (!state.resource || c.resource === state.resource) &&
+      (!state.shard || String(c.shard) === state.shard) &&
       (!q || haystack(c).includes(q)));
     const cmp = SORTERS[state.sort] || ((a, b) => collator.compare(String(a[state.sort]), String(b[state.sort])));
     view.sort((a, b) => state.dir * cmp(a, b) || a.i - b.i);
@@ -345,6 +351,8 @@
       '<button type="button" class="btn" id="f-problems" aria-pressed="false">Only failures and errors (' + num(problems) + ")</button>" +
       '<label>Kind <select id="f-kind">' + options(DATA.coverage.kinds, "All kinds") + "</select></label>" +
       '<label>Resource <select id="f-resource">' + options(Array.from(new Set(CASES.map((c) => c.resource))).sort(collator.compare), "All resources") + "</select></label>" +
+      (SHARDS.length ? '<label>Shard <select id="f-shard"><option value="">All shards</option>' +
+        SHARDS.map((sh) => '<option value="' + sh.index + '">' + sh.index + "/" + sh.total + "</option>").join("") + "</select></label>" : "") +
       '<button type="button" class="btn" id="f-clear">Clear filters</button></div>' +
       '<div class="pager" id="pager-top"></div><table class="cases" id="cases-table"><colgroup>' +
       COLUMNS.map((c) => '<col style="width:' + c[2] + '">').join("") + "</colgroup><thead><tr>" +
@@ -362,6 +370,7 @@
     });
     el("f-kind").addEventListener("change", (e) => { state.kind = e.target.value; state.page = 0; refresh(); });
     el("f-resource").addEventListener("change", (e) => { state.resource = e.target.value; state.page = 0; refresh(); });
+    if (SHARDS.length) el("f-shard").addEventListener("change", (e) => { state.shard = e.target.value; state.page = 0; refresh(); });
     el("f-clear").addEventListener("click", () => { clearFilters(); refresh(); });
     panel.querySelector("thead").addEventListener("click", (e) => {
       const th = e.target.closest("th[data-key]");
@@ -385,11 +394,12 @@
     refresh();
   }
   function clearFilters() {
-    Object.assign(state, { q: "", status: "all", kind: "", resource: "", page: 0 });
+    Object.assign(state, { q: "", status: "all", kind: "", resource: "", shard: "", page: 0 });
   }
   function refresh() {
     el("f-q").value = state.q; el("f-status").value = state.status;
     el("f-kind").value = state.kind; el("f-resource").value = state.resource;
+    if (SHARDS.length) el("f-shard").value = state.shard;
     el("f-problems").setAttribute("aria-pressed", state.status === "problems" ? "true" : "false");
     for (const th of document.querySelectorAll("#cases-table th[data-key]")) {
       const key = th.getAttribute("data-key");
@@ -408,7 +418,8 @@
       const open = c.id === state.open;
       html += '<tr class="row st-' + esc(c.status) + (open ? " open" : "") + '" tabindex="0" aria-expanded="' + open + '" data-id="' + esc(c.id) + '">' +
         '<td class="wrap mono small">' + esc(c.id) + '</td><td class="wrap">' + esc(c.text) +
-        '</td><td class="wrap">' + esc(c.kind) + "</td><td>" + badge(c.status) + '</td><td class="wrap">' + esc(c.resource) +
+        '</td><td class="wrap">' + esc(c.kind) + "</td><td>" + badge(c.status) +
+        (SHARDS.length ? '</td><td class="shard">' + esc(shardText(c)) : "") + '</td><td class="wrap">' + esc(c.resource) +
         '</td><td class="wrap">' + esc(c.operation) + '</td><td class="mono">' + esc(c.method) + '</td><td class="wrap mono small" title="' + esc(c.url) + '">' + esc(shortUrl(c.url)) +
         '</td><td class="num">' + (c.http === null ? "\u2013" : c.http) + '</td><td class="num">' + ms(c.dur) + "</td></tr>";
       if (open) html += '<tr class="detail-row"><td colspan="' + COLUMNS.length + '">' + detail(c) + "</td></tr>";
@@ -459,6 +470,7 @@
     if (c.notes.length) html += "<h3>Notes</h3>" + list(c.notes, "plain");
     if (c.logs.length) html += '<h3>Hook log</h3><div class="hook-log">' + list(c.logs, "plain mono") + "</div>";
     html += '<p class="kv"><span>Id <b class="mono">' + esc(c.id) + "</b></span><span>Step <b>" + esc(c.stepKind) + "</b></span>" +
+      (SHARDS.length ? "<span>Shard <b>" + esc(shardText(c)) + "</b></span>" : "") +
       (c.file ? '<span>Spec <b class="mono">' + esc(c.file + ":" + c.line) + "</b></span>" : "") +
       "<span>Attempts <b>" + c.attempts + "</b></span><span>Started <b>" + c.started.toFixed(3) + " s</b></span>" +
       "<span>Duration <b>" + ms(c.dur) + "</b></span>" + (c.waited ? "<span>Waited <b>" + ms(c.waited) + "</b></span>" : "") +
