@@ -31,6 +31,7 @@ from apitest.cli_options import (
     add_shard_option,
     size,
 )
+from apitest.defaults import size_text
 from apitest.demo.config import BUGS, serve_knobs
 from apitest.errors import EXIT_USAGE, ApitestError, UsageError
 
@@ -261,7 +262,7 @@ def _add_spec_limits(parser: argparse.ArgumentParser) -> None:
         type=size,
         default=DEFAULT_MAX_SPEC_BYTES,
         metavar="SIZE",
-        help="refuse spec files larger than this (default 20M)",
+        help=f"refuse spec files larger than this (default {size_text(DEFAULT_MAX_SPEC_BYTES)})",
     )
 
 

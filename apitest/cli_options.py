@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from apitest.defaults import DEFAULTS
+from apitest.defaults import DEFAULTS, LIMITS, parse_size, size_text
 
 DEFAULT_CONCURRENCY = DEFAULTS.concurrency
 
@@ -76,38 +76,44 @@ examples:
 """
 
 
-def _bounded(
-    kind: Callable[[str], float], low: float, high: float, what: str
-) -> Callable[[str], float]:
+def _bounded(kind: Callable[[str], float], name: str, what: str) -> Callable[[str], float]:
+    """argparse `type=` for the numeric setting `name`: a `kind` within its LIMITS."""
+    limits = LIMITS[name]
+
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} is out of range ({low:g} to {high:g})")
+        if value not in limits:
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({limits})")
         return value
 
     return parse
 
 
-def _whole_number(
-    parser: argparse.ArgumentParser, flag: str, low: int, high: int, help: str
-) -> None:
+def _setting(flag: str) -> str:
+    """The setting an option sets: `--connect-timeout` sets `connect_timeout`."""
+    return flag.removeprefix("--").replace("-", "_")
+
+
+def _whole_number(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
     """A whole-number option. Its default is None, "not given", so the suite's value or
     defaults.py's fills it in session/config.py's one merge, never a second default here."""
     parser.add_argument(
-        flag, type=_bounded(int, low, high, "a whole number"), default=None, metavar="N", help=help
+        flag,
+        type=_bounded(int, _setting(flag), "a whole number"),
+        default=None,
+        metavar="N",
+        help=help,
     )
 
 
-def _seconds(
-    parser: argparse.ArgumentParser, flag: str, low: float, high: float, help: str
-) -> None:
+def _seconds(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
     """A duration option in seconds; None when not given, as `_whole_number`."""
     parser.add_argument(
         flag,
-        type=_bounded(float, low, high, "a number of seconds"),
+        type=_bounded(float, _setting(flag), "a number of seconds"),
         default=None,
         metavar="SECONDS",
         help=help,
@@ -119,8 +125,6 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     _whole_number(
         parser,
         "--seed",
-        0,
-        2**63 - 1,
         "seed of the generated data; the same seed sends the same data (run: random, "
         "printed so it can be repeated)",
     )
@@ -140,9 +144,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     _whole_number(
         parser,
         "--repeat",
-        1,
-        100_000,
-        "plan every chain N times, as independent copies (default 1)",
+        f"plan every chain N times, as independent copies (default {DEFAULTS.repeat})",
     )
 
 
@@ -186,13 +188,7 @@ def add_concurrency_option(
 ) -> None:
     """`--concurrency`: run obeys it, plan counts it in its estimate; one definition for both,
     so the two cannot read it differently."""
-    _whole_number(
-        parser,
-        "--concurrency",
-        1,
-        1000,
-        help,
-    )
+    _whole_number(parser, "--concurrency", help)
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -236,23 +232,14 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     _seconds(
         parser,
         "--eventually",
-        0,
-        3600,
         "when a read-back check fails, poll again (exponential backoff) for up to this "
-        "long; a late pass is reported as eventually consistent (default 0: no polling)",
+        "long; a late pass is reported as eventually consistent "
+        f"(default {DEFAULTS.eventually:g}: no polling)",
     )
-    _seconds(
-        parser,
-        "--timeout",
-        0.1,
-        3600,
-        f"read timeout of each call (default {DEFAULTS.timeout:g})",
-    )
+    _seconds(parser, "--timeout", f"read timeout of each call (default {DEFAULTS.timeout:g})")
     _seconds(
         parser,
         "--connect-timeout",
-        0.1,
-        3600,
         f"connect timeout of each call (default {DEFAULTS.connect_timeout:g})",
     )
     parser.add_argument(
@@ -260,8 +247,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         type=size,
         default=None,
         metavar="SIZE",
-        help="read at most this much of an answer (default 10M); a bigger one is an error "
-        "and the rest is not read",
+        help="read at most this much of an answer "
+        f"(default {size_text(DEFAULTS.max_body_bytes)}); a bigger one is an error and the rest "
+        "is not read",
     )
     parser.add_argument(
         "--strict",
@@ -358,13 +346,7 @@ def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
 
 def size(text: str) -> int:
     """A byte count such as 20M or 512k (argparse `type=`)."""
-    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
-    factor = units.get(text[-1:].lower(), 1)
-    number = text[:-1] if factor != 1 else text
     try:
-        value = int(number) * factor
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 20M, 512k)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the size must be above 0")
-    return value
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -9,6 +9,7 @@ every layer reads it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -37,6 +38,61 @@ class RunDefaults:
     plan the same cases with the same seed."""
     shard: str | None = None
     """`K/N` (run shard K of N), `auto` (K/N from the CI's variables), or None: the whole plan."""
+    proxy: str | None = None
+    """An HTTP proxy every call goes through (http://user:pass@host:port); None: none."""
+    max_body_bytes: int = 10 * 1024 * 1024
+    """Most of an answer that is read; a bigger answer is an error, the rest is not read."""
 
 
 DEFAULTS = RunDefaults()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The values a numeric setting may take, inclusive: one table for the CLI's options, a
+    suite's `[run]` and the pytest plugin's options, so none accepts what another refuses."""
+
+    low: float
+    high: float
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int | float) and self.low <= value <= self.high
+
+    def __str__(self) -> str:
+        return f"{self.low:g} to {self.high:g}"
+
+
+LIMITS: Mapping[str, Limits] = {
+    "concurrency": Limits(1, 1000),
+    "repeat": Limits(1, 100_000),
+    "seed": Limits(0, 2**63 - 1),
+    "eventually": Limits(0, 3600),
+    "timeout": Limits(0.1, 3600),
+    "connect_timeout": Limits(0.1, 3600),
+    "max_body_bytes": Limits(1, 2**40),
+}
+"""Each numeric setting's range (seconds for the times, bytes for the sizes)."""
+
+_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """A byte count written as the options write one: `20M`, `512k`, `4096` (ValueError
+    saying what is wrong otherwise). Sizes above 0 only."""
+    factor = _UNITS.get(text[-1:].lower(), 1)
+    number = text[:-1] if factor != 1 else text
+    try:
+        value = int(number) * factor
+    except ValueError:
+        raise ValueError(f"{text!r} is not a size (e.g. 20M, 512k)") from None
+    if value <= 0:
+        raise ValueError("the size must be above 0")
+    return value
+
+
+def size_text(count: int) -> str:
+    """`20M` for 20 MiB: a byte count as `parse_size` reads it, in the largest whole unit."""
+    for unit, factor in sorted(_UNITS.items(), key=lambda item: -item[1]):
+        if count % factor == 0:
+            return f"{count // factor}{unit.upper() if unit != 'k' else unit}"
+    return str(count)

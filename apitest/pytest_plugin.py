@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from apitest.case_kinds import STEP_KINDS
-from apitest.defaults import DEFAULTS
+from apitest.defaults import DEFAULTS, LIMITS, parse_size, size_text
 from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
@@ -56,6 +56,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             int,
         ),
         ("--apitest-eventually", "poll a failing read-back this many seconds", float),
+        ("--apitest-proxy", "send calls through this HTTP proxy (http://user:pass@host:port)",
+         str),
+        ("--apitest-max-body-bytes", "read at most this much of an answer, e.g. 20M (default "
+         f"{size_text(DEFAULTS.max_body_bytes)}); a bigger one fails its case", str),
         ("--apitest-auth", "auth profiles file (TOML [auth] table)", str),
         ("--apitest-profile", "which --apitest-auth profile to use", str),
         ("--apitest-token-store", "file, sqlite, mysql://USER@HOST:PORT/DATABASE?table=NAME "
@@ -102,6 +106,37 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"apitest: {exc}") from None
         if choice is not None:
             config.stash[_SHARD_OPTION] = choice
+    _given_settings(config)  # likewise a value out of range
+
+
+def _given_settings(config: pytest.Config) -> dict[str, Any]:
+    """The run settings given as options (None: not given), each within the range the CLI's
+    option takes (defaults.LIMITS), sizes read into bytes; a bad one is a usage error."""
+    concurrency = _pick(config, "concurrency")  # the option, else the ini's (a string)
+    if concurrency is not None and not isinstance(concurrency, int):
+        try:
+            concurrency = int(concurrency)
+        except ValueError:
+            raise pytest.UsageError(
+                f"apitest: apitest_concurrency = {concurrency!r} is not a whole number"
+            ) from None
+    given = {
+        "concurrency": concurrency,
+        "eventually": config.getoption("apitest_eventually"),
+        "strict": config.getoption("apitest_strict") or None,
+        "proxy": config.getoption("apitest_proxy"),
+        "max_body_bytes": config.getoption("apitest_max_body_bytes"),
+    }
+    if given["max_body_bytes"] is not None:
+        try:
+            given["max_body_bytes"] = parse_size(given["max_body_bytes"])
+        except ValueError as exc:
+            raise pytest.UsageError(f"apitest: --apitest-max-body-bytes: {exc}") from None
+    for name, value in given.items():
+        if name in LIMITS and value is not None and value not in LIMITS[name]:
+            flag = "--apitest-" + name.replace("_", "-")
+            raise pytest.UsageError(f"apitest: {flag} {value} is out of range ({LIMITS[name]})")
+    return given
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -290,23 +325,24 @@ def _spec_paths(config: pytest.Config) -> set[str]:
     return found
 
 
+def _pick(config: pytest.Config, name: str) -> Any:
+    """`--apitest-NAME`, else the ini's `apitest_NAME` where there is one; None: neither."""
+    value = config.getoption(f"apitest_{name}")
+    if value is None:
+        try:
+            value = config.getini(f"apitest_{name}") or None
+        except ValueError:
+            value = None
+    return value
+
+
 def _options(config: pytest.Config) -> PluginOptions:
     def pick(name: str) -> Any:
-        value = config.getoption(f"apitest_{name}")
-        if value is None:
-            try:
-                value = config.getini(f"apitest_{name}") or None
-            except ValueError:
-                value = None
-        return value
+        return _pick(config, name)
 
     named = pick("suite")
     suite = load_suite(named) if named else None
-    given = {  # the timeouts have no pytest option: the suite's `[run]` or the defaults
-        "concurrency": pick("concurrency"),
-        "eventually": config.getoption("apitest_eventually"),
-        "strict": config.getoption("apitest_strict") or None,
-    }
+    given = _given_settings(config)  # the timeouts have no option: the suite's or the default
     return PluginOptions(
         base_url=pick("base_url") or (suite.target.get("base_url") if suite else None),
         seed=int(merged("seed", pick("seed"), suite)),

@@ -21,7 +21,6 @@ from apitest.commands.lint import print_spec_warnings
 from apitest.defaults import DEFAULTS
 from apitest.engine.events import FanOut, Listener
 from apitest.engine.http import eventloop
-from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES
 from apitest.engine.http.throttle import WindowStore
 from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
@@ -121,11 +120,9 @@ def run_settings(
         auth=target.auth,
         store=choose_store(args.token_store, args.token_store_path, target.auth, target),
         policy=config.policy,
-        proxy=args.proxy,
         extra_headers=target.extra_headers,
         extra_params=target.extra_params,
         throttle_store=windows,
-        max_body_bytes=args.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
         hooks=hooks_factory(
             suite_hooks(config.suite, config.hooks),
             base_url=target.base_url,

@@ -28,7 +28,7 @@ from apitest.engine.cleanup import sweep
 from apitest.engine.events import Listener, RunFinished, RunStarted
 from apitest.engine.hooks import HooksFactory
 from apitest.engine.http import eventloop
-from apitest.engine.http.client import DEFAULT_MAX_BODY_BYTES, Caller, new_client
+from apitest.engine.http.client import Caller, new_client
 from apitest.engine.http.throttle import Throttles, WindowStore
 from apitest.engine.ledger import Ledger, LedgerEntry
 from apitest.engine.policy import CallPolicy
@@ -49,10 +49,8 @@ class RunSettings:
     auth: AuthConfig = field(default_factory=from_environment)
     store: TokenStore = field(default_factory=MemoryStore)
     policy: CallPolicy = field(default_factory=CallPolicy)
-    proxy: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
     extra_params: dict[str, str] = field(default_factory=dict)
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     throttle_store: WindowStore = field(default_factory=WindowStore)
     """Where throttle windows are shared with other processes and machines (empty: this run
     alone)."""
@@ -80,7 +78,7 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         settings.policy.concurrency,
         settings.policy.timeout_s,
         connect_timeout_s=settings.policy.connect_timeout_s,
-        proxy=settings.proxy,
+        proxy=settings.policy.proxy,
     )
     ledger = Ledger(settings.ledger_path, settings.base_url)
     throttles = Throttles(store=settings.throttle_store, target=settings.base_url)
@@ -91,7 +89,7 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
         caller = Caller(
             client, auth, throttles, settings.policy.concurrency, base_url=settings.base_url
         )
-        caller.max_body_bytes = settings.max_body_bytes
+        caller.max_body_bytes = settings.policy.max_body_bytes
         for profile in settings.auth.profiles.values():
             for secret in profile.credentials.secrets():
                 caller.redactor.add(secret)

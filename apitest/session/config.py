@@ -115,6 +115,8 @@ def call_policy(pick: Callable[[str], Any]) -> CallPolicy:
         strict=bool(pick("strict")),
         timeout_s=float(pick("timeout")),
         connect_timeout_s=float(pick("connect_timeout")),
+        proxy=pick("proxy"),
+        max_body_bytes=int(pick("max_body_bytes")),
     )
 
 

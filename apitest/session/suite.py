@@ -11,7 +11,7 @@
     cases = "all"                           #   cases, kinds, visibility
     [run]                                   # concurrency, seed, eventually, strict, timeout,
     seed = 42                               #   connect_timeout, repeat, skip_deprecated, shard,
-                                            #   throttle_store
+                                            #   throttle_store, proxy, max_body_bytes ("10M")
     [reports]                               # dir, html, junit, json, jsonl
     [hooks]
     modules = ["hooks/trips.py"]
@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from apitest.auth.profiles import AuthConfig, auth_from_table
-from apitest.defaults import DEFAULTS
+from apitest.defaults import DEFAULTS, LIMITS, parse_size
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.session.shard import shard_problem
@@ -44,10 +44,12 @@ _FILTERS = {
     "resources": list, "operations": list, "categories": list, "tags": list, "kinds": list,
     "visibility": list, "cases": str,
 }  # fmt: skip
-_RUN = {
+_Kind = type | tuple[type, ...]
+"""What a suite key takes: one TOML type, or any of several."""
+_RUN: dict[str, _Kind] = {
     "concurrency": int, "seed": int, "eventually": float, "strict": bool, "timeout": float,
     "connect_timeout": float, "repeat": int, "skip_deprecated": bool, "shard": str,
-    "throttle_store": str,
+    "throttle_store": str, "proxy": str, "max_body_bytes": (str, int),
 }  # fmt: skip
 _REPORTS = {"dir": str, "html": str, "junit": str, "json": str, "jsonl": str}
 _HOOKS = {"modules": list, "timeout": float}
@@ -122,7 +124,7 @@ def load_suite(path: str | Path) -> Suite:
 
 
 def _table(
-    data: Mapping[str, Any], name: str, schema: Mapping[str, type], where: str
+    data: Mapping[str, Any], name: str, schema: Mapping[str, _Kind], where: str
 ) -> dict[str, Any]:
     table = data.get(name, {})
     if not isinstance(table, dict):
@@ -139,17 +141,16 @@ def _table(
 
 
 def _check_run(run: dict[str, Any], where: str) -> None:
-    limits: dict[str, Callable[[Any], bool]] = {
-        "concurrency": lambda v: 1 <= v <= 1000,
-        "repeat": lambda v: 1 <= v <= 100_000,
-        "seed": lambda v: v >= 0,
-        "eventually": lambda v: 0 <= v <= 3600,
-        "timeout": lambda v: 0 < v <= 3600,
-        "connect_timeout": lambda v: 0 < v <= 3600,
-    }
-    for key, valid in limits.items():
-        if key in run and not valid(run[key]):
-            raise UsageError(f"{where}: [run] {key} = {run[key]!r} is out of range")
+    """Each `[run]` value within the range the CLI's option takes (defaults.LIMITS); a size
+    such as `max_body_bytes = "10M"` read into bytes, as the option reads it."""
+    if "max_body_bytes" in run:
+        try:
+            run["max_body_bytes"] = parse_size(str(run["max_body_bytes"]))
+        except ValueError as exc:
+            raise UsageError(f"{where}: [run] max_body_bytes: {exc}") from None
+    for key, limits in LIMITS.items():
+        if key in run and run[key] not in limits:
+            raise UsageError(f"{where}: [run] {key} = {run[key]!r} is out of range ({limits})")
     problem = shard_problem(run["shard"]) if "shard" in run else None
     if problem is not None:
         raise UsageError(f"{where}: [run] shard: {problem}")
@@ -206,6 +207,8 @@ def _unknown(table: Mapping[str, Any], known: frozenset[str], where: str) -> Non
         )
 
 
-def _describe(kind: type) -> str:
+def _describe(kind: _Kind) -> str:
+    if isinstance(kind, tuple):
+        return 'a size such as "10M" or a whole number of bytes'
     return {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
             list: "a list", dict: "a table"}[kind]  # fmt: skip

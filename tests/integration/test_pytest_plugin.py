@@ -196,3 +196,39 @@ def test_a_suites_read_timeout_bounds_each_call_under_pytest_as_under_the_cli(
     result.assert_outcomes(**{outcome: 1})
     if outcome == "failed":
         assert "timed out" in result.stdout.str().lower(), result.stdout.str()[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("cap", "outcome"), [("4k", "failed"), ("1M", "passed")], ids=["capped", "control"]
+)
+def test_the_answer_size_cap_reaches_the_plugin_as_the_cli(
+    project: pytest.Pytester, make_server: MakeServer, cap: str, outcome: str
+) -> None:
+    """`--apitest-max-body-bytes` caps what is read of an answer as `run --max-body-bytes`
+    does: against a service padding every answer to about 10 KB, 4k fails the case and 1M
+    (the control) passes it."""
+    server = make_server(oversize_rate=1.0, oversize_mb=0.01)
+    result = project.runpytest(
+        "specs/destinations.xml", f"--apitest-base-url={server.base_url}",
+        f"--apitest-max-body-bytes={cap}", "--apitest-cases=positive", "-m", "create",
+        "-p", "no:cacheprovider", "-v",
+    )  # fmt: skip
+    result.assert_outcomes(**{outcome: 1})
+    if outcome == "failed":
+        assert "larger than the 4,096-byte cap" in result.stdout.str(), result.stdout.str()[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("--apitest-concurrency=0", "--apitest-concurrency 0 is out of range (1 to 1000)"),
+        ("--apitest-eventually=-1", "--apitest-eventually -1.0 is out of range (0 to 3600)"),
+        ("--apitest-max-body-bytes=lots", "--apitest-max-body-bytes: 'lots' is not a size"),
+    ],
+)
+def test_a_setting_out_of_range_is_a_usage_error_naming_the_option(
+    project: pytest.Pytester, option: str, said: str
+) -> None:
+    result = project.runpytest(option, "--collect-only", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert said in result.stderr.str(), result.stderr.str()

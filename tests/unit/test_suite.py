@@ -67,6 +67,18 @@ def test_a_full_suite_loads_with_paths_relative_to_it(tmp_path: Path) -> None:
             r"\[run\] concurrency must be a whole number",
         ),
         ('specs = ["a.xml"]\n[run]\nconcurrency = 0', r"\[run\] concurrency = 0 is out of range"),
+        (  # the range the CLI's --timeout takes, from the one table (defaults.LIMITS)
+            'specs = ["a.xml"]\n[run]\ntimeout = 0.05',
+            r"\[run\] timeout = 0.05 is out of range \(0.1 to 3600\)",
+        ),
+        (
+            'specs = ["a.xml"]\n[run]\nmax_body_bytes = "lots"',
+            r"max_body_bytes: 'lots' is not a size",
+        ),
+        (
+            'specs = ["a.xml"]\n[run]\nmax_body_bytes = true',
+            r"\[run\] max_body_bytes: .* is not a size",
+        ),
         ('specs = ["a.xml"]\n[run]\nstrict = 1', r"\[run\] strict must be true or false"),
         ('specs = ["a.xml"]\n[filters]\ncategories = ["creat"]', r"categories: unknown creat"),
         ('specs = ["a.xml"]\n[filters]\ncases = "some"', "cases must be positive, negative or all"),
@@ -137,6 +149,25 @@ def test_the_cli_and_the_pytest_plugin_merge_settings_the_same_way(tmp_path: Pat
     assert resolve(parse(str(write(tmp_path, FULL)))).policy.eventually_s == merged(
         "eventually", None, suite
     )
+
+
+def test_proxy_and_answer_size_come_from_the_option_else_the_suite_else_defaults(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        'specs = ["../specs/trips.xml"]\n[run]\nproxy = "http://u:p@127.0.0.1:3128"\n'
+        'max_body_bytes = "2M"\n',
+    )
+    from_suite = resolve(parse(str(path))).policy
+    assert (from_suite.proxy, from_suite.max_body_bytes) == ("http://u:p@127.0.0.1:3128", 2 << 20)
+    assert "u:p" not in repr(from_suite)  # the proxy's credentials stay out of its repr
+    given = resolve(parse(str(path), "--proxy", "http://127.0.0.1:1", "--max-body-bytes", "3k"))
+    assert (given.policy.proxy, given.policy.max_body_bytes) == ("http://127.0.0.1:1", 3072)
+    plain = resolve(parse("specs/trips.xml")).policy
+    assert (plain.proxy, plain.max_body_bytes) == (DEFAULTS.proxy, DEFAULTS.max_body_bytes)
+    bytes_given = load_suite(write(tmp_path, 'specs = ["a.xml"]\n[run]\nmax_body_bytes = 4096'))
+    assert bytes_given.run["max_body_bytes"] == 4096
 
 
 def test_the_throttle_store_comes_from_the_option_else_the_suite_else_file(

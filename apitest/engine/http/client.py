@@ -24,6 +24,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from apitest.auth.placement import Authenticator
+from apitest.defaults import DEFAULTS
 from apitest.engine.http._transport import Transport
 from apitest.engine.http.capture import capture
 from apitest.engine.http.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
@@ -35,7 +36,6 @@ from apitest.verify.shape import RawBody
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
 NETWORK_ATTEMPTS = 3
 MAX_RETRY_AFTER_WAITS = 5
-DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 INVALID_TOKEN = "apitest-invalid-token-0000000000000000"
 MAX_REUSED_REQUESTS = 1024
 """Distinct bodiless requests kept for reuse; past it the cache starts afresh."""
@@ -147,7 +147,7 @@ class Caller:
         """Places each call's credential, and renews it on a 401; steps ask it for scopes."""
         self._throttles = throttles
         self._slots = asyncio.Semaphore(concurrency)
-        self.max_body_bytes = DEFAULT_MAX_BODY_BYTES
+        self.max_body_bytes = DEFAULTS.max_body_bytes
         self.redactor = Redactor()
         self.extra_headers: dict[str, str] = {}
         self.extra_params: dict[str, str] = {}
