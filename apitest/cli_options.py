@@ -216,6 +216,11 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         "parameter on every call (development, sandbox or production)",
     )
     add_auth_options(parser)
+    add_proxy_option(parser)
+
+
+def add_proxy_option(parser: argparse.ArgumentParser) -> None:
+    """`--proxy`: run and cleanup call the same API, so they must reach it the same way."""
     parser.add_argument(
         "--proxy",
         metavar="URL",
@@ -341,6 +346,7 @@ def add_cleanup_options(parser: argparse.ArgumentParser) -> None:
         "--base-url", metavar="URL", help="where to delete (default: the URL the run used)"
     )
     add_auth_options(parser)
+    add_proxy_option(parser)
     add_throttle_store_option(parser)
 
 

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from apitest.engine.http import eventloop
 from apitest.engine.ledger import read_ledger
+from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_cleanup
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED
 from apitest.report.console import case_line, make_console
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         auth=auth,
         store=choose_store(args.token_store, args.token_store_path, auth, target),
         throttle_store=throttle_store(merged("throttle_store", args.throttle_store, None), target),
+        policy=CallPolicy(proxy=merged("proxy", args.proxy, None)),
     )
     cases, lines = run_cleanup(catalog, entries, settings)
     for case in cases:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -10,6 +11,8 @@ import httpx
 from apitest.demo import DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from apitest.demo.store import Collection
+
+from ..support import loopback_client
 
 
 def token_request(http: httpx.Client, server: DemoServer, **params: str) -> httpx.Response:
@@ -126,3 +129,27 @@ def error_of(answer: httpx.Response) -> str:
     assert body["message"]
     code: str = body["code"]
     return code
+
+
+def create_trips(server: DemoServer, count: int) -> list[str]:
+    """Trips made directly through the API, with a client_credentials token."""
+    with loopback_client() as http:
+        token = client_token(http, server)
+        ids = []
+        for number in range(count):
+            answer = http.post(
+                f"{server.base_url}/trips",
+                json={"trips": [trip(trip_name=f"ledger trip {number}")]},
+                headers={"Authorization": f"Zoho-oauthtoken {token}"},
+            )
+            assert answer.status_code == 201, answer.text
+            ids.append(str(answer.json()["details"]["trip_id"]))
+    return ids
+
+
+def ledger_line(entry_id: int, trip_id: str, spec: str, base_url: str) -> str:
+    event = {
+        "event": "created", "id": entry_id, "resource": "trips", "spec": spec,
+        "base_url": base_url, "keys": {"trip_id": trip_id}, "data": {},
+    }  # fmt: skip
+    return json.dumps(event) + "\n"

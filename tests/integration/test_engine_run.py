@@ -28,11 +28,10 @@ from ..support import (
     SPECS,
     cli_env,
     free_port,
-    loopback_client,
     run_cli,
     started_cli,
 )
-from ._api import client_token, trip
+from ._api import create_trips, ledger_line
 from .conftest import MakeServer
 
 Json = dict[str, Any]
@@ -446,30 +445,6 @@ def test_a_delete_the_service_ignored_is_not_confirmed_in_the_ledger(
     assert set(delete_noop_run.trips_after) <= live_trips
     claimed = [line for line in run.result["cleanup"] if line.endswith(" deleted")]
     assert not any(trip_id in line for trip_id in delete_noop_run.trips_after for line in claimed)
-
-
-def create_trips(server: DemoServer, count: int) -> list[str]:
-    """Trips made directly through the API, with a client_credentials token."""
-    with loopback_client() as http:
-        token = client_token(http, server)
-        ids = []
-        for number in range(count):
-            answer = http.post(
-                f"{server.base_url}/trips",
-                json={"trips": [trip(trip_name=f"ledger trip {number}")]},
-                headers={"Authorization": f"Zoho-oauthtoken {token}"},
-            )
-            assert answer.status_code == 201, answer.text
-            ids.append(str(answer.json()["details"]["trip_id"]))
-    return ids
-
-
-def ledger_line(entry_id: int, trip_id: str, spec: str, base_url: str) -> str:
-    event = {
-        "event": "created", "id": entry_id, "resource": "trips", "spec": spec,
-        "base_url": base_url, "keys": {"trip_id": trip_id}, "data": {},
-    }  # fmt: skip
-    return json.dumps(event) + "\n"
 
 
 def test_cleanup_deletes_what_the_ledger_lists_and_then_has_nothing_to_do(

@@ -1,7 +1,7 @@
-"""`proxy`: every call of a run goes through an HTTP proxy, from the CLI's `--proxy`, a suite's
-`[run] proxy` or the pytest plugin's `--apitest-proxy`, with the proxy's credentials sent to
-the proxy alone and never printed. The proxy here is a real one: a forwarding HTTP proxy on
-127.0.0.1 in a thread, in front of the reference service."""
+"""`proxy`: every call of a run (and of `apitest cleanup`) goes through an HTTP proxy, from the
+CLI's `--proxy`, a suite's `[run] proxy` or the pytest plugin's `--apitest-proxy`, with the
+proxy's credentials sent to the proxy alone and never printed. The proxy here is a real one: a
+forwarding HTTP proxy on 127.0.0.1 in a thread, in front of the reference service."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ..support import loopback_client, run_cli
+from ..support import SPECS, loopback_client, run_cli
+from ._api import create_trips, ledger_line
 from .conftest import MakeServer
 
 pytest_plugins = ["pytester"]
@@ -128,3 +129,20 @@ def test_the_pytest_option_wins_over_the_suite(
     )  # fmt: skip
     result.assert_outcomes(passed=1)
     _through_proxy(proxy, server.base_url)
+
+
+def test_cleanup_reaches_the_api_through_the_proxy_too(
+    make_server: MakeServer, proxy: ForwardingProxy, tmp_path: Path
+) -> None:
+    """A run that needed a proxy left records behind: its cleanup needs the proxy as well."""
+    server = make_server()
+    (trip_id,) = create_trips(server, 1)
+    ledger = tmp_path / "ledger.jsonl"
+    spec = str(SPECS / "trips.xml")
+    ledger.write_text(ledger_line(1, trip_id, spec, server.base_url), "utf-8")
+    done = run_cli("cleanup", str(ledger), "--proxy", proxy.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert trip_id not in server.state.store.trips.snapshot()
+    assert any(method == "DELETE" for method, _, _ in proxy.seen), proxy.seen
+    _through_proxy(proxy, server.base_url)
+    assert PASSWORD not in done.stdout + done.stderr + ledger.read_text()
