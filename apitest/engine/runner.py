@@ -85,7 +85,7 @@ async def _session(catalog: Catalog, settings: RunSettings) -> AsyncIterator[_Se
     try:
         auth = Authenticator(client, catalog, settings.base_url, settings.auth, settings.store)
         auth.check()
-        await _preflight(client, settings.base_url)
+        await _preflight(client, settings.base_url, settings.policy.proxy)
         caller = Caller(
             client, auth, throttles, settings.policy.concurrency, base_url=settings.base_url
         )
@@ -247,13 +247,20 @@ def operation_infos(catalog: Catalog) -> list[OperationInfo]:
     ]
 
 
-async def _preflight(client: httpx.AsyncClient, base_url: str) -> None:
-    """One plain GET of the base URL: any HTTP answer means the target is there."""
+async def _preflight(client: httpx.AsyncClient, base_url: str, proxy: str | None) -> None:
+    """One plain GET of the base URL: any HTTP answer means the target is there. Through a
+    proxy, the message names it (its host only: its URL may carry a password), since the
+    proxy may be what cannot be reached."""
     try:
         await client.get(base_url, timeout=PREFLIGHT_TIMEOUT_S)
     except httpx.TransportError as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if proxy is None:
+            where, check = "", "check --base-url, or that the service is running"
+        else:
+            url = httpx.URL(proxy)
+            where = f" through the proxy {url.host}:{url.port or 80}"
+            check = "check --proxy and --base-url, and that both are running"
         raise TargetUnreachableError(
-            f"cannot reach the target {base_url} ({detail}); check --base-url, or that the "
-            "service is running"
+            f"cannot reach the target {base_url}{where} ({detail}); {check}"
         ) from None

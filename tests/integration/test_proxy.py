@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ..support import SPECS, loopback_client, run_cli
+from ..support import SPECS, free_port, loopback_client, run_cli
 from ._api import create_trips, ledger_line
 from .conftest import MakeServer
 
@@ -146,3 +146,18 @@ def test_cleanup_reaches_the_api_through_the_proxy_too(
     assert any(method == "DELETE" for method, _, _ in proxy.seen), proxy.seen
     _through_proxy(proxy, server.base_url)
     assert PASSWORD not in done.stdout + done.stderr + ledger.read_text()
+
+
+def test_a_proxy_that_cannot_be_reached_is_named_without_its_password(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    server = make_server()
+    port = free_port()  # nothing listens there
+    done = run_cli(
+        "run", "specs/destinations.xml", "--base-url", server.base_url, "--cases", "positive",
+        "--proxy", f"http://user:{PASSWORD}@127.0.0.1:{port}", "--report-dir", str(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"through the proxy 127.0.0.1:{port}" in done.stderr
+    assert "check --proxy" in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
