@@ -48,7 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options: list[tuple[str, str, Any]] = [
         ("--apitest-base-url", "the API's base URL (default: the spec's <server>; the bundled "
          "specs start the reference service)", str),
-        ("--apitest-seed", "seed of the generated data (default 0, so every worker agrees)", int),
+        ("--apitest-seed", f"seed of the generated data (default {DEFAULTS.seed}, so every "
+         "worker agrees)", int),
         ("--apitest-cases", "positive, negative or all (default)", str),
         (
             "--apitest-concurrency",
@@ -110,23 +111,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _given_settings(config: pytest.Config) -> dict[str, Any]:
-    """The run settings given as options (None: not given), each within the range the CLI's
-    option takes (defaults.LIMITS), sizes read into bytes; a bad one is a usage error."""
-    concurrency = _pick(config, "concurrency")  # the option, else the ini's (a string)
-    if concurrency is not None and not isinstance(concurrency, int):
-        try:
-            concurrency = int(concurrency)
-        except ValueError:
-            raise pytest.UsageError(
-                f"apitest: apitest_concurrency = {concurrency!r} is not a whole number"
-            ) from None
-    given = {
-        "concurrency": concurrency,
+    """The run settings given as options or ini keys (None: not given), each within the range
+    the CLI's option takes (defaults.LIMITS), sizes read into bytes; a bad one is a usage
+    error, said when pytest starts."""
+    given: dict[str, Any] = {
+        "seed": _pick(config, "seed"),
+        "concurrency": _pick(config, "concurrency"),
         "eventually": config.getoption("apitest_eventually"),
         "strict": config.getoption("apitest_strict") or None,
         "proxy": config.getoption("apitest_proxy"),
         "max_body_bytes": config.getoption("apitest_max_body_bytes"),
     }
+    for name in ("seed", "concurrency"):  # an ini key's value is a string
+        if isinstance(given[name], str):
+            try:
+                given[name] = int(given[name])
+            except ValueError:
+                raise pytest.UsageError(
+                    f"apitest: apitest_{name} = {given[name]!r} is not a whole number"
+                ) from None
     if given["max_body_bytes"] is not None:
         try:
             given["max_body_bytes"] = parse_size(given["max_body_bytes"])
@@ -345,7 +348,7 @@ def _options(config: pytest.Config) -> PluginOptions:
     given = _given_settings(config)  # the timeouts have no option: the suite's or the default
     return PluginOptions(
         base_url=pick("base_url") or (suite.target.get("base_url") if suite else None),
-        seed=int(merged("seed", pick("seed"), suite)),
+        seed=int(merged("seed", given["seed"], suite)),
         cases=str(merged("cases", pick("cases"), suite)),
         policy=call_policy(lambda name: merged(name, given.get(name), suite)),
         auth_file=pick("auth"),

@@ -224,6 +224,7 @@ def test_the_answer_size_cap_reaches_the_plugin_as_the_cli(
         ("--apitest-concurrency=0", "--apitest-concurrency 0 is out of range (1 to 1000)"),
         ("--apitest-eventually=-1", "--apitest-eventually -1.0 is out of range (0 to 3600)"),
         ("--apitest-max-body-bytes=lots", "--apitest-max-body-bytes: 'lots' is not a size"),
+        ("--apitest-seed=-3", "--apitest-seed -3 is out of range (0 to"),
     ],
 )
 def test_a_setting_out_of_range_is_a_usage_error_naming_the_option(
