@@ -73,3 +73,19 @@ def make_api(http: httpx.Client, make_server: MakeServer) -> Callable[..., Api]:
         return Api(http, running, token)
 
     return make
+
+
+def create_case_under_pytest(
+    project: pytest.Pytester, base_url: str, run: str, *options: str
+) -> pytest.RunResult:
+    """pytest on destinations.xml's one positive create case, through a suite that names
+    `base_url` as its target and holds `run` (TOML lines) as its `[run]` table: how the
+    plugin's tests show a `[run]` setting reaching a real call."""
+    (project.path / "suite.toml").write_text(
+        f'specs = ["specs/destinations.xml"]\n[target]\nbase_url = "{base_url}"\n[run]\n{run}\n',
+        encoding="utf-8",
+    )
+    return project.runpytest(
+        "specs/destinations.xml", "--apitest-suite=suite.toml", "--apitest-cases=positive",
+        "-m", "create", "-p", "no:cacheprovider", *options,
+    )  # fmt: skip

@@ -15,7 +15,7 @@ import pytest
 
 from ..support import SPECS, free_port, loopback_client, run_cli
 from ._api import create_trips, ledger_line
-from .conftest import MakeServer
+from .conftest import MakeServer, create_case_under_pytest
 
 pytest_plugins = ["pytester"]
 
@@ -100,15 +100,7 @@ def test_a_suite_s_proxy_reaches_the_pytest_plugin(
     project: pytest.Pytester, make_server: MakeServer, proxy: ForwardingProxy
 ) -> None:
     server = make_server()
-    (project.path / "proxied.toml").write_text(
-        f'specs = ["specs/destinations.xml"]\n[target]\nbase_url = "{server.base_url}"\n'
-        f'[run]\nproxy = "{proxy.url}"\n',
-        encoding="utf-8",
-    )
-    result = project.runpytest(
-        "specs/destinations.xml", "--apitest-suite=proxied.toml", "--apitest-cases=positive",
-        "-m", "create", "-p", "no:cacheprovider",
-    )  # fmt: skip
+    result = create_case_under_pytest(project, server.base_url, f'proxy = "{proxy.url}"')
     result.assert_outcomes(passed=1)
     _through_proxy(proxy, server.base_url)
     assert PASSWORD not in result.stdout.str() + result.stderr.str()
@@ -118,15 +110,12 @@ def test_the_pytest_option_wins_over_the_suite(
     project: pytest.Pytester, make_server: MakeServer, proxy: ForwardingProxy
 ) -> None:
     server = make_server()
-    (project.path / "direct.toml").write_text(
-        f'specs = ["specs/destinations.xml"]\n[target]\nbase_url = "{server.base_url}"\n'
-        '[run]\nproxy = "http://127.0.0.1:9"\n',  # nothing listens there: would fail the run
-        encoding="utf-8",
+    result = create_case_under_pytest(
+        project,
+        server.base_url,
+        'proxy = "http://127.0.0.1:9"',  # nothing listens there: it would fail the run
+        f"--apitest-proxy={proxy.url}",
     )
-    result = project.runpytest(
-        "specs/destinations.xml", "--apitest-suite=direct.toml", f"--apitest-proxy={proxy.url}",
-        "--apitest-cases=positive", "-m", "create", "-p", "no:cacheprovider",
-    )  # fmt: skip
     result.assert_outcomes(passed=1)
     _through_proxy(proxy, server.base_url)
 

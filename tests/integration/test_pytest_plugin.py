@@ -15,7 +15,7 @@ from apitest.spec.loader import load_catalog
 
 from ..support import REPO, SPECS, loopback_client
 from ._api import token_request
-from .conftest import MakeServer
+from .conftest import MakeServer, create_case_under_pytest
 
 pytest_plugins = ["pytester"]
 
@@ -184,15 +184,7 @@ def test_a_suites_read_timeout_bounds_each_call_under_pytest_as_under_the_cli(
     the 30 s default: against a service answering in 1 s, 0.3 s must fail the case, and
     10 s (the control) must pass it."""
     server = make_server(latency_ms=1000)
-    (project.path / "slow.toml").write_text(
-        f'specs = ["specs/destinations.xml"]\n[target]\nbase_url = "{server.base_url}"\n'
-        f"[run]\ntimeout = {timeout}\n",
-        encoding="utf-8",
-    )
-    result = project.runpytest(
-        "specs/destinations.xml", "--apitest-suite=slow.toml", "--apitest-cases=positive",
-        "-m", "create", "-p", "no:cacheprovider", "-v",
-    )  # fmt: skip
+    result = create_case_under_pytest(project, server.base_url, f"timeout = {timeout}", "-v")
     result.assert_outcomes(**{outcome: 1})
     if outcome == "failed":
         assert "timed out" in result.stdout.str().lower(), result.stdout.str()[-3000:]
