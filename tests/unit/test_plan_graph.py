@@ -197,3 +197,38 @@ def test_a_created_dependency_is_prepared_and_cleaned_up_around_the_chain(tmp_pa
     steps = _steps(plan, "items.1")
     assert steps[0] == ("data preparation", "POST owner", "record for items")
     assert steps[-1] == ("cleanup", "DELETE owner", "record prepared for items")
+
+
+@pytest.mark.parametrize(
+    ("owner_reads", "prepared"),
+    [
+        ([], ("data preparation", "POST owner", "record for items")),
+        (
+            [OP.format(method="get", name="GET owners", category="read", extra="", body="")],
+            ("data preparation", "GET owners", "records for items"),
+        ),
+    ],
+)
+def test_a_pre_loaded_dependency_is_read_only_where_a_read_needs_no_record(
+    tmp_path: Path, owner_reads: list[str], prepared: tuple[str, str, str]
+) -> None:
+    """Pre-loaded owners are read by their list; when their only read addresses one owner by
+    id, there is no id to address yet, so their create prepares one (and is cleaned up)."""
+    arg = ID_ARG.format(res="owners")
+    owner_ops = [
+        OP.format(method="post", name="POST owner", category="create", extra="", body=""),
+        *owner_reads,
+        OP.format(method="delete", name="DELETE owner", category="delete", extra="", body=arg),
+    ]
+    owners = _write(tmp_path, "owners", owner_ops, 'pre-loaded="true"')
+    text = owners.read_text().replace("/items", "/owners").replace("GET item", "GET owner")
+    owners.write_text(text)
+    item_ops = [OP.format(method="post", name="POST one", category="create", extra="", body="")]
+    items = _write(tmp_path, "items", item_ops, "")
+    items.write_text(
+        items.read_text().replace("</resource>", '<dependency resources="owners"/></resource>')
+    )
+    steps = _steps(build_plan(load_catalog([items, owners]), POSITIVE), "items.1")
+    assert steps[0] == prepared
+    cleaned = steps[-1] == ("cleanup", "DELETE owner", "record prepared for items")
+    assert cleaned == (prepared[1] == "POST owner")
