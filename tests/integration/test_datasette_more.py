@@ -245,3 +245,21 @@ def test_a_table_that_checks_nothing_fails_the_cases_it_accepts(
         assert found["message"].startswith("the API accepted "), found["message"]
     assert _case(result, "insert pet / Mandatory Property row")["status"] == "passed"
     assert _case(result, "list pets / Invalid Param _size")["status"] == "passed"
+
+
+def test_strict_fails_a_column_the_spec_does_not_declare(tmp_path: Path, datasette: Serve) -> None:
+    """The specs declare every key Datasette answers with, so --strict passes a correct API;
+    a column nobody declared is a note without --strict and a failure with it."""
+    code, result = _run(datasette(), tmp_path / "strict", "--cases", "positive", "--strict")
+    assert code == 0, _statuses(result)
+    server = datasette("ALTER TABLE pets ADD COLUMN secret TEXT DEFAULT 'x'")
+    code, result = _run(server, tmp_path / "lenient", "--cases", "positive")
+    assert code == 0, _statuses(result)
+    assert (
+        "$.rows[0].secret: not declared in the structure"
+        in _case(result, "GET pet / positive")["notes"]
+    )
+    code, result = _run(server, tmp_path / "strict2", "--cases", "positive", "--strict")
+    assert code == 1
+    found = _case(result, "GET pet / positive")
+    assert found["status"] == "failed" and "$.rows[0].secret" in found["message"], found
