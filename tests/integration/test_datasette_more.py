@@ -13,15 +13,14 @@ checks nothing) must fail, with a message that names what broke.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, free_port, run_cli
-from ._thirdparty import Started, datasette_bin, serving
+from ..support import DATA, run_cli
+from ._thirdparty import Started, datasette_server
 from .test_datasette import PERMISSIONS, _case
 
 FOLDER = DATA / "thirdparty" / "datasette"
@@ -57,23 +56,13 @@ Serve = Callable[..., Started]
 def datasette(tmp_path: Path) -> Iterator[Serve]:
     """Start Datasette over fresh owners and pets tables (STRICT ones unless `tables` says
     otherwise), seeded, with `sql` run on them, and `permissions` as its configuration."""
-    binary = datasette_bin()
     servers: list[Any] = []
 
     def serve(
         *sql: str, tables: tuple[str, ...] = STRICT_TABLES, permissions: str = PERMISSIONS
     ) -> Started:
         folder = tmp_path / f"datasette{len(servers)}"
-        folder.mkdir()
-        with sqlite3.connect(folder / "data.db") as db:
-            for statement in (*tables, *SEED, *sql):
-                db.execute(statement)
-        (folder / "datasette.yaml").write_text(permissions, encoding="utf-8")
-        port = free_port()
-        command = [str(binary), "serve", "data.db", "-c", "datasette.yaml",
-                   "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-        context = serving(command, f"http://127.0.0.1:{port}", "/data/pets.json",
-                          folder / "server.log")  # fmt: skip
+        context = datasette_server(folder, [*tables, *SEED, *sql], permissions, "/data/pets.json")
         servers.append(context)
         return context.__enter__()
 
