@@ -218,6 +218,7 @@ def test_a_table_that_checks_nothing_fails_the_cases_it_accepts(
     """Over tables without constraints, every negative body case the API accepts fails and
     says what it sent; only what Datasette itself refuses still passes."""
     server = datasette(tables=LAX_TABLES)
+    before = (_table(server, "owners"), _table(server, "pets"))
     code, result = _run(server, tmp_path / "run", "--cases", "negative")
     assert code == 1
     for name in (
@@ -234,6 +235,8 @@ def test_a_table_that_checks_nothing_fails_the_cases_it_accepts(
         assert found["message"].startswith("the API accepted "), found["message"]
     assert _case(result, "insert pet / Mandatory Property row")["status"] == "passed"
     assert _case(result, "list pets / Invalid Param _size")["status"] == "passed"
+    # what the API wrongly accepted was undone: inserts deleted, updates written back
+    assert (_table(server, "owners"), _table(server, "pets")) == before
 
 
 def test_strict_fails_a_column_the_spec_does_not_declare(tmp_path: Path, datasette: Serve) -> None:
