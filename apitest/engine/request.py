@@ -18,10 +18,9 @@ from apitest.engine.http.client import Request
 from apitest.errors import clip
 from apitest.plan.cases import bad_value, format_path
 from apitest.plan.data import MISSING, DataGenerator, Lookup
-from apitest.plan.graph import primary_key_names
 from apitest.plan.model import Violation
 from apitest.spec.model import Argument, Content, Operation, Resource
-from apitest.spec.urls import expand_url, url_variables
+from apitest.spec.urls import expand_url
 
 
 @dataclass
@@ -31,19 +30,6 @@ class Built:
     """The body as sent (for comparing with the record read back)."""
     broken: str = ""
     """For a negative case: what was broken, as "the API accepted <broken>" will say it."""
-
-
-def needs_own_record(resource: Resource, op: Operation) -> bool:
-    """Whether the call addresses an existing record of its resource: a key in its URL, an
-    argument taking the resource's own records, or a body keyed to the record (update, delete)."""
-    keys = set(primary_key_names(resource))
-    if keys & set(url_variables(op.url_path)):
-        return True
-    for arg in op.arguments:
-        prop = arg.value_property
-        if prop is not None and prop.path is not None and prop.path.name == resource.name:
-            return True
-    return op.category in ("update", "delete") and op.request_body is not None and bool(keys)
 
 
 def build_request(

@@ -31,11 +31,12 @@ from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.provenance import uses_of
 from apitest.engine.records import DataManager, JsonObject
-from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
+from apitest.engine.request import Built, NotApplicable, build_request
 from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
+from apitest.plan.graph import needs_own_record
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RecordCheck, ValueUse
 from apitest.spec.model import Catalog, Resource
@@ -46,6 +47,27 @@ UNSENT_NOTE = (
     "shows no record (give the request content a path-config, or the resource-config a "
     "primary-structure that the request structure uses)"
 )
+
+
+def _unusable_record(run: StepRun) -> str | None:
+    """Why the step cannot go on with the record it was handed (None: it can): it addresses a
+    record and has none, or it would delete one this run did not create. The planner skips a
+    delete where a resource has no create; this holds the same promise when the create failed,
+    so the API's own data is never deleted."""
+    resource, op, record = run.resource, run.step.operation, run.record
+    if not needs_own_record(resource, op):
+        return None
+    if record is None:
+        return (
+            f"needs a {resource.name} record and none is available to this chain "
+            "(the step that makes one failed or was skipped)"
+        )
+    if op.category == "delete" and not record.created:
+        return (
+            f"it would delete a record this run did not create ({record.describe()}; the "
+            "step that creates one failed or was skipped)"
+        )
+    return None
 
 
 class StepExecutor:
@@ -141,12 +163,9 @@ class StepExecutor:
         resource, op, violation = run.resource, run.step.operation, run.step.violation
         if op.category != "create":
             run.record = self.data.pick(resource.name, run.chain_id)
-            if run.record is None and needs_own_record(resource, op):
-                return Outcome(
-                    "skipped",
-                    f"needs a {resource.name} record and none is available to this chain "
-                    "(the step that makes one failed or was skipped)",
-                )
+            unusable = _unusable_record(run)
+            if unusable is not None:
+                return Outcome("skipped", unusable)
         if violation is None or violation.location != "auth":
             missing = await self.caller.auth.missing_scopes(resource, op)
             if missing:

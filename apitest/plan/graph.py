@@ -96,6 +96,19 @@ def primary_key_names(resource: Resource) -> list[str]:
     return [primary.key for primary in config.path_config.primaries]
 
 
+def needs_own_record(resource: Resource, op: Operation) -> bool:
+    """Whether the call addresses an existing record of its resource: a key in its URL, an
+    argument taking the resource's own records, or a body keyed to the record (update, delete)."""
+    keys = set(primary_key_names(resource))
+    if keys & set(url_variables(op.url_path)):
+        return True
+    for arg in op.arguments:
+        prop = arg.value_property
+        if prop is not None and prop.path is not None and prop.path.name == resource.name:
+            return True
+    return op.category in ("update", "delete") and op.request_body is not None and bool(keys)
+
+
 def transitive_dependencies(catalog: Catalog, resource: Resource) -> list[Resource]:
     """Every resource `resource` needs, directly or not, in the catalog's dependency order."""
     wanted: set[str] = set()
@@ -333,8 +346,12 @@ class _ResourcePlanner:
         cleanups: list[tuple[Resource, Operation]] = []
         for dep in transitive_dependencies(self.catalog, self.res):
             create = dependency_op(dep, "create")
-            if dep.pre_loaded or create is None:
-                read = dependency_op(dep, "read")
+            read = dependency_op(dep, "read")
+            # A pre-loaded resource is read, unless its read must address a record (an id in
+            # its URL): with no record yet to address, the create makes one.
+            if create is None or (
+                dep.pre_loaded and read is not None and not needs_own_record(dep, read)
+            ):
                 if read is None:
                     self.notes.append(f"{dep.name} has neither a read nor a create to prepare data")
                     continue

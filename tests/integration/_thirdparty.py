@@ -13,18 +13,19 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from ..support import loopback_client
+from ..support import free_port, loopback_client
 
 JSON_SERVER = "json-server@0.17.4"
 DATASETTE = "datasette==1.0a41"
@@ -146,3 +147,19 @@ def serving(command: list[str], url: str, ready_path: str, log: Path) -> Iterato
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def datasette_server(
+    folder: Path, statements: Iterable[str], permissions: str, ready_path: str
+) -> AbstractContextManager[Started]:
+    """Datasette (not yet started) over a new SQLite file in `folder` made by `statements`,
+    with `permissions` as its datasette.yaml, on a free port of 127.0.0.1."""
+    folder.mkdir()
+    with sqlite3.connect(folder / "data.db") as db:
+        for statement in statements:
+            db.execute(statement)
+    (folder / "datasette.yaml").write_text(permissions, encoding="utf-8")
+    port = free_port()
+    command = [str(datasette_bin()), "serve", "data.db", "-c", "datasette.yaml",
+               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    return serving(command, f"http://127.0.0.1:{port}", ready_path, folder / "server.log")

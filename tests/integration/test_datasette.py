@@ -6,15 +6,14 @@ pins, or the answer would hold no rows (item 6)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, free_port, run_cli
-from ._thirdparty import Started, datasette_bin, serving
+from ..support import DATA, run_cli
+from ._thirdparty import Started, datasette_server
 
 SPEC = DATA / "thirdparty" / "datasette" / "items.xml"
 PERMISSIONS = "permissions:\n  insert-row: true\n  update-row: true\n  delete-row: true\n"
@@ -29,23 +28,15 @@ Serve = Callable[..., Started]
 @pytest.fixture
 def datasette(tmp_path: Path) -> Iterator[Serve]:
     """Start Datasette over a fresh items table (with `sql` run on it first)."""
-    binary = datasette_bin()
     servers: list[Any] = []
 
     def serve(*sql: str) -> Started:
-        folder = tmp_path / f"datasette{len(servers)}"
-        folder.mkdir()
-        with sqlite3.connect(folder / "data.db") as db:
-            db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INT)")
-            db.execute("INSERT INTO items (name, qty) VALUES ('seed', 1)")
-            for statement in sql:
-                db.execute(statement)
-        (folder / "datasette.yaml").write_text(PERMISSIONS, encoding="utf-8")
-        port = free_port()
-        command = [str(binary), "serve", "data.db", "-c", "datasette.yaml",
-                   "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-        context = serving(command, f"http://127.0.0.1:{port}", "/data/items.json",
-                          folder / "server.log")  # fmt: skip
+        context = datasette_server(
+            tmp_path / f"datasette{len(servers)}",
+            ["CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INT)",
+             "INSERT INTO items (name, qty) VALUES ('seed', 1)", *sql],
+            PERMISSIONS, "/data/items.json",
+        )  # fmt: skip
         servers.append(context)
         return context.__enter__()
 

@@ -179,13 +179,15 @@ def test_auto_skip_is_reported_as_a_skip(tmp_path: Path) -> None:
     assert not any(step.case == "verify PUT one" for step in plan.steps)
 
 
-def test_a_created_dependency_is_prepared_and_cleaned_up_around_the_chain(tmp_path: Path) -> None:
+def _items_needing_owners(tmp_path: Path, owner_reads: list[str], extra: str = "") -> Plan:
+    """items with a <dependency> on owners, which have a create, `owner_reads` and a delete."""
     arg = ID_ARG.format(res="owners")
     owner_ops = [
         OP.format(method="post", name="POST owner", category="create", extra="", body=""),
+        *owner_reads,
         OP.format(method="delete", name="DELETE owner", category="delete", extra="", body=arg),
     ]
-    owners = _write(tmp_path, "owners", owner_ops)
+    owners = _write(tmp_path, "owners", owner_ops, extra)
     text = owners.read_text().replace("/items", "/owners").replace("GET item", "GET owner")
     owners.write_text(text)
     item_ops = [OP.format(method="post", name="POST one", category="create", extra="", body="")]
@@ -193,7 +195,32 @@ def test_a_created_dependency_is_prepared_and_cleaned_up_around_the_chain(tmp_pa
     items.write_text(
         items.read_text().replace("</resource>", '<dependency resources="owners"/></resource>')
     )
-    plan = build_plan(load_catalog([items, owners]))
-    steps = _steps(plan, "items.1")
+    return build_plan(load_catalog([items, owners]), POSITIVE)
+
+
+def test_a_created_dependency_is_prepared_and_cleaned_up_around_the_chain(tmp_path: Path) -> None:
+    steps = _steps(_items_needing_owners(tmp_path, []), "items.1")
     assert steps[0] == ("data preparation", "POST owner", "record for items")
     assert steps[-1] == ("cleanup", "DELETE owner", "record prepared for items")
+
+
+@pytest.mark.parametrize(
+    ("owner_reads", "prepared"),
+    [
+        ([], ("data preparation", "POST owner", "record for items")),
+        (
+            [OP.format(method="get", name="GET owners", category="read", extra="", body="")],
+            ("data preparation", "GET owners", "records for items"),
+        ),
+    ],
+)
+def test_a_pre_loaded_dependency_is_read_only_where_a_read_needs_no_record(
+    tmp_path: Path, owner_reads: list[str], prepared: tuple[str, str, str]
+) -> None:
+    """Pre-loaded owners are read by their list; when their only read addresses one owner by
+    id, there is no id to address yet, so their create prepares one (and is cleaned up)."""
+    plan = _items_needing_owners(tmp_path, owner_reads, 'pre-loaded="true"')
+    steps = _steps(plan, "items.1")
+    assert steps[0] == prepared
+    cleaned = steps[-1] == ("cleanup", "DELETE owner", "record prepared for items")
+    assert cleaned == (prepared[1] == "POST owner")
