@@ -277,7 +277,11 @@ class StepExecutor:
         async def attempt() -> Outcome:
             run.seen = [(value, record) for value in record.keys.values()]
             lookup = lookup_with(record, self.data, run.chain_id, run.seen)
-            exchange = await self.call(run, self._build(run, lookup).request, written.uses)
+            try:
+                built = self._build(run, lookup)
+            except NoRecordError as exc:  # the write's answer gave no key to read it back by
+                return Outcome("failed", f"cannot read the record back: {exc}")
+            exchange = await self.call(run, built.request, written.uses)
             run.chain.last_end = time.monotonic()
             return self._read_back_verdict(run, exchange, sent)
 

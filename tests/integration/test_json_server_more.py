@@ -25,11 +25,14 @@ SEED_DATA = {
 
 
 @contextmanager
-def blog_server(folder: Path, defect: str = "", routes: str | None = None) -> Iterator[Started]:
-    """json-server on a fresh db.json with the defects middleware, DEFECT=`defect`."""
+def blog_server(
+    folder: Path, defect: str = "", routes: str | None = None, data: dict[str, Any] | None = None
+) -> Iterator[Started]:
+    """json-server on a fresh db.json (`data`, else SEED_DATA) with the defects middleware,
+    DEFECT=`defect`."""
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "db.json"
-    db.write_text(json.dumps(SEED_DATA), encoding="utf-8")
+    db.write_text(json.dumps(data if data is not None else SEED_DATA), encoding="utf-8")
     port = free_port()
     command = [str(json_server_bin()), str(db), "--port", str(port), "--host", "127.0.0.1"]
     if routes is not None:
@@ -108,4 +111,27 @@ def test_a_routes_file_that_rewrites_a_path_wrongly_fails_the_reads_it_breaks(
     read = by_name(result)["GET post / positive"]
     assert read["status"] == "failed"
     assert "expected an object, got an array" in read["message"]
+    assert code == 1
+
+
+def test_a_create_answered_without_its_key_never_makes_the_run_touch_records_of_others(
+    tmp_path: Path,
+) -> None:
+    """The answer to POST /posts lacks the id json-server stored the post under, and the API
+    holds posts 2..1000 that are not the run's. Before, a made-up id (the generator's) filled
+    {id}: the run read, changed and deleted some of those posts, and its cleanup reported
+    "deleted" for the 404s of made-up ids. Now no call goes to a made-up id, the read-back of
+    the create fails naming the missing key, and the run's own posts are reported as left."""
+    others = [{"id": n, "title": "theirs", "views": n, "status": "draft"} for n in range(2, 1001)]
+    data = {**SEED_DATA, "posts": SEED_DATA["posts"] + others}
+    with blog_server(tmp_path, "no-id-on-create", data=data) as server:
+        code, result = run_blog(server, tmp_path)
+        posts = {post["id"]: post for post in server.get("/posts").json()}
+    assert all(posts.get(post["id"]) == post for post in others)  # not one touched
+    verify = by_name(result)["GET post / verify POST posts"]
+    assert verify["status"] == "failed"
+    assert "has no id to put in the URL" in verify["message"], verify["message"]
+    sent = [call["url"] for case in result["cases"] for call in case["calls"]]
+    assert not [url for url in sent if "/posts/" in url and "/comments" not in url], sent
+    assert result["cleanup"] and all("NOT deleted" in line for line in result["cleanup"])
     assert code == 1

@@ -58,6 +58,12 @@ module.exports = (req, res, next) => {
   if (DEFECT === "lose-nested" && req.method === "GET" && /^\/posts\/\d+\/comments$/.test(req.path)) {
     rewriteJson(res, () => []);
   }
+  if (DEFECT === "no-id-on-create" && req.method === "POST" && req.path === "/posts") {
+    rewriteJson(res, (post) => {
+      delete post.id; // stored with its id, answered without it
+      return post;
+    });
+  }
   if (DEFECT === "error-as-200" && req.method === "POST" && req.path === "/posts") {
     return res.status(200).json({ error: "quota exceeded" });
   }
