@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import quote
 
 from apitest.engine.http.client import Request
+from apitest.engine.records import Record
 from apitest.errors import clip
 from apitest.plan.cases import bad_value, format_path
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
-from apitest.plan.graph import primary_key_names
-from apitest.plan.model import Violation
+from apitest.plan.graph import dependency_op, primary_key_names
+from apitest.plan.model import Step, Violation
 from apitest.spec.model import Argument, Content, Operation, Resource
 from apitest.spec.urls import expand_url, url_variables
 
@@ -44,6 +45,27 @@ def needs_own_record(resource: Resource, op: Operation) -> bool:
         if prop is not None and prop.path is not None and prop.path.name == resource.name:
             return True
     return op.category in ("update", "delete") and op.request_body is not None and bool(keys)
+
+
+def foreign_record(step: Step, resource: Resource, record: Record | None, chain: str) -> str | None:
+    """Why an update or delete must not touch `record`, the one its chain was handed: where
+    the resource has a create, its writes are meant for records this run made, so one that the
+    run only listed (the API's own) or, for a cleanup, one another chain made is not its to
+    change or delete. Reached when the create that makes the chain's record failed."""
+    if record is None or step.operation.category not in ("update", "delete"):
+        return None
+    if step.kind == "cleanup" and not (record.created and record.chain == chain):
+        return (
+            f"nothing to clean up: the {resource.name} record was never made (the step that "
+            "makes it failed or was skipped)"
+        )
+    if record.created or dependency_op(resource, "create") is None:
+        return None
+    verb = "delete" if step.operation.category == "delete" else "change"
+    return (
+        f"needs a {resource.name} record this run created, and the step that makes one failed "
+        f"or was skipped: it would {verb} a record this run did not create"
+    )
 
 
 def build_request(

@@ -31,7 +31,13 @@ from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.provenance import uses_of
 from apitest.engine.records import DataManager, JsonObject
-from apitest.engine.request import Built, NotApplicable, build_request, needs_own_record
+from apitest.engine.request import (
+    Built,
+    NotApplicable,
+    build_request,
+    foreign_record,
+    needs_own_record,
+)
 from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks
 from apitest.errors import ApitestError
@@ -147,6 +153,9 @@ class StepExecutor:
                     f"needs a {resource.name} record and none is available to this chain "
                     "(the step that makes one failed or was skipped)",
                 )
+            foreign = foreign_record(run.step, resource, run.record, run.chain_id)
+            if foreign is not None:
+                return Outcome("skipped", foreign)
         if violation is None or violation.location != "auth":
             missing = await self.caller.auth.missing_scopes(resource, op)
             if missing:

@@ -135,3 +135,26 @@ def test_a_create_answered_without_its_key_never_makes_the_run_touch_records_of_
     assert not [url for url in sent if "/posts/" in url and "/comments" not in url], sent
     assert result["cleanup"] and all("NOT deleted" in line for line in result["cleanup"])
     assert code == 1
+
+
+def test_when_its_creates_fail_the_run_changes_and_deletes_no_post_it_did_not_create(
+    tmp_path: Path,
+) -> None:
+    """POST /posts fails (500) while the API holds posts that are not the run's. Before, the
+    chains were handed posts the run had only listed: PUT, PATCH and DELETE hit post 1, and the
+    cleanup of "the record prepared for comments" deleted a listed post. Now each such write is
+    skipped saying why; reads may still use the listed posts."""
+    others = [{"id": n, "title": "theirs", "views": n, "status": "draft"} for n in range(2, 30)]
+    data = {**SEED_DATA, "posts": SEED_DATA["posts"] + others}
+    with blog_server(tmp_path, "create-500", data=data) as server:
+        code, result = run_blog(server, tmp_path)
+        posts = server.get("/posts").json()
+    assert posts == data["posts"]  # not one changed or deleted
+    cases = by_name(result)
+    for write in ("PUT post / positive", "PATCH post / positive", "DELETE post / positive"):
+        assert cases[write]["status"] == "skipped", cases[write]
+        assert "a record this run did not create" in cases[write]["message"]
+    cleanup = cases["DELETE post / record prepared for comments"]
+    assert cleanup["status"] == "skipped" and "was never made" in cleanup["message"]
+    assert cases["POST posts / positive"]["status"] == "error"
+    assert code == 1

@@ -64,6 +64,9 @@ module.exports = (req, res, next) => {
       return post;
     });
   }
+  if (DEFECT === "create-500" && req.method === "POST" && req.path === "/posts") {
+    return res.status(500).json({ error: "boom" }); // every create of a post fails
+  }
   if (DEFECT === "error-as-200" && req.method === "POST" && req.path === "/posts") {
     return res.status(200).json({ error: "quota exceeded" });
   }
