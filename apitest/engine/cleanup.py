@@ -123,10 +123,13 @@ async def _read_back(
     if read is None:
         return "unread", "not read back: the resource declares no read operation"
     lookup = lookup_with(attempt.record, DataManager(), "cleanup")
-    built = build_request(
-        attempt.resource, read, generator.child(f"{attempt.entry}/read"), lookup,
-        keys=attempt.record.keys,
-    )  # fmt: skip
+    try:
+        built = build_request(
+            attempt.resource, read, generator.child(f"{attempt.entry}/read"), lookup,
+            keys=attempt.record.keys,
+        )  # fmt: skip
+    except NoRecordError as exc:
+        return "unreadable", f"could not read it back: {exc}"
     exchange = await caller.call(attempt.resource, read, built.request)
     if exchange.record is not None:
         attempt.case.calls.append(exchange.record)

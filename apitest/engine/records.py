@@ -29,6 +29,7 @@ from apitest.spec.model import (
     Primary,
     Resource,
     ResourceConfig,
+    Structure,
 )
 
 if TYPE_CHECKING:
@@ -324,8 +325,11 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
     the structure puts the resource's primary-structure: the body itself, or the property
     shaped by it (`trips` on `{"trips": [{...}]}`). A request that declares neither sent no
     record that can be told from its envelope, and the callback read compares none (comparing
-    envelope keys such as `return` with the stored record failed every honest write). Without
-    a primary-structure to go by, see `_where_answers_keep_them`."""
+    envelope keys such as `return` with the stored record failed every honest write). A
+    structure of its own whose every key is a field of the record (a PATCH's `{"title": ...}`)
+    is a partial record, not an envelope: it is the record sent (else an update that did not
+    stick passed unchecked). Without a primary-structure to go by, see
+    `_where_answers_keep_them`."""
     content = op.request_body.contents[0] if op.request_body and op.request_body.contents else None
     own = content.path_config if content is not None else None
     if own is not None and own.data_extraction_path is not None:
@@ -345,7 +349,16 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
                 if isinstance(body, dict) and prop.name in body
                 else []
             )
-    return []
+    record = resource.components.structures.get(primary)
+    return records_at([body]) if record is not None and _fields_of(structure, record) else []
+
+
+def _fields_of(part: Structure, record: Structure) -> bool:
+    """Whether every key `part` declares is a field of `record`: the body is then a partial
+    record (what a PATCH sends), not an envelope around one."""
+    names = {prop.name for prop in part.properties}
+    fields = {prop.name for prop in record.properties if prop.name}
+    return bool(names) and None not in names and names <= fields
 
 
 def _where_answers_keep_them(body: Any, config: ResourceConfig | None) -> list[JsonObject]:

@@ -17,7 +17,8 @@ from urllib.parse import quote
 from apitest.engine.http.client import Request
 from apitest.errors import clip
 from apitest.plan.cases import bad_value, format_path
-from apitest.plan.data import MISSING, DataGenerator, Lookup
+from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
+from apitest.plan.graph import primary_key_names
 from apitest.plan.model import Violation
 from apitest.spec.model import Argument, Content, Operation, Resource
 from apitest.spec.urls import expand_url
@@ -49,7 +50,10 @@ def build_request(
     for arg in _arguments_to_send(op, lookup, forced):
         if arg is forced and _case_gives_value(violation, arg, lookup):
             continue  # sent only for the case, which gives its value (or leaves it out)
-        value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
+        if keys is not None and _names_the_record(resource, arg):
+            value = _record_key(resource, arg, lookup, keys)
+        else:
+            value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
         values[arg.location][arg.name] = _text(value)
     broken = ""
     if violation is not None and violation.mode in ("with", "without"):
@@ -183,6 +187,44 @@ def break_body(body: Any, violation: Violation, generator: DataGenerator) -> tup
     value = bad_value(violation, generator.child("negative"))
     parent[last] = value
     return body, f"{target} = {clip(json.dumps(value), 60)} ({violation.kind})"
+
+
+class NoKeyError(NoRecordError):
+    """The record a call addresses lacks the key its URL names (the answer that made it held
+    none), so the call is not sent: a made-up key would address another record, and a delete
+    or cleanup would remove it."""
+
+    def __init__(self, resource: str, name: str) -> None:
+        Exception.__init__(
+            self,
+            f"the {resource} record has no {name} to put in the URL (the answer that made it "
+            f"held none); a made-up {name} would address another record",
+        )
+
+
+def _names_the_record(resource: Resource, arg: Argument) -> bool:
+    """A URL variable that addresses the record itself: its value's path names the resource's
+    own records, or, with no path, it is named as a primary key (`{id}` for `$.id`)."""
+    if arg.location != "variable":
+        return False
+    prop = arg.value_property
+    path = prop.path if prop is not None else None
+    if path is not None:
+        return path.source == "resource" and path.name == resource.name
+    return arg.name in primary_key_names(resource)
+
+
+def _record_key(resource: Resource, arg: Argument, lookup: Lookup, keys: dict[str, Any]) -> Any:
+    """The addressed record's key for `arg`: through its path, else the key of its name; never
+    generated (docs/zspec.md#primary: the key fills the URL variable of the same name)."""
+    prop = arg.value_property
+    path = prop.path if prop is not None else None
+    found = lookup(path) if path is not None else []
+    if found:
+        return found[0]
+    if arg.name in keys:
+        return keys[arg.name]
+    raise NoKeyError(resource.name, arg.name)
 
 
 class NotApplicable(Exception):

@@ -36,7 +36,7 @@ from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
-from apitest.plan.graph import needs_own_record
+from apitest.plan.graph import dependency_op, needs_own_record
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RecordCheck, ValueUse
 from apitest.spec.model import Catalog, Resource
@@ -50,24 +50,40 @@ UNSENT_NOTE = (
 
 
 def _unusable_record(run: StepRun) -> str | None:
-    """Why the step cannot go on with the record it was handed (None: it can): it addresses a
-    record and has none, or it would delete one this run did not create. The planner skips a
-    delete where a resource has no create; this holds the same promise when the create failed,
-    so the API's own data is never deleted."""
-    resource, op, record = run.resource, run.step.operation, run.record
-    if not needs_own_record(resource, op):
-        return None
+    """Why the step cannot go on with the record its chain was handed (None: it can).
+
+    - It addresses a record and has none.
+    - It would write to a record that is not its to write: a cleanup, to one its own chain
+      did not create; a delete, to one this run did not create; an update, to one this run
+      did not create where the resource has a create (its writes are meant for records the
+      run made; a resource with none is tested on the data it comes with).
+
+    Reached when the create that makes the chain's record failed or was skipped: the API's
+    own data is never deleted, nor changed where the run could have made its own. The
+    planner keeps the same promise where a resource has no create (no delete is planned)."""
+    resource, step, record = run.resource, run.step, run.record
+    op = step.operation
     if record is None:
+        if not needs_own_record(resource, op):
+            return None
         return (
             f"needs a {resource.name} record and none is available to this chain "
             "(the step that makes one failed or was skipped)"
         )
-    if op.category == "delete" and not record.created:
+    if op.category not in ("update", "delete"):
+        return None
+    if step.kind == "cleanup" and not (record.created and record.chain == run.chain_id):
         return (
-            f"it would delete a record this run did not create ({record.describe()}; the "
-            "step that creates one failed or was skipped)"
+            f"nothing to clean up: the {resource.name} record was never made (the step that "
+            "makes it failed or was skipped)"
         )
-    return None
+    if record.created or (op.category == "update" and dependency_op(resource, "create") is None):
+        return None
+    verb = "delete" if op.category == "delete" else "change"
+    return (
+        f"it would {verb} a record this run did not create ({record.describe()}); the step "
+        f"that makes a {resource.name} record failed or was skipped"
+    )
 
 
 class StepExecutor:
@@ -296,7 +312,11 @@ class StepExecutor:
         async def attempt() -> Outcome:
             run.seen = [(value, record) for value in record.keys.values()]
             lookup = lookup_with(record, self.data, run.chain_id, run.seen)
-            exchange = await self.call(run, self._build(run, lookup).request, written.uses)
+            try:
+                built = self._build(run, lookup)
+            except NoRecordError as exc:  # the write's answer gave no key to read it back by
+                return Outcome("failed", f"cannot read the record back: {exc}")
+            exchange = await self.call(run, built.request, written.uses)
             run.chain.last_end = time.monotonic()
             return self._read_back_verdict(run, exchange, sent)
 

@@ -121,10 +121,16 @@ class Started:
 
 
 @contextmanager
-def serving(command: list[str], url: str, ready_path: str, log: Path) -> Iterator[Started]:
-    """Start `command`, wait until `url + ready_path` answers, stop it at the end."""
+def serving(
+    command: list[str], url: str, ready_path: str, log: Path, env: dict[str, str] | None = None
+) -> Iterator[Started]:
+    """Start `command` (with `env` added to ours), wait until `url + ready_path` answers, stop
+    it at the end."""
+    environment = {**os.environ, **(env or {})}
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent, env=environment
+        )
     started = Started(url, process, log)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

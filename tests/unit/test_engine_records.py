@@ -43,6 +43,7 @@ from apitest.spec.model import (
 from ..support import DATA, LOC, SPECS
 
 DATASETTE = DATA / "thirdparty" / "datasette" / "items.xml"
+BLOG_POSTS = DATA / "thirdparty" / "json-server" / "blog" / "posts.xml"
 TRIPS = {
     "trips": [
         {"trip_id": "1", "trip_name": "Bali"},
@@ -166,6 +167,19 @@ def test_sent_records_are_where_the_request_says_not_where_the_answer_keeps_them
     assert sent_records({"trip_name": "z"}, trips, trips.operation("POST trips")) == []
     bare = Operation(LOC, "POST trips", "post", "create", "/trips")  # no structure to go by
     assert sent_records({"trip_name": "z"}, _resource("$.trips"), bare) == [{"trip_name": "z"}]
+
+
+def test_a_body_of_the_records_own_fields_is_the_record_sent_not_an_envelope() -> None:
+    """A PATCH whose structure holds some of the primary-structure's fields sent a partial
+    record: its read-back compares them (before, nothing was compared and a PATCH that changed
+    nothing passed). A structure with a key the record lacks stays an envelope."""
+    posts = load_catalog([BLOG_POSTS]).resource("posts")
+    assert posts is not None
+    patch = posts.operation("PATCH post")
+    assert sent_records({"title": "New"}, posts, patch) == [{"title": "New"}]
+    trips = load_catalog([SPECS / "trips.xml"]).resource("trips")
+    assert trips is not None  # its POST's wrapper has a key (`trips`) that no trip has
+    assert sent_records({"trip_name": "z"}, trips, trips.operation("POST trips")) == []
 
 
 SPEC = """<?xml version="1.0" encoding="UTF-8"?>

@@ -1,0 +1,61 @@
+"""build_request's URL variables that address the record itself: filled by the record's key,
+never by the generator (docs/zspec.md#primary), since a made-up key reads, changes or deletes
+another record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from apitest.engine.request import NoKeyError, build_request
+from apitest.plan.data import DataGenerator
+from apitest.spec.conditions import DataPath
+from apitest.spec.loader import load_catalog
+from apitest.spec.model import Resource
+
+from ..support import DATA
+
+BLOG = DATA / "thirdparty" / "json-server" / "blog"
+
+
+def no_records(_path: DataPath) -> list[Any]:
+    return []
+
+
+def _blog(name: str) -> Resource:
+    resource = load_catalog([BLOG / "posts.xml", BLOG / "comments.xml"]).resource(name)
+    assert resource is not None
+    return resource
+
+
+def _url(resource: Resource, op: str, keys: dict[str, Any]) -> str:
+    operation = resource.operation(op)
+    assert operation is not None
+    built = build_request(resource, operation, DataGenerator(5), no_records, keys=keys)
+    return built.request.url
+
+
+def test_a_variable_named_as_the_primary_key_takes_the_records_key() -> None:
+    """posts' `{id}` has no path: the record's id fills it, for every call that addresses it."""
+    posts = _blog("posts")
+    for op in ("GET post", "PUT post", "PATCH post", "DELETE post"):
+        assert _url(posts, op, {"id": 7}) == "/posts/7"
+
+
+def test_a_variable_whose_path_names_the_resource_falls_back_to_the_records_key() -> None:
+    assert _url(_blog("comments"), "DELETE comment", {"id": 4}) == "/comments/4"
+
+
+def test_a_record_without_its_key_is_not_addressed_with_a_made_up_one() -> None:
+    with pytest.raises(NoKeyError, match="has no id to put in the URL"):
+        _url(_blog("posts"), "DELETE post", {})
+    with pytest.raises(NoKeyError):
+        _url(_blog("comments"), "DELETE comment", {})
+
+
+def test_a_variable_of_another_resource_is_not_taken_from_the_records_keys() -> None:
+    """`/posts/{postId}/comments` names a post, not the comment: the comment's id is no value
+    for it (with no post record, the generator's value, as for any path without a record)."""
+    url = _url(_blog("comments"), "GET post comments", {"id": 4})
+    assert url.startswith("/posts/") and url != "/posts/4/comments"
