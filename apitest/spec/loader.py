@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import graphlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -214,7 +214,9 @@ def _order(
         for other, where in needs.items():
             if other not in by_name:
                 _unknown_resource(registry, other, where, diagnostics, res.name)
-        graph[res.name] = {other for other in needs if other in by_name}
+        soft = registry.by_reference.get(res.name, set())
+        graph[res.name] = {other for other in needs if other in by_name and other not in soft}
+    _add_reference_needs(graph, registry, by_name)
     # Nodes in file order, each one's needs sorted: iterating the sets themselves would order
     # independent resources by string hash, which differs between processes, and with it the
     # plan's order and its step ids (a dependency's preparation step is numbered by it), so
@@ -239,6 +241,32 @@ def _order(
         )
         order = [res.name for res in resources]
     return [replace(by_name[name], depends_on=frozenset(graph[name])) for name in order]
+
+
+def _add_reference_needs(
+    graph: dict[str, set[str]], registry: Registry, by_name: Mapping[str, Resource]
+) -> None:
+    """Add to `graph` (the data needs) each need that comes only from a reference to another
+    file's component, in file order, unless it would close a cycle: posts may show comments'
+    shape while comments need posts' records, and the data need then sets the order."""
+    for name in by_name:
+        for other in sorted(registry.by_reference.get(name, set()) & by_name.keys()):
+            if not _reaches(graph, other, name):
+                graph[name].add(other)
+
+
+def _reaches(graph: Mapping[str, set[str]], start: str, goal: str) -> bool:
+    """Whether `start` needs `goal`, directly or not."""
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        node = pending.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            pending.extend(graph.get(node, ()))
+    return False
 
 
 def _unknown_resource(

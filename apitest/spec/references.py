@@ -47,6 +47,11 @@ class Registry:
     in_progress: set[tuple[str, str, str]] = field(default_factory=set)
     needs: dict[str, dict[str, Location]] = field(default_factory=dict)
     """Per resource: each other resource it needs, with the first place that needs it."""
+    by_reference: dict[str, set[str]] = field(default_factory=dict)
+    """Per resource: the needs that come only from references to another file's components
+    (a structure used for its shape, say): they order resources unless they would close a
+    cycle, which the loader then leaves them out of. Data needs (`path`, `<dependency>`)
+    always order."""
     missing: set[str] = field(default_factory=set)
     """Resources named by a `resource.key` reference that no loaded file declares."""
 
@@ -93,15 +98,24 @@ class References:
         self.registry = registry
         self.reader = entry.reader
         self.needs = registry.needs.setdefault(entry.name, {})
+        self.by_reference = registry.by_reference.setdefault(entry.name, set())
 
     def loc(self, element: etree._Element) -> Location:
         return self.reader.loc(element)
 
     # --- other resources ---------------------------------------------------------------------
-    def need(self, resource: str, where: Location) -> None:
-        """Record a dependency on another resource (first place it is needed wins)."""
-        if resource != self.entry.name:
-            self.needs.setdefault(resource, where)
+    def need(self, resource: str, where: Location, *, by_reference: bool = False) -> None:
+        """Record a dependency on another resource: its first place wins, except that the
+        first place it is needed for data replaces one where a component was only referred to."""
+        if resource == self.entry.name:
+            return
+        if by_reference:
+            if resource not in self.needs:
+                self.needs[resource] = where
+                self.by_reference.add(resource)
+        elif resource in self.by_reference or resource not in self.needs:
+            self.needs[resource] = where
+            self.by_reference.discard(resource)
 
     def need_read(self, paths: Iterable[DataPath], at: etree._Element) -> None:
         """Record the resources whose records these data paths, written at `at`, read."""
@@ -164,7 +178,7 @@ class References:
         `on_cycle` makes of its `resource.key`, or None.
         """
         if owner is not self.entry:
-            self.need(owner.name, self.loc(at))
+            self.need(owner.name, self.loc(at), by_reference=True)
         memo = (owner.name, kind, element.get(COMPONENT_KEYS[kind]) or "")
         if memo in self.registry.built:
             return self.registry.built[memo]  # type: ignore[no-any-return]

@@ -369,6 +369,43 @@ def test_cross_file_structure_ref(tmp_path: Path) -> None:
     ]
 
 
+def test_a_reference_for_shape_yields_to_a_data_need_it_would_make_a_cycle_with(
+    tmp_path: Path,
+) -> None:
+    """posts shows comments' shape (its list embeds them), comments need posts' records (a
+    `path`): the data need orders them, posts first, where both counted alike was a cycle."""
+    _write_components(
+        tmp_path,
+        "comments",
+        """    <structure ref-name="comment">
+      <property name="id" type="integer"/>
+      <property name="postId" type="integer" path="posts:$.id"/>
+    </structure>
+""",
+    )
+    posts = _write_components(
+        tmp_path,
+        "posts",
+        """    <structure ref-name="post">
+      <property name="id" type="integer"/>
+      <property name="comments" type="collections">
+        <structure-ref name="comments.comment"/>
+      </property>
+    </structure>
+""",
+    )
+    result = load([posts, tmp_path / "comments.xml"])
+    assert list(result.diagnostics) == []
+    assert result.catalog is not None
+    assert [res.name for res in result.catalog.resources] == ["posts", "comments"]
+    comments, loaded_posts = result.catalog.resource("comments"), result.catalog.resource("posts")
+    assert comments is not None and comments.depends_on == frozenset({"posts"})
+    assert loaded_posts is not None and loaded_posts.depends_on == frozenset()
+    embedded = loaded_posts.components.structures["post"].property("comments")
+    assert embedded is not None and embedded.structure is not None  # the shape is still read
+    assert [p.name for p in embedded.structure.properties] == ["id", "postId"]
+
+
 def test_dependency_and_data_path_make_depends_on(tmp_path: Path) -> None:
     write_resource(tmp_path, "a", "")
     write_resource(tmp_path, "b", "")
