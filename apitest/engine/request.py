@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -31,6 +31,9 @@ class Built:
     """The body as sent (for comparing with the record read back)."""
     broken: str = ""
     """For a negative case: what was broken, as "the API accepted <broken>" will say it."""
+    made_up: list[str] = field(default_factory=list)
+    """Required body properties whose data path found no record, so their values were made up
+    (`owner_id (owners:$.id)`): said on the case, since the call may name no real record."""
 
 
 def build_request(
@@ -62,6 +65,7 @@ def build_request(
         broken = _break_argument(values[violation.location], violation, generator, lookup)
     path = _fill_path(op.url_path, values["variable"], keys or {})
     body: Any = None
+    made_up: list[str] = []
     encode: str | None = None
     content = _request_content(op)
     if content is not None:
@@ -73,6 +77,7 @@ def build_request(
             keys=keys,
             record_structure=config.primary_structure if config else None,
             vary_from=vary_from,
+            made_up=made_up,
         )
         encode = content.encode
     if violation is not None and violation.location == "body":
@@ -85,7 +90,7 @@ def build_request(
         else:
             request.auth = "omit" if violation.mode == "omit" else "invalid"
             broken = "a call without a token" if violation.mode == "omit" else "an invalid token"
-    return Built(request, body, broken)
+    return Built(request, body, broken, made_up)
 
 
 def _case_gives_value(violation: Violation | None, arg: Argument, lookup: Lookup) -> bool:

@@ -256,6 +256,12 @@ class StepExecutor:
             list(verdict.details),
             list(verdict.notes),
         )
+        if built.made_up:
+            outcome.notes.append(
+                f"made up for want of a record: {', '.join(built.made_up)}; the step that "
+                "makes one failed or was skipped, so the call may name a record that does not "
+                "exist"
+            )
         run.case.error_response = verdict.is_error
         accepted = 200 <= exchange.status < 300 and not verdict.is_error
         if accepted and violation is not None:

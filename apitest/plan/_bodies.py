@@ -44,6 +44,9 @@ class BodyBuilder:
     def __init__(self, values: ValueSource, plan: BodyPlan) -> None:
         self.values = values
         self.plan = plan
+        self.made_up: list[str] = []
+        """`name (path)` of each required property whose data path found no record, so its
+        value was generated: the call may name a record that does not exist."""
 
     def structure(self, structure: Structure, depth: int, prior: Any) -> Any:
         """A dict of the included properties; MISSING for a self-reference or too deep a nest."""
@@ -140,6 +143,7 @@ class BodyBuilder:
                 return [found[0]] if listed else found[0]
             if not prop.required_for.applies("request", self.plan.category):
                 return MISSING  # optional: better absent than naming a record that does not exist
+            self.made_up.append(f"{prop.name or 'the value'} ({path.name}:{path.text})")
             prior = MISSING  # path-resolved fields are never varied
         if prop.type == "collections":
             return self._collection(prop, depth, prior)

@@ -126,11 +126,14 @@ class DataGenerator:
         keys: Mapping[str, Any] | None = None,
         record_structure: str | None = None,
         vary_from: Any = MISSING,
+        made_up: list[str] | None = None,
     ) -> Any:
         """The request body of a `category` operation; None when the content has no shape.
 
         `keys` fill the properties of the record structure (`record_structure`) verbatim, so an
-        update or delete body targets the chain's record; `vary_from` is the previous body."""
+        update or delete body targets the chain's record; `vary_from` is the previous body.
+        `made_up` gets each required property whose data path found no record, whose value
+        was therefore generated (the run says so on the case)."""
         plan = BodyPlan(category, lookup, keys or {}, record_structure)
         builder = BodyBuilder(self._values, plan)
         if content.structure is not None:
@@ -139,6 +142,8 @@ class DataGenerator:
             value = builder.group(content.structure_group, 0, vary_from)
         else:
             return None
+        if made_up is not None:
+            made_up.extend(builder.made_up)
         return None if value is MISSING else value
 
     def text(self, low: int, high: int) -> str:

@@ -255,3 +255,23 @@ def test_strict_fails_a_column_the_spec_does_not_declare(tmp_path: Path, dataset
     assert code == 1
     found = _case(result, "GET pet / positive")
     assert found["status"] == "failed" and "$.rows[0].secret" in found["message"], found
+
+
+def test_a_foreign_key_made_up_for_want_of_an_owner_is_said_on_the_case(
+    tmp_path: Path, datasette: Serve
+) -> None:
+    """The owners' insert is refused, so the pets' data preparation has no owner to give:
+    owner_id is made up (SQLite does not enforce the key, so the insert passes), and the case
+    says so, where before nothing told that the pet names no real owner."""
+    server = datasette(
+        "CREATE TRIGGER planted BEFORE INSERT ON owners BEGIN SELECT RAISE(ABORT, 'closed'); END"
+    )
+    code, result = _run(server, tmp_path / "run", "--cases", "positive")
+    assert code == 1  # the owners' own insert fails
+    pet = _case(result, "insert pet / positive")
+    notes = " ".join(pet["notes"])
+    assert "made up for want of a record: owner_id (owners:$.id)" in notes, pet
+    clean = _case(
+        _run(datasette(), tmp_path / "clean", "--cases", "positive")[1], "insert pet / positive"
+    )
+    assert not any("made up" in note for note in clean["notes"]), clean["notes"]

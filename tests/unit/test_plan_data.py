@@ -165,12 +165,20 @@ def test_optional_path_property_without_a_record_is_left_out(trips: Resource) ->
     body = _create_body(trips)
     assert "destination" in body["trips"][0]
     gen = DataGenerator(7).child(POST_KEY)
-    body = gen.body(_body_content(trips, "POST trips"), "create", lookup=_nothing)
+    made_up: list[str] = []
+    body = gen.body(_body_content(trips, "POST trips"), "create", lookup=_nothing, made_up=made_up)
     trip = body["trips"][0]
     assert isinstance(trip["destination"], str)  # required for create: synthesised instead
     assert 1 <= len(trip["destination"]) <= 60
+    assert made_up == ["destination (destinations:$.destination_name)"]  # and said to be so
     optional = Property(LOC, "string", name="d", path=parse_data_path("destinations:$.x"))
-    assert DataGenerator(1).body(_content(optional), "create", lookup=_nothing) == {}
+    made_up.clear()
+    body = DataGenerator(1).body(_content(optional), "create", lookup=_nothing, made_up=made_up)
+    assert body == {} and made_up == []
+    found = DataGenerator(1).body(
+        _content(optional), "create", lookup=_destinations, made_up=made_up
+    )
+    assert found == {"d": "Bali"} and made_up == []
 
 
 def test_list_property_with_a_path_gets_a_list_of_the_record_value() -> None:
