@@ -97,34 +97,33 @@ def _setting(flag: str) -> str:
     return flag.removeprefix("--").replace("-", "_")
 
 
-def _whole_number(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
-    """A whole-number option. Its default is None, "not given", so the suite's value or
-    defaults.py's fills it in session/config.py's one merge, never a second default here."""
-    parser.add_argument(
-        flag,
-        type=_bounded(int, _setting(flag), "a whole number"),
-        default=None,
-        metavar="N",
-        help=help,
-    )
+_NUMBERS: dict[type, tuple[str, str]] = {
+    int: ("a whole number", "N"),
+    float: ("a number of seconds", "SECONDS"),
+}
+"""What a whole-number and a seconds option take, as their errors and metavars say it."""
 
 
-def _seconds(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
-    """A duration option in seconds; None when not given, as `_whole_number`."""
+def _number(parser: argparse.ArgumentParser, flag: str, kind: type[float], help: str) -> None:
+    """A numeric setting's option, within its LIMITS. Its default is None, "not given", so the
+    suite's value or defaults.py's fills it in session/config.py's one merge, never a second
+    default here."""
+    what, metavar = _NUMBERS[kind]
     parser.add_argument(
         flag,
-        type=_bounded(float, _setting(flag), "a number of seconds"),
+        type=_bounded(kind, _setting(flag), what),
         default=None,
-        metavar="SECONDS",
+        metavar=metavar,
         help=help,
     )
 
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
     """What shapes the plan: shared by `plan` and `run`, so both show the same steps."""
-    _whole_number(
+    _number(
         parser,
         "--seed",
+        int,
         "seed of the generated data; the same seed sends the same data (run: random, "
         "printed so it can be repeated)",
     )
@@ -141,9 +140,10 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         help="positive cases (valid calls), negative cases (one per declaration a call can "
         "break: Mandatory Property, Invalid Type, Missing Token, ...), or all (default)",
     )
-    _whole_number(
+    _number(
         parser,
         "--repeat",
+        int,
         f"plan every chain N times, as independent copies (default {DEFAULTS.repeat})",
     )
 
@@ -188,7 +188,7 @@ def add_concurrency_option(
 ) -> None:
     """`--concurrency`: run obeys it, plan counts it in its estimate; one definition for both,
     so the two cannot read it differently."""
-    _whole_number(parser, "--concurrency", help)
+    _number(parser, "--concurrency", int, help)
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -234,17 +234,19 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_shard_option(parser, "run", SHARD_RUN_NOTE)
     add_concurrency_option(parser)
     add_throttle_store_option(parser)
-    _seconds(
+    _number(
         parser,
         "--eventually",
+        float,
         "when a read-back check fails, poll again (exponential backoff) for up to this "
         "long; a late pass is reported as eventually consistent "
         f"(default {DEFAULTS.eventually:g}: no polling)",
     )
-    _seconds(parser, "--timeout", f"read timeout of each call (default {DEFAULTS.timeout:g})")
-    _seconds(
+    _number(parser, "--timeout", float, f"read timeout of each call (default {DEFAULTS.timeout:g})")
+    _number(
         parser,
         "--connect-timeout",
+        float,
         f"connect timeout of each call (default {DEFAULTS.connect_timeout:g})",
     )
     parser.add_argument(
