@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from apitest.defaults import DEFAULTS, LIMITS, parse_size, size_text
+from apitest.defaults import DEFAULTS, LIMITS, parse_size, proxy_problem, size_text
 
 DEFAULT_CONCURRENCY = DEFAULTS.concurrency
 
@@ -223,9 +223,17 @@ def add_proxy_option(parser: argparse.ArgumentParser) -> None:
     """`--proxy`: run and cleanup call the same API, so they must reach it the same way."""
     parser.add_argument(
         "--proxy",
+        type=_proxy,
         metavar="URL",
         help="send calls through this HTTP proxy (http://user:pass@host:port)",
     )
+
+
+def _proxy(text: str) -> str:
+    problem = proxy_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"the proxy URL {problem}")
+    return text
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,19 @@ def size_text(count: int) -> str:
         if count % factor == 0:
             return f"{count // factor}{unit.upper() if unit != 'k' else unit}"
     return str(count)
+
+
+def proxy_problem(url: str) -> str | None:
+    """What is wrong with a proxy URL, in words that never repeat it (it may carry a
+    password); None when it is an http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return "is not a URL (write http://[user:password@]host:port)"
+    if parts.scheme not in ("http", "https"):
+        shown = f"'{parts.scheme}'" if parts.scheme else "none"
+        return f"needs the scheme http or https, not {shown} (write http://host:port)"
+    if not parts.hostname:
+        return "names no host (write http://[user:password@]host:port)"
+    return None

@@ -259,7 +259,8 @@ async def _preflight(client: httpx.AsyncClient, base_url: str, proxy: str | None
             where, check = "", "check --base-url, or that the service is running"
         else:
             url = httpx.URL(proxy)
-            where = f" through the proxy {url.host}:{url.port or 80}"
+            port = url.port or (443 if url.scheme == "https" else 80)
+            where = f" through the proxy {url.host}:{port}"
             check = "check --proxy and --base-url, and that both are running"
         raise TargetUnreachableError(
             f"cannot reach the target {base_url}{where} ({detail}); {check}"

@@ -150,3 +150,38 @@ def test_a_proxy_that_cannot_be_reached_is_named_without_its_password(
     assert f"through the proxy 127.0.0.1:{port}" in done.stderr
     assert "check --proxy" in done.stderr
     assert PASSWORD not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("proxy", "said"),
+    [
+        (f"ftp://user:{PASSWORD}@127.0.0.1:21", "needs the scheme http or https, not 'ftp'"),
+        (f"user:{PASSWORD}@127.0.0.1:3128", "needs the scheme http or https"),
+        (f"http://user:{PASSWORD}@:3128", "names no host"),
+        (f"http://user:{PASSWORD}@127.0.0.1:port", "is not a URL"),
+    ],
+)
+def test_a_proxy_url_that_cannot_work_is_a_usage_error_that_keeps_its_password(
+    proxy: str, said: str
+) -> None:
+    done = run_cli("run", "specs/destinations.xml", "--proxy", proxy)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"--proxy: the proxy URL {said}" in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_a_bad_proxy_in_a_suite_or_a_pytest_option_is_named_too(
+    project: pytest.Pytester,
+) -> None:
+    (project.path / "bad.toml").write_text(
+        f'specs = ["specs/destinations.xml"]\n[run]\nproxy = "socks9://u:{PASSWORD}@h:1"\n',
+        encoding="utf-8",
+    )
+    from_suite = run_cli("run", str(project.path / "bad.toml"))
+    assert from_suite.returncode == 2
+    assert "[run] proxy: the proxy URL needs the scheme http or https" in from_suite.stderr
+    assert PASSWORD not in from_suite.stderr
+    option = project.runpytest(f"--apitest-proxy=h:{PASSWORD}@x", "--collect-only")
+    assert option.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--apitest-proxy: the proxy URL needs the scheme" in option.stderr.str()
+    assert PASSWORD not in option.stderr.str() + option.stdout.str()
