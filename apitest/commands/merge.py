@@ -15,7 +15,7 @@ from rich.text import Text
 
 from apitest.report.console import ConsoleReporter, make_console
 from apitest.report.json_report import read_result
-from apitest.report.writers import ReportFiles
+from apitest.report.writers import ReportFiles, chosen_files, make_folders
 from apitest.results import RunResult
 from apitest.results_merge import merge_shards
 
@@ -26,6 +26,8 @@ HOW = "give the JSON results of `apitest run --shard K/N --json FILE`, one per s
 def run(args: argparse.Namespace) -> int:
     shards = [(name, read_result(Path(name), "RESULT", HOW)) for name in args.results]
     result = merge_shards(shards, partial=args.partial)
+    files = ReportFiles(html=_path(args.html), junit=_path(args.junit), json=_path(args.json))
+    make_folders(chosen_files(html=files.html, junit=files.junit, json=files.json))
     console = make_console()
     console.print(Text(headline(result), style="bold"))
     for line in shard_lines(result):
@@ -35,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
         console.print(Text(INTERRUPTED, style="bold red"))
     if result.missing_shards:
         console.print(Text(partial_line(result), style="bold red"))
-    files = ReportFiles(html=_path(args.html), junit=_path(args.junit), json=_path(args.json))
     files.write(result)
     for label, path in files.written:
         console.print(f"{label}: {path}")

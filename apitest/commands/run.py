@@ -28,7 +28,7 @@ from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import build_plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text, shard_text
 from apitest.report.jsonl import JsonlWriter
-from apitest.report.writers import ReportFiles
+from apitest.report.writers import ReportFiles, chosen_files, make_folders
 from apitest.results import RunResult, ShardInfo
 from apitest.session.config import RunConfig, plan_options, report_folder, resolve
 from apitest.session.hooks import hooks_factory, suite_hooks
@@ -68,9 +68,10 @@ def run(args: argparse.Namespace) -> int:
         )
         if shard is not None:
             console.print(shard_text(shard, plan))
+        files = report_files(config, report_dir)
+        _outputs_writable(config, report_dir, files)  # before any call: a run leaves a ledger
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
         stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
-        files = report_files(config, report_dir)
         listeners: list[Listener] = [reporter, stream, files] if stream else [reporter, files]
         settings = run_settings(config, args, target, report_dir, windows, shard)
         unlocked = unlocked_class(settings.store)
@@ -146,6 +147,19 @@ def report_files(config: RunConfig, report_dir: Path) -> ReportFiles:
         html=chosen(config.html, "report.html"),
         junit=chosen(config.junit, "junit.xml"),
         json=chosen(config.json, "report.json"),
+    )
+
+
+def _outputs_writable(config: RunConfig, report_dir: Path, files: ReportFiles) -> None:
+    """The report folder and each report file's folder made before any call (make_folders)."""
+    named = {
+        "html": files.html if config.html else None,
+        "junit": files.junit if config.junit else None,
+        "json": files.json if config.json else None,
+        "jsonl": Path(config.jsonl) if config.jsonl else None,
+    }
+    make_folders(
+        [("--report-dir (or the suite's [reports] dir)", report_dir), *chosen_files(**named)]
     )
 
 

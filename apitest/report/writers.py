@@ -7,9 +7,11 @@ its files (every case an error saying why), so a CI publisher finds a record, no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from apitest.engine.events import Event, RunFinished
+from apitest.errors import UsageError
 from apitest.report.json_report import write_json
 from apitest.results import RunResult
 
@@ -41,3 +43,22 @@ class ReportFiles:
             if path is not None:
                 write(result, path)
                 self.written.append((label, path))
+
+
+def make_folders(outputs: Iterable[tuple[str, Path]]) -> None:
+    """Make the folder of each output (`(option and path, folder)`) before anything runs or
+    is merged, so a folder that cannot be made is a usage error naming its option, not a
+    crash at the end (after a run: with its records made and no ledger to clean them up by)."""
+    for what, folder in outputs:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"{what}: cannot make the folder {folder} ({exc.strerror or exc}); choose "
+                "one you can write to"
+            ) from None
+
+
+def chosen_files(**paths: Path | None) -> list[tuple[str, Path]]:
+    """(`--OPTION PATH`, its folder) for each report file an option names (None: not named)."""
+    return [(f"--{option} {path}", path.parent) for option, path in paths.items() if path]
