@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -169,3 +170,15 @@ def datasette_server(
     command = [str(datasette_bin()), "serve", "data.db", "-c", "datasette.yaml",
                "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     return serving(command, f"http://127.0.0.1:{port}", ready_path, folder / "server.log")
+
+
+DATASETTE_PERMISSIONS = "permissions:\n  insert-row: true\n  update-row: true\n  delete-row: true\n"
+"""Datasette's configuration that lets anyone write: what its write API needs to be tested."""
+
+
+def case_named(result: dict[str, Any], name: str) -> dict[str, Any]:
+    """The case `OPERATION / CASE` of a run's report.json."""
+    found: dict[str, Any] = next(
+        c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name
+    )
+    return found

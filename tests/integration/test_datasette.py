@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from ..support import DATA, run_cli
-from ._thirdparty import Started, datasette_server
+from ._thirdparty import DATASETTE_PERMISSIONS, Started, case_named, datasette_server
 
 SPEC = DATA / "thirdparty" / "datasette" / "items.xml"
-PERMISSIONS = "permissions:\n  insert-row: true\n  update-row: true\n  delete-row: true\n"
 LOSE_UPDATES = (
     "CREATE TRIGGER lose_updates AFTER UPDATE OF qty ON items "
     "BEGIN UPDATE items SET qty = 0 WHERE id = new.id AND new.qty != 0; END"
@@ -35,7 +34,7 @@ def datasette(tmp_path: Path) -> Iterator[Serve]:
             tmp_path / f"datasette{len(servers)}",
             ["CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INT)",
              "INSERT INTO items (name, qty) VALUES ('seed', 1)", *sql],
-            PERMISSIONS, "/data/items.json",
+            DATASETTE_PERMISSIONS, "/data/items.json",
         )  # fmt: skip
         servers.append(context)
         return context.__enter__()
@@ -56,10 +55,6 @@ def _run(server: Started, folder: Path, spec: Path, *options: str) -> tuple[int,
     return done.returncode, result
 
 
-def _case(result: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name)
-
-
 def _rows(server: Started) -> list[Any]:
     rows: list[Any] = server.get("/data/items.json?_shape=objects").json()["rows"]
     return rows
@@ -75,9 +70,9 @@ def test_writes_are_checked_against_the_record_inside_the_envelope(
     assert code == 0, statuses
     assert set(statuses.values()) == {"passed"}
     for write in ("insert item", "update item"):
-        verify = _case(result, f"GET item / verify {write}")
+        verify = case_named(result, f"GET item / verify {write}")
         assert not any("not compared" in note for note in verify["notes"]), verify["notes"]
-    update = _case(result, "update item / positive")
+    update = case_named(result, "update item / positive")
     sent = json.loads(update["calls"][0]["request_body"])
     assert sent["return"] is True  # pinned by example-value, so the answer lists the row
     assert _rows(server) == before
@@ -91,11 +86,11 @@ def test_a_lost_update_inside_the_envelope_fails_its_check(
     server = datasette(LOSE_UPDATES)
     code, result = _run(server, tmp_path / "run", SPEC, "--cases", "positive")
     assert code == 1
-    verify = _case(result, "GET item / verify update item")
+    verify = case_named(result, "GET item / verify update item")
     assert verify["status"] == "failed"
     assert verify["message"].startswith("the write did not stick: $.qty: sent "), verify
     assert "return" not in " ".join(verify["details"]) and "$.update" not in verify["message"]
-    assert _case(result, "GET item / verify insert item")["status"] == "passed"
+    assert case_named(result, "GET item / verify insert item")["status"] == "passed"
 
 
 def test_without_a_request_path_config_the_structure_locates_the_record(
@@ -110,8 +105,8 @@ def test_without_a_request_path_config_the_structure_locates_the_record(
     bare.write_text(text.replace('<path-config data-extraction-path="$.row"/>', "").replace(
         '<path-config data-extraction-path="$.update"/>', ""), encoding="utf-8")  # fmt: skip
     _code, result = _run(server, tmp_path / "bare", bare, "--cases", "positive")
-    assert _case(result, "GET item / verify insert item")["status"] == "passed"
-    assert _case(result, "GET item / verify update item")["message"].startswith(
+    assert case_named(result, "GET item / verify insert item")["status"] == "passed"
+    assert case_named(result, "GET item / verify update item")["message"].startswith(
         "the write did not stick: $.qty"
     )
     opaque = tmp_path / "opaque.xml"
@@ -122,6 +117,6 @@ def test_without_a_request_path_config_the_structure_locates_the_record(
         '        <structure><property name="qty" type="integer" range="0,1000"/></structure>',
     ), encoding="utf-8")  # fmt: skip
     _code, result = _run(datasette(), tmp_path / "opaque", opaque, "--cases", "positive")
-    verify = _case(result, "GET item / verify update item")
+    verify = case_named(result, "GET item / verify update item")
     assert verify["status"] == "passed"
     assert any("not compared" in note for note in verify["notes"]), verify["notes"]

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from ..support import DATA, run_cli
-from ._thirdparty import Started, datasette_server
-from .test_datasette import PERMISSIONS, _case
+from ._thirdparty import DATASETTE_PERMISSIONS, Started, case_named, datasette_server
 
 FOLDER = DATA / "thirdparty" / "datasette"
 SPECS = (FOLDER / "owners.xml", FOLDER / "pets.xml")
@@ -59,7 +58,7 @@ def datasette(tmp_path: Path) -> Iterator[Serve]:
     servers: list[Any] = []
 
     def serve(
-        *sql: str, tables: tuple[str, ...] = STRICT_TABLES, permissions: str = PERMISSIONS
+        *sql: str, tables: tuple[str, ...] = STRICT_TABLES, permissions: str = DATASETTE_PERMISSIONS
     ) -> Started:
         folder = tmp_path / f"datasette{len(servers)}"
         context = datasette_server(folder, [*tables, *SEED, *sql], permissions, "/data/pets.json")
@@ -110,7 +109,7 @@ def test_a_correct_api_passes_every_case_with_real_owners(tmp_path: Path, datase
     owners = {
         json.loads(c["calls"][0]["response_body"])["rows"][0]["id"]: c["chain"] for c in prepared
     }
-    sent = json.loads(_case(result, "insert pet / positive")["calls"][0]["request_body"])
+    sent = json.loads(case_named(result, "insert pet / positive")["calls"][0]["request_body"])
     assert owners.get(sent["row"]["owner_id"]) == "pets.1", (sent, owners)
     assert (_table(server, "owners"), _table(server, "pets")) == before
 
@@ -177,17 +176,18 @@ def test_a_planted_defect_fails_the_case_that_meets_it(
     server = datasette(*statements)
     code, result = _run(server, tmp_path / "run", "--cases", "positive")
     assert code == 1
-    found = _case(result, case)
+    found = case_named(result, case)
     assert found["status"] == "failed", found
     assert message in found["message"], found["message"]
 
 
 def test_a_refused_update_fails_the_update(tmp_path: Path, datasette: Serve) -> None:
     """Without the update-row permission Datasette answers 403, which no response declares."""
-    server = datasette(permissions=PERMISSIONS.replace("update-row: true", "update-row: false"))
+    refused = DATASETTE_PERMISSIONS.replace("update-row: true", "update-row: false")
+    server = datasette(permissions=refused)
     code, result = _run(server, tmp_path / "run", "--cases", "positive")
     assert code == 1
-    update = _case(result, "update pet / positive")
+    update = case_named(result, "update pet / positive")
     assert update["status"] == "failed" and update["http_status"] == 403, update
 
 
@@ -203,8 +203,8 @@ def test_a_failed_create_never_lets_the_run_delete_a_record_it_did_not_create(
     before = _table(server, "pets")
     code, result = _run(server, tmp_path / "run", "--cases", "positive")
     assert code == 1
-    assert _case(result, "insert pet / positive")["status"] == "failed"
-    delete = _case(result, "delete pet / positive")
+    assert case_named(result, "insert pet / positive")["status"] == "failed"
+    delete = case_named(result, "delete pet / positive")
     assert delete["status"] == "skipped", delete
     assert "did not create" in delete["message"], delete["message"]
     assert delete["calls"] == []
@@ -230,11 +230,11 @@ def test_a_table_that_checks_nothing_fails_the_cases_it_accepts(
         "insert owner / Invalid Type row.born",
         "update pet / Null Value update.kind",
     ):
-        found = _case(result, name)
+        found = case_named(result, name)
         assert found["status"] == "failed", found
         assert found["message"].startswith("the API accepted "), found["message"]
-    assert _case(result, "insert pet / Mandatory Property row")["status"] == "passed"
-    assert _case(result, "list pets / Invalid Param _size")["status"] == "passed"
+    assert case_named(result, "insert pet / Mandatory Property row")["status"] == "passed"
+    assert case_named(result, "list pets / Invalid Param _size")["status"] == "passed"
     # what the API wrongly accepted was undone: inserts deleted, updates written back
     assert (_table(server, "owners"), _table(server, "pets")) == before
 
@@ -249,11 +249,11 @@ def test_strict_fails_a_column_the_spec_does_not_declare(tmp_path: Path, dataset
     assert code == 0, _statuses(result)
     assert (
         "$.rows[0].secret: not declared in the structure"
-        in _case(result, "GET pet / positive")["notes"]
+        in case_named(result, "GET pet / positive")["notes"]
     )
     code, result = _run(server, tmp_path / "strict2", "--cases", "positive", "--strict")
     assert code == 1
-    found = _case(result, "GET pet / positive")
+    found = case_named(result, "GET pet / positive")
     assert found["status"] == "failed" and "$.rows[0].secret" in found["message"], found
 
 
@@ -268,10 +268,10 @@ def test_a_foreign_key_made_up_for_want_of_an_owner_is_said_on_the_case(
     )
     code, result = _run(server, tmp_path / "run", "--cases", "positive")
     assert code == 1  # the owners' own insert fails
-    pet = _case(result, "insert pet / positive")
+    pet = case_named(result, "insert pet / positive")
     notes = " ".join(pet["notes"])
     assert "made up for want of a record: owner_id (owners:$.id)" in notes, pet
-    clean = _case(
+    clean = case_named(
         _run(datasette(), tmp_path / "clean", "--cases", "positive")[1], "insert pet / positive"
     )
     assert not any("made up" in note for note in clean["notes"]), clean["notes"]
