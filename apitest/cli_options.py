@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from apitest.defaults import DEFAULTS, LIMITS, parse_size, proxy_problem, size_text
+from apitest.defaults import DEFAULTS, LIMITS, http_url_problem, parse_size, size_text
 
 DEFAULT_CONCURRENCY = DEFAULTS.concurrency
 
@@ -230,7 +230,7 @@ def add_proxy_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _proxy(text: str) -> str:
-    problem = proxy_problem(text)
+    problem = http_url_problem(text)
     if problem is not None:
         raise argparse.ArgumentTypeError(f"the proxy URL {problem}")
     return text

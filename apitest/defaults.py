@@ -99,9 +99,10 @@ def size_text(count: int) -> str:
     return str(count)
 
 
-def proxy_problem(url: str) -> str | None:
-    """What is wrong with a proxy URL, in words that never repeat it (it may carry a
-    password); None when it is an http(s) URL with a host."""
+def http_url_problem(url: str) -> str | None:
+    """What keeps `url` from being an http(s) URL with a host (and, if it has one, a port that
+    is a number), in words that never repeat it (a proxy's URL may carry a password); None
+    when it is one. The base URL and the proxy are checked by this one rule."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - a port that is not a number raises here

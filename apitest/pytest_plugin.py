@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from apitest.case_kinds import STEP_KINDS
-from apitest.defaults import DEFAULTS, LIMITS, parse_size, proxy_problem, size_text
+from apitest.defaults import DEFAULTS, LIMITS, http_url_problem, parse_size, size_text
 from apitest.errors import ApitestError, SpecError
 from apitest.plan.model import Step
 from apitest.pytest_session import ApitestSession, PluginOptions
@@ -130,7 +130,7 @@ def _given_settings(config: pytest.Config) -> dict[str, Any]:
                 raise pytest.UsageError(
                     f"apitest: apitest_{name} = {given[name]!r} is not a whole number"
                 ) from None
-    problem = proxy_problem(given["proxy"]) if given["proxy"] is not None else None
+    problem = http_url_problem(given["proxy"]) if given["proxy"] is not None else None
     if problem is not None:
         raise pytest.UsageError(f"apitest: --apitest-proxy: the proxy URL {problem}")
     if given["max_body_bytes"] is not None:

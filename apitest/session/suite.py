@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from apitest.auth.profiles import AuthConfig, auth_from_table
-from apitest.defaults import DEFAULTS, LIMITS, parse_size, proxy_problem
+from apitest.defaults import DEFAULTS, LIMITS, http_url_problem, parse_size
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.session.shard import shard_problem
@@ -154,7 +154,7 @@ def _check_run(run: dict[str, Any], where: str) -> None:
     problem = shard_problem(run["shard"]) if "shard" in run else None
     if problem is not None:
         raise UsageError(f"{where}: [run] shard: {problem}")
-    problem = proxy_problem(run["proxy"]) if "proxy" in run else None
+    problem = http_url_problem(run["proxy"]) if "proxy" in run else None
     if problem is not None:
         raise UsageError(f"{where}: [run] proxy: the proxy URL {problem}")
 

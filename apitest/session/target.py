@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, from_environment, load_auth_file
 from apitest.database import is_database_url, shown
+from apitest.defaults import http_url_problem
 from apitest.engine.http.throttle import WindowStore
 from apitest.errors import UsageError
 from apitest.spec.model import Catalog, Server
@@ -182,8 +183,7 @@ def parse_vars(items: list[str]) -> dict[str, str]:
 
 
 def _checked_url(url: str, what: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if http_url_problem(url) is not None:
         raise UsageError(
             f"{what}: {url!r} is not an http(s) URL (e.g. http://127.0.0.1:8765/api/v1)"
         )

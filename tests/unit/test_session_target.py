@@ -111,6 +111,8 @@ def test_resolve_target_with_base_url_keeps_the_env(servers: object) -> None:
     assert target.extra_headers == {"X-Env": "sandbox"}
     with pytest.raises(UsageError, match="--base-url: 'ftp://x' is not an http"):
         resolve_target(servers, TargetOptions(base_url="ftp://x"))  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="--base-url: 'http://h:port/api' is not an http"):
+        resolve_target(servers, TargetOptions(base_url="http://h:port/api"))  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--profile admin: profiles come from --auth FILE"):
         resolve_target(servers, TargetOptions(profile="admin"))  # type: ignore[arg-type]
 
