@@ -35,6 +35,8 @@ from apitest.spec.diagnostics import Diagnostic
 _SESSION = pytest.StashKey[ApitestSession]()
 _SHARD_OPTION = pytest.StashKey[ShardChoice]()
 """The shard `--apitest-shard` names, read once when pytest is configured."""
+_GIVEN = pytest.StashKey[dict[str, Any]]()
+"""The run settings the options and ini keys give, checked once when pytest is configured."""
 _CATEGORIES = ("create", "read", "update", "action", "delete")
 _KINDS = ("positive", "negative", *(k.replace(" ", "_") for k in STEP_KINDS if k != "test"))
 
@@ -107,7 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"apitest: {exc}") from None
         if choice is not None:
             config.stash[_SHARD_OPTION] = choice
-    _given_settings(config)  # likewise a value out of range
+    config.stash[_GIVEN] = _given_settings(config)  # likewise a value out of range
 
 
 def _given_settings(config: pytest.Config) -> dict[str, Any]:
@@ -348,7 +350,7 @@ def _options(config: pytest.Config) -> PluginOptions:
 
     named = pick("suite")
     suite = load_suite(named) if named else None
-    given = _given_settings(config)  # the timeouts have no option: the suite's or the default
+    given = config.stash[_GIVEN]  # the timeouts have no option: the suite's or the default
     return PluginOptions(
         base_url=pick("base_url") or (suite.target.get("base_url") if suite else None),
         seed=int(merged("seed", given["seed"], suite)),
