@@ -1,4 +1,5 @@
-"""Third-party APIs the tests install and start themselves: json-server (npm) and Datasette (PyPI).
+"""Third-party APIs the tests install and start themselves: json-server (npm), Datasette (PyPI)
+and any other PyPI server (`pypi_command`).
 
 They show what our own reference service cannot: an API that validates nothing (json-server),
 and one whose writes wrap the record in an envelope (Datasette's `{"row": {...}, "return": true}`).
@@ -94,18 +95,24 @@ def json_server_bin() -> Path:
     return folder / "node_modules" / ".bin" / "json-server"
 
 
-def datasette_bin() -> Path:
-    """Datasette's command, in a virtualenv of its own made from PyPI on first use."""
-    name = DATASETTE.replace("==", "-")
+def pypi_command(requirement: str, command: str) -> Path:
+    """`command` of the PyPI package `requirement` ("name==version"), in a virtualenv of its
+    own made on first use, so that its dependencies never meet ours."""
+    name = requirement.replace("==", "-")
     folder = _install(
         name,
         [
             [sys.executable, "-m", "venv", "venv"],
-            ["venv/bin/python", "-m", "pip", "install", "--quiet", DATASETTE],
+            ["venv/bin/python", "-m", "pip", "install", "--quiet", requirement],
         ],
-        f"{DATASETTE} from PyPI",
+        f"{requirement} from PyPI",
     )
-    return folder / "venv" / "bin" / "datasette"
+    return folder / "venv" / "bin" / command
+
+
+def datasette_bin() -> Path:
+    """Datasette's command, installed from PyPI on first use."""
+    return pypi_command(DATASETTE, "datasette")
 
 
 @dataclass
