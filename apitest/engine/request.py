@@ -20,6 +20,7 @@ from apitest.plan.cases import bad_value, format_path
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.graph import primary_key_names
 from apitest.plan.model import Violation
+from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Argument, Content, Operation, Resource
 from apitest.spec.urls import expand_url
 
@@ -47,7 +48,8 @@ def build_request(
     violation: Violation | None = None,
 ) -> Built:
     """The request for `op` (with `violation` applied, for a negative case); raises
-    NoRecordError (from the generator) when an auto-dependency argument has no record."""
+    NoRecordError (from the generator) when an auto-dependency argument has no record, and
+    NotApplicable when the case cannot be built (see `_keep_accepted`, `break_body`)."""
     values: dict[str, dict[str, str]] = {"param": {}, "header": {}, "variable": {}}
     forced = violation.arg if violation is not None and violation.arg is not None else None
     for arg in _arguments_to_send(op, lookup, forced):
@@ -58,12 +60,6 @@ def build_request(
         else:
             value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
         values[arg.location][arg.name] = _text(value)
-    broken = ""
-    if violation is not None and violation.mode in ("with", "without"):
-        broken = _break_partners(op, values, violation, generator, lookup)
-    elif violation is not None and violation.location in values:
-        broken = _break_argument(values[violation.location], violation, generator, lookup)
-    path = _fill_path(op.url_path, values["variable"], keys or {})
     body: Any = None
     made_up: list[str] = []
     encode: str | None = None
@@ -80,8 +76,17 @@ def build_request(
             made_up=made_up,
         )
         encode = content.encode
+    if op.conditional_arguments:
+        call = _call_so_far(op, values, body, keys or {}, lookup)
+        _keep_accepted(op.conditional_arguments, values, call, forced)
+    broken = ""
+    if violation is not None and violation.mode in ("with", "without"):
+        broken = _break_partners(op, values, violation, generator, lookup)
+    elif violation is not None and violation.location in values:
+        broken = _break_argument(values[violation.location], violation, generator, lookup)
     if violation is not None and violation.location == "body":
         body, broken = break_body(body, violation, generator)
+    path = _fill_path(op.url_path, values["variable"], keys or {})
     request = Request(op.method, path, values["param"], values["header"], body, encode)
     if violation is not None and violation.location == "auth":
         if violation.mode == "profile":
@@ -98,6 +103,56 @@ def _case_gives_value(violation: Violation | None, arg: Argument, lookup: Lookup
     if violation is None or violation.mode not in ("set", "omit"):
         return False
     return not (arg.required or _has_given_value(arg, lookup))
+
+
+def _call_so_far(
+    op: Operation,
+    values: dict[str, dict[str, str]],
+    body: Any,
+    keys: dict[str, Any],
+    lookup: Lookup,
+) -> EvalContext:
+    """What an argument's `condition` sees: the valid call as built (its parameters and
+    headers live, so an argument left out is gone for the next condition), its body, its URL
+    path, and, under `<resource>:`, the record the chain is handed."""
+    return EvalContext(
+        request_body=body,
+        params=values["param"],
+        request_headers=values["header"],
+        url=_fill_path(op.url_path, values["variable"], keys),
+        records=lambda name: lookup(DataPath("resource", name, "$")),
+    )
+
+
+def _keep_accepted(
+    conditional: tuple[Argument, ...],
+    values: dict[str, dict[str, str]],
+    call: EvalContext,
+    forced: Argument | None,
+) -> None:
+    """ZEST's argument `condition`, "the condition which needs to be true in order to accept
+    the argument": a parameter or header whose condition does not hold on the call as built is
+    left out (a required one is required only where it holds). Leaving one out can make
+    another's condition fail, so this runs until nothing changes. The argument a negative case
+    breaks stays, but only where its condition holds: elsewhere the API would refuse it
+    whatever its value, and the case would pass having tested nothing."""
+    left_out = True
+    while left_out:
+        left_out = False
+        for arg in conditional:
+            assert arg.condition is not None
+            if arg is forced or arg.name not in values[arg.location]:
+                continue
+            if not arg.condition.evaluate(call):
+                del values[arg.location][arg.name]
+                left_out = True
+    if forced is None or forced.condition is None or forced.location == "variable":
+        return
+    if not forced.condition.evaluate(call):
+        raise NotApplicable(
+            f"{forced.location} {forced.name} is accepted only where its condition "
+            f"({forced.condition.text}) holds, and it does not on this call"
+        )
 
 
 def _arguments_to_send(op: Operation, lookup: Lookup, forced: Argument | None) -> list[Argument]:

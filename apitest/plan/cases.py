@@ -83,7 +83,7 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
             )
             continue
         where = arg.location
-        if arg.required:
+        if arg.required and arg.condition is None:  # with one, required only where it holds
             yield Violation(_MANDATORY[where], arg.name, where, "omit", arg=arg)
         if prop is not None and prop.type not in _UNTYPED:
             yield Violation(_INVALID[where], arg.name, where, "set", "type", arg=arg)

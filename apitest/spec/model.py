@@ -573,6 +573,16 @@ class Operation:
         return next((resp for resp in self.responses if resp.status == status), None)
 
     @property
+    def conditional_arguments(self) -> tuple[Argument, ...]:
+        """Parameters and headers with a `condition`: sent only where it holds (a URL path
+        variable is sent on every call, so its condition does nothing; lint says so)."""
+        return tuple(
+            arg
+            for arg in self.arguments
+            if arg.condition is not None and arg.location != "variable"
+        )
+
+    @property
     def is_sync(self) -> bool:
         """auto-sync on the operation or on any of its arguments (ZSPEC.md section 6)."""
         return self.auto_sync or any(arg.auto_sync for arg in self.arguments)

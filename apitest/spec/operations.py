@@ -23,6 +23,7 @@ from apitest.spec.documentation import (
 )
 from apitest.spec.model import (
     Argument,
+    ArgumentLocation,
     Authentication,
     Content,
     ErrorCondition,
@@ -84,10 +85,15 @@ def build_content(b: FileBuilder, element: etree._Element) -> Content:
 def build_argument(b: FileBuilder, element: etree._Element) -> Argument:
     b.reader.check(element)
     contents = b.repeated(element, "content", build_content)
+    location: ArgumentLocation = b.reader.enum(element, "location", "param")
+    if location == "variable" and element.get("condition") is not None:
+        message = "'condition' has no effect on a URL path variable: the URL needs it on every call"
+        hint = "put the condition on a param or header argument, or remove it"
+        b.reader.report(element, message, hint, attr="condition", severity="warning")
     return Argument(
         b.loc(element),
         name=b.reader.required_text(element, "name"),
-        location=b.reader.enum(element, "location", "param"),
+        location=location,
         required=b.reader.boolean(element, "required"),
         auto_sync=b.reader.boolean(element, "auto-sync"),
         auto_dependency=b.reader.boolean(element, "auto-dependency"),

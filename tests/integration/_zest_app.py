@@ -5,7 +5,9 @@ machinery, with this app in place of the demo's).
 
 Rules of the correct API: `ids` is 1..3 ids joined by "|" (each 1-6 digits, no leading 0);
 `ids` and `name` are never sent together; `from` and `to` (dates) come together or not at
-all; `name` is 1..20 characters; with `require_ids`, a call without `ids` is refused.
+all; `name` is 1..20 characters; with `require_ids`, a call without `ids` is refused; `sort`
+is name or size, `order` asc or desc and only after sort=name; `per_page` is 1..50 and `page`
+a number, only with `per_page`.
 Defects: "accepts-too-many" (more than 3 ids pass), "accepts-non-concurrent" (ids with name
 pass), "accepts-lonely" (from without to passes), "crash" (every call answers 500).
 """
@@ -62,11 +64,31 @@ def _problem(params: dict[str, str], require_ids: bool, defects: Collection[str]
         return "IDS_REQUIRED"
     if "name" in params and not 1 <= len(params["name"]) <= 20:
         return "INVALID_NAME"
+    if listing := _listing_problem(params):
+        return listing
     window = [params[key] for key in ("from", "to") if key in params]
     if not all(_DATE.fullmatch(day) for day in window):
         return "INVALID_DATE"
     if len(window) == 1 and "accepts-lonely" not in defects:
         return "FROM_WITHOUT_TO"
+    return ""
+
+
+def _listing_problem(params: dict[str, str]) -> str:
+    """The rules of sorting and paging (argument-condition.xml): "" where the call keeps them."""
+    if params.get("sort", "name") not in ("name", "size"):
+        return "INVALID_SORT"
+    if "order" in params and params["order"] not in ("asc", "desc"):
+        return "INVALID_ORDER"
+    if "order" in params and params.get("sort") != "name":
+        return "ORDER_WITHOUT_SORT_BY_NAME"
+    per_page = params.get("per_page", "1")
+    if not (per_page.isdigit() and 1 <= int(per_page) <= 50):
+        return "INVALID_PER_PAGE"
+    if "page" in params and not params["page"].isdigit():
+        return "INVALID_PAGE"
+    if "page" in params and "per_page" not in params:
+        return "PAGE_WITHOUT_PER_PAGE"
     return ""
 
 

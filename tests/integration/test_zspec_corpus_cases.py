@@ -25,8 +25,9 @@ CORPUS = DATA / "zspec"
 DELIMITER = CORPUS / "argument-delimiter-length.xml"
 CONCURRENT = CORPUS / "argument-concurrent.xml"
 NON_CONCURRENT = CORPUS / "argument-non-concurrent.xml"
+CONDITION = CORPUS / "argument-condition.xml"
 UNEXPECTED = CORPUS / "response-unexpected-error.xml"
-FILES = (DELIMITER, CONCURRENT, NON_CONCURRENT, UNEXPECTED)
+FILES = (DELIMITER, CONCURRENT, NON_CONCURRENT, CONDITION, UNEXPECTED)
 UNEXPECTED_MESSAGE = (
     "the API answered its declared unexpected-error response (500): an unhandled error fails "
     "the case, positive or negative"
@@ -128,6 +129,29 @@ def test_non_concurrent_arguments_sent_together_fail_where_the_api_accepts_them(
         "Non Concurrent ids (with name)":
             "the API accepted param ids together with name (Non Concurrent) (answered 200)",
     }  # fmt: skip
+
+
+def test_arguments_are_sent_only_where_their_condition_holds(tmp_path: Path) -> None:
+    """Before apitest read argument `condition`, the positive call sent page without per_page
+    and this correct API's 400 failed it; the cases that break page passed on that same 400,
+    having tested nothing."""
+    status, cases, calls = run(CONDITION, tmp_path)
+    assert (status, failures(cases)) == (0, {
+        name: "param page is accepted only where its condition (REQUEST:$.params.per_page) "
+        "holds, and it does not on this call"
+        for name in ("Invalid Param page", "Empty Param page")
+    })  # fmt: skip
+    assert {cases[name]["status"] for name in ("Invalid Param page", "Empty Param page")} == {
+        "skipped"
+    }
+    assert calls[0] == {"sort": "name", "order": "desc"}  # the positive call
+    assert all("page" not in call for call in calls)
+    assert {"sort": "name", "order": ""} in calls  # Empty Param order: its condition holds
+    assert sorted(cases) == sorted([  # no Mandatory Param page: page is required only with per_page
+        "positive", "records for negative cases", "Invalid Param sort", "Empty Param sort",
+        "Invalid Param order", "Empty Param order", "Invalid Param per_page",
+        "Empty Param per_page", "Invalid Param page", "Empty Param page",
+    ])  # fmt: skip
 
 
 def test_an_unexpected_error_response_fails_every_case_that_receives_it(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.http.client import Request
-from apitest.engine.request import build_request
+from apitest.engine.request import NotApplicable, build_request
 from apitest.plan.cases import bad_value, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.model import Violation
@@ -301,3 +301,64 @@ def test_a_partner_of_a_broken_argument_rides_along(tmp_path: Path) -> None:
     invalid = next(c for c in negative_cases(op, False) if c.name == "Empty Param from")
     sent = _request(op, invalid)
     assert sent.params["from"] == "" and "to" in sent.params  # refused for the empty value only
+
+
+# --- argument condition --------------------------------------------------------------------------
+
+
+def test_an_argument_is_sent_only_where_its_condition_holds(tmp_path: Path) -> None:
+    """ZEST's argument `condition`: "the condition which needs to be true in order to accept the
+    argument". Leaving one argument out can fail the next one's condition."""
+    given = '<property type="string" example-value="v"/>'
+    op, problems = load_op(
+        tmp_path,
+        arg("sort", "", given)
+        + arg("order", "condition=\"REQUEST:$.params.sort == 'v'\"", given)  # holds: sent
+        + arg("page", 'required="true" condition="REQUEST:$.params.per_page"', given)  # no
+        + arg("cursor", 'condition="REQUEST:$.params.page"', given)  # page is gone: no
+        + arg("X-Mode", 'condition="REQUEST:$.headers.X-Missing"', given).replace(
+            'location="param"', 'location="header"'
+        ),
+    )
+    assert problems == []
+    positive = _request(op)
+    assert set(positive.params) == {"sort", "order"} and "X-Mode" not in positive.headers
+    cases = names(op)
+    assert "Mandatory Param sort" not in cases  # (sort is optional anyway)
+    assert "Mandatory Param page" not in cases  # required only where its condition holds
+    assert "Empty Param page" in cases and "Empty Param order" in cases
+
+
+def test_a_case_breaking_an_argument_whose_condition_fails_is_not_built(tmp_path: Path) -> None:
+    """The API would refuse `page` whatever its value, so an Empty Param page case that passed
+    would have tested nothing: it is skipped, saying why. Where the condition holds the case is
+    built as usual."""
+    given = '<property type="string" example-value="v"/>'
+    op, _ = load_op(
+        tmp_path,
+        arg("per_page", "", '<property type="string"/>')  # no value: not sent
+        + arg("page", 'condition="REQUEST:$.params.per_page"', given)
+        + arg("sort", "", given)
+        + arg("order", 'condition="REQUEST:$.params.sort"', given),
+    )
+    cases = {c.name: c for c in negative_cases(op, False)}
+    with pytest.raises(NotApplicable) as refused:
+        _request(op, cases["Empty Param page"])
+    assert str(refused.value) == (
+        "param page is accepted only where its condition (REQUEST:$.params.per_page) holds, "
+        "and it does not on this call"
+    )
+    empty_order = _request(op, cases["Empty Param order"])
+    assert empty_order.params == {"sort": "v", "order": ""}
+
+
+def test_a_condition_on_a_url_variable_is_said_to_do_nothing(tmp_path: Path) -> None:
+    spec = tmp_path / "things.xml"
+    variable = 'location="variable" required="true"'
+    spec.write_text((HEAD + TAIL).replace(variable, variable + ' condition="$.x"'), "utf-8")
+    result = load([spec])
+    assert [(d.severity, d.message, d.hint) for d in result.diagnostics] == [(
+        "warning",
+        "'condition' has no effect on a URL path variable: the URL needs it on every call",
+        "put the condition on a param or header argument, or remove it",
+    )]  # fmt: skip
