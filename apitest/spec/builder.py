@@ -23,6 +23,7 @@ from apitest.spec.conditions import (
     Condition,
     ConditionSyntaxError,
     DataPath,
+    null_tests,
     parse_condition,
     parse_data_path,
 )
@@ -73,7 +74,20 @@ class FileBuilder(References):
         for path in paths:
             if path.legacy:
                 self._legacy_path(element, attr, path)
+        for path, op in null_tests(parsed):
+            self._null_test(element, attr, path, op)
         return parsed
+
+    def _null_test(self, element: etree._Element, attr: str, path: DataPath, op: str) -> None:
+        """`x != null` / `x == null` read strictly (ZSPEC.md section 5): lint says what they
+        mean where `x` is absent, and names the form that asks what was likely meant."""
+        if op == "!=":
+            message = f"'{path} != null' also holds where {path} is absent"
+            hint = f"to ask whether it is given, write the path alone: {path}"
+        else:
+            message = f"'{path} == null' holds only where {path} is present and null"
+            hint = f"to ask whether it is absent or null, write !{path}"
+        self.reader.report(element, f"in '{attr}': {message}", hint, attr=attr, severity="warning")
 
     def _legacy_path(self, element: etree._Element, attr: str, path: DataPath) -> None:
         """apitest's own `HEADER:`/`PARAM:` still read; lint names the official form."""

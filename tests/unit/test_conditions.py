@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +23,11 @@ from apitest.spec.conditions import (
     EvalContext,
     LiteralValue,
     Negation,
+    null_tests,
     parse_condition,
     parse_data_path,
 )
+from apitest.spec.loader import load
 
 BODY: dict[str, Any] = {
     "n": 5,
@@ -897,3 +900,38 @@ def test_only_condition_syntax_errors_escape_for_path_soup(text: str) -> None:
     _parses_or_raises_syntax_error(text)
     path = _path_or_syntax_error(text)
     assert path is None or isinstance(path.find(PATH_CTX), list)
+
+
+def test_null_tests_are_found_wherever_they_stand() -> None:
+    """Lint warns on these (spec/builder.py): read strictly, `x != null` also holds where x is
+    absent, and `x == null` does not."""
+    condition = parse_condition(
+        "REQUEST:$.params.a != null && !(null == $.b || $.c == 1) || $.d != 'null'"
+    )
+    assert [(str(path), op) for path, op in null_tests(condition)] == [
+        ("REQUEST:$.params.a", "!="),
+        ("$.b", "=="),
+    ]
+    assert list(null_tests(parse_condition("$.a && $.b == 0"))) == []
+
+
+def test_lint_names_the_form_a_null_test_likely_meant(tmp_path: Path) -> None:
+    spec = tmp_path / "things.xml"
+    spec.write_text(
+        """<resource specification="1.0.0" name="things" product="p" file-version="1">
+  <server name="s" url="http://127.0.0.1:9/api"/>
+  <url path="/things">
+    <operation method="get" name="GET things" category="read">
+      <error condition="RESPONSE:$.error != null"/>
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+""",
+        encoding="utf-8",
+    )
+    found = [(d.severity, d.line, d.message, d.hint) for d in load([spec]).diagnostics]
+    assert found == [(
+        "warning", 5, "in 'condition': '$.error != null' also holds where $.error is absent",
+        "to ask whether it is given, write the path alone: $.error",
+    )]  # fmt: skip

@@ -43,6 +43,7 @@ from apitest.spec.conditions._syntax import (
     LiteralValue,
     Negation,
     Operand,
+    null_tests,
     parse_condition,
     parse_data_path,
 )
@@ -50,5 +51,5 @@ from apitest.spec.conditions._syntax import (
 __all__ = [
     "MAX_DEPTH", "MAX_TEXT", "AllOf", "AnyOf", "Comparison", "Condition", "ConditionSyntaxError",
     "DataPath", "EvalContext", "Exists", "Expression", "LiteralValue", "Negation", "Operand",
-    "Source", "Token", "parse_condition", "parse_data_path", "tokens_of",
+    "Source", "Token", "null_tests", "parse_condition", "parse_data_path", "tokens_of",
 ]  # fmt: skip

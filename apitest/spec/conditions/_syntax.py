@@ -217,6 +217,26 @@ class Condition:
         return tuple(dict.fromkeys(p for path in self.root.paths() for p in (path, *path.nested())))
 
 
+def null_tests(condition: Condition) -> Iterator[tuple[DataPath, str]]:
+    """Each `path == null` / `path != null` of `condition`, as (path, operator). Read strictly
+    (a path that finds nothing is not null), they say less than they seem to: `!= null` also
+    holds where the value is absent, `== null` only where it is present and null."""
+    pending: list[Expression] = [condition.root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _Chain):
+            pending.extend(reversed(node.items))
+        elif isinstance(node, Negation):
+            pending.append(node.inner)
+        elif isinstance(node, Comparison) and node.op in ("==", "!="):
+            sides = (node.left, node.right)
+            path = next((side for side in sides if isinstance(side, DataPath)), None)
+            if path is not None and any(
+                isinstance(side, LiteralValue) and side.value is None for side in sides
+            ):
+                yield path, node.op
+
+
 class _Parser:
     """Recursive descent over the grammar of ZSPEC.md section 5, with a nesting counter."""
 
