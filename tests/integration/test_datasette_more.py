@@ -114,35 +114,33 @@ def test_a_correct_api_passes_every_case_with_real_owners(tmp_path: Path, datase
     assert (_table(server, "owners"), _table(server, "pets")) == before
 
 
-TRIGGER = "CREATE TRIGGER planted AFTER {event} ON {table} BEGIN {body}; END"
+def after(event: str, table: str, body: str) -> str:
+    """A trigger planted in the API's database: `body` runs after each `event` on `table`."""
+    return f"CREATE TRIGGER planted AFTER {event} ON {table} BEGIN {body}; END"
 
 
 @pytest.mark.parametrize(
     ("sql", "case", "message"),
     [
         pytest.param(
-            TRIGGER.format(event="INSERT", table="pets",
-                           body="UPDATE pets SET weight = round(new.weight) WHERE id = new.id"),
+            after("INSERT", "pets", "UPDATE pets SET weight = round(new.weight) WHERE id = new.id"),
             "GET pet / verify insert pet", "the write did not stick: $.weight: sent ",
             id="insert-rounds-weight",
         ),
         pytest.param(
-            TRIGGER.format(event="INSERT", table="pets",
-                           body="UPDATE pets SET adopted = "
-                                "replace(datetime(new.adopted), ' ', 'T') WHERE id = new.id"),
+            after("INSERT", "pets", "UPDATE pets SET adopted = "
+                  "replace(datetime(new.adopted), ' ', 'T') WHERE id = new.id"),
             "GET pet / verify insert pet", "$.adopted",
             id="insert-drops-offset",
         ),
         pytest.param(
-            TRIGGER.format(event="INSERT", table="pets",
-                           body="UPDATE pets SET owner_id = owner_id + 1000 WHERE id = new.id"),
+            after("INSERT", "pets", "UPDATE pets SET owner_id = owner_id + 1000 WHERE id = new.id"),
             "GET pet / verify insert pet", "the write did not stick: $.owner_id: sent ",
             id="insert-rewrites-owner",
         ),
         pytest.param(
-            TRIGGER.format(event="UPDATE", table="pets",
-                           body="UPDATE pets SET nickname = NULL WHERE id = new.id "
-                                "AND new.nickname IS NOT NULL"),
+            after("UPDATE", "pets", "UPDATE pets SET nickname = NULL WHERE id = new.id "
+                  "AND new.nickname IS NOT NULL"),
             "GET pet / verify update pet", "the write did not stick: $.nickname: sent ",
             id="update-loses-nickname",
         ),
@@ -152,8 +150,8 @@ TRIGGER = "CREATE TRIGGER planted AFTER {event} ON {table} BEGIN {body}; END"
             id="delete-does-nothing",
         ),
         pytest.param(
-            TRIGGER.format(event="INSERT", table="owners",
-                           body="UPDATE owners SET email = upper(new.email) WHERE id = new.id"),
+            after("INSERT", "owners",
+                  "UPDATE owners SET email = upper(new.email) WHERE id = new.id"),
             "insert owner / positive", "$.rows[0].email: expected a match of ",
             id="insert-uppercases-email",
         ),
