@@ -89,3 +89,53 @@ def test_a_correct_jsonapi_server_passes_with_every_case_really_tested(
     author = article["data"]["relationships"]["author"]["data"]
     assert author["type"] == "people" and isinstance(author["id"], str)
     assert _rows(server, "articles") == _rows(server, "people") == []  # the run removed its own
+
+
+PLANTED = [
+    ("drop_age", "get person / verify create person",
+     "the write did not stick: $.attributes.age: sent "),
+    ("created_200", "create person / positive",
+     "status 200 is not declared for create person (declared: 201, 400, 409)"),
+    ("ignore_patch", "get article / verify update article",
+     "the write did not stick: $.attributes.title: sent "),
+    ("delete_nothing", "get person / verify delete person",
+     "the people record (id=1) is still there after the delete"),
+    ("plain_json", "get person / positive",
+     f"content type application/json is not declared for 200 (declared: {MEDIA_TYPE})"),
+    ("numeric_id", "get article / positive", "$.data.id: expected string, got 1 (integer)"),
+    ("drop_author", "get article / verify create article",
+     "$.data.relationships.author: expected present"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("defect", "case", "message"), PLANTED, ids=[p[0] for p in PLANTED])
+def test_each_planted_defect_turns_the_run_red_naming_it(
+    tmp_path: Path, serve: Any, defect: str, case: str, message: str
+) -> None:
+    code, result = _run(serve(defect), tmp_path / "run", "--cases", "positive")
+    assert code == 1
+    failed = case_named(result, case)
+    assert failed["status"] == "failed", failed
+    assert failed["message"].startswith(message), failed["message"]
+
+
+def test_negative_cases_are_refused_and_only_the_servers_crashes_are_red(
+    tmp_path: Path, serve: Any
+) -> None:
+    """`--cases all`: Flask-Restless-NG refuses broken bodies with a declared 400, 404 or 409
+    in the JSON:API error body (the error condition holds), so no negative case fails; the red
+    left is its own: an HTML 500 for `"data": null`, a null or non-object relationship, or a
+    page parameter that is no number (the API's bugs, reported as errors, not apitest's)."""
+    server = serve()
+    code, result = _run(server, tmp_path / "all", "--cases", "all")
+    assert code == 1
+    cases = result["cases"]
+    assert not [c for c in cases if c["status"] in ("failed", "skipped")]
+    crashed = [c for c in cases if c["status"] == "error"]
+    assert crashed and all(c["calls"][-1]["status"] == 500 for c in crashed)
+    assert all(c["case"] != "positive" and c["kind"] == "test" for c in crashed)
+    refused = [c for c in cases if c["kind"] == "test" and c["status"] == "passed"]
+    negatives = [c for c in refused if c["case"] != "positive"]
+    assert len(negatives) > 50
+    assert {c["calls"][-1]["status"] for c in negatives} == {400, 404, 409}
+    assert _rows(server, "articles") == _rows(server, "people") == []
