@@ -32,6 +32,9 @@ DEFECTS = {
     "plain_json": "every answer says Content-Type: application/json",
     "numeric_id": "ids are JSON numbers instead of strings",
     "drop_author": "a read of an article leaves out its author relationship",
+    "no_location": "a create answers 201 without its Location header",
+    "wrong_type": 'a person comes back as type "person", not "people"',
+    "numeric_error_status": "an error object's status is a JSON number, not a string",
 }
 """The defects JSONAPI_DEFECT can plant, each as a run's report should make it visible."""
 
@@ -112,6 +115,9 @@ def _planted_before():
     return None
 
 
+REWRITES = ("drop_age", "numeric_id", "drop_author", "wrong_type", "numeric_error_status")
+
+
 def _records(document):
     data = document.get("data") if isinstance(document, dict) else None
     if isinstance(data, dict):
@@ -125,11 +131,18 @@ def _planted_after(response):
         response.status_code = 200
     if DEFECT == "plain_json":
         response.headers["Content-Type"] = "application/json"
-    if not response.data or DEFECT not in ("drop_age", "numeric_id", "drop_author"):
+    if DEFECT == "no_location":
+        response.headers.pop("Location", None)
+    if not response.data or DEFECT not in REWRITES:
         return response
     document = json.loads(response.get_data(as_text=True))
     single = request.path.rstrip("/").split("/")[-1].isdigit()
+    for error in document.get("errors") or []:
+        if DEFECT == "numeric_error_status":
+            error["status"] = int(error["status"])
     for record in _records(document):
+        if DEFECT == "wrong_type" and record.get("type") == "people":
+            record["type"] = "person"
         if DEFECT == "drop_age" and single and request.method == "GET":
             record.get("attributes", {}).pop("age", None)
         if DEFECT == "numeric_id" and "id" in record:

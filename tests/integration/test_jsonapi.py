@@ -105,6 +105,12 @@ PLANTED = [
     ("numeric_id", "get article / positive", "$.data.id: expected string, got 1 (integer)"),
     ("drop_author", "get article / verify create article",
      "$.data.relationships.author: expected present"),
+    ("no_location", "create article / positive",
+     "header Location: expected present (required), got absent"),
+    ("wrong_type", "get person / positive",
+     "$.data.type: expected one of people, got 'person' (string)"),
+    ("numeric_error_status", "get person / verify delete person",
+     "error response 404 does not match its structure: $.errors[0].status: expected string"),
 ]  # fmt: skip
 
 
