@@ -5,7 +5,8 @@ It shows what neither json-server nor Datasette does: a vendor media type on bot
 (`application/vnd.api+json`; a body sent as plain application/json is refused with 415, an
 Accept header without the vendor type with 406), string ids, every record inside a `data`
 envelope, a relationship (an article names its author's id), PATCH answering 204 with no body,
-and errors as `{"errors": [{"status", "title", "detail", ...}]}`.
+errors as `{"errors": [{"status", "title", "detail", ...}]}`, and an attribute the server fills
+(an article's `created`, the time of its insert).
 
 The app is a file this module writes; `JSONAPI_DEFECT` (in the server's environment) plants one
 defect in it, so a test can prove the run turns red and names it. One requirement installs it
@@ -43,6 +44,7 @@ APP = '''
 import json
 import os
 import sys
+from datetime import datetime, timezone
 
 from flask import Flask, Response, request
 from flask_restless import APIManager
@@ -79,6 +81,7 @@ class Article(Base):
     title = Column(String(80), nullable=False)
     author_id = Column(Integer, ForeignKey("people.id"), nullable=False)
     author = relationship(Person, backref="articles")
+    created = Column(String(40), default=lambda: datetime.now(timezone.utc).isoformat())
 
     @validates("title")
     def _title(self, key, value):

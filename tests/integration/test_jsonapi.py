@@ -145,3 +145,21 @@ def test_negative_cases_are_refused_and_only_the_servers_crashes_are_red(
     assert len(negatives) > 50
     assert {c["calls"][-1]["status"] for c in negatives} == {400, 404, 409}
     assert _rows(server, "articles") == _rows(server, "people") == []
+
+
+def test_a_replay_holds_the_record_to_what_was_written_not_to_what_the_server_filled(
+    tmp_path: Path, serve: Any
+) -> None:
+    """`apitest repro` of a passed read-back replays against the same correct server and
+    passes: the article's `attributes` hold what the create sent (title), not the time the
+    server stamped on the run's own record (`created`), which a new record cannot repeat. The
+    replay sends the vendor type and asks for it, as the run did, or the server refuses it."""
+    server = serve()
+    folder = tmp_path / "run"
+    code, result = _run(server, folder, "--cases", "positive")
+    assert code == 0
+    verify = case_named(result, "get article / verify create article")
+    report, target = str(folder / "report.json"), server.url + "/api"
+    replay = run_cli("repro", report, verify["id"], "--run", "--base-url", target)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "every answer as expected" in replay.stderr + replay.stdout
