@@ -36,6 +36,8 @@ DEFECTS = {
     "no_location": "a create answers 201 without its Location header",
     "wrong_type": 'a person comes back as type "person", not "people"',
     "numeric_error_status": "an error object's status is a JSON number, not a string",
+    "errors_on_read": "a read of one person answers 200 with an errors member beside data",
+    "no_age_range": "a person's age is stored whatever its size (the range is not checked)",
 }
 """The defects JSONAPI_DEFECT can plant, each as a run's report should make it visible."""
 
@@ -70,6 +72,8 @@ class Person(Base):
 
     @validates("age")
     def _age(self, key, value):
+        if DEFECT == "no_age_range" and type(value) is int:
+            return value
         if value is not None and (type(value) is not int or not 0 <= value <= 150):
             raise ValueError("age must be a whole number from 0 to 150")
         return value
@@ -118,7 +122,9 @@ def _planted_before():
     return None
 
 
-REWRITES = ("drop_age", "numeric_id", "drop_author", "wrong_type", "numeric_error_status")
+REWRITES = (
+    "drop_age", "numeric_id", "drop_author", "wrong_type", "numeric_error_status", "errors_on_read"
+)
 
 
 def _records(document):
@@ -140,6 +146,8 @@ def _planted_after(response):
         return response
     document = json.loads(response.get_data(as_text=True))
     single = request.path.rstrip("/").split("/")[-1].isdigit()
+    if DEFECT == "errors_on_read" and single and request.method == "GET" and "data" in document:
+        document["errors"] = [{"status": "500", "title": "partly read"}]
     for error in document.get("errors") or []:
         if DEFECT == "numeric_error_status":
             error["status"] = int(error["status"])

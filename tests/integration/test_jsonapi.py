@@ -111,6 +111,8 @@ PLANTED = [
      "$.data.type: expected one of people, got 'person' (string)"),
     ("numeric_error_status", "get person / verify delete person",
      "error response 404 does not match its structure: $.errors[0].status: expected string"),
+    ("errors_on_read", "get person / positive",
+     "the error condition `RESPONSE:$.body.errors` holds on a 200 response"),
 ]  # fmt: skip
 
 
@@ -163,3 +165,27 @@ def test_a_replay_holds_the_record_to_what_was_written_not_to_what_the_server_fi
     replay = run_cli("repro", report, verify["id"], "--run", "--base-url", target)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert "every answer as expected" in replay.stderr + replay.stdout
+
+
+def test_a_range_the_server_does_not_check_fails_its_negative_cases(
+    tmp_path: Path, serve: Any
+) -> None:
+    """The negative cases are real: a server that stores any age fails each range case, says
+    what it accepted, and has the record removed or restored at once."""
+    server = serve("no_age_range")
+    code, result = _run(server, tmp_path / "run", "--cases", "negative")
+    assert code == 1
+    failed = {
+        c["operation"] + " / " + c["case"]: c for c in result["cases"] if c["status"] == "failed"
+    }
+    assert sorted(failed) == [
+        f"{op} person / Invalid Value data.attributes.age ({bound} range)"
+        for op in ("create", "update")
+        for bound in ("above", "below")
+    ]
+    above = failed["create person / Invalid Value data.attributes.age (above range)"]
+    assert above["message"] == (
+        "the API accepted data.attributes.age = 151 (Invalid Value) (answered 201)"
+    )
+    assert "removed at once" in " ".join(above["notes"])
+    assert _rows(server, "articles") == _rows(server, "people") == []
