@@ -189,3 +189,28 @@ def test_a_range_the_server_does_not_check_fails_its_negative_cases(
     )
     assert "removed at once" in " ".join(above["notes"])
     assert _rows(server, "articles") == _rows(server, "people") == []
+
+
+def test_a_delete_that_declares_only_its_204_asks_for_what_the_resource_speaks(
+    tmp_path: Path, serve: Any
+) -> None:
+    """A user who declares the DELETE's 204 and nothing else: the call still asks for the
+    vendor type the resource's other answers are in, not httpx's `*/*`, which this server
+    refuses with 406."""
+    spec = tmp_path / "people.xml"
+    text = (SPECS / "people.xml").read_text(encoding="utf-8")
+    ends = '<response status="204"/>\n{}    </operation>\n  </url>'
+    not_found = '      <response-ref name="not_found"/>\n'
+    bare = text.replace(ends.format(not_found), ends.format(""))  # the person's delete
+    assert bare != text
+    spec.write_text(bare, encoding="utf-8")
+    server = serve()
+    report = tmp_path / "run" / "report.json"
+    done = run_cli(
+        "run", str(spec), "--base-url", server.url + "/api", "--cases", "positive",
+        "--report-dir", str(report.parent), "--json", str(report), "-q",
+    )  # fmt: skip
+    result = json.loads(report.read_text(encoding="utf-8"))
+    assert done.returncode == 0, _statuses(result)
+    deleted = case_named(result, "delete person / positive")["calls"][0]
+    assert MEDIA_TYPE in (_header(deleted, "Accept") or "")
