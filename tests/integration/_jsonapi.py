@@ -38,6 +38,7 @@ DEFECTS = {
     "numeric_error_status": "an error object's status is a JSON number, not a string",
     "errors_on_read": "a read of one person answers 200 with an errors member beside data",
     "no_age_range": "a person's age is stored whatever its size (the range is not checked)",
+    "no_total": "a list answers without meta.total",
 }
 """The defects JSONAPI_DEFECT can plant, each as a run's report should make it visible."""
 
@@ -123,7 +124,8 @@ def _planted_before():
 
 
 REWRITES = (
-    "drop_age", "numeric_id", "drop_author", "wrong_type", "numeric_error_status", "errors_on_read"
+    "drop_age", "numeric_id", "drop_author", "wrong_type", "numeric_error_status",
+    "errors_on_read", "no_total",
 )
 
 
@@ -148,6 +150,8 @@ def _planted_after(response):
     single = request.path.rstrip("/").split("/")[-1].isdigit()
     if DEFECT == "errors_on_read" and single and request.method == "GET" and "data" in document:
         document["errors"] = [{"status": "500", "title": "partly read"}]
+    if DEFECT == "no_total":
+        document.get("meta", {}).pop("total", None)
     for error in document.get("errors") or []:
         if DEFECT == "numeric_error_status":
             error["status"] = int(error["status"])

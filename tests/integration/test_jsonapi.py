@@ -113,6 +113,7 @@ PLANTED = [
      "error response 404 does not match its structure: $.errors[0].status: expected string"),
     ("errors_on_read", "get person / positive",
      "the error condition `RESPONSE:$.body.errors` holds on a 200 response"),
+    ("no_total", "list articles / positive", "$.meta.total: expected present"),
 ]  # fmt: skip
 
 
