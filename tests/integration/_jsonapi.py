@@ -4,9 +4,10 @@ their articles, for tests/integration/test_jsonapi.py.
 It shows what neither json-server nor Datasette does: a vendor media type on both sides
 (`application/vnd.api+json`; a body sent as plain application/json is refused with 415, an
 Accept header without the vendor type with 406), string ids, every record inside a `data`
-envelope, a relationship (an article names its author's id), PATCH answering 204 with no body,
-errors as `{"errors": [{"status", "title", "detail", ...}]}`, and an attribute the server fills
-(an article's `created`, the time of its insert).
+envelope, a relationship (an article names its author's id), PATCH, DELETE answering 204,
+errors as `{"errors": [{"status", "title", "detail", ...}]}`, and attributes the server fills
+(an article's `created` and `updated`; since the server changes an article on update, its PATCH
+answers 200 with the record, a person's 204 with no body).
 
 The app is a file this module writes; `JSONAPI_DEFECT` (in the server's environment) plants one
 defect in it, so a test can prove the run turns red and names it. One requirement installs it
@@ -87,6 +88,7 @@ class Article(Base):
     author_id = Column(Integer, ForeignKey("people.id"), nullable=False)
     author = relationship(Person, backref="articles")
     created = Column(String(40), default=lambda: datetime.now(timezone.utc).isoformat())
+    updated = Column(String(40), onupdate=lambda: datetime.now(timezone.utc).isoformat())
 
     @validates("title")
     def _title(self, key, value):

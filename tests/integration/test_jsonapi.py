@@ -84,6 +84,9 @@ def test_a_correct_jsonapi_server_passes_with_every_case_really_tested(
             assert sent["data"]["type"] == resource
         listed = case_named(result, f"list {resource} / positive")["calls"][0]
         assert MEDIA_TYPE in (_header(listed, "Accept") or ""), listed["request_headers"]
+    patched = {noun: case_named(result, f"update {noun} / positive")["calls"][0]["status"]
+               for noun in ("person", "article")}  # fmt: skip
+    assert patched == {"person": 204, "article": 200}  # an article changes on update: its record
     created = case_named(result, "create article / positive")["calls"][0]
     article = json.loads(created["request_body"])
     author = article["data"]["relationships"]["author"]["data"]
