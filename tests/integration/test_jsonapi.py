@@ -11,13 +11,16 @@ read, nothing skipped); each planted defect turns the run red with a message nam
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import loopback_client, run_cli
+from ..support import CLI_TIMEOUT_S, cli_env, loopback_client, run_cli
 from ._jsonapi import MEDIA_TYPE, SPECS, jsonapi_server
 from ._thirdparty import Started, case_named
 
@@ -218,3 +221,24 @@ def test_a_delete_that_declares_only_its_204_asks_for_what_the_resource_speaks(
     assert done.returncode == 0, _statuses(result)
     deleted = case_named(result, "delete person / positive")["calls"][0]
     assert MEDIA_TYPE in (_header(deleted, "Accept") or "")
+
+
+def test_the_pytest_plugin_gives_the_same_verdicts(tmp_path: Path, serve: Any) -> None:
+    """The plugin runs the same engine: every item of a correct server passes, and the planted
+    media type fails the same reads, naming it."""
+    shutil.copytree(SPECS, tmp_path / "specs")
+    outcomes = []
+    for defect in ("", "plain_json"):
+        server = serve(defect)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "specs", "-q", "-n", "0", "-p", "no:cacheprovider",
+             "--rootdir", str(tmp_path), f"--apitest-base-url={server.url}/api",
+             "--apitest-cases=positive", f"--apitest-report-dir={tmp_path / defect}rep"],
+            cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT_S,
+            check=False,
+        )  # fmt: skip
+        outcomes.append((done.returncode, done.stdout.strip().splitlines()[-1]))
+        if defect:
+            assert "content type application/json is not declared for 200" in done.stdout
+    assert outcomes[0][0] == 0 and outcomes[0][1].startswith("18 passed"), outcomes
+    assert outcomes[1][0] == 1 and " failed" in outcomes[1][1], outcomes
