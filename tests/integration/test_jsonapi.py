@@ -242,3 +242,18 @@ def test_the_pytest_plugin_gives_the_same_verdicts(tmp_path: Path, serve: Any) -
             assert "content type application/json is not declared for 200" in done.stdout
     assert outcomes[0][0] == 0 and outcomes[0][1].startswith("18 passed"), outcomes
     assert outcomes[1][0] == 1 and " failed" in outcomes[1][1], outcomes
+
+
+def test_a_404_whose_error_body_is_malformed_still_says_the_record_is_gone(
+    tmp_path: Path, serve: Any
+) -> None:
+    """The read after a delete answers 404 with `"status": 404` (a number, the error object
+    wants a string): the check fails on that body, but the record is gone, so nothing is
+    swept at the end and the report never says a record was left NOT deleted."""
+    code, result = _run(serve("numeric_error_status"), tmp_path / "run", "--cases", "positive")
+    assert code == 1
+    verify = case_named(result, "get article / verify delete article")
+    assert verify["status"] == "failed"
+    assert verify["message"].startswith("error response 404 does not match its structure")
+    assert result["cleanup"] == []
+    assert not [c for c in result["cases"] if c["case"] == "leftover record"]
