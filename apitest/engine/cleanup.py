@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from apitest.engine.effects import check_gone, lookup_with
+from apitest.engine.effects import GONE_STATUSES, check_gone, lookup_with
 from apitest.engine.http.client import Caller
 from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
@@ -104,7 +104,7 @@ async def _delete(attempt: _Attempt, caller: Caller, generator: DataGenerator, t
     case.duration_ms, case.attempts = exchange.elapsed_ms, exchange.attempts
     if exchange.status is not None and 200 <= exchange.status < 300:
         case.status = "passed"
-    elif exchange.status in (404, 410):
+    elif exchange.status in GONE_STATUSES:
         case.status = "passed"  # already gone (an interrupted delete may have landed): the goal
         case.notes.append(f"{delete.name} answered {exchange.status}: the record was gone")
     else:
@@ -138,7 +138,9 @@ async def _read_back(
     outcome = check_gone(
         attempt.resource, read, exchange, attempt.record, strict=False, records_view=lambda _: []
     )
-    return ("gone", "") if outcome.status == "passed" else ("there", outcome.message)
+    return (
+        ("gone", "") if outcome.status == "passed" or outcome.gone else ("there", outcome.message)
+    )
 
 
 async def _confirm(attempt: _Attempt, caller: Caller, generator: DataGenerator) -> None:

@@ -38,6 +38,9 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     held: dict[str, Any] | None = None
     """For a read-back check: what the record should hold (compare.held_values)."""
+    gone: bool = False
+    """For the read after a delete: it answered 404 or 410, so the record is gone, whatever
+    the check says of the answer's body (a malformed error fails the case, not the delete)."""
 
 
 def observed_of(exchange: Exchange) -> Observed:
@@ -178,6 +181,11 @@ def check_record(
     return Outcome("passed", notes=list(verdict.notes), held=held)
 
 
+GONE_STATUSES = (404, 410)
+"""The answers that say a record is not there (ZSPEC.md section 6: gone is a 404, or absent
+from the list)."""
+
+
 def check_gone(
     resource: Resource,
     op: Operation,
@@ -193,7 +201,10 @@ def check_gone(
     if as_error.passed:
         return Outcome("passed", notes=list(as_error.notes))
     if as_error.is_error:  # an error, but not one the spec declares in that shape
-        return Outcome("failed", as_error.message, list(as_error.details), list(as_error.notes))
+        return Outcome(
+            "failed", as_error.message, list(as_error.details), list(as_error.notes),
+            gone=exchange.status in GONE_STATUSES,
+        )  # fmt: skip
     verdict = judge(op, observed, "success", strict=strict, records=records_view)
     if not verdict.passed:
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -84,6 +85,9 @@ def build_request(
         broken = _break_partners(op, values, violation, generator, lookup)
     elif violation is not None and violation.location in values:
         broken = _break_argument(values[violation.location], violation, generator, lookup)
+    accept = _accept(resource, op)
+    if accept is not None:
+        values["header"] = {**values["header"], "Accept": accept}
     if violation is not None and violation.location == "body":
         body, broken = break_body(body, violation, generator)
     path = _fill_path(op.url_path, values["variable"], keys or {})
@@ -308,6 +312,32 @@ def _fill_path(path: str, variables: dict[str, str], keys: dict[str, Any]) -> st
         return quote(found if found is not None else "{" + name + "}", safe="")
 
     return expand_url(path, value)
+
+
+def _accept(resource: Resource, op: Operation) -> str | None:
+    """The Accept header: the media types the operation's answers are declared in (for one
+    whose answers declare no content, a DELETE with only its 204, those of the resource's
+    other operations), then anything else at a lower weight. httpx's own `*/*` names none of
+    them, and an API that negotiates strictly (a JSON:API server wants
+    `application/vnd.api+json`) refuses it with 406 before the call is tested. None where the
+    spec declares an Accept argument (its value, and its cases, are the spec's) or no answer
+    of the resource has content."""
+    if any(arg.location == "header" and arg.name.lower() == "accept" for arg in op.arguments):
+        return None
+    types = _answer_types([op]) or _answer_types(resource.operations)
+    return ", ".join([*types, "*/*;q=0.1"]) if types else None
+
+
+def _answer_types(ops: Iterable[Operation]) -> list[str]:
+    """The media types the answers of `ops` are declared in, first seen first."""
+    types: list[str] = []
+    for op in ops:
+        for response in op.responses:
+            for content in response.contents:
+                media = (content.encode or "").split(";")[0].strip().lower()
+                if media and media not in types:
+                    types.append(media)
+    return types
 
 
 def _request_content(op: Operation) -> Content | None:

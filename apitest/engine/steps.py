@@ -331,7 +331,7 @@ class StepExecutor:
             values = {} if gone else (outcome.held if outcome.held is not None else sent)
             check = RecordCheck(dict(record.keys), dict(values), gone)
             case.pacing = replace(case.pacing, record_check=check)  # case_of shares them
-        if gone and outcome.status == "passed":
+        if gone and (outcome.status == "passed" or outcome.gone):
             self.book.confirm_deleted(record)
         elif not gone and not written.sent:
             outcome.notes.append(UNSENT_NOTE)

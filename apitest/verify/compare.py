@@ -38,7 +38,9 @@ def held_values(
 ) -> dict[str, Any]:
     """What the read-back record should hold, property by property (those the read includes):
     the value as the read showed it where it matched what was sent (an API may normalise it),
-    else the value sent. A replay of the chain checks its own read against these."""
+    else the value sent. A replay of the chain checks its own read against these. An object
+    is held key by key, to the keys sent: what the server added inside it (JSON:API's
+    `attributes.created`) is no part of the write, and a replay's new record differs there."""
     held: dict[str, Any] = {}
     for name, value in sent.items():
         prop = structure.property(name) if structure is not None else None
@@ -46,10 +48,19 @@ def held_values(
             continue
         matched = read is not None and name in read
         if matched and read is not None and not compare_record({name: value}, read, structure):
-            held[name] = read[name]
+            held[name] = _held(value, read[name], prop)
         else:
             held[name] = value
     return held
+
+
+def _held(sent: Any, read: Any, prop: Property | None) -> Any:
+    """The read's matching value, narrowed to what was sent inside objects and lists."""
+    if isinstance(sent, dict) and isinstance(read, dict):
+        return held_values(sent, read, prop.structure if prop is not None else None)
+    if isinstance(sent, list) and isinstance(read, list) and len(sent) == len(read):
+        return [_held(one, other, prop) for one, other in zip(sent, read, strict=True)]
+    return read
 
 
 def _compare_value(sent: Any, read: Any, prop: Property | None, where: str) -> list[str]:

@@ -165,16 +165,18 @@ def _declared_as(response: Response) -> str:
     return "declared as an error" if not response.is_success else "declared"
 
 
-def _content_note(response: Response, content: Content | None, media: str | None) -> list[str]:
-    if content is None or not media or not content.encode:
-        return []
+def _media_problem(response: Response, content: Content | None, observed: Observed) -> str:
+    """A body in a media type none of the response's contents declares (an API that answers
+    application/json where the spec says application/vnd.api+json): the answer breaks its
+    contract even when the body would fit the declared structure. "" when it matches, or
+    when there is no body, no Content-Type or no declared type to hold it to."""
+    media = observed.content_type
+    if content is None or not media or not content.encode or observed.body is None:
+        return ""
     if _encode_matches(content.encode, _media(media)):
-        return []
+        return ""
     declared = ", ".join(c.encode for c in response.contents if c.encode)
-    return [
-        f"content type {media} is not declared for {response.status} (declared: {declared}); "
-        f"checked against {content.encode}"
-    ]
+    return f"content type {media} is not declared for {response.status} (declared: {declared})"
 
 
 def judge(
@@ -199,8 +201,8 @@ def judge(
     holds = _condition_holds(condition, observed, records)
     call = _Judged(
         op, observed, response, content, strict, records,
-        notes=_content_note(response, content, observed.content_type),
         is_error=not response.is_success or holds,
+        media_problem=_media_problem(response, content, observed),
     )  # fmt: skip
     if expect == "success":
         return _judge_success(call, condition if holds else None)
@@ -217,12 +219,16 @@ class _Judged:
     content: Content | None
     strict: bool
     records: Records
-    notes: list[str]
     is_error: bool
+    media_problem: str
+    """An answer in a media type the response does not declare; "" for one that matches."""
 
     def verdict(self, message: str, report: ShapeReport | None = None) -> Verdict:
         details = tuple(str(m) for m in report.mismatches) if report else ()
-        all_notes = tuple(self.notes) + (report.notes if report else ())
+        all_notes = report.notes if report else ()
+        if self.media_problem and self.media_problem not in message and self.content:
+            # said beside a message that names another fault (the body's, the status)
+            all_notes += (f"{self.media_problem}; checked against {self.content.encode}",)
         return Verdict(not message, message, details, all_notes, self.response, self.is_error)
 
     def shape(self) -> ShapeReport:
@@ -249,6 +255,8 @@ def _judge_success(call: _Judged, holding: ErrorCondition | None) -> Verdict:
     report = call.shape()
     if not report.ok:
         return call.verdict(_summary(report), report)
+    if call.media_problem:
+        return call.verdict(call.media_problem)
     headers = header_problems(response, call.observed.headers)
     return call.verdict("; ".join(headers[:2]) + _more(len(headers) - 2), report)
 
@@ -273,6 +281,8 @@ def _judge_error(call: _Judged, holds: bool) -> Verdict:
     if not report.ok:
         message = f"error response {status} does not match its structure: {_summary(report)}"
         return call.verdict(message, report)
+    if call.media_problem:
+        return call.verdict(f"error response {status}: {call.media_problem}")
     return call.verdict("", report)
 
 

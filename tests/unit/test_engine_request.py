@@ -1,9 +1,10 @@
 """build_request's URL variables that address the record itself: filled by the record's key,
 never by the generator (docs/zspec.md#primary), since a made-up key reads, changes or deletes
-another record."""
+another record; and its Accept header, which names the media types the answers are declared in."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from apitest.spec.model import Resource
 from ..support import DATA
 
 BLOG = DATA / "thirdparty" / "json-server" / "blog"
+PEOPLE = DATA / "thirdparty" / "jsonapi" / "people.xml"
 
 
 def no_records(_path: DataPath) -> list[Any]:
@@ -59,3 +61,35 @@ def test_a_variable_of_another_resource_is_not_taken_from_the_records_keys() -> 
     for it (with no post record, the generator's value, as for any path without a record)."""
     url = _url(_blog("comments"), "GET post comments", {"id": 4})
     assert url.startswith("/posts/") and url != "/posts/4/comments"
+
+
+def _headers(spec: Path, op: str) -> dict[str, str]:
+    resource = load_catalog([spec]).resource("people")
+    assert resource is not None
+    operation = resource.operation(op)
+    assert operation is not None
+    built = build_request(resource, operation, DataGenerator(5), no_records, keys={"id": "1"})
+    return built.request.headers
+
+
+def test_the_accept_header_names_the_media_types_the_answers_are_declared_in() -> None:
+    """A JSON:API server refuses httpx's `*/*` with 406: the call asks for the declared type
+    first (a DELETE, whose 204 has no content, by its error answers' type)."""
+    for op in ("list people", "create person", "update person", "delete person"):
+        assert _headers(PEOPLE, op)["Accept"] == "application/vnd.api+json, */*;q=0.1"
+
+
+def test_an_accept_argument_the_spec_declares_is_sent_as_declared(tmp_path: Path) -> None:
+    declared = (
+        '<argument name="accept" location="header" required="true"><content>'
+        '<encode type="text/plain"/><structure><property type="string" values="text/csv"/>'
+        "</structure></content></argument>"
+    )
+    text = PEOPLE.read_text(encoding="utf-8").replace(
+        '<operation method="get" name="list people" category="read">',
+        '<operation method="get" name="list people" category="read">' + declared,
+    )
+    spec = tmp_path / "people.xml"
+    spec.write_text(text, encoding="utf-8")
+    headers = _headers(spec, "list people")
+    assert headers == {"accept": "text/csv"}

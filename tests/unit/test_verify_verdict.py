@@ -201,6 +201,32 @@ def test_non_json_error_body_still_counts_as_an_error(trips: Resource) -> None:
     assert "error response 401 does not match its structure" in verdict.message
 
 
+def test_a_body_in_a_media_type_its_response_does_not_declare_fails() -> None:
+    """JSON:API's answers must be application/vnd.api+json: the same body as application/json
+    fits the structure, yet breaks the declared contract, in a positive case and a negative
+    one alike. No body, or no Content-Type, leaves nothing to hold to the declared type."""
+    vendor = "application/vnd.api+json"
+    prop = Property(LOC, "string", name="a")
+    op = op_with(
+        Response(LOC, 200, contents=(content(prop, encode=vendor),)),
+        Response(LOC, 404, contents=(content(prop, encode=vendor),)),
+    )
+    assert judge(op, seen(200, {"a": "x"}, vendor), "success").passed
+    verdict = judge(op, seen(200, {"a": "x"}, JSON), "success")
+    assert not verdict.passed
+    assert verdict.message == (f"content type {JSON} is not declared for 200 (declared: {vendor})")
+    error = judge(op, seen(404, {"a": "x"}, JSON), "error")
+    assert not error.passed and error.is_error
+    assert (
+        error.message
+        == f"error response 404: content type {JSON} is not declared for 404 (declared: {vendor})"
+    )
+    assert judge(op, seen(200, {"a": "x"}, None), "success").passed
+    wrong_body = judge(op, seen(200, {"a": 1}, JSON), "success")
+    assert wrong_body.message.startswith("$.a: expected string")  # the body's fault first
+    assert f"content type {JSON} is not declared for 200" in " ".join(wrong_body.notes)
+
+
 # --- hand-built operations -----------------------------------------------------------------------
 OK_RESPONSE = Response(LOC, 200, name="ok", contents=(content(Property(LOC, "string", name="a")),))
 BAD_RESPONSE = Response(LOC, 400, name="bad", contents=(content(),))

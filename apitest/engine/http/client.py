@@ -209,7 +209,9 @@ class Caller:
                 resource, op, headers, params, override=override, profile=request.profile
             )
         kwargs = _body_kwargs(request)
-        headers.update(kwargs.pop("headers", {}))
+        for name, value in kwargs.pop("headers", {}).items():
+            if not any(key.lower() == name.lower() for key in headers):
+                headers[name] = value  # a Content-Type the spec declares as a header wins
         exchange.sent_headers, exchange.sent_params, exchange.token = headers, params, token
         if token and request.auth == "normal":
             self.redactor.add(token)
@@ -357,11 +359,15 @@ def _cause(exc: httpx.HTTPError) -> str:
 
 
 def _body_kwargs(request: Request) -> dict[str, Any]:
+    """httpx's arguments for the body, sent as the content's `encode type` says. A JSON body
+    under a JSON type of its own (`application/vnd.api+json`, `application/merge-patch+json`)
+    goes with that type: httpx's `json=` alone would label it application/json, which such an
+    API refuses (415) and the report would not show."""
     if request.body is None:
         return {}
     encode = (request.encode or "application/json").lower()
     if "json" in encode:
-        return {"json": request.body}
+        return {"json": request.body, "headers": {"Content-Type": encode}}
     if encode == "application/x-www-form-urlencoded" and isinstance(request.body, dict):
         return {"data": {key: _text(value) for key, value in request.body.items()}}
     if encode.startswith("multipart/") and isinstance(request.body, dict):
