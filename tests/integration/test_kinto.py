@@ -1,0 +1,205 @@
+"""Against Kinto 26.5 (PyPI), a real JSON storage API with an envelope on every body, ids and
+timestamps of its own, upserting PUT, merging PATCH, tombstone DELETE, paged lists, Basic auth
+and its own error body: a correct Kinto passes every case with every write read back, and each
+defect a reverse proxy plants in its answers fails the run with a message that names it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..support import cli_env, run_cli
+from ._kinto import RECORDS, SEED, SPEC, Defect, Exchange, defective_proxy, kinto_server
+from ._kinto import records as kinto_records
+from ._kinto import token as kinto_token
+from ._thirdparty import case_named
+
+ID_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]*")
+"""Kinto's record ids, as the spec's `id` URL variable declares them."""
+
+
+@pytest.fixture
+def kinto(tmp_path: Path) -> Iterator[str]:
+    with kinto_server(tmp_path / "kinto") as url:
+        yield url
+
+
+def _run(url: str, folder: Path, spec: Path = SPEC) -> tuple[int, dict[str, Any], str]:
+    report = folder / "report.json"
+    done = run_cli(
+        "run", str(spec), "--base-url", url + "/v1", "--seed", "5", "--report-dir", str(folder),
+        "--json", str(report), "-q",
+        env=cli_env(credentials=False, APITEST_TOKEN=kinto_token()),
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    return done.returncode, result, done.stdout + done.stderr
+
+
+def _failed(result: dict[str, Any]) -> dict[str, str]:
+    return {
+        f"{c['operation']} / {c['case']}": c["message"]
+        for c in result["cases"]
+        if c["status"] != "passed"
+    }
+
+
+def _seeds_only(url: str) -> None:
+    """Kinto holds the records it held before the run, as they were: nothing left behind."""
+    fields = ("title", "author", "pages")
+    held = [{k: v for k, v in r.items() if k in fields} for r in kinto_records(url)]
+    left = sorted(held, key=lambda r: str(r["title"]))
+    assert left == SEED
+
+
+def test_a_correct_kinto_passes_every_case_with_its_writes_read_back(
+    tmp_path: Path, kinto: str
+) -> None:
+    code, result, output = _run(kinto, tmp_path / "run")
+    assert code == 0, _failed(result) or output[-3000:]
+    statuses = {c["status"] for c in result["cases"]}
+    assert statuses == {"passed"}
+    for write in ("create book", "replace book", "patch book"):
+        verify = case_named(result, f"get book / verify {write}")
+        assert verify["calls"][0]["status"] == 200
+        assert not any("not compared" in note for note in verify["notes"]), verify["notes"]
+    gone = case_named(result, "get book / verify delete book")
+    assert gone["calls"][0]["status"] == 404
+    listed = case_named(result, "list books / positive")["calls"][0]
+    assert "_limit=2" in listed["url"]
+    assert "Next-Page" in json.dumps(listed["response_headers"])
+    assert case_named(result, "list books / Missing Token")["calls"][0]["status"] == 401
+    _seeds_only(kinto)
+
+
+def test_an_invalid_url_key_breaks_the_declared_regex_so_an_upsert_refuses_it(
+    tmp_path: Path, kinto: str
+) -> None:
+    """PUT creates a record at any well-formed unknown id (201): InvalidValueInURLPath must send
+    an id the spec's regex calls invalid, which Kinto refuses (400), not a well-formed one it
+    would store, failing a correct API and leaving a record behind."""
+    _code, result, _output = _run(kinto, tmp_path / "run")
+    for op in ("get book", "replace book", "patch book", "delete book"):
+        call = case_named(result, f"{op} / InvalidValueInURLPath id")["calls"][0]
+        sent = call["url"].rsplit("/", 1)[1]
+        assert not ID_PATTERN.fullmatch(sent), sent
+        assert call["status"] == 400, call
+    _seeds_only(kinto)
+
+
+def test_an_accepted_put_at_an_unknown_key_is_undone_by_deleting_what_it_made(
+    tmp_path: Path, kinto: str
+) -> None:
+    """Without a regex any text is a well-formed id, so Kinto's PUT stores a record at the
+    made-up id (201). The case fails (the spec's update made a record the case calls invalid),
+    and the record it made is deleted at once: not the chain's record "restored" while the new
+    one stays behind."""
+    bare = tmp_path / "bare.xml"
+    bare.write_text(
+        SPEC.read_text(encoding="utf-8").replace(' regex="[a-zA-Z0-9][a-zA-Z0-9_-]*"', ""),
+        encoding="utf-8",
+    )
+    code, result, _output = _run(kinto, tmp_path / "run", bare)
+    assert code == 1
+    case = case_named(result, "replace book / InvalidValueInURLPath id")
+    assert case["status"] == "failed" and case["calls"][0]["status"] == 201
+    assert any("removed at once" in note for note in case["notes"]), case["notes"]
+    assert not any("restored" in note for note in case["notes"]), case["notes"]
+    _seeds_only(kinto)
+
+
+def _is_record(path: str) -> bool:
+    return re.fullmatch(re.escape(RECORDS) + r"/[^/]+", path) is not None
+
+
+def _record_read(exchange: Exchange) -> bool:
+    return exchange.method == "GET" and _is_record(exchange.path) and exchange.status == 200
+
+
+class DropsAField(Defect):
+    """A read that loses `pages`."""
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if _record_read(exchange):
+            exchange.body["data"].pop("pages", None)
+
+
+class ChangesOnRead(Defect):
+    """A read that shows another title than the one stored."""
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if _record_read(exchange) and "title" in exchange.body["data"]:
+            exchange.body["data"]["title"] += " (2nd ed.)"
+
+
+class OkInsteadOfCreated(Defect):
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if exchange.method == "POST" and exchange.status == 201:
+            exchange.status = 200
+
+
+class LosesPatch(Defect):
+    """A PATCH Kinto never sees, answered as if it had merged the sent data."""
+
+    def request(self, exchange: Exchange) -> None:
+        if exchange.method == "PATCH":
+            exchange.method, exchange.request_body = "GET", b""
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        data = json.loads(sent.request_body or b"{}").get("data") if sent.method == "PATCH" else 0
+        if isinstance(data, dict) and exchange.status == 200:
+            exchange.body["data"].update(data)
+
+
+class IgnoresDelete(Defect):
+    """A DELETE Kinto never sees, answered with a tombstone."""
+
+    def request(self, exchange: Exchange) -> None:
+        if exchange.method == "DELETE" and _is_record(exchange.path):
+            exchange.method = "GET"
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if sent.method == "DELETE" and exchange.status == 200:
+            data = exchange.body["data"]
+            exchange.body = {"data": {"id": data["id"], "last_modified": data["last_modified"],
+                                      "deleted": True}}  # fmt: skip
+
+
+class WrongErrorBody(Defect):
+    """Errors without errno, their code a string."""
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if exchange.status >= 400 and isinstance(exchange.body, dict):
+            exchange.body.pop("errno", None)
+            exchange.body["code"] = str(exchange.body.get("code"))
+
+
+DEFECTS: list[tuple[Defect, str, str]] = [
+    (DropsAField(), "get book / verify create book",
+     "the write did not stick: $.pages: sent "),
+    (ChangesOnRead(), "get book / verify replace book",
+     "the write did not stick: $.title: sent 'Dune', read 'Dune (2nd ed.)'"),
+    (OkInsteadOfCreated(), "create book / positive", "status 200 is not declared for create book"),
+    (LosesPatch(), "get book / verify patch book", "the write did not stick: $."),
+    (IgnoresDelete(), "get book / verify delete book", "the books record (id="),
+    (WrongErrorBody(), "create book / Missing Token",
+     "error response 401 does not match its structure: $.code: expected integer"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("defect", "case", "message"), DEFECTS, ids=[type(d[0]).__name__ for d in DEFECTS]
+)
+def test_a_planted_defect_fails_the_run_naming_it(
+    tmp_path: Path, kinto: str, defect: Defect, case: str, message: str
+) -> None:
+    with defective_proxy(kinto, defect) as proxy:
+        code, result, _output = _run(proxy, tmp_path / "run")
+    assert code == 1
+    failed = _failed(result)
+    assert case in failed, failed
+    assert failed[case].startswith(message), failed[case]
