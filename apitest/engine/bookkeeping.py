@@ -156,7 +156,11 @@ class Bookkeeper:
         calls that did it and says what became of the record."""
         resource, op, chain_id, record = run.resource, run.step.operation, run.chain_id, run.record
         generator = self.generator.child(f"{run.step.id}/undo")
-        if op.category == "create":
+        violation = run.step.violation
+        if violation is not None and violation.location == "variable" and op.category != "create":
+            # its URL held a made-up key: the chain's record was never addressed
+            undone = await self.undoer.elsewhere(resource, op, exchange, verdict, chain_id)
+        elif op.category == "create":
             undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
         elif op.category == "update" and record is not None:
             undone = await self.undoer.updated(resource, op, record, generator, chain_id)

@@ -8,7 +8,9 @@ step runner (engine/steps.py) still holds its resources apart from every other c
 (engine/sync.py "trial"):
 
 - a record it created is deleted and read back (the cleanup sweep's own steps), and never
-  enters the Data Manager, so no other case is handed it;
+  enters the Data Manager, so no other case is handed it; so is one an update stored at the
+  made-up key of an InvalidValueInURLPath case (an upserting PUT), whose chain's record the
+  call never addressed;
 - a record it updated is restored with a valid update (the positive body for the same keys);
   it stays its chain's, for the negative cases that follow;
 - a record it deleted is replaced by a new one (the resource's create, positive body), so the
@@ -88,6 +90,18 @@ class Undoer:
                 if cases:
                     undone.leftovers.append((entry, record))
         return undone
+
+    async def elsewhere(
+        self, resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict, chain: str
+    ) -> Undone:
+        """A write accepted at a made-up URL key left the chain's record alone. An update whose
+        answer shows a record made one there (an upserting PUT: Kinto's 201), deleted at once
+        like a wrongly created one; restoring the chain's record would leave it behind."""
+        found, _sent = created_records(resource, op, exchange, verdict)
+        if op.category != "update" or not found:
+            note = "its URL named no record of this run, so none of the run's was changed"
+            return Undone(notes=[note])
+        return await self.created(resource, op, exchange, verdict, chain)
 
     async def updated(
         self,
