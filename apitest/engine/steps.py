@@ -215,9 +215,11 @@ class StepExecutor:
         *,
         vary_from: object = MISSING,
         violation: Violation | None = None,
+        reading_back: bool = False,
     ) -> Built:
         """The step's request for the record it addresses (`violation` applied, for a
-        negative case; `vary_from`, an update's last body, to send other values)."""
+        negative case; `vary_from`, an update's last body, to send other values;
+        `reading_back`, a callback read looking for the written record)."""
         return build_request(
             run.resource,
             run.step.operation,
@@ -226,6 +228,7 @@ class StepExecutor:
             keys=run.record.keys if run.record is not None else None,
             vary_from=vary_from,
             violation=violation,
+            reading_back=reading_back,
         )
 
     async def _send(self, run: StepRun, built: Built, *, held: bool = False) -> Outcome:
@@ -319,7 +322,7 @@ class StepExecutor:
             run.seen = [(value, record) for value in record.keys.values()]
             lookup = lookup_with(record, self.data, run.chain_id, run.seen)
             try:
-                built = self._build(run, lookup)
+                built = self._build(run, lookup, reading_back=True)
             except NoRecordError as exc:  # the write's answer gave no key to read it back by
                 return Outcome("failed", f"cannot read the record back: {exc}")
             exchange = await self.call(run, built.request, written.uses)
