@@ -128,13 +128,9 @@ SORT_PARAM = (
 )
 
 
-def test_a_list_that_reads_writes_back_is_not_narrowed_by_its_optional_params(
-    tmp_path: Path, kinto: str
-) -> None:
-    """The list read verifies the writes (auto-callback-get) and exemplifies a page of 2 sorted
-    by title, descending: sent on the read-back, they hid the run's "Dune" on page 2 of a
-    correct Kinto. A read-back looks for the record, so it sends only what the read
-    requires (and values taken from the record); the list's own positive case still pages."""
+def _listing_spec(folder: Path) -> Path:
+    """The spec with the list as the read that verifies writes (auto-callback-get), paged by 2
+    and sorted by title, descending, as its optional parameters exemplify."""
     text = SPEC.read_text(encoding="utf-8")
     text = text.replace(' name="get book" category="read" auto-callback-get="true"',
                         ' name="get book" category="read"')  # fmt: skip
@@ -142,8 +138,19 @@ def test_a_list_that_reads_writes_back_is_not_narrowed_by_its_optional_params(
                         ' name="list books" category="read" auto-callback-get="true">')  # fmt: skip
     text = text.replace('      <response status="200">\n        <argument name="Next-Page"',
                         SORT_PARAM)  # fmt: skip
-    listing = tmp_path / "listing.xml"
+    listing = folder / "listing.xml"
     listing.write_text(text, encoding="utf-8")
+    return listing
+
+
+def test_a_list_that_reads_writes_back_is_not_narrowed_by_its_optional_params(
+    tmp_path: Path, kinto: str
+) -> None:
+    """The list read verifies the writes and exemplifies a page of 2 sorted by title,
+    descending: sent on the read-back, they hid the run's "Dune" on page 2 of a correct Kinto.
+    A read-back looks for the record, so it sends only what the read requires (and values
+    taken from the record); the list's own positive case still pages."""
+    listing = _listing_spec(tmp_path)
     code, result, output = _run(kinto, tmp_path / "run", listing)
     assert code == 0, _failed(result) or output[-3000:]
     for write in ("create book", "replace book", "patch book", "delete book"):
@@ -152,6 +159,35 @@ def test_a_list_that_reads_writes_back_is_not_narrowed_by_its_optional_params(
     positive = case_named(result, "list books / positive")["calls"][0]["url"]
     assert "_limit=2" in positive and "_sort=-title" in positive
     _seeds_only(kinto)
+
+
+class LeaksDeletedIntoList(Defect):
+    """A list that goes on showing the records deleted through it."""
+
+    def __init__(self) -> None:
+        self.gone: list[Any] = []
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if exchange.method == "DELETE" and exchange.status == 200 and _is_record(exchange.path):
+            self.gone.append({**exchange.body["data"], "deleted": None, "title": "Gone"})
+        elif exchange.method == "GET" and exchange.path == RECORDS and exchange.status == 200:
+            exchange.body["data"] = [
+                {k: v for k, v in record.items() if v is not None} for record in self.gone
+            ] + exchange.body["data"]
+
+
+def test_a_list_that_leaks_a_deleted_record_fails_the_delete_it_verifies(
+    tmp_path: Path, kinto: str
+) -> None:
+    with defective_proxy(kinto, LeaksDeletedIntoList()) as proxy:
+        code, result, _output = _run(proxy, tmp_path / "run", _listing_spec(tmp_path))
+    assert code == 1
+    failed = _failed(result)
+    assert set(failed) == {"list books / verify delete book"}, failed
+    assert (
+        "is still there after the delete (list books answered 200 with it)"
+        in (failed["list books / verify delete book"])
+    )
 
 
 def _is_record(path: str) -> bool:
@@ -211,6 +247,14 @@ class IgnoresDelete(Defect):
                                       "deleted": True}}  # fmt: skip
 
 
+class DropsETag(Defect):
+    """A record read without the ETag its preconditions (If-Match) need."""
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if exchange.method == "GET" and _is_record(exchange.path):
+            exchange.headers = {k: v for k, v in exchange.headers.items() if k.lower() != "etag"}
+
+
 class WrongErrorBody(Defect):
     """Errors without errno, their code a string."""
 
@@ -228,6 +272,7 @@ DEFECTS: list[tuple[Defect, str, str]] = [
     (OkInsteadOfCreated(), "create book / positive", "status 200 is not declared for create book"),
     (LosesPatch(), "get book / verify patch book", "the write did not stick: $."),
     (IgnoresDelete(), "get book / verify delete book", "the books record (id="),
+    (DropsETag(), "get book / verify create book", "header ETag: expected present"),
     (WrongErrorBody(), "create book / Missing Token",
      "error response 401 does not match its structure: $.code: expected integer"),
 ]  # fmt: skip
