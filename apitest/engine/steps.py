@@ -52,6 +52,7 @@ UNSENT_NOTE = (
 def _unusable_record(run: StepRun) -> str | None:
     """Why the step cannot go on with the record its chain was handed (None: it can).
 
+    - It is a delete that addresses no record: it could remove the API's own data.
     - It addresses a record and has none.
     - It would write to a record that is not its to write: a cleanup, to one its own chain
       did not create; a delete, to one this run did not create; an update, to one this run
@@ -63,6 +64,11 @@ def _unusable_record(run: StepRun) -> str | None:
     planner keeps the same promise where a resource has no create (no delete is planned)."""
     resource, step, record = run.resource, run.step, run.record
     op = step.operation
+    if op.category == "delete" and not needs_own_record(resource, op):
+        return (
+            f"{op.name} addresses no {resource.name} record (no key in its URL or arguments): "
+            "it could delete records this run did not create, so it is not sent"
+        )
     if record is None:
         if not needs_own_record(resource, op):
             return None

@@ -161,6 +161,36 @@ def test_a_list_that_reads_writes_back_is_not_narrowed_by_its_optional_params(
     _seeds_only(kinto)
 
 
+DELETE_ALL = """\
+    <operation method="delete" name="delete all books" category="delete">
+      <response status="200">
+        <content>
+          <encode type="application/json"/>
+          <structure-ref name="book_list"/>
+        </content>
+      </response>
+      <response-ref name="unauthorized"/>
+    </operation>
+"""
+
+
+def test_a_delete_that_addresses_no_record_is_never_sent(tmp_path: Path, kinto: str) -> None:
+    """Kinto's DELETE on the records URL deletes every record of the collection. Declared
+    first, it was run as a test and as the cleanup of the negative cases' record, and deleted
+    the three records Kinto held before the run: a run never deletes data it did not create,
+    so each of its cases is skipped, saying why, and the record's own delete cleans up."""
+    text = SPEC.read_text(encoding="utf-8")
+    list_op = '    <operation method="get" name="list books" category="read">\n'
+    everything = tmp_path / "everything.xml"
+    everything.write_text(text.replace(list_op, DELETE_ALL + list_op), encoding="utf-8")
+    code, result, output = _run(kinto, tmp_path / "run", everything)
+    assert code == 0, _failed(result) or output[-3000:]
+    cases = [c for c in result["cases"] if c["operation"] == "delete all books"]
+    assert cases and all(c["status"] == "skipped" and not c["calls"] for c in cases), cases
+    assert "records this run did not create" in cases[0]["message"], cases[0]["message"]
+    _seeds_only(kinto)
+
+
 class LeaksDeletedIntoList(Defect):
     """A list that goes on showing the records deleted through it."""
 
