@@ -81,10 +81,7 @@ class Bookkeeper:
         made = self.made(resource, [(data, keys) for data, keys, _ in found], run.chain_id, origins)
         if not made and outcome.status == "passed":
             outcome.status = "failed"
-            outcome.message = (
-                f"{op.name} answered {exchange.status} but no created record was found in the "
-                "answer (check the response's path-config data-extraction-path and primary)"
-            )
+            outcome.message = _nothing_made(resource, run, exchange, verdict, len(sent))
         self._wrote(run, exchange, made, sent)
 
     def _read(self, run: StepRun, exchange: Exchange, verdict: Verdict) -> None:
@@ -177,3 +174,20 @@ class Bookkeeper:
         outcome.notes.extend(undone.notes)
         for entry, leftover in undone.leftovers:
             self._owed[id(leftover)] = (entry, leftover)
+
+
+def _nothing_made(
+    resource: Resource, run: StepRun, exchange: Exchange, verdict: Verdict, sent: int
+) -> str:
+    """Why a create's answer gave no record: none found, or more than the create sent."""
+    op = run.step.operation
+    listed = len(read_records(resource, op, exchange, verdict))
+    if listed:
+        return (
+            f"{op.name} answered {exchange.status} with {listed} records for the {max(1, sent)} "
+            "it sent: none is taken as made by it (the run never deletes data it did not make)"
+        )
+    return (
+        f"{op.name} answered {exchange.status} but no created record was found in the "
+        "answer (check the response's path-config data-extraction-path and primary)"
+    )

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apitest.engine.cleanup import sweep
-from apitest.engine.effects import created_records, observed_of
+from apitest.engine.effects import created_records, observed_of, read_records
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.records import DataManager, Record, sent_records
@@ -71,6 +71,12 @@ class Undoer:
         for data, keys in found:
             entry = self.ledger.created(resource.name, resource.file, keys, data)
             pairs.append((entry, Record(resource.name, data, keys, chain, True, 0)))
+        if not pairs and read_records(resource, op, exchange, verdict):
+            undone.notes.append(
+                "its answer listed more records than it sent: none is taken as made by it, "
+                "so none is deleted (the run never deletes data it did not make)"
+            )
+            return undone
         if not pairs:
             undone.notes.append(
                 f"no record could be found in its answer to delete at once (check {op.name}'s "

@@ -220,6 +220,35 @@ def test_a_list_that_leaks_a_deleted_record_fails_the_delete_it_verifies(
     )
 
 
+class LosesCreateAnsweringTheList(Defect):
+    """A create Kinto never sees, answered 201 with the collection's records."""
+
+    def request(self, exchange: Exchange) -> None:
+        if exchange.method == "POST":
+            exchange.method, exchange.request_body = "GET", b""
+
+    def response(self, exchange: Exchange, sent: Exchange) -> None:
+        if sent.method == "POST" and exchange.status == 200:
+            exchange.status = 201
+
+
+def test_a_create_answered_with_records_it_did_not_make_deletes_none_of_them(
+    tmp_path: Path, kinto: str
+) -> None:
+    """The records a wrongly accepted create's answer lists were taken as made by it and
+    deleted at once: the three Kinto held before the run. A create makes what it sends (one
+    record): an answer holding more is not taken as its making, and nothing is deleted."""
+    with defective_proxy(kinto, LosesCreateAnsweringTheList()) as proxy:
+        code, result, _output = _run(proxy, tmp_path / "run")
+    assert code == 1
+    failed = _failed(result)
+    assert failed["create book / positive"].startswith("$.data: expected an object (map)")
+    accepted = case_named(result, "create book / Mandatory Property data")
+    assert accepted["status"] == "failed", accepted
+    assert any("none is deleted" in note for note in accepted["notes"]), accepted["notes"]
+    _seeds_only(kinto)
+
+
 def _is_record(path: str) -> bool:
     return re.fullmatch(re.escape(RECORDS) + r"/[^/]+", path) is not None
 
