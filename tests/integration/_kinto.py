@@ -15,8 +15,9 @@ structure forbids and the negative cases meet a real validator.
 from __future__ import annotations
 
 import base64
+import json
 import re
-import threading
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,6 +32,7 @@ from starlette.routing import Route
 
 from ..support import DATA, free_port, loopback_client
 from ._thirdparty import pypi_command, serving
+from ._zest_app import AppServer
 
 KINTO = "kinto==26.5.0"
 SPEC = DATA / "thirdparty" / "kinto" / "books.xml"
@@ -72,8 +73,6 @@ def token() -> str:
 
 def _configure(folder: Path) -> Path:
     """`kinto init` into `folder`, then the ini changed as `_SETTINGS` says."""
-    import subprocess
-
     kinto = pypi_command(KINTO, "kinto")
     ini = folder / "kinto.ini"
     subprocess.run(
@@ -153,8 +152,6 @@ _HOP = {"content-length", "transfer-encoding", "connection", "content-encoding"}
 
 
 def _proxy_app(upstream: str, defect: Defect) -> Starlette:
-    client = httpx.AsyncClient(base_url=upstream, trust_env=False, timeout=30)
-
     async def forward(request: Request) -> Response:
         body = await request.body()
         sent = Exchange(request.method, request.url.path, body)
@@ -162,9 +159,10 @@ def _proxy_app(upstream: str, defect: Defect) -> Starlette:
         defect.request(exchange)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP | {"host"}}
-        answer = await client.request(
-            exchange.method, target, content=exchange.request_body, headers=headers
-        )
+        async with httpx.AsyncClient(base_url=upstream, trust_env=False, timeout=30) as client:
+            answer = await client.request(
+                exchange.method, target, content=exchange.request_body, headers=headers
+            )
         exchange.status = answer.status_code
         exchange.headers = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP}
         try:
@@ -172,39 +170,17 @@ def _proxy_app(upstream: str, defect: Defect) -> Starlette:
         except ValueError:
             exchange.body = None
         defect.response(exchange, sent)
-        content = answer.content if exchange.body is None else _dumps(exchange.body)
+        content = answer.content if exchange.body is None else json.dumps(exchange.body)
         return Response(content, exchange.status, exchange.headers)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
     return Starlette(routes=[Route("/{path:path}", forward, methods=methods)])
 
 
-def _dumps(body: Any) -> bytes:
-    import json
-
-    return json.dumps(body).encode()
-
-
 @contextmanager
 def defective_proxy(upstream: str, defect: Defect) -> Iterator[str]:
-    """A reverse proxy on a free port of 127.0.0.1 that passes every call to `upstream` and
-    lets `defect` rewrite each answer; yields its root URL. Stopped at the end."""
-    port = free_port()
-    config = uvicorn.Config(
-        _proxy_app(upstream, defect), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        with loopback_client(timeout=2) as http:
-            for _ in range(200):
-                if server.started:
-                    break
-                threading.Event().wait(0.05)
-            assert server.started, "the defect proxy did not start"
-            http.get(f"http://127.0.0.1:{port}/v1/")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """A reverse proxy on a free port of 127.0.0.1 (the demo server's socket and uvicorn
+    thread) that passes every call to `upstream` and lets `defect` rewrite it; yields its root
+    URL. Stopped at the end."""
+    with AppServer(_proxy_app(upstream, defect)) as proxy:
+        yield proxy.root_url
