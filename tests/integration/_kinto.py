@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -151,7 +152,7 @@ class Defect:
 _HOP = {"content-length", "transfer-encoding", "connection", "content-encoding"}
 
 
-def _proxy_app(upstream: str, defect: Defect) -> Starlette:
+def _proxy_app(client: httpx.Client, defect: Defect) -> Starlette:
     async def forward(request: Request) -> Response:
         body = await request.body()
         sent = Exchange(request.method, request.url.path, body)
@@ -159,10 +160,10 @@ def _proxy_app(upstream: str, defect: Defect) -> Starlette:
         defect.request(exchange)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP | {"host"}}
-        async with httpx.AsyncClient(base_url=upstream, trust_env=False, timeout=30) as client:
-            answer = await client.request(
-                exchange.method, target, content=exchange.request_body, headers=headers
-            )
+        answer = await run_in_threadpool(
+            client.request, exchange.method, target, content=exchange.request_body,
+            headers=headers,
+        )  # fmt: skip
         exchange.status = answer.status_code
         exchange.headers = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP}
         try:
@@ -182,5 +183,8 @@ def defective_proxy(upstream: str, defect: Defect) -> Iterator[str]:
     """A reverse proxy on a free port of 127.0.0.1 (the demo server's socket and uvicorn
     thread) that passes every call to `upstream` and lets `defect` rewrite it; yields its root
     URL. Stopped at the end."""
-    with AppServer(_proxy_app(upstream, defect)) as proxy:
+    with (
+        httpx.Client(base_url=upstream, trust_env=False, timeout=30) as client,
+        AppServer(_proxy_app(client, defect)) as proxy,
+    ):
         yield proxy.root_url
