@@ -80,6 +80,9 @@ def test_a_correct_kinto_passes_every_case_with_its_writes_read_back(
     assert "_limit=2" in listed["url"]
     assert "Next-Page" in json.dumps(listed["response_headers"])
     assert case_named(result, "list books / Missing Token")["calls"][0]["status"] == 401
+    secret = kinto_token().split()[1]  # the Basic credentials reach no output
+    assert secret not in output + json.dumps(result)
+    assert all(secret not in p.read_text() for p in (tmp_path / "run").iterdir() if p.is_file())
     _seeds_only(kinto)
 
 
