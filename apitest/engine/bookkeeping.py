@@ -81,10 +81,7 @@ class Bookkeeper:
         made = self.made(resource, [(data, keys) for data, keys, _ in found], run.chain_id, origins)
         if not made and outcome.status == "passed":
             outcome.status = "failed"
-            outcome.message = (
-                f"{op.name} answered {exchange.status} but no created record was found in the "
-                "answer (check the response's path-config data-extraction-path and primary)"
-            )
+            outcome.message = _nothing_made(resource, run, exchange, verdict, len(sent))
         self._wrote(run, exchange, made, sent)
 
     def _read(self, run: StepRun, exchange: Exchange, verdict: Verdict) -> None:
@@ -156,7 +153,11 @@ class Bookkeeper:
         calls that did it and says what became of the record."""
         resource, op, chain_id, record = run.resource, run.step.operation, run.chain_id, run.record
         generator = self.generator.child(f"{run.step.id}/undo")
-        if op.category == "create":
+        violation = run.step.violation
+        if violation is not None and violation.location == "variable" and op.category != "create":
+            # its URL held a made-up key: the chain's record was never addressed
+            undone = await self.undoer.elsewhere(resource, op, exchange, verdict, chain_id)
+        elif op.category == "create":
             undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
         elif op.category == "update" and record is not None:
             undone = await self.undoer.updated(resource, op, record, generator, chain_id)
@@ -173,3 +174,20 @@ class Bookkeeper:
         outcome.notes.extend(undone.notes)
         for entry, leftover in undone.leftovers:
             self._owed[id(leftover)] = (entry, leftover)
+
+
+def _nothing_made(
+    resource: Resource, run: StepRun, exchange: Exchange, verdict: Verdict, sent: int
+) -> str:
+    """Why a create's answer gave no record: none found, or more than the create sent."""
+    op = run.step.operation
+    listed = len(read_records(resource, op, exchange, verdict))
+    if listed:
+        return (
+            f"{op.name} answered {exchange.status} with {listed} records for the {max(1, sent)} "
+            "it sent: none is taken as made by it (the run never deletes data it did not make)"
+        )
+    return (
+        f"{op.name} answered {exchange.status} but no created record was found in the "
+        "answer (check the response's path-config data-extraction-path and primary)"
+    )

@@ -126,7 +126,7 @@ async def _read_back(
     try:
         built = build_request(
             attempt.resource, read, generator.child(f"{attempt.entry}/read"), lookup,
-            keys=attempt.record.keys,
+            keys=attempt.record.keys, reading_back=True,
         )  # fmt: skip
     except NoRecordError as exc:
         return "unreadable", f"could not read it back: {exc}"

@@ -115,12 +115,19 @@ def created_records(
 def created_items(
     resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
 ) -> tuple[Found, list[dict[str, Any]]]:
-    """As `created_records`, with each record's own object in the answer (for provenance)."""
+    """As `created_records`, with each record's own object in the answer (for provenance).
+
+    A create makes the records it sends (one, where its body shows none): an answer that holds
+    more lists records the run did not make (a collection answered for a lost create), so
+    none of them is taken as made, or the cleanup would delete the API's own data."""
     config = extraction_config(resource, op, answer_content(op, verdict, exchange))
     body = exchange.body if not isinstance(exchange.body, RawBody) else None
     sent = sent_records(exchange.request.body, resource, op)
+    items = extract(body, config)
+    if len(items) > max(1, len(sent)):
+        return [], sent
     found: Found = []
-    for index, (item, keys) in enumerate(extract(body, config)):
+    for index, (item, keys) in enumerate(items):
         base = sent[index] if index < len(sent) else {}
         found.append(({**base, **item}, keys, item))
     return found, sent

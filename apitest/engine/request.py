@@ -47,13 +47,17 @@ def build_request(
     keys: dict[str, Any] | None,
     vary_from: Any = MISSING,
     violation: Violation | None = None,
+    reading_back: bool = False,
 ) -> Built:
     """The request for `op` (with `violation` applied, for a negative case); raises
     NoRecordError (from the generator) when an auto-dependency argument has no record, and
-    NotApplicable when the case cannot be built (see `_keep_accepted`, `break_body`)."""
+    NotApplicable when the case cannot be built (see `_keep_accepted`, `break_body`).
+    `reading_back`: the call looks for the record `keys` names (a write's callback read), so
+    an optional argument goes only with a value taken from a record: one the spec merely
+    exemplifies (a page size, a sort order, a filter) can hide the record it looks for."""
     values: dict[str, dict[str, str]] = {"param": {}, "header": {}, "variable": {}}
     forced = violation.arg if violation is not None and violation.arg is not None else None
-    for arg in _arguments_to_send(op, lookup, forced):
+    for arg in _arguments_to_send(op, lookup, forced, reading_back):
         if arg is forced and _case_gives_value(violation, arg, lookup):
             continue  # sent only for the case, which gives its value (or leaves it out)
         if keys is not None and _names_the_record(resource, arg):
@@ -159,7 +163,9 @@ def _keep_accepted(
         )
 
 
-def _arguments_to_send(op: Operation, lookup: Lookup, forced: Argument | None) -> list[Argument]:
+def _arguments_to_send(
+    op: Operation, lookup: Lookup, forced: Argument | None, reading_back: bool = False
+) -> list[Argument]:
     """The required arguments and those the spec gives a value (plus `forced`, the one a case
     breaks), with their `concurrent` partners added and, of each `non-concurrent` pair, the
     optional one left out, so a positive call keeps the rules that the Concurrent and Non
@@ -168,7 +174,7 @@ def _arguments_to_send(op: Operation, lookup: Lookup, forced: Argument | None) -
     chosen = {
         arg.name
         for arg in op.arguments
-        if arg.required or arg is forced or _has_given_value(arg, lookup)
+        if arg.required or arg is forced or _has_given_value(arg, lookup, reading_back)
     }
     pending = list(chosen)
     while pending:
@@ -295,13 +301,13 @@ class NotApplicable(Exception):
     """A negative case that cannot be built from this body; the case is skipped with why."""
 
 
-def _has_given_value(arg: Argument, lookup: Lookup) -> bool:
+def _has_given_value(arg: Argument, lookup: Lookup, from_records_only: bool = False) -> bool:
     prop = arg.value_property
     if prop is None:
         return False
     if prop.path is not None and prop.path.source == "resource":
         return bool(lookup(prop.path))
-    return prop.example_value is not None or bool(prop.values)
+    return not from_records_only and (prop.example_value is not None or bool(prop.values))
 
 
 def _fill_path(path: str, variables: dict[str, str], keys: dict[str, Any]) -> str:

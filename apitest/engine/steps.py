@@ -52,6 +52,7 @@ UNSENT_NOTE = (
 def _unusable_record(run: StepRun) -> str | None:
     """Why the step cannot go on with the record its chain was handed (None: it can).
 
+    - It is a delete that addresses no record: it could remove the API's own data.
     - It addresses a record and has none.
     - It would write to a record that is not its to write: a cleanup, to one its own chain
       did not create; a delete, to one this run did not create; an update, to one this run
@@ -63,6 +64,11 @@ def _unusable_record(run: StepRun) -> str | None:
     planner keeps the same promise where a resource has no create (no delete is planned)."""
     resource, step, record = run.resource, run.step, run.record
     op = step.operation
+    if op.category == "delete" and not needs_own_record(resource, op):
+        return (
+            f"{op.name} addresses no {resource.name} record (no key in its URL or arguments): "
+            "it could delete records this run did not create, so it is not sent"
+        )
     if record is None:
         if not needs_own_record(resource, op):
             return None
@@ -215,9 +221,11 @@ class StepExecutor:
         *,
         vary_from: object = MISSING,
         violation: Violation | None = None,
+        reading_back: bool = False,
     ) -> Built:
         """The step's request for the record it addresses (`violation` applied, for a
-        negative case; `vary_from`, an update's last body, to send other values)."""
+        negative case; `vary_from`, an update's last body, to send other values;
+        `reading_back`, a callback read looking for the written record)."""
         return build_request(
             run.resource,
             run.step.operation,
@@ -226,6 +234,7 @@ class StepExecutor:
             keys=run.record.keys if run.record is not None else None,
             vary_from=vary_from,
             violation=violation,
+            reading_back=reading_back,
         )
 
     async def _send(self, run: StepRun, built: Built, *, held: bool = False) -> Outcome:
@@ -319,7 +328,7 @@ class StepExecutor:
             run.seen = [(value, record) for value in record.keys.values()]
             lookup = lookup_with(record, self.data, run.chain_id, run.seen)
             try:
-                built = self._build(run, lookup)
+                built = self._build(run, lookup, reading_back=True)
             except NoRecordError as exc:  # the write's answer gave no key to read it back by
                 return Outcome("failed", f"cannot read the record back: {exc}")
             exchange = await self.call(run, built.request, written.uses)

@@ -8,7 +8,9 @@ step runner (engine/steps.py) still holds its resources apart from every other c
 (engine/sync.py "trial"):
 
 - a record it created is deleted and read back (the cleanup sweep's own steps), and never
-  enters the Data Manager, so no other case is handed it;
+  enters the Data Manager, so no other case is handed it; so is one an update stored at the
+  made-up key of an InvalidValueInURLPath case (an upserting PUT), whose chain's record the
+  call never addressed;
 - a record it updated is restored with a valid update (the positive body for the same keys);
   it stays its chain's, for the negative cases that follow;
 - a record it deleted is replaced by a new one (the resource's create, positive body), so the
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apitest.engine.cleanup import sweep
-from apitest.engine.effects import created_records, observed_of
+from apitest.engine.effects import created_records, observed_of, read_records
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.records import DataManager, Record, sent_records
@@ -69,6 +71,12 @@ class Undoer:
         for data, keys in found:
             entry = self.ledger.created(resource.name, resource.file, keys, data)
             pairs.append((entry, Record(resource.name, data, keys, chain, True, 0)))
+        if not pairs and read_records(resource, op, exchange, verdict):
+            undone.notes.append(
+                "its answer listed more records than it sent: none is taken as made by it, "
+                "so none is deleted (the run never deletes data it did not make)"
+            )
+            return undone
         if not pairs:
             undone.notes.append(
                 f"no record could be found in its answer to delete at once (check {op.name}'s "
@@ -88,6 +96,18 @@ class Undoer:
                 if cases:
                     undone.leftovers.append((entry, record))
         return undone
+
+    async def elsewhere(
+        self, resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict, chain: str
+    ) -> Undone:
+        """A write accepted at a made-up URL key left the chain's record alone. An update whose
+        answer shows a record made one there (an upserting PUT: Kinto's 201), deleted at once
+        like a wrongly created one; restoring the chain's record would leave it behind."""
+        found, _sent = created_records(resource, op, exchange, verdict)
+        if op.category != "update" or not found:
+            note = "its URL named no record of this run, so none of the run's was changed"
+            return Undone(notes=[note])
+        return await self.created(resource, op, exchange, verdict, chain)
 
     async def updated(
         self,

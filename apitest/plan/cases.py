@@ -278,6 +278,10 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
     if kind == "null":
         return None
     if kind == "invalid":
+        # A key its own regex refuses is invalid on every API; a well-formed unknown key is
+        # only unknown, and an upserting PUT (Kinto's) rightly stores a record at it.
+        if prop is not None and prop.regex:
+            return _regex_miss(prop, generator)
         return f"apitest-invalid-{generator.hex(8)}"
     if kind == "type":
         return _wrong_type(prop.type if prop else "string", generator, as_text)

@@ -51,8 +51,12 @@ def ops_of(resource: Resource, category: Category) -> list[Operation]:
 def dependency_op(resource: Resource, category: Category) -> Operation | None:
     """The operation run as a dependency step: the one marked auto-test-dependency, else the
     first of its category in document order (ZSPEC.md section 6). For a read, a list (a URL
-    with no variables) is preferred, since a dependency step has no record to address yet."""
+    with no variables) is preferred, since a dependency step has no record to address yet.
+    A delete must address one record: one that addresses none (Kinto's DELETE on the records
+    URL empties the collection) would remove records the run did not create."""
     ops = ops_of(resource, category)
+    if category == "delete":
+        ops = [op for op in ops if needs_own_record(resource, op)]
     marked = [op for op in ops if op.auto_test_dependency]
     if marked:
         return marked[0]
