@@ -29,6 +29,8 @@ from apitest.spec.conditions import (
 )
 from apitest.spec.loader import load
 
+from ..support import read_url, write_resource
+
 BODY: dict[str, Any] = {
     "n": 5,
     "one": 1,
@@ -916,22 +918,11 @@ def test_null_tests_are_found_wherever_they_stand() -> None:
 
 
 def test_lint_names_the_form_a_null_test_likely_meant(tmp_path: Path) -> None:
-    spec = tmp_path / "things.xml"
-    spec.write_text(
-        """<resource specification="1.0.0" name="things" product="p" file-version="1">
-  <server name="s" url="http://127.0.0.1:9/api"/>
-  <url path="/things">
-    <operation method="get" name="GET things" category="read">
-      <error condition="RESPONSE:$.error != null"/>
-      <response status="200"/>
-    </operation>
-  </url>
-</resource>
-""",
-        encoding="utf-8",
-    )
+    error = '<error condition="RESPONSE:$.error != null"/>\n      '
+    url = read_url().replace("<response", error + "<response")
+    spec = write_resource(tmp_path, "things", "", url)
     found = [(d.severity, d.line, d.message, d.hint) for d in load([spec]).diagnostics]
     assert found == [(
-        "warning", 5, "in 'condition': '$.error != null' also holds where $.error is absent",
+        "warning", 4, "in 'condition': '$.error != null' also holds where $.error is absent",
         "to ask whether it is given, write the path alone: $.error",
     )]  # fmt: skip
