@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -328,22 +327,10 @@ def _accept(resource: Resource, op: Operation) -> str | None:
     `application/vnd.api+json`) refuses it with 406 before the call is tested. None where the
     spec declares an Accept argument (its value, and its cases, are the spec's) or no answer
     of the resource has content."""
-    if any(arg.location == "header" and arg.name.lower() == "accept" for arg in op.arguments):
+    if op.declares_accept:
         return None
-    types = _answer_types([op]) or _answer_types(resource.operations)
+    types = op.answer_types or resource.answer_types
     return ", ".join([*types, "*/*;q=0.1"]) if types else None
-
-
-def _answer_types(ops: Iterable[Operation]) -> list[str]:
-    """The media types the answers of `ops` are declared in, first seen first."""
-    types: list[str] = []
-    for op in ops:
-        for response in op.responses:
-            for content in response.contents:
-                media = (content.encode or "").split(";")[0].strip().lower()
-                if media and media not in types:
-                    types.append(media)
-    return types
 
 
 def _request_content(op: Operation) -> Content | None:

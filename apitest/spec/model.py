@@ -10,7 +10,7 @@ inline without looping.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -572,7 +572,7 @@ class Operation:
     def response_for(self, status: int) -> Response | None:
         return next((resp for resp in self.responses if resp.status == status), None)
 
-    @property
+    @functools.cached_property
     def conditional_arguments(self) -> tuple[Argument, ...]:
         """Parameters and headers with a `condition`: sent only where it holds (a URL path
         variable is sent on every call, so its condition does nothing; lint says so)."""
@@ -580,6 +580,19 @@ class Operation:
             arg
             for arg in self.arguments
             if arg.condition is not None and arg.location != "variable"
+        )
+
+    @functools.cached_property
+    def answer_types(self) -> tuple[str, ...]:
+        """The media types its answers are declared in (`encode type` without parameters,
+        lower-case), first seen first; asked for every call (the Accept it sends)."""
+        return media_types_of((self,))
+
+    @functools.cached_property
+    def declares_accept(self) -> bool:
+        """Whether it declares an `Accept` header argument (whose value, and cases, are its own)."""
+        return any(
+            arg.location == "header" and arg.name.lower() == "accept" for arg in self.arguments
         )
 
     @property
@@ -652,6 +665,23 @@ class Resource:
 
     def operation(self, name: str) -> Operation | None:
         return next((op for op in self.operations if op.name == name), None)
+
+    @functools.cached_property
+    def answer_types(self) -> tuple[str, ...]:
+        """The media types any of its operations' answers are declared in, first seen first."""
+        return media_types_of(self.operations)
+
+
+def media_types_of(ops: Iterable[Operation]) -> tuple[str, ...]:
+    """The media types the answers of `ops` are declared in, first seen first."""
+    types: dict[str, None] = {}
+    for op in ops:
+        for response in op.responses:
+            for content in response.contents:
+                media = (content.encode or "").split(";")[0].strip().lower()
+                if media:
+                    types.setdefault(media)
+    return tuple(types)
 
 
 @dataclass(frozen=True)
