@@ -5,8 +5,9 @@ Operation-level `<authentication>` wins over the resource's. An authentication n
 `resource.name` across files) whose endpoint paths resolve against the run's base URL as
 RFC 3986 says: `/oauth/v2/token` against `http://host/api/v1` is `http://host/oauth/v2/token`.
 One `TokenSource` per schema endpoint and profile, asked for the union of the scopes the run's
-operations need. A `type="token"` authentication whose schema declares no `<token-url>` (or
-that names none) carries the static token of the profile (APITEST_TOKEN).
+operations need. A `type="token"` authentication that names no schema carries the static
+token of the profile (APITEST_TOKEN); a `<token>` schema always has its `<token-url>` (the
+loader refuses one without, as ZEST's reference requires it).
 """
 
 from __future__ import annotations
