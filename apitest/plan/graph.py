@@ -180,6 +180,15 @@ class _ResourcePlanner:
         self.notes: list[str] = []
         self.callback = callback_read(resource)
         self._chains = 0
+        self._dependency_ops: dict[tuple[str, Category], Operation | None] = {}
+
+    def _dependency_op(self, res: Resource, category: Category) -> Operation | None:
+        """`dependency_op`, worked out once per resource and category: every chain asks again
+        for its own resource's and each dependency's."""
+        key = (res.name, category)
+        if key not in self._dependency_ops:
+            self._dependency_ops[key] = dependency_op(res, category)
+        return self._dependency_ops[key]
 
     def plan(self) -> ResourcePlan:
         res = self.res
@@ -204,8 +213,8 @@ class _ResourcePlanner:
     def _positive_chains(self) -> list[Chain]:
         res = self.res
         chains = [self._lifecycle()]
-        main_create = dependency_op(res, "create")
-        main_delete = dependency_op(res, "delete")
+        main_create = self._dependency_op(res, "create")
+        main_delete = self._dependency_op(res, "delete")
         for op in ops_of(res, "create"):
             if op is not main_create:
                 chains.append(self._extra_create(op))
@@ -229,7 +238,7 @@ class _ResourcePlanner:
         res = self.res
         chain = self._new_chain("record lifecycle")
         cleanups = self._prepare_dependencies(chain)
-        create = dependency_op(res, "create")
+        create = self._dependency_op(res, "create")
         if create is not None:
             self._test_write(chain, create)
         reads = ops_of(res, "read")
@@ -239,7 +248,7 @@ class _ResourcePlanner:
         for category in ("update", "action"):
             for op in ops_of(res, category):
                 self._test_write(chain, op)
-        delete = dependency_op(res, "delete")
+        delete = self._dependency_op(res, "delete")
         if delete is not None:
             if create is None:
                 reason = (
@@ -260,7 +269,7 @@ class _ResourcePlanner:
         chain = self._new_chain(f"create by {op.name}")
         cleanups = self._prepare_dependencies(chain)
         self._test_write(chain, op)
-        delete = dependency_op(self.res, "delete")
+        delete = self._dependency_op(self.res, "delete")
         if delete is not None:
             chain.add(delete, "cleanup", "delete the record", owner=self.res.name)
         self._cleanup(chain, cleanups)
@@ -286,10 +295,10 @@ class _ResourcePlanner:
         cleanups = self._prepare_dependencies(chain)
         for op in ops_of(res, "create"):
             self._add_cases(chain, op, cases[op.name])
-        create = dependency_op(res, "create")
+        create = self._dependency_op(res, "create")
         later = [op for cat in ("read", "update", "action", "delete") for op in ops_of(res, cat)]
         if any(cases[op.name] for op in later):
-            prepare = create or dependency_op(res, "read")
+            prepare = create or self._dependency_op(res, "read")
             if prepare is not None:
                 case = "record for negative cases" if create else "records for negative cases"
                 chain.add(prepare, "data preparation", case, owner=res.name)
@@ -300,7 +309,7 @@ class _ResourcePlanner:
                     f"it could delete a record this run did not create ({res.name} has no create)"
                 )
             self._add_cases(chain, op, cases[op.name], skip)
-        delete = dependency_op(res, "delete")
+        delete = self._dependency_op(res, "delete")
         if create is not None and delete is not None:
             chain.add(delete, "cleanup", "record prepared for negative cases", owner=res.name)
         self._cleanup(chain, cleanups)
@@ -349,8 +358,8 @@ class _ResourcePlanner:
         clean up afterwards (prepared by a create), in preparation order."""
         cleanups: list[tuple[Resource, Operation]] = []
         for dep in transitive_dependencies(self.catalog, self.res):
-            create = dependency_op(dep, "create")
-            read = dependency_op(dep, "read")
+            create = self._dependency_op(dep, "create")
+            read = self._dependency_op(dep, "read")
             # A pre-loaded resource is read, unless its read must address a record (an id in
             # its URL): with no record yet to address, the create makes one.
             if create is None or (
@@ -362,7 +371,7 @@ class _ResourcePlanner:
                 chain.add(read, "data preparation", f"records for {self.res.name}", owner=dep.name)
                 continue
             chain.add(create, "data preparation", f"record for {self.res.name}", owner=dep.name)
-            delete = dependency_op(dep, "delete")
+            delete = self._dependency_op(dep, "delete")
             if delete is None:
                 self.notes.append(f"{dep.name} has no delete: its prepared record is left behind")
             else:
