@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..support import DATA, free_port
-from ._thirdparty import Started, _install, serving
+from ._thirdparty import Started, npm_package, serving
 
 OAUTH_MOCK_SERVER = "oauth2-mock-server@9.3.0"
 SCRIPT = DATA / "thirdparty" / "oauth" / "mock_server.mjs"
@@ -42,19 +41,6 @@ READ, WRITE = "notes.read", "notes.write"
 GRANTED_SCOPE = f"{READ} {WRITE}"
 """What the refresh tokens the tests give were granted (the spec's `<authentication scopes>`)."""
 DEFECTS = frozenset({"accepts-missing-token", "accepts-any-token"})
-
-
-def oauth_mock_folder() -> Path:
-    """The folder oauth2-mock-server is installed in (from the npm registry on first use)."""
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.skip("oauth2-mock-server needs npm and node (Node.js), which this machine lacks")
-    return _install(
-        OAUTH_MOCK_SERVER.replace("@", "-"),
-        [[npm, "install", "--prefix", ".", OAUTH_MOCK_SERVER, "--no-audit", "--no-fund",
-          "--loglevel=error"]],
-        f"{OAUTH_MOCK_SERVER} from the npm registry",
-    )  # fmt: skip
 
 
 @dataclass
@@ -85,10 +71,11 @@ def oauth_mock(
 ) -> Iterator[OAuthMock]:
     """oauth2-mock-server on a free port of 127.0.0.1, its tokens living `ttl_s` seconds,
     refusing the grant types `refuse` names ("refresh_token", "client_credentials")."""
-    installed = oauth_mock_folder()
-    script = installed / SCRIPT.name  # beside node_modules, so that its imports resolve
-    shutil.copyfile(SCRIPT, script)
+    installed = npm_package(OAUTH_MOCK_SERVER)
     folder.mkdir(parents=True, exist_ok=True)
+    script = folder / SCRIPT.name  # beside a link to node_modules, so that its imports resolve
+    shutil.copyfile(SCRIPT, script)
+    (folder / "node_modules").symlink_to(installed / "node_modules", target_is_directory=True)
     port = free_port()
     log = folder / "token-requests.jsonl"
     env = {

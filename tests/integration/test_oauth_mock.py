@@ -145,7 +145,7 @@ def test_a_refused_refresh_with_no_other_flow_fails_the_run_saying_why(tmp_path:
                         APITEST_REFRESH_TOKEN=given_refresh),
         )  # fmt: skip
     output = done.stdout + done.stderr
-    assert done.returncode != 0
+    assert done.returncode == 1, output  # every case needing a token errors
     assert "invalid_grant" in output and "unauthorized_client" in output
     _assert_no_secret(mock, output, folder, given_refresh)
 
