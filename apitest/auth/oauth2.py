@@ -184,12 +184,12 @@ class TokenSource:
             return await self._token_flow(base)
         flows: list[tuple[str, dict[str, str]]] = []
         if stored is not None and stored.refresh_token:
-            flows.append(("stored refresh token", _refresh(stored.refresh_token)))
+            flows.append(("stored refresh token", self._refresh(stored.refresh_token)))
         if creds.access_token and not self._given_spent and stored is None:
             self._given_spent = True
             return replace(base, access_token=creds.access_token, expires_at=None)
         if creds.refresh_token and (stored is None or stored.refresh_token != creds.refresh_token):
-            flows.append(("APITEST_REFRESH_TOKEN", _refresh(creds.refresh_token)))
+            flows.append(("APITEST_REFRESH_TOKEN", self._refresh(creds.refresh_token)))
         if creds.grant_token and not self._grant_spent:
             flows.append(
                 ("grant token", {"grant_type": "authorization_code", "code": creds.grant_token})
@@ -251,6 +251,15 @@ class TokenSource:
                 f"the token-url {self.token_url} refused profile {self.profile.name!r} ({exc}); "
                 "check its credentials"
             ) from None
+
+    def _refresh(self, token: str) -> dict[str, str]:
+        """A refresh-token grant. It asks for the profile's own `scopes` (a read-only profile
+        narrowed to reads), else for no scope: RFC 6749 section 6 then gives every scope the
+        refresh token was granted, where asking for the spec's might exceed them."""
+        params = {"grant_type": "refresh_token", "refresh_token": token}
+        if self.profile.scopes:
+            params["scope"] = self._scopes
+        return params
 
     def _values(self, params: dict[str, str]) -> dict[str, str]:
         """The flow's values plus the profile's client credentials (never an empty secret)."""
@@ -376,10 +385,6 @@ class TokenSource:
             raise TargetUnreachableError(
                 f"cannot reach {what} {request.url}: {type(exc).__name__}"
             ) from None
-
-
-def _refresh(token: str) -> dict[str, str]:
-    return {"grant_type": "refresh_token", "refresh_token": token}
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Third-party APIs the tests install and start themselves: json-server (npm), Datasette (PyPI)
+"""Third-party APIs the tests install and start themselves: json-server and oauth2-mock-server
+(npm, `npm_package`), Datasette (PyPI)
 and any other PyPI server (`pypi_command`).
 
 They show what our own reference service cannot: an API that validates nothing (json-server),
@@ -80,19 +81,23 @@ def _install(name: str, commands: list[list[str]], what: str) -> Path:
         return folder
 
 
+def npm_package(package: str) -> Path:
+    """The folder `package` ("name@version") is installed in (its node_modules beneath), from
+    the npm registry on first use; skipped where npm and node are missing."""
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.skip(f"{package} needs npm and node (Node.js), which this machine lacks")
+    return _install(
+        package.replace("@", "-"),
+        [[npm, "install", "--prefix", ".", package, "--no-audit", "--no-fund",
+          "--loglevel=error"]],
+        f"{package} from the npm registry",
+    )  # fmt: skip
+
+
 def json_server_bin() -> Path:
     """json-server's command, installed from the npm registry on first use."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("json-server needs npm (Node.js), which this machine lacks")
-    name = JSON_SERVER.replace("@", "-")
-    folder = _install(
-        name,
-        [[npm, "install", "--prefix", ".", JSON_SERVER, "--no-audit", "--no-fund",
-          "--loglevel=error"]],
-        f"{JSON_SERVER} from the npm registry",
-    )  # fmt: skip
-    return folder / "node_modules" / ".bin" / "json-server"
+    return npm_package(JSON_SERVER) / "node_modules" / ".bin" / "json-server"
 
 
 def pypi_command(requirement: str, command: str) -> Path:
