@@ -38,7 +38,10 @@ MAY_IMPORT: dict[str, set[str]] = {
 """What each subpackage may import besides BASE and itself; the shells (cli, commands, the
 pytest plugin) may import anything below them."""
 
-SHELLS = {"cli", "cli_options", "commands", "pytest_plugin", "pytest_session", "__main__"}
+SHELLS = {
+    "cli", "cli_options", "commands", "pytest_plugin", "pytest_options", "pytest_items",
+    "pytest_session", "__main__",
+}  # fmt: skip
 
 HTTP = ("engine", "http")
 """The engine's transport: below the rest of the engine (it imports none of it)."""
