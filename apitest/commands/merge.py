@@ -15,7 +15,7 @@ from rich.text import Text
 
 from apitest.report.console import ConsoleReporter, make_console
 from apitest.report.json_report import read_result
-from apitest.report.writers import ReportFiles, chosen_files, make_folders
+from apitest.report.writers import ReportFiles, check_writable, chosen_files
 from apitest.results import RunResult
 from apitest.results_merge import merge_shards
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     shards = [(name, read_result(Path(name), "RESULT", HOW)) for name in args.results]
     result = merge_shards(shards, partial=args.partial)
     files = ReportFiles(html=_path(args.html), junit=_path(args.junit), json=_path(args.json))
-    make_folders(chosen_files(html=files.html, junit=files.junit, json=files.json))
+    check_writable(chosen_files(html=files.html, junit=files.junit, json=files.json))
     console = make_console()
     console.print(Text(headline(result), style="bold"))
     for line in shard_lines(result):
@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     files.write(result)
     for label, path in files.written:
         console.print(f"{label}: {path}")
+    problem = files.failure()
+    if problem is not None:
+        raise problem
     return result.exit_status()
 
 

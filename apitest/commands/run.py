@@ -28,7 +28,7 @@ from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import build_plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text, shard_text
 from apitest.report.jsonl import JsonlWriter
-from apitest.report.writers import ReportFiles, chosen_files, make_folders
+from apitest.report.writers import ReportFiles, check_writable, chosen_files
 from apitest.results import RunResult, ShardInfo
 from apitest.session.config import RunConfig, plan_options, report_folder, resolve
 from apitest.session.hooks import hooks_factory, suite_hooks
@@ -92,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"{label}: {path}")
     if unreachable is not None:
         raise unreachable  # its one line on stderr, exit 3; the reports above say it per case
+    problem = files.failure()
+    if problem is not None:
+        raise problem
     if result.interrupted:
         console.print(Text("interrupted: the reports above hold what ran", style="bold red"))
     return result.exit_status()
@@ -151,15 +154,18 @@ def report_files(config: RunConfig, report_dir: Path) -> ReportFiles:
 
 
 def _outputs_writable(config: RunConfig, report_dir: Path, files: ReportFiles) -> None:
-    """The report folder and each report file's folder made before any call (make_folders)."""
+    """The report folder and each report file tried before any call (check_writable)."""
     named = {
         "html": files.html if config.html else None,
         "junit": files.junit if config.junit else None,
         "json": files.json if config.json else None,
         "jsonl": Path(config.jsonl) if config.jsonl else None,
     }
-    make_folders(
-        [("--report-dir (or the suite's [reports] dir)", report_dir), *chosen_files(**named)]
+    check_writable(
+        [
+            (f"--report-dir (or the suite's [reports] dir) {report_dir}", report_dir / LEDGER_NAME),
+            *chosen_files(**named),
+        ]
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from apitest.engine.events import Event, RunFinished
 from apitest.errors import UsageError
+from apitest.report.files import write_problem
 from apitest.report.json_report import write_json
 from apitest.results import RunResult
 
@@ -24,6 +25,9 @@ class ReportFiles:
         self.html, self.junit, self.json = html, junit, json
         self.written: list[tuple[str, Path]] = []
         """(label, path) of each file written, in the order written."""
+        self.failed: list[tuple[str, Path, str]] = []
+        """(label, path, why) of each file that could not be written (a disk filled up during
+        the run, a folder removed): the others are still written, and the command says it."""
 
     def handle(self, event: Event) -> None:
         if isinstance(event, RunFinished):
@@ -40,25 +44,37 @@ class ReportFiles:
             ("JSON result", self.json, write_json),
         )
         for label, path, write in writers:
-            if path is not None:
+            if path is None:
+                continue
+            try:
                 write(result, path)
+            except OSError as exc:
+                self.failed.append((label, path, exc.strerror or str(exc)))
+            else:
                 self.written.append((label, path))
 
+    def failure(self) -> UsageError | None:
+        """The files that could not be written, as the command's closing error (exit 2: a CI
+        job must not pass on a verdict whose report it cannot find); None: all were."""
+        if not self.failed:
+            return None
+        said = "; ".join(
+            f"the {label} could not be written to {path} ({why})"
+            for label, path, why in self.failed
+        )
+        return UsageError(f"{said}. The verdict is in the summary above")
 
-def make_folders(outputs: Iterable[tuple[str, Path]]) -> None:
-    """Make the folder of each output (`(option and path, folder)`) before anything runs or
-    is merged, so a folder that cannot be made is a usage error naming its option, not a
-    crash at the end (after a run: with its records made and no ledger to clean them up by)."""
-    for what, folder in outputs:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(
-                f"{what}: cannot make the folder {folder} ({exc.strerror or exc}); choose "
-                "one you can write to"
-            ) from None
+
+def check_writable(outputs: Iterable[tuple[str, Path]]) -> None:
+    """Try each output (`(option and path, a file it writes)`) before anything runs or is
+    merged, so a path that cannot be written is a usage error naming its option, not a crash
+    at the end (after a run: with its records made and no ledger to clean them up by)."""
+    for what, path in outputs:
+        problem = write_problem(path)
+        if problem is not None:
+            raise UsageError(f"{what}: {problem}; choose a path you can write to")
 
 
 def chosen_files(**paths: Path | None) -> list[tuple[str, Path]]:
-    """(`--OPTION PATH`, its folder) for each report file an option names (None: not named)."""
-    return [(f"--{option} {path}", path.parent) for option, path in paths.items() if path]
+    """(`--OPTION PATH`, PATH) for each report file an option names (None: not named)."""
+    return [(f"--{option} {path}", path) for option, path in paths.items() if path]
