@@ -60,7 +60,13 @@ class Limits:
         return isinstance(value, int | float) and self.low <= value <= self.high
 
     def __str__(self) -> str:
-        return f"{self.low:g} to {self.high:g}"
+        return f"{_number(self.low)} to {_number(self.high)}"
+
+
+def _number(value: float) -> str:
+    """A bound as a user types it: whole numbers in full (the seed's 2**63 - 1 is not
+    9.22337e+18, which a user would copy and be refused), others as short as they go."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 LIMITS: Mapping[str, Limits] = {

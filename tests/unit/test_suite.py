@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from apitest.cli import build_parser
-from apitest.defaults import DEFAULTS
+from apitest.defaults import DEFAULTS, LIMITS
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
@@ -179,3 +179,9 @@ def test_the_throttle_store_comes_from_the_option_else_the_suite_else_file(
     given = resolve(parse(str(path), "--throttle-store", "file"))
     assert given.throttle_store == "file"
     assert resolve(parse("specs/trips.xml")).throttle_store == DEFAULTS.throttle_store == "file"
+
+
+def test_a_range_is_said_as_a_user_types_it() -> None:
+    """The seed's bound used to read 9.22337e+18: a user copying it was refused."""
+    assert str(LIMITS["seed"]) == "0 to 9223372036854775807"
+    assert str(LIMITS["timeout"]) == "0.1 to 3600"
