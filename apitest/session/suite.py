@@ -94,6 +94,10 @@ def load_suite(path: str | Path) -> Suite:
     target = _table(data, "target", _TARGET, where)
     if "vars" in target and not all(isinstance(v, str) for v in target["vars"].values()):
         raise UsageError(f"{where}: [target] vars values must be strings")
+    base_url = target.get("base_url")
+    problem = http_url_problem(base_url) if isinstance(base_url, str) else None
+    if problem is not None:  # said here, where the suite is named, not as a --base-url
+        raise UsageError(f"{where}: [target] base_url {problem}")
     run = _table(data, "run", _RUN, where)
     _check_run(run, where)
     reports = {k: _path(folder, v) for k, v in _table(data, "reports", _REPORTS, where).items()}

@@ -83,6 +83,10 @@ def test_a_full_suite_loads_with_paths_relative_to_it(tmp_path: Path) -> None:
         ('specs = ["a.xml"]\n[filters]\ncategories = ["creat"]', r"categories: unknown creat"),
         ('specs = ["a.xml"]\n[filters]\ncases = "some"', "cases must be positive, negative or all"),
         ('specs = ["a.xml"]\n[target]\nhost = "x"', r"\[target\]: unknown key\(s\) host"),
+        (  # it was said as "--base-url: 'nope' ...", an option the user never gave
+            'specs = ["a.xml"]\n[target]\nbase_url = "nope"',
+            r"\[target\] base_url needs the scheme http or https",
+        ),
         ('specs = ["a.xml"]\n[hooks]\nmodules = "x.py"', r"\[hooks\] modules must be a list"),
         ("specs = [", "not valid TOML"),
     ],
