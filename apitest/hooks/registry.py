@@ -158,7 +158,7 @@ def check(
     kind: Filter = None,
 ) -> F | Callable[[F], F]:
     """`fn(req, resp)`: a custom verdict; `resp.error(...)` fails the case, `resp.success()`
-    or returning passes it, an uncaught exception fails it."""
+    or returning passes it, an uncaught exception or `return False` fails it."""
     return _filtered("check", fn, resource, operation, kind)
 
 

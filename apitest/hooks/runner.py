@@ -197,15 +197,19 @@ def _check_failure(
     hook: Hook, result: _Result | None, resp: CheckResponse, timeout_s: float
 ) -> str | None:
     """resp.success/error decide when called (even if the check then swallowed the signal);
-    otherwise an uncaught exception fails and a plain return passes."""
+    otherwise an uncaught exception fails and a plain return passes, except `return False`:
+    a Python check written `return answer["days"] > 0` means a verdict, and passing it would
+    be a false green."""
     if result is None:
         return _late(hook, timeout_s)
     if resp.outcome == "error":
         said = "resp.error() was called" if resp.value is None else describe(resp.value)
         return f"check {hook.name}: {said}"
-    error = result[1]
-    if resp.outcome == "success" or error is None or isinstance(error, CheckEnded):
+    value, error = result
+    if resp.outcome == "success" or isinstance(error, CheckEnded):
         return None
+    if error is None:
+        return None if value is not False else f"check {hook.name} returned False"
     return f"check {hook.name} raised {_what(error)}"
 
 

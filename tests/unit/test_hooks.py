@@ -439,6 +439,14 @@ CHECKS = """
     @check
     def bare_error(req, resp):
         resp.error()
+
+    @check
+    def returns_a_verdict(req, resp):
+        return req.response["days"] > 0
+
+    @check
+    def returns_something_else(req, resp):
+        return "a value is no verdict"
 """
 
 
@@ -451,6 +459,7 @@ def test_checks_pass_fail_by_resp_error_and_fail_by_raising(tmp_path: Path) -> N
         'check days_positive: {"days": 0}',
         "check raising raised KeyError: 'missing'",
         "check bare_error: resp.error() was called",
+        "check returns_a_verdict returned False",  # it passed: a false green
     ]
     assert case.logs == ["INFO: admin 200 0 positive"]
     good = answered(Request("get", "http://h/trips/1", profile="reader"), 200, {"days": 3})
