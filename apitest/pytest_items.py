@@ -25,9 +25,10 @@ from apitest.spec.diagnostics import Diagnostic
 SESSION = pytest.StashKey[ApitestSession]()
 
 
-class SpecLoadError(Exception):
-    """The specs do not load: reported once, without a traceback, by the file at fault when
-    pytest collects it, else by the first file collected (the message names the file)."""
+class SetupError(Exception):
+    """The specs or the session's settings do not load (an auth file that cannot be read, a
+    bad profile): reported once, without a traceback, by the file at fault when pytest
+    collects it, else by the first file collected (the message names the file or option)."""
 
     def __init__(self, message: str, culprit: Path | None) -> None:
         super().__init__(message)
@@ -35,7 +36,7 @@ class SpecLoadError(Exception):
 
 
 REPORTED = pytest.StashKey[bool]()
-PENDING = pytest.StashKey[SpecLoadError]()
+PENDING = pytest.StashKey[SetupError]()
 """A load error left to its own file, in case pytest never collects that file."""
 
 
@@ -76,10 +77,10 @@ def apitest_session(config: pytest.Config) -> ApitestSession:
         options = plugin_options(config)
         paths = sorted(spec_paths(config) | set(options.suite.specs if options.suite else ()))
         catalog = load_catalog(paths, on_warnings=_warn_about_specs)
+        session = ApitestSession(catalog, options)
     except (ApitestError, ApitestSpecWarning) as exc:  # the warning: under -W error::...
         culprit = Path(exc.file).resolve() if isinstance(exc, SpecError) and exc.file else None
-        raise SpecLoadError(f"apitest: {exc}", culprit) from None
-    session = ApitestSession(catalog, options)
+        raise SetupError(f"apitest: {exc}", culprit) from None
     config.stash[SESSION] = session
     return session
 
@@ -127,7 +128,7 @@ class SpecFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         try:
             session = apitest_session(self.config)
-        except SpecLoadError as exc:
+        except SetupError as exc:
             if self.config.stash.get(REPORTED, False):
                 return  # said once already
             collected = {Path(path).resolve() for path in spec_paths(self.config)}
@@ -145,7 +146,7 @@ class SpecFile(pytest.File):
             yield ResourceNode.from_parent(self, name=resource.name, resource=resource.name)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, SpecLoadError):
+        if isinstance(excinfo.value, SetupError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
@@ -180,6 +181,12 @@ class CaseFailed(Exception):
         self.case = case
 
 
+class CaseNotRun(Exception):
+    """The case's chain could not run (the target unreachable, a token store that does not
+    open): the item fails with apitest's one message, as `apitest run` says it, not with a
+    traceback through pytest's runner."""
+
+
 class CaseItem(pytest.Item):
     def __init__(self, *, step: Step, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -201,7 +208,7 @@ class CaseItem(pytest.Item):
         try:
             case = session.case_result(self.step)
         except ApitestError as exc:
-            raise pytest.UsageError(f"apitest: {exc}") from None
+            raise CaseNotRun(f"apitest: {exc}") from None
         for notice in session.untold_notices():
             warnings.warn(f"apitest: {notice.message}", ApitestAuthWarning, stacklevel=1)
         self.user_properties.extend(
@@ -217,6 +224,8 @@ class CaseItem(pytest.Item):
             from apitest.report.console import failure_text
 
             return failure_text(excinfo.value.case).plain
+        if isinstance(excinfo.value, CaseNotRun):
+            return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:

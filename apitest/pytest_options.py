@@ -8,6 +8,7 @@ pytest starts, so a bad one stops pytest with a usage error before anything is c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from apitest.defaults import DEFAULTS, LIMITS, http_url_problem, parse_size, size_text
 from apitest.errors import ApitestError
 from apitest.pytest_session import PluginOptions
+from apitest.report.files import write_problem
 from apitest.session.config import call_policy, merged, shard_choice
 from apitest.session.shard import ShardChoice
 from apitest.session.suite import load_suite
@@ -113,6 +115,14 @@ def _given_settings(config: pytest.Config) -> dict[str, Any]:
     problem = http_url_problem(given["proxy"]) if given["proxy"] is not None else None
     if problem is not None:
         raise pytest.UsageError(f"apitest: --apitest-proxy: the proxy URL {problem}")
+    base_url = _picked(config, "base_url")
+    problem = http_url_problem(base_url) if base_url is not None else None
+    if problem is not None:  # else every item would fail on it, one by one
+        raise pytest.UsageError(f"apitest: --apitest-base-url {base_url!r} {problem}")
+    report_dir = config.getoption("apitest_report_dir")
+    problem = write_problem(Path(report_dir) / "ledger.jsonl") if report_dir else None
+    if problem is not None:
+        raise pytest.UsageError(f"apitest: --apitest-report-dir {report_dir}: {problem}")
     if given["max_body_bytes"] is not None:
         try:
             given["max_body_bytes"] = parse_size(given["max_body_bytes"])

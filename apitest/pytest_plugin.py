@@ -28,8 +28,8 @@ from apitest.pytest_items import (
     SESSION,
     ApitestAuthWarning,
     ApitestSpecWarning,
+    SetupError,
     SpecFile,
-    SpecLoadError,
     apitest_session,
     is_resource,
     item_names,
@@ -115,7 +115,7 @@ def _chain_by_nodeid(config: pytest.Config) -> dict[str, str]:
     """Every apitest item's node id, mapped to its chain (empty when nothing is collected)."""
     try:
         session = apitest_session(config)
-    except SpecLoadError:
+    except SetupError:
         return {}
     found: dict[str, str] = {}
     rootdir = config.rootpath.resolve()

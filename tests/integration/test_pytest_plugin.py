@@ -217,6 +217,9 @@ def test_the_answer_size_cap_reaches_the_plugin_as_the_cli(
         ("--apitest-eventually=-1", "--apitest-eventually -1.0 is out of range (0 to 3600)"),
         ("--apitest-max-body-bytes=lots", "--apitest-max-body-bytes: 'lots' is not a size"),
         ("--apitest-seed=-3", "--apitest-seed -3 is out of range (0 to"),
+        # these two failed every item, one by one, each with a traceback through pytest
+        ("--apitest-base-url=nope", "--apitest-base-url 'nope' needs the scheme http or https"),
+        ("--apitest-report-dir=/proc/apitest", "--apitest-report-dir /proc/apitest: cannot make"),
     ],
 )
 def test_a_setting_out_of_range_is_a_usage_error_naming_the_option(
@@ -225,3 +228,30 @@ def test_a_setting_out_of_range_is_a_usage_error_naming_the_option(
     result = project.runpytest(option, "--collect-only", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert said in result.stderr.str(), result.stderr.str()
+
+
+def test_settings_that_do_not_load_are_said_once_without_a_traceback(
+    project: pytest.Pytester,
+) -> None:
+    """An auth file that cannot be read used to be a collection error per spec file, each
+    with a traceback through the plugin."""
+    result = project.runpytest("--apitest-auth=missing.toml", "-p", "no:cacheprovider")
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.INTERRUPTED, out
+    assert out.count("apitest: --auth missing.toml: cannot read it") == 1, out
+    assert "Traceback" not in out and "pytest_items.py" not in out, out
+
+
+def test_a_chain_that_cannot_run_fails_its_items_with_apitest_s_message(
+    project: pytest.Pytester,
+) -> None:
+    """A target that cannot be reached (nothing listens on port 1): each item fails with the
+    message `apitest run` gives, where each used to show a traceback through pytest's runner
+    and a pytest.UsageError."""
+    result = project.runpytest(
+        "specs/destinations.xml", "--apitest-base-url=http://127.0.0.1:1", "-m", "create",
+        "--apitest-cases=positive", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    out = result.stdout.str()
+    result.assert_outcomes(failed=1)
+    assert "apitest: " in out and "UsageError" not in out and "runtest" not in out, out
