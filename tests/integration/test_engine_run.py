@@ -10,9 +10,12 @@ long a broken run may hang.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -371,6 +374,29 @@ def test_an_unreachable_target_exits_3_with_one_line_naming_it(tmp_path: Path) -
     assert all(c["status"] == "error" and url in c["message"] for c in cases)
     junit = (tmp_path / "r" / "junit.xml").read_text()
     assert junit.count("<error") == len(cases)
+
+
+def test_a_target_that_does_not_speak_http_exits_3_saying_so(tmp_path: Path) -> None:
+    """Something listens but answers no HTTP (another protocol on the port): this ended the
+    run in a traceback out of aiohttp."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/api/v1"
+
+        def babble() -> None:
+            listener.settimeout(30)
+            with contextlib.suppress(OSError):
+                while True:
+                    peer, _ = listener.accept()
+                    with peer:
+                        peer.recv(65536)
+                        peer.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+        threading.Thread(target=babble, daemon=True).start()
+        done = run_cli("run", TRIPS_SPEC, "--base-url", url, "--report-dir", str(tmp_path / "r"))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"cannot reach the target {url} (the answer is not HTTP" in done.stderr, done.stderr
 
 
 def test_missing_credentials_exit_2_naming_the_variable_and_the_spec_line(

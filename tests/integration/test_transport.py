@@ -195,3 +195,31 @@ def test_a_server_that_hangs_up_unanswered_is_a_protocol_error(keep: bool) -> No
             await server.wait_closed()
 
     assert asyncio.run(scenario()) is httpx.RemoteProtocolError
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b"garbage garbage\r\n\r\n", b"HTTP/1.1 200 OK\r\nbroken header line\r\n\r\n"],
+    ids=["not HTTP", "broken header"],
+)
+@pytest.mark.parametrize("keep", [True, False], ids=["kept", "not kept"])
+def test_an_answer_that_is_not_http_is_a_protocol_error(keep: bool, answer: bytes) -> None:
+    """httpx-aiohttp lets aiohttp's ClientResponseError out unmapped: a target answering
+    with something other than HTTP ended `apitest run` in a traceback."""
+
+    async def babble(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    async def scenario() -> type[BaseException]:
+        server = await asyncio.start_server(babble, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
+        try:
+            return await _failure(Transport(), url, keep)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(scenario()) is httpx.RemoteProtocolError

@@ -11,7 +11,10 @@ method unchanged; a kept request is sent exactly as the stock method would send 
 One correction to the stock method on both paths: it maps every aiohttp connection error to
 httpx's ConnectTimeout (its first match wins), so a refused connection read as "connect timed
 out" and was not retried as a call that never reached the server. A failed connect is a
-ConnectError here, and a server that hung up before answering a RemoteProtocolError.
+ConnectError here, and a server that hung up before answering a RemoteProtocolError. So is an
+answer that is not HTTP at all (a bad status line, broken headers: aiohttp's
+ClientResponseError, which the stock method lets out as it is, so it reached the user as a
+traceback).
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-from aiohttp import ClientConnectorError, ClientSession, ClientTimeout, ServerDisconnectedError
+from aiohttp import (
+    ClientConnectorError,
+    ClientResponseError,
+    ClientSession,
+    ClientTimeout,
+    ServerDisconnectedError,
+)
 from httpx_aiohttp import AiohttpTransport
 from httpx_aiohttp.transport import AiohttpResponseStream, map_aiohttp_exceptions
 from multidict import CIMultiDict
@@ -69,6 +78,12 @@ class Transport(AiohttpTransport):
             return await self._send_kept(request, kept)
         except httpx.ConnectTimeout as exc:
             raise _what_failed(exc, request) from exc.__cause__
+        except ClientResponseError as exc:
+            said = str(exc.message).strip().splitlines()
+            raise httpx.RemoteProtocolError(
+                f"the answer is not HTTP ({said[0].rstrip(':') if said else exc.status})",
+                request=request,
+            ) from exc
 
     async def _send_kept(self, request: httpx.Request, kept: _Arguments) -> httpx.Response:
         if not isinstance(self.client, ClientSession):
