@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -185,16 +186,7 @@ def test_a_server_that_hangs_up_unanswered_is_a_protocol_error(keep: bool) -> No
         await reader.readuntil(b"\r\n\r\n")
         writer.close()
 
-    async def scenario() -> type[BaseException]:
-        server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
-        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
-        try:
-            return await _failure(Transport(), url, keep)
-        finally:
-            server.close()
-            await server.wait_closed()
-
-    assert asyncio.run(scenario()) is httpx.RemoteProtocolError
+    assert asyncio.run(_failure_against(hang_up, keep)) is httpx.RemoteProtocolError
 
 
 @pytest.mark.parametrize(
@@ -213,13 +205,17 @@ def test_an_answer_that_is_not_http_is_a_protocol_error(keep: bool, answer: byte
         await writer.drain()
         writer.close()
 
-    async def scenario() -> type[BaseException]:
-        server = await asyncio.start_server(babble, "127.0.0.1", 0)
-        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
-        try:
-            return await _failure(Transport(), url, keep)
-        finally:
-            server.close()
-            await server.wait_closed()
+    assert asyncio.run(_failure_against(babble, keep)) is httpx.RemoteProtocolError
 
-    assert asyncio.run(scenario()) is httpx.RemoteProtocolError
+
+async def _failure_against(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]], keep: bool
+) -> type[BaseException]:
+    """The transport error our Transport raises calling a raw server that runs `handle`."""
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
+    try:
+        return await _failure(Transport(), url, keep)
+    finally:
+        server.close()
+        await server.wait_closed()
