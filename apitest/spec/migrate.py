@@ -26,6 +26,7 @@ The old forms and what they become (ZSPEC-CONFORMANCE.md, section 5):
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -76,11 +77,28 @@ def fix_file(path: str | Path, write: bool = True, max_bytes: int | None = None)
         ) from None
     result = fix_text(text)
     if write and result.changed:
-        temporary = Path(f"{path}.apitest-fix")
-        temporary.write_bytes(result.text.encode("utf-8"))
-        shutil.copymode(path, temporary)
-        temporary.replace(path)
+        _replace(Path(os.path.realpath(path)), result.text, str(path))
     return result
+
+
+def _replace(target: Path, text: str, shown: str) -> None:
+    """`target` rewritten whole (a temporary file beside it, renamed over it, its mode kept).
+    The target is the link's, when the spec is a link: renaming over the link itself would
+    put a copy where the link was and leave the real spec unfixed."""
+    temporary = target.with_name(f"{target.name}.apitest-fix")
+    try:
+        temporary.write_bytes(text.encode("utf-8"))
+        shutil.copymode(target, temporary)
+        temporary.replace(target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise SpecError(
+            f"not rewritten: cannot write {target.parent} ({exc.strerror or exc})",
+            shown,
+            1,
+            1,
+            "make the file and its folder writable, then --fix",
+        ) from None
 
 
 # --- the rewrites -----------------------------------------------------------------------------

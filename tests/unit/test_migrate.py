@@ -174,6 +174,23 @@ def test_fix_file_writes_in_place_and_refuses_a_malformed_file(tmp_path: Path) -
     assert broken.read_text() == '<resource name="r"><dependency resource="a"></resource>'
 
 
+def test_fix_file_through_a_link_fixes_the_linked_spec_and_keeps_the_link(
+    tmp_path: Path,
+) -> None:
+    """It used to rename the fixed copy over the link: the link was gone and the real spec,
+    shared from elsewhere, still in the old form."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    real = shared / "things.xml"
+    shutil.copy(MIGRATE / "tag-description.before.xml", real)
+    link = tmp_path / "things.xml"
+    link.symlink_to(real)
+    assert fix_file(link).changed
+    assert link.is_symlink() and link.resolve() == real
+    assert real.read_bytes() == (MIGRATE / "tag-description.after.xml").read_bytes()
+    assert sorted(p.name for p in shared.iterdir()) == ["things.xml"]  # no temporary left
+
+
 def test_the_old_bundled_specs_load_with_warnings_and_migrate_to_files_that_lint_clean(
     tmp_path: Path,
 ) -> None:
