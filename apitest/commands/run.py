@@ -13,6 +13,7 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rich.console import Console
 from rich.text import Text
 
 from apitest.auth.notices import store_without_lock
@@ -26,6 +27,7 @@ from apitest.engine.ledger import LEDGER_NAME
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import build_plan
+from apitest.plan.model import Plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text, shard_text
 from apitest.report.jsonl import JsonlWriter
 from apitest.report.writers import ReportFiles, check_writable, chosen_files
@@ -55,19 +57,7 @@ def run(args: argparse.Namespace) -> int:
         shard = None
         if config.shard is not None:
             plan, shard = sharded(plan, config.shard)
-        if target.note:
-            console.print(Text(target.note, style="cyan"))
-        suite = f" (suite {config.suite.name})" if config.suite else ""
-        console.print(
-            Text(
-                f"apitest run{suite}: {len(plan.steps)} steps in {len(plan.chains)} chains "
-                f"against {target.base_url} as profile {target.auth.default!r}, seed {seed} "
-                f"(--seed {seed} reproduces the data)",
-                style="bold",
-            )
-        )
-        if shard is not None:
-            console.print(shard_text(shard, plan))
+        _announce(console, config, target, plan, shard)
         files = report_files(config, report_dir)
         _outputs_writable(config, report_dir, files)  # before any call: a run leaves a ledger
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
@@ -90,14 +80,33 @@ def run(args: argparse.Namespace) -> int:
         target.close()
     for label, path in written(files, config, report_dir):
         console.print(f"{label}: {path}")
-    if unreachable is not None:
-        raise unreachable  # its one line on stderr, exit 3; the reports above say it per case
-    problem = files.failure()
-    if problem is not None:
-        raise problem
+    # unreachable: one line on stderr, exit 3 (the reports above say it per case); else a
+    # report that could not be written, exit 2
+    stop = unreachable or files.failure()
+    if stop is not None:
+        raise stop
     if result.interrupted:
         console.print(Text("interrupted: the reports above hold what ran", style="bold red"))
     return result.exit_status()
+
+
+def _announce(
+    console: Console, config: RunConfig, target: Target, plan: Plan, shard: ShardInfo | None
+) -> None:
+    """What is about to run, against what, as whom, and the seed that reproduces it."""
+    if target.note:
+        console.print(Text(target.note, style="cyan"))
+    suite = f" (suite {config.suite.name})" if config.suite else ""
+    console.print(
+        Text(
+            f"apitest run{suite}: {len(plan.steps)} steps in {len(plan.chains)} chains "
+            f"against {target.base_url} as profile {target.auth.default!r}, seed {plan.seed} "
+            f"(--seed {plan.seed} reproduces the data)",
+            style="bold",
+        )
+    )
+    if shard is not None:
+        console.print(shard_text(shard, plan))
 
 
 def run_seed(config: RunConfig) -> int:

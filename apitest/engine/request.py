@@ -54,16 +54,10 @@ def build_request(
     `reading_back`: the call looks for the record `keys` names (a write's callback read), so
     an optional argument goes only with a value taken from a record: one the spec merely
     exemplifies (a page size, a sort order, a filter) can hide the record it looks for."""
-    values: dict[str, dict[str, str]] = {"param": {}, "header": {}, "variable": {}}
     forced = violation.arg if violation is not None and violation.arg is not None else None
-    for arg in _arguments_to_send(op, lookup, forced, reading_back):
-        if arg is forced and _case_gives_value(violation, arg, lookup):
-            continue  # sent only for the case, which gives its value (or leaves it out)
-        if keys is not None and _names_the_record(resource, arg):
-            value = _record_key(resource, arg, lookup, keys)
-        else:
-            value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
-        values[arg.location][arg.name] = _text(value)
+    values = _argument_values(
+        resource, op, generator, lookup, keys, forced, violation, reading_back
+    )
     body: Any = None
     made_up: list[str] = []
     encode: str | None = None
@@ -96,13 +90,42 @@ def build_request(
     path = _fill_path(op.url_path, values["variable"], keys or {})
     request = Request(op.method, path, values["param"], values["header"], body, encode)
     if violation is not None and violation.location == "auth":
-        if violation.mode == "profile":
-            request.profile = violation.value
-            broken = f"a {op.category} by the read-only profile {violation.value!r}"
-        else:
-            request.auth = "omit" if violation.mode == "omit" else "invalid"
-            broken = "a call without a token" if violation.mode == "omit" else "an invalid token"
+        broken = _break_auth(request, violation, op)
     return Built(request, body, broken, made_up)
+
+
+def _argument_values(
+    resource: Resource,
+    op: Operation,
+    generator: DataGenerator,
+    lookup: Lookup,
+    keys: dict[str, Any] | None,
+    forced: Argument | None,
+    violation: Violation | None,
+    reading_back: bool,
+) -> dict[str, dict[str, str]]:
+    """Each argument sent, as text by location: a record's key where the argument names the
+    record, else a generated value (the case's broken argument is left to the case)."""
+    values: dict[str, dict[str, str]] = {"param": {}, "header": {}, "variable": {}}
+    for arg in _arguments_to_send(op, lookup, forced, reading_back):
+        if arg is forced and _case_gives_value(violation, arg, lookup):
+            continue  # sent only for the case, which gives its value (or leaves it out)
+        if keys is not None and _names_the_record(resource, arg):
+            value = _record_key(resource, arg, lookup, keys)
+        else:
+            value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
+        values[arg.location][arg.name] = _text(value)
+    return values
+
+
+def _break_auth(request: Request, violation: Violation, op: Operation) -> str:
+    """The credential the auth case breaks: a read-only profile for a write, no token, or an
+    invalid one; what was broken, in words."""
+    if violation.mode == "profile":
+        request.profile = violation.value
+        return f"a {op.category} by the read-only profile {violation.value!r}"
+    request.auth = "omit" if violation.mode == "omit" else "invalid"
+    return "a call without a token" if violation.mode == "omit" else "an invalid token"
 
 
 def _case_gives_value(violation: Violation | None, arg: Argument, lookup: Lookup) -> bool:
