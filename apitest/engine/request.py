@@ -23,6 +23,9 @@ from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Argument, Content, Operation, Resource
 from apitest.spec.urls import expand_url
+from apitest.spec.xml_bodies import is_xml
+
+_TEXT_TYPES = frozenset({"string", "long_string"})
 
 
 @dataclass
@@ -86,9 +89,11 @@ def build_request(
     if accept is not None:
         values["header"] = {**values["header"], "Accept": accept}
     if violation is not None and violation.location == "body":
-        body, broken = break_body(body, violation, generator)
+        body, broken = break_body(body, violation, generator, xml=is_xml(encode))
     path = _fill_path(op.url_path, values["variable"], keys or {})
     request = Request(op.method, path, values["param"], values["header"], body, encode)
+    if content is not None and is_xml(encode):
+        request.xml = content
     if violation is not None and violation.location == "auth":
         broken = _break_auth(request, violation, op)
     return Built(request, body, broken, made_up)
@@ -256,12 +261,22 @@ def _break_argument(
     return f"{where} {violation.target}={clip(repr(value), 60)} ({violation.kind})"
 
 
-def break_body(body: Any, violation: Violation, generator: DataGenerator) -> tuple[Any, str]:
+def break_body(
+    body: Any, violation: Violation, generator: DataGenerator, *, xml: bool = False
+) -> tuple[Any, str]:
     """`body` with the property at `violation.path` left out or given the bad value. Raises
-    NotApplicable when the body has no such place (an optional parent was left out)."""
+    NotApplicable when the body has no such place (an optional parent was left out), and for
+    a wrong type in place of text in an XML body, where every value is text: the number sent
+    for a string is a string there, which the API rightly takes."""
     path = violation.path
     if not path:
         raise NotApplicable("the violation names no body property")
+    prop = violation.prop
+    if xml and violation.value == "type" and prop is not None and prop.type in _TEXT_TYPES:
+        raise NotApplicable(
+            f"in an XML body every value is text: a number in place of the {prop.type} "
+            f"{format_path(path)} is still text, so there is no wrong type to send"
+        )
     body = copy.deepcopy(body)
     parent = body
     for part in path[:-1]:

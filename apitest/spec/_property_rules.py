@@ -11,8 +11,10 @@ The official pages (structure/property, condition, extend-property, sample-1) sa
   property's criteria with `default-value` instead of refusing it.
 - `<extend-property>`: any attribute or child of the parent but `name`; its `type` only narrows.
 - `<composite-structure-groups>`: several structure groups merged into one (cartesian product).
-- `pick-value`, `expression`, `<xml-format>`, `<ordered-structures>`: kept or accepted; the
-  reference retrieved gives them no meaning a test runner could act on.
+- `<xml-format name namespace prefix attribute wrapped>`: how the property stands in an XML
+  body (spec/xml_bodies.py reads and writes such bodies).
+- `pick-value`, `expression`, `<ordered-structures>`: kept or accepted; the reference retrieved
+  gives them no meaning a test runner could act on.
 
 `<extend-property>` and `<composite-structure-groups>` recurse into structures, so
 `structures.py` reads them; this module reads the rules that do not recurse.
@@ -34,7 +36,14 @@ from apitest.spec.conditions import (
     DataPath,
     parse_condition,
 )
-from apitest.spec.model import Bounds, FileExtension, FileMeta, Stream, ValueCondition
+from apitest.spec.model import (
+    Bounds,
+    FileExtension,
+    FileMeta,
+    Stream,
+    ValueCondition,
+    XmlFormat,
+)
 
 _VALUE_CONDITION = re.compile(r"\s*(>=|<=|>|<)\s*(.*\S)\s*", re.DOTALL)
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*", re.IGNORECASE)
@@ -56,6 +65,7 @@ _NO_RULES: dict[str, Any] = {
     "name_regex": None,
     "expression": None,
     "file_meta": None,
+    "xml_format": None,
 }
 """The fields of a property that states none of these rules: most properties of most specs,
 so the loader (whose speed the load benchmark holds) answers them without reading each."""
@@ -79,6 +89,7 @@ def rule_fields(b: FileBuilder, element: etree._Element) -> dict[str, Any]:
         "name_regex": name_regex,
         "expression": element.get("expression"),
         "file_meta": b.first(element, "file-meta", file_meta),
+        "xml_format": b.first(element, "xml-format", xml_format),
     }
 
 
@@ -170,6 +181,17 @@ def file_meta(b: FileBuilder, element: etree._Element) -> FileMeta:
             if pattern is not None:
                 name_regex = b.checked_regex(child, pattern)
     return FileMeta(size(b, element, "overall-size"), tuple(extensions), name_regex)
+
+
+def xml_format(b: FileBuilder, element: etree._Element) -> XmlFormat:
+    b.reader.check(element)
+    return XmlFormat(
+        name=b.reader.text(element, "name"),
+        namespace=b.reader.text(element, "namespace"),
+        prefix=b.reader.text(element, "prefix"),
+        attribute=b.reader.boolean(element, "attribute"),
+        wrapped=b.reader.boolean(element, "wrapped"),
+    )
 
 
 def stream(b: FileBuilder, element: etree._Element) -> Stream:

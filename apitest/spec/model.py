@@ -100,6 +100,7 @@ class Property:
     name_regex: str | None = None
     expression: str | None = None
     file_meta: FileMeta | None = None
+    xml_format: XmlFormat | None = None
     extend_properties: tuple[Property, ...] = ()
     """`<extend-property>` variants: the first whose conditions hold stands for this property."""
 
@@ -125,6 +126,21 @@ class ValueCondition:
     op: str
     operand: Operand
     sibling: str | None = None
+
+
+@dataclass(frozen=True)
+class XmlFormat:
+    """`<xml-format>` under a property: how the property stands in an XML body. Without one
+    (ZEST: "a default XML format is always available") the property is a child element named
+    as the property, a collection its items repeated under that name."""
+
+    name: str | None = None
+    namespace: str | None = None
+    prefix: str | None = None
+    attribute: bool = False
+    """An attribute of the parent element rather than a child element (scalars)."""
+    wrapped: bool = False
+    """A collection inside one wrapper element, rather than its items side by side."""
 
 
 @dataclass(frozen=True)

@@ -161,8 +161,8 @@ RULES: dict[str, ElementRule] = {
     "file-meta": _rule("overall-size", "", "extension file-name"),
     "extension": _rule("size", "name"),
     "file-name": _rule("regex"),
-    # attributes and children of these two are not in the retrieved reference: accepted freely
-    "xml-format": _rule(free=True),
+    "xml-format": _rule("name namespace prefix attribute wrapped"),
+    # its attributes and children are not in the retrieved reference: accepted freely
     "ordered-structures": _rule(free=True),
     "deprecate": _rule("since alternate for-removal", "", "description"),
     "throttling": _rule("lock-period type name", "threshold duration"),

@@ -23,6 +23,7 @@ from apitest.errors import clip
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Property, Stream, Structure, StructureGroup
 from apitest.spec.scopes import Category, Direction
+from apitest.spec.xml_bodies import is_xml
 from apitest.verify import value_checks
 from apitest.verify.conforms import clean_check
 from apitest.verify.value_checks import describe
@@ -416,7 +417,10 @@ def check_shape(
             return _CLEAN
     walk = _Walk(direction, category, strict, root=body, context=context)
     if isinstance(body, RawBody):
-        walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, value_checks.CLIP)}")
+        if is_xml(content.encode):
+            walk.miss("$", "well-formed XML", f"not XML: {clip(body.text, value_checks.CLIP)}")
+        else:
+            walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, value_checks.CLIP)}")
     else:
         if structure is not None:
             walk.structure(body, structure, "$", 0)

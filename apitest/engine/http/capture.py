@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from apitest.redact import Redactor
 from apitest.results import MAX_BODY_CHARS, HttpRecord
+from apitest.spec.xml_bodies import write_xml
 
 if TYPE_CHECKING:
     from apitest.engine.http.client import Exchange
@@ -38,7 +39,10 @@ def capture(exchange: Exchange, redactor: Redactor) -> HttpRecord:
         headers["Content-Type"] = request.encode or "application/json"  # what httpx sent
     query = urlencode(params, safe="${}")
     url = f"{request.url}?{query}" if query else request.url
-    request_body, clipped_in = _masked_and_clipped(_text(request.body), redactor)
+    sent = request.body
+    if request.xml is not None and sent is not None:  # what went on the wire
+        sent = write_xml(sent, request.xml)
+    request_body, clipped_in = _masked_and_clipped(_text(sent), redactor)
     response_body, clipped_out = _masked_and_clipped(exchange.raw_text, redactor)
     return HttpRecord(
         method=request.method.upper(),

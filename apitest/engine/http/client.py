@@ -30,7 +30,8 @@ from apitest.engine.http.capture import capture
 from apitest.engine.http.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
 from apitest.redact import Redactor
 from apitest.results import HttpRecord
-from apitest.spec.model import Operation, Resource
+from apitest.spec.model import Content, Operation, Resource
+from apitest.spec.xml_bodies import XmlBodyError, is_xml, read_xml, write_xml
 from apitest.verify.shape import RawBody
 
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
@@ -54,6 +55,9 @@ class Request:
     body: Any = None
     """The body as data: JSON value, form dict, text, or None."""
     encode: str | None = None
+    xml: Content | None = None
+    """The content that lays the body out as XML, where `encode` is an XML type: the body
+    stays data here (what the run records and compares) and is written out as it goes."""
     auth: Literal["normal", "omit", "invalid"] = "normal"
     """Missing Token and Invalid Token cases change the credential: none, or a wrong one."""
     profile: str | None = None
@@ -192,7 +196,7 @@ class Caller:
                 await asyncio.sleep(wait)
                 exchange.throttle_ms += wait * 1000
                 continue
-            _decode(response, exchange)
+            _decode(response, exchange, op)
             return exchange
         return exchange
 
@@ -366,6 +370,9 @@ def _body_kwargs(request: Request) -> dict[str, Any]:
     if request.body is None:
         return {}
     encode = (request.encode or "application/json").lower()
+    if request.xml is not None:
+        text = write_xml(request.body, request.xml)
+        return {"content": text.encode(), "headers": {"Content-Type": encode}}
     if "json" in encode:
         return {"json": request.body, "headers": {"Content-Type": encode}}
     if encode == "application/x-www-form-urlencoded" and isinstance(request.body, dict):
@@ -393,8 +400,10 @@ def _retry_after(response: httpx.Response, exchange: Exchange) -> float | None:
     return wait
 
 
-def _decode(response: httpx.Response, exchange: Exchange) -> None:
-    """Status, media type and body of the final answer (its headers are already read)."""
+def _decode(response: httpx.Response, exchange: Exchange, op: Operation) -> None:
+    """Status, media type and body of the final answer (its headers are already read). An XML
+    answer is read as its declared content lays it out, into the value a JSON body would be,
+    so every check that judges a body judges it alike."""
     exchange.status = response.status_code
     content_type = exchange.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower() or None
@@ -411,4 +420,20 @@ def _decode(response: httpx.Response, exchange: Exchange) -> None:
             return
         except ValueError:
             pass
+    if is_xml(media):
+        content = _declared_xml(op, exchange.status)
+        if content is not None:
+            try:
+                exchange.body = read_xml(text, content)
+                return
+            except XmlBodyError:
+                pass  # judged as the body it is: not what the content declares
     exchange.body = RawBody(text, len(raw))
+
+
+def _declared_xml(op: Operation, status: int | None) -> Content | None:
+    """The XML content the operation declares for `status`, if it declares one."""
+    for response in op.responses:
+        if response.status == status:
+            return next((c for c in response.contents if is_xml(c.encode)), None)
+    return None
