@@ -14,8 +14,12 @@ pass), "accepts-lonely" (from without to passes), "crash" (every call answers 50
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from collections.abc import Collection
+from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,6 +27,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from apitest.demo import DemoConfig, DemoServer
+
+from ..support import run_cli
 
 DEFECTS = frozenset({"accepts-too-many", "accepts-non-concurrent", "accepts-lonely", "crash"})
 _ID = re.compile(r"[1-9][0-9]{0,5}")
@@ -104,3 +110,19 @@ class AppServer(DemoServer):
         """The query parameters of every call, in order."""
         found: list[dict[str, str]] = self.app.state.calls
         return found
+
+
+def run_spec(
+    app: Starlette, spec: Path, tmp_path: Path, *options: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`apitest run SPEC OPTIONS` against `app` served on 127.0.0.1 (quiet, its reports under
+    tmp_path): the finished process and its report.json. The app's state outlives the server,
+    for a test to see what the run left."""
+    report = tmp_path / "run-report.json"
+    with AppServer(app) as server:
+        done = run_cli(
+            "run", str(spec), "--base-url", server.base_url, "-q", *options,
+            "--report-dir", str(tmp_path / "report"), "--json", str(report),
+        )  # fmt: skip
+    result: dict[str, Any] = json.loads(report.read_text()) if report.exists() else {}
+    return done, result

@@ -4,7 +4,6 @@ foreign key) must not be reported as leaving records behind that are gone."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -12,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..support import run_cli
-from ._zest_app import AppServer
+from ._zest_app import run_spec
 
 # What the create and the read both answer: the items, in a wrapper.
 ITEMS = """<content><encode type="application/json"/>
@@ -85,14 +83,9 @@ def _app(*, deletes: bool) -> Starlette:
 def _cleanup_lines(tmp_path: Path, *, deletes: bool) -> list[str]:
     spec = tmp_path / "items.xml"
     spec.write_text(SPEC)
-    report = tmp_path / "report.json"
-    with AppServer(_app(deletes=deletes)) as server:
-        done = run_cli(
-            "run", str(spec), "--base-url", server.base_url, "--cases", "positive", "-q",
-            "--report-dir", str(tmp_path / "r"), "--json", str(report),
-        )  # fmt: skip
+    done, report = run_spec(_app(deletes=deletes), spec, tmp_path, "--cases", "positive")
     assert done.returncode == 1, done.stdout + done.stderr  # the DELETE's 500 fails its case
-    lines: list[str] = json.loads(report.read_text())["cleanup"]
+    lines: list[str] = report["cleanup"]
     return lines
 
 

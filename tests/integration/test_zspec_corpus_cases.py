@@ -5,7 +5,6 @@ also proved against the reference service, whose fault injection answers 500s.""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.spec.loader import load_catalog
 
 from ..support import DATA, demo_auth, run_cli
-from ._zest_app import AppServer, make_app
+from ._zest_app import make_app, run_spec
 from .conftest import MakeServer
 
 CORPUS = DATA / "zspec"
@@ -64,16 +63,11 @@ def test_the_corpus_plans_zest_s_cases_under_zest_s_names() -> None:
 
 def run(spec: Path, tmp_path: Path, **app: Any) -> tuple[int, dict[str, Any], list[dict[str, str]]]:
     """`apitest run SPEC` against the corpus API: exit status, cases by name, calls received."""
-    report = tmp_path / "r.json"
-    with AppServer(make_app(**app)) as server:
-        done = run_cli(
-            "run", str(spec), "--base-url", server.base_url, "--seed", "3", "-q",
-            "--report-dir", str(tmp_path / "report"), "--json", str(report),
-        )  # fmt: skip
-        calls = list(server.calls)
+    served = make_app(**app)
+    done, report = run_spec(served, spec, tmp_path, "--seed", "3")
     assert done.returncode in (0, 1), done.stdout + done.stderr
-    cases = {case["case"]: case for case in json.loads(report.read_text())["cases"]}
-    return done.returncode, cases, calls
+    cases = {case["case"]: case for case in report["cases"]}
+    return done.returncode, cases, list(served.state.calls)
 
 
 def failures(cases: dict[str, Any]) -> dict[str, str]:

@@ -5,7 +5,6 @@ failed as "not JSON" and every body went out as JSON under an XML Content-Type."
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from ..support import DATA, run_cli
 from ._xml_app import make_app
-from ._zest_app import AppServer
+from ._zest_app import run_spec
 
 SPEC = DATA / "zspec" / "xml-bodies.xml"
 TEXT_TYPE_SKIP = "in an XML body every value is text"
@@ -21,15 +20,10 @@ TEXT_TYPE_SKIP = "in an XML body every value is text"
 
 def run(tmp_path: Path, *defects: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
     """Exit status, the report's cases, and the trips the API holds after the run."""
-    report = tmp_path / "r.json"
-    with AppServer(make_app(defects=defects)) as server:
-        done = run_cli(
-            "run", str(SPEC), "--base-url", server.base_url, "--seed", "3", "-q",
-            "--report-dir", str(tmp_path / "report"), "--json", str(report),
-        )  # fmt: skip
-        left = dict(server.app.state.trips)
+    app = make_app(defects=defects)
+    done, report = run_spec(app, SPEC, tmp_path, "--seed", "3")
     assert done.returncode in (0, 1), done.stdout + done.stderr
-    return done.returncode, json.loads(report.read_text())["cases"], left
+    return done.returncode, report["cases"], dict(app.state.trips)
 
 
 def test_the_spec_lints_clean() -> None:
