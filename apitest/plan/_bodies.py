@@ -154,6 +154,8 @@ class BodyBuilder:
             return self.structure(prop.structure, depth, prior)
         if prop.structure_group is not None:
             return self.group(prop.structure_group, depth, prior)
+        if prop.unique_for.applies("request", self.plan.category):
+            return self.values.unique(prop)
         return self.values.scalar(prop, vary_from=prior)
 
     def _entries(self, prop: Property, entry: Property, depth: int, prior: Any) -> Any:

@@ -120,6 +120,24 @@ class ValueSource:
                     return value
         return self.generate(prop)
 
+    def unique(self, prop: Property) -> Any:
+        """A value no other call of the run sends, for a property the spec declares unique
+        (`unique-for`): its example with a mark of its own where the example has room for one
+        (`john@example.com` -> `john-3fa9c1@example.com`, `Bali` -> `Bali 3fa9c1`), else a
+        fresh one. The example alone would be refused by the second create of a correct API;
+        an enumeration (`values`) can only give one of its own."""
+        if prop.values:
+            return self.scalar(prop)
+        example = prop.example_value
+        if prop.type == "string" and example and not prop.regex:
+            mark = self.hex(6)
+            local, at, domain = example.partition("@")
+            marked = f"{local}-{mark}@{domain}" if at and local else f"{example} {mark}"
+            high = prop.length.max if prop.length is not None else None
+            if high is None or len(marked) <= high:
+                return marked
+        return self.generate(prop)
+
     def _vary(self, prop: Property, previous: Any) -> Any:
         """A valid value other than `previous`: another of `values`, else a regenerated one."""
         choices = [

@@ -5,10 +5,10 @@ element, the `trips` items repeated), and the list in the page's customised form
 as attributes). Written with the standard library's XML parser, apart from apitest's reader.
 
 Rules: trip_name and destination 1..40 characters and no_of_days a whole number 1..30, all
-three required on create; confirmed true or false; no value may be xsi:nil; an update changes
-what it is given. Defects: "wrong-type" (no_of_days answered as words), "accepts-invalid" (no
-rule checked), "lost-update" (an update answers 200 and changes nothing), "json-answers" (a
-single read answers JSON).
+three required on create; no two trips of one name (409); confirmed true or false; no value may
+be xsi:nil; an update changes what it is given. Defects: "wrong-type" (no_of_days answered as
+words), "accepts-invalid" (no rule checked), "lost-update" (an update answers 200 and changes
+nothing), "json-answers" (a single read answers JSON).
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ def make_app(*, defects: Collection[str] = ()) -> Starlette:
         given, problem = _read(await request.body(), create=True, defects=defects)
         if problem:
             return _problem("INVALID", problem, 400)
+        if _taken(trips, given, None):
+            return _problem("DUPLICATE", f"a trip named {given['trip_name']} exists", 409)
         trip = {"trip_id": str(next(ids)), **given}
         trips[trip["trip_id"]] = trip
         return _one(shown(trip), 201)
@@ -67,6 +69,8 @@ def make_app(*, defects: Collection[str] = ()) -> Starlette:
                 problem = "trip_id is not the trip's"
             if problem:
                 return _problem("INVALID", problem, 400)
+            if _taken(trips, given, trip_id):
+                return _problem("DUPLICATE", f"a trip named {given['trip_name']} exists", 409)
             if "lost-update" not in defects:
                 trips[trip_id].update({k: v for k, v in given.items() if k != "trip_id"})
         if "json-answers" in defects:
@@ -104,6 +108,14 @@ def _read(raw: bytes, *, create: bool, defects: Collection[str]) -> tuple[dict[s
     if "accepts-invalid" in defects:
         return given, ""
     return given, _problem_of(given, create)
+
+
+def _taken(trips: dict[str, dict[str, str]], given: dict[str, str], own: str | None) -> bool:
+    """Another trip has the name given (names are unique)."""
+    name = given.get("trip_name")
+    return name is not None and any(
+        trip.get("trip_name") == name for key, trip in trips.items() if key != own
+    )
 
 
 def _problem_of(given: dict[str, str], create: bool) -> str:

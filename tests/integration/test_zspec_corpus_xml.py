@@ -47,12 +47,27 @@ def test_a_correct_xml_api_passes_and_is_left_as_found(tmp_path: Path) -> None:
     assert typed and all(c["status"] == "passed" for c in typed)  # "apitest-…" is no number
 
 
+def test_a_unique_name_is_sent_once_so_the_api_never_refuses_a_create(tmp_path: Path) -> None:
+    """trip_name is unique-for creates and updates, and the API answers a second trip of one
+    name 409: the spec's example-value alone went into every create, and the second (the
+    record for the negative cases) failed a correct API."""
+    status, cases, _ = run(tmp_path)
+    assert status == 0
+    names = [
+        c["calls"][-1]["request_body"].split("<trip_name>")[1].split("</trip_name>")[0]
+        for c in cases
+        if c["method"] == "POST" and c["http_status"] == 201
+    ]
+    assert len(names) == 2 and len(set(names)) == 2, names
+    assert all(name.startswith("Spring Break - John Doe ") for name in names), names
+
+
 @pytest.mark.parametrize(
     ("defect", "case", "said"),
     [
         ("wrong-type", "verify POST trips", "$.trips[0].no_of_days: expected integer, got '"),
         ("accepts-invalid", "Mandatory Property trips[0].trip_name", "the API accepted"),
-        ("lost-update", "verify PUT trip", "the write did not stick: $.no_of_days"),
+        ("lost-update", "verify PUT trip", "the write did not stick: $.trip_name: sent "),
         ("json-answers", "verify POST trips", "content type application/json is not declared"),
     ],
 )

@@ -432,3 +432,35 @@ def test_generated_trips_end_after_they_start_in_creates_and_updates(
         trip = body["trips"][0]
         start, end = (datetime.fromisoformat(trip[name]) for name in ("start_time", "end_time"))
         assert end > start, trip
+
+
+def test_a_unique_property_gets_a_value_of_its_own_in_each_body() -> None:
+    """`unique-for`: the example alone went into every create, and a correct API refuses the
+    second one. The example keeps its form (an address stays an address) with a mark of its
+    own; where the mark does not fit its length, or the text must match a regex, the value is
+    made fresh; an enumeration can only give its own values."""
+    unique = parse_scopes("Request[create]")
+    props = (
+        Property(LOC, "string", name="name", example_value="Bali", unique_for=unique),
+        Property(LOC, "string", name="email", example_value="jo@example.com", unique_for=unique),
+        Property(LOC, "string", name="code", example_value="AB", length=Bounds(1, 4),
+                 unique_for=unique),
+        Property(LOC, "string", name="slug", example_value="ab", regex="[a-z]{12}",
+                 unique_for=unique),
+        Property(LOC, "string", name="kind", values=("x", "y"), unique_for=unique),
+        Property(LOC, "string", name="note", example_value="same"),
+    )  # fmt: skip
+    content = Content(LOC, "application/json", structure=Structure(LOC, props))
+    one, two = (
+        DataGenerator(4).child(key).body(content, "create", lookup=_destinations)
+        for key in ("a", "b")
+    )
+    assert re.fullmatch(r"Bali [0-9a-f]{6}", one["name"]) and one["name"] != two["name"]
+    assert re.fullmatch(r"jo-[0-9a-f]{6}@example\.com", one["email"])
+    assert one["email"] != two["email"]
+    assert 1 <= len(one["code"]) <= 4 and one["code"] != "AB"
+    assert re.fullmatch("[a-z]{12}", one["slug"]) and one["slug"] != two["slug"]
+    assert one["kind"] == two["kind"] == "x"
+    assert one["note"] == two["note"] == "same"  # not unique: the example, as before
+    update = DataGenerator(4).child("a").body(content, "update", lookup=_destinations)
+    assert update["name"] == "Bali"  # unique for creates only
