@@ -32,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
     replays = Replays(result, base_url=args.base_url)
     script = replays.script(case)
     if script is None:
-        why = replays.why_not(case) or "nothing to replay"
-        raise UsageError(f"{path}: {why}, so there is nothing to replay; choose a case that called")
+        why = replays.why_not(case) or f"{case.id} has nothing to replay"
+        raise UsageError(f"{path}: no replay of {case.id}: {why}")
     if not args.run:
         print_script(script)
         return EXIT_PASSED

@@ -213,3 +213,13 @@ def content_type(call: HttpRecord) -> str:
 
 def _said(case: CaseResult) -> str:
     return f": {say(case.message)}" if case.message and case.status != "passed" else ""
+
+
+def exchanged_xml(call: HttpRecord) -> bool:
+    """The call sent or got an XML body (`application/xml`, `text/xml`, `+xml`): a replay's
+    helper reads and fills bodies as JSON only."""
+    answer = next(
+        (v.lower() for k, v in call.response_headers.items() if k.lower() == "content-type"), ""
+    )
+    kinds = (content_type(call), answer if call.response_body else "")
+    return any(kind.split(";")[0].strip().endswith(("/xml", "+xml")) for kind in kinds)

@@ -30,7 +30,7 @@ from functools import cached_property
 from importlib import resources
 
 from apitest.report._replay_chain import RunCases, replayed_calls
-from apitest.report._replay_steps import StepWriter, content_type
+from apitest.report._replay_steps import StepWriter, content_type, exchanged_xml
 from apitest.report._shell import literal_word, say, shell_word
 from apitest.results import MAX_BODY_CHARS, CaseResult, HttpRecord, RunResult
 
@@ -79,6 +79,8 @@ class Replays:
                     return f"the report clipped the request body of {step.id}"
                 if body is not None and "multipart/" in content_type(call):
                     return f"{step.id} sent a multipart body, which the report does not keep"
+                if exchanged_xml(call):
+                    return f"{step.id} exchanged an XML body, and a replay reads bodies as JSON"
         return None
 
     def steps(self, case: CaseResult) -> list[CaseResult]:

@@ -209,6 +209,21 @@ def test_only_failures_carry_a_script_in_the_reports_and_why_others_cannot() -> 
     assert "kept only the request line of c.7" in (replays.why_not(slim) or "")
 
 
+def test_a_chain_that_spoke_xml_is_not_replayed_but_said_why() -> None:
+    """The replay's helper reads answers as JSON: an XML API's replay failed its first step,
+    "not in the answer", on answers that were right."""
+    result = lifecycle()
+    read = result.cases[1].calls[0]
+    read.response_headers = {"Content-Type": "application/xml; charset=utf-8"}
+    read.response_body = "<root><data><id>7</id></data></root>"
+    replays = Replays(result)
+    assert replays.script(result.cases[2]) is None
+    assert replays.why_not(result.cases[2]) == (
+        "c.2 exchanged an XML body, and a replay reads bodies as JSON"
+    )
+    assert replays.why_not(result.cases[0]) is None  # the create before it spoke JSON
+
+
 @pytest.mark.parametrize("base", [None, "http://127.0.0.1:8765/api/v1/"])
 def test_the_script_aims_at_the_run_target_unless_told_otherwise(base: str | None) -> None:
     result = lifecycle()
