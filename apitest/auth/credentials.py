@@ -34,6 +34,9 @@ class Credentials:
     """The static token of a `type="token"` authentication."""
     redirect_uri: str | None = None
     """Sent where a declared token call has a `redirect_uri` argument (not a secret)."""
+    token_fields: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """Values for the fields a declared token call names beyond OAuth's (a login's `email` and
+    `password`), by name as `field_key` folds it; each a secret."""
     source: str = "environment"
 
     @classmethod
@@ -51,6 +54,15 @@ class Credentials:
             access_token=get("access_token"),
             token=get("token"),
             redirect_uri=get("redirect_uri"),
+            token_fields=tuple(
+                sorted(
+                    (field_key(name.removeprefix(TOKEN_FIELD_ENV)), value)
+                    for name, value in env.items()
+                    if name.startswith(TOKEN_FIELD_ENV)
+                    and len(name) > len(TOKEN_FIELD_ENV)
+                    and value
+                )
+            ),
         )
 
     @property
@@ -67,4 +79,19 @@ class Credentials:
             if item.name not in ("source", "client_id", "redirect_uri")
             and isinstance(value := getattr(self, item.name), str)
             and value
-        ]
+        ] + [value for _, value in self.token_fields]
+
+    def token_field(self, name: str) -> str | None:
+        """The value given for the token call's field `name` (`password`, `userName`)."""
+        key = field_key(name)
+        return next((value for given, value in self.token_fields if given == key), None)
+
+
+TOKEN_FIELD_ENV = "APITEST_TOKEN_FIELD_"
+"""`APITEST_TOKEN_FIELD_PASSWORD=...` gives the declared token call's `password`."""
+
+
+def field_key(name: str) -> str:
+    """A token field's name as given and as declared compare alike: case and `-`/`_` aside
+    (an environment variable is upper case and has no `-`)."""
+    return name.lower().replace("-", "_")

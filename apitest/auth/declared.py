@@ -22,7 +22,7 @@ Decisions where the reference is silent:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -33,6 +33,8 @@ from apitest.spec.model import Authentication, Content, Operation, Property, Str
 from apitest.spec.urls import expand_url
 
 SchemaKind = Literal["oauth2", "token"]
+Given = Callable[[str], str | None]
+"""A profile's value for a token call's field, by the field's declared name."""
 _MAX_DEPTH = 6
 DEFAULT_PREFIX = "Bearer"
 
@@ -95,15 +97,18 @@ class TokenRequest(RequestParts):
         return kwargs
 
 
-def build_request(endpoint: Endpoint, values: Mapping[str, str]) -> TokenRequest:
-    """The call `endpoint` declares, carrying `values` where its arguments and body say."""
+def build_request(
+    endpoint: Endpoint, values: Mapping[str, str], given: Given | None = None
+) -> TokenRequest:
+    """The call `endpoint` declares, carrying `values` where its arguments and body say, and
+    what `given` has for a field it names beyond those (a login's `email`, `password`)."""
     op = endpoint.operation
     if op is None:
         return TokenRequest(method="POST", url=endpoint.url, form=dict(values), placed=set(values))
     request = TokenRequest(method=op.method.upper(), url=endpoint.url)
     variables: dict[str, str] = {}
     for arg in op.arguments:
-        value = values.get(arg.name)
+        value = _value(arg.name, values, given)
         if value is None:
             value = fixed_value(arg.value_property)
         if value is None:
@@ -118,8 +123,33 @@ def build_request(endpoint: Endpoint, values: Mapping[str, str]) -> TokenRequest
     if variables:
         request.url = expand_url(request.url, lambda name: variables.get(name, "{" + name + "}"))
     if op.request_body is not None and op.request_body.contents:
-        _fill_body(request, _body_content(op.request_body.contents), values)
+        _fill_body(request, _body_content(op.request_body.contents), values, given)
     return request
+
+
+def _value(name: str, values: Mapping[str, str], given: Given | None) -> str | None:
+    """The flow's own value for `name` first (grant type, client credentials), then what the
+    profile gives for it."""
+    value = values.get(name)
+    if value is None and given is not None:
+        value = given(name)
+    return value
+
+
+def unfilled_fields(
+    endpoint: Endpoint, values: Mapping[str, str], given: Given | None
+) -> list[str]:
+    """The fields the declared call names that nothing fills: no value of the flow's, none
+    given by the profile, none the spec pins. Said when the call is refused."""
+    op = endpoint.operation
+    if op is None:
+        return []
+    placed = build_request(endpoint, values, given).placed
+    named = [arg.name for arg in op.arguments]
+    if op.request_body is not None and op.request_body.contents:
+        structure = _body_content(op.request_body.contents).structure
+        named += [p.name for p in structure.properties if p.name] if structure else []
+    return [name for name in named if name not in placed]
 
 
 def fixed_value(prop: Property | None) -> str | None:
@@ -138,7 +168,9 @@ def _body_content(contents: tuple[Content, ...]) -> Content:
     return contents[0]
 
 
-def _fill_body(request: TokenRequest, content: Content, values: Mapping[str, str]) -> None:
+def _fill_body(
+    request: TokenRequest, content: Content, values: Mapping[str, str], given: Given | None
+) -> None:
     structure = content.structure
     if structure is None:
         return
@@ -146,7 +178,7 @@ def _fill_body(request: TokenRequest, content: Content, values: Mapping[str, str
     for prop in structure.properties:
         if not prop.name:
             continue
-        value = values.get(prop.name)
+        value = _value(prop.name, values, given)
         if value is None:
             value = fixed_value(prop)
         if value is not None:

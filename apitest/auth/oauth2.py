@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from apitest.auth.credentials import TOKEN_FIELD_ENV, field_key
 from apitest.auth.declared import (
     Endpoint,
     TokenEndpoints,
@@ -43,6 +44,7 @@ from apitest.auth.declared import (
     only_string_property,
     place_token,
     read_field,
+    unfilled_fields,
 )
 from apitest.auth.notices import Refusal, fallback
 from apitest.auth.profiles import Profile
@@ -244,12 +246,23 @@ class TokenSource:
             "redirect_uri": creds.redirect_uri,
             "scope": self._scopes or None,
         }
+        given = {k: v for k, v in values.items() if v is not None}
         try:
-            return await self._grant(base, {k: v for k, v in values.items() if v is not None})
+            return await self._grant(base, given)
         except _Refused as exc:
+            endpoint = self.endpoints.for_grant()
+            unfilled = unfilled_fields(endpoint, given, creds.token_field) if endpoint else []
+            how = "check its credentials"
+            if unfilled:
+                names = ", ".join(unfilled)
+                env = ", ".join(f"{TOKEN_FIELD_ENV}{field_key(n).upper()}" for n in unfilled)
+                how = (
+                    f"the call names {names}, which the profile gives no value: set {env}, "
+                    "or the profile's [auth.profiles.NAME.token_fields]"
+                )
             raise AuthFailedError(
                 f"the token-url {self.token_url} refused profile {self.profile.name!r} ({exc}); "
-                "check its credentials"
+                f"{how}"
             ) from None
 
     def _refresh(self, token: str) -> dict[str, str]:
@@ -284,7 +297,7 @@ class TokenSource:
             values = {k: v for k, v in values.items() if k != "redirect_uri"}  # RFC form as ever
         else:
             values = {k: v for k, v in values.items() if v}  # no value: the argument is left out
-        request = build_request(endpoint, values)
+        request = build_request(endpoint, values, self.profile.credentials.token_field)
         response = await self._send(request, "the token endpoint")
         answer = _json(response)
         access = self._access_token(endpoint, answer)

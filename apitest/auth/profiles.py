@@ -20,7 +20,10 @@ act as several users, e.g. a read-only user whose writes must be refused:
     read_only = true                            # every write of the run is tried as this user
 
 Each credential may be given inline (`client_secret = "..."`) or as `<name>_env` naming an
-environment variable, which keeps secrets out of files that get committed.
+environment variable, which keeps secrets out of files that get committed. A token call that
+takes other fields (a login's `email` and `password`) gets them from the profile's
+`[auth.profiles.NAME.token_fields]` table, in the same two forms (`password_env = "QA_PASS"`),
+or, without a file, from `APITEST_TOKEN_FIELD_<NAME>` variables.
 """
 
 from __future__ import annotations
@@ -32,12 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from apitest.auth.credentials import ENV_NAMES, Credentials
+from apitest.auth.credentials import ENV_NAMES, Credentials, field_key
 from apitest.errors import UsageError
 
 DEFAULT_PROFILE = "default"
 _PROFILE_KEYS = frozenset(
-    {*ENV_NAMES, *(f"{name}_env" for name in ENV_NAMES), "read_only", "scopes"}
+    {*ENV_NAMES, *(f"{name}_env" for name in ENV_NAMES), "read_only", "scopes", "token_fields"}
 )
 _AUTH_KEYS = frozenset({"default", "store", "store_path", "profiles"})
 
@@ -128,18 +131,7 @@ def _profile(name: str, entry: Any, where: str, env: Mapping[str, str]) -> Profi
     if not isinstance(entry, dict):
         raise UsageError(f"{where}: must be a table of credentials")
     _unknown(entry, _PROFILE_KEYS, where)
-    values: dict[str, str | None] = {}
-    for key in ENV_NAMES:
-        inline = _text(entry, key, where)
-        variable = _text(entry, f"{key}_env", where)
-        if inline is not None and variable is not None:
-            raise UsageError(f"{where}: give {key} or {key}_env, not both")
-        if variable is not None:
-            found = env.get(variable)
-            if not found:
-                raise UsageError(f"{where}: {key}_env names {variable}, which is not set")
-            inline = found
-        values[key] = inline
+    values = {key: _given(entry, key, where, env) for key in ENV_NAMES}
     scopes = entry.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise UsageError(f"{where}: scopes must be a list of strings")
@@ -154,9 +146,34 @@ def _profile(name: str, entry: Any, where: str, env: Mapping[str, str]) -> Profi
         access_token=values["access_token"],
         token=values["token"],
         redirect_uri=values["redirect_uri"],
+        token_fields=_token_fields(entry.get("token_fields", {}), f"{where} token_fields", env),
         source=where,
     )
     return Profile(name, credentials, read_only, tuple(scopes))
+
+
+def _given(entry: Mapping[str, Any], key: str, where: str, env: Mapping[str, str]) -> str | None:
+    """`key` written inline, or read from the environment variable `<key>_env` names."""
+    inline = _text(entry, key, where)
+    variable = _text(entry, f"{key}_env", where)
+    if inline is not None and variable is not None:
+        raise UsageError(f"{where}: give {key} or {key}_env, not both")
+    if variable is None:
+        return inline
+    found = env.get(variable)
+    if not found:
+        raise UsageError(f"{where}: {key}_env names {variable}, which is not set")
+    return found
+
+
+def _token_fields(table: Any, where: str, env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """`[auth.profiles.NAME.token_fields]`: values for the fields the declared token call
+    names (`email = "qa@example.com"`, `password_env = "QA_PASSWORD"`)."""
+    if not isinstance(table, dict):
+        raise UsageError(f"{where}: must be a table of field = value")
+    names = {key.removesuffix("_env") for key in table}
+    found = ((name, _given(table, name, where, env)) for name in sorted(names))
+    return tuple((field_key(name), value) for name, value in found if value is not None)
 
 
 def _text(table: Mapping[str, Any], key: str, where: str) -> str | None:

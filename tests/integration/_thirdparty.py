@@ -81,17 +81,18 @@ def _install(name: str, commands: list[list[str]], what: str) -> Path:
         return folder
 
 
-def npm_package(package: str) -> Path:
-    """The folder `package` ("name@version") is installed in (its node_modules beneath), from
-    the npm registry on first use; skipped where npm and node are missing."""
+def npm_package(package: str, *also: str) -> Path:
+    """The folder `package` ("name@version") is installed in (its node_modules beneath), with
+    `also` beside it (a peer dependency pinned), from the npm registry on first use; skipped
+    where npm and node are missing."""
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         pytest.skip(f"{package} needs npm and node (Node.js), which this machine lacks")
     return _install(
-        package.replace("@", "-"),
-        [[npm, "install", "--prefix", ".", package, "--no-audit", "--no-fund",
+        "+".join(name.replace("@", "-") for name in (package, *also)),
+        [[npm, "install", "--prefix", ".", package, *also, "--no-audit", "--no-fund",
           "--loglevel=error"]],
-        f"{package} from the npm registry",
+        f"{' and '.join((package, *also))} from the npm registry",
     )  # fmt: skip
 
 

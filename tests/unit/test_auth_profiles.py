@@ -40,6 +40,9 @@ def test_profiles_take_secrets_from_named_variables() -> None:
         ({"profiles": {"a": {"read_only": "yes"}}}, "read_only must be true or false"),
         ({"profiles": {"a": {"scopes": "A.READ"}}}, "scopes must be a list of strings"),
         ({"profiles": {"a": {}}, "default": "b"}, r"profile 'b' is not defined \(defined: a\)"),
+        ({"profiles": {"a": {"token_fields": "x"}}}, "token_fields: must be a table"),
+        ({"profiles": {"a": {"token_fields": {"pin_env": "NOPE"}}}}, "pin_env names NOPE"),
+        ({"profiles": {"a": {"token_fields": {"pin": "1", "pin_env": "SECRET"}}}}, "not both"),
     ],
 )
 def test_profile_mistakes_name_the_file_and_key(table: dict[str, object], message: str) -> None:
@@ -64,3 +67,18 @@ def test_profile_file_errors(tmp_path: Path) -> None:
 def test_environment_profile_is_the_default() -> None:
     config = from_environment({"APITEST_CLIENT_ID": "a", "APITEST_CLIENT_SECRET": "b"})
     assert config.default == "default" and config.main.credentials.has_oauth2
+
+
+def test_token_fields_come_from_the_profile_or_the_environment_and_are_secrets() -> None:
+    """A login's fields (`email`, `password`) for a declared token call: by name, folded so
+    that `userName`, `user-name` and APITEST_TOKEN_FIELD_USER_NAME meet."""
+    table = {"profiles": {"qa": {"token_fields": {"user-Name": "qa", "password_env": "SECRET"}}}}
+    creds = auth_from_table(table, "auth.toml", ENV).main.credentials
+    assert creds.token_field("user_name") == "qa" and creds.token_field("Password") == "s3cret"
+    assert creds.token_field("pin") is None
+    assert "s3cret" in creds.secrets() and "s3cret" not in repr(creds)
+    env = from_environment(
+        {"APITEST_TOKEN_FIELD_USER_NAME": "qa", "APITEST_TOKEN_FIELD_PASSWORD": "p4ss"}
+    ).main.credentials
+    assert env.token_field("user-name") == "qa" and env.token_field("password") == "p4ss"
+    assert "p4ss" in env.secrets()
