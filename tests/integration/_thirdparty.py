@@ -101,17 +101,18 @@ def json_server_bin() -> Path:
     return npm_package(JSON_SERVER) / "node_modules" / ".bin" / "json-server"
 
 
-def pypi_command(requirement: str, command: str) -> Path:
-    """`command` of the PyPI package `requirement` ("name==version"), in a virtualenv of its
-    own made on first use, so that its dependencies never meet ours."""
-    name = requirement.replace("==", "-")
+def pypi_command(requirement: str, command: str, *also: str) -> Path:
+    """`command` of the PyPI package `requirement` ("name==version"), with `also` beside it
+    (a dependency pinned), in a virtualenv of its own made on first use, so that its
+    dependencies never meet ours."""
+    name = "+".join(each.replace("==", "-") for each in (requirement, *also))
     folder = _install(
         name,
         [
             [sys.executable, "-m", "venv", "venv"],
-            ["venv/bin/python", "-m", "pip", "install", "--quiet", requirement],
+            ["venv/bin/python", "-m", "pip", "install", "--quiet", requirement, *also],
         ],
-        f"{requirement} from PyPI",
+        f"{' and '.join((requirement, *also))} from PyPI",
     )
     return folder / "venv" / "bin" / command
 

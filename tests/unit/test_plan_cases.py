@@ -219,3 +219,17 @@ def test_structure_at_cases_binds_an_error_structure_to_its_cases() -> None:
     assert pick_content(response, "application/json", "Mandatory Property") is bound
     assert pick_content(response, "application/json", "Invalid Type") is general
     assert pick_content(response, "application/json") is general
+
+
+def test_a_too_long_text_never_ends_in_a_space_an_api_would_trim() -> None:
+    """DRF's CharField trims text, as many APIs do: "... e477b1 " at max + 1 became a valid
+    value, rightly taken, and the Length Violation case failed a correct API."""
+    prop = Property(LOC, "string", name="title", length=Bounds(1, 40))
+    texts = [
+        bad_value(
+            Violation("Length Violation", "title", "body", "set", "too long", prop=prop),
+            DataGenerator(n),
+        )
+        for n in range(200)
+    ]
+    assert all(len(text) == 41 and text == text.strip() for text in texts)

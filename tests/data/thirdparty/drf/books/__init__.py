@@ -1,0 +1,1 @@
+"""A Django REST framework app for apitest's tests: books behind token authentication."""

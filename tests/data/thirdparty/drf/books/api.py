@@ -1,0 +1,43 @@
+"""The API: a ModelViewSet on a DefaultRouter (`/books/`, `/books/{id}/`), paged by page
+number, token-authenticated writes, reads open to anyone."""
+
+from __future__ import annotations
+
+import os
+
+from django.urls import include, path
+from rest_framework import routers, serializers, viewsets
+
+from books.models import Book
+
+DEFECTS = set(filter(None, os.environ.get("DRF_DEFECTS", "").split(",")))
+
+
+class BookSerializer(serializers.ModelSerializer[Book]):
+    if "unchecked-pages" in DEFECTS:
+        pages = serializers.IntegerField()  # the model's 1..5000 no longer checked
+
+    class Meta:
+        model = Book
+        fields = ("id", "title", "pages", "genre", "available", "created")
+        read_only_fields = ("id", "created")
+
+    def to_representation(self, instance: Book) -> dict[str, object]:
+        shown = dict(super().to_representation(instance))
+        if "pages-as-text" in DEFECTS:
+            shown["pages"] = f"{shown['pages']} pages"
+        return shown
+
+
+class BookViewSet(viewsets.ModelViewSet[Book]):
+    queryset = Book.objects.all()
+    serializer_class = BookSerializer
+
+    def perform_update(self, serializer: BookSerializer) -> None:
+        if "lost-update" not in DEFECTS:
+            serializer.save()
+
+
+router = routers.DefaultRouter()
+router.register("books", BookViewSet)
+urlpatterns = [path("", include(router.urls))]
