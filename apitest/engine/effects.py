@@ -41,6 +41,8 @@ class Outcome:
     gone: bool = False
     """For the read after a delete: it answered 404 or 410, so the record is gone, whatever
     the check says of the answer's body (a malformed error fails the case, not the delete)."""
+    read: dict[str, Any] | None = None
+    """For a read-back that found the record: the record as the server now holds it."""
 
 
 def observed_of(exchange: Exchange) -> Observed:
@@ -161,6 +163,7 @@ def check_record(
     """The callback read after a create or update: the record is there and holds what was sent."""
     verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
     structure = record_structure(resource)
+    sent = _set_by_the_write(sent, structure, resource.name)
     if not verdict.passed:
         held = held_values(sent, None, structure)
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes), held)
@@ -184,8 +187,27 @@ def check_record(
             differences,
             list(verdict.notes),
             held,
+            read=found[0],
         )
-    return Outcome("passed", notes=list(verdict.notes), held=held)
+    return Outcome("passed", notes=list(verdict.notes), held=held, read=found[0])
+
+
+def _set_by_the_write(
+    sent: dict[str, Any], structure: Structure | None, resource: str
+) -> dict[str, Any]:
+    """What the write sets, which the read must show. A value the request takes from the
+    record itself (`path="books:$._rev"`) is not: it names the record, or the version the
+    write is based on (CouchDB's `_rev`, an optimistic lock's `version`), which the server
+    moves on with the write; demanding it back failed every such update of a correct API."""
+    if structure is None:
+        return sent
+    own = {
+        prop.name
+        for prop in structure.properties
+        if prop.name and prop.path is not None and prop.path.source == "resource"
+        and prop.path.name == resource
+    }  # fmt: skip
+    return {key: value for key, value in sent.items() if key not in own} if own else sent
 
 
 GONE_STATUSES = (404, 410)

@@ -344,6 +344,8 @@ class StepExecutor:
             self.book.confirm_deleted(record)
         elif not gone and not written.sent:
             outcome.notes.append(UNSENT_NOTE)
+        if outcome.read is not None:  # the latest version, as the Data Manager keeps it: what
+            record.data = {**record.data, **outcome.read}  # the server moved on (a `_rev`)
         return outcome
 
     def _read_back_verdict(self, run: StepRun, exchange: Exchange, sent: JsonObject) -> Outcome:
