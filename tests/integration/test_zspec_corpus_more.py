@@ -10,6 +10,7 @@ back unnoticed."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -499,7 +500,8 @@ def test_property_scopes_decide_cases_and_answers(gadgets: Start, tmp_path: Path
     assert result["code"] == 0, result["output"]  # owner may be null in the create answer
     [case] = result["cases"].values()
     sent = json.loads(case["calls"][0]["request_body"])
-    assert "gadget_id" not in sent and sent["name"] == "lamp"
+    assert "gadget_id" not in sent  # include-for="Request[]"
+    assert re.fullmatch(r"lamp [0-9a-f]{6}", sent["name"])  # unique-for: the example, marked
     server.app.state.mutate["scopes"] = lambda body: {
         "gadget_id": "7",
         **{key: value for key, value in body.items() if key != "owner"},
