@@ -31,14 +31,7 @@ from apitest.engine.records import (
 from apitest.plan.graph import callback_read, primary_key_names
 from apitest.spec.conditions import parse_data_path
 from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import (
-    Content,
-    Operation,
-    PathConfig,
-    Primary,
-    Resource,
-    ResourceConfig,
-)
+from apitest.spec.model import Content, Operation, PathConfig, Primary, Resource, ResourceConfig
 
 from ..support import DATA, LOC, SPECS
 
