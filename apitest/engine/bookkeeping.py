@@ -78,7 +78,10 @@ class Bookkeeper:
         origins = [
             Origin(run.step.id, exchange.call_index, exchange.body, item) for *_, item in found
         ]
-        made = self.made(resource, [(data, keys) for data, keys, _ in found], run.chain_id, origins)
+        made = self.made(
+            resource, [(data, keys) for data, keys, _ in found], run.chain_id,
+            exchange.request.variables, origins,
+        )  # fmt: skip
         if not made and outcome.status == "passed":
             outcome.status = "failed"
             outcome.message = _nothing_made(resource, run, exchange, verdict, len(sent))
@@ -121,15 +124,24 @@ class Bookkeeper:
             self.confirm_deleted(record)
 
     def made(
-        self, resource: Resource, found: Found, chain: str, origins: list[Origin] | None = None
+        self,
+        resource: Resource,
+        found: Found,
+        chain: str,
+        address: dict[str, str],
+        origins: list[Origin] | None = None,
     ) -> list[Record]:
         """Records the run created: handed to their chain first, owed a delete (the ledger);
+        `address`, the URL variables of the create that made them (`Record.address`);
         `origins` says where in which answer each was found (for replays)."""
         made = []
         for index, (data, keys) in enumerate(found):
             origin = origins[index] if origins is not None else None
-            rec = self.data.add(resource.name, data, keys, chain=chain, created=True, origin=origin)
-            entry = self.ledger.created(resource.name, resource.file, keys, data)
+            rec = self.data.add(
+                resource.name, data, keys, chain=chain, created=True, origin=origin,
+                address=address,
+            )  # fmt: skip
+            entry = self.ledger.created(resource.name, resource.file, keys, data, address)
             self._owed[id(rec)] = (entry, rec)
             made.append(rec)
         return made
@@ -164,7 +176,7 @@ class Bookkeeper:
         elif op.category == "delete" and record is not None:
             self.apply(run, exchange, verdict, outcome)  # it is gone
             undone = await self.undoer.replaced(resource, generator, chain_id)
-            self.made(resource, undone.made, chain_id)
+            self.made(resource, undone.made, chain_id, undone.made_at)
             create = dependency_op(resource, "create")
             if undone.made and create is not None:
                 run.chain.ready_at = time.monotonic() + create.validation_delay / 1000

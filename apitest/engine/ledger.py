@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +26,8 @@ class LedgerEntry:
     data: dict[str, Any]
     spec: str
     base_url: str
+    address: dict[str, str] = field(default_factory=dict)
+    """The URL variables of the create that made it (see `Record.address`)."""
 
 
 class Ledger:
@@ -37,7 +39,14 @@ class Ledger:
         self._next = 1
         self._file: IO[str] | None = None
 
-    def created(self, resource: str, spec: str, keys: dict[str, Any], data: dict[str, Any]) -> int:
+    def created(
+        self,
+        resource: str,
+        spec: str,
+        keys: dict[str, Any],
+        data: dict[str, Any],
+        address: dict[str, str] | None = None,
+    ) -> int:
         entry_id = self._next
         self._next += 1
         self._write(
@@ -49,6 +58,7 @@ class Ledger:
                 "base_url": self.base_url,
                 "keys": keys,
                 "data": data,
+                **({"address": address} if address else {}),
             }
         )
         return entry_id
@@ -90,6 +100,7 @@ def read_ledger(path: Path) -> list[LedgerEntry]:
                     dict(event.get("data") or {}),
                     event["spec"],
                     event["base_url"],
+                    {str(k): str(v) for k, v in (event.get("address") or {}).items()},
                 )
             elif event["event"] == "deleted":
                 live.pop(event["id"], None)

@@ -56,6 +56,11 @@ class Record:
     seen_by: dict[str, Origin] | None = None
     """The answers other chains read it again in: a replay of such a chain takes its values
     from its own read (made only when that happens)."""
+    address: dict[str, str] = field(default_factory=dict)
+    """The URL variables of the create that made it (`{"Bucket": "b1", "Key": "k"}` for S3's
+    `PUT /{Bucket}/{Key}`): where it lives. A call addressing it sends a URL variable of the
+    same name with this value, so an object is deleted from the bucket it was put in, also by
+    the cleanup, which has no other record to take the bucket from."""
 
     def origin_for(self, chain: str) -> Origin | None:
         """Where `chain` found this record: its own read if it made one, else the first."""
@@ -139,8 +144,10 @@ class DataManager:
         chain: str,
         created: bool,
         origin: Origin | None = None,
+        address: dict[str, str] | None = None,
     ) -> Record:
         record = Record(resource, data, keys, chain, created, next(self._seq), origin=origin)
+        record.address = dict(address or {})
         bucket = self._records.setdefault(resource, [])
         if not created:
             identities = self._ids(resource, keys, data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -50,16 +51,19 @@ def build_request(
     vary_from: Any = MISSING,
     violation: Violation | None = None,
     reading_back: bool = False,
+    address: Mapping[str, str] | None = None,
 ) -> Built:
     """The request for `op` (with `violation` applied, for a negative case); raises
     NoRecordError (from the generator) when an auto-dependency argument has no record, and
     NotApplicable when the case cannot be built (see `_keep_accepted`, `break_body`).
     `reading_back`: the call looks for the record `keys` names (a write's callback read), so
     an optional argument goes only with a value taken from a record: one the spec merely
-    exemplifies (a page size, a sort order, a filter) can hide the record it looks for."""
+    exemplifies (a page size, a sort order, a filter) can hide the record it looks for.
+    `address`: the URL variables of the create that made the record (`Record.address`); a URL
+    variable of the same name takes its value there."""
     forced = violation.arg if violation is not None and violation.arg is not None else None
     values = _argument_values(
-        resource, op, generator, lookup, keys, forced, violation, reading_back
+        resource, op, generator, lookup, keys, forced, violation, reading_back, address or {}
     )
     body: Any = None
     made_up: list[str] = []
@@ -92,6 +96,7 @@ def build_request(
         body, broken = break_body(body, violation, generator, xml=is_xml(encode))
     path = _fill_path(op.url_path, values["variable"], keys or {})
     request = Request(op.method, path, values["param"], values["header"], body, encode)
+    request.variables = values["variable"]
     if content is not None and is_xml(encode):
         request.xml = content
     if violation is not None and violation.location == "auth":
@@ -108,15 +113,19 @@ def _argument_values(
     forced: Argument | None,
     violation: Violation | None,
     reading_back: bool,
+    address: Mapping[str, str],
 ) -> dict[str, dict[str, str]]:
     """Each argument sent, as text by location: a record's key where the argument names the
-    record, else a generated value (the case's broken argument is left to the case)."""
+    record, the place it was made where the URL names it (`address`: the bucket of an object),
+    else a generated value (the case's broken argument is left to the case)."""
     values: dict[str, dict[str, str]] = {"param": {}, "header": {}, "variable": {}}
     for arg in _arguments_to_send(op, lookup, forced, reading_back):
         if arg is forced and _case_gives_value(violation, arg, lookup):
             continue  # sent only for the case, which gives its value (or leaves it out)
         if keys is not None and _names_the_record(resource, arg):
             value = _record_key(resource, arg, lookup, keys)
+        elif arg.location == "variable" and arg.name in address:
+            value = address[arg.name]
         else:
             value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
         values[arg.location][arg.name] = _text(value)

@@ -120,7 +120,7 @@ async def _cleanup(
 
 def _record(entry: LedgerEntry) -> Record:
     data = {**entry.data, **entry.keys}
-    return Record(entry.resource, data, entry.keys, None, True, entry.id)
+    return Record(entry.resource, data, entry.keys, None, True, entry.id, address=entry.address)
 
 
 def run_plan(catalog: Catalog, plan: Plan, settings: RunSettings, listener: Listener) -> RunResult:

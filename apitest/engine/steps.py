@@ -232,6 +232,7 @@ class StepExecutor:
             self.generator.child(run.step.id),
             lookup,
             keys=run.record.keys if run.record is not None else None,
+            address=run.record.address if run.record is not None else None,
             vary_from=vary_from,
             violation=violation,
             reading_back=reading_back,

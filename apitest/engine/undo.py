@@ -49,6 +49,8 @@ class Undone:
     """(ledger entry, record) the immediate delete did not remove: the end sweep tries again."""
     made: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     """(data, keys) of records made to replace one a negative case deleted."""
+    made_at: dict[str, str] = field(default_factory=dict)
+    """The URL variables of the create that made them (`Record.address`)."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,11 @@ class Undoer:
         undone = Undone()
         found, _sent = created_records(resource, op, exchange, verdict)
         pairs = []
+        address = exchange.request.variables
         for data, keys in found:
-            entry = self.ledger.created(resource.name, resource.file, keys, data)
-            pairs.append((entry, Record(resource.name, data, keys, chain, True, 0)))
+            entry = self.ledger.created(resource.name, resource.file, keys, data, address)
+            record = Record(resource.name, data, keys, chain, True, 0, address=dict(address))
+            pairs.append((entry, record))
         if not pairs and read_records(resource, op, exchange, verdict):
             undone.notes.append(
                 "its answer listed more records than it sent: none is taken as made by it, "
@@ -120,7 +124,7 @@ class Undoer:
         """Restore a record a wrongly accepted update broke, with a valid update of its keys."""
         undone = Undone()
         why = "the record it changed could not be restored"
-        exchange = await self._valid_call(resource, op, generator, chain, record.keys, undone, why)
+        exchange = await self._valid_call(resource, op, generator, chain, record, undone, why)
         if exchange is None:
             return undone
         if exchange.status is not None and 200 <= exchange.status < 300:
@@ -161,6 +165,7 @@ class Undoer:
             return undone
         verdict = judge(create, observed_of(exchange), "success")
         undone.made, _sent = created_records(resource, create, exchange, verdict)
+        undone.made_at = exchange.request.variables
         made = ", ".join(Record(resource.name, {}, keys, chain, True, 0).describe()
                          for _data, keys in undone.made)  # fmt: skip
         undone.notes.append(
@@ -176,7 +181,7 @@ class Undoer:
         op: Operation,
         generator: DataGenerator,
         chain: str,
-        keys: dict[str, Any] | None,
+        record: Record | None,
         undone: Undone,
         failing: str,
     ) -> Exchange | None:
@@ -184,7 +189,11 @@ class Undoer:
         `failing` and the reason in its notes, when no such request can be built."""
         try:
             lookup = self.data.lookup(chain)
-            built = build_request(resource, op, generator, lookup, keys=keys)
+            built = build_request(
+                resource, op, generator, lookup,
+                keys=record.keys if record is not None else None,
+                address=record.address if record is not None else None,
+            )  # fmt: skip
         except (NoRecordError, NotApplicable) as exc:
             undone.notes.append(f"{failing}: {exc}")
             return None

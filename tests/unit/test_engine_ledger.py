@@ -25,3 +25,14 @@ def test_ledger_replays_live_records_and_tolerates_a_cut_last_line(tmp_path: Pat
     path.write_text("garbage\n{}\n")
     with pytest.raises(UsageError, match=r"ledger.jsonl:1: not a ledger line"):
         read_ledger(path)
+
+
+def test_ledger_keeps_where_a_record_was_made(tmp_path: Path) -> None:
+    """An S3 object lives in the bucket it was put in: `apitest cleanup` deletes it there."""
+    path = tmp_path / "ledger.jsonl"
+    ledger = Ledger(path, "http://127.0.0.1:1")
+    ledger.created("objects", "s3/objects.xml", {"Key": "k"}, {}, {"Bucket": "b", "Key": "k"})
+    ledger.created("trips", "specs/trips.xml", {"trip_id": "2"}, {})
+    ledger.close()
+    assert [entry.address for entry in read_ledger(path)] == [{"Bucket": "b", "Key": "k"}, {}]
+    assert '"address"' not in path.read_text().splitlines()[1]  # none where the URL named none

@@ -62,6 +62,9 @@ class Request:
     """Missing Token and Invalid Token cases change the credential: none, or a wrong one."""
     profile: str | None = None
     """Whose credential (an auth profile's name); None: the run's main profile."""
+    variables: dict[str, str] = field(default_factory=dict)
+    """The URL path variables as they were filled in `url` (a client-chosen key, such as the
+    bucket of S3's `PUT /{Bucket}`, names the record a create made where its answer does not)."""
 
 
 class BodyTooLargeError(Exception):
