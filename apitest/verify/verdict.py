@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from apitest.spec.conditions import EvalContext
 from apitest.spec.model import Content, ErrorCondition, Operation, Response
@@ -308,5 +309,31 @@ def _undeclared(
     status = observed.status
     declared = ", ".join(str(s) for s in sorted({resp.status for resp in op.responses}))
     message = f"status {status} is not declared for {op.name} (declared: {declared or 'none'})"
+    if 300 <= status < 400:
+        message += _redirect_hint(observed)
     is_error = not _is_success(status) or _condition_holds(op.error, observed, records)
     return Verdict(False, message, (), (), None, is_error)
+
+
+def _redirect_hint(observed: Observed) -> str:
+    """Why a redirect is not followed, and the usual cause: a framework (Starlette, FastAPI,
+    Django) that redirects a path to its twin with or without a trailing slash."""
+    location = next(
+        (value for name, value in observed.headers.items() if name.lower() == "location"), ""
+    )
+    if not location:
+        return ""
+    hint = (
+        f"; it redirects to {location}: apitest follows no redirect, since the call the spec "
+        "describes is the one tested"
+    )
+    sent = urlsplit(observed.url or "").path
+    target = urlsplit(location).path
+    if sent and target and sent != target and sent.rstrip("/") == target.rstrip("/"):
+        hint += (
+            "; the API serves this path with a trailing slash: write the <url path> with one"
+            if target.endswith("/")
+            else "; the API serves this path without its trailing slash: write the <url path> "
+            "without it"
+        )
+    return hint

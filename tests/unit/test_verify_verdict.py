@@ -171,6 +171,28 @@ def test_undeclared_status_fails_either_way(trips: Resource) -> None:
         )
 
 
+def test_an_undeclared_redirect_says_where_it_goes_and_names_a_trailing_slash(
+    trips: Resource,
+) -> None:
+    op = _op(trips, "GET trip")
+    url = "http://127.0.0.1:1/api/v1/trips/7"
+    to_slash = seen(301, None, None, headers={"location": "/api/v1/trips/7/"}, url=url)
+    message = judge(op, to_slash, "success").message
+    assert message.endswith(
+        "; it redirects to /api/v1/trips/7/: apitest follows no redirect, since the call the "
+        "spec describes is the one tested; the API serves this path with a trailing slash: "
+        "write the <url path> with one"
+    ), message
+    elsewhere = seen(302, None, None, headers={"Location": "https://login.example/"}, url=url)
+    assert judge(op, elsewhere, "success").message.endswith(
+        "redirects to https://login.example/: apitest follows no redirect, since the call the "
+        "spec describes is the one tested"
+    )
+    assert judge(op, seen(304, None, None, url=url), "success").message == (
+        "status 304 is not declared for GET trip (declared: 200, 401, 403, 404)"
+    )
+
+
 def test_accepted_request_fails_a_negative_case(trips: Resource) -> None:
     verdict = judge(_op(trips, "POST trips"), seen(201, CREATED), "error")
     assert not verdict.passed and not verdict.is_error
