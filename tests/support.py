@@ -16,9 +16,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -193,3 +194,14 @@ def free_port() -> int:
 def loopback_client(timeout: float = 10.0) -> httpx.Client:
     """An httpx client that ignores proxy settings: every call goes straight to 127.0.0.1."""
     return httpx.Client(timeout=timeout, trust_env=False)
+
+
+def assert_caught(cases: Sequence[Mapping[str, Any]], case: str, said: str) -> None:
+    """A planted defect gave itself away: every case named `case` ran and failed, and each
+    says `said` (in its message, details or notes), so it failed for that defect's reason."""
+    found = [c for c in cases if c["case"] == case]
+    wrong = {c["id"]: c["message"] for c in cases if c["status"] != "passed"}
+    assert found and all(c["status"] == "failed" for c in found), (case, wrong)
+    for c in found:
+        words = " ".join([str(c["message"]), *c["details"], *c["notes"]])
+        assert said in words, (case, words)
