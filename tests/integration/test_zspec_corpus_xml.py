@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ..support import DATA, run_cli
+from ..support import DATA, assert_caught, run_cli
 from ._xml_app import make_app
 from ._zest_app import run_spec
 
@@ -76,8 +76,5 @@ def test_each_defect_fails_the_cases_that_give_it_away(
 ) -> None:
     status, cases, left = run(tmp_path, defect)
     assert status == 1
-    found = [c for c in cases if c["case"] == case]
-    assert found and all(c["status"] == "failed" for c in found), found
-    messages = " | ".join(" ".join([str(c["message"]), *c["details"], *c["notes"]]) for c in found)
-    assert said in messages, messages
+    assert_caught(cases, case, said)
     assert left == {}
