@@ -399,3 +399,34 @@ def test_a_run_whose_first_flow_works_has_no_notice(
     assert "warning:" not in done.stdout
     assert 'name="auth_notice"' not in (report / "junit.xml").read_text(encoding="utf-8")
     assert 'id="auth-notices"' not in (report / "report.html").read_text(encoding="utf-8")
+
+
+def test_specs_needing_more_scopes_than_the_stored_token_run_all_their_cases(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """`apitest run specs/destinations.xml` then `apitest run specs/trips.xml` on one API: the
+    first stores a token granted destinations scopes only; the second, taking it, skipped 72 of
+    its 114 cases as 'not granted' and passed."""
+    server = make_server()
+    store = tmp_path / "tokens.json"
+
+    def run(spec: str) -> dict[str, Any]:
+        done = run_cli(
+            "run", spec, "--base-url", server.base_url, "--seed", "3",
+            "--report-dir", str(tmp_path / "report"), "--json", str(tmp_path / "r.json"),
+            "--token-store-path", str(store),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+        return load(tmp_path / "r.json")
+
+    first = run("specs/destinations.xml")
+    assert set(FileStore(store).get_tokens()[0].scopes) == {
+        "TravelAgency.destinations.READ", "TravelAgency.destinations.CREATE",
+        "TravelAgency.destinations.DELETE",
+    }  # fmt: skip
+    second = run("specs/trips.xml")
+    skipped = [case["name"] for case in second["cases"] if case["status"] == "skipped"]
+    assert skipped == [] and second["counts"]["passed"] == len(second["cases"]) > len(
+        first["cases"]
+    )
+    assert "TravelAgency.trips.CREATE" in FileStore(store).get_tokens()[0].scopes

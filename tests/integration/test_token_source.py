@@ -4,6 +4,7 @@ after a refusal, single flight, and adopting what another process stored."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -122,6 +123,52 @@ def test_a_spent_stored_refresh_token_falls_back_to_client_credentials(
     counts = server.state.authority.counts
     assert counts["refresh_token:invalid_grant"] == 1 and counts["client_credentials"] == 1
     assert store.find_token(key) is not None and store.find_token(key).refresh_token is None  # type: ignore[union-attr]
+
+
+def test_a_stored_token_short_of_the_scopes_asked_for_is_not_taken(
+    make_server: MakeServer,
+) -> None:
+    """A run of other specs (destinations only) left a live token in the shared store; these
+    specs need trips scopes it was not granted. Taken as it was, their cases were skipped as
+    'not granted' and the run passed."""
+    server = make_server()
+    store = MemoryStore()
+    token_url = f"{server.root_url}/oauth/v2/token"
+    profile = Profile("p", Credentials(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET))
+
+    async def granted(scopes: list[str]) -> tuple[str, ...]:
+        async with httpx.AsyncClient() as client:
+            tokens = TokenSource(client, token_url, profile, scopes, store)
+            await tokens.token()
+            return tokens.granted
+
+    narrow = ["TravelAgency.destinations.READ"]
+    assert asyncio.run(granted(narrow)) == tuple(narrow)
+    wide = asyncio.run(granted([*SCOPES, *narrow]))
+    assert set(wide) == {*SCOPES, *narrow}
+    assert server.state.authority.counts["client_credentials"] == 2
+    # the wider token now stored serves the narrower specs too, without a grant
+    assert set(asyncio.run(granted(narrow))) == set(wide)
+    assert server.state.authority.counts["client_credentials"] == 2
+
+
+def test_a_short_stored_token_nothing_can_widen_is_kept_as_it_is(
+    make_server: MakeServer,
+) -> None:
+    """No flow could ask for more: the live token is used, and each case needing a scope it
+    lacks says so (rather than the run stopping on 'no way to get a token')."""
+    server = make_server()
+    store = MemoryStore()
+    key = f"p|{DEMO_CLIENT_ID}|{server.root_url}/oauth/v2/token"
+    short = Token(
+        id="", key=key, access_token="live-but-short", expires_at=time.time() + 3600,
+        scopes=("TravelAgency.destinations.READ",), updated_at=time.time(),
+    )  # fmt: skip
+    store.save_token(short)
+
+    tokens = with_source(server, store, after_a_token)
+    assert tokens.granted == ("TravelAgency.destinations.READ",)
+    assert sum(server.state.authority.counts.values()) == 0
 
 
 def test_a_grant_token_is_exchanged_once(make_server: MakeServer) -> None:
