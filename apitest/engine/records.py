@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from apitest.engine.json_patch import patch_operations, patched_fields
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import (
     Catalog,
@@ -335,7 +336,8 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
     envelope keys such as `return` with the stored record failed every honest write). A
     structure of its own whose every key is a field of the record (a PATCH's `{"title": ...}`)
     is a partial record, not an envelope: it is the record sent (else an update that did not
-    stick passed unchecked). Without a primary-structure to go by, see
+    stick passed unchecked). A JSON Patch sends operations, not a record: what they set is
+    the record sent (json_patch.py). Without a primary-structure to go by, see
     `_where_answers_keep_them`."""
     content = op.request_body.contents[0] if op.request_body and op.request_body.contents else None
     own = content.path_config if content is not None else None
@@ -345,7 +347,8 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
     primary = config.primary_structure if config is not None else None
     structure = content.structure if content is not None else None
     if not primary or structure is None:
-        return _where_answers_keep_them(body, config)
+        patched = _patched(body)
+        return patched if patched is not None else _where_answers_keep_them(body, config)
     if structure.ref_name == primary:
         return records_at([body])
     for prop in structure.properties:
@@ -356,8 +359,21 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
                 if isinstance(body, dict) and prop.name in body
                 else []
             )
+    patched = _patched(body)
+    if patched is not None:
+        return patched
     record = resource.components.structures.get(primary)
     return records_at([body]) if record is not None and _fields_of(structure, record) else []
+
+
+def _patched(body: Any) -> list[JsonObject] | None:
+    """The partial record a JSON Patch body sets (none when it sets nothing a read can be
+    held to); None when the body is no patch."""
+    operations = patch_operations(body)
+    if operations is None:
+        return None
+    fields = patched_fields(operations)
+    return [fields] if fields else []
 
 
 def _fields_of(part: Structure, record: Structure) -> bool:

@@ -32,6 +32,7 @@ from ..support import free_port, loopback_client
 
 JSON_SERVER = "json-server@0.17.4"
 DATASETTE = "datasette==1.0a41"
+MOTO = "moto[s3,apigateway]==5.2.6"
 INSTALL_TIMEOUT_S = 300
 START_TIMEOUT_S = 30
 
@@ -115,6 +116,12 @@ def pypi_command(requirement: str, command: str, *also: str) -> Path:
         f"{' and '.join((requirement, *also))} from PyPI",
     )
     return folder / "venv" / "bin" / command
+
+
+def moto_python() -> Path:
+    """The Python of a virtualenv holding moto's S3 and API Gateway (one install serves both
+    hunts), with the Flask its server wants."""
+    return pypi_command(MOTO, "python", "flask==3.1.2", "flask-cors==6.0.1")
 
 
 def datasette_bin() -> Path:

@@ -28,10 +28,8 @@ from typing import Any
 import pytest
 
 from ..support import DATA, assert_caught, cli_env, free_port, loopback_client, run_cli
-from ._thirdparty import Started, pypi_command, serving
+from ._thirdparty import Started, moto_python, serving
 
-MOTO = "moto[s3]==5.2.6"
-FLASK = ("flask==3.1.2", "flask-cors==6.0.1")  # moto's server extra, without every service's
 APP = DATA / "thirdparty" / "s3"
 TOKEN = "Credential=testing/20261205/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
 LENIENT = {
@@ -47,9 +45,8 @@ LENIENT = {
 @contextmanager
 def s3_api(folder: Path, *defects: str) -> Iterator[Started]:
     folder.mkdir(parents=True)
-    python = pypi_command(MOTO, "python", *FLASK)
     port = free_port()
-    command = [str(python), str(APP / "serve.py"), str(port), ",".join(defects)]
+    command = [str(moto_python()), str(APP / "serve.py"), str(port), ",".join(defects)]
     with serving(command, f"http://127.0.0.1:{port}", "/", folder / "server.log") as started:
         yield started
 

@@ -162,6 +162,16 @@ def test_sent_records_are_where_the_request_says_not_where_the_answer_keeps_them
     assert sent_records({"trip_name": "z"}, _resource("$.trips"), bare) == [{"trip_name": "z"}]
 
 
+def test_a_json_patch_sent_the_fields_its_operations_set_not_an_envelope() -> None:
+    """RFC 6902 as the body, or API Gateway's `{"patchOperations": [...]}`: the operations'
+    values are the record sent, with or without a structure to go by; nothing comparable, none."""
+    bare = Operation(LOC, "PATCH trip", "patch", "update", "/trips/{id}")
+    replace = {"op": "replace", "path": "/trip_name", "value": "Rome"}
+    for body in ([replace], {"patchOperations": [replace]}):
+        assert sent_records(body, _resource("$.trips"), bare) == [{"trip_name": "Rome"}]
+    assert sent_records([{"op": "remove", "path": "/trip_name"}], _resource("$"), bare) == []
+
+
 def test_a_body_of_the_records_own_fields_is_the_record_sent_not_an_envelope() -> None:
     """A PATCH whose structure holds some of the primary-structure's fields sent a partial
     record: its read-back compares them (before, nothing was compared and a PATCH that changed
