@@ -42,6 +42,7 @@ _MANDATORY: dict[str, NegativeKind] = {"param": "Mandatory Param", "header": "Ma
 _INVALID: dict[str, NegativeKind] = {"param": "Invalid Param", "header": "Invalid Header"}
 _EMPTY: dict[str, NegativeKind] = {"param": "Empty Param", "header": "Empty Header"}
 _UNTYPED = frozenset({"string", "any", "file", "object"})
+_NOT_TYPED_IN_JSON = frozenset({"any", "file", "object"})
 MAX_BODY_DEPTH = 8
 
 
@@ -176,20 +177,31 @@ def _body_cases(op: Operation) -> tuple[Violation, ...]:
     content = _json_content(op)
     if content is None or content.structure is None:
         return ()
-    return _cases_of_structure(content.structure, op.category)
+    return _cases_of_structure(content.structure, op.category, _is_form(content))
+
+
+def _is_form(content: Content) -> bool:
+    """Whether the body is a form (urlencoded or multipart): its fields are text, as query
+    parameters are."""
+    encode = (content.encode or "").split(";")[0].strip().lower()
+    return encode == "application/x-www-form-urlencoded" or encode.startswith("multipart/")
 
 
 MAX_CACHED_STRUCTURES = 4096
 _BODY_CASES: IdentityCache[Structure, tuple[Violation, ...]] = IdentityCache(MAX_CACHED_STRUCTURES)
 
 
-def _cases_of_structure(structure: Structure, category: Category) -> tuple[Violation, ...]:
+def _cases_of_structure(
+    structure: Structure, category: Category, form: bool
+) -> tuple[Violation, ...]:
     """The body cases of a request structure, derived once per structure and category: many
     operations send the same component (every write of a resource, say), and its cases depend
     on nothing else. Steps may share the cases, since nothing changes a Violation after
     planning."""
     return _BODY_CASES.get(
-        structure, category, lambda: tuple(_structure_cases(structure, category, (), 0))
+        structure,
+        (category, form),
+        lambda: tuple(_structure_cases(structure, category, (), 0, form=form)),
     )
 
 
@@ -201,15 +213,22 @@ def _json_content(op: Operation) -> Content | None:
 
 
 def _structure_cases(
-    structure: Structure, category: Category, path: tuple[str | int, ...], depth: int
+    structure: Structure,
+    category: Category,
+    path: tuple[str | int, ...],
+    depth: int,
+    *,
+    form: bool = False,
 ) -> Iterator[Violation]:
+    """`form`: the properties are a form's fields (an object or list inside one is sent as
+    JSON text, so its own properties are JSON again)."""
     if structure.recursive_ref is not None or depth > MAX_BODY_DEPTH or not structure.is_map:
         return
     for prop in structure.properties:
         if not prop.name or not prop.include_for.applies("request", category):
             continue
         here = (*path, prop.name)
-        yield from _property_cases(prop, category, here)
+        yield from _property_cases(prop, category, here, form=form)
         child = prop.structure
         if child is not None:
             inner = (*here, 0) if prop.type == "collections" else here
@@ -217,8 +236,12 @@ def _structure_cases(
 
 
 def _property_cases(
-    prop: Property, category: Category, path: tuple[str | int, ...]
+    prop: Property, category: Category, path: tuple[str | int, ...], *, form: bool = False
 ) -> Iterator[Violation]:
+    """A form field is text, as a query parameter is: `14614944` is a good string and
+    there is no null to send (the `null` apitest sent was a good string too), so a form
+    gets neither case for a string and no Null Value; another type gets text it cannot
+    parse (digits are a good long_string)."""
     target = format_path(path)
 
     def case(
@@ -228,11 +251,11 @@ def _property_cases(
 
     if prop.required_for.applies("request", category) and not prop.request_conditions:
         yield case("Mandatory Property", "omit")  # (conditional: required only where it holds)
-    if prop.type not in ("any", "file", "object"):
-        yield case("Invalid Type", "set", "type")
+    if prop.type not in (_UNTYPED if form else _NOT_TYPED_IN_JSON):
+        yield case("Invalid Type", "set", "text" if form else "type")
     if prop.invalid_value != "map-default":  # else the server answers it with the default
         yield from _criteria_cases(prop, path, case)
-    if not prop.nullable_for.applies("request", category):
+    if not form and not prop.nullable_for.applies("request", category):
         yield case("Null Value", "set", "null")
 
 
@@ -283,8 +306,8 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
         if prop is not None and prop.regex:
             return _regex_miss(prop, generator)
         return f"apitest-invalid-{generator.hex(8)}"
-    if kind == "type":
-        return _wrong_type(prop.type if prop else "string", generator, as_text)
+    if kind in ("type", "text"):  # text: a form field's
+        return _wrong_type(prop.type if prop else "string", generator, as_text or kind == "text")
     if prop is None:
         return f"apitest-{generator.hex(6)}"
     if kind in ("too long", "too short"):

@@ -156,6 +156,67 @@ def test_operations_sharing_a_structure_get_the_cases_of_their_own_category(
     assert body_cases("POST pets again") == create  # the same structure, the same category
 
 
+FORM_SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="customers">
+  <components>
+    <structure ref-name="customer">
+      <property name="name" type="string" required-for="Request[create]"/>
+      <property name="balance" type="integer"/>
+      <property name="ref" type="long_string"/>
+      <property name="address" type="object">
+        <structure><property name="city" type="string"/></structure>
+      </property>
+    </structure>
+  </components>
+  <url path="/customers">
+    <operation method="post" name="POST customers" category="create">
+      <request-body><content><encode type="{encode}"/>
+        <structure-ref name="customer"/></content></request-body>
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+@pytest.mark.parametrize("encode", ["application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_forms_fields_are_text_with_no_null_as_query_parameters_are(
+    tmp_path: Path, encode: str
+) -> None:
+    """Stripe's customers (localstripe): `name=14614944` is a good string, and a form has no
+    null (apitest sent the text `null`, a good string too), so every such case failed a
+    correct API. A form field of another type gets text it cannot parse, digits never (a
+    good long_string); an object's own fields, sent as JSON text in the form, are JSON's."""
+    spec = tmp_path / "customers.xml"
+    spec.write_text(FORM_SPEC.format(encode=encode), encoding="utf-8")
+    customers = load_catalog([spec]).resource("customers")
+    assert customers is not None
+    op = customers.operation("POST customers")
+    assert op is not None
+    cases = {case.name: case for case in negative_cases(op, has_auth=False)}
+    assert set(cases) == {
+        "Mandatory Property name",
+        "Invalid Type balance",
+        "Invalid Type ref",
+        "Invalid Type address.city",
+        "Null Value address.city",
+    }
+    gen = DataGenerator(5, "case")
+    for name in ("balance", "ref"):
+        value = bad_value(cases[f"Invalid Type {name}"], gen)
+        assert isinstance(value, str) and not value.isdigit()
+    assert isinstance(bad_value(cases["Invalid Type address.city"], gen), int)
+    json_spec = tmp_path / "json.xml"
+    json_spec.write_text(FORM_SPEC.format(encode="application/json"), encoding="utf-8")
+    as_json = load_catalog([json_spec]).resource("customers")
+    assert as_json is not None
+    json_op = as_json.operation("POST customers")
+    assert json_op is not None
+    assert {"Invalid Type name", "Null Value name", "Null Value balance"} <= {
+        case.name for case in negative_cases(json_op, has_auth=False)
+    }
+
+
 def _prop(**kwargs: object) -> Property:
     return Property(LOC, **kwargs)  # type: ignore[arg-type]
 
