@@ -33,6 +33,7 @@ from ..support import free_port, loopback_client
 JSON_SERVER = "json-server@0.17.4"
 DATASETTE = "datasette==1.0a41"
 MOTO = "moto[s3,apigateway]==5.2.6"
+LOCALSTRIPE = "localstripe==1.15.10"
 INSTALL_TIMEOUT_S = 300
 START_TIMEOUT_S = 30
 
