@@ -13,6 +13,7 @@ free port of 127.0.0.1. Where the registry cannot be reached the test is skipped
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -28,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ..support import free_port, loopback_client
+from ..support import cli_env, free_port, loopback_client, run_cli
 
 JSON_SERVER = "json-server@0.17.4"
 DATASETTE = "datasette==1.0a41"
@@ -176,6 +177,43 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@contextmanager
+def serving_app(
+    python: Path, app: Path, folder: Path, defects: Iterable[str], ready_path: str = "/"
+) -> Iterator[Started]:
+    """`python APP/serve.py PORT DEFECT,...` on a free port of 127.0.0.1: how the hunts in
+    tests/data/thirdparty serve a third-party application with defects planted by name."""
+    folder.mkdir(parents=True)
+    port = free_port()
+    command = [str(python), str(app / "serve.py"), str(port), ",".join(defects)]
+    with serving(command, f"http://127.0.0.1:{port}", ready_path, folder / "server.log") as api:
+        yield api
+
+
+def run_with_token(
+    spec: Path, api: Started, tmp_path: Path, token: str, *options: str
+) -> tuple[int, dict[str, Any]]:
+    """`apitest run SPEC` against `api` with the static token `token` and no OAuth
+    credentials: its exit status and JSON result. A run that could not judge (exit 2 or 3),
+    or that let the token into any output, fails the test at once."""
+    report = tmp_path / "report.json"
+    done = run_cli(
+        "run", str(spec), "--base-url", api.url, "--report-dir", str(tmp_path / "r"),
+        "--json", str(report), *options,
+        env=cli_env(credentials=False, APITEST_TOKEN=token),
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert token not in done.stdout + done.stderr + report.read_text()
+    result: dict[str, Any] = json.loads(report.read_text())
+    return done.returncode, result
+
+
+def assert_lints_clean(spec: Path) -> None:
+    """`apitest lint --strict` finds nothing in the specs a hunt wrote from the API's docs."""
+    done = run_cli("lint", "--strict", str(spec))
+    assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
 
 
 def datasette_server(

@@ -13,8 +13,7 @@ nothing passed. What the operations set is now the record sent (engine/json_patc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,8 @@ import pytest
 
 from apitest.engine.steps import UNSENT_NOTE
 
-from ..support import DATA, assert_caught, cli_env, free_port, loopback_client, run_cli
-from ._thirdparty import Started, moto_python, serving
+from ..support import DATA, assert_caught, loopback_client
+from ._thirdparty import Started, assert_lints_clean, moto_python, run_with_token, serving_app
 
 APP = DATA / "thirdparty" / "apigateway"
 TOKEN = (
@@ -32,26 +31,12 @@ TOKEN = (
 AUTH = {"Authorization": f"AWS4-HMAC-SHA256 {TOKEN}"}
 
 
-@contextmanager
-def apigateway(folder: Path, *defects: str) -> Iterator[Started]:
-    folder.mkdir(parents=True)
-    port = free_port()
-    command = [str(moto_python()), str(APP / "serve.py"), str(port), ",".join(defects)]
-    with serving(command, f"http://127.0.0.1:{port}", "/", folder / "server.log") as started:
-        yield started
+def apigateway(folder: Path, *defects: str) -> AbstractContextManager[Started]:
+    return serving_app(moto_python(), APP, folder, defects)
 
 
 def run(api: Started, tmp_path: Path) -> tuple[int, dict[str, Any]]:
-    report = tmp_path / "report.json"
-    done = run_cli(
-        "run", str(APP), "--base-url", api.url, "--report-dir", str(tmp_path / "r"),
-        "--json", str(report), "--seed", "5", "--cases", "positive",
-        env=cli_env(credentials=False, APITEST_TOKEN=TOKEN),
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    assert TOKEN not in done.stdout + done.stderr + report.read_text()
-    result: dict[str, Any] = json.loads(report.read_text())
-    return done.returncode, result
+    return run_with_token(APP, api, tmp_path, TOKEN, "--seed", "5", "--cases", "positive")
 
 
 def rest_apis(api: Started) -> list[str]:
@@ -93,5 +78,4 @@ def test_each_planted_defect_is_caught_and_named(
 
 
 def test_the_spec_lints_clean() -> None:
-    done = run_cli("lint", "--strict", str(APP))
-    assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
+    assert_lints_clean(APP)

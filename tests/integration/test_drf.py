@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from ..support import DATA, assert_caught, cli_env, free_port, run_cli
-from ._thirdparty import Started, pypi_command, serving
+from ._thirdparty import Started, assert_lints_clean, pypi_command, run_with_token, serving
 
 DRF = "djangorestframework==3.16.1"
 DJANGO = "django==5.2.19"
@@ -50,16 +50,9 @@ def correct(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Started]:
 
 
 def run(api: Started, tmp_path: Path, *options: str) -> tuple[int, list[dict[str, Any]]]:
-    report = tmp_path / "report.json"
-    done = run_cli(
-        "run", str(SPEC), "--base-url", api.url, "--report-dir", str(tmp_path / "r"),
-        "--json", str(report), "--seed", "11", *options,
-        env=cli_env(credentials=False, APITEST_TOKEN=TOKEN),
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    assert TOKEN not in done.stdout + done.stderr + report.read_text()
-    cases: list[dict[str, Any]] = json.loads(report.read_text())["cases"]
-    return done.returncode, cases
+    status, result = run_with_token(SPEC, api, tmp_path, TOKEN, "--seed", "11", *options)
+    cases: list[dict[str, Any]] = result["cases"]
+    return status, cases
 
 
 def failed(cases: list[dict[str, Any]]) -> dict[str, str]:
@@ -127,5 +120,4 @@ def test_each_planted_defect_is_caught_and_named(
 
 
 def test_the_spec_lints_clean() -> None:
-    done = run_cli("lint", "--strict", str(SPEC))
-    assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
+    assert_lints_clean(SPEC)

@@ -11,44 +11,33 @@ string field. A form now gets the cases a query parameter gets (plan/cases.py).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, cli_env, free_port, loopback_client, run_cli
-from ._thirdparty import LOCALSTRIPE, Started, pypi_command, serving
+from ..support import DATA, assert_caught, loopback_client
+from ._thirdparty import (
+    LOCALSTRIPE,
+    Started,
+    assert_lints_clean,
+    pypi_command,
+    run_with_token,
+    serving_app,
+)
 
 APP = DATA / "thirdparty" / "stripe"
 TOKEN = "sk_test_apitest0000000000000000"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@contextmanager
-def localstripe(folder: Path, *defects: str) -> Iterator[Started]:
-    folder.mkdir(parents=True)
-    python = pypi_command(LOCALSTRIPE, "python")
-    port = free_port()
-    command = [str(python), str(APP / "serve.py"), str(port), ",".join(defects)]
-    url = f"http://127.0.0.1:{port}"
-    with serving(command, url, "/v1/customers", folder / "server.log") as started:
-        yield started
+def localstripe(folder: Path, *defects: str) -> AbstractContextManager[Started]:
+    return serving_app(pypi_command(LOCALSTRIPE, "python"), APP, folder, defects, "/v1/customers")
 
 
 def run(api: Started, tmp_path: Path, *options: str) -> tuple[int, dict[str, Any]]:
-    report = tmp_path / "report.json"
-    done = run_cli(
-        "run", str(APP), "--base-url", api.url, "--report-dir", str(tmp_path / "r"),
-        "--json", str(report), "--seed", "5", *options,
-        env=cli_env(credentials=False, APITEST_TOKEN=TOKEN),
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    assert TOKEN not in done.stdout + done.stderr + report.read_text()
-    result: dict[str, Any] = json.loads(report.read_text())
-    return done.returncode, result
+    return run_with_token(APP, api, tmp_path, TOKEN, "--seed", "5", *options)
 
 
 def test_a_correct_form_api_passes_every_case_and_its_fields_get_text_cases(
@@ -82,5 +71,4 @@ def test_each_planted_defect_is_caught_and_named(
 
 
 def test_the_spec_lints_clean() -> None:
-    done = run_cli("lint", "--strict", str(APP))
-    assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
+    assert_lints_clean(APP)

@@ -21,14 +21,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, cli_env, free_port, loopback_client, run_cli
-from ._thirdparty import Started, moto_python, serving
+from ..support import DATA, assert_caught, cli_env, loopback_client, run_cli
+from ._thirdparty import Started, assert_lints_clean, moto_python, run_with_token, serving_app
 
 APP = DATA / "thirdparty" / "s3"
 TOKEN = "Credential=testing/20261205/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
@@ -42,13 +42,8 @@ LENIENT = {
 """Negative-case kinds that fail against moto where S3 itself refuses the call, and why."""
 
 
-@contextmanager
-def s3_api(folder: Path, *defects: str) -> Iterator[Started]:
-    folder.mkdir(parents=True)
-    port = free_port()
-    command = [str(moto_python()), str(APP / "serve.py"), str(port), ",".join(defects)]
-    with serving(command, f"http://127.0.0.1:{port}", "/", folder / "server.log") as started:
-        yield started
+def s3_api(folder: Path, *defects: str) -> AbstractContextManager[Started]:
+    return serving_app(moto_python(), APP, folder, defects)
 
 
 @pytest.fixture(scope="module")
@@ -58,16 +53,7 @@ def correct(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Started]:
 
 
 def run(api: Started, tmp_path: Path, *options: str) -> tuple[int, dict[str, Any]]:
-    report = tmp_path / "report.json"
-    done = run_cli(
-        "run", str(APP), "--base-url", api.url, "--report-dir", str(tmp_path / "r"),
-        "--json", str(report), "--seed", "5", *options,
-        env=cli_env(credentials=False, APITEST_TOKEN=TOKEN),
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    assert TOKEN not in done.stdout + done.stderr + report.read_text()
-    result: dict[str, Any] = json.loads(report.read_text())
-    return done.returncode, result
+    return run_with_token(APP, api, tmp_path, TOKEN, "--seed", "5", *options)
 
 
 def failed(result: dict[str, Any]) -> dict[str, str]:
@@ -202,5 +188,4 @@ def test_each_planted_defect_is_caught_and_named(
 
 
 def test_the_specs_lint_clean() -> None:
-    done = run_cli("lint", "--strict", str(APP))
-    assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
+    assert_lints_clean(APP)
