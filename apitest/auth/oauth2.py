@@ -193,37 +193,36 @@ class TokenSource:
 
     async def _fetch(self, stored: Token | None, *, short: bool = False) -> Token:
         """A new token by the first flow that works. `short`: the stored token lacks scopes
-        asked for; its refresh token would give the same scopes again, so the other flows
-        are tried first, and a live stored token is kept as it is when there is none."""
+        asked for. A refresh never widens a grant (RFC 6749 section 6), so the flows that can
+        (a given access token, a grant token, client credentials) go first, and the refresh
+        tokens after them; with none of those, a live stored token is kept as it is, and its
+        cases say which scope is missing."""
         creds = self.profile.credentials
         base = stored or Token(id="", key=self.key)
         if self.endpoints.kind == "token":
             return await self._token_flow(base)
-        flows: list[tuple[str, dict[str, str]]] = []
-        kept = None
+        refreshes: list[tuple[str, dict[str, str]]] = []
         if stored is not None and stored.refresh_token:
-            kept = ("stored refresh token", self._refresh(stored.refresh_token))
-        if kept is not None and not short:
-            flows.append(kept)
+            refreshes.append(("stored refresh token", self._refresh(stored.refresh_token)))
         if creds.access_token and not self._given_spent and (stored is None or short):
             self._given_spent = True
             return replace(
                 base, access_token=creds.access_token, expires_at=None, scopes=()
             )  # what it was granted is unknown
         if creds.refresh_token and (stored is None or stored.refresh_token != creds.refresh_token):
-            flows.append(("APITEST_REFRESH_TOKEN", self._refresh(creds.refresh_token)))
+            refreshes.append(("APITEST_REFRESH_TOKEN", self._refresh(creds.refresh_token)))
+        grants: list[tuple[str, dict[str, str]]] = []
         if creds.grant_token and not self._grant_spent:
-            flows.append(
+            grants.append(
                 ("grant token", {"grant_type": "authorization_code", "code": creds.grant_token})
             )
         if creds.client_id and creds.client_secret:
-            flows.append(
+            grants.append(
                 ("client credentials", {"grant_type": "client_credentials", "scope": self._scopes})
             )
-        if short and stored is not None and self._fresh(stored) and not flows:
-            return stored  # nothing could widen it: its cases say which scope is missing
-        if kept is not None and short:
-            flows.append(kept)  # the last resort: the same scopes again
+        if short and not grants and stored is not None and self._fresh(stored):
+            return stored
+        flows = grants + refreshes if short else refreshes + grants
         if not flows:
             spent = (
                 "the API refused the access token given (APITEST_ACCESS_TOKEN or the profile's "
