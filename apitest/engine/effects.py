@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from apitest.engine.created_keys import keys_named_by_the_call
 from apitest.engine.http.client import Exchange
 from apitest.engine.provenance import Seen
 from apitest.engine.records import (
@@ -22,7 +23,7 @@ from apitest.engine.records import (
     sent_records,
 )
 from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Content, Operation, PathConfig, Resource, Structure
+from apitest.spec.model import Content, Operation, Resource, Structure
 from apitest.verify.compare import compare_record, held_values
 from apitest.verify.shape import RawBody
 from apitest.verify.verdict import Observed, Verdict, judge, pick_content
@@ -128,9 +129,9 @@ def created_items(
     items = extract(body, config)
     if len(items) > max(1, len(sent)):
         return [], sent
-    named = _keys_in_url(config, exchange.request.variables)
+    named = keys_named_by_the_call(resource, config, exchange)
     if not items and named and len(sent) <= 1:
-        items = [({}, {})]  # an empty answer (S3's 200): the URL named the one record it made
+        items = [({}, {})]  # an empty answer: its URL or Location named the one record made
     found: Found = []
     for index, (item, keys) in enumerate(items):
         base = sent[index] if index < len(sent) else {}
@@ -141,24 +142,6 @@ def created_items(
                 data.setdefault(field_name, value)
         found.append((data, keys, item))
     return found, sent
-
-
-def _keys_in_url(
-    config: PathConfig | None, variables: dict[str, str]
-) -> list[tuple[str, str, str]]:
-    """(record field, key name, value) for each primary key the create's URL named itself: a
-    URL variable of the key's name (`<primary path="$.Name" name="Bucket">` and S3's
-    `PUT /{Bucket}`). The client chose the key, and an answer that does not show it (an empty
-    200) still made that record (docs/zspec.md#primary)."""
-    if config is None:
-        return []
-    named = []
-    for primary in config.primaries:
-        value = variables.get(primary.key)
-        fields = primary.path.fields
-        if value is not None and fields is not None and len(fields) == 1:
-            named.append((fields[0], primary.key, value))
-    return named
 
 
 def read_records(

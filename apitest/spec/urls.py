@@ -25,3 +25,12 @@ def expand_url(template: str, value: Callable[[str], str]) -> str:
     """`template` with each `{name}` replaced by `value(name)`, which also decides what an
     unknown name becomes (kept, encoded or an error): the callers differ there."""
     return URL_VARIABLE.sub(lambda match: value(match.group(1)), template)
+
+
+def path_ending_in(template: str) -> re.Pattern[str]:
+    """A pattern matching a URL path that ends with `template`, each variable one path
+    segment (its group, in order), a trailing slash either way: `/notes/{id}/` matches
+    `/api/v1/notes/1` and `/api/v1/notes/1/`, whatever the server's prefix."""
+    parts = URL_VARIABLE.split(template.strip("/"))
+    body = "".join("([^/]+)" if odd % 2 else re.escape(part) for odd, part in enumerate(parts))
+    return re.compile(f"(?:^|/){body}/?$")

@@ -35,6 +35,8 @@ JSON_SERVER = "json-server@0.17.4"
 DATASETTE = "datasette==1.0a41"
 MOTO = "moto[s3,apigateway]==5.2.6"
 LOCALSTRIPE = "localstripe==1.15.10"
+TASTYPIE = "django-tastypie==0.15.1"
+DJANGO = "django==5.2.19"  # under DRF and tastypie both
 INSTALL_TIMEOUT_S = 300
 START_TIMEOUT_S = 30
 
@@ -193,14 +195,14 @@ def serving_app(
 
 
 def run_with_token(
-    spec: Path, api: Started, tmp_path: Path, token: str, *options: str
+    spec: Path, api: Started, tmp_path: Path, token: str, *options: str, under: str = ""
 ) -> tuple[int, dict[str, Any]]:
-    """`apitest run SPEC` against `api` with the static token `token` and no OAuth
-    credentials: its exit status and JSON result. A run that could not judge (exit 2 or 3),
-    or that let the token into any output, fails the test at once."""
+    """`apitest run SPEC` against `api` (at the path `under` its root) with the static token
+    `token` and no OAuth credentials: its exit status and JSON result. A run that could not
+    judge (exit 2 or 3), or that let the token into any output, fails the test at once."""
     report = tmp_path / "report.json"
     done = run_cli(
-        "run", str(spec), "--base-url", api.url, "--report-dir", str(tmp_path / "r"),
+        "run", str(spec), "--base-url", api.url + under, "--report-dir", str(tmp_path / "r"),
         "--json", str(report), *options,
         env=cli_env(credentials=False, APITEST_TOKEN=token),
     )  # fmt: skip

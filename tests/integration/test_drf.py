@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 
 from ..support import DATA, assert_caught, cli_env, free_port, run_cli
-from ._thirdparty import Started, assert_lints_clean, pypi_command, run_with_token, serving
+from ._thirdparty import DJANGO, Started, assert_lints_clean, pypi_command, run_with_token, serving
 
 DRF = "djangorestframework==3.16.1"
-DJANGO = "django==5.2.19"
 APP = DATA / "thirdparty" / "drf"
 SPEC = APP / "books.xml"
 TOKEN = "5f0c1e2d3b4a59687766554433221100ffeeddcc"

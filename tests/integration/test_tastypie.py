@@ -1,0 +1,98 @@
+"""django-tastypie 0.15 (PyPI) with its defaults: creates answer 201 with no body, saying
+where the new record is in `Location`.
+
+tests/data/thirdparty/tastypie holds the spec and the API (serve.py, notes/), with defects
+planted by name.
+
+What it showed, now fixed: the create's answer holds no record, so the run failed every create
+of a correct API ("no created record was found in the answer"), skipped what came after it,
+and left each note it made behind. The `Location` now names the record
+(engine/created_keys.py): `/api/v1/notes/7/` on the resource's `/notes/{id}/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..support import DATA, assert_caught, free_port, loopback_client
+from ._thirdparty import (
+    DJANGO,
+    TASTYPIE,
+    Started,
+    assert_lints_clean,
+    pypi_command,
+    run_with_token,
+    serving,
+)
+
+APP = DATA / "thirdparty" / "tastypie"
+TOKEN = "writer:apitest0000000000000000000000000000"
+AUTH = {"Authorization": f"ApiKey {TOKEN}"}
+
+
+@contextmanager
+def notes_api(folder: Path, *defects: str) -> Iterator[Started]:
+    folder.mkdir(parents=True)
+    python = pypi_command(TASTYPIE, "python", DJANGO)
+    port = free_port()
+    command = [str(python), str(APP / "serve.py"), str(port), str(folder / "db.sqlite3"), TOKEN]
+    with serving(
+        command, f"http://127.0.0.1:{port}", "/api/v1/", folder / "server.log",
+        env={"TASTYPIE_DEFECTS": ",".join(defects)},
+    ) as started:  # fmt: skip
+        yield started
+
+
+def run(api: Started, tmp_path: Path) -> tuple[int, dict[str, Any]]:
+    return run_with_token(
+        APP, api, tmp_path, TOKEN, "--seed", "3", "--cases", "positive", under="/api/v1"
+    )
+
+
+def notes(api: Started) -> list[dict[str, Any]]:
+    with loopback_client() as http:
+        answer = http.get(f"{api.url}/api/v1/notes/", headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()["objects"]
+    return found
+
+
+def test_creates_answered_by_location_are_read_back_and_cleaned_up(tmp_path: Path) -> None:
+    with notes_api(tmp_path / "api") as api:
+        status, result = run(api, tmp_path)
+        left = notes(api)
+    failed = {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+    assert status == 0, failed
+    create = next(c for c in result["cases"] if c["operation"] == "POST notes")
+    made = create["calls"][0]
+    assert made["status"] == 201 and made["response_body"] in (None, "")
+    note_id = made["response_headers"]["location"].rstrip("/").rsplit("/", 1)[1]
+    verify = next(c for c in result["cases"] if c["case"] == "verify POST notes")
+    assert verify["url"].endswith(f"/notes/{note_id}/")
+    assert verify["pacing"]["record_check"]["values"]["title"]
+    assert left == []
+
+
+@pytest.mark.parametrize(
+    ("defect", "case", "said"),
+    [
+        ("lost-create", "verify POST notes", "404"),
+        ("lost-update", "verify PUT note", "the write did not stick: $."),
+    ],
+)
+def test_each_planted_defect_is_caught_and_named(
+    tmp_path: Path, defect: str, case: str, said: str
+) -> None:
+    with notes_api(tmp_path / "api", defect) as api:
+        status, result = run(api, tmp_path)
+    assert status == 1
+    assert_caught(result["cases"], case, said)
+
+
+def test_the_spec_lints_clean() -> None:
+    assert_lints_clean(APP)

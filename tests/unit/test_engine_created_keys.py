@@ -1,0 +1,89 @@
+"""engine/created_keys.py: the keys of a record a create made, where the answer's body does
+not show them: the create's own URL, or the `Location` of its answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apitest.engine.created_keys import keys_named_by_the_call
+from apitest.engine.http.client import Exchange, Request
+from apitest.engine.records import extraction_config
+from apitest.spec.loader import load_catalog
+from apitest.spec.model import Resource
+
+SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="notes">
+  <components>
+    <structure ref-name="note">
+      <property name="id" type="integer" include-for="Request[],Response[read]"/>
+      <property name="title" type="string"/>
+    </structure>
+  </components>
+  <resource-config primary-structure="note">
+    <path-config data-extraction-path="$"><primary path="$.id"/></path-config>
+  </resource-config>
+  <url path="/notes/">
+    <operation method="post" name="POST notes" category="create">
+      <request-body><content><encode type="application/json"/>
+        <structure-ref name="note"/></content></request-body>
+      <response status="201"/>
+    </operation>
+  </url>
+  <url path="/notes/{note_id}/">
+    <operation method="get" name="GET note" category="read">
+      <argument name="note_id" location="variable" required="true">
+        <content><encode type="text/plain"/>
+          <structure><property type="integer" path="notes:$.id"/></structure></content>
+      </argument>
+      <response status="200"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Resource:
+    spec = tmp_path / "notes.xml"
+    spec.write_text(SPEC, encoding="utf-8")
+    found = load_catalog([spec]).resource("notes")
+    assert found is not None
+    return found
+
+
+def answered(status: int, location: str | None) -> Exchange:
+    request = Request("POST", "http://127.0.0.1:9/api/v1/notes/", body={"title": "a"})
+    headers = {"location": location} if location is not None else {}
+    return Exchange(request, status=status, headers=headers)
+
+
+def keys(notes: Resource, exchange: Exchange) -> list[tuple[str, str, str]]:
+    op = notes.operation("POST notes")
+    assert op is not None
+    return keys_named_by_the_call(notes, extraction_config(notes, op, None), exchange)
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["/api/v1/notes/7/", "http://127.0.0.1:9/api/v1/notes/7", "7/"],  # 7/: relative to the call
+)
+def test_a_location_names_the_key_its_urls_variable_takes(notes: Resource, location: str) -> None:
+    """`{note_id}` takes `notes:$.id`: the Location's 7 is the record's id."""
+    assert keys(notes, answered(201, location)) == [("id", "id", "7")]
+
+
+@pytest.mark.parametrize(
+    ("status", "location"),
+    [
+        (201, None),
+        (201, "/api/v1/elsewhere/7/"),  # not a URL of this resource
+        (201, "/api/v1/notes/"),  # the collection: no record named
+        (303, "/api/v1/notes/7/"),  # a redirect is not a create's answer
+    ],
+)
+def test_no_location_of_this_resource_names_nothing(
+    notes: Resource, status: int, location: str | None
+) -> None:
+    assert keys(notes, answered(status, location)) == []
