@@ -17,15 +17,21 @@ from apitest.spec.urls import path_ending_in, url_variables
 
 
 def keys_named_by_the_call(
-    resource: Resource, config: PathConfig | None, exchange: Exchange
+    resource: Resource, op: Operation, config: PathConfig | None, exchange: Exchange
 ) -> list[tuple[str, str, str]]:
-    """(record field, key name, value) for each primary key the create's URL, else its
+    """(record field, key name, value) for each primary key the create `op`'s URL, else its
     answer's `Location`, names. A key is named by a URL variable of the key's name
     (`<primary path="$.Name" name="Bucket">` and `/{Bucket}`), or by one whose argument
-    takes this resource's key (`path="notes:$.id"`)."""
+    takes this resource's key (`path="notes:$.id"`); never by one that takes another
+    resource's (`POST /users/{id}/posts`: that id is the user's)."""
     if config is None:
         return []
-    named = _keys_in(config, exchange.request.variables)
+    own = {
+        name: value
+        for name, value in exchange.request.variables.items()
+        if not _takes_another_resource(resource, op, name)
+    }
+    named = _keys_in(config, own)
     if named:
         return named
     return _keys_in(config, _location_variables(resource, config, exchange))
@@ -66,6 +72,16 @@ def _location_variables(
                 variables.setdefault(key, unquote(value))
         return variables
     return {}
+
+
+def _takes_another_resource(resource: Resource, op: Operation, name: str) -> bool:
+    """Whether the URL variable `name` of `op` takes its value from another resource's
+    records (the parent a nested create is made under)."""
+    for arg in op.arguments:
+        prop = arg.value_property
+        if arg.name == name and arg.location == "variable" and prop and prop.path is not None:
+            return prop.path.source == "resource" and prop.path.name != resource.name
+    return False
 
 
 def _key_taken(resource: Resource, op: Operation, name: str, config: PathConfig) -> str | None:

@@ -62,7 +62,7 @@ def answered(status: int, location: str | None) -> Exchange:
 def keys(notes: Resource, exchange: Exchange) -> list[tuple[str, str, str]]:
     op = notes.operation("POST notes")
     assert op is not None
-    return keys_named_by_the_call(notes, extraction_config(notes, op, None), exchange)
+    return keys_named_by_the_call(notes, op, extraction_config(notes, op, None), exchange)
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,53 @@ def test_no_location_of_this_resource_names_nothing(
     notes: Resource, status: int, location: str | None
 ) -> None:
     assert keys(notes, answered(status, location)) == []
+
+
+USERS = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="users">
+  <components>
+    <structure ref-name="user"><property name="id" type="integer"/></structure>
+  </components>
+  <resource-config primary-structure="user">
+    <path-config data-extraction-path="$"><primary path="$.id"/></path-config>
+  </resource-config>
+  <url path="/users">
+    <operation method="get" name="GET users" category="read"><response status="200"/></operation>
+  </url>
+</resource>
+"""
+POSTS = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="posts">
+  <components>
+    <structure ref-name="post"><property name="id" type="integer"/></structure>
+  </components>
+  <resource-config primary-structure="post">
+    <path-config data-extraction-path="$"><primary path="$.id"/></path-config>
+  </resource-config>
+  <url path="/users/{id}/posts">
+    <operation method="post" name="POST post" category="create">
+      <argument name="id" location="variable" required="true">
+        <content><encode type="text/plain"/>
+          <structure><property type="integer" path="users:$.id"/></structure></content>
+      </argument>
+      <response status="201"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def test_a_create_urls_variable_that_takes_another_resources_key_names_no_record(
+    tmp_path: Path,
+) -> None:
+    """`POST /users/{id}/posts` answered with no post id: the `id` in its URL is the user's,
+    and taking it for the post's would read back, and delete, another post."""
+    for name, text in (("users", USERS), ("posts", POSTS)):
+        (tmp_path / f"{name}.xml").write_text(text, encoding="utf-8")
+    posts = load_catalog([tmp_path / "users.xml", tmp_path / "posts.xml"]).resource("posts")
+    assert posts is not None
+    op = posts.operation("POST post")
+    assert op is not None
+    request = Request("POST", "http://127.0.0.1:9/users/3/posts", variables={"id": "3"})
+    made = Exchange(request, status=201)
+    assert keys_named_by_the_call(posts, op, extraction_config(posts, op, None), made) == []
