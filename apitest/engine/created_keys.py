@@ -9,21 +9,29 @@ see it failed the create and tested nothing after it (docs/zspec.md#primary).
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from apitest.engine.http.client import Exchange
-from apitest.spec.model import Operation, PathConfig, Resource
+from apitest.spec.model import Operation, PathConfig, Property, Resource, Structure
 from apitest.spec.urls import path_ending_in, url_variables
 
 
 def keys_named_by_the_call(
-    resource: Resource, op: Operation, config: PathConfig | None, exchange: Exchange
-) -> list[tuple[str, str, str]]:
+    resource: Resource,
+    op: Operation,
+    config: PathConfig | None,
+    exchange: Exchange,
+    record: Structure | None,
+) -> list[tuple[str, str, Any]]:
     """(record field, key name, value) for each primary key the create `op`'s URL, else its
     answer's `Location`, names. A key is named by a URL variable of the key's name
     (`<primary path="$.Name" name="Bucket">` and `/{Bucket}`), or by one whose argument
     takes this resource's key (`path="notes:$.id"`); never by one that takes another
-    resource's (`POST /users/{id}/posts`: that id is the user's)."""
+    resource's (`POST /users/{id}/posts`: that id is the user's). A value is text in a URL;
+    it is kept as the `record` structure types its field (`7`, not `"7"`, for an integer
+    id), since later requests send it as the record holds it."""
     if config is None:
         return []
     own = {
@@ -31,20 +39,38 @@ def keys_named_by_the_call(
         for name, value in exchange.request.variables.items()
         if not _takes_another_resource(resource, op, name)
     }
-    named = _keys_in(config, own)
+    named = _keys_in(config, own, record)
     if named:
         return named
-    return _keys_in(config, _location_variables(resource, config, exchange))
+    return _keys_in(config, _location_variables(resource, config, exchange), record)
 
 
-def _keys_in(config: PathConfig, variables: dict[str, str]) -> list[tuple[str, str, str]]:
-    named = []
+def _keys_in(
+    config: PathConfig, variables: dict[str, str], record: Structure | None
+) -> list[tuple[str, str, Any]]:
+    named: list[tuple[str, str, Any]] = []
     for primary in config.primaries:
         value = variables.get(primary.key)
         fields = primary.path.fields
         if value is not None and fields is not None and len(fields) == 1:
-            named.append((fields[0], primary.key, value))
+            prop = record.property(fields[0]) if record is not None else None
+            named.append((fields[0], primary.key, _as_typed(value, prop)))
     return named
+
+
+def _as_typed(text: str, prop: Property | None) -> Any:
+    """`text` as the JSON value its property's type holds, where it reads as one."""
+    kind = prop.type if prop is not None else "string"
+    if kind in ("integer", "long") and re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    if kind == "double":
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
 
 
 def _location_variables(

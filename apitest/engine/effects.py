@@ -129,7 +129,7 @@ def created_items(
     items = extract(body, config)
     if len(items) > max(1, len(sent)):
         return [], sent
-    named = keys_named_by_the_call(resource, op, config, exchange)
+    named = keys_named_by_the_call(resource, op, config, exchange, record_structure(resource))
     if not items and named and len(sent) <= 1:
         items = [({}, {})]  # an empty answer: its URL or Location named the one record made
     found: Found = []

@@ -117,8 +117,9 @@ def test_a_routes_file_that_rewrites_a_path_wrongly_fails_the_reads_it_breaks(
 def test_a_create_answered_without_its_key_never_makes_the_run_touch_records_of_others(
     tmp_path: Path,
 ) -> None:
-    """The answer to POST /posts lacks the id json-server stored the post under, and the API
-    holds posts 2..1000 that are not the run's. Before, a made-up id (the generator's) filled
+    """The answer to POST /posts lacks the id json-server stored the post under (in its body
+    and its Location, which would name it), and the API holds posts 2..1000 that are not the
+    run's. Before, a made-up id (the generator's) filled
     {id}: the run read, changed and deleted some of those posts, and its cleanup reported
     "deleted" for the 404s of made-up ids. Now no call goes to a made-up id, the read-back of
     the create fails naming the missing key, and the run's own posts are reported as left."""
@@ -135,6 +136,26 @@ def test_a_create_answered_without_its_key_never_makes_the_run_touch_records_of_
     assert not [url for url in sent if "/posts/" in url and "/comments" not in url], sent
     assert result["cleanup"] and all("NOT deleted" in line for line in result["cleanup"])
     assert code == 1
+
+
+def test_a_create_answered_without_its_key_but_with_its_location_is_read_back_there(
+    tmp_path: Path,
+) -> None:
+    """The answer's body lacks the id the spec requires (its create fails for that), but its
+    `Location` (json-server's `http://host/posts/31`) says where the post is: the run reads
+    it back there, tests what follows on it, sends its integer id as an integer where a
+    comment takes it (`postId`, not "31"), and deletes it; the API's own posts stay."""
+    others = [{"id": n, "title": "theirs", "views": n, "status": "draft"} for n in range(2, 30)]
+    data = {**SEED_DATA, "posts": SEED_DATA["posts"] + others}
+    with blog_server(tmp_path, "id-in-location-only", data=data) as server:
+        code, result = run_blog(server, tmp_path)
+        posts = server.get("/posts").json()
+    failed = {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+    assert code == 1 and set(failed) == {"posts.1.1", "comments.1.1"}, failed
+    assert all("$.id: expected present" in message for message in failed.values())
+    assert by_name(result)["GET post / verify POST posts"]["status"] == "passed"
+    assert posts == data["posts"]  # the run's posts deleted, the API's own untouched
+    assert result["cleanup_counts"]["not_deleted"] == 0, result["cleanup"]
 
 
 def test_when_its_creates_fail_the_run_changes_and_deletes_no_post_it_did_not_create(

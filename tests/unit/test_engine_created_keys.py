@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from apitest.engine.created_keys import keys_named_by_the_call
+from apitest.engine.effects import record_structure
 from apitest.engine.http.client import Exchange, Request
 from apitest.engine.records import extraction_config
 from apitest.spec.loader import load_catalog
@@ -62,7 +63,8 @@ def answered(status: int, location: str | None) -> Exchange:
 def keys(notes: Resource, exchange: Exchange) -> list[tuple[str, str, str]]:
     op = notes.operation("POST notes")
     assert op is not None
-    return keys_named_by_the_call(notes, op, extraction_config(notes, op, None), exchange)
+    config = extraction_config(notes, op, None)
+    return keys_named_by_the_call(notes, op, config, exchange, record_structure(notes))
 
 
 @pytest.mark.parametrize(
@@ -71,7 +73,7 @@ def keys(notes: Resource, exchange: Exchange) -> list[tuple[str, str, str]]:
 )
 def test_a_location_names_the_key_its_urls_variable_takes(notes: Resource, location: str) -> None:
     """`{note_id}` takes `notes:$.id`: the Location's 7 is the record's id."""
-    assert keys(notes, answered(201, location)) == [("id", "id", "7")]
+    assert keys(notes, answered(201, location)) == [("id", "id", 7)]  # an integer id
 
 
 @pytest.mark.parametrize(
@@ -136,4 +138,5 @@ def test_a_create_urls_variable_that_takes_another_resources_key_names_no_record
     assert op is not None
     request = Request("POST", "http://127.0.0.1:9/users/3/posts", variables={"id": "3"})
     made = Exchange(request, status=201)
-    assert keys_named_by_the_call(posts, op, extraction_config(posts, op, None), made) == []
+    config = extraction_config(posts, op, None)
+    assert keys_named_by_the_call(posts, op, config, made, record_structure(posts)) == []

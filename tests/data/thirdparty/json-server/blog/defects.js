@@ -58,11 +58,20 @@ module.exports = (req, res, next) => {
   if (DEFECT === "lose-nested" && req.method === "GET" && /^\/posts\/\d+\/comments$/.test(req.path)) {
     rewriteJson(res, () => []);
   }
+  if (DEFECT === "id-in-location-only" && req.method === "POST" && req.path === "/posts") {
+    rewriteJson(res, (post) => {
+      delete post.id; // json-server's Location (http://host/posts/7) still says where it is
+      return post;
+    });
+  }
   if (DEFECT === "no-id-on-create" && req.method === "POST" && req.path === "/posts") {
     rewriteJson(res, (post) => {
       delete post.id; // stored with its id, answered without it
       return post;
     });
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name, value) => // nor does its Location say where the post is
+      String(name).toLowerCase() === "location" ? res : setHeader(name, value);
   }
   if (DEFECT === "create-500" && req.method === "POST" && req.path === "/posts") {
     return res.status(500).json({ error: "boom" }); // every create of a post fails
