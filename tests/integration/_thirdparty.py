@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,14 +183,21 @@ def serving(
 
 @contextmanager
 def serving_app(
-    python: Path, app: Path, folder: Path, defects: Iterable[str], ready_path: str = "/"
+    python: Path,
+    app: Path,
+    folder: Path,
+    argv: Sequence[str],
+    ready_path: str = "/",
+    env: dict[str, str] | None = None,
 ) -> Iterator[Started]:
-    """`python APP/serve.py PORT DEFECT,...` on a free port of 127.0.0.1: how the hunts in
-    tests/data/thirdparty serve a third-party application with defects planted by name."""
+    """`python APP/serve.py PORT ARGV...` (with `env` added) on a free port of 127.0.0.1,
+    logging into `folder`: how the hunts in tests/data/thirdparty serve a third-party
+    application, with defects planted by name in ARGV or the environment."""
     folder.mkdir(parents=True)
     port = free_port()
-    command = [str(python), str(app / "serve.py"), str(port), ",".join(defects)]
-    with serving(command, f"http://127.0.0.1:{port}", ready_path, folder / "server.log") as api:
+    command = [str(python), str(app / "serve.py"), str(port), *argv]
+    url = f"http://127.0.0.1:{port}"
+    with serving(command, url, ready_path, folder / "server.log", env=env) as api:
         yield api
 
 

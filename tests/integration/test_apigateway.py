@@ -32,7 +32,7 @@ AUTH = {"Authorization": f"AWS4-HMAC-SHA256 {TOKEN}"}
 
 
 def apigateway(folder: Path, *defects: str) -> AbstractContextManager[Started]:
-    return serving_app(moto_python(), APP, folder, defects)
+    return serving_app(moto_python(), APP, folder, [",".join(defects)])
 
 
 def run(api: Started, tmp_path: Path) -> tuple[int, dict[str, Any]]:

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, cli_env, free_port, run_cli
-from ._thirdparty import DJANGO, Started, assert_lints_clean, pypi_command, run_with_token, serving
+from ..support import DATA, assert_caught, cli_env, run_cli
+from ._thirdparty import (
+    DJANGO,
+    Started,
+    assert_lints_clean,
+    pypi_command,
+    run_with_token,
+    serving_app,
+)
 
 DRF = "djangorestframework==3.16.1"
 APP = DATA / "thirdparty" / "drf"
@@ -29,17 +36,10 @@ TOKEN = "5f0c1e2d3b4a59687766554433221100ffeeddcc"
 LENIENT = {"Invalid Type title"}  # DRF's CharField takes 739170 as "739170"
 
 
-@contextmanager
-def books_api(folder: Path, *defects: str) -> Iterator[Started]:
-    folder.mkdir(parents=True)
+def books_api(folder: Path, *defects: str) -> AbstractContextManager[Started]:
     python = pypi_command(DRF, "python", DJANGO)
-    port = free_port()
-    command = [str(python), str(APP / "serve.py"), str(port), str(folder / "db.sqlite3"), TOKEN]
-    with serving(
-        command, f"http://127.0.0.1:{port}", "/books/", folder / "server.log",
-        env={"DRF_DEFECTS": ",".join(defects)},
-    ) as started:  # fmt: skip
-        yield started
+    argv, planted = [str(folder / "db.sqlite3"), TOKEN], {"DRF_DEFECTS": ",".join(defects)}
+    return serving_app(python, APP, folder, argv, "/books/", env=planted)
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def localstripe(folder: Path, *defects: str) -> AbstractContextManager[Started]:
-    return serving_app(pypi_command(LOCALSTRIPE, "python"), APP, folder, defects, "/v1/customers")
+    python = pypi_command(LOCALSTRIPE, "python")
+    return serving_app(python, APP, folder, [",".join(defects)], "/v1/customers")
 
 
 def run(api: Started, tmp_path: Path, *options: str) -> tuple[int, dict[str, Any]]:

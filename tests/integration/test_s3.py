@@ -43,7 +43,7 @@ LENIENT = {
 
 
 def s3_api(folder: Path, *defects: str) -> AbstractContextManager[Started]:
-    return serving_app(moto_python(), APP, folder, defects)
+    return serving_app(moto_python(), APP, folder, [",".join(defects)])
 
 
 @pytest.fixture(scope="module")

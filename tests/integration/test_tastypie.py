@@ -12,14 +12,13 @@ and left each note it made behind. The `Location` now names the record
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, free_port, loopback_client
+from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     DJANGO,
     TASTYPIE,
@@ -27,7 +26,7 @@ from ._thirdparty import (
     assert_lints_clean,
     pypi_command,
     run_with_token,
-    serving,
+    serving_app,
 )
 
 APP = DATA / "thirdparty" / "tastypie"
@@ -35,17 +34,10 @@ TOKEN = "writer:apitest0000000000000000000000000000"
 AUTH = {"Authorization": f"ApiKey {TOKEN}"}
 
 
-@contextmanager
-def notes_api(folder: Path, *defects: str) -> Iterator[Started]:
-    folder.mkdir(parents=True)
+def notes_api(folder: Path, *defects: str) -> AbstractContextManager[Started]:
     python = pypi_command(TASTYPIE, "python", DJANGO)
-    port = free_port()
-    command = [str(python), str(APP / "serve.py"), str(port), str(folder / "db.sqlite3"), TOKEN]
-    with serving(
-        command, f"http://127.0.0.1:{port}", "/api/v1/", folder / "server.log",
-        env={"TASTYPIE_DEFECTS": ",".join(defects)},
-    ) as started:  # fmt: skip
-        yield started
+    argv, planted = [str(folder / "db.sqlite3"), TOKEN], {"TASTYPIE_DEFECTS": ",".join(defects)}
+    return serving_app(python, APP, folder, argv, "/api/v1/", env=planted)
 
 
 def run(api: Started, tmp_path: Path) -> tuple[int, dict[str, Any]]:

@@ -3,8 +3,6 @@ not show them: the create's own URL, or the `Location` of its answer."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from apitest.engine.created_keys import keys_named_by_the_call
@@ -14,42 +12,14 @@ from apitest.engine.records import extraction_config
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Resource
 
-SPEC = """<?xml version="1.0" encoding="UTF-8"?>
-<resource specification="1.0.0" name="notes">
-  <components>
-    <structure ref-name="note">
-      <property name="id" type="integer" include-for="Request[],Response[read]"/>
-      <property name="title" type="string"/>
-    </structure>
-  </components>
-  <resource-config primary-structure="note">
-    <path-config data-extraction-path="$"><primary path="$.id"/></path-config>
-  </resource-config>
-  <url path="/notes/">
-    <operation method="post" name="POST notes" category="create">
-      <request-body><content><encode type="application/json"/>
-        <structure-ref name="note"/></content></request-body>
-      <response status="201"/>
-    </operation>
-  </url>
-  <url path="/notes/{note_id}/">
-    <operation method="get" name="GET note" category="read">
-      <argument name="note_id" location="variable" required="true">
-        <content><encode type="text/plain"/>
-          <structure><property type="integer" path="notes:$.id"/></structure></content>
-      </argument>
-      <response status="200"/>
-    </operation>
-  </url>
-</resource>
-"""
+from ..support import DATA
+
+KEYS = DATA / "keys"
 
 
-@pytest.fixture
-def notes(tmp_path: Path) -> Resource:
-    spec = tmp_path / "notes.xml"
-    spec.write_text(SPEC, encoding="utf-8")
-    found = load_catalog([spec]).resource("notes")
+@pytest.fixture(scope="module")
+def notes() -> Resource:
+    found = load_catalog([KEYS / "notes.xml"]).resource("notes")
     assert found is not None
     return found
 
@@ -91,48 +61,10 @@ def test_no_location_of_this_resource_names_nothing(
     assert keys(notes, answered(status, location)) == []
 
 
-USERS = """<?xml version="1.0" encoding="UTF-8"?>
-<resource specification="1.0.0" name="users">
-  <components>
-    <structure ref-name="user"><property name="id" type="integer"/></structure>
-  </components>
-  <resource-config primary-structure="user">
-    <path-config data-extraction-path="$"><primary path="$.id"/></path-config>
-  </resource-config>
-  <url path="/users">
-    <operation method="get" name="GET users" category="read"><response status="200"/></operation>
-  </url>
-</resource>
-"""
-POSTS = """<?xml version="1.0" encoding="UTF-8"?>
-<resource specification="1.0.0" name="posts">
-  <components>
-    <structure ref-name="post"><property name="id" type="integer"/></structure>
-  </components>
-  <resource-config primary-structure="post">
-    <path-config data-extraction-path="$"><primary path="$.id"/></path-config>
-  </resource-config>
-  <url path="/users/{id}/posts">
-    <operation method="post" name="POST post" category="create">
-      <argument name="id" location="variable" required="true">
-        <content><encode type="text/plain"/>
-          <structure><property type="integer" path="users:$.id"/></structure></content>
-      </argument>
-      <response status="201"/>
-    </operation>
-  </url>
-</resource>
-"""
-
-
-def test_a_create_urls_variable_that_takes_another_resources_key_names_no_record(
-    tmp_path: Path,
-) -> None:
+def test_a_create_urls_variable_that_takes_another_resources_key_names_no_record() -> None:
     """`POST /users/{id}/posts` answered with no post id: the `id` in its URL is the user's,
     and taking it for the post's would read back, and delete, another post."""
-    for name, text in (("users", USERS), ("posts", POSTS)):
-        (tmp_path / f"{name}.xml").write_text(text, encoding="utf-8")
-    posts = load_catalog([tmp_path / "users.xml", tmp_path / "posts.xml"]).resource("posts")
+    posts = load_catalog([KEYS / "users.xml", KEYS / "posts.xml"]).resource("posts")
     assert posts is not None
     op = posts.operation("POST post")
     assert op is not None

@@ -19,7 +19,7 @@ from apitest.spec.loader import load_catalog
 from apitest.spec.model import Bounds, Catalog, Content, Property, Response, Structure
 from apitest.verify.verdict import pick_content
 
-from ..support import LOC
+from ..support import DATA, LOC
 
 
 @pytest.fixture(scope="module")
@@ -156,32 +156,10 @@ def test_operations_sharing_a_structure_get_the_cases_of_their_own_category(
     assert body_cases("POST pets again") == create  # the same structure, the same category
 
 
-FORM_SPEC = """<?xml version="1.0" encoding="UTF-8"?>
-<resource specification="1.0.0" name="customers">
-  <components>
-    <structure ref-name="customer">
-      <property name="name" type="string" required-for="Request[create]"/>
-      <property name="balance" type="integer"/>
-      <property name="ref" type="long_string"/>
-      <property name="address" type="object">
-        <structure><property name="city" type="string"/></structure>
-      </property>
-    </structure>
-  </components>
-  <url path="/customers">
-    <operation method="post" name="POST customers" category="create">
-      <request-body><content><encode type="{encode}"/>
-        <structure-ref name="customer"/></content></request-body>
-      <response status="200"/>
-    </operation>
-  </url>
-</resource>
-"""
-
-
 def _customer_cases(folder: Path, encode: str) -> dict[str, Violation]:
+    text = (DATA / "forms" / "customers.xml").read_text(encoding="utf-8")
     spec = folder / f"customers-{encode.replace('/', '-')}.xml"
-    spec.write_text(FORM_SPEC.format(encode=encode), encoding="utf-8")
+    spec.write_text(text.replace("application/x-www-form-urlencoded", encode), encoding="utf-8")
     customers = load_catalog([spec]).resource("customers")
     assert customers is not None
     op = customers.operation("POST customers")
