@@ -174,7 +174,7 @@ class TokenSource:
             if self._fresh(stored, rejected) and not short:
                 self._token = stored  # another caller or process refreshed it already
                 return
-            token = await self._fetch(stored, short=short)
+            token = await self._fetch(stored, short=short, rejected=rejected)
             if not self._checked:
                 await self._check(token.access_token or "")
                 self._checked = True
@@ -191,12 +191,14 @@ class TokenSource:
         have = {scope.lower() for scope in token.scopes}
         return all(scope.lower() in have for scope in self._scopes.split(","))
 
-    async def _fetch(self, stored: Token | None, *, short: bool = False) -> Token:
+    async def _fetch(
+        self, stored: Token | None, *, short: bool = False, rejected: str | None = None
+    ) -> Token:
         """A new token by the first flow that works. `short`: the stored token lacks scopes
         asked for. A refresh never widens a grant (RFC 6749 section 6), so the flows that can
         (a given access token, a grant token, client credentials) go first, and the refresh
-        tokens after them; with none of those, a live stored token is kept as it is, and its
-        cases say which scope is missing."""
+        tokens after them; with none of those, a live stored token the API has not just
+        refused (`rejected`) is kept as it is, and its cases say which scope is missing."""
         creds = self.profile.credentials
         base = stored or Token(id="", key=self.key)
         if self.endpoints.kind == "token":
@@ -220,7 +222,7 @@ class TokenSource:
             grants.append(
                 ("client credentials", {"grant_type": "client_credentials", "scope": self._scopes})
             )
-        if short and not grants and stored is not None and self._fresh(stored):
+        if short and not grants and stored is not None and self._fresh(stored, rejected):
             return stored
         flows = grants + refreshes if short else refreshes + grants
         if not flows:

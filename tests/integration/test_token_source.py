@@ -171,6 +171,29 @@ def test_a_short_stored_token_nothing_can_widen_is_kept_as_it_is(
     assert sum(server.state.authority.counts.values()) == 0
 
 
+def test_a_short_stored_token_the_api_refused_is_renewed_not_handed_back(
+    make_server: MakeServer,
+) -> None:
+    """The API answered 401 to the kept short token: it is not handed back as if live (the
+    call would fail again, saying nothing); its refresh token is tried, and its refusal said."""
+    server = make_server()
+    store = MemoryStore()
+    key = f"p|{DEMO_CLIENT_ID}|{server.root_url}/oauth/v2/token"
+    store.save_token(
+        Token(
+            id="", key=key, access_token="refused-and-short", refresh_token="unknown-here",
+            expires_at=time.time() + 3600, scopes=("TravelAgency.destinations.READ",),
+            updated_at=time.time(),
+        )
+    )  # fmt: skip
+
+    async def refused(tokens: TokenSource) -> str:
+        return await tokens.after_unauthorized("refused-and-short")
+
+    with pytest.raises(AuthFailedError, match="stored refresh token"):
+        with_source(server, store, refused)
+
+
 def test_a_grant_token_is_exchanged_once(make_server: MakeServer) -> None:
     server = make_server()
 
