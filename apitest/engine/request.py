@@ -22,7 +22,7 @@ from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.graph import primary_key_names
 from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Argument, Content, Operation, Resource
+from apitest.spec.model import Argument, Content, Operation, Property, Resource
 from apitest.spec.urls import expand_url
 from apitest.spec.xml_bodies import is_xml
 
@@ -69,6 +69,8 @@ def build_request(
     made_up: list[str] = []
     encode: str | None = None
     content = _request_content(op)
+    if content is not None and keys is not None:
+        _refuse_made_up_keys(resource, op, content, lookup)
     if content is not None:
         config = resource.resource_config
         body = generator.child("body").body(
@@ -127,6 +129,16 @@ def _argument_values(
         elif arg.location == "variable" and arg.name in address:
             value = address[arg.name]
         else:
+            if (
+                keys is not None
+                and arg is not forced
+                and _lacks_own(resource, arg.value_property, lookup)
+            ):
+                raise NoKeyError(
+                    resource.name,
+                    _field(arg.value_property, arg.name),
+                    f"{arg.location} {arg.name}",
+                )
             value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
         values[arg.location][arg.name] = _text(value)
     return values
@@ -306,16 +318,44 @@ def break_body(
 
 
 class NoKeyError(NoRecordError):
-    """The record a call addresses lacks the key its URL names (the answer that made it held
-    none), so the call is not sent: a made-up key would address another record, and a delete
-    or cleanup would remove it."""
+    """The record a call addresses lacks a value the call takes from it (a key its URL names,
+    or a parameter, header or body property whose path names the resource's own records; the
+    answer that made it held none), so the call is not sent: a made-up key would address
+    another record, and a delete or cleanup would remove it."""
 
-    def __init__(self, resource: str, name: str) -> None:
+    def __init__(self, resource: str, name: str, place: str = "the URL") -> None:
         Exception.__init__(
             self,
-            f"the {resource} record has no {name} to put in the URL (the answer that made it "
+            f"the {resource} record has no {name} to put in {place} (the answer that made it "
             f"held none); a made-up {name} would address another record",
         )
+
+
+def _lacks_own(resource: Resource, prop: Property | None, lookup: Lookup) -> bool:
+    """Whether `prop` takes its value from the resource's own records (the one the call
+    addresses) and that record has none."""
+    path = prop.path if prop is not None else None
+    if path is None or path.source != "resource" or path.name != resource.name:
+        return False
+    return not lookup(path)
+
+
+def _field(prop: Property | None, default: str) -> str:
+    """The record's field a value is taken from (`trip_id` of `trips:$.trip_id`)."""
+    fields = prop.path.fields if prop is not None and prop.path is not None else None
+    return str(fields[-1]) if fields else default
+
+
+def _refuse_made_up_keys(
+    resource: Resource, op: Operation, content: Content, lookup: Lookup
+) -> None:
+    """A call addressing a record does not go with a required body property made up where
+    it takes its value from that record (SQS's `QueueName` of `GetQueueUrl`, from
+    `queues:$.QueueName`): it would ask after, change or delete another record."""
+    structure = content.structure
+    for prop in structure.properties if structure is not None else ():
+        if prop.required_for.applies("request", op.category) and _lacks_own(resource, prop, lookup):
+            raise NoKeyError(resource.name, _field(prop, prop.name or "the value"), "the body")
 
 
 def _names_the_record(resource: Resource, arg: Argument) -> bool:

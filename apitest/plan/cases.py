@@ -196,8 +196,8 @@ def _cases_of_structure(
 ) -> tuple[Violation, ...]:
     """The body cases of a request structure, derived once per structure, category and
     encoding (a form or not): many operations send the same component (every write of a
-    resource, say), and its cases depend on nothing else. Steps may share the cases, since nothing changes a Violation after
-    planning."""
+    resource, say), and its cases depend on nothing else. Steps may share the cases, since
+    nothing changes a Violation after planning."""
     return _BODY_CASES.get(
         structure,
         (category, form),

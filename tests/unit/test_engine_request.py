@@ -15,7 +15,7 @@ from apitest.spec.conditions import DataPath
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Resource
 
-from ..support import DATA
+from ..support import DATA, SPECS
 
 BLOG = DATA / "thirdparty" / "json-server" / "blog"
 PEOPLE = DATA / "thirdparty" / "jsonapi" / "people.xml"
@@ -54,6 +54,20 @@ def test_a_record_without_its_key_is_not_addressed_with_a_made_up_one() -> None:
         _url(_blog("posts"), "DELETE post", {})
     with pytest.raises(NoKeyError):
         _url(_blog("comments"), "DELETE comment", {})
+
+
+def test_a_parameter_or_body_value_from_the_addressed_record_is_never_made_up() -> None:
+    """`DELETE /trips?ids=` takes `trips:$.trip_id`, and SQS's GetQueueUrl its body's
+    QueueName from `queues:$.QueueName`: a record without that value is not addressed with a
+    made-up one (the delete would remove another record, the read ask after another)."""
+    trips = load_catalog([SPECS / "trips.xml", SPECS / "destinations.xml"]).resource("trips")
+    assert trips is not None
+    with pytest.raises(NoKeyError, match="has no trip_id to put in param ids"):
+        _url(trips, "DELETE trips", {})
+    queues = load_catalog([DATA / "keys" / "queues.xml"]).resource("queues")
+    assert queues is not None
+    with pytest.raises(NoKeyError, match="has no QueueName to put in the body"):
+        _url(queues, "GetQueueUrl", {"QueueUrl": "http://127.0.0.1:9/1/q"})
 
 
 def test_a_variable_of_another_resource_is_not_taken_from_the_records_keys() -> None:
