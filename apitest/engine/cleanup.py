@@ -16,7 +16,7 @@ from apitest.engine.effects import GONE_STATUSES, check_gone, held_by, lookup_wi
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
-from apitest.engine.request import Built, build_request
+from apitest.engine.request import Built, NoKeyError, build_request
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import callback_read, dependency_op
 from apitest.results import CaseResult
@@ -103,9 +103,12 @@ async def _delete(attempt: _Attempt, caller: Caller, generator: DataGenerator, t
                 f"{delete.name} takes from it: read it back first"
             )
             built, seen, lacking = _delete_request(attempt, generator)
+        if built is None:
+            built, seen, lacking = _delete_request(attempt, generator, refused=True)
     except NoRecordError as exc:
         case.status, case.message = "failed", str(exc)
         return
+    assert built is not None
     case.started_s = time.monotonic() - t0
     exchange = await caller.call(attempt.resource, delete, built.request)
     case.url, case.http_status = exchange.request.url, exchange.status
@@ -141,11 +144,14 @@ def _unknown_places(attempt: _Attempt) -> list[str]:
     return unknown
 
 
-def _delete_request(attempt: _Attempt, generator: DataGenerator) -> tuple[Built, Seen, list[str]]:
-    """The delete's request, what it took from records, and the values it wanted from its own
-    record that the record lacks (they were made up): a revision (CouchDB's `?rev=`) that the
-    create's answer did not hold and no read-back brought, since the record was undone at
-    once."""
+def _delete_request(
+    attempt: _Attempt, generator: DataGenerator, *, refused: bool = False
+) -> tuple[Built | None, Seen, list[str]]:
+    """The delete's request, what it took from records, and the values it takes from its own
+    record that the record lacks: a revision (CouchDB's `?rev=`) that the create's answer did
+    not hold and no read-back brought, since the record was undone at once. Where it lacks
+    them, no request (None) until the record is read back; `refused`: raise NoKeyError, saying
+    which, rather than send a made-up one."""
     seen: Seen = [(value, attempt.record) for value in attempt.record.keys.values()]
     found = lookup_with(attempt.record, DataManager(), "cleanup", seen)
     lacking: list[str] = []
@@ -156,10 +162,15 @@ def _delete_request(attempt: _Attempt, generator: DataGenerator) -> tuple[Built,
             lacking.append(path.text)
         return values
 
-    built = build_request(
-        attempt.resource, attempt.delete, generator.child(str(attempt.entry)), lookup,
-        keys=attempt.record.keys, address=attempt.record.address,
-    )  # fmt: skip
+    try:
+        built = build_request(
+            attempt.resource, attempt.delete, generator.child(str(attempt.entry)), lookup,
+            keys=attempt.record.keys, address=attempt.record.address,
+        )  # fmt: skip
+    except NoKeyError:
+        if refused or not lacking:
+            raise
+        return None, seen, lacking
     return built, seen, lacking
 
 
