@@ -167,12 +167,14 @@ def _records_read(
 ) -> list[dict[str, Any]]:
     """The records of a read answer that are `record`: those carrying its keys; else, where
     the read asked for the record by its key (`GET /notes/{id}`, SQS's GetQueueAttributes
-    with its QueueUrl) and the answer is one record that shows no key, that one. An API need
-    not echo the key it was asked by, and a correct one failed "the read answer holds no
-    record" for every write."""
+    with its QueueUrl) and the answer is one record that shows no key, that one (an empty
+    object is no record: some APIs answer `{}` for an unknown key). An API need not echo the
+    key it was asked by, and a correct one failed "the read answer holds no record" for
+    every write."""
     items = read_records(resource, op, exchange, verdict)
     found = _records_like(record, items, is_composite(resource))
-    if not found and len(items) == 1 and not items[0][1] and _reads_by_key(resource, op):
+    one = items[0] if len(items) == 1 else None
+    if not found and one is not None and one[0] and not one[1] and _reads_by_key(resource, op):
         return [items[0][0]]
     return found
 
