@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from apitest.engine.http.client import Exchange
+from apitest.plan.graph import takes_own_records
 from apitest.spec.model import Operation, PathConfig, Property, Resource, Structure
 from apitest.spec.urls import path_ending_in, url_variables
 
@@ -91,11 +92,11 @@ def _location_variables(
         if found is None:
             continue
         variables: dict[str, str] = {}
-        for name, value in zip(names, found.groups(), strict=True):
-            variables[name] = unquote(value)
+        for name, raw in zip(names, found.groups(), strict=True):
+            variables[name] = value = unquote(raw)
             key = _key_taken(resource, op, name, config)
             if key is not None:
-                variables.setdefault(key, unquote(value))
+                variables.setdefault(key, value)
         return variables
     return {}
 
@@ -117,10 +118,9 @@ def _key_taken(resource: Resource, op: Operation, name: str, config: PathConfig)
         prop = arg.value_property
         if arg.name != name or arg.location != "variable" or prop is None or prop.path is None:
             continue
-        taken = prop.path
-        if taken.source != "resource" or taken.name != resource.name:
+        if not takes_own_records(resource, prop):
             continue
         for primary in config.primaries:
-            if primary.path.fields is not None and primary.path.fields == taken.fields:
+            if primary.path.fields is not None and primary.path.fields == prop.path.fields:
                 return primary.key
     return None

@@ -22,7 +22,8 @@ from apitest.engine.records import (
     same_key,
     sent_records,
 )
-from apitest.plan.graph import needs_own_record
+from apitest.plan.cases import request_content
+from apitest.plan.graph import needs_own_record, takes_own_records
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Operation, Resource, Structure
 from apitest.verify.compare import compare_record, held_values
@@ -184,12 +185,10 @@ def _reads_by_key(resource: Resource, op: Operation) -> bool:
     argument or a top-level body property taken from the resource's own records."""
     if needs_own_record(resource, op):
         return True
-    content = op.request_body.contents[0] if op.request_body and op.request_body.contents else None
+    content = request_content(op)
     structure = content.structure if content is not None else None
-    return any(
-        prop.path is not None and prop.path.source == "resource" and prop.path.name == resource.name
-        for prop in (structure.properties if structure is not None else ())
-    )
+    properties = structure.properties if structure is not None else ()
+    return any(takes_own_records(resource, prop) for prop in properties)
 
 
 def _records_like(

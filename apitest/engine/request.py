@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 from apitest.engine.http.client import Request
 from apitest.errors import clip
-from apitest.plan.cases import bad_value, format_path
+from apitest.plan.cases import bad_value, format_path, request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
-from apitest.plan.graph import primary_key_names
+from apitest.plan.graph import primary_key_names, takes_own_records
 from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Argument, Content, Operation, Property, Resource
@@ -68,7 +68,7 @@ def build_request(
     body: Any = None
     made_up: list[str] = []
     encode: str | None = None
-    content = _request_content(op)
+    content = request_content(op)
     if content is not None and keys is not None:
         _refuse_made_up_keys(resource, op, content, lookup)
     if content is not None:
@@ -334,10 +334,9 @@ class NoKeyError(NoRecordError):
 def _lacks_own(resource: Resource, prop: Property | None, lookup: Lookup) -> bool:
     """Whether `prop` takes its value from the resource's own records (the one the call
     addresses) and that record has none."""
-    path = prop.path if prop is not None else None
-    if path is None or path.source != "resource" or path.name != resource.name:
+    if prop is None or prop.path is None or not takes_own_records(resource, prop):
         return False
-    return not lookup(path)
+    return not lookup(prop.path)
 
 
 def _field(prop: Property | None, default: str) -> str:
@@ -364,9 +363,8 @@ def _names_the_record(resource: Resource, arg: Argument) -> bool:
     if arg.location != "variable":
         return False
     prop = arg.value_property
-    path = prop.path if prop is not None else None
-    if path is not None:
-        return path.source == "resource" and path.name == resource.name
+    if prop is not None and prop.path is not None:
+        return takes_own_records(resource, prop)
     return arg.name in primary_key_names(resource)
 
 
@@ -418,14 +416,6 @@ def _accept(resource: Resource, op: Operation) -> str | None:
         return None
     types = op.answer_types or resource.answer_types
     return ", ".join([*types, "*/*;q=0.1"]) if types else None
-
-
-def _request_content(op: Operation) -> Content | None:
-    """The body encoding to send: JSON when the spec offers it, else the first declared."""
-    if op.request_body is None or not op.request_body.contents:
-        return None
-    contents = op.request_body.contents
-    return next((c for c in contents if c.encode and "json" in c.encode), contents[0])
 
 
 def _text(value: Any) -> str:

@@ -174,7 +174,7 @@ def _sync_cases(op: Operation) -> Iterator[Violation]:
 
 
 def _body_cases(op: Operation) -> tuple[Violation, ...]:
-    content = _json_content(op)
+    content = request_content(op)
     if content is None or content.structure is None:
         return ()
     return _cases_of_structure(content.structure, op.category, _is_form(content))
@@ -205,7 +205,9 @@ def _cases_of_structure(
     )
 
 
-def _json_content(op: Operation) -> Content | None:
+def request_content(op: Operation) -> Content | None:
+    """The body encoding a request sends: JSON when the spec offers it, else the first
+    declared (the planner's cases and the engine's requests agree on it)."""
     if op.request_body is None or not op.request_body.contents:
         return None
     contents = op.request_body.contents

@@ -17,7 +17,7 @@ from apitest._gc import no_gc_pauses
 from apitest.plan.cases import negative_cases
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
-from apitest.spec.model import Catalog, Operation, Resource
+from apitest.spec.model import Catalog, Operation, Property, Resource
 from apitest.spec.scopes import Category
 from apitest.spec.urls import url_variables
 
@@ -98,6 +98,13 @@ def primary_key_names(resource: Resource) -> list[str]:
     if config is None or config.path_config is None:
         return []
     return [primary.key for primary in config.path_config.primaries]
+
+
+def takes_own_records(resource: Resource, prop: Property | None) -> bool:
+    """Whether `prop`'s value comes from the resource's own records (`path="trips:$.trip_id"`
+    on a trips argument or body property): a call sending it addresses that record."""
+    path = prop.path if prop is not None else None
+    return path is not None and path.source == "resource" and path.name == resource.name
 
 
 def needs_own_record(resource: Resource, op: Operation) -> bool:
