@@ -12,6 +12,9 @@ What it showed, now fixed:
 - A spec whose read takes the queue's QueueName, which no answer held, had it made up: the
   read-back asked after another queue and failed with a bare 400. A value a call takes from
   the record it addresses is never made up (engine/request.py); the case says which is missing.
+- The same reads after a delete took the queue's attributes for "gone": a DeleteQueue that
+  deleted nothing passed (a false green). The delete's read-back finds the record as the
+  write's does (engine/effects.check_gone).
 """
 
 from __future__ import annotations
@@ -65,7 +68,10 @@ def test_a_read_by_the_queues_url_that_does_not_echo_it_verifies_the_create(
 
 @pytest.mark.parametrize(
     ("defect", "case", "said"),
-    [("lost-queue", "verify CreateQueue", "expected a 2xx success, got 400")],
+    [
+        ("lost-queue", "verify CreateQueue", "expected a 2xx success, got 400"),
+        ("kept-queue", "verify DeleteQueue", "is still there after the delete"),
+    ],
 )
 def test_each_planted_defect_is_caught_and_named(
     tmp_path: Path, defect: str, case: str, said: str
