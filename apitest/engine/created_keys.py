@@ -1,10 +1,11 @@
 """The keys of a record a create made that its answer's body does not show.
 
-Two places name them besides the body: the create's own URL, where the client chose the key
-(S3's `PUT /{Bucket}`, answered with an empty 200), and the `Location` header of a `201
-Created` with no body (django-tastypie's default, and the HTTP way of saying where the new
-resource is, RFC 9110 section 10.2.2). Either way the record was made, and a run that did not
-see it failed the create and tested nothing after it (docs/zspec.md#primary).
+Three places name them besides the body: the create's own URL, where the client chose the key
+(S3's `PUT /{Bucket}`, answered with an empty 200); the `Location` header of a `201 Created`
+with no body (django-tastypie's default, and the HTTP way of saying where the new resource is,
+RFC 9110 section 10.2.2); and the record the create sent, where the client chose the key and
+sent it in the body (DynamoDB's PutItem, answered `{}`). Either way the record was made, and a
+run that did not see it failed the create and tested nothing after it (docs/zspec.md#primary).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from apitest.engine.http.client import Exchange
+from apitest.engine.records import JsonObject, record_keys
 from apitest.plan.graph import takes_own_records
 from apitest.spec.model import Operation, PathConfig, Property, Resource, Structure
 from apitest.spec.urls import path_ending_in, url_variables
@@ -44,6 +46,23 @@ def keys_named_by_the_call(
     if named:
         return named
     return _keys_in(config, _location_variables(resource, config, exchange), record)
+
+
+def keys_sent(config: PathConfig | None, sent: list[JsonObject]) -> list[tuple[str, str, Any]]:
+    """(record field, key name, value) for each primary key of the one record a create sent,
+    where it sent every one: the client chose the key, and an answer that shows none
+    (DynamoDB's PutItem answers `{}`) made the record under it. Where the server assigns a key
+    the client did not send, the answer must show it, so nothing is taken."""
+    if config is None or not config.primaries or len(sent) != 1:
+        return []
+    keys = record_keys(sent[0], config.primaries)
+    if len(keys) != len(config.primaries):
+        return []
+    named: list[tuple[str, str, Any]] = []
+    for primary in config.primaries:
+        fields = primary.path.fields
+        named.append((fields[0] if fields else primary.key, primary.key, keys[primary.key]))
+    return named
 
 
 def _keys_in(

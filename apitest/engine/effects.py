@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitest.engine.created_keys import keys_named_by_the_call
+from apitest.engine.created_keys import keys_named_by_the_call, keys_sent
 from apitest.engine.http.client import Exchange
 from apitest.engine.provenance import Seen
 from apitest.engine.records import (
@@ -22,8 +22,7 @@ from apitest.engine.records import (
     same_key,
     sent_records,
 )
-from apitest.plan.cases import request_content
-from apitest.plan.graph import needs_own_record, takes_own_records
+from apitest.plan.graph import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Operation, Resource, Structure
 from apitest.verify.compare import compare_record, held_values
@@ -131,9 +130,11 @@ def created_items(
     items = extract(body, config)
     if len(items) > max(1, len(sent)):
         return [], sent
-    named = keys_named_by_the_call(resource, op, config, exchange, record_structure(resource))
+    named = keys_named_by_the_call(
+        resource, op, config, exchange, record_structure(resource)
+    ) or keys_sent(config, sent)
     if not items and named and len(sent) <= 1:
-        items = [({}, {})]  # an empty answer: its URL or Location named the one record made
+        items = [({}, {})]  # an empty answer: its URL, Location or body named the one record
     found: Found = []
     for index, (item, keys) in enumerate(items):
         base = sent[index] if index < len(sent) else {}
@@ -175,20 +176,9 @@ def _records_read(
     items = read_records(resource, op, exchange, verdict)
     found = _records_like(record, items, is_composite(resource))
     one = items[0] if len(items) == 1 else None
-    if not found and one is not None and one[0] and not one[1] and _reads_by_key(resource, op):
+    if not found and one is not None and one[0] and not one[1] and needs_own_record(resource, op):
         return [items[0][0]]
     return found
-
-
-def _reads_by_key(resource: Resource, op: Operation) -> bool:
-    """Whether `op` names the record it reads by a value of its own: a key in its URL, an
-    argument or a top-level body property taken from the resource's own records."""
-    if needs_own_record(resource, op):
-        return True
-    content = request_content(op)
-    structure = content.structure if content is not None else None
-    properties = structure.properties if structure is not None else ()
-    return any(takes_own_records(resource, prop) for prop in properties)
 
 
 def _records_like(

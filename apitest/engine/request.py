@@ -19,7 +19,7 @@ from apitest.engine.http.client import Request
 from apitest.errors import clip
 from apitest.plan.cases import bad_value, format_path, request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
-from apitest.plan.graph import primary_key_names, takes_own_records
+from apitest.plan.graph import own_record_properties, primary_key_names, takes_own_records
 from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Argument, Content, Operation, Property, Resource
@@ -340,20 +340,23 @@ def _lacks_own(resource: Resource, prop: Property | None, lookup: Lookup) -> boo
 
 
 def _field(prop: Property | None, default: str) -> str:
-    """The record's field a value is taken from (`trip_id` of `trips:$.trip_id`)."""
+    """The record's field a value is taken from (`trip_id` of `trips:$.trip_id`, `id.S` of
+    `notes:$.id.S`)."""
     fields = prop.path.fields if prop is not None and prop.path is not None else None
-    return str(fields[-1]) if fields else default
+    return ".".join(map(str, fields)) if fields else default
 
 
 def _refuse_made_up_keys(
     resource: Resource, op: Operation, content: Content, lookup: Lookup
 ) -> None:
-    """A call addressing a record does not go with a required body property made up where
+    """A call addressing a record does not go with a body property it must send made up where
     it takes its value from that record (SQS's `QueueName` of `GetQueueUrl`, from
-    `queues:$.QueueName`): it would ask after, change or delete another record."""
+    `queues:$.QueueName`; DynamoDB's `Key.id.S`, at any depth): it would ask after, change or
+    delete another record."""
     structure = content.structure
-    for prop in structure.properties if structure is not None else ():
-        if prop.required_for.applies("request", op.category) and _lacks_own(resource, prop, lookup):
+    own = own_record_properties(resource, structure, op.category) if structure else iter(())
+    for prop in own:
+        if _lacks_own(resource, prop, lookup):
             raise NoKeyError(resource.name, _field(prop, prop.name or "the value"), "the body")
 
 

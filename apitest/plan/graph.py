@@ -10,14 +10,14 @@ the engine may run them concurrently and overlap their delays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from apitest._gc import no_gc_pauses
-from apitest.plan.cases import negative_cases
+from apitest.plan.cases import negative_cases, request_content
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
-from apitest.spec.model import Catalog, Operation, Property, Resource
+from apitest.spec.model import Catalog, Operation, Property, Resource, Structure
 from apitest.spec.scopes import Category
 from apitest.spec.urls import url_variables
 
@@ -107,9 +107,31 @@ def takes_own_records(resource: Resource, prop: Property | None) -> bool:
     return path is not None and path.source == "resource" and path.name == resource.name
 
 
+def own_record_properties(
+    resource: Resource, structure: Structure, category: Category
+) -> Iterator[Property]:
+    """The body properties a request of `category` must send that take their value from the
+    resource's own records (the record the call addresses), at any depth where each property
+    above them must be sent too: DynamoDB's GetItem sends `{"Key": {"id": {"S": ...}}}`."""
+
+    def walk(shape: Structure, above: tuple[int, ...]) -> Iterator[Property]:
+        if id(shape) in above:  # a structure that holds itself (a tree's children)
+            return
+        for prop in shape.properties:
+            if not prop.required_for.applies("request", category):
+                continue
+            if takes_own_records(resource, prop):
+                yield prop
+            elif prop.structure is not None:
+                yield from walk(prop.structure, (*above, id(shape)))
+
+    return walk(structure, ())
+
+
 def needs_own_record(resource: Resource, op: Operation) -> bool:
     """Whether the call addresses an existing record of its resource: a key in its URL, an
-    argument taking the resource's own records, or a body keyed to the record (update, delete)."""
+    argument or a body property it must send taking the resource's own records (a create's
+    never does: it makes the record), or a body keyed to the record (update, delete)."""
     keys = set(primary_key_names(resource))
     if keys & set(url_variables(op.url_path)):
         return True
@@ -117,6 +139,10 @@ def needs_own_record(resource: Resource, op: Operation) -> bool:
         prop = arg.value_property
         if prop is not None and prop.path is not None and prop.path.name == resource.name:
             return True
+    content = request_content(op)
+    body = content.structure if content is not None and op.category != "create" else None
+    if body is not None and next(own_record_properties(resource, body, op.category), None):
+        return True
     return op.category in ("update", "delete") and op.request_body is not None and bool(keys)
 
 

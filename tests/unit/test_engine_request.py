@@ -70,6 +70,16 @@ def test_a_parameter_or_body_value_from_the_addressed_record_is_never_made_up() 
         _url(queues, "GetQueueUrl", {"QueueUrl": "http://127.0.0.1:9/1/q"})
 
 
+def test_a_value_from_the_addressed_record_deep_in_the_body_is_never_made_up() -> None:
+    """DynamoDB's GetItem sends `{"Key": {"id": {"S": ...}}}` from `notes:$.id.S`: with no
+    such value it asked after an item nobody made, was answered `{}`, and passed."""
+    notes = load_catalog([DATA / "thirdparty" / "dynamodb" / "notes.xml"]).resource("notes")
+    assert notes is not None
+    for op in ("GetItem", "PutItem (replace)", "DeleteItem"):
+        with pytest.raises(NoKeyError, match=r"has no id\.S to put in the body"):
+            _url(notes, op, {"id": "a1"})
+
+
 def test_a_variable_of_another_resource_is_not_taken_from_the_records_keys() -> None:
     """`/posts/{postId}/comments` names a post, not the comment: the comment's id is no value
     for it (with no post record, the generator's value, as for any path without a record)."""
@@ -82,7 +92,11 @@ def _headers(spec: Path, op: str) -> dict[str, str]:
     assert resource is not None
     operation = resource.operation(op)
     assert operation is not None
-    built = build_request(resource, operation, DataGenerator(5), no_records, keys={"id": "1"})
+
+    def the_record(_path: DataPath) -> list[Any]:
+        return ["1"]
+
+    built = build_request(resource, operation, DataGenerator(5), the_record, keys={"id": "1"})
     return built.request.headers
 
 

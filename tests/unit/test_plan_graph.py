@@ -8,10 +8,18 @@ from pathlib import Path
 import pytest
 
 from apitest.plan.estimate import estimate
-from apitest.plan.graph import PlanOptions, build_plan, callback_read, dependency_op
+from apitest.plan.graph import (
+    PlanOptions,
+    build_plan,
+    callback_read,
+    dependency_op,
+    needs_own_record,
+)
 from apitest.plan.model import Plan
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Catalog
+
+from ..support import DATA
 
 POSITIVE = PlanOptions(cases="positive")
 
@@ -224,3 +232,14 @@ def test_a_pre_loaded_dependency_is_read_only_where_a_read_needs_no_record(
     assert steps[0] == prepared
     cleaned = steps[-1] == ("cleanup", "DELETE owner", "record prepared for items")
     assert cleaned == (prepared[1] == "POST owner")
+
+
+def test_a_call_that_must_send_its_records_key_deep_in_the_body_addresses_a_record() -> None:
+    """DynamoDB's GetItem and DeleteItem send `{"Key": {"id": {"S": ...}}}` from
+    `notes:$.id.S`; PutItem, the create, sends the key it chose (`Item.id.S`, generated)."""
+    notes = load_catalog([DATA / "thirdparty" / "dynamodb" / "notes.xml"]).resource("notes")
+    assert notes is not None
+    addressing = {op.name: needs_own_record(notes, op) for op in notes.operations}
+    assert addressing == {
+        "PutItem": False, "GetItem": True, "PutItem (replace)": True, "DeleteItem": True,
+    }  # fmt: skip
