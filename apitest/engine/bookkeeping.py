@@ -174,12 +174,16 @@ class Bookkeeper:
         elif op.category == "update" and record is not None:
             undone = await self.undoer.updated(resource, op, record, generator, chain_id)
         elif op.category == "delete" and record is not None:
-            self.apply(run, exchange, verdict, outcome)  # it is gone
-            undone = await self.undoer.replaced(resource, generator, chain_id)
-            self.made(resource, undone.made, chain_id, undone.made_at)
-            create = dependency_op(resource, "create")
-            if undone.made and create is not None:
-                run.chain.ready_at = time.monotonic() + create.validation_delay / 1000
+            kept, undone = await self.undoer.kept(resource, op, record, generator.child("read"))
+            if not kept:
+                self.apply(run, exchange, verdict, outcome)  # it is gone
+                made = await self.undoer.replaced(resource, generator, chain_id)
+                undone.calls.extend(made.calls)
+                undone.notes.extend(made.notes)
+                self.made(resource, made.made, chain_id, made.made_at)
+                create = dependency_op(resource, "create")
+                if made.made and create is not None:
+                    run.chain.ready_at = time.monotonic() + create.validation_delay / 1000
         else:
             return
         run.case.calls.extend(undone.calls)

@@ -19,7 +19,7 @@ from apitest.engine.records import DataManager, Record
 from apitest.engine.request import Built, NoKeyError, build_request
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import callback_read, dependency_op
-from apitest.results import CaseResult
+from apitest.results import CaseResult, HttpRecord
 from apitest.spec.conditions import DataPath
 from apitest.spec.model import Catalog, Operation, Resource
 
@@ -181,8 +181,9 @@ async def _refresh(attempt: _Attempt, caller: Caller, generator: DataGenerator) 
         return False
     try:
         exchange = await _call_read(
-            attempt, read, caller, generator.child(f"{attempt.entry}/fresh")
-        )
+            attempt.resource, attempt.record, read, caller,
+            generator.child(f"{attempt.entry}/fresh"), attempt.case.calls,
+        )  # fmt: skip
     except NoRecordError:
         return False
     if exchange.status is None or not 200 <= exchange.status < 300:
@@ -200,37 +201,55 @@ ReadBack = Literal["gone", "there", "unread", "unreadable"]
 async def _read_back(
     attempt: _Attempt, caller: Caller, generator: DataGenerator
 ) -> tuple[ReadBack, str]:
-    """Whether the callback read still finds the record, and why not when it cannot tell."""
-    read = callback_read(attempt.resource)
+    """Whether the callback read still finds the attempt's record (its call kept on the case)."""
+    return await read_back(
+        attempt.resource, attempt.record, caller, generator.child(f"{attempt.entry}/read"),
+        attempt.case.calls,
+    )  # fmt: skip
+
+
+async def read_back(
+    resource: Resource,
+    record: Record,
+    caller: Caller,
+    generator: DataGenerator,
+    calls: list[HttpRecord],
+) -> tuple[ReadBack, str]:
+    """Whether the callback read still finds `record` after a delete, and why not when it
+    cannot tell; its call goes to `calls`."""
+    read = callback_read(resource)
     if read is None:
         return "unread", "not read back: the resource declares no read operation"
     try:
-        exchange = await _call_read(attempt, read, caller, generator.child(f"{attempt.entry}/read"))
+        exchange = await _call_read(resource, record, read, caller, generator, calls)
     except NoRecordError as exc:
         return "unreadable", f"could not read it back: {exc}"
     if exchange.status is None:
         return "unreadable", f"could not read it back: {exchange.error}"
-    outcome = check_gone(
-        attempt.resource, read, exchange, attempt.record, strict=False, records_view=lambda _: []
-    )
+    outcome = check_gone(resource, read, exchange, record, strict=False, records_view=lambda _: [])
     return (
         ("gone", "") if outcome.status == "passed" or outcome.gone else ("there", outcome.message)
     )
 
 
 async def _call_read(
-    attempt: _Attempt, read: Operation, caller: Caller, generator: DataGenerator
+    resource: Resource,
+    record: Record,
+    read: Operation,
+    caller: Caller,
+    generator: DataGenerator,
+    calls: list[HttpRecord],
 ) -> Exchange:
-    """The callback read of the attempt's record, its call kept on the case; raises
-    NoRecordError when the read cannot be built."""
-    lookup = lookup_with(attempt.record, DataManager(), "cleanup")
+    """The callback read of `record`, its call kept in `calls`; raises NoRecordError when
+    the read cannot be built."""
+    lookup = lookup_with(record, DataManager(), "cleanup")
     built = build_request(
-        attempt.resource, read, generator, lookup, keys=attempt.record.keys,
-        address=attempt.record.address, reading_back=True,
+        resource, read, generator, lookup, keys=record.keys, address=record.address,
+        reading_back=True,
     )  # fmt: skip
-    exchange = await caller.call(attempt.resource, read, built.request)
+    exchange = await caller.call(resource, read, built.request)
     if exchange.record is not None:
-        attempt.case.calls.append(exchange.record)
+        calls.append(exchange.record)
     return exchange
 
 

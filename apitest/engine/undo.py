@@ -15,7 +15,8 @@ step runner (engine/steps.py) still holds its resources apart from every other c
   it stays its chain's, for the negative cases that follow;
 - a record it deleted is replaced by a new one (the resource's create, positive body), so the
   negative cases that follow still address a record that exists: without it, each would get
-  a 404 for a record long gone, and pass for the wrong reason.
+  a 404 for a record long gone, and pass for the wrong reason. Whether it deleted is asked of
+  the callback read first: a record still there stays its chain's, and owed a delete.
 
 What cannot be undone is said on the negative case and left to the end-of-run sweep.
 (issue 18, item 4)
@@ -23,10 +24,11 @@ What cannot be undone is said on the negative case and left to the end-of-run sw
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitest.engine.cleanup import sweep
+from apitest.engine.cleanup import read_back, sweep
 from apitest.engine.effects import created_records, observed_of, read_records
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
@@ -142,6 +144,24 @@ class Undoer:
                 "later cases of its chain may meet the invalid data"
             )
         return undone
+
+    async def kept(
+        self, resource: Resource, op: Operation, record: Record, generator: DataGenerator
+    ) -> tuple[bool, Undone]:
+        """Whether a wrongly accepted delete left its record in place, as the callback read
+        finds it (after the delete's validation-delay). An API may answer 2xx to a delete it
+        did not carry out (moto's DeleteItem of a key of the wrong type): taking the record
+        for gone struck it from the ledger, and the run left it behind."""
+        undone = Undone()
+        await asyncio.sleep(op.validation_delay / 1000)
+        state, _why = await read_back(resource, record, self.caller, generator, undone.calls)
+        if state != "there":
+            return False, undone
+        undone.notes.append(
+            f"the {record.describe()} it was to delete is still there, as reading it back "
+            "shows: it stays its chain's, and the run deletes it at the end"
+        )
+        return True, undone
 
     async def replaced(self, resource: Resource, generator: DataGenerator, chain: str) -> Undone:
         """A new record in place of one a wrongly accepted delete removed."""

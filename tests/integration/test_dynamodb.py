@@ -14,6 +14,9 @@ What it showed, now fixed:
   an item nobody made, was answered `{}`, and passed, having tested nothing. A value a call
   must send from the record it addresses is never made up, at any depth
   (plan/graph.own_record_properties): the step waits for a record, or says it has none.
+- DeleteItem of a key of the wrong type answers 200 and deletes nothing. The run took the
+  negative case's record for gone, struck it from the ledger, and left it in the table: it
+  now asks the callback read first (engine/undo.Undoer.kept).
 """
 
 from __future__ import annotations
@@ -69,6 +72,23 @@ def test_a_create_answered_with_nothing_made_the_item_it_sent(tmp_path: Path) ->
     asked = json.loads(by_case["GetItem", "verify PutItem"]["calls"][0]["request_body"])
     assert asked["Key"] == {"id": sent["Item"]["id"]}
     assert by_case["GetItem", "verify DeleteItem"]["status"] == "passed"
+    assert left == []
+
+
+def test_a_delete_accepted_without_deleting_leaves_nothing_behind(tmp_path: Path) -> None:
+    """moto answers 200 to a DeleteItem whose key is of the wrong type (`{"S": 13421648}`), and
+    deletes nothing. The run took the record for gone and left it in the table; it now reads
+    it back, keeps it, and deletes it at the end. (moto validates little else: the negative
+    cases it fails are its own, so the run's status is 1.)"""
+    with dynamodb(tmp_path / "api") as api:
+        _status, result = run_with_token(APP, api, tmp_path, TOKEN, "--seed", "3")
+        left = items(api)
+    accepted = next(
+        c for c in result["cases"]
+        if (c["operation"], c["case"]) == ("DeleteItem", "Invalid Type Key.id.S")
+    )  # fmt: skip
+    assert accepted["status"] == "failed"
+    assert any("is still there, as reading it back shows" in note for note in accepted["notes"])
     assert left == []
 
 
