@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from apitest.engine.json_patch import patch_operations, patched_fields
+from apitest.plan.cases import request_content
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import (
     Catalog,
@@ -339,7 +340,7 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
     stick passed unchecked). A JSON Patch sends operations, not a record: what they set is
     the record sent (json_patch.py). Without a primary-structure to go by, see
     `_where_answers_keep_them`."""
-    content = op.request_body.contents[0] if op.request_body and op.request_body.contents else None
+    content = request_content(op)
     own = content.path_config if content is not None else None
     if own is not None and own.data_extraction_path is not None:
         return records_at(own.data_extraction_path.find(EvalContext(response_body=body)))

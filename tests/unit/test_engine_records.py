@@ -31,7 +31,15 @@ from apitest.engine.records import (
 from apitest.plan.graph import callback_read, primary_key_names
 from apitest.spec.conditions import parse_data_path
 from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import Content, Operation, PathConfig, Primary, Resource, ResourceConfig
+from apitest.spec.model import (
+    Content,
+    Operation,
+    PathConfig,
+    Primary,
+    RequestBody,
+    Resource,
+    ResourceConfig,
+)
 
 from ..support import DATA, LOC, SPECS
 
@@ -160,6 +168,17 @@ def test_sent_records_are_where_the_request_says_not_where_the_answer_keeps_them
     assert sent_records({"trip_name": "z"}, trips, trips.operation("POST trips")) == []
     bare = Operation(LOC, "POST trips", "post", "create", "/trips")  # no structure to go by
     assert sent_records({"trip_name": "z"}, _resource("$.trips"), bare) == [{"trip_name": "z"}]
+
+
+def test_sent_records_read_the_content_the_request_sends() -> None:
+    """An operation that offers a form and JSON sends JSON (plan.cases.request_content): the
+    record sent is where the JSON content's path-config says, not the form's."""
+    form = Content(LOC, encode="application/x-www-form-urlencoded")
+    json_content = Content(LOC, encode="application/json", path_config=config("$.row"))
+    body = RequestBody(LOC, (form, json_content))
+    op = Operation(LOC, "insert", "post", "create", "/items", request_body=body)
+    sent = {"row": {"name": "a"}, "return": True}
+    assert sent_records(sent, _resource("$"), op) == [{"name": "a"}]
 
 
 def test_a_json_patch_sent_the_fields_its_operations_set_not_an_envelope() -> None:
