@@ -37,6 +37,8 @@ MOTO = "moto[s3,apigateway]==5.2.6"
 LOCALSTRIPE = "localstripe==1.15.10"
 TASTYPIE = "django-tastypie==0.15.1"
 DJANGO = "django==5.2.19"  # under DRF and tastypie both
+MLFLOW = "mlflow==2.22.1"
+SQLALCHEMY = "sqlalchemy==2.0.45"  # under MLflow 2.22, which SQLAlchemy 2.1 breaks
 INSTALL_TIMEOUT_S = 300
 START_TIMEOUT_S = 30
 
@@ -126,6 +128,11 @@ def moto_python() -> Path:
     """The Python of a virtualenv holding moto's S3 and API Gateway (one install serves both
     hunts), with the Flask its server wants."""
     return pypi_command(MOTO, "python", "flask==3.1.2", "flask-cors==6.0.1")
+
+
+def mlflow_python() -> Path:
+    """The Python of a virtualenv holding MLflow's tracking server."""
+    return pypi_command(MLFLOW, "python", SQLALCHEMY)
 
 
 def datasette_bin() -> Path:
