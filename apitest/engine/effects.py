@@ -25,7 +25,7 @@ from apitest.engine.records import (
 from apitest.plan.graph import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Operation, Resource, Structure
-from apitest.verify.compare import compare_record, held_values
+from apitest.verify.compare import compare_record, held_values, marked_changes
 from apitest.verify.shape import RawBody
 from apitest.verify.verdict import Observed, Verdict, judge, pick_content
 
@@ -276,11 +276,40 @@ def check_gone(
     verdict = judge(op, observed, "success", strict=strict, records=records_view)
     if not verdict.passed:
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
-    if _records_read(resource, op, exchange, verdict, record):
+    found = _records_read(resource, op, exchange, verdict, record)
+    if found:
+        hint = _soft_delete_hint(resource, op, exchange, verdict, record, found[0])
         return Outcome(
             "failed",
             f"the {record.describe()} is still there after the delete "
             f"({op.name} answered {exchange.status} with it)",
-            notes=list(verdict.notes),
+            notes=[*verdict.notes, *hint],
         )
     return Outcome("passed", notes=list(verdict.notes))
+
+
+def _soft_delete_hint(
+    resource: Resource,
+    op: Operation,
+    exchange: Exchange,
+    verdict: Verdict,
+    record: Record,
+    found: dict[str, Any],
+) -> list[str]:
+    """How to say so where the record still read may be deleted softly (MLflow's
+    `"lifecycle_stage": "deleted"`): the official `<error condition>` on the read's answer,
+    written for the field the delete changed. Nothing where no such field changed."""
+    changes = marked_changes(record.data, found)
+    if not changes:
+        return []
+    name, now = changes[0]
+    config = extraction_config(resource, op, answer_content(op, verdict, exchange))
+    where = config.data_extraction_path if config is not None else None
+    steps = where.fields if where is not None else ()
+    path = "$." + ".".join((*steps, name)) if steps is not None else f"$..{name}"
+    literal = ("true" if now else "false") if isinstance(now, bool) else f"'{now}'"
+    return [
+        f"{name} now reads {literal}: if the API deletes softly, keeping the record so marked, "
+        f"say so on {op.name}'s answer with "
+        f'<error condition="RESPONSE:{path} == {literal}"/> (docs/zspec.md#error)'
+    ]

@@ -94,6 +94,20 @@ def same_value(sent: Any, read: Any, type_name: str) -> bool:
     return bool(sent == read)
 
 
+def marked_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(field, value now) for each top-level field of `after` that a call turned to another
+    text or truth value, or added with one (`lifecycle_stage` 'active' -> 'deleted', `deleted`
+    absent -> true). Moments are left out: a write moves `updated_at` on whatever it does.
+    A record still readable after a delete that changed so is likely deleted softly."""
+    changes: list[tuple[str, Any]] = []
+    for name, now in after.items():
+        if not isinstance(now, str | bool) or (isinstance(now, str) and _instant(now)):
+            continue
+        if name not in before or before[name] != now:
+            changes.append((name, now))
+    return changes
+
+
 def _instant(text: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))

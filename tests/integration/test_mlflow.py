@@ -10,6 +10,8 @@ one process, with defects planted by name). What it shows that no other hunt doe
 - A create that answers only the new id (`{"experiment_id": "2"}`): the record is what it sent
   under that id.
 - A PATCH and a DELETE that name the model in a JSON body.
+- A soft delete the spec does not declare fails the delete's read-back, and the case says which
+  field the delete changed and the `<error condition>` that declares it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,26 @@ def test_a_soft_delete_the_read_calls_an_error_passes_and_so_does_the_whole_run(
     assert {c["resource"] for c in result["cases"]} == {"experiments", "models"}
 
 
+def test_a_soft_delete_the_spec_does_not_declare_fails_saying_how_to_declare_it(
+    tmp_path: Path,
+) -> None:
+    """Without the read's `<error condition>`, the deleted experiment still reads (200): the
+    delete's read-back fails, and names the field the delete changed and the condition."""
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    official = (APP / "experiments.xml").read_text(encoding="utf-8")
+    declared = "<error condition=\"RESPONSE:$.experiment.lifecycle_stage == 'deleted'\"/>"
+    assert declared in official
+    (spec / "experiments.xml").write_text(official.replace(declared, ""), encoding="utf-8")
+    with mlflow(tmp_path) as api:
+        status, result = run_with_token(
+            spec, api, tmp_path, "unused", "--seed", "4", "--cases", "positive", under=ROOT
+        )
+    assert status == 1
+    assert_caught(result["cases"], "verify delete experiment", f"say so on get experiment's "
+                  f"answer with {declared}")  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("defect", "case", "said"),
     [
@@ -70,6 +92,8 @@ def test_each_planted_defect_is_caught_and_named(
         status, result = run(api, tmp_path, "--cases", "positive")
     assert status == 1
     assert_caught(result["cases"], case, said)
+    hints = [n for c in result["cases"] for n in c["notes"] if "deletes softly" in n]
+    assert hints == []  # the delete changed nothing: no soft delete to declare
 
 
 def test_the_specs_lint_clean() -> None:

@@ -4,7 +4,7 @@ against what was sent, value by value, by each property's declared type."""
 from __future__ import annotations
 
 from apitest.spec.model import Resource
-from apitest.verify.compare import compare_record, held_values, same_value
+from apitest.verify.compare import compare_record, held_values, marked_changes, same_value
 
 
 def test_compare_record_reports_changed_and_missing_values(trips: Resource) -> None:
@@ -45,3 +45,15 @@ def test_held_values_keep_inside_objects_only_what_was_sent() -> None:
         "title": "t",
         "n": 4,
     }
+
+
+def test_the_marks_a_soft_delete_leaves_are_its_text_and_truth_values() -> None:
+    """MLflow's `lifecycle_stage` turns to 'deleted', Stripe adds `deleted: true`; a moment a
+    write moves whatever it does, a number and an unchanged field are no mark."""
+    before = {"id": "7", "lifecycle_stage": "active", "updated": "2026-12-05T10:00:00+00:00"}
+    after = {
+        "id": "7", "lifecycle_stage": "deleted", "updated": "2026-12-05T10:01:00+00:00",
+        "deleted": True, "version": 3,
+    }  # fmt: skip
+    assert marked_changes(before, after) == [("lifecycle_stage", "deleted"), ("deleted", True)]
+    assert marked_changes(before, before) == []
