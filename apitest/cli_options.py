@@ -124,8 +124,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         parser,
         "--seed",
         int,
-        "seed of the generated data; the same seed sends the same data (run: random, "
-        "printed so it can be repeated)",
+        "seed of the generated data; the same seed sends the same data, but for unique-for "
+        "values, which each run makes its own (run: random, printed so it can be repeated)",
     )
     parser.add_argument(
         "--skip-deprecated",

@@ -11,6 +11,7 @@ and sweeps up at the end.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class Engine:
         self.data = DataManager.for_catalog(catalog)
         self.limits = RecordLimits.of(catalog.resources)
         validated = {step.validates for step in plan.steps if step.validates}
-        generator = DataGenerator(options.seed)
+        generator = DataGenerator(options.seed, run=secrets.token_hex(4))
         self.book = Bookkeeper(
             catalog, caller, ledger, self.data, self.limits, generator, validated
         )

@@ -80,9 +80,11 @@ class _Xeger(rstr.Rstr):
 class ValueSource:
     """Valid scalar values from one stream, made on first use from the seed and the key."""
 
-    def __init__(self, seed: int, key: str) -> None:
+    def __init__(self, seed: int, key: str, run: str = "") -> None:
         self._seed = seed
         self._key = key
+        self._run = run
+        self._unique: ValueSource | None = None
         self._stream: random.Random | None = None
         self._xeger_instance: _Xeger | None = None
         self.last_moment: datetime | None = None
@@ -125,9 +127,20 @@ class ValueSource:
         (`unique-for`): its example with a mark of its own where the example has room for one
         (`john@example.com` -> `john-3fa9c1@example.com`, `Bali` -> `Bali 3fa9c1`), else a
         fresh one. The example alone would be refused by the second create of a correct API;
-        an enumeration (`values`) can only give one of its own."""
+        an enumeration (`values`) can only give one of its own.
+
+        Marks and fresh values come from a stream of the run's own (`run`), not from the seed
+        alone: an API keeps what an earlier run made where its delete is soft or a name stays
+        taken after it, and a run with the same seed (a suite's `seed = 42`, sharded runs'
+        seed 0) sent the very values it had refused, failing every create of a correct API."""
         if prop.values:
             return self.scalar(prop)
+        if self._unique is None:
+            self._unique = ValueSource(self._seed, f"{self._key}\x00unique\x00{self._run}")
+        return self._unique.marked(prop)
+
+    def marked(self, prop: Property) -> Any:
+        """`prop`'s example with a mark from this stream where it has room, else a fresh value."""
         example = prop.example_value
         if prop.type == "string" and example and not prop.regex:
             mark = self.hex(6)

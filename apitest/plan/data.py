@@ -40,15 +40,19 @@ class NoRecordError(Exception):
 class DataGenerator:
     """Valid request data for one seed and key; `child` gives each case its own stream."""
 
-    def __init__(self, seed: int, key: str = "") -> None:
+    def __init__(self, seed: int, key: str = "", run: str = "") -> None:
+        """`run`: a mark of this run alone, from which `unique-for` values are made (the same
+        seed gives every other value again, but not a value an earlier run made unique)."""
         self.seed = seed
         self.key = key
-        self._values = ValueSource(seed, key)
+        self.run = run
+        self._values = ValueSource(seed, key, run)
 
     def child(self, key: str) -> DataGenerator:
-        """An independent stream for `key` under this one: derived from the seed and the joined
-        key only, so neither sibling order nor this stream's use shifts its data."""
-        return DataGenerator(self.seed, f"{self.key}/{key}" if self.key else key)
+        """An independent stream for `key` under this one: derived from the seed, the run's
+        mark and the joined key only, so neither sibling order nor this stream's use shifts
+        its data."""
+        return DataGenerator(self.seed, f"{self.key}/{key}" if self.key else key, self.run)
 
     def scalar(self, prop: Property, *, vary_from: Any = MISSING) -> Any:
         """One valid value of `prop`; with `vary_from`, one that differs from it where possible

@@ -10,6 +10,9 @@ one process, with defects planted by name). What it shows that no other hunt doe
 - A create that answers only the new id (`{"experiment_id": "2"}`): the record is what it sent
   under that id.
 - A PATCH and a DELETE that name the model in a JSON body.
+- A name the soft delete keeps taken: a second run with the same seed sent the first run's
+  `unique-for` names again, and MLflow refused every create. Unique values now come from a
+  stream of the run's own (plan/_values.py).
 - A soft delete the spec does not declare fails the delete's read-back, and the case says which
   field the delete changed and the `<error condition>` that declares it.
 """
@@ -47,8 +50,12 @@ def test_a_soft_delete_the_read_calls_an_error_passes_and_so_does_the_whole_run(
 ) -> None:
     with mlflow(tmp_path) as api:
         status, result = run(api, tmp_path, "--cases", "positive")
+        # again with the same seed: the deleted experiments keep their names, which a second
+        # run of the seed alone sent again (RESOURCE_ALREADY_EXISTS on every create)
+        again, second = run(api, tmp_path / "again", "--cases", "positive")
     failed = {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
     assert status == 0, failed
+    assert again == 0, {c["id"]: c["message"] for c in second["cases"] if c["status"] != "passed"}
     gone = next(
         c for c in result["cases"]
         if (c["operation"], c["case"]) == ("get experiment", "verify delete experiment")

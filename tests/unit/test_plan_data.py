@@ -449,6 +449,7 @@ def test_a_unique_property_gets_a_value_of_its_own_in_each_body() -> None:
                  unique_for=unique),
         Property(LOC, "string", name="kind", values=("x", "y"), unique_for=unique),
         Property(LOC, "string", name="note", example_value="same"),
+        Property(LOC, "integer", name="count", range=Bounds(1, 10**6)),
     )  # fmt: skip
     content = Content(LOC, "application/json", structure=Structure(LOC, props))
     one, two = (
@@ -464,3 +465,8 @@ def test_a_unique_property_gets_a_value_of_its_own_in_each_body() -> None:
     assert one["note"] == two["note"] == "same"  # not unique: the example, as before
     update = DataGenerator(4).child("a").body(content, "update", lookup=_destinations)
     assert update["name"] == "Bali"  # unique for creates only
+    # another run with the same seed: its own unique values, and every other value again
+    again = DataGenerator(4, run="r2").child("a").body(content, "create", lookup=_destinations)
+    assert again["name"] != one["name"] and again["slug"] != one["slug"]
+    assert again["email"] != one["email"] and again["note"] == one["note"]
+    assert again["count"] == one["count"]
