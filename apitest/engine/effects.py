@@ -25,8 +25,8 @@ from apitest.engine.records import (
 from apitest.plan.graph import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Operation, Resource, Structure
-from apitest.verify.compare import compare_record, held_values, marked_changes
-from apitest.verify.shape import RawBody
+from apitest.verify.compare import WHOLE_BODY, compare_record, held_values, marked_changes
+from apitest.verify.shape import RawBody, text_value_property
 from apitest.verify.verdict import Observed, Verdict, judge, pick_content
 
 
@@ -150,9 +150,13 @@ def created_items(
 def read_records(
     resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    config = extraction_config(resource, op, answer_content(op, verdict, exchange))
+    """(record, keys) for each record a read answered. A body that is one value of plain
+    text (S3's GetObject) is one record holding that text, and no key."""
+    content = answer_content(op, verdict, exchange)
+    if isinstance(exchange.body, RawBody) and text_value_property(content) is not None:
+        return [({WHOLE_BODY: exchange.body.text}, {})]
     body = exchange.body if not isinstance(exchange.body, RawBody) else None
-    return extract(body, config)
+    return extract(body, extraction_config(resource, op, content))
 
 
 def held_by(

@@ -33,6 +33,8 @@ from apitest.spec.model import (
     ResourceConfig,
     Structure,
 )
+from apitest.verify.compare import WHOLE_BODY
+from apitest.verify.shape import text_value_property
 
 if TYPE_CHECKING:
     from apitest.engine.provenance import Origin, Seen
@@ -341,6 +343,8 @@ def sent_records(body: Any, resource: Resource, op: Operation) -> list[JsonObjec
     the record sent (json_patch.py). Without a primary-structure to go by, see
     `_where_answers_keep_them`."""
     content = request_content(op)
+    if text_value_property(content) is not None and isinstance(body, str | int | float | bool):
+        return [{WHOLE_BODY: body if isinstance(body, str) else json.dumps(body)}]  # as sent
     own = content.path_config if content is not None else None
     if own is not None and own.data_extraction_path is not None:
         return records_at(own.data_extraction_path.find(EvalContext(response_body=body)))

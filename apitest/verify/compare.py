@@ -15,6 +15,10 @@ from typing import Any
 from apitest.errors import clip
 from apitest.spec.model import Property, Structure
 
+WHOLE_BODY = "$"
+"""The field under which a record holds a body that is one value of plain text (S3's object
+content, `verify.shape.text_value_property`): what a write sent as text, a read answers."""
+
 
 def compare_record(
     sent: dict[str, Any], read: dict[str, Any], structure: Structure | None, path: str = "$"
@@ -25,7 +29,7 @@ def compare_record(
         prop = structure.property(name) if structure is not None else None
         if prop is not None and not prop.include_for.applies("response", "read"):
             continue
-        where = f"{path}.{name}"
+        where = path if name == WHOLE_BODY else f"{path}.{name}"
         if name not in read:
             differences.append(f"{where}: sent {_show(value)}, the read answer lacks it")
             continue

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from apitest.spec.model import Property, Response
+from apitest.spec.model import Response
 from apitest.verify import value_checks
-
-_NUMBERS = {"integer": int, "long": int, "double": float}
 
 
 def header_problems(response: Response, headers: Mapping[str, str]) -> list[str]:
@@ -28,27 +26,6 @@ def header_problems(response: Response, headers: Mapping[str, str]) -> list[str]
             continue
         prop = arg.value_property
         if prop is not None:
-            problems += [
-                f"header {arg.name}: expected {w}, got {g}" for w, g in _misfits(text, prop)
-            ]
+            misfits = value_checks.text_problems(text, prop)
+            problems += [f"header {arg.name}: expected {w}, got {g}" for w, g in misfits]
     return problems
-
-
-def _misfits(text: str, prop: Property) -> list[value_checks.Problem]:
-    kind = _NUMBERS.get(prop.type)
-    if kind is not None:
-        try:
-            number: int | float = kind(text.strip())
-        except ValueError:
-            return [(prop.type, value_checks.describe(text))]
-        found = [
-            value_checks.values_problem(number, prop, "response"),
-            *value_checks.number_problems(number, prop),
-        ]
-    else:
-        found = [
-            value_checks.values_problem(text, prop, "response"),
-            value_checks.regex_problem(text, prop),
-            value_checks.length_problem(text, prop),
-        ]
-    return [problem for problem in found if problem is not None]

@@ -28,7 +28,15 @@ from apitest.verify import value_checks
 from apitest.verify.conforms import clean_check
 from apitest.verify.value_checks import describe
 
-__all__ = ["MAX_DEPTH", "Mismatch", "RawBody", "ShapeReport", "check_shape", "check_value"]
+__all__ = [
+    "MAX_DEPTH",
+    "Mismatch",
+    "RawBody",
+    "ShapeReport",
+    "check_shape",
+    "check_value",
+    "text_value_property",
+]
 
 MAX_DEPTH = 64
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -416,7 +424,11 @@ def check_shape(
         if clean is not None and clean(body):
             return _CLEAN
     walk = _Walk(direction, category, strict, root=body, context=context)
-    if isinstance(body, RawBody):
+    value = text_value_property(content)
+    if isinstance(body, RawBody) and value is not None:
+        for wanted, got in value_checks.text_problems(body.text, value):
+            walk.miss("$", wanted, got)
+    elif isinstance(body, RawBody):
         if is_xml(content.encode):
             walk.miss("$", "well-formed XML", f"not XML: {clip(body.text, value_checks.CLIP)}")
         else:
@@ -427,6 +439,23 @@ def check_shape(
         if group is not None:
             walk.group(body, group, "$", 0)
     return ShapeReport(tuple(walk.mismatches), tuple(walk.notes))
+
+
+def text_value_property(content: Content | None) -> Property | None:
+    """The property a body of plain text is, where `content` declares one: a media type that
+    is neither JSON nor XML (`text/plain`, `text/csv`) and a structure of one nameless scalar
+    property (S3's GetObject answers the object's bytes). Such a body is that value, as
+    text, not a JSON document: demanding JSON of it failed every correct answer."""
+    if content is None or content.encode is None or content.structure is None:
+        return None
+    encode, structure = content.encode.lower(), content.structure
+    if "json" in encode or is_xml(encode) or structure.is_map or len(structure.properties) != 1:
+        return None
+    prop = structure.properties[0]
+    return prop if prop.type not in _NOT_TEXT else None
+
+
+_NOT_TEXT = frozenset({"collections", "map", "object", "file"})
 
 
 def _stream_report(body: Any, stream: Stream) -> ShapeReport:

@@ -328,3 +328,26 @@ def is_mapped_default(value: Any, prop: Property) -> bool:
         and prop.default_value is not None
         and _same(value, prop.default_value, prop.type)
     )
+
+
+_NUMBERS: dict[str, Callable[[str], int | float]] = {"integer": int, "long": int, "double": float}
+
+
+def text_problems(text: str, prop: Property) -> list[Problem]:
+    """What a value that travels as text (a header, a text/plain body) breaks of `prop`: a
+    number type must read as one, then its `values` and bounds; any other its `values`,
+    `regex` and `length`, as text."""
+    kind = _NUMBERS.get(prop.type)
+    if kind is not None:
+        try:
+            number = kind(text.strip())
+        except ValueError:
+            return [(prop.type, describe(text))]
+        found = [values_problem(number, prop, "response"), *number_problems(number, prop)]
+    else:
+        found = [
+            values_problem(text, prop, "response"),
+            regex_problem(text, prop),
+            length_problem(text, prop),
+        ]
+    return [problem for problem in found if problem is not None]

@@ -11,7 +11,11 @@ What it showed, each now fixed:
   went to another bucket, answered 404, was taken as "already gone", its read-back (also in a
   made-up bucket) agreed, and the object was reported deleted while it stayed. A record now
   keeps the URL variables of the create that made it (`Record.address`, and the ledger), and
-  every call that addresses it goes there.
+  every call that addresses it goes there;
+- GetObject answers the object's text as it is (`text/plain`, a structure of one nameless
+  string): the shape check demanded JSON of it ("expected a JSON body"), so every read failed,
+  and what PutObject stored could not be compared. Such a body is that one value, checked as
+  text, and the record it is (verify/shape.text_value_property).
 
 Where moto is lenient it is said, not hidden (see LENIENT).
 """
@@ -174,8 +178,9 @@ def test_cleanup_never_deletes_an_object_from_a_bucket_it_made_up(
     ("defect", "case", "said"),
     [
         ("lost-bucket", "verify CreateBucket", "the read answer holds no buckets record"),
-        ("lost-object", "verify PutObject", "the read answer holds no objects record"),
+        ("lost-object", "verify PutObject", "expected a 2xx success, got 404"),
         ("kept-object", "verify DeleteObject", "is still there after the delete"),
+        ("garbled-object", "verify PutObject", "the write did not stick: $: sent '"),
     ],
 )
 def test_each_planted_defect_is_caught_and_named(

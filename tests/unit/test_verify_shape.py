@@ -511,3 +511,27 @@ def test_reference_create_answer_with_details(trips: Resource) -> None:
     assert [str(m) for m in report.mismatches] == [
         "$.message: expected one of Trip Created, got 'Trip Made' (string)"
     ]
+
+
+def test_a_plain_text_body_of_one_value_is_that_value_checked_as_text() -> None:
+    """S3's GetObject answers the object's text (`text/plain`, one nameless property): the
+    body is that value, not a JSON document, and a number type must read as a number."""
+
+    def text(body: str, value: Property, encode: str = "text/plain") -> ShapeReport:
+        content = Content(LOC, encode, structure=obj(value))
+        return check_shape(RawBody(body), content, direction="response", category="read")
+
+    assert text("sample e6be10", prop(None, "string", length=Bounds(1, 200))).ok
+    assert text("42", prop(None, "integer", range=Bounds(1, 100)), "text/csv").ok
+    [too_long] = text("x" * 9, prop(None, "string", length=Bounds(1, 4))).mismatches
+    assert too_long.path == "$" and "length" in too_long.expected
+    [not_a_number] = text("forty", prop(None, "integer")).mismatches
+    assert not_a_number.expected == "integer"
+    # an object in a text type, or a JSON type, is still judged as a document
+    named = Content(LOC, "text/plain", structure=obj(prop("a", "string")))
+    assert check_shape(RawBody("x"), named, direction="response", category="read").mismatches
+    json_value = Content(LOC, "application/json", structure=obj(prop(None, "string")))
+    [no_json] = check_shape(
+        RawBody("x"), json_value, direction="response", category="read"
+    ).mismatches
+    assert no_json.expected == "a JSON body"

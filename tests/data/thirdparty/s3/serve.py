@@ -6,11 +6,13 @@ moto's own WSGI application, served as its `moto_server` serves it; each named d
 it so that one kind of call answers as S3 would and does not do its work:
 - `lost-bucket`: `PUT /{Bucket}` answers 200 and creates nothing;
 - `lost-object`: `PUT /{Bucket}/{Key}` answers 200 and stores nothing;
-- `kept-object`: `DELETE /{Bucket}/{Key}` answers 204 and deletes nothing.
+- `kept-object`: `DELETE /{Bucket}/{Key}` answers 204 and deletes nothing;
+- `garbled-object`: `PUT /{Bucket}/{Key}` stores the text it was sent backwards.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -30,10 +32,15 @@ FAKED = {
 
 
 def with_defects(app: Wsgi, defects: set[str]) -> Wsgi:
-    faked = {FAKED[name][:2]: FAKED[name][2] for name in defects}
+    faked = {FAKED[name][:2]: FAKED[name][2] for name in defects if name in FAKED}
 
     def serve(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         segments = [part for part in environ.get("PATH_INFO", "").split("/") if part]
+        put_object = environ["REQUEST_METHOD"] == "PUT" and len(segments) == 2
+        if "garbled-object" in defects and put_object and not environ.get("QUERY_STRING"):
+            sent = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(sent[::-1])
+            return app(environ, start_response)
         status = faked.get((environ["REQUEST_METHOD"], len(segments)))
         if status is None or environ.get("QUERY_STRING"):
             return app(environ, start_response)
@@ -45,7 +52,7 @@ def with_defects(app: Wsgi, defects: set[str]) -> Wsgi:
 
 
 def main(port: int, defects: set[str]) -> None:
-    unknown = defects - set(FAKED)
+    unknown = defects - set(FAKED) - {"garbled-object"}
     if unknown:
         sys.exit(f"unknown defect(s): {', '.join(sorted(unknown))}")
     app = DomainDispatcherApplication(create_backend_app)
