@@ -135,10 +135,8 @@ def needs_own_record(resource: Resource, op: Operation) -> bool:
     keys = set(primary_key_names(resource))
     if keys & set(url_variables(op.url_path)):
         return True
-    for arg in op.arguments:
-        prop = arg.value_property
-        if prop is not None and prop.path is not None and prop.path.name == resource.name:
-            return True
+    if any(takes_own_records(resource, arg.value_property) for arg in op.arguments):
+        return True
     content = request_content(op)
     body = content.structure if content is not None and op.category != "create" else None
     if body is not None and next(own_record_properties(resource, body, op.category), None):

@@ -424,7 +424,7 @@ def check_shape(
         if clean is not None and clean(body):
             return _CLEAN
     walk = _Walk(direction, category, strict, root=body, context=context)
-    value = text_value_property(content)
+    value = text_value_property(content) if isinstance(body, RawBody) else None
     if isinstance(body, RawBody) and value is not None:
         for wanted, got in value_checks.text_problems(body.text, value):
             walk.miss("$", wanted, got)
