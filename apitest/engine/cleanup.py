@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from apitest.engine.effects import GONE_STATUSES, check_gone, held_by, lookup_with
-from apitest.engine.http.client import Caller, Exchange
+from apitest.engine.http.client import Caller, Exchange, Request
+from apitest.engine.paging import read_through_pages
 from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import Built, NoKeyError, build_request
@@ -226,10 +227,32 @@ async def read_back(
         return "unreadable", f"could not read it back: {exc}"
     if exchange.status is None:
         return "unreadable", f"could not read it back: {exchange.error}"
-    outcome = check_gone(resource, read, exchange, record, strict=False, records_view=lambda _: [])
+
+    async def fetch(request: Request) -> Exchange:
+        return _kept(await caller.call(resource, read, request), calls)
+
+    outcome = await read_through_pages(
+        exchange,
+        lambda page: check_gone(resource, read, page, record, strict=False, records_view=_none),
+        fetch,
+    )
+    if outcome.status == "error":
+        return "unreadable", f"could not read it back: {outcome.message}"
     return (
         ("gone", "") if outcome.status == "passed" or outcome.gone else ("there", outcome.message)
     )
+
+
+def _none(_: DataPath) -> list[Any]:
+    """No records: the sweep judges answers on their own."""
+    return []
+
+
+def _kept(exchange: Exchange, calls: list[HttpRecord]) -> Exchange:
+    """`exchange`, its call kept in `calls` (the case's record of what was sent)."""
+    if exchange.record is not None:
+        calls.append(exchange.record)
+    return exchange
 
 
 async def _call_read(
@@ -247,10 +270,7 @@ async def _call_read(
         resource, read, generator, lookup, keys=record.keys, address=record.address,
         reading_back=True,
     )  # fmt: skip
-    exchange = await caller.call(resource, read, built.request)
-    if exchange.record is not None:
-        calls.append(exchange.record)
-    return exchange
+    return _kept(await caller.call(resource, read, built.request), calls)
 
 
 async def _confirm(attempt: _Attempt, caller: Caller, generator: DataGenerator) -> None:

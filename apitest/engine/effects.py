@@ -45,6 +45,9 @@ class Outcome:
     the check says of the answer's body (a malformed error fails the case, not the delete)."""
     read: dict[str, Any] | None = None
     """For a read-back that found the record: the record as the server now holds it."""
+    absent: bool = False
+    """For a read-back by a list read (one that does not ask for the record by its key): the
+    answer was a list without the record, so another page of it may hold it (engine/paging)."""
 
 
 def observed_of(exchange: Exchange) -> Observed:
@@ -217,6 +220,7 @@ def check_record(
             f"the read answer holds no {record.describe()}",
             notes=list(verdict.notes),
             held=held,
+            absent=not needs_own_record(resource, op),
         )
     differences = compare_record(sent, found[0], structure)
     if differences:
@@ -289,7 +293,7 @@ def check_gone(
             f"({op.name} answered {exchange.status} with it)",
             notes=[*verdict.notes, *hint],
         )
-    return Outcome("passed", notes=list(verdict.notes))
+    return Outcome("passed", notes=list(verdict.notes), absent=not needs_own_record(resource, op))
 
 
 def _soft_delete_hint(

@@ -29,6 +29,7 @@ from apitest.engine.effects import (
 from apitest.engine.hooks import CallHooks
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
+from apitest.engine.paging import read_through_pages
 from apitest.engine.provenance import uses_of
 from apitest.engine.records import DataManager, JsonObject
 from apitest.engine.request import Built, NotApplicable, build_request
@@ -333,8 +334,13 @@ class StepExecutor:
             except NoRecordError as exc:  # the write's answer gave no key to read it back by
                 return Outcome("failed", f"cannot read the record back: {exc}")
             exchange = await self.call(run, built.request, written.uses)
+            outcome = await read_through_pages(
+                exchange,
+                lambda page: self._read_back_verdict(run, page, sent),
+                lambda request: self.call(run, request, written.uses),
+            )
             run.chain.last_end = time.monotonic()
-            return self._read_back_verdict(run, exchange, sent)
+            return outcome
 
         outcome = await poll(attempt, case, self.eventually_s)
         if case.pacing is not None:

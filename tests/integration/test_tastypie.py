@@ -4,10 +4,16 @@ where the new record is in `Location`.
 tests/data/thirdparty/tastypie holds the spec and the API (serve.py, notes/), with defects
 planted by name.
 
-What it showed, now fixed: the create's answer holds no record, so the run failed every create
-of a correct API ("no created record was found in the answer"), skipped what came after it,
-and left each note it made behind. The `Location` now names the record
-(engine/created_keys.py): `/api/v1/notes/7/` on the resource's `/notes/{id}/`.
+What it showed, now fixed:
+- the create's answer holds no record, so the run failed every create of a correct API ("no
+  created record was found in the answer"), skipped what came after it, and left each note it
+  made behind. The `Location` now names the record (engine/created_keys.py): `/api/v1/notes/7/`
+  on the resource's `/notes/{id}/`;
+- with no read by key, writes are read back by the list, which Tastypie pages 20 notes at a
+  time in id order. Once 20 notes were there, the new note stood on page 2: each correct write
+  failed "the read answer holds no notes record", and a delete that deleted nothing passed,
+  since page 1 did not hold the note. The read-back now reads on by `meta.next`
+  (engine/paging.py).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
@@ -40,10 +47,30 @@ def notes_api(folder: Path, *defects: str) -> AbstractContextManager[Started]:
     return serving_app(python, APP, folder, argv, "/api/v1/", env=planted)
 
 
-def run(api: Started, tmp_path: Path) -> tuple[int, dict[str, Any]]:
+def run(api: Started, tmp_path: Path, spec: Path = APP) -> tuple[int, dict[str, Any]]:
     return run_with_token(
-        APP, api, tmp_path, TOKEN, "--seed", "3", "--cases", "positive", under="/api/v1"
+        spec, api, tmp_path, TOKEN, "--seed", "3", "--cases", "positive", under="/api/v1"
     )
+
+
+def list_only_spec(folder: Path) -> Path:
+    """The notes spec without its read by key, so that the list verifies every write."""
+    tree = etree.parse(APP / "notes.xml")
+    (by_key,) = tree.xpath("//operation[@name='GET note']")
+    by_key.getparent().remove(by_key)
+    folder.mkdir()
+    tree.write(folder / "notes.xml")
+    return folder / "notes.xml"
+
+
+def fill(api: Started, count: int) -> None:
+    """`count` notes made before the run, so that what the run makes is not on page 1."""
+    with loopback_client() as http:
+        for number in range(count):
+            made = http.post(
+                f"{api.url}/api/v1/notes/", json={"title": f"before {number}"}, headers=AUTH
+            )
+            assert made.status_code == 201, made.text
 
 
 def notes(api: Started) -> list[dict[str, Any]]:
@@ -84,6 +111,37 @@ def test_each_planted_defect_is_caught_and_named(
         status, result = run(api, tmp_path)
     assert status == 1
     assert_caught(result["cases"], case, said)
+
+
+def test_a_list_read_back_reads_on_to_the_page_that_holds_the_record(tmp_path: Path) -> None:
+    spec = list_only_spec(tmp_path / "spec")
+    with notes_api(tmp_path / "api") as api:
+        fill(api, 25)
+        status, result = run(api, tmp_path, spec)
+        with loopback_client() as http:
+            total = http.get(f"{api.url}/api/v1/notes/", headers=AUTH).json()["meta"]
+    failed = {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+    assert status == 0, failed
+    checks = [c for c in result["cases"] if c["case"].startswith("verify ")]
+    assert {c["case"] for c in checks} == {
+        "verify POST notes", "verify PUT note", "verify DELETE note"
+    }  # fmt: skip
+    for check in checks:
+        assert check["url"].endswith("/notes/?limit=20&offset=20"), check["url"]
+        assert "read 2 pages of the list, by the next link of each" in check["notes"]
+        assert [call["url"].split("/api/v1")[1] for call in check["calls"]] == [
+            "/notes/", "/notes/?limit=20&offset=20"
+        ]  # fmt: skip
+    assert total["total_count"] == 25  # the 25 made before; the run left nothing
+
+
+def test_a_delete_that_deleted_nothing_is_caught_past_the_first_page(tmp_path: Path) -> None:
+    spec = list_only_spec(tmp_path / "spec")
+    with notes_api(tmp_path / "api", "kept-delete") as api:
+        fill(api, 25)
+        status, result = run(api, tmp_path, spec)
+    assert status == 1
+    assert_caught(result["cases"], "verify DELETE note", "is still there after the delete")
 
 
 def test_the_spec_lints_clean() -> None:

@@ -3,7 +3,8 @@ tastypie's defaults: a create answers 201 with an empty body and the new note's 
 `Location`, an update 204; writes and reads need `Authorization: ApiKey user:key`.
 TASTYPIE_DEFECTS (comma-separated) plants defects:
 - `lost-create`: a create answers 201 and a Location, and the note is gone at once;
-- `lost-update`: an update answers 204 and changes nothing.
+- `lost-update`: an update answers 204 and changes nothing;
+- `kept-delete`: a delete answers 204 and deletes nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ class NoteResource(ModelResource):  # type: ignore[misc]
         if "lost-update" in DEFECTS and bundle.obj.pk is not None:
             return bundle
         return super().save(bundle, skip_errors)
+
+    def obj_delete(self, bundle: Any, **kwargs: Any) -> Any:
+        if "kept-delete" in DEFECTS:
+            return None
+        return super().obj_delete(bundle, **kwargs)
 
 
 api = Api(api_name="v1")

@@ -1,0 +1,144 @@
+"""The pages of a list answer, for a read-back that looks for one record in a list.
+
+Where a resource has no read by key, its writes are verified by the list read, and a list is
+often paged: Tastypie answers 20 notes at a time in id order, so once 20 notes were there,
+the note a create made stood on page 2. The read-back then failed a correct create ("the read
+answer holds no notes record"), and after a delete that deleted nothing it found the note
+absent from page 1 and passed. ZSPEC declares no paging, so the answer's own words are used:
+the page after this one, where the answer names it as a URL (RFC 8288's `Link: <…>;
+rel="next"`, Kinto's `Next-Page` header, or a `next` link in the body as DRF, Tastypie,
+Datasette, JSON:API, HAL and OData write it). A token alone (Stripe's `has_more` with a
+cursor) says nothing a runner could follow without a declaration, and is not followed.
+
+A next page is followed only on the origin (scheme, host, port) of the page it came from, so
+the run's credential never goes to another host, and for at most MAX_PAGES pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from apitest.engine.effects import Outcome
+from apitest.engine.http.client import Exchange, Request
+
+MAX_PAGES = 50
+"""The most pages one read-back reads (the first included): a list of 20 a page holds 1,000
+records by then, and a read-back that reads on has to stop somewhere."""
+
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
+_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re.IGNORECASE)
+
+_BODY_NEXT_KEYS = (
+    "next", "next_url", "nextUrl", "next_page_url", "nextPageUrl", "next_link", "nextLink",
+    "@odata.nextLink",
+)  # fmt: skip
+"""The names a body gives the next page's URL, at its top or under one of _BODY_NEXT_HOLDERS."""
+
+_BODY_NEXT_HOLDERS = ("meta", "links", "_links", "paging", "pagination")
+
+Fetch = Callable[[Request], Awaitable[Exchange]]
+Judge = Callable[[Exchange], Outcome]
+
+
+def next_page(exchange: Exchange) -> str | None:
+    """The full URL of the page after `exchange`'s answer, where the answer names one as a
+    URL on the same origin; None otherwise (see the module's docstring)."""
+    named = _header_next(exchange.headers) or _body_next(exchange.body)
+    if named is None:
+        return None
+    url = urljoin(exchange.request.url, named)
+    return url if _origin(url) == _origin(exchange.request.url) else None
+
+
+def _header_next(headers: dict[str, str]) -> str | None:
+    for found in _LINK.finditer(headers.get("link", "")):
+        for rel in _REL.finditer(found.group(2)):
+            if "next" in (rel.group(1) or rel.group(2)).lower().split():
+                return found.group(1).strip()
+    return headers.get("next-page") or None
+
+
+def _body_next(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    places = [body, *(body.get(holder) for holder in _BODY_NEXT_HOLDERS)]
+    for place in places:
+        found = _next_in(place)
+        if found is not None:
+            return found
+    return None
+
+
+def _next_in(place: Any) -> str | None:
+    """A next-page URL in `place`: a member named as the next link, whose value is a URL or an
+    object with one in `href` (HAL); or an array of links with `rel` "next" (`links: [{"rel":
+    "next", "href": …}]`)."""
+    if isinstance(place, list):
+        for link in place:
+            if isinstance(link, dict) and str(link.get("rel", "")).lower() == "next":
+                return _as_url(link.get("href"))
+        return None
+    if not isinstance(place, dict):
+        return None
+    for key in _BODY_NEXT_KEYS:
+        value = place.get(key)
+        if isinstance(value, dict):
+            value = value.get("href")
+        url = _as_url(value)
+        if url is not None:
+            return url
+    return None
+
+
+def _as_url(value: Any) -> str | None:
+    """`value` where it reads as a URL, full or relative (a page number or a cursor does not)."""
+    if isinstance(value, str) and value.startswith(("http://", "https://", "/", "?")):
+        return value
+    return None
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+async def read_through_pages(first: Exchange, judge: Judge, fetch: Fetch) -> Outcome:
+    """`judge`'s verdict on the page of the list that holds the record, reading on from
+    `first` by the answers' next links while the record is absent (`Outcome.absent`); where
+    no page holds it, the verdict on the last. Pages the list still has past what could be
+    read make the verdict an error: absent from what was read is neither there nor gone."""
+    exchange, outcome, pages = first, judge(first), 1
+    read = {first.request.url}
+    while outcome.absent:
+        url = next_page(exchange)
+        if url is None or url in read:
+            break
+        if pages == MAX_PAGES:
+            return Outcome(
+                "error",
+                f"could not tell: the record was on none of the first {MAX_PAGES} pages of "
+                f"the list, and the list goes on ({url})",
+                notes=list(outcome.notes),
+            )
+        read.add(url)
+        exchange = await fetch(_following(exchange.request, url))
+        if exchange.status is None:
+            return Outcome("error", f"page {pages + 1} of the list: {exchange.error}")
+        outcome, pages = judge(exchange), pages + 1
+    if pages > 1:
+        outcome.notes.append(f"read {pages} pages of the list, by the next link of each")
+        if outcome.absent and outcome.status == "failed":
+            outcome.message += f" (on any of the {pages} pages)"
+    return outcome
+
+
+def _following(request: Request, url: str) -> Request:
+    """The call for the page at `url`: the first call's headers and credential; the URL
+    carries the query (the next link holds the list's parameters as the API wants them)."""
+    return Request(
+        request.method, url, headers=dict(request.headers), auth=request.auth,
+        profile=request.profile,
+    )  # fmt: skip
