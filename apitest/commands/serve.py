@@ -96,6 +96,7 @@ def _print_banner(server: DemoServer) -> None:
     if config.faults_enabled:
         lines.append(
             f"  faults         latency {config.latency_ms} ms, error {config.error_rate:g}, "
+            f"busy {config.busy_rate:g}, "
             f"drop {config.drop_rate:g}, malformed {config.malformed_rate:g}, "
             f"oversize {config.oversize_rate:g} x {config.oversize_mb:g} MB, seed {config.seed}"
         )

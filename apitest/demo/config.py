@@ -79,6 +79,9 @@ class DemoConfig:
     )
     latency_ms: int = _knob(0, "--latency-ms", "N", "added latency per API call")
     error_rate: float = _knob(0.0, "--error-rate", "F", "share of API calls answered 500")
+    busy_rate: float = _knob(
+        0.0, "--busy-rate", "F", "share of API calls answered 503 with no Retry-After"
+    )
     drop_rate: float = _knob(0.0, "--drop-rate", "F", "share of answers cut off mid-body")
     malformed_rate: float = _knob(0.0, "--malformed-rate", "F", "share of answers with broken JSON")
     oversize_rate: float = _knob(
@@ -111,7 +114,7 @@ class DemoConfig:
             )
         if not (math.isfinite(self.oversize_mb) and self.oversize_mb > 0):
             raise DemoConfigError("oversize_mb", f"must be above 0, got {self.oversize_mb}")
-        for name in ("error_rate", "drop_rate", "malformed_rate", "oversize_rate"):
+        for name in ("error_rate", "busy_rate", "drop_rate", "malformed_rate", "oversize_rate"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise DemoConfigError(name, f"must be a share between 0 and 1, got {value!r}")
@@ -125,7 +128,10 @@ class DemoConfig:
     @property
     def faults_enabled(self) -> bool:
         """Whether the fault middleware has anything to do (it is skipped entirely if not)."""
-        rates = (self.error_rate, self.drop_rate, self.malformed_rate, self.oversize_rate)
+        rates = (
+            self.error_rate, self.busy_rate, self.drop_rate, self.malformed_rate,
+            self.oversize_rate,
+        )  # fmt: skip
         return self.latency_ms > 0 or any(rate > 0 for rate in rates)
 
 

@@ -1,9 +1,11 @@
-"""Fault knobs: latency, 500s, dropped connections, malformed and oversized bodies.
+"""Fault knobs: latency, 500s, busy 503s, dropped connections, malformed and oversized bodies.
 
 An ASGI middleware around the API (the OAuth endpoints are left alone so a run can always get
 a token). For each API call it draws one number per knob from a `random.Random(seed)`, in a
 fixed order, so a sequential client meets the same faults on every run with the same seed.
-A 500 is answered before the endpoint runs (nothing changes); the other faults let the
+A 500 is answered before the endpoint runs (nothing changes), and so is a busy 503 (with no
+Retry-After: a server busy for a moment, as Prefect on SQLite is while another write holds the
+database; a client may send the call again); the other faults let the
 endpoint run and damage its answer, which is the nasty case: the write happened, the client
 cannot tell.
 
@@ -31,6 +33,7 @@ _UNFINISHED = "ASGI callable returned without completing response."
 @dataclass(frozen=True)
 class _Draw:
     error: bool
+    busy: bool
     drop: bool
     malformed: bool
     oversize: bool
@@ -59,6 +62,10 @@ class FaultInjector:
             error = {"code": "INTERNAL_ERROR", "message": "injected fault", "status": "error"}
             await _send_whole(send, 500, [], json.dumps(error).encode())
             return
+        if draw.busy:
+            busy = {"code": "SERVICE_UNAVAILABLE", "message": "busy: try again", "status": "error"}
+            await _send_whole(send, 503, [], json.dumps(busy).encode())
+            return
         if not (draw.drop or draw.malformed or draw.oversize):
             await self.app(scope, receive, send)
             return
@@ -73,8 +80,10 @@ class FaultInjector:
     def _draw(self) -> _Draw:
         config, rng = self.config, self._rng
         error, drop, malformed, oversize = (rng.random() for _ in range(4))
+        busy = rng.random() < config.busy_rate if config.busy_rate else False  # seeds stay put
         return _Draw(
             error=error < config.error_rate,
+            busy=busy,
             drop=drop < config.drop_rate,
             malformed=malformed < config.malformed_rate,
             oversize=oversize < config.oversize_rate,

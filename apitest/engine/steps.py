@@ -27,7 +27,7 @@ from apitest.engine.effects import (
     server_fault,
 )
 from apitest.engine.hooks import CallHooks
-from apitest.engine.http.client import Caller, Exchange, Request
+from apitest.engine.http.client import Caller, Exchange, Request, busy_note
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.paging import read_through_pages
 from apitest.engine.provenance import uses_of
@@ -137,7 +137,8 @@ class StepExecutor:
         except Exception as exc:  # a bug of ours must cost one case, not the run or its cleanup
             outcome = Outcome("error", f"apitest internal error: {type(exc).__name__}: {exc}")
         case.status = outcome.status  # type: ignore[assignment]
-        case.message, case.details, case.notes = outcome.message, outcome.details, outcome.notes
+        case.message, case.details = outcome.message, outcome.details
+        case.notes = [*outcome.notes, *case.notes]  # after the verdict's, what the calls met
         return case
 
     async def _checks(self, run: StepRun, outcome: Outcome) -> None:
@@ -409,6 +410,8 @@ class StepExecutor:
         case.duration_ms += exchange.elapsed_ms
         case.throttle_ms += exchange.throttle_ms
         case.attempts += exchange.attempts
+        if exchange.busy:
+            case.notes.append(busy_note(exchange))
         return exchange
 
     def _resource(self, name: str) -> Resource:

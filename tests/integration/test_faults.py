@@ -77,6 +77,28 @@ def test_500s_drops_malformed_and_oversized_answers_are_errors_with_a_cause(
     assert all("\n" not in message for message in errors)
 
 
+def test_a_503_without_retry_after_is_sent_again_and_said(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """A server busy for a moment (503, no Retry-After: Prefect on SQLite while another write
+    holds the database) is asked again, so a correct API passes; the cases say it. One call at
+    a time, so the seeded draws fall on the same calls every run."""
+    server = make_server(busy_rate=0.25, seed=11)
+    done = run_cli(
+        *args(server.base_url, tmp_path / "r", "--cases", "positive", "--concurrency", "1")
+    )
+    result = check_reports(tmp_path / "r", "positive")
+    assert done.returncode == 0, [c["message"] for c in result["cases"] if c["message"]]
+    noted = [
+        (c, note)
+        for c in result["cases"]
+        for note in c["notes"]
+        if note.startswith("the API answered 503 with no Retry-After: the call went again")
+    ]
+    assert noted, "no call met a busy 503"
+    assert all(c["attempts"] >= 2 for c, _ in noted)
+
+
 class HangingProxy:
     """A TCP proxy to the service that, for one call in `every`, reads the request and never
     answers: what a stuck upstream does, and what --timeout is for. With `drip`, it answers

@@ -5,7 +5,10 @@ own transport at high concurrency; `_transport` converts a repeated request only
 Retries are for the network only: a refused connection never reached the server, so any
 method may retry it; other transport errors retry only for idempotent methods, since a POST
 may have been applied. A 401 refreshes the token once and replays; a 429/503 with Retry-After
-is waited out and counted as throttle time, not a failure.
+is waited out and counted as throttle time, not a failure. One without Retry-After is sent
+again after a short wait, a few times (BUSY_WAITS_S): both say the request was not handled, and
+a server may say so for a moment (Prefect on SQLite answers 503 while another write holds the
+database, and its own client retries); an API that keeps saying it still gets its 503.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from apitest.verify.shape import RawBody
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
 NETWORK_ATTEMPTS = 3
 MAX_RETRY_AFTER_WAITS = 5
+BUSY_WAITS_S = (0.25, 0.5, 1.0)
+"""The waits before sending again a call answered 429 or 503 with no Retry-After, one a try."""
 INVALID_TOKEN = "apitest-invalid-token-0000000000000000"
 MAX_REUSED_REQUESTS = 1024
 """Distinct bodiless requests kept for reuse; past it the cache starts afresh."""
@@ -87,6 +92,8 @@ class Exchange:
     elapsed_ms: float = 0.0
     throttle_ms: float = 0.0
     attempts: int = 0
+    busy: list[int] = field(default_factory=list)
+    """The 429s and 503s without Retry-After after which the call went again (busy_note)."""
     error: str | None = None
     """A one-line cause when no HTTP answer came (refused, reset, timeout)."""
     sent_headers: dict[str, str] = field(default_factory=dict)
@@ -177,7 +184,7 @@ class Caller:
         exchange = Exchange(request)
         window = self._throttles.window(op)
         refreshed = False
-        for _ in range(MAX_RETRY_AFTER_WAITS + 2):
+        for _ in range(MAX_RETRY_AFTER_WAITS + len(BUSY_WAITS_S) + 2):
             slot = None
             if window is not None:
                 slot, waited = await window.acquire()
@@ -395,12 +402,29 @@ def _text(value: Any) -> str:
 
 
 def _retry_after(response: httpx.Response, exchange: Exchange) -> float | None:
+    """How long to wait before sending the call again, if it should go again: as long as a 429's
+    or 503's Retry-After asks (up to MAX_RETRY_AFTER_S in all), else the next of BUSY_WAITS_S."""
     if response.status_code not in (429, 503):
         return None
     wait = retry_after_s(response.headers)
-    if wait is None or exchange.throttle_ms / 1000 + wait > MAX_RETRY_AFTER_S:
+    if wait is None:
+        if len(exchange.busy) == len(BUSY_WAITS_S):
+            return None
+        exchange.busy.append(response.status_code)
+        return BUSY_WAITS_S[len(exchange.busy) - 1]
+    if exchange.throttle_ms / 1000 + wait > MAX_RETRY_AFTER_S:
         return None
     return wait
+
+
+def busy_note(exchange: Exchange) -> str:
+    """What the case says of the calls sent again after a 429 or 503 without Retry-After."""
+    statuses = ", ".join(str(status) for status in exchange.busy)
+    waited = sum(BUSY_WAITS_S[: len(exchange.busy)])
+    return (
+        f"the API answered {statuses} with no Retry-After: the call went again after "
+        f"{waited:g} s in all (a request the server says it did not handle)"
+    )
 
 
 def _decode(response: httpx.Response, exchange: Exchange, op: Operation) -> None:
