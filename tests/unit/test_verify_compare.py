@@ -3,8 +3,17 @@ against what was sent, value by value, by each property's declared type."""
 
 from __future__ import annotations
 
+from apitest.spec.loader import load_catalog
 from apitest.spec.model import Resource
-from apitest.verify.compare import compare_record, held_values, marked_changes, same_value
+from apitest.verify.compare import (
+    compare_record,
+    held_values,
+    marked_changes,
+    same_value,
+    uploads_shown,
+)
+
+from ..support import DATA
 
 
 def test_compare_record_reports_changed_and_missing_values(trips: Resource) -> None:
@@ -57,3 +66,18 @@ def test_the_marks_a_soft_delete_leaves_are_its_text_and_truth_values() -> None:
     }  # fmt: skip
     assert marked_changes(before, after) == [("lifecycle_stage", "deleted"), ("deleted", True)]
     assert marked_changes(before, before) == []
+
+
+def test_an_upload_must_be_shown_but_is_not_compared() -> None:
+    """What an API shows of an upload is its own (DRF: the URL it serves it at), so the read
+    must show the file, and no more is asked of it; nothing of it is held for a replay."""
+    catalog = load_catalog([DATA / "thirdparty" / "drf" / "documents.xml"])
+    structure = catalog.resources[0].components.structures["document"]
+    sent = {"title": "Minutes", "file": ("apitest.txt", b"apitest upload\n", "text/plain")}
+    shown = {"title": "Minutes", "file": "http://127.0.0.1:8000/media/documents/apitest_x1.txt"}
+    assert compare_record(sent, shown, structure) == []
+    assert uploads_shown(sent, structure) == ["file"]
+    assert held_values(sent, shown, structure) == {"title": "Minutes"}
+    assert compare_record(sent, {"title": "Minutes"}, structure) == [
+        "$.file: sent the file 'apitest.txt', the read answer lacks it"
+    ]

@@ -32,6 +32,8 @@ settings.configure(
     ],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": database}},
     USE_TZ=True,
+    MEDIA_ROOT=str(Path(database).resolve().parent / "media"),
+    MEDIA_URL="/media/",
     REST_FRAMEWORK={
         "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
         "DEFAULT_PERMISSION_CLASSES": [

@@ -1,5 +1,6 @@
-"""The API: a ModelViewSet on a DefaultRouter (`/books/`, `/books/{id}/`), paged by page
-number, token-authenticated writes, reads open to anyone."""
+"""The API: ModelViewSets on a DefaultRouter (`/books/`, `/books/{id}/`; `/documents/`, whose
+`file` is uploaded as multipart/form-data and answered as the URL it is served at), paged by
+page number, token-authenticated writes, reads open to anyone."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 from django.urls import include, path
 from rest_framework import routers, serializers, viewsets
 
-from books.models import Book
+from books.models import Book, Document
 
 DEFECTS = set(filter(None, os.environ.get("DRF_DEFECTS", "").split(",")))
 
@@ -38,6 +39,25 @@ class BookViewSet(viewsets.ModelViewSet[Book]):
             serializer.save()
 
 
+class DocumentSerializer(serializers.ModelSerializer[Document]):
+    class Meta:
+        model = Document
+        fields = ("id", "title", "file", "created")
+        read_only_fields = ("id", "created")
+
+    def to_representation(self, instance: Document) -> dict[str, object]:
+        shown = dict(super().to_representation(instance))
+        if "hidden-file" in DEFECTS:
+            del shown["file"]
+        return shown
+
+
+class DocumentViewSet(viewsets.ModelViewSet[Document]):
+    queryset = Document.objects.all()
+    serializer_class = DocumentSerializer
+
+
 router = routers.DefaultRouter()
 router.register("books", BookViewSet)
+router.register("documents", DocumentViewSet)
 urlpatterns = [path("", include(router.urls))]

@@ -1,4 +1,5 @@
-"""One model: a book, as a DRF API of a library would hold it."""
+"""The models: a book, as a DRF API of a library would hold it, and a document with an
+uploaded file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,16 @@ class Book(models.Model):
         max_length=20, choices=[("fiction", "fiction"), ("science", "science")]
     )
     available = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "books"
+        ordering = ("id",)
+
+
+class Document(models.Model):
+    title = models.CharField(max_length=40)
+    file = models.FileField(upload_to="documents/")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
