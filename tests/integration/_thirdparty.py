@@ -108,6 +108,23 @@ def json_server_bin() -> Path:
     return npm_package(JSON_SERVER) / "node_modules" / ".bin" / "json-server"
 
 
+def json_server_over(
+    folder: Path,
+    data: dict[str, Any],
+    options: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> AbstractContextManager[Started]:
+    """json-server (not yet started) over a new db.json in `folder` holding `data`, with
+    `options` after the file, on a free port of 127.0.0.1."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "db.json"
+    db.write_text(json.dumps(data), encoding="utf-8")
+    port = free_port()
+    command = [str(json_server_bin()), str(db), "--port", str(port), "--host", "127.0.0.1"]
+    url = f"http://127.0.0.1:{port}"
+    return serving([*command, *options], url, "/", folder / "server.log", env)
+
+
 def pypi_command(requirement: str, command: str, *also: str) -> Path:
     """`command` of the PyPI package `requirement` ("name==version"), with `also` beside it
     (a dependency pinned), in a virtualenv of its own made on first use, so that its

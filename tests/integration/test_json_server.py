@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from ..support import DATA, free_port, run_cli
-from ._thirdparty import Started, json_server_bin, serving
+from ..support import DATA, run_cli
+from ._thirdparty import Started, json_server_over
 
 SPECS = DATA / "thirdparty" / "json-server"
 SEED_DATA = {
@@ -24,12 +24,7 @@ SEED_DATA = {
 
 @pytest.fixture
 def json_server(tmp_path: Path) -> Iterator[Started]:
-    binary = json_server_bin()
-    db = tmp_path / "db.json"
-    db.write_text(json.dumps(SEED_DATA), encoding="utf-8")
-    port = free_port()
-    command = [str(binary), "--port", str(port), "--host", "127.0.0.1", str(db)]
-    with serving(command, f"http://127.0.0.1:{port}", "/posts", tmp_path / "server.log") as up:
+    with json_server_over(tmp_path / "api", SEED_DATA) as up:
         yield up
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from ..support import DATA, free_port, run_cli
-from ._thirdparty import Started, json_server_bin, serving
+from ..support import DATA, run_cli
+from ._thirdparty import Started, json_server_over
 
 BLOG = DATA / "thirdparty" / "json-server" / "blog"
 SEED_DATA = {
@@ -30,16 +30,10 @@ def blog_server(
 ) -> Iterator[Started]:
     """json-server on a fresh db.json (`data`, else SEED_DATA) with the defects middleware,
     DEFECT=`defect`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "db.json"
-    db.write_text(json.dumps(data if data is not None else SEED_DATA), encoding="utf-8")
-    port = free_port()
-    command = [str(json_server_bin()), str(db), "--port", str(port), "--host", "127.0.0.1"]
-    if routes is not None:
-        command += ["--routes", str(BLOG / routes)]
-    command += ["--middlewares", str(BLOG / "defects.js")]  # last: it takes every name after it
-    url = f"http://127.0.0.1:{port}"
-    with serving(command, url, "/posts", folder / "server.log", {"DEFECT": defect}) as up:
+    options = ["--routes", str(BLOG / routes)] if routes is not None else []
+    options += ["--middlewares", str(BLOG / "defects.js")]  # last: it takes every name after it
+    data = data if data is not None else SEED_DATA
+    with json_server_over(folder, data, options, {"DEFECT": defect}) as up:
         yield up
 
 

@@ -11,32 +11,24 @@ nothing caught past page 1.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from apitest.engine.paging import MAX_PAGES
 
-from ..support import DATA, free_port, run_cli
-from ._thirdparty import Started, json_server_bin, serving
+from ..support import DATA, run_cli
+from ._thirdparty import Started, json_server_over
 
 SPEC = DATA / "thirdparty" / "json-server" / "paged"
 PAGE = 10
 """The spec's `_limit`."""
 
 
-@contextmanager
-def json_server(folder: Path, posts: int) -> Iterator[Started]:
+def json_server(folder: Path, posts: int) -> AbstractContextManager[Started]:
     """json-server over a db.json holding `posts` posts."""
-    folder.mkdir()
-    db = folder / "db.json"
     made = [{"id": n, "title": f"before {n}", "views": n} for n in range(1, posts + 1)]
-    db.write_text(json.dumps({"posts": made}), encoding="utf-8")
-    port = free_port()
-    command = [str(json_server_bin()), "--port", str(port), "--host", "127.0.0.1", str(db)]
-    with serving(command, f"http://127.0.0.1:{port}", "/posts", folder / "server.log") as up:
-        yield up
+    return json_server_over(folder, {"posts": made})
 
 
 def run(server: Started, folder: Path) -> tuple[int, dict[str, Any]]:
