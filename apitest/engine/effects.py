@@ -25,6 +25,7 @@ from apitest.engine.records import (
 from apitest.plan.graph import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Operation, Resource, Structure
+from apitest.spec.text_bodies import text_value_property
 from apitest.verify.compare import (
     WHOLE_BODY,
     compare_record,
@@ -32,7 +33,7 @@ from apitest.verify.compare import (
     marked_changes,
     uploads_shown,
 )
-from apitest.verify.shape import RawBody, text_value_property
+from apitest.verify.shape import RawBody
 from apitest.verify.verdict import Observed, Verdict, judge, pick_content
 
 

@@ -33,8 +33,8 @@ from apitest.spec.model import (
     ResourceConfig,
     Structure,
 )
+from apitest.spec.text_bodies import text_value_property
 from apitest.verify.compare import WHOLE_BODY
-from apitest.verify.shape import text_value_property
 
 if TYPE_CHECKING:
     from apitest.engine.provenance import Origin, Seen

@@ -291,7 +291,7 @@ def break_body(
     for a string is a string there, which the API rightly takes."""
     path = violation.path
     if not path:
-        raise NotApplicable("the violation names no body property")
+        return _break_text_body(violation, generator)
     prop = violation.prop
     if xml and violation.value == "type" and prop is not None and prop.type in _TEXT_TYPES:
         raise NotApplicable(
@@ -315,6 +315,18 @@ def break_body(
     value = bad_value(violation, generator.child("negative"))
     parent[last] = value
     return body, f"{target} = {clip(json.dumps(value), 60)} ({violation.kind})"
+
+
+def _break_text_body(violation: Violation, generator: DataGenerator) -> tuple[Any, str]:
+    """A body that is one value of text (spec/text_bodies.py), broken as a whole: left out, or
+    sent as the bad value's text."""
+    if violation.prop is None:
+        raise NotApplicable("the violation names no body property")
+    if violation.mode == "omit":
+        return None, "a call without its body"
+    value = bad_value(violation, generator.child("negative"))
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text, f"a body of {clip(json.dumps(text), 60)} ({violation.kind})"
 
 
 class NoKeyError(NoRecordError):

@@ -37,6 +37,7 @@ from apitest.plan.model import Violation, ViolationMode
 from apitest.spec.conditions import DataPath
 from apitest.spec.model import Argument, Bounds, Content, Operation, Property, Structure
 from apitest.spec.scopes import Category
+from apitest.spec.text_bodies import text_value_property
 
 _MANDATORY: dict[str, NegativeKind] = {"param": "Mandatory Param", "header": "Mandatory Header"}
 _INVALID: dict[str, NegativeKind] = {"param": "Invalid Param", "header": "Invalid Header"}
@@ -177,6 +178,9 @@ def _body_cases(op: Operation) -> tuple[Violation, ...]:
     content = request_content(op)
     if content is None or content.structure is None:
         return ()
+    text = text_value_property(content)
+    if text is not None:  # the body is this one value, as text: a form field's cases
+        return tuple(_property_cases(text, op.category, (), form=True))
     return _cases_of_structure(content.structure, op.category, _is_form(content))
 
 

@@ -20,7 +20,7 @@ from apitest.spec.model import Property, Structure
 
 WHOLE_BODY = "$"
 """The field under which a record holds a body that is one value of plain text (S3's object
-content, `verify.shape.text_value_property`): what a write sent as text, a read answers."""
+content, `spec.text_bodies.text_value_property`): what a write sent as text, a read answers."""
 
 
 def compare_record(

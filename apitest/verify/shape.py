@@ -23,6 +23,7 @@ from apitest.errors import clip
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Content, Property, Stream, Structure, StructureGroup
 from apitest.spec.scopes import Category, Direction
+from apitest.spec.text_bodies import text_value_property
 from apitest.spec.xml_bodies import is_xml
 from apitest.verify import value_checks
 from apitest.verify.conforms import clean_check
@@ -35,7 +36,6 @@ __all__ = [
     "ShapeReport",
     "check_shape",
     "check_value",
-    "text_value_property",
 ]
 
 MAX_DEPTH = 64
@@ -439,23 +439,6 @@ def check_shape(
         if group is not None:
             walk.group(body, group, "$", 0)
     return ShapeReport(tuple(walk.mismatches), tuple(walk.notes))
-
-
-def text_value_property(content: Content | None) -> Property | None:
-    """The property a body of plain text is, where `content` declares one: a media type that
-    is neither JSON nor XML (`text/plain`, `text/csv`) and a structure of one nameless scalar
-    property (S3's GetObject answers the object's bytes). Such a body is that value, as
-    text, not a JSON document: demanding JSON of it failed every correct answer."""
-    if content is None or content.encode is None or content.structure is None:
-        return None
-    encode, structure = content.encode.lower(), content.structure
-    if "json" in encode or is_xml(encode) or structure.is_map or len(structure.properties) != 1:
-        return None
-    prop = structure.properties[0]
-    return prop if prop.type not in _NOT_TEXT else None
-
-
-_NOT_TEXT = frozenset({"collections", "map", "object", "file"})
 
 
 def _stream_report(body: Any, stream: Stream) -> ShapeReport:

@@ -21,6 +21,8 @@ from apitest.verify.verdict import pick_content
 
 from ..support import DATA, LOC
 
+S3_OBJECTS = DATA / "thirdparty" / "s3" / "objects.xml"
+
 
 @pytest.fixture(scope="module")
 def negative_plan(catalog: Catalog) -> Plan:
@@ -237,6 +239,28 @@ def test_break_body_omits_or_replaces_at_the_path_and_leaves_the_original() -> N
     deep = Violation("Null Value", "t", "body", "set", "null", ("nope", 0, "x"), prop)
     with pytest.raises(NotApplicable, match="no nope"):
         break_body(body, deep, DataGenerator(1))
+
+
+def test_a_body_of_one_text_value_is_broken_as_a_whole() -> None:
+    """S3's PutObject sends the object's text (`text/plain`, one nameless string of 1..200):
+    its cases are a form field's (no Null Value, no Invalid Type for a string), and each
+    sends the whole body broken, or none."""
+    catalog = load_catalog([DATA / "thirdparty" / "s3" / "buckets.xml", S3_OBJECTS])
+    objects = catalog.resource("objects")
+    assert objects is not None
+    put = objects.operation("PutObject")
+    assert put is not None
+    body_cases = [v for v in negative_cases(put, True) if v.location == "body"]
+    assert [v.name for v in body_cases] == [
+        "Length Violation (over max)", "Length Violation (under min)"
+    ]  # fmt: skip
+    over, under = body_cases
+    broken, said = break_body("hello", over, DataGenerator(1))
+    assert isinstance(broken, str) and len(broken) == 201, broken
+    assert said.startswith('a body of "') and said.endswith(" (Length Violation)")
+    assert break_body("hello", under, DataGenerator(1))[0] == ""
+    required = Violation("Mandatory Property", "", "body", "omit", "", (), over.prop)
+    assert break_body("hello", required, DataGenerator(1)) == (None, "a call without its body")
 
 
 def test_format_path() -> None:
