@@ -326,7 +326,8 @@ def _break_text_body(violation: Violation, generator: DataGenerator) -> tuple[An
         return None, "a call without its body"
     value = bad_value(violation, generator.child("negative"))
     text = value if isinstance(value, str) else json.dumps(value)
-    return text, f"a body of {clip(json.dumps(text), 60)} ({violation.kind})"
+    shown = json.dumps(text) if len(text) <= 40 else f"{len(text):,} characters"
+    return text, f"a body of {shown} ({violation.kind})"
 
 
 class NoKeyError(NoRecordError):
