@@ -112,13 +112,15 @@ def test_file_store_write_lock_is_private_too(tmp_path: Path) -> None:
 
 
 WRITER = """
-import sys
+import os, sys, time
 from apitest.auth.stores import FileStore, SQLiteStore, Token
 store = {"file": FileStore, "sqlite": SQLiteStore}[sys.argv[1]](sys.argv[2])
-for i in range(200):
-    store.save_token(Token("", "k", f"{i:06d}" * 20_000, refresh_token="r" * 5_000))
+stop, deadline, i = sys.argv[3], time.monotonic() + 120, 0
+while not os.path.exists(stop) and time.monotonic() < deadline:  # until the reader has read
+    store.save_token(Token("", "k", f"{i % 1_000_000:06d}" * 20_000, refresh_token="r" * 5_000))
     if i == 0:
         print("ready", flush=True)
+    i += 1
 """
 
 
@@ -134,23 +136,27 @@ def _spawn(script: str, *args: str) -> subprocess.Popen[str]:
 
 
 def test_a_reader_never_sees_a_half_written_store(kind: str, tmp_path: Path) -> None:
-    """The writer is another process, so reads and writes truly overlap (no GIL between)."""
+    """The writer is another process, so reads and writes truly overlap (no GIL between). It
+    writes until the reader has read enough: a writer with a fixed count could finish before
+    a loaded machine let the first read start, and the test would prove nothing."""
     store, path = _make(kind, tmp_path)
-    writer = _spawn(WRITER, kind, str(path))
+    stop = tmp_path / "stop"
+    writer = _spawn(WRITER, kind, str(path), str(stop))
     assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
     seen: set[str] = set()
-    reads = 0
-    # 500 reads at least, and on while the writer writes: on a loaded machine 500 reads can all
-    # fall between two of its writes, and the test would prove nothing (or fail for nothing)
-    while reads < 500 or (len(seen) < 2 and writer.poll() is None):
-        token = store.find_token("k")  # a torn file would raise UsageError here
-        assert token is not None and token.access_token is not None
-        assert len(token.access_token) == 120_000
-        seen.add(token.access_token[:6])
-        reads += 1
+    reads, deadline = 0, time.monotonic() + 60
+    try:
+        while (reads < 50 or len(seen) < 3) and time.monotonic() < deadline:
+            token = store.find_token("k")  # a torn file would raise UsageError here
+            assert token is not None and token.access_token is not None
+            assert len(token.access_token) == 120_000
+            seen.add(token.access_token[:6])
+            reads += 1
+    finally:
+        stop.touch()
     _, errors = writer.communicate(timeout=120)
     assert writer.returncode == 0, errors
-    assert len(seen) > 1  # the reads did overlap the writes
+    assert len(seen) >= 3  # the reads did overlap the writes
 
 
 COUNTER = """
