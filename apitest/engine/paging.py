@@ -120,7 +120,8 @@ async def read_through_pages(first: Exchange, judge: Judge, fetch: Fetch) -> Out
             return Outcome(
                 "error",
                 f"could not tell: the record was on none of the first {MAX_PAGES} pages of "
-                f"the list, and the list goes on ({url})",
+                f"the list, and the list goes on ({url}); a read of the record by its key, "
+                "marked auto-callback-get, would tell",
                 notes=list(outcome.notes),
             )
         read.add(url)
