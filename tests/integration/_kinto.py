@@ -72,8 +72,9 @@ def token() -> str:
     return "Basic " + base64.b64encode(pair).decode()
 
 
-def _configure(folder: Path) -> Path:
-    """`kinto init` into `folder`, then the ini changed as `_SETTINGS` says."""
+def _configure(folder: Path, settings: dict[str, str]) -> Path:
+    """`kinto init` into `folder`, then the ini changed as `_SETTINGS` says, then `settings`
+    (pattern: line) beside them."""
     kinto = pypi_command(KINTO, "kinto")
     ini = folder / "kinto.ini"
     subprocess.run(
@@ -82,7 +83,7 @@ def _configure(folder: Path) -> Path:
         cwd=folder, capture_output=True, check=True, timeout=60, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     text = ini.read_text(encoding="utf-8")
-    for pattern, replacement in _SETTINGS.items():
+    for pattern, replacement in {**_SETTINGS, **settings}.items():
         text = re.sub(pattern, replacement, text, flags=re.MULTILINE)
     assert "host = 127.0.0.1" in text, "kinto init no longer writes the bind host"
     ini.write_text(text, encoding="utf-8")
@@ -102,11 +103,16 @@ def _prepare(url: str) -> None:
             http.post(url + RECORDS, json={"data": record}, headers=headers).raise_for_status()
 
 
+PAGED_BY_2 = {r"^# kinto\.paginate_by =.*$": "kinto.paginate_by = 2"}
+"""Every list answers 2 records a page, naming the next in a `Next-Page` header."""
+
+
 @contextmanager
-def kinto_server(folder: Path) -> Iterator[str]:
-    """Kinto on a free port of 127.0.0.1 with the library ready; yields its root URL."""
+def kinto_server(folder: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Kinto on a free port of 127.0.0.1 with the library ready, its ini changed by
+    `settings` (pattern: line) too; yields its root URL."""
     folder.mkdir(parents=True, exist_ok=True)
-    ini = _configure(folder)
+    ini = _configure(folder, settings or {})
     port = free_port()
     command = [str(pypi_command(KINTO, "kinto")), "start", "--ini", str(ini), "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
@@ -116,12 +122,19 @@ def kinto_server(folder: Path) -> Iterator[str]:
 
 
 def records(url: str) -> list[dict[str, Any]]:
-    """Every record of the books collection, as Kinto holds it (no proxy in between)."""
+    """Every record of the books collection, as Kinto holds it (no proxy in between), page
+    after page where the server pages its lists."""
+    found: list[dict[str, Any]] = []
+    page: str | None = url + RECORDS
     with loopback_client() as http:
-        answer = http.get(url + RECORDS, headers={"Authorization": token()})
-        answer.raise_for_status()
-        found: list[dict[str, Any]] = answer.json()["data"]
-        return found
+        for _ in range(100):
+            if page is None:
+                return found
+            answer = http.get(page, headers={"Authorization": token()})
+            answer.raise_for_status()
+            found += answer.json()["data"]
+            page = answer.headers.get("Next-Page")
+    raise AssertionError(f"Kinto's list of {url + RECORDS} goes on past 100 pages")
 
 
 @dataclass

@@ -14,7 +14,16 @@ from typing import Any
 import pytest
 
 from ..support import cli_env, run_cli
-from ._kinto import RECORDS, SEED, SPEC, Defect, Exchange, defective_proxy, kinto_server
+from ._kinto import (
+    PAGED_BY_2,
+    RECORDS,
+    SEED,
+    SPEC,
+    Defect,
+    Exchange,
+    defective_proxy,
+    kinto_server,
+)
 from ._kinto import records as kinto_records
 from ._kinto import token as kinto_token
 from ._thirdparty import case_named
@@ -169,6 +178,19 @@ def test_a_list_that_reads_writes_back_is_not_narrowed_by_its_optional_params(
     positive = case_named(result, "list books / positive")["calls"][0]["url"]
     assert "_limit=2" in positive and "_sort=-title" in positive
     _seeds_only(kinto)
+
+
+def test_a_list_kinto_pages_is_read_through_by_its_next_page_header(tmp_path: Path) -> None:
+    """Kinto set to page every list by 2 (`kinto.paginate_by`) names the next page in a
+    `Next-Page` header. With the list verifying the writes, the delete's read-back reads every
+    page before it calls the book gone (engine/paging.py), not only the first."""
+    with kinto_server(tmp_path / "kinto", PAGED_BY_2) as url:
+        code, result, output = _run(url, tmp_path / "run", _listing_spec(tmp_path))
+        _seeds_only(url)
+    assert code == 0, _failed(result) or output[-3000:]
+    gone = case_named(result, "list books / verify delete book")
+    assert "read 2 pages of the list, by the next link of each" in gone["notes"], gone
+    assert "_token=" in gone["calls"][-1]["url"], gone["calls"]
 
 
 DELETE_ALL = """\
