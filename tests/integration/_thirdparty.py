@@ -231,14 +231,25 @@ def run_with_token(
     """`apitest run SPEC` against `api` (at the path `under` its root) with the static token
     `token` and no OAuth credentials: its exit status and JSON result. A run that could not
     judge (exit 2 or 3), or that let the token into any output, fails the test at once."""
+    return run_spec(spec, api, tmp_path, *options, under=under, token=token)
+
+
+def run_spec(
+    spec: Path, api: Started, tmp_path: Path, *options: str, under: str = "", token: str = ""
+) -> tuple[int, dict[str, Any]]:
+    """`apitest run SPEC` against `api` (at the path `under` its root) with no OAuth
+    credentials, and the static token `token` where one is given: its exit status and JSON
+    result. A run that could not judge (exit 2 or 3), that showed a traceback, or that let the
+    token into any output, fails the test at once."""
     report = tmp_path / "report.json"
+    env = cli_env(credentials=False, **({"APITEST_TOKEN": token} if token else {}))
     done = run_cli(
         "run", str(spec), "--base-url", api.url + under, "--report-dir", str(tmp_path / "r"),
-        "--json", str(report), *options,
-        env=cli_env(credentials=False, APITEST_TOKEN=token),
+        "--json", str(report), *options, env=env,
     )  # fmt: skip
     assert done.returncode in (0, 1), done.stdout + done.stderr
-    assert token not in done.stdout + done.stderr + report.read_text()
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert not token or token not in done.stdout + done.stderr + report.read_text()
     result: dict[str, Any] = json.loads(report.read_text())
     return done.returncode, result
 

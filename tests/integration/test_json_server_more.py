@@ -6,7 +6,6 @@ blog/defects.js (a middleware) or a wrong routes file must fail the run, naming 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ..support import DATA, run_cli
-from ._thirdparty import Started, json_server_over
+from ..support import DATA
+from ._thirdparty import Started, json_server_over, run_spec
 
 BLOG = DATA / "thirdparty" / "json-server" / "blog"
 SEED_DATA = {
@@ -38,14 +37,7 @@ def blog_server(
 
 
 def run_blog(server: Started, folder: Path) -> tuple[int, dict[str, Any]]:
-    report = folder / "report.json"
-    done = run_cli(
-        "run", str(BLOG), "--base-url", server.url, "--cases", "positive", "--seed", "3",
-        "--report-dir", str(folder / "reports"), "--json", str(report), "-q",
-    )  # fmt: skip
-    assert "Traceback" not in done.stdout + done.stderr, done.stderr
-    result: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
-    return done.returncode, result
+    return run_spec(BLOG, server, folder, "--cases", "positive", "--seed", "3", "-q")
 
 
 def by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

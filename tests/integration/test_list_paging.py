@@ -10,15 +10,14 @@ nothing caught past page 1.
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from apitest.engine.paging import MAX_PAGES
 
-from ..support import DATA, run_cli
-from ._thirdparty import Started, json_server_over
+from ..support import DATA
+from ._thirdparty import Started, json_server_over, run_spec
 
 SPEC = DATA / "thirdparty" / "json-server" / "paged"
 PAGE = 10
@@ -32,14 +31,7 @@ def json_server(folder: Path, posts: int) -> AbstractContextManager[Started]:
 
 
 def run(server: Started, folder: Path) -> tuple[int, dict[str, Any]]:
-    report = folder / "report.json"
-    done = run_cli(
-        "run", str(SPEC), "--base-url", server.url, "--cases", "positive", "--seed", "3",
-        "--report-dir", str(folder / "r"), "--json", str(report), "-q",
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    result: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
-    return done.returncode, result
+    return run_spec(SPEC, server, folder, "--cases", "positive", "--seed", "3", "-q")
 
 
 def test_the_read_back_follows_the_link_header_to_the_last_page(tmp_path: Path) -> None:
