@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from ..support import DATA, run_cli
 from ._thirdparty import DATASETTE_PERMISSIONS, Started, case_named, datasette_server
@@ -120,3 +121,33 @@ def test_without_a_request_path_config_the_structure_locates_the_record(
     verify = case_named(result, "GET item / verify update item")
     assert verify["status"] == "passed"
     assert any("not compared" in note for note in verify["notes"]), verify["notes"]
+
+
+FILLER = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) "
+    "INSERT INTO items (name, qty) SELECT 'filler', 1 FROM n"
+)
+"""150 rows more: Datasette lists 100 a page, in rowid order, so a new row is on page 2."""
+
+
+def test_a_list_read_back_follows_the_next_url_to_the_new_row(
+    tmp_path: Path, datasette: Serve
+) -> None:
+    """With no read by key, the list verifies the writes. Datasette names its next page in
+    the body, as a token (`next`, not followed) and as a URL (`next_url`, followed)."""
+    server = datasette(FILLER)
+    tree = etree.parse(SPEC)
+    (by_key,) = tree.xpath("//operation[@name='GET item']")
+    by_key.getparent().remove(by_key)
+    listing = tmp_path / "listing.xml"
+    tree.write(listing)
+    before = server.get("/data/items.json?_shape=objects&_size=max").json()["rows"]
+    code, result = _run(server, tmp_path / "run", listing, "--cases", "positive")
+    statuses = {c["case"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+    assert code == 0, statuses
+    for write in ("insert item", "update item", "delete item"):
+        check = case_named(result, f"GET items / verify {write}")
+        assert "read 2 pages of the list, by the next link of each" in check["notes"], check
+        assert "_next=" in check["calls"][-1]["url"], check["calls"]
+    after = server.get("/data/items.json?_shape=objects&_size=max").json()["rows"]
+    assert after == before
