@@ -11,7 +11,9 @@ Datasette, JSON:API, HAL and OData write it). A token alone (Stripe's `has_more`
 cursor) says nothing a runner could follow without a declaration, and is not followed.
 
 A next page is followed only on the origin (scheme, host, port) of the page it came from, so
-the run's credential never goes to another host, and for at most MAX_PAGES pages.
+the run's credential never goes to another host (a link to the same host over plain http is
+read over https), and for at most MAX_PAGES pages. A list that goes on where it is not
+followed leaves the read-back unable to tell: an error, neither there nor gone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from apitest.engine.effects import Outcome
 from apitest.engine.http.client import Exchange, Request
@@ -44,13 +46,26 @@ Judge = Callable[[Exchange], Outcome]
 
 
 def next_page(exchange: Exchange) -> str | None:
-    """The full URL of the page after `exchange`'s answer, where the answer names one as a
-    URL on the same origin; None otherwise (see the module's docstring)."""
-    named = _header_next(exchange.headers) or _body_next(exchange.body)
-    if named is None:
+    """The full URL of the page after `exchange`'s answer, to read it at: where the answer
+    names one on the page's own origin, or on its host over plain http where the page came
+    over https (an app behind a proxy that ends TLS writes its own scheme into its links: it
+    is read over https, never downgraded); None otherwise (see the module's docstring)."""
+    url = named_next(exchange)
+    if url is None:
         return None
-    url = urljoin(exchange.request.url, named)
-    return url if _origin(url) == _origin(exchange.request.url) else None
+    there, here = urlsplit(url), urlsplit(exchange.request.url)
+    if _origin(there) == _origin(here):
+        return url
+    upgraded = there.scheme.lower() == "http" and here.scheme.lower() == "https"
+    if upgraded and there.hostname == here.hostname and there.port in (None, here.port):
+        return urlunsplit(there._replace(scheme=here.scheme, netloc=here.netloc))
+    return None
+
+
+def named_next(exchange: Exchange) -> str | None:
+    """The full URL `exchange`'s answer names as its next page, wherever it points."""
+    named = _header_next(exchange.headers) or _body_next(exchange.body)
+    return urljoin(exchange.request.url, named) if named is not None else None
 
 
 def _header_next(headers: dict[str, str]) -> str | None:
@@ -100,8 +115,7 @@ def _as_url(value: Any) -> str | None:
     return None
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+def _origin(parts: SplitResult) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
@@ -114,6 +128,15 @@ async def read_through_pages(first: Exchange, judge: Judge, fetch: Fetch) -> Out
     read = {first.request.url}
     while outcome.absent:
         url = next_page(exchange)
+        if url is None and (elsewhere := named_next(exchange)) is not None:
+            return Outcome(
+                "error",
+                f"could not tell: the record was on none of the {pages} page(s) read, and the "
+                f"list goes on at {elsewhere}, another origin than the run's, where its "
+                "credential is not sent; a read of the record by its key, marked "
+                "auto-callback-get, would tell",
+                notes=list(outcome.notes),
+            )
         if url is None or url in read:
             break
         if pages == MAX_PAGES:

@@ -4,12 +4,14 @@ tests/integration/test_list_paging.py and test_tastypie.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from apitest.engine.effects import Outcome
 from apitest.engine.http.client import Exchange, Request
-from apitest.engine.paging import next_page
+from apitest.engine.paging import next_page, read_through_pages
 
 PAGE_1 = "http://127.0.0.1:8000/api/items/"
 
@@ -99,3 +101,32 @@ def test_a_next_page_on_another_origin_is_not_followed(link: str) -> None:
     """The run's credential goes with each page: never to another host, scheme or port."""
     assert next_page(answer({"next": link})) is None
     assert next_page(answer(link=f'<{link}>; rel="next"')) is None
+
+
+def test_a_plain_http_link_to_the_same_host_is_read_over_https() -> None:
+    """An app behind a proxy that ends TLS writes http:// into its links; the page is read
+    over https, as the run's calls go, and the credential never travels in the clear."""
+    page = Exchange(
+        Request("GET", "https://api.example.org/items/"), status=200,
+        body={"next": "http://api.example.org/items/?page=2"},
+    )  # fmt: skip
+    assert next_page(page) == "https://api.example.org/items/?page=2"
+    elsewhere = Exchange(page.request, status=200, body={"next": "http://api.example.org:8080/x"})
+    assert next_page(elsewhere) is None
+
+
+def test_a_list_that_goes_on_where_it_is_not_read_is_no_verdict() -> None:
+    """Absent from the pages read, with a next page on another origin: neither there nor
+    gone, so an error that says why, and no call to that origin."""
+    first = answer({"next": "http://example.org/items/?page=2", "data": []})
+
+    async def never(request: Request) -> Exchange:
+        raise AssertionError(f"called {request.url}")
+
+    gone = Outcome("passed", absent=True)  # a delete's read-back that found no record
+    outcome = asyncio.run(read_through_pages(first, lambda _: gone, never))
+    assert outcome.status == "error"
+    assert outcome.message.startswith(
+        "could not tell: the record was on none of the 1 page(s) read, and the list goes on at "
+        "http://example.org/items/?page=2, another origin than the run's"
+    ), outcome.message
