@@ -29,14 +29,7 @@ from apitest.verify import value_checks
 from apitest.verify.conforms import clean_check
 from apitest.verify.value_checks import describe
 
-__all__ = [
-    "MAX_DEPTH",
-    "Mismatch",
-    "RawBody",
-    "ShapeReport",
-    "check_shape",
-    "check_value",
-]
+__all__ = ["MAX_DEPTH", "Mismatch", "RawBody", "ShapeReport", "check_shape", "check_value"]
 
 MAX_DEPTH = 64
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -424,12 +417,12 @@ def check_shape(
         if clean is not None and clean(body):
             return _CLEAN
     walk = _Walk(direction, category, strict, root=body, context=context)
-    value = text_value_property(content) if isinstance(body, RawBody) else None
-    if isinstance(body, RawBody) and value is not None:
-        for wanted, got in value_checks.text_problems(body.text, value):
-            walk.miss("$", wanted, got)
-    elif isinstance(body, RawBody):
-        if is_xml(content.encode):
+    if isinstance(body, RawBody):
+        value = text_value_property(content)
+        if value is not None:  # one value of plain text (spec/text_bodies.py)
+            for wanted, got in value_checks.text_problems(body.text, value):
+                walk.miss("$", wanted, got)
+        elif is_xml(content.encode):
             walk.miss("$", "well-formed XML", f"not XML: {clip(body.text, value_checks.CLIP)}")
         else:
             walk.miss("$", "a JSON body", f"not JSON: {clip(body.text, value_checks.CLIP)}")
