@@ -29,6 +29,10 @@ BUGS: dict[str, str] = {
 
 KNOWN_BUGS: frozenset[str] = frozenset(BUGS)
 
+_RATES = ("error_rate", "busy_rate", "drop_rate", "malformed_rate", "oversize_rate")
+"""The fault knobs that are shares of API calls: each checked to lie in [0, 1], any above 0
+turns the fault middleware on."""
+
 KNOB = "apitest.serve"
 """The metadata key under which a DemoConfig field says how `apitest serve` offers it."""
 
@@ -114,7 +118,7 @@ class DemoConfig:
             )
         if not (math.isfinite(self.oversize_mb) and self.oversize_mb > 0):
             raise DemoConfigError("oversize_mb", f"must be above 0, got {self.oversize_mb}")
-        for name in ("error_rate", "busy_rate", "drop_rate", "malformed_rate", "oversize_rate"):
+        for name in _RATES:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise DemoConfigError(name, f"must be a share between 0 and 1, got {value!r}")
@@ -128,11 +132,7 @@ class DemoConfig:
     @property
     def faults_enabled(self) -> bool:
         """Whether the fault middleware has anything to do (it is skipped entirely if not)."""
-        rates = (
-            self.error_rate, self.busy_rate, self.drop_rate, self.malformed_rate,
-            self.oversize_rate,
-        )  # fmt: skip
-        return self.latency_ms > 0 or any(rate > 0 for rate in rates)
+        return self.latency_ms > 0 or any(getattr(self, name) > 0 for name in _RATES)
 
 
 def _check_int(name: str, value: object, low: int | None, high: int | None = None) -> None:
