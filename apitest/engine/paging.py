@@ -8,7 +8,9 @@ absent from page 1 and passed. ZSPEC declares no paging, so the answer's own wor
 the page after this one, where the answer names it as a URL (RFC 8288's `Link: <…>;
 rel="next"`, Kinto's `Next-Page` header, or a `next` link in the body as DRF, Tastypie,
 Datasette, JSON:API, HAL and OData write it). A token alone (Stripe's `has_more` with a
-cursor) says nothing a runner could follow without a declaration, and is not followed.
+cursor, Zoho's `info.more_records`, a `nextPageToken`, Feathers' `total` past `skip` + `limit`)
+names no page a runner could read without a declaration: it is not followed, but it says the
+list goes on, so a record absent from what was read is neither there nor gone.
 
 A next page is followed only on the origin (scheme, host, port) of the page it came from, so
 the run's credential never goes to another host (a link to the same host over plain http is
@@ -18,6 +20,7 @@ followed leaves the read-back unable to tell: an error, neither there nor gone.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,6 +28,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from apitest.engine.effects import Outcome
 from apitest.engine.http.client import Exchange, Request
+from apitest.errors import clip
 
 MAX_PAGES = 50
 """The most pages one read-back reads (the first included): a list of 20 a page holds 1,000
@@ -39,7 +43,24 @@ _BODY_NEXT_KEYS = (
 )  # fmt: skip
 """The names a body gives the next page's URL, at its top or under one of _BODY_NEXT_HOLDERS."""
 
-_BODY_NEXT_HOLDERS = ("meta", "links", "_links", "paging", "pagination")
+_BODY_NEXT_HOLDERS = (
+    "meta", "links", "_links", "paging", "pagination", "info", "page_info", "pageInfo",
+    "response_metadata",
+)  # fmt: skip
+"""The members a body keeps its paging in, where it does not keep it at its top."""
+
+_MORE_FLAGS = (
+    "has_more", "hasMore", "has_next", "hasNext", "has_next_page", "hasNextPage",
+    "more_records", "moreRecords", "is_truncated", "isTruncated", "IsTruncated",
+)  # fmt: skip
+"""Members whose value true says the list goes on past this page (Stripe, Zoho, GraphQL, S3)."""
+
+_NEXT_TOKENS = (
+    *_BODY_NEXT_KEYS, "next_page", "nextPage", "next_cursor", "nextCursor", "next_page_token",
+    "nextPageToken", "next_token", "nextToken", "NextToken", "NextMarker",
+    "NextContinuationToken",
+)  # fmt: skip
+"""Members whose value, a page number or a cursor, is there only while the list goes on."""
 
 Fetch = Callable[[Request], Awaitable[Exchange]]
 Judge = Callable[[Exchange], Outcome]
@@ -108,6 +129,52 @@ def _next_in(place: Any) -> str | None:
     return None
 
 
+def said_to_go_on(body: Any) -> str | None:
+    """What `body` says of a page past it without naming the page's URL, as the answer wrote
+    it (`has_more: true`, `next: 2`, `total 45 past skip 0 + limit 10`); None where it says
+    nothing of the kind (see the module's docstring)."""
+    if not isinstance(body, dict):
+        return None
+    places = [("", body), *((f"{holder}.", body.get(holder)) for holder in _BODY_NEXT_HOLDERS)]
+    for under, place in places:
+        if isinstance(place, dict):
+            said = _flag_or_token(place) or _total_past_page(place)
+            if said is not None:
+                return under + said
+    return None
+
+
+def _flag_or_token(place: dict[str, Any]) -> str | None:
+    for key in _MORE_FLAGS:
+        if place.get(key) is True:
+            return f"{key}: true"
+    for key in _NEXT_TOKENS:
+        value = place.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and value not in ("", 0):
+            return f"{key}: {clip(json.dumps(value), 40)}"
+    return None
+
+
+def _total_past_page(place: dict[str, Any]) -> str | None:
+    """Feathers' and Tastypie's `{total, skip, limit}`: more records than this page reaches."""
+    total, skip, limit = (
+        _first_whole(place, keys)
+        for keys in (("total", "total_count", "totalCount"), ("skip", "$skip", "offset"),
+                     ("limit", "$limit"))
+    )  # fmt: skip
+    if total is None or skip is None or limit is None or skip[1] + limit[1] >= total[1]:
+        return None
+    return f"{total[0]} {total[1]} past {skip[0]} {skip[1]} + {limit[0]} {limit[1]}"
+
+
+def _first_whole(place: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, int] | None:
+    for key in keys:
+        value = place.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return key, value
+    return None
+
+
 def _as_url(value: Any) -> str | None:
     """`value` where it reads as a URL, full or relative (a page number or a cursor does not)."""
     if isinstance(value, str) and value.startswith(("http://", "https://", "/", "?")):
@@ -128,25 +195,18 @@ async def read_through_pages(first: Exchange, judge: Judge, fetch: Fetch) -> Out
     read = {first.request.url}
     while outcome.absent:
         url = next_page(exchange)
-        if url is None and (elsewhere := named_next(exchange)) is not None:
-            return Outcome(
-                "error",
-                f"could not tell: the record was on none of the {pages} page(s) read, and the "
-                f"list goes on at {elsewhere}, another origin than the run's, where its "
-                "credential is not sent; a read of the record by its key, marked "
-                "auto-callback-get, would tell",
-                notes=list(outcome.notes),
-            )
-        if url is None or url in read:
+        if url is not None and url in read:
             break
-        if pages == MAX_PAGES:
+        unread = _unread_rest(exchange, url, pages)
+        if unread is not None:
             return Outcome(
                 "error",
-                f"could not tell: the record was on none of the first {MAX_PAGES} pages of "
-                f"the list, and the list goes on ({url}); a read of the record by its key, "
-                "marked auto-callback-get, would tell",
+                f"could not tell: the record was on none of {unread}; a read of the record by "
+                "its key, marked auto-callback-get, would tell",
                 notes=list(outcome.notes),
             )
+        if url is None:
+            break
         read.add(url)
         exchange = await fetch(_following(exchange.request, url))
         if exchange.status is None:
@@ -157,6 +217,29 @@ async def read_through_pages(first: Exchange, judge: Judge, fetch: Fetch) -> Out
         if outcome.absent and outcome.status == "failed":
             outcome.message += f" (on any of the {pages} pages)"
     return outcome
+
+
+def _unread_rest(exchange: Exchange, url: str | None, pages: int) -> str | None:
+    """The pages read and how the list goes on past where a read-back may read, in words;
+    None where the list ends here or its next page, `url`, may be read."""
+    if url is not None:
+        if pages < MAX_PAGES:
+            return None
+        return f"the first {MAX_PAGES} pages of the list, and the list goes on ({url})"
+    read = f"the {pages} page(s) read"
+    elsewhere = named_next(exchange)
+    if elsewhere is not None:
+        return (
+            f"{read}, and the list goes on at {elsewhere}, another origin than the run's, "
+            "where its credential is not sent"
+        )
+    said = said_to_go_on(exchange.body)
+    if said is not None:
+        return (
+            f"{read}, and the answer says the list goes on ({said}) without the URL of its "
+            "next page"
+        )
+    return None
 
 
 def _following(request: Request, url: str) -> Request:

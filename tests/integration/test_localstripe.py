@@ -7,6 +7,12 @@ What it showed, now fixed: a form's fields are text, yet apitest made the negati
 JSON body for them: `name=14614944` (Invalid Type) and `name=null` (Null Value, sent as the
 text `null`) are good strings, and a correct API that took them failed both cases for every
 string field. A form now gets the cases a query parameter gets (plan/cases.py).
+
+And, with the spec's read by key taken out so that the list verifies every write: localstripe
+lists 10 customers a page with `has_more` and no URL of the next page. Past 10 customers, a
+correct create failed ("the read answer holds no customers record") and a delete that deleted
+nothing passed, its customer absent from page 1. The list says it goes on, so the read-back
+cannot tell: both are now errors that say so (engine/paging.py).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
@@ -39,6 +46,26 @@ def localstripe(folder: Path, *defects: str) -> AbstractContextManager[Started]:
 
 def run(api: Started, tmp_path: Path, *options: str) -> tuple[int, dict[str, Any]]:
     return run_with_token(APP, api, tmp_path, TOKEN, "--seed", "5", *options)
+
+
+def list_only_spec(folder: Path) -> Path:
+    """The customers spec without its read by key, so that the list verifies every write."""
+    tree = etree.parse(APP / "customers.xml")
+    (by_key,) = tree.xpath("//operation[@name='RetrieveCustomer']")
+    by_key.getparent().remove(by_key)
+    folder.mkdir()
+    tree.write(folder / "customers.xml")
+    return folder / "customers.xml"
+
+
+def fill(api: Started, count: int) -> None:
+    """`count` customers made before the run: what the run makes is past the first page."""
+    with loopback_client() as http:
+        for number in range(count):
+            made = http.post(
+                f"{api.url}/v1/customers", data={"name": f"before {number}"}, headers=AUTH
+            )
+            assert made.status_code == 200, made.text
 
 
 def test_a_correct_form_api_passes_every_case_and_its_fields_get_text_cases(
@@ -69,6 +96,33 @@ def test_each_planted_defect_is_caught_and_named(
         status, result = run(api, tmp_path, "--cases", "positive")
     assert status == 1
     assert_caught(result["cases"], case, said)
+
+
+@pytest.mark.parametrize("defect", ["", "kept-delete"])
+def test_a_list_that_goes_on_without_a_next_link_is_no_verdict(tmp_path: Path, defect: str) -> None:
+    """Past the first page of a list whose answer says `has_more: true` and names no next
+    page, a record absent from what was read is neither there nor gone: each read-back is an
+    error that says why and how to mend the spec, never a pass nor an API failure."""
+    spec = list_only_spec(tmp_path / "spec")
+    with localstripe(tmp_path / "api", defect) as api:
+        fill(api, 12)
+        status, result = run_with_token(
+            spec, api, tmp_path, TOKEN, "--seed", "5", "--cases", "positive"
+        )
+    checks = {c["case"]: c for c in result["cases"] if c["case"].startswith("verify ")}
+    assert set(checks) == {
+        "verify CreateCustomer",
+        "verify UpdateCustomer",
+        "verify DeleteCustomer",
+    }
+    for check in checks.values():
+        assert check["status"] == "error", check
+        assert check["message"] == (
+            "could not tell: the record was on none of the 1 page(s) read, and the answer says "
+            "the list goes on (has_more: true) without the URL of its next page; a read of the "
+            "record by its key, marked auto-callback-get, would tell"
+        )
+    assert status == 1
 
 
 def test_the_spec_lints_clean() -> None:

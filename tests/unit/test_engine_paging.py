@@ -1,6 +1,7 @@
-"""engine/paging.next_page: where a list answer names its next page, in the forms real APIs
-write (the read-back that follows them runs against json-server and Tastypie, in
-tests/integration/test_list_paging.py and test_tastypie.py)."""
+"""engine/paging: where a list answer names its next page, and where it says it goes on without
+naming one, in the forms real APIs write (the read-back that follows them runs against
+json-server, Tastypie and localstripe, in tests/integration/test_list_paging.py,
+test_tastypie.py and test_localstripe.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from apitest.engine.effects import Outcome
 from apitest.engine.http.client import Exchange, Request
-from apitest.engine.paging import next_page, read_through_pages
+from apitest.engine.paging import next_page, read_through_pages, said_to_go_on
 
 PAGE_1 = "http://127.0.0.1:8000/api/items/"
 
@@ -130,3 +131,90 @@ def test_a_list_that_goes_on_where_it_is_not_read_is_no_verdict() -> None:
         "could not tell: the record was on none of the 1 page(s) read, and the list goes on at "
         "http://example.org/items/?page=2, another origin than the run's"
     ), outcome.message
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        pytest.param(
+            {"object": "list", "has_more": True, "data": []}, "has_more: true", id="stripe"
+        ),
+        pytest.param(
+            {"data": [], "info": {"per_page": 200, "count": 200, "more_records": True}},
+            "info.more_records: true",
+            id="zoho-crm",
+        ),
+        pytest.param({"items": [], "nextPageToken": "CAo"}, 'nextPageToken: "CAo"', id="google"),
+        pytest.param(
+            {"data": [], "pageInfo": {"hasNextPage": True}},
+            "pageInfo.hasNextPage: true",
+            id="graphql-page-info",
+        ),
+        pytest.param(
+            {"first": 1, "prev": None, "next": 2, "last": 3, "pages": 3, "data": []},
+            "next: 2",
+            id="json-server-1-page-number",
+        ),
+        pytest.param(
+            {"total": 45, "limit": 10, "skip": 0, "data": []},
+            "total 45 past skip 0 + limit 10",
+            id="feathers-total",
+        ),
+        pytest.param(
+            {"meta": {"total_count": 25, "offset": 0, "limit": 20, "next": None}, "objects": []},
+            "meta.total_count 25 past offset 0 + limit 20",
+            id="tastypie-meta-total",
+        ),
+    ],
+)
+def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str) -> None:
+    assert said_to_go_on(body) == said
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"object": "list", "has_more": False, "data": []}, id="stripe-last"),
+        pytest.param({"info": {"more_records": False}}, id="zoho-last"),
+        pytest.param({"next": None, "next_url": None, "rows": []}, id="datasette-last"),
+        pytest.param({"next": "", "nextPageToken": ""}, id="empty-tokens"),
+        pytest.param({"next": 0, "has_more": "true"}, id="zero-and-text-true"),
+        pytest.param({"total": 45, "limit": 10, "skip": 40, "data": []}, id="feathers-last"),
+        pytest.param({"total": 45, "data": []}, id="total-without-skip"),
+        pytest.param({"count": 2, "results": [1, 2]}, id="drf-count-only"),
+        pytest.param([{"id": 1}], id="array-body"),
+        pytest.param("text", id="text-body"),
+    ],
+)
+def test_a_list_that_says_nothing_of_more_pages_ends_there(body: Any) -> None:
+    assert said_to_go_on(body) is None
+
+
+def test_a_list_that_goes_on_without_a_url_is_no_verdict() -> None:
+    """Absent from page 1 of a list that says `has_more: true`: a delete's read-back that
+    would pass (absent) and a write's that would fail are both errors, and nothing is called."""
+    first = answer({"object": "list", "has_more": True, "data": []})
+
+    async def never(request: Request) -> Exchange:
+        raise AssertionError(f"called {request.url}")
+
+    for verdict in (Outcome("passed", absent=True), Outcome("failed", "no record", absent=True)):
+        outcome = asyncio.run(read_through_pages(first, lambda _, v=verdict: v, never))
+        assert (outcome.status, outcome.message) == (
+            "error",
+            "could not tell: the record was on none of the 1 page(s) read, and the answer says "
+            "the list goes on (has_more: true) without the URL of its next page; a read of the "
+            "record by its key, marked auto-callback-get, would tell",
+        )
+
+
+def test_a_record_found_on_a_page_that_says_more_follows_is_found() -> None:
+    """The signal matters only while the record is absent: found on page 1, the verdict is
+    the judge's own."""
+    first = answer({"object": "list", "has_more": True, "data": [{"id": 1}]})
+
+    async def never(request: Request) -> Exchange:
+        raise AssertionError(f"called {request.url}")
+
+    found = Outcome("passed")
+    assert asyncio.run(read_through_pages(first, lambda _: found, never)) is found

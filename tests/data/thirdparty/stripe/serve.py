@@ -8,6 +8,8 @@ after each write (one file for every instance on the machine); this serves the s
 application on the loopback only, in memory. Defects:
 - `lost-update`: an update (`POST /v1/customers/{id}`) answers 200 with the customer as it
   was, changing nothing.
+- `kept-delete`: a delete (`DELETE /v1/customers/{id}`) answers 200 `{"id", "deleted": true}`
+  and deletes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from localstripe.resources import Customer, store
 from localstripe.server import app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-DEFECTS = {"lost-update"}
+DEFECTS = {"lost-update", "kept-delete"}
 
 
 @web.middleware
@@ -33,6 +35,15 @@ async def lost_update(request: web.Request, handler: Handler) -> web.StreamRespo
     return web.json_response(Customer._api_retrieve(found[1])._export())
 
 
+@web.middleware
+async def kept_delete(request: web.Request, handler: Handler) -> web.StreamResponse:
+    found = re.fullmatch(r"/v1/customers/(cus_\w+)", request.path)
+    if request.method != "DELETE" or found is None:
+        return await handler(request)
+    Customer._api_retrieve(found[1])  # an unknown customer is still a 404
+    return web.json_response({"id": found[1], "object": "customer", "deleted": True})
+
+
 def main(port: int, defects: set[str]) -> None:
     unknown = defects - DEFECTS
     if unknown:
@@ -40,6 +51,8 @@ def main(port: int, defects: set[str]) -> None:
     store.dump_to_disk = lambda: None
     if "lost-update" in defects:
         app.middlewares.append(lost_update)  # after localstripe's own: the token is checked
+    if "kept-delete" in defects:
+        app.middlewares.append(kept_delete)
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 
