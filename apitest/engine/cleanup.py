@@ -276,11 +276,16 @@ async def _call_read(
 
 
 async def _confirm(attempt: _Attempt, caller: Caller, generator: DataGenerator) -> None:
-    """The callback read must no longer find the record (a DELETE's 2xx alone proves nothing)."""
+    """The callback read must no longer find the record (a DELETE's 2xx alone proves nothing).
+    Where the read cannot tell (a list that goes on past what it may read) and the delete
+    answered that the record is gone (404, 410), that answer stands: the report must not say
+    "NOT deleted" of a record the API says it does not hold."""
     case = attempt.case
     state, why = await _read_back(attempt, caller, generator)
     if state == "unread":
         case.notes.append(why)
+    elif state == "unreadable" and case.http_status in GONE_STATUSES:
+        case.notes.append(f"{why}; the delete's {case.http_status} is taken as gone")
     elif state == "unreadable":
         case.status, case.message = "error", why
     elif state == "there":

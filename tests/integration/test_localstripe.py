@@ -123,6 +123,14 @@ def test_a_list_that_goes_on_without_a_next_link_is_no_verdict(tmp_path: Path, d
             "record by its key, marked auto-callback-get, would tell"
         )
     assert status == 1
+    (swept,) = result["cleanup"]  # the delete's record, which no read-back saw gone
+    if defect:  # the sweep's delete answers 200 and keeps it: nothing says it is gone
+        said = checks["verify DeleteCustomer"]["message"]
+        assert swept.endswith(f" NOT deleted (could not read it back: {said})"), swept
+        assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 1}
+    else:  # localstripe answers the sweep's delete 404: the record is gone, and said so
+        assert swept.endswith(" deleted"), swept
+        assert result["cleanup_counts"] == {"deleted": 1, "not_deleted": 0}
 
 
 def test_the_spec_lints_clean() -> None:
