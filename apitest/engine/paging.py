@@ -8,7 +8,8 @@ absent from page 1 and passed. ZSPEC declares no paging, so the answer's own wor
 the page after this one, where the answer names it as a URL (RFC 8288's `Link: <…>;
 rel="next"`, Kinto's `Next-Page` header, or a `next` link in the body as DRF, Tastypie,
 Datasette, JSON:API, HAL and OData write it). A token alone (Stripe's `has_more` with a
-cursor, Zoho's `info.more_records`, a `nextPageToken`, Feathers' `total` past `skip` + `limit`)
+cursor, Zoho's `info.more_records`, a `nextPageToken`, Feathers' `total` past `skip` + `limit`,
+Strapi's `meta.pagination` page before its `pageCount`)
 names no page a runner could read without a declaration: it is not followed, but it says the
 list goes on, so a record absent from what was read is neither there nor gone.
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
@@ -133,15 +134,22 @@ def said_to_go_on(body: Any) -> str | None:
     """What `body` says of a page past it without naming the page's URL, as the answer wrote
     it (`has_more: true`, `next: 2`, `total 45 past skip 0 + limit 10`); None where it says
     nothing of the kind (see the module's docstring)."""
-    if not isinstance(body, dict):
-        return None
-    places = [("", body), *((f"{holder}.", body.get(holder)) for holder in _BODY_NEXT_HOLDERS)]
-    for under, place in places:
-        if isinstance(place, dict):
-            said = _flag_or_token(place) or _total_past_page(place)
-            if said is not None:
-                return under + said
+    for under, place in _paging_places("", body, depth=2):
+        said = _flag_or_token(place) or _total_past_page(place) or _page_before_last(place)
+        if said is not None:
+            return under + said
     return None
+
+
+def _paging_places(under: str, place: Any, depth: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`place` and the objects it keeps paging in, `depth` deep (Strapi: `meta.pagination`),
+    each with the path it stands at."""
+    if not isinstance(place, dict):
+        return
+    yield under, place
+    if depth:
+        for holder in _BODY_NEXT_HOLDERS:
+            yield from _paging_places(f"{under}{holder}.", place.get(holder), depth - 1)
 
 
 def _flag_or_token(place: dict[str, Any]) -> str | None:
@@ -165,6 +173,14 @@ def _total_past_page(place: dict[str, Any]) -> str | None:
     if total is None or skip is None or limit is None or skip[1] + limit[1] >= total[1]:
         return None
     return f"{total[0]} {total[1]} past {skip[0]} {skip[1]} + {limit[0]} {limit[1]}"
+
+
+def _page_before_last(place: dict[str, Any]) -> str | None:
+    """Strapi's `{page, pageCount}` (both counted from 1): a page before the last."""
+    page, count = _first_whole(place, ("page",)), _first_whole(place, ("pageCount",))
+    if page is None or count is None or page[1] >= count[1]:
+        return None
+    return f"page {page[1]} of pageCount {count[1]}"
 
 
 def _first_whole(place: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, int] | None:

@@ -165,6 +165,11 @@ def test_a_list_that_goes_on_where_it_is_not_read_is_no_verdict() -> None:
             "meta.total_count 25 past offset 0 + limit 20",
             id="tastypie-meta-total",
         ),
+        pytest.param(
+            {"data": [], "meta": {"pagination": {"page": 1, "pageSize": 25, "pageCount": 3}}},
+            "meta.pagination.page 1 of pageCount 3",
+            id="strapi",
+        ),
     ],
 )
 def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str) -> None:
@@ -181,6 +186,8 @@ def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str
         pytest.param({"next": 0, "has_more": "true"}, id="zero-and-text-true"),
         pytest.param({"total": 45, "limit": 10, "skip": 40, "data": []}, id="feathers-last"),
         pytest.param({"total": 45, "data": []}, id="total-without-skip"),
+        pytest.param({"meta": {"pagination": {"page": 3, "pageCount": 3}}}, id="strapi-last"),
+        pytest.param({"page": {"number": 0, "totalPages": 2}}, id="spring-counts-from-0"),
         pytest.param({"count": 2, "results": [1, 2]}, id="drf-count-only"),
         pytest.param([{"id": 1}], id="array-body"),
         pytest.param("text", id="text-body"),
