@@ -9,7 +9,7 @@ the page after this one, where the answer names it as a URL (RFC 8288's `Link: <
 rel="next"`, Kinto's `Next-Page` header, or a `next` link in the body as DRF, Tastypie,
 Datasette, JSON:API, HAL and OData write it). A token alone (Stripe's `has_more` with a
 cursor, Zoho's `info.more_records`, a `nextPageToken`, Feathers' `total` past `skip` + `limit`,
-Strapi's `meta.pagination` page before its `pageCount`)
+Strapi's `meta.pagination` page before its `pageCount`, Spring Data's `last: false`)
 names no page a runner could read without a declaration: it is not followed, but it says the
 list goes on, so a record absent from what was read is neither there nor gone.
 
@@ -55,6 +55,9 @@ _MORE_FLAGS = (
     "more_records", "moreRecords", "is_truncated", "isTruncated", "IsTruncated",
 )  # fmt: skip
 """Members whose value true says the list goes on past this page (Stripe, Zoho, GraphQL, S3)."""
+
+_LAST_FLAGS = ("last", "isLastPage", "is_last_page")
+"""Members whose value false says the list goes on (Spring Data's Page, NocoDB's pageInfo)."""
 
 _NEXT_TOKENS = (
     *_BODY_NEXT_KEYS, "next_page", "nextPage", "next_cursor", "nextCursor", "next_page_token",
@@ -156,6 +159,9 @@ def _flag_or_token(place: dict[str, Any]) -> str | None:
     for key in _MORE_FLAGS:
         if place.get(key) is True:
             return f"{key}: true"
+    for key in _LAST_FLAGS:
+        if place.get(key) is False:
+            return f"{key}: false"
     for key in _NEXT_TOKENS:
         value = place.get(key)
         if isinstance(value, str | int) and not isinstance(value, bool) and value not in ("", 0):

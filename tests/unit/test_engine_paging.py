@@ -170,6 +170,16 @@ def test_a_list_that_goes_on_where_it_is_not_read_is_no_verdict() -> None:
             "meta.pagination.page 1 of pageCount 3",
             id="strapi",
         ),
+        pytest.param(
+            {"content": [], "last": False, "totalPages": 3, "number": 0},
+            "last: false",
+            id="spring-data-page",
+        ),
+        pytest.param(
+            {"list": [], "pageInfo": {"page": 1, "isLastPage": False}},
+            "pageInfo.isLastPage: false",
+            id="nocodb",
+        ),
     ],
 )
 def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str) -> None:
@@ -187,6 +197,8 @@ def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str
         pytest.param({"total": 45, "limit": 10, "skip": 40, "data": []}, id="feathers-last"),
         pytest.param({"total": 45, "data": []}, id="total-without-skip"),
         pytest.param({"meta": {"pagination": {"page": 3, "pageCount": 3}}}, id="strapi-last"),
+        pytest.param({"content": [], "last": True, "first": False}, id="spring-data-last"),
+        pytest.param({"last_page": 3, "current_page": 3}, id="laravel-last-page-a-number"),
         pytest.param({"page": {"number": 0, "totalPages": 2}}, id="spring-counts-from-0"),
         pytest.param({"count": 2, "results": [1, 2]}, id="drf-count-only"),
         pytest.param([{"id": 1}], id="array-body"),
