@@ -9,7 +9,8 @@ the page after this one, where the answer names it as a URL (RFC 8288's `Link: <
 rel="next"`, Kinto's `Next-Page` header, or a `next` link in the body as DRF, Tastypie,
 Datasette, JSON:API, HAL and OData write it). A token alone (Stripe's `has_more` with a
 cursor, Zoho's `info.more_records`, a `nextPageToken`, Feathers' `total` past `skip` + `limit`,
-Strapi's `meta.pagination` page before its `pageCount`, Spring Data's `last: false`)
+Strapi's `meta.pagination` page before its `pageCount`, Spring Data's `last: false`, Django
+Ninja's `count` above the records of its first page)
 names no page a runner could read without a declaration: it is not followed, but it says the
 list goes on, so a record absent from what was read is neither there nor gone.
 
@@ -55,6 +56,9 @@ _MORE_FLAGS = (
     "more_records", "moreRecords", "is_truncated", "isTruncated", "IsTruncated",
 )  # fmt: skip
 """Members whose value true says the list goes on past this page (Stripe, Zoho, GraphQL, S3)."""
+
+_COUNTS = ("count", "total_count", "totalCount", "totalItems", "totalElements", "total_results")
+"""Members that count the whole list (not `total`, which may be a sum of money)."""
 
 _LAST_FLAGS = ("last", "isLastPage", "is_last_page")
 """Members whose value false says the list goes on (Spring Data's Page, NocoDB's pageInfo)."""
@@ -133,15 +137,17 @@ def _next_in(place: Any) -> str | None:
     return None
 
 
-def said_to_go_on(body: Any) -> str | None:
+def said_to_go_on(body: Any, first_page: bool = True) -> str | None:
     """What `body` says of a page past it without naming the page's URL, as the answer wrote
     it (`has_more: true`, `next: 2`, `total 45 past skip 0 + limit 10`); None where it says
-    nothing of the kind (see the module's docstring)."""
+    nothing of the kind (see the module's docstring). A count of the whole list beside a
+    shorter list speaks only on the `first_page`: on a later one the pages before hold the
+    rest."""
     for under, place in _paging_places("", body, depth=2):
         said = _flag_or_token(place) or _total_past_page(place) or _page_before_last(place)
         if said is not None:
             return under + said
-    return None
+    return _count_past_list(body) if first_page else None
 
 
 def _paging_places(under: str, place: Any, depth: int) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -179,6 +185,18 @@ def _total_past_page(place: dict[str, Any]) -> str | None:
     if total is None or skip is None or limit is None or skip[1] + limit[1] >= total[1]:
         return None
     return f"{total[0]} {total[1]} past {skip[0]} {skip[1]} + {limit[0]} {limit[1]}"
+
+
+def _count_past_list(body: Any) -> str | None:
+    """Django Ninja's `{items, count}`: the count of the whole list, at the body's top, above
+    the number of records in its one list."""
+    if not isinstance(body, dict):
+        return None
+    lists = [value for value in body.values() if isinstance(value, list)]
+    count = _first_whole(body, _COUNTS)
+    if count is None or len(lists) != 1 or count[1] <= len(lists[0]):
+        return None
+    return f"{count[0]} {count[1]}, of which the page holds {len(lists[0])}"
 
 
 def _page_before_last(place: dict[str, Any]) -> str | None:
@@ -255,7 +273,7 @@ def _unread_rest(exchange: Exchange, url: str | None, pages: int) -> str | None:
             f"{read}, and the list goes on at {elsewhere}, another origin than the run's, "
             "where its credential is not sent"
         )
-    said = said_to_go_on(exchange.body)
+    said = said_to_go_on(exchange.body, first_page=pages == 1)
     if said is not None:
         return (
             f"{read}, and the answer says the list goes on ({said}) without the URL of its "

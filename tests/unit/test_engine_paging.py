@@ -180,6 +180,11 @@ def test_a_list_that_goes_on_where_it_is_not_read_is_no_verdict() -> None:
             "pageInfo.isLastPage: false",
             id="nocodb",
         ),
+        pytest.param(
+            {"items": [{"id": 1}, {"id": 2}], "count": 150},
+            "count 150, of which the page holds 2",
+            id="django-ninja-first-page",
+        ),
     ],
 )
 def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str) -> None:
@@ -201,6 +206,9 @@ def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str
         pytest.param({"last_page": 3, "current_page": 3}, id="laravel-last-page-a-number"),
         pytest.param({"page": {"number": 0, "totalPages": 2}}, id="spring-counts-from-0"),
         pytest.param({"count": 2, "results": [1, 2]}, id="drf-count-only"),
+        pytest.param({"orders": [{"id": 1}], "total": 5000}, id="a-total-that-is-money"),
+        pytest.param({"data": [{"id": 1}], "info": {"count": 1}}, id="zoho-count-of-the-page"),
+        pytest.param({"a": [1], "b": [2, 3], "count": 9}, id="two-lists"),
         pytest.param([{"id": 1}], id="array-body"),
         pytest.param("text", id="text-body"),
     ],
@@ -237,3 +245,11 @@ def test_a_record_found_on_a_page_that_says_more_follows_is_found() -> None:
 
     found = Outcome("passed")
     assert asyncio.run(read_through_pages(first, lambda _: found, never)) is found
+
+
+def test_a_count_above_the_records_speaks_on_the_first_page_only() -> None:
+    """On the last page of DRF's list, reached by its links, the count of the whole list is
+    above the records of that page: the pages before held them."""
+    last = {"count": 30, "next": None, "results": [{"id": 21}]}
+    assert said_to_go_on(last) == "count 30, of which the page holds 1"
+    assert said_to_go_on(last, first_page=False) is None
