@@ -176,10 +176,11 @@ def _flag_or_token(place: dict[str, Any]) -> str | None:
 
 
 def _total_past_page(place: dict[str, Any]) -> str | None:
-    """Feathers' and Tastypie's `{total, skip, limit}`: more records than this page reaches."""
+    """Feathers' `{total, skip, limit}`, Tastypie's and Medusa's with `offset`: more records
+    than this page reaches."""
     total, skip, limit = (
         _first_whole(place, keys)
-        for keys in (("total", "total_count", "totalCount"), ("skip", "$skip", "offset"),
+        for keys in (("total", "total_count", "totalCount", "count"), ("skip", "$skip", "offset"),
                      ("limit", "$limit"))
     )  # fmt: skip
     if total is None or skip is None or limit is None or skip[1] + limit[1] >= total[1]:

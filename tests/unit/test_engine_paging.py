@@ -185,6 +185,11 @@ def test_a_list_that_goes_on_where_it_is_not_read_is_no_verdict() -> None:
             "count 150, of which the page holds 2",
             id="django-ninja-first-page",
         ),
+        pytest.param(
+            {"products": [], "count": 40, "offset": 10, "limit": 10},
+            "count 40 past offset 10 + limit 10",
+            id="medusa-count-offset-limit",
+        ),
     ],
 )
 def test_a_list_that_says_it_goes_on_without_a_url_is_heard(body: Any, said: str) -> None:
