@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from apitest.engine.effects import GONE_STATUSES, check_gone, held_by, lookup_with
-from apitest.engine.http.client import Caller, Exchange, Request, busy_note
+from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.paging import read_through_pages
 from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
@@ -117,8 +117,7 @@ async def _delete(attempt: _Attempt, caller: Caller, generator: DataGenerator, t
         exchange.record.uses = uses_of(seen, "cleanup")  # a replay's cleanup deletes with this call
         case.calls.append(exchange.record)
     case.duration_ms, case.attempts = exchange.elapsed_ms, exchange.attempts
-    if exchange.busy:
-        case.notes.append(busy_note(exchange))
+    case.notes.extend(exchange.notes)
     if exchange.status is not None and 200 <= exchange.status < 300:
         case.status = "passed"
     elif exchange.status in GONE_STATUSES:

@@ -27,7 +27,7 @@ from apitest.engine.effects import (
     server_fault,
 )
 from apitest.engine.hooks import CallHooks
-from apitest.engine.http.client import Caller, Exchange, Request, busy_note
+from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.paging import read_through_pages
 from apitest.engine.provenance import uses_of
@@ -410,8 +410,8 @@ class StepExecutor:
         case.duration_ms += exchange.elapsed_ms
         case.throttle_ms += exchange.throttle_ms
         case.attempts += exchange.attempts
-        if exchange.busy:
-            case.notes.append(busy_note(exchange))
+        if exchange.notes:
+            case.notes.extend(note for note in exchange.notes if note not in case.notes)
         return exchange
 
     def _resource(self, name: str) -> Resource:

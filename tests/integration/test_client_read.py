@@ -1,7 +1,8 @@
 """How the engine's client reads an answer, against a real server on 127.0.0.1: bodies sent
 with a content-encoding are decoded, a charset is honoured (an unknown one falls back to
-UTF-8), the body cap holds on both read paths, and no cookie the API sets rides along on a
-later call (apitest places every credential itself)."""
+UTF-8), the body cap holds on both read paths, no cookie the API sets rides along on a later
+call (apitest places every credential itself), and a JSON answer that begins with a byte order
+mark is read past it, saying so, where it failed every case "not JSON"."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
-from apitest.engine.http.client import Caller, Exchange, Request, new_client
+from apitest.engine.http.client import BOM_NOTE, Caller, Exchange, Request, new_client
 from apitest.engine.http.throttle import Throttles
 from apitest.spec.loader import load_catalog
 
@@ -53,6 +54,15 @@ async def _bogus(request: StarletteRequest) -> Response:
     return Response("café".encode(), headers={"Content-Type": "text/plain; charset=no-such-thing"})
 
 
+async def _marked(request: StarletteRequest) -> Response:
+    """As an IIS or PHP app saved with a BOM answers: U+FEFF before the JSON text."""
+    return Response(b"\xef\xbb\xbf" + json.dumps(BODY).encode(), media_type="application/json")
+
+
+async def _marked_text(request: StarletteRequest) -> Response:
+    return Response("\ufeffcafé".encode(), media_type="text/plain")
+
+
 async def _set_cookie(request: StarletteRequest) -> Response:
     answer = JSONResponse({"set": True})
     answer.set_cookie("session", "s3cr3t-session")
@@ -68,6 +78,8 @@ APP = Starlette(
         Route("/gzip", _gzip),
         Route("/latin", _latin),
         Route("/bogus", _bogus),
+        Route("/marked", _marked),
+        Route("/marked-text", _marked_text),
         Route("/set-cookie", _set_cookie),
         Route("/echo-cookie", _echo_cookie),
     ]
@@ -135,3 +147,15 @@ def test_a_cookie_the_api_sets_is_not_sent_back(base_url: str, tmp_path: Path) -
     setting, echoed = _calls(by_name, tmp_path, ["/set-cookie", "/echo-cookie"])
     assert "session=s3cr3t-session" in setting.headers["set-cookie"]
     assert echoed.body == {"cookie": None}
+
+
+def test_a_json_answer_with_a_byte_order_mark_is_read_past_it_and_said(
+    base_url: str, tmp_path: Path
+) -> None:
+    """RFC 8259 says a JSON text sent over a network must not carry one, and that a parser may
+    ignore it; browsers, httpx and requests do. A text answer keeps its own: it is the value."""
+    marked, text = _calls(base_url, tmp_path, ["/marked", "/marked-text"])
+    assert marked.body == BODY
+    assert marked.notes == [BOM_NOTE]
+    assert "RFC 8259" in BOM_NOTE
+    assert text.raw_text == "\ufeffcafé" and text.notes == []

@@ -94,6 +94,9 @@ class Exchange:
     attempts: int = 0
     busy: list[int] = field(default_factory=list)
     """The 429s and 503s without Retry-After after which the call went again (busy_note)."""
+    notes: list[str] = field(default_factory=list)
+    """What the call met that its case should say, though it is no verdict (the call sent
+    again after a busy answer, a byte order mark read past)."""
     error: str | None = None
     """A one-line cause when no HTTP answer came (refused, reset, timeout)."""
     sent_headers: dict[str, str] = field(default_factory=dict)
@@ -178,6 +181,8 @@ class Caller:
     async def call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
         exchange = await self._call(resource, op, self.resolve(request))
         exchange.record = capture(exchange, self.redactor)
+        if exchange.busy:
+            exchange.notes.append(busy_note(exchange))
         return exchange
 
     async def _call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
@@ -427,6 +432,13 @@ def busy_note(exchange: Exchange) -> str:
     )
 
 
+BYTE_ORDER_MARK = "\ufeff"
+BOM_NOTE = (
+    "the answer began with a byte order mark (U+FEFF), which a JSON text sent over a network "
+    "must not carry (RFC 8259, section 8.1): read past it, as most clients do"
+)
+
+
 def _decode(response: httpx.Response, exchange: Exchange, op: Operation) -> None:
     """Status, media type and body of the final answer (its headers are already read). An XML
     answer is read as its declared content lays it out, into the value a JSON body would be,
@@ -441,17 +453,22 @@ def _decode(response: httpx.Response, exchange: Exchange, op: Operation) -> None
         return
     text = raw.decode(_charset(content_type), errors="replace")
     exchange.raw_text = text
-    if media is None or "json" in media or text.lstrip()[:1] in ("{", "["):
+    marked = text.startswith(BYTE_ORDER_MARK)
+    unmarked = text[1:] if marked else text
+    if media is None or "json" in media or unmarked.lstrip()[:1] in ("{", "["):
         try:
-            exchange.body = json.loads(text)
-            return
+            exchange.body = json.loads(unmarked)
         except ValueError:
             pass
+        else:
+            if marked:
+                exchange.notes.append(BOM_NOTE)
+            return
     if is_xml(media):
         content = _declared_xml(op, exchange.status)
         if content is not None:
             try:
-                exchange.body = read_xml(text, content)
+                exchange.body = read_xml(unmarked, content)  # XML may begin with one
                 return
             except XmlBodyError:
                 pass  # judged as the body it is: not what the content declares
