@@ -2,7 +2,7 @@
 with a content-encoding are decoded, a charset is honoured (an unknown one falls back to
 UTF-8), the body cap holds on both read paths, no cookie the API sets rides along on a later
 call (apitest places every credential itself), and a JSON answer that begins with a byte order
-mark is read past it, saying so, where it failed every case "not JSON"."""
+mark is read past it, saying so, where every case was an error ("not valid JSON")."""
 
 from __future__ import annotations
 
