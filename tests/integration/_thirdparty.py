@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 
 from ..support import cli_env, free_port, loopback_client, run_cli
 
@@ -258,6 +259,17 @@ def assert_lints_clean(spec: Path) -> None:
     """`apitest lint --strict` finds nothing in the specs a hunt wrote from the API's docs."""
     done = run_cli("lint", "--strict", str(spec))
     assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
+
+
+def list_only_spec(spec: Path, read_by_key: str, folder: Path) -> Path:
+    """A copy of `spec` in `folder` without its operation `read_by_key`, so that the list
+    read verifies every write (how the paging hunts put a list's pages to the test)."""
+    tree = etree.parse(spec)
+    (by_key,) = tree.xpath(f"//operation[@name='{read_by_key}']")
+    by_key.getparent().remove(by_key)
+    folder.mkdir()
+    tree.write(folder / spec.name)
+    return folder / spec.name
 
 
 def datasette_server(

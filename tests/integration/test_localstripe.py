@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     LOCALSTRIPE,
     Started,
     assert_lints_clean,
+    list_only_spec,
     pypi_command,
     run_with_token,
     serving_app,
@@ -46,16 +46,6 @@ def localstripe(folder: Path, *defects: str) -> AbstractContextManager[Started]:
 
 def run(api: Started, tmp_path: Path, *options: str) -> tuple[int, dict[str, Any]]:
     return run_with_token(APP, api, tmp_path, TOKEN, "--seed", "5", *options)
-
-
-def list_only_spec(folder: Path) -> Path:
-    """The customers spec without its read by key, so that the list verifies every write."""
-    tree = etree.parse(APP / "customers.xml")
-    (by_key,) = tree.xpath("//operation[@name='RetrieveCustomer']")
-    by_key.getparent().remove(by_key)
-    folder.mkdir()
-    tree.write(folder / "customers.xml")
-    return folder / "customers.xml"
 
 
 def fill(api: Started, count: int) -> None:
@@ -103,7 +93,7 @@ def test_a_list_that_goes_on_without_a_next_link_is_no_verdict(tmp_path: Path, d
     """Past the first page of a list whose answer says `has_more: true` and names no next
     page, a record absent from what was read is neither there nor gone: each read-back is an
     error that says why and how to mend the spec, never a pass nor an API failure."""
-    spec = list_only_spec(tmp_path / "spec")
+    spec = list_only_spec(APP / "customers.xml", "RetrieveCustomer", tmp_path / "spec")
     with localstripe(tmp_path / "api", defect) as api:
         fill(api, 12)
         status, result = run_with_token(

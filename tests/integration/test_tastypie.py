@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
@@ -31,6 +30,7 @@ from ._thirdparty import (
     TASTYPIE,
     Started,
     assert_lints_clean,
+    list_only_spec,
     pypi_command,
     run_with_token,
     serving_app,
@@ -51,16 +51,6 @@ def run(api: Started, tmp_path: Path, spec: Path = APP) -> tuple[int, dict[str, 
     return run_with_token(
         spec, api, tmp_path, TOKEN, "--seed", "3", "--cases", "positive", under="/api/v1"
     )
-
-
-def list_only_spec(folder: Path) -> Path:
-    """The notes spec without its read by key, so that the list verifies every write."""
-    tree = etree.parse(APP / "notes.xml")
-    (by_key,) = tree.xpath("//operation[@name='GET note']")
-    by_key.getparent().remove(by_key)
-    folder.mkdir()
-    tree.write(folder / "notes.xml")
-    return folder / "notes.xml"
 
 
 def fill(api: Started, count: int) -> None:
@@ -114,7 +104,7 @@ def test_each_planted_defect_is_caught_and_named(
 
 
 def test_a_list_read_back_reads_on_to_the_page_that_holds_the_record(tmp_path: Path) -> None:
-    spec = list_only_spec(tmp_path / "spec")
+    spec = list_only_spec(APP / "notes.xml", "GET note", tmp_path / "spec")
     with notes_api(tmp_path / "api") as api:
         fill(api, 25)
         status, result = run(api, tmp_path, spec)
@@ -136,7 +126,7 @@ def test_a_list_read_back_reads_on_to_the_page_that_holds_the_record(tmp_path: P
 
 
 def test_a_delete_that_deleted_nothing_is_caught_past_the_first_page(tmp_path: Path) -> None:
-    spec = list_only_spec(tmp_path / "spec")
+    spec = list_only_spec(APP / "notes.xml", "GET note", tmp_path / "spec")
     with notes_api(tmp_path / "api", "kept-delete") as api:
         fill(api, 25)
         status, result = run(api, tmp_path, spec)
