@@ -10,9 +10,9 @@ rel="next"`, Kinto's `Next-Page` header, or a `next` link in the body as DRF, Ta
 Datasette, JSON:API, HAL and OData write it). A token alone (Stripe's `has_more` with a
 cursor, Zoho's `info.more_records`, a `nextPageToken`, Feathers' `total` past `skip` + `limit`,
 Strapi's `meta.pagination` page before its `pageCount`, Spring Data's `last: false`, Django
-Ninja's `count` above the records of its first page)
-names no page a runner could read without a declaration: it is not followed, but it says the
-list goes on, so a record absent from what was read is neither there nor gone.
+Ninja's `count` above the records of its first page) names no page a runner could read
+without a declaration: it is not followed, but it says the list goes on, so a record absent
+from what was read is neither there nor gone.
 
 A next page is followed only on the origin (scheme, host, port) of the page it came from, so
 the run's credential never goes to another host (a link to the same host over plain http is
