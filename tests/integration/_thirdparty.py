@@ -39,6 +39,11 @@ LOCALSTRIPE = "localstripe==1.15.10"
 TASTYPIE = "django-tastypie==0.15.1"
 DJANGO = "django==5.2.19"  # under DRF and tastypie both
 MLFLOW = "mlflow==2.22.1"
+FEATHERS = (
+    "@feathersjs/feathers@5.0.50",
+    "@feathersjs/express@5.0.50",
+    "@feathersjs/memory@5.0.50",
+)
 SQLALCHEMY = "sqlalchemy==2.0.45"  # under MLflow 2.22, which SQLAlchemy 2.1 breaks
 INSTALL_TIMEOUT_S = 300
 START_TIMEOUT_S = 30
@@ -97,7 +102,7 @@ def npm_package(package: str, *also: str) -> Path:
     if npm is None or shutil.which("node") is None:
         pytest.skip(f"{package} needs npm and node (Node.js), which this machine lacks")
     return _install(
-        "+".join(name.replace("@", "-") for name in (package, *also)),
+        "+".join(name.lstrip("@").replace("@", "-").replace("/", "-") for name in (package, *also)),
         [[npm, "install", "--prefix", ".", package, *also, "--no-audit", "--no-fund",
           "--loglevel=error"]],
         f"{' and '.join((package, *also))} from the npm registry",
