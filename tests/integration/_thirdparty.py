@@ -277,6 +277,24 @@ def list_only_spec(spec: Path, read_by_key: str, folder: Path) -> Path:
     return folder / spec.name
 
 
+def fill(
+    url: str,
+    field: str,
+    count: int,
+    status: int,
+    *,
+    form: bool = False,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """`count` records posted to `url` before a run, `{field: "before N"}` each (as a form with
+    `form`), each answered `status`: what the run makes then stands past a list's first page."""
+    with loopback_client() as http:
+        for number in range(count):
+            body = {field: f"before {number}"}
+            made = http.post(url, headers=headers, **({"data": body} if form else {"json": body}))
+            assert made.status_code == status, made.text
+
+
 def datasette_server(
     folder: Path, statements: Iterable[str], permissions: str, ready_path: str
 ) -> AbstractContextManager[Started]:

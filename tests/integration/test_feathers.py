@@ -21,6 +21,7 @@ from ._thirdparty import (
     FEATHERS,
     Started,
     assert_lints_clean,
+    fill,
     list_only_spec,
     npm_package,
     run_spec,
@@ -79,10 +80,7 @@ def test_a_list_with_a_total_past_its_page_leaves_the_read_back_undecided(
     next page."""
     spec = list_only_spec(APP / "messages.xml", "get", tmp_path / "spec")
     with feathers(tmp_path / "api", "kept-delete") as api:
-        with loopback_client() as http:
-            for number in range(12):
-                made = http.post(f"{api.url}/messages", json={"text": f"before {number}"})
-                assert made.status_code == 201, made.text
+        fill(f"{api.url}/messages", "text", 12, 201)
         status, result = run_spec(spec, api, tmp_path, "--cases", "positive")
     checks = {c["case"]: c for c in result["cases"] if c["case"].startswith("verify ")}
     assert set(checks) == {"verify create", "verify patch", "verify update", "verify remove"}

@@ -28,6 +28,7 @@ from ._thirdparty import (
     LOCALSTRIPE,
     Started,
     assert_lints_clean,
+    fill,
     list_only_spec,
     pypi_command,
     run_with_token,
@@ -46,16 +47,6 @@ def localstripe(folder: Path, *defects: str) -> AbstractContextManager[Started]:
 
 def run(api: Started, tmp_path: Path, *options: str) -> tuple[int, dict[str, Any]]:
     return run_with_token(APP, api, tmp_path, TOKEN, "--seed", "5", *options)
-
-
-def fill(api: Started, count: int) -> None:
-    """`count` customers made before the run: what the run makes is past the first page."""
-    with loopback_client() as http:
-        for number in range(count):
-            made = http.post(
-                f"{api.url}/v1/customers", data={"name": f"before {number}"}, headers=AUTH
-            )
-            assert made.status_code == 200, made.text
 
 
 def test_a_correct_form_api_passes_every_case_and_its_fields_get_text_cases(
@@ -95,7 +86,7 @@ def test_a_list_that_goes_on_without_a_next_link_is_no_verdict(tmp_path: Path, d
     error that says why and how to mend the spec, never a pass nor an API failure."""
     spec = list_only_spec(APP / "customers.xml", "RetrieveCustomer", tmp_path / "spec")
     with localstripe(tmp_path / "api", defect) as api:
-        fill(api, 12)
+        fill(f"{api.url}/v1/customers", "name", 12, 200, form=True, headers=AUTH)
         status, result = run_with_token(
             spec, api, tmp_path, TOKEN, "--seed", "5", "--cases", "positive"
         )

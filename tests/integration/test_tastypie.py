@@ -30,6 +30,7 @@ from ._thirdparty import (
     TASTYPIE,
     Started,
     assert_lints_clean,
+    fill,
     list_only_spec,
     pypi_command,
     run_with_token,
@@ -51,16 +52,6 @@ def run(api: Started, tmp_path: Path, spec: Path = APP) -> tuple[int, dict[str, 
     return run_with_token(
         spec, api, tmp_path, TOKEN, "--seed", "3", "--cases", "positive", under="/api/v1"
     )
-
-
-def fill(api: Started, count: int) -> None:
-    """`count` notes made before the run, so that what the run makes is not on page 1."""
-    with loopback_client() as http:
-        for number in range(count):
-            made = http.post(
-                f"{api.url}/api/v1/notes/", json={"title": f"before {number}"}, headers=AUTH
-            )
-            assert made.status_code == 201, made.text
 
 
 def notes(api: Started) -> list[dict[str, Any]]:
@@ -106,7 +97,7 @@ def test_each_planted_defect_is_caught_and_named(
 def test_a_list_read_back_reads_on_to_the_page_that_holds_the_record(tmp_path: Path) -> None:
     spec = list_only_spec(APP / "notes.xml", "GET note", tmp_path / "spec")
     with notes_api(tmp_path / "api") as api:
-        fill(api, 25)
+        fill(f"{api.url}/api/v1/notes/", "title", 25, 201, headers=AUTH)
         status, result = run(api, tmp_path, spec)
         with loopback_client() as http:
             total = http.get(f"{api.url}/api/v1/notes/", headers=AUTH).json()["meta"]
@@ -128,7 +119,7 @@ def test_a_list_read_back_reads_on_to_the_page_that_holds_the_record(tmp_path: P
 def test_a_delete_that_deleted_nothing_is_caught_past_the_first_page(tmp_path: Path) -> None:
     spec = list_only_spec(APP / "notes.xml", "GET note", tmp_path / "spec")
     with notes_api(tmp_path / "api", "kept-delete") as api:
-        fill(api, 25)
+        fill(f"{api.url}/api/v1/notes/", "title", 25, 201, headers=AUTH)
         status, result = run(api, tmp_path, spec)
     assert status == 1
     assert_caught(result["cases"], "verify DELETE note", "is still there after the delete")
