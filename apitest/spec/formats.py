@@ -19,7 +19,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
 from apitest.spec.values import DIGITS
@@ -176,6 +176,77 @@ def render_java(fmt: str, moment: datetime) -> str:
         _LETTERS[letter].render(moment, len(run)) if letter else run
         for letter, run in _java_tokens(fmt)
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _java_fields(fmt: str) -> tuple[re.Pattern[str], tuple[tuple[str, int], ...]]:
+    """`java_pattern(fmt)` with a group around each letter's run, and each group's (letter,
+    width), for `parse_java`."""
+    parts: list[str] = []
+    fields: list[tuple[str, int]] = []
+    for letter, run in _java_tokens(fmt):
+        if letter:
+            parts.append(f"({_LETTERS[letter].regex(len(run))})")
+            fields.append((letter, len(run)))
+        else:
+            parts.append(re.escape(run))
+    return re.compile("".join(parts)), tuple(fields)
+
+
+def parse_java(fmt: str, text: str) -> datetime | None:
+    """The moment `text` writes by the Java-style pattern `fmt`: aware where the pattern holds
+    an offset, naive where it holds none. None where `text` does not match `fmt`, or says too
+    little to name one moment (no year, month and day; a zone by name, not by offset)."""
+    pattern, fields = _java_fields(fmt)
+    match = pattern.fullmatch(text)
+    if match is None:
+        return None
+    seen = {
+        letter: (value, width)
+        for (letter, width), value in zip(fields, match.groups(), strict=True)
+    }
+    if "z" in seen:
+        return None
+    try:
+        return _moment_of(seen)
+    except (KeyError, ValueError):
+        return None
+
+
+def _moment_of(seen: dict[str, tuple[str, int]]) -> datetime:
+    """The datetime the matched runs of each letter name (KeyError where one is missing)."""
+    year_text, year_width = seen["y"] if "y" in seen else seen["u"]
+    year = int(year_text) + (2000 if year_width == 2 else 0)
+    if "M" in seen:
+        month_text, month_width = seen["M"]
+        month = (
+            _MONTHS.index(month_text[:3].title()) // 3 + 1 if month_width >= 3 else int(month_text)
+        )
+        day = datetime(year, month, int(seen["d"][0]))
+    else:
+        day = datetime(year, 1, 1) + timedelta(days=int(seen["D"][0]) - 1)
+    hour = int(seen["H"][0]) if "H" in seen else 0
+    if "h" in seen:
+        pm = "a" in seen and seen["a"][0].upper() == "PM"
+        hour = int(seen["h"][0]) % 12 + (12 if pm else 0)
+    fraction = seen["S"][0] if "S" in seen else "0"
+    moment = day.replace(
+        hour=hour,
+        minute=int(seen["m"][0]) if "m" in seen else 0,
+        second=int(seen["s"][0]) if "s" in seen else 0,
+        microsecond=int(fraction.ljust(6, "0")[:6]),
+    )
+    offset = next((seen[letter][0] for letter in "XxZ" if letter in seen), None)
+    return moment if offset is None else moment.replace(tzinfo=_zone(offset))
+
+
+def _zone(offset: str) -> timezone:
+    """`Z`, `+05`, `+0530` or `+05:30` as the fixed zone it names."""
+    if offset == "Z":
+        return UTC
+    digits = offset[1:].replace(":", "")
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+    return timezone(-delta if offset[0] == "-" else delta)
 
 
 # --- ordering (value-condition) ----------------------------------------------------------------

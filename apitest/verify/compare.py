@@ -3,7 +3,9 @@
 Only properties the read includes (`include-for` Response[read]) are compared; one that the read
 includes but leaves out is a difference, since the write's value cannot be confirmed. Values
 compare by their declared type, so an API may normalise what it stores without failing the
-check: a datetime is compared as an instant, a long_string id as text. An uploaded file
+check: a datetime is compared as an instant (read by its Java `format` where it has one, so a
+Spring API that writes `05-12-2026 04:30:00 +0000` for the `05-12-2026 10:00:00 +0530` sent
+holds what was sent), a long_string id as text. An uploaded file
 (`type="file"`) must still be shown, but not as it was sent: what an API shows of an upload is
 its own (Django REST framework answers the URL it serves the file at, renamed on a clash), so
 comparing the bytes sent with it failed every correct upload.
@@ -16,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from apitest.errors import clip
+from apitest.spec.formats import parse_java
 from apitest.spec.model import Property, Structure
 
 WHOLE_BODY = "$"
@@ -98,15 +101,17 @@ def _compare_value(sent: Any, read: Any, prop: Property | None, where: str) -> l
         for index, (one, other) in enumerate(zip(sent, read, strict=True)):
             found.extend(_compare_value(one, other, prop, f"{where}[{index}]"))
         return found
-    if same_value(sent, read, prop.type if prop is not None else "any"):
+    if prop is None and same_value(sent, read, "any"):
+        return []
+    if prop is not None and same_value(sent, read, prop.type, prop.format):
         return []
     return [f"{where}: sent {_show(sent)}, read {_show(read)}"]
 
 
-def same_value(sent: Any, read: Any, type_name: str) -> bool:
-    """Equal as the declared type sees it."""
+def same_value(sent: Any, read: Any, type_name: str, fmt: str | None = None) -> bool:
+    """Equal as the declared type (and a datetime's `format`) sees it."""
     if type_name == "datetime" and isinstance(sent, str) and isinstance(read, str):
-        a, b = _instant(sent), _instant(read)
+        a, b = _moments(sent, read, fmt)
         if a is not None and b is not None:
             return a == b
     if type_name == "long_string" and not isinstance(sent, bool) and not isinstance(read, bool):
@@ -130,6 +135,16 @@ def marked_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[
         if name not in before or before[name] != now:
             changes.append((name, now))
     return changes
+
+
+def _moments(sent: str, read: str, fmt: str | None) -> tuple[datetime | None, datetime | None]:
+    """Both values as moments: by `fmt` where both match it and both carry an offset or
+    neither does (an offset on one side alone leaves them unlike), else as ISO-8601 instants."""
+    if fmt:
+        a, b = parse_java(fmt, sent), parse_java(fmt, read)
+        if a is not None and b is not None and (a.tzinfo is None) == (b.tzinfo is None):
+            return a, b
+    return _instant(sent), _instant(read)
 
 
 def _instant(text: str) -> datetime | None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from apitest.spec.formats import java_pattern, render_java
+from apitest.spec.formats import java_pattern, parse_java, render_java
 
 MOMENTS = [
     datetime(2027, 3, 14, 9, 30, 5, 123000, tzinfo=timezone(timedelta(hours=5, minutes=30))),
@@ -52,3 +52,39 @@ def test_patterns_write_what_java_writes_and_read_it_back(fmt: str, written: str
 def test_a_quote_inside_quoted_text_is_one_quote_when_read_too() -> None:
     assert java_pattern("'it''s' HH").fullmatch("it's 09")
     assert not java_pattern("'it''s' HH").fullmatch("its 09")
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
+        "EEE, dd MMM yyyy HH:mm:ss.SSSSSS Z",
+        "dd/MM/yy hh:mm:ss.SSSSSS a xx",
+        "uuuu-DDD HH:mm:ss.SSSSSS X",
+        "d MMMM yyyy H:m:s.SSSSSS ZZZZZ",
+    ],
+)
+def test_what_a_pattern_writes_it_reads_back_as_the_same_moment(fmt: str) -> None:
+    """The read-back compares moments written by a `format` (verify/compare.py): parsing is
+    the inverse of rendering, offsets and fractions included."""
+    for moment in MOMENTS:
+        assert parse_java(fmt, render_java(fmt, moment)) == moment, render_java(fmt, moment)
+
+
+def test_a_pattern_without_an_offset_reads_a_naive_moment() -> None:
+    assert parse_java("yyyy-MM-dd HH:mm", "2027-03-14 09:30") == datetime(2027, 3, 14, 9, 30)
+    assert parse_java("dd.MM.yyyy", "14.03.2027") == datetime(2027, 3, 14)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("yyyy-MM-dd HH:mm", "2027-03-14T09:30"),  # not what the pattern writes
+        ("yyyy-MM-dd HH:mm z", "2027-03-14 09:30 PST"),  # a zone by name: which offset?
+        ("HH:mm", "09:30"),  # no day
+        ("dd MMM yyyy", "14 Foo 2027"),  # no such month
+        ("yyyy-MM-dd", "2027-02-30"),  # no such day
+    ],
+)
+def test_what_names_no_one_moment_reads_as_none(fmt: str, text: str) -> None:
+    assert parse_java(fmt, text) is None

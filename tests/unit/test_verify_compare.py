@@ -34,6 +34,19 @@ def test_same_value_compares_by_declared_type() -> None:
     assert same_value(4, 4.0, "double")
 
 
+def test_a_datetime_with_a_java_format_is_compared_as_the_moment_it_writes() -> None:
+    """Jackson's @JsonFormat(pattern=..., timezone="UTC") writes every moment in UTC: the
+    moment sent at +05:30 comes back as the same moment at +0000, which is the write held."""
+    fmt = "dd-MM-yyyy HH:mm:ss Z"
+    assert same_value("05-12-2026 10:00:00 +0530", "05-12-2026 04:30:00 +0000", "datetime", fmt)
+    assert not same_value("05-12-2026 10:00:00 +0530", "05-12-2026 10:00:00 +0000", "datetime", fmt)
+    naive = "dd/MM/yyyy HH:mm"
+    assert same_value("05/12/2026 10:00", "05/12/2026 10:00", "datetime", naive)
+    assert not same_value("05/12/2026 10:00", "05/12/2026 10:01", "datetime", naive)
+    # an answer in ISO-8601 though the format says otherwise: compared as ISO instants
+    assert same_value("2026-12-05T10:00:00+05:30", "2026-12-05T04:30:00Z", "datetime", fmt)
+
+
 def test_held_values_keep_inside_objects_only_what_was_sent() -> None:
     """A replay holds its read to the write: the read's value of each key sent, never a key
     the server added inside an object (JSON:API's attributes.created) or a list's items; where

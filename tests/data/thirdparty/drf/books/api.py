@@ -14,13 +14,22 @@ from books.models import Book, Document
 DEFECTS = set(filter(None, os.environ.get("DRF_DEFECTS", "").split(",")))
 
 
+DUE_FORMAT = "%d-%m-%Y %H:%M:%S %z"
+"""`due` as a Java `dd-MM-yyyy HH:mm:ss Z` writes it; DRF answers it in the server's zone
+(Django's default TIME_ZONE, America/Chicago), as Jackson's @JsonFormat(timezone = ...) does:
+the moment sent, written at another offset."""
+
+
 class BookSerializer(serializers.ModelSerializer[Book]):
+    due = serializers.DateTimeField(
+        format=DUE_FORMAT, input_formats=[DUE_FORMAT], required=False, allow_null=True
+    )
     if "unchecked-pages" in DEFECTS:
         pages = serializers.IntegerField()  # the model's 1..5000 no longer checked
 
     class Meta:
         model = Book
-        fields = ("id", "title", "pages", "genre", "available", "created")
+        fields = ("id", "title", "pages", "genre", "available", "due", "created")
         read_only_fields = ("id", "created")
 
     def to_representation(self, instance: Book) -> dict[str, object]:

@@ -14,6 +14,7 @@ class Book(models.Model):
         max_length=20, choices=[("fiction", "fiction"), ("science", "science")]
     )
     available = models.BooleanField(default=True)
+    due = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
