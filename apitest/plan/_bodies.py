@@ -104,7 +104,7 @@ class BodyBuilder:
                 op, other = ">", out[sibling]
             else:
                 continue
-            if other is MISSING or in_order(out[name], op, other) is not False:
+            if other is MISSING or in_order(out[name], op, other, prop.format) is not False:
                 continue
             value = self._satisfying(prop, op, other, moments.get(sibling or ""))
             if value is not MISSING:
@@ -115,7 +115,7 @@ class BodyBuilder:
         for numbers, an equal one for >= and <=); MISSING when there is no such value to make."""
         sign = 1 if op in (">", ">=") else -1
         if prop.type in ("datetime", "date"):
-            base = moment if moment is not None else ordered_key(other)
+            base = moment if moment is not None else ordered_key(other, prop.format)
             if not isinstance(base, datetime):
                 return MISSING
             if base.tzinfo is None:

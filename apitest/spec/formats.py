@@ -255,26 +255,30 @@ ORDER: dict[str, Callable[[Any, Any], bool]] = {
 }  # fmt: skip
 
 
-def ordered_key(value: Any) -> Any:
+def ordered_key(value: Any, fmt: str | None = None) -> Any:
     """`value` as something `<` compares across values of one property: a number, an aware
-    date-time (one without offset read as UTC; a date as its midnight), a long_string's digits
-    as an int; None when it is none of these (a `value-condition` is then not judged)."""
+    date-time (written by the property's `fmt`, else ISO-8601; one without offset read as UTC;
+    a date as its midnight), a long_string's digits as an int; None when it is none of these
+    (a `value-condition` is then not judged)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if not isinstance(value, str):
         return None
     if DIGITS.fullmatch(value):
         return int(value)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    moment = parse_java(fmt, value) if fmt else None
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def in_order(value: Any, op: str, other: Any) -> bool | None:
-    """`value op other`, or None when the two cannot be compared."""
-    left, right = ordered_key(value), ordered_key(other)
+def in_order(value: Any, op: str, other: Any, fmt: str | None = None) -> bool | None:
+    """`value op other` (both read by the property's `fmt` where they are written by it), or
+    None when the two cannot be compared."""
+    left, right = ordered_key(value, fmt), ordered_key(other, fmt)
     if left is None or right is None or isinstance(left, datetime) != isinstance(right, datetime):
         return None
     return bool(ORDER[op](left, right))

@@ -195,7 +195,7 @@ class _Walk:
         else:
             others = [rule.operand.value]
         for other in others:
-            problem = value_checks.order_problem(value, rule.op, other, rule.text)
+            problem = value_checks.order_problem(value, rule.op, other, rule.text, prop.format)
             if problem is not None:
                 self.miss(path, *problem)
 

@@ -284,9 +284,12 @@ def decimal_places(value: float) -> int:
 
 
 # --- value-condition ---------------------------------------------------------------------------
-def order_problem(value: Any, op: str, other: Any, text: str) -> Problem | None:
-    """`value op other` (a `value-condition`), judged only when both sides are comparable."""
-    if in_order(value, op, other) is not False:
+def order_problem(
+    value: Any, op: str, other: Any, text: str, fmt: str | None = None
+) -> Problem | None:
+    """`value op other` (a `value-condition`; moments read by the property's `fmt`), judged
+    only when both sides are comparable."""
+    if in_order(value, op, other, fmt) is not False:
         return None
     wanted = f"a value {op} {clip(str(other), CLIP)} (value-condition {clip(text, CLIP)})"
     return wanted, describe(value)

@@ -300,6 +300,22 @@ def test_value_condition_judges_the_sibling_a_literal_and_a_call_path(tmp_path: 
     assert _check(content, {**ok, "m": 99}) == []  # nothing to compare against: not judged
 
 
+def test_value_condition_reads_moments_by_the_property_s_format(tmp_path: Path) -> None:
+    """A Java-style `format` that is not ISO-8601: such values used to be left unjudged, so an
+    answer whose end came before its start passed."""
+    fmt = 'format="dd-MM-yyyy HH:mm:ss Z"'
+    content = _answer_of(
+        tmp_path,
+        f'<property name="start" type="datetime" {fmt}/>'
+        f'<property name="end" type="datetime" {fmt} value-condition="> REQUEST:$.body.start"/>',
+    )
+    ok = {"start": "13-11-2023 12:00:00 +0000", "end": "13-11-2023 17:35:00 +0530"}
+    assert _check(content, ok) == []  # 12:05 UTC
+    early = {**ok, "end": "13-11-2023 17:25:00 +0530"}  # 11:55 UTC: before the start
+    [message] = _check(content, early)
+    assert message.startswith("$.end: expected a value > 13-11-2023 12:00:00 +0000 (value-cond")
+
+
 def test_condition_for_response_and_extend_property_pick_what_is_expected(
     tmp_path: Path,
 ) -> None:
