@@ -157,16 +157,11 @@ def _java_tokens(fmt: str) -> Iterator[tuple[str, str]]:
             yield "", match.group(0)
 
 
-@functools.lru_cache(maxsize=256)
 def java_pattern(fmt: str) -> re.Pattern[str]:
     """A regex for a Java `DateTimeFormatter`-style pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`),
-    ZEST's sample offset notation (`+/-hh:mm`) read as the offset it stands for."""
-    return re.compile(
-        "".join(
-            _LETTERS[letter].regex(len(run)) if letter else re.escape(run)
-            for letter, run in _java_tokens(fmt)
-        )
-    )
+    ZEST's sample offset notation (`+/-hh:mm`) read as the offset it stands for; a group
+    around each letter's run, for `parse_java`."""
+    return _java_fields(fmt)[0]
 
 
 def render_java(fmt: str, moment: datetime) -> str:
@@ -180,8 +175,7 @@ def render_java(fmt: str, moment: datetime) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _java_fields(fmt: str) -> tuple[re.Pattern[str], tuple[tuple[str, int], ...]]:
-    """`java_pattern(fmt)` with a group around each letter's run, and each group's (letter,
-    width), for `parse_java`."""
+    """The regex of `fmt` (see `java_pattern`), and each of its groups' (letter, width)."""
     parts: list[str] = []
     fields: list[tuple[str, int]] = []
     for letter, run in _java_tokens(fmt):
