@@ -101,9 +101,8 @@ def _compare_value(sent: Any, read: Any, prop: Property | None, where: str) -> l
         for index, (one, other) in enumerate(zip(sent, read, strict=True)):
             found.extend(_compare_value(one, other, prop, f"{where}[{index}]"))
         return found
-    if prop is None and same_value(sent, read, "any"):
-        return []
-    if prop is not None and same_value(sent, read, prop.type, prop.format):
+    type_name, fmt = (prop.type, prop.format) if prop is not None else ("any", None)
+    if same_value(sent, read, type_name, fmt):
         return []
     return [f"{where}: sent {_show(sent)}, read {_show(read)}"]
 
