@@ -31,6 +31,7 @@ from apitest.verify.compare import (
     compare_record,
     held_values,
     marked_changes,
+    nested_holder,
     uploads_shown,
 )
 from apitest.verify.shape import RawBody
@@ -235,7 +236,7 @@ def check_record(
         return Outcome(
             "failed",
             f"the write did not stick: {differences[0]}{more}",
-            differences,
+            [*differences, *_envelope_hint(resource, op, exchange, verdict, sent, found[0])],
             list(verdict.notes),
             held,
             read=found[0],
@@ -248,6 +249,40 @@ def check_record(
             "API shows an upload as its own (a URL, a name)"
         )
     return Outcome("passed", notes=notes, held=held, read=found[0])
+
+
+def _envelope_hint(
+    resource: Resource,
+    op: Operation,
+    exchange: Exchange,
+    verdict: Verdict,
+    sent: dict[str, Any],
+    read: dict[str, Any],
+) -> list[str]:
+    """Where the properties the read record lacks all stand one level down in it, that place
+    as the data-extraction-path that would reach them; nothing otherwise."""
+    missing = {name: value for name, value in sent.items() if name not in read}
+    holder = nested_holder(missing, read, record_structure(resource))
+    if holder is None:
+        return []
+    path = _path_in_answer(resource, op, exchange, verdict, holder)
+    return [
+        f"the read record holds {', '.join(missing)} under {holder}: if the record is there, "
+        f'say so with data-extraction-path="{path}" (resource-config\'s path-config; a create '
+        "whose answer holds the key beside it says where with its own <path-config>, "
+        "docs/zspec.md#path-config)"
+    ]
+
+
+def _path_in_answer(
+    resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict, name: str
+) -> str:
+    """The JSONPath of the record's member `name` in the answer of `op` (its
+    data-extraction-path, then `name`); `$..name` where that path is no plain list of fields."""
+    config = extraction_config(resource, op, answer_content(op, verdict, exchange))
+    where = config.data_extraction_path if config is not None else None
+    steps = where.fields if where is not None else ()
+    return "$." + ".".join((*steps, name)) if steps is not None else f"$..{name}"
 
 
 def _set_by_the_write(
@@ -325,10 +360,7 @@ def _soft_delete_hint(
     if not changes:
         return []
     name, now = changes[0]
-    config = extraction_config(resource, op, answer_content(op, verdict, exchange))
-    where = config.data_extraction_path if config is not None else None
-    steps = where.fields if where is not None else ()
-    path = "$." + ".".join((*steps, name)) if steps is not None else f"$..{name}"
+    path = _path_in_answer(resource, op, exchange, verdict, name)
     literal = ("true" if now else "false") if isinstance(now, bool) else f"'{now}'"
     return [
         f"{name} now reads {literal}: if the API deletes softly, keeping the record so marked, "

@@ -43,6 +43,30 @@ def compare_record(
     return differences
 
 
+def nested_holder(
+    sent: dict[str, Any], read: dict[str, Any], structure: Structure | None
+) -> str | None:
+    """The member of `read` that is an object holding every name of `sent`, or None: of
+    several (Flask-AppBuilder's `label_columns` names every field too), the one that differs
+    least from what was sent, and None on a tie.
+
+    A write sent flat (`{"name": …}`) and read back in an envelope (Flask-AppBuilder's
+    `{"id": 1, "result": {"name": …}}`, read with data-extraction-path `$`) reads as if the
+    write did not stick, when the record is one level down: the user's fix is the path, and
+    this names it. It only names: comparing there unasked could pass a write that did not
+    stick."""
+    if not sent:
+        return None
+    ranked = sorted(
+        (len(compare_record(sent, value, structure)), name)
+        for name, value in read.items()
+        if isinstance(value, dict) and all(each in value for each in sent)
+    )
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return None
+    return ranked[0][1]
+
+
 def held_values(
     sent: dict[str, Any], read: dict[str, Any] | None, structure: Structure | None
 ) -> dict[str, Any]:

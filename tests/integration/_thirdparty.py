@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,12 @@ FEATHERS = (
     "@feathersjs/memory@5.0.50",
 )
 SQLALCHEMY = "sqlalchemy==2.0.45"  # under MLflow 2.22, which SQLAlchemy 2.1 breaks
+FLASK_APPBUILDER = (
+    "flask-appbuilder==5.3.0",
+    "marshmallow==3.26.2",  # FAB 5.3's schemas break on marshmallow 4
+    "marshmallow-sqlalchemy==1.0.0",
+    SQLALCHEMY,  # and on SQLAlchemy 2.1
+)
 INSTALL_TIMEOUT_S = 300
 START_TIMEOUT_S = 30
 
@@ -241,21 +247,33 @@ def run_with_token(
 
 
 def run_spec(
-    spec: Path, api: Started, tmp_path: Path, *options: str, under: str = "", token: str = ""
+    spec: Path,
+    api: Started,
+    tmp_path: Path,
+    *options: str,
+    under: str = "",
+    token: str = "",
+    fields: Mapping[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """`apitest run SPEC` against `api` (at the path `under` its root) with no OAuth
-    credentials, and the static token `token` where one is given: its exit status and JSON
-    result. A run that could not judge (exit 2 or 3), that showed a traceback, or that let the
-    token into any output, fails the test at once."""
+    credentials, the static token `token` where one is given, and a login's `fields`
+    (`APITEST_TOKEN_FIELD_<NAME>`): its exit status and JSON result. A run that could not
+    judge (exit 2 or 3), that showed a traceback, or that let the token or a field's value
+    into any output, fails the test at once."""
     report = tmp_path / "report.json"
-    env = cli_env(credentials=False, **({"APITEST_TOKEN": token} if token else {}))
+    secrets = {
+        f"APITEST_TOKEN_FIELD_{name.upper()}": value for name, value in (fields or {}).items()
+    }
+    if token:
+        secrets["APITEST_TOKEN"] = token
     done = run_cli(
         "run", str(spec), "--base-url", api.url + under, "--report-dir", str(tmp_path / "r"),
-        "--json", str(report), *options, env=env,
+        "--json", str(report), *options, env=cli_env(credentials=False, **secrets),
     )  # fmt: skip
     assert done.returncode in (0, 1), done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr, done.stderr
-    assert not token or token not in done.stdout + done.stderr + report.read_text()
+    shown = done.stdout + done.stderr + report.read_text()
+    assert not [name for name, secret in secrets.items() if secret in shown]
     result: dict[str, Any] = json.loads(report.read_text())
     return done.returncode, result
 

@@ -9,6 +9,7 @@ from apitest.verify.compare import (
     compare_record,
     held_values,
     marked_changes,
+    nested_holder,
     same_value,
     uploads_shown,
 )
@@ -94,3 +95,22 @@ def test_an_upload_must_be_shown_but_is_not_compared() -> None:
     assert compare_record(sent, {"title": "Minutes"}, structure) == [
         "$.file: sent the file 'apitest.txt', the read answer lacks it"
     ]
+
+
+def test_the_object_one_level_down_that_holds_what_was_sent_is_named() -> None:
+    """Flask-AppBuilder's read: the record under `result`, and `label_columns` naming every
+    field too; the one whose values match is the holder, a tie names none."""
+    sent = {"name": "a", "age": 4}
+    read = {
+        "id": 1,
+        "label_columns": {"name": "Name", "age": "Age"},
+        "result": {"name": "a", "age": 5},
+        "show_columns": ["name", "age"],
+    }
+    assert nested_holder(sent, read, None) == "result"  # one difference against two
+    assert (
+        nested_holder(sent, {"a": {"name": "a", "age": 4}, "b": {"name": "a", "age": 4}}, None)
+        is None
+    )
+    assert nested_holder(sent, {"result": {"name": "a"}}, None) is None  # not all of it there
+    assert nested_holder({}, read, None) is None
