@@ -114,7 +114,8 @@ class AuthNotice:
     Why it exists: a refused refresh token followed by a working client-credentials grant
     leaves every case green while the run tested as another principal, and the refresh token
     is gone for good; without this the fallback would be silent. `kind` is "fallback" (a flow
-    was refused and a later one used) or "store-without-lock". Never holds a token value.
+    was refused and a later one used), "store-without-lock", or "scope-separator" (the scopes
+    were refused joined one way and granted joined the other). Never holds a token value.
     """
 
     kind: str

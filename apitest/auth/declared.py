@@ -152,6 +152,34 @@ def unfilled_fields(
     return [name for name in named if name not in placed]
 
 
+def scope_separator(endpoint: Endpoint | None) -> str | None:
+    """How the declared call joins several scopes into its one `scope` value, where the spec
+    says: a `style="delimiter"` argument's `delimiter`, else the form an example or default
+    value shows (`read write`, `ZohoCRM.modules.READ,ZohoCRM.users.READ`). None where it does
+    not, or where `scope` goes in no declared argument or body property."""
+    op = endpoint.operation if endpoint is not None else None
+    if op is None:
+        return None
+    for arg in op.arguments:
+        if arg.name == "scope":
+            return arg.delimiter if arg.is_delimited else _shown_separator(arg.value_property)
+    if op.request_body is not None and op.request_body.contents:
+        structure = _body_content(op.request_body.contents).structure
+        for prop in structure.properties if structure is not None else ():
+            if prop.name == "scope":
+                return _shown_separator(prop)
+    return None
+
+
+def _shown_separator(prop: Property | None) -> str | None:
+    for text in (prop.example_value, prop.default_value) if prop is not None else ():
+        if text and "," in text:
+            return ","
+        if text and any(char.isspace() for char in text.strip()):
+            return " "
+    return None
+
+
 def fixed_value(prop: Property | None) -> str | None:
     """The value a property pins: its single `values`, else its `default-value`."""
     if prop is None:

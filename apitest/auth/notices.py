@@ -95,3 +95,24 @@ def store_without_lock(store: str) -> AuthNotice:
             "--token-store file, sqlite or mysql://..."
         ),
     )
+
+
+def scopes_rejoined(profile: str, token_url: str, refused: str, used: str) -> AuthNotice:
+    """The notice for scopes the token endpoint refused joined by `refused` and granted
+    joined by `used`: the run went on, but each run pays a refused call until the spec says."""
+    names = {",": "commas", " ": "spaces"}
+    example = "read write" if used == " " else "read,write"
+    return AuthNotice(
+        kind="scope-separator",
+        message=(
+            f"profile {profile!r}: the token endpoint {_bare(token_url)} refused the scopes "
+            f"joined by {names.get(refused, repr(refused))} (invalid_scope) and granted them "
+            f"joined by {names.get(used, repr(used))}, which the run used from then on. Say so "
+            "in the spec to spare the refused call: the token call's scope argument with "
+            f'style="delimiter" delimiter="{used}", or its scope with an example-value such as '
+            f'"{example}".'
+        ),
+        profile=profile,
+        refused=[f"scope joined by {names.get(refused, repr(refused))}: invalid_scope"],
+        used=f"scope joined by {names.get(used, repr(used))}",
+    )

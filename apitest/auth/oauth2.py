@@ -10,9 +10,10 @@ taken as it is.
 Flows, in the order tried: the token in the store (refreshed with its rotated refresh token),
 a given access token, the refresh token given, a grant token exchanged once, client
 credentials. A refusal (invalid_grant: e.g. a stored refresh token the server no longer
-knows) moves on to the next flow; only when all fail is the run stopped. A refusal followed by
-a flow that worked is not silent: it is kept in `notices` (notices.py says why and words it)
-for the summary and every report, since the run then tested as someone else.
+knows) moves on to the next flow; only when all fail does the caller err (each case that
+needs the token), and that refusal is kept and given to every later caller unasked. A refusal
+followed by a flow that worked is not silent: it is kept in `notices` (notices.py says why and
+words it) for the summary and every report, since the run then tested as someone else.
 
 Each call is built from the operation the schema declares for its endpoint (`declared.py`):
 refreshes go to `<refresh-url>`, grant codes and client credentials to `<token-url>` (either
@@ -44,9 +45,10 @@ from apitest.auth.declared import (
     only_string_property,
     place_token,
     read_field,
+    scope_separator,
     unfilled_fields,
 )
-from apitest.auth.notices import Refusal, fallback
+from apitest.auth.notices import Refusal, fallback, scopes_rejoined
 from apitest.auth.profiles import Profile
 from apitest.auth.stores import Token, TokenStore
 from apitest.errors import ApitestError, TargetUnreachableError, UsageError, clip
@@ -59,19 +61,26 @@ _SCOPE_SPLIT = re.compile(r"[\s,]+")
 
 
 class AuthFailedError(ApitestError):
-    """The token endpoint refused every flow the credentials allow (exit 2: fix credentials)."""
+    """The token endpoint refused every flow the credentials allow (exit 2: fix credentials).
+    `final` unless a refusal was the server's trouble (5xx, 429), which a later ask may not
+    meet."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, final: bool = True) -> None:
+        super().__init__(message)
+        self.final = final
 
 
 class _Refused(Exception):
     """One flow refused; the next may work. `error` is the server's code (invalid_grant) or
     the HTTP status; `description` its words, scrubbed of the run's secrets."""
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str, description: str, *, transient: bool = False) -> None:
         super().__init__(f"{error}{' (' + description + ')' if description else ''}")
         self.error = error
         self.description = description
+        self.transient = transient
 
 
 class TokenSource:
@@ -95,17 +104,30 @@ class TokenSource:
         self.token_url = endpoints.label
         self.profile = profile
         self.key = f"{profile.name}|{profile.credentials.client_id or '-'}|{self.token_url}"
-        self._scopes = ",".join(dict.fromkeys(profile.scopes or tuple(scopes)))
+        self._scope_names = tuple(dict.fromkeys(profile.scopes or tuple(scopes)))
+        declared = scope_separator(endpoints.for_grant()) or scope_separator(
+            endpoints.for_refresh()
+        )
+        self._separator = declared or ","
+        """Joins several scopes in one `scope` value: what the spec declares, else the comma
+        of Zoho's accounts server, until a refusal shows the server wants RFC 6749's space."""
+        self._separator_settled = declared is not None
         self._store = store
         self._clock = clock
         self._lock = asyncio.Lock()
         self._token: Token | None = None
         self._grant_spent = False
+        self._refused: AuthFailedError | None = None
         self._given_spent = False
         self._checked = endpoints.authentication is None
         self.refreshes = 0
         self.notices: list[AuthNotice] = []
         """Flows refused before another worked (each distinct one once, with a count)."""
+
+    @property
+    def _scopes(self) -> str:
+        """The scopes asked for, as the `scope` value of a token call."""
+        return self._separator.join(self._scope_names)
 
     @property
     def granted(self) -> tuple[str, ...]:
@@ -168,6 +190,20 @@ class TokenSource:
         return self._clock() < token.expires_at - margin
 
     async def _renew(self, rejected: str | None) -> None:
+        """A new token, or the refusal that ended every flow. A final refusal is kept and
+        given to every later caller unasked: the server has judged these credentials, and
+        each case asking again sent a refused call per flow per case (two runs of 22 cases
+        sent DOT 88), enough to trip a provider's lockout of the client."""
+        if self._refused is not None:
+            raise AuthFailedError(f"{self._refused}; not asked again in this run")
+        try:
+            await self._renew_held(rejected)
+        except AuthFailedError as exc:
+            if exc.final:
+                self._refused = exc
+            raise
+
+    async def _renew_held(self, rejected: str | None) -> None:
         async with _held(self._store):
             stored = await asyncio.to_thread(self._store.find_token, self.key)
             short = stored is not None and not self._covers(stored)
@@ -186,10 +222,10 @@ class TokenSource:
         endpoint, not per scope set (a refresh token rotates: two copies cannot both live),
         so a token stored by a run of other specs may lack scopes these specs need: used as
         it is, their cases would be skipped as 'not granted' and the run pass."""
-        if not token.scopes or not self._scopes:
+        if not token.scopes or not self._scope_names:
             return True
         have = {scope.lower() for scope in token.scopes}
-        return all(scope.lower() in have for scope in self._scopes.split(","))
+        return all(scope.lower() in have for scope in self._scope_names)
 
     async def _fetch(
         self, stored: Token | None, *, short: bool = False, rejected: str | None = None
@@ -239,6 +275,7 @@ class TokenSource:
             )
         reasons: list[str] = []
         refused: list[Refusal] = []
+        transient = False
         for name, params in flows:
             if params["grant_type"] == "authorization_code":
                 self._grant_spent = True  # a grant token works once, whatever the answer
@@ -247,6 +284,7 @@ class TokenSource:
             except _Refused as exc:
                 reasons.append(f"{name}: {exc}")
                 refused.append(Refusal(name, exc.error, exc.description))
+                transient = transient or exc.transient
                 if name == "stored refresh token":
                     base = replace(base, refresh_token=None)  # spent or revoked: forget it
                 continue
@@ -255,9 +293,16 @@ class TokenSource:
                     self.notices, [fallback(self.profile.name, self.token_url, refused, name)]
                 )
             return token
+        how = "check its credentials"
+        if all(refusal.error == "invalid_scope" for refusal in refused):
+            how = (
+                f"the scopes asked for ({', '.join(self._scope_names)}) were refused: check the "
+                "scopes the operations' <authentication scopes> name, or the profile's scopes"
+            )
         raise AuthFailedError(
             f"the token endpoint {self.token_url} refused profile {self.profile.name!r} "
-            f"({'; '.join(reasons)}); check its credentials"
+            f"({'; '.join(reasons)}); {how}",
+            final=not transient,
         )
 
     async def _token_flow(self, base: Token) -> Token:
@@ -287,7 +332,8 @@ class TokenSource:
                 )
             raise AuthFailedError(
                 f"the token-url {self.token_url} refused profile {self.profile.name!r} ({exc}); "
-                f"{how}"
+                f"{how}",
+                final=not exc.transient,
             ) from None
 
     def _refresh(self, token: str) -> dict[str, str]:
@@ -310,6 +356,29 @@ class TokenSource:
         return values
 
     async def _grant(self, base: Token, params: dict[str, str]) -> Token:
+        """A token by the call `params` make; where the server refuses several scopes joined
+        one way (invalid_scope) and the spec does not say how to join them, once more joined
+        the other way, which is then kept for the run and said in a notice. OAuth 2.0 joins
+        scopes by spaces (RFC 6749 section 3.3), Zoho's accounts server by commas, and the
+        spec rarely says which its server is."""
+        try:
+            return await self._grant_once(base, params)
+        except _Refused as exc:
+            several = params.get("scope") and len(self._scope_names) > 1
+            if exc.error != "invalid_scope" or not several or self._separator_settled:
+                raise
+        refused, self._separator_settled = self._separator, True
+        self._separator = " " if refused == "," else ","
+        try:
+            token = await self._grant_once(base, {**params, "scope": self._scopes})
+        except _Refused:
+            self._separator = refused
+            raise
+        notice = scopes_rejoined(self.profile.name, self.token_url, refused, self._separator)
+        fold_notices(self.notices, [notice])
+        return token
+
+    async def _grant_once(self, base: Token, params: dict[str, str]) -> Token:
         grant_type = params.get("grant_type")
         endpoint = (
             self.endpoints.for_refresh()
@@ -331,7 +400,9 @@ class TokenSource:
                 f"HTTP {response.status_code}"
             )
             why = self._scrub(str(answer.get("error_description", "")), values)
-            raise _Refused(clip(error), clip(why, 200))
+            raise _Refused(
+                clip(error), clip(why, 200), transient=_server_trouble(response.status_code)
+            )
         self.refreshes += 1
         return self._token_from(base, endpoint, answer, access, params)
 
@@ -412,8 +483,9 @@ class TokenSource:
             raise AuthFailedError(
                 f"the authentication-url {request.url} refused {which} "
                 f"(HTTP {response.status_code}); check the profile {self.profile.name!r}"
-                + ("" if given else " and the schema's scopes")
-            )
+                + ("" if given else " and the schema's scopes"),
+                final=not given and not _server_trouble(response.status_code),
+            )  # a given token refused: the next renewal goes on to the other flows
 
     async def _send(self, request: TokenRequest, what: str) -> httpx.Response:
         """One call to an endpoint of the schema; a network failure stops the run (exit 3)."""
@@ -442,3 +514,9 @@ async def _held(store: TokenStore) -> AsyncIterator[None]:
         yield
     finally:
         await asyncio.to_thread(manager.__exit__, None, None, None)
+
+
+def _server_trouble(status: int) -> bool:
+    """A refusal that says the server could not judge now (5xx, 429 too many requests), not
+    that the credentials are wrong: asking again later may work."""
+    return status >= 500 or status == 429

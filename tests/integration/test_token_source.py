@@ -11,6 +11,10 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from apitest.auth.credentials import Credentials
 from apitest.auth.memory import MemoryStore
@@ -231,6 +235,58 @@ def test_every_flow_refused_is_one_clear_error_without_secrets(make_server: Make
     message = str(caught.value)
     assert "refused profile 'p'" in message and "invalid_client" in message
     assert "wrong-secret-123" not in message and "also-wrong-456" not in message
+
+
+def test_a_refusal_is_kept_and_given_to_later_callers_unasked(make_server: MakeServer) -> None:
+    """Every case of a run needing the token asked the token endpoint again, each flow each
+    time; the server's refusal now stands for the run."""
+    server = make_server()
+    asked: list[str] = []
+
+    async def count(request: httpx.Request) -> None:
+        asked.append(request.url.path)
+
+    async def twice() -> list[str]:
+        said = []
+        async with httpx.AsyncClient(event_hooks={"request": [count]}) as client:
+            tokens = source(server, client, MemoryStore(), client_secret="wrong-secret-123")
+            for _ in range(2):
+                with pytest.raises(AuthFailedError) as caught:
+                    await tokens.token()
+                said.append(str(caught.value))
+        return said
+
+    first, second = asyncio.run(twice())
+    assert asked == ["/oauth/v2/token"]
+    assert "invalid_client" in first and second == f"{first}; not asked again in this run"
+
+
+async def _busy_then_granting(request: Request) -> JSONResponse:
+    """A token endpoint that is busy (503) on its first call and grants every later one."""
+    calls = request.app.state.calls = getattr(request.app.state, "calls", 0) + 1
+    if calls == 1:
+        return JSONResponse({"error": "temporarily_unavailable"}, status_code=503)
+    return JSONResponse({"access_token": f"token-{calls}", "expires_in": 3600})
+
+
+def test_a_token_endpoint_in_trouble_is_asked_again() -> None:
+    """A 503 (or 429) says the server could not judge now, not that the credentials are
+    wrong: the case that met it errs, the next asks again and gets its token."""
+    server = DemoServer()
+    server.app = Starlette(routes=[Route("/token", _busy_then_granting, methods=["POST"])])
+
+    async def twice(url: str) -> tuple[str, str]:
+        async with httpx.AsyncClient() as client:
+            profile = Profile("p", Credentials(client_id="id", client_secret="secret"))
+            tokens = TokenSource(client, url, profile, SCOPES, MemoryStore())
+            with pytest.raises(AuthFailedError) as caught:
+                await tokens.token()
+            return str(caught.value), await tokens.token()
+
+    with server:
+        said, token = asyncio.run(twice(f"{server.root_url}/token"))
+    assert "HTTP 503" in said or "temporarily_unavailable" in said
+    assert token == "token-2"
 
 
 def test_no_flow_at_all_is_a_usage_error(make_server: MakeServer) -> None:

@@ -19,6 +19,7 @@ from apitest.auth.declared import (
     expires_in_seconds,
     only_string_property,
     read_field,
+    scope_separator,
 )
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import AuthEndpoint, OAuth2Schema, Resource, TokenSchema
@@ -274,3 +275,35 @@ def test_a_token_schema_without_token_url_and_an_endpoint_without_operation_are_
     assert any("<token-url> has no <operation>" in m for m in messages), messages
     assert any('<token name="tk"> has no <token-url>' in m for m in messages), messages
     assert any("'visibility' must be one of public, internal, private" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ('<argument name="scope" location="param" style="delimiter" delimiter="+"><content>'
+         '<encode type="text/plain"/><structure><property type="string"/></structure>'
+         "</content></argument>", "+"),
+        ('<argument name="scope" location="param"><content><encode type="text/plain"/>'
+         '<structure><property type="string" example-value="read write"/></structure>'
+         "</content></argument>", " "),
+        ("<request-body><content><encode type=\"application/x-www-form-urlencoded\"/><structure>"
+         '<property name="scope" type="string" default-value="ZohoCRM.a.READ,ZohoCRM.b.ALL"/>'
+         "</structure></content></request-body>", ","),
+        (param("scope"), None),  # one value shown nowhere: the spec does not say
+        (param("client_id"), None),  # no scope at all
+    ],
+)  # fmt: skip
+def test_the_scope_separator_is_what_the_declared_call_shows(
+    tmp_path: Path, scope: str, expected: str | None
+) -> None:
+    """How several scopes are joined in one value: a delimiter argument's `delimiter`, else
+    the separator an example or default value shows; None where the spec says nothing, so
+    the token source may learn it from the server's refusal."""
+    schema = oauth2(
+        tmp_path,
+        f'<operation method="post" name="Token" category="action">{scope}'
+        + answer(prop("access_token"))
+        + "</operation>",
+    )
+    assert scope_separator(endpoint(schema.token)) == expected
+    assert scope_separator(Endpoint("http://auth.example/token")) is None  # the RFC form

@@ -1,0 +1,1 @@
+"""A Django REST framework app for apitest's tests: notes behind django-oauth-toolkit."""
