@@ -22,6 +22,10 @@ _PHRASES = {
     "grant token": "the grant token (APITEST_GRANT_TOKEN)",
 }
 _REFRESH_FLOWS = ("stored refresh token", "APITEST_REFRESH_TOKEN")
+GIVEN_REFRESH_TOKEN = "refresh token of "
+"""How the flow of a refresh token given other than by APITEST_REFRESH_TOKEN is named: by where
+it came from ("refresh token of suites/ci.toml: [auth.profiles.qa]"), so that a notice never
+names a variable the user did not set."""
 SHARE_A_LOCKED_STORE = (
     "let every run and pytest-xdist worker share one token store with a lock (the default "
     "--token-store file, or sqlite, or mysql://... shared across machines, or a custom store "
@@ -42,20 +46,25 @@ class Refusal:
 def fallback(profile: str, token_url: str, refused: Sequence[Refusal], used: str) -> AuthNotice:
     """The notice for flows refused before `used` worked."""
     what = "; ".join(
-        f"{_PHRASES.get(r.flow, r.flow)} ({r.error}{': ' + r.description if r.description else ''})"
+        f"{_phrase(r.flow)} ({r.error}{': ' + r.description if r.description else ''})"
         for r in refused
     )
     message = (
         f"profile {profile!r}: the token endpoint {_bare(token_url)} refused {what}; the run "
-        f"went on with {_PHRASES.get(used, used)} instead."
+        f"went on with {_phrase(used)} instead."
     )
-    burned = [r for r in refused if r.flow in _REFRESH_FLOWS and r.error == "invalid_grant"]
+    burned = [
+        r
+        for r in refused
+        if (r.flow in _REFRESH_FLOWS or r.flow.startswith(GIVEN_REFRESH_TOKEN))
+        and r.error == "invalid_grant"
+    ]
     if burned:
         who = (
             "the client (client credentials), not as the refresh token's user, possibly with "
             "other scopes and data"
             if used == "client credentials"
-            else _PHRASES.get(used, used)
+            else _phrase(used)
         )
         message += (
             " Likely cause: the refresh token was spent by another process that refreshed with "
@@ -72,6 +81,11 @@ def fallback(profile: str, token_url: str, refused: Sequence[Refusal], used: str
         refused=[f"{r.flow}: {r.error}" for r in refused],
         used=used,
     )
+
+
+def _phrase(flow: str) -> str:
+    """A flow as a sentence names it."""
+    return "the " + flow if flow.startswith(GIVEN_REFRESH_TOKEN) else _PHRASES.get(flow, flow)
 
 
 def _bare(url: str) -> str:

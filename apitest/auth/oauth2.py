@@ -48,7 +48,7 @@ from apitest.auth.declared import (
     scope_separator,
     unfilled_fields,
 )
-from apitest.auth.notices import Refusal, fallback, scopes_rejoined
+from apitest.auth.notices import GIVEN_REFRESH_TOKEN, Refusal, fallback, scopes_rejoined
 from apitest.auth.profiles import Profile
 from apitest.auth.stores import Token, TokenStore
 from apitest.errors import ApitestError, TargetUnreachableError, UsageError, clip
@@ -248,7 +248,12 @@ class TokenSource:
                 base, access_token=creds.access_token, expires_at=None, scopes=()
             )  # what it was granted is unknown
         if creds.refresh_token and (stored is None or stored.refresh_token != creds.refresh_token):
-            refreshes.append(("APITEST_REFRESH_TOKEN", self._refresh(creds.refresh_token)))
+            given = (
+                "APITEST_REFRESH_TOKEN"
+                if creds.source == "environment"
+                else GIVEN_REFRESH_TOKEN + creds.source
+            )
+            refreshes.append((given, self._refresh(creds.refresh_token)))
         grants: list[tuple[str, dict[str, str]]] = []
         if creds.grant_token and not self._grant_spent:
             grants.append(

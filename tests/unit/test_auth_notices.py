@@ -15,7 +15,13 @@ from lxml import etree
 from rich.console import Console
 
 from apitest.auth.memory import MemoryStore
-from apitest.auth.notices import Refusal, fallback, store_without_lock
+from apitest.auth.notices import (
+    GIVEN_REFRESH_TOKEN,
+    Refusal,
+    fallback,
+    scopes_rejoined,
+    store_without_lock,
+)
 from apitest.auth.stores import FileStore, SQLiteStore, load_store, unlocked_class
 from apitest.report.console import ConsoleReporter
 from apitest.report.html import render_html
@@ -42,6 +48,27 @@ def test_a_spent_refresh_token_names_the_cause_the_principal_and_the_fix() -> No
     )
     assert "the cases ran as the client (client credentials)" in notice.message
     assert "share one token store with a lock" in notice.message
+
+
+def test_a_profiles_refresh_token_is_named_by_where_it_came_from() -> None:
+    """Not as APITEST_REFRESH_TOKEN, a variable the user never set."""
+    given = GIVEN_REFRESH_TOKEN + "suites/ci.toml: [auth.profiles.qa]"
+    notice = fallback("qa", "http://h/t", [Refusal(given, "invalid_grant")], "client credentials")
+    assert "refused the refresh token of suites/ci.toml: [auth.profiles.qa] (invalid_grant)" in (
+        notice.message
+    )
+    assert "APITEST_REFRESH_TOKEN" not in notice.message
+    assert "Likely cause: the refresh token was spent" in notice.message
+
+
+def test_scopes_granted_joined_the_other_way_say_how_to_declare_it() -> None:
+    notice = scopes_rejoined("p", "https://u:pw@h/o/token/?k=v", ",", " ")
+    assert notice.kind == "scope-separator" and notice.used == "scope joined by spaces"
+    assert notice.message.startswith(
+        "profile 'p': the token endpoint https://h/o/token/ refused the scopes joined by commas "
+        "(invalid_scope) and granted them joined by spaces"
+    )
+    assert 'style="delimiter" delimiter=" "' in notice.message and "pw" not in notice.message
 
 
 def test_the_token_url_loses_userinfo_and_query() -> None:
