@@ -309,9 +309,8 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
     if kind == "invalid":
         # A key its own regex refuses is invalid on every API; a well-formed unknown key is
         # only unknown, and an upserting PUT (Kinto's) rightly stores a record at it.
-        if prop is not None and prop.regex:
-            return _regex_miss(prop, generator)
-        return f"apitest-invalid-{generator.hex(8)}"
+        missed = _regex_miss(prop, f"apitest {generator.hex(4)}") if prop and prop.regex else None
+        return missed if missed is not None else f"apitest-invalid-{generator.hex(8)}"
     if kind in ("type", "text"):  # text: a form field's
         return _wrong_type(prop.type if prop else "string", generator, as_text or kind == "text")
     if prop is None:
@@ -326,7 +325,8 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
         value = (edge or 0) + step
         return int(value) if prop.type in ("integer", "long") else float(value)
     if kind == "regex":
-        return _regex_miss(prop, generator)
+        missed = _regex_miss(prop, f"apitest {generator.hex(4)}")
+        return missed if missed is not None else "\u2603"  # unbreakable: planned as skipped
     return f"apitest-{generator.hex(6)}"
 
 
@@ -353,23 +353,60 @@ def _wrong_type(type_name: str, generator: DataGenerator, as_text: bool) -> Any:
     return word  # a string where a number, boolean, array or object belongs
 
 
+LENGTH_CAP = 1_000_000
+"""The longest value a Length Violation sends, in characters or list items. A bound above it
+cannot be broken in a test: sending the cap instead kept the rule, a correct API rightly took
+the value, and the case failed it (`unbreakable` skips such a case instead)."""
+_BLOCK = 4096
+"""Past this many characters or items a long value repeats its first block: a value of a
+million built piece by piece held the event loop for seconds, and the calls in flight beside it
+timed out."""
+
+
 def _wrong_length(prop: Property, too_long: bool, generator: DataGenerator) -> Any:
     bounds = prop.length
     assert bounds is not None
     size = int(bounds.max) + 1 if too_long and bounds.max is not None else int(bounds.min or 1) - 1
-    size = max(0, min(size, 1_000_000))
+    size = max(0, min(size, LENGTH_CAP))
     if prop.type == "collections":
-        return [generator.text(1, 10) for _ in range(size)]
+        items = [generator.text(1, 10) for _ in range(min(size, _BLOCK))]
+        return (items * (size // _BLOCK + 1))[:size] if size > _BLOCK else items
     digits = prop.type == "long_string"
-    text = ""
-    while len(text) < size:
-        text += generator.hex(16) if digits else generator.text(8, 16) + " "
+    parts: list[str] = []
+    length = 0
+    while length < min(size, _BLOCK):
+        part = generator.hex(16) if digits else generator.text(8, 16) + " "
+        parts.append(part)
+        length += len(part)
+    block = "".join(parts)
     if digits:
-        text = "".join(str(int(ch, 16) % 10) for ch in text)
-    text = text[:size]
+        block = "".join(str(int(ch, 16) % 10) for ch in block)
+    text = (block * (size // max(len(block), 1) + 1))[:size] if size > len(block) else block[:size]
     # A space at either end would be trimmed by the many APIs that trim text (DRF's CharField
     # does), leaving a value of a valid length that they rightly take.
     return text[:-1] + "x" if text.endswith(" ") else text
+
+
+def unbreakable(violation: Violation) -> str | None:
+    """Why no value apitest can send breaks what `violation` names, so its case is skipped,
+    not sent with a value that keeps the rule (which a correct API rightly takes, failing the
+    case); None where a value can."""
+    prop = violation.prop if violation.prop is not None else _arg_property(violation)
+    if prop is None:
+        return None
+    bounds = prop.length
+    if violation.value == "too long" and bounds is not None and (bounds.max or 0) >= LENGTH_CAP:
+        unit = "items" if prop.type == "collections" else "characters"
+        return (
+            f"a value longer than {int(bounds.max or 0):,} {unit} is more than a test sends "
+            f"(at most {LENGTH_CAP:,}): the length bound cannot be broken"
+        )
+    if violation.value == "regex" and prop.regex and _regex_miss(prop, "apitest") is None:
+        return (
+            f"every value apitest tries matches the regex {prop.regex!r} (spaces, a line break, "
+            "punctuation, non-ASCII): no value breaks it"
+        )
+    return None
 
 
 def _outside(prop: Property, generator: DataGenerator) -> Any:
@@ -391,13 +428,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _regex_miss(prop: Property, generator: DataGenerator) -> str:
-    """A string of an allowed length that the regex does not fully match."""
+def _regex_miss(prop: Property, word: str) -> str | None:
+    """A string of an allowed length that the regex does not fully match; None where every
+    candidate matches (`[\\s\\S]*` matches them all): sending one then kept the rule."""
     pattern = re.compile(prop.regex or "")
     low = int(prop.length.min or 1) if prop.length is not None else 1
-    candidates = ["!apitest!", "~", "apitest " + generator.hex(4), " ", "0x!"]
+    candidates = ["!apitest!", "~", word, " ", "0x!", "\n", "\u2603"]
     for text in candidates:
         padded = text + "!" * max(0, low - len(text))
         if not pattern.fullmatch(padded):
             return padded
-    return "\u2603" * max(1, low)
+    return None

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from apitest._gc import no_gc_pauses
-from apitest.plan.cases import negative_cases, request_content
+from apitest.plan.cases import negative_cases, request_content, unbreakable
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.spec.model import Catalog, Operation, Property, Resource, Structure
@@ -357,7 +357,12 @@ class _ResourcePlanner:
     ) -> None:
         for violation in cases:
             chain.add(
-                op, "test", violation.name, owner=self.res.name, skip=skip, violation=violation
+                op,
+                "test",
+                violation.name,
+                owner=self.res.name,
+                skip=skip or unbreakable(violation),
+                violation=violation,
             )
 
     def _test_write(self, chain: _ChainBuilder, op: Operation) -> None:

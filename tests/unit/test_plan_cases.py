@@ -4,6 +4,7 @@ break them."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.request import NotApplicable, break_body
-from apitest.plan.cases import bad_value, format_path, negative_cases
+from apitest.plan.cases import LENGTH_CAP, bad_value, format_path, negative_cases, unbreakable
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
@@ -19,7 +20,7 @@ from apitest.spec.loader import load_catalog
 from apitest.spec.model import Bounds, Catalog, Content, Property, Response, Structure
 from apitest.verify.verdict import pick_content
 
-from ..support import DATA, LOC
+from ..support import DATA, LOC, REPO
 
 S3_OBJECTS = DATA / "thirdparty" / "s3" / "objects.xml"
 
@@ -293,3 +294,45 @@ def test_a_too_long_text_never_ends_in_a_space_an_api_would_trim() -> None:
         for n in range(200)
     ]
     assert all(len(text) == 41 and text == text.strip() for text in texts)
+
+
+@pytest.mark.parametrize("kind", ["string", "long_string", "collections"])
+def test_a_long_value_breaks_its_bound_at_once(kind: str) -> None:
+    """Up to the cap, a value one past the bound, made in linear time: built piece by piece,
+    a million characters held the event loop five seconds, and a call beside it timed out."""
+    prop = _prop(type=kind, name="x", length=Bounds(0, LENGTH_CAP - 1))
+    too_long = _violation("Length Violation", "too long", prop)
+    assert unbreakable(too_long) is None
+    value = bad_value(too_long, DataGenerator(3, "case"))
+    assert len(value) == LENGTH_CAP
+    if kind != "collections":
+        assert value == value.strip() and (kind == "string" or value.isdigit())
+
+
+def test_what_no_value_can_break_is_skipped_saying_why() -> None:
+    """A bound past the cap, or a regex every candidate matches: the value sent kept the rule,
+    and a correct API that rightly took it failed the case."""
+    huge = _prop(type="string", name="x", length=Bounds(0, 100_000_000))
+    assert "100,000,000 characters is more than a test sends (at most 1,000,000)" in (
+        unbreakable(_violation("Length Violation", "too long", huge)) or ""
+    )
+    assert unbreakable(_violation("Length Violation", "too short", huge)) is None
+    for pattern in (r"[\s\S]*", r"^(?:.|\n)*$"):
+        anything = _prop(type="string", name="x", regex=pattern)
+        assert "no value breaks it" in (unbreakable(_violation("Regex", "regex", anything)) or "")
+    dotted = _prop(type="string", name="x", regex=".*")
+    assert unbreakable(_violation("Regex", "regex", dotted)) is None
+    assert not re.fullmatch(".*", bad_value(_violation("Regex", "regex", dotted), DataGenerator(1)))
+
+
+def test_a_plan_skips_the_cases_it_cannot_make(tmp_path: Path) -> None:
+    folder = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", folder)
+    trips = folder / "trips.xml"
+    text = trips.read_text(encoding="utf-8")
+    trips.write_text(text.replace('length="1,100"', 'length="1,100000000"'), encoding="utf-8")
+    plan = build_plan(load_catalog([folder]), PlanOptions(cases="negative"))
+    lengths = [s for s in plan.steps if s.case.startswith("Length Violation trips[0].trip_name")]
+    over = [s for s in lengths if s.case.endswith("(over max)")]
+    assert over and all("cannot be broken" in (s.skip_reason or "") for s in over)
+    assert all(not s.skip_reason for s in lengths if s not in over)  # under min: sent
