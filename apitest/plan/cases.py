@@ -26,6 +26,7 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -320,10 +321,7 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
     if kind == "outside values":
         return _outside(prop, generator)
     if kind in ("above range", "below range") and prop.range is not None:
-        edge = prop.range.max if kind == "above range" else prop.range.min
-        step = 1 if kind == "above range" else -1
-        value = (edge or 0) + step
-        return int(value) if prop.type in ("integer", "long") else float(value)
+        return _past_range(prop, kind == "above range")
     if kind == "regex":
         missed = _regex_miss(prop, f"apitest {generator.hex(4)}")
         return missed if missed is not None else "\u2603"  # unbreakable: planned as skipped
@@ -387,6 +385,21 @@ def _wrong_length(prop: Property, too_long: bool, generator: DataGenerator) -> A
     return text[:-1] + "x" if text.endswith(" ") else text
 
 
+def _past_range(prop: Property, above: bool) -> float:
+    """The number just outside `prop`'s range: the next whole number for an integer type, the
+    edge ± 1 for a double, or the next double where ± 1 is lost in the edge's precision (1e308
+    + 1 is 1e308, a value inside the range that a correct API rightly took)."""
+    bounds = prop.range
+    assert bounds is not None
+    edge = (bounds.max if above else bounds.min) or 0
+    if not math.isfinite(edge):
+        return edge
+    if prop.type in ("integer", "long"):
+        return math.floor(edge) + 1 if above else math.ceil(edge) - 1
+    moved = float(edge + (1 if above else -1))
+    return moved if moved != edge else math.nextafter(float(edge), math.inf if above else -math.inf)
+
+
 def unbreakable(violation: Violation) -> str | None:
     """Why no value apitest can send breaks what `violation` names, so its case is skipped,
     not sent with a value that keeps the rule (which a correct API rightly takes, failing the
@@ -401,6 +414,10 @@ def unbreakable(violation: Violation) -> str | None:
             f"a value longer than {int(bounds.max or 0):,} {unit} is more than a test sends "
             f"(at most {LENGTH_CAP:,}): the length bound cannot be broken"
         )
+    ranged = violation.value in ("above range", "below range") and prop.range is not None
+    if ranged and not math.isfinite(_past_range(prop, violation.value == "above range")):
+        side = "above" if violation.value == "above range" else "below"
+        return f"no finite number lies {side} the range: it cannot be broken"
     if violation.value == "regex" and prop.regex and _regex_miss(prop, "apitest") is None:
         return (
             f"every value apitest tries matches the regex {prop.regex!r} (spaces, a line break, "

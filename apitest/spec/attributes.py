@@ -201,7 +201,7 @@ class ElementReader:
             return None
         parts = [part.strip() for part in value.split(",")]
         try:
-            numbers = [float(part) if part else None for part in parts]
+            numbers = [_number(part) if part else None for part in parts]
         except ValueError:
             numbers = []
         if len(numbers) == 1 and name == "length":
@@ -262,3 +262,9 @@ def _suggest(name: str, known: frozenset[str]) -> str:
     if known and len(known) <= 12:
         return "expected one of: " + ", ".join(sorted(known))
     return ""
+
+
+def _number(text: str) -> float:
+    """A bound as written: an integer exactly (a float holds -2**63 - 1 as -2**63, so the
+    value below a long's range was the range's own minimum), anything else as a float."""
+    return int(text) if text.lstrip("+-").isdigit() else float(text)

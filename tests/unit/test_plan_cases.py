@@ -336,3 +336,47 @@ def test_a_plan_skips_the_cases_it_cannot_make(tmp_path: Path) -> None:
     over = [s for s in lengths if s.case.endswith("(over max)")]
     assert over and all("cannot be broken" in (s.skip_reason or "") for s in over)
     assert all(not s.skip_reason for s in lengths if s not in over)  # under min: sent
+
+
+@pytest.mark.parametrize(
+    ("kind", "bounds", "above", "below"),
+    [
+        ("double", Bounds(-1e308, 1e308), 1.0000000000000002e308, -1.0000000000000002e308),
+        ("long", Bounds(-(2**63), 2**63 - 1), 2**63, -(2**63) - 1),
+        ("integer", Bounds(0.5, 10.5), 11, 0),
+        ("double", Bounds(1, 365), 366.0, 0.0),
+    ],
+)  # fmt: skip
+def test_a_value_outside_the_range_is_outside_it(
+    kind: str, bounds: Bounds, above: float, below: float
+) -> None:
+    """1e308 + 1 is 1e308, and -2**63 read as a float less one is -2**63 again: each case
+    sent the range's own edge, which a correct API rightly took."""
+    prop = _prop(type=kind, name="x", range=bounds)
+    gen = DataGenerator(2, "case")
+    assert bad_value(_violation("Invalid Value", "above range", prop), gen) == above
+    assert bad_value(_violation("Invalid Value", "below range", prop), gen) == below
+    assert not bounds.contains(above) and not bounds.contains(below)
+    endless = _prop(type="double", name="x", range=Bounds(0, float("inf")))
+    assert "no finite number lies above" in (
+        unbreakable(_violation("Invalid Value", "above range", endless)) or ""
+    )
+
+
+def test_a_long_range_is_read_exactly(tmp_path: Path) -> None:
+    """As written, not through a float, which holds -2**63 - 1 as -2**63."""
+    folder = tmp_path / "specs"
+    shutil.copytree(REPO / "specs", folder)
+    trips = folder / "trips.xml"
+    text = trips.read_text(encoding="utf-8")
+    edges = 'range="-9223372036854775808,9223372036854775807"'
+    trips.write_text(re.sub(r'range="[^"]*"', edges, text, count=1), encoding="utf-8")
+    ranged = [
+        prop
+        for resource in load_catalog([folder]).resources
+        for structure in resource.components.structures.values()
+        for prop in structure.properties
+        if prop.range is not None
+    ]
+    assert ranged[0].range == Bounds(-(2**63), 2**63 - 1)
+    assert isinstance(ranged[0].range.min, int)
