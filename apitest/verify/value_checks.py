@@ -273,11 +273,14 @@ def number_problems(value: Any, prop: Property) -> list[Problem]:
 
 
 def decimal_places(value: float) -> int:
-    """Digits after the point of a JSON number, as written (the shortest repr of a float)."""
+    """Digits after the point of a JSON number, as its value has them: the shortest repr of a
+    float, less trailing zeros. Jackson writes a Java double of 573 as `573.0`, and Python's
+    json a float so too; counted as written, a correct answer with decimal-place="0" failed
+    "with 1 after the point"."""
     if isinstance(value, float) and not math.isfinite(value):
         return 0
     try:
-        exponent = Decimal(repr(value)).as_tuple().exponent
+        exponent = Decimal(repr(value)).normalize().as_tuple().exponent
     except InvalidOperation:
         return 0
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0

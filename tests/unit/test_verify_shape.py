@@ -288,6 +288,9 @@ def test_decimal_place_bounds_digits_after_the_point() -> None:
         "the point"
     ]
     assert len(one(1e-7, p)) == 1
+    whole = prop("count", "double", decimal_place=0)
+    assert one(573.0, whole) == [] and one(1.50, p) == []  # Jackson writes a double 573 "573.0"
+    assert len(one(573.5, whole)) == 1
 
 
 def test_long_values_are_clipped_in_messages() -> None:
