@@ -15,7 +15,6 @@ import json
 import math
 import mimetypes
 import random
-import re
 import string
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -26,7 +25,7 @@ import rstr
 from apitest.plan._windows import float_window, int_window
 from apitest.spec.formats import render_java
 from apitest.spec.model import Bounds, Property
-from apitest.spec.values import INT32, INT64
+from apitest.spec.values import INT32, INT64, generation_pattern, runtime_regex
 
 
 class _Missing:
@@ -218,9 +217,9 @@ class ValueSource:
     ) -> str | None:
         """A full match of `pattern` within `length`, else the best candidate; None if the pattern
         cannot be used at all (the caller then generates without it)."""
-        try:
-            compiled = re.compile(pattern)
-        except (re.error, RecursionError):
+        compiled = runtime_regex(pattern)  # the engine every check runs
+        expandable = generation_pattern(pattern)  # what rstr, on Python's re, can expand
+        if compiled is None or expandable is None:
             return None
         checks: tuple[Callable[[str], object], ...] = (
             compiled.fullmatch, lambda s: length is None or length.contains(len(s)), *extra
@@ -229,7 +228,7 @@ class ValueSource:
         self._xeger.repeat_cap = cap
         for _ in range(_REGEX_TRIES):
             try:
-                candidate = self._xeger.xeger(pattern)
+                candidate = self._xeger.xeger(expandable)
             except Exception:  # constructs rstr cannot expand (look-arounds, back references)
                 break
             score = tuple(bool(check(candidate)) for check in checks)

@@ -27,7 +27,6 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,6 +38,7 @@ from apitest.spec.conditions import DataPath
 from apitest.spec.model import Argument, Bounds, Content, Operation, Property, Structure
 from apitest.spec.scopes import Category
 from apitest.spec.text_bodies import text_value_property
+from apitest.spec.values import runtime_regex
 
 _MANDATORY: dict[str, NegativeKind] = {"param": "Mandatory Param", "header": "Mandatory Header"}
 _INVALID: dict[str, NegativeKind] = {"param": "Invalid Param", "header": "Invalid Header"}
@@ -448,7 +448,9 @@ def _is_number(text: str) -> bool:
 def _regex_miss(prop: Property, word: str) -> str | None:
     """A string of an allowed length that the regex does not fully match; None where every
     candidate matches (`[\\s\\S]*` matches them all): sending one then kept the rule."""
-    pattern = re.compile(prop.regex or "")
+    pattern = runtime_regex(prop.regex or "")
+    if pattern is None:
+        return None
     low = int(prop.length.min or 1) if prop.length is not None else 1
     candidates = ["!apitest!", "~", word, " ", "0x!", "\n", "\u2603"]
     for text in candidates:

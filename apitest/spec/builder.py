@@ -11,7 +11,6 @@ so any of them can be handed to `resolve` as the way to build a referenced compo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,6 +28,7 @@ from apitest.spec.conditions import (
 )
 from apitest.spec.references import References
 from apitest.spec.scopes import ScopeSet, ScopeSyntaxError, parse_scopes
+from apitest.spec.values import regex_error
 
 MAX_REGEX = 2000
 _T = TypeVar("_T")
@@ -168,9 +168,8 @@ class FileBuilder(References):
                 attr=attr,
             )
             return None
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            self.reader.report(element, f"bad {attr} {clip(regex)!r}: {exc}", attr=attr)
+        problem = regex_error(regex)
+        if problem is not None:
+            self.reader.report(element, f"bad {attr} {clip(regex)!r}: {problem}", attr=attr)
             return None
         return regex

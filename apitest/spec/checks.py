@@ -6,7 +6,6 @@ or a URL variable no argument fills cannot be run correctly either.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 
@@ -15,6 +14,7 @@ from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.spec.model import Argument, Location, Operation, Property, Resource, Structure
 from apitest.spec.reader import SourceFile
 from apitest.spec.urls import url_variables
+from apitest.spec.values import generation_pattern, runtime_regex
 
 
 class _Reporter:
@@ -217,7 +217,7 @@ def _check_responses(op: Operation, report: _Reporter) -> None:
 
 def _check_values(prop: Property, report: _Reporter) -> None:
     """`values` must satisfy the property's own regex and length; examples should too."""
-    pattern = re.compile(prop.regex) if prop.regex else None
+    pattern = runtime_regex(prop.regex) if prop.regex else None
     shown_regex = clip(prop.regex or "")
     for value in prop.values:
         if pattern and not pattern.fullmatch(value):
@@ -241,6 +241,22 @@ def _check_values(prop: Property, report: _Reporter) -> None:
                 "values",
             )
     example = prop.example_value
+    if (
+        pattern
+        and example is None
+        and not prop.values
+        and generation_pattern(prop.regex or "") is None
+    ):
+        report.add(
+            "warning",
+            prop.loc,
+            "property",
+            f"apitest cannot make values that match regex {shown_regex!r} (a class it has no "
+            "sample of, such as a negated one inside brackets)",
+            "give the property an example-value that matches it, or requests may be refused",
+            SpecValueError,
+            "regex",
+        )
     if example is not None and pattern and not pattern.fullmatch(example):
         report.add(
             "warning",

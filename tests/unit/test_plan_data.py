@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from apitest.plan.cases import bad_value
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
+from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath, parse_data_path
 from apitest.spec.formats import render_java
 from apitest.spec.model import (
@@ -24,6 +26,7 @@ from apitest.spec.model import (
     StructureGroup,
 )
 from apitest.spec.scopes import parse_scopes
+from apitest.spec.values import generation_pattern, regex_error, runtime_regex
 
 from ..support import LOC
 
@@ -229,6 +232,50 @@ def test_regex_values_full_match_for_many_seeds(regex: str) -> None:
     for seed in range(200):
         value = DataGenerator(seed).scalar(prop)
         assert re.fullmatch(regex, value), (seed, value)
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [
+        r"^[\p{L} .'-]{2,30}$",
+        r"\p{Lu}\p{Ll}{2,8}",
+        r"[[:alpha:]]{3}[[:digit:]]{2}",
+        r"a*+b",
+        r"(?>ab)+c",
+    ],
+)
+def test_java_patterns_are_read_and_their_values_match_them(regex: str) -> None:
+    """ZEST is Java, and its users write Java patterns: `\\p{L}` for names with accents,
+    POSIX classes, possessive and atomic forms. Python's `re` refused them at load, failing the
+    spec; the `regex` engine every check runs reads them, and values are made to match it."""
+    assert regex_error(regex) is None
+    prop = Property(LOC, "string", regex=regex)
+    checked = runtime_regex(regex)
+    for seed in range(100):
+        value = DataGenerator(seed).scalar(prop)
+        assert checked.fullmatch(value), (seed, value)
+        miss = bad_value(
+            Violation("Regex Mismatch", "x", "body", "set", "regex", ("x",), prop),
+            DataGenerator(seed),
+        )
+        assert not checked.fullmatch(miss), (seed, miss)
+
+
+@pytest.mark.parametrize(
+    ("java", "plain"),
+    [
+        (r"\p{L}+", "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]+"),
+        (r"[\p{Digit}_]", "[0-9_]"),
+        (r"\P{Alpha}", "[^A-Za-z]"),
+        (r"[[:upper:]]", "[A-Z]"),
+        (r"[]a]", r"[\]a]"),
+        (r"a++(?>b)", "a+(?:b)"),
+        (r"[^\P{L}]", None),  # a negated class inside brackets: no sample of it
+        (r"\p{javaLowerCase}", None),
+    ],
+)  # fmt: skip
+def test_the_generation_pattern_samples_what_re_lacks(java: str, plain: str | None) -> None:
+    assert generation_pattern(java) == plain
 
 
 def test_long_string_is_an_id_without_leading_zero() -> None:

@@ -510,3 +510,20 @@ def test_property_rules_are_kept_on_the_model(tmp_path: Path) -> None:
     )
     p = _thing(res).property("p")
     assert isinstance(p, Property) and (p.pick_value, p.expression) == ("last", "$.a + 1")
+
+
+def test_java_regexes_load_clean_and_one_without_a_sample_asks_for_an_example(
+    tmp_path: Path,
+) -> None:
+    """`\\p{L}` failed the whole spec at load ("bad escape \\p"); a class apitest has no
+    sample of is read, with a warning that values may not match it."""
+    names = r'<property name="name" type="string" regex="^[\p{L} .&apos;-]+$"/>'
+    assert _resource(tmp_path, names) is not None  # no error, no warning
+    unsampled = r'<property name="name" type="string" regex="[^\P{L}]+"/>'
+    found = [(d.severity, d.message) for d in _load(tmp_path, unsampled).diagnostics]
+    assert found == [
+        ("warning", r"apitest cannot make values that match regex '[^\\P{L}]+' (a class it has "
+         "no sample of, such as a negated one inside brackets)")
+    ]  # fmt: skip
+    example = r'<property name="name" type="string" regex="[^\P{L}]+" example-value="Zoë"/>'
+    assert _resource(tmp_path, example) is not None
