@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from apitest._gc import no_gc_pauses
-from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, UsageError
+from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, UsageError, clip
 from apitest.spec.attributes import ElementReader, local_name
 from apitest.spec.builder import FileBuilder
 from apitest.spec.checks import check_auth_schemas, check_resource
@@ -95,11 +95,21 @@ def _siblings(inputs: list[SpecInput], names: set[str]) -> list[SpecInput]:
     for name in sorted(filter(_SAFE_NAME.fullmatch, names)):
         for folder in folders:
             candidate = folder / f"{name}.xml"
-            if candidate.is_file() and candidate.resolve() not in loaded:
+            if _is_file(candidate) and candidate.resolve() not in loaded:
                 found.append(SpecInput(candidate, str(candidate), True))
                 loaded.add(candidate.resolve())
                 break
     return found
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; False where the name cannot be one (a resource name a
+    hostile spec made 3,000 characters long failed the load with the OS's "File name too
+    long")."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _load_once(
@@ -276,7 +286,7 @@ def _unknown_resource(
     _report_at(
         registry.files[owner],
         where,
-        f"resource '{other}' is needed here but no loaded file declares it",
+        f"resource {clip(other)!r} is needed here but no loaded file declares it",
         f"load its spec too (loaded resources: {known})",
         diagnostics,
     )

@@ -453,3 +453,13 @@ def test_latin1_byte_is_located(tmp_path: Path) -> None:
     assert "0xe9" in error.message
     second = content.split(b"\n")[1]
     assert (error.line, error.col) == (2, second.index(b"\xe9") + 1)
+
+
+def test_a_needed_resource_named_past_a_file_names_length_is_only_missing(tmp_path: Path) -> None:
+    """The loader looks for `<name>.xml` beside the spec; a name of 3,000 characters made the
+    OS refuse the look ("File name too long"), and the traceback reached the user."""
+    path = write(tmp_path, "r.xml", spec(inner=f'<dependency resources="{"x" * 3000}"/>'))
+    result = load([path])
+    [error] = [d for d in result.diagnostics if d.severity == "error"]
+    assert error.message.startswith("resource 'xxxx") and "is needed here" in error.message
+    assert len(str(error)) < MAX_MESSAGE
