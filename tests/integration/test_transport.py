@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import struct
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -219,3 +220,35 @@ async def _failure_against(
     finally:
         server.close()
         await server.wait_closed()
+
+
+def test_a_connection_reset_mid_request_is_a_network_error_not_a_timeout() -> None:
+    """A server that resets the connection while a large body is still going out: aiohttp's
+    ClientOSError, which httpx-aiohttp calls ConnectTimeout, so the case read "connect timed
+    out" of a call that had connected and timed nothing out."""
+
+    async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.close()  # with linger 0: a reset, not a close
+
+    async def post() -> type[BaseException]:
+        server = await asyncio.start_server(reset, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
+        transport = Transport()
+        request = httpx.Request(
+            "POST", url, content=b"x" * 20_000_000, extensions={"timeout": TIMEOUT}
+        )
+        try:
+            await transport.handle_async_request(request)
+        except httpx.TransportError as exc:
+            return type(exc)
+        finally:
+            await transport.aclose()
+            server.close()
+            await server.wait_closed()
+        raise AssertionError("a reset connection answered")
+
+    failed = asyncio.run(post())
+    assert failed in (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError), failed

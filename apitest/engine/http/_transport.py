@@ -11,7 +11,9 @@ method unchanged; a kept request is sent exactly as the stock method would send 
 One correction to the stock method on both paths: it maps every aiohttp connection error to
 httpx's ConnectTimeout (its first match wins), so a refused connection read as "connect timed
 out" and was not retried as a call that never reached the server. A failed connect is a
-ConnectError here, and a server that hung up before answering a RemoteProtocolError. So is an
+ConnectError here, a server that hung up before answering a RemoteProtocolError, and a socket
+that failed while the request was sent a WriteError (while the answer was read, a ReadError:
+"Can not write request body" read "connect timed out", though the call had connected). So is an
 answer that is not HTTP at all (a bad status line, broken headers: aiohttp's
 ClientResponseError, which the stock method lets out as it is, so it reached the user as a
 traceback).
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 import httpx
 from aiohttp import (
     ClientConnectorError,
+    ClientOSError,
     ClientResponseError,
     ClientSession,
     ClientTimeout,
@@ -119,4 +122,7 @@ def _what_failed(exc: httpx.ConnectTimeout, request: httpx.Request) -> httpx.Tra
         return httpx.RemoteProtocolError(str(exc), request=request)
     if isinstance(cause, ClientConnectorError) and not isinstance(cause, TimeoutError):
         return httpx.ConnectError(str(exc), request=request)
+    if isinstance(cause, ClientOSError):  # the socket failed mid-call: nothing timed out
+        lost = httpx.WriteError if "write" in str(cause).lower() else httpx.ReadError
+        return lost(str(exc), request=request)
     return exc

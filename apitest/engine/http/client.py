@@ -371,6 +371,7 @@ def _cause(exc: httpx.HTTPError) -> str:
         httpx.ReadTimeout: "read timed out",
         httpx.RemoteProtocolError: "the server broke the HTTP exchange",
         httpx.ReadError: "connection reset while reading",
+        httpx.WriteError: "connection lost while sending",
     }
     what = next((text for kind, text in kinds.items() if isinstance(exc, kind)), "network error")
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
