@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from apitest.engine.effects import GONE_STATUSES, check_gone, held_by, lookup_with
 from apitest.engine.http.client import Caller, Exchange, Request
-from apitest.engine.paging import read_through_pages
+from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
 from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import Built, NoKeyError, build_request
@@ -232,10 +232,14 @@ async def read_back(
     async def fetch(request: Request) -> Exchange:
         return _kept(await caller.call(resource, read, request), calls)
 
-    outcome = await read_through_pages(
-        exchange,
-        lambda page: check_gone(resource, read, page, record, strict=False, records_view=_none),
-        fetch,
+    outcome = held_to_what_the_list_shows(
+        await read_through_pages(
+            exchange,
+            lambda page: check_gone(resource, read, page, record, strict=False, records_view=_none),
+            fetch,
+        ),
+        record,
+        gone=True,
     )
     if outcome.status == "error":
         return "unreadable", f"could not read it back: {outcome.message}"

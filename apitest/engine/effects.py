@@ -7,6 +7,7 @@ lines) and how an operation validation judges the record it reads back (ZSPEC.md
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,16 +213,19 @@ def check_record(
     *,
     strict: bool,
     records_view: Any,
+    references: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """The callback read after a create or update: the record is there and holds what was sent."""
+    """The callback read after a create or update: the record is there and holds what was
+    sent; `references` (`compare.reference_keys` of the write's request) as compare_record
+    takes them."""
     verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
     structure = record_structure(resource)
     sent = _set_by_the_write(sent, structure, resource.name)
     if not verdict.passed:
-        held = held_values(sent, None, structure)
+        held = held_values(sent, None, structure, references)
         return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes), held)
     found = _records_read(resource, op, exchange, verdict, record)
-    held = held_values(sent, found[0] if found else None, structure)
+    held = held_values(sent, found[0] if found else None, structure, references)
     if not found:
         return Outcome(
             "failed",
@@ -230,7 +234,7 @@ def check_record(
             held=held,
             absent=not needs_own_record(resource, op),
         )
-    differences = compare_record(sent, found[0], structure)
+    differences = compare_record(sent, found[0], structure, "$", references)
     if differences:
         more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
         return Outcome(

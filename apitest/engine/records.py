@@ -60,6 +60,9 @@ class Record:
     seen_by: dict[str, Origin] | None = None
     """The answers other chains read it again in: a replay of such a chain takes its values
     from its own read (made only when that happens)."""
+    unseen_by_list: bool = False
+    """A list read-back missed it while it existed (a page that names no next one): absent
+    from that list later says nothing of a delete (`Steps._validate`)."""
     address: dict[str, str] = field(default_factory=dict)
     """The URL variables of the create that made it (`{"Bucket": "b1", "Key": "k"}` for S3's
     `PUT /{Bucket}/{Key}`): where it lives. A call addressing it sends a URL variable of the

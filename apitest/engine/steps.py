@@ -29,18 +29,20 @@ from apitest.engine.effects import (
 from apitest.engine.hooks import CallHooks
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
-from apitest.engine.paging import read_through_pages
+from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
 from apitest.engine.provenance import uses_of
 from apitest.engine.records import DataManager, JsonObject
 from apitest.engine.request import Built, NotApplicable, build_request
 from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks
 from apitest.errors import ApitestError
+from apitest.plan.cases import request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.graph import dependency_op, needs_own_record
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RecordCheck, ValueUse
 from apitest.spec.model import Catalog, Resource
+from apitest.verify.compare import reference_keys
 from apitest.verify.verdict import Expectation, judge
 
 UNSENT_NOTE = (
@@ -343,7 +345,9 @@ class StepExecutor:
             run.chain.last_end = time.monotonic()
             return outcome
 
-        outcome = await poll(attempt, case, self.eventually_s)
+        outcome = held_to_what_the_list_shows(
+            await poll(attempt, case, self.eventually_s), record, gone=gone
+        )
         if case.pacing is not None:
             values = {} if gone else (outcome.held if outcome.held is not None else sent)
             check = RecordCheck(dict(record.keys), dict(values), gone)
@@ -371,8 +375,23 @@ class StepExecutor:
                 run.resource, op, exchange, run.record, strict=self.strict, records_view=view
             )
         return check_record(
-            run.resource, op, exchange, run.record, sent, strict=self.strict, records_view=view
+            run.resource,
+            op,
+            exchange,
+            run.record,
+            sent,
+            strict=self.strict,
+            records_view=view,
+            references=self._references(run),
         )
+
+    @staticmethod
+    def _references(run: StepRun) -> dict[str, str]:
+        """What the write this step reads back sent as other records' keys (see
+        `compare.reference_keys`)."""
+        write = next((s for s in run.chain.chain.steps if s.id == run.step.validates), None)
+        content = request_content(write.operation) if write is not None else None
+        return reference_keys(content.structure if content is not None else None)
 
     async def call(
         self,

@@ -14,6 +14,7 @@ comparing the bytes sent with it failed every correct upload.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,15 +22,23 @@ from apitest.errors import clip
 from apitest.spec.formats import parse_java
 from apitest.spec.model import Property, Structure
 
+MISSING_VALUE: Any = object()
+"""A member the read does not show (None is a value it may show)."""
 WHOLE_BODY = "$"
 """The field under which a record holds a body that is one value of plain text (S3's object
 content, `spec.text_bodies.text_value_property`): what a write sent as text, a read answers."""
 
 
 def compare_record(
-    sent: dict[str, Any], read: dict[str, Any], structure: Structure | None, path: str = "$"
+    sent: dict[str, Any],
+    read: dict[str, Any],
+    structure: Structure | None,
+    path: str = "$",
+    references: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Each difference as `path: sent X, read Y`; [] when the read holds what was sent."""
+    """Each difference as `path: sent X, read Y`; [] when the read holds what was sent.
+    `references` (`reference_keys` of the request) name the values sent as another record's
+    key, which the read may answer with that record."""
     differences: list[str] = []
     for name, value in sent.items():
         prop = structure.property(name) if structure is not None else None
@@ -39,7 +48,8 @@ def compare_record(
         if name not in read:
             differences.append(f"{where}: sent {_show(value, prop)}, the read answer lacks it")
             continue
-        differences.extend(_compare_value(value, read[name], prop, where))
+        reference = references.get(name) if references else None
+        differences.extend(_compare_value(value, read[name], prop, where, reference, references))
     return differences
 
 
@@ -68,7 +78,10 @@ def nested_holder(
 
 
 def held_values(
-    sent: dict[str, Any], read: dict[str, Any] | None, structure: Structure | None
+    sent: dict[str, Any],
+    read: dict[str, Any] | None,
+    structure: Structure | None,
+    references: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the read-back record should hold, property by property (those the read includes):
     the value as the read showed it where it matched what was sent (an API may normalise it),
@@ -82,11 +95,15 @@ def held_values(
             continue
         if prop is not None and prop.type == "file":
             continue  # a replay's upload is shown as its own (another URL): nothing to hold
-        matched = read is not None and name in read
-        if matched and read is not None and not compare_record({name: value}, read, structure):
-            held[name] = _held(value, read[name], prop)
-        else:
+        shown = read.get(name, MISSING_VALUE) if read is not None else MISSING_VALUE
+        if shown is MISSING_VALUE or compare_record(
+            {name: value}, {name: shown}, structure, "$", references
+        ):
             held[name] = value
+        elif references and name in references and isinstance(shown, dict):
+            held[name] = value  # the record the key names, read in its place: the key is held
+        else:
+            held[name] = _held(value, shown, prop)
     return held
 
 
@@ -112,23 +129,51 @@ def _held(sent: Any, read: Any, prop: Property | None) -> Any:
     return read
 
 
-def _compare_value(sent: Any, read: Any, prop: Property | None, where: str) -> list[str]:
+def _compare_value(
+    sent: Any,
+    read: Any,
+    prop: Property | None,
+    where: str,
+    reference: str | None = None,
+    references: Mapping[str, str] | None = None,
+) -> list[str]:
     if prop is not None and prop.type == "file":
         return []  # shown, which is all a read says of an upload (see the module's docstring)
     child = prop.structure if prop is not None else None
     if isinstance(sent, dict) and isinstance(read, dict):
-        return compare_record(sent, read, child, where)
+        return compare_record(sent, read, child, where, references)
     if isinstance(sent, list) and isinstance(read, list):
         if len(sent) != len(read):
             return [f"{where}: sent {len(sent)} item(s), read {len(read)}"]
         found: list[str] = []
         for index, (one, other) in enumerate(zip(sent, read, strict=True)):
-            found.extend(_compare_value(one, other, prop, f"{where}[{index}]"))
+            where_item = f"{where}[{index}]"
+            found.extend(_compare_value(one, other, prop, where_item, reference, references))
         return found
+    if isinstance(read, dict) and reference is not None and reference in read:
+        # the record a sent key names, answered in its place: its key is what the write held
+        return _compare_value(sent, read[reference], prop, f"{where}.{reference}")
     type_name, fmt = (prop.type, prop.format) if prop is not None else ("any", None)
     if same_value(sent, read, type_name, fmt):
         return []
     return [f"{where}: sent {_show(sent)}, read {_show(read)}"]
+
+
+def reference_keys(structure: Structure | None, depth: int = 0) -> dict[str, str]:
+    """The properties of a request structure sent as another resource's record key
+    (`path="owner:$.id"`), by name, each with the member that holds that key ("id").
+
+    An API may answer such a reference with the record it names: Sails populates `owner: 2`
+    as `owner: {"id": 2, "name": ...}`, as Strapi, Django's nested serializers and Rails'
+    includes can. That record's key is what the write held; comparing the id sent with the
+    whole record failed every correct write."""
+    found: dict[str, str] = {}
+    for prop in structure.properties if structure is not None and depth < 6 else ():
+        path = prop.path
+        if prop.name and path is not None and path.source == "resource" and path.fields:
+            found[prop.name] = path.fields[-1]
+        found.update(reference_keys(prop.structure, depth + 1))
+    return found
 
 
 def same_value(sent: Any, read: Any, type_name: str, fmt: str | None = None) -> bool:

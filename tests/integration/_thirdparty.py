@@ -44,6 +44,7 @@ FEATHERS = (
     "@feathersjs/express@5.0.50",
     "@feathersjs/memory@5.0.50",
 )
+SAILS = ("sails@1.5.18", "sails-hook-orm@4.0.3", "sails-disk@2.1.2")
 SQLALCHEMY = "sqlalchemy==2.0.45"  # under MLflow 2.22, which SQLAlchemy 2.1 breaks
 FLASK_APPBUILDER = (
     "flask-appbuilder==5.3.0",
