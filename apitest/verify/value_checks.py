@@ -116,12 +116,17 @@ def _boolean(value: Any, prop: Property, direction: Direction) -> str | None:
     return None if isinstance(value, bool) else "boolean"
 
 
+def _formatted(value: Any, fmt: str, what: str) -> str | None:
+    """A value written by a Java `format` (a datetime's or a date's)."""
+    expected = f"a {what} in format {clip(fmt, CLIP)}"
+    if not isinstance(value, str):
+        return expected
+    return None if java_pattern(fmt).fullmatch(value) else expected
+
+
 def _datetime(value: Any, prop: Property, direction: Direction) -> str | None:
     if prop.format:
-        expected = f"a date-time in format {clip(prop.format, CLIP)}"
-        if not isinstance(value, str):
-            return expected
-        return None if java_pattern(prop.format).fullmatch(value) else expected
+        return _formatted(value, prop.format, "date-time")
     if not isinstance(value, str) or len(value) < 16 or value[10] != "T":
         return ISO_DATETIME  # (`fromisoformat` alone also takes a bare date or "20231113T17")
     try:
@@ -132,6 +137,8 @@ def _datetime(value: Any, prop: Property, direction: Direction) -> str | None:
 
 
 def _date(value: Any, prop: Property, direction: Direction) -> str | None:
+    if prop.format:  # as the generator writes it, and as an API declaring it answers
+        return _formatted(value, prop.format, "date")
     expected = "a date yyyy-MM-dd"
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         return expected

@@ -152,6 +152,16 @@ def test_date_must_be_a_real_calendar_date() -> None:
     assert one("2024-2-1", p) == ["$: expected a date yyyy-MM-dd, got '2024-2-1' (string)"]
 
 
+def test_a_date_with_a_java_format_is_checked_by_it() -> None:
+    """As the generator writes it and the docs say: `MM/dd/yy` made '12/02/29', and the
+    check wanted yyyy-MM-dd of it, as of every answer of an API that declares the format."""
+    p = prop("d", "date", format="MM/dd/yy")
+    assert one("12/02/29", p) == []
+    assert one("2029-12-02", p) == [
+        "$: expected a date in format MM/dd/yy, got '2029-12-02' (string)"
+    ]
+
+
 def test_type_mismatch_stops_further_checks() -> None:
     p = prop("n", "integer", range=Bounds(1, 5), values=("1", "2"))
     assert one("9", p) == ["$: expected integer, got '9' (string)"]
