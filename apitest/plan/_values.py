@@ -202,11 +202,19 @@ class ValueSource:
         return self.text(low, high)
 
     def _long_string(self, prop: Property) -> str:
-        """A 64-bit id as digits, without a leading zero (what a real id looks like)."""
-        if prop.regex:
-            found = self.from_regex(prop.regex, prop.length, 19, _is_id)
-            if found is not None:
-                return found
+        """A 64-bit id as digits, without a leading zero (what a real id looks like). Where
+        no match of the regex is one (`[^ ]+` gave 'Zbj-`"!|u', no long_string at all), an id
+        that the regex also takes goes in its place."""
+        found = self.from_regex(prop.regex, prop.length, 19, _is_id) if prop.regex else None
+        if found is not None and _is_id(found):
+            return found
+        made = self._digits(prop)
+        if found is None or runtime_regex(prop.regex or "").fullmatch(made):
+            return made
+        return found
+
+    def _digits(self, prop: Property) -> str:
+        """An id of digits within `length` (at most 19 digits: 64 bits)."""
         low, high = int_window(prop.length, (1, 19), (1, 1 << 20))
         digits = self.rng.randint(low, max(low, min(high, 19)))
         top = INT64[1] if digits == 19 else 10**digits - 1  # 19 digits may overflow 64 bits

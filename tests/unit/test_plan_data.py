@@ -278,6 +278,13 @@ def test_the_generation_pattern_samples_what_re_lacks(java: str, plain: str | No
     assert generation_pattern(java) == plain
 
 
+def test_a_long_string_whose_regex_takes_more_than_digits_is_still_an_id() -> None:
+    """`[^ ]+` made 'Zbj-`"!|u', no long_string at all, which the API rightly refused."""
+    prop = Property(LOC, "long_string", regex="[^ ]+")
+    values = [DataGenerator(seed).scalar(prop) for seed in range(100)]
+    assert all(value.isdigit() and re.fullmatch("[^ ]+", value) for value in values), values
+
+
 def test_long_string_is_an_id_without_leading_zero() -> None:
     prop = Property(LOC, "long_string", regex="[0-9]{1,19}")
     for seed in range(100):
