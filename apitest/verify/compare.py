@@ -22,7 +22,7 @@ from apitest.errors import clip
 from apitest.spec.formats import parse_java
 from apitest.spec.model import Property, Structure
 
-MISSING_VALUE: Any = object()
+_ABSENT: Any = object()
 """A member the read does not show (None is a value it may show)."""
 WHOLE_BODY = "$"
 """The field under which a record holds a body that is one value of plain text (S3's object
@@ -95,8 +95,8 @@ def held_values(
             continue
         if prop is not None and prop.type == "file":
             continue  # a replay's upload is shown as its own (another URL): nothing to hold
-        shown = read.get(name, MISSING_VALUE) if read is not None else MISSING_VALUE
-        if shown is MISSING_VALUE or compare_record(
+        shown = read.get(name, _ABSENT) if read is not None else _ABSENT
+        if shown is _ABSENT or compare_record(
             {name: value}, {name: shown}, structure, "$", references
         ):
             held[name] = value
