@@ -10,6 +10,7 @@ from apitest.verify.compare import (
     held_values,
     marked_changes,
     nested_holder,
+    reference_keys,
     same_value,
     uploads_shown,
 )
@@ -114,3 +115,24 @@ def test_the_object_one_level_down_that_holds_what_was_sent_is_named() -> None:
     )
     assert nested_holder(sent, {"result": {"name": "a"}}, None) is None  # not all of it there
     assert nested_holder({}, read, None) is None
+
+
+def test_a_key_sent_for_another_record_is_held_by_the_record_read_in_its_place() -> None:
+    """Sails populates `owner: 2` as the owner record: its `id` is what the write held."""
+    references = {"owner": "id", "tags": "id"}
+    sent = {"owner": 2, "tags": [7, 8], "name": "Rex"}
+    read = {"owner": {"id": 2, "name": "Ann"}, "tags": [{"id": 7}, {"id": 8}], "name": "Rex"}
+    assert compare_record(sent, read, None, "$", references) == []
+    moved = {**read, "owner": {"id": 3, "name": "Bob"}}
+    assert compare_record(sent, moved, None, "$", references) == ["$.owner.id: sent 2, read 3"]
+    assert compare_record(sent, read, None) != []  # without them, the id is not the record
+    assert held_values(sent, read, None, references)["owner"] == 2
+
+
+def test_reference_keys_are_the_request_properties_sent_as_a_records_key() -> None:
+    folder = DATA / "thirdparty" / "sails" / "populated"
+    pets = load_catalog([folder]).resource("pet")
+    assert pets is not None
+    assert reference_keys(pets.components.structures["pet_input"]) == {"owner": "id"}
+    assert reference_keys(pets.components.structures["pet"]) == {}
+    assert reference_keys(None) == {}
