@@ -26,9 +26,10 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 from apitest._by_identity import IdentityCache
 from apitest.case_kinds import NegativeKind
@@ -403,27 +404,48 @@ def _past_range(prop: Property, above: bool) -> float:
 def unbreakable(violation: Violation) -> str | None:
     """Why no value apitest can send breaks what `violation` names, so its case is skipped,
     not sent with a value that keeps the rule (which a correct API rightly takes, failing the
-    case); None where a value can."""
+    case); None where a value can. Once per violation: a structure's violations serve every
+    operation that sends it."""
+    return _UNBREAKABLE.get(violation, None, lambda: _unbreakable(violation))
+
+
+def _unbreakable(violation: Violation) -> str | None:
+    kind = violation.value
+    if kind not in BOUNDED_VALUES:
+        return None
     prop = violation.prop if violation.prop is not None else _arg_property(violation)
     if prop is None:
         return None
     bounds = prop.length
-    if violation.value == "too long" and bounds is not None and (bounds.max or 0) >= LENGTH_CAP:
+    if kind == "too long" and bounds is not None and (bounds.max or 0) >= LENGTH_CAP:
         unit = "items" if prop.type == "collections" else "characters"
         return (
             f"a value longer than {int(bounds.max or 0):,} {unit} is more than a test sends "
             f"(at most {LENGTH_CAP:,}): the length bound cannot be broken"
         )
-    ranged = violation.value in ("above range", "below range") and prop.range is not None
-    if ranged and not math.isfinite(_past_range(prop, violation.value == "above range")):
-        side = "above" if violation.value == "above range" else "below"
+    ranged = kind in ("above range", "below range") and prop.range is not None
+    if ranged and not math.isfinite(_past_range(prop, kind == "above range")):
+        side = "above" if kind == "above range" else "below"
         return f"no finite number lies {side} the range: it cannot be broken"
-    if violation.value == "regex" and prop.regex and _regex_miss(prop, "apitest") is None:
+    low = int(bounds.min or 1) if bounds is not None else 1
+    if kind == "regex" and prop.regex and _matches_every_candidate(prop.regex, low):
         return (
             f"every value apitest tries matches the regex {prop.regex!r} (spaces, a line break, "
             "punctuation, non-ASCII): no value breaks it"
         )
     return None
+
+
+_UNBREAKABLE: IdentityCache[Violation, str | None] = IdentityCache(4 * MAX_CACHED_STRUCTURES)
+BOUNDED_VALUES: Final = frozenset({"too long", "above range", "below range", "regex"})
+"""The bad values `unbreakable` may find no value for: the planner asks it of these only (it
+plans 170,000 negative cases of a large catalog, and a call apiece cost 10% of that)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _matches_every_candidate(pattern: str, low: int) -> bool:
+    """Whether no candidate of `_regex_miss` breaks `pattern` (a spec repeats its patterns)."""
+    return _regex_miss_of(pattern, low, "apitest") is None
 
 
 def _outside(prop: Property, generator: DataGenerator) -> Any:
@@ -448,10 +470,14 @@ def _is_number(text: str) -> bool:
 def _regex_miss(prop: Property, word: str) -> str | None:
     """A string of an allowed length that the regex does not fully match; None where every
     candidate matches (`[\\s\\S]*` matches them all): sending one then kept the rule."""
-    pattern = runtime_regex(prop.regex or "")
+    low = int(prop.length.min or 1) if prop.length is not None else 1
+    return _regex_miss_of(prop.regex or "", low, word)
+
+
+def _regex_miss_of(source: str, low: int, word: str) -> str | None:
+    pattern = runtime_regex(source)
     if pattern is None:
         return None
-    low = int(prop.length.min or 1) if prop.length is not None else 1
     candidates = ["!apitest!", "~", word, " ", "0x!", "\n", "\u2603"]
     for text in candidates:
         padded = text + "!" * max(0, low - len(text))

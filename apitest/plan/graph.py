@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from apitest._gc import no_gc_pauses
-from apitest.plan.cases import negative_cases, request_content, unbreakable
+from apitest.plan.cases import BOUNDED_VALUES, negative_cases, request_content, unbreakable
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.spec.model import Catalog, Operation, Property, Resource, Structure
@@ -361,7 +361,8 @@ class _ResourcePlanner:
                 "test",
                 violation.name,
                 owner=self.res.name,
-                skip=skip or unbreakable(violation),
+                skip=skip
+                or (unbreakable(violation) if violation.value in BOUNDED_VALUES else None),
                 violation=violation,
             )
 
