@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ..support import DATA, assert_caught, free_port, loopback_client
 from ._thirdparty import (
     SAILS,
@@ -87,24 +89,25 @@ def test_a_correct_run_passes_every_case_and_leaves_no_pet(tmp_path: Path) -> No
     assert left == []
 
 
-def test_an_update_that_keeps_the_pet_is_caught(tmp_path: Path) -> None:
-    with sails(tmp_path / "api", "kept-update") as api:
+@pytest.mark.parametrize(
+    ("defect", "case", "said", "left"),
+    [
+        ("kept-update", "verify update", "the write did not stick: $.name", 0),
+        ("kept-delete", "verify destroy", "is still there after the delete", 1),
+    ],
+)
+def test_each_planted_defect_is_caught_and_named(
+    tmp_path: Path, defect: str, case: str, said: str, left: int
+) -> None:
+    """And the pet a kept destroy left is the one the sweep reports NOT deleted."""
+    with sails(tmp_path / "api", defect) as api:
         status, result = run_spec(SPEC, api, tmp_path, "--cases", "positive")
-        left = records(api, "pet")
+        kept = [f"{api.url}/pet/{pet['id']}" for pet in records(api, "pet")]
     assert status == 1
-    assert_caught(result["cases"], "verify update", "the write did not stick: $.name")
-    assert left == []
-
-
-def test_a_destroy_that_keeps_the_pet_is_caught_and_reported_left(tmp_path: Path) -> None:
-    with sails(tmp_path / "api", "kept-delete") as api:
-        status, result = run_spec(SPEC, api, tmp_path, "--cases", "positive")
-        left = records(api, "pet")
-    assert status == 1
-    assert_caught(result["cases"], "verify destroy", "is still there after the delete")
-    assert result["cleanup_counts"]["not_deleted"] == 1
-    (destroy,) = [c for c in result["cases"] if c["operation"] == "destroy"]
-    assert [f"{api.url}/pet/{pet['id']}" for pet in left] == [destroy["url"]]
+    assert_caught(result["cases"], case, said)
+    assert result["cleanup_counts"]["not_deleted"] == len(kept) == left
+    destroyed = [c["url"] for c in result["cases"] if c["operation"] == "destroy"]
+    assert kept == destroyed[:left]
 
 
 def test_a_pet_whose_owner_is_read_back_populated_passes(tmp_path: Path) -> None:
