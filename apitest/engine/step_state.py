@@ -90,7 +90,7 @@ def case_of(chain: Chain, step: Step) -> CaseResult:
     op = step.operation
     under_test = op.name
     if step.validates:
-        write = next((s for s in chain.steps if s.id == step.validates), None)
+        write = chain.written_by(step)
         under_test = write.operation.name if write is not None else op.name
     expect: Expect = (
         "error" if step.violation is not None else "gone" if step.check == "gone" else "success"

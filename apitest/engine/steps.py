@@ -389,7 +389,7 @@ class StepExecutor:
     def _references(run: StepRun) -> dict[str, str]:
         """What the write this step reads back sent as other records' keys (see
         `compare.reference_keys`)."""
-        write = next((s for s in run.chain.chain.steps if s.id == run.step.validates), None)
+        write = run.chain.chain.written_by(run.step)
         content = request_content(write.operation) if write is not None else None
         return reference_keys(content.structure if content is not None else None)
 

@@ -100,6 +100,10 @@ class Chain:
     purpose: str
     """Why the chain exists, for the plan tree: "record lifecycle", "create POST bulk", ..."""
 
+    def written_by(self, step: Step) -> Step | None:
+        """The write step that `step`, an operation validation, reads back."""
+        return next((s for s in self.steps if s.id == step.validates), None)
+
     def estimate_ms(self) -> int:
         """The chain's wall time if nothing else competes: delays, validation waits, calls
         (a group of independent negative cases costs its slowest member)."""
