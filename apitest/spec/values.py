@@ -49,33 +49,25 @@ def regex_error(source: str) -> str | None:
     return None
 
 
+_LETTERS: Final = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
+_UPPER: Final = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_LOWER: Final = "a-z\u00df-\u00f6\u00f8-\u00ff"
+_PUNCTUATION: Final = "!-/:-@\\[-`{-~"
 _CLASSES: Final = {
-    "l": "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff",
-    "letter": "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff",
+    **dict.fromkeys(("l", "letter", "alphabetic", "latin"), _LETTERS),
+    **dict.fromkeys(("lu", "uppercase"), _UPPER),
+    **dict.fromkeys(("ll", "lowercase"), _LOWER),
+    **dict.fromkeys(("n", "nd", "digit"), "0-9"),
+    **dict.fromkeys(("p", "punct"), _PUNCTUATION),
+    **dict.fromkeys(("space", "blank", "white_space"), " \\t"),
+    **dict.fromkeys(("z", "zs"), " "),
+    **dict.fromkeys(("print", "ascii"), " -~"),
     "alpha": "A-Za-z",
-    "alphabetic": "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff",
-    "lu": "A-Z\u00c0-\u00d6\u00d8-\u00de",
     "upper": "A-Z",
-    "uppercase": "A-Z\u00c0-\u00d6\u00d8-\u00de",
-    "ll": "a-z\u00df-\u00f6\u00f8-\u00ff",
     "lower": "a-z",
-    "lowercase": "a-z\u00df-\u00f6\u00f8-\u00ff",
-    "n": "0-9",
-    "nd": "0-9",
-    "digit": "0-9",
     "alnum": "A-Za-z0-9",
     "xdigit": "0-9A-Fa-f",
-    "punct": "!-/:-@\\[-`{-~",
-    "p": "!-/:-@\\[-`{-~",
-    "space": " \\t",
-    "blank": " \\t",
-    "z": " ",
-    "zs": " ",
-    "white_space": " \\t",
     "graph": "!-~",
-    "print": " -~",
-    "ascii": " -~",
-    "latin": "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff",
     "word": "A-Za-z0-9_",
 }
 """Characters to make values of, for the Unicode and POSIX classes of the `regex` engine that
