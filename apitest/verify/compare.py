@@ -13,6 +13,7 @@ comparing the bytes sent with it failed every correct upload.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from datetime import datetime
@@ -224,6 +225,15 @@ def _instant(text: str) -> datetime | None:
 
 
 def _show(value: Any, prop: Property | None = None) -> str:
+    """A value as the API's JSON writes it: Python's `repr` said a null read back "None" and
+    quoted strings the way no HTTP body does."""
     if prop is not None and prop.type == "file" and isinstance(value, tuple) and value:
-        return f"the file {clip(repr(value[0]), 60)}"  # (name, content, media type)
-    return clip(repr(value), 60)
+        return f"the file {clip(_as_json(value[0]), 60)}"  # (name, content, media type)
+    return clip(_as_json(value), 60)
+
+
+def _as_json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not a JSON value (a file's bytes): as Python has it
+        return repr(value)

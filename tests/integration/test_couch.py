@@ -4,7 +4,7 @@ An update must carry the document's current `_rev` and the server moves it on; a
 the current one in `?rev=`. The spec takes `_rev` from the record (`path="books:$._rev"`).
 Two wrong verdicts on this correct API, both fixed:
 - the update's read-back demanded the `_rev` it sent back, though the write rightly moved it
-  on ("the write did not stick: $._rev: sent '1-...', read '2-...'");
+  on ('the write did not stick: $._rev: sent "1-...", read "2-..."');
 - the record kept the `_rev` the update sent, so the delete sent a stale one and got 409, and
   the document was left behind. The read-back now refreshes the record, as the Data Manager
   keeps each record's latest version;

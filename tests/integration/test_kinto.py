@@ -359,7 +359,7 @@ DEFECTS: list[tuple[Defect, str, str]] = [
     (DropsAField(), "get book / verify create book",
      "the write did not stick: $.pages: sent "),
     (ChangesOnRead(), "get book / verify replace book",
-     "the write did not stick: $.title: sent 'Dune', read 'Dune (2nd ed.)'"),
+     "the write did not stick: $.title: sent \"Dune\", read \"Dune (2nd ed.)\""),
     (OkInsteadOfCreated(), "create book / positive", "status 200 is not declared for create book"),
     (LosesPatch(), "get book / verify patch book", "the write did not stick: $."),
     (IgnoresDelete(), "get book / verify delete book", "the books record (id="),

@@ -181,7 +181,7 @@ def test_cleanup_never_deletes_an_object_from_a_bucket_it_made_up(
         ("lost-bucket", "verify CreateBucket", "the read answer holds no buckets record"),
         ("lost-object", "verify PutObject", "expected a 2xx success, got 404"),
         ("kept-object", "verify DeleteObject", "is still there after the delete"),
-        ("garbled-object", "verify PutObject", "the write did not stick: $: sent '"),
+        ("garbled-object", "verify PutObject", 'the write did not stick: $: sent "'),
     ],
 )
 def test_each_planted_defect_is_caught_and_named(

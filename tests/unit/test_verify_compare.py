@@ -23,7 +23,7 @@ def test_compare_record_reports_changed_and_missing_values(trips: Resource) -> N
     sent = {"trip_name": "a", "no_of_days": 4, "start_time": "2027-01-01T10:00:00+05:30"}
     read = {"no_of_days": 5, "start_time": "2027-01-01T04:30:00Z"}
     assert compare_record(sent, read, structure) == [
-        "$.trip_name: sent 'a', the read answer lacks it",
+        '$.trip_name: sent "a", the read answer lacks it',
         "$.no_of_days: sent 4, read 5",
     ]
 
@@ -94,7 +94,7 @@ def test_an_upload_must_be_shown_but_is_not_compared() -> None:
     assert uploads_shown(sent, structure) == ["file"]
     assert held_values(sent, shown, structure) == {"title": "Minutes"}
     assert compare_record(sent, {"title": "Minutes"}, structure) == [
-        "$.file: sent the file 'apitest.txt', the read answer lacks it"
+        '$.file: sent the file "apitest.txt", the read answer lacks it'
     ]
 
 
