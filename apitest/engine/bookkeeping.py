@@ -203,6 +203,11 @@ def _nothing_made(
             f"{op.name} answered {exchange.status} with {listed} records for the {max(1, sent)} "
             "it sent: none is taken as made by it (the run never deletes data it did not make)"
         )
+    if not exchange.raw.strip() and not exchange.headers.get("location"):
+        return (
+            f"{op.name} answered {exchange.status} with no body and no Location header: "
+            "nothing in the answer shows a record it made"
+        )  # no path-config could find one: pointing there sent readers the wrong way
     return (
         f"{op.name} answered {exchange.status} but no created record was found in the "
         "answer (check the response's path-config data-extraction-path and primary)"
