@@ -241,7 +241,7 @@ async def read_back(
         record,
         gone=True,
     )
-    if outcome.status == "error":
+    if outcome.status == "error" or outcome.unsure:
         return "unreadable", f"could not read it back: {outcome.message}"
     return (
         ("gone", "") if outcome.status == "passed" or outcome.gone else ("there", outcome.message)

@@ -57,6 +57,11 @@ class Outcome:
     absent: bool = False
     """For a read-back by a list read (one that does not ask for the record by its key): the
     answer was a list without the record, so another page of it may hold it (engine/paging)."""
+    unsure: bool = False
+    """For the read after a delete: a success answer that broke its declared shape and shows
+    no record by its key (a 404 answered 200 `{"message": null}`), so it says neither that
+    the record is there nor that it is gone. The case fails on the shape; the sweep cannot
+    tell, and said the record NOT deleted when its own delete had found it gone (404)."""
 
 
 def observed_of(exchange: Exchange) -> Observed:
@@ -335,8 +340,22 @@ def check_gone(
             gone=exchange.status in GONE_STATUSES,
         )  # fmt: skip
     verdict = judge(op, observed, "success", strict=strict, records=records_view)
-    if not verdict.passed:
-        return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes))
+    if not verdict.passed:  # still there is the news, if its key shows: the shape comes next
+        keyed = _records_like(
+            record, read_records(resource, op, exchange, verdict), is_composite(resource)
+        )
+        if not keyed:
+            return Outcome(
+                "failed", verdict.message, list(verdict.details), list(verdict.notes),
+                unsure=True,
+            )  # fmt: skip
+        return Outcome(
+            "failed",
+            f"the {record.describe()} is still there after the delete ({op.name} answered "
+            f"{exchange.status} with it, and {verdict.message})",
+            list(verdict.details),
+            list(verdict.notes),
+        )
     found = _records_read(resource, op, exchange, verdict, record)
     if found:
         hint = _soft_delete_hint(resource, op, exchange, verdict, record, found[0])
