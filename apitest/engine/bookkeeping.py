@@ -51,12 +51,19 @@ class Bookkeeper:
         """Ids of the write steps a read-back checks: their deletes are confirmed by it."""
         self._owed: dict[int, tuple[int, Record]] = {}
         """id(record) -> (ledger id, record): what the run created and has not seen deleted."""
+        self._unread: list[tuple[int, Record, float]] = []
+        """(ledger id, record, when it may be read): what a delete answered 2xx for with no
+        read-back after it (a chain's cleanup of what it prepared), read back at the end."""
 
     def owed(self) -> list[tuple[int, Record]]:
         return list(self._owed.values())
 
+    def deleted_unread(self) -> list[tuple[int, Record, float]]:
+        return list(self._unread)
+
     def forget_owed(self) -> None:
         self._owed.clear()
+        self._unread.clear()
 
     def apply(self, run: StepRun, exchange: Exchange, verdict: Verdict, outcome: Outcome) -> None:
         """Record what a successful call of `run` did to the data."""
@@ -121,7 +128,10 @@ class Bookkeeper:
             cap.deleted(record.chain)
         run.chain.writes[run.step.id] = Written([record])
         if run.step.id not in self._validated:
-            self.confirm_deleted(record)
+            entry = self._owed.pop(id(record), None)  # a 2xx alone proves nothing: read it back
+            if entry is not None:
+                ready = time.monotonic() + run.step.operation.validation_delay / 1000
+                self._unread.append((entry[0], record, ready))
 
     def made(
         self,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from apitest.engine.bookkeeping import Bookkeeper
-from apitest.engine.cleanup import sweep
+from apitest.engine.cleanup import read_back_unread, sweep
 from apitest.engine.events import (
     CaseFinished,
     ChainFinished,
@@ -162,14 +162,19 @@ class Engine:
             call.uses = ()  # a replay needs the bodies too: nothing to replay without them
 
     async def _sweep(self, result: RunResult) -> None:
-        """Delete what the run created and did not see deleted (failures, interruptions)."""
-        leftovers = self.book.owed()
+        """Delete what the run created and did not see deleted (failures, interruptions, and
+        deletes answered 2xx that a read now finds did not delete)."""
+        kept, noted = await read_back_unread(
+            self.book.deleted_unread(), self.catalog, self.caller, self.ledger.deleted
+        )
+        result.cleanup.extend(noted)
+        leftovers = self.book.owed() + kept
+        self.book.forget_owed()
         if not leftovers:
             return
         cases, lines = await sweep(
             leftovers, self.catalog, self.caller, self.ledger.deleted, self.steps.t0
         )
-        self.book.forget_owed()
         result.cleanup.extend(lines)
         for case in cases:
             result.cleanup_cases.append(case)

@@ -68,6 +68,48 @@ async def sweep(
     return [attempt.case for attempt in attempted], lines
 
 
+async def read_back_unread(
+    deleted: Iterable[tuple[int, Record, float]],
+    catalog: Catalog,
+    caller: Caller,
+    on_deleted: Callable[[int], None],
+) -> tuple[list[tuple[int, Record]], list[str]]:
+    """Read back each record a delete answered 2xx for with no read-back after it (a chain's
+    cleanup of what it prepared), once its validation-delay (the float: when) is over. A 2xx
+    alone proves nothing: PiccoloCRUD's and json-server's kept deletes left the records
+    prepared for other cases on the server, and the run said them deleted (exit 0 with
+    `--cases negative`). What is gone, or cannot be told, is confirmed as the 2xx said; what is
+    still there is returned for the sweep, each with a line saying so."""
+    items = list(deleted)
+    if not items:
+        return [], []
+    wait = max(ready for *_, ready in items) - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
+    generator = DataGenerator(0, "cleanup")
+
+    async def state(entry: int, record: Record) -> ReadBack:
+        resource = catalog.resource(record.resource)
+        if resource is None:
+            return "unread"
+        child = generator.child(f"{entry}/unread")
+        return (await read_back(resource, record, caller, child, []))[0]
+
+    states = await asyncio.gather(*(state(entry, record) for entry, record, _ in items))
+    kept: list[tuple[int, Record]] = []
+    lines: list[str] = []
+    for (entry, record, _), found in zip(items, states, strict=True):
+        if found == "there":
+            kept.append((entry, record))
+            lines.append(
+                f"{record.describe()} was still there after the run's delete of it was "
+                "answered with success"
+            )
+        else:
+            on_deleted(entry)
+    return kept, lines
+
+
 @dataclass
 class _Attempt:
     entry: int
