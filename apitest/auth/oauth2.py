@@ -40,6 +40,7 @@ from apitest.auth.declared import (
     TokenEndpoints,
     TokenRequest,
     build_request,
+    client_basic,
     declared_path,
     expires_in_seconds,
     only_string_property,
@@ -174,7 +175,12 @@ class TokenSource:
             (found for name in names if name and (found := declared_path(endpoint, name))),
             default,
         )
-        return endpoint, build_request(endpoint, values), path
+        request = build_request(endpoint, values)
+        basic = client_basic(values)
+        for name, value in request.headers.items():
+            if value == basic:  # of the placeholders: the replay encodes the real pair
+                request.headers[name] = "Basic ${APITEST_CLIENT_BASIC}"
+        return endpoint, request, path
 
     def _value(self) -> str:
         assert self._token is not None and self._token.access_token

@@ -12,6 +12,7 @@ after (trips and destinations).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from apitest.demo import DemoConfig, DemoServer
 from apitest.demo.credentials import DEMO_CLIENT_SECRET
@@ -57,11 +59,13 @@ class Recorded:
         return trip_id
 
 
-def record_run(folder: Path, bugs: tuple[str, ...] = ()) -> Recorded:
+def record_run(
+    folder: Path, bugs: tuple[str, ...] = (), spec: Path = Path("specs/trips.xml"), *more: str
+) -> Recorded:
     with DemoServer(DemoConfig(lag_ms=0, bugs=frozenset(bugs))) as server:
         done = run_cli(
-            "run", "specs/trips.xml", "--base-url", server.base_url, "--seed", "11",
-            "--report-dir", str(folder), "-q",
+            "run", str(spec), "--base-url", server.base_url, "--seed", "11",
+            "--report-dir", str(folder), "-q", *more,
         )  # fmt: skip
         tokens = set(server.state.authority._access)
     assert done.returncode == (1 if bugs else 0), done.stdout[-2000:] + done.stderr
@@ -295,3 +299,36 @@ def test_repro_help_teaches_the_command() -> None:
     for words in ("REPORT", "CASE-ID", "--run", "--base-url", "APITEST_ACCESS_TOKEN", "exit"):
         assert words in done.stdout
     assert "repro" in run_cli("--help").stdout
+
+
+def basic_auth_specs(folder: Path) -> Path:
+    """specs/ with the token calls (trips.xml's and destinations.xml's) taking the client's id
+    and secret as HTTP Basic in a declared Authorization header (RFC 6749 section 2.3.1)
+    rather than as parameters."""
+    shutil.copytree("specs", folder)
+    for spec in folder.glob("*.xml"):
+        tree = etree.parse(spec)
+        for operation in tree.xpath("//token-url/operation"):
+            for argument in operation.xpath("argument[@name='client_id' or @name='client_secret']"):
+                operation.remove(argument)
+            operation.insert(1, etree.fromstring(
+                '<argument name="Authorization" location="header" required="true"><content>'
+                '<encode type="text/plain"/><structure><property type="string"/></structure>'
+                "</content></argument>"
+            ))  # fmt: skip
+        tree.write(spec)
+    return folder / "trips.xml"
+
+
+def test_a_token_call_declaring_basic_is_replayed_with_basic_from_the_environment(
+    tmp_path_factory: pytest.TempPathFactory, fresh: Callable[..., DemoServer], tmp_path: Path
+) -> None:
+    spec = basic_auth_specs(tmp_path_factory.mktemp("basic") / "specs")
+    recorded = record_run(tmp_path / "report", (), spec, "--cases", "positive")
+    script = repro(recorded, recorded.case(LIFECYCLE_END)["id"]).stdout
+    assert "Basic ${APITEST_CLIENT_BASIC}" in script
+    assert DEMO_CLIENT_SECRET not in script
+    done = replay(script, fresh(), tmp_path)
+    assert done.returncode == 0, done.stderr  # the demo took the pair only as Basic
+    wrong = replay(script, fresh(), tmp_path, APITEST_CLIENT_SECRET="wrong")
+    assert wrong.returncode == 2 and "the token endpoint" in wrong.stderr, wrong.stderr

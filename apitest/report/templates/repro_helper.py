@@ -13,6 +13,7 @@ Embedded in the script between single quotes, so this file holds no single quote
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import math
@@ -154,6 +155,10 @@ def filled(value: Any, missing: list[str]) -> Any:
 
     def one(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name == "APITEST_CLIENT_BASIC":  # HTTP Basic of the pair, each part form-encoded
+            pair = [filled("${APITEST_CLIENT_" + part + "}", missing) for part in ("ID", "SECRET")]
+            joined = ":".join(urllib.parse.quote_plus(part) for part in pair)
+            return base64.b64encode(joined.encode()).decode("ascii")
         if not os.environ.get(name):
             missing.append(name)
         return os.environ.get(name, "")
