@@ -111,22 +111,35 @@ def store_without_lock(store: str) -> AuthNotice:
     )
 
 
-def scopes_rejoined(profile: str, token_url: str, refused: str, used: str) -> AuthNotice:
-    """The notice for scopes the token endpoint refused joined by `refused` and granted
-    joined by `used`: the run went on, but each run pays a refused call until the spec says."""
+def scopes_rejoined(
+    profile: str, token_url: str, refused: str, used: str, *, by_api: bool = False
+) -> AuthNotice:
+    """The notice for scopes refused joined by `refused` and asked again joined by `used`:
+    refused by the token endpoint (invalid_scope), or, `by_api`, granted by it without them
+    (oidc-provider and Keycloak drop a scope they cannot read) and so refused by the API (403
+    insufficient_scope). The run went on, but each run pays a refused call until the spec
+    says."""
     names = {",": "commas", " ": "spaces"}
     example = "read write" if used == " " else "read,write"
+    joined = names.get(refused, repr(refused))
+    refusal = "403 insufficient_scope" if by_api else "invalid_scope"
+    how = (
+        f"the API refused the token asked for the scopes joined by {joined} (403 "
+        "insufficient_scope: the token endpoint had not granted them as asked), so the run "
+        f"asked again joined by {names.get(used, repr(used))}"
+        if by_api
+        else f"the token endpoint {_bare(token_url)} refused the scopes joined by {joined} "
+        f"(invalid_scope) and granted them joined by {names.get(used, repr(used))}"
+    )
     return AuthNotice(
         kind="scope-separator",
         message=(
-            f"profile {profile!r}: the token endpoint {_bare(token_url)} refused the scopes "
-            f"joined by {names.get(refused, repr(refused))} (invalid_scope) and granted them "
-            f"joined by {names.get(used, repr(used))}, which the run used from then on. Say so "
+            f"profile {profile!r}: {how}, which the run used from then on. Say so "
             "in the spec to spare the refused call: the token call's scope argument with "
             f'style="delimiter" delimiter="{used}", or its scope with an example-value such as '
             f'"{example}".'
         ),
         profile=profile,
-        refused=[f"scope joined by {names.get(refused, repr(refused))}: invalid_scope"],
+        refused=[f"scope joined by {joined}: {refusal}"],
         used=f"scope joined by {names.get(used, repr(used))}",
     )

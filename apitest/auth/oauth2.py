@@ -121,6 +121,10 @@ class TokenSource:
         self._refused: AuthFailedError | None = None
         self._given_spent = False
         self._checked = endpoints.authentication is None
+        self._guessed_for: str | None = None
+        """The access token client credentials got for several scopes joined by a guessed
+        separator: a 403 insufficient_scope to it may mean the scopes were dropped, not
+        refused (`after_insufficient_scope`)."""
         self.refreshes = 0
         self.notices: list[AuthNotice] = []
         """Flows refused before another worked (each distinct one once, with a count)."""
@@ -149,6 +153,35 @@ class TokenSource:
         async with self._lock:
             if self._token is None or self._token.access_token == rejected:
                 await self._renew(rejected=rejected)
+            return self._value()
+
+    async def after_insufficient_scope(self, rejected: str) -> str:
+        """The API answered 403 insufficient_scope to `rejected`. Where that token was got by
+        client credentials for several scopes joined by a guessed separator, and the server
+        did not say it granted them all, ask once more joined the other way and keep that
+        form for the run: oidc-provider and Keycloak drop a scope they cannot read rather than
+        refuse it (invalid_scope, which `_grant` answers), so a correct API refused every
+        call. Returns the token to call again with (`rejected`: none)."""
+        async with self._lock:
+            token = self._token
+            if token is None or token.access_token != rejected:
+                return self._value() if token is not None and token.access_token else rejected
+            if rejected != self._guessed_for or self._separator_settled or token.scopes:
+                return rejected  # not a guess, or the server said what it granted
+            guessed, self._separator_settled = self._separator, True
+            self._separator = " " if guessed == "," else ","
+            params = {"grant_type": "client_credentials", "scope": self._scopes}
+            try:
+                async with _held(self._store):
+                    renewed = await self._grant_once(token, params)
+                    self._token = await asyncio.to_thread(self._store.save_token, renewed)
+            except _Refused:
+                self._separator = guessed
+                return rejected
+            notice = scopes_rejoined(
+                self.profile.name, self.token_url, guessed, self._separator, by_api=True
+            )
+            fold_notices(self.notices, [notice])
             return self._value()
 
     def replay_request(self) -> tuple[Endpoint, TokenRequest, list[str | int]] | None:
@@ -415,6 +448,9 @@ class TokenSource:
                 clip(error), clip(why, 200), transient=_server_trouble(response.status_code)
             )
         self.refreshes += 1
+        guessed = len(self._scope_names) > 1 and not self._separator_settled
+        if grant_type == "client_credentials" and guessed and params.get("scope"):
+            self._guessed_for = access
         return self._token_from(base, endpoint, answer, access, params)
 
     def _scrub(self, text: str, sent: dict[str, str]) -> str:

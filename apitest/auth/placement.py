@@ -138,6 +138,17 @@ class Authenticator:
             return False
         return await source.after_unauthorized(rejected) != rejected
 
+    async def after_insufficient_scope(
+        self, resource: Resource, op: Operation, rejected: str, profile: str | None = None
+    ) -> bool:
+        """A 403 insufficient_scope: whether a token asked with its scopes joined the other
+        way is worth calling again with (TokenSource.after_insufficient_scope)."""
+        found = authentication_of(resource, op)
+        source = self._source(resource, found, self._profile(profile)) if found else None
+        if source is None:
+            return False
+        return await source.after_insufficient_scope(rejected) != rejected
+
     async def missing_scopes(self, resource: Resource, op: Operation) -> list[str]:
         """Scopes `op` needs that the run's token was not granted ([] when the server does
         not say what it granted: the API will tell)."""

@@ -71,6 +71,17 @@ def test_scopes_granted_joined_the_other_way_say_how_to_declare_it() -> None:
     assert 'style="delimiter" delimiter=" "' in notice.message and "pw" not in notice.message
 
 
+def test_scopes_the_api_refused_as_insufficient_say_so_and_how_to_declare_it() -> None:
+    notice = scopes_rejoined("p", "https://h/o/token", ",", " ", by_api=True)
+    assert notice.message.startswith(
+        "profile 'p': the API refused the token asked for the scopes joined by commas (403 "
+        "insufficient_scope: the token endpoint had not granted them as asked), so the run "
+        "asked again joined by spaces, which the run used from then on."
+    )
+    assert notice.refused == ["scope joined by commas: 403 insufficient_scope"]
+    assert 'style="delimiter" delimiter=" "' in notice.message
+
+
 def test_the_token_url_loses_userinfo_and_query() -> None:
     url = "https://user:pa55word@h/oauth/token?key=s3cret"
     notice = fallback("p", url, [SPENT], "client credentials")

@@ -188,7 +188,7 @@ class Caller:
     async def _call(self, resource: Resource, op: Operation, request: Request) -> Exchange:
         exchange = Exchange(request)
         window = self._throttles.window(op)
-        refreshed = False
+        refreshed = rejoined = False
         for _ in range(MAX_RETRY_AFTER_WAITS + len(BUSY_WAITS_S) + 2):
             slot = None
             if window is not None:
@@ -205,6 +205,11 @@ class Caller:
             if response.status_code == 401 and token and not refreshed and request.auth == "normal":
                 refreshed = True
                 if await self.auth.after_unauthorized(resource, op, token, request.profile):
+                    continue
+            scoped = request.auth == "normal" and not rejoined
+            if token and scoped and _insufficient_scope(response):
+                rejoined = True
+                if await self.auth.after_insufficient_scope(resource, op, token, request.profile):
                     continue
             wait = _retry_after(response, exchange)
             if wait is not None:
@@ -405,6 +410,14 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _insufficient_scope(response: httpx.Response) -> bool:
+    """A 403 whose WWW-Authenticate says the token lacks a scope (RFC 6750 section 3.1), not
+    that the caller may not do this at all."""
+    if response.status_code != 403:
+        return False
+    return "insufficient_scope" in response.headers.get("www-authenticate", "").lower()
 
 
 def _retry_after(response: httpx.Response, exchange: Exchange) -> float | None:
