@@ -139,7 +139,9 @@ def _argument_values(
                     _field(arg.value_property, arg.name),
                     f"{arg.location} {arg.name}",
                 )
-            value = generator.child(f"arg:{arg.name}").argument_value(arg, lookup=lookup)
+            value = generator.child(f"arg:{arg.name}").argument_value(
+                arg, lookup=lookup, category=op.category
+            )
         values[arg.location][arg.name] = _text(value)
     return values
 
@@ -265,7 +267,9 @@ def _break_partners(
         return f"{arg.location} {arg.name} without {', '.join(names)} (Concurrent)"
     partner = by_name[names[0]]
     if partner.name not in values[partner.location]:
-        value = generator.child(f"arg:{partner.name}").argument_value(partner, lookup=lookup)
+        value = generator.child(f"arg:{partner.name}").argument_value(
+            partner, lookup=lookup, category=op.category
+        )
         values[partner.location][partner.name] = _text(value)
     return f"{arg.location} {arg.name} together with {partner.name} (Non Concurrent)"
 
@@ -435,8 +439,12 @@ def _accept(resource: Resource, op: Operation) -> str | None:
 
 
 def _text(value: Any) -> str:
+    """An argument's value as its parameter or header carries it; a map or list as JSON (a
+    Python repr, `{'limit': 50}`, is no form any API reads)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)

@@ -133,6 +133,11 @@ class BodyBuilder:
             value = int(value)
         return value if prop.range is None or prop.range.contains(value) else MISSING
 
+    def value(self, prop: Property) -> Any:
+        """One property's value as a body would hold it (MISSING: none), for a value built
+        outside a body: an argument's map or list."""
+        return self._value(prop, 0, MISSING)
+
     def _value(self, prop: Property, depth: int, prior: Any) -> Any:
         """One property's value; MISSING leaves it out of the body."""
         path = prop.path

@@ -59,9 +59,11 @@ class DataGenerator:
         (an update must change what the create sent, or its verification proves nothing)."""
         return self._values.scalar(prop, vary_from=vary_from)
 
-    def argument_value(self, arg: Argument, *, lookup: Lookup) -> Any:
+    def argument_value(self, arg: Argument, *, lookup: Lookup, category: Category = "read") -> Any:
         """The value of a query parameter, header or URL variable (the engine stringifies it);
-        for a delimiter-style argument, several values joined by its delimiter."""
+        for a delimiter-style argument, several values joined by its delimiter. A map or list
+        its structure shapes (LoopBack's `?filter={"limit": 50}`) is built as a `category`
+        request body would hold it: generated bare, it was `{}` whatever its structure asked."""
         if arg.is_delimited:
             return self.delimited(arg, None, lookup=lookup)
         prop = arg.value_property
@@ -74,6 +76,10 @@ class DataGenerator:
                 return found[0]
             if arg.auto_dependency:
                 raise NoRecordError(path)
+        shaped = prop.structure is not None or prop.structure_group is not None
+        if shaped and prop.type in ("map", "collections") and prop.example_value is None:
+            value = BodyBuilder(self._values, BodyPlan(category, lookup, {}, None)).value(prop)
+            return {} if value is MISSING else value
         return self.scalar(prop)
 
     def delimited(self, arg: Argument, count: int | None, *, lookup: Lookup) -> str:

@@ -223,6 +223,18 @@ def test_argument_without_records_or_shape_is_synthesised() -> None:
     assert isinstance(bare, str) and 1 <= len(bare) <= 20
 
 
+def test_a_map_argument_its_structure_shapes_carries_what_the_structure_holds() -> None:
+    """LoopBack's `?filter={json}`: built as a body would be, not `{}` whatever it declares."""
+    limit = Property(LOC, "integer", name="limit", range=Bounds(1, 100), example_value="50")
+    order = Property(LOC, "string", name="order", values=("id ASC", "id DESC"))
+    shape = Structure(LOC, properties=(limit, order))
+    prop = Property(LOC, "map", structure=shape)
+    value = DataGenerator(1).argument_value(_argument(prop), lookup=_nothing)
+    assert value["limit"] == 50 and value["order"] in ("id ASC", "id DESC")
+    pinned = Property(LOC, "map", structure=shape, example_value='{"limit": 7}')
+    assert DataGenerator(1).argument_value(_argument(pinned), lookup=_nothing) == {"limit": 7}
+
+
 # -- scalars ------------------------------------------------------------------------------------
 
 
