@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import time
 
-from apitest.engine.effects import Outcome, created_items, observed_of, read_records
+from apitest.engine.effects import (
+    Outcome,
+    answer_content,
+    created_items,
+    observed_of,
+    read_records,
+    shaped_as_another_resource,
+)
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits
@@ -46,6 +53,7 @@ class Bookkeeper:
         self.data = data
         self.limits = limits
         self.generator = generator
+        self.catalog = catalog
         self.undoer = Undoer(catalog, caller, ledger, data)
         self._validated = validated
         """Ids of the write steps a read-back checks: their deletes are confirmed by it."""
@@ -95,8 +103,11 @@ class Bookkeeper:
         self._wrote(run, exchange, made, sent)
 
     def _read(self, run: StepRun, exchange: Exchange, verdict: Verdict) -> None:
-        resource = run.resource
-        for data, keys in read_records(resource, run.step.operation, exchange, verdict):
+        resource, op = run.resource, run.step.operation
+        content = answer_content(op, verdict, exchange)
+        if shaped_as_another_resource(self.catalog, resource, content):
+            return  # another resource's records: not this one's to keep
+        for data, keys in read_records(resource, op, exchange, verdict):
             origin = Origin(run.step.id, exchange.call_index, exchange.body, data)
             self.data.add(
                 resource.name, data, keys, chain=run.chain_id, created=False, origin=origin

@@ -25,7 +25,7 @@ from apitest.engine.records import (
 )
 from apitest.plan.graph import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Content, Operation, Resource, Structure
+from apitest.spec.model import Catalog, Content, Operation, Resource, Structure
 from apitest.spec.text_bodies import text_value_property
 from apitest.verify.compare import (
     WHOLE_BODY,
@@ -103,6 +103,35 @@ def record_structure(resource: Resource) -> Structure | None:
     if config is None or not config.primary_structure:
         return None
     return resource.components.structures.get(config.primary_structure)
+
+
+def shaped_as_another_resource(
+    catalog: Catalog, resource: Resource, content: Content | None
+) -> bool:
+    """Whether an answer is shaped as another resource's records and not as this one's (a
+    LoopBack relation read, GET /Pets/{id}/owner, answers the owner as `owners.owner`): its
+    records are not this resource's, and filed as a pet the owner overwrote the pet of the
+    same id. Structures are told apart by where they are declared."""
+    shapes = _structures_in(content.structure, 0) if content is not None else []
+    own = record_structure(resource)
+    if not shapes or (own is not None and own.loc in {shape.loc for shape in shapes}):
+        return False
+    others = {
+        shape.loc
+        for other in catalog.resources
+        if other is not resource and (shape := record_structure(other)) is not None
+    }
+    return any(shape.loc in others for shape in shapes)
+
+
+def _structures_in(structure: Structure | None, depth: int) -> list[Structure]:
+    """`structure` and those its properties nest (a list of records: a collections property)."""
+    if structure is None or depth > 3:
+        return []
+    found = [structure]
+    for prop in structure.properties:
+        found += _structures_in(prop.structure, depth + 1)
+    return found
 
 
 def lookup_with(record: Record, data: DataManager, chain: str, seen: Seen | None = None) -> Any:

@@ -18,11 +18,11 @@ What it found:
   with {"count": 1} stayed, and a run of the pets passed, reporting nothing left behind. The
   sweep now reads such deletes back (engine/cleanup.read_back_unread) and says them NOT deleted;
 - a map-typed query argument (LoopBack's `?filter={json}`) was sent as `{}` whatever its
-  structure declared: it is now built as a body would be (plan/data.argument_value), as JSON.
-Still open (xfail):
+  structure declared: it is now built as a body would be (plan/data.argument_value), as JSON;
 - a read whose answer is another resource's record (the belongsTo read GET /Pets/{id}/owner
-  answers the owner) is filed as a pet: where the ids coincide it overwrites the pet's stored
-  values, so the note that an update sent only what the pet held goes missing.
+  answers the owner) was filed as a pet: where the ids coincided it overwrote the pet's stored
+  values, so the note that an update sent only what the pet held went missing. Such an answer
+  is no longer kept as the resource's (engine/effects.shaped_as_another_resource).
 """
 
 from __future__ import annotations
@@ -229,12 +229,6 @@ def test_an_update_that_sends_only_what_the_pet_holds_is_noted(
     assert any(UNCHECKED in note for note in update["notes"]), update["notes"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a read answered with another resource's record (GET /Pets/{id}/owner, shaped by "
-    "owners.owner) is filed as a pets record (engine/bookkeeping.Bookkeeping._read), and "
-    "merged into the pet of the same id",
-)
 def test_the_owner_a_pet_read_answers_is_not_taken_for_the_pet(
     modules: Path, tmp_path: Path
 ) -> None:
