@@ -63,6 +63,9 @@ class Record:
     unseen_by_list: bool = False
     """A list read-back missed it while it existed (a page that names no next one): absent
     from that list later says nothing of a delete (`Steps._validate`)."""
+    written: JsonObject = field(default_factory=dict)
+    """What the run last sent of it (its create's body, then each update's): a PATCH must keep
+    what it does not send (`Written.kept`)."""
     address: dict[str, str] = field(default_factory=dict)
     """The URL variables of the create that made it (`{"Bucket": "b1", "Key": "k"}` for S3's
     `PUT /{Bucket}/{Key}`): where it lives. A call addressing it sends a URL variable of the

@@ -33,6 +33,9 @@ class Written:
     """The records its request body held (compared with what is read back)."""
     uses: list[ValueUse] = field(default_factory=list)
     """What the write took from earlier answers (its read-back checks those too)."""
+    kept: JsonObject = field(default_factory=dict)
+    """For a PATCH: what the run had written of the record, read back since, and this PATCH
+    did not send; its read-back checks it is still there (`compare.dropped_members`)."""
 
 
 @dataclass

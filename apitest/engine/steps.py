@@ -42,7 +42,7 @@ from apitest.plan.graph import dependency_op, needs_own_record
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RecordCheck, ValueUse
 from apitest.spec.model import Catalog, Resource
-from apitest.verify.compare import reference_keys
+from apitest.verify.compare import dropped_members, reference_keys
 from apitest.verify.verdict import Expectation, judge
 
 UNSENT_NOTE = (
@@ -352,6 +352,8 @@ class StepExecutor:
             values = {} if gone else (outcome.held if outcome.held is not None else sent)
             check = RecordCheck(dict(record.keys), dict(values), gone)
             case.pacing = replace(case.pacing, record_check=check)  # case_of shares them
+        if not gone and outcome.status == "passed" and written.kept and outcome.read is not None:
+            _hold_to_what_a_patch_kept(outcome, written.kept, outcome.read)
         if gone and (outcome.status == "passed" or outcome.gone):
             self.book.confirm_deleted(record)
         elif not gone and not written.sent:
@@ -490,3 +492,16 @@ async def poll(
             f"(first check: {first.message})"
         )
     return outcome
+
+
+def _hold_to_what_a_patch_kept(outcome: Outcome, kept: JsonObject, read: JsonObject) -> None:
+    """Fail a PATCH's read-back where the record lost what the PATCH did not send."""
+    dropped = dropped_members(kept, read)
+    if dropped:
+        more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
+        outcome.status = "failed"
+        outcome.message = (
+            f"the update dropped what it did not send: {dropped[0]}{more} (a PATCH changes only "
+            "the members it sends; replacing the record is PUT's way)"
+        )
+        outcome.details = [*dropped, *outcome.details]

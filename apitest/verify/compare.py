@@ -108,6 +108,18 @@ def held_values(
     return held
 
 
+def dropped_members(kept: Mapping[str, Any], read: Mapping[str, Any]) -> list[str]:
+    """What a PATCH left out and the record no longer holds: each member of `kept` the read
+    record lacks or holds as null. Only that: a member the server derives from another (a
+    slug from a title) may change with it, but a PATCH gives no member away."""
+    return [
+        f"$.{name}: held {_show(value)} before the PATCH, which did not send it; the read "
+        + ("answer lacks it" if name not in read else "record holds null")
+        for name, value in kept.items()
+        if read.get(name) is None
+    ]
+
+
 def uploads_shown(sent: dict[str, Any], structure: Structure | None) -> list[str]:
     """The uploaded files of `sent` that the read shows but whose content it cannot confirm."""
     if structure is None:

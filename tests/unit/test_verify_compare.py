@@ -7,6 +7,7 @@ from apitest.spec.loader import load_catalog
 from apitest.spec.model import Resource
 from apitest.verify.compare import (
     compare_record,
+    dropped_members,
     held_values,
     marked_changes,
     nested_holder,
@@ -136,3 +137,14 @@ def test_reference_keys_are_the_request_properties_sent_as_a_records_key() -> No
     assert reference_keys(pets.components.structures["pet_input"]) == {"owner": "id"}
     assert reference_keys(pets.components.structures["pet"]) == {}
     assert reference_keys(None) == {}
+
+
+def test_a_patch_must_keep_what_it_did_not_send_but_may_change_it() -> None:
+    """Only a member lost or nulled is a PATCH's fault: a server may derive one from another."""
+    kept = {"views": 5, "slug": "old-title", "tags": ["a"]}
+    read = {"slug": "new-title", "tags": None}
+    assert dropped_members(kept, read) == [
+        "$.views: held 5 before the PATCH, which did not send it; the read answer lacks it",
+        '$.tags: held ["a"] before the PATCH, which did not send it; the read record holds null',
+    ]
+    assert dropped_members(kept, {"views": 0, "slug": "x", "tags": []}) == []
