@@ -16,6 +16,7 @@ from apitest.engine.effects import (
     Outcome,
     answer_content,
     created_items,
+    keep_what_the_answer_shows,
     observed_of,
     read_records,
     shaped_as_another_resource,
@@ -129,6 +130,7 @@ class Bookkeeper:
         if sent:
             record.data = {**record.data, **sent[0]}
             record.written = {**record.written, **sent[0]}
+        keep_what_the_answer_shows(run.resource, run.step.operation, exchange, record)
         self._wrote(run, exchange, [record], sent, kept)
 
     def _wrote(
@@ -205,6 +207,7 @@ class Bookkeeper:
         elif op.category == "create":
             undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
         elif op.category == "update" and record is not None:
+            keep_what_the_answer_shows(resource, op, exchange, record)  # the restore's If-Match
             undone = await self.undoer.updated(resource, op, record, generator, chain_id)
         elif op.category == "delete" and record is not None:
             kept, undone = await self.undoer.kept(resource, op, record, generator.child("read"))

@@ -214,6 +214,19 @@ def held_by(
     return found[0] if found else None
 
 
+def keep_what_the_answer_shows(
+    resource: Resource, op: Operation, exchange: Exchange, record: Record
+) -> None:
+    """`record` as an update's answer shows it, over what the run knew: the server's latest
+    version, which later calls of the chain take their values from. Eve answers each update
+    with the record's new `_etag`, the next write's If-Match; taken from read-backs alone, a
+    wrongly accepted update left the stale one, its restore met 412, and every later case of
+    the chain passed on that 412."""
+    shown = held_by(resource, op, exchange, record)
+    if shown is not None:
+        record.data = {**record.data, **shown}
+
+
 def _records_read(
     resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict, record: Record
 ) -> list[dict[str, Any]]:

@@ -29,7 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apitest.engine.cleanup import read_back, sweep
-from apitest.engine.effects import created_records, observed_of, read_records
+from apitest.engine.effects import (
+    created_records,
+    keep_what_the_answer_shows,
+    observed_of,
+    read_records,
+)
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.records import DataManager, Record, sent_records
@@ -133,6 +138,7 @@ class Undoer:
             sent = sent_records(exchange.request.body, resource, op)
             if sent:
                 record.data = {**record.data, **sent[0]}
+            keep_what_the_answer_shows(resource, op, exchange, record)
             undone.notes.append(
                 f"the {record.describe()} it changed was restored at once with a valid "
                 f"{op.name} (answered {exchange.status})"
