@@ -148,7 +148,23 @@ def _groupable(step: Step) -> bool:
         violation is not None
         and violation.location != "call"
         and step.operation.category != "delete"
+        and not _sends_record_state(step)
     )
+
+
+def _sends_record_state(step: Step) -> bool:
+    """An update sending a header or parameter its own record gives (Eve's If-Match from
+    `$._etag`, CouchDB's `rev`): a case the API wrongly accepts moves that value on, and the
+    cases sent beside it with the old one were refused 412 before their own fault was looked
+    at, which passed them. Such cases go one at a time, each with the value of the moment."""
+    if step.operation.category != "update":
+        return False
+    for arg in step.operation.arguments:
+        path = arg.value_property.path if arg.value_property is not None else None
+        own = path is not None and path.source == "resource" and path.name == step.resource
+        if own and arg.location in ("header", "param"):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,17 @@ from apitest.plan.cases import LENGTH_CAP, bad_value, format_path, negative_case
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
+from apitest.spec.conditions import parse_data_path
 from apitest.spec.loader import load_catalog
-from apitest.spec.model import Bounds, Catalog, Content, Property, Response, Structure
+from apitest.spec.model import (
+    Argument,
+    Bounds,
+    Catalog,
+    Content,
+    Property,
+    Response,
+    Structure,
+)
 from apitest.verify.verdict import pick_content
 
 from ..support import DATA, LOC, REPO
@@ -92,6 +101,29 @@ def test_negative_cases_of_one_operation_go_out_together_except_a_delete_s(
     assert all(len(group) == 1 for group in deletes) and len(deletes) == 6  # 5 cases + cleanup
     # the estimate charges a group once, so it is far below one call per case
     assert chain.estimate_ms() < len(chain.steps) * NOMINAL_CALL_MS
+
+
+def test_an_update_sending_its_record_s_etag_has_its_cases_go_one_at_a_time(
+    negative_plan: Plan,
+) -> None:
+    """Eve's If-Match: a case the API wrongly accepts moves the etag on, and the cases sent
+    beside it with the old one were refused 412 before their own fault was looked at."""
+    from dataclasses import replace
+
+    chain = next(chain for chain in negative_plan.chains if chain.id == "trips.1")
+    etag = Property(LOC, "string", path=parse_data_path("trips:$._etag"))
+    if_match = Argument(LOC, "If-Match", "header", required=True, content=Content(
+        LOC, structure=Structure(LOC, properties=(etag,))
+    ))  # fmt: skip
+    put = next(step.operation for step in chain.steps if step.operation.name == "PUT trips")
+    guarded = replace(put, arguments=(*put.arguments, if_match))
+    steps = tuple(
+        replace(step, operation=guarded) if step.operation is put else step for step in chain.steps
+    )
+    groups = parallel_groups(steps)
+    sizes = {group[0].operation.name: len(group) for group in groups if len(group) > 1}
+    assert sizes == {"POST trips": 28, "GET trips": 2, "GET trip": 3}  # PUT's: one at a time
+    assert len([group for group in groups if group[0].operation is guarded]) == 28
 
 
 def test_auto_skip_cases_drops_named_kinds_and_names(catalog: Catalog) -> None:
