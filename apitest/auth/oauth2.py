@@ -25,6 +25,7 @@ repeated when the token expires or is refused. When the schema declares an
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -105,6 +106,8 @@ class TokenSource:
         self.token_url = endpoints.label
         self.profile = profile
         self.key = f"{profile.name}|{profile.credentials.client_id or '-'}|{self.token_url}"
+        if profile.credentials.token_fields:
+            self.key += f"|{_login_digest(profile.credentials.token_fields)}"
         self._scope_names = tuple(dict.fromkeys(profile.scopes or tuple(scopes)))
         declared = scope_separator(endpoints.for_grant()) or scope_separator(
             endpoints.for_refresh()
@@ -443,7 +446,7 @@ class TokenSource:
             error = self._scrub(str(answer.get("error", "")), values) or (
                 f"HTTP {response.status_code}"
             )
-            why = self._scrub(str(answer.get("error_description", "")), values)
+            why = self._scrub(_reason(answer), values)
             raise _Refused(
                 clip(error), clip(why, 200), transient=_server_trouble(response.status_code)
             )
@@ -544,6 +547,14 @@ class TokenSource:
             ) from None
 
 
+def _login_digest(fields: tuple[tuple[str, str], ...]) -> str:
+    """Who a login logs in as, for the store's key: a login has no client id to tell one user
+    from another, and a run as another user (or with another password) was handed the first
+    user's stored token, passing as someone else. A digest, so no field's value is written."""
+    text = "\0".join(f"{name}={value}" for name, value in sorted(fields))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         answer = response.json()
@@ -561,6 +572,17 @@ async def _held(store: TokenStore) -> AsyncIterator[None]:
         yield
     finally:
         await asyncio.to_thread(manager.__exit__, None, None, None)
+
+
+def _reason(answer: dict[str, Any]) -> str:
+    """The server's words for a refusal: RFC 6749's `error_description`, else the `detail` of
+    FastAPI and DRF or a `message` (a login's `{"detail": "LOGIN_BAD_CREDENTIALS"}` was
+    dropped, and the refusal said only its status)."""
+    for name in ("error_description", "detail", "message"):
+        value = answer.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _server_trouble(status: int) -> bool:
