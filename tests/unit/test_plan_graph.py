@@ -243,3 +243,20 @@ def test_a_call_that_must_send_its_records_key_deep_in_the_body_addresses_a_reco
     assert addressing == {
         "PutItem": False, "GetItem": True, "PutItem (replace)": True, "DeleteItem": True,
     }  # fmt: skip
+
+
+def test_a_resource_without_a_create_runs_its_negative_cases_after_its_positive_ones() -> None:
+    """Its records are the API's own, shared by every chain (fastapi-users' /users/me): a
+    negative case's undo ran between the positive update and its read-back."""
+    folder = DATA / "thirdparty" / "fastapi-users" / "users"
+    catalog = load_catalog([folder / "me.xml", folder / "users.xml"])
+    plan = build_plan(catalog, PlanOptions(cases="all"))
+    (me,) = [r for r in plan.resources if r.name == "me"]
+    (chain,) = me.chains
+    assert chain.purpose == "record lifecycle, then negative cases"
+    negative = [step.violation is not None for step in chain.steps]
+    positive = [step.case == "positive" for step in chain.steps]
+    assert any(negative) and any(positive)
+    assert max(i for i, p in enumerate(positive) if p) < negative.index(True)
+    users = next(r for r in plan.resources if r.name == "users")  # it creates: chains apart
+    assert [c.purpose for c in users.chains][-1] == "negative cases"
