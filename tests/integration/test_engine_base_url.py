@@ -11,25 +11,26 @@ from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.spec.loader import load_catalog
 
-from ..support import SPECS, demo_auth
+from ..support import demo_auth, undelayed_specs
 from .conftest import MakeServer
-
-CATALOG = load_catalog([SPECS / "trips.xml"])
 
 
 def test_every_call_of_a_run_reports_its_full_url_below_the_base_url(
     make_server: MakeServer, tmp_path: Path
 ) -> None:
     """A service that accepts invalid writes makes the run undo them at once (deletes, restoring
-    updates, replacing creates), so every kind of call the engine makes is among these."""
+    updates, replacing creates), so every kind of call the engine makes is among these. The
+    specs lose their validation-delays: the service shows each write at once, and each undo
+    waited 500 ms."""
     server = make_server(bugs=["accepts-invalid"])
-    plan = build_plan(CATALOG, PlanOptions(seed=4))
+    catalog = load_catalog([undelayed_specs(tmp_path) / "trips.xml"])
+    plan = build_plan(catalog, PlanOptions(seed=4))
     settings = RunSettings(
         base_url=server.base_url + "/",  # the slash a user may type is not doubled
         auth=demo_auth(),
         ledger_path=tmp_path / "ledger.jsonl",
     )
-    result = run_plan(CATALOG, plan, settings, NullListener())
+    result = run_plan(catalog, plan, settings, NullListener())
 
     cases = result.cases + result.cleanup_cases
     calls = [call for case in cases for call in case.calls]

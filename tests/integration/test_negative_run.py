@@ -14,21 +14,28 @@ from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import CaseResult, RunResult
 from apitest.spec.loader import load_catalog
+from apitest.spec.model import Catalog
 
-from ..support import SPECS, demo_auth
+from ..support import demo_auth, undelayed_specs
 from ._api import live_ids
 from .conftest import MakeServer
 
-CATALOG = load_catalog([SPECS / "trips.xml"])
 AUTH = demo_auth()
 
 
-def run_negative(server: DemoServer, tmp_path: Path) -> RunResult:
-    plan = build_plan(CATALOG, PlanOptions(seed=4, cases="negative"))
+@pytest.fixture(scope="module")
+def undelayed(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The reference specs without validation-delays: these runs ask what the cases find, not
+    when (the service shows each write at once), and each accepted write's undo waited 500 ms."""
+    return load_catalog([undelayed_specs(tmp_path_factory.mktemp("specs")) / "trips.xml"])
+
+
+def run_negative(server: DemoServer, tmp_path: Path, catalog: Catalog) -> RunResult:
+    plan = build_plan(catalog, PlanOptions(seed=4, cases="negative"))
     settings = RunSettings(
         base_url=server.base_url, auth=AUTH, ledger_path=tmp_path / "ledger.jsonl"
     )
-    return run_plan(CATALOG, plan, settings, NullListener())
+    return run_plan(catalog, plan, settings, NullListener())
 
 
 def negative(result: RunResult) -> list[CaseResult]:
@@ -40,11 +47,11 @@ def failed_names(result: RunResult) -> set[str]:
 
 
 def test_every_negative_case_passes_against_the_correct_service(
-    make_server: MakeServer, tmp_path: Path
+    make_server: MakeServer, tmp_path: Path, undelayed: Catalog
 ) -> None:
     server = make_server()
     before = live_ids(server)
-    result = run_negative(server, tmp_path)
+    result = run_negative(server, tmp_path, undelayed)
     cases = negative(result)
     assert len(cases) == 66 + 28  # trips and destinations, as the plan counts them
     not_passed = [(case.name, case.message) for case in result.cases if case.status != "passed"]
@@ -57,11 +64,11 @@ def test_every_negative_case_passes_against_the_correct_service(
 
 
 def test_accepts_invalid_fails_the_body_cases_and_cleans_up_what_it_created(
-    make_server: MakeServer, tmp_path: Path
+    make_server: MakeServer, tmp_path: Path, undelayed: Catalog
 ) -> None:
     server = make_server(bugs=["accepts-invalid"])
     before = live_ids(server)
-    result = run_negative(server, tmp_path)
+    result = run_negative(server, tmp_path, undelayed)
     failed = failed_names(result)
     assert "POST trips / Mandatory Property trips[0].trip_name" in failed
     assert "PUT trips / Invalid Value trips[0].trip_type" in failed
@@ -82,10 +89,10 @@ def test_accepts_invalid_fails_the_body_cases_and_cleans_up_what_it_created(
 
 
 def test_error_200_fails_where_the_200_shape_or_status_gives_it_away(
-    make_server: MakeServer, tmp_path: Path
+    make_server: MakeServer, tmp_path: Path, undelayed: Catalog
 ) -> None:
     server = make_server(bugs=["error-200"])
-    result = run_negative(server, tmp_path)
+    result = run_negative(server, tmp_path, undelayed)
     by_name = {case.name: case for case in negative(result)}
     post = by_name["POST trips / Missing Token"]
     assert post.status == "failed" and post.http_status == 200
@@ -98,10 +105,10 @@ def test_error_200_fails_where_the_200_shape_or_status_gives_it_away(
 
 
 def test_no_auth_fails_every_token_case_and_only_those(
-    make_server: MakeServer, tmp_path: Path
+    make_server: MakeServer, tmp_path: Path, undelayed: Catalog
 ) -> None:
     server = make_server(bugs=["no-auth"])
-    result = run_negative(server, tmp_path)
+    result = run_negative(server, tmp_path, undelayed)
     failed = failed_names(result)
     tokens = {case.name for case in negative(result) if "Token" in case.case}
     assert failed == tokens and len(tokens) == 18
@@ -111,10 +118,10 @@ def test_no_auth_fails_every_token_case_and_only_those(
 
 @pytest.mark.parametrize("seed", [3, 9])
 def test_the_same_seed_breaks_things_the_same_way(
-    make_server: MakeServer, tmp_path: Path, seed: int
+    make_server: MakeServer, tmp_path: Path, seed: int, undelayed: Catalog
 ) -> None:
     server = make_server(bugs=["accepts-invalid"])
-    plan = build_plan(CATALOG, PlanOptions(seed=seed, cases="negative"))
+    plan = build_plan(undelayed, PlanOptions(seed=seed, cases="negative"))
     runs = []
     for attempt in range(2):
         settings = RunSettings(
@@ -123,6 +130,6 @@ def test_the_same_seed_breaks_things_the_same_way(
             ledger_path=tmp_path / f"ledger{attempt}.jsonl",
             policy=CallPolicy(concurrency=1),
         )
-        result = run_plan(CATALOG, plan, settings, NullListener())
+        result = run_plan(undelayed, plan, settings, NullListener())
         runs.append(sorted((c.name, c.message) for c in negative(result) if c.status == "failed"))
     assert runs[0] == runs[1] and runs[0]
