@@ -238,6 +238,22 @@ def serving_app(
         yield api
 
 
+@contextmanager
+def serving_node(
+    app: Path, modules: Path, folder: Path, ready_path: str, env: Mapping[str, str], *argv: str
+) -> Iterator[Started]:
+    """`node APP/serve.js PORT ARGV...` on a free port of 127.0.0.1 with the npm packages in
+    `modules` on its NODE_PATH and `env` added (the defects a hunt plants), logging into
+    `folder`: how the hunts in tests/data/thirdparty serve a Node application."""
+    folder.mkdir(parents=True)
+    port = free_port()
+    command = ["node", str(app / "serve.js"), str(port), *argv]
+    environment = {"NODE_PATH": str(modules), **env}
+    url = f"http://127.0.0.1:{port}"
+    with serving(command, url, ready_path, folder / "server.log", environment) as api:
+        yield api
+
+
 def run_with_token(
     spec: Path, api: Started, tmp_path: Path, token: str, *options: str, under: str = ""
 ) -> tuple[int, dict[str, Any]]:
@@ -339,4 +355,33 @@ def case_named(result: dict[str, Any], name: str) -> dict[str, Any]:
     found: dict[str, Any] = next(
         c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name
     )
+    return found
+
+
+def failures(result: dict[str, Any]) -> dict[str, str]:
+    """Each case of a run's report.json that did not pass, by id, with its message: what a
+    failed assertion shows."""
+    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+
+
+def listed(
+    api: Started,
+    path: str,
+    under: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The records the API lists at `path` (in its answer's member `under`, where it wraps
+    them), read past apitest: what a hunt asserts a run left behind."""
+    with loopback_client() as http:
+        answer = http.get(api.url + path, params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    found: list[dict[str, Any]] = body[under] if under is not None else body
+    return found
+
+
+def the_case(result: dict[str, Any], name: str) -> dict[str, Any]:
+    """The one case `OPERATION / CASE` of a run's report.json (there must be exactly one)."""
+    (found,) = [c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name]
     return found

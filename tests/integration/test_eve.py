@@ -38,8 +38,17 @@ from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, loopback_client
-from ._thirdparty import Started, _install, assert_lints_clean, run_spec, serving_app
+from ..support import DATA, assert_caught
+from ._thirdparty import (
+    Started,
+    _install,
+    assert_lints_clean,
+    failures,
+    listed,
+    run_spec,
+    serving_app,
+    the_case,
+)
 
 EVE = (
     "eve==0.7.10",
@@ -98,21 +107,7 @@ def run(api: Started, tmp_path: Path, cases: str) -> tuple[int, dict[str, Any]]:
 
 def items(api: Started) -> list[dict[str, Any]]:
     """The items the API holds (all of them: a run makes far fewer than a page)."""
-    with loopback_client() as http:
-        answer = http.get(f"{api.url}/items", params={"max_results": 100})
-    assert answer.status_code == 200, answer.text
-    found: list[dict[str, Any]] = answer.json()["_items"]
-    return found
-
-
-def failures(result: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
-
-
-def case(result: dict[str, Any], name: str) -> dict[str, Any]:
-    """The one case named `OPERATION / CASE` (there must be exactly one)."""
-    (found,) = [c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name]
-    return found
+    return listed(api, "/items", "_items", {"max_results": 100})
 
 
 def sent_etag(found: dict[str, Any]) -> str:
@@ -172,8 +167,14 @@ def test_each_write_sends_the_etag_the_write_before_moved_on_to(
     correct_run: tuple[int, dict[str, Any], list[dict[str, Any]]],
 ) -> None:
     _status, result, _left = correct_run
-    create, patch = case(result, "create item / positive"), case(result, "patch item / positive")
-    put, delete = case(result, "replace item / positive"), case(result, "delete item / positive")
+    create, patch = (
+        the_case(result, "create item / positive"),
+        the_case(result, "patch item / positive"),
+    )
+    put, delete = (
+        the_case(result, "replace item / positive"),
+        the_case(result, "delete item / positive"),
+    )
     assert sent_etag(patch) == json.loads(create["calls"][0]["response_body"])["_etag"]
     assert sent_etag(put) == answered_etag(patch) != sent_etag(patch)
     assert sent_etag(delete) == answered_etag(put) != sent_etag(put)
@@ -226,7 +227,7 @@ def test_a_range_the_api_does_not_check_is_caught_and_named(
         ("create item / Invalid Value qty (below range)", -1),
         ("patch item / Invalid Value qty (above range)", 1001),  # the first of its chain
     ):
-        found = case(result, name)
+        found = the_case(result, name)
         assert found["status"] == "failed", found["message"]
         assert found["message"].startswith(f"the API accepted qty = {value} (Invalid Value)")
 
@@ -239,7 +240,7 @@ def test_cases_after_a_wrongly_accepted_update_send_the_current_etag(
     assert stale == []
     # PUT stores the out-of-range qty as PATCH does: its cases must say so, not pass on a 412
     for bound, value in (("above", 1001), ("below", -1)):
-        found = case(result, f"replace item / Invalid Value qty ({bound} range)")
+        found = the_case(result, f"replace item / Invalid Value qty ({bound} range)")
         assert found["status"] == "failed" and f"accepted qty = {value}" in found["message"]
 
 

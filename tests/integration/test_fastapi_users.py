@@ -44,6 +44,7 @@ from ._thirdparty import (
     Started,
     assert_lints_clean,
     case_named,
+    failures,
     pypi_command,
     run_spec,
     serving_app,
@@ -152,10 +153,6 @@ def delayed(spec: Path, operation: str, delay_ms: int, folder: Path) -> Path:
     folder.mkdir()
     tree.write(folder / spec.name)
     return folder / spec.name
-
-
-def failures(result: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
 
 
 def test_the_specs_lint_clean() -> None:

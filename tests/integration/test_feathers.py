@@ -11,12 +11,11 @@ says so (engine/paging.py), where a delete that deleted nothing used to pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from ..support import DATA, assert_caught, free_port, loopback_client
+from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     FEATHERS,
     Started,
@@ -25,23 +24,15 @@ from ._thirdparty import (
     list_only_spec,
     npm_package,
     run_spec,
-    serving,
+    serving_node,
 )
 
 APP = DATA / "thirdparty" / "feathers"
 
 
-@contextmanager
-def feathers(folder: Path, *defects: str) -> Iterator[Started]:
+def feathers(folder: Path, *defects: str) -> AbstractContextManager[Started]:
     modules = npm_package(*FEATHERS) / "node_modules"
-    folder.mkdir(parents=True)
-    port = free_port()
-    command = ["node", str(APP / "serve.js"), str(port), ",".join(defects)]
-    url = f"http://127.0.0.1:{port}"
-    with serving(
-        command, url, "/messages", folder / "server.log", {"NODE_PATH": str(modules)}
-    ) as up:
-        yield up
+    return serving_node(APP, modules, folder, "/messages", {}, ",".join(defects))
 
 
 def messages(api: Started) -> dict[str, Any]:

@@ -34,21 +34,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
 
-from ..support import DATA, assert_caught, free_port, loopback_client
+from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_lints_clean,
+    failures,
     list_only_spec,
     npm_package,
     run_spec,
-    serving,
+    serving_node,
 )
 
 JSON_SERVER_V1 = "json-server@1.0.0-beta.3"
@@ -73,15 +74,11 @@ def modules() -> Path:
     return npm_package(JSON_SERVER_V1) / "node_modules"
 
 
-@contextmanager
-def json_server(modules: Path, folder: Path, defects: str = "") -> Iterator[Started]:
-    """serve.js on a free port of 127.0.0.1, with the defects named (comma-separated)."""
-    folder.mkdir(parents=True)
-    port = free_port()
-    command = ["node", str(APP / "serve.js"), str(port), str(modules)]
+def json_server(modules: Path, folder: Path, defects: str = "") -> AbstractContextManager[Started]:
+    """serve.js, with the defects named (comma-separated); json-server 1 is an ES module,
+    which NODE_PATH does not reach, so serve.js is told where it is."""
     env = {"JSON_SERVER_DEFECTS": defects}
-    with serving(command, f"http://127.0.0.1:{port}", "/posts", folder / "server.log", env) as up:
-        yield up
+    return serving_node(APP, modules, folder, "/posts", env, str(modules))
 
 
 def held(api: Started) -> dict[str, list[dict[str, Any]]]:
@@ -109,10 +106,6 @@ def run(
 
 def by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f"{c['operation']} / {c['case']}": c for c in result["cases"]}
-
-
-def failures(result: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
 
 
 @pytest.fixture(scope="module")

@@ -31,22 +31,23 @@ Still open (xfail):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, free_port, loopback_client
+from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
     assert_lints_clean,
+    failures,
     list_only_spec,
+    listed,
     npm_package,
     run_spec,
-    serving,
+    serving_node,
 )
 
 LOOPBACK4 = (
@@ -69,15 +70,10 @@ def modules() -> Path:
     return npm_package(*LOOPBACK4) / "node_modules"
 
 
-@contextmanager
-def loopback4(modules: Path, folder: Path, *defects: str) -> Iterator[Started]:
-    """serve.js on a free port of 127.0.0.1, logging into `folder`."""
-    folder.mkdir(parents=True)
-    port = free_port()
-    command = ["node", str(APP / "serve.js"), str(port)]
-    env = {"NODE_PATH": str(modules), "LOOPBACK4_DEFECTS": ",".join(defects)}
-    with serving(command, f"http://127.0.0.1:{port}", "/pets", folder / "server.log", env) as up:
-        yield up
+def loopback4(modules: Path, folder: Path, *defects: str) -> AbstractContextManager[Started]:
+    """serve.js, logging into `folder`."""
+    env = {"LOOPBACK4_DEFECTS": ",".join(defects)}
+    return serving_node(APP, modules, folder, "/pets", env)
 
 
 def run(
@@ -88,15 +84,7 @@ def run(
 
 def pets(api: Started) -> list[dict[str, Any]]:
     """Every pet LoopBack holds."""
-    with loopback_client() as http:
-        answer = http.get(f"{api.url}/pets")
-    assert answer.status_code == 200, answer.text
-    found: list[dict[str, Any]] = answer.json()
-    return found
-
-
-def failures(result: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+    return listed(api, "/pets")
 
 
 def calls(result: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -34,14 +34,14 @@ import itertools
 import json
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, cli_env, free_port, loopback_client, run_cli
-from ._thirdparty import Started, assert_lints_clean, npm_package, serving
+from ..support import DATA, assert_caught, cli_env, loopback_client, run_cli
+from ._thirdparty import Started, assert_lints_clean, listed, npm_package, serving_node
 
 OIDC_PROVIDER = "oidc-provider@8.8.1"
 """8.x supports Node 18 and later (9.x asks for Node 22); this machine runs Node 20."""
@@ -53,22 +53,11 @@ CLIENT = {"APITEST_CLIENT_ID": CLIENT_ID, "APITEST_CLIENT_SECRET": CLIENT_SECRET
 TOKEN_CASES = {"Missing Token", "Invalid Token"}
 
 
-@contextmanager
-def oidc(folder: Path, ttl_s: int = 3600) -> Iterator[Started]:
-    """serve.js on a free port of 127.0.0.1: the provider and the notes API."""
+def oidc(folder: Path, ttl_s: int = 3600) -> AbstractContextManager[Started]:
+    """serve.js: the provider and the notes API."""
     modules = npm_package(OIDC_PROVIDER) / "node_modules"
-    folder.mkdir(parents=True)
-    port = free_port()
-    env = {
-        "NODE_PATH": str(modules),
-        "OIDC_CLIENT_ID": CLIENT_ID,
-        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_TTL": str(ttl_s),
-    }
-    command = ["node", str(APP / "serve.js"), str(port)]
-    url = f"http://127.0.0.1:{port}"
-    with serving(command, url, "/.well-known/openid-configuration", folder / "log", env) as up:
-        yield up
+    env = {"OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET, "OIDC_TTL": str(ttl_s)}
+    return serving_node(APP, modules, folder, "/.well-known/openid-configuration", env)
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +108,7 @@ def client_token(api: Started) -> dict[str, str]:
 
 def notes(api: Started) -> list[dict[str, Any]]:
     """Every note the API holds, read with a token of the test's own."""
-    with loopback_client() as http:
-        listed = http.get(api.url + "/notes", headers=client_token(api))
-    assert listed.status_code == 200, listed.text
-    found: list[dict[str, Any]] = listed.json()
-    return found
+    return listed(api, "/notes", headers=client_token(api))
 
 
 def minted_refresh_token(api: Started) -> str:
@@ -349,17 +334,23 @@ def test_refreshes_ahead_of_expiry_spend_each_rotated_refresh_token_once(tmp_pat
     assert all(c["resource"] == "urn:apitest:notes" and c["scope_asked"] is None for c in calls)
 
 
+def positive_run(
+    api: Started, folder: Path, *swaps: tuple[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A positive run of notes.xml with `swaps` made in it: what the token endpoint was asked,
+    and the run's JSON result."""
+    spec = variant(folder / "spec", *swaps)
+    asked_before = len(token_calls(api))
+    _, result, _ = run(spec, api, folder / "run", CLIENT, "--cases", "positive")
+    return token_calls(api, asked_before), result
+
+
 @pytest.fixture(scope="module")
 def scopes_not_shown(
     correct: Started, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """A positive run of notes.xml whose token call does not show how to join scopes: what the
-    token endpoint was asked, and the run's JSON result."""
-    folder = tmp_path_factory.mktemp("scopes")
-    spec = variant(folder / "spec", SCOPES_SHOWN)
-    asked_before = len(token_calls(correct))
-    _, result, _ = run(spec, correct, folder / "run", CLIENT, "--cases", "positive")
-    return token_calls(correct, asked_before), result
+    """A token call that does not show how to join scopes."""
+    return positive_run(correct, tmp_path_factory.mktemp("scopes"), SCOPES_SHOWN)
 
 
 def test_scopes_the_spec_does_not_show_how_to_join_still_pass(
@@ -382,13 +373,9 @@ def test_scopes_the_spec_does_not_show_how_to_join_still_pass(
 def basic_unfilled(
     correct: Started, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """A positive run of the Basic variant with the client's id and secret but no value for its
-    Authorization argument: what the token endpoint was asked, and the run's JSON result."""
-    folder = tmp_path_factory.mktemp("basic")
-    spec = variant(folder / "spec", *BASIC)
-    asked_before = len(token_calls(correct))
-    _, result, _ = run(spec, correct, folder / "run", CLIENT, "--cases", "positive")
-    return token_calls(correct, asked_before), result
+    """The Basic variant, with the client's id and secret but no value for its Authorization
+    argument."""
+    return positive_run(correct, tmp_path_factory.mktemp("basic"), *BASIC)
 
 
 def test_client_secret_basic_is_built_from_the_client_credentials(

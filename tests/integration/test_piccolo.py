@@ -30,11 +30,13 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from ..support import DATA, assert_caught, loopback_client
+from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
     assert_lints_clean,
+    failures,
     list_only_spec,
+    listed,
     pypi_command,
     run_spec,
     serving_app,
@@ -72,15 +74,7 @@ def run(
 
 def tasks(api: Started) -> list[dict[str, Any]]:
     """Every task the API holds."""
-    with loopback_client() as http:
-        answer = http.get(f"{api.url}/tasks/", params={"__page_size": 1000})
-    assert answer.status_code == 200, answer.text
-    found: list[dict[str, Any]] = answer.json()["rows"]
-    return found
-
-
-def failures(result: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+    return listed(api, "/tasks/", "rows", {"__page_size": 1000})
 
 
 def with_filters(folder: Path) -> Path:

@@ -20,23 +20,24 @@ What it showed, now fixed:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA, assert_caught, free_port, loopback_client
+from ..support import DATA, assert_caught
 from ._thirdparty import (
     SAILS,
     Started,
     assert_lints_clean,
+    failures,
     fill,
     list_only_spec,
+    listed,
     npm_package,
     run_spec,
-    serving,
+    serving_node,
 )
 
 APP = DATA / "thirdparty" / "sails"
@@ -46,29 +47,16 @@ SAILS_PAGE = 30
 """How many records a blueprint list answers when no `limit` is sent."""
 
 
-@contextmanager
-def sails(folder: Path, *defects: str) -> Iterator[Started]:
-    """Sails lifted from serve.js on a free port of 127.0.0.1, its disk database in `folder`."""
+def sails(folder: Path, *defects: str) -> AbstractContextManager[Started]:
+    """Sails lifted from serve.js, its disk database in `folder`."""
     modules = npm_package(*SAILS) / "node_modules"
-    folder.mkdir(parents=True)
-    port = free_port()
-    command = ["node", str(APP / "serve.js"), str(port), str(folder)]
-    env = {"NODE_PATH": str(modules), "SAILS_DEFECTS": ",".join(defects)}
-    with serving(command, f"http://127.0.0.1:{port}", "/pet", folder / "server.log", env) as up:
-        yield up
+    env = {"SAILS_DEFECTS": ",".join(defects)}
+    return serving_node(APP, modules, folder, "/pet", env, str(folder))
 
 
 def records(api: Started, model: str) -> list[dict[str, Any]]:
     """Every record of `model` on the server (past the list's default page)."""
-    with loopback_client() as http:
-        answer = http.get(f"{api.url}/{model}", params={"limit": 1000})
-    assert answer.status_code == 200, answer.text
-    found: list[dict[str, Any]] = answer.json()
-    return found
-
-
-def failures(result: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
+    return listed(api, f"/{model}", params={"limit": 1000})
 
 
 def test_a_correct_run_passes_every_case_and_leaves_no_pet(tmp_path: Path) -> None:

@@ -39,7 +39,16 @@ import pytest
 from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
-from ._thirdparty import Started, assert_lints_clean, pypi_command, run_spec, serving_app
+from ._thirdparty import (
+    Started,
+    assert_lints_clean,
+    failures,
+    listed,
+    pypi_command,
+    run_spec,
+    serving_app,
+    the_case,
+)
 
 SANDMAN2 = (
     "sandman2==1.2.3",
@@ -69,20 +78,7 @@ def books_api(folder: Path, *defects: str) -> AbstractContextManager[Started]:
 
 def books(api: Started) -> list[dict[str, Any]]:
     """Every book the API holds."""
-    answer = api.get("/book/")
-    assert answer.status_code == 200, answer.text
-    found: list[dict[str, Any]] = answer.json()["resources"]
-    return found
-
-
-def failures(result: dict[str, Any]) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
-
-
-def named(result: dict[str, Any], name: str) -> dict[str, Any]:
-    """The one case `OPERATION / CASE` of a run."""
-    (found,) = [c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name]
-    return found
+    return listed(api, "/book/", "resources")
 
 
 def spec_variant(tmp_path: Path, edit: str) -> Path:
@@ -189,7 +185,7 @@ def test_a_list_without_its_envelope_fails_the_list_read(tmp_path: Path) -> None
     with books_api(tmp_path / "api", "bare-list") as api:
         status, result = run_spec(SPEC, api, tmp_path, "--seed", "3", "--cases", "positive")
     assert status == 1
-    listed = named(result, "list books / positive")
+    listed = the_case(result, "list books / positive")
     assert listed["status"] == "failed"
     assert listed["message"] == "$: expected an object, got an array of 1 item"
     assert list(failures(result)) == [listed["id"]]
@@ -199,7 +195,7 @@ def test_a_missing_book_read_as_200_fails_the_delete_read_back(
     missing_is_200: tuple[dict[str, Any], list[dict[str, Any]]],
 ) -> None:
     result, left = missing_is_200
-    check = named(result, "get book / verify delete book")
+    check = the_case(result, "get book / verify delete book")
     assert check["status"] == "failed" and check["http_status"] == 200
     assert check["message"].startswith("$.id: expected present (required for Response[read])")
     assert left == []  # the book was deleted all the same
@@ -216,7 +212,7 @@ def test_the_sweep_does_not_call_a_book_the_api_no_longer_holds_not_deleted(
 def test_a_dropped_field_is_named_with_what_was_sent_and_read_as_json(
     dropped_field: dict[str, Any],
 ) -> None:
-    check = named(dropped_field, "get book / verify create book")
+    check = the_case(dropped_field, "get book / verify create book")
     assert check["status"] == "failed"
     assert check["message"] == "the write did not stick: $.pages: sent 412, read null"
 
@@ -233,9 +229,9 @@ def test_what_sandman2_does_not_check_fails_unskipped_and_is_undone(tmp_path: Pa
     positives = [c for c in result["cases"] if c["case"] == "positive" or c["kind"] != "test"]
     assert all(c["status"] == "passed" for c in positives), failures(result)
     crash = "the API answered its declared unexpected-error response (500 crash)"
-    assert named(result, "create book / Null Value title")["message"].startswith(crash)
-    assert named(result, "list books / Invalid Param limit")["message"].startswith(crash)
-    accepted = named(result, "create book / Invalid Type pages")
+    assert the_case(result, "create book / Null Value title")["message"].startswith(crash)
+    assert the_case(result, "list books / Invalid Param limit")["message"].startswith(crash)
+    accepted = the_case(result, "create book / Invalid Type pages")
     assert accepted["message"].startswith("the API accepted pages = ")
     assert "the record it made was removed at once" in " ".join(accepted["notes"])
     assert left == []
@@ -247,12 +243,12 @@ def test_a_create_of_a_book_that_exists_fails_and_leaves_that_book_alone(
     """sandman2 answers 204 with no body, and makes nothing, for a create identical to a
     record it holds: the run has no book of its own, so it changes and deletes none."""
     result, left, before = existing_book
-    create = named(result, "create book / positive")
+    create = the_case(result, "create book / positive")
     assert create["status"] == "failed" and create["http_status"] == 204
     assert create["message"] == (
         "create book answered 204 with no body and no Location header: nothing in the answer "
         "shows a record it made"
     )
     for write in ("update book / positive", "delete book / positive"):
-        assert named(result, write)["status"] == "skipped", write
+        assert the_case(result, write)["status"] == "skipped", write
     assert left == [before]
