@@ -60,6 +60,10 @@ REFRESH_MARGIN_S = 60.0
 """Refresh this long before expiry (at most; a quarter of a short lifetime), so no call goes
 out with a dying token."""
 _SCOPE_SPLIT = re.compile(r"[\s,]+")
+_FLOW_FIELDS = frozenset(
+    ("grant_type", "code", "redirect_uri", "refresh_token", "scope", "client_id", "client_secret")
+)
+"""What the OAuth flows fill themselves, each where it applies: never named as unfilled."""
 
 
 class AuthFailedError(ApitestError):
@@ -340,7 +344,9 @@ class TokenSource:
                     self.notices, [fallback(self.profile.name, self.token_url, refused, name)]
                 )
             return token
-        how = "check its credentials"
+        grant = self._values({"grant_type": "client_credentials", "scope": self._scopes})
+        unfilled = self._unfilled_hint(grant, _FLOW_FIELDS)
+        how = "check its credentials" + (f"; and {unfilled}" if unfilled else "")
         if all(refusal.error == "invalid_scope" for refusal in refused):
             how = (
                 f"the scopes asked for ({', '.join(self._scope_names)}) were refused: check the "
@@ -367,21 +373,31 @@ class TokenSource:
         try:
             return await self._grant(base, given)
         except _Refused as exc:
-            endpoint = self.endpoints.for_grant()
-            unfilled = unfilled_fields(endpoint, given, creds.token_field) if endpoint else []
-            how = "check its credentials"
-            if unfilled:
-                names = ", ".join(unfilled)
-                env = ", ".join(f"{TOKEN_FIELD_ENV}{field_key(n).upper()}" for n in unfilled)
-                how = (
-                    f"the call names {names}, which the profile gives no value: set {env}, "
-                    "or the profile's [auth.profiles.NAME.token_fields]"
-                )
+            how = self._unfilled_hint(given) or "check its credentials"
             raise AuthFailedError(
                 f"the token-url {self.token_url} refused profile {self.profile.name!r} ({exc}); "
                 f"{how}",
                 final=not exc.transient,
             ) from None
+
+    def _unfilled_hint(self, given: dict[str, str], flow: frozenset[str] = frozenset()) -> str:
+        """How to fill what the declared token call names and nothing gave a value (a login's
+        `password`, a custom header), leaving out `flow`'s own names, which another flow
+        fills; "" where there is none. A refusal then says that, not "check its
+        credentials": the credentials were right, and one field went out empty."""
+        endpoint = self.endpoints.for_grant()
+        if endpoint is None:
+            return ""
+        fields = unfilled_fields(endpoint, given, self.profile.credentials.token_field)
+        unfilled = [name for name in fields if name not in flow]
+        if not unfilled:
+            return ""
+        names = ", ".join(unfilled)
+        env = ", ".join(f"{TOKEN_FIELD_ENV}{field_key(name).upper()}" for name in unfilled)
+        return (
+            f"the call names {names}, which the profile gives no value: set {env}, or the "
+            "profile's [auth.profiles.NAME.token_fields]"
+        )
 
     def _refresh(self, token: str) -> dict[str, str]:
         """A refresh-token grant. It asks for the profile's own `scopes` (a read-only profile

@@ -354,3 +354,29 @@ def test_the_deprecated_attribute_form_still_runs_and_lint_names_the_official_fo
     assert b"grant_type=client_credentials" in body
     done = run_cli("lint", str(spec), env=cli_env())
     assert done.returncode == 0 and "deprecated form" in done.stdout + done.stderr
+
+
+def test_a_refusal_names_a_field_the_token_call_declares_and_nothing_filled(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """A wrong secret, and a header the token call declares that the profile gives no value:
+    the refusal says both, not only "check its credentials"."""
+    server = make_server()
+    header = (
+        '<argument name="X-Tenant" location="header" required="true"><content>'
+        '<encode type="text/plain"/><structure><property type="string"/></structure>'
+        "</content></argument>"
+    )
+    opening = r"(<token-url[^>]*>\s*<operation[^>]*>)"
+    schemas = re.sub(opening, lambda m: m.group(1) + header, SCHEMA_BLOCK, count=1)
+    assert header in schemas
+    catalog = load_catalog([write_spec(tmp_path, schemas=schemas)])
+    wrong = Credentials(client_id=DEMO_CLIENT_ID, client_secret="wrong-secret-123")
+    with pytest.raises(AuthFailedError) as caught:
+        run_auth(server, catalog, wrong, lambda auth, client: call_api(auth, client, catalog))
+    message = str(caught.value)
+    assert "invalid_client" in message and "wrong-secret-123" not in message
+    assert message.endswith(
+        "check its credentials; and the call names X-Tenant, which the profile gives no value: "
+        "set APITEST_TOKEN_FIELD_X_TENANT, or the profile's [auth.profiles.NAME.token_fields]"
+    )
