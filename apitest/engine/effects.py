@@ -270,7 +270,13 @@ def check_record(
     sent = _set_by_the_write(sent, structure, resource.name)
     if not verdict.passed:
         held = held_values(sent, None, structure, references)
-        return Outcome("failed", verdict.message, list(verdict.details), list(verdict.notes), held)
+        message = verdict.message
+        if exchange.status in GONE_STATUSES and needs_own_record(resource, op):
+            message = (
+                f"the {record.describe()} the write made or changed is not there ({op.name} "
+                f"answered {exchange.status}: {message})"
+            )  # "expected a 2xx success, got 404" named the status, not the lost record
+        return Outcome("failed", message, list(verdict.details), list(verdict.notes), held)
     found = _records_read(resource, op, exchange, verdict, record)
     held = held_values(sent, found[0] if found else None, structure, references)
     if not found:

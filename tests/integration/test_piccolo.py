@@ -135,7 +135,11 @@ def test_a_correct_api_read_back_by_its_list_passes(correct: Started, tmp_path: 
         ("lost-update", "verify update task", "the write did not stick: $.name: sent "),
         ("kept-delete", "verify delete task", "is still there after the delete"),
         ("dropped-field", "verify create task", "did not stick: $.priority: sent 3, read 0"),
-        ("lost-create", "verify create task", "expected a 2xx success, got 404"),
+        (
+            "lost-create",
+            "verify create task",
+            "the write made or changed is not there (get task answered 404",
+        ),
     ],
 )
 def test_each_planted_defect_is_caught_and_named(
