@@ -82,7 +82,7 @@ class Bookkeeper:
         elif category == "read":
             self._read(run, exchange, verdict)
         elif category == "update" and run.record is not None:
-            self._updated(run, run.record, exchange, outcome)
+            self._updated(run, run.record, exchange, verdict, outcome)
         elif category == "delete" and run.record is not None:
             self._deleted(run, run.record)
 
@@ -117,7 +117,9 @@ class Bookkeeper:
                 resource.name, data, keys, chain=run.chain_id, created=False, origin=origin
             )
 
-    def _updated(self, run: StepRun, record: Record, exchange: Exchange, outcome: Outcome) -> None:
+    def _updated(
+        self, run: StepRun, record: Record, exchange: Exchange, verdict: Verdict, outcome: Outcome
+    ) -> None:
         sent = sent_records(exchange.request.body, run.resource, run.step.operation)
         if sent and all(record.data.get(key) == value for key, value in sent[0].items()):
             outcome.notes.append(
@@ -130,7 +132,7 @@ class Bookkeeper:
         if sent:
             record.data = {**record.data, **sent[0]}
             record.written = {**record.written, **sent[0]}
-        keep_what_the_answer_shows(run.resource, run.step.operation, exchange, record)
+        keep_what_the_answer_shows(run.resource, run.step.operation, exchange, record, verdict)
         self._wrote(run, exchange, [record], sent, kept)
 
     def _wrote(

@@ -215,16 +215,22 @@ def held_by(
 
 
 def keep_what_the_answer_shows(
-    resource: Resource, op: Operation, exchange: Exchange, record: Record
+    resource: Resource,
+    op: Operation,
+    exchange: Exchange,
+    record: Record,
+    verdict: Verdict | None = None,
 ) -> None:
     """`record` as an update's answer shows it, over what the run knew: the server's latest
     version, which later calls of the chain take their values from. Eve answers each update
     with the record's new `_etag`, the next write's If-Match; taken from read-backs alone, a
     wrongly accepted update left the stale one, its restore met 412, and every later case of
-    the chain passed on that 412."""
-    shown = held_by(resource, op, exchange, record)
-    if shown is not None:
-        record.data = {**record.data, **shown}
+    the chain passed on that 412. `verdict`: the answer's, where the caller has it."""
+    if verdict is None:
+        verdict = judge(op, observed_of(exchange), "success")
+    found = _records_read(resource, op, exchange, verdict, record)
+    if found:
+        record.data = {**record.data, **found[0]}
 
 
 def _records_read(
