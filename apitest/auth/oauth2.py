@@ -383,8 +383,8 @@ class TokenSource:
     def _unfilled_hint(self, given: dict[str, str], flow: frozenset[str] = frozenset()) -> str:
         """How to fill what the declared token call names and nothing gave a value (a login's
         `password`, a custom header), leaving out `flow`'s own names, which another flow
-        fills; "" where there is none. A refusal then says that, not "check its
-        credentials": the credentials were right, and one field went out empty."""
+        fills; "" where there is none. A refusal says that too: "check its credentials"
+        alone sent the reader after credentials that were right while a field went empty."""
         endpoint = self.endpoints.for_grant()
         if endpoint is None:
             return ""

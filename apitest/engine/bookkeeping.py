@@ -60,6 +60,9 @@ class Bookkeeper:
         """Ids of the write steps a read-back checks: their deletes are confirmed by it."""
         self._owed: dict[int, tuple[int, Record]] = {}
         """id(record) -> (ledger id, record): what the run created and has not seen deleted."""
+        self._foreign: dict[tuple[int, int], bool] = {}
+        """(id(resource), id(content)) -> whether a read's answer in that content holds
+        another resource's records."""
         self._unread: list[tuple[int, Record, float]] = []
         """(ledger id, record, when it may be read): what a delete answered 2xx for with no
         read-back after it (a chain's cleanup of what it prepared), read back at the end."""
@@ -109,7 +112,12 @@ class Bookkeeper:
     def _read(self, run: StepRun, exchange: Exchange, verdict: Verdict) -> None:
         resource, op = run.resource, run.step.operation
         content = answer_content(op, verdict, exchange)
-        if shaped_as_another_resource(self.catalog, resource, content):
+        shape = (id(resource), id(content))
+        foreign = self._foreign.get(shape)
+        if foreign is None:  # asked of each read's answer: the catalog is walked once per shape
+            foreign = shaped_as_another_resource(self.catalog, resource, content)
+            self._foreign[shape] = foreign
+        if foreign:
             return  # another resource's records: not this one's to keep
         for data, keys in read_records(resource, op, exchange, verdict):
             origin = Origin(run.step.id, exchange.call_index, exchange.body, data)
