@@ -242,7 +242,8 @@ class _ResourcePlanner:
             # So the negative cases follow the positive ones in the same chain.
             chain = self._new_chain("record lifecycle, then negative cases")
             self._lifecycle_steps(chain)
-            self._negative_steps(chain)
+            if not self._negative_steps(chain):
+                chain.purpose = "record lifecycle"
             return [chain.build()]
         if positive:
             chains.extend(self._positive_chains())
