@@ -136,7 +136,7 @@ class Bookkeeper:
             )
         kept: JsonObject = {}
         if sent and run.step.operation.method.lower() == "patch":
-            kept = _kept_by_a_patch(record, sent[0])
+            kept = kept_by_a_patch(record, sent[0])
         if sent:
             record.data = {**record.data, **sent[0]}
             record.written = {**record.written, **sent[0]}
@@ -238,7 +238,7 @@ class Bookkeeper:
             self._owed[id(leftover)] = (entry, leftover)
 
 
-def _kept_by_a_patch(record: Record, sent: JsonObject) -> JsonObject:
+def kept_by_a_patch(record: Record, sent: JsonObject) -> JsonObject:
     """What a PATCH that sends `sent` must leave as it was: each member the run wrote earlier
     and has read back since (a password no read shows is not asked for), not sent now. A PATCH
     that replaced the record (json-server 1's, planted) dropped them, and the read-back, which
@@ -246,7 +246,7 @@ def _kept_by_a_patch(record: Record, sent: JsonObject) -> JsonObject:
     return {
         name: record.data[name]
         for name in record.written
-        if name not in sent and record.data.get(name) is not None
+        if name not in sent and name in record.shown and record.data.get(name) is not None
     }
 
 

@@ -66,6 +66,9 @@ class Record:
     written: JsonObject = field(default_factory=dict)
     """What the run last sent of it (its create's body, then each update's): a PATCH must keep
     what it does not send (`Written.kept`)."""
+    shown: frozenset[str] = frozenset()
+    """The members its last read-back showed: only those can a PATCH be held to keep (a
+    password a write sends and no read shows is not)."""
     address: dict[str, str] = field(default_factory=dict)
     """The URL variables of the create that made it (`{"Bucket": "b1", "Key": "k"}` for S3's
     `PUT /{Bucket}/{Key}`): where it lives. A call addressing it sends a URL variable of the

@@ -360,6 +360,7 @@ class StepExecutor:
             outcome.notes.append(UNSENT_NOTE)
         if outcome.read is not None:  # the latest version, as the Data Manager keeps it: what
             record.data = {**record.data, **outcome.read}  # the server moved on (a `_rev`)
+            record.shown = frozenset(outcome.read)
         return outcome
 
     def _read_back_verdict(self, run: StepRun, exchange: Exchange, sent: JsonObject) -> Outcome:

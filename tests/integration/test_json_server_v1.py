@@ -26,7 +26,7 @@ but in a shape the spec refuses, named the shape, not the kept post (engine/effe
 
 A PATCH that replaced the post, dropping a field the run wrote and did not send, passed: the
 read-back compared only what the PATCH sent. It now also holds the record to what the run wrote
-and read back before and the PATCH did not send (engine/bookkeeping._kept_by_a_patch).
+and read back before and the PATCH did not send (engine/bookkeeping.kept_by_a_patch).
 """
 
 from __future__ import annotations
