@@ -151,6 +151,22 @@ def said_to_go_on(body: Any, first_page: bool = True) -> str | None:
     return _count_past_list(body) if first_page else None
 
 
+def _header_said(headers: dict[str, str]) -> str | None:
+    """What a JSON paging header says of a page past this one, by the body's rules: the
+    `X-Pagination` of flask-smorest (`{"page": 1, "next_page": 2, ...}`) and of ASP.NET
+    APIs. A list that said it only there was taken for whole, and a correct create on its
+    second page failed "the read answer holds no … record"."""
+    text = headers.get("x-pagination")
+    if not text:
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    said = said_to_go_on(found, first_page=False) if isinstance(found, dict) else None
+    return f"X-Pagination {said}" if said is not None else None
+
+
 def _paging_places(under: str, place: Any, depth: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """`place` and the objects it keeps paging in, `depth` deep (Strapi: `meta.pagination`),
     each with the path it stands at."""
@@ -275,7 +291,7 @@ def _unread_rest(exchange: Exchange, url: str | None, pages: int) -> str | None:
             f"{read}, and the list goes on at {elsewhere}, another origin than the run's, "
             "where its credential is not sent"
         )
-    said = said_to_go_on(exchange.body, first_page=pages == 1)
+    said = said_to_go_on(exchange.body, first_page=pages == 1) or _header_said(exchange.headers)
     if said is not None:
         return (
             f"{read}, and the answer says the list goes on ({said}) without the URL of its "

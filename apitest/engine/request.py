@@ -343,8 +343,9 @@ class NoKeyError(NoRecordError):
     def __init__(self, resource: str, name: str, place: str = "the URL") -> None:
         Exception.__init__(
             self,
-            f"the {resource} record has no {name} to put in {place} (the answer that made it "
-            f"held none); a made-up {name} would address another record",
+            f"the {resource} record has no {name} to put in {place} (no answer body about it "
+            f"held one: the records are kept from bodies, never from headers); a made-up {name} "
+            "would address another record",
         )
 
 
