@@ -385,3 +385,15 @@ def the_case(result: dict[str, Any], name: str) -> dict[str, Any]:
     """The one case `OPERATION / CASE` of a run's report.json (there must be exactly one)."""
     (found,) = [c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name]
     return found
+
+
+def assert_passed_clean(
+    status: int, result: dict[str, Any], left: list[dict[str, Any]], verifies: Sequence[str]
+) -> None:
+    """A correct API's run: exit 0, its read-backs `verifies` in that order, nothing the
+    end-of-run sweep had to delete, and nothing of the run's left on the server."""
+    assert status == 0, failures(result)
+    done = [c["case"] for c in result["cases"] if c["kind"] == "operation validation"]
+    assert done == list(verifies)
+    assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 0}
+    assert left == []
