@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from apitest.engine.effects import Found as Answered
 from apitest.engine.effects import (
     Outcome,
     answer_content,
@@ -30,7 +31,7 @@ from apitest.engine.step_state import StepRun, Written
 from apitest.engine.undo import Undoer
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import dependency_op
-from apitest.spec.model import Catalog, Resource
+from apitest.spec.model import Catalog, Operation, Resource
 from apitest.verify.verdict import Verdict, judge
 
 Found = list[tuple[JsonObject, JsonObject]]
@@ -94,6 +95,12 @@ class Bookkeeper:
     ) -> None:
         resource, op = run.resource, run.step.operation
         found, sent = created_items(resource, op, exchange, verdict)
+        why = self._not_made(resource, op, exchange, found)
+        if why is not None:
+            if outcome.status == "passed":
+                outcome.status, outcome.message = "error", why
+            self._wrote(run, exchange, [], sent)
+            return
         origins = [
             Origin(run.step.id, exchange.call_index, exchange.body, item) for *_, item in found
         ]
@@ -108,6 +115,32 @@ class Bookkeeper:
             for record, body in zip(made, sent, strict=True):
                 record.written = dict(body)
         self._wrote(run, exchange, made, sent)
+
+    def _not_made(
+        self, resource: Resource, op: Operation, exchange: Exchange, found: Answered
+    ) -> str | None:
+        """Why a create's answer names no record this run made, where it does not: answered
+        with another success the create declares beside its 201 (Prefect answers 200 with
+        the flow it holds under the name sent), or with a record this run made before. Taken
+        as made, a flow that existed before the run was updated and then deleted, and one
+        made once was deleted twice."""
+        declared = {response.status for response in op.responses}
+        if exchange.status != 201 and 201 in declared and exchange.status in declared:
+            return (
+                f"{op.name} answered {exchange.status}, not the 201 it declares for a record it "
+                "makes: the record in the answer is not taken as this run's, so it is neither "
+                "changed nor deleted; to have each run make its own, give the properties that "
+                'name it unique-for="Request[create]"'
+            )
+        for data, keys, _ in found:
+            earlier = self.data.made_before(resource.name, keys, data)
+            if earlier is not None:
+                return (
+                    f"{op.name} answered with the {earlier.describe()}, which this run made "
+                    "before: not a record of its own, so this chain neither changes nor deletes "
+                    'it; give the properties that name it unique-for="Request[create]"'
+                )
+        return None
 
     def _read(self, run: StepRun, exchange: Exchange, verdict: Verdict) -> None:
         resource, op = run.resource, run.step.operation

@@ -220,6 +220,17 @@ class DataManager:
             rec for rec in self._records.get(record.resource, []) if rec is not record
         ]
 
+    def made_before(
+        self, resource: str, keys: Mapping[str, Any], data: JsonObject
+    ) -> Record | None:
+        """The live record this run made that has these keys, if any: an answer naming it
+        again did not make another."""
+        if not keys:
+            return None  # told apart by content alone: two alike are two
+        seen = self._seen.get(resource, {})
+        found = (seen[i] for i in self._ids(resource, keys, data) if i in seen)
+        return next((rec for rec in found if rec.live and rec.created), None)
+
     def live(self, resource: str) -> list[Record]:
         return [rec for rec in self._records.get(resource, []) if rec.live]
 

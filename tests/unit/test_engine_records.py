@@ -449,3 +449,15 @@ def test_a_patch_is_held_to_keep_only_what_the_run_wrote_and_saw_read_back() -> 
     record.shown = frozenset({"id", "title", "views", "note"})
     assert kept_by_a_patch(record, {"title": "b"}) == {"views": 5}
     assert kept_by_a_patch(record, {"title": "b", "views": 6}) == {}
+
+
+def test_a_record_the_run_made_is_known_again_by_its_keys_while_it_lives() -> None:
+    """A create answered with it again (an idempotent create by name) made no other."""
+    data = DataManager()
+    made = data.add("flows", {"id": 1, "name": "a"}, {"id": 1}, chain="c1", created=True)
+    read = data.add("flows", {"id": 2, "name": "b"}, {"id": 2}, chain="c1", created=False)
+    assert data.made_before("flows", {"id": 1}, {"id": 1, "name": "a"}) is made
+    assert data.made_before("flows", {"id": 2}, {"id": 2}) is None and read.live  # not the run's
+    assert data.made_before("flows", {}, {"name": "a"}) is None  # no key: alike is not the same
+    data.remove(made)
+    assert data.made_before("flows", {"id": 1}, {"id": 1}) is None
