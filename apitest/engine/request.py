@@ -81,6 +81,7 @@ def build_request(
             record_structure=config.primary_structure if config else None,
             vary_from=vary_from,
             made_up=made_up,
+            looking_up=reading_back and op.category == "read",
         )
         encode = content.encode
     if op.conditional_arguments:

@@ -36,6 +36,10 @@ class BodyPlan:
     lookup: Lookup
     keys: Mapping[str, Any]
     record_structure: str | None
+    looking_up: bool = False
+    """The body of a read that looks for one record (a write's read-back): only the members it
+    must send and those a record gives. Prefect lists by `POST /flows/filter`, and a generated
+    `offset` paged past the record, so every correct write "held no record"."""
 
 
 class BodyBuilder:
@@ -64,6 +68,8 @@ class BodyBuilder:
         for prop in structure.properties:
             name = prop.name
             if not name or not prop.include_for.applies("request", self.plan.category):
+                continue
+            if self.plan.looking_up and not _sent_looking_up(prop, self.plan.category):
                 continue
             if is_record and name in self.plan.keys:
                 out[name] = self.plan.keys[name]
@@ -220,6 +226,21 @@ class BodyBuilder:
                     value[discriminator.property_name] = mapping.value  # the server picks by it
                     break
         return value
+
+
+def _sent_looking_up(prop: Property, category: Category) -> bool:
+    """Whether a read looking for one record sends `prop`: required, or given by a record
+    (itself or a member at any depth: DynamoDB's `{"Key": {"id": {"S": ...}}}`)."""
+    return prop.required_for.applies("request", category) or _gives_a_record_value(prop, 0)
+
+
+def _gives_a_record_value(prop: Property, depth: int) -> bool:
+    path = prop.path
+    if path is not None and path.source == "resource":
+        return True
+    if prop.structure is None or depth > _MAX_DEPTH:
+        return False
+    return any(_gives_a_record_value(member, depth + 1) for member in prop.structure.properties)
 
 
 def _conditions_hold(prop: Property, body: dict[str, Any]) -> bool:

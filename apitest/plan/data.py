@@ -137,14 +137,16 @@ class DataGenerator:
         record_structure: str | None = None,
         vary_from: Any = MISSING,
         made_up: list[str] | None = None,
+        looking_up: bool = False,
     ) -> Any:
         """The request body of a `category` operation; None when the content has no shape.
 
         `keys` fill the properties of the record structure (`record_structure`) verbatim, so an
         update or delete body targets the chain's record; `vary_from` is the previous body.
         `made_up` gets each required property whose data path found no record, whose value
-        was therefore generated (the run says so on the case)."""
-        plan = BodyPlan(category, lookup, keys or {}, record_structure)
+        was therefore generated (the run says so on the case). `looking_up`: a read's body
+        looking for one record, which sends only what it must (`BodyPlan.looking_up`)."""
+        plan = BodyPlan(category, lookup, keys or {}, record_structure, looking_up)
         builder = BodyBuilder(self._values, plan)
         if content.structure is not None:
             value = builder.structure(content.structure, 0, vary_from)
