@@ -125,7 +125,8 @@ class Bookkeeper:
         as made, a flow that existed before the run was updated and then deleted, and one
         made once was deleted twice."""
         declared = {response.status for response in op.responses}
-        if exchange.status != 201 and 201 in declared and exchange.status in declared:
+        answered = exchange.status != 201 and exchange.status in declared
+        if found and answered and 201 in declared:  # with no record, `_nothing_made` says it
             return (
                 f"{op.name} answered {exchange.status}, not the 201 it declares for a record it "
                 "makes: the record in the answer is not taken as this run's, so it is neither "
