@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 
-from apitest.engine.effects import Found as Answered
 from apitest.engine.effects import (
     Outcome,
     answer_content,
@@ -95,7 +94,8 @@ class Bookkeeper:
     ) -> None:
         resource, op = run.resource, run.step.operation
         found, sent = created_items(resource, op, exchange, verdict)
-        why = self._not_made(resource, op, exchange, found)
+        records = [(data, keys) for data, keys, _ in found]
+        why = self._not_made(resource, op, exchange, records)
         if why is not None:
             if outcome.status == "passed":
                 outcome.status, outcome.message = "error", why
@@ -104,10 +104,7 @@ class Bookkeeper:
         origins = [
             Origin(run.step.id, exchange.call_index, exchange.body, item) for *_, item in found
         ]
-        made = self.made(
-            resource, [(data, keys) for data, keys, _ in found], run.chain_id,
-            exchange.request.variables, origins,
-        )  # fmt: skip
+        made = self.made(resource, records, run.chain_id, exchange.request.variables, origins)
         if not made and outcome.status == "passed":
             outcome.status = "failed"
             outcome.message = _nothing_made(resource, run, exchange, verdict, len(sent))
@@ -117,7 +114,7 @@ class Bookkeeper:
         self._wrote(run, exchange, made, sent)
 
     def _not_made(
-        self, resource: Resource, op: Operation, exchange: Exchange, found: Answered
+        self, resource: Resource, op: Operation, exchange: Exchange, found: Found
     ) -> str | None:
         """Why a create's answer names no record this run made, where it does not: answered
         with another success the create declares beside its 201 (Prefect answers 200 with
@@ -133,7 +130,7 @@ class Bookkeeper:
                 "changed nor deleted; to have each run make its own, give the properties that "
                 'name it unique-for="Request[create]"'
             )
-        for data, keys, _ in found:
+        for data, keys in found:
             earlier = self.data.made_before(resource.name, keys, data)
             if earlier is not None:
                 return (
