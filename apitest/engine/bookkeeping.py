@@ -26,7 +26,7 @@ from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits
 from apitest.engine.provenance import Origin
 from apitest.engine.records import DataManager, JsonObject, Record, sent_records
-from apitest.engine.step_state import StepRun, Written
+from apitest.engine.step_state import StepRun, Unread, Written
 from apitest.engine.undo import Undoer
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import dependency_op
@@ -63,14 +63,14 @@ class Bookkeeper:
         self._foreign: dict[tuple[int, int], bool] = {}
         """(id(resource), id(content)) -> whether a read's answer in that content holds
         another resource's records."""
-        self._unread: list[tuple[int, Record, float]] = []
-        """(ledger id, record, when it may be read): what a delete answered 2xx for with no
-        read-back after it (a chain's cleanup of what it prepared), read back at the end."""
+        self._unread: list[Unread] = []
+        """What a delete answered 2xx for with no read-back after it (a chain's cleanup of
+        what it prepared), read back at the end."""
 
     def owed(self) -> list[tuple[int, Record]]:
         return list(self._owed.values())
 
-    def deleted_unread(self) -> list[tuple[int, Record, float]]:
+    def deleted_unread(self) -> list[Unread]:
         return list(self._unread)
 
     def forget_owed(self) -> None:
@@ -197,7 +197,7 @@ class Bookkeeper:
             entry = self._owed.pop(id(record), None)  # a 2xx alone proves nothing: read it back
             if entry is not None:
                 ready = time.monotonic() + run.step.operation.validation_delay / 1000
-                self._unread.append((entry[0], record, ready))
+                self._unread.append(Unread(entry[0], record, ready, run.case))
 
     def made(
         self,

@@ -21,6 +21,7 @@ from apitest.engine.bookkeeping import Bookkeeper
 from apitest.engine.cleanup import read_back_unread, sweep
 from apitest.engine.events import (
     CaseFinished,
+    CaseRevised,
     ChainFinished,
     CleanupFinished,
     Interrupted,
@@ -164,10 +165,12 @@ class Engine:
     async def _sweep(self, result: RunResult) -> None:
         """Delete what the run created and did not see deleted (failures, interruptions, and
         deletes answered 2xx that a read now finds did not delete)."""
-        kept, noted = await read_back_unread(
+        kept, noted, revised = await read_back_unread(
             self.book.deleted_unread(), self.catalog, self.caller, self.ledger.deleted
         )
         result.cleanup.extend(noted)
+        for case in revised:
+            self.listener.handle(CaseRevised(case))
         leftovers = self.book.owed() + kept
         self.book.forget_owed()
         if not leftovers:

@@ -18,6 +18,7 @@ from apitest.engine.paging import held_to_what_the_list_shows, read_through_page
 from apitest.engine.provenance import Seen, uses_of
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import Built, NoKeyError, build_request
+from apitest.engine.step_state import Unread
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import callback_read, dependency_op
 from apitest.results import CaseResult, HttpRecord
@@ -69,45 +70,53 @@ async def sweep(
 
 
 async def read_back_unread(
-    deleted: Iterable[tuple[int, Record, float]],
+    deleted: Iterable[Unread],
     catalog: Catalog,
     caller: Caller,
     on_deleted: Callable[[int], None],
-) -> tuple[list[tuple[int, Record]], list[str]]:
+) -> tuple[list[tuple[int, Record]], list[str], list[CaseResult]]:
     """Read back each record a delete answered 2xx for with no read-back after it (a chain's
-    cleanup of what it prepared), once its validation-delay (the float: when) is over. A 2xx
-    alone proves nothing: PiccoloCRUD's and json-server's kept deletes left the records
-    prepared for other cases on the server, and the run said them deleted (exit 0 with
-    `--cases negative`). What is gone, or cannot be told, is confirmed as the 2xx said; what is
-    still there is returned for the sweep, each with a line saying so."""
+    cleanup of what it prepared), once its validation-delay is over. A 2xx alone proves
+    nothing: PiccoloCRUD's and json-server's kept deletes left the records prepared for other
+    cases on the server, and the run said them deleted (exit 0 with `--cases negative`). What
+    is gone, or cannot be told, is confirmed as the 2xx said. What is still there is returned
+    for the sweep, each with a line saying so, and its delete's case, already reported passed,
+    is failed and returned (LoopBack 4's cleanup case stayed "passed" in a run that failed)."""
     items = list(deleted)
     if not items:
-        return [], []
-    wait = max(ready for *_, ready in items) - time.monotonic()
+        return [], [], []
+    wait = max(item.ready for item in items) - time.monotonic()
     if wait > 0:
         await asyncio.sleep(wait)
     generator = DataGenerator(0, "cleanup")
 
-    async def state(entry: int, record: Record) -> ReadBack:
-        resource = catalog.resource(record.resource)
+    async def state(item: Unread) -> ReadBack:
+        resource = catalog.resource(item.record.resource)
         if resource is None:
             return "unread"
-        child = generator.child(f"{entry}/unread")
-        return (await read_back(resource, record, caller, child, []))[0]
+        child = generator.child(f"{item.entry}/unread")
+        return (await read_back(resource, item.record, caller, child, []))[0]
 
-    states = await asyncio.gather(*(state(entry, record) for entry, record, _ in items))
+    states = await asyncio.gather(*(state(item) for item in items))
     kept: list[tuple[int, Record]] = []
     lines: list[str] = []
-    for (entry, record, _), found in zip(items, states, strict=True):
-        if found == "there":
-            kept.append((entry, record))
-            lines.append(
-                f"{record.describe()} was still there after the run's delete of it was "
-                "answered with success"
-            )
-        else:
-            on_deleted(entry)
-    return kept, lines
+    revised: list[CaseResult] = []
+    for item, found in zip(items, states, strict=True):
+        if found != "there":
+            on_deleted(item.entry)
+            continue
+        kept.append((item.entry, item.record))
+        lines.append(
+            f"{item.record.describe()} was still there after the run's delete of it was "
+            "answered with success"
+        )
+        item.case.status = "failed"
+        item.case.message = (
+            f"{item.case.operation} answered {item.case.http_status}, but the "
+            f"{item.record.describe()} was still there when read back at the end of the run"
+        )
+        revised.append(item.case)
+    return kept, lines, revised
 
 
 @dataclass

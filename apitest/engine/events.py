@@ -7,8 +7,9 @@ engine, and no two outputs can learn of the run by different routes. Every event
 run model (`apitest.results`), which is all a reporter may read besides the events.
 
 A run's events: `RunStarted`; per chain, a `CaseFinished` for each step as it finishes, then
-`ChainFinished`; `Interrupted` once, the moment the run is told to stop; a `CleanupFinished` for
-each delete of the end-of-run sweep; `RunFinished`. Steps that never ran
+`ChainFinished`; `Interrupted` once, the moment the run is told to stop; a `CaseRevised` for
+each case an end-of-run read-back failed after it finished; a `CleanupFinished` for each delete
+of the end-of-run sweep; `RunFinished`. Steps that never ran
 (an interrupted run, an unreachable target) are in the final result but get no `CaseFinished`.
 
 Listeners read events and never change them. The classes are not frozen only because a frozen
@@ -58,6 +59,15 @@ class Interrupted:
 
 
 @dataclass(slots=True)
+class CaseRevised:
+    """A case already finished has a new verdict: a delete answered 2xx, which no read-back
+    step checked, found still there by the end-of-run read (`case` is the same object, now
+    failed). The final result holds the new verdict; a stream says it again."""
+
+    case: CaseResult
+
+
+@dataclass(slots=True)
 class CleanupFinished:
     """A delete of the end-of-run sweep: not a planned case, so not a `CaseFinished`."""
 
@@ -73,7 +83,15 @@ class RunFinished:
     reached: bool = True
 
 
-Event = RunStarted | CaseFinished | ChainFinished | Interrupted | CleanupFinished | RunFinished
+Event = (
+    RunStarted
+    | CaseFinished
+    | ChainFinished
+    | Interrupted
+    | CaseRevised
+    | CleanupFinished
+    | RunFinished
+)
 
 
 class Listener(Protocol):

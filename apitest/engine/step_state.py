@@ -38,6 +38,19 @@ class Written:
     did not send; its read-back checks it is still there (`compare.dropped_members`)."""
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A delete answered 2xx that no read-back step checked: read back at the end of the run
+    (`cleanup.read_back_unread`), where a record still there fails `case`, the delete's."""
+
+    entry: int
+    """The record's ledger id."""
+    record: Record
+    ready: float
+    """When it may be read (the delete's validation-delay over), in monotonic seconds."""
+    case: CaseResult
+
+
 @dataclass
 class ChainRun:
     """One chain while it runs."""

@@ -3,8 +3,9 @@
 The other reports are written at the end; this one is written as the run goes, so a crash, a
 kill or Ctrl-C still leaves a file that says everything that happened up to that moment, and a
 tool can follow a long run live (`tail -f`). Event types: run_started, case_finished (one per
-planned case), chain_finished, cleanup_finished (a delete of the end-of-run sweep, which is
-not a planned case), run_finished.
+planned case), chain_finished, case_revised (a finished case given a new verdict: a delete
+the end-of-run read found had kept its record), cleanup_finished (a delete of the end-of-run
+sweep, which is not a planned case), run_finished.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class JsonlWriter:
                 purpose=chain.purpose,
                 cases=cases,
             )
+        elif isinstance(event, events.CaseRevised):
+            self._event("case_revised", case=event.case.to_dict())
         elif isinstance(event, events.CleanupFinished):
             self._event("cleanup_finished", case=event.case.to_dict())
         elif isinstance(event, events.RunStarted):

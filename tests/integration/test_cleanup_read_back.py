@@ -4,6 +4,8 @@ foreign key) must not be reported as leaving records behind that are gone."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -51,8 +53,8 @@ SPEC = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _app(*, deletes: bool) -> Starlette:
-    """Items in memory; every DELETE answers 500, after deleting when `deletes`."""
+def _app(*, deletes: bool, status: int = 500) -> Starlette:
+    """Items in memory; every DELETE answers `status`, after deleting when `deletes`."""
     items: dict[int, dict[str, object]] = {}
 
     async def create(request: Request) -> JSONResponse:
@@ -67,7 +69,7 @@ def _app(*, deletes: bool) -> Starlette:
     async def delete(request: Request) -> JSONResponse:
         if deletes:
             items.pop(int(request.path_params["id"]), None)
-        return JSONResponse({"error": "internal"}, status_code=500)
+        return JSONResponse({"error": "internal"}, status_code=status)
 
     app = Starlette(
         routes=[
@@ -100,3 +102,35 @@ def test_a_delete_that_answers_500_and_keeps_the_record_is_reported_not_deleted(
     lines = _cleanup_lines(tmp_path, deletes=False)
     assert lines and all("NOT deleted (DELETE item answered 500; " in line for line in lines)
     assert all("still there" in line for line in lines), lines
+
+
+def test_a_cleanup_delete_answered_200_that_kept_the_record_fails_its_case(
+    tmp_path: Path,
+) -> None:
+    """The negative chain's cleanup delete has no read-back step: the end-of-run read finds
+    the item kept, fails the delete's case (it was reported passed on its 200), says so
+    again in the JSONL stream, and the sweep reports the item NOT deleted."""
+    spec = tmp_path / "items.xml"
+    spec.write_text(SPEC)
+    stream = tmp_path / "events.jsonl"
+    done, report = run_spec(
+        _app(deletes=False, status=200), spec, tmp_path, "--cases", "negative",
+        "--jsonl", str(stream),
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    (cleanup,) = [case for case in report["cases"] if case["kind"] == "cleanup"]
+    assert (cleanup["http_status"], cleanup["status"]) == (200, "failed")
+    assert re.fullmatch(
+        r"DELETE item answered 200, but the items record \(id=(\d+)\) was still there when "
+        r"read back at the end of the run",
+        cleanup["message"],
+    ), cleanup["message"]
+    events = [json.loads(line) for line in stream.read_text().splitlines()]
+    finished = [e["case"]["status"] for e in events if e["event"] == "case_finished"
+                and e["case"]["id"] == cleanup["id"]]  # fmt: skip
+    revised = [e["case"] for e in events if e["event"] == "case_revised"]
+    assert finished == ["passed"]
+    assert [(case["id"], case["status"]) for case in revised] == [(cleanup["id"], "failed")]
+    assert [e["event"] for e in events][-1] == "run_finished"
+    kept = cleanup["message"].split("the ")[1].split(" was")[0]
+    assert any(f"{kept} was still there" in line for line in report["cleanup"])

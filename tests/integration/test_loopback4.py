@@ -22,10 +22,12 @@ pets the run did not make (an empty one, every pet on the server).
 Still open (xfail):
 - a PATCH of an id the store does not hold answered 204 (not 404) passes: every
   InvalidValueInURLPath case sends `apitest-invalid-<hex>`, which LoopBack refuses with 400
-  at its parameter check before any lookup, and no case ever sends a well-formed unknown key;
-- a chain's cleanup delete answered 204 that kept the pet stays "passed": the end-of-run
-  read-back says the pet NOT deleted and the run exits 1, but the summary says every case
-  passed and the case that made the kept delete is green.
+  at its parameter check before any lookup, and no case ever sends a well-formed unknown key.
+
+What it showed, now fixed: a chain's cleanup delete answered 204 that kept the pet stayed
+"passed": the end-of-run read-back said the pet NOT deleted and the run exited 1, but the
+summary said every case passed. The read now fails the delete's case (engine/cleanup.
+read_back_unread) and a JSONL stream says it again (`case_revised`).
 """
 
 from __future__ import annotations
@@ -203,12 +205,6 @@ def test_a_kept_cleanup_delete_fails_the_run_and_is_swept(
         assert '"code":"INVALID_PARAMETER_VALUE"' in call["response_body"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_back_unread (engine/chains.ChainRunner._sweep) finds the prepared pet kept "
-    "and adds a cleanup line, but the chain's cleanup case keeps the 'passed' it got on "
-    "the 204, so the summary says every case passed in a run that exits 1",
-)
 def test_the_cleanup_case_whose_delete_kept_the_pet_is_not_passed(
     negative_run: tuple[int, dict[str, Any], list[dict[str, Any]]],
 ) -> None:
@@ -217,6 +213,8 @@ def test_the_cleanup_case_whose_delete_kept_the_pet_is_not_passed(
     (cleanup,) = [c for c in result["cases"] if c["kind"] == "cleanup"]
     assert cleanup["http_status"] == 204
     assert cleanup["status"] == "failed", cleanup["message"]
+    assert "answered 204, but the pets record" in cleanup["message"]
+    assert "was still there when read back at the end of the run" in cleanup["message"]
     assert result["counts"]["failed"] >= 1
 
 
