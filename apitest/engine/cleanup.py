@@ -187,11 +187,10 @@ def _unknown_places(attempt: _Attempt) -> list[str]:
     unknown = []
     for arg in attempt.delete.arguments:
         prop = arg.value_property
-        path = prop.path if prop is not None else None
+        records_of = prop.records_of if prop is not None else None
         if (
             arg.location == "variable" and arg.name not in attempt.record.address
-            and path is not None and path.source == "resource"
-            and path.name != attempt.record.resource
+            and records_of not in (None, attempt.record.resource)
         ):  # fmt: skip
             unknown.append(arg.name)
     return unknown
@@ -211,7 +210,7 @@ def _delete_request(
 
     def lookup(path: DataPath) -> list[Any]:
         values: list[Any] = found(path)
-        if not values and path.source == "resource" and path.name == attempt.record.resource:
+        if not values and path.records_of == attempt.record.resource:
             lacking.append(path.text)
         return values
 

@@ -126,7 +126,7 @@ def _takes_another_resource(resource: Resource, op: Operation, name: str) -> boo
     for arg in op.arguments:
         prop = arg.value_property
         if arg.name == name and arg.location == "variable" and prop and prop.path is not None:
-            return prop.path.source == "resource" and prop.path.name != resource.name
+            return prop.records_of not in (None, resource.name)
     return False
 
 

@@ -140,7 +140,7 @@ def lookup_with(record: Record, data: DataManager, chain: str, seen: Seen | None
     base = data.lookup(chain, seen)
 
     def find(path: DataPath) -> list[Any]:
-        if path.source == "resource" and path.name == record.resource:
+        if path.records_of == record.resource:
             found = path.find(EvalContext(records=lambda _name: [record.data]))
             if seen is not None:
                 seen.extend((value, record) for value in found)
@@ -357,12 +357,7 @@ def _set_by_the_write(
     moves on with the write; demanding it back failed every such update of a correct API."""
     if structure is None:
         return sent
-    own = {
-        prop.name
-        for prop in structure.properties
-        if prop.name and prop.path is not None and prop.path.source == "resource"
-        and prop.path.name == resource
-    }  # fmt: skip
+    own = {prop.name for prop in structure.properties if prop.name and prop.records_of == resource}
     return {key: value for key, value in sent.items() if key not in own} if own else sent
 
 

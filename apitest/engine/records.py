@@ -256,16 +256,17 @@ class DataManager:
         handed out is noted in `seen` with its record (engine/provenance.py)."""
 
         def find(path: DataPath) -> list[Any]:
-            if path.source != "resource" or not path.name:
+            resource = path.records_of
+            if resource is None:
                 return []
-            handed = self.pick(path.name, chain)
+            handed = self.pick(resource, chain)
             if handed is None:
                 return []
             record: Record = handed
             found = path.find(EvalContext(records=_only(record.data)))
             if not found and path.filtered:
                 # a `{condition}` the handed record fails: the newest live record that passes it
-                for other in sorted(self.live(path.name), key=lambda rec: -rec.seq):
+                for other in sorted(self.live(resource), key=lambda rec: -rec.seq):
                     found = path.find(EvalContext(records=_only(other.data)))
                     if found:
                         record = other

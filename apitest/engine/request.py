@@ -411,7 +411,7 @@ def _has_given_value(arg: Argument, lookup: Lookup, from_records_only: bool = Fa
     prop = arg.value_property
     if prop is None:
         return False
-    if prop.path is not None and prop.path.source == "resource":
+    if prop.path is not None and prop.records_of is not None:
         return bool(lookup(prop.path))
     return not from_records_only and (prop.example_value is not None or bool(prop.values))
 

@@ -147,7 +147,7 @@ class BodyBuilder:
     def _value(self, prop: Property, depth: int, prior: Any) -> Any:
         """One property's value; MISSING leaves it out of the body."""
         path = prop.path
-        if path is not None and path.source == "resource":
+        if path is not None and path.records_of is not None:
             found = self.plan.lookup(path)
             if found:  # a list property naming records gets the one record's value as a list
                 listed = prop.type == "collections" and not isinstance(found[0], list)
@@ -235,8 +235,7 @@ def _sent_looking_up(prop: Property, category: Category) -> bool:
 
 
 def _gives_a_record_value(prop: Property, depth: int) -> bool:
-    path = prop.path
-    if path is not None and path.source == "resource":
+    if prop.records_of is not None:
         return True
     if prop.structure is None or depth > _MAX_DEPTH:
         return False

@@ -70,7 +70,7 @@ class DataGenerator:
         if prop is None:
             return self._values.text(1, 20)
         path = prop.path
-        if path is not None and path.source == "resource":
+        if path is not None and path.records_of is not None:
             found = lookup(path)
             if found:
                 return found[0]
@@ -111,7 +111,7 @@ class DataGenerator:
         if prop is None:
             return []
         path = prop.path
-        if path is not None and path.source == "resource":
+        if path is not None and path.records_of is not None:
             found: list[Any] = []
             for value in lookup(path):
                 found.extend(value if isinstance(value, list) else [value])

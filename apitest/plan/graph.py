@@ -103,8 +103,7 @@ def primary_key_names(resource: Resource) -> list[str]:
 def takes_own_records(resource: Resource, prop: Property | None) -> bool:
     """Whether `prop`'s value comes from the resource's own records (`path="trips:$.trip_id"`
     on a trips argument or body property): a call sending it addresses that record."""
-    path = prop.path if prop is not None else None
-    return path is not None and path.source == "resource" and path.name == resource.name
+    return prop is not None and prop.records_of == resource.name
 
 
 def own_record_properties(

@@ -160,8 +160,8 @@ def _sends_record_state(step: Step) -> bool:
     if step.operation.category != "update":
         return False
     for arg in step.operation.arguments:
-        path = arg.value_property.path if arg.value_property is not None else None
-        own = path is not None and path.source == "resource" and path.name == step.resource
+        prop = arg.value_property
+        own = prop is not None and prop.records_of == step.resource
         if own and arg.location in ("header", "param"):
             return True
     return False

@@ -114,8 +114,8 @@ def value_condition(b: FileBuilder, element: etree._Element) -> ValueCondition |
     op, operand = parsed.op, parsed.right
     sibling = None
     if isinstance(operand, DataPath):
-        if operand.source == "resource" and operand.name:
-            b.need(operand.name, b.loc(element))
+        if operand.records_of:
+            b.need(operand.records_of, b.loc(element))
         elif operand.fields:
             sibling = operand.fields[-1]
     return ValueCondition(text.strip(), op, operand, sibling)

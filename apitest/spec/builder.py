@@ -112,12 +112,13 @@ class FileBuilder(References):
                 element, f"bad data path {clip(text)!r}: {exc.message}", hint, attr="path"
             )
             return None
-        if parsed.source != "resource" or not parsed.name:
+        resource = parsed.records_of
+        if resource is None:
             self.reader.report(
                 element, f"data path {clip(text)!r} must name a resource", hint, attr="path"
             )
             return None
-        self.need(parsed.name, self.loc(element))
+        self.need(resource, self.loc(element))
         self.need_read(parsed.nested(), element)  # resources read inside `{condition}` filters
         return parsed
 

@@ -104,6 +104,12 @@ class Property:
     extend_properties: tuple[Property, ...] = ()
     """`<extend-property>` variants: the first whose conditions hold stands for this property."""
 
+    @property
+    def records_of(self) -> str | None:
+        """The resource whose records give this property its value (`path="trips:$.trip_id"`):
+        a call sending it addresses, or points at, one of them."""
+        return self.path.records_of if self.path is not None else None
+
     @functools.cached_property
     def has_call_rules(self) -> bool:
         """Rules that need more than the value itself (its siblings, the call): the compiled

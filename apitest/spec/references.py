@@ -120,8 +120,8 @@ class References:
     def need_read(self, paths: Iterable[DataPath], at: etree._Element) -> None:
         """Record the resources whose records these data paths, written at `at`, read."""
         for path in paths:
-            if path.source == "resource" and path.name:
-                self.need(path.name, self.loc(at))
+            if path.records_of:
+                self.need(path.records_of, self.loc(at))
 
     def expect_resource(self, name: str) -> None:
         """A `resource.key` names a resource that may not be loaded: the loader looks for

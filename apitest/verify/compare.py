@@ -183,7 +183,7 @@ def reference_keys(structure: Structure | None, depth: int = 0) -> dict[str, str
     found: dict[str, str] = {}
     for prop in structure.properties if structure is not None and depth < 6 else ():
         path = prop.path
-        if prop.name and path is not None and path.source == "resource" and path.fields:
+        if prop.name and path is not None and path.records_of and path.fields:
             found[prop.name] = path.fields[-1]
         found.update(reference_keys(prop.structure, depth + 1))
     return found

@@ -74,6 +74,12 @@ class DataPath:
         return find_in(self.compiled, self.fields, found, ctx)
 
     @property
+    def records_of(self) -> str | None:
+        """The resource whose Data Manager records this path reads (`trips:$.trip_id`: trips);
+        None for a path into a body, a header, a parameter, the URL or the status."""
+        return self.name if self.source == "resource" else None
+
+    @property
     def filtered(self) -> bool:
         """Whether the path has a `{condition}` step (so a record may fail to match it)."""
         return type(self.compiled) is Steps
