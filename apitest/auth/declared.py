@@ -30,7 +30,14 @@ from typing import Any, Literal
 from urllib.parse import quote, quote_plus
 
 from apitest.results import RequestParts
-from apitest.spec.model import Authentication, Content, Operation, Property, Structure
+from apitest.spec.model import (
+    Argument,
+    Authentication,
+    Content,
+    Operation,
+    Property,
+    Structure,
+)
 from apitest.spec.urls import expand_url
 
 SchemaKind = Literal["oauth2", "token"]
@@ -167,22 +174,40 @@ def unfilled_fields(
     return [name for name in named if name not in placed]
 
 
+def is_password_login(endpoints: TokenEndpoints) -> bool:
+    """Whether the declared token call pins `grant_type` to `password` (one `values`, or a
+    `default-value`, on its `grant_type` argument or body property): a resource owner
+    password login (RFC 6749 section 4.3), which no other flow would pass."""
+    found = _declared_field(endpoints.for_grant(), "grant_type")
+    prop = found.value_property if isinstance(found, Argument) else found
+    return fixed_value(prop) == "password"
+
+
 def scope_separator(endpoint: Endpoint | None) -> str | None:
     """How the declared call joins several scopes into its one `scope` value, where the spec
     says: a `style="delimiter"` argument's `delimiter`, else the form an example or default
     value shows (`read write`, `ZohoCRM.modules.READ,ZohoCRM.users.READ`). None where it does
     not, or where `scope` goes in no declared argument or body property."""
+    found = _declared_field(endpoint, "scope")
+    if isinstance(found, Argument):
+        return found.delimiter if found.is_delimited else _shown_separator(found.value_property)
+    return _shown_separator(found)
+
+
+def _declared_field(endpoint: Endpoint | None, name: str) -> Argument | Property | None:
+    """The argument, else the body property, that carries the field `name` in the declared
+    token call."""
     op = endpoint.operation if endpoint is not None else None
     if op is None:
         return None
     for arg in op.arguments:
-        if arg.name == "scope":
-            return arg.delimiter if arg.is_delimited else _shown_separator(arg.value_property)
+        if arg.name == name:
+            return arg
     if op.request_body is not None and op.request_body.contents:
         structure = _body_content(op.request_body.contents).structure
         for prop in structure.properties if structure is not None else ():
-            if prop.name == "scope":
-                return _shown_separator(prop)
+            if prop.name == name:
+                return prop
     return None
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from apitest.auth.credentials import TOKEN_FIELD_ENV, field_key
+from apitest.auth.credentials import TOKEN_FIELD_ENV, Credentials, field_key
 from apitest.auth.declared import (
     Endpoint,
     TokenEndpoints,
@@ -44,6 +44,7 @@ from apitest.auth.declared import (
     client_basic,
     declared_path,
     expires_in_seconds,
+    is_password_login,
     only_string_property,
     place_token,
     read_field,
@@ -120,6 +121,11 @@ class TokenSource:
         """Joins several scopes in one `scope` value: what the spec declares, else the comma
         of Zoho's accounts server, until a refusal shows the server wants RFC 6749's space."""
         self._separator_settled = declared is not None
+        self._password_login = endpoints.kind == "oauth2" and is_password_login(endpoints)
+        """The `<oauth2>` token-url pins `grant_type` to `password` (RFC 6749 section 4.3,
+        Node-RED's admin login): its token comes from that call, filled with the profile's
+        token fields (`username`, `password`), in place of client credentials, which the
+        server would refuse."""
         self._store = store
         self._clock = clock
         self._lock = asyncio.Lock()
@@ -194,9 +200,10 @@ class TokenSource:
     def replay_request(self) -> tuple[Endpoint, TokenRequest, list[str | int]] | None:
         """The client-credentials call of this source with placeholders for the credentials
         (never their values), and the answer field holding the token: what a replay script
-        sends when it is given client credentials rather than a token."""
+        sends when it is given client credentials rather than a token. None for a password
+        login, which client credentials cannot make: the script asks for a token."""
         endpoint = self.endpoints.for_grant()
-        if endpoint is None:
+        if endpoint is None or self._password_login:
             return None
         values = {
             "client_id": "${APITEST_CLIENT_ID}",
@@ -305,7 +312,9 @@ class TokenSource:
             grants.append(
                 ("grant token", {"grant_type": "authorization_code", "code": creds.grant_token})
             )
-        if creds.client_id and creds.client_secret:
+        if self._password_login:
+            grants.append(("password", {"grant_type": "password", "scope": self._scopes}))
+        elif creds.client_id and creds.client_secret:
             grants.append(
                 ("client credentials", {"grant_type": "client_credentials", "scope": self._scopes})
             )
@@ -344,7 +353,8 @@ class TokenSource:
                     self.notices, [fallback(self.profile.name, self.token_url, refused, name)]
                 )
             return token
-        grant = self._values({"grant_type": "client_credentials", "scope": self._scopes})
+        kind = "password" if self._password_login else "client_credentials"
+        grant = self._values({"grant_type": kind, "scope": self._scopes})
         unfilled = self._unfilled_hint(grant, _FLOW_FIELDS)
         how = "check its credentials" + (f"; and {unfilled}" if unfilled else "")
         if all(refusal.error == "invalid_scope" for refusal in refused):
@@ -392,11 +402,9 @@ class TokenSource:
         unfilled = [name for name in fields if name not in flow]
         if not unfilled:
             return ""
-        names = ", ".join(unfilled)
-        env = ", ".join(f"{TOKEN_FIELD_ENV}{field_key(name).upper()}" for name in unfilled)
         return (
-            f"the call names {names}, which the profile gives no value: set {env}, or the "
-            "profile's [auth.profiles.NAME.token_fields]"
+            f"the call names {', '.join(unfilled)}, which the profile gives no value: set "
+            f"{token_field_envs(unfilled)}, or the profile's [auth.profiles.NAME.token_fields]"
         )
 
     def _refresh(self, token: str) -> dict[str, str]:
@@ -464,7 +472,9 @@ class TokenSource:
             )
             why = self._scrub(_reason(answer), values)
             raise _Refused(
-                clip(error), clip(why, 200), transient=_server_trouble(response.status_code)
+                clip(error),
+                clip(why, 200),
+                transient=_server_trouble(response.status_code, answer.get("error")),
             )
         self.refreshes += 1
         guessed = len(self._scope_names) > 1 and not self._separator_settled
@@ -563,6 +573,21 @@ class TokenSource:
             ) from None
 
 
+def login_fields_unfilled(endpoints: TokenEndpoints, creds: Credentials) -> list[str]:
+    """What a password login's declared token call names beyond OAuth's own fields (its
+    `username` and `password`) that the profile gives no value of: checked before the run."""
+    endpoint = endpoints.for_grant()
+    if endpoint is None:
+        return []
+    fields = unfilled_fields(endpoint, {"grant_type": "password"}, creds.token_field)
+    return [name for name in fields if name not in _FLOW_FIELDS]
+
+
+def token_field_envs(names: Iterable[str]) -> str:
+    """The environment variables that give the token call's fields `names`."""
+    return ", ".join(f"{TOKEN_FIELD_ENV}{field_key(name).upper()}" for name in names)
+
+
 def _login_digest(fields: tuple[tuple[str, str], ...]) -> str:
     """Who a login logs in as, for the store's key: a login has no client id to tell one user
     from another, and a run as another user (or with another password) was handed the first
@@ -601,7 +626,16 @@ def _reason(answer: dict[str, Any]) -> str:
     return ""
 
 
-def _server_trouble(status: int) -> bool:
-    """A refusal that says the server could not judge now (5xx, 429 too many requests), not
-    that the credentials are wrong: asking again later may work."""
-    return status >= 500 or status == 429
+_PASSING_STATUSES = frozenset({429, 500, 502, 503, 504})
+_PASSING_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
+
+
+def _server_trouble(status: int, error: object = None) -> bool:
+    """A refusal that says the server could not judge now, not that the credentials are wrong:
+    asking again later may work. That is a 429 or a 500, 502, 503 or 504 with no RFC 6749
+    `error` code, or one of the codes that say so (`temporarily_unavailable`, `server_error`).
+    Any other code is a judgment whatever the status: oauth2orize answers
+    `unsupported_grant_type` with 501, which taken for trouble was asked again by every case."""
+    if isinstance(error, str) and error:
+        return error in _PASSING_ERRORS
+    return status in _PASSING_STATUSES

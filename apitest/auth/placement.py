@@ -23,9 +23,10 @@ from apitest.auth.declared import (
     Endpoint,
     TokenEndpoints,
     TokenRequest,
+    is_password_login,
     place_token,
 )
-from apitest.auth.oauth2 import TokenSource
+from apitest.auth.oauth2 import TokenSource, login_fields_unfilled, token_field_envs
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError
@@ -89,11 +90,18 @@ class Authenticator:
                             f'{found.loc}: {op.name} needs a token (type="token"); set '
                             f"APITEST_TOKEN{_for(name, self._auth)}"
                         )
-                    if (
-                        endpoints is not None
-                        and endpoints.kind == "oauth2"
-                        and not (creds.has_oauth2)
-                    ):
+                    if endpoints is None or endpoints.kind != "oauth2":
+                        continue
+                    if is_password_login(endpoints):
+                        unfilled = login_fields_unfilled(endpoints, creds)
+                        if unfilled and not (creds.access_token or creds.refresh_token):
+                            raise UsageError(
+                                f"{found.loc}: {op.name} needs OAuth2 "
+                                f"({found.schema or 'no schema'}), whose token-url logs in "
+                                f"with a password: set {token_field_envs(unfilled)}"
+                                f"{_for(name, self._auth)}, or APITEST_ACCESS_TOKEN"
+                            )
+                    elif not creds.has_oauth2:
                         raise UsageError(
                             f"{found.loc}: {op.name} needs OAuth2 "
                             f"({found.schema or 'no schema'}); set APITEST_CLIENT_ID and "

@@ -407,13 +407,20 @@ class NotApplicable(Exception):
     """A negative case that cannot be built from this body; the case is skipped with why."""
 
 
-def _has_given_value(arg: Argument, lookup: Lookup, from_records_only: bool = False) -> bool:
+def _has_given_value(arg: Argument, lookup: Lookup, reading_back: bool = False) -> bool:
+    """Whether an optional argument goes out: with a value a record gives, or one the spec
+    exemplifies. A read-back sends no exemplified value (a page size, a sort or a filter could
+    hide the record it looks for) but a header the spec pins to one value (`values="v2"`, a
+    `default-value`): a version or format header chooses the answer's shape, not its records,
+    and left out, Node-RED answered its v1 form, which the declared shape failed."""
     prop = arg.value_property
     if prop is None:
         return False
     if prop.path is not None and prop.records_of is not None:
         return bool(lookup(prop.path))
-    return not from_records_only and (prop.example_value is not None or bool(prop.values))
+    if reading_back:
+        return arg.location == "header" and (len(prop.values) == 1 or bool(prop.default_value))
+    return prop.example_value is not None or bool(prop.values)
 
 
 def _fill_path(path: str, variables: dict[str, str], keys: dict[str, Any]) -> str:
