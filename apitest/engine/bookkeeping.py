@@ -17,6 +17,7 @@ from apitest.engine.effects import (
     answer_content,
     created_items,
     keep_what_the_answer_shows,
+    not_made_by_the_run,
     observed_of,
     read_records,
     shaped_as_another_resource,
@@ -30,7 +31,7 @@ from apitest.engine.step_state import StepRun, Unread, Written
 from apitest.engine.undo import Undoer
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import dependency_op
-from apitest.spec.model import Catalog, Operation, Resource
+from apitest.spec.model import Catalog, Resource
 from apitest.verify.verdict import Verdict, judge
 
 Found = list[tuple[JsonObject, JsonObject]]
@@ -95,10 +96,16 @@ class Bookkeeper:
         resource, op = run.resource, run.step.operation
         found, sent = created_items(resource, op, exchange, verdict)
         records = [(data, keys) for data, keys, _ in found]
-        why = self._not_made(resource, op, exchange, records)
+        why = not_made_by_the_run(self.data, resource, op, exchange, records)
         if why is not None:
             if outcome.status == "passed":
-                outcome.status, outcome.message = "error", why
+                outcome.status, outcome.message = (
+                    "error",
+                    (
+                        f"{why}, so it is neither changed nor deleted; to have each run make its "
+                        'own, give the properties that name it unique-for="Request[create]"'
+                    ),
+                )
             self._wrote(run, exchange, [], sent)
             return
         origins = [
@@ -112,33 +119,6 @@ class Bookkeeper:
             for record, body in zip(made, sent, strict=True):
                 record.written = dict(body)
         self._wrote(run, exchange, made, sent)
-
-    def _not_made(
-        self, resource: Resource, op: Operation, exchange: Exchange, found: Found
-    ) -> str | None:
-        """Why a create's answer names no record this run made, where it does not: answered
-        with another success the create declares beside its 201 (Prefect answers 200 with
-        the flow it holds under the name sent), or with a record this run made before. Taken
-        as made, a flow that existed before the run was updated and then deleted, and one
-        made once was deleted twice."""
-        declared = {response.status for response in op.responses}
-        answered = exchange.status != 201 and exchange.status in declared
-        if found and answered and 201 in declared:  # with no record, `_nothing_made` says it
-            return (
-                f"{op.name} answered {exchange.status}, not the 201 it declares for a record it "
-                "makes: the record in the answer is not taken as this run's, so it is neither "
-                "changed nor deleted; to have each run make its own, give the properties that "
-                'name it unique-for="Request[create]"'
-            )
-        for data, keys in found:
-            earlier = self.data.made_before(resource.name, keys, data)
-            if earlier is not None:
-                return (
-                    f"{op.name} answered with the {earlier.describe()}, which this run made "
-                    "before: not a record of its own, so this chain neither changes nor deletes "
-                    'it; give the properties that name it unique-for="Request[create]"'
-                )
-        return None
 
     def _read(self, run: StepRun, exchange: Exchange, verdict: Verdict) -> None:
         resource, op = run.resource, run.step.operation

@@ -193,6 +193,33 @@ def created_items(
     return found, sent
 
 
+def not_made_by_the_run(
+    data: DataManager,
+    resource: Resource,
+    op: Operation,
+    exchange: Exchange,
+    found: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> str | None:
+    """Why a create's answer names no record this run made, where it does not: answered with
+    another success the create declares beside its 201 (Prefect answers 200 with the flow it
+    holds under the name sent, Jupyter 200 "saved" over a file that was there), or with a
+    record this run made before. Taken as made, a flow that existed before the run was updated
+    and then deleted, one made once was deleted twice, and an accepted negative upload's undo
+    deleted a user's file. None where the answer holds no record: `_nothing_made` says so."""
+    declared = {response.status for response in op.responses}
+    answered = exchange.status != 201 and exchange.status in declared
+    if found and answered and 201 in declared:
+        return (
+            f"{op.name} answered {exchange.status}, not the 201 it declares for a record it "
+            "makes: the record in the answer is not taken as this run's"
+        )
+    for record_data, keys in found:
+        earlier = data.made_before(resource.name, keys, record_data)
+        if earlier is not None:
+            return f"{op.name} answered with the {earlier.describe()}, which this run made before"
+    return None
+
+
 def read_records(
     resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:

@@ -32,6 +32,7 @@ from apitest.engine.cleanup import read_back, sweep
 from apitest.engine.effects import (
     created_records,
     keep_what_the_answer_shows,
+    not_made_by_the_run,
     observed_of,
     read_records,
 )
@@ -76,6 +77,12 @@ class Undoer:
         """Delete, and read back, each record a wrongly accepted create made."""
         undone = Undone()
         found, _sent = created_records(resource, op, exchange, verdict)
+        why = not_made_by_the_run(self.data, resource, op, exchange, found)
+        if why is not None:
+            undone.notes.append(
+                f"{why}, so it is not deleted (the run never deletes data it did not make)"
+            )
+            return undone
         pairs = []
         address = exchange.request.variables
         for data, keys in found:
