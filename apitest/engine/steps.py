@@ -19,6 +19,7 @@ from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_expo
 
 from apitest.engine.bookkeeping import Bookkeeper
 from apitest.engine.effects import (
+    GONE_STATUSES,
     Outcome,
     check_gone,
     check_record,
@@ -369,8 +370,9 @@ class StepExecutor:
             return Outcome("error", exchange.error or "no answer")
         op = run.step.operation
         fault = server_fault(op, exchange)
-        if fault is not None:
-            return Outcome("error", fault)
+        if fault is not None:  # a 404 is gone however its body is written (Jupyter's text)
+            gone = run.step.check == "gone" and exchange.status in GONE_STATUSES
+            return Outcome("error", fault, gone=gone)
         assert run.record is not None
         view = self.data.records_view()
         if run.step.check == "gone":
