@@ -289,16 +289,19 @@ class StepExecutor:
         return outcome
 
     async def _twice(self, run: StepRun, request: Request) -> Outcome:
-        """Parallel Calls / Sequential Calls: the positive call fired twice, at once (past the sync
-        lock: that is the point) or in turn. Each answer must be declared and no server error."""
+        """Parallel Calls / Sequential Calls: the positive call fired twice, at once or in turn.
+        Each answer must be declared and no server error. The pair at once holds the resource
+        alone: it overlaps itself (that is the point), never another operation's call (a
+        case's delete met Jupyter's listing between the two and was answered 404)."""
         op, case = run.step.operation, run.case
         violation = run.step.violation
         at_once = violation is not None and violation.value == "at once"
         if at_once:
-            case.started_s = time.monotonic() - self.t0
-            pair = await asyncio.gather(
-                *(self.caller.call(run.resource, op, request) for _ in "ab")
-            )
+            async with self.locks.of(run.resource.name).hold(exclusive=True):
+                case.started_s = time.monotonic() - self.t0
+                pair = await asyncio.gather(
+                    *(self.caller.call(run.resource, op, request) for _ in "ab")
+                )
             exchanges = list(pair)
         else:
             exchanges = [await self.call(run, request) for _ in "ab"]
