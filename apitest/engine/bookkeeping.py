@@ -26,7 +26,14 @@ from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits
 from apitest.engine.provenance import Origin
-from apitest.engine.records import DataManager, JsonObject, Record, sent_records
+from apitest.engine.records import (
+    DataManager,
+    JsonObject,
+    Record,
+    extraction_config,
+    record_keys,
+    sent_records,
+)
 from apitest.engine.step_state import StepRun, Unread, Written
 from apitest.engine.undo import Undoer
 from apitest.plan.data import DataGenerator
@@ -139,6 +146,7 @@ class Bookkeeper:
     def _updated(
         self, run: StepRun, record: Record, exchange: Exchange, verdict: Verdict, outcome: Outcome
     ) -> None:
+        before = dict(record.data)
         sent = sent_records(exchange.request.body, run.resource, run.step.operation)
         if sent and all(record.data.get(key) == value for key, value in sent[0].items()):
             outcome.notes.append(
@@ -152,7 +160,38 @@ class Bookkeeper:
             record.data = {**record.data, **sent[0]}
             record.written = {**record.written, **sent[0]}
         keep_what_the_answer_shows(run.resource, run.step.operation, exchange, record, verdict)
+        self._moved(run, record, before)
         self._wrote(run, exchange, [record], sent, kept)
+
+    def _moved(self, run: StepRun, record: Record, before: JsonObject) -> None:
+        """An update whose body or answer gives the record other keys (a rename: Jupyter's
+        PATCH `{"path": new}`) moved it: it is read back, changed and deleted by its new keys
+        from now on (the ledger says so too). Left under the old keys, a correct rename failed
+        its read-back and a delete of the renamed record was checked at the old key, where
+        nothing was: it passed though the record was kept. Where the run made the record, its
+        old keys are read at the end of the run: a rename that copied left a record there,
+        which is swept and fails the update's case."""
+        config = extraction_config(run.resource, run.step.operation, None)
+        if config is None or not record.keys:
+            return
+        keys = record_keys(record.data, config.primaries)
+        if all(str(keys.get(name, value)) == str(value) for name, value in record.keys.items()):
+            return
+        old = Record(
+            record.resource, before, dict(record.keys), record.chain, True, 0,
+            address=dict(record.address),
+        )  # fmt: skip
+        self.data.rekey(record, {**record.keys, **keys})
+        owed = self._owed.get(id(record))
+        if owed is None:
+            return
+        self.ledger.rekeyed(owed[0], record.keys, record.data)
+        entry = self.ledger.created(
+            record.resource, run.resource.file, old.keys, old.data, old.address
+        )
+        ready = time.monotonic() + run.step.operation.validation_delay / 1000
+        moved = f"{run.step.operation.name}'s move of it to {record.describe()}"
+        self._unread.append(Unread(entry, old, ready, run.case, after=moved))
 
     def _wrote(
         self,

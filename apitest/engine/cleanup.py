@@ -107,8 +107,7 @@ async def read_back_unread(
             continue
         kept.append((item.entry, item.record))
         lines.append(
-            f"{item.record.describe()} was still there after the run's delete of it was "
-            "answered with success"
+            f"{item.record.describe()} was still there after {item.after} was answered with success"
         )
         item.case.status = "failed"
         item.case.message = (

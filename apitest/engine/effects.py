@@ -7,6 +7,7 @@ lines) and how an operation validation judges the record it reads back (ZSPEC.md
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -301,6 +302,9 @@ def check_record(
     verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
     structure = record_structure(resource)
     sent = _set_by_the_write(sent, structure, resource.name)
+    unshown = _unshown(sent, resource, op, answer_content(op, verdict, exchange), structure)
+    if unshown:
+        sent = {name: value for name, value in sent.items() if name not in unshown}
     if not verdict.passed:
         held = held_values(sent, None, structure, references)
         message = verdict.message
@@ -332,6 +336,11 @@ def check_record(
             read=found[0],
         )
     notes = list(verdict.notes)
+    if unshown:
+        notes.append(
+            f"not compared: {', '.join(unshown)}, which {op.name}'s answer does not show (the "
+            "structure of its records leaves them out)"
+        )
     uploads = uploads_shown(sent, structure)
     if uploads:
         notes.append(
@@ -339,6 +348,63 @@ def check_record(
             "API shows an upload as its own (a URL, a name)"
         )
     return Outcome("passed", notes=notes, held=held, read=found[0])
+
+
+def _unshown(
+    sent: Mapping[str, Any],
+    resource: Resource,
+    op: Operation,
+    content: Content | None,
+    structure: Structure | None,
+) -> list[str]:
+    """The members a write sent that the read's answer declares its records without: where
+    a read answers records in a structure of their own (a list's items, Airflow's connections
+    without `password` and `extra`, Jupyter's listing without `content`), that structure
+    says what the read shows, not the resource's primary-structure. Held to them anyway,
+    every correct write read back through such a list failed ("the read answer lacks it")."""
+    shown = _records_structure(resource, op, content)
+    if shown is None or shown.declares_nothing or shown.extra_properties:
+        return []
+    if structure is not None and shown.loc == structure.loc:
+        return []
+    return [
+        name
+        for name in sent
+        if name != WHOLE_BODY
+        and (
+            (prop := shown.property(name)) is None
+            or not prop.include_for.applies("response", "read")
+        )
+    ]
+
+
+def _records_structure(
+    resource: Resource, op: Operation, content: Content | None
+) -> Structure | None:
+    """The structure an answer declares for each record it holds: the content's own at a
+    data-extraction-path of `$`, else the structure of the member the path names (`$.items`,
+    `$.items[*]`); None where the path is not a plain chain of members."""
+    if content is None or content.structure is None:
+        return None
+    config = extraction_config(resource, op, content)
+    path = config.data_extraction_path if config is not None else None
+    names = _member_chain(path.text) if path is not None else ()
+    structure: Structure | None = content.structure
+    for name in names if names is not None else ():
+        prop = structure.property(name) if structure is not None else None
+        structure = prop.structure if prop is not None else None
+    return structure if names is not None else None
+
+
+def _member_chain(text: str) -> tuple[str, ...] | None:
+    """`$.items[*]` -> ("items",), `$` -> (); None for anything but named members."""
+    found = _MEMBERS.fullmatch(text.strip())
+    if found is None:
+        return None
+    return tuple(name for name in found.group(1).split(".") if name)
+
+
+_MEMBERS = re.compile(r"\$((?:\.[A-Za-z_][\w-]*)*)(?:\[\*\])?")
 
 
 def _envelope_hint(

@@ -1,4 +1,5 @@
-"""The cleanup ledger: every record the run creates, written the moment it exists.
+"""The cleanup ledger: every record the run creates, written the moment it exists, and moved
+where an update changes its keys.
 
 JSON lines, appended and flushed per event, so a crash or a kill -9 still leaves a file that
 says what to delete: `apitest cleanup LEDGER` reads it and removes what is still there. A
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,6 +67,10 @@ class Ledger:
     def deleted(self, entry_id: int) -> None:
         self._write({"event": "deleted", "id": entry_id})
 
+    def rekeyed(self, entry_id: int, keys: dict[str, Any], data: dict[str, Any]) -> None:
+        """An update moved the record to other keys (a rename: Jupyter's PATCH of a path)."""
+        self._write({"event": "rekeyed", "id": entry_id, "keys": keys, "data": data})
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
@@ -104,6 +109,11 @@ def read_ledger(path: Path) -> list[LedgerEntry]:
                 )
             elif event["event"] == "deleted":
                 live.pop(event["id"], None)
+            elif event["event"] == "rekeyed" and event["id"] in live:
+                moved = live[event["id"]]
+                live[event["id"]] = replace(
+                    moved, keys=dict(event["keys"]), data=dict(event.get("data") or {})
+                )
         except (ValueError, KeyError, TypeError):
             if number == len(lines):
                 break  # a last line cut short by a crash

@@ -220,6 +220,16 @@ class DataManager:
             rec for rec in self._records.get(record.resource, []) if rec is not record
         ]
 
+    def rekey(self, record: Record, keys: dict[str, Any]) -> None:
+        """An update gave the record other keys (a rename): it is found by those from now on,
+        and no longer by the old ones."""
+        seen = self._seen.setdefault(record.resource, {})
+        for identity in self._ids(record.resource, record.keys, record.data):
+            if seen.get(identity) is record:
+                del seen[identity]
+        record.keys = dict(keys)
+        seen.update(dict.fromkeys(self._ids(record.resource, record.keys, record.data), record))
+
     def made_before(
         self, resource: str, keys: Mapping[str, Any], data: JsonObject
     ) -> Record | None:

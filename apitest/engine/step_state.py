@@ -49,6 +49,8 @@ class Unread:
     ready: float
     """When it may be read (the delete's validation-delay over), in monotonic seconds."""
     case: CaseResult
+    after: str = "the run's delete of it"
+    """What should have removed it, as the line saying it is still there names it."""
 
 
 @dataclass

@@ -110,14 +110,36 @@ def held_values(
 
 def dropped_members(kept: Mapping[str, Any], read: Mapping[str, Any]) -> list[str]:
     """What a PATCH left out and the record no longer holds: each member of `kept` the read
-    record lacks or holds as null. Only that: a member the server derives from another (a
-    slug from a title) may change with it, but a PATCH gives no member away."""
-    return [
-        f"$.{name}: held {_show(value)} before the PATCH, which did not send it; the read "
-        + ("answer lacks it" if name not in read else "record holds null")
-        for name, value in kept.items()
-        if read.get(name) is None
-    ]
+    record lacks, holds as null, or holds reset to its type's empty value (false, 0, "", [],
+    {}: Airflow 2.10's pool PATCH wrote a `true` it was not sent back to `false`). Only that: a
+    member the server derives from another (a slug from a title) may change with it, but a
+    PATCH gives no member away, nor sets one back to nothing."""
+    dropped = []
+    for name, value in kept.items():
+        now = read.get(name)
+        if now is None:
+            said = "answer lacks it" if name not in read else "record holds null"
+        elif _reset(value, now):
+            said = f"record holds {_show(now)}, as if reset to its default"
+        else:
+            continue
+        held = f"$.{name}: held {_show(value)} before the PATCH, which did not send it"
+        dropped.append(f"{held}; the read {said}")
+    return dropped
+
+
+def _reset(before: Any, now: Any) -> bool:
+    """`now` is the empty value of `before`'s type, and `before` was not."""
+    if isinstance(before, bool) or isinstance(now, bool):
+        return before is True and now is False
+    if isinstance(before, (int, float)) and isinstance(now, (int, float)):
+        return before != 0 and now == 0
+    return (
+        type(before) is type(now)
+        and isinstance(now, (str, list, dict))
+        and bool(before)
+        and not now
+    )
 
 
 def uploads_shown(sent: dict[str, Any], structure: Structure | None) -> list[str]:

@@ -22,21 +22,25 @@ a `POST` whose `ext` is not a string crashes (500), and the read of an unknown p
 404 with text under `Content-Type: application/json` (jupyter_server issue #1530), which
 apitest rightly calls an error (`JUPYTER_OWN`).
 
-What it showed wrong (each an xfail below, its root cause in the reason):
-- a delete's read-back answered that 404 is taken for "could not tell", not for "gone": the
-  end-of-run sweep deletes the file again and reports it "deleted", as left behind;
-- a rename, an update that changes the record's key, splits the record: its URL takes the new
-  path, its key stays the old one. A correct rename fails its read-back; a delete that keeps
-  the renamed file passes its read-back; a rename that copies leaves a file the sweep reports
-  deleted;
-- a write read back through the folder's listing is held to the content the listing declares
-  it does not show;
-- an upload the API wrongly accepts over a file that was there before the run (answered 200)
-  is undone by deleting that file: the run deletes data it did not make.
-And one not put to a test, being a race: the Parallel Calls case of an auto-sync operation
-fires its two calls past the resource's lock (engine/steps.py Steps._twice calls the caller,
-not Steps.call), so another case's delete may meet them, which is what auto-sync is declared
-against: Jupyter's listing then answers 404 now and then. files.xml skips that case.
+What it showed, now fixed:
+- a delete's read-back answered that 404 was taken for "could not tell", not for "gone": the
+  end-of-run sweep deleted the file again and reported it "deleted", as left behind
+  (engine/steps.Steps._read_back_verdict);
+- a rename, an update that changes the record's key, split the record: its URL took the new
+  path, its key stayed the old one. A correct rename failed its read-back; a delete that kept
+  the renamed file passed its read-back; a rename that copied left a file the sweep reported
+  deleted. An update that gives the record other keys now moves it, in the Data Manager and
+  the ledger, and its old keys are read at the end of the run (engine/bookkeeping._moved);
+- a write read back through the folder's listing was held to the content the listing declares
+  it does not show; it is now held to the structure the read declares for its records
+  (engine/effects._unshown), and says what it did not compare;
+- an upload the API wrongly accepted over a file that was there before the run (answered 200)
+  was undone by deleting that file: the run deleted data it did not make
+  (effects.not_made_by_the_run now serves the undo too);
+- the Parallel Calls case of an auto-sync operation fired its two calls past the resource's
+  lock, so another case's delete could meet them, which is what auto-sync is declared against:
+  Jupyter's listing then answered 404 now and then. The pair now holds the resource alone
+  (tests/integration/test_parallel_calls.py shows it).
 """
 
 from __future__ import annotations
@@ -247,13 +251,6 @@ def test_a_delete_read_back_answered_404_is_not_swept_again(
     assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/bookkeeping.py Bookkeeper._updated merges the update's body into "
-    "Record.data (so the URL variable, path='files:$.path', names the new path) but leaves "
-    "Record.keys at the old path; the read-back (effects._records_read / same_key) then looks "
-    "for the old key in the answer at the new path and fails a correct rename",
-)
 def test_a_correct_rename_is_read_back_at_its_new_path(jupyter: Jupyter, tmp_path: Path) -> None:
     _status, result = run(jupyter, tmp_path, variant(tmp_path / "spec", renaming), "positive")
     assert on_disk(jupyter) == []
@@ -262,38 +259,39 @@ def test_a_correct_rename_is_read_back_at_its_new_path(jupyter: Jupyter, tmp_pat
     )
 
 
-@pytest.mark.parametrize("defect", ["kept-delete", "copying-rename"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="the same split record (engine/bookkeeping.py Bookkeeper._updated): the delete and "
-    "its read-back address the new path while the record's key is the old one, and "
-    "effects.check_gone takes a read by key answered 200 with a record of another key for "
-    "'gone'; the sweep deletes the new path (404: 'deleted') and reports the old key deleted. "
-    "A renamed file a delete kept passes, and a rename that copied leaves its old file, "
-    "reported deleted",
-)
-def test_a_file_a_rename_left_is_not_reported_gone(
-    jupyter: Jupyter, tmp_path: Path, defect: str
+def test_a_delete_of_a_renamed_file_that_keeps_it_is_caught(
+    jupyter: Jupyter, tmp_path: Path
 ) -> None:
-    plant(jupyter, defect)
+    """The delete and its read-back address the renamed file: kept, it fails the read-back and
+    the sweep says it NOT deleted (before, the record kept its old key: the read-back at the
+    new path found a file of "another key" and passed)."""
+    plant(jupyter, "kept-delete")
     _status, result = run(jupyter, tmp_path, variant(tmp_path / "spec", renaming), "positive")
     kept = on_disk(jupyter)
-    assert kept  # each defect leaves a file of the run's: the renamed one, or the copy's origin
-    if defect == "kept-delete":
-        assert the_case(result, "read file / verify delete file")["status"] == "failed"
-    claimed = [line for line in result["cleanup"] if "NOT deleted" not in line]
-    assert not [name for name in kept for line in claimed if name in line], claimed
-    assert [name for name in kept if any(name in line for line in result["cleanup"])] == kept
+    assert len(kept) == 2  # the renamed file and the untitled one, both kept
+    assert the_case(result, "read file / verify delete file")["status"] == "failed"
+    for name in kept:
+        assert any(f"(path={name}) NOT deleted" in line for line in result["cleanup"]), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/effects.py check_record compares through verify/compare.compare_record with "
-    "the resource-config's primary-structure (record_structure), not the structure the read's "
-    "answer declares for its records: the listing's `entry` says a file's content and format "
-    "are not in a read's answer (include-for), yet they are compared, and the null the "
-    "listing shows fails every correct write ('$.content: sent ..., read null')",
-)
+def test_a_rename_that_copies_fails_and_its_old_file_is_swept(
+    jupyter: Jupyter, tmp_path: Path
+) -> None:
+    """The rename's old path is read at the end of the run: the copy's origin is there, so the
+    rename's case fails saying so, and the sweep deletes it (before, the sweep deleted the new
+    path, met 404 and reported the old one deleted; the old file stayed)."""
+    plant(jupyter, "copying-rename")
+    _status, result = run(jupyter, tmp_path, variant(tmp_path / "spec", renaming), "positive")
+    rename = the_case(result, "rename file / positive")
+    assert rename["status"] == "failed"
+    assert rename["message"].startswith("rename file answered 200, but the files record (path=")
+    assert rename["message"].endswith("was still there when read back at the end of the run")
+    (moved,) = [line for line in result["cleanup"] if "rename file's move of it to" in line]
+    assert moved.endswith("was answered with success"), moved
+    assert result["cleanup_counts"] == {"deleted": 1, "not_deleted": 0}
+    assert on_disk(jupyter) == []
+
+
 def test_a_write_read_back_through_the_listing_is_held_to_what_the_listing_shows(
     jupyter: Jupyter, tmp_path: Path
 ) -> None:
@@ -301,6 +299,10 @@ def test_a_write_read_back_through_the_listing_is_held_to_what_the_listing_shows
     status, result = run(jupyter, tmp_path, spec, "positive")
     assert on_disk(jupyter) == []
     assert status == 0, failures(result)
+    upload = the_case(result, "list files / verify upload file")
+    assert "not compared: format, content, which list files's answer does not show" in " ".join(
+        upload["notes"]
+    ), upload["notes"]
 
 
 def test_an_accepted_upload_over_a_file_of_before_the_run_is_not_undone_by_deleting_it(

@@ -36,3 +36,19 @@ def test_ledger_keeps_where_a_record_was_made(tmp_path: Path) -> None:
     ledger.close()
     assert [entry.address for entry in read_ledger(path)] == [{"Bucket": "b", "Key": "k"}, {}]
     assert '"address"' not in path.read_text().splitlines()[1]  # none where the URL named none
+
+
+def test_ledger_follows_a_record_an_update_moved(tmp_path: Path) -> None:
+    """A rename gave the record other keys: `apitest cleanup` deletes it where it now is; a
+    move of a record already deleted is no record."""
+    path = tmp_path / "ledger.jsonl"
+    ledger = Ledger(path, "http://127.0.0.1:1/api")
+    moved = ledger.created("files", "files.xml", {"path": "a.txt"}, {"path": "a.txt"})
+    gone = ledger.created("files", "files.xml", {"path": "b.txt"}, {})
+    ledger.deleted(gone)
+    ledger.rekeyed(moved, {"path": "c.txt"}, {"path": "c.txt", "name": "c.txt"})
+    ledger.rekeyed(gone, {"path": "d.txt"}, {})
+    ledger.close()
+    assert [(entry.id, entry.keys, entry.data) for entry in read_ledger(path)] == [
+        (moved, {"path": "c.txt"}, {"path": "c.txt", "name": "c.txt"})
+    ]

@@ -140,11 +140,26 @@ def test_reference_keys_are_the_request_properties_sent_as_a_records_key() -> No
 
 
 def test_a_patch_must_keep_what_it_did_not_send_but_may_change_it() -> None:
-    """Only a member lost or nulled is a PATCH's fault: a server may derive one from another."""
+    """A member lost, nulled or reset to its type's empty value is a PATCH's fault; changed
+    otherwise, it is not: a server may derive one member from another."""
     kept = {"views": 5, "slug": "old-title", "tags": ["a"]}
     read = {"slug": "new-title", "tags": None}
     assert dropped_members(kept, read) == [
         "$.views: held 5 before the PATCH, which did not send it; the read answer lacks it",
         '$.tags: held ["a"] before the PATCH, which did not send it; the read record holds null',
     ]
-    assert dropped_members(kept, {"views": 0, "slug": "x", "tags": []}) == []
+    assert dropped_members(kept, {"views": 6, "slug": "x", "tags": ["a", "b"]}) == []
+    assert dropped_members(kept, {"views": 0, "slug": "", "tags": []}) == [
+        "$.views: held 5 before the PATCH, which did not send it; the read record holds 0, as "
+        "if reset to its default",
+        '$.slug: held "old-title" before the PATCH, which did not send it; the read record '
+        'holds "", as if reset to its default',
+        '$.tags: held ["a"] before the PATCH, which did not send it; the read record holds [], '
+        "as if reset to its default",
+    ]
+    flags = {"deferred": True, "paused": False}
+    assert dropped_members(flags, {"deferred": False, "paused": False}) == [
+        "$.deferred: held true before the PATCH, which did not send it; the read record holds "
+        "false, as if reset to its default"
+    ]
+    assert dropped_members({"count": 0, "on": False}, {"count": 3, "on": True}) == []
