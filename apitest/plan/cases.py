@@ -13,7 +13,9 @@ ZEST's default cases keep ZEST's names and meaning (ZSPEC.md section 8):
   per pair; a pair both arguments name is one case).
 
 Decisions where ZSPEC.md is silent (recorded for the contract):
-- a `range` broken is reported as an Invalid Value case ("above range 1..365");
+- a `range` broken is reported as an Invalid Value case ("above range 1..365"); on a typed
+  query parameter or header, as an Invalid Param / Invalid Header case (its value, of the
+  right type, above or below its range, or outside its `values`), one per bound;
 - an argument value's own `length` (characters, on its property) is a Length Violation case,
   as for a body property, one case per bound (over max, under min);
 - apitest's own sync cases, Parallel Calls / Sequential Calls, apply to auto-sync operations
@@ -91,6 +93,8 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
             yield Violation(_MANDATORY[where], arg.name, where, "omit", arg=arg)
         if prop is not None and prop.type not in _UNTYPED:
             yield Violation(_INVALID[where], arg.name, where, "set", "type", arg=arg)
+            for miss in _typed_misses(prop):
+                yield Violation(_INVALID[where], arg.name, where, "set", miss, (), None, arg, miss)
         elif prop is not None and (miss := _text_miss(prop)):
             yield Violation(_INVALID[where], arg.name, where, "set", miss, arg=arg)
         if prop is None or not prop.emptiable_for.applies("request", op.category):
@@ -106,6 +110,22 @@ def _text_miss(prop: Property) -> str:
     if prop.values and prop.extra_value == "deny":
         return "outside values"
     return "regex" if prop.regex else ""
+
+
+def _typed_misses(prop: Property) -> Iterator[str]:
+    """How a typed argument's value of the right type can still be invalid: outside its
+    `values`, above or below its `range` (Platformatic's `limit` of 0..100 sent as 101 crashed
+    it with a 500 no case had sent). None where `invalid-value="map-default"`: the server
+    answers such a value with its default."""
+    if prop.invalid_value == "map-default":
+        return
+    if prop.values and prop.extra_value == "deny":
+        yield "outside values"
+    if prop.range is not None and prop.type in ("integer", "long", "double"):
+        if prop.range.max is not None:
+            yield "above range"
+        if prop.range.min is not None:
+            yield "below range"
 
 
 def _count_cases(arg: Argument) -> Iterator[Violation]:

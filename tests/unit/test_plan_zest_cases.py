@@ -362,3 +362,36 @@ def test_a_condition_on_a_url_variable_is_said_to_do_nothing(tmp_path: Path) -> 
         "'condition' has no effect on a URL path variable: the URL needs it on every call",
         "put the condition on a param or header argument, or remove it",
     )]  # fmt: skip
+
+
+def test_a_typed_param_outside_its_range_or_values_is_an_invalid_param_case(
+    tmp_path: Path,
+) -> None:
+    """Each bound of a range, and a value outside the values, of the right type: the value a
+    case sends breaks that rule alone (Platformatic's limit of 0..100 sent as 101)."""
+    op, problems = load_op(
+        tmp_path,
+        arg("limit", prop='<property type="integer" range="0,100"/>')
+        + arg("offset", prop='<property type="integer" range="0,"/>')
+        + arg("level", prop='<property type="integer" values="1,2,3" extra-value="deny"/>')
+        + arg(
+            "page",
+            prop='<property type="integer" range="1,9" invalid-value="map-default" '
+            'default-value="1"/>',
+        ),
+    )
+    assert not problems
+    cases = {case.name: case for case in negative_cases(op, has_auth=False)}
+    ranged = sorted(name for name in cases if name.endswith(("range)", "values)")))
+    assert ranged == [
+        "Invalid Param level (outside values)",
+        "Invalid Param limit (above range)",
+        "Invalid Param limit (below range)",
+        "Invalid Param offset (below range)",
+    ]  # none for page: its server answers a value out of range with its default
+    generator = DataGenerator(1, "t")
+    sent = {name: bad_value(cases[name], generator) for name in ranged}
+    assert sent["Invalid Param limit (above range)"] == 101
+    assert sent["Invalid Param limit (below range)"] == -1
+    assert sent["Invalid Param offset (below range)"] == -1
+    assert sent["Invalid Param level (outside values)"] not in (1, 2, 3, "1", "2", "3")
