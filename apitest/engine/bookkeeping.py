@@ -106,12 +106,10 @@ class Bookkeeper:
         why = not_made_by_the_run(self.data, resource, op, exchange, records)
         if why is not None:
             if outcome.status == "passed":
-                outcome.status, outcome.message = (
-                    "error",
-                    (
-                        f"{why}, so it is neither changed nor deleted; to have each run make its "
-                        'own, give the properties that name it unique-for="Request[create]"'
-                    ),
+                outcome.status = "error"
+                outcome.message = (
+                    f"{why}, so it is neither changed nor deleted; to have each run make its "
+                    'own, give the properties that name it unique-for="Request[create]"'
                 )
             self._wrote(run, exchange, [], sent)
             return

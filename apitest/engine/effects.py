@@ -389,11 +389,15 @@ def _records_structure(
     config = extraction_config(resource, op, content)
     path = config.data_extraction_path if config is not None else None
     names = _member_chain(path.text) if path is not None else ()
-    structure: Structure | None = content.structure
-    for name in names if names is not None else ():
-        prop = structure.property(name) if structure is not None else None
-        structure = prop.structure if prop is not None else None
-    return structure if names is not None else None
+    if names is None:
+        return None
+    structure = content.structure
+    for name in names:
+        prop = structure.property(name)
+        if prop is None or prop.structure is None:
+            return None
+        structure = prop.structure
+    return structure
 
 
 def _member_chain(text: str) -> tuple[str, ...] | None:

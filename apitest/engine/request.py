@@ -410,16 +410,16 @@ class NotApplicable(Exception):
 def _has_given_value(arg: Argument, lookup: Lookup, reading_back: bool = False) -> bool:
     """Whether an optional argument goes out: with a value a record gives, or one the spec
     exemplifies. A read-back sends no exemplified value (a page size, a sort or a filter could
-    hide the record it looks for) but a header the spec pins to one value (`values="v2"`, a
-    `default-value`): a version or format header chooses the answer's shape, not its records,
-    and left out, Node-RED answered its v1 form, which the declared shape failed."""
+    hide the record it looks for) but a header the spec pins to one value (`values="v2"`): a
+    version or format header chooses the answer's shape, not its records, and left out,
+    Node-RED answered its v1 form, which the declared shape failed."""
     prop = arg.value_property
     if prop is None:
         return False
     if prop.path is not None and prop.records_of is not None:
         return bool(lookup(prop.path))
     if reading_back:
-        return arg.location == "header" and (len(prop.values) == 1 or bool(prop.default_value))
+        return arg.location == "header" and len(prop.values) == 1
     return prop.example_value is not None or bool(prop.values)
 
 
