@@ -16,6 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from apitest.engine.http.client import Exchange
 from apitest.engine.records import JsonObject, record_keys
+from apitest.plan.cases import request_content
 from apitest.plan.graph import takes_own_records
 from apitest.spec.model import Operation, PathConfig, Property, Resource, Structure
 from apitest.spec.urls import path_ending_in, url_variables
@@ -143,3 +144,32 @@ def _key_taken(resource: Resource, op: Operation, name: str, config: PathConfig)
             if primary.path.fields is not None and primary.path.fields == prop.path.fields:
                 return primary.key
     return None
+
+
+def pins_its_keys(resource: Resource, op: Operation, config: PathConfig | None) -> bool:
+    """Whether the create `op` sends every key of its record with a value the spec pins (an
+    `example-value` or `values`, not `unique-for="Request[create]"`), in its URL or its body:
+    every run then writes the same record, over one that may be there before it (Airflow's
+    variable create and Jupyter's PUT overwrite, answered as a new one)."""
+    if config is None or not config.primaries:
+        return False
+    body = request_content(op)
+    structure = body.structure if body is not None else None
+    for primary in config.primaries:
+        fields = primary.path.fields
+        prop = next(
+            (arg.value_property for arg in op.arguments
+             if arg.location == "variable" and arg.name == primary.key),
+            None,
+        )  # fmt: skip
+        if prop is None and structure is not None:
+            prop = structure.property(fields[0] if fields else primary.key)
+        if prop is None or not _pinned(prop):
+            return False
+    return True
+
+
+def _pinned(prop: Property) -> bool:
+    return (prop.example_value is not None or bool(prop.values)) and not prop.unique_for.applies(
+        "request", "create"
+    )

@@ -18,6 +18,8 @@ from dataclasses import replace
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
 from apitest.engine.bookkeeping import Bookkeeper
+from apitest.engine.cleanup import read_back
+from apitest.engine.created_keys import keys_named_by_the_call, keys_sent, pins_its_keys
 from apitest.engine.effects import (
     GONE_STATUSES,
     Outcome,
@@ -25,6 +27,7 @@ from apitest.engine.effects import (
     check_record,
     lookup_with,
     observed_of,
+    record_structure,
     server_fault,
 )
 from apitest.engine.hooks import CallHooks
@@ -32,7 +35,13 @@ from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
 from apitest.engine.provenance import uses_of
-from apitest.engine.records import DataManager, JsonObject
+from apitest.engine.records import (
+    DataManager,
+    JsonObject,
+    Record,
+    extraction_config,
+    sent_records,
+)
 from apitest.engine.request import Built, NotApplicable, build_request
 from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks
@@ -42,7 +51,7 @@ from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.graph import dependency_op, needs_own_record
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RecordCheck, ValueUse
-from apitest.spec.model import Catalog, Resource
+from apitest.spec.model import Catalog, Operation, Resource
 from apitest.verify.compare import dropped_members, reference_keys
 from apitest.verify.verdict import Expectation, judge
 
@@ -123,6 +132,10 @@ class StepExecutor:
         self.eventually_s = eventually_s
         self.t0 = 0.0
         """When the run started: each case's start is told from it."""
+        self._pins: dict[int, bool] = {}
+        """id(create) -> whether it names its record by keys the spec pins (`_there_before`)."""
+        self._pinned: dict[str, asyncio.Lock] = {}
+        """Per resource: its creates of pinned keys go one at a time."""
 
     async def run(self, chain: ChainRun, step: Step) -> CaseResult:
         """The step's case, with its verdict; an error of the step costs its case only."""
@@ -213,11 +226,55 @@ class StepExecutor:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
             return await self._twice(run, built.request)
+        if violation is None and op.category == "create" and self._pins_its_keys(resource, op):
+            # one at a time: another chain's create of the same keys is filed before the read
+            async with self._pinned.setdefault(resource.name, asyncio.Lock()):
+                there = await self._there_before(run, built.request)
+                if there is not None:
+                    return Outcome("error", there)
+                return await self._send(run, built)
         if violation is None or op.category not in ("create", "update"):
             return await self._send(run, built)
         # A negative write: apart from every other case until what the API accepted is undone.
         async with self.locks.alone({resource.name, *resource.depends_on}):
             return await self._send(run, built, held=True)
+
+    def _pins_its_keys(self, resource: Resource, op: Operation) -> bool:
+        pins = self._pins.get(id(op))
+        if pins is None:
+            config = extraction_config(resource, op, None)
+            pins = self._pins[id(op)] = pins_its_keys(resource, op, config)
+        return pins
+
+    async def _there_before(self, run: StepRun, request: Request) -> str | None:
+        """A create that names its record by keys the spec pins writes the same record every
+        run: it is read by those keys first, and where a record the run did not make is there,
+        the create is not sent. Airflow's variable create overwrote a user's variable (200,
+        as for a new one), which the run then deleted, and passed: the run never changes data
+        it did not make. Why it is not sent; None to send it."""
+        resource, op = run.resource, run.step.operation
+        config = extraction_config(resource, op, None)
+        sent = sent_records(request.body, resource, op)
+        own = record_structure(resource)
+        named = keys_named_by_the_call(resource, op, config, Exchange(request), own)
+        named = named or keys_sent(config, sent)
+        keys = {key: value for _field, key, value in named}
+        data = {**(sent[0] if sent else {}), **{field: value for field, _key, value in named}}
+        if not keys or self.data.made_before(resource.name, keys, data) is not None:
+            return None  # the run's own: its answer says so (effects.not_made_by_the_run)
+        record = Record(
+            resource.name, data, keys, run.chain_id, False, 0, address=dict(request.variables)
+        )
+        child = self.generator.child(f"{run.step.id}/before")
+        found, _ = await read_back(resource, record, self.caller, child, run.case.calls)
+        if found != "there":
+            return None
+        return (
+            f"the {record.describe()} is there before {op.name}, which names it by keys the "
+            "spec pins: sent, it would overwrite that record and the cleanup would delete it "
+            "(the run never changes data it did not make); give the key "
+            'unique-for="Request[create]" so that each run makes its own, or remove that record'
+        )
 
     def _build(
         self,

@@ -42,9 +42,10 @@ What it showed, now fixed:
   `include_deferred` back to false) passed: only a member lost or nulled failed the read-back.
   A member reset to its type's empty value now fails too (verify/compare.dropped_members).
 
-Still open (a strict xfail): a variable that existed before the run, under the key a spec pins,
-is overwritten by the run's create (200, as for a new one) and deleted at the end of the run;
-the run passes.
+- a variable that existed before the run, under the key a spec pins, was overwritten by the
+  run's create (200, as for a new one) and deleted at the end of the run; the run passed. A
+  create that names its record by keys the spec pins now reads them first, and is not sent
+  where a record the run did not make is there (engine/steps._there_before).
 """
 
 from __future__ import annotations
@@ -364,15 +365,6 @@ def test_an_update_accepted_at_a_made_up_key_leaves_the_chains_record_alone(
     assert_caught(result["cases"], "Invalid Param update_mask", "the API accepted param")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/effects.not_made_by_the_run finds a create's answer not made by the run "
-    "only where it is a success other than a declared 201, or a record the run made before; "
-    "Airflow's variable create is an upsert that answers an overwrite 200 as it answers a "
-    "new key, so the user's variable is taken for the run's; nothing (no read by the "
-    "client-chosen key before the create, no lint warning on a key pinned by example-value "
-    "without unique-for) keeps the run from overwriting it, and deleting it at the end",
-)
 def test_a_variable_that_existed_before_the_run_is_neither_overwritten_nor_deleted(
     airflow: Started, tmp_path: Path
 ) -> None:
@@ -380,6 +372,11 @@ def test_a_variable_that_existed_before_the_run_is_neither_overwritten_nor_delet
         theirs = {"key": "my_var", "value": "precious", "description": "theirs"}
         made = http.post(f"{airflow.url}/api/v1/variables", json=theirs, headers=AUTH)
     assert made.status_code == 200, made.text
-    status, _result = run(airflow, tmp_path, pinned_key_spec(tmp_path / "spec"), "positive")
+    status, result = run(airflow, tmp_path, pinned_key_spec(tmp_path / "spec"), "positive")
     assert held(airflow, "variables") == ["my_var"], status
     assert read(airflow, "variables", "my_var") == theirs
+    assert status == 1
+    create = the_case(result, "create variable / positive")
+    assert create["status"] == "error" and create["http_status"] is None
+    assert "the variables record (key=my_var) is there before create variable" in create["message"]
+    assert 'unique-for="Request[create]"' in create["message"]

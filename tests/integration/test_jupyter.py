@@ -14,13 +14,13 @@ wrong one, is 403.
 What it shows apitest gets right: a create whose key is the URL variable it chose, read back
 by that key, and the untitled file by the key its answer names; the one PUT as a create (201)
 and as an update (200, which needs what the create fills in); the Location header a write
-must carry; a PUT answered 200 over a file that was there before the run, not taken for one
-the run made (neither saved nor deleted afterwards); a save that keeps the old content, an
-upload stored empty, a delete that keeps the file, a missing Location, an unchecked format and
-a server that lets anyone in are each caught and named. And it finds Jupyter's own faults:
-a `POST` whose `ext` is not a string crashes (500), and the read of an unknown path answers
-404 with text under `Content-Type: application/json` (jupyter_server issue #1530), which
-apitest rightly calls an error (`JUPYTER_OWN`).
+must carry; an upload at a path the spec pins, where a file is before the run, not sent
+(read first, it would have overwritten that file; engine/steps._there_before); a save that
+keeps the old content, an upload stored empty, a delete that keeps the file, a missing
+Location, an unchecked format and a server that lets anyone in are each caught and named.
+And it finds Jupyter's own faults: a `POST` whose `ext` is not a string crashes (500), and
+the read of an unknown path answers 404 with text under `Content-Type: application/json`
+(jupyter_server issue #1530), which apitest rightly calls an error (`JUPYTER_OWN`).
 
 What it showed, now fixed:
 - a delete's read-back answered that 404 was taken for "could not tell", not for "gone": the
@@ -225,21 +225,27 @@ def test_each_planted_defect_is_caught_and_named(
         assert [line for line in result["cleanup"] if name in line and "NOT deleted" in line]
 
 
-def test_an_upload_over_a_file_of_before_the_run_is_not_taken_for_one_it_made(
+def test_an_upload_at_a_pinned_path_where_a_file_is_before_the_run_is_not_sent(
     jupyter: Jupyter, tmp_path: Path
 ) -> None:
-    """Jupyter answers a PUT at a path that names a file 200 (saved), not 201 (made): the run
-    says so, and neither saves nor deletes that file afterwards. (The PUT itself overwrote
-    it: no client can make a file at a path of its choice without that risk.)"""
+    """The spec pins the upload's path (notes.txt): the run reads that path first, finds a file
+    it did not make, and does not send the upload, which Jupyter would answer 200 (saved) over
+    it; the case errs naming unique-for, the steps that need its file are skipped, and the
+    file is as it was."""
     (jupyter.root / "notes.txt").write_text("theirs", encoding="utf-8")
     status, result = run(jupyter, tmp_path, variant(tmp_path / "spec", pinned), "positive")
     assert status == 1
     upload = the_case(result, "upload file / positive")
-    assert (upload["status"], upload["http_status"]) == ("error", 200)
-    assert upload["message"].startswith("upload file answered 200, not the 201 it declares")
+    assert (upload["status"], upload["http_status"]) == ("error", None)
+    assert upload["message"].startswith(
+        "the files record (path=notes.txt) is there before upload file, which names it by keys "
+        "the spec pins"
+    ), upload["message"]
+    assert [call["method"] for call in upload["calls"]] == ["GET"]
     for write in ("save file", "delete file"):
         assert the_case(result, f"{write} / positive")["status"] == "skipped"
     assert on_disk(jupyter) == ["notes.txt"]
+    assert (jupyter.root / "notes.txt").read_text(encoding="utf-8") == "theirs"
 
 
 def test_a_delete_read_back_answered_404_is_not_swept_again(
