@@ -363,11 +363,11 @@ def _unshown(
     says what the read shows, not the resource's primary-structure. Held to them anyway,
     every correct write read back through such a list failed ("the read answer lacks it")."""
     shown = _records_structure(resource, op, content)
-    if shown is None or shown.declares_nothing or shown.extra_properties:
+    if shown is None or not shown.is_map or shown.extra_properties:
         return []
     if structure is not None and shown.loc == structure.loc:
         return []
-    return [
+    unshown = [
         name
         for name in sent
         if name != WHOLE_BODY
@@ -376,6 +376,9 @@ def _unshown(
             or not prop.include_for.applies("response", "read")
         )
     ]
+    if len(unshown) == len(sent):  # it declares none of them: not the records' structure
+        return []
+    return unshown
 
 
 def _records_structure(
@@ -397,6 +400,9 @@ def _records_structure(
         if prop is None or prop.structure is None:
             return None
         structure = prop.structure
+    items = structure.properties
+    if len(items) == 1 and not items[0].name and items[0].structure is not None:
+        return items[0].structure  # a bare array: its one unnamed collections holds the items
     return structure
 
 

@@ -151,11 +151,21 @@ def said_to_go_on(body: Any, first_page: bool = True) -> str | None:
     return _count_past_list(body) if first_page else None
 
 
-def _header_said(headers: dict[str, str]) -> str | None:
-    """What a JSON paging header says of a page past this one, by the body's rules: the
-    `X-Pagination` of flask-smorest (`{"page": 1, "next_page": 2, ...}`) and of ASP.NET
-    APIs. A list that said it only there was taken for whole, and a correct create on its
-    second page failed "the read answer holds no … record"."""
+def _header_said(headers: dict[str, str], first_page: Any = None) -> str | None:
+    """What a paging header says of a page past this one: a JSON `X-Pagination`, by the
+    body's rules (flask-smorest's `{"page": 1, "next_page": 2, ...}`, ASP.NET's), or, beside
+    `first_page` (the body of a list's first page, a bare array), a count of the whole list
+    above the records it holds: `X-Filtered-Count`, else `X-Total-Count` (json-server 0.17,
+    Mockoon, react-admin's convention; Mockoon's total counts before its filters). A list
+    that said it only there was taken for whole, and a correct create on its second page
+    failed "the read answer holds no … record"."""
+    if isinstance(first_page, list):
+        for name in ("x-filtered-count", "x-total-count"):
+            count = headers.get(name, "").strip()
+            if count.isdigit():
+                if int(count) > len(first_page):
+                    return f"{name} {count}, of which the page holds {len(first_page)}"
+                break
     text = headers.get("x-pagination")
     if not text:
         return None
@@ -291,7 +301,10 @@ def _unread_rest(exchange: Exchange, url: str | None, pages: int) -> str | None:
             f"{read}, and the list goes on at {elsewhere}, another origin than the run's, "
             "where its credential is not sent"
         )
-    said = said_to_go_on(exchange.body, first_page=pages == 1) or _header_said(exchange.headers)
+    first = pages == 1
+    said = said_to_go_on(exchange.body, first_page=first) or _header_said(
+        exchange.headers, exchange.body if first else None
+    )
     if said is not None:
         return (
             f"{read}, and the answer says the list goes on ({said}) without the URL of its "
