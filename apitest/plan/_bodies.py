@@ -151,7 +151,7 @@ class BodyBuilder:
             found = self.plan.lookup(path)
             if found:  # a list property naming records gets the one record's value as a list
                 listed = prop.type == "collections" and not isinstance(found[0], list)
-                return [found[0]] if listed else found[0]
+                return [found[0]] if listed else _as_declared(prop, found[0])
             if not prop.required_for.applies("request", self.plan.category):
                 return MISSING  # optional: better absent than naming a record that does not exist
             self.made_up.append(f"{prop.name or 'the value'} ({path.name}:{path.text})")
@@ -271,3 +271,16 @@ def _start_of(name: str, body: Mapping[str, Any]) -> str | None:
     """The start_* member an end_* one follows (end_time: start_time, tripEnd: tripStart)."""
     start = _END.sub(lambda m: _START[m.group(0)], name, count=1)
     return start if start != name and start in body else None
+
+
+def _as_declared(prop: Property, value: Any) -> Any:
+    """A value taken from a record, as the property's type has it: JSON:API's ids are text
+    (`"2"`), and an `integer` attribute naming that record sent as text was stored as 2 and
+    read back as "did not stick" (SAFRS). Text that is no such value is sent as it is."""
+    if isinstance(value, str) and prop.type in _CONVERTED:
+        converted = convert(prop.type, value)
+        return value if converted is MISSING else converted
+    return value
+
+
+_CONVERTED = frozenset({"integer", "long", "double", "boolean"})

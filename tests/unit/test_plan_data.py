@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -536,3 +537,22 @@ def test_a_unique_property_gets_a_value_of_its_own_in_each_body() -> None:
     assert again["name"] != one["name"] and again["slug"] != one["slug"]
     assert again["email"] != one["email"] and again["note"] == one["note"]
     assert again["count"] == one["count"]
+
+
+def test_a_value_taken_from_a_record_is_sent_as_the_property_declares_it() -> None:
+    """JSON:API ids are text: an integer property naming that record sends the number; text
+    that is no number, or a property typed as text, is sent as the record holds it."""
+    person = parse_data_path("people:$.id")
+
+    def found(value: Any) -> Callable[[DataPath], list[Any]]:
+        return lambda path: [value] if path == person else []
+
+    props = (
+        Property(LOC, "integer", name="author_id", path=person),
+        Property(LOC, "long_string", name="author_ref", path=person),
+        Property(LOC, "boolean", name="flag", path=person),
+    )
+    body = DataGenerator(1).body(_content(*props), "create", lookup=found("2"))
+    assert (body["author_id"], body["author_ref"], body["flag"]) == (2, "2", "2")
+    body = DataGenerator(1).body(_content(*props), "create", lookup=found("true"))
+    assert (body["author_id"], body["flag"]) == ("true", True)
