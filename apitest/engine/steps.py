@@ -65,7 +65,8 @@ UNSENT_NOTE = (
 def _unusable_record(run: StepRun) -> str | None:
     """Why the step cannot go on with the record its chain was handed (None: it can).
 
-    - It is a delete that addresses no record: it could remove the API's own data.
+    - It is a delete that addresses no record: it could remove the API's own data; or an
+      update that addresses none, where the resource has a create, which could change it.
     - It addresses a record and has none.
     - It would write to a record that is not its to write: a cleanup, to one its own chain
       did not create; a delete, to one this run did not create; an update, to one this run
@@ -81,6 +82,15 @@ def _unusable_record(run: StepRun) -> str | None:
         return (
             f"{op.name} addresses no {resource.name} record (no key in its URL or arguments): "
             "it could delete records this run did not create, so it is not sent"
+        )
+    if (
+        op.category == "update" and not needs_own_record(resource, op)
+        and dependency_op(resource, "create") is not None
+    ):  # fmt: skip
+        return (
+            f"{op.name} addresses no {resource.name} record (no key in its URL, arguments or "
+            "body): it could change records this run did not create (Mockoon's PUT /tasks "
+            "replaces them all), so it is not sent"
         )
     if record is None:
         if not needs_own_record(resource, op):

@@ -40,10 +40,11 @@ What it showed, now fixed:
   no tasks record", though the answer said the list goes on (`X-Total-Count: 14` beside 10
   tasks): it is now "could not tell" (engine/paging._header_said).
 
-Still open (a strict xfail): a collection update that addresses no record (`PUT /tasks`, which
-Mockoon documents) is sent: the mock's whole bucket is replaced, the task it held before the
-run is gone, and the keyless record the run left is reported nowhere (the cleanup says "2
-deleted"); the delete of the same collection is rightly never sent.
+- A collection update that addresses no record (`PUT /tasks`, which Mockoon documents) was
+  sent: the mock's whole bucket was replaced, the task it held before the run was gone, and
+  the keyless record the run left was reported nowhere. A body that is an array of records
+  addresses no one record (plan/graph.needs_own_record), and such an update of a resource
+  with a create is skipped, saying why, as the delete of the same collection always was.
 """
 
 from __future__ import annotations
@@ -402,18 +403,9 @@ def test_a_collection_delete_is_never_sent(collections_run: Run) -> None:
     assert "addresses no tasks record" in kept["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine/steps._unusable_record refuses a delete that addresses no record (its URL "
-        "and arguments name no key) but not an update: PUT /tasks is sent, Mockoon replaces "
-        "the whole bucket with the run's body, the mock's own task is gone, and the keyless "
-        "task the run left is never reported (its cleanup takes the 404s of its own tasks "
-        "for deletes: '2 deleted'). An update that addresses no record of a resource whose "
-        "records are keyed should be skipped as the delete is, saying why"
-    ),
-)
 def test_a_collection_update_does_not_replace_the_mocks_own_tasks(collections_run: Run) -> None:
     _, result, after = collections_run
     assert after["tasks"] == SEED["tasks"], after["tasks"]
-    assert the_case(result, "replace all tasks / positive")["status"] == "skipped"
+    replace = the_case(result, "replace all tasks / positive")
+    assert replace["status"] == "skipped" and not replace["calls"]
+    assert "addresses no tasks record" in replace["message"]
