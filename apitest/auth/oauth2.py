@@ -618,12 +618,16 @@ async def _held(store: TokenStore) -> AsyncIterator[None]:
 def _reason(answer: dict[str, Any]) -> str:
     """The server's words for a refusal: RFC 6749's `error_description`, else the `detail` of
     FastAPI and DRF or a `message` (a login's `{"detail": "LOGIN_BAD_CREDENTIALS"}` was
-    dropped, and the refusal said only its status)."""
+    dropped, and the refusal said only its status), else the `message` of the first of its
+    `errors` (Directus's and GraphQL's `{"errors": [{"message": ...}]}`)."""
     for name in ("error_description", "detail", "message"):
         value = answer.get(name)
         if isinstance(value, str) and value:
             return value
-    return ""
+    errors = answer.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    message = first.get("message") if isinstance(first, dict) else None
+    return message if isinstance(message, str) else ""
 
 
 _PASSING_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -61,6 +61,9 @@ _MORE_FLAGS = (
 _COUNTS = ("count", "total_count", "totalCount", "totalItems", "totalElements", "total_results")
 """Members that count the whole list (not `total`, which may be a sum of money)."""
 
+_FILTERED_COUNTS = ("filter_count", "filtered_count", "filteredCount")
+"""Members that count what the list's filters let through (Directus's `meta.filter_count`)."""
+
 _LAST_FLAGS = ("last", "isLastPage", "is_last_page")
 """Members whose value false says the list goes on (Spring Data's Page, NocoDB's pageInfo)."""
 
@@ -216,15 +219,22 @@ def _total_past_page(place: dict[str, Any]) -> str | None:
 
 
 def _count_past_list(body: Any) -> str | None:
-    """Django Ninja's `{items, count}`: the count of the whole list, at the body's top, above
-    the number of records in its one list."""
+    """Django Ninja's `{items, count}`, Directus's `{data, meta: {filter_count}}`: the count of
+    the whole list, at the body's top or in a paging member under it, above the number of
+    records in the body's one list. A count of what the list's filters let through goes
+    before a count of all (Directus's `filter_count` before its `total_count`)."""
     if not isinstance(body, dict):
         return None
     lists = [value for value in body.values() if isinstance(value, list)]
-    count = _first_whole(body, _COUNTS)
-    if count is None or len(lists) != 1 or count[1] <= len(lists[0]):
+    if len(lists) != 1:
         return None
-    return f"{count[0]} {count[1]}, of which the page holds {len(lists[0])}"
+    for under, place in _paging_places("", body, depth=2):
+        count = _first_whole(place, _FILTERED_COUNTS) or _first_whole(place, _COUNTS)
+        if count is not None:
+            if count[1] <= len(lists[0]):
+                return None
+            return f"{under}{count[0]} {count[1]}, of which the page holds {len(lists[0])}"
+    return None
 
 
 def _page_before_last(place: dict[str, Any]) -> str | None:

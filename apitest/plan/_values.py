@@ -111,6 +111,8 @@ class ValueSource:
             pinned = (
                 MISSING if prop.example_value is None else convert(prop.type, prop.example_value)
             )
+            if pinned is not MISSING and pinned == vary_from and _has_room(prop):
+                return self.marked(prop)  # text: the example marked, so the update shows
             if pinned is not MISSING:  # example-value wins, in an update too (ZSPEC.md section 8):
                 return pinned  # a spec pins a value (a flag, say) that must not change
             return self._vary(prop, vary_from)
@@ -329,3 +331,12 @@ def item_property(prop: Property) -> Property:
 
 def _is_id(text: str) -> bool:
     return text.isdigit() and text.isascii() and (text == "0" or not text.startswith("0"))
+
+
+def _has_room(prop: Property) -> bool:
+    """Whether an example-value is free text an update may mark (`Dune` -> `Dune 3fa9c1`): a
+    string with no `values`, `regex` or `format` to keep to. Resent as it was, an update
+    proved nothing of it: Directus's update that lost the title, and SAFRS's that stored
+    nothing, passed. A flag, a number or an enumeration keeps its example (a spec pins
+    those)."""
+    return prop.type == "string" and not prop.values and not prop.regex and not prop.format
