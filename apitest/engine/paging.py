@@ -47,8 +47,8 @@ _BODY_NEXT_KEYS = (
 """The names a body gives the next page's URL, at its top or under one of _BODY_NEXT_HOLDERS."""
 
 _BODY_NEXT_HOLDERS = (
-    "meta", "links", "_links", "paging", "pagination", "info", "page_info", "pageInfo",
-    "response_metadata",
+    "meta", "links", "_links", "paging", "pagination", "_pagination", "info", "page_info",
+    "pageInfo", "response_metadata",
 )  # fmt: skip
 """The members a body keeps its paging in, where it does not keep it at its top."""
 
@@ -122,8 +122,8 @@ def _body_next(body: Any) -> str | None:
 
 def _next_in(place: Any) -> str | None:
     """A next-page URL in `place`: a member named as the next link, whose value is a URL or an
-    object with one in `href` (HAL); or an array of links with `rel` "next" (`links: [{"rel":
-    "next", "href": …}]`)."""
+    object with one in `href` (HAL) or `url` (JupyterHub's `_pagination.next`); or an array of
+    links with `rel` "next" (`links: [{"rel": "next", "href": …}]`)."""
     if isinstance(place, list):
         for link in place:
             if isinstance(link, dict) and str(link.get("rel", "")).lower() == "next":
@@ -134,7 +134,7 @@ def _next_in(place: Any) -> str | None:
     for key in _BODY_NEXT_KEYS:
         value = place.get(key)
         if isinstance(value, dict):
-            value = value.get("href")
+            value = value.get("href") or value.get("url")
         url = _as_url(value)
         if url is not None:
             return url

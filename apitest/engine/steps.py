@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
@@ -113,6 +114,19 @@ def _unusable_record(run: StepRun) -> str | None:
         f"it would {verb} a record this run did not create ({record.describe()}); the step "
         f"that makes a {resource.name} record failed or was skipped"
     )
+
+
+def _vary_from(last_body: Any, record: Record | None) -> Any:
+    """What an update must differ from: the last body the chain sent for the resource, over
+    what the record holds. A create that sends no body (JupyterHub's `POST /users/{name}`)
+    left nothing to differ from: the update sent `admin: false` to a user who held it, and a
+    PATCH that stored nothing passed."""
+    held = record.data if record is not None else None
+    if isinstance(last_body, dict) and held:
+        return {**held, **last_body}
+    if last_body is MISSING or last_body is None:
+        return held if held else MISSING
+    return last_body
 
 
 class StepExecutor:
@@ -229,7 +243,7 @@ class StepExecutor:
             run.seen.extend((value, run.record) for value in run.record.keys.values())
         vary = MISSING
         if op.category == "update":  # it must change what the last write sent, or proves nothing
-            vary = run.chain.last_body.get(resource.name, MISSING)
+            vary = _vary_from(run.chain.last_body.get(resource.name, MISSING), run.record)
         try:
             built = self._build(run, lookup, vary_from=vary, violation=violation)
         except (NoRecordError, NotApplicable) as exc:
