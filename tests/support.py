@@ -212,10 +212,14 @@ def loopback_client(timeout: float = 10.0) -> httpx.Client:
 
 def assert_caught(cases: Sequence[Mapping[str, Any]], case: str, said: str) -> None:
     """A planted defect gave itself away: every case named `case` ran and failed, and each
-    says `said` (in its message, details or notes), so it failed for that defect's reason."""
+    says `said` (in its message, details or notes), so it failed for that defect's reason. A
+    message names its first difference and its details all of them: "the write did not stick:
+    $.note" is said where any difference is the note's, whichever member came first."""
     found = [c for c in cases if c["case"] == case]
     wrong = {c["id"]: c["message"] for c in cases if c["status"] != "passed"}
     assert found and all(c["status"] == "failed" for c in found), (case, wrong)
     for c in found:
-        words = " ".join([str(c["message"]), *c["details"], *c["notes"]])
+        head = str(c["message"]).split(": ", 1)[0]
+        every = [f"{head}: {detail}" for detail in c["details"]]
+        words = " ".join([str(c["message"]), *c["details"], *every, *c["notes"]])
         assert said in words, (case, words)

@@ -230,7 +230,7 @@ DEFECTS = [
         "lost-update",
         ("GET trip", "verify PUT trips", "operation validation"),
         200,
-        ("the write did not stick", "$.start_time"),  # trip_name is pinned by example-value
+        ("the write did not stick", "$.trip_name"),  # its example, marked by the update
         ("PUT trips", "positive", "test"),
     ),
     Defect(

@@ -209,8 +209,7 @@ def test_each_planted_item_defect_is_caught_and_named(
 ) -> None:
     status, result = defective_run
     assert status == 1
-    found = case_named(result, case)
-    assert found["status"] == "failed" and said in found["message"], found["message"]
+    assert_caught([case_named(result, case)], case.split(" / ", 1)[1], said)
 
 
 def test_the_planted_item_defects_fail_nothing_else(

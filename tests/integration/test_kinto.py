@@ -245,7 +245,11 @@ def test_a_list_that_leaks_a_deleted_record_fails_the_delete_it_verifies(
         code, result, _output = _run(proxy, tmp_path / "run", _listing_spec(tmp_path))
     assert code == 1
     failed = _failed(result)
-    assert set(failed) == {"list books / verify delete book"}, failed
+    # the negative chain's cleanup delete, read back at the end of the run, fails as well
+    assert set(failed) == {
+        "list books / verify delete book",
+        "delete book / record prepared for negative cases",
+    }, failed
     assert (
         "is still there after the delete (list books answered 200 with it)"
         in (failed["list books / verify delete book"])
@@ -359,7 +363,7 @@ DEFECTS: list[tuple[Defect, str, str]] = [
     (DropsAField(), "get book / verify create book",
      "the write did not stick: $.pages: sent "),
     (ChangesOnRead(), "get book / verify replace book",
-     "the write did not stick: $.title: sent \"Dune\", read \"Dune (2nd ed.)\""),
+     "the write did not stick: $.title: sent \"Dune "),  # the example, marked
     (OkInsteadOfCreated(), "create book / positive", "status 200 is not declared for create book"),
     (LosesPatch(), "get book / verify patch book", "the write did not stick: $."),
     (IgnoresDelete(), "get book / verify delete book", "the books record (id="),

@@ -186,12 +186,18 @@ def the_one(node: etree._Element, path: str) -> etree._Element:
 
 def pinned(folder: Path) -> Path:
     """The specs with every value a pet's update sends pinned (species and email by an
-    example-value), so that the update sends only what the pet already holds."""
+    example-value, the pet's name by a single `values`, since free text an update would resend
+    goes out marked), so that the update sends only what the pet already holds."""
     folder.mkdir()
-    for name, prop, example in (("pets", "species", "cat"), ("owners", "email", "a@b.example")):
+    pins = (("pets", "species", "example-value", "cat"), ("pets", "name", "values", "Rex"),
+            ("owners", "email", "example-value", "a@b.example"))  # fmt: skip
+    for name in ("pets", "owners"):
         tree = etree.parse(APP / f"{name}.xml")
-        path = f"/resource/components/structure/property[@name='{prop}']"
-        the_one(tree.getroot(), path).set("example-value", example)
+        for resource, prop, attribute, value in pins:
+            if resource == name:
+                path = f"/resource/components/structure/property[@name='{prop}']"
+                for found in tree.getroot().xpath(path):
+                    found.set(attribute, value)
         tree.write(folder / f"{name}.xml")
     return folder
 
