@@ -186,7 +186,7 @@ def test_a_negative_case_replays_with_its_own_record_made_and_deleted(
 @pytest.mark.parametrize(
     ("bug", "says"),
     [
-        ("lost-update", "does not hold what was written: start_time"),
+        ("lost-update", "does not hold what was written: trip_name"),
         ("delete-noop", "verify DELETE trips answered 200, expected 404"),
     ],
 )

@@ -130,21 +130,24 @@ def test_arguments_are_sent_only_where_their_condition_holds(tmp_path: Path) -> 
     and this correct API's 400 failed it; the cases that break page passed on that same 400,
     having tested nothing."""
     status, cases, calls = run(CONDITION, tmp_path)
+    pages = (
+        "Invalid Param page", "Invalid Param page (above range)",
+        "Invalid Param page (below range)", "Empty Param page",
+    )  # fmt: skip
     assert (status, failures(cases)) == (0, {
         name: "param page is accepted only where its condition (REQUEST:$.params.per_page) "
         "holds, and it does not on this call"
-        for name in ("Invalid Param page", "Empty Param page")
+        for name in pages
     })  # fmt: skip
-    assert {cases[name]["status"] for name in ("Invalid Param page", "Empty Param page")} == {
-        "skipped"
-    }
+    assert {cases[name]["status"] for name in pages} == {"skipped"}
     assert calls[0] == {"sort": "name", "order": "desc"}  # the positive call
     assert all("page" not in call for call in calls)
     assert {"sort": "name", "order": ""} in calls  # Empty Param order: its condition holds
     assert sorted(cases) == sorted([  # no Mandatory Param page: page is required only with per_page
         "positive", "records for negative cases", "Invalid Param sort", "Empty Param sort",
         "Invalid Param order", "Empty Param order", "Invalid Param per_page",
-        "Empty Param per_page", "Invalid Param page", "Empty Param page",
+        "Invalid Param per_page (above range)", "Invalid Param per_page (below range)",
+        "Empty Param per_page", *pages,
     ])  # fmt: skip
 
 
