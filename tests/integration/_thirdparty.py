@@ -350,6 +350,14 @@ DATASETTE_PERMISSIONS = "permissions:\n  insert-row: true\n  update-row: true\n 
 """Datasette's configuration that lets anyone write: what its write API needs to be tested."""
 
 
+def plant(api: Started, *defects: str) -> None:
+    """Plant `defects` by name in a hunt's server (none: the API as it comes), through the
+    `PUT /hunt/defects` its serve script answers with 204: one server serves a whole module."""
+    with loopback_client() as http:
+        answer = http.put(f"{api.url}/hunt/defects", json=list(defects))
+    assert answer.status_code == 204, answer.text
+
+
 def case_named(result: dict[str, Any], name: str) -> dict[str, Any]:
     """The case `OPERATION / CASE` of a run's report.json."""
     found: dict[str, Any] = next(

@@ -67,6 +67,7 @@ from ._thirdparty import (
     failures,
     list_only_spec,
     listed,
+    plant,
     pypi_command,
     run_with_token,
     serving_app,
@@ -109,12 +110,6 @@ def airflow(server: Started) -> Iterator[Started]:
             for key in held(server, kind):
                 if key != "default_pool":
                     http.delete(f"{server.url}/api/v1/{kind}/{key}", headers=AUTH)
-
-
-def plant(api: Started, *defects: str) -> None:
-    with loopback_client() as http:
-        answer = http.put(f"{api.url}/hunt/defects", content=json.dumps(defects))
-    assert answer.status_code == 204, answer.text
 
 
 def held(api: Started, kind: str) -> list[str]:

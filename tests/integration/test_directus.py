@@ -60,6 +60,7 @@ from ._thirdparty import (
     failures,
     list_only_spec,
     npm_package,
+    plant,
     run_spec,
     serving_node,
     the_case,
@@ -134,13 +135,6 @@ def empty(api: Started) -> None:
                 "DELETE", f"{api.url}/items/articles", json=keys, headers=admin(api)
             )
         assert gone.status_code == 204, gone.text
-
-
-def plant(api: Started, *defects: str) -> None:
-    """Plant `defects` (none: a correct Directus) and start counting logins afresh."""
-    with loopback_client() as http:
-        answer = http.put(f"{api.url}/hunt/defects", json=list(defects))
-    assert answer.status_code == 204, answer.text
 
 
 def reset(api: Started, ttl: str = "15m") -> None:

@@ -45,7 +45,6 @@ What it showed, now fixed:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +53,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from ..support import DATA, assert_caught, loopback_client
+from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
     assert_lints_clean,
@@ -64,6 +63,9 @@ from ._thirdparty import (
     run_with_token,
     serving_app,
     the_case,
+)
+from ._thirdparty import (
+    plant as planted_in,
 )
 
 JUPYTER = "jupyter_server==2.21.1"
@@ -113,9 +115,7 @@ def jupyter(server: Jupyter) -> Iterator[Jupyter]:
 
 
 def plant(jupyter: Jupyter, *defects: str) -> None:
-    with loopback_client() as http:
-        answer = http.put(f"{jupyter.api.url}/hunt/defects", content=json.dumps(defects))
-    assert answer.status_code == 204, answer.text
+    planted_in(jupyter.api, *defects)
 
 
 def on_disk(jupyter: Jupyter) -> list[str]:

@@ -64,6 +64,7 @@ from ._thirdparty import (
     assert_passed_clean,
     failures,
     listed,
+    plant,
     pypi_command,
     run_with_token,
     serving_app,
@@ -130,12 +131,6 @@ def correct(server: Started, tmp_path_factory: pytest.TempPathFactory) -> Correc
     found = Correct(status, result, left(server))
     empty(server)
     return found
-
-
-def plant(api: Started, *defects: str) -> None:
-    with loopback_client() as http:
-        answer = http.put(f"{api.url}/hunt/defects", content=json.dumps(defects))
-    assert answer.status_code == 204, answer.text
 
 
 def names(api: Started, kind: str) -> list[str]:

@@ -62,6 +62,7 @@ from ._thirdparty import (
     failures,
     list_only_spec,
     npm_package,
+    plant,
     run_spec,
     serving_node,
     the_case,
@@ -96,13 +97,6 @@ def nodered(server: Started) -> Iterator[Started]:
     with loopback_client() as http:
         emptied = http.post(f"{server.url}/flows", json=[], headers=admin(server))
     assert emptied.status_code == 204, emptied.text
-
-
-def plant(api: Started, *defects: str) -> None:
-    """Plant `defects` (none: a correct Node-RED) and start counting logins afresh."""
-    with loopback_client() as http:
-        answer = http.put(f"{api.url}/hunt/defects", json=list(defects))
-    assert answer.status_code == 204, answer.text
 
 
 def admin(api: Started) -> dict[str, str]:

@@ -45,6 +45,7 @@ from ._thirdparty import (
     assert_lints_clean,
     failures,
     list_only_spec,
+    plant,
     pypi_command,
     run_spec,
     serving_app,
@@ -79,12 +80,6 @@ def prefect(server: Started) -> Iterator[Started]:
         for kind in KINDS:
             for record in held(server, kind):
                 http.delete(f"{server.url}/api/{kind}/{record['id']}")
-
-
-def plant(api: Started, *defects: str) -> None:
-    with loopback_client() as http:
-        answer = http.put(f"{api.url}/hunt/defects", content=json.dumps(defects))
-    assert answer.status_code == 204, answer.text
 
 
 def held(api: Started, kind: str) -> list[dict[str, Any]]:

@@ -66,6 +66,7 @@ from ._thirdparty import (
     assert_lints_clean,
     failures,
     listed,
+    plant,
     pypi_command,
     run_spec,
     serving_app,
@@ -114,12 +115,6 @@ def safrs(server: Started) -> Iterator[Started]:
             for record in held(server, kind):
                 http.delete(f"{server.url}/api/{kind}/{record['id']}/")
     assert held(server, "Books") == held(server, "People") == []
-
-
-def plant(api: Started, *defects: str) -> None:
-    with loopback_client() as http:
-        answer = http.put(f"{api.url}/hunt/defects", content=json.dumps(defects))
-    assert answer.status_code == 204, answer.text
 
 
 def held(api: Started, kind: str) -> list[dict[str, Any]]:
