@@ -7,7 +7,6 @@ lines) and how an operation validation judges the record it reads back (ZSPEC.md
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from apitest.engine.records import (
     same_key,
     sent_records,
 )
+from apitest.engine.shown import unshown_by
 from apitest.plan.graph import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Catalog, Content, Operation, Resource, Structure
@@ -302,7 +302,7 @@ def check_record(
     verdict = judge(op, observed_of(exchange), "success", strict=strict, records=records_view)
     structure = record_structure(resource)
     sent = _set_by_the_write(sent, structure, resource.name)
-    unshown = _unshown(sent, resource, op, answer_content(op, verdict, exchange), structure)
+    unshown = unshown_by(sent, resource, op, answer_content(op, verdict, exchange), structure)
     if unshown:
         sent = {name: value for name, value in sent.items() if name not in unshown}
     if not verdict.passed:
@@ -348,73 +348,6 @@ def check_record(
             "API shows an upload as its own (a URL, a name)"
         )
     return Outcome("passed", notes=notes, held=held, read=found[0])
-
-
-def _unshown(
-    sent: Mapping[str, Any],
-    resource: Resource,
-    op: Operation,
-    content: Content | None,
-    structure: Structure | None,
-) -> list[str]:
-    """The members a write sent that the read's answer declares its records without: where
-    a read answers records in a structure of their own (a list's items, Airflow's connections
-    without `password` and `extra`, Jupyter's listing without `content`), that structure
-    says what the read shows, not the resource's primary-structure. Held to them anyway,
-    every correct write read back through such a list failed ("the read answer lacks it")."""
-    shown = _records_structure(resource, op, content)
-    if shown is None or not shown.is_map or shown.extra_properties:
-        return []
-    if structure is not None and shown.loc == structure.loc:
-        return []
-    unshown = [
-        name
-        for name in sent
-        if name != WHOLE_BODY
-        and (
-            (prop := shown.property(name)) is None
-            or not prop.include_for.applies("response", "read")
-        )
-    ]
-    if len(unshown) == len(sent):  # it declares none of them: not the records' structure
-        return []
-    return unshown
-
-
-def _records_structure(
-    resource: Resource, op: Operation, content: Content | None
-) -> Structure | None:
-    """The structure an answer declares for each record it holds: the content's own at a
-    data-extraction-path of `$`, else the structure of the member the path names (`$.items`,
-    `$.items[*]`); None where the path is not a plain chain of members."""
-    if content is None or content.structure is None:
-        return None
-    config = extraction_config(resource, op, content)
-    path = config.data_extraction_path if config is not None else None
-    names = _member_chain(path.text) if path is not None else ()
-    if names is None:
-        return None
-    structure = content.structure
-    for name in names:
-        prop = structure.property(name)
-        if prop is None or prop.structure is None:
-            return None
-        structure = prop.structure
-    items = structure.properties
-    if len(items) == 1 and not items[0].name and items[0].structure is not None:
-        return items[0].structure  # a bare array: its one unnamed collections holds the items
-    return structure
-
-
-def _member_chain(text: str) -> tuple[str, ...] | None:
-    """`$.items[*]` -> ("items",), `$` -> (); None for anything but named members."""
-    found = _MEMBERS.fullmatch(text.strip())
-    if found is None:
-        return None
-    return tuple(name for name in found.group(1).split(".") if name)
-
-
-_MEMBERS = re.compile(r"\$((?:\.[A-Za-z_][\w-]*)*)(?:\[\*\])?")
 
 
 def _envelope_hint(

@@ -18,9 +18,9 @@ from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
+from apitest.engine.before_create import there_before
 from apitest.engine.bookkeeping import Bookkeeper
-from apitest.engine.cleanup import read_back
-from apitest.engine.created_keys import keys_named_by_the_call, keys_sent, pins_its_keys
+from apitest.engine.created_keys import pins_its_keys
 from apitest.engine.effects import (
     GONE_STATUSES,
     Outcome,
@@ -28,7 +28,6 @@ from apitest.engine.effects import (
     check_record,
     lookup_with,
     observed_of,
-    record_structure,
     server_fault,
 )
 from apitest.engine.hooks import CallHooks
@@ -41,7 +40,6 @@ from apitest.engine.records import (
     JsonObject,
     Record,
     extraction_config,
-    sent_records,
 )
 from apitest.engine.request import Built, NotApplicable, build_request
 from apitest.engine.step_state import ChainRun, StepRun, case_of
@@ -157,7 +155,7 @@ class StepExecutor:
         self.t0 = 0.0
         """When the run started: each case's start is told from it."""
         self._pins: dict[int, bool] = {}
-        """id(create) -> whether it names its record by keys the spec pins (`_there_before`)."""
+        """id(create) -> whether it names its record by keys the spec pins (`there_before`)."""
         self._pinned: dict[str, asyncio.Lock] = {}
         """Per resource: its creates of pinned keys go one at a time."""
 
@@ -253,7 +251,8 @@ class StepExecutor:
         if violation is None and op.category == "create" and self._pins_its_keys(resource, op):
             # one at a time: another chain's create of the same keys is filed before the read
             async with self._pinned.setdefault(resource.name, asyncio.Lock()):
-                there = await self._there_before(run, built.request)
+                child = self.generator.child(f"{run.step.id}/before")
+                there = await there_before(run, built.request, self.data, self.caller, child)
                 if there is not None:
                     return Outcome("error", there)
                 return await self._send(run, built)
@@ -269,36 +268,6 @@ class StepExecutor:
             config = extraction_config(resource, op, None)
             pins = self._pins[id(op)] = pins_its_keys(resource, op, config)
         return pins
-
-    async def _there_before(self, run: StepRun, request: Request) -> str | None:
-        """A create that names its record by keys the spec pins writes the same record every
-        run: it is read by those keys first, and where a record the run did not make is there,
-        the create is not sent. Airflow's variable create overwrote a user's variable (200,
-        as for a new one), which the run then deleted, and passed: the run never changes data
-        it did not make. Why it is not sent; None to send it."""
-        resource, op = run.resource, run.step.operation
-        config = extraction_config(resource, op, None)
-        sent = sent_records(request.body, resource, op)
-        own = record_structure(resource)
-        named = keys_named_by_the_call(resource, op, config, Exchange(request), own)
-        named = named or keys_sent(config, sent)
-        keys = {key: value for _field, key, value in named}
-        data = {**(sent[0] if sent else {}), **{field: value for field, _key, value in named}}
-        if not keys or self.data.made_before(resource.name, keys, data) is not None:
-            return None  # the run's own: its answer says so (effects.not_made_by_the_run)
-        record = Record(
-            resource.name, data, keys, run.chain_id, False, 0, address=dict(request.variables)
-        )
-        child = self.generator.child(f"{run.step.id}/before")
-        found, _ = await read_back(resource, record, self.caller, child, run.case.calls)
-        if found != "there":
-            return None
-        return (
-            f"the {record.describe()} is there before {op.name}, which names it by keys the "
-            "spec pins: sent, it would overwrite that record and the cleanup would delete it "
-            "(the run never changes data it did not make); give the key "
-            'unique-for="Request[create]" so that each run makes its own, or remove that record'
-        )
 
     def _build(
         self,

@@ -37,7 +37,7 @@ What it showed, now fixed:
 - a write read back through a list was held to what the list's declared structure leaves out
   (a connection's extra): every correct create failed, as test_jupyter found for a listing.
   A read-back is now held to the structure its answer declares for its records
-  (engine/effects._unshown);
+  (engine/shown.unshown_by);
 - a PATCH that reset a member it did not send to its default (Airflow 2.10's pool PATCH sets
   `include_deferred` back to false) passed: only a member lost or nulled failed the read-back.
   A member reset to its type's empty value now fails too (verify/compare.dropped_members).
@@ -45,7 +45,7 @@ What it showed, now fixed:
 - a variable that existed before the run, under the key a spec pins, was overwritten by the
   run's create (200, as for a new one) and deleted at the end of the run; the run passed. A
   create that names its record by keys the spec pins now reads them first, and is not sent
-  where a record the run did not make is there (engine/steps._there_before).
+  where a record the run did not make is there (engine/before_create.there_before).
 """
 
 from __future__ import annotations

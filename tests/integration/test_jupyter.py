@@ -15,7 +15,7 @@ What it shows apitest gets right: a create whose key is the URL variable it chos
 by that key, and the untitled file by the key its answer names; the one PUT as a create (201)
 and as an update (200, which needs what the create fills in); the Location header a write
 must carry; an upload at a path the spec pins, where a file is before the run, not sent
-(read first, it would have overwritten that file; engine/steps._there_before); a save that
+(read first, it would have overwritten that file; engine/before_create.there_before); a save that
 keeps the old content, an upload stored empty, a delete that keeps the file, a missing
 Location, an unchecked format and a server that lets anyone in are each caught and named.
 And it finds Jupyter's own faults: a `POST` whose `ext` is not a string crashes (500), and
@@ -33,7 +33,7 @@ What it showed, now fixed:
   the ledger, and its old keys are read at the end of the run (engine/bookkeeping._moved);
 - a write read back through the folder's listing was held to the content the listing declares
   it does not show; it is now held to the structure the read declares for its records
-  (engine/effects._unshown), and says what it did not compare;
+  (engine/shown.unshown_by), and says what it did not compare;
 - an upload the API wrongly accepted over a file that was there before the run (answered 200)
   was undone by deleting that file: the run deleted data it did not make
   (effects.not_made_by_the_run now serves the undo too);

@@ -1,0 +1,51 @@
+"""The read a create of pinned keys makes first, so a run never writes over a record it did not
+make (docs/zspec.md#data-manager).
+
+A create that names its record by keys the spec pins (an `example-value` or `values` on each
+key, in the URL or the body, without `unique-for`) writes the same record every run. Where the
+API answers such a create of an existing key as it answers a new one (Airflow's variable
+create, an upsert answered 200; Jupyter's PUT), nothing in the answer tells that record from one
+the run made: the run overwrote a user's variable, deleted it at the end, and passed.
+"""
+
+from __future__ import annotations
+
+from apitest.engine.cleanup import read_back
+from apitest.engine.created_keys import keys_named_by_the_call, keys_sent
+from apitest.engine.effects import record_structure
+from apitest.engine.http.client import Caller, Exchange, Request
+from apitest.engine.records import DataManager, Record, extraction_config, sent_records
+from apitest.engine.step_state import StepRun
+from apitest.plan.data import DataGenerator
+
+
+async def there_before(
+    run: StepRun, request: Request, data: DataManager, caller: Caller, generator: DataGenerator
+) -> str | None:
+    """Why the create `request` is not sent: a record the run did not make is there under the
+    keys it names (read by the resource's callback read, its calls kept on the case); None to
+    send it. A record the run made under those keys is left to the create's answer
+    (effects.not_made_by_the_run)."""
+    resource, op = run.resource, run.step.operation
+    config = extraction_config(resource, op, None)
+    sent = sent_records(request.body, resource, op)
+    named = keys_named_by_the_call(
+        resource, op, config, Exchange(request), record_structure(resource)
+    )
+    named = named or keys_sent(config, sent)
+    keys = {key: value for _field, key, value in named}
+    held = {**(sent[0] if sent else {}), **{field: value for field, _key, value in named}}
+    if not keys or data.made_before(resource.name, keys, held) is not None:
+        return None
+    record = Record(
+        resource.name, held, keys, run.chain_id, False, 0, address=dict(request.variables)
+    )
+    found, _ = await read_back(resource, record, caller, generator, run.case.calls)
+    if found != "there":
+        return None
+    return (
+        f"the {record.describe()} is there before {op.name}, which names it by keys the spec "
+        "pins: sent, it would overwrite that record and the cleanup would delete it (the run "
+        'never changes data it did not make); give the key unique-for="Request[create]" so '
+        "that each run makes its own, or remove that record"
+    )
