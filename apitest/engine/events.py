@@ -60,8 +60,9 @@ class Interrupted:
 
 @dataclass(slots=True)
 class CaseRevised:
-    """A case already finished has a new verdict: a delete answered 2xx, which no read-back
-    step checked, found still there by the end-of-run read (`case` is the same object, now
+    """A case already finished has a new verdict: the end-of-run read found a delete answered
+    2xx, which no read-back step checked, had kept its record, or an update that moved a
+    record (a rename) had left it under its old keys too (`case` is the same object, now
     failed). The final result holds the new verdict; a stream says it again."""
 
     case: CaseResult

@@ -40,8 +40,9 @@ class Written:
 
 @dataclass(frozen=True)
 class Unread:
-    """A delete answered 2xx that no read-back step checked: read back at the end of the run
-    (`cleanup.read_back_unread`), where a record still there fails `case`, the delete's."""
+    """A record read back at the end of the run (`cleanup.read_back_unread`): one a delete
+    answered 2xx for that no read-back step checked, or the old keys of one an update moved.
+    Still there, it fails `case`, the delete's or the update's."""
 
     entry: int
     """The record's ledger id."""
