@@ -93,7 +93,8 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
             yield Violation(_MANDATORY[where], arg.name, where, "omit", arg=arg)
         if prop is not None and prop.type not in _UNTYPED:
             yield Violation(_INVALID[where], arg.name, where, "set", "type", arg=arg)
-            for miss in _typed_misses(prop):
+            # a value the server answers with its default (invalid-value="map-default") is none
+            for miss in _value_misses(prop) if prop.invalid_value != "map-default" else ():
                 yield Violation(_INVALID[where], arg.name, where, "set", miss, (), None, arg, miss)
         elif prop is not None and (miss := _text_miss(prop)):
             yield Violation(_INVALID[where], arg.name, where, "set", miss, arg=arg)
@@ -112,13 +113,11 @@ def _text_miss(prop: Property) -> str:
     return "regex" if prop.regex else ""
 
 
-def _typed_misses(prop: Property) -> Iterator[str]:
-    """How a typed argument's value of the right type can still be invalid: outside its
-    `values`, above or below its `range` (Platformatic's `limit` of 0..100 sent as 101 crashed
-    it with a 500 no case had sent). None where `invalid-value="map-default"`: the server
-    answers such a value with its default."""
-    if prop.invalid_value == "map-default":
-        return
+def _value_misses(prop: Property) -> Iterator[str]:
+    """How a value of the right type can still be invalid: outside its `values` (where
+    `extra-value="deny"`), above or below its numeric `range`. A body property's Invalid Value
+    cases and a typed argument's Invalid Param / Header cases (Platformatic's `limit` of 0..100
+    sent as 101 crashed it with a 500 no case had sent) are made from these alike."""
     if prop.values and prop.extra_value == "deny":
         yield "outside values"
     if prop.range is not None and prop.type in ("integer", "long", "double"):
@@ -292,13 +291,8 @@ def _criteria_cases(
 ) -> Iterator[Violation]:
     """Values outside `values`, `range`, `regex` and `length` (what `invalid-value` governs)."""
     target = format_path(path)
-    if prop.values and prop.extra_value == "deny":
-        yield case("Invalid Value", "set", "outside values")
-    if prop.range is not None and prop.type in ("integer", "long", "double"):
-        if prop.range.max is not None:
-            yield case("Invalid Value", "set", "above range", "above range")
-        if prop.range.min is not None:
-            yield case("Invalid Value", "set", "below range", "below range")
+    for miss in _value_misses(prop):
+        yield case("Invalid Value", "set", miss, "" if miss == "outside values" else miss)
     if prop.regex and prop.type in ("string", "long_string"):
         yield case("Regex Mismatch", "set", "regex")
     if prop.length is not None and prop.type in ("string", "long_string", "collections"):
