@@ -28,7 +28,7 @@ import asyncio
 import hashlib
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -395,11 +395,7 @@ class TokenSource:
         `password`, a custom header), leaving out `flow`'s own names, which another flow
         fills; "" where there is none. A refusal says that too: "check its credentials"
         alone sent the reader after credentials that were right while a field went empty."""
-        endpoint = self.endpoints.for_grant()
-        if endpoint is None:
-            return ""
-        fields = unfilled_fields(endpoint, given, self.profile.credentials.token_field)
-        unfilled = [name for name in fields if name not in flow]
+        unfilled = _unfilled(self.endpoints, given, self.profile.credentials, flow)
         if not unfilled:
             return ""
         return (
@@ -576,11 +572,22 @@ class TokenSource:
 def login_fields_unfilled(endpoints: TokenEndpoints, creds: Credentials) -> list[str]:
     """What a password login's declared token call names beyond OAuth's own fields (its
     `username` and `password`) that the profile gives no value of: checked before the run."""
+    return _unfilled(endpoints, {"grant_type": "password"}, creds, _FLOW_FIELDS)
+
+
+def _unfilled(
+    endpoints: TokenEndpoints,
+    given: Mapping[str, str],
+    creds: Credentials,
+    flow: frozenset[str] = frozenset(),
+) -> list[str]:
+    """The fields the declared token call names that neither `given` nor the profile's token
+    fields fill, leaving out `flow`'s own names, which another flow fills."""
     endpoint = endpoints.for_grant()
     if endpoint is None:
         return []
-    fields = unfilled_fields(endpoint, {"grant_type": "password"}, creds.token_field)
-    return [name for name in fields if name not in _FLOW_FIELDS]
+    fields = unfilled_fields(endpoint, given, creds.token_field)
+    return [name for name in fields if name not in flow]
 
 
 def token_field_envs(names: Iterable[str]) -> str:

@@ -73,7 +73,7 @@ class Bookkeeper:
         another resource's records."""
         self._unread: list[Unread] = []
         """What a delete answered 2xx for with no read-back after it (a chain's cleanup of
-        what it prepared), read back at the end."""
+        what it prepared), and the old keys of a record an update moved: read at the end."""
 
     def owed(self) -> list[tuple[int, Record]]:
         return list(self._owed.values())
@@ -175,15 +175,15 @@ class Bookkeeper:
         keys = record_keys(record.data, config.primaries)
         if all(str(keys.get(name, value)) == str(value) for name, value in record.keys.items()):
             return
-        old = Record(
-            record.resource, before, dict(record.keys), record.chain, True, 0,
-            address=dict(record.address),
-        )  # fmt: skip
+        old_keys = dict(record.keys)
         self.data.rekey(record, {**record.keys, **keys})
         owed = self._owed.get(id(record))
         if owed is None:
-            return
+            return  # not the run's: nothing owed at either keys
         self.ledger.rekeyed(owed[0], record.keys, record.data)
+        old = Record(
+            record.resource, before, old_keys, record.chain, True, 0, address=dict(record.address)
+        )
         entry = self.ledger.created(
             record.resource, run.resource.file, old.keys, old.data, old.address
         )

@@ -234,10 +234,16 @@ def read_records(
 
 
 def held_by(
-    resource: Resource, op: Operation, exchange: Exchange, record: Record
+    resource: Resource,
+    op: Operation,
+    exchange: Exchange,
+    record: Record,
+    verdict: Verdict | None = None,
 ) -> dict[str, Any] | None:
-    """What a successful read answer holds of `record` (found by its keys), or None."""
-    verdict = judge(op, observed_of(exchange), "success")
+    """What a successful answer holds of `record` (found by its keys), or None. `verdict`:
+    the answer's, where the caller has judged it already (judging costs a shape check)."""
+    if verdict is None:
+        verdict = judge(op, observed_of(exchange), "success")
     found = _records_read(resource, op, exchange, verdict, record)
     return found[0] if found else None
 
@@ -254,11 +260,9 @@ def keep_what_the_answer_shows(
     with the record's new `_etag`, the next write's If-Match; taken from read-backs alone, a
     wrongly accepted update left the stale one, its restore met 412, and every later case of
     the chain passed on that 412. `verdict`: the answer's, where the caller has it."""
-    if verdict is None:
-        verdict = judge(op, observed_of(exchange), "success")
-    found = _records_read(resource, op, exchange, verdict, record)
-    if found:
-        record.data = {**record.data, **found[0]}
+    shown = held_by(resource, op, exchange, record, verdict)
+    if shown is not None:
+        record.data = {**record.data, **shown}
 
 
 def _records_read(

@@ -67,9 +67,9 @@ def _records_structure(
         if prop is None or prop.structure is None:
             return None
         structure = prop.structure
-    items = structure.properties
-    if len(items) == 1 and not items[0].name and items[0].structure is not None:
-        return items[0].structure  # a bare array: its one unnamed collections holds the items
+    listed = structure.listed
+    if listed is not None and listed.structure is not None:
+        return listed.structure  # a bare array: the shape of its items
     return structure
 
 

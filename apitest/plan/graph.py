@@ -140,15 +140,9 @@ def needs_own_record(resource: Resource, op: Operation) -> bool:
     body = content.structure if content is not None and op.category != "create" else None
     if body is not None and next(own_record_properties(resource, body, op.category), None):
         return True
-    if body is not None and _lists_records(body):
+    if body is not None and body.listed is not None:
         return False  # a body of many records addresses no one of them (Mockoon's PUT /tasks)
     return op.category in ("update", "delete") and op.request_body is not None and bool(keys)
-
-
-def _lists_records(structure: Structure) -> bool:
-    """A body that is a bare array of records: one nameless `collections` property."""
-    props = structure.properties
-    return len(props) == 1 and not props[0].name and props[0].type == "collections"
 
 
 def transitive_dependencies(catalog: Catalog, resource: Resource) -> list[Resource]:

@@ -200,6 +200,15 @@ class Structure:
         return bool(self.extra_properties) or any(prop.name for prop in self.properties)
 
     @property
+    def listed(self) -> Property | None:
+        """The one nameless `collections` property of a structure that is a bare array
+        (`[{...}, ...]`: its items' shape), else None."""
+        props = self.properties
+        if len(props) == 1 and not props[0].name and props[0].type == "collections":
+            return props[0]
+        return None
+
+    @property
     def declares_nothing(self) -> bool:
         """No property and no extra property: the structure says nothing to check."""
         return not self.properties and not self.extra_properties
