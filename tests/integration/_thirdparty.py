@@ -358,6 +358,16 @@ def plant(api: Started, *defects: str) -> None:
     assert answer.status_code == 204, answer.text
 
 
+def emptied(api: Started, paths: Iterable[str], headers: Mapping[str, str] | None = None) -> None:
+    """A hunt's shared server after a test: no defect planted, and each record at `paths`
+    (read past apitest, relative to its root) deleted, so a test that kept one leaves
+    nothing to the next."""
+    plant(api)
+    with loopback_client() as http:
+        for path in paths:
+            http.delete(api.url + path, headers=headers)
+
+
 def case_named(result: dict[str, Any], name: str) -> dict[str, Any]:
     """The case `OPERATION / CASE` of a run's report.json."""
     found: dict[str, Any] = next(

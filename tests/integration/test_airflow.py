@@ -64,6 +64,7 @@ from ._thirdparty import (
     Started,
     assert_lints_clean,
     assert_passed_clean,
+    emptied,
     failures,
     list_only_spec,
     listed,
@@ -104,12 +105,8 @@ def airflow(server: Started) -> Iterator[Started]:
     to the next)."""
     plant(server)
     yield server
-    plant(server)
-    with loopback_client() as http:
-        for kind in KEYS:
-            for key in held(server, kind):
-                if key != "default_pool":
-                    http.delete(f"{server.url}/api/v1/{kind}/{key}", headers=AUTH)
+    kept = ((kind, key) for kind in KEYS for key in held(server, kind) if key != "default_pool")
+    emptied(server, (f"/api/v1/{kind}/{key}" for kind, key in kept), AUTH)
 
 
 def held(api: Started, kind: str) -> list[str]:

@@ -62,6 +62,7 @@ from ._thirdparty import (
     Started,
     assert_lints_clean,
     assert_passed_clean,
+    emptied,
     failures,
     listed,
     plant,
@@ -106,11 +107,8 @@ def hub(server: Started) -> Iterator[Started]:
 
 def empty(api: Started) -> None:
     """No defect planted, and no user or group on the Hub (a user's tokens go with it)."""
-    plant(api)
-    with loopback_client() as http:
-        for kind in ("groups", "users"):
-            for name in names(api, kind):
-                http.delete(f"{api.url}{API}/{kind}/{quote(name, safe='')}", headers=HEADERS)
+    held = ((kind, name) for kind in ("groups", "users") for name in names(api, kind))
+    emptied(api, (f"{API}/{kind}/{quote(name, safe='')}" for kind, name in held), HEADERS)
     assert names(api, "users") == names(api, "groups") == []
 
 

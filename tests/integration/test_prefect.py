@@ -43,6 +43,7 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_lints_clean,
+    emptied,
     failures,
     list_only_spec,
     plant,
@@ -75,11 +76,9 @@ def prefect(server: Started) -> Iterator[Started]:
     test (so a test that kept a record leaves nothing to the next)."""
     plant(server)
     yield server
-    plant(server)
-    with loopback_client() as http:
-        for kind in KINDS:
-            for record in held(server, kind):
-                http.delete(f"{server.url}/api/{kind}/{record['id']}")
+    emptied(
+        server, (f"/api/{kind}/{record['id']}" for kind in KINDS for record in held(server, kind))
+    )
 
 
 def held(api: Started, kind: str) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_lints_clean,
+    emptied,
     failures,
     listed,
     plant,
@@ -109,11 +110,9 @@ def safrs(server: Started) -> Iterator[Started]:
     (a kept delete leaves records, which the next test must not meet)."""
     plant(server)
     yield server
-    plant(server)
-    with loopback_client() as http:
-        for kind in KINDS:
-            for record in held(server, kind):
-                http.delete(f"{server.url}/api/{kind}/{record['id']}/")
+    emptied(
+        server, (f"/api/{kind}/{record['id']}/" for kind in KINDS for record in held(server, kind))
+    )
     assert held(server, "Books") == held(server, "People") == []
 
 
