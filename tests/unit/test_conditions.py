@@ -205,7 +205,7 @@ PREFIXES: list[tuple[str, bool]] = [
     ("RESPONSE:$.headers.Content-Type == 'application/json'", True),
     ("RESPONSE:$.headers.content-type =~ 'json$'", True),  # header names are case-insensitive
     ("RESPONSE:$.headers.X-COUNT == '3'", True),
-    ("RESPONSE:$.headers.X-Count == 3", False),  # header values are strings
+    ("RESPONSE:$.headers.X-Count == 3", True),  # wire text: see WIRE_TEXT
     ("RESPONSE:$.headers.X-Missing", False),
     ("RESPONSE:$.headers.X-Missing != 'x'", True),
     ("RESPONSE:$.headers.X-Count!='4'", True),  # != ends the header name
@@ -293,9 +293,30 @@ PRECEDENCE: list[tuple[str, bool]] = [
 ]
 
 
+# A header's or parameter's value is text on the wire: against a number or a flag it is read as
+# one where it reads as one; against text it stays text; never a bool against a number.
+WIRE_TEXT: list[tuple[str, bool]] = [
+    ("RESPONSE:$.headers.X-Count == 3", True),
+    ("RESPONSE:$.headers.X-Count > 2", True),
+    ("RESPONSE:$.headers.X-Count >= 4", False),
+    ("RESPONSE:$.headers.X-Count == 3.0", True),
+    ("RESPONSE:$.headers.X-Count == '3'", True),  # text with text, as before
+    ("RESPONSE:$.headers.X-Count == true", False),
+    ("RESPONSE:$.headers.X-Count in [1, 3]", True),
+    ("RESPONSE:$.n == RESPONSE:$.headers.X-Count", False),  # 5 against 3
+    ("REQUEST:$.params.ids == 2", True),  # any value of a multi-valued parameter
+    ("REQUEST:$.params.ids contains 2", False),  # a value is no list
+    ("REQUEST:$.params.q == 0", False),  # text that is no number equals none
+    ("REQUEST:$.params.q > 0", False),
+    ("REQUEST:$.params.ids < 'a'", True),  # against text, the text's order
+    ("$.code != 503", True),  # body text is not wire text: types stay strict
+]
+
+
 HOLDS_BY_RULE = {
     "operator": OPERATORS,
     "strict-types": STRICT_TYPES,
+    "wire-text": WIRE_TEXT,
     "any-match-or-no-match": ANY_MATCH_AND_NO_MATCH,
     "lone-path-is-exists-and-not-null": LONE_PATH,
     "prefix": PREFIXES,
@@ -926,3 +947,10 @@ def test_lint_names_the_form_a_null_test_likely_meant(tmp_path: Path) -> None:
         "warning", 4, "in 'condition': '$.error != null' also holds where $.error is absent",
         "to ask whether it is given, write the path alone: $.error",
     )]  # fmt: skip
+
+
+def test_wire_text_reads_as_a_flag_only_against_a_flag() -> None:
+    ctx = EvalContext(headers={"X-Beta": "TRUE"}, response_body={"beta": True, "one": 1})
+    assert holds("RESPONSE:$.headers.X-Beta == RESPONSE:$.body.beta", ctx)
+    assert not holds("RESPONSE:$.headers.X-Beta == RESPONSE:$.body.one", ctx)
+    assert not holds("RESPONSE:$.headers.X-Beta == 'true'", ctx)  # text against text

@@ -9,7 +9,8 @@ raises on odd response data, it just finds no match.
 Semantics in one place: a comparison holds if ANY value matched on the left (paired with ANY
 value matched on the right, if that is a path too) satisfies it; no match makes it false, except
 for the negated operators `!=`, `!~` and `not in`, which then hold. Types are strict: a string
-never equals a number and a bool never equals an int.
+never equals a number and a bool never equals an int, except a header's or parameter's text
+(`WireText`), read as the number or flag it is compared with.
 
 Data paths read the official ZEST forms (the data-path page): `REQUEST:$.url|headers|params|
 body...` and `RESPONSE:$.headers|body...` address those parts of the current call (any other

@@ -3,8 +3,9 @@ two values compare.
 
 Everything here is total: odd response data (deep nesting, wrong types, a regex that runs out
 of time) finds nothing or compares false, never raises. Types are strict: a string never equals
-a number and a bool never equals an int. The parsed forms in `_syntax.py` call these; they know
-nothing of the grammar.
+a number and a bool never equals an int, but for text HTTP carries as text (a header or a query
+parameter: `WireText`), which compared with a number or a flag is read as one. The parsed forms
+in `_syntax.py` call these; they know nothing of the grammar.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from jsonpath_ng import jsonpath as jsonpath_core
 from jsonpath_ng.jsonpath import Child, Fields, Root
 
 from apitest.spec.conditions._path_steps import Steps
-from apitest.spec.values import REGEX_TIMEOUT_S, runtime_regex
+from apitest.spec.values import DIGITS, REGEX_TIMEOUT_S, runtime_regex
 
 NEGATED = frozenset({"!=", "!~", "not in"})
 """The operators that hold when a side matches nothing."""
@@ -31,6 +32,39 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 
 def _no_records(name: str) -> Sequence[Any]:
     return ()
+
+
+class WireText(str):
+    """A header's or a query parameter's value: HTTP has only text there, so `10` sent as
+    `?limit=10` or answered as `X-Total-Count: 10` is compared with a body's number as the
+    number it stands for (`RESPONSE:$.body.meta.limit != REQUEST:$.params.limit` held on
+    every answer of a correct API, 10 against "10"), and `true` with a flag as the flag.
+    With text it is the text it is."""
+
+    __slots__ = ()
+
+
+def _read_as(text: WireText, other: Any) -> Any:
+    """`text` as the kind of value `other` is (a number or a flag) where it reads as one;
+    else the text, which then equals no number and no flag, as before."""
+    if isinstance(other, bool):
+        return {"true": True, "false": False}.get(text.strip().lower(), text)
+    if is_number(other) and _NUMBER.fullmatch(text):
+        return int(text) if DIGITS.fullmatch(text) else float(text)
+    return text
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+"""A JSON number as text: what wire text must be to be read as a number."""
+
+
+def _as_each_other(a: Any, b: Any) -> tuple[Any, Any]:
+    """The pair to compare: wire text on one side read as the other side's number or flag."""
+    if type(a) is WireText:
+        return _read_as(a, b), b
+    if type(b) is WireText:
+        return a, _read_as(b, a)
+    return a, b
 
 
 @dataclass
@@ -134,13 +168,13 @@ def plain_values(source: str, name: str | None, ctx: EvalContext) -> list[Any]:
     if source in ("header", "request_header"):
         headers = ctx.headers if source == "header" else (ctx.request_headers or {})
         wanted = (name or "").lower()
-        return [value for key, value in headers.items() if key.lower() == wanted]
+        return [WireText(value) for key, value in headers.items() if key.lower() == wanted]
     if source == "url":
         return [] if ctx.url is None else [ctx.url]
     value = ctx.params.get(name or "")
     if value is None:
         return []
-    return [value] if isinstance(value, str) else list(value)
+    return [WireText(value)] if isinstance(value, str) else [WireText(one) for one in value]
 
 
 def run_steps(steps: Steps, documents: Sequence[Any], ctx: EvalContext) -> list[Any]:
@@ -176,9 +210,9 @@ def is_number(value: Any) -> bool:
 
 
 def strict_equal(a: Any, b: Any) -> bool:
-    """JSON equality without Python's coercions ('1' != 1, true != 1); iterative, so deep data
-    cannot exhaust the stack."""
-    pending = [(a, b)]
+    """JSON equality without Python's coercions ('1' != 1, true != 1), but for `WireText`;
+    iterative, so deep data cannot exhaust the stack."""
+    pending = [_as_each_other(a, b)]
     while pending:
         x, y = pending.pop()
         if isinstance(x, bool) or isinstance(y, bool):
@@ -235,5 +269,6 @@ def compare(op: str, a: Any, b: Any, pattern: re.Pattern[str] | None) -> bool:
         return member(a, b) == (op == "in")
     if op == "contains":
         return member(b, a)
+    a, b = _as_each_other(a, b)
     comparable = (is_number(a) and is_number(b)) or (isinstance(a, str) and isinstance(b, str))
     return comparable and _ORDER[op](a, b)
