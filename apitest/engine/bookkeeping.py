@@ -34,6 +34,7 @@ from apitest.engine.records import (
     record_keys,
     sent_records,
 )
+from apitest.engine.request import argument_text
 from apitest.engine.step_state import StepRun, Unread, Written
 from apitest.engine.undo import Undoer
 from apitest.plan.data import DataGenerator
@@ -175,21 +176,36 @@ class Bookkeeper:
         keys = record_keys(record.data, config.primaries)
         if all(str(keys.get(name, value)) == str(value) for name, value in record.keys.items()):
             return
-        old_keys = dict(record.keys)
+        old_keys, old_address = dict(record.keys), dict(record.address)
         self.data.rekey(record, {**record.keys, **keys})
+        record.address.update(
+            (name, argument_text(keys[name])) for name in record.address if name in keys
+        )  # the create's URL named it by the key it no longer has (`POST /users/{name}`)
         owed = self._owed.get(id(record))
         if owed is None:
             return  # not the run's: nothing owed at either keys
         self.ledger.rekeyed(owed[0], record.keys, record.data)
-        old = Record(
-            record.resource, before, old_keys, record.chain, True, 0, address=dict(record.address)
-        )
+        old = Record(record.resource, before, old_keys, record.chain, True, 0, address=old_address)
         entry = self.ledger.created(
             record.resource, run.resource.file, old.keys, old.data, old.address
         )
         ready = time.monotonic() + run.step.operation.validation_delay / 1000
         moved = f"{run.step.operation.name}'s move of it to {record.describe()}"
         self._unread.append(Unread(entry, old, ready, run.case, after=moved))
+
+    def _accepted(self, run: StepRun, record: Record, exchange: Exchange) -> None:
+        """What a negative update the API wrongly accepted did to `record`, before it is
+        restored: what its answer shows (the restore's If-Match) and, where it renamed the
+        record (JupyterHub took a name its spec's regex refuses), the move, so the restore,
+        the chain's later cases and the cleanup address the record where it now is. Left at
+        the old name, all of them met 404: the cases passed on it, the chain's delete failed,
+        and the user was left on the Hub under the new name."""
+        before = dict(record.data)
+        sent = sent_records(exchange.request.body, run.resource, run.step.operation)
+        if sent:
+            record.data = {**record.data, **sent[0]}
+        keep_what_the_answer_shows(run.resource, run.step.operation, exchange, record)
+        self._moved(run, record, before)
 
     def _wrote(
         self,
@@ -265,8 +281,10 @@ class Bookkeeper:
         elif op.category == "create":
             undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
         elif op.category == "update" and record is not None:
-            keep_what_the_answer_shows(resource, op, exchange, record)  # the restore's If-Match
+            self._accepted(run, record, exchange)
+            before = dict(record.data)
             undone = await self.undoer.updated(resource, op, record, generator, chain_id)
+            self._moved(run, record, before)  # the restore may name it anew too
         elif op.category == "delete" and record is not None:
             kept, undone = await self.undoer.kept(resource, op, record, generator.child("read"))
             if not kept:

@@ -143,7 +143,7 @@ def _argument_values(
             value = generator.child(f"arg:{arg.name}").argument_value(
                 arg, lookup=lookup, category=op.category
             )
-        values[arg.location][arg.name] = _text(value)
+        values[arg.location][arg.name] = argument_text(value)
     return values
 
 
@@ -271,7 +271,7 @@ def _break_partners(
         value = generator.child(f"arg:{partner.name}").argument_value(
             partner, lookup=lookup, category=op.category
         )
-        values[partner.location][partner.name] = _text(value)
+        values[partner.location][partner.name] = argument_text(value)
     return f"{arg.location} {arg.name} together with {partner.name} (Non Concurrent)"
 
 
@@ -282,7 +282,7 @@ def _break_argument(
     if violation.mode == "omit":
         values.pop(violation.target, None)
         return f"a call without the required {where} {violation.target}"
-    value = _text(bad_value(violation, generator.child("negative"), lookup))
+    value = argument_text(bad_value(violation, generator.child("negative"), lookup))
     values[violation.target] = value
     return f"{where} {violation.target}={clip(repr(value), 60)} ({violation.kind})"
 
@@ -427,7 +427,7 @@ def _fill_path(path: str, variables: dict[str, str], keys: dict[str, Any]) -> st
     def value(name: str) -> str:
         found = variables.get(name)
         if found is None and name in keys:
-            found = _text(keys[name])
+            found = argument_text(keys[name])
         return quote(found if found is not None else "{" + name + "}", safe="")
 
     return expand_url(path, value)
@@ -447,7 +447,7 @@ def _accept(resource: Resource, op: Operation) -> str | None:
     return ", ".join([*types, "*/*;q=0.1"]) if types else None
 
 
-def _text(value: Any) -> str:
+def argument_text(value: Any) -> str:
     """An argument's value as its parameter or header carries it; a map or list as JSON (a
     Python repr, `{'limit': 50}`, is no form any API reads)."""
     if isinstance(value, bool):

@@ -32,13 +32,16 @@ What it showed, now fixed:
   the record as well (engine/steps._vary_from);
 - JupyterHub's paginated list (`{"items", "_pagination": {"total", "next": {"url"}}}`) was
   not read past its first page: a correct create read back by the list failed. `_pagination`
-  and a `next` object's `url` are now read (engine/paging).
+  and a `next` object's `url` are now read (engine/paging);
+- a negative case's rename the API accepted was not followed: its undo, the cases sent beside
+  it and the cleanup addressed the old name (404: three negative cases passed on it, the
+  chain's delete failed on it), and the user was left under the new name while the sweep
+  reported the old one deleted. An accepted negative update now moves the record before it
+  is restored, the create's URL variable follows a rename (engine/bookkeeping), and the
+  negative cases of an update whose body sends the record's naming member go one at a time
+  (plan/model.parallel_groups).
 
 Still open (xfail, strict):
-- a negative case's rename the API accepted is not followed: its undo, the cases after it and
-  the cleanup address the old name (404: three negative cases pass on it, the chain's delete
-  fails on it), and the user is left under the new name while the sweep reports the old one
-  deleted (engine/bookkeeping.Bookkeeper.undo never calls `_moved`);
 - a create of several users (`POST /users {"usernames": [a, b]}`, answered with both) fails
   "answered 201 with 2 records for the 1 it sent", and both users are left on the Hub (a false
   red; engine/effects.created_items counts the records sent by their shape, and names are
@@ -335,14 +338,6 @@ def test_an_update_that_does_not_store_admin_is_caught(hub: Started, tmp_path: P
     assert_caught(result["cases"], "verify update user", "$.admin")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a negative case's rename the API accepted is not followed: Bookkeeper.undo "
-    "(engine/bookkeeping.py) keeps what the answer shows but never calls _moved, so "
-    "Undoer.updated restores the old name (404), the cases after it meet 404 and pass, the "
-    "chain's delete fails on 404, and the sweep reports the old name deleted while the user "
-    "is left under the new one",
-)
 def test_a_rename_a_negative_case_made_is_followed(hub: Started, tmp_path: Path) -> None:
     spec = variant(tmp_path / "users", USERS, unskipped("update user"))
     _status, result = run(hub, tmp_path / "u", spec, "negative")

@@ -24,6 +24,7 @@ from apitest.spec.model import (
     Catalog,
     Content,
     Property,
+    RequestBody,
     Response,
     Structure,
 )
@@ -124,6 +125,36 @@ def test_an_update_sending_its_record_s_etag_has_its_cases_go_one_at_a_time(
     sizes = {group[0].operation.name: len(group) for group in groups if len(group) > 1}
     assert sizes == {"POST trips": 28, "GET trips": 2, "GET trip": 3}  # PUT's: one at a time
     assert len([group for group in groups if group[0].operation is guarded]) == 28
+
+
+def test_an_update_whose_body_can_rename_its_record_has_its_cases_go_one_at_a_time(
+    negative_plan: Plan,
+) -> None:
+    """JupyterHub's `PATCH /users/{name}` with `{"name"}`: a case the API wrongly accepts
+    renames the record, and the cases sent beside it met 404 at the old name, which passed
+    them. A body that does not send the member the URL names the record by keeps its group."""
+    from dataclasses import replace
+
+    chain = next(chain for chain in negative_plan.chains if chain.id == "trips.1")
+    put = next(step.operation for step in chain.steps if step.operation.name == "PUT trips")
+    key = Property(LOC, "string", path=parse_data_path("trips:$.trip_id"))
+    in_url = Argument(LOC, "trip_id", "variable", required=True, content=Content(
+        LOC, structure=Structure(LOC, properties=(key,))
+    ))  # fmt: skip
+
+    def sizes_with_a_body_of(member: str) -> dict[str, int]:
+        sent = Structure(LOC, properties=(Property(LOC, "string", name=member),))
+        body = RequestBody(LOC, contents=(Content(LOC, structure=sent),))
+        changed = replace(put, arguments=(*put.arguments, in_url), request_body=body)
+        steps = tuple(
+            replace(step, operation=changed) if step.operation is put else step
+            for step in chain.steps
+        )
+        groups = parallel_groups(steps)
+        return {group[0].operation.name: len(group) for group in groups if len(group) > 1}
+
+    assert sizes_with_a_body_of("trip_id") == {"POST trips": 28, "GET trips": 2, "GET trip": 3}
+    assert sizes_with_a_body_of("note")["PUT trips"] == 28
 
 
 def test_auto_skip_cases_drops_named_kinds_and_names(catalog: Catalog) -> None:
