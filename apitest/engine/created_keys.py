@@ -173,3 +173,33 @@ def _pinned(prop: Property) -> bool:
     return (prop.example_value is not None or bool(prop.values)) and not prop.unique_for.applies(
         "request", "create"
     )
+
+
+def each_named_by_the_body(items: list[tuple[JsonObject, dict[str, Any]]], body: Any) -> bool:
+    """Whether every record of a create's answer has keys the create's body sent as values
+    (JupyterHub's `POST /users {"usernames": [a, b]}`, answered with users a and b): records
+    the call named are the ones it made, however many, where its body shows none as a record.
+    Counted by the records it showed, that correct create failed "2 records for the 1 it
+    sent", and neither user was deleted. An answer that lists records the call did not name
+    (a collection answered for a lost create) still takes none as made."""
+    if not items or any(not keys for _item, keys in items):
+        return False
+    sent = _scalars(body)
+    return all(str(value) in sent for _item, keys in items for value in keys.values())
+
+
+def _scalars(body: Any) -> set[str]:
+    """The text of every string and number anywhere in a body (flags and nulls name nothing)."""
+    found: set[str] = set()
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        ):
+            found.add(str(value))
+    return found

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitest.engine.created_keys import keys_named_by_the_call, keys_sent
+from apitest.engine.created_keys import each_named_by_the_body, keys_named_by_the_call, keys_sent
 from apitest.engine.http.client import Exchange
 from apitest.engine.provenance import Seen
 from apitest.engine.records import (
@@ -168,14 +168,15 @@ def created_items(
 ) -> tuple[Found, list[dict[str, Any]]]:
     """As `created_records`, with each record's own object in the answer (for provenance).
 
-    A create makes the records it sends (one, where its body shows none): an answer that holds
-    more lists records the run did not make (a collection answered for a lost create), so
-    none of them is taken as made, or the cleanup would delete the API's own data."""
+    A create makes the records it sends (one, where its body shows none, or each its body
+    names by its keys): an answer that holds more lists records the run did not make (a
+    collection answered for a lost create), so none of them is taken as made, or the cleanup
+    would delete the API's own data."""
     config = extraction_config(resource, op, answer_content(op, verdict, exchange))
     body = exchange.body if not isinstance(exchange.body, RawBody) else None
     sent = sent_records(exchange.request.body, resource, op)
     items = extract(body, config)
-    if len(items) > max(1, len(sent)):
+    if len(items) > max(1, len(sent)) and not each_named_by_the_body(items, exchange.request.body):
         return [], sent
     named = keys_named_by_the_call(
         resource, op, config, exchange, record_structure(resource)

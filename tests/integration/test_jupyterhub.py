@@ -39,13 +39,11 @@ What it showed, now fixed:
   reported the old one deleted. An accepted negative update now moves the record before it
   is restored, the create's URL variable follows a rename (engine/bookkeeping), and the
   negative cases of an update whose body sends the record's naming member go one at a time
-  (plan/model.parallel_groups).
-
-Still open (xfail, strict):
-- a create of several users (`POST /users {"usernames": [a, b]}`, answered with both) fails
-  "answered 201 with 2 records for the 1 it sent", and both users are left on the Hub (a false
-  red; engine/effects.created_items counts the records sent by their shape, and names are
-  none).
+  (plan/model.parallel_groups);
+- a create of several users (`POST /users {"usernames": [a, b]}`, answered with both) failed
+  "answered 201 with 2 records for the 1 it sent", and both users were left on the Hub:
+  records an answer holds are now taken as made where the create's body named each by its
+  keys (engine/created_keys.each_named_by_the_body).
 """
 
 from __future__ import annotations
@@ -374,14 +372,6 @@ def two_at_once(tree: Any) -> None:
     names_sent.set("length", "2,10")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a create makes the records its body shows, one where it shows none "
-    "(engine/effects.created_items caps the records it takes as made at max(1, "
-    "len(sent_records))): POST /users sends {usernames: [a, b]}, names, not record-shaped "
-    "objects, so its correct 201 with the two users fails 'answered 201 with 2 records for the "
-    "1 it sent' and both are left on the Hub, deleted by no one",
-)
 def test_a_create_of_two_users_takes_both_as_made(hub: Started, tmp_path: Path) -> None:
     spec = variant(tmp_path / "users", USERS, two_at_once)
     status, result = run(hub, tmp_path / "r", spec, "positive")
