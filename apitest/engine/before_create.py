@@ -1,17 +1,19 @@
-"""The read a create of pinned keys makes first, so a run never writes over a record it did not
-make (docs/zspec.md#data-manager).
+"""The read a create that names its own keys makes first, so a run never writes over a record
+it did not make (docs/zspec.md#data-manager).
 
 A create that names its record by keys the spec pins (an `example-value` or `values` on each
-key, in the URL or the body, without `unique-for`) writes the same record every run. Where the
-API answers such a create of an existing key as it answers a new one (Airflow's variable
-create, an upsert answered 200; Jupyter's PUT), nothing in the answer tells that record from one
-the run made: the run overwrote a user's variable, deleted it at the end, and passed.
+key, in the URL or the body, without `unique-for`) writes the same record every run; one that
+names it by keys the run generates writes the record an earlier run with the same --seed made
+and may have left. Where the API answers such a create of an existing key as it answers a new
+one, or with a success the spec does not declare (Airflow's variable create, an upsert answered
+200; Jupyter's PUT; Synapse's `PUT /users/{id}`), nothing in the answer tells that record from
+one the run made: the run overwrote a user's variable, deleted it at the end, and passed.
 """
 
 from __future__ import annotations
 
 from apitest.engine.cleanup import read_back
-from apitest.engine.created_keys import keys_named_by_the_call, keys_sent
+from apitest.engine.created_keys import KeyChoice, keys_named_by_the_call, keys_sent
 from apitest.engine.effects import record_structure
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.records import DataManager, Record, extraction_config, sent_records
@@ -20,7 +22,12 @@ from apitest.plan.data import DataGenerator
 
 
 async def there_before(
-    run: StepRun, request: Request, data: DataManager, caller: Caller, generator: DataGenerator
+    run: StepRun,
+    request: Request,
+    data: DataManager,
+    caller: Caller,
+    generator: DataGenerator,
+    keys_by: KeyChoice,
 ) -> str | None:
     """Why the create `request` is not sent: a record the run did not make is there under the
     keys it names (read by the resource's callback read, its calls kept on the case); None to
@@ -43,9 +50,20 @@ async def there_before(
     found, _ = await read_back(resource, record, caller, generator, run.case.calls)
     if found != "there":
         return None
+    if keys_by == "pinned":
+        by, mend = (
+            "keys the spec pins",
+            'give the key unique-for="Request[create]" so that each run makes its own, or '
+            "remove that record",
+        )
+    else:
+        by, mend = (
+            "keys the run generated",
+            "a run with the same --seed makes the same keys, so an earlier run may have left it: "
+            "run with another --seed, or remove that record",
+        )
     return (
-        f"the {record.describe()} is there before {op.name}, which names it by keys the spec "
-        "pins: sent, it would overwrite that record and the cleanup would delete it (the run "
-        'never changes data it did not make); give the key unique-for="Request[create]" so '
-        "that each run makes its own, or remove that record"
+        f"the {record.describe()} is there before {op.name}, which names it by {by}: sent, "
+        "it would overwrite that record and the cleanup would delete it (the run never changes "
+        f"data it did not make); {mend}"
     )

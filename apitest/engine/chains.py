@@ -166,7 +166,11 @@ class Engine:
         """Delete what the run created and did not see deleted (failures, interruptions, and
         deletes answered 2xx that a read now finds did not delete)."""
         kept, noted, revised = await read_back_unread(
-            self.book.deleted_unread(), self.catalog, self.caller, self.ledger.deleted
+            self.book.deleted_unread(),
+            self.catalog,
+            self.caller,
+            self.ledger.deleted,
+            self.steps.eventually_s,
         )
         result.cleanup.extend(noted)
         for case in revised:

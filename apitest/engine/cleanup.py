@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from apitest.engine.effects import GONE_STATUSES, check_gone, held_by, lookup_with
+from apitest.engine.effects import GONE_STATUSES, Outcome, check_gone, held_by, lookup_with
+from apitest.engine.eventually import poll
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
 from apitest.engine.provenance import Seen, uses_of
@@ -74,6 +75,7 @@ async def read_back_unread(
     catalog: Catalog,
     caller: Caller,
     on_deleted: Callable[[int], None],
+    eventually_s: float = 0.0,
 ) -> tuple[list[tuple[int, Record]], list[str], list[CaseResult]]:
     """Read back each record a delete answered 2xx for with no read-back after it (a chain's
     cleanup of what it prepared), once its validation-delay is over. A 2xx alone proves
@@ -81,7 +83,9 @@ async def read_back_unread(
     cases on the server, and the run said them deleted (exit 0 with `--cases negative`). What
     is gone, or cannot be told, is confirmed as the 2xx said. What is still there is returned
     for the sweep, each with a line saying so, and its delete's case, already reported passed,
-    is failed and returned (LoopBack 4's cleanup case stayed "passed" in a run that failed)."""
+    is failed and returned (LoopBack 4's cleanup case stayed "passed" in a run that failed).
+    With `eventually_s`, a record still there is read again until it is gone or the time is
+    up, as a chain's own read-back is (engine/eventually)."""
     items = list(deleted)
     if not items:
         return [], [], []
@@ -94,8 +98,18 @@ async def read_back_unread(
         resource = catalog.resource(item.record.resource)
         if resource is None:
             return "unread"
-        child = generator.child(f"{item.entry}/unread")
-        return (await read_back(resource, item.record, caller, child, []))[0]
+        found: ReadBack = "unread"
+
+        async def attempt() -> Outcome:
+            nonlocal found
+            child = generator.child(f"{item.entry}/unread")
+            found = (await read_back(resource, item.record, caller, child, []))[0]
+            return Outcome("failed" if found == "there" else "passed")
+
+        await poll(
+            attempt, None, eventually_s
+        )  # its case is reported: only a kept record revises it
+        return found
 
     states = await asyncio.gather(*(state(item) for item in items))
     kept: list[tuple[int, Record]] = []

@@ -11,7 +11,7 @@ run that did not see it failed the create and tested nothing after it (docs/zspe
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urljoin, urlsplit
 
 from apitest.engine.http.client import Exchange
@@ -146,15 +146,26 @@ def _key_taken(resource: Resource, op: Operation, name: str, config: PathConfig)
     return None
 
 
-def pins_its_keys(resource: Resource, op: Operation, config: PathConfig | None) -> bool:
-    """Whether the create `op` sends every key of its record with a value the spec pins (an
-    `example-value` or `values`, not `unique-for="Request[create]"`), in its URL or its body:
-    every run then writes the same record, over one that may be there before it (Airflow's
-    variable create and Jupyter's PUT overwrite, answered as a new one)."""
+KeyChoice = Literal["pinned", "chosen"]
+"""Who names the record a create makes, where the call does: the spec, by pinned values that
+every run sends alike, or the run, by values it generates."""
+
+
+def keys_it_chooses(
+    resource: Resource, op: Operation, config: PathConfig | None
+) -> KeyChoice | None:
+    """Whether the create `op` sends every key of its record itself, in its URL or its body
+    (None: the API chooses at least one), and whether the spec pins them all (an
+    `example-value` or `values`, not `unique-for="Request[create]"`). Either way a record may
+    be there under those keys before the create: every run writes the same pinned record
+    (Airflow's variable create and Jupyter's PUT overwrite it, answered as a new one), and a
+    run with the same --seed generates the same keys as an earlier run that left its record
+    (Synapse's `PUT /users/{id}` updated a user that was there, answered 200)."""
     if config is None or not config.primaries:
-        return False
+        return None
     body = request_content(op)
     structure = body.structure if body is not None else None
+    pinned = True
     for primary in config.primaries:
         fields = primary.path.fields
         prop = next(
@@ -164,9 +175,10 @@ def pins_its_keys(resource: Resource, op: Operation, config: PathConfig | None) 
         )  # fmt: skip
         if prop is None and structure is not None:
             prop = structure.property(fields[0] if fields else primary.key)
-        if prop is None or not _pinned(prop):
-            return False
-    return True
+        if prop is None:
+            return None  # the API names it
+        pinned = pinned and _pinned(prop)
+    return "pinned" if pinned else "chosen"
 
 
 def _pinned(prop: Property) -> bool:

@@ -11,16 +11,14 @@ step was a negative case the API should have refused. The step's own state trave
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from tenacity import AsyncRetrying, retry_if_result, stop_after_delay, wait_exponential_jitter
-
 from apitest.engine.before_create import there_before
 from apitest.engine.bookkeeping import Bookkeeper
-from apitest.engine.created_keys import pins_its_keys
+from apitest.engine.created_keys import KeyChoice, keys_it_chooses
 from apitest.engine.effects import (
     GONE_STATUSES,
     Outcome,
@@ -30,6 +28,7 @@ from apitest.engine.effects import (
     observed_of,
     server_fault,
 )
+from apitest.engine.eventually import poll
 from apitest.engine.hooks import CallHooks
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
@@ -154,8 +153,8 @@ class StepExecutor:
         self.eventually_s = eventually_s
         self.t0 = 0.0
         """When the run started: each case's start is told from it."""
-        self._pins: dict[int, bool] = {}
-        """id(create) -> whether it names its record by keys the spec pins (`there_before`)."""
+        self._keys_chosen: dict[int, KeyChoice | None] = {}
+        """id(create) -> whether it names its record by keys it sends (`there_before`)."""
         self._pinned: dict[str, asyncio.Lock] = {}
         """Per resource: its creates of pinned keys go one at a time."""
 
@@ -248,11 +247,13 @@ class StepExecutor:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
             return await self._twice(run, built.request)
-        if violation is None and op.category == "create" and self._pins_its_keys(resource, op):
-            # one at a time: another chain's create of the same keys is filed before the read
-            async with self._pinned.setdefault(resource.name, asyncio.Lock()):
+        keys = self._keys_it_chooses(resource, op) if op.category == "create" else None
+        if violation is None and keys is not None:
+            # pinned: one at a time, so another chain's create of the same keys is filed first
+            lock = self._pinned.setdefault(resource.name, asyncio.Lock())
+            async with lock if keys == "pinned" else contextlib.nullcontext():
                 child = self.generator.child(f"{run.step.id}/before")
-                there = await there_before(run, built.request, self.data, self.caller, child)
+                there = await there_before(run, built.request, self.data, self.caller, child, keys)
                 if there is not None:
                     return Outcome("error", there)
                 return await self._send(run, built)
@@ -262,12 +263,11 @@ class StepExecutor:
         async with self.locks.alone({resource.name, *resource.depends_on}):
             return await self._send(run, built, held=True)
 
-    def _pins_its_keys(self, resource: Resource, op: Operation) -> bool:
-        pins = self._pins.get(id(op))
-        if pins is None:
+    def _keys_it_chooses(self, resource: Resource, op: Operation) -> KeyChoice | None:
+        if id(op) not in self._keys_chosen:
             config = extraction_config(resource, op, None)
-            pins = self._pins[id(op)] = pins_its_keys(resource, op, config)
-        return pins
+            self._keys_chosen[id(op)] = keys_it_chooses(resource, op, config)
+        return self._keys_chosen[id(op)]
 
     def _build(
         self,
@@ -522,32 +522,6 @@ def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:
         return own
     have = {(type(use.value), use.value) for use in own}
     return own + [use for use in also if (type(use.value), use.value) not in have]
-
-
-async def poll(
-    attempt: Callable[[], Awaitable[Outcome]], case: CaseResult, eventually_s: float
-) -> Outcome:
-    """`attempt` once; if it failed and `eventually_s` allows, again with jittered backoff
-    until it holds or the time is up (the case says how long it took to hold)."""
-    first = await attempt()
-    if first.status != "failed" or eventually_s <= 0:
-        return first
-    started = time.monotonic()
-    last = first
-    retrying = AsyncRetrying(
-        stop=stop_after_delay(eventually_s),
-        wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
-        retry=retry_if_result(lambda outcome: outcome.status == "failed"),
-        retry_error_callback=lambda state: state.outcome.result() if state.outcome else last,
-    )
-    outcome: Outcome = await retrying(attempt)
-    if outcome.status == "passed":
-        case.eventually_ms = (time.monotonic() - started) * 1000
-        outcome.notes.append(
-            f"eventually consistent: held after {case.eventually_ms:.0f} ms of polling "
-            f"(first check: {first.message})"
-        )
-    return outcome
 
 
 def _hold_to_what_a_patch_kept(outcome: Outcome, kept: JsonObject, read: JsonObject) -> None:
