@@ -190,7 +190,7 @@ def created_items(
         for field_name, key, value in named if len(items) == 1 else ():
             if key not in keys:
                 keys = {**keys, key: value}
-                data.setdefault(field_name, value)
+                data[field_name] = value  # what names it now, over what was sent (a null)
         found.append((data, keys, item))
     return found, sent
 

@@ -392,13 +392,15 @@ def _names_the_record(resource: Resource, arg: Argument) -> bool:
 
 def _record_key(resource: Resource, arg: Argument, lookup: Lookup, keys: dict[str, Any]) -> Any:
     """The addressed record's key for `arg`: through its path, else the key of its name; never
-    generated (docs/zspec.md#primary: the key fills the URL variable of the same name)."""
+    generated (docs/zspec.md#primary: the key fills the URL variable of the same name), and
+    never null or empty: sent as "", it made `DELETE /domains/` of a record Mailman had filed
+    under "None", whose 404 was read as gone, and the record was left."""
     prop = arg.value_property
     path = prop.path if prop is not None else None
-    found = lookup(path) if path is not None else []
+    found = [value for value in lookup(path) if value not in (None, "")] if path else []
     if found:
         return found[0]
-    if arg.name in keys:
+    if keys.get(arg.name) not in (None, ""):
         return keys[arg.name]
     raise NoKeyError(resource.name, arg.name)
 

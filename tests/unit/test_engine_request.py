@@ -56,6 +56,25 @@ def test_a_record_without_its_key_is_not_addressed_with_a_made_up_one() -> None:
         _url(_blog("comments"), "DELETE comment", {})
 
 
+@pytest.mark.parametrize("key", [None, ""])
+def test_a_record_whose_key_is_null_or_empty_is_not_addressed(key: Any) -> None:
+    """A key sent as "" addresses the collection (Mailman: `DELETE /3.1/domains/` answered 404,
+    taken for gone, and the record it made was left); through the path or by name alike."""
+    with pytest.raises(NoKeyError, match="has no id to put in the URL"):
+        _url(_blog("posts"), "DELETE post", {"id": key})
+    comments = _blog("comments")
+    operation = comments.operation("DELETE comment")
+    assert operation is not None
+
+    def null_id(_path: DataPath) -> list[Any]:
+        return [key]
+
+    with pytest.raises(NoKeyError):
+        build_request(comments, operation, DataGenerator(5), null_id, keys={"id": key})
+    built = build_request(comments, operation, DataGenerator(5), null_id, keys={"id": 4})
+    assert built.request.url == "/comments/4"  # the record's key, past the null the path found
+
+
 def test_a_parameter_or_body_value_from_the_addressed_record_is_never_made_up() -> None:
     """`DELETE /trips?ids=` takes `trips:$.trip_id`, and SQS's GetQueueUrl its body's
     QueueName from `queues:$.QueueName`: a record without that value is not addressed with a
