@@ -232,7 +232,8 @@ class ValueSource:
         if compiled is None or expandable is None:
             return None
         checks: tuple[Callable[[str], object], ...] = (
-            compiled.fullmatch, lambda s: length is None or length.contains(len(s)), *extra
+            compiled.fullmatch, lambda s: length is None or length.contains(len(s)), *extra,
+            _not_a_dot_segment,
         )  # fmt: skip
         best: tuple[tuple[bool, ...], str] | None = None
         self._xeger.repeat_cap = cap
@@ -301,6 +302,14 @@ class ValueSource:
         content = _FILE[1][: int(min(limits))] if limits else _FILE[1]
         media = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return name, content, media
+
+
+def _not_a_dot_segment(text: str) -> bool:
+    """Not "." or "..": a key generated from `[A-Za-z0-9_.-]+` (Airflow's connection_id) was
+    "..", and in a URL path that is a dot segment, which clients and servers remove: the
+    record's update and delete went to the collection (405) and the record could never be
+    addressed. Any other text of the pattern is preferred."""
+    return text not in (".", "..")
 
 
 def convert(kind: str, text: str) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from apitest.plan._values import ValueSource
 from apitest.plan.cases import bad_value
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.model import Violation
@@ -558,3 +559,12 @@ def test_a_value_taken_from_a_record_is_sent_as_the_property_declares_it() -> No
     assert (body["author_id"], body["author_ref"], body["flag"]) == (2, "2", "2")
     body = DataGenerator(1).body(_content(*props), "create", lookup=found("true"))
     assert (body["author_id"], body["flag"]) == ("true", True)
+
+
+def test_a_value_from_a_regex_is_never_a_dot_segment_where_the_pattern_allows_another() -> None:
+    """`[A-Za-z0-9_.-]+` (Airflow's connection_id) made "..": a dot segment in a URL path,
+    which clients remove, so the record's update and delete went to the collection (405)."""
+    made = {ValueSource(seed, "k").from_regex("[.a]", None, 5) for seed in range(30)}
+    assert made == {"a"}
+    only_dots = {ValueSource(seed, "k").from_regex("[.]{1,2}", None, 5) for seed in range(5)}
+    assert only_dots <= {".", ".."}  # where the pattern allows nothing else, it is kept
