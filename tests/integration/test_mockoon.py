@@ -328,8 +328,10 @@ def test_a_client_chosen_unique_key_is_the_one_mockoon_keeps(cli: Path, tmp_path
     spec = tasks_variant(tmp_path / "spec", chosen_key)
     status, result, after = run(cli, tmp_path, spec)
     assert status == 0, failures(result)
-    (create,) = calls(result, "create task / positive")
+    before, create = calls(result, "create task / positive")  # its generated key read first
+    assert (before["method"], before["status"]) == ("GET", 404)
     sent = json.loads(create["request_body"])["uuid"]
+    assert before["url"].endswith(sent)
     assert re.fullmatch(UUID, sent) and sent != SEED_TASK
     assert json.loads(create["response_body"])["uuid"] == sent
     assert calls(result, "read task / verify create task")[0]["url"].endswith(sent)

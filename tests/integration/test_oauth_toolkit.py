@@ -440,8 +440,11 @@ def refreshes_since(api: Started, since: float) -> list[float]:
 
 def assert_one_refresh_per_expiry(refreshed: list[float], elapsed: float) -> None:
     """DOT granted a refresh per expiry of its tokens: never two for one (two processes or
-    callers refreshing at once would be milliseconds apart), and enough to last the run."""
-    assert len(refreshed) >= elapsed / TTL_S - 1, (len(refreshed), elapsed)
+    callers refreshing at once would be milliseconds apart), and enough to last the run. A
+    token is refreshed when a call finds it near its end, so refreshes come a little more than
+    a lifetime apart (3.2 to 3.4 s for 3 s tokens): counted against exact lifetimes, a run
+    slowed by a loaded machine (32 s, 9 refreshes) failed though no call went unrefreshed."""
+    assert len(refreshed) >= elapsed / (TTL_S * 1.5) - 1, (len(refreshed), elapsed)
     gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(refreshed))]
     assert not gaps or min(gaps) >= TTL_S * 0.75 - 0.25, gaps
 
