@@ -26,6 +26,7 @@ from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits
 from apitest.engine.provenance import Origin
+from apitest.engine.record_state import moved_on
 from apitest.engine.records import (
     DataManager,
     JsonObject,
@@ -159,6 +160,7 @@ class Bookkeeper:
             record.data = {**record.data, **sent[0]}
             record.written = {**record.written, **sent[0]}
         keep_what_the_answer_shows(run.resource, run.step.operation, exchange, record, verdict)
+        moved_on(run.resource, record, before)
         self._moved(run, record, before)
         self._wrote(run, exchange, [record], sent, kept)
 
@@ -205,6 +207,7 @@ class Bookkeeper:
         if sent:
             record.data = {**record.data, **sent[0]}
         keep_what_the_answer_shows(run.resource, run.step.operation, exchange, record)
+        moved_on(run.resource, record, before)
         self._moved(run, record, before)
 
     def _wrote(

@@ -21,7 +21,7 @@ from apitest.engine.records import DataManager, Record
 from apitest.engine.request import Built, NoKeyError, build_request
 from apitest.engine.step_state import Unread
 from apitest.plan.data import DataGenerator, NoRecordError
-from apitest.plan.graph import callback_read, dependency_op
+from apitest.plan.graph import callback_read, dependency_op, reads_by_key
 from apitest.results import CaseResult, HttpRecord
 from apitest.spec.conditions import DataPath
 from apitest.spec.model import Catalog, Operation, Resource
@@ -162,7 +162,7 @@ async def _delete(attempt: _Attempt, caller: Caller, generator: DataGenerator, t
         return
     try:
         built, seen, lacking = _delete_request(attempt, generator)
-        if lacking and await _refresh(attempt, caller, generator):
+        if lacking and await _refresh(attempt, caller, generator, lacking):
             case.notes.append(
                 f"the record as the run knew it held no {', '.join(lacking)}, which "
                 f"{delete.name} takes from it: read it back first"
@@ -223,8 +223,10 @@ def _delete_request(
 
     def lookup(path: DataPath) -> list[Any]:
         values: list[Any] = found(path)
-        if not values and path.records_of == attempt.record.resource:
-            lacking.append(path.text)
+        member = path.fields[0] if path.fields else path.text
+        own = path.records_of == attempt.record.resource
+        if own and (not values or member in attempt.record.stale):
+            lacking.append(member)  # none, or one a write moved on (engine/record_state)
         return values
 
     try:
@@ -239,25 +241,48 @@ def _delete_request(
     return built, seen, lacking
 
 
-async def _refresh(attempt: _Attempt, caller: Caller, generator: DataGenerator) -> bool:
+async def _refresh(
+    attempt: _Attempt, caller: Caller, generator: DataGenerator, lacking: list[str]
+) -> bool:
     """Read the record back and keep what the API holds of it; whether it was found."""
-    read = callback_read(attempt.resource)
-    if read is None:
-        return False
-    try:
-        exchange = await _call_read(
-            attempt.resource, attempt.record, read, caller,
-            generator.child(f"{attempt.entry}/fresh"), attempt.case.calls,
-        )  # fmt: skip
-    except NoRecordError:
-        return False
-    if exchange.status is None or not 200 <= exchange.status < 300:
-        return False
-    held = held_by(attempt.resource, read, exchange, attempt.record)
-    if held is None:
-        return False
-    attempt.record.data = {**attempt.record.data, **held}
-    return True
+    return await refresh(
+        attempt.resource, attempt.record, lacking, caller,
+        generator.child(f"{attempt.entry}/fresh"), attempt.case.calls,
+    )  # fmt: skip
+
+
+async def refresh(
+    resource: Resource,
+    record: Record,
+    members: Iterable[str],
+    caller: Caller,
+    generator: DataGenerator,
+    calls: list[HttpRecord],
+) -> bool:
+    """Read `record` again and keep what the API holds of it, through each read by its key in
+    turn until one shows `members` (the callback read may be a search that shows no ETag);
+    whether one found the record. Its calls go to `calls`."""
+    wanted, shown = set(members), set()
+    found = False
+    for index, read in enumerate(reads_by_key(resource)):
+        try:
+            exchange = await _call_read(
+                resource, record, read, caller, generator.child(str(index)), calls
+            )
+        except NoRecordError:
+            continue
+        if exchange.status is None or not 200 <= exchange.status < 300:
+            continue
+        held = held_by(resource, read, exchange, record)
+        if held is None:
+            continue
+        found = True
+        record.data = {**record.data, **held}
+        record.stale = record.stale - set(held)
+        shown |= {name for name in held if held[name] is not None}
+        if wanted <= shown:
+            break
+    return found
 
 
 ReadBack = Literal["gone", "there", "unread", "unreadable"]

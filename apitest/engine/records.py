@@ -69,6 +69,10 @@ class Record:
     shown: frozenset[str] = frozenset()
     """The members its last read-back showed: only those can a PATCH be held to keep (a
     password a write sends and no read shows is not)."""
+    stale: frozenset[str] = frozenset()
+    """Members a write moved on without showing their new value (Roundup's update answers no
+    new `@etag`): a call that takes one from the record reads the record again first
+    (engine/record_state)."""
     address: dict[str, str] = field(default_factory=dict)
     """The URL variables of the create that made it (`{"Bucket": "b1", "Key": "k"}` for S3's
     `PUT /{Bucket}/{Key}`): where it lives. A call addressing it sends a URL variable of the

@@ -18,6 +18,7 @@ from typing import Any
 
 from apitest.engine.before_create import there_before
 from apitest.engine.bookkeeping import Bookkeeper
+from apitest.engine.cleanup import refresh
 from apitest.engine.created_keys import KeyChoice, keys_it_chooses
 from apitest.engine.effects import (
     GONE_STATUSES,
@@ -34,6 +35,7 @@ from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
 from apitest.engine.provenance import uses_of
+from apitest.engine.record_state import lacking, taken_from_record
 from apitest.engine.records import (
     DataManager,
     JsonObject,
@@ -153,6 +155,8 @@ class StepExecutor:
         self.eventually_s = eventually_s
         self.t0 = 0.0
         """When the run started: each case's start is told from it."""
+        self._taken: dict[int, frozenset[str]] = {}
+        """id(operation) -> the members of its record it sends in a header or parameter."""
         self._keys_chosen: dict[int, KeyChoice | None] = {}
         """id(create) -> whether it names its record by keys it sends (`there_before`)."""
         self._pinned: dict[str, asyncio.Lock] = {}
@@ -241,6 +245,8 @@ class StepExecutor:
         vary = MISSING
         if op.category == "update":  # it must change what the last write sent, or proves nothing
             vary = _vary_from(run.chain.last_body.get(resource.name, MISSING), run.record)
+        if run.record is not None:
+            await self._refreshed(run)
         try:
             built = self._build(run, lookup, vary_from=vary, violation=violation)
         except (NoRecordError, NotApplicable) as exc:
@@ -262,6 +268,23 @@ class StepExecutor:
         # A negative write: apart from every other case until what the API accepted is undone.
         async with self.locks.alone({resource.name, *resource.depends_on}):
             return await self._send(run, built, held=True)
+
+    async def _refreshed(self, run: StepRun) -> None:
+        """The record read again first where the call takes from it a value the run does not
+        hold or holds stale (engine/record_state): an ETag for If-Match, a revision."""
+        record, op = run.record, run.step.operation
+        assert record is not None
+        if id(op) not in self._taken:
+            self._taken[id(op)] = taken_from_record(run.resource, op)
+        missing = lacking(record, self._taken[id(op)])
+        if not missing:
+            return
+        child = self.generator.child(f"{run.step.id}/fresh")
+        if await refresh(run.resource, record, missing, self.caller, child, run.case.calls):
+            run.case.notes.append(
+                f"read the {record.describe()} again first: the run held no current "
+                f"{', '.join(missing)}, which {op.name} takes from it"
+            )
 
     def _keys_it_chooses(self, resource: Resource, op: Operation) -> KeyChoice | None:
         if id(op) not in self._keys_chosen:
@@ -415,6 +438,7 @@ class StepExecutor:
         if outcome.read is not None:  # the latest version, as the Data Manager keeps it: what
             record.data = {**record.data, **outcome.read}  # the server moved on (a `_rev`)
             record.shown = frozenset(outcome.read)
+            record.stale = record.stale - record.shown
         return outcome
 
     def _read_back_verdict(self, run: StepRun, exchange: Exchange, sent: JsonObject) -> Outcome:

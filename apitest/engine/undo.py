@@ -28,7 +28,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitest.engine.cleanup import read_back, sweep
+from apitest.engine.cleanup import read_back, refresh, sweep
 from apitest.engine.effects import (
     created_records,
     keep_what_the_answer_shows,
@@ -38,6 +38,7 @@ from apitest.engine.effects import (
 )
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
+from apitest.engine.record_state import lacking, moved_on, taken_from_record
 from apitest.engine.records import DataManager, Record, sent_records
 from apitest.engine.request import NotApplicable, build_request
 from apitest.plan.data import DataGenerator, NoRecordError
@@ -138,6 +139,11 @@ class Undoer:
         """Restore a record a wrongly accepted update broke, with a valid update of its keys."""
         undone = Undone()
         why = "the record it changed could not be restored"
+        missing = lacking(record, taken_from_record(resource, op))
+        if missing:  # the accepted write moved its ETag on: the restore sends the new one
+            fresh = generator.child("fresh")
+            await refresh(resource, record, missing, self.caller, fresh, undone.calls)
+        before = dict(record.data)
         exchange = await self._valid_call(resource, op, generator, chain, record, undone, why)
         if exchange is None:
             return undone
@@ -146,6 +152,7 @@ class Undoer:
             if sent:
                 record.data = {**record.data, **sent[0]}
             keep_what_the_answer_shows(resource, op, exchange, record)
+            moved_on(resource, record, before)
             undone.notes.append(
                 f"the {record.describe()} it changed was restored at once with a valid "
                 f"{op.name} (answered {exchange.status})"

@@ -86,6 +86,18 @@ def callback_read(resource: Resource) -> Operation | None:
     return reads[0] if reads else None
 
 
+def reads_by_key(resource: Resource) -> list[Operation]:
+    """The reads that can fetch one record again: the callback read first, then each other
+    read its primary keys address (an item GET beside a search: Roundup's search, its
+    callback read, shows no `@etag`, its item read does)."""
+    first = callback_read(resource)
+    keys = set(primary_key_names(resource))
+    others = [
+        op for op in ops_of(resource, "read") if op is not first and _addressed_by_some(op, keys)
+    ]
+    return ([first] if first is not None else []) + others
+
+
 def _addressed_by_some(op: Operation, keys: set[str]) -> bool:
     """The operation's URL variables are some of the primary keys (and there are some)."""
     names = set(url_variables(op.url_path))

@@ -21,15 +21,17 @@ keyword an issue links is made first and its id sent; a lost update, a kept dele
 that drops the issue's keywords, a create answered 200, and a write done without its ETag are
 each caught and named.
 
-What it showed wrong (strict xfails below, apitest not changed):
-- after an update, the delete sends the ETag the record had before it, refused 412: Roundup's
-  update answer holds no ETag and the search that reads it back shows none, and the Data
-  Manager keeps the stale one;
-- a record no item read has gone through (the one made for the negative cases, the keyword
-  prepared for an issue) has no ETag: its writes are skipped and the cleanup reports it NOT
-  deleted, though the spec's item read would have given it (cleanup._refresh reads back only
-  by the callback read).
-So no spec of Roundup with an update or a dependency passes clean.
+What it showed, now fixed:
+- after an update, the delete sent the ETag the record had before it, refused 412: Roundup's
+  update answer holds no new `@etag` and the search that reads it back shows none, and the
+  Data Manager kept the stale one;
+- a record no item read had gone through (the one made for the negative cases, the keyword
+  prepared for an issue) had no ETag: its writes were skipped and the cleanup reported it NOT
+  deleted, though the spec's item read would have given it.
+A value a call takes from its own record in a header or parameter is now marked stale by a
+write whose answer does not give it anew, and a call that finds it missing or stale reads the
+record again first, through each read by its key until one shows it (engine/record_state,
+cleanup.refresh): the delete, the undo's restore and the sweep alike.
 """
 
 from __future__ import annotations
@@ -41,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
@@ -106,18 +107,6 @@ def run(api: Started, tmp_path: Path, spec: Path, cases: str) -> tuple[int, dict
     )
 
 
-def without_updates(folder: Path, *specs: Path) -> Path:
-    """Copies of `specs` in `folder` without their update operation: each write then comes
-    after an item read that gave the record its current ETag."""
-    folder.mkdir()
-    for spec in specs:
-        tree = etree.parse(spec)
-        for update in tree.xpath("//operation[@category='update']"):
-            update.getparent().remove(update)
-        tree.write(folder / spec.name)
-    return folder if len(specs) > 1 else folder / specs[0].name
-
-
 def made(tmp_path: Path, resource: str) -> list[str]:
     """The ids of the `resource` records the run's ledger says it created."""
     lines = (tmp_path / "r" / "ledger.jsonl").read_text().splitlines()
@@ -135,13 +124,16 @@ def test_the_specs_lint_clean() -> None:
 def test_a_retire_is_verified_by_the_search_while_the_item_still_reads(
     roundup: Started, tmp_path: Path
 ) -> None:
-    """Create, search, item read (its ETag into If-Match), delete: each passes and is read
-    back, nothing is left live; the retired keyword still answers 200 by its URL."""
-    spec = without_updates(tmp_path / "spec", KEYWORDS)
-    status, result = run(roundup, tmp_path, spec, "positive")
+    """Create, search, item read (its ETag into If-Match), update, delete: each passes and is
+    read back, nothing is left live; the delete after the update reads the item again for
+    the ETag the update moved on; the retired keyword still answers 200 by its URL."""
+    status, result = run(roundup, tmp_path, KEYWORDS, "positive")
     assert status == 0, failures(result)
     verifies = [c["case"] for c in result["cases"] if c["kind"] == "operation validation"]
-    assert verifies == ["verify create keyword", "verify delete keyword"]
+    assert verifies == ["verify create keyword", "verify update keyword", "verify delete keyword"]
+    delete = the_case(result, "delete keyword / positive")
+    assert [call["method"] for call in delete["calls"]] == ["GET", "GET", "DELETE"], delete
+    assert any("@etag" in note for note in delete["notes"]), delete["notes"]
     assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 0}
     assert live(roundup, "keyword") == []
     (retired,) = made(tmp_path, "keywords")
@@ -154,8 +146,7 @@ def test_a_retire_is_verified_by_the_search_while_the_item_still_reads(
 def test_writes_without_the_csrf_headers_or_the_etag_are_refused_and_judged_so(
     roundup: Started, tmp_path: Path
 ) -> None:
-    spec = without_updates(tmp_path / "spec", KEYWORDS)
-    _status, result = run(roundup, tmp_path, spec, "negative")
+    _status, result = run(roundup, tmp_path, KEYWORDS, "negative")
     for case, answered in [
         ("create keyword / Mandatory Header Origin", 400),
         ("create keyword / Invalid Header Origin", 400),
@@ -166,38 +157,11 @@ def test_writes_without_the_csrf_headers_or_the_etag_are_refused_and_judged_so(
     ]:
         found = the_case(result, case)
         assert (found["status"], found["http_status"]) == ("passed", answered), found
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the delete after an update sends the ETag from before it (412): Roundup answers an "
-    "update with what changed and no @etag, and the callback read (the search, the only read "
-    "where a retire shows) shows none; engine/steps.py (the read-back step: record.data = "
-    "{**record.data, **outcome.read}) merges the read into the old record, so the @etag the "
-    "update moved on survives, and nothing reads the record again through the read whose "
-    "answer declares @etag (the item GET) before the next write takes it for If-Match",
-)
-def test_a_delete_after_an_update_sends_the_current_etag(roundup: Started, tmp_path: Path) -> None:
-    _status, result = run(roundup, tmp_path, KEYWORDS, "positive")
-    delete = the_case(result, "delete keyword / positive")
-    assert delete["status"] == "passed", delete["message"]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a record no item read went through has no @etag: engine/steps.py (the step's "
-    "build_request raises NoKeyError, a NoRecordError) skips its update and delete cases without "
-    "reading it, and engine/cleanup._refresh reads it back only by plan/graph.callback_read "
-    "(the search, which shows no @etag), so the cleanup reports it NOT deleted; the item read, "
-    "whose answer declares @etag, is never used to fetch the missing value",
-)
-def test_a_record_made_for_negative_cases_is_written_and_cleaned_up(
-    roundup: Started, tmp_path: Path
-) -> None:
-    _status, result = run(roundup, tmp_path, KEYWORDS, "negative")
+    # the record the negative cases share, made without an item read, is read for its ETag
     skipped = [c["id"] for c in result["cases"] if "no @etag" in c["message"]]
     assert skipped == []
     assert result["cleanup_counts"]["not_deleted"] == 0
+    assert live(roundup, "keyword") == []
 
 
 @pytest.mark.parametrize(
@@ -242,9 +206,7 @@ def test_each_planted_defect_is_caught_and_named(
     case: str,
     said: str,
 ) -> None:
-    """The lost update on the specs as written (its delete fails 412 besides, the first
-    xfail's finding); the others where no update comes between the item read and the write."""
-    spec = KEYWORDS if defect == "lost-update" else without_updates(tmp_path / "spec", *specs)
+    spec = specs[0] if len(specs) == 1 else APP
     plant(roundup, defect)
     status, result = run(roundup, tmp_path, spec, cases)
     assert status == 1
@@ -254,9 +216,8 @@ def test_each_planted_defect_is_caught_and_named(
 def test_a_create_answered_200_is_failed_and_what_it_made_is_still_cleaned_up(
     roundup: Started, tmp_path: Path
 ) -> None:
-    spec = without_updates(tmp_path / "spec", KEYWORDS)
     plant(roundup, "created-200")
-    status, result = run(roundup, tmp_path, spec, "positive")
+    status, result = run(roundup, tmp_path, KEYWORDS, "positive")
     assert status == 1
     create = the_case(result, "create keyword / positive")
     assert (create["status"], create["http_status"]) == ("failed", 200)
