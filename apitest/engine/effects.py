@@ -190,7 +190,8 @@ def created_items(
         for field_name, key, value in named if len(items) == 1 else ():
             if key not in keys:
                 keys = {**keys, key: value}
-                data[field_name] = value  # what names it now, over what was sent (a null)
+                if data.get(field_name) is None:  # over a null it sent, what names it now
+                    data[field_name] = value
         found.append((data, keys, item))
     return found, sent
 

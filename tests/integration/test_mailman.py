@@ -32,7 +32,7 @@ What it showed, now fixed: a negative create that Mailman wrongly accepted with 
 mail_host made the domain "None" (the Location says so); apitest filed that key, but sent
 `DELETE /3.1/domains/` (the null it had sent, as ""), took the 404 for "already gone", noted
 "the record it made was removed at once" and counted nothing left: the domain stayed. A key the
-create's URL or Location names now replaces what was sent under it (engine/effects.
+create's URL or Location names now replaces a null sent under it (engine/effects.
 created_items), and a record's key is never sent null or empty (engine/request._record_key).
 """
 
