@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,15 +301,42 @@ def assert_lints_clean(spec: Path) -> None:
     assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
 
 
-def list_only_spec(spec: Path, read_by_key: str, folder: Path) -> Path:
-    """A copy of `spec` in `folder` without its operation `read_by_key`, so that the list
-    read verifies every write (how the paging hunts put a list's pages to the test)."""
+def ledger_of(tmp_path: Path) -> list[dict[str, Any]]:
+    """The cleanup ledger of the run `run_spec` or `run_with_token` made in `tmp_path`: a line
+    per record made, moved or deleted."""
+    lines = (tmp_path / "r" / "ledger.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def edited_spec(spec: Path, folder: Path, edit: Callable[[Any], None]) -> Path:
+    """A copy of `spec` in `folder` (made here), its XML tree changed by `edit` first."""
     tree = etree.parse(spec)
-    (by_key,) = tree.xpath(f"//operation[@name='{read_by_key}']")
-    by_key.getparent().remove(by_key)
+    edit(tree)
     folder.mkdir()
     tree.write(folder / spec.name)
     return folder / spec.name
+
+
+def without_attribute(spec: Path, folder: Path, element: str, attribute: str) -> Path:
+    """A copy of `spec` in `folder` whose one element at the XPath `element` lacks
+    `attribute` (a spec as a user who left out a `unique-for` or a `validation-delay` has it)."""
+
+    def edit(tree: Any) -> None:
+        (found,) = tree.xpath(element)
+        del found.attrib[attribute]
+
+    return edited_spec(spec, folder, edit)
+
+
+def list_only_spec(spec: Path, read_by_key: str, folder: Path) -> Path:
+    """A copy of `spec` in `folder` without its operation `read_by_key`, so that the list
+    read verifies every write (how the paging hunts put a list's pages to the test)."""
+
+    def edit(tree: Any) -> None:
+        (by_key,) = tree.xpath(f"//operation[@name='{read_by_key}']")
+        by_key.getparent().remove(by_key)
+
+    return edited_spec(spec, folder, edit)
 
 
 def fill(

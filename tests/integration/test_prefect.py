@@ -31,13 +31,11 @@ What it showed, now fixed:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
@@ -45,12 +43,14 @@ from ._thirdparty import (
     assert_lints_clean,
     emptied,
     failures,
+    ledger_of,
     list_only_spec,
     plant,
     pypi_command,
     run_spec,
     serving_app,
     the_case,
+    without_attribute,
 )
 
 PREFECT = "prefect==3.9.1"
@@ -95,23 +95,12 @@ def run(api: Started, tmp_path: Path, spec: Path, cases: str) -> tuple[int, dict
     return run_spec(spec, api, tmp_path, "--seed", "3", "--cases", cases, under="/api")
 
 
-def ledger(tmp_path: Path) -> list[dict[str, Any]]:
-    """The run's cleanup ledger (run_spec's report folder): a line per record made or deleted."""
-    lines = (tmp_path / "r" / "ledger.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines]
-
-
 def pinned_name_spec(folder: Path) -> Path:
     """flows.xml as a spec written from Prefect's own example would have it: the name is
     `my-flow` (example-value), not declared unique (Prefect refuses no name it has: it answers
     the flow that has it)."""
-    tree = etree.parse(FLOWS)
-    name = tree.find("components/structure[@ref-name='flow']/property[@name='name']")
-    assert name is not None
-    del name.attrib["unique-for"]
-    folder.mkdir()
-    tree.write(folder / FLOWS.name)
-    return folder / FLOWS.name
+    name = "//structure[@ref-name='flow']/property[@name='name']"
+    return without_attribute(FLOWS, folder, name, "unique-for")
 
 
 def test_the_specs_lint_clean() -> None:
@@ -142,7 +131,7 @@ def test_a_correct_run_passes_every_case_and_leaves_nothing(
     creates = ("positive", "record for negative cases")
     made = [c for c in cases if c["operation"] == f"create {kind}" and c["case"] in creates]
     assert [c["http_status"] for c in made] == [201, 201]
-    created = [line for line in ledger(tmp_path) if line["event"] == "created"]
+    created = [line for line in ledger_of(tmp_path) if line["event"] == "created"]
     assert {line["resource"] for line in created} == {f"{kind}s"}
     assert len(created) == len(made)
     assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 0}
@@ -226,5 +215,5 @@ def test_two_creates_answered_with_one_flow_are_not_two_records_made(
     answered = sorted(the_case(result, name)["http_status"] for name in creates)
     assert answered == [200, 201]  # the second create was answered the flow the first made
     assert held(prefect, "flows") == []
-    made = [line["keys"]["id"] for line in ledger(tmp_path) if line["event"] == "created"]
+    made = [line["keys"]["id"] for line in ledger_of(tmp_path) if line["event"] == "created"]
     assert len(made) == len(set(made)), made

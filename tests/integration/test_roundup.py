@@ -37,7 +37,6 @@ cleanup.refresh): the delete, the undo's restore and the sweep alike.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from ._thirdparty import (
     Started,
     assert_lints_clean,
     failures,
+    ledger_of,
     plant,
     pypi_command,
     run_spec,
@@ -109,10 +109,9 @@ def run(api: Started, tmp_path: Path, spec: Path, cases: str) -> tuple[int, dict
 
 def made(tmp_path: Path, resource: str) -> list[str]:
     """The ids of the `resource` records the run's ledger says it created."""
-    lines = (tmp_path / "r" / "ledger.jsonl").read_text().splitlines()
     return [
         entry["keys"]["id"]
-        for entry in map(json.loads, lines)
+        for entry in ledger_of(tmp_path)
         if entry["event"] == "created" and entry["resource"] == resource
     ]
 

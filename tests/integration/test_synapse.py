@@ -51,7 +51,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,7 +59,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
@@ -68,11 +66,13 @@ from ._thirdparty import (
     assert_lints_clean,
     assert_passed_clean,
     failures,
+    ledger_of,
     plant,
     pypi_command,
     run_with_token,
     serving_app,
     the_case,
+    without_attribute,
 )
 
 SYNAPSE = "matrix-synapse==1.163.2"
@@ -191,32 +191,15 @@ def run(
     )  # fmt: skip
 
 
-def ledger(tmp_path: Path) -> list[dict[str, Any]]:
-    """The run's cleanup ledger (run_with_token's report folder): a line per record."""
-    lines = (tmp_path / "r" / "ledger.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines]
-
-
 def unskipped_users_spec(folder: Path) -> Path:
     """users.xml without the create's auto-skip-cases: the displayname cases Synapse fails."""
-    tree = etree.parse(USERS)
-    create = tree.find("url/operation[@name='create user']")
-    assert create is not None
-    del create.attrib["auto-skip-cases"]
-    folder.mkdir()
-    tree.write(folder / USERS.name)
-    return folder / USERS.name
+    create = "//operation[@name='create user']"
+    return without_attribute(USERS, folder, create, "auto-skip-cases")
 
 
 def undelayed_rooms_spec(folder: Path) -> Path:
     """rooms.xml without the delete's validation-delay: a spec that relies on --eventually."""
-    tree = etree.parse(ROOMS)
-    delete = tree.find("url/operation[@name='delete room']")
-    assert delete is not None
-    del delete.attrib["validation-delay"]
-    folder.mkdir()
-    tree.write(folder / ROOMS.name)
-    return folder / ROOMS.name
+    return without_attribute(ROOMS, folder, "//operation[@name='delete room']", "validation-delay")
 
 
 def test_the_specs_lint_clean() -> None:
@@ -258,7 +241,7 @@ def test_a_correct_user_run_passes_and_leaves_no_user_active(
     kinds = ("create", "update", "deactivate")
     assert_passed_clean(status, result, synapse.active_users(), [f"verify {k} user" for k in kinds])
     assert not [c for c in result["cases"] if c["status"] not in ("passed", "skipped")]
-    made = [line for line in ledger(tmp_path) if line["event"] == "created"]
+    made = [line for line in ledger_of(tmp_path) if line["event"] == "created"]
     assert made and all(line["keys"]["user_id"].endswith(":localhost") for line in made)
     for line in made:
         assert synapse.user(line["keys"]["user_id"])["deactivated"] is True
