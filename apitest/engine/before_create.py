@@ -41,7 +41,10 @@ async def there_before(
     )
     named = named or keys_sent(config, sent)
     keys = {key: value for _field, key, value in named}
-    held = {**(sent[0] if sent else {}), **{field: value for field, _key, value in named}}
+    held = dict(sent[0]) if sent else {}
+    for field, _key, value in named:  # what the URL names fills what the body left out
+        if held.get(field) is None:
+            held[field] = value
     if not keys or data.made_before(resource.name, keys, held) is not None:
         return None
     record = Record(

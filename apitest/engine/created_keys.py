@@ -163,8 +163,7 @@ def keys_it_chooses(
     (Synapse's `PUT /users/{id}` updated a user that was there, answered 200)."""
     if config is None or not config.primaries:
         return None
-    body = request_content(op)
-    structure = body.structure if body is not None else None
+    structure = _record_sent(resource, op)
     pinned = True
     for primary in config.primaries:
         fields = primary.path.fields
@@ -175,10 +174,36 @@ def keys_it_chooses(
         )  # fmt: skip
         if prop is None and structure is not None:
             prop = structure.property(fields[0] if fields else primary.key)
+            if prop is not None and not prop.include_for.applies("request", "create"):
+                prop = None
         if prop is None:
             return None  # the API names it
         pinned = pinned and _pinned(prop)
     return "pinned" if pinned else "chosen"
+
+
+def _record_sent(resource: Resource, op: Operation) -> Structure | None:
+    """The structure of the record a create's body sends, where `sent_records` finds it: at
+    the request content's own data-extraction-path (DynamoDB's PutItem sends it under `Item`),
+    else the property the resource's primary-structure shapes, else the body."""
+    content = request_content(op)
+    structure = content.structure if content is not None else None
+    if content is None or structure is None:
+        return None
+    own = content.path_config
+    if own is not None and own.data_extraction_path is not None:
+        for name in own.data_extraction_path.fields or ():
+            prop = structure.property(name)
+            if prop is None or prop.structure is None:
+                return None
+            structure = prop.structure
+        return structure
+    config = resource.resource_config
+    primary = config.primary_structure if config is not None else None
+    if primary and structure.ref_name != primary:
+        shaped = (p.structure for p in structure.properties if p.structure is not None)
+        return next((shape for shape in shaped if shape.ref_name == primary), structure)
+    return structure
 
 
 def _pinned(prop: Property) -> bool:

@@ -68,7 +68,12 @@ def test_a_create_answered_with_nothing_made_the_item_it_sent(tmp_path: Path) ->
     failed = {c["id"]: c["message"] for c in result["cases"] if c["status"] != "passed"}
     assert status == 0, failed
     by_case = {(c["operation"], c["case"]): c for c in result["cases"]}
-    sent = json.loads(by_case["PutItem", "positive"]["calls"][0]["request_body"])
+    read_first, put = by_case["PutItem", "positive"]["calls"]  # its generated key read first
+    assert (json.loads(read_first["request_body"])["Key"], read_first["response_body"]) == (
+        {"id": json.loads(put["request_body"])["Item"]["id"]},
+        "{}",
+    )
+    sent = json.loads(put["request_body"])
     asked = json.loads(by_case["GetItem", "verify PutItem"]["calls"][0]["request_body"])
     assert asked["Key"] == {"id": sent["Item"]["id"]}
     assert by_case["GetItem", "verify DeleteItem"]["status"] == "passed"
@@ -107,6 +112,24 @@ def test_each_planted_defect_is_caught_and_named(
         status, result = run(api, tmp_path)
     assert status == 1
     assert_caught(result["cases"], case, said)
+
+
+def test_an_item_an_earlier_run_left_is_not_written_over(tmp_path: Path) -> None:
+    """PutItem writes over an item of the same key and answers `{}` either way; the same
+    --seed generates the same key, so a run after one that left its item (a kept delete
+    planted) would have overwritten it and deleted it. It reads the key first and does not
+    send the PutItem."""
+    with dynamodb(tmp_path / "api", "kept-item") as api:
+        (tmp_path / "first").mkdir()
+        run(api, tmp_path / "first")
+        (before,) = items(api)  # the kept delete left it, and the sweep's delete kept it too
+        (tmp_path / "second").mkdir()
+        status, result = run(api, tmp_path / "second")
+        after = items(api)
+    put = next(c for c in result["cases"] if (c["operation"], c["case"]) == ("PutItem", "positive"))
+    assert status == 1
+    assert put["status"] == "error" and "another --seed" in put["message"], put["message"]
+    assert before in after  # as the first run left it
 
 
 def test_the_spec_lints_clean() -> None:
