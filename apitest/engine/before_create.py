@@ -13,8 +13,8 @@ one the run made: the run overwrote a user's variable, deleted it at the end, an
 from __future__ import annotations
 
 from apitest.engine.cleanup import read_back
-from apitest.engine.created_keys import KeyChoice, keys_named_by_the_call, keys_sent
-from apitest.engine.effects import record_structure
+from apitest.engine.created_keys import KeyChoice
+from apitest.engine.effects import keys_named
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.records import DataManager, Record, extraction_config, sent_records
 from apitest.engine.step_state import StepRun
@@ -36,10 +36,7 @@ async def there_before(
     resource, op = run.resource, run.step.operation
     config = extraction_config(resource, op, None)
     sent = sent_records(request.body, resource, op)
-    named = keys_named_by_the_call(
-        resource, op, config, Exchange(request), record_structure(resource)
-    )
-    named = named or keys_sent(config, sent)
+    named = keys_named(resource, op, config, Exchange(request), sent)
     keys = {key: value for _field, key, value in named}
     held = dict(sent[0]) if sent else {}
     for field, _key, value in named:  # what the URL names fills what the body left out

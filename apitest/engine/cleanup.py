@@ -106,9 +106,8 @@ async def read_back_unread(
             found = (await read_back(resource, item.record, caller, child, []))[0]
             return Outcome("failed" if found == "there" else "passed")
 
-        await poll(
-            attempt, None, eventually_s
-        )  # its case is reported: only a kept record revises it
+        # its case is reported already: only a record found kept revises it (below)
+        await poll(attempt, None, eventually_s)
         return found
 
     states = await asyncio.gather(*(state(item) for item in items))
@@ -277,8 +276,7 @@ async def refresh(
         if held is None:
             continue
         found = True
-        record.data = {**record.data, **held}
-        record.stale = record.stale - set(held)
+        record.took(held)
         shown |= {name for name in held if held[name] is not None}
         if wanted <= shown:
             break

@@ -26,7 +26,7 @@ from apitest.engine.records import (
 from apitest.engine.shown import unshown_by
 from apitest.plan.graph import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Catalog, Content, Operation, Resource, Structure
+from apitest.spec.model import Catalog, Content, Operation, PathConfig, Resource, Structure
 from apitest.spec.text_bodies import text_value_property
 from apitest.verify.compare import (
     WHOLE_BODY,
@@ -178,9 +178,7 @@ def created_items(
     items = extract(body, config)
     if len(items) > max(1, len(sent)) and not each_named_by_the_body(items, exchange.request.body):
         return [], sent
-    named = keys_named_by_the_call(
-        resource, op, config, exchange, record_structure(resource)
-    ) or keys_sent(config, sent)
+    named = keys_named(resource, op, config, exchange, sent)
     if not items and named and len(sent) <= 1:
         items = [({}, {})]  # an empty answer: its URL, Location or body named the one record
     found: Found = []
@@ -194,6 +192,19 @@ def created_items(
                     data[field_name] = value
         found.append((data, keys, item))
     return found, sent
+
+
+def keys_named(
+    resource: Resource,
+    op: Operation,
+    config: PathConfig | None,
+    exchange: Exchange,
+    sent: list[dict[str, Any]],
+) -> list[tuple[str, str, Any]]:
+    """(record field, key name, value) of each key the create names itself: its URL, else
+    its answer's Location, else the record its body sent (created_keys)."""
+    by_call = keys_named_by_the_call(resource, op, config, exchange, record_structure(resource))
+    return by_call or keys_sent(config, sent)
 
 
 def not_made_by_the_run(

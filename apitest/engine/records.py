@@ -79,6 +79,12 @@ class Record:
     same name with this value, so an object is deleted from the bucket it was put in, also by
     the cleanup, which has no other record to take the bucket from."""
 
+    def took(self, read: JsonObject) -> None:
+        """What a read of the record showed, kept as its latest state: a member it showed is
+        no longer stale (engine/record_state)."""
+        self.data = {**self.data, **read}
+        self.stale = self.stale - set(read)
+
     def origin_for(self, chain: str) -> Origin | None:
         """Where `chain` found this record: its own read if it made one, else the first."""
         if self.seen_by is not None and chain in self.seen_by:

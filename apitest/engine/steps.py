@@ -436,9 +436,8 @@ class StepExecutor:
         elif not gone and not written.sent:
             outcome.notes.append(UNSENT_NOTE)
         if outcome.read is not None:  # the latest version, as the Data Manager keeps it: what
-            record.data = {**record.data, **outcome.read}  # the server moved on (a `_rev`)
+            record.took(outcome.read)  # the server moved on (a `_rev`)
             record.shown = frozenset(outcome.read)
-            record.stale = record.stale - record.shown
         return outcome
 
     def _read_back_verdict(self, run: StepRun, exchange: Exchange, sent: JsonObject) -> Outcome:
