@@ -305,10 +305,11 @@ class ValueSource:
 
 
 def _not_a_dot_segment(text: str) -> bool:
-    """Not "." or "..": a key generated from `[A-Za-z0-9_.-]+` (Airflow's connection_id) was
-    "..", and in a URL path that is a dot segment, which clients and servers remove: the
-    record's update and delete went to the collection (405) and the record could never be
-    addressed. Any other text of the pattern is preferred."""
+    """Not "." or "..": a key generated from `[A-Za-z0-9_.-]+` (Airflow's connection_id) can
+    come out so, and in a URL path that is a dot segment, which clients and servers remove:
+    the record's update and delete would go to the collection (one run's answered 405, most
+    likely so) and the record could never be addressed. Any other text of the pattern is
+    preferred."""
     return text not in (".", "..")
 
 
