@@ -163,7 +163,7 @@ def test_a_stuck_answer_is_a_read_timeout_and_the_run_goes_on(
     with HangingProxy(server.port, every=1) as proxy:
         base_url = f"http://127.0.0.1:{proxy.port}/api/v1"
         started = time.monotonic()
-        done = run_cli(*args(base_url, tmp_path / "r", "--timeout", "1", "--cases", "positive"))
+        done = run_cli(*args(base_url, tmp_path / "r", "--timeout", "0.4", "--cases", "positive"))
         elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr
     assert elapsed < 120

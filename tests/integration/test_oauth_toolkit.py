@@ -453,10 +453,10 @@ def test_rotating_refresh_tokens_over_a_run_longer_than_their_access_tokens(
     short_lived: Started, tmp_path: Path
 ) -> None:
     """notes.xml as written (scopes declared: a refresh asks for none), its operations delayed
-    1.5 s, two copies of each chain at concurrency 8: the run outlives its access token several
+    0.8 s, two copies of each chain at concurrency 8: the run outlives its access token several
     times, refreshes ahead of each expiry, never spends a refresh token twice, never sends a
     revoked access token, and keeps the newest refresh token, which DOT still holds live."""
-    spec = slow(SPEC, tmp_path / "spec", 1500)
+    spec = slow(SPEC, tmp_path / "spec", 800)
     env = refresh_env(short_lived)
     before, started = counts(short_lived), time.time()
     folder = tmp_path / "run"
@@ -479,7 +479,7 @@ def test_two_processes_share_one_token_store_and_spend_each_refresh_token_once(
 ) -> None:
     """Two `apitest run` at once with one refresh token and one --token-store-path: the file
     lock makes one refresh serve both, so DOT refuses none and neither run falls back."""
-    spec = slow(SPEC, tmp_path / "spec", 1500)
+    spec = slow(SPEC, tmp_path / "spec", 800)
     env = refresh_env(short_lived)
     store = tmp_path / "shared-tokens.json"
     before, started = counts(short_lived), time.time()
