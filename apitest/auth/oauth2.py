@@ -25,46 +25,34 @@ repeated when the token expires or is refused. When the schema declares an
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any
 
 import httpx
 
-from apitest.auth.credentials import TOKEN_FIELD_ENV, Credentials, field_key
 from apitest.auth.declared import (
     Endpoint,
     TokenEndpoints,
     TokenRequest,
     build_request,
-    client_basic,
-    declared_path,
-    expires_in_seconds,
     is_password_login,
-    only_string_property,
     place_token,
-    read_field,
     scope_separator,
-    unfilled_fields,
 )
+from apitest.auth.login_fields import FLOW_FIELDS, fields_unfilled, login_digest, token_field_envs
 from apitest.auth.notices import GIVEN_REFRESH_TOKEN, Refusal, fallback, scopes_rejoined
 from apitest.auth.profiles import Profile
+from apitest.auth.replay_call import replay_call
 from apitest.auth.stores import Token, TokenStore
+from apitest.auth.token_answer import access_token, json_answer, reason, server_trouble, token_from
 from apitest.errors import ApitestError, TargetUnreachableError, UsageError, clip
 from apitest.results import AuthNotice, fold_notices
 
 REFRESH_MARGIN_S = 60.0
 """Refresh this long before expiry (at most; a quarter of a short lifetime), so no call goes
 out with a dying token."""
-_SCOPE_SPLIT = re.compile(r"[\s,]+")
-_FLOW_FIELDS = frozenset(
-    ("grant_type", "code", "redirect_uri", "refresh_token", "scope", "client_id", "client_secret")
-)
-"""What the OAuth flows fill themselves, each where it applies: never named as unfilled."""
 
 
 class AuthFailedError(ApitestError):
@@ -112,7 +100,7 @@ class TokenSource:
         self.profile = profile
         self.key = f"{profile.name}|{profile.credentials.client_id or '-'}|{self.token_url}"
         if profile.credentials.token_fields:
-            self.key += f"|{_login_digest(profile.credentials.token_fields)}"
+            self.key += f"|{login_digest(profile.credentials.token_fields)}"
         self._scope_names = tuple(dict.fromkeys(profile.scopes or tuple(scopes)))
         declared = scope_separator(endpoints.for_grant()) or scope_separator(
             endpoints.for_refresh()
@@ -198,36 +186,8 @@ class TokenSource:
             return self._value()
 
     def replay_request(self) -> tuple[Endpoint, TokenRequest, list[str | int]] | None:
-        """The client-credentials call of this source with placeholders for the credentials
-        (never their values), and the answer field holding the token: what a replay script
-        sends when it is given client credentials rather than a token. None for a password
-        login, which client credentials cannot make: the script asks for a token."""
-        endpoint = self.endpoints.for_grant()
-        if endpoint is None or self._password_login:
-            return None
-        values = {
-            "client_id": "${APITEST_CLIENT_ID}",
-            "client_secret": "${APITEST_CLIENT_SECRET}",
-            "scope": self._scopes,
-        }
-        if self.endpoints.kind == "oauth2":
-            values["grant_type"] = "client_credentials"
-        if endpoint.operation is not None:
-            values = {k: v for k, v in values.items() if v}
-        names = ["access_token"]
-        if self.endpoints.kind == "token":
-            names = ["token", "access_token", only_string_property(endpoint.operation) or ""]
-        default: list[str | int] = ["access_token"]
-        path = next(
-            (found for name in names if name and (found := declared_path(endpoint, name))),
-            default,
-        )
-        request = build_request(endpoint, values)
-        basic = client_basic(values)
-        for name, value in request.headers.items():
-            if value == basic:  # of the placeholders: the replay encodes the real pair
-                request.headers[name] = "Basic ${APITEST_CLIENT_BASIC}"
-        return endpoint, request, path
+        """This source's client-credentials call for a replay script (`replay_call.py`)."""
+        return replay_call(self.endpoints, self._scopes, password_login=self._password_login)
 
     def _value(self) -> str:
         assert self._token is not None and self._token.access_token
@@ -355,7 +315,7 @@ class TokenSource:
             return token
         kind = "password" if self._password_login else "client_credentials"
         grant = self._values({"grant_type": kind, "scope": self._scopes})
-        unfilled = self._unfilled_hint(grant, _FLOW_FIELDS)
+        unfilled = self._unfilled_hint(grant, FLOW_FIELDS)
         how = "check its credentials" + (f"; and {unfilled}" if unfilled else "")
         if all(refusal.error == "invalid_scope" for refusal in refused):
             how = (
@@ -395,7 +355,7 @@ class TokenSource:
         `password`, a custom header), leaving out `flow`'s own names, which another flow
         fills; "" where there is none. A refusal says that too: "check its credentials"
         alone sent the reader after credentials that were right while a field went empty."""
-        unfilled = _unfilled(self.endpoints, given, self.profile.credentials, flow)
+        unfilled = fields_unfilled(self.endpoints, given, self.profile.credentials, flow)
         if not unfilled:
             return ""
         return (
@@ -460,23 +420,23 @@ class TokenSource:
             values = {k: v for k, v in values.items() if v}  # no value: the argument is left out
         request = build_request(endpoint, values, self.profile.credentials.token_field)
         response = await self._send(request, "the token endpoint")
-        answer = _json(response)
-        access = self._access_token(endpoint, answer)
+        answer = json_answer(response)
+        access = access_token(endpoint, answer, self.endpoints.kind)
         if response.status_code >= 400 or access is None:
             error = self._scrub(str(answer.get("error", "")), values) or (
                 f"HTTP {response.status_code}"
             )
-            why = self._scrub(_reason(answer), values)
+            why = self._scrub(reason(answer), values)
             raise _Refused(
                 clip(error),
                 clip(why, 200),
-                transient=_server_trouble(response.status_code, answer.get("error")),
+                transient=server_trouble(response.status_code, answer.get("error")),
             )
         self.refreshes += 1
         guessed = len(self._scope_names) > 1 and not self._separator_settled
         if grant_type == "client_credentials" and guessed and params.get("scope"):
             self._guessed_for = access
-        return self._token_from(base, endpoint, answer, access, params)
+        return token_from(base, endpoint, answer, access, params, self._clock())
 
     def _scrub(self, text: str, sent: dict[str, str]) -> str:
         """`text` (the server's words) without any secret the run holds or just sent: a server
@@ -487,51 +447,6 @@ class TokenSource:
             if len(secret) >= 4:
                 text = text.replace(secret, "***")
         return text
-
-    def _access_token(self, endpoint: Endpoint, answer: dict[str, Any]) -> str | None:
-        """The access token in an answer; a `<token>` schema's may be named `token`, or be the
-        declared structure's only string property."""
-        names = ["access_token"]
-        if self.endpoints.kind == "token":
-            names = ["token", "access_token"]
-            only = only_string_property(endpoint.operation)
-            if only is not None and only not in names:
-                names.append(only)
-        for name in names:
-            found = read_field(endpoint.operation, answer, name)
-            if isinstance(found, str) and found:
-                return found
-        return None
-
-    def _token_from(
-        self,
-        base: Token,
-        endpoint: Endpoint,
-        answer: dict[str, Any],
-        access: str,
-        params: dict[str, str],
-    ) -> Token:
-        op = endpoint.operation
-        now = self._clock()
-        seconds = expires_in_seconds(read_field(op, answer, "expires_in"), now)
-        rotated = read_field(op, answer, "refresh_token")
-        if isinstance(rotated, str) and rotated:
-            refresh: str | None = rotated  # the one just used is spent
-        elif params.get("grant_type") == "refresh_token":
-            refresh = params["refresh_token"]  # this server does not rotate
-        else:
-            refresh = base.refresh_token
-        scope = read_field(op, answer, "scope")
-        token_type = read_field(op, answer, "token_type")
-        return replace(
-            base,
-            access_token=access,
-            refresh_token=refresh,
-            expires_at=now + seconds if seconds is not None else None,
-            scopes=tuple(s for s in _SCOPE_SPLIT.split(str(scope or "")) if s),
-            token_type=str(token_type or "") or None,
-            updated_at=now,
-        )
 
     async def _check(self, access: str) -> None:
         """Call the schema's authentication-url once with a new token: a refusal stops the run
@@ -556,7 +471,7 @@ class TokenSource:
                 f"the authentication-url {request.url} refused {which} "
                 f"(HTTP {response.status_code}); check the profile {self.profile.name!r}"
                 + ("" if given else " and the schema's scopes"),
-                final=not given and not _server_trouble(response.status_code),
+                final=not given and not server_trouble(response.status_code),
             )  # a given token refused: the next renewal goes on to the other flows
 
     async def _send(self, request: TokenRequest, what: str) -> httpx.Response:
@@ -569,48 +484,6 @@ class TokenSource:
             ) from None
 
 
-def login_fields_unfilled(endpoints: TokenEndpoints, creds: Credentials) -> list[str]:
-    """What a password login's declared token call names beyond OAuth's own fields (its
-    `username` and `password`) that the profile gives no value of: checked before the run."""
-    return _unfilled(endpoints, {"grant_type": "password"}, creds, _FLOW_FIELDS)
-
-
-def _unfilled(
-    endpoints: TokenEndpoints,
-    given: Mapping[str, str],
-    creds: Credentials,
-    flow: frozenset[str] = frozenset(),
-) -> list[str]:
-    """The fields the declared token call names that neither `given` nor the profile's token
-    fields fill, leaving out `flow`'s own names, which another flow fills."""
-    endpoint = endpoints.for_grant()
-    if endpoint is None:
-        return []
-    fields = unfilled_fields(endpoint, given, creds.token_field)
-    return [name for name in fields if name not in flow]
-
-
-def token_field_envs(names: Iterable[str]) -> str:
-    """The environment variables that give the token call's fields `names`."""
-    return ", ".join(f"{TOKEN_FIELD_ENV}{field_key(name).upper()}" for name in names)
-
-
-def _login_digest(fields: tuple[tuple[str, str], ...]) -> str:
-    """Who a login logs in as, for the store's key: a login has no client id to tell one user
-    from another, and a run as another user (or with another password) was handed the first
-    user's stored token, passing as someone else. A digest, so no field's value is written."""
-    text = "\0".join(f"{name}={value}" for name, value in sorted(fields))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        answer = response.json()
-    except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
-
-
 @asynccontextmanager
 async def _held(store: TokenStore) -> AsyncIterator[None]:
     """The store's cross-process lock, taken in a thread so the event loop keeps running."""
@@ -620,33 +493,3 @@ async def _held(store: TokenStore) -> AsyncIterator[None]:
         yield
     finally:
         await asyncio.to_thread(manager.__exit__, None, None, None)
-
-
-def _reason(answer: dict[str, Any]) -> str:
-    """The server's words for a refusal: RFC 6749's `error_description`, else the `detail` of
-    FastAPI and DRF or a `message` (a login's `{"detail": "LOGIN_BAD_CREDENTIALS"}` was
-    dropped, and the refusal said only its status), else the `message` of the first of its
-    `errors` (Directus's and GraphQL's `{"errors": [{"message": ...}]}`)."""
-    for name in ("error_description", "detail", "message"):
-        value = answer.get(name)
-        if isinstance(value, str) and value:
-            return value
-    errors = answer.get("errors")
-    first = errors[0] if isinstance(errors, list) and errors else None
-    message = first.get("message") if isinstance(first, dict) else None
-    return message if isinstance(message, str) else ""
-
-
-_PASSING_STATUSES = frozenset({429, 500, 502, 503, 504})
-_PASSING_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
-
-
-def _server_trouble(status: int, error: object = None) -> bool:
-    """A refusal that says the server could not judge now, not that the credentials are wrong:
-    asking again later may work. That is a 429 or a 500, 502, 503 or 504 with no RFC 6749
-    `error` code, or one of the codes that say so (`temporarily_unavailable`, `server_error`).
-    Any other code is a judgment whatever the status: oauth2orize answers
-    `unsupported_grant_type` with 501, which taken for trouble was asked again by every case."""
-    if isinstance(error, str) and error:
-        return error in _PASSING_ERRORS
-    return status in _PASSING_STATUSES

@@ -26,7 +26,8 @@ from apitest.auth.declared import (
     is_password_login,
     place_token,
 )
-from apitest.auth.oauth2 import TokenSource, login_fields_unfilled, token_field_envs
+from apitest.auth.login_fields import login_fields_unfilled, token_field_envs
+from apitest.auth.oauth2 import TokenSource
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError

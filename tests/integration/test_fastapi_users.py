@@ -22,7 +22,7 @@ What it showed, now fixed:
   another user (even with a wrong password) was handed the first user's stored token, passed,
   and tested as someone else (the key now holds a digest of the login's fields);
 - a refused login said only "(HTTP 400)": fastapi-users' reason, `{"detail":
-  "LOGIN_BAD_CREDENTIALS"}` (FastAPI's error shape), was dropped (auth/oauth2._reason);
+  "LOGIN_BAD_CREDENTIALS"}` (FastAPI's error shape), was dropped (auth/token_answer.reason);
 - on a pre-loaded singleton (/users/me) the undo of a wrongly accepted negative update
   rewrote the record the lifecycle chain had just updated, before its read-back, which then
   said the correct update "did not stick": a resource with no create now runs its negative
