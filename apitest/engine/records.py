@@ -62,7 +62,7 @@ class Record:
     from its own read (made only when that happens)."""
     unseen_by_list: bool = False
     """A list read-back missed it while it existed (a page that names no next one): absent
-    from that list later says nothing of a delete (`Steps._validate`)."""
+    from that list later says nothing of a delete (`engine/validation.validate`)."""
     written: JsonObject = field(default_factory=dict)
     """What the run last sent of it (its create's body, then each update's): a PATCH must keep
     what it does not send (`Written.kept`)."""

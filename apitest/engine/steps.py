@@ -3,9 +3,10 @@
 A step waits out its delay (and the validation-delay of the record it needs), builds its
 request, makes its call through the call hooks and its resource's lock, and judges the answer;
 an operation validation reads the written record back, polling with `--eventually` until it
-holds. What an accepted write did is kept (engine/bookkeeping.py), or undone at once when the
-step was a negative case the API should have refused. The step's own state travels in one
-`StepRun` (engine/step_state.py); only what the whole run shares is held here.
+holds (engine/validation.py). What an accepted write did is kept (engine/bookkeeping.py), or
+undone at once when the step was a negative case the API should have refused. The step's own
+state travels in one `StepRun` (engine/step_state.py); only what the whole run shares is held
+here.
 """
 
 from __future__ import annotations
@@ -13,53 +14,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import replace
 from typing import Any
 
 from apitest.engine.before_create import there_before
 from apitest.engine.bookkeeping import Bookkeeper
 from apitest.engine.cleanup import refresh
 from apitest.engine.created_keys import KeyChoice, keys_it_chooses
-from apitest.engine.effects import (
-    GONE_STATUSES,
-    Outcome,
-    check_gone,
-    check_record,
-    lookup_with,
-    observed_of,
-    server_fault,
-)
-from apitest.engine.eventually import poll
+from apitest.engine.effects import Outcome, observed_of, server_fault
 from apitest.engine.hooks import CallHooks
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
-from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
 from apitest.engine.provenance import uses_of
 from apitest.engine.record_state import lacking, taken_from_record
-from apitest.engine.records import (
-    DataManager,
-    JsonObject,
-    Record,
-    extraction_config,
-)
+from apitest.engine.records import DataManager, Record, extraction_config
 from apitest.engine.request import Built, NotApplicable, build_request
 from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks
+from apitest.engine.validation import validate
 from apitest.errors import ApitestError
-from apitest.plan.cases import request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.graph import dependency_op, needs_own_record
 from apitest.plan.model import Step, Violation
-from apitest.results import CaseResult, RecordCheck, ValueUse
+from apitest.results import CaseResult, ValueUse
 from apitest.spec.model import Catalog, Operation, Resource
-from apitest.verify.compare import dropped_members, reference_keys
 from apitest.verify.verdict import Expectation, judge
-
-UNSENT_NOTE = (
-    "the record was found, but what the write sent was not compared with it: its request body "
-    "shows no record (give the request content a path-config, or the resource-config a "
-    "primary-structure that the request structure uses)"
-)
 
 
 def _unusable_record(run: StepRun) -> str | None:
@@ -212,7 +190,7 @@ class StepExecutor:
     async def _execute(self, run: StepRun) -> Outcome:
         step = run.step
         if step.check != "call":
-            return await self._validate(run)
+            return await validate(self, run)
         cap = self.limits.cap(run.resource.name) if creates_record(step) else None
         if cap is None:
             return await self._call_step(run)
@@ -248,7 +226,7 @@ class StepExecutor:
         if run.record is not None:
             await self._refreshed(run)
         try:
-            built = self._build(run, lookup, vary_from=vary, violation=violation)
+            built = self.build(run, lookup, vary_from=vary, violation=violation)
         except (NoRecordError, NotApplicable) as exc:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
@@ -292,7 +270,7 @@ class StepExecutor:
             self._keys_chosen[id(op)] = keys_it_chooses(resource, op, config)
         return self._keys_chosen[id(op)]
 
-    def _build(
+    def build(
         self,
         run: StepRun,
         lookup: Lookup,
@@ -396,84 +374,6 @@ class StepExecutor:
             return Outcome("failed", "; ".join(problems))
         return Outcome("passed")
 
-    async def _validate(self, run: StepRun) -> Outcome:
-        """The callback read after a write; with --eventually, polled until it holds."""
-        step, case = run.step, run.case
-        written = run.chain.written(step.validates)
-        if written is None or not written.records:
-            return Outcome("skipped", "nothing to verify: the write made or touched no record")
-        record = run.record = written.records[0]
-        sent = (written.sent or [{}])[0]
-        gone = step.check == "gone"
-
-        async def attempt() -> Outcome:
-            run.seen = [(value, record) for value in record.keys.values()]
-            lookup = lookup_with(record, self.data, run.chain_id, run.seen)
-            try:
-                built = self._build(run, lookup, reading_back=True)
-            except NoRecordError as exc:  # the write's answer gave no key to read it back by
-                return Outcome("failed", f"cannot read the record back: {exc}")
-            exchange = await self.call(run, built.request, written.uses)
-            outcome = await read_through_pages(
-                exchange,
-                lambda page: self._read_back_verdict(run, page, sent),
-                lambda request: self.call(run, request, written.uses),
-            )
-            run.chain.last_end = time.monotonic()
-            return outcome
-
-        outcome = held_to_what_the_list_shows(
-            await poll(attempt, case, self.eventually_s), record, gone=gone
-        )
-        if case.pacing is not None:
-            values = {} if gone else (outcome.held if outcome.held is not None else sent)
-            check = RecordCheck(dict(record.keys), dict(values), gone)
-            case.pacing = replace(case.pacing, record_check=check)  # case_of shares them
-        if not gone and outcome.status == "passed" and written.kept and outcome.read is not None:
-            _hold_to_what_a_patch_kept(outcome, written.kept, outcome.read)
-        if gone and (outcome.status == "passed" or outcome.gone):
-            self.book.confirm_deleted(record)
-        elif not gone and not written.sent:
-            outcome.notes.append(UNSENT_NOTE)
-        if outcome.read is not None:  # the latest version, as the Data Manager keeps it: what
-            record.took(outcome.read)  # the server moved on (a `_rev`)
-            record.shown = frozenset(outcome.read)
-        return outcome
-
-    def _read_back_verdict(self, run: StepRun, exchange: Exchange, sent: JsonObject) -> Outcome:
-        """Whether the record read back is gone (after a delete) or holds what was written."""
-        if exchange.status is None:
-            return Outcome("error", exchange.error or "no answer")
-        op = run.step.operation
-        fault = server_fault(op, exchange)
-        if fault is not None:  # a 404 is gone however its body is written (Jupyter's text)
-            gone = run.step.check == "gone" and exchange.status in GONE_STATUSES
-            return Outcome("error", fault, gone=gone)
-        assert run.record is not None
-        view = self.data.records_view()
-        if run.step.check == "gone":
-            return check_gone(
-                run.resource, op, exchange, run.record, strict=self.strict, records_view=view
-            )
-        return check_record(
-            run.resource,
-            op,
-            exchange,
-            run.record,
-            sent,
-            strict=self.strict,
-            records_view=view,
-            references=self._references(run),
-        )
-
-    @staticmethod
-    def _references(run: StepRun) -> dict[str, str]:
-        """What the write this step reads back sent as other records' keys (see
-        `compare.reference_keys`)."""
-        write = run.chain.chain.written_by(run.step)
-        content = request_content(write.operation) if write is not None else None
-        return reference_keys(content.structure if content is not None else None)
-
     async def call(
         self,
         run: StepRun,
@@ -545,16 +445,3 @@ def _merged(own: list[ValueUse], also: list[ValueUse] | None) -> list[ValueUse]:
         return own
     have = {(type(use.value), use.value) for use in own}
     return own + [use for use in also if (type(use.value), use.value) not in have]
-
-
-def _hold_to_what_a_patch_kept(outcome: Outcome, kept: JsonObject, read: JsonObject) -> None:
-    """Fail a PATCH's read-back where the record lost what the PATCH did not send."""
-    dropped = dropped_members(kept, read)
-    if dropped:
-        more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
-        outcome.status = "failed"
-        outcome.message = (
-            f"the update dropped what it did not send: {dropped[0]}{more} (a PATCH changes only "
-            "the members it sends; replacing the record is PUT's way)"
-        )
-        outcome.details = [*dropped, *outcome.details]

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from apitest.engine.steps import UNSENT_NOTE
+from apitest.engine.validation import UNSENT_NOTE
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import Started, assert_lints_clean, moto_python, run_with_token, serving_app

@@ -25,7 +25,7 @@ the read of an unknown path answers 404 with text under `Content-Type: applicati
 What it showed, now fixed:
 - a delete's read-back answered that 404 was taken for "could not tell", not for "gone": the
   end-of-run sweep deleted the file again and reported it "deleted", as left behind
-  (engine/steps.Steps._read_back_verdict);
+  (engine/validation._read_back_verdict);
 - a rename, an update that changes the record's key, split the record: its URL took the new
   path, its key stayed the old one. A correct rename failed its read-back; a delete that kept
   the renamed file passed its read-back; a rename that copied left a file the sweep reported
