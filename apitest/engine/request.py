@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from apitest.engine.http.client import Request
 from apitest.errors import clip
-from apitest.plan.cases import bad_value, format_path, request_content
+from apitest.plan.bad_values import bad_value
+from apitest.plan.cases import format_path, request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.graph import own_record_properties, primary_key_names, takes_own_records
 from apitest.plan.model import Violation

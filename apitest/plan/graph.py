@@ -14,7 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from apitest._gc import no_gc_pauses
-from apitest.plan.cases import BOUNDED_VALUES, negative_cases, request_content, unbreakable
+from apitest.plan.bad_values import BOUNDED_VALUES, unbreakable
+from apitest.plan.cases import negative_cases, request_content
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.spec.model import Catalog, Operation, Property, Resource, Structure

@@ -220,7 +220,7 @@ def test_the_cleanup_case_whose_delete_kept_the_pet_is_not_passed(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="InvalidValueInURLPath always sends apitest-invalid-<hex> (plan/cases.bad_value), "
+    reason="InvalidValueInURLPath always sends apitest-invalid-<hex> (plan/bad_values.bad_value), "
     "a malformed id LoopBack refuses with 400 before any lookup; no case sends a well-formed "
     "unknown key, so an update of a missing pet answered 204 passes",
 )

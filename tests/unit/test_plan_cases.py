@@ -12,7 +12,8 @@ import pytest
 
 from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.request import NotApplicable, break_body
-from apitest.plan.cases import LENGTH_CAP, bad_value, format_path, negative_cases, unbreakable
+from apitest.plan.bad_values import LENGTH_CAP, bad_value, unbreakable
+from apitest.plan.cases import format_path, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from apitest.plan._values import ValueSource
-from apitest.plan.cases import bad_value
+from apitest.plan.bad_values import bad_value
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath, parse_data_path

@@ -12,7 +12,8 @@ import pytest
 from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.http.client import Request
 from apitest.engine.request import NotApplicable, build_request
-from apitest.plan.cases import bad_value, negative_cases
+from apitest.plan.bad_values import bad_value
+from apitest.plan.cases import negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.model import Violation
 from apitest.spec.loader import load

@@ -1,0 +1,221 @@
+"""The value that breaks one rule of a property, and whether any value can.
+
+`cases.py` decides which negative cases an operation gets and names in each the bad value it
+needs ("too long", "above range", "regex", ...); this module makes that value from the case's
+seeded stream (`bad_value`, asked by the engine as it builds the request) and says where no
+value apitest can send breaks the rule (`unbreakable`, asked by the planner, which skips such a
+case). It stands apart because making a value is a concern of its own: the two questions rest
+on the same makers (the past-range number, the regex miss, the length cap), and none of it
+bears on which cases exist.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Final
+
+from apitest._by_identity import IdentityCache
+from apitest.plan.cases import MAX_CACHED_STRUCTURES
+from apitest.plan.data import DataGenerator, Lookup
+from apitest.plan.model import Violation
+from apitest.spec.conditions import DataPath
+from apitest.spec.model import Property
+from apitest.spec.values import runtime_regex
+
+
+def _no_records(path: DataPath) -> list[Any]:
+    return []
+
+
+def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _no_records) -> Any:
+    """The value that breaks the declaration, from the case's own seeded stream; `lookup`
+    gives the records that valid values come from (a wrong count of delimited values must be
+    wrong in its count only)."""
+    prop = violation.prop if violation.prop is not None else _arg_property(violation)
+    kind = violation.value
+    as_text = violation.location != "body"
+    if kind in ("too many", "too few") and violation.arg is not None:
+        return generator.delimited(violation.arg, _wrong_count(violation), lookup=lookup)
+    if kind == "empty":
+        return ""
+    if kind == "null":
+        return None
+    if kind == "invalid":
+        # A key its own regex refuses is invalid on every API; a well-formed unknown key is
+        # only unknown, and an upserting PUT (Kinto's) rightly stores a record at it.
+        missed = _regex_miss(prop, f"apitest {generator.hex(4)}") if prop and prop.regex else None
+        return missed if missed is not None else f"apitest-invalid-{generator.hex(8)}"
+    if kind in ("type", "text"):  # text: a form field's
+        return _wrong_type(prop.type if prop else "string", generator, as_text or kind == "text")
+    if prop is None:
+        return f"apitest-{generator.hex(6)}"
+    if kind in ("too long", "too short"):
+        return _wrong_length(prop, kind == "too long", generator)
+    if kind == "outside values":
+        return _outside(prop, generator)
+    if kind in ("above range", "below range") and prop.range is not None:
+        return _past_range(prop, kind == "above range")
+    if kind == "regex":
+        missed = _regex_miss(prop, f"apitest {generator.hex(4)}")
+        return missed if missed is not None else "\u2603"  # unbreakable: planned as skipped
+    return f"apitest-{generator.hex(6)}"
+
+
+def _wrong_count(violation: Violation) -> int:
+    bounds = violation.arg.length if violation.arg is not None else None
+    if bounds is None:
+        return 0
+    if violation.value == "too many":
+        return int(bounds.max or 0) + 1
+    return max(0, int(bounds.min or 0) - 1)
+
+
+def _arg_property(violation: Violation) -> Property | None:
+    return violation.arg.value_property if violation.arg is not None else None
+
+
+def _wrong_type(type_name: str, generator: DataGenerator, as_text: bool) -> Any:
+    """A value of another JSON type (in a query or header: text the type cannot parse)."""
+    word = f"apitest-{generator.hex(6)}"
+    if as_text:
+        return word
+    if type_name in ("string", "long_string", "datetime", "date"):
+        return int(generator.hex(6), 16)  # a JSON number; long_string wants digits as text
+    return word  # a string where a number, boolean, array or object belongs
+
+
+LENGTH_CAP = 1_000_000
+"""The longest value a Length Violation sends, in characters or list items. A bound above it
+cannot be broken in a test: sending the cap instead kept the rule, a correct API rightly took
+the value, and the case failed it (`unbreakable` skips such a case instead)."""
+_BLOCK = 4096
+"""Past this many characters or items a long value repeats its first block: a value of a
+million built piece by piece held the event loop for seconds, and the calls in flight beside it
+timed out."""
+
+
+def _wrong_length(prop: Property, too_long: bool, generator: DataGenerator) -> Any:
+    bounds = prop.length
+    assert bounds is not None
+    size = int(bounds.max) + 1 if too_long and bounds.max is not None else int(bounds.min or 1) - 1
+    size = max(0, min(size, LENGTH_CAP))
+    if prop.type == "collections":
+        items = [generator.text(1, 10) for _ in range(min(size, _BLOCK))]
+        return (items * (size // _BLOCK + 1))[:size] if size > _BLOCK else items
+    digits = prop.type == "long_string"
+    parts: list[str] = []
+    length = 0
+    while length < min(size, _BLOCK):
+        part = generator.hex(16) if digits else generator.text(8, 16) + " "
+        parts.append(part)
+        length += len(part)
+    block = "".join(parts)
+    if digits:
+        block = "".join(str(int(ch, 16) % 10) for ch in block)
+    text = (block * (size // max(len(block), 1) + 1))[:size] if size > len(block) else block[:size]
+    # A space at either end would be trimmed by the many APIs that trim text (DRF's CharField
+    # does), leaving a value of a valid length that they rightly take.
+    return text[:-1] + "x" if text.endswith(" ") else text
+
+
+def _past_range(prop: Property, above: bool) -> float:
+    """The number just outside `prop`'s range: the next whole number for an integer type, the
+    edge ± 1 for a double, or the next double where ± 1 is lost in the edge's precision (1e308
+    + 1 is 1e308, a value inside the range that a correct API rightly took)."""
+    bounds = prop.range
+    assert bounds is not None
+    edge = (bounds.max if above else bounds.min) or 0
+    if not math.isfinite(edge):
+        return edge
+    if prop.type in ("integer", "long"):
+        return math.floor(edge) + 1 if above else math.ceil(edge) - 1
+    moved = float(edge + (1 if above else -1))
+    return moved if moved != edge else math.nextafter(float(edge), math.inf if above else -math.inf)
+
+
+def unbreakable(violation: Violation) -> str | None:
+    """Why no value apitest can send breaks what `violation` names, so its case is skipped,
+    not sent with a value that keeps the rule (which a correct API rightly takes, failing the
+    case); None where a value can. Once per violation: a structure's violations serve every
+    operation that sends it."""
+    return _UNBREAKABLE.get(violation, None, lambda: _unbreakable(violation))
+
+
+def _unbreakable(violation: Violation) -> str | None:
+    kind = violation.value
+    if kind not in BOUNDED_VALUES:
+        return None
+    prop = violation.prop if violation.prop is not None else _arg_property(violation)
+    if prop is None:
+        return None
+    bounds = prop.length
+    if kind == "too long" and bounds is not None and (bounds.max or 0) >= LENGTH_CAP:
+        unit = "items" if prop.type == "collections" else "characters"
+        return (
+            f"a value longer than {int(bounds.max or 0):,} {unit} is more than a test sends "
+            f"(at most {LENGTH_CAP:,}): the length bound cannot be broken"
+        )
+    ranged = kind in ("above range", "below range") and prop.range is not None
+    if ranged and not math.isfinite(_past_range(prop, kind == "above range")):
+        side = "above" if kind == "above range" else "below"
+        return f"no finite number lies {side} the range: it cannot be broken"
+    low = int(bounds.min or 1) if bounds is not None else 1
+    if kind == "regex" and prop.regex and _matches_every_candidate(prop.regex, low):
+        return (
+            f"every value apitest tries matches the regex {prop.regex!r} (spaces, a line break, "
+            "punctuation, non-ASCII): no value breaks it"
+        )
+    return None
+
+
+_UNBREAKABLE: IdentityCache[Violation, str | None] = IdentityCache(4 * MAX_CACHED_STRUCTURES)
+BOUNDED_VALUES: Final = frozenset({"too long", "above range", "below range", "regex"})
+"""The bad values `unbreakable` may find no value for: the planner asks it of these only (it
+plans 170,000 negative cases of a large catalog, and a call apiece cost 10% of that)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _matches_every_candidate(pattern: str, low: int) -> bool:
+    """Whether no candidate of `_regex_miss` breaks `pattern` (a spec repeats its patterns)."""
+    return _regex_miss_of(pattern, low, None) is None
+
+
+def _outside(prop: Property, generator: DataGenerator) -> Any:
+    if prop.type in ("integer", "long", "double"):
+        numbers = [float(v) for v in prop.values if _is_number(v)]
+        value = max(numbers, default=0) + 1
+        return int(value) if prop.type != "double" else value
+    while True:
+        word = f"apitest-{generator.hex(6)}"
+        if word not in prop.values:
+            return word
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _regex_miss(prop: Property, word: str) -> str | None:
+    """A string of an allowed length that the regex does not fully match; None where every
+    candidate matches (`[\\s\\S]*` matches them all): sending one then kept the rule."""
+    low = int(prop.length.min or 1) if prop.length is not None else 1
+    return _regex_miss_of(prop.regex or "", low, word)
+
+
+def _regex_miss_of(source: str, low: int, word: str | None) -> str | None:
+    """The first candidate `source` does not fully match, padded to `low` characters. The plan
+    asks without the run's seeded `word`: what it finds breakable, the run then breaks too."""
+    pattern = runtime_regex(source)
+    if pattern is None:
+        return None
+    candidates = ["!apitest!", "~", *([word] if word else []), " ", "0x!", "\n", "\u2603"]
+    for text in candidates:
+        padded = text + "!" * max(0, low - len(text))
+        if not pattern.fullmatch(padded):
+            return padded
+    return None
