@@ -23,7 +23,8 @@ from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo import DemoServer
-from apitest.engine.http.client import BOM_NOTE, Caller, Exchange, Request, new_client
+from apitest.engine.http.bodies import BOM_NOTE
+from apitest.engine.http.client import Caller, Exchange, Request, new_client
 from apitest.engine.http.throttle import Throttles
 from apitest.spec.loader import load_catalog
 
