@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from apitest.engine.effects import GONE_STATUSES, Outcome, check_gone, held_by, lookup_with
+from apitest.engine.effects import Outcome, held_by, lookup_with
 from apitest.engine.eventually import poll
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
 from apitest.engine.provenance import Seen, uses_of
+from apitest.engine.record_checks import GONE_STATUSES, check_gone
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import Built, NoKeyError, build_request
 from apitest.engine.step_state import Unread

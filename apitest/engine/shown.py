@@ -1,5 +1,5 @@
 """What a read's answer shows of a record: the structure it declares for the records it holds,
-which a read-back is held to (engine/effects.check_record).
+which a read-back is held to (engine/record_checks.check_record).
 
 A read answers records in a structure of their own where it lists them (a list's items:
 Airflow's connections without `password` and `extra`, Jupyter's listing without `content`);

@@ -13,17 +13,11 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from apitest.engine.effects import (
-    GONE_STATUSES,
-    Outcome,
-    check_gone,
-    check_record,
-    lookup_with,
-    server_fault,
-)
+from apitest.engine.effects import Outcome, lookup_with, server_fault
 from apitest.engine.eventually import poll
 from apitest.engine.http.client import Exchange
 from apitest.engine.paging import held_to_what_the_list_shows, read_through_pages
+from apitest.engine.record_checks import GONE_STATUSES, check_gone, check_record
 from apitest.engine.records import JsonObject
 from apitest.engine.step_state import StepRun
 from apitest.plan.cases import request_content

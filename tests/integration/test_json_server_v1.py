@@ -22,7 +22,8 @@ What it showed, now fixed: the cleanup of a record a chain prepared for another 
 trusted the DELETE's 200 (never read back, and never handed to the end-of-run sweep), so a
 delete that kept it left a post no report mentioned (it is now read back at the end of the run:
 engine/cleanup.read_back_unread); a read-back after a delete that found the post still there,
-but in a shape the spec refuses, named the shape, not the kept post (engine/effects.check_gone).
+but in a shape the spec refuses, named the shape, not the kept post
+(engine/record_checks.check_gone).
 
 A PATCH that replaced the post, dropping a field the run wrote and did not send, passed: the
 read-back compared only what the PATCH sent. It now also holds the record to what the run wrote

@@ -35,7 +35,7 @@ mock's task is untouched; with `unique-for` on a client-chosen key each create s
 What it showed, now fixed:
 - FALSE GREEN: where the list is the read-back and answers a bare array, the array's
   wrapper was taken for its records' structure, and nothing the write sent was compared.
-  engine/effects._records_structure now takes the items of a bare array.
+  engine/shown._records_structure now takes the items of a bare array.
 - A correct create whose task stood past the list's first page failed "the read answer holds
   no tasks record", though the answer said the list goes on (`X-Total-Count: 14` beside 10
   tasks): it is now "could not tell" (engine/paging._header_said).

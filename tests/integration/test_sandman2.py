@@ -20,7 +20,7 @@ What it showed, now fixed:
 - after a delete whose read-back answers 200 with a body that is no book (the API's 404 turned
   into 200 `{"message": null}`), the end-of-run sweep reported the book NOT deleted, though its
   own DELETE was answered 404 and the API held nothing: such an answer, with no record by its
-  key, now tells neither way (engine/effects.check_gone, `Outcome.unsure`);
+  key, now tells neither way (engine/record_checks.check_gone, `Outcome.unsure`);
 - a value read back as JSON null was said as Python's `None` (`sent 412, read None`): values
   are now said as JSON (verify/compare._show);
 - a create answered as sandman2 documents for a book that already exists (204, no body) fails,

@@ -14,7 +14,7 @@ What it showed, now fixed:
   the record it addresses is never made up (engine/request.py); the case says which is missing.
 - The same reads after a delete took the queue's attributes for "gone": a DeleteQueue that
   deleted nothing passed (a false green). The delete's read-back finds the record as the
-  write's does (engine/effects.check_gone).
+  write's does (engine/record_checks.check_gone).
 """
 
 from __future__ import annotations
