@@ -41,8 +41,9 @@ from apitest.auth.declared import (
     place_token,
     scope_separator,
 )
+from apitest.auth.flow_order import no_flow_message, refreshes_and_grants
 from apitest.auth.login_fields import FLOW_FIELDS, fields_unfilled, login_digest, token_field_envs
-from apitest.auth.notices import GIVEN_REFRESH_TOKEN, Refusal, fallback, scopes_rejoined
+from apitest.auth.notices import Refusal, fallback, scopes_rejoined
 from apitest.auth.profiles import Profile
 from apitest.auth.replay_call import replay_call
 from apitest.auth.stores import Token, TokenStore
@@ -252,47 +253,24 @@ class TokenSource:
         base = stored or Token(id="", key=self.key)
         if self.endpoints.kind == "token":
             return await self._token_flow(base)
-        refreshes: list[tuple[str, dict[str, str]]] = []
-        if stored is not None and stored.refresh_token:
-            refreshes.append(("stored refresh token", self._refresh(stored.refresh_token)))
         if creds.access_token and not self._given_spent and (stored is None or short):
             self._given_spent = True
             return replace(
                 base, access_token=creds.access_token, expires_at=None, scopes=()
             )  # what it was granted is unknown
-        if creds.refresh_token and (stored is None or stored.refresh_token != creds.refresh_token):
-            given = (
-                "APITEST_REFRESH_TOKEN"
-                if creds.source == "environment"
-                else GIVEN_REFRESH_TOKEN + creds.source
-            )
-            refreshes.append((given, self._refresh(creds.refresh_token)))
-        grants: list[tuple[str, dict[str, str]]] = []
-        if creds.grant_token and not self._grant_spent:
-            grants.append(
-                ("grant token", {"grant_type": "authorization_code", "code": creds.grant_token})
-            )
-        if self._password_login:
-            grants.append(("password", {"grant_type": "password", "scope": self._scopes}))
-        elif creds.client_id and creds.client_secret:
-            grants.append(
-                ("client credentials", {"grant_type": "client_credentials", "scope": self._scopes})
-            )
+        refreshes, grants = refreshes_and_grants(
+            creds,
+            stored,
+            profile_scopes=self._scopes if self.profile.scopes else None,
+            scopes=self._scopes,
+            grant_spent=self._grant_spent,
+            password_login=self._password_login,
+        )
         if short and not grants and stored is not None and self._fresh(stored, rejected):
             return stored
         flows = grants + refreshes if short else refreshes + grants
         if not flows:
-            spent = (
-                "the API refused the access token given (APITEST_ACCESS_TOKEN or the profile's "
-                "access_token: expired or revoked?) and "
-                if self._given_spent
-                else ""
-            )
-            raise UsageError(
-                f"{spent}profile {self.profile.name!r} has no way to get an OAuth2 access "
-                "token: set APITEST_CLIENT_ID and APITEST_CLIENT_SECRET (client credentials), "
-                "plus APITEST_REFRESH_TOKEN or APITEST_GRANT_TOKEN, or a fresh APITEST_ACCESS_TOKEN"
-            )
+            raise UsageError(no_flow_message(self.profile.name, self._given_spent))
         reasons: list[str] = []
         refused: list[Refusal] = []
         transient = False
@@ -362,15 +340,6 @@ class TokenSource:
             f"the call names {', '.join(unfilled)}, which the profile gives no value: set "
             f"{token_field_envs(unfilled)}, or the profile's [auth.profiles.NAME.token_fields]"
         )
-
-    def _refresh(self, token: str) -> dict[str, str]:
-        """A refresh-token grant. It asks for the profile's own `scopes` (a read-only profile
-        narrowed to reads), else for no scope: RFC 6749 section 6 then gives every scope the
-        refresh token was granted, where asking for the spec's might exceed them."""
-        params = {"grant_type": "refresh_token", "refresh_token": token}
-        if self.profile.scopes:
-            params["scope"] = self._scopes
-        return params
 
     def _values(self, params: dict[str, str]) -> dict[str, str]:
         """The flow's values plus the profile's client credentials (never an empty secret)."""
