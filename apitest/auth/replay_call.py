@@ -14,8 +14,8 @@ from apitest.auth.declared import (
     build_request,
     client_basic,
     declared_path,
-    only_string_property,
 )
+from apitest.auth.token_answer import token_names
 
 
 def replay_call(
@@ -37,12 +37,13 @@ def replay_call(
         values["grant_type"] = "client_credentials"
     if endpoint.operation is not None:
         values = {k: v for k, v in values.items() if v}
-    names = ["access_token"]
-    if endpoints.kind == "token":
-        names = ["token", "access_token", only_string_property(endpoint.operation) or ""]
     default: list[str | int] = ["access_token"]
     path = next(
-        (found for name in names if name and (found := declared_path(endpoint, name))),
+        (
+            found
+            for name in token_names(endpoint, endpoints.kind)
+            if (found := declared_path(endpoint, name))
+        ),
         default,
     )
     request = build_request(endpoint, values)

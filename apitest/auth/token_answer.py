@@ -27,16 +27,22 @@ def json_answer(response: httpx.Response) -> dict[str, Any]:
     return answer if isinstance(answer, dict) else {}
 
 
+def token_names(endpoint: Endpoint, kind: str) -> list[str]:
+    """Where an answer may hold the access token, in the order looked at: `access_token`; a
+    `<token>` schema's may be named `token`, or be the declared structure's only string
+    property. The run reads the token there, and a replay script says where to find it."""
+    if kind != "token":
+        return ["access_token"]
+    names = ["token", "access_token"]
+    only = only_string_property(endpoint.operation)
+    if only is not None and only not in names:
+        names.append(only)
+    return names
+
+
 def access_token(endpoint: Endpoint, answer: dict[str, Any], kind: str) -> str | None:
-    """The access token in an answer; a `<token>` schema's may be named `token`, or be the
-    declared structure's only string property."""
-    names = ["access_token"]
-    if kind == "token":
-        names = ["token", "access_token"]
-        only = only_string_property(endpoint.operation)
-        if only is not None and only not in names:
-            names.append(only)
-    for name in names:
+    """The access token in an answer (`token_names` says where it is looked for)."""
+    for name in token_names(endpoint, kind):
         found = read_field(endpoint.operation, answer, name)
         if isinstance(found, str) and found:
             return found
