@@ -25,7 +25,7 @@ NegativeKind = Literal[
     "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
     "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
     "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
-    "Read Only Profile", "Parallel Calls", "Sequential Calls",
+    "Read Only Profile", "Unknown Key", "Parallel Calls", "Sequential Calls",
 ]  # fmt: skip
 """ZEST's default case names first (meaning what ZEST means), then apitest's own."""
 NEGATIVE_KINDS: Final[tuple[NegativeKind, ...]] = get_args(NegativeKind)

@@ -24,6 +24,7 @@ BUGS: dict[str, str] = {
     "accepts-invalid": "creates and updates skip field validation",
     "undeclared-status": "creates answer 202 instead of the declared 201",
     "no-auth": "no token is needed, every scope is granted",
+    "unknown-id-empty": "a read of a well-formed trip id no trip has answers 200 with no trips",
 }
 """The defect modes (`--bug NAME`) a correct runner must catch, and what each breaks."""
 

@@ -62,6 +62,8 @@ class _Trips:
         authorize(self.state, request, TRIPS_READ)
         trip_id = request.path_params["trip_id"]
         record = self.trips.read(trip_id)
+        if record is None and trip_id.isdigit() and self.config.has_bug("unknown-id-empty"):
+            return JSONResponse({"trips": []})  # a look-up by filter, its empty answer passed on
         if record is None:
             raise not_found("trip", [trip_id])
         return JSONResponse({"trips": [self._present(record)]})

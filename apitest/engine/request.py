@@ -20,7 +20,7 @@ from apitest.errors import clip
 from apitest.plan.bad_values import bad_value
 from apitest.plan.cases import format_path, request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
-from apitest.plan.graph import own_record_properties, primary_key_names, takes_own_records
+from apitest.plan.graph import names_the_record, own_record_properties, takes_own_records
 from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Argument, Content, Operation, Property, Resource
@@ -126,7 +126,7 @@ def _argument_values(
     for arg in _arguments_to_send(op, lookup, forced, reading_back):
         if arg is forced and _case_gives_value(violation, arg, lookup):
             continue  # sent only for the case, which gives its value (or leaves it out)
-        if keys is not None and _names_the_record(resource, arg):
+        if keys is not None and names_the_record(resource, arg):
             value = _record_key(resource, arg, lookup, keys)
         elif arg.location == "variable" and arg.name in address:
             value = address[arg.name]
@@ -378,17 +378,6 @@ def _refuse_made_up_keys(
     for prop in own:
         if _lacks_own(resource, prop, lookup):
             raise NoKeyError(resource.name, _field(prop, prop.name or "the value"), "the body")
-
-
-def _names_the_record(resource: Resource, arg: Argument) -> bool:
-    """A URL variable that addresses the record itself: its value's path names the resource's
-    own records, or, with no path, it is named as a primary key (`{id}` for `$.id`)."""
-    if arg.location != "variable":
-        return False
-    prop = arg.value_property
-    if prop is not None and prop.path is not None:
-        return takes_own_records(resource, prop)
-    return arg.name in primary_key_names(resource)
 
 
 def _record_key(resource: Resource, arg: Argument, lookup: Lookup, keys: dict[str, Any]) -> Any:

@@ -21,7 +21,7 @@ from apitest.plan.data import DataGenerator, Lookup
 from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath
 from apitest.spec.model import Property
-from apitest.spec.values import runtime_regex
+from apitest.spec.values import INT32, runtime_regex
 
 
 def _no_records(path: DataPath) -> list[Any]:
@@ -46,6 +46,8 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
         # only unknown, and an upserting PUT (Kinto's) rightly stores a record at it.
         missed = _regex_miss(prop, f"apitest {generator.hex(4)}") if prop and prop.regex else None
         return missed if missed is not None else f"apitest-invalid-{generator.hex(8)}"
+    if kind == "unknown" and prop is not None:
+        return unknown_key(prop, generator)
     if kind in ("type", "text"):  # text: a form field's
         return _wrong_type(prop.type if prop else "string", generator, as_text or kind == "text")
     if prop is None:
@@ -60,6 +62,26 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
         missed = _regex_miss(prop, f"apitest {generator.hex(4)}")
         return missed if missed is not None else "\u2603"  # unbreakable: planned as skipped
     return f"apitest-{generator.hex(6)}"
+
+
+_FAR: Final = {"integer": (10**9, INT32[1]), "long": (10**15, 2**53)}
+"""Where an Unknown Key's number is drawn from: far above the ids a store counts up to, and
+within what a 32-bit column, or a JavaScript number (LoopBack's ids), holds exactly."""
+
+
+def unknown_key(prop: Property, generator: DataGenerator) -> Any:
+    """A well-formed key no record is likely to have: a number far above those a store counts
+    up to (the top of a declared range, where it has one), 18 digits for a long_string id, else
+    a fresh match of its type and regex. Never the key's example or `values`, which a record
+    may well hold."""
+    if prop.type in _FAR:
+        if prop.range is not None and prop.range.max is not None:
+            return math.floor(prop.range.max)
+        low, high = _FAR[prop.type]
+        return low + int(generator.hex(16), 16) % (high - low)
+    if prop.type == "long_string" and prop.regex is None and prop.length is None:
+        return str(10**17 + int(generator.hex(16), 16) % (9 * 10**17))
+    return generator.fresh(prop)
 
 
 def _wrong_count(violation: Violation) -> int:

@@ -23,7 +23,17 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
   and no server error, since what a sync operation guarantees under concurrency is the API's
   to say;
 - concurrent / non-concurrent relate query parameters and headers: a URL variable is always
-  sent, so a name that is one (or names no argument) makes no case (lint warns).
+  sent, so a name that is one (or names no argument) makes no case (lint warns);
+- apitest's own Unknown Key: a URL variable that names the record (`record_variables`) sent
+  with a well-formed key no record has, on a read, an update or an action that is not a PUT;
+  the API must refuse it (404). InvalidValueInURLPath sends a malformed key, which an API that
+  checks a key's form (an integer id) refuses before it looks the record up: an update of a
+  missing record answered 204 passed unseen (LoopBack 4). Made only where the key's form is
+  typed (an integer, long or long_string, or a string with a regex), since an untyped
+  string's InvalidValueInURLPath value is a well-formed unknown key already. Not on a PUT (an
+  upserting PUT rightly stores a record at any key), a create (it makes the record its URL
+  names: JupyterHub's POST /users/{name}), nor a delete (a delete of a key no record has is
+  answered 404 by some correct APIs and 204 by others: a DELETE is idempotent).
 """
 
 from __future__ import annotations
@@ -47,13 +57,18 @@ MAX_BODY_DEPTH = 8
 
 
 def negative_cases(
-    op: Operation, has_auth: bool, read_only_profiles: tuple[str, ...] = ()
+    op: Operation,
+    has_auth: bool,
+    read_only_profiles: tuple[str, ...] = (),
+    record_variables: frozenset[str] = frozenset(),
 ) -> list[Violation]:
     """Every negative case of `op`, minus those its `auto-skip-cases` names. A write gets a
-    Read Only Profile case per profile marked read-only: that user must be refused."""
+    Read Only Profile case per profile marked read-only: that user must be refused.
+    `record_variables`: the URL variables that name the operation's record (its resource's
+    primary key, or a value its own records give), each of which gets an Unknown Key case."""
     found = [
-        *_argument_cases(op), *_partner_cases(op), *_body_cases(op), *_auth_cases(has_auth),
-        *_sync_cases(op),
+        *_argument_cases(op), *_unknown_key_cases(op, record_variables), *_partner_cases(op),
+        *_body_cases(op), *_auth_cases(has_auth), *_sync_cases(op),
     ]  # fmt: skip
     if has_auth and op.category != "read":
         found.extend(
@@ -93,6 +108,27 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
             yield Violation(_EMPTY[where], arg.name, where, "set", "empty", arg=arg)
         if prop is not None and prop.length is not None:
             yield from _bound_cases(prop.length, "Length Violation", "Length Violation", arg=arg)
+
+
+def _unknown_key_cases(op: Operation, record_variables: frozenset[str]) -> Iterator[Violation]:
+    """Unknown Key: a record variable given a well-formed key no record has (see the module's
+    docstring for where and why)."""
+    if op.category not in ("read", "update", "action") or op.method == "put":
+        return
+    for arg in op.arguments:
+        named = arg.location == "variable" and arg.name in record_variables
+        if named and has_typed_form(arg.value_property):
+            yield Violation("Unknown Key", arg.name, "variable", "set", "unknown", arg=arg)
+
+
+def has_typed_form(prop: Property | None) -> bool:
+    """Whether a key's form is typed, so that a well-formed key differs from a malformed one:
+    a number, digits (long_string) or a string its regex shapes; not one of a few `values`."""
+    if prop is None or prop.values:
+        return False
+    return prop.type in ("integer", "long", "long_string") or (
+        prop.type == "string" and prop.regex is not None
+    )
 
 
 def _text_miss(prop: Property) -> str:

@@ -158,6 +158,11 @@ class DataGenerator:
             made_up.extend(builder.made_up)
         return None if value is MISSING else value
 
+    def fresh(self, prop: Property) -> Any:
+        """A value of `prop`'s type and rules made from this stream, never its example or
+        `values`: an Unknown Key case's key must be one no record was given."""
+        return self._values.generate(prop)
+
     def text(self, low: int, high: int) -> str:
         """Readable text of `low..high` characters from this stream (negative values use it)."""
         return self._values.text(low, high)

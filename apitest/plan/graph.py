@@ -18,7 +18,7 @@ from apitest.plan.bad_values import BOUNDED_VALUES, unbreakable
 from apitest.plan.cases import negative_cases, request_content
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
-from apitest.spec.model import Catalog, Operation, Property, Resource, Structure
+from apitest.spec.model import Argument, Catalog, Operation, Property, Resource, Structure
 from apitest.spec.scopes import Category
 from apitest.spec.urls import url_variables
 
@@ -117,6 +117,17 @@ def takes_own_records(resource: Resource, prop: Property | None) -> bool:
     """Whether `prop`'s value comes from the resource's own records (`path="trips:$.trip_id"`
     on a trips argument or body property): a call sending it addresses that record."""
     return prop is not None and prop.records_of == resource.name
+
+
+def names_the_record(resource: Resource, arg: Argument) -> bool:
+    """A URL variable that addresses the record itself: its value's path names the resource's
+    own records, or, with no path, it is named as a primary key (`{id}` for `$.id`)."""
+    if arg.location != "variable":
+        return False
+    prop = arg.value_property
+    if prop is not None and prop.path is not None:
+        return takes_own_records(resource, prop)
+    return arg.name in primary_key_names(resource)
 
 
 def own_record_properties(
@@ -379,7 +390,8 @@ class _ResourcePlanner:
         if self._skip(op):
             return []
         has_auth = (op.authentication or self.res.authentication) is not None
-        return negative_cases(op, has_auth, self.options.read_only_profiles)
+        keyed = frozenset(arg.name for arg in op.arguments if names_the_record(self.res, arg))
+        return negative_cases(op, has_auth, self.options.read_only_profiles, keyed)
 
     def _add_cases(
         self, chain: _ChainBuilder, op: Operation, cases: list[Violation], skip: str | None = None

@@ -105,3 +105,12 @@ def test_without_bugs_the_same_calls_behave(api: Api) -> None:
     trip_id = api.create_trip(no_of_days=4)
     assert api.get(f"/trips/{trip_id}").json()["trips"][0]["no_of_days"] == 4
     assert api.post("/trips", json={"trips": [trip(no_of_days=0)]}).status_code == 400
+
+
+def test_unknown_id_empty_answers_a_well_formed_unknown_id_with_no_trips(make_api: MakeApi) -> None:
+    api = make_api(bugs={"unknown-id-empty"})
+    trip_id = api.create_trip()
+    assert api.get(f"/trips/{trip_id}").json()["trips"][0]["trip_id"] == trip_id
+    unknown = api.get("/trips/435159532201919785")
+    assert (unknown.status_code, unknown.json()) == (200, {"trips": []})
+    assert api.get("/trips/apitest-invalid-3bf60c06").status_code == 404  # malformed: refused

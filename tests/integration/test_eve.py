@@ -180,7 +180,9 @@ def test_negative_cases_are_refused_for_what_they_break_not_for_a_stale_etag(
     negative = [c for c in result["cases"] if c["negative_kind"] and c["operation"] in writes]
     headers = {(c["negative_kind"], c["http_status"]) for c in negative if "If-Match" in c["case"]}
     assert headers == {("Mandatory Header", 428), ("Empty Header", 428)}
-    body = [c for c in negative if "If-Match" not in c["case"] and "URLPath" not in c["case"]]
+    by_key = [c for c in negative if c["negative_kind"] in ("Unknown Key", "InvalidValueInURLPath")]
+    assert by_key and {c["http_status"] for c in by_key} == {404}  # no item has the key sent
+    body = [c for c in negative if "If-Match" not in c["case"] and c not in by_key]
     assert len(body) > 15
     assert {c["http_status"] for c in body} == {422}, {c["case"]: c["http_status"] for c in body}
 

@@ -171,7 +171,10 @@ def test_a_correct_api_passes_every_case_with_one_login_and_leaves_no_item(
     assert verifies == ["verify create item", "verify update item", "verify delete item"]
     tokens = [c for c in cases if c["case"] in ("Missing Token", "Invalid Token")]
     assert len(tokens) == 10 and {c["http_status"] for c in tokens} == {401}
-    assert {c["http_status"] for c in cases if c["negative_kind"]} == {401, 422}
+    unknown = {c["http_status"] for c in cases if c["negative_kind"] == "Unknown Key"}
+    assert unknown == {404}  # a well-formed id no item has
+    refused = {c["http_status"] for c in cases if c["negative_kind"] not in (None, "Unknown Key")}
+    assert refused == {401, 422}
     assert logins(correct)[before:] == ["200"]  # the form login, once for the whole run
     assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 0}
     assert items(correct) == []

@@ -19,10 +19,10 @@ PATCH /pets (update every pet a ?where matches, answered {"count": N}) is left o
 spec: a `where` a run generates names no record of the run's own, so the call could update
 pets the run did not make (an empty one, every pet on the server).
 
-Still open (xfail):
-- a PATCH of an id the store does not hold answered 204 (not 404) passes: every
-  InvalidValueInURLPath case sends `apitest-invalid-<hex>`, which LoopBack refuses with 400
-  at its parameter check before any lookup, and no case ever sends a well-formed unknown key.
+What it showed, now fixed: a PATCH of an id the store does not hold answered 204 (not 404)
+passed: every InvalidValueInURLPath case sends `apitest-invalid-<hex>`, which LoopBack refuses
+with 400 at its parameter check before any lookup, and no case sent a well-formed unknown key.
+apitest's own Unknown Key case now does (plan/cases._unknown_key_cases).
 
 What it showed, now fixed: a chain's cleanup delete answered 204 that kept the pet stayed
 "passed": the end-of-run read-back said the pet NOT deleted and the run exited 1, but the
@@ -218,12 +218,6 @@ def test_the_cleanup_case_whose_delete_kept_the_pet_is_not_passed(
     assert result["counts"]["failed"] >= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="InvalidValueInURLPath always sends apitest-invalid-<hex> (plan/bad_values.bad_value), "
-    "a malformed id LoopBack refuses with 400 before any lookup; no case sends a well-formed "
-    "unknown key, so an update of a missing pet answered 204 passes",
-)
 def test_an_update_of_a_missing_pet_answered_204_is_caught(
     negative_run: tuple[int, dict[str, Any], list[dict[str, Any]]],
 ) -> None:
@@ -232,4 +226,9 @@ def test_an_update_of_a_missing_pet_answered_204_is_caught(
         c for c in result["cases"]
         if c["operation"] == "updateById" and c["http_status"] == 204 and c["status"] == "failed"
     ]  # fmt: skip
-    assert blind, sorted(c["name"] for c in result["cases"] if c["operation"] == "updateById")
+    assert [c["case"] for c in blind] == ["Unknown Key id"], [c["name"] for c in blind]
+    assert blind[0]["message"].startswith("the API accepted URL path variable id="), blind[0]
+    malformed = next(
+        c for c in result["cases"] if c["name"] == "updateById / InvalidValueInURLPath id"
+    )
+    assert (malformed["status"], malformed["http_status"]) == ("passed", 400)

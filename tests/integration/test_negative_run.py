@@ -53,7 +53,7 @@ def test_every_negative_case_passes_against_the_correct_service(
     before = live_ids(server)
     result = run_negative(server, tmp_path, undelayed)
     cases = negative(result)
-    assert len(cases) == 66 + 28  # trips and destinations, as the plan counts them
+    assert len(cases) == 67 + 29  # trips and destinations, as the plan counts them
     not_passed = [(case.name, case.message) for case in result.cases if case.status != "passed"]
     assert not_passed == []
     assert live_ids(server) == before  # the prepared records are gone again
@@ -114,6 +114,27 @@ def test_no_auth_fails_every_token_case_and_only_those(
     assert failed == tokens and len(tokens) == 18
     missing = next(case for case in negative(result) if case.name == "GET trips / Missing Token")
     assert missing.message == "the API accepted a call without a token (answered 200)"
+
+
+def test_unknown_id_empty_fails_the_unknown_key_case_and_only_that(
+    make_server: MakeServer, tmp_path: Path, undelayed: Catalog
+) -> None:
+    """A read of a well-formed id no trip has answered 200 with no trips: InvalidValueInURLPath
+    sends a malformed id, which the service still refuses, so only Unknown Key can see it."""
+    server = make_server(bugs=["unknown-id-empty"])
+    result = run_negative(server, tmp_path, undelayed)
+    assert failed_names(result) == {"GET trip / Unknown Key trip_id"}
+    (unknown,) = [case for case in negative(result) if case.status != "passed"]
+    assert unknown.negative_kind == "Unknown Key" and unknown.http_status == 200
+    assert unknown.message.startswith("the API accepted URL path variable trip_id='"), (
+        unknown.message
+    )
+    sent = unknown.calls[0].url.rsplit("/", 1)[1]
+    assert sent.isdigit() and len(sent) == 18, sent
+    invalid = next(
+        c for c in negative(result) if c.name == "GET trip / InvalidValueInURLPath trip_id"
+    )
+    assert (invalid.status, invalid.http_status) == ("passed", 404)
 
 
 @pytest.mark.parametrize("seed", [3, 9])

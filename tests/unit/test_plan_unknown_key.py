@@ -1,0 +1,148 @@
+"""apitest's Unknown Key case: which operations and URL variables get one, and the well-formed
+key it sends (plan/cases._unknown_key_cases, plan/bad_values.unknown_key)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from apitest.plan.bad_values import bad_value, unknown_key
+from apitest.plan.data import DataGenerator
+from apitest.plan.graph import PlanOptions, build_plan
+from apitest.plan.model import Violation
+from apitest.spec.loader import load_catalog
+from apitest.spec.model import Bounds, Location, Property
+
+SPEC = """<?xml version="1.0" encoding="UTF-8"?>
+<resource specification="1.0.0" name="things">
+  <components>
+    <structure ref-name="thing">
+      <property name="id" {key} include-for="Response[read]"/>
+      <property name="label" type="string" required-for="Request[create]"/>
+    </structure>
+  </components>
+  <resource-config primary-structure="thing">
+    <path-config><primary path="$.id"/></path-config>
+  </resource-config>
+  <server name="local" url="http://127.0.0.1:9/api"/>
+  <url path="/things">
+    <operation method="post" name="create" category="create">
+      <request-body><content><encode type="application/json"/>
+        <structure-ref name="thing"/></content></request-body>
+      <response status="201"><content><encode type="application/json"/>
+        <structure-ref name="thing"/></content></response>
+    </operation>
+  </url>
+  <url path="/things/{{id}}">
+    <operation method="get" name="read" category="read">
+      {id}
+      <response status="200"><content><encode type="application/json"/>
+        <structure-ref name="thing"/></content></response>
+      <response status="404"/>
+    </operation>
+    <operation method="patch" name="update" category="update">
+      {id}
+      <request-body><content><encode type="application/json"/>
+        <structure-ref name="thing"/></content></request-body>
+      <response status="200"/>
+      <response status="404"/>
+    </operation>
+    <operation method="put" name="replace" category="update">
+      {id}
+      <request-body><content><encode type="application/json"/>
+        <structure-ref name="thing"/></content></request-body>
+      <response status="200"/>
+      <response status="404"/>
+    </operation>
+    <operation method="delete" name="delete" category="delete">
+      {id}
+      <response status="204"/>
+      <response status="404"/>
+    </operation>
+  </url>
+  <url path="/things/{{id}}/start/{{mode}}">
+    <operation method="post" name="start" category="action">
+      {id}
+      <argument name="mode" location="variable" required="true">
+        <content><structure><property type="integer"/></structure></content>
+      </argument>
+      <response status="200"/>
+      <response status="404"/>
+    </operation>
+  </url>
+</resource>
+"""
+
+
+def unknown_key_cases(tmp_path: Path, key: str) -> list[str]:
+    spec = tmp_path / "things.xml"
+    argument = (
+        '<argument name="id" location="variable" required="true">'
+        f"<content><structure><property {key}/></structure></content></argument>"
+    )
+    spec.write_text(SPEC.format(key=key, id=argument), encoding="utf-8")
+    plan = build_plan(load_catalog([spec]), PlanOptions(cases="negative"))
+    return sorted(
+        step.name
+        for step in plan.steps
+        if step.violation is not None and step.violation.kind == "Unknown Key"
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    ['type="integer"', 'type="long"', 'type="long_string"', 'type="string" regex="[a-f0-9]{24}"'],
+)
+def test_a_typed_key_gets_a_case_on_each_read_patch_and_action_that_names_the_record(
+    tmp_path: Path, key: str
+) -> None:
+    # not the PUT (an upserting PUT stores a record at any key), not the delete (idempotent),
+    # not the create (it makes the record); and not `mode`, which names no record
+    assert unknown_key_cases(tmp_path, key) == [
+        "read / Unknown Key id",
+        "start / Unknown Key id",
+        "update / Unknown Key id",
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ['type="string"', 'type="integer" values="1,2,3"', 'type="boolean"', 'type="date"']
+)
+def test_a_key_whose_form_is_not_typed_gets_none(tmp_path: Path, key: str) -> None:
+    """An untyped string's InvalidValueInURLPath value is a well-formed unknown key already; a
+    key of a few `values` may name a record with every one of them."""
+    assert unknown_key_cases(tmp_path, key) == []
+
+
+def prop(kind: str, **rules: object) -> Property:
+    return Property(Location("things.xml", 1), kind, **rules)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_key_sent_is_well_formed_and_far_from_those_a_store_counts_up_to(seed: int) -> None:
+    generator = DataGenerator(seed, "things")
+    integer = unknown_key(prop("integer"), generator)
+    assert isinstance(integer, int) and 10**9 <= integer <= 2**31 - 1
+    long = unknown_key(prop("long"), generator)
+    assert isinstance(long, int) and 10**15 <= long <= 2**53
+    digits = unknown_key(prop("long_string"), generator)
+    assert isinstance(digits, str) and re.fullmatch(r"[1-9][0-9]{17}", digits), digits
+    matched = unknown_key(prop("string", regex="[a-f0-9]{24}"), generator)
+    assert re.fullmatch(r"[a-f0-9]{24}", matched), matched
+
+
+def test_the_key_is_never_the_example_and_keeps_to_a_declared_range() -> None:
+    generator = DataGenerator(1, "things")
+    assert unknown_key(prop("integer", range=Bounds(1, 5000)), generator) == 5000
+    pinned = prop("long_string", example_value="42", regex="[0-9]{1,3}")
+    assert all(unknown_key(pinned, generator.child(str(n))) != "42" for n in range(5))
+
+
+def test_the_case_s_value_is_the_unknown_key_from_the_case_s_own_stream() -> None:
+    key = prop("integer")
+    case = Violation("Unknown Key", "id", "variable", "set", "unknown", prop=key)
+    first = bad_value(case, DataGenerator(7, "things").child("negative"))
+    again = bad_value(case, DataGenerator(7, "things").child("negative"))
+    assert first == again and first >= 10**9  # the same seed sends the same key
