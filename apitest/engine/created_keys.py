@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from apitest.engine.http.client import Exchange
 from apitest.engine.records import JsonObject, record_keys
 from apitest.plan.cases import request_content
-from apitest.plan.graph import takes_own_records
+from apitest.plan.record_keys import takes_own_records
 from apitest.spec.model import Operation, PathConfig, Property, Resource, Structure
 from apitest.spec.urls import path_ending_in, url_variables
 

@@ -23,7 +23,7 @@ from apitest.engine.records import (
     same_key,
     sent_records,
 )
-from apitest.plan.graph import needs_own_record
+from apitest.plan.record_keys import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Catalog, Content, Operation, PathConfig, Resource, Structure
 from apitest.spec.text_bodies import text_value_property

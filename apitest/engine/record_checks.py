@@ -23,7 +23,7 @@ from apitest.engine.effects import (
 from apitest.engine.http.client import Exchange
 from apitest.engine.records import Record, extraction_config, is_composite
 from apitest.engine.shown import unshown_by
-from apitest.plan.graph import needs_own_record
+from apitest.plan.record_keys import needs_own_record
 from apitest.spec.model import Operation, Resource, Structure
 from apitest.verify.compare import (
     compare_record,

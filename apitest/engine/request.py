@@ -20,8 +20,8 @@ from apitest.errors import clip
 from apitest.plan.bad_values import bad_value
 from apitest.plan.cases import format_path, request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
-from apitest.plan.graph import names_the_record, own_record_properties, takes_own_records
 from apitest.plan.model import Violation
+from apitest.plan.record_keys import names_the_record, own_record_properties, takes_own_records
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Argument, Content, Operation, Property, Resource
 from apitest.spec.urls import expand_url

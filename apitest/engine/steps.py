@@ -33,8 +33,9 @@ from apitest.engine.sync import ResourceLocks
 from apitest.engine.validation import validate
 from apitest.errors import ApitestError
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
-from apitest.plan.graph import dependency_op, needs_own_record
+from apitest.plan.graph import dependency_op
 from apitest.plan.model import Step, Violation
+from apitest.plan.record_keys import needs_own_record
 from apitest.results import CaseResult, ValueUse
 from apitest.spec.model import Catalog, Operation, Resource
 from apitest.verify.verdict import Expectation, judge

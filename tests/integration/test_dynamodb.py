@@ -13,7 +13,7 @@ What it showed, now fixed:
   own record two levels down. With no record at hand it was made up: the read asked after
   an item nobody made, was answered `{}`, and passed, having tested nothing. A value a call
   must send from the record it addresses is never made up, at any depth
-  (plan/graph.own_record_properties): the step waits for a record, or says it has none.
+  (plan/record_keys.own_record_properties): the step waits for a record, or says it has none.
 - DeleteItem of a key of the wrong type answers 200 and deletes nothing. The run took the
   negative case's record for gone, struck it from the ledger, and left it in the table: it
   now asks the callback read first (engine/undo.Undoer.kept).

@@ -43,7 +43,7 @@ What it showed, now fixed:
 - A collection update that addresses no record (`PUT /tasks`, which Mockoon documents) was
   sent: the mock's whole bucket was replaced, the task it held before the run was gone, and
   the keyless record the run left was reported nowhere. A body that is an array of records
-  addresses no one record (plan/graph.needs_own_record), and such an update of a resource
+  addresses no one record (plan/record_keys.needs_own_record), and such an update of a resource
   with a create is skipped, saying why, as the delete of the same collection always was.
 """
 

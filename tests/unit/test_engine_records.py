@@ -30,7 +30,8 @@ from apitest.engine.records import (
     same_key,
     sent_records,
 )
-from apitest.plan.graph import callback_read, primary_key_names
+from apitest.plan.graph import callback_read
+from apitest.plan.record_keys import primary_key_names
 from apitest.spec.conditions import parse_data_path
 from apitest.spec.loader import load, load_catalog
 from apitest.spec.model import (

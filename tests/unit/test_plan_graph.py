@@ -13,9 +13,9 @@ from apitest.plan.graph import (
     build_plan,
     callback_read,
     dependency_op,
-    needs_own_record,
 )
 from apitest.plan.model import Plan
+from apitest.plan.record_keys import needs_own_record
 from apitest.spec.loader import load_catalog
 from apitest.spec.model import Catalog
 
