@@ -64,9 +64,10 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
     return f"apitest-{generator.hex(6)}"
 
 
-_FAR: Final = {"integer": (10**9, INT32[1]), "long": (10**15, 2**53)}
-"""Where an Unknown Key's number is drawn from: far above the ids a store counts up to, and
-within what a 32-bit column, or a JavaScript number (LoopBack's ids), holds exactly."""
+_FAR: Final = (10**9, INT32[1])
+"""Where an Unknown Key's number is drawn from, for an integer and a long alike: far above the
+ids a store counts up to, and within a 32-bit column (a spec may say long of an id its store
+keeps in 32 bits, where a larger key would meet its database's overflow, not the look-up)."""
 
 
 def unknown_key(prop: Property, generator: DataGenerator) -> Any:
@@ -74,10 +75,10 @@ def unknown_key(prop: Property, generator: DataGenerator) -> Any:
     up to (the top of a declared range, where it has one), 18 digits for a long_string id, else
     a fresh match of its type and regex. Never the key's example or `values`, which a record
     may well hold."""
-    if prop.type in _FAR:
+    if prop.type in ("integer", "long"):
         if prop.range is not None and prop.range.max is not None:
             return math.floor(prop.range.max)
-        low, high = _FAR[prop.type]
+        low, high = _FAR
         return low + int(generator.hex(16), 16) % (high - low)
     if prop.type == "long_string" and prop.regex is None and prop.length is None:
         return str(10**17 + int(generator.hex(16), 16) % (9 * 10**17))
