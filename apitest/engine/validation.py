@@ -35,6 +35,13 @@ UNSENT_NOTE = (
 )
 
 
+UNVERIFIED_UPDATE = (
+    "nothing verified: the record is there, but the update sent nothing it could be held to: "
+    "its request body shows no record (give the request content a path-config, or the "
+    "resource-config a primary-structure that the request structure uses)"
+)
+
+
 async def validate(executor: StepExecutor, run: StepRun) -> Outcome:
     """The callback read after a write; with --eventually, polled until it holds."""
     step, case = run.step, run.case
@@ -72,6 +79,8 @@ async def validate(executor: StepExecutor, run: StepRun) -> Outcome:
         _hold_to_what_a_patch_kept(outcome, written.kept, outcome.read)
     if gone and (outcome.status == "passed" or outcome.gone):
         executor.book.confirm_deleted(record)
+    elif not gone and not written.sent and _held_to_nothing(run, written.kept, outcome):
+        outcome.status, outcome.message = "skipped", UNVERIFIED_UPDATE
     elif not gone and not written.sent:
         outcome.notes.append(UNSENT_NOTE)
     if outcome.read is not None:  # the latest version, as the Data Manager keeps it: what
@@ -107,6 +116,17 @@ def _read_back_verdict(
         records_view=view,
         references=_references(run),
     )
+
+
+def _held_to_nothing(run: StepRun, kept: JsonObject, outcome: Outcome) -> bool:
+    """An update's read-back that found its record and held it to nothing: what the update
+    sent shows no record, and it kept nothing the run had written. Passed, it claimed a check
+    it never made (a JSON:API relationship PATCH that stored nothing passed on SAFRS); a
+    create's is still a check (the create made a record that can be read), as is a PATCH's
+    that held the record to what it did not send."""
+    write = run.chain.chain.written_by(run.step)
+    updates = write is not None and write.operation.category == "update"
+    return updates and not kept and outcome.status == "passed"
 
 
 def _references(run: StepRun) -> dict[str, str]:
