@@ -27,62 +27,52 @@ SPEC = """<?xml version="1.0" encoding="UTF-8"?>
     <path-config><primary path="$.id"/></path-config>
   </resource-config>
   <server name="local" url="http://127.0.0.1:9/api"/>
-  <url path="/things">
-    <operation method="post" name="create" category="create">
-      <request-body><content><encode type="application/json"/>
-        <structure-ref name="thing"/></content></request-body>
-      <response status="201"><content><encode type="application/json"/>
-        <structure-ref name="thing"/></content></response>
-    </operation>
-  </url>
-  <url path="/things/{{id}}">
-    <operation method="get" name="read" category="read">
-      {id}
-      <response status="200"><content><encode type="application/json"/>
-        <structure-ref name="thing"/></content></response>
-      <response status="404"/>
-    </operation>
-    <operation method="patch" name="update" category="update">
-      {id}
-      <request-body><content><encode type="application/json"/>
-        <structure-ref name="thing"/></content></request-body>
-      <response status="200"/>
-      <response status="404"/>
-    </operation>
-    <operation method="put" name="replace" category="update">
-      {id}
-      <request-body><content><encode type="application/json"/>
-        <structure-ref name="thing"/></content></request-body>
-      <response status="200"/>
-      <response status="404"/>
-    </operation>
-    <operation method="delete" name="delete" category="delete">
-      {id}
-      <response status="204"/>
-      <response status="404"/>
-    </operation>
-  </url>
-  <url path="/things/{{id}}/start/{{mode}}">
-    <operation method="post" name="start" category="action">
-      {id}
-      <argument name="mode" location="variable" required="true">
-        <content><structure><property type="integer"/></structure></content>
-      </argument>
-      <response status="200"/>
-      <response status="404"/>
-    </operation>
-  </url>
+  <url path="/things">{create}</url>
+  <url path="/things/{{id}}">{by_key}</url>
+  <url path="/things/{{id}}/start/{{mode}}">{start}</url>
 </resource>
 """
+BODY = (
+    '<request-body><content><encode type="application/json"/>'
+    '<structure-ref name="thing"/></content></request-body>'
+)
+MODE = (
+    '<argument name="mode" location="variable" required="true">'
+    '<content><structure><property type="integer"/></structure></content></argument>'
+)
+
+
+def operation(method: str, name: str, category: str, *parts: str) -> str:
+    """One operation of the spec, answered 200 or 404; `parts` are its arguments and body."""
+    return (
+        f'<operation method="{method}" name="{name}" category="{category}">{"".join(parts)}'
+        '<response status="200"/><response status="404"/></operation>'
+    )
+
+
+def spec_text(key: str) -> str:
+    """The spec whose record key (the property, and the URL variable `id`) is `key`."""
+    by_id = (
+        '<argument name="id" location="variable" required="true">'
+        f"<content><structure><property {key}/></structure></content></argument>"
+    )
+    by_key = "".join(
+        operation(method, name, category, by_id, *([BODY] if body else []))
+        for method, name, category, body in (
+            ("get", "read", "read", False),
+            ("patch", "update", "update", True),
+            ("put", "replace", "update", True),
+            ("delete", "delete", "delete", False),
+        )
+    )
+    create = operation("post", "create", "create", BODY)
+    start = operation("post", "start", "action", by_id, MODE)
+    return SPEC.format(key=key, create=create, by_key=by_key, start=start)
 
 
 def unknown_key_cases(tmp_path: Path, key: str) -> list[str]:
     spec = tmp_path / "things.xml"
-    argument = (
-        '<argument name="id" location="variable" required="true">'
-        f"<content><structure><property {key}/></structure></content></argument>"
-    )
-    spec.write_text(SPEC.format(key=key, id=argument), encoding="utf-8")
+    spec.write_text(spec_text(key), encoding="utf-8")
     plan = build_plan(load_catalog([spec]), PlanOptions(cases="negative"))
     return sorted(
         step.name
