@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from apitest.spec.conditions import EvalContext
@@ -194,7 +194,7 @@ def judge(
     records = _no_records if records is None else records
     response = op.response_for(observed.status)
     if response is None:
-        return _undeclared(op, observed, expect, records)
+        return _undeclared(op, observed, expect, records, case)
     if response.unexpected_error:
         return _unexpected(response, observed.status)
     content = pick_content(response, observed.content_type, case)
@@ -302,7 +302,7 @@ def _unexpected(response: Response, status: int) -> Verdict:
 
 
 def _undeclared(
-    op: Operation, observed: Observed, expect: Expectation, records: Records
+    op: Operation, observed: Observed, expect: Expectation, records: Records, case: str | None
 ) -> Verdict:
     """A status no `<response>` declares: a failure (an `unexpected-error` response covers
     only its own status)."""
@@ -311,8 +311,17 @@ def _undeclared(
     message = f"status {status} is not declared for {op.name} (declared: {declared or 'none'})"
     if 300 <= status < 400:
         message += _redirect_hint(observed)
+    elif status == 404 and case in KEY_CASES:
+        message += (
+            f"; no record has the key the {case} case sent, which is what a 404 says: declare "
+            'it (<response status="404"/>), or leave the case out (auto-skip-cases)'
+        )
     is_error = not _is_success(status) or _condition_holds(op.error, observed, records)
     return Verdict(False, message, (), (), None, is_error)
+
+
+KEY_CASES: Final = frozenset({"InvalidValueInURLPath", "Unknown Key"})
+"""The cases that send a key no record has in the URL: a 404 is the answer that says so."""
 
 
 def _redirect_hint(observed: Observed) -> str:

@@ -171,6 +171,25 @@ def test_undeclared_status_fails_either_way(trips: Resource) -> None:
         )
 
 
+def test_an_undeclared_404_to_a_key_no_record_has_says_how_to_declare_it(
+    trips: Resource,
+) -> None:
+    op = _op(trips, "POST trips")
+    assert 404 not in {response.status for response in op.responses}
+    missing = seen(404, {"code": "NOT_FOUND", "message": "no trip", "status": "error"})
+    for case in ("Unknown Key", "InvalidValueInURLPath"):
+        verdict = judge(op, missing, "error", case=case)
+        assert not verdict.passed and verdict.response is None
+        assert verdict.message.endswith(
+            f"; no record has the key the {case} case sent, which is what a 404 says: declare "
+            'it (<response status="404"/>), or leave the case out (auto-skip-cases)'
+        ), verdict.message
+    # any other case's undeclared 404 says nothing of keys
+    other = judge(op, missing, "error", case="Invalid Type").message
+    assert other.startswith("status 404 is not declared for POST trips (declared: ")
+    assert other.endswith(")"), other
+
+
 def test_an_undeclared_redirect_says_where_it_goes_and_names_a_trailing_slash(
     trips: Resource,
 ) -> None:
