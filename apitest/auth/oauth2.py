@@ -39,13 +39,13 @@ from apitest.auth.declared import (
     build_request,
     is_password_login,
     place_token,
-    scope_separator,
 )
 from apitest.auth.flow_order import no_flow_message, refreshes_and_grants
 from apitest.auth.login_fields import FLOW_FIELDS, fields_unfilled, login_digest, token_field_envs
 from apitest.auth.notices import Refusal, fallback, scopes_rejoined
 from apitest.auth.profiles import Profile
 from apitest.auth.replay_call import replay_call
+from apitest.auth.scope_join import ScopeJoin
 from apitest.auth.stores import Token, TokenStore
 from apitest.auth.token_answer import access_token, json_answer, reason, server_trouble, token_from
 from apitest.errors import ApitestError, TargetUnreachableError, UsageError, clip
@@ -102,14 +102,11 @@ class TokenSource:
         self.key = f"{profile.name}|{profile.credentials.client_id or '-'}|{self.token_url}"
         if profile.credentials.token_fields:
             self.key += f"|{login_digest(profile.credentials.token_fields)}"
-        self._scope_names = tuple(dict.fromkeys(profile.scopes or tuple(scopes)))
-        declared = scope_separator(endpoints.for_grant()) or scope_separator(
-            endpoints.for_refresh()
+        self._join = ScopeJoin.declared_by(
+            endpoints, tuple(dict.fromkeys(profile.scopes or tuple(scopes)))
         )
-        self._separator = declared or ","
         """Joins several scopes in one `scope` value: what the spec declares, else the comma
         of Zoho's accounts server, until a refusal shows the server wants RFC 6749's space."""
-        self._separator_settled = declared is not None
         self._password_login = endpoints.kind == "oauth2" and is_password_login(endpoints)
         """The `<oauth2>` token-url pins `grant_type` to `password` (RFC 6749 section 4.3,
         Node-RED's admin login): its token comes from that call, filled with the profile's
@@ -123,18 +120,9 @@ class TokenSource:
         self._refused: AuthFailedError | None = None
         self._given_spent = False
         self._checked = endpoints.authentication is None
-        self._guessed_for: str | None = None
-        """The access token client credentials got for several scopes joined by a guessed
-        separator: a 403 insufficient_scope to it may mean the scopes were dropped, not
-        refused (`after_insufficient_scope`)."""
         self.refreshes = 0
         self.notices: list[AuthNotice] = []
         """Flows refused before another worked (each distinct one once, with a count)."""
-
-    @property
-    def _scopes(self) -> str:
-        """The scopes asked for, as the `scope` value of a token call."""
-        return self._separator.join(self._scope_names)
 
     @property
     def granted(self) -> tuple[str, ...]:
@@ -168,27 +156,26 @@ class TokenSource:
             token = self._token
             if token is None or token.access_token != rejected:
                 return self._value() if token is not None and token.access_token else rejected
-            if rejected != self._guessed_for or self._separator_settled or token.scopes:
+            if rejected != self._join.guessed_for or self._join.settled or token.scopes:
                 return rejected  # not a guess, or the server said what it granted
-            guessed, self._separator_settled = self._separator, True
-            self._separator = " " if guessed == "," else ","
-            params = {"grant_type": "client_credentials", "scope": self._scopes}
+            guessed = self._join.turn()
+            params = {"grant_type": "client_credentials", "scope": self._join.value}
             try:
                 async with _held(self._store):
                     renewed = await self._grant_once(token, params)
                     self._token = await asyncio.to_thread(self._store.save_token, renewed)
             except _Refused:
-                self._separator = guessed
+                self._join.undo(guessed)
                 return rejected
             notice = scopes_rejoined(
-                self.profile.name, self.token_url, guessed, self._separator, by_api=True
+                self.profile.name, self.token_url, guessed, self._join.separator, by_api=True
             )
             fold_notices(self.notices, [notice])
             return self._value()
 
     def replay_request(self) -> tuple[Endpoint, TokenRequest, list[str | int]] | None:
         """This source's client-credentials call for a replay script (`replay_call.py`)."""
-        return replay_call(self.endpoints, self._scopes, password_login=self._password_login)
+        return replay_call(self.endpoints, self._join.value, password_login=self._password_login)
 
     def _value(self) -> str:
         assert self._token is not None and self._token.access_token
@@ -236,10 +223,10 @@ class TokenSource:
         endpoint, not per scope set (a refresh token rotates: two copies cannot both live),
         so a token stored by a run of other specs may lack scopes these specs need: used as
         it is, their cases would be skipped as 'not granted' and the run pass."""
-        if not token.scopes or not self._scope_names:
+        if not token.scopes or not self._join.names:
             return True
         have = {scope.lower() for scope in token.scopes}
-        return all(scope.lower() in have for scope in self._scope_names)
+        return all(scope.lower() in have for scope in self._join.names)
 
     async def _fetch(
         self, stored: Token | None, *, short: bool = False, rejected: str | None = None
@@ -261,8 +248,8 @@ class TokenSource:
         refreshes, grants = refreshes_and_grants(
             creds,
             stored,
-            profile_scopes=self._scopes if self.profile.scopes else None,
-            scopes=self._scopes,
+            profile_scopes=self._join.value if self.profile.scopes else None,
+            scopes=self._join.value,
             grant_spent=self._grant_spent,
             password_login=self._password_login,
         )
@@ -292,12 +279,12 @@ class TokenSource:
                 )
             return token
         kind = "password" if self._password_login else "client_credentials"
-        grant = self._values({"grant_type": kind, "scope": self._scopes})
+        grant = self._values({"grant_type": kind, "scope": self._join.value})
         unfilled = self._unfilled_hint(grant, FLOW_FIELDS)
         how = "check its credentials" + (f"; and {unfilled}" if unfilled else "")
         if all(refusal.error == "invalid_scope" for refusal in refused):
             how = (
-                f"the scopes asked for ({', '.join(self._scope_names)}) were refused: check the "
+                f"the scopes asked for ({', '.join(self._join.names)}) were refused: check the "
                 "scopes the operations' <authentication scopes> name, or the profile's scopes"
             )
         raise AuthFailedError(
@@ -315,7 +302,7 @@ class TokenSource:
             "code": creds.grant_token,
             "refresh_token": creds.refresh_token,
             "redirect_uri": creds.redirect_uri,
-            "scope": self._scopes or None,
+            "scope": self._join.value or None,
         }
         given = {k: v for k, v in values.items() if v is not None}
         try:
@@ -360,17 +347,15 @@ class TokenSource:
         try:
             return await self._grant_once(base, params)
         except _Refused as exc:
-            several = params.get("scope") and len(self._scope_names) > 1
-            if exc.error != "invalid_scope" or not several or self._separator_settled:
+            if exc.error != "invalid_scope" or not params.get("scope") or not self._join.guessing:
                 raise
-        refused, self._separator_settled = self._separator, True
-        self._separator = " " if refused == "," else ","
+        refused = self._join.turn()
         try:
-            token = await self._grant_once(base, {**params, "scope": self._scopes})
+            token = await self._grant_once(base, {**params, "scope": self._join.value})
         except _Refused:
-            self._separator = refused
+            self._join.undo(refused)
             raise
-        notice = scopes_rejoined(self.profile.name, self.token_url, refused, self._separator)
+        notice = scopes_rejoined(self.profile.name, self.token_url, refused, self._join.separator)
         fold_notices(self.notices, [notice])
         return token
 
@@ -402,9 +387,8 @@ class TokenSource:
                 transient=server_trouble(response.status_code, answer.get("error")),
             )
         self.refreshes += 1
-        guessed = len(self._scope_names) > 1 and not self._separator_settled
-        if grant_type == "client_credentials" and guessed and params.get("scope"):
-            self._guessed_for = access
+        if grant_type == "client_credentials" and self._join.guessing and params.get("scope"):
+            self._join.guessed_for = access
         return token_from(base, endpoint, answer, access, params, self._clock())
 
     def _scrub(self, text: str, sent: dict[str, str]) -> str:
