@@ -28,17 +28,14 @@ from apitest.verify.compare import dropped_members, reference_keys
 if TYPE_CHECKING:
     from apitest.engine.steps import StepExecutor
 
-UNSENT_NOTE = (
-    "the record was found, but what the write sent was not compared with it: its request body "
-    "shows no record (give the request content a path-config, or the resource-config a "
-    "primary-structure that the request structure uses)"
-)
-
-
-UNVERIFIED_UPDATE = (
-    "nothing verified: the record is there, but the update sent nothing it could be held to: "
+_MEND = (
     "its request body shows no record (give the request content a path-config, or the "
     "resource-config a primary-structure that the request structure uses)"
+)
+UNSENT_NOTE = f"the record was found, but what the write sent was not compared with it: {_MEND}"
+UNVERIFIED_UPDATE = (
+    "nothing verified: the record is there, but the update sent nothing it could be held to: "
+    f"{_MEND}"
 )
 
 

@@ -117,11 +117,11 @@ def _unknown_key_cases(op: Operation, record_variables: frozenset[str]) -> Itera
         return
     for arg in op.arguments:
         named = arg.location == "variable" and arg.name in record_variables
-        if named and has_typed_form(arg.value_property):
+        if named and _has_typed_form(arg.value_property):
             yield Violation("Unknown Key", arg.name, "variable", "set", "unknown", arg=arg)
 
 
-def has_typed_form(prop: Property | None) -> bool:
+def _has_typed_form(prop: Property | None) -> bool:
     """Whether a key's form is typed, so that a well-formed key differs from a malformed one:
     a number, digits (long_string) or a string its regex shapes; not one of a few `values`."""
     if prop is None or prop.values:
