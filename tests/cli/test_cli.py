@@ -150,6 +150,23 @@ def test_installed_script_prints_the_version() -> None:
     assert done.stderr == ""
 
 
+def test_python_m_apitest_is_the_same_command() -> None:
+    """Where the scripts folder is not on PATH, `python -m apitest` stands in for `apitest`:
+    the same version line, and the same message and exit status for a mistake."""
+    args = [["--version"], ["run", "--no-such-option", "specs"]]
+    as_module = [[sys.executable, "-m", "apitest", *each] for each in args]
+    as_cli = [cli_command(*each) for each in args]
+    done = [
+        subprocess.run(argv, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, cwd=REPO)
+        for argv in [*as_module, *as_cli]
+    ]
+    version, mistake, cli_version, cli_mistake = done
+    assert (version.returncode, version.stdout.strip()) == (0, f"apitest {apitest.__version__}")
+    assert (mistake.returncode, mistake.stderr) == (2, cli_mistake.stderr)
+    assert mistake.stderr.startswith("apitest: unrecognized arguments: --no-such-option")
+    assert version.stdout == cli_version.stdout
+
+
 @pytest.mark.parametrize("args", [["--help"], ["lint", "--help"], ["run", "--help"]])
 def test_help_exits_0_and_documents_every_exit_status(args: list[str]) -> None:
     done = run_cli(*args)
