@@ -12,11 +12,12 @@ one the run made: the run overwrote a user's variable, deleted it at the end, an
 
 from __future__ import annotations
 
+from apitest.engine.body_records import extraction_config, sent_records
 from apitest.engine.cleanup import read_back
 from apitest.engine.created_keys import KeyChoice
 from apitest.engine.effects import keys_named
 from apitest.engine.http.client import Caller, Exchange, Request
-from apitest.engine.records import DataManager, Record, extraction_config, sent_records
+from apitest.engine.records import DataManager, Record
 from apitest.engine.step_state import StepRun
 from apitest.plan.data import DataGenerator
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from apitest.engine.body_records import extraction_config, record_keys, sent_records
 from apitest.engine.effects import (
     Outcome,
     answer_content,
@@ -27,14 +28,7 @@ from apitest.engine.ledger import Ledger
 from apitest.engine.limit import RecordLimits
 from apitest.engine.provenance import Origin
 from apitest.engine.record_state import moved_on
-from apitest.engine.records import (
-    DataManager,
-    JsonObject,
-    Record,
-    extraction_config,
-    record_keys,
-    sent_records,
-)
+from apitest.engine.records import DataManager, JsonObject, Record
 from apitest.engine.request import argument_text
 from apitest.engine.step_state import StepRun, Unread, Written
 from apitest.engine.undo import Undoer

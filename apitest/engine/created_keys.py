@@ -14,8 +14,9 @@ import re
 from typing import Any, Literal
 from urllib.parse import unquote, urljoin, urlsplit
 
+from apitest.engine.body_records import record_keys
 from apitest.engine.http.client import Exchange
-from apitest.engine.records import JsonObject, record_keys
+from apitest.engine.records import JsonObject
 from apitest.plan.cases import request_content
 from apitest.plan.record_keys import takes_own_records
 from apitest.spec.model import Operation, PathConfig, Property, Resource, Structure

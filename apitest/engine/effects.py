@@ -11,18 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from apitest.engine.body_records import extract, extraction_config, same_key, sent_records
 from apitest.engine.created_keys import each_named_by_the_body, keys_named_by_the_call, keys_sent
 from apitest.engine.http.client import Exchange
 from apitest.engine.provenance import Seen
-from apitest.engine.records import (
-    DataManager,
-    Record,
-    extract,
-    extraction_config,
-    is_composite,
-    same_key,
-    sent_records,
-)
+from apitest.engine.records import DataManager, Record, is_composite
 from apitest.plan.record_keys import needs_own_record
 from apitest.spec.conditions import DataPath, EvalContext
 from apitest.spec.model import Catalog, Content, Operation, PathConfig, Resource, Structure

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from apitest.engine.body_records import extraction_config
 from apitest.engine.effects import (
     Outcome,
     answer_content,
@@ -21,7 +22,7 @@ from apitest.engine.effects import (
     records_read,
 )
 from apitest.engine.http.client import Exchange
-from apitest.engine.records import Record, extraction_config, is_composite
+from apitest.engine.records import Record, is_composite
 from apitest.engine.shown import unshown_by
 from apitest.plan.record_keys import needs_own_record
 from apitest.spec.model import Operation, Resource, Structure

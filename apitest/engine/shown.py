@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from apitest.engine.records import extraction_config
+from apitest.engine.body_records import extraction_config
 from apitest.spec.model import Content, Operation, Resource, Structure
 from apitest.verify.compare import WHOLE_BODY
 

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from apitest.engine.before_create import there_before
+from apitest.engine.body_records import extraction_config
 from apitest.engine.bookkeeping import Bookkeeper
 from apitest.engine.cleanup import refresh
 from apitest.engine.created_keys import KeyChoice, keys_it_chooses
@@ -26,7 +27,7 @@ from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
 from apitest.engine.provenance import uses_of
 from apitest.engine.record_state import lacking, taken_from_record
-from apitest.engine.records import DataManager, Record, extraction_config
+from apitest.engine.records import DataManager, Record
 from apitest.engine.request import Built, NotApplicable, build_request
 from apitest.engine.step_state import ChainRun, StepRun, case_of
 from apitest.engine.sync import ResourceLocks

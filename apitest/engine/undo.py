@@ -28,6 +28,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from apitest.engine.body_records import sent_records
 from apitest.engine.cleanup import read_back, refresh, sweep
 from apitest.engine.effects import (
     created_records,
@@ -39,7 +40,7 @@ from apitest.engine.effects import (
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
 from apitest.engine.record_state import lacking, moved_on, taken_from_record
-from apitest.engine.records import DataManager, Record, sent_records
+from apitest.engine.records import DataManager, Record
 from apitest.engine.request import NotApplicable, build_request
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import dependency_op

@@ -18,18 +18,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apitest.engine.bookkeeping import kept_by_a_patch
-from apitest.engine.records import (
-    DataManager,
-    Record,
-    _identities,
+from apitest.engine.body_records import (
     extract,
     extraction_config,
-    is_composite,
     records_at,
     same_key,
     sent_records,
 )
+from apitest.engine.bookkeeping import kept_by_a_patch
+from apitest.engine.records import DataManager, Record, _identities, is_composite
 from apitest.plan.graph import callback_read
 from apitest.plan.record_keys import primary_key_names
 from apitest.spec.conditions import parse_data_path
