@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import Any, Final
 
 from apitest._by_identity import IdentityCache
@@ -20,7 +21,7 @@ from apitest.plan.cases import MAX_CACHED_STRUCTURES
 from apitest.plan.data import DataGenerator, Lookup
 from apitest.plan.model import Violation
 from apitest.spec.conditions import DataPath
-from apitest.spec.model import Property
+from apitest.spec.model import Bounds, Property
 from apitest.spec.values import INT32, runtime_regex
 
 
@@ -72,17 +73,37 @@ keeps in 32 bits, where a larger key would meet its database's overflow, not the
 
 def unknown_key(prop: Property, generator: DataGenerator) -> Any:
     """A well-formed key no record is likely to have: a number far above those a store counts
-    up to (the top of a declared range, where it has one), 18 digits for a long_string id, else
-    a fresh match of its type and regex. Never the key's example or `values`, which a record
-    may well hold."""
+    up to (within a declared range: the top of one that ends below that), 18 digits for a
+    long_string id, else a fresh match of its type and regex. Never the key's example or
+    `values`, which a record may well hold."""
     if prop.type in ("integer", "long"):
-        if prop.range is not None and prop.range.max is not None:
-            return math.floor(prop.range.max)
-        low, high = _FAR
-        return low + int(generator.hex(16), 16) % (high - low)
+        return _far_number(prop.range, int(generator.hex(16), 16))
     if prop.type == "long_string" and prop.regex is None and prop.length is None:
         return str(10**17 + int(generator.hex(16), 16) % (9 * 10**17))
     return generator.fresh(prop)
+
+
+def _far_number(bounds: Bounds | None, draw: int) -> int:
+    """A whole number in the far window and in `bounds` (their finite ends: a `range` written
+    `1,1e400` reads as open above). A range that ends below the window gives its top, the key
+    a store reaches last; one that starts above it moves the window past its floor."""
+    floor = _whole(bounds.min if bounds is not None else None, math.ceil)
+    top = _whole(bounds.max if bounds is not None else None, math.floor)
+    low, high = _FAR
+    if floor is not None and floor > high:
+        low, high = floor + _FAR[0], floor + _FAR[1]
+    if top is not None:
+        high = min(high, top)
+    if floor is not None:
+        low = max(low, floor)
+    if low > high:
+        return high
+    return low + draw % (high - low + 1)
+
+
+def _whole(edge: float | None, rounded: Callable[[float], int]) -> int | None:
+    """A range's end as a whole number, rounded inwards; None where it is open or infinite."""
+    return rounded(edge) if edge is not None and math.isfinite(edge) else None
 
 
 def _wrong_count(violation: Violation) -> int:

@@ -123,9 +123,27 @@ def test_the_key_sent_is_well_formed_and_far_from_those_a_store_counts_up_to(see
     assert re.fullmatch(r"[a-f0-9]{24}", matched), matched
 
 
-def test_the_key_is_never_the_example_and_keeps_to_a_declared_range() -> None:
+@pytest.mark.parametrize(
+    ("bounds", "low", "high"),
+    [
+        (Bounds(1, 5000), 5000, 5000),  # a range below the far window: its top
+        (Bounds(1, float("inf")), 10**9, 2**31 - 1),  # `1,1e400`: open above
+        (Bounds(float("-inf"), None), 10**9, 2**31 - 1),
+        (Bounds(5 * 10**8, 1.5 * 10**9), 10**9, 1.5 * 10**9),  # where the two overlap
+        (Bounds(10**10, None), 1.1 * 10**10, 10**10 + 2**31),  # the window moved past its floor
+        (Bounds(10**10, 10**10 + 5), 10**10 + 5, 10**10 + 5),
+    ],
+)
+def test_a_declared_range_is_kept_whatever_its_ends(
+    bounds: Bounds, low: float, high: float
+) -> None:
+    for seed in range(10):
+        key = unknown_key(prop("long", range=bounds), DataGenerator(seed, "things"))
+        assert isinstance(key, int) and low <= key <= high, (bounds, key)
+
+
+def test_the_key_is_never_the_example() -> None:
     generator = DataGenerator(1, "things")
-    assert unknown_key(prop("integer", range=Bounds(1, 5000)), generator) == 5000
     pinned = prop("long_string", example_value="42", regex="[0-9]{1,3}")
     assert all(unknown_key(pinned, generator.child(str(n))) != "42" for n in range(5))
 
