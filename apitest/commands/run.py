@@ -29,6 +29,7 @@ from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import build_plan
 from apitest.plan.model import Plan
 from apitest.report.console import ConsoleReporter, make_console, notice_text, shard_text
+from apitest.report.files import folders_to_make, remove_empty
 from apitest.report.jsonl import JsonlWriter
 from apitest.report.writers import ReportFiles, check_writable, chosen_files
 from apitest.results import RunResult, ShardInfo
@@ -37,6 +38,7 @@ from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.shard import sharded
 from apitest.session.target import Target, choose_store, resolve_target, throttle_store
 from apitest.spec.loader import load_catalog
+from apitest.spec.model import Catalog
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +51,18 @@ def run(args: argparse.Namespace) -> int:
     )
     seed = run_seed(config)
     report_dir = report_folder(config, default_report_dir())
+    fresh = folders_to_make(report_dir)
+    try:
+        return _run(args, config, catalog, seed, report_dir)
+    except BaseException:
+        remove_empty(fresh)  # a run that ended before writing anything leaves no empty folder
+        raise
+
+
+def _run(
+    args: argparse.Namespace, config: RunConfig, catalog: Catalog, seed: int, report_dir: Path
+) -> int:
+    """The run itself, once its specs are loaded: plan, announce, call, report."""
     console = make_console()
     target = resolve_target(catalog, config.target)
     try:

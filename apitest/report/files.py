@@ -74,6 +74,28 @@ def write_problem(path: Path) -> str | None:
     return None
 
 
+def folders_to_make(folder: Path) -> list[Path]:
+    """The folders `folder.mkdir(parents=True)` would make, deepest first: what a run that
+    ends before writing anything takes away again (`remove_empty`)."""
+    made: list[Path] = []
+    for each in (folder, *folder.parents):
+        if each.exists():
+            break
+        made.append(each)
+    return made
+
+
+def remove_empty(folders: Iterable[Path]) -> None:
+    """Remove each of `folders` that is empty, deepest first, stopping at the first that is
+    not (or that cannot be removed): a report folder made for a run that then stopped before
+    its first report (a usage error, missing credentials) is not left behind empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)

@@ -167,6 +167,21 @@ def test_python_m_apitest_is_the_same_command() -> None:
     assert version.stdout == cli_version.stdout
 
 
+def test_a_run_stopped_before_its_first_report_leaves_no_empty_folder(tmp_path: Path) -> None:
+    """Missing credentials stop a run against a target of one's own (exit 2) after its report
+    folder was made to try it: the folders it made are taken away again, not what it found."""
+    args = ("run", str(SPECS / "trips.xml"), "--base-url", "http://127.0.0.1:9/api/v1")
+    done = run_cli(*args, cwd=tmp_path, env=cli_env(credentials=False))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "needs OAuth2" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no reports/<run>/, and no reports/ either
+    found = tmp_path / "found"
+    found.mkdir()
+    again = run_cli(*args, "--report-dir", str(found / "a" / "run"), env=cli_env(credentials=False))
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert list(found.iterdir()) == []  # a/run/ made and taken away; found/ stays
+
+
 @pytest.mark.parametrize("args", [["--help"], ["lint", "--help"], ["run", "--help"]])
 def test_help_exits_0_and_documents_every_exit_status(args: list[str]) -> None:
     done = run_cli(*args)
