@@ -76,10 +76,11 @@ async def validate(executor: StepExecutor, run: StepRun) -> Outcome:
         _hold_to_what_a_patch_kept(outcome, written.kept, outcome.read)
     if gone and (outcome.status == "passed" or outcome.gone):
         executor.book.confirm_deleted(record)
-    elif not gone and not written.sent and _held_to_nothing(run, written.kept, outcome):
-        outcome.status, outcome.message = "skipped", UNVERIFIED_UPDATE
     elif not gone and not written.sent:
-        outcome.notes.append(UNSENT_NOTE)
+        if _held_to_nothing(run, written.kept, outcome):
+            outcome.status, outcome.message = "skipped", UNVERIFIED_UPDATE
+        else:
+            outcome.notes.append(UNSENT_NOTE)
     if outcome.read is not None:  # the latest version, as the Data Manager keeps it: what
         record.took(outcome.read)  # the server moved on (a `_rev`)
         record.shown = frozenset(outcome.read)
