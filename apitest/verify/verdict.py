@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
+from apitest.case_kinds import NegativeKind
 from apitest.spec.conditions import EvalContext
 from apitest.spec.model import Content, ErrorCondition, Operation, Response
 from apitest.verify.response_headers import header_problems
@@ -320,7 +321,7 @@ def _undeclared(
     return Verdict(False, message, (), (), None, is_error)
 
 
-KEY_CASES: Final = frozenset({"InvalidValueInURLPath", "Unknown Key"})
+KEY_CASES: Final[frozenset[NegativeKind]] = frozenset({"InvalidValueInURLPath", "Unknown Key"})
 """The cases that send a key no record has in the URL: a 404 is the answer that says so."""
 
 
