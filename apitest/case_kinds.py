@@ -7,7 +7,7 @@ than parse it back out of the case's name (a target may start with a capital, `M
 Header X-Request-Id`, so a name does not say where its kind ends). Written once, as a `Literal`
 for the type checker and a tuple for the order a reader scans a coverage table in.
 
-Why beside `errors` and `defaults` rather than in `spec/`: the run's result model and the
+Why beside `errors` and `defaults` rather than in `zspec/`: the run's result model and the
 reporters may not import the spec layer (tests/unit/test_layers.py), yet they carry and show
 these kinds; like those modules, this one imports nothing of apitest's.
 """

@@ -20,7 +20,7 @@ from apitest.plan.model import Step
 from apitest.pytest_options import plugin_options
 from apitest.pytest_session import ApitestSession
 from apitest.results import CaseResult
-from apitest.spec.diagnostics import Diagnostic
+from apitest.zspec.diagnostics import Diagnostic
 
 SESSION = pytest.StashKey[ApitestSession]()
 
@@ -71,7 +71,7 @@ def apitest_session(config: pytest.Config) -> ApitestSession:
     found = config.stash.get(SESSION, None)
     if found is not None:
         return found
-    from apitest.spec.loader import load_catalog
+    from apitest.zspec.loader import load_catalog
 
     try:
         options = plugin_options(config)

@@ -36,7 +36,7 @@ from apitest.session.target import (
     resolve_target,
     throttle_store,
 )
-from apitest.spec.model import Catalog
+from apitest.zspec.model import Catalog
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import httpx
 from apitest.auth.credentials import Credentials
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from apitest.spec.model import Location
+from apitest.zspec.model import Location
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO / "specs"

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from urllib.parse import quote, quote_plus
 
 from apitest.results import RequestParts
-from apitest.spec.model import (
+from apitest.zspec.model import (
     Argument,
     Authentication,
     Content,
@@ -38,7 +38,7 @@ from apitest.spec.model import (
     Property,
     Structure,
 )
-from apitest.spec.urls import expand_url
+from apitest.zspec.urls import expand_url
 
 SchemaKind = Literal["oauth2", "token"]
 Given = Callable[[str], str | None]

@@ -32,7 +32,7 @@ from apitest.auth.profiles import AuthConfig, Profile
 from apitest.auth.stores import TokenStore
 from apitest.errors import UsageError
 from apitest.results import AuthNotice
-from apitest.spec.model import (
+from apitest.zspec.model import (
     AuthEndpoint,
     Authentication,
     Catalog,

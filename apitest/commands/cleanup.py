@@ -27,7 +27,7 @@ from apitest.session.target import (
     reference_auth,
     throttle_store,
 )
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,10 +18,10 @@ from rich.console import Console
 from rich.text import Text
 
 from apitest.errors import SpecError
-from apitest.spec.diagnostics import Diagnostic
-from apitest.spec.lint import LintReport, lint_paths, plural, warning_lines
-from apitest.spec.loader import discover
-from apitest.spec.migrate import fix_file
+from apitest.zspec.diagnostics import Diagnostic
+from apitest.zspec.lint import LintReport, lint_paths, plural, warning_lines
+from apitest.zspec.loader import discover
+from apitest.zspec.migrate import fix_file
 
 _STYLE = {"error": "bold red", "warning": "yellow"}
 

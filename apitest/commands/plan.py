@@ -26,7 +26,7 @@ from apitest.report.console import make_console, shard_text
 from apitest.session.config import plan_options, resolve
 from apitest.session.shard import sharded
 from apitest.session.target import load_auth
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 
 def run(args: argparse.Namespace) -> int:

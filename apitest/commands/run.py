@@ -37,8 +37,8 @@ from apitest.session.config import RunConfig, plan_options, report_folder, resol
 from apitest.session.hooks import hooks_factory, suite_hooks
 from apitest.session.shard import sharded
 from apitest.session.target import Target, choose_store, resolve_target, throttle_store
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Catalog
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Catalog
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,8 +19,9 @@ from typing import Any
 from apitest.engine.json_patch import patch_operations, patched_fields
 from apitest.engine.records import JsonObject
 from apitest.plan.cases import request_content
-from apitest.spec.conditions import EvalContext
-from apitest.spec.model import (
+from apitest.verify.compare import WHOLE_BODY
+from apitest.zspec.conditions import EvalContext
+from apitest.zspec.model import (
     Content,
     Operation,
     PathConfig,
@@ -29,8 +30,7 @@ from apitest.spec.model import (
     ResourceConfig,
     Structure,
 )
-from apitest.spec.text_bodies import text_value_property
-from apitest.verify.compare import WHOLE_BODY
+from apitest.zspec.text_bodies import text_value_property
 
 
 def extraction_config(

@@ -34,8 +34,8 @@ from apitest.engine.step_state import StepRun, Unread, Written
 from apitest.engine.undo import Undoer
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import dependency_op
-from apitest.spec.model import Catalog, Resource
 from apitest.verify.verdict import Verdict, judge
+from apitest.zspec.model import Catalog, Resource
 
 Found = list[tuple[JsonObject, JsonObject]]
 """(data, keys) of each record found in an answer."""

@@ -39,7 +39,7 @@ from apitest.plan.data import DataGenerator
 from apitest.plan.estimate import CHAINS_IN_FLIGHT
 from apitest.plan.model import Chain, Plan, parallel_groups
 from apitest.results import CaseResult, RunResult
-from apitest.spec.model import Catalog
+from apitest.zspec.model import Catalog
 
 KEEP_PASSED_BODIES = 2_000
 """Passed cases whose full calls (headers, bodies) the result keeps; failures always keep

@@ -24,8 +24,8 @@ from apitest.engine.step_state import Unread
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import callback_read, dependency_op, reads_by_key
 from apitest.results import CaseResult, HttpRecord
-from apitest.spec.conditions import DataPath
-from apitest.spec.model import Catalog, Operation, Resource
+from apitest.zspec.conditions import DataPath
+from apitest.zspec.model import Catalog, Operation, Resource
 
 
 async def sweep(

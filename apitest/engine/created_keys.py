@@ -19,8 +19,8 @@ from apitest.engine.http.client import Exchange
 from apitest.engine.records import JsonObject
 from apitest.plan.cases import request_content
 from apitest.plan.record_keys import takes_own_records
-from apitest.spec.model import Operation, PathConfig, Property, Resource, Structure
-from apitest.spec.urls import path_ending_in, url_variables
+from apitest.zspec.model import Operation, PathConfig, Property, Resource, Structure
+from apitest.zspec.urls import path_ending_in, url_variables
 
 
 def keys_named_by_the_call(

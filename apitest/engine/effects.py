@@ -17,12 +17,12 @@ from apitest.engine.http.client import Exchange
 from apitest.engine.provenance import Seen
 from apitest.engine.records import DataManager, Record, is_composite
 from apitest.plan.record_keys import needs_own_record
-from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Catalog, Content, Operation, PathConfig, Resource, Structure
-from apitest.spec.text_bodies import text_value_property
 from apitest.verify.compare import WHOLE_BODY
 from apitest.verify.shape import RawBody
 from apitest.verify.verdict import Observed, Verdict, judge, pick_content
+from apitest.zspec.conditions import DataPath, EvalContext
+from apitest.zspec.model import Catalog, Content, Operation, PathConfig, Resource, Structure
+from apitest.zspec.text_bodies import text_value_property
 
 
 @dataclass

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from apitest.plan.model import Step
-from apitest.spec.model import Resource
+from apitest.zspec.model import Resource
 
 
 def creates_record(step: Step) -> bool:

@@ -25,7 +25,6 @@ from apitest.engine.http.client import Exchange
 from apitest.engine.records import Record, is_composite
 from apitest.engine.shown import unshown_by
 from apitest.plan.record_keys import needs_own_record
-from apitest.spec.model import Operation, Resource, Structure
 from apitest.verify.compare import (
     compare_record,
     held_values,
@@ -34,6 +33,7 @@ from apitest.verify.compare import (
     uploads_shown,
 )
 from apitest.verify.verdict import Verdict, judge
+from apitest.zspec.model import Operation, Resource, Structure
 
 
 def check_record(

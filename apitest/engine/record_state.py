@@ -12,7 +12,7 @@ reads its record again first, through a read that shows the value (`plan/graph.r
 from __future__ import annotations
 
 from apitest.engine.records import JsonObject, Record
-from apitest.spec.model import Operation, Resource
+from apitest.zspec.model import Operation, Resource
 
 
 def taken_from_record(resource: Resource, op: Operation) -> frozenset[str]:

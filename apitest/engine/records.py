@@ -20,8 +20,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import (
+from apitest.zspec.conditions import DataPath, EvalContext
+from apitest.zspec.model import (
     Catalog,
     Resource,
 )

@@ -22,10 +22,10 @@ from apitest.plan.cases import format_path, request_content
 from apitest.plan.data import MISSING, DataGenerator, Lookup, NoRecordError
 from apitest.plan.model import Violation
 from apitest.plan.record_keys import names_the_record, own_record_properties, takes_own_records
-from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Argument, Content, Operation, Property, Resource
-from apitest.spec.urls import expand_url
-from apitest.spec.xml_bodies import is_xml
+from apitest.zspec.conditions import DataPath, EvalContext
+from apitest.zspec.model import Argument, Content, Operation, Property, Resource
+from apitest.zspec.urls import expand_url
+from apitest.zspec.xml_bodies import is_xml
 
 _TEXT_TYPES = frozenset({"string", "long_string"})
 
@@ -324,7 +324,7 @@ def break_body(
 
 
 def _break_text_body(violation: Violation, generator: DataGenerator) -> tuple[Any, str]:
-    """A body that is one value of text (spec/text_bodies.py), broken as a whole: left out, or
+    """A body that is one value of text (zspec/text_bodies.py), broken as a whole: left out, or
     sent as the bad value's text."""
     if violation.prop is None:
         raise NotApplicable("the violation names no body property")

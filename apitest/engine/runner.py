@@ -37,7 +37,7 @@ from apitest.errors import EXIT_INTERRUPTED, TargetUnreachableError
 from apitest.plan.estimate import estimate
 from apitest.plan.model import Plan
 from apitest.results import CaseResult, OperationInfo, RunResult, ShardInfo, TokenCall
-from apitest.spec.model import Catalog
+from apitest.zspec.model import Catalog
 
 PREFLIGHT_TIMEOUT_S = 10.0
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from apitest.engine.body_records import extraction_config
-from apitest.spec.model import Content, Operation, Resource, Structure
 from apitest.verify.compare import WHOLE_BODY
+from apitest.zspec.model import Content, Operation, Resource, Structure
 
 
 def unshown_by(

@@ -18,7 +18,7 @@ from apitest.engine.provenance import Seen
 from apitest.engine.records import JsonObject, Record
 from apitest.plan.model import Chain, Step
 from apitest.results import CaseResult, Pacing, ValueUse
-from apitest.spec.model import Resource
+from apitest.zspec.model import Resource
 
 Expect = Literal["success", "error", "gone"]
 

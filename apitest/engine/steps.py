@@ -38,8 +38,8 @@ from apitest.plan.graph import dependency_op
 from apitest.plan.model import Step, Violation
 from apitest.plan.record_keys import needs_own_record
 from apitest.results import CaseResult, ValueUse
-from apitest.spec.model import Catalog, Operation, Resource
 from apitest.verify.verdict import Expectation, judge
+from apitest.zspec.model import Catalog, Operation, Resource
 
 
 def _unusable_record(run: StepRun) -> str | None:

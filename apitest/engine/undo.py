@@ -45,8 +45,8 @@ from apitest.engine.request import NotApplicable, build_request
 from apitest.plan.data import DataGenerator, NoRecordError
 from apitest.plan.graph import dependency_op
 from apitest.results import HttpRecord
-from apitest.spec.model import Catalog, Operation, Resource
 from apitest.verify.verdict import Verdict, judge
+from apitest.zspec.model import Catalog, Operation, Resource
 
 
 @dataclass

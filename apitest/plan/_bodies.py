@@ -16,10 +16,10 @@ from typing import Any, Final, TypeAlias
 
 from apitest.plan._values import MISSING, ValueSource, convert, item_property
 from apitest.plan._windows import int_window
-from apitest.spec.conditions import DataPath, EvalContext, LiteralValue
-from apitest.spec.formats import in_order, ordered_key
-from apitest.spec.model import Property, Structure, StructureGroup
-from apitest.spec.scopes import Category
+from apitest.zspec.conditions import DataPath, EvalContext, LiteralValue
+from apitest.zspec.formats import in_order, ordered_key
+from apitest.zspec.model import Property, Structure, StructureGroup
+from apitest.zspec.scopes import Category
 
 Lookup: TypeAlias = Callable[[DataPath], list[Any]]
 """The Data Manager: the values a `path="resource:$..."` names; [] when there are none."""

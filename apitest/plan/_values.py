@@ -23,9 +23,9 @@ from typing import Any, Final
 import rstr
 
 from apitest.plan._windows import float_window, int_window
-from apitest.spec.formats import render_java
-from apitest.spec.model import Bounds, Property
-from apitest.spec.values import INT32, INT64, generation_pattern, runtime_regex
+from apitest.zspec.formats import render_java
+from apitest.zspec.model import Bounds, Property
+from apitest.zspec.values import INT32, INT64, generation_pattern, runtime_regex
 
 
 class _Missing:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from apitest.spec.model import Bounds
+from apitest.zspec.model import Bounds
 
 
 def float_window(

@@ -20,9 +20,9 @@ from apitest._by_identity import IdentityCache
 from apitest.plan.cases import MAX_CACHED_STRUCTURES
 from apitest.plan.data import DataGenerator, Lookup
 from apitest.plan.model import Violation
-from apitest.spec.conditions import DataPath
-from apitest.spec.model import Bounds, Property
-from apitest.spec.values import INT32, runtime_regex
+from apitest.zspec.conditions import DataPath
+from apitest.zspec.model import Bounds, Property
+from apitest.zspec.values import INT32, runtime_regex
 
 
 def _no_records(path: DataPath) -> list[Any]:

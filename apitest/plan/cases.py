@@ -44,9 +44,9 @@ from typing import Any
 from apitest._by_identity import IdentityCache
 from apitest.case_kinds import NegativeKind
 from apitest.plan.model import Violation, ViolationMode
-from apitest.spec.model import Argument, Bounds, Content, Operation, Property, Structure
-from apitest.spec.scopes import Category
-from apitest.spec.text_bodies import text_value_property
+from apitest.zspec.model import Argument, Bounds, Content, Operation, Property, Structure
+from apitest.zspec.scopes import Category
+from apitest.zspec.text_bodies import text_value_property
 
 _MANDATORY: dict[str, NegativeKind] = {"param": "Mandatory Param", "header": "Mandatory Header"}
 _INVALID: dict[str, NegativeKind] = {"param": "Invalid Param", "header": "Invalid Header"}

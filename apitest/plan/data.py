@@ -21,9 +21,9 @@ from typing import Any
 from apitest.plan._bodies import BodyBuilder, BodyPlan, Lookup
 from apitest.plan._values import MISSING, ValueSource, convert, item_property
 from apitest.plan._windows import count_window
-from apitest.spec.conditions import DataPath
-from apitest.spec.model import Argument, Content, Property
-from apitest.spec.scopes import Category
+from apitest.zspec.conditions import DataPath
+from apitest.zspec.model import Argument, Content, Property
+from apitest.zspec.scopes import Category
 
 __all__ = ["MISSING", "DataGenerator", "Lookup", "NoRecordError"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from apitest.plan.model import NOMINAL_CALL_MS, Chain, Plan, Step
-from apitest.spec.model import Operation
+from apitest.zspec.model import Operation
 
 CHAINS_IN_FLIGHT = 512
 """Chains the engine runs at once (its EngineOptions default): enough to overlap every delay of

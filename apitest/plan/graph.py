@@ -19,9 +19,9 @@ from apitest.plan.cases import negative_cases
 from apitest.plan.filters import Filters, apply_filters
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.plan.record_keys import names_the_record, needs_own_record, primary_key_names
-from apitest.spec.model import Catalog, Operation, Resource
-from apitest.spec.scopes import Category
-from apitest.spec.urls import url_variables
+from apitest.zspec.model import Catalog, Operation, Resource
+from apitest.zspec.scopes import Category
+from apitest.zspec.urls import url_variables
 
 
 @dataclass(frozen=True)

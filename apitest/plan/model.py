@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from apitest.case_kinds import NegativeKind, StepKind
-from apitest.spec.model import Argument, Operation, Property
+from apitest.zspec.model import Argument, Operation, Property
 
 __all__ = [
     "NOMINAL_CALL_MS", "Chain", "Check", "Plan", "ResourcePlan", "Step", "StepKind", "Violation",

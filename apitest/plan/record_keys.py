@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from apitest.plan.cases import request_content
-from apitest.spec.model import Argument, Operation, Property, Resource, Structure
-from apitest.spec.scopes import Category
-from apitest.spec.urls import url_variables
+from apitest.zspec.model import Argument, Operation, Property, Resource, Structure
+from apitest.zspec.scopes import Category
+from apitest.zspec.urls import url_variables
 
 
 def primary_key_names(resource: Resource) -> list[str]:

@@ -22,8 +22,8 @@ from apitest.database import is_database_url, shown
 from apitest.defaults import http_url_problem
 from apitest.engine.http.throttle import WindowStore
 from apitest.errors import UsageError
-from apitest.spec.model import Catalog, Server
-from apitest.spec.urls import expand_url
+from apitest.zspec.model import Catalog, Server
+from apitest.zspec.urls import expand_url
 
 if TYPE_CHECKING:
     from apitest.auth.stores import TokenStore

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from apitest.errors import clip
-from apitest.spec.formats import parse_java
-from apitest.spec.model import Property, Structure
+from apitest.zspec.formats import parse_java
+from apitest.zspec.model import Property, Structure
 
 _ABSENT: Any = object()
 """A member the read does not show (None is a value it may show)."""

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from apitest._by_identity import IdentityCache
-from apitest.spec.model import Property, Structure
-from apitest.spec.scopes import Category, Direction
-from apitest.spec.values import DIGITS
 from apitest.verify import value_checks
+from apitest.zspec.model import Property, Structure
+from apitest.zspec.scopes import Category, Direction
+from apitest.zspec.values import DIGITS
 
 Check = Callable[[Any], bool]
 _Candidate = tuple[Callable[[Any], str | None], bool, Check | None]

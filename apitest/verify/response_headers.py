@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from apitest.spec.model import Response
 from apitest.verify import value_checks
+from apitest.zspec.model import Response
 
 
 def header_problems(response: Response, headers: Mapping[str, str]) -> list[str]:

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apitest.errors import clip
-from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.model import Content, Property, Stream, Structure, StructureGroup
-from apitest.spec.scopes import Category, Direction
-from apitest.spec.text_bodies import text_value_property
-from apitest.spec.xml_bodies import is_xml
 from apitest.verify import value_checks
 from apitest.verify.conforms import clean_check
 from apitest.verify.value_checks import describe
+from apitest.zspec.conditions import DataPath, EvalContext
+from apitest.zspec.model import Content, Property, Stream, Structure, StructureGroup
+from apitest.zspec.scopes import Category, Direction
+from apitest.zspec.text_bodies import text_value_property
+from apitest.zspec.xml_bodies import is_xml
 
 __all__ = ["MAX_DEPTH", "Mismatch", "RawBody", "ShapeReport", "check_shape", "check_value"]
 
@@ -419,7 +419,7 @@ def check_shape(
     walk = _Walk(direction, category, strict, root=body, context=context)
     if isinstance(body, RawBody):
         value = text_value_property(content)
-        if value is not None:  # one value of plain text (spec/text_bodies.py)
+        if value is not None:  # one value of plain text (zspec/text_bodies.py)
             for wanted, got in value_checks.text_problems(body.text, value):
                 walk.miss("$", wanted, got)
         elif is_xml(content.encode):

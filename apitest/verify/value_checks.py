@@ -16,11 +16,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from apitest.errors import clip
-from apitest.spec.formats import in_order, java_pattern
-from apitest.spec.model import Bounds, Property
-from apitest.spec.scopes import Direction
-from apitest.spec.values import DIGITS, INT32, INT64, REGEX_TIMEOUT_S, runtime_regex
 from apitest.verify.regex_budget import untimed_length
+from apitest.zspec.formats import in_order, java_pattern
+from apitest.zspec.model import Bounds, Property
+from apitest.zspec.scopes import Direction
+from apitest.zspec.values import DIGITS, INT32, INT64, REGEX_TIMEOUT_S, runtime_regex
 
 Problem = tuple[str, str]
 """(expected, actual) of one failed rule, before the path is known."""

@@ -17,10 +17,10 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from apitest.case_kinds import NegativeKind
-from apitest.spec.conditions import EvalContext
-from apitest.spec.model import Content, ErrorCondition, Operation, Response
 from apitest.verify.response_headers import header_problems
 from apitest.verify.shape import RawBody, ShapeReport, check_shape
+from apitest.zspec.conditions import EvalContext
+from apitest.zspec.model import Content, ErrorCondition, Operation, Response
 
 __all__ = [
     "Expectation", "Observed", "Verdict", "governing_error", "is_error_response", "judge",

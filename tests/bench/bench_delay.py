@@ -39,7 +39,7 @@ from apitest.plan.estimate import estimate
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Chain, Plan
 from apitest.results import RunResult
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = REPO / "specs"

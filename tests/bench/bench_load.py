@@ -238,7 +238,7 @@ _PEAK = (
     + """
 import sys
 from apitest.plan.graph import build_plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 plan = build_plan(load_catalog([sys.argv[1]]))
 print(_own_peak_kib())
 """
@@ -256,7 +256,7 @@ def _load_and_plan_peak_mb(folder: Path) -> float:
 
 def run() -> dict[str, Any]:
     from apitest.plan.graph import PlanOptions, build_plan
-    from apitest.spec.loader import load_catalog
+    from apitest.zspec.loader import load_catalog
 
     with _one_core() as pinned, tempfile.TemporaryDirectory(prefix="apitest-bench-") as tmp:
         folder = Path(tmp)

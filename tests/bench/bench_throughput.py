@@ -51,8 +51,8 @@ from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Catalog
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Catalog
 
 CALLS = 2_000
 CONCURRENCY = 50

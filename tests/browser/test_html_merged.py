@@ -16,7 +16,7 @@ from apitest.report.html import write_html
 from apitest.results import RunResult
 from apitest.results_merge import merge_shards
 from apitest.session.shard import ShardChoice, sharded
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import SPECS, demo_auth
 from ._page import assert_page_is_clean, click_tab, open_report, visible_case_ids

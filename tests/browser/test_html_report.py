@@ -19,7 +19,7 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.report.html import write_html
 from apitest.report.repro import Replays
 from apitest.results import CaseResult, HttpRecord, RunResult, Status
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import SPECS, demo_auth
 from ._page import assert_page_is_clean, click_tab, open_report, visible_case_ids, wait_for

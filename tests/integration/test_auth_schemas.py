@@ -28,8 +28,8 @@ from apitest.demo.credentials import (
     DEMO_REFRESH_TOKEN,
     DESTINATIONS_READ,
 )
-from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import Catalog
+from apitest.zspec.loader import load, load_catalog
+from apitest.zspec.model import Catalog
 
 from ..support import SPECS, cli_env, run_cli
 from .conftest import MakeServer

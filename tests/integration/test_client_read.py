@@ -26,7 +26,7 @@ from apitest.demo import DemoServer
 from apitest.engine.http.bodies import BOM_NOTE
 from apitest.engine.http.client import Caller, Exchange, Request, new_client
 from apitest.engine.http.throttle import Throttles
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import read_url
 

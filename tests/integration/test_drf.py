@@ -16,7 +16,7 @@ now asks only that the upload be shown (verify/compare.py), and says it did not 
 A `due` moment with a Java `format` (`dd-MM-yyyy HH:mm:ss Z`): DRF answers it in the server's
 zone, so `02-06-2030 15:28:00 +0800` came back as `02-06-2030 02:28:00 -0500`, the same moment.
 Such values were compared as text, and every correct write of one failed "the write did not
-stick: $.due"; they are now compared as the moments the format writes (spec/formats.parse_java).
+stick: $.due"; they are now compared as the moments the format writes (zspec/formats.parse_java).
 """
 
 from __future__ import annotations

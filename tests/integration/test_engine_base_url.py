@@ -9,7 +9,7 @@ from pathlib import Path
 from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import demo_auth, undelayed_specs
 from .conftest import MakeServer

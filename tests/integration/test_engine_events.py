@@ -24,7 +24,7 @@ from apitest.engine.events import (
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.errors import TargetUnreachableError
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import SPECS, demo_auth, free_port
 

@@ -18,7 +18,7 @@ from lxml import etree
 from apitest.demo import DemoServer
 from apitest.engine.ledger import read_ledger
 from apitest.plan.graph import build_plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import DATA, SPECS, run_cli, started_cli, wait_for_created
 from ._api import created_since, live_ids

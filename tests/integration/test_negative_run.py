@@ -13,8 +13,8 @@ from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import CaseResult, RunResult
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Catalog
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Catalog
 
 from ..support import demo_auth, undelayed_specs
 from ._api import live_ids

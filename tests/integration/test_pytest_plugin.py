@@ -11,7 +11,7 @@ import pytest
 
 from apitest.demo.credentials import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from apitest.plan.graph import build_plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import REPO, SPECS, loopback_client
 from ._api import token_request

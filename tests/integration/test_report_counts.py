@@ -18,7 +18,7 @@ from lxml import etree
 
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import SPECS, run_cli, started_cli, wait_for_created
 from .conftest import MakeServer

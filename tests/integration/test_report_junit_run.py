@@ -14,7 +14,7 @@ from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.report.junit import write_junit
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import DATA, SPECS, demo_auth
 from .conftest import MakeServer

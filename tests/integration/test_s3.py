@@ -15,7 +15,7 @@ What it showed, each now fixed:
 - GetObject answers the object's text as it is (`text/plain`, a structure of one nameless
   string): the shape check demanded JSON of it ("expected a JSON body"), so every read failed,
   and what PutObject stored could not be compared. Such a body is that one value, checked as
-  text, and the record it is (spec/text_bodies.text_value_property).
+  text, and the record it is (zspec/text_bodies.text_value_property).
 
 Where moto is lenient it is said, not hidden (see LENIENT).
 """

@@ -44,7 +44,7 @@ that stored nothing passed its read-back: free text is now marked (plan/_values.
 And a list's `page[limit]` could not be held to what the answer's `meta.limit` says: a
 parameter compared as text, so `RESPONSE:$.body.meta.limit != REQUEST:$.params['page[limit]']`
 held on every answer of a correct SAFRS. A header's or parameter's value is now read as the
-number it is compared with (spec/conditions/_evaluate.WireText).
+number it is compared with (zspec/conditions/_evaluate.WireText).
 
 Still open (an xfail below, with its diagnosis): a relationship set through its own URL (a
 body `{"data": {"type", "id"}}` that is not the book) is never compared with the book read

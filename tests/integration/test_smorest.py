@@ -251,7 +251,7 @@ def etag_run(
 @pytest.mark.xfail(
     strict=True,
     reason="ZSPEC cannot send the ETag HEADER of the last answer: the Data Manager keeps bodies "
-    "only, and RESPONSE: is the current call's (spec/builder.data_path refuses it in `path`)",
+    "only, and RESPONSE: is the current call's (zspec/builder.data_path refuses it in `path`)",
 )
 @pytest.mark.parametrize("value_path", [IF_MATCH_FROM_A_RECORD, IF_MATCH_FROM_THE_ANSWER])
 def test_with_etag_on_each_write_sends_the_etag_header_its_pet_was_last_answered_with(

@@ -22,7 +22,7 @@ from apitest.engine.policy import CallPolicy
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.results import RunResult
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import DATA, demo_auth
 from .conftest import MakeServer

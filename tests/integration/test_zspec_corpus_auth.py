@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from apitest.spec.loader import load, load_catalog
+from apitest.zspec.loader import load, load_catalog
 
 from ..support import DATA, cli_env, run_cli
 from .conftest import MakeServer

@@ -14,7 +14,7 @@ import pytest
 from apitest.engine.events import NullListener
 from apitest.engine.runner import RunSettings, run_plan
 from apitest.plan.graph import PlanOptions, build_plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import DATA, demo_auth, run_cli
 from ._zest_app import make_app, run_spec

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import DATA, SPECS, run_cli
 from ._calls import Call

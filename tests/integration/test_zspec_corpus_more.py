@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from apitest.demo import DemoConfig, DemoServer
-from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import Operation
 from apitest.verify.verdict import Expectation, Observed, judge
+from apitest.zspec.loader import load, load_catalog
+from apitest.zspec.model import Operation
 
 from ..support import DATA, cli_env, run_cli
 from ._calls import Call

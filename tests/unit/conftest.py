@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from apitest.results import CaseResult, HttpRecord, OperationInfo, RunResult
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Catalog, Resource
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Catalog, Resource
 
 from ..support import SPECS
 

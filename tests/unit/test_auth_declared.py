@@ -21,8 +21,8 @@ from apitest.auth.declared import (
     read_field,
     scope_separator,
 )
-from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import AuthEndpoint, OAuth2Schema, Resource, TokenSchema
+from apitest.zspec.loader import load, load_catalog
+from apitest.zspec.model import AuthEndpoint, OAuth2Schema, Resource, TokenSchema
 
 from ..support import read_url
 

@@ -13,7 +13,7 @@ from apitest.auth.memory import MemoryStore
 from apitest.auth.placement import Authenticator, _place
 from apitest.auth.profiles import AuthConfig, Profile
 from apitest.errors import UsageError
-from apitest.spec.model import Authentication, Catalog
+from apitest.zspec.model import Authentication, Catalog
 
 from ..support import LOC
 

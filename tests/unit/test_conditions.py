@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apitest.spec.conditions import (
+from apitest.zspec.conditions import (
     MAX_DEPTH,
     MAX_TEXT,
     AllOf,
@@ -27,7 +27,7 @@ from apitest.spec.conditions import (
     parse_condition,
     parse_data_path,
 )
-from apitest.spec.loader import load
+from apitest.zspec.loader import load
 
 from ..support import read_url, write_resource
 
@@ -926,7 +926,7 @@ def test_only_condition_syntax_errors_escape_for_path_soup(text: str) -> None:
 
 
 def test_null_tests_are_found_wherever_they_stand() -> None:
-    """Lint warns on these (spec/builder.py): read strictly, `x != null` also holds where x is
+    """Lint warns on these (zspec/builder.py): read strictly, `x != null` also holds where x is
     absent, and `x == null` does not."""
     condition = parse_condition(
         "REQUEST:$.params.a != null && !(null == $.b || $.c == 1) || $.d != 'null'"

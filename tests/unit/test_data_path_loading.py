@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from apitest.engine.body_records import extract
-from apitest.spec.loader import load, load_catalog
+from apitest.zspec.loader import load, load_catalog
 
 from ..support import read_url, write_resource
 

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from apitest.spec.diagnostics import DOC_PAGE, DOC_SECTIONS, doc_link
-from apitest.spec.schema import REF_SUFFIX, RULES
+from apitest.zspec.diagnostics import DOC_PAGE, DOC_SECTIONS, doc_link
+from apitest.zspec.schema import REF_SUFFIX, RULES
 
 from ..support import REPO, run_cli
 

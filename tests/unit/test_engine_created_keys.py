@@ -9,9 +9,9 @@ from apitest.engine.body_records import extraction_config
 from apitest.engine.created_keys import each_named_by_the_body, keys_named_by_the_call
 from apitest.engine.effects import created_items, observed_of, record_structure
 from apitest.engine.http.client import Exchange, Request
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Resource
 from apitest.verify.verdict import judge
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Resource
 
 from ..support import DATA, REPO
 

@@ -7,8 +7,8 @@ import pytest
 
 from apitest.engine.record_state import lacking, moved_on, state_of, taken_from_record
 from apitest.engine.records import Record
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Resource
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Resource
 
 from ..support import DATA
 

@@ -29,9 +29,9 @@ from apitest.engine.bookkeeping import kept_by_a_patch
 from apitest.engine.records import DataManager, Record, _identities, is_composite
 from apitest.plan.graph import callback_read
 from apitest.plan.record_keys import primary_key_names
-from apitest.spec.conditions import parse_data_path
-from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import (
+from apitest.zspec.conditions import parse_data_path
+from apitest.zspec.loader import load, load_catalog
+from apitest.zspec.model import (
     Content,
     Operation,
     PathConfig,

@@ -11,9 +11,9 @@ import pytest
 
 from apitest.engine.request import NoKeyError, build_request
 from apitest.plan.data import DataGenerator
-from apitest.spec.conditions import DataPath
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Resource
+from apitest.zspec.conditions import DataPath
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Resource
 
 from ..support import DATA, SPECS
 

@@ -26,7 +26,7 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Plan
 from apitest.report.writers import ReportFiles
 from apitest.results import CaseResult, RunResult
-from apitest.spec.model import Catalog
+from apitest.zspec.model import Catalog
 
 
 class Recorder:

@@ -38,8 +38,8 @@ from apitest.hooks import (
 )
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RunResult
-from apitest.spec.model import Operation
 from apitest.verify.shape import RawBody
+from apitest.zspec.model import Operation
 
 from ..support import LOC
 

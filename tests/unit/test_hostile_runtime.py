@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from apitest.spec.conditions import EvalContext, parse_condition
-from apitest.spec.model import Property
 from apitest.verify import value_checks
 from apitest.verify.regex_budget import untimed_length
 from apitest.verify.shape import check_value
+from apitest.zspec.conditions import EvalContext, parse_condition
+from apitest.zspec.model import Property
 
 from ..support import LOC
 

@@ -2,7 +2,7 @@
 
 ZSPEC.md section 1: no DTD loading, no entity expansion, no network access, size limits; a
 malformed file gives one clear message with file:line:column. Each case goes through
-`apitest.spec.loader.load_catalog` on a real file in tmp_path (the XXE case also through the
+`apitest.zspec.loader.load_catalog` on a real file in tmp_path (the XXE case also through the
 CLI), and asserts the error class and a fragment of the message. Nothing here is timed: the
 subprocess cases carry a timeout only as a guard against a hang.
 """
@@ -27,7 +27,7 @@ from apitest.errors import (
     SpecTooLargeError,
     SpecValueError,
 )
-from apitest.spec.loader import load, load_catalog
+from apitest.zspec.loader import load, load_catalog
 
 from ..support import run_cli
 
@@ -144,7 +144,7 @@ BILLION_LAUGHS = (
 _CHILD = """
 import json, sys
 from apitest.errors import SpecError
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 try:
     load_catalog([sys.argv[1]])
 except SpecError as exc:

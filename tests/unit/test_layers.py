@@ -22,16 +22,16 @@ RUN_MODEL = {"results", "redact"}
 """The run's result model and secret redaction: below everything that fills or renders them."""
 
 MAY_IMPORT: dict[str, set[str]] = {
-    "spec": set(),
-    "plan": {"spec"},
+    "zspec": set(),
+    "plan": {"zspec"},
     "results": set(),
     "redact": set(),
     "results_merge": RUN_MODEL,  # apitest merge's checks and merge: results in, one result out
-    "verify": {"spec"},  # pure verdicts over the spec model: no run state, no sockets
-    "auth": {"spec"} | RUN_MODEL,
-    "engine": {"spec", "plan", "verify", "auth"} | RUN_MODEL,
-    "hooks": {"spec", "plan", "verify", "auth", "engine"} | RUN_MODEL,
-    "session": {"spec", "plan", "verify", "auth", "engine", "hooks", "demo"} | RUN_MODEL,
+    "verify": {"zspec"},  # pure verdicts over the spec model: no run state, no sockets
+    "auth": {"zspec"} | RUN_MODEL,
+    "engine": {"zspec", "plan", "verify", "auth"} | RUN_MODEL,
+    "hooks": {"zspec", "plan", "verify", "auth", "engine"} | RUN_MODEL,
+    "session": {"zspec", "plan", "verify", "auth", "engine", "hooks", "demo"} | RUN_MODEL,
     "report": {"plan", "engine"} | RUN_MODEL,
     "demo": set(),
 }
@@ -161,12 +161,12 @@ def _cycle(graph: Mapping[str, Set[str]]) -> list[str]:
 def test_no_import_cycle_between_the_parts() -> None:
     """Every import counts, late ones included, shells too: part -> part is a one-way graph."""
     graph = {part: {target for target, _ in edges} for part, edges in _imports().items()}
-    assert graph["engine"] >= {"verify", "spec"}  # the graph is the real one
+    assert graph["engine"] >= {"verify", "zspec"}  # the graph is the real one
     assert _cycle(graph) == []
 
 
 def test_the_cycle_check_finds_a_planted_cycle() -> None:
-    graph = {"spec": set(), "plan": {"spec"}, "engine": {"plan", "hooks"}, "hooks": {"engine"}}
+    graph = {"zspec": set(), "plan": {"zspec"}, "engine": {"plan", "hooks"}, "hooks": {"engine"}}
     assert _cycle(graph) == ["engine", "hooks", "engine"]
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"a"}}) == ["a", "a"]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from apitest.spec.conditions import EvalContext
-from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import Catalog, Operation, Resource, Structure
+from apitest.zspec.conditions import EvalContext
+from apitest.zspec.loader import load, load_catalog
+from apitest.zspec.model import Catalog, Operation, Resource, Structure
 
 from ..support import SPECS, write_resource
 

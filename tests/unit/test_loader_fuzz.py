@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from apitest.errors import ApitestError
-from apitest.spec.loader import load, load_catalog
-from apitest.spec.model import Catalog
+from apitest.zspec.loader import load, load_catalog
+from apitest.zspec.model import Catalog
 
 from ..support import SPECS
 

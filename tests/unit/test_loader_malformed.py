@@ -25,7 +25,7 @@ from apitest.errors import (
     SpecValueError,
     UsageError,
 )
-from apitest.spec.loader import load, load_catalog
+from apitest.zspec.loader import load, load_catalog
 
 
 def spec(*lines: str) -> str:

@@ -17,10 +17,10 @@ import pytest
 from lxml import etree
 
 from apitest.errors import SpecError
-from apitest.spec.conditions import parse_condition
-from apitest.spec.lint import lint_paths
-from apitest.spec.loader import load
-from apitest.spec.migrate import fix_file, fix_text, scan
+from apitest.zspec.conditions import parse_condition
+from apitest.zspec.lint import lint_paths
+from apitest.zspec.loader import load
+from apitest.zspec.migrate import fix_file, fix_text, scan
 
 from ..support import DATA, SPECS, read_url
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import CATEGORY_ORDER, Resource
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import CATEGORY_ORDER, Resource
 
 
 def test_category_order_is_the_run_order_of_zspec() -> None:

@@ -17,9 +17,10 @@ from apitest.plan.cases import format_path, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
-from apitest.spec.conditions import parse_data_path
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import (
+from apitest.verify.verdict import pick_content
+from apitest.zspec.conditions import parse_data_path
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import (
     Argument,
     Bounds,
     Catalog,
@@ -29,7 +30,6 @@ from apitest.spec.model import (
     Response,
     Structure,
 )
-from apitest.verify.verdict import pick_content
 
 from ..support import DATA, LOC, REPO
 

@@ -16,9 +16,9 @@ from apitest.plan._values import ValueSource
 from apitest.plan.bad_values import bad_value
 from apitest.plan.data import MISSING, DataGenerator, NoRecordError
 from apitest.plan.model import Violation
-from apitest.spec.conditions import DataPath, parse_data_path
-from apitest.spec.formats import render_java
-from apitest.spec.model import (
+from apitest.zspec.conditions import DataPath, parse_data_path
+from apitest.zspec.formats import render_java
+from apitest.zspec.model import (
     Argument,
     Bounds,
     Content,
@@ -27,8 +27,8 @@ from apitest.spec.model import (
     Structure,
     StructureGroup,
 )
-from apitest.spec.scopes import parse_scopes
-from apitest.spec.values import generation_pattern, regex_error, runtime_regex
+from apitest.zspec.scopes import parse_scopes
+from apitest.zspec.values import generation_pattern, regex_error, runtime_regex
 
 from ..support import LOC
 
@@ -94,7 +94,7 @@ def test_another_key_or_seed_gives_other_generated_values(trips: Resource) -> No
 def test_data_does_not_depend_on_the_hash_seed_of_the_process() -> None:
     script = (
         "from apitest.plan.data import DataGenerator\n"
-        "from apitest.spec.model import Location, Property\n"
+        "from apitest.zspec.model import Location, Property\n"
         "prop = Property(Location('t.xml', 1), 'string', regex=r'[^a-z]{6}\\W{4}')\n"
         "print([DataGenerator(seed).child('k').scalar(prop) for seed in range(20)])\n"
     )

@@ -17,7 +17,7 @@ from apitest.engine.http.throttle import Throttles
 from apitest.plan.estimate import CHAINS_IN_FLIGHT, estimate, packed_ms, throttle_key
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import DATA, SPECS
 

@@ -16,8 +16,8 @@ from apitest.plan.graph import (
 )
 from apitest.plan.model import Plan
 from apitest.plan.record_keys import needs_own_record
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Catalog
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Catalog
 
 from ..support import DATA
 

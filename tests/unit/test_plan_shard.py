@@ -18,7 +18,7 @@ from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan
 from apitest.plan.shard import plan_digest, shard_plan, split_chains
 from apitest.session.shard import MAX_SHARDS, choose_shard, parse_shard, sharded
-from apitest.spec.loader import load_catalog
+from apitest.zspec.loader import load_catalog
 
 from ..support import SPECS, write_resource
 

@@ -12,8 +12,8 @@ from apitest.plan.bad_values import bad_value, unknown_key
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import Violation
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Bounds, Location, Property
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Bounds, Location, Property
 
 SPEC = """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things">

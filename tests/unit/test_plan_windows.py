@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 from apitest.plan._windows import count_window, float_window, int_window
-from apitest.spec.model import Bounds
-from apitest.spec.values import INT32
+from apitest.zspec.model import Bounds
+from apitest.zspec.values import INT32
 
 DOUBLES = (-1e15, 1e15)
 

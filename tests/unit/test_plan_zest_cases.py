@@ -16,8 +16,8 @@ from apitest.plan.bad_values import bad_value
 from apitest.plan.cases import negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.model import Violation
-from apitest.spec.loader import load
-from apitest.spec.model import Argument, Operation, Resource
+from apitest.zspec.loader import load
+from apitest.zspec.model import Argument, Operation, Resource
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things" product="p" pre-loaded="false" file-version="1.0.0">

@@ -12,11 +12,11 @@ import pytest
 
 from apitest.plan.cases import negative_cases
 from apitest.plan.data import DataGenerator
-from apitest.spec.conditions import DataPath, EvalContext
-from apitest.spec.formats import sample_format
-from apitest.spec.loader import load
-from apitest.spec.model import Content, Operation, Property, Resource, Structure
 from apitest.verify.shape import RawBody, check_shape
+from apitest.zspec.conditions import DataPath, EvalContext
+from apitest.zspec.formats import sample_format
+from apitest.zspec.loader import load
+from apitest.zspec.model import Content, Operation, Property, Resource, Structure
 
 WRAP = """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things">

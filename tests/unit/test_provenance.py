@@ -8,7 +8,7 @@ from typing import Any
 from apitest.engine.provenance import Origin, Seen, uses_of
 from apitest.engine.records import DataManager, Record
 from apitest.results import ValueUse
-from apitest.spec.conditions import parse_data_path
+from apitest.zspec.conditions import parse_data_path
 
 LISTING: dict[str, Any] = {
     "status": "7",

@@ -1,10 +1,10 @@
-"""The `*-for` scope grammar (ZSPEC.md section 4): apitest/spec/scopes.py."""
+"""The `*-for` scope grammar (ZSPEC.md section 4): apitest/zspec/scopes.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from apitest.spec.scopes import ALL, CATEGORIES, NONE, ScopeSet, ScopeSyntaxError, parse_scopes
+from apitest.zspec.scopes import ALL, CATEGORIES, NONE, ScopeSet, ScopeSyntaxError, parse_scopes
 
 
 @pytest.mark.parametrize("text", ["all", "ALL", " All ", "a l l", "\tall\n"])

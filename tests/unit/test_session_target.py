@@ -20,7 +20,7 @@ from apitest.session.target import (
     server_url,
     throttle_store,
 )
-from apitest.spec.loader import load, load_catalog
+from apitest.zspec.loader import load, load_catalog
 
 SPEC = """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things">

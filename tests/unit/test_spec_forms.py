@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from apitest.engine.limit import RecordCap
-from apitest.spec.loader import LoadResult, load
+from apitest.zspec.loader import LoadResult, load
 
 OP = """  <url path="/things">
     <operation method="post" name="POST things" category="create">

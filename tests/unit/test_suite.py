@@ -14,7 +14,7 @@ from apitest.plan.filters import Filters
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.session.config import merged, resolve
 from apitest.session.suite import load_suite
-from apitest.spec.model import Catalog
+from apitest.zspec.model import Catalog
 
 
 def write(tmp_path: Path, text: str) -> Path:

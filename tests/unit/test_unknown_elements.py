@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from apitest.spec.attributes import OFFICIAL_ELEMENTS, misspelt_child
-from apitest.spec.diagnostics import Diagnostic
-from apitest.spec.loader import load
-from apitest.spec.schema import RULES
+from apitest.zspec.attributes import OFFICIAL_ELEMENTS, misspelt_child
+from apitest.zspec.diagnostics import Diagnostic
+from apitest.zspec.loader import load
+from apitest.zspec.schema import RULES
 
 SPEC = """\
 <?xml version="1.0" encoding="UTF-8"?>

@@ -3,8 +3,6 @@ against what was sent, value by value, by each property's declared type."""
 
 from __future__ import annotations
 
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Resource
 from apitest.verify.compare import (
     compare_record,
     dropped_members,
@@ -15,6 +13,8 @@ from apitest.verify.compare import (
     same_value,
     uploads_shown,
 )
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Resource
 
 from ..support import DATA
 

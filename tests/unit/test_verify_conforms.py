@@ -14,11 +14,11 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from apitest.spec.model import Bounds, Content, Property, Structure, StructureGroup
-from apitest.spec.scopes import ALL, CATEGORIES, Category, Direction, parse_scopes
 from apitest.verify.conforms import clean_check
 from apitest.verify.shape import MAX_DEPTH, check_shape
 from apitest.verify.value_checks import REGEX_LIMIT
+from apitest.zspec.model import Bounds, Content, Property, Structure, StructureGroup
+from apitest.zspec.scopes import ALL, CATEGORIES, Category, Direction, parse_scopes
 
 from ..support import LOC
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from apitest.spec.model import (
+from apitest.verify.shape import MAX_DEPTH, Mismatch, RawBody, ShapeReport, check_shape, check_value
+from apitest.zspec.model import (
     Bounds,
     Content,
     Discriminator,
@@ -16,8 +17,7 @@ from apitest.spec.model import (
     Structure,
     StructureGroup,
 )
-from apitest.spec.scopes import Category, Direction, parse_scopes
-from apitest.verify.shape import MAX_DEPTH, Mismatch, RawBody, ShapeReport, check_shape, check_value
+from apitest.zspec.scopes import Category, Direction, parse_scopes
 
 from ..support import LOC, TRIP
 

@@ -7,17 +7,6 @@ from typing import Any
 
 import pytest
 
-from apitest.spec.conditions import parse_condition
-from apitest.spec.model import (
-    Content,
-    ErrorCondition,
-    Operation,
-    Property,
-    Resource,
-    Response,
-    Structure,
-)
-from apitest.spec.scopes import parse_scopes
 from apitest.verify.shape import RawBody
 from apitest.verify.verdict import (
     Expectation,
@@ -27,6 +16,17 @@ from apitest.verify.verdict import (
     judge,
     pick_content,
 )
+from apitest.zspec.conditions import parse_condition
+from apitest.zspec.model import (
+    Content,
+    ErrorCondition,
+    Operation,
+    Property,
+    Resource,
+    Response,
+    Structure,
+)
+from apitest.zspec.scopes import parse_scopes
 
 from ..support import LOC, TRIP
 

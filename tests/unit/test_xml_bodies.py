@@ -1,4 +1,4 @@
-"""XML bodies read and written as ZEST's xml-format page lays them out (spec/xml_bodies.py),
+"""XML bodies read and written as ZEST's xml-format page lays them out (zspec/xml_bodies.py),
 on the page's own two examples: the default format and the customised one."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from apitest.spec.loader import load_catalog
-from apitest.spec.model import Content
-from apitest.spec.xml_bodies import XmlBodyError, is_xml, read_xml, write_xml
+from apitest.zspec.loader import load_catalog
+from apitest.zspec.model import Content
+from apitest.zspec.xml_bodies import XmlBodyError, is_xml, read_xml, write_xml
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "zspec" / "xml-bodies.xml"
 

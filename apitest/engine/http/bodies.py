@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from apitest.spec.model import Content, Operation
-from apitest.spec.xml_bodies import XmlBodyError, is_xml, read_xml, write_xml
 from apitest.verify.shape import RawBody
+from apitest.zspec.model import Content, Operation
+from apitest.zspec.xml_bodies import XmlBodyError, is_xml, read_xml, write_xml
 
 if TYPE_CHECKING:
     from apitest.engine.http.client import Exchange, Request

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from apitest.redact import Redactor
 from apitest.results import MAX_BODY_CHARS, HttpRecord
-from apitest.spec.xml_bodies import write_xml
+from apitest.zspec.xml_bodies import write_xml
 
 if TYPE_CHECKING:
     from apitest.engine.http.client import Exchange

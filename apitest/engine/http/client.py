@@ -32,7 +32,7 @@ from apitest.engine.http.capture import capture
 from apitest.engine.http.throttle import MAX_RETRY_AFTER_S, Throttles, retry_after_s
 from apitest.redact import Redactor
 from apitest.results import HttpRecord
-from apitest.spec.model import Content, Operation, Resource
+from apitest.zspec.model import Content, Operation, Resource
 
 IDEMPOTENT = frozenset({"get", "put", "delete", "head", "options"})
 NETWORK_ATTEMPTS = 3

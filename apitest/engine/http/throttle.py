@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from apitest.plan.estimate import throttle_key
-from apitest.spec.model import Operation
+from apitest.zspec.model import Operation
 
 if TYPE_CHECKING:
     from apitest.database import DatabaseURL

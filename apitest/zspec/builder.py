@@ -17,8 +17,8 @@ from typing import TypeVar
 from lxml import etree
 
 from apitest.errors import clip
-from apitest.spec.attributes import local_name
-from apitest.spec.conditions import (
+from apitest.zspec.attributes import local_name
+from apitest.zspec.conditions import (
     Condition,
     ConditionSyntaxError,
     DataPath,
@@ -26,9 +26,9 @@ from apitest.spec.conditions import (
     parse_condition,
     parse_data_path,
 )
-from apitest.spec.references import References
-from apitest.spec.scopes import ScopeSet, ScopeSyntaxError, parse_scopes
-from apitest.spec.values import regex_error
+from apitest.zspec.references import References
+from apitest.zspec.scopes import ScopeSet, ScopeSyntaxError, parse_scopes
+from apitest.zspec.values import regex_error
 
 MAX_REGEX = 2000
 _T = TypeVar("_T")

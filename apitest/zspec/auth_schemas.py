@@ -21,9 +21,9 @@ from __future__ import annotations
 from lxml import etree
 
 from apitest.errors import SpecStructureError
-from apitest.spec.builder import FileBuilder
-from apitest.spec.model import AuthEndpoint, OAuth2Schema, TokenSchema
-from apitest.spec.operations import build_operation
+from apitest.zspec.builder import FileBuilder
+from apitest.zspec.model import AuthEndpoint, OAuth2Schema, TokenSchema
+from apitest.zspec.operations import build_operation
 
 _ENDPOINTS = ("authorization-url", "token-url", "refresh-url", "authentication-url")
 _ALIAS_ATTRS = {

@@ -14,10 +14,10 @@ from typing import Any
 from lxml import etree
 
 from apitest.errors import SpecReferenceError, SpecStructureError
-from apitest.spec import auth_schemas
-from apitest.spec._aliases import warn_deprecated
-from apitest.spec.builder import FileBuilder
-from apitest.spec.documentation import (
+from apitest.zspec import auth_schemas
+from apitest.zspec._aliases import warn_deprecated
+from apitest.zspec.builder import FileBuilder
+from apitest.zspec.documentation import (
     build_contact_details,
     build_example,
     build_info,
@@ -25,7 +25,7 @@ from apitest.spec.documentation import (
     build_tag,
     build_terms_of_service,
 )
-from apitest.spec.model import (
+from apitest.zspec.model import (
     Components,
     Dependency,
     Environment,
@@ -35,7 +35,7 @@ from apitest.spec.model import (
     Url,
     Variable,
 )
-from apitest.spec.operations import (
+from apitest.zspec.operations import (
     build_argument,
     build_authentication,
     build_content,
@@ -45,8 +45,8 @@ from apitest.spec.operations import (
     build_throttling,
     build_url,
 )
-from apitest.spec.schema import ENVIRONMENT_KINDS
-from apitest.spec.structures import build_structure, build_structure_group
+from apitest.zspec.schema import ENVIRONMENT_KINDS
+from apitest.zspec.structures import build_structure, build_structure_group
 
 
 def build_server(b: FileBuilder, element: etree._Element) -> Server:

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from apitest.spec.conditions import Condition, DataPath, Operand
-from apitest.spec.scopes import ALL, NONE, Category, ScopeSet
+from apitest.zspec.conditions import Condition, DataPath, Operand
+from apitest.zspec.scopes import ALL, NONE, Category, ScopeSet
 
 Method = Literal["get", "post", "put", "patch", "delete"]
 Visibility = Literal["public", "internal", "private"]
@@ -89,7 +89,7 @@ class Property:
     structure_group: StructureGroup | None = None
     deprecate: Deprecate | None = None
     description: str = ""
-    # ZEST's further property rules (see spec/_property_rules.py for how each is read)
+    # ZEST's further property rules (see zspec/_property_rules.py for how each is read)
     invalid_value: InvalidValue = "deny"
     value_condition: ValueCondition | None = None
     request_conditions: tuple[Condition, ...] = ()

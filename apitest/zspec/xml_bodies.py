@@ -32,7 +32,7 @@ from typing import Any
 
 from lxml import etree
 
-from apitest.spec.model import Content, Property
+from apitest.zspec.model import Content, Property
 
 __all__ = ["XmlBodyError", "is_xml", "read_xml", "write_xml"]
 

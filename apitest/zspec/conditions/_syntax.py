@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from apitest.spec.conditions._evaluate import (
+from apitest.zspec.conditions._evaluate import (
     NEGATED,
     EvalContext,
     bodies,
@@ -24,7 +24,7 @@ from apitest.spec.conditions._evaluate import (
     find_in,
     plain_values,
 )
-from apitest.spec.conditions._lexer import (
+from apitest.zspec.conditions._lexer import (
     MAX_DEPTH,
     ConditionSyntaxError,
     Kind,
@@ -33,7 +33,7 @@ from apitest.spec.conditions._lexer import (
     Token,
     describe,
 )
-from apitest.spec.conditions._path_steps import Steps, compile_steps, name_step, split_section
+from apitest.zspec.conditions._path_steps import Steps, compile_steps, name_step, split_section
 
 _NAMED = frozenset({"header", "param", "resource", "request_header"})
 _WITH_PATH = frozenset({"response", "request", "resource", "element"})

@@ -15,11 +15,11 @@ from typing import Any
 from lxml import etree
 
 from apitest.errors import SpecReferenceError, SpecStructureError
-from apitest.spec import _property_rules
-from apitest.spec.attributes import local_name
-from apitest.spec.builder import FileBuilder
-from apitest.spec.documentation import build_deprecate
-from apitest.spec.model import (
+from apitest.zspec import _property_rules
+from apitest.zspec.attributes import local_name
+from apitest.zspec.builder import FileBuilder
+from apitest.zspec.documentation import build_deprecate
+from apitest.zspec.model import (
     Discriminator,
     DiscriminatorMapping,
     GroupType,
@@ -28,8 +28,8 @@ from apitest.spec.model import (
     Structure,
     StructureGroup,
 )
-from apitest.spec.schema import DATA_TYPES, SCOPE_ATTRIBUTES
-from apitest.spec.scopes import ALL, NONE, ScopeSet
+from apitest.zspec.schema import DATA_TYPES, SCOPE_ATTRIBUTES
+from apitest.zspec.scopes import ALL, NONE, ScopeSet
 
 MAX_NESTING = 48
 MAX_COMPOSITE = 256

@@ -1,5 +1,5 @@
 """Java date-time patterns read (the checker's regex) and written (the generator's value) from
-one table (spec/formats.py): whatever the generator writes, the checker takes."""
+one table (zspec/formats.py): whatever the generator writes, the checker takes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from apitest.spec.formats import java_pattern, parse_java, render_java
+from apitest.zspec.formats import java_pattern, parse_java, render_java
 
 MOMENTS = [
     datetime(2027, 3, 14, 9, 30, 5, 123000, tzinfo=timezone(timedelta(hours=5, minutes=30))),

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from apitest.spec.conditions._lexer import ConditionSyntaxError, compile_jsonpath, shorten
+from apitest.zspec.conditions._lexer import ConditionSyntaxError, compile_jsonpath, shorten
 
 Section = Literal["body", "headers", "params", "url"]
 

@@ -3,7 +3,7 @@ becomes, each endpoint with the operation the official samples describe (migrate
 
 from __future__ import annotations
 
-from apitest.spec._text_edits import Fixer, Node
+from apitest.zspec._text_edits import Fixer, Node
 
 OLD_OAUTH2_ATTRS = ("token-url", "refresh-url", "authorize-url", "revoke-url", "scopes")
 _Lines = list[tuple[int, str]]  # (depth, text): indented by the file's own unit when written

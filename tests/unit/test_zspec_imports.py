@@ -1,4 +1,4 @@
-"""Inside spec/, the loader's modules import one way too (issue 19, step 5).
+"""Inside zspec/, the loader's modules import one way too (issue 19, step 5).
 
 The condition grammar and the element families recurse into each other, so the cuts between
 their modules were chosen to leave no cycle; these tests keep it so. Every import counts,
@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-SPEC = Path(__file__).resolve().parents[2] / "apitest" / "spec"
+SPEC = Path(__file__).resolve().parents[2] / "apitest" / "zspec"
 
 CONDITIONS_ORDER = ["_lexer", "_path_steps", "_evaluate", "_syntax", "__init__"]
-"""apitest.spec.conditions, lowest first: each module imports only those before it."""
+"""apitest.zspec.conditions, lowest first: each module imports only those before it."""
 
 BUILDERS_ORDER = [
     "references",
@@ -56,11 +56,11 @@ def _upward(folder: Path, package: str, order: list[str]) -> list[str]:
 
 
 def test_the_conditions_package_imports_one_way() -> None:
-    assert _upward(SPEC / "conditions", "apitest.spec.conditions", CONDITIONS_ORDER) == []
+    assert _upward(SPEC / "conditions", "apitest.zspec.conditions", CONDITIONS_ORDER) == []
 
 
 def test_the_element_builders_import_one_way() -> None:
-    assert _upward(SPEC, "apitest.spec", BUILDERS_ORDER) == []
+    assert _upward(SPEC, "apitest.zspec", BUILDERS_ORDER) == []
 
 
 def test_only_the_conditions_package_reads_its_private_modules() -> None:
@@ -69,6 +69,6 @@ def test_only_the_conditions_package_reads_its_private_modules() -> None:
         str(path.relative_to(package))
         for path in package.rglob("*.py")
         if path.parent != SPEC / "conditions"
-        and any(name.startswith("_") for name in _imports(path, "apitest.spec.conditions"))
+        and any(name.startswith("_") for name in _imports(path, "apitest.zspec.conditions"))
     ]
     assert readers == []

@@ -12,9 +12,9 @@ from typing import Any
 
 from lxml import etree
 
-from apitest.spec._aliases import warn_deprecated
-from apitest.spec.builder import FileBuilder
-from apitest.spec.model import (
+from apitest.zspec._aliases import warn_deprecated
+from apitest.zspec.builder import FileBuilder
+from apitest.zspec.model import (
     ContactDetails,
     Deprecate,
     Example,

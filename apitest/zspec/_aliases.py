@@ -10,7 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from apitest.errors import SpecStructureError
-from apitest.spec.attributes import ElementReader
+from apitest.zspec.attributes import ElementReader
 
 
 def warn_deprecated(

@@ -9,8 +9,8 @@ body too long for its `length`), so the rule lives here, where all three can rea
 
 from __future__ import annotations
 
-from apitest.spec.model import Content, Property
-from apitest.spec.xml_bodies import is_xml
+from apitest.zspec.model import Content, Property
+from apitest.zspec.xml_bodies import is_xml
 
 
 def text_value_property(content: Content | None) -> Property | None:

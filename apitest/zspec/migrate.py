@@ -34,9 +34,9 @@ from pathlib import Path
 from lxml import etree
 
 from apitest.errors import SpecError
-from apitest.spec._migrate_oauth2 import rewrite_oauth2
-from apitest.spec._text_edits import Fixer, FixResult, scan, walk
-from apitest.spec.conditions import ConditionSyntaxError, parse_data_path, tokens_of
+from apitest.zspec._migrate_oauth2 import rewrite_oauth2
+from apitest.zspec._text_edits import Fixer, FixResult, scan, walk
+from apitest.zspec.conditions import ConditionSyntaxError, parse_data_path, tokens_of
 
 __all__ = ["FixResult", "fix_file", "fix_text", "scan"]
 

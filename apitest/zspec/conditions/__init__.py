@@ -24,8 +24,8 @@ The package: `_lexer` (tokens) <- `_path_steps` (the ZEST path steps jsonpath-ng
 forms and the parser of both grammars). Import from here, not from those modules.
 """
 
-from apitest.spec.conditions._evaluate import EvalContext
-from apitest.spec.conditions._lexer import (
+from apitest.zspec.conditions._evaluate import EvalContext
+from apitest.zspec.conditions._lexer import (
     MAX_DEPTH,
     MAX_TEXT,
     ConditionSyntaxError,
@@ -33,7 +33,7 @@ from apitest.spec.conditions._lexer import (
     Token,
     tokens_of,
 )
-from apitest.spec.conditions._syntax import (
+from apitest.zspec.conditions._syntax import (
     AllOf,
     AnyOf,
     Comparison,

@@ -12,11 +12,11 @@ from typing import TypeVar
 from lxml import etree
 
 from apitest.errors import SpecError, SpecStructureError, SpecValueError, clip
-from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
-from apitest.spec.model import Bounds, Location
-from apitest.spec.reader import SourceFile
-from apitest.spec.schema import ENUMS, INT_ATTRS, REF_SUFFIX, RULES, ElementRule
-from apitest.spec.values import INT64
+from apitest.zspec.diagnostics import Diagnostic, Diagnostics, Severity
+from apitest.zspec.model import Bounds, Location
+from apitest.zspec.reader import SourceFile
+from apitest.zspec.schema import ENUMS, INT_ATTRS, REF_SUFFIX, RULES, ElementRule
+from apitest.zspec.values import INT64
 
 _E = TypeVar("_E", bound=str)
 _TRUE = {"true", "yes", "1"}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
-from apitest.spec.values import DIGITS
+from apitest.zspec.values import DIGITS
 
 # An offset written as a sample: a sign notation (+/-, -/+, ±, +-) then hh:mm, hhmm or hh.
 _OFFSET_SAMPLE = re.compile(r"(?:\+/-|-/\+|\u00b1|\+-)(hh?|HH?)(:?)(mm)?")

@@ -12,7 +12,7 @@ The official pages (structure/property, condition, extend-property, sample-1) sa
 - `<extend-property>`: any attribute or child of the parent but `name`; its `type` only narrows.
 - `<composite-structure-groups>`: several structure groups merged into one (cartesian product).
 - `<xml-format name namespace prefix attribute wrapped>`: how the property stands in an XML
-  body (spec/xml_bodies.py reads and writes such bodies).
+  body (zspec/xml_bodies.py reads and writes such bodies).
 - `pick-value`, `expression`, `<ordered-structures>`: kept or accepted; the reference retrieved
   gives them no meaning a test runner could act on.
 
@@ -28,15 +28,15 @@ from typing import Any
 from lxml import etree
 
 from apitest.errors import clip
-from apitest.spec.builder import FileBuilder
-from apitest.spec.conditions import (
+from apitest.zspec.builder import FileBuilder
+from apitest.zspec.conditions import (
     Comparison,
     Condition,
     ConditionSyntaxError,
     DataPath,
     parse_condition,
 )
-from apitest.spec.model import (
+from apitest.zspec.model import (
     Bounds,
     FileExtension,
     FileMeta,

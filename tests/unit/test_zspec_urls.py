@@ -1,8 +1,8 @@
-"""ZSPEC's URL templates: the one grammar every reader of `{name}` shares (spec/urls.py)."""
+"""ZSPEC's URL templates: the one grammar every reader of `{name}` shares (zspec/urls.py)."""
 
 from __future__ import annotations
 
-from apitest.spec.urls import expand_url, path_ending_in, url_variables
+from apitest.zspec.urls import expand_url, path_ending_in, url_variables
 
 
 def test_variables_are_named_in_order_and_a_lone_brace_is_text() -> None:

@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 
 from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, SpecValueError, clip
-from apitest.spec.diagnostics import Diagnostic, Diagnostics, Severity
-from apitest.spec.model import Argument, Location, Operation, Property, Resource, Structure
-from apitest.spec.reader import SourceFile
-from apitest.spec.urls import url_variables
-from apitest.spec.values import generation_pattern, runtime_regex
+from apitest.zspec.diagnostics import Diagnostic, Diagnostics, Severity
+from apitest.zspec.model import Argument, Location, Operation, Property, Resource, Structure
+from apitest.zspec.reader import SourceFile
+from apitest.zspec.urls import url_variables
+from apitest.zspec.values import generation_pattern, runtime_regex
 
 
 class _Reporter:

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from apitest._gc import no_gc_pauses
 from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, UsageError, clip
-from apitest.spec.attributes import ElementReader, local_name
-from apitest.spec.builder import FileBuilder
-from apitest.spec.checks import check_auth_schemas, check_resource
-from apitest.spec.diagnostics import Diagnostic, Diagnostics
-from apitest.spec.model import Catalog, Location, Resource
-from apitest.spec.reader import DEFAULT_MAX_BYTES, SourceFile, read_source
-from apitest.spec.references import FileEntry, Registry, index_components
-from apitest.spec.resources import build_resource
+from apitest.zspec.attributes import ElementReader, local_name
+from apitest.zspec.builder import FileBuilder
+from apitest.zspec.checks import check_auth_schemas, check_resource
+from apitest.zspec.diagnostics import Diagnostic, Diagnostics
+from apitest.zspec.model import Catalog, Location, Resource
+from apitest.zspec.reader import DEFAULT_MAX_BYTES, SourceFile, read_source
+from apitest.zspec.references import FileEntry, Registry, index_components
+from apitest.zspec.resources import build_resource
 
 # A resource name usable as a file name beside the specs: never a path of its own.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")

@@ -14,14 +14,14 @@ from typing import Any
 from lxml import etree
 
 from apitest.errors import SpecStructureError
-from apitest.spec.builder import FileBuilder
-from apitest.spec.documentation import (
+from apitest.zspec.builder import FileBuilder
+from apitest.zspec.documentation import (
     build_deprecate,
     build_example,
     build_external_document,
     build_tag,
 )
-from apitest.spec.model import (
+from apitest.zspec.model import (
     Argument,
     ArgumentLocation,
     Authentication,
@@ -35,7 +35,7 @@ from apitest.spec.model import (
     Throttling,
     Url,
 )
-from apitest.spec.structures import SHAPE_TAGS, shape_child
+from apitest.zspec.structures import SHAPE_TAGS, shape_child
 
 
 def build_path_config(b: FileBuilder, element: etree._Element) -> PathConfig:

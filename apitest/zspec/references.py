@@ -19,11 +19,11 @@ from typing import Any, Self, TypeVar
 from lxml import etree
 
 from apitest.errors import SpecReferenceError, SpecStructureError
-from apitest.spec.attributes import ElementReader, local_name
-from apitest.spec.conditions import DataPath
-from apitest.spec.model import Location
-from apitest.spec.reader import SourceFile
-from apitest.spec.schema import COMPONENT_KEYS, REF_SUFFIX
+from apitest.zspec.attributes import ElementReader, local_name
+from apitest.zspec.conditions import DataPath
+from apitest.zspec.model import Location
+from apitest.zspec.reader import SourceFile
+from apitest.zspec.schema import COMPONENT_KEYS, REF_SUFFIX
 
 _T = TypeVar("_T")
 

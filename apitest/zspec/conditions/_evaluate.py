@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from jsonpath_ng import jsonpath as jsonpath_core
 from jsonpath_ng.jsonpath import Child, Fields, Root
 
-from apitest.spec.conditions._path_steps import Steps
-from apitest.spec.values import DIGITS, REGEX_TIMEOUT_S, runtime_regex
+from apitest.zspec.conditions._path_steps import Steps
+from apitest.zspec.values import DIGITS, REGEX_TIMEOUT_S, runtime_regex
 
 NEGATED = frozenset({"!=", "!~", "not in"})
 """The operators that hold when a side matches nothing."""

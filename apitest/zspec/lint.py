@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apitest.errors import EXIT_CASE_FAILED, EXIT_PASSED, EXIT_USAGE
-from apitest.spec.diagnostics import Diagnostic
-from apitest.spec.loader import load
-from apitest.spec.reader import DEFAULT_MAX_BYTES
+from apitest.zspec.diagnostics import Diagnostic
+from apitest.zspec.loader import load
+from apitest.zspec.reader import DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
