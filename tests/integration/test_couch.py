@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from ..support import DATA, cli_env, free_port, loopback_client, run_cli
-from ._thirdparty import Started, assert_lints_clean, npm_package, serving
+from ..support import DATA, free_port, loopback_client
+from ._thirdparty import Started, assert_lints_clean, npm_package, run_spec, serving
 
 POUCHDB = "pouchdb-server@4.2.0"
 SPEC = DATA / "thirdparty" / "couch" / "books.xml"
@@ -51,15 +51,9 @@ def documents(couch: Started) -> int:
 def run(
     couch: Started, tmp_path: Path, cases: str = "positive"
 ) -> tuple[int, list[dict[str, Any]]]:
-    report = tmp_path / "report.json"
-    done = run_cli(
-        "run", str(SPEC), "--base-url", couch.url, "--cases", cases, "--seed", "5",
-        "--report-dir", str(tmp_path / "r"), "--json", str(report),
-        env=cli_env(credentials=False),
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    cases: list[dict[str, Any]] = json.loads(report.read_text())["cases"]
-    return done.returncode, cases
+    status, result = run_spec(SPEC, couch, tmp_path, "--cases", cases, "--seed", "5")
+    found: list[dict[str, Any]] = result["cases"]
+    return status, found
 
 
 def test_updates_and_deletes_carry_the_current_revision(couch: Started, tmp_path: Path) -> None:
