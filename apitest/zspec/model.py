@@ -1,7 +1,8 @@
 """The typed model of a ZSPEC resource: what the planner, engine and reporters read.
 
 Frozen dataclasses, so a loaded spec cannot drift while a run uses it. Every element keeps its
-`Location`, so any later diagnostic (a lint, a failing case) can point at the file and line.
+`Location` (each is an `Element`), so any later diagnostic (a lint, a failing case) can point
+at the file and line.
 References (`*-ref`) are already resolved here: a consumer never looks a component up by name,
 except for a structure that refers to itself (`Structure.recursive_ref`), which the loader cannot
 inline without looping.
@@ -55,18 +56,24 @@ class Bounds:
 
 
 @dataclass(frozen=True)
-class Deprecate:
+class Element:
+    """What every element of a spec carries: where it starts, so that each later diagnostic (a
+    lint, a load error, a failing case) can name the file and line. The first field of each."""
+
     loc: Location
+
+
+@dataclass(frozen=True)
+class Deprecate(Element):
     since: str | None = None
     alternate: str | None = None
     for_removal: bool = False
 
 
 @dataclass(frozen=True)
-class Property:
+class Property(Element):
     """One key of a body, argument or header, with every rule the runner acts on."""
 
-    loc: Location
     type: str
     name: str | None = None
     values: tuple[str, ...] = ()
@@ -166,18 +173,16 @@ class FileMeta:
 
 
 @dataclass(frozen=True)
-class Stream:
+class Stream(Element):
     """`<stream size>` inside a structure: the answer is a byte stream (a file download)."""
 
-    loc: Location
     size: Bounds | None = None
 
 
 @dataclass(frozen=True)
-class Structure:
+class Structure(Element):
     """A set of properties; `properties` already holds what `extend` inherits."""
 
-    loc: Location
     properties: tuple[Property, ...] = ()
     name: str | None = None
     ref_name: str | None = None
@@ -218,24 +223,21 @@ class Structure:
 
 
 @dataclass(frozen=True)
-class DiscriminatorMapping:
-    loc: Location
+class DiscriminatorMapping(Element):
     value: str
     structure: Structure
 
 
 @dataclass(frozen=True)
-class Discriminator:
+class Discriminator(Element):
     """Picks one structure of a group by the value of `property_name` in the body."""
 
-    loc: Location
     property_name: str
     mappings: tuple[DiscriminatorMapping, ...] = ()
 
 
 @dataclass(frozen=True)
-class StructureGroup:
-    loc: Location
+class StructureGroup(Element):
     type: GroupType
     structures: tuple[Structure, ...]
     name: str | None = None
@@ -244,18 +246,16 @@ class StructureGroup:
 
 
 @dataclass(frozen=True)
-class ErrorCondition:
+class ErrorCondition(Element):
     """`<error condition>`: when it holds for a response, that response is an error."""
 
-    loc: Location
     condition: Condition
 
 
 @dataclass(frozen=True)
-class Primary:
+class Primary(Element):
     """A primary key of the resource's records, as a path into one record."""
 
-    loc: Location
     path: DataPath
     name: str | None = None
     """`<primary name>`: what the key is called when it differs from the path's last step."""
@@ -273,26 +273,23 @@ class Primary:
 
 
 @dataclass(frozen=True)
-class PathConfig:
+class PathConfig(Element):
     """Where records sit in a body (`data-extraction-path`) and which keys identify them."""
 
-    loc: Location
     data_extraction_path: DataPath | None = None
     primaries: tuple[Primary, ...] = ()
 
 
 @dataclass(frozen=True)
-class Example:
-    loc: Location
+class Example(Element):
     name: str
     value: str = ""
 
 
 @dataclass(frozen=True)
-class Content:
+class Content(Element):
     """One encoding of a body: its MIME type, shape, error condition and record locations."""
 
-    loc: Location
     encode: str | None = None
     structure: Structure | None = None
     structure_group: StructureGroup | None = None
@@ -304,10 +301,9 @@ class Content:
 
 
 @dataclass(frozen=True)
-class Argument:
+class Argument(Element):
     """A query parameter, header or URL path variable of an operation."""
 
-    loc: Location
     name: str
     location: ArgumentLocation
     required: bool = False
@@ -342,16 +338,14 @@ class Argument:
 
 
 @dataclass(frozen=True)
-class RequestBody:
-    loc: Location
+class RequestBody(Element):
     contents: tuple[Content, ...] = ()
     required: bool = True
     name: str | None = None
 
 
 @dataclass(frozen=True)
-class Response:
-    loc: Location
+class Response(Element):
     status: int
     name: str | None = None
     unexpected_error: bool = False
@@ -366,10 +360,9 @@ class Response:
 
 
 @dataclass(frozen=True)
-class Throttling:
+class Throttling(Element):
     """At most `threshold` calls per `duration` ms, else the API locks for `lock_period` ms."""
 
-    loc: Location
     threshold: int
     duration: int
     lock_period: int = 0
@@ -378,27 +371,24 @@ class Throttling:
 
 
 @dataclass(frozen=True)
-class Tag:
+class Tag(Element):
     """A grouping label of operations (report and `[filters] tags`); visibility is kept only."""
 
-    loc: Location
     name: str
     description: str = ""
     visibility: Visibility = "public"
 
 
 @dataclass(frozen=True)
-class ExternalDocument:
-    loc: Location
+class ExternalDocument(Element):
     url: str
     description: str = ""
 
 
 @dataclass(frozen=True)
-class Authentication:
+class Authentication(Element):
     """How an operation authenticates: where the credential goes and which scopes it needs."""
 
-    loc: Location
     type: AuthType
     name: str
     location: AuthLocation = "header"
@@ -408,22 +398,20 @@ class Authentication:
 
 
 @dataclass(frozen=True)
-class AuthEndpoint:
+class AuthEndpoint(Element):
     """One endpoint of an authentication schema (`<token-url path>` and its siblings): where
     it is and, in `operation`, the call as the spec declares it (arguments, body, answers).
     `operation` is None only for apitest's deprecated attribute form (`token-url="..."`)."""
 
-    loc: Location
     path: str
     operation: Operation | None = None
     description: str = ""
 
 
 @dataclass(frozen=True)
-class OAuth2Schema:
+class OAuth2Schema(Element):
     """`<oauth2 name>` inside `<authentication-schema>`: the four OAuth endpoints."""
 
-    loc: Location
     name: str
     token_url: str | None = None
     refresh_url: str | None = None
@@ -453,11 +441,10 @@ class OAuth2Schema:
 
 
 @dataclass(frozen=True)
-class TokenSchema:
+class TokenSchema(Element):
     """`<token name>`: a token from `token-url`'s call, optionally checked at
     `authentication-url`."""
 
-    loc: Location
     name: str
     description: str = ""
     visibility: Visibility = "public"
@@ -466,31 +453,28 @@ class TokenSchema:
 
 
 @dataclass(frozen=True)
-class Dependency:
+class Dependency(Element):
     """`<dependency resources="a,b">`: resources this one needs first, though it names them
     nowhere else (ZEST's recycle-bin example)."""
 
-    loc: Location
     resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class Variable:
+class Variable(Element):
     """A `{name}` placeholder of a server URL; `values[0]` is the default."""
 
-    loc: Location
     name: str
     values: tuple[str, ...] = ()
     default: str | None = None
 
 
 @dataclass(frozen=True)
-class Environment:
+class Environment(Element):
     """`<environment type name value location>`: `--env TYPE` picks the one of that type
     (development, sandbox, production) and adds `name: value` as a header or query parameter
     to every call; with no `name` the environment only documents itself."""
 
-    loc: Location
     type: str
     location: Literal["header", "param"] = "header"
     name: str | None = None
@@ -499,8 +483,7 @@ class Environment:
 
 
 @dataclass(frozen=True)
-class Server:
-    loc: Location
+class Server(Element):
     name: str
     url: str
     dc: str | None = None
@@ -516,10 +499,9 @@ class Server:
 
 
 @dataclass(frozen=True)
-class ContactDetails:
+class ContactDetails(Element):
     """`<contact-details name email url>`: documentation only."""
 
-    loc: Location
     name: str | None = None
     email: str | None = None
     url: str | None = None
@@ -527,26 +509,23 @@ class ContactDetails:
 
 
 @dataclass(frozen=True)
-class LicenseDetails:
+class LicenseDetails(Element):
     """`<license-details name url>`: documentation only."""
 
-    loc: Location
     name: str | None = None
     url: str | None = None
 
 
 @dataclass(frozen=True)
-class TermsOfService:
+class TermsOfService(Element):
     """`<terms-of-service>` markdown text: documentation only."""
 
-    loc: Location
     text: str = ""
     name: str | None = None
 
 
 @dataclass(frozen=True)
-class Info:
-    loc: Location
+class Info(Element):
     limit: int | None = None
     title: str | None = None
     version: str | None = None
@@ -557,18 +536,16 @@ class Info:
 
 
 @dataclass(frozen=True)
-class ResourceConfig:
-    loc: Location
+class ResourceConfig(Element):
     primary_type: PrimaryType = "simple"
     primary_structure: str | None = None
     path_config: PathConfig | None = None
 
 
 @dataclass(frozen=True)
-class Operation:
+class Operation(Element):
     """One method on one URL, with what the runner needs to order, fire and judge its calls."""
 
-    loc: Location
     name: str
     method: Method
     category: Category
@@ -633,8 +610,7 @@ class Operation:
 
 
 @dataclass(frozen=True)
-class Url:
-    loc: Location
+class Url(Element):
     path: str
     operations: tuple[Operation, ...] = ()
     name: str | None = None
@@ -663,10 +639,9 @@ class Components:
 
 
 @dataclass(frozen=True)
-class Resource:
+class Resource(Element):
     """One ZSPEC file: a resource, its endpoints and what it needs from other resources."""
 
-    loc: Location
     name: str
     specification: str | None = None
     product: str | None = None
