@@ -16,7 +16,7 @@ import pytest
 from apitest.defaults import DEFAULTS, LIMITS, http_url_problem, parse_size, size_text
 from apitest.errors import ApitestError
 from apitest.pytest_session import PluginOptions
-from apitest.report.files import write_problem
+from apitest.report.files import folders_to_make, write_problem
 from apitest.session.config import call_policy, merged, shard_choice
 from apitest.session.shard import ShardChoice
 from apitest.session.suite import load_suite
@@ -25,6 +25,10 @@ from apitest.session.target import database_store
 SHARD_OPTION = pytest.StashKey[ShardChoice]()
 """The shard `--apitest-shard` names, read once when pytest is configured."""
 GIVEN = pytest.StashKey[dict[str, Any]]()
+
+MADE_FOLDERS = pytest.StashKey[list[Path]]()
+"""The folders trying --apitest-report-dir made, deepest first: taken away again when the
+session ends and they are still empty (pytest_plugin.pytest_unconfigure)."""
 """The run settings the options and ini keys give, checked once when pytest is configured."""
 
 
@@ -120,6 +124,7 @@ def _given_settings(config: pytest.Config) -> dict[str, Any]:
     if problem is not None:  # else every item would fail on it, one by one
         raise pytest.UsageError(f"apitest: --apitest-base-url {base_url!r} {problem}")
     report_dir = config.getoption("apitest_report_dir")
+    config.stash[MADE_FOLDERS] = folders_to_make(Path(report_dir)) if report_dir else []
     problem = write_problem(Path(report_dir) / "ledger.jsonl") if report_dir else None
     if problem is not None:
         raise pytest.UsageError(f"apitest: --apitest-report-dir {report_dir}: {problem}")

@@ -34,7 +34,8 @@ from apitest.pytest_items import (
     is_resource,
     item_names,
 )
-from apitest.pytest_options import SHARD_OPTION, add_options, read_options
+from apitest.pytest_options import MADE_FOLDERS, SHARD_OPTION, add_options, read_options
+from apitest.report.files import remove_empty
 from apitest.results import RunResult, shard_source_words
 from apitest.session.suite import load_suite
 
@@ -133,6 +134,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(SESSION, None)
     if session is not None:
         session.close()
+    made = config.stash.get(MADE_FOLDERS, None)
+    if made is not None and not hasattr(config, "workerinput"):  # the controller ends last
+        remove_empty(made)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -230,6 +230,32 @@ def test_a_setting_out_of_range_is_a_usage_error_naming_the_option(
     assert said in result.stderr.str(), result.stderr.str()
 
 
+def test_a_report_folder_made_for_a_session_that_wrote_nothing_is_taken_away(
+    project: pytest.Pytester, make_server: MakeServer
+) -> None:
+    """--apitest-report-dir is tried (made) as pytest starts; a session that then ran no case
+    left it empty, as the CLI once did. Folders it found, and any holding a ledger, stay."""
+    server = make_server()
+    target = f"--apitest-base-url={server.base_url}"
+    kept = project.path / "kept"
+    kept.mkdir()
+    unused = project.path / "made" / "reports"
+    result = project.runpytest(
+        target, f"--apitest-report-dir={unused}", "--collect-only", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.OK
+    assert not (project.path / "made").exists()  # both folders it made are gone
+    result = project.runpytest(target, f"--apitest-report-dir={kept}", "--collect-only")
+    assert kept.is_dir()  # it was there before
+    used = project.path / "used" / "reports"
+    result = project.runpytest(
+        target, f"--apitest-report-dir={used}", "-m", "create and positive", "-k", "trips",
+        "-p", "no:cacheprovider",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    assert [p.name for p in used.iterdir() if p.name.startswith("ledger")], list(used.iterdir())
+
+
 def test_settings_that_do_not_load_are_said_once_without_a_traceback(
     project: pytest.Pytester,
 ) -> None:
