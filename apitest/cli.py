@@ -98,7 +98,12 @@ def _command(
 
 
 def _add_paths(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders of them")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="spec files or folders of them, or one suite (a .toml file naming its specs)",
+    )
 
 
 def _add_format(parser: argparse.ArgumentParser) -> None:

@@ -29,6 +29,7 @@ RUN_EPILOG = (
     + """
 examples:
   apitest run specs/trips.xml                 the bundled service starts by itself
+  apitest run suites/trips.toml               a suite: its specs, target, users, filters, hooks
   apitest run specs/ --base-url https://api.example.com/v1
   apitest run specs/ --seed 42 --json out.json   reproducible data, a machine-readable report
   apitest run specs/ --eventually 10          poll a failing read-back for up to 10 s

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from apitest.errors import SpecError
+from apitest.session.config import split_suite
 from apitest.zspec.diagnostics import Diagnostic
 from apitest.zspec.lint import LintReport, lint_paths, plural, warning_lines
 from apitest.zspec.loader import discover
@@ -27,14 +28,15 @@ _STYLE = {"error": "bold red", "warning": "yellow"}
 
 
 def run(args: argparse.Namespace) -> int:
+    _suite, paths = split_suite(list(args.paths))  # a suite: the specs it names, as run reads
     fix = bool(getattr(args, "fix", False))
     if fix:
-        _fix(args.paths, args.max_spec_bytes, json_output=args.format == "json")
-    report = lint_paths(args.paths, max_bytes=args.max_spec_bytes)
+        _fix(paths, args.max_spec_bytes, json_output=args.format == "json")
+    report = lint_paths(paths, max_bytes=args.max_spec_bytes)
     if args.format == "json":
         _print_json(report)
     else:
-        fixable = [] if fix or not report.warnings else _fixable(args.paths, args)
+        fixable = [] if fix or not report.warnings else _fixable(paths, args)
         _print_text(report, fixable)
     return report.exit_code(args.strict)
 

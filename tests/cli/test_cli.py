@@ -269,6 +269,31 @@ def test_lint_a_single_spec_brings_the_resource_it_needs() -> None:
     assert _stdout_lines(done)[-1] == CLEAN_SUMMARY
 
 
+def test_lint_of_a_suite_checks_the_specs_it_names_as_run_reads_them(specs: Path) -> None:
+    """`apitest run suites/trips.toml` takes a suite; lint took the same argument for XML and
+    said "malformed XML" at line 1 of the TOML."""
+    done = run_cli("lint", "suites/trips.toml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _stdout_lines(done)[-1] == CLEAN_SUMMARY
+    (specs / "suite.toml").write_text('specs = ["bad.xml"]\n', encoding="utf-8")
+    done = run_cli("lint", "suite.toml", cwd=specs)
+    assert done.returncode == 2
+    assert "error: unknown type 'integr'" in done.stdout, done.stdout
+    assert "malformed XML" not in done.stdout
+    done = run_cli("lint", "suite.toml", "warn.xml", cwd=specs)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "apitest: give one suite or spec files, not both (suite.toml, warn.xml); a suite names "
+        "its own specs"
+    )
+
+
+def test_the_commands_that_take_a_suite_say_so_in_their_help() -> None:
+    for command in ("run", "plan", "lint"):
+        done = run_cli(command, "--help")
+        assert "or one suite (a .toml file naming its specs)" in " ".join(done.stdout.split())
+
+
 def test_lint_error_spec_exits_2_with_located_lines_and_a_summary(specs: Path) -> None:
     done = run_cli("lint", "bad.xml", cwd=specs)
     assert done.returncode == 2
