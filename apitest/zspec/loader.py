@@ -48,6 +48,16 @@ class LoadResult:
     skipped: list[str] = field(default_factory=list)
 
 
+def _not_a_spec(path: Path) -> str:
+    """Why a path given is neither a file nor a folder: said as it is, since "no such file"
+    for /dev/null or a link that leads nowhere sends a user looking for a typo."""
+    if path.is_symlink() and not path.exists():
+        return "a link that leads to no file or folder, in a loop or to a missing path"
+    if path.exists():
+        return "a device, pipe or socket, not a file or folder"
+    return "no such file or folder"
+
+
 def discover(paths: Iterable[str | Path]) -> list[SpecInput]:
     """Expand files and folders (every `*.xml` below a folder, sorted) into spec inputs."""
     found: dict[Path, SpecInput] = {}
@@ -60,7 +70,7 @@ def discover(paths: Iterable[str | Path]) -> list[SpecInput]:
             found[path.resolve()] = SpecInput(path, str(raw), True)
         else:
             raise UsageError(
-                f"{raw}: no such file or folder (pass ZSPEC .xml files or folders holding them)"
+                f"{raw}: {_not_a_spec(path)} (pass ZSPEC .xml files or folders holding them)"
             )
     if not found:
         names = ", ".join(str(p) for p in paths) or "(nothing)"

@@ -1163,6 +1163,17 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
         load_catalog([tmp_path / "absent.xml"])
 
 
+def test_a_path_that_is_there_but_no_file_says_what_it_is(tmp_path: Path) -> None:
+    """/dev/null and a looping link were "no such file or folder", which sends a user looking
+    for a typo in a path that is there."""
+    with pytest.raises(UsageError, match="/dev/null: a device, pipe or socket, not a file or"):
+        load_catalog(["/dev/null"])
+    (tmp_path / "a.xml").symlink_to(tmp_path / "b.xml")
+    (tmp_path / "b.xml").symlink_to(tmp_path / "a.xml")
+    with pytest.raises(UsageError, match=r"a\.xml: a link that leads to no file or folder, in a"):
+        load_catalog([tmp_path / "a.xml"])
+
+
 def test_lint_collects_every_error_of_a_file(tmp_path: Path) -> None:
     """One bad attribute does not hide the next: `load` reports all, sorted by position."""
     path = tmp_path / "r.xml"
