@@ -32,6 +32,10 @@ NEGATIVE_KINDS: Final[tuple[NegativeKind, ...]] = get_args(NegativeKind)
 FIRED_TWICE: Final[tuple[NegativeKind, ...]] = ("Parallel Calls", "Sequential Calls")
 """The sync cases: the positive call fired twice (at once, in turn), so a case makes two calls."""
 
+CASE_KIND_NAMES: Final[tuple[str, ...]] = ("positive", "negative", *STEP_KINDS, *NEGATIVE_KINDS)
+"""What a suite's `[filters] kinds` and a hook's `kind=` may name, in the order a message
+lists them; compared without regard to case."""
+
 _BY_LENGTH: Final = sorted(NEGATIVE_KINDS, key=len, reverse=True)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
 
-from apitest.case_kinds import NEGATIVE_KINDS, STEP_KINDS
+from apitest.case_kinds import CASE_KIND_NAMES
 from apitest.errors import UsageError
 from apitest.plan.model import Step
 
@@ -31,7 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 MARK = "__apitest_hooks__"
 """The attribute holding a function's specs (a tuple: one function may carry several marks)."""
 
-KNOWN_KINDS = frozenset(k.lower() for k in ("positive", "negative", *STEP_KINDS, *NEGATIVE_KINDS))
+KNOWN_KINDS = frozenset(k.lower() for k in CASE_KIND_NAMES)
 
 PARAMETERS: dict[HookKind, tuple[str, ...]] = {
     "before_run": ("context",),
@@ -85,7 +85,7 @@ def _spec(hook: HookKind, resource: Filter, operation: Filter, kind: Filter) -> 
     kinds = _values("kind", kind)
     unknown = sorted(kinds - KNOWN_KINDS)
     if unknown:
-        known = ", ".join(("positive", "negative", *STEP_KINDS, *NEGATIVE_KINDS))
+        known = ", ".join(CASE_KIND_NAMES)
         raise ValueError(f"unknown kind {', '.join(map(repr, unknown))} (known: {known})")
     return HookSpec(hook, _values("resource", resource), _values("operation", operation), kinds)
 

@@ -9,9 +9,11 @@ deletes whatever a shortened chain created); a chain with nothing selected is dr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from apitest.errors import UsageError, clip
 from apitest.plan.model import Chain, Step
+from apitest.zspec.model import Catalog
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Filters:
     """positive, negative, a negative kind ("Mandatory Property"), or a step kind."""
     visibility: tuple[str, ...] = ()
     cases: str = "all"
+    origin: str = field(default="", compare=False)
+    """The suite file they were read from, which a message about them names."""
 
     @property
     def active(self) -> bool:
@@ -40,6 +44,26 @@ class Filters:
             and (not self.tags or any(_among(tag.name, self.tags) for tag in op.tags))
             and (not self.kinds or any(_among(kind, self.kinds) for kind in kinds_of(step)))
         )
+
+
+def check_names(filters: Filters, catalog: Catalog) -> None:
+    """Each resource, operation and tag a filter names is one of the loaded specs': a name
+    that matches nothing (a typo, `trip` for `trips`) selected no case, and the run ended
+    "nothing was tested" (exit 5) without saying which filter was wrong. A usage error."""
+    operations = [op for res in catalog.resources for op in res.operations]
+    for key, wanted, known in (
+        ("resources", filters.resources, [res.name for res in catalog.resources]),
+        ("operations", filters.operations, [op.name for op in operations]),
+        ("tags", filters.tags, [tag.name for op in operations for tag in op.tags]),
+    ):
+        names = {name.lower() for name in known}
+        wrong = [name for name in wanted if name.lower() not in names]
+        if wrong:
+            listed = ", ".join(dict.fromkeys(known)) or "none"
+            raise UsageError(
+                f"{filters.origin or 'the suite'}: [filters] {key}: {', '.join(wrong)} names "
+                f"nothing in the specs loaded (their {key}: {clip(listed, 300)})"
+            )
 
 
 def kinds_of(step: Step) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from apitest._gc import no_gc_pauses
 from apitest.plan.bad_values import BOUNDED_VALUES, unbreakable
 from apitest.plan.cases import negative_cases
-from apitest.plan.filters import Filters, apply_filters
+from apitest.plan.filters import Filters, apply_filters, check_names
 from apitest.plan.model import Chain, Check, Plan, ResourcePlan, Step, StepKind, Violation
 from apitest.plan.record_keys import names_the_record, needs_own_record, primary_key_names
 from apitest.zspec.model import Catalog, Operation, Resource
@@ -41,6 +41,7 @@ class PlanOptions:
 def build_plan(catalog: Catalog, options: PlanOptions | None = None) -> Plan:
     """The whole run: resources in dependency order, each with its chains."""
     options = options or PlanOptions()
+    check_names(options.filters, catalog)
     with no_gc_pauses():
         resources = tuple(_ResourcePlanner(catalog, r, options).plan() for r in catalog.resources)
     return Plan(resources, options.seed)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from apitest.auth.profiles import AuthConfig, auth_from_table
+from apitest.case_kinds import CASE_KIND_NAMES
 from apitest.defaults import DEFAULTS, LIMITS, http_url_problem, parse_size
 from apitest.errors import UsageError
 from apitest.plan.filters import Filters
@@ -174,14 +175,18 @@ def _filters(table: dict[str, Any], where: str) -> Filters:
         raise UsageError(
             f"{where}: [filters] cases must be positive, negative or all, got {cases!r}"
         )
-    for key, allowed in (("categories", _CATEGORIES), ("visibility", _VISIBILITY)):
-        wrong = sorted({v.lower() for v in lists.get(key, ())} - allowed)
+    for key, known in (
+        ("categories", sorted(_CATEGORIES)),
+        ("visibility", sorted(_VISIBILITY)),
+        ("kinds", CASE_KIND_NAMES),  # "Mandatory Prop" selected nothing: exit 5, no reason why
+    ):
+        allowed = {k.lower() for k in known}
+        wrong = [v for v in lists.get(key, ()) if v.lower() not in allowed]
         if wrong:
             raise UsageError(
-                f"{where}: [filters] {key}: unknown {', '.join(wrong)} "
-                f"(known: {', '.join(sorted(allowed))})"
+                f"{where}: [filters] {key}: unknown {', '.join(wrong)} (known: {', '.join(known)})"
             )
-    return Filters(cases=cases, **lists)
+    return Filters(cases=cases, origin=where, **lists)
 
 
 def _strings(value: Any, where: str, what: str) -> list[str]:

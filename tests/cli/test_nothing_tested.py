@@ -22,13 +22,30 @@ def _report(report_dir: Path) -> dict[str, object]:
 def test_a_suite_whose_filters_select_no_case_exits_5(tmp_path: Path) -> None:
     shutil.copytree(SPECS, tmp_path / "specs")
     suite = tmp_path / "none.toml"
-    suite.write_text('name = "none"\nspecs = ["specs/trips.xml"]\n[filters]\ntags = ["no-such"]\n')
+    filters = 'operations = ["POST trips"]\nkinds = ["Unknown Key"]\n'  # a create has none
+    suite.write_text(f'name = "none"\nspecs = ["specs/trips.xml"]\n[filters]\n{filters}')
     reports = tmp_path / "reports"
     done = run_cli("run", str(suite), "--report-dir", str(reports), cwd=tmp_path)
     assert done.returncode == NOTHING_TESTED, done.stdout + done.stderr
     assert re.search(r"^0 cases: 0 passed, 0 failed, 0 error, 0 skipped", done.stdout, re.M)
     assert "nothing was tested: no case was selected" in done.stdout
     assert _report(reports)["cases"] == []
+
+
+def test_a_suite_whose_filter_names_nothing_in_its_specs_exits_2_naming_it(
+    tmp_path: Path,
+) -> None:
+    """It used to select no case and end as above, exit 5, without saying the tag was a typo."""
+    shutil.copytree(SPECS, tmp_path / "specs")
+    suite = tmp_path / "typo.toml"
+    suite.write_text('specs = ["specs/trips.xml"]\n[filters]\ntags = ["Travel Itinery"]\n')
+    done = run_cli("run", str(suite), "--report-dir", str(tmp_path / "reports"), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip() == (
+        f"apitest: {suite}: [filters] tags: Travel Itinery names nothing in the specs loaded "
+        "(their tags: Travel Itinerary)"
+    )
+    assert not (tmp_path / "reports").exists()
 
 
 def test_a_run_whose_every_case_is_skipped_exits_5(tmp_path: Path) -> None:

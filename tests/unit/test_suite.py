@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,10 @@ def test_a_full_suite_loads_with_paths_relative_to_it(tmp_path: Path) -> None:
         ),
         ('specs = ["a.xml"]\n[run]\nstrict = 1', r"\[run\] strict must be true or false"),
         ('specs = ["a.xml"]\n[filters]\ncategories = ["creat"]', r"categories: unknown creat"),
+        (  # it selected nothing, and the run ended "nothing was tested" without saying why
+            'specs = ["a.xml"]\n[filters]\nkinds = ["positive", "Mandatory Prop"]',
+            r"kinds: unknown Mandatory Prop \(known: positive, negative, test, data preparation, ",
+        ),
         ('specs = ["a.xml"]\n[filters]\ncases = "some"', "cases must be positive, negative or all"),
         ('specs = ["a.xml"]\n[target]\nhost = "x"', r"\[target\]: unknown key\(s\) host"),
         (  # it was said as "--base-url: 'nope' ...", an option the user never gave
@@ -138,6 +143,30 @@ def test_a_negative_kind_filter_selects_those_cases_only(catalog: Catalog) -> No
     plan = build_plan(catalog, PlanOptions(filters=filters))
     tests = [s for s in plan.steps if s.kind == "test"]
     assert len(tests) == 5 and all(s.case == "Missing Token" for s in tests)
+
+
+@pytest.mark.parametrize(
+    ("filters", "said"),
+    [
+        (Filters(resources=("trip",)), "resources: trip names nothing in the specs loaded "
+         "(their resources: destinations, trips)"),
+        (Filters(operations=("get trip", "GET tripz")), "operations: GET tripz names nothing"),
+        (Filters(tags=("travel itinerary", "nope", "none")), "tags: nope, none names nothing "
+         "in the specs loaded (their tags: Travel Itinerary)"),
+    ],
+)  # fmt: skip
+def test_a_filter_naming_nothing_in_the_specs_is_a_usage_error_naming_the_suite(
+    catalog: Catalog, filters: Filters, said: str
+) -> None:
+    """A typo selected no case, and the run ended "nothing was tested" (exit 5) without
+    saying which name was wrong. Names are matched without regard to case, as filters are."""
+    with pytest.raises(UsageError) as caught:
+        build_plan(catalog, PlanOptions(filters=replace(filters, origin="suites/x.toml")))
+    assert str(caught.value).startswith("suites/x.toml: [filters] ")
+    assert said in str(caught.value)
+    build_plan(
+        catalog, PlanOptions(filters=Filters(resources=("TRIPS",), tags=("travel itinerary",)))
+    )
 
 
 def test_the_cli_and_the_pytest_plugin_merge_settings_the_same_way(tmp_path: Path) -> None:
