@@ -96,7 +96,7 @@ class ApitestSession:
         self.whole = self.plan
         if self.options.shard is not None:
             self.plan, self.shard = sharded(self.plan, self.options.shard)
-        self._hooks = suite_hooks(suite)
+        self._hooks = suite_hooks(suite, self.catalog)
 
     def _target_auth_read_only(self) -> tuple[str, ...]:
         return load_auth(self._target_options()).read_only

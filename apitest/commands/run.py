@@ -77,7 +77,7 @@ def _run(
         reporter = ConsoleReporter(console, quiet=args.quiet, verbose=args.verbose)
         stream = JsonlWriter(Path(config.jsonl)) if config.jsonl else None
         listeners: list[Listener] = [reporter, stream, files] if stream else [reporter, files]
-        settings = run_settings(config, args, target, report_dir, windows, shard)
+        settings = run_settings(config, args, catalog, target, report_dir, windows, shard)
         unlocked = unlocked_class(settings.store)
         if unlocked is not None:  # said now, before the damage; the summary says it again
             console.print(notice_text(store_without_lock(unlocked)))
@@ -136,6 +136,7 @@ def run_seed(config: RunConfig) -> int:
 def run_settings(
     config: RunConfig,
     args: argparse.Namespace,
+    catalog: Catalog,
     target: Target,
     report_dir: Path,
     windows: WindowStore,
@@ -151,7 +152,7 @@ def run_settings(
         extra_params=target.extra_params,
         throttle_store=windows,
         hooks=hooks_factory(
-            suite_hooks(config.suite, config.hooks),
+            suite_hooks(config.suite, catalog, config.hooks),
             base_url=target.base_url,
             writable_dir=report_dir / "hooks",
             auth=target.auth,

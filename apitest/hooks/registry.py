@@ -22,7 +22,9 @@ from typing import Any, Literal, TypeVar, overload
 
 from apitest.case_kinds import CASE_KIND_NAMES
 from apitest.errors import UsageError
+from apitest.plan.filters import NamedKind, names_nothing
 from apitest.plan.model import Step
+from apitest.zspec.model import Catalog
 
 HookKind = Literal["before_run", "before_call", "after_call", "check", "after_run"]
 Filter = str | Sequence[str] | None
@@ -227,6 +229,24 @@ def collect(module: Any, name: str, home: Path) -> HookModule:
 
 
 _serial = itertools.count(1)
+
+
+def check_names(modules: Sequence[HookModule], catalog: Catalog) -> None:
+    """Each resource and operation a hook is limited to is one of the loaded specs': a hook
+    limited to a name that matches nothing (`resource="trip"`) never ran, and a check that
+    never runs passes every case it was meant to judge. A usage error naming the hook."""
+    for module in modules:
+        for hook in module.hooks:
+            named: tuple[tuple[NamedKind, frozenset[str], str], ...] = (
+                ("resources", hook.spec.resources, "resource"),
+                ("operations", hook.spec.operations, "operation"),
+            )
+            for key, wanted, option in named:
+                problem = names_nothing(catalog, key, sorted(wanted))
+                if problem:
+                    raise UsageError(
+                        f"hooks {module.name!r}: {hook.name} ({hook.where}): {option}={problem}"
+                    )
 
 
 def load_hooks(module: str, base: Path) -> HookModule:

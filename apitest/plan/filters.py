@@ -9,7 +9,9 @@ deletes whatever a shortened chain created); a chain with nothing selected is dr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from apitest.errors import UsageError, clip
 from apitest.plan.model import Chain, Step
@@ -46,24 +48,42 @@ class Filters:
         )
 
 
+NamedKind = Literal["resources", "operations", "tags"]
+
+
 def check_names(filters: Filters, catalog: Catalog) -> None:
     """Each resource, operation and tag a filter names is one of the loaded specs': a name
     that matches nothing (a typo, `trip` for `trips`) selected no case, and the run ended
     "nothing was tested" (exit 5) without saying which filter was wrong. A usage error."""
+    named: tuple[tuple[NamedKind, tuple[str, ...]], ...] = (
+        ("resources", filters.resources),
+        ("operations", filters.operations),
+        ("tags", filters.tags),
+    )
+    for key, wanted in named:
+        problem = names_nothing(catalog, key, wanted)
+        if problem:
+            raise UsageError(f"{filters.origin or 'the suite'}: [filters] {key}: {problem}")
+
+
+def names_nothing(catalog: Catalog, key: NamedKind, wanted: Iterable[str]) -> str:
+    """What is wrong with `wanted` as names of the catalog's resources, operations or tags
+    ("" when each is one, without regard to case), naming what there is: a filter, or a hook
+    limited to a resource, that names nothing selects nothing, silently."""
     operations = [op for res in catalog.resources for op in res.operations]
-    for key, wanted, known in (
-        ("resources", filters.resources, [res.name for res in catalog.resources]),
-        ("operations", filters.operations, [op.name for op in operations]),
-        ("tags", filters.tags, [tag.name for op in operations for tag in op.tags]),
-    ):
-        names = {name.lower() for name in known}
-        wrong = [name for name in wanted if name.lower() not in names]
-        if wrong:
-            listed = ", ".join(dict.fromkeys(known)) or "none"
-            raise UsageError(
-                f"{filters.origin or 'the suite'}: [filters] {key}: {', '.join(wrong)} names "
-                f"nothing in the specs loaded (their {key}: {clip(listed, 300)})"
-            )
+    known = {
+        "resources": [res.name for res in catalog.resources],
+        "operations": [op.name for op in operations],
+        "tags": [tag.name for op in operations for tag in op.tags],
+    }[key]
+    names = {name.lower() for name in known}
+    wrong = [name for name in wanted if name.lower() not in names]
+    if not wrong:
+        return ""
+    listed = ", ".join(dict.fromkeys(known)) or "none"
+    return (
+        f"{', '.join(wrong)} names nothing in the specs loaded (their {key}: {clip(listed, 300)})"
+    )
 
 
 def kinds_of(step: Step) -> tuple[str, ...]:

@@ -10,16 +10,22 @@ from pathlib import Path
 
 from apitest.auth.profiles import AuthConfig
 from apitest.engine.hooks import HooksFactory, RunHooks, TokenFor
-from apitest.hooks.registry import HookModule, load_hooks
+from apitest.hooks.registry import HookModule, check_names, load_hooks
 from apitest.hooks.runner import HookRunner
 from apitest.session.suite import Suite
+from apitest.zspec.model import Catalog
 
 
-def suite_hooks(suite: Suite | None, names: list[str] | None = None) -> list[HookModule]:
-    """The hook modules `suite` names (or `names`, a subset the caller chose), loaded."""
+def suite_hooks(
+    suite: Suite | None, catalog: Catalog, names: list[str] | None = None
+) -> list[HookModule]:
+    """The hook modules `suite` names (or `names`, a subset the caller chose), loaded, each
+    hook's resource= and operation= checked against the specs of the run."""
     if suite is None:
         return []
-    return [load_hooks(name, suite.folder) for name in (suite.hooks if names is None else names)]
+    modules = [load_hooks(name, suite.folder) for name in (suite.hooks if names is None else names)]
+    check_names(modules, catalog)
+    return modules
 
 
 def hooks_factory(

@@ -36,10 +36,11 @@ from apitest.hooks import (
     check,
     load_hooks,
 )
+from apitest.hooks.registry import check_names
 from apitest.plan.model import Step, Violation
 from apitest.results import CaseResult, RunResult
 from apitest.verify.shape import RawBody
-from apitest.zspec.model import Operation
+from apitest.zspec.model import Catalog, Operation
 
 from ..support import LOC
 
@@ -210,6 +211,40 @@ def test_a_misspelt_kind_fails_the_load_with_its_line(tmp_path: Path) -> None:
     )
     with pytest.raises(UsageError, match=r"raised ValueError: unknown kind 'postive'.*kinds\.py:3"):
         load_hooks("kinds.py", tmp_path)
+
+
+def test_a_hook_limited_to_a_name_the_specs_lack_is_refused_naming_it(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """`@check(resource="trip")` never ran: every case it was meant to judge passed, and the
+    run said nothing. Names are matched without regard to case, as when the hooks run."""
+    write(
+        tmp_path,
+        "names.py",
+        """\
+        from apitest.hooks import after_call, check
+
+        @after_call(resource="TRIPS", operation="get trip")
+        def fine(context, call): ...
+
+        @check(resource=["trips", "trip"])
+        def days_positive(req, resp): ...
+        """,
+    )
+    module = load_hooks("names.py", tmp_path)
+    with pytest.raises(UsageError) as caught:
+        check_names([module], catalog)
+    assert str(caught.value) == (
+        f"hooks 'names.py': days_positive ({tmp_path / 'names.py'}:6): resource=trip names "
+        "nothing in the specs loaded (their resources: destinations, trips)"
+    )
+    write(
+        tmp_path,
+        "ops.py",
+        "from apitest.hooks import check\n\n@check(operation='GET tripz')\ndef c(req, resp): ...\n",
+    )
+    with pytest.raises(UsageError, match=r"c \(.*ops\.py:3\): operation=get tripz names nothing"):
+        check_names([load_hooks("ops.py", tmp_path)], catalog)
 
 
 def test_module_without_hooks_and_hook_with_wrong_parameters_are_refused(tmp_path: Path) -> None:
