@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping
 
+from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, SpecValueError, clip
 from apitest.zspec.diagnostics import Diagnostic, Diagnostics, Severity
 from apitest.zspec.model import Argument, Location, Operation, Property, Resource, Structure
@@ -49,6 +50,7 @@ def check_resource(
         _check_path_variables(op, report)
         _check_argument_partners(op, report)
         _check_responses(op, report)
+        _check_case_names(op, report)
         if op.auto_callback_get and op.category != "read":
             report.add(
                 "warning",
@@ -188,6 +190,54 @@ def _partner_problem(
         message = f"required arguments '{arg.name}' and '{name}' are non-concurrent: no valid call"
         return message, f"make one of them optional or remove '{name}' from {attr}"
     return None
+
+
+def _check_case_names(op: Operation, report: _Reporter) -> None:
+    """`auto-skip-cases` and `structure@cases` name negative cases; a name that is none (a
+    typo, "Mandatory Prop") is matched by no case, so nothing is skipped, or the structure
+    judges no answer, without a word: said here."""
+    known = ", ".join(NEGATIVE_KINDS)
+    for name in op.auto_skip_cases:
+        if not _names_a_case(name, whole=False):
+            report.add(
+                "warning",
+                op.loc,
+                "operation",
+                f"auto-skip-cases of '{op.name}' names '{clip(name)}', which is no negative "
+                "case: it skips nothing",
+                f"write a case kind ({known}) or a case's whole name as the reports show it",
+                SpecReferenceError,
+                "auto-skip-cases",
+            )
+    bound = [
+        (response, content.structure)
+        for response in op.responses
+        for content in response.contents
+        if content.structure is not None
+    ]
+    for response, structure in bound:
+        for name in structure.cases:
+            if not _names_a_case(name, whole=True):
+                report.add(
+                    "warning",
+                    structure.loc,
+                    "structure",
+                    f"cases names '{clip(name)}', which is no negative case: the structure "
+                    f"is bound to none (in the answer {response.status} of '{op.name}')",
+                    f"write case kinds: {known}",
+                    SpecReferenceError,
+                    "cases",
+                )
+
+
+def _names_a_case(name: str, whole: bool) -> bool:
+    """Whether `name` is a negative case kind (any case), or with `whole` false also starts
+    with one, as a case's whole name does ("Mandatory Property trips[0].trip_name")."""
+    text = " ".join(name.split()).lower()
+    return any(
+        text == kind.lower() or (not whole and text.startswith(kind.lower() + " "))
+        for kind in NEGATIVE_KINDS
+    )
 
 
 def _check_responses(op: Operation, report: _Reporter) -> None:

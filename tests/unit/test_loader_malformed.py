@@ -1121,6 +1121,28 @@ def test_unknown_attribute_is_a_warning_and_strict_makes_it_the_error(tmp_path: 
     assert "colour" in info.value.message
 
 
+def test_a_case_name_that_names_no_case_is_a_warning_at_its_attribute(tmp_path: Path) -> None:
+    """`auto-skip-cases="Mandatory Prop"` skipped nothing, and `structure cases="..."` with a
+    typo bound the structure to no answer, both without a word. A kind, or a case's whole
+    name (a kind, then what it breaks), in any case, is fine."""
+    path = tmp_path / "r.xml"
+    skips = ' auto-skip-cases="Mandatory Prop,null value,Invalid Type items[0].id">'
+    bound = (
+        '      <response status="400"><content>'
+        '<structure cases="Mandatory Headr,Invalid Param"/></content></response>'
+    )
+    path.write_text(simple(OK, bound, op=OP[:-1] + skips))
+    result = load([path])
+    found = [(d.severity, d.line, d.col, d.message) for d in result.diagnostics]
+    assert found == [
+        ("warning", 3, 57, "auto-skip-cases of 'list' names 'Mandatory Prop', which is no "
+         "negative case: it skips nothing"),
+        ("warning", 5, 50, "cases names 'Mandatory Headr', which is no negative case: the "
+         "structure is bound to none (in the answer 400 of 'list')"),
+    ], found  # fmt: skip
+    assert "Unknown Key" in result.diagnostics.items[0].hint  # the kinds are listed
+
+
 def test_a_misspelt_attribute_gets_a_suggestion(tmp_path: Path) -> None:
     path = tmp_path / "r.xml"
     path.write_text(simple(OK, op=OP[:-1] + ' validation-dealy="5">'))
