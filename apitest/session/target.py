@@ -23,7 +23,7 @@ from apitest.defaults import http_url_problem
 from apitest.engine.http.throttle import WindowStore
 from apitest.errors import UsageError
 from apitest.zspec.model import Catalog, Server
-from apitest.zspec.urls import expand_url
+from apitest.zspec.urls import expand_url, url_variables
 
 if TYPE_CHECKING:
     from apitest.auth.stores import TokenStore
@@ -100,7 +100,9 @@ def resolve_target(catalog: Catalog, options: TargetOptions) -> Target:
             "no target: the specs declare no <server>; pass --base-url URL "
             "(e.g. --base-url https://api.example.com/v1)"
         )
-    url = server_url(server, parse_vars(list(options.variables)))
+    variables = parse_vars(list(options.variables))
+    _check_var_names(catalog, variables)
+    url = server_url(server, variables)
     if not is_reference(catalog):
         return Target(url, auth, extra_headers=headers, extra_params=params)
     auth = reference_auth(catalog, auth)
@@ -170,6 +172,20 @@ def server_url(chosen: Server, variables: dict[str, str]) -> str:
         return values[key]
 
     return _checked_url(expand_url(chosen.url, fill), f"server {chosen.name!r}")
+
+
+def _check_var_names(catalog: Catalog, variables: dict[str, str]) -> None:
+    """Each variable given fills a `{name}` of some server's URL: a typo (`prot` for `port`)
+    ran against the default instead, without a word. Any server's, not only the chosen one's,
+    so one set of variables serves every `--server` and `--dc`."""
+    urls = [server.url for res in catalog.resources for server in res.servers]
+    known = list(dict.fromkeys(name for url in urls for name in url_variables(url)))
+    unused = [name for name in variables if name not in known]
+    if unused:
+        raise UsageError(
+            f"--var {unused[0]}: no <server> URL of the specs has {{{unused[0]}}} (their "
+            f"variables: {', '.join(known) or 'none'}); from --var, or the suite's [target] vars"
+        )
 
 
 def parse_vars(items: list[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from apitest.session.target import (
     throttle_store,
 )
 from apitest.zspec.loader import load, load_catalog
+from apitest.zspec.model import Catalog
 
 SPEC = """<?xml version="1.0" encoding="UTF-8"?>
 <resource specification="1.0.0" name="things">
@@ -60,6 +61,19 @@ def test_server_dc_and_variables(servers: object) -> None:
         choose_server(catalog, None, "IN")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match=r"--server asia: no such <server> .*known: us, eu"):
         choose_server(catalog, "asia", None)  # type: ignore[arg-type]
+
+
+def test_a_var_no_server_url_has_is_a_usage_error(servers: Catalog) -> None:
+    """`--var versoin=v2` ran against the default v1 instead, without a word. A name any
+    server's URL has is fine, whichever server the run picks (`--dc EU` takes one without)."""
+    with pytest.raises(
+        UsageError,
+        match=r"--var versoin: no <server> URL of the specs has \{versoin\} "
+        r"\(their variables: version\); from --var, or the suite's \[target\] vars",
+    ):
+        resolve_target(servers, TargetOptions(variables=("versoin=v2",)))
+    eu = resolve_target(servers, TargetOptions(variables=("version=v2",), dc="EU"))
+    assert eu.base_url == "https://api.example.eu/v1"
 
 
 def test_env_adds_a_header_or_a_parameter(servers: object) -> None:
