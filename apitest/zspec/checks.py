@@ -18,7 +18,7 @@ from apitest.zspec.urls import url_variables
 from apitest.zspec.values import generation_pattern, runtime_regex
 
 
-class _Reporter:
+class Reporter:
     """Adds diagnostics located by model `Location` plus the tag or attribute to point at."""
 
     def __init__(self, sources: Mapping[str, SourceFile], diagnostics: Diagnostics) -> None:
@@ -44,7 +44,7 @@ def check_resource(
     resource: Resource, sources: Mapping[str, SourceFile], diagnostics: Diagnostics
 ) -> None:
     """Every model-level check of one resource."""
-    report = _Reporter(sources, diagnostics)
+    report = Reporter(sources, diagnostics)
     _check_operation_names(resource, report)
     for op in resource.operations:
         _check_path_variables(op, report)
@@ -62,7 +62,7 @@ def check_resource(
                 "auto-callback-get",
             )
     seen: set[int] = set()
-    for prop in _all_properties(resource, seen):
+    for prop in all_properties(resource, seen):
         _check_values(prop, report)
         if prop.invalid_value == "map-default" and prop.default_value is None:
             report.add(
@@ -78,40 +78,7 @@ def check_resource(
     _check_extraction_paths(resource, report)
 
 
-def check_auth_schemas(
-    resources: list[Resource], sources: Mapping[str, SourceFile], diagnostics: Diagnostics
-) -> None:
-    """An `<authentication schema>` must name an `<oauth2>` or `<token>` schema that exists."""
-    report = _Reporter(sources, diagnostics)
-    by_name = {res.name: res for res in resources}
-    for res in resources:
-        auths = [res.authentication] + [op.authentication for op in res.operations]
-        for auth in auths:
-            if auth is None or not auth.schema:
-                continue
-            owner_name, _, key = auth.schema.rpartition(".")
-            owner = by_name.get(owner_name) if owner_name else res
-            names = _schema_names(owner) if owner else set()
-            if key not in names:
-                report.add(
-                    "error",
-                    auth.loc,
-                    "authentication",
-                    f'schema="{auth.schema}" names no <oauth2> or <token> schema',
-                    "declare <authentication-schema><oauth2 name=...> in this file (or in its "
-                    "<components>), or write resource.name",
-                    SpecReferenceError,
-                    "schema",
-                )
-
-
-def _schema_names(resource: Resource) -> set[str]:
-    """Schemas an `<authentication schema>` may name: the file's own, and its components'."""
-    declared = {s.name for s in resource.oauth2} | {t.name for t in resource.tokens}
-    return declared | set(resource.components.oauth2) | set(resource.components.tokens)
-
-
-def _check_operation_names(resource: Resource, report: _Reporter) -> None:
+def _check_operation_names(resource: Resource, report: Reporter) -> None:
     counts = Counter(op.name for op in resource.operations)
     seen: set[str] = set()
     for op in resource.operations:
@@ -128,7 +95,7 @@ def _check_operation_names(resource: Resource, report: _Reporter) -> None:
         seen.add(op.name)
 
 
-def _check_path_variables(op: Operation, report: _Reporter) -> None:
+def _check_path_variables(op: Operation, report: Reporter) -> None:
     in_path = set(url_variables(op.url_path))
     declared = {arg.name for arg in op.arguments if arg.location == "variable"}
     for name in sorted(in_path - declared):
@@ -153,7 +120,7 @@ def _check_path_variables(op: Operation, report: _Reporter) -> None:
             )
 
 
-def _check_argument_partners(op: Operation, report: _Reporter) -> None:
+def _check_argument_partners(op: Operation, report: Reporter) -> None:
     """`concurrent` / `non-concurrent` must name other query or header arguments of the same
     operation; a name that does not is ignored by the cases, so it is said here."""
     by_name = {arg.name: arg for arg in op.arguments}
@@ -192,7 +159,7 @@ def _partner_problem(
     return None
 
 
-def _check_case_names(op: Operation, report: _Reporter) -> None:
+def _check_case_names(op: Operation, report: Reporter) -> None:
     """`auto-skip-cases` and `structure@cases` name negative cases; a name that is none (a
     typo, "Mandatory Prop") is matched by no case, so nothing is skipped, or the structure
     judges no answer, without a word: said here."""
@@ -240,7 +207,7 @@ def _names_a_case(name: str, whole: bool) -> bool:
     )
 
 
-def _check_responses(op: Operation, report: _Reporter) -> None:
+def _check_responses(op: Operation, report: Reporter) -> None:
     if not op.success_responses:
         report.add(
             "error",
@@ -265,7 +232,7 @@ def _check_responses(op: Operation, report: _Reporter) -> None:
             )
 
 
-def _check_values(prop: Property, report: _Reporter) -> None:
+def _check_values(prop: Property, report: Reporter) -> None:
     """`values` must satisfy the property's own regex and length; examples should too."""
     pattern = runtime_regex(prop.regex) if prop.regex else None
     shown_regex = clip(prop.regex or "")
@@ -339,7 +306,7 @@ def _bounds(prop: Property) -> str:
     return f"{low},{high}"
 
 
-def _check_test_dependencies(resource: Resource, report: _Reporter) -> None:
+def _check_test_dependencies(resource: Resource, report: Reporter) -> None:
     by_category: dict[str, list[Operation]] = {}
     for op in resource.operations:
         if op.auto_test_dependency:
@@ -358,7 +325,7 @@ def _check_test_dependencies(resource: Resource, report: _Reporter) -> None:
             )
 
 
-def _all_properties(resource: Resource, seen: set[int]) -> Iterator[Property]:
+def all_properties(resource: Resource, seen: set[int]) -> Iterator[Property]:
     """Every property in the resource once: components, bodies, responses and arguments."""
     structures: list[Structure | None] = list(resource.components.structures.values())
     for op in resource.operations:
@@ -388,7 +355,7 @@ def _walk(structure: Structure | None, seen: set[int]) -> Iterator[Property]:
                 yield from _walk(member, seen)
 
 
-def _check_extraction_paths(resource: Resource, report: _Reporter) -> None:
+def _check_extraction_paths(resource: Resource, report: Reporter) -> None:
     """apitest's older `data-extraction-path="$.trips[*]"` (each match one record) still works,
     but ZEST's form names the array itself (`$.trips`, each element a record): say so, once per
     path-config, resource level and content level alike."""

@@ -16,7 +16,8 @@ from apitest._gc import no_gc_pauses
 from apitest.errors import SpecError, SpecReferenceError, SpecStructureError, UsageError, clip
 from apitest.zspec.attributes import ElementReader, local_name
 from apitest.zspec.builder import FileBuilder
-from apitest.zspec.checks import check_auth_schemas, check_resource
+from apitest.zspec.checks import check_resource
+from apitest.zspec.cross_checks import check_auth_schemas, check_record_paths
 from apitest.zspec.diagnostics import Diagnostic, Diagnostics
 from apitest.zspec.model import Catalog, Location, Resource
 from apitest.zspec.reader import DEFAULT_MAX_BYTES, SourceFile, read_source
@@ -150,6 +151,7 @@ def _load_once(
     for resource in resources:
         check_resource(resource, sources, result.diagnostics)
     check_auth_schemas(resources, sources, result.diagnostics)
+    check_record_paths(resources, sources, result.diagnostics)
     ordered = _order(resources, registry, result.diagnostics)
     result.resources = ordered
     if not result.diagnostics.errors:

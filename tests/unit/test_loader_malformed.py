@@ -27,6 +27,8 @@ from apitest.errors import (
 )
 from apitest.zspec.loader import load, load_catalog
 
+from ..support import SPECS
+
 
 def spec(*lines: str) -> str:
     """A fixture from its lines: line N of the file is `lines[N - 1]`."""
@@ -1141,6 +1143,25 @@ def test_a_case_name_that_names_no_case_is_a_warning_at_its_attribute(tmp_path: 
          "structure is bound to none (in the answer 400 of 'list')"),
     ], found  # fmt: skip
     assert "Unknown Key" in result.diagnostics.items[0].hint  # the kinds are listed
+
+
+def test_a_path_to_a_member_the_other_resource_lacks_is_a_warning_at_it(tmp_path: Path) -> None:
+    """`path="destinations:$.destination_nmae"` found nothing in the destinations' records,
+    and the create went out without the value: refused (400), for a reason no message named."""
+    for spec in SPECS.glob("*.xml"):
+        (tmp_path / spec.name).write_text(spec.read_text())
+    trips = tmp_path / "trips.xml"
+    text = trips.read_text()
+    line = text[: text.index('path="destinations:$.destination_name"')].count("\n") + 1
+    trips.write_text(
+        text.replace("destinations:$.destination_name", "destinations:$.destination_nmae", 1)
+    )
+    found = [(d.severity, d.file, d.line, d.message) for d in load([tmp_path]).diagnostics]
+    assert found == [
+        ("warning", str(trips), line, 'path="destinations:$.destination_nmae": no structure of '
+         "destinations declares a member 'destination_nmae', so its records give no value here"),
+    ], found  # fmt: skip
+    assert load([SPECS]).diagnostics.items == []  # the member as written: no word
 
 
 def test_a_misspelt_attribute_gets_a_suggestion(tmp_path: Path) -> None:
