@@ -8,8 +8,9 @@ from collections.abc import Mapping
 
 from apitest.errors import SpecReferenceError, clip
 from apitest.zspec.checks import Reporter, all_properties
+from apitest.zspec.conditions import DataPath
 from apitest.zspec.diagnostics import Diagnostics
-from apitest.zspec.model import Resource
+from apitest.zspec.model import Location, Primary, Resource
 from apitest.zspec.reader import SourceFile
 
 
@@ -49,34 +50,60 @@ def _schema_names(resource: Resource) -> set[str]:
 def check_record_paths(
     resources: list[Resource], sources: Mapping[str, SourceFile], diagnostics: Diagnostics
 ) -> None:
-    """A property's `path="other:$.member"` takes its value from `other`'s records; a member
-    that no structure of `other` declares (a typo, `destination_nmae`) finds nothing, and the
-    call went out without the value, refused for a reason the run could not name."""
+    """Paths into a resource's records must name a member its structures declare (any of
+    them, at any depth: lenient, a record is what its answers hold). A property's
+    `path="other:$.member"` with a typo (`destination_nmae`) found nothing, and the call went
+    out without the value, refused for a reason the run could not name; a `<primary path>`
+    with one gave records no key, and the writes that address them went astray."""
     report = Reporter(sources, diagnostics)
     by_name = {res.name: res for res in resources}
     members: dict[str, set[str]] = {}
+
+    def check(owner: Resource, path: DataPath, loc: Location, tag: str, said: str) -> None:
+        if owner.name not in members:
+            members[owner.name] = _members(owner)
+        known = members[owner.name]
+        if path.fields and known and path.fields[0] not in known:
+            report.add(
+                "warning",
+                loc,
+                tag,
+                f"{said}: no structure of {owner.name} declares a member {path.fields[0]!r}, "
+                "so its records hold no value there",
+                f"name a member that a structure of {owner.name} declares",
+                SpecReferenceError,
+                "path",
+            )
+
     for res in resources:
         for prop in all_properties(res, set()):
             path = prop.path
-            if path is None or path.source != "resource" or not path.fields:
-                continue
-            other = by_name.get(path.name or "")
-            if other is None:
-                continue  # the loader says the resource is missing
-            if other.name not in members:
-                members[other.name] = {
-                    p.name for p in all_properties(other, set()) if p.name is not None
-                }
-            known = members[other.name]
-            if known and path.fields[0] not in known:
-                report.add(
-                    "warning",
-                    prop.loc,
-                    "property",
-                    f'path="{clip(path.name or "")}:{clip(path.text)}": no structure of '
-                    f"{other.name} declares a member {path.fields[0]!r}, so its records give "
-                    "no value here",
-                    f"name a member that a structure of {other.name} declares",
-                    SpecReferenceError,
-                    "path",
-                )
+            other = by_name.get(path.name or "") if path and path.source == "resource" else None
+            if path is not None and other is not None:  # a missing one: the loader says so
+                check(other, path, prop.loc, "property", f'path="{path.name}:{clip(path.text)}"')
+        for primary in _primaries(res):
+            said = f'primary path="{clip(primary.path.text)}"'
+            check(res, primary.path, primary.loc, "primary", said)
+
+
+def _members(resource: Resource) -> set[str]:
+    """Every member name the resource's structures declare, at any depth; empty (not known)
+    where one holds what no structure shapes: an `any`, or a list or map of no declared items
+    (a `collections` of records left untyped), whose members may be anything."""
+    found = list(all_properties(resource, set()))
+    opaque = [
+        p for p in found
+        if p.type == "any"
+        or (p.type in ("collections", "map") and p.structure is None
+            and p.structure_group is None and not p.content_types)
+    ]  # fmt: skip
+    return set() if opaque else {p.name for p in found if p.name is not None}
+
+
+def _primaries(resource: Resource) -> list[Primary]:
+    """The resource's `<primary>` keys: its resource-config's and each content's own."""
+    configs = [resource.resource_config.path_config if resource.resource_config else None]
+    for op in resource.operations:
+        contents = [c for r in op.responses for c in r.contents]
+        configs.extend(c.path_config for c in contents)
+    return [primary for config in configs if config is not None for primary in config.primaries]

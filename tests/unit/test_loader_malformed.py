@@ -1159,9 +1159,32 @@ def test_a_path_to_a_member_the_other_resource_lacks_is_a_warning_at_it(tmp_path
     found = [(d.severity, d.file, d.line, d.message) for d in load([tmp_path]).diagnostics]
     assert found == [
         ("warning", str(trips), line, 'path="destinations:$.destination_nmae": no structure of '
-         "destinations declares a member 'destination_nmae', so its records give no value here"),
+         "destinations declares a member 'destination_nmae', so its records hold no value there"),
     ], found  # fmt: skip
     assert load([SPECS]).diagnostics.items == []  # the member as written: no word
+
+
+def test_a_primary_path_to_a_member_no_structure_declares_is_a_warning(tmp_path: Path) -> None:
+    """`<primary path="$.trip_ID">` gave the records no key; the update that addresses one by
+    it answered 404, and nothing said why. A resource whose records are left untyped (a list
+    of no declared items) declares no members to hold the path to: no word."""
+    (tmp_path / "destinations.xml").write_text((SPECS / "destinations.xml").read_text())
+    trips = tmp_path / "trips.xml"
+    trips.write_text(
+        (SPECS / "trips.xml").read_text().replace('path="$.trip_id"', 'path="$.trip_ID"')
+    )
+    found = {(d.line, d.message) for d in load([tmp_path]).diagnostics}
+    said = "primary path=\"$.trip_ID\": no structure of trips declares a member 'trip_ID'"
+    assert len(found) == 2 and all(message.startswith(said) for _line, message in found), found
+    untyped = (
+        '<resource name="r"><resource-config><path-config data-extraction-path="$.items">'
+        '<primary path="$.item_id"/></path-config></resource-config><url path="/items">'
+        '<operation method="get" name="list" category="read"><response status="200"><content>'
+        '<structure><property name="items" type="collections"/></structure></content>'
+        "</response></operation></url></resource>"
+    )
+    (tmp_path / "r.xml").write_text(untyped)
+    assert load([tmp_path / "r.xml"]).diagnostics.items == []
 
 
 def test_a_misspelt_attribute_gets_a_suggestion(tmp_path: Path) -> None:
