@@ -9,7 +9,7 @@ deletes whatever a shortened chain created); a chain with nothing selected is dr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -66,10 +66,12 @@ def check_names(filters: Filters, catalog: Catalog) -> None:
             raise UsageError(f"{filters.origin or 'the suite'}: [filters] {key}: {problem}")
 
 
-def names_nothing(catalog: Catalog, key: NamedKind, wanted: Iterable[str]) -> str:
+def names_nothing(catalog: Catalog, key: NamedKind, wanted: Collection[str]) -> str:
     """What is wrong with `wanted` as names of the catalog's resources, operations or tags
     ("" when each is one, without regard to case), naming what there is: a filter, or a hook
     limited to a resource, that names nothing selects nothing, silently."""
+    if not wanted:
+        return ""  # the common case, and a planned run of 10,000 operations walks none
     operations = [op for res in catalog.resources for op in res.operations]
     known = {
         "resources": [res.name for res in catalog.resources],
