@@ -10,7 +10,7 @@ from apitest.errors import SpecReferenceError, clip
 from apitest.zspec.checks import Reporter, all_properties
 from apitest.zspec.conditions import DataPath
 from apitest.zspec.diagnostics import Diagnostics
-from apitest.zspec.model import Location, Primary, Resource
+from apitest.zspec.model import Location, PathConfig, Resource
 from apitest.zspec.reader import SourceFile
 
 
@@ -59,16 +59,21 @@ def check_record_paths(
     by_name = {res.name: res for res in resources}
     members: dict[str, set[str]] = {}
 
-    def check(owner: Resource, path: DataPath, loc: Location, tag: str, said: str) -> None:
+    def undeclared(owner: Resource, path: DataPath) -> str | None:
+        """The path's first member where no structure of `owner` declares it."""
         if owner.name not in members:
             members[owner.name] = _members(owner)
         known = members[owner.name]
-        if path.fields and known and path.fields[0] not in known:
+        return path.fields[0] if path.fields and known and path.fields[0] not in known else None
+
+    def check(owner: Resource, path: DataPath, loc: Location, tag: str, said: str) -> None:
+        member = undeclared(owner, path)
+        if member is not None:
             report.add(
                 "warning",
                 loc,
                 tag,
-                f"{said}: no structure of {owner.name} declares a member {path.fields[0]!r}, "
+                f"{said}: no structure of {owner.name} declares a member {member!r}, "
                 "so its records hold no value there",
                 f"name a member that a structure of {owner.name} declares",
                 SpecReferenceError,
@@ -81,9 +86,13 @@ def check_record_paths(
             other = by_name.get(path.name or "") if path and path.source == "resource" else None
             if path is not None and other is not None:  # a missing one: the loader says so
                 check(other, path, prop.loc, "property", f'path="{path.name}:{clip(path.text)}"')
-        for primary in _primaries(res):
-            said = f'primary path="{clip(primary.path.text)}"'
-            check(res, primary.path, primary.loc, "primary", said)
+        for config in _path_configs(res):
+            extraction = config.data_extraction_path
+            if extraction is not None and undeclared(res, extraction):
+                continue  # no declared answer shows where the records are: no keys to hold
+            for primary in config.primaries:
+                said = f'primary path="{clip(primary.path.text)}"'
+                check(res, primary.path, primary.loc, "primary", said)
 
 
 def _members(resource: Resource) -> set[str]:
@@ -100,10 +109,10 @@ def _members(resource: Resource) -> set[str]:
     return set() if opaque else {p.name for p in found if p.name is not None}
 
 
-def _primaries(resource: Resource) -> list[Primary]:
-    """The resource's `<primary>` keys: its resource-config's and each content's own."""
+def _path_configs(resource: Resource) -> list[PathConfig]:
+    """Where the resource's records and keys are said to be: its resource-config's
+    `<path-config>` and each answer content's own."""
     configs = [resource.resource_config.path_config if resource.resource_config else None]
     for op in resource.operations:
-        contents = [c for r in op.responses for c in r.contents]
-        configs.extend(c.path_config for c in contents)
-    return [primary for config in configs if config is not None for primary in config.primaries]
+        configs.extend(c.path_config for r in op.responses for c in r.contents)
+    return [config for config in configs if config is not None]
