@@ -51,6 +51,7 @@ def check_resource(
         _check_argument_partners(op, report)
         _check_responses(op, report)
         _check_case_names(op, report)
+        _check_argument_conditions(op, report)
         if op.auto_callback_get and op.category != "read":
             report.add(
                 "warning",
@@ -157,6 +158,28 @@ def _partner_problem(
         message = f"required arguments '{arg.name}' and '{name}' are non-concurrent: no valid call"
         return message, f"make one of them optional or remove '{name}' from {attr}"
     return None
+
+
+def _check_argument_conditions(op: Operation, report: Reporter) -> None:
+    """An argument's `condition` that reads a query param the operation does not declare
+    (`REQUEST:$.params.srot`) finds nothing, so it never holds where it compares, and the
+    argument was never sent, nor any case of it made, without a word. (Headers are left be:
+    the run sends some the spec does not list as arguments, its token's and the body's.)"""
+    params = {arg.name for arg in op.arguments if arg.location == "param"}
+    for arg in op.arguments:
+        paths = arg.condition.data_paths() if arg.condition is not None else ()
+        for name in [p.name or "" for p in paths if p.source == "param" and p.name not in params]:
+            report.add(
+                "warning",
+                arg.loc,
+                "argument",
+                f"the condition of argument '{arg.name}' reads the param '{clip(name)}', which "
+                f"'{op.name}' does not declare: the run never sends it, so the condition finds "
+                "nothing there",
+                f"name a param of this operation ({', '.join(sorted(params)) or 'none'})",
+                SpecReferenceError,
+                "condition",
+            )
 
 
 def _check_case_names(op: Operation, report: Reporter) -> None:

@@ -1187,6 +1187,22 @@ def test_a_primary_path_to_a_member_no_structure_declares_is_a_warning(tmp_path:
     assert load([tmp_path / "r.xml"]).diagnostics.items == []
 
 
+def test_an_argument_condition_on_a_param_not_declared_is_a_warning(tmp_path: Path) -> None:
+    """`condition="REQUEST:$.params.srot == 'name'"` never held, so `order` was never sent and
+    none of its cases made, without a word."""
+    corpus = Path(__file__).parents[1] / "data" / "zspec" / "argument-condition.xml"
+    path = tmp_path / "r.xml"
+    path.write_text(corpus.read_text().replace("$.params.sort ==", "$.params.srot ==", 1))
+    [found] = load([path]).diagnostics
+    assert found.severity == "warning" and found.line == 27, found
+    assert found.message == (
+        "the condition of argument 'order' reads the param 'srot', which 'GET things' does not "
+        "declare: the run never sends it, so the condition finds nothing there"
+    )
+    assert found.hint == "name a param of this operation (order, page, per_page, sort)"
+    assert load([corpus]).diagnostics.items == []
+
+
 def test_a_misspelt_attribute_gets_a_suggestion(tmp_path: Path) -> None:
     path = tmp_path / "r.xml"
     path.write_text(simple(OK, op=OP[:-1] + ' validation-dealy="5">'))
