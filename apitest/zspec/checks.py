@@ -187,37 +187,25 @@ def _check_case_names(op: Operation, report: Reporter) -> None:
     typo, "Mandatory Prop") is matched by no case, so nothing is skipped, or the structure
     judges no answer, without a word: said here."""
     known = ", ".join(NEGATIVE_KINDS)
-    for name in op.auto_skip_cases:
-        if not _names_a_case(name, whole=False):
-            report.add(
-                "warning",
-                op.loc,
-                "operation",
-                f"auto-skip-cases of '{op.name}' names '{clip(name)}', which is no negative "
-                "case: it skips nothing",
-                f"write a case kind ({known}) or a case's whole name as the reports show it",
-                SpecReferenceError,
-                "auto-skip-cases",
-            )
-    bound = [
-        (response, content.structure)
+    skip_hint = f"write a case kind ({known}) or a case's whole name as the reports show it"
+    # (name, whether only a kind will do, where, tag, attribute, what names it, what a typo does)
+    named: list[tuple[str, bool, Location, str, str, str, str]] = [
+        (name, False, op.loc, "operation", "auto-skip-cases",
+         f"auto-skip-cases of '{op.name}' names '{clip(name)}'", "it skips nothing")
+        for name in op.auto_skip_cases
+    ] + [
+        (name, True, structure.loc, "structure", "cases", f"cases names '{clip(name)}'",
+         f"the structure is bound to none (in the answer {response.status} of '{op.name}')")
         for response in op.responses
-        for content in response.contents
-        if content.structure is not None
-    ]
-    for response, structure in bound:
-        for name in structure.cases:
-            if not _names_a_case(name, whole=True):
-                report.add(
-                    "warning",
-                    structure.loc,
-                    "structure",
-                    f"cases names '{clip(name)}', which is no negative case: the structure "
-                    f"is bound to none (in the answer {response.status} of '{op.name}')",
-                    f"write case kinds: {known}",
-                    SpecReferenceError,
-                    "cases",
-                )
+        for structure in (content.structure for content in response.contents)
+        if structure is not None
+        for name in structure.cases
+    ]  # fmt: skip
+    for name, whole, loc, tag, attr, said, effect in named:
+        if not _names_a_case(name, whole):
+            hint = f"write case kinds: {known}" if whole else skip_hint
+            message = f"{said}, which is no negative case: {effect}"
+            report.add("warning", loc, tag, message, hint, SpecReferenceError, attr)
 
 
 def _names_a_case(name: str, whole: bool) -> bool:
