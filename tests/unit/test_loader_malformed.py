@@ -1203,6 +1203,31 @@ def test_an_argument_condition_on_a_param_not_declared_is_a_warning(tmp_path: Pa
     assert load([corpus]).diagnostics.items == []
 
 
+@pytest.mark.parametrize(
+    ("attrs", "said"),
+    [
+        ('regex="[a-z]+" example-value="Bali 2"', "does not match regex '[a-z]+'"),
+        ('length="1,5" example-value="Spring Break"', "breaks length 1,5"),
+        ('values="a,b" example-value="c"', "is not one of the 'values'"),
+        ('type="integer" range="1,10" example-value="11"', "is outside range 1,10"),
+        ('type="double" range="0.5," example-value="0.25"', "is outside range 0.5,"),
+    ],
+)
+def test_an_example_that_breaks_its_own_rules_is_a_warning(
+    tmp_path: Path, attrs: str, said: str
+) -> None:
+    """A positive call sends the example as it is: one too long, out of range or outside its
+    `values` had a correct API refuse the run's own positive case. Only the regex was said."""
+    path = tmp_path / "r.xml"
+    text = prop(attrs)
+    path.write_text(text.replace('type="string" type=', "type=") if "type=" in attrs else text)
+    [found] = load([path]).diagnostics
+    assert (found.severity, found.line) == ("warning", 4), found
+    assert found.message.startswith("example-value '") and found.message.endswith(said)
+    path.write_text(prop('length="1,5" example-value="Bali"'))  # a valid example: no word
+    assert load([path]).diagnostics.items == []
+
+
 def test_a_misspelt_attribute_gets_a_suggestion(tmp_path: Path) -> None:
     path = tmp_path / "r.xml"
     path.write_text(simple(OK, op=OP[:-1] + ' validation-dealy="5">'))
