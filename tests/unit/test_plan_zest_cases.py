@@ -314,6 +314,7 @@ def test_an_argument_is_sent_only_where_its_condition_holds(tmp_path: Path) -> N
     op, problems = load_op(
         tmp_path,
         arg("sort", "", given)
+        + arg("per_page", "", '<property type="string"/>')  # no value: not sent
         + arg("order", "condition=\"REQUEST:$.params.sort == 'v'\"", given)  # holds: sent
         + arg("page", 'required="true" condition="REQUEST:$.params.per_page"', given)  # no
         + arg("cursor", 'condition="REQUEST:$.params.page"', given)  # page is gone: no
