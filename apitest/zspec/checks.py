@@ -55,12 +55,13 @@ def check_resource(
     """Every model-level check of one resource."""
     report = Reporter(sources, diagnostics)
     _check_operation_names(resource, report)
+    sent_anyway = _sent_anyway(resource)
     for op in resource.operations:
         _check_path_variables(op, report)
         _check_argument_partners(op, report)
         _check_responses(op, report)
         _check_case_names(op, report)
-        _check_argument_conditions(op, report)
+        _check_argument_conditions(op, sent_anyway, report)
         if op.auto_callback_get and op.category != "read":
             report.add(
                 "warning",
@@ -169,12 +170,12 @@ def _partner_problem(
     return None
 
 
-def _check_argument_conditions(op: Operation, report: Reporter) -> None:
+def _check_argument_conditions(op: Operation, sent_anyway: set[str], report: Reporter) -> None:
     """An argument's `condition` that reads a query param the operation does not declare
     (`REQUEST:$.params.srot`) finds nothing, so it never holds where it compares, and the
     argument was never sent, nor any case of it made, without a word. (Headers are left be:
     the run sends some the spec does not list as arguments, its token's and the body's.)"""
-    params = {arg.name for arg in op.arguments if arg.location == "param"}
+    params = {arg.name for arg in op.arguments if arg.location == "param"} | sent_anyway
     for arg in op.arguments:
         paths = arg.condition.data_paths() if arg.condition is not None else ()
         for name in [p.name or "" for p in paths if p.source == "param" and p.name not in params]:
@@ -189,6 +190,20 @@ def _check_argument_conditions(op: Operation, report: Reporter) -> None:
                 SpecReferenceError,
                 "condition",
             )
+
+
+def _sent_anyway(resource: Resource) -> set[str]:
+    """Query params a call may carry that no argument declares: an `<environment>`'s (with
+    `--env`) and a token's sent as a param."""
+    names = {
+        env.name
+        for server in resource.servers
+        for env in server.environments
+        if env.location == "param" and env.name
+    }
+    auths = [resource.authentication, *(op.authentication for op in resource.operations)]
+    names.update(a.name for a in auths if a is not None and a.location in ("param", "url"))
+    return names
 
 
 def _check_case_names(op: Operation, report: Reporter) -> None:

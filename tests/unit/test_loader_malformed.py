@@ -1201,6 +1201,14 @@ def test_an_argument_condition_on_a_param_not_declared_is_a_warning(tmp_path: Pa
     )
     assert found.hint == "name a param of this operation (order, page, per_page, sort)"
     assert load([corpus]).diagnostics.items == []
+    server = '<server name="local" dc="US" url="http://127.0.0.1/api/v1"/>'
+    path.write_text(  # a param every call carries under --env sandbox: no word
+        corpus.read_text()
+        .replace("$.params.sort ==", "$.params.env ==", 1)
+        .replace(server, server[:-2] + '><environment type="sandbox" name="env" value="s" '
+                 'location="param"/></server>')
+    )  # fmt: skip
+    assert load([path]).diagnostics.items == []
 
 
 @pytest.mark.parametrize(
