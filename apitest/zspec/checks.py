@@ -23,6 +23,7 @@ from apitest.zspec.model import (
     Structure,
 )
 from apitest.zspec.reader import SourceFile
+from apitest.zspec.scopes import CATEGORIES
 from apitest.zspec.urls import url_variables
 from apitest.zspec.values import generation_pattern, runtime_regex
 
@@ -75,6 +76,7 @@ def check_resource(
     seen: set[int] = set()
     for prop in all_properties(resource, seen):
         _check_values(prop, report)
+        _check_required_scopes(prop, report)
         if prop.invalid_value == "map-default" and prop.default_value is None:
             report.add(
                 "warning",
@@ -265,6 +267,36 @@ def _check_responses(op: Operation, report: Reporter) -> None:
                 SpecStructureError,
                 "status",
             )
+
+
+def _check_required_scopes(prop: Property, report: Reporter) -> None:
+    """`required-for` a scope `include-for` leaves out: the body built for it leaves the
+    property out (include-for decides what a body carries), so a correct API refused the
+    run's own positive call, for a reason no message named. `required-for="all"` reads as
+    "wherever it is included", and is left be."""
+    if prop.required_for.text.strip().lower() == "all":
+        return
+    left_out = [
+        f"{direction.capitalize()}[{category}]"
+        for direction, required, included in (
+            ("request", prop.required_for.request, prop.include_for.request),
+            ("response", prop.required_for.response, prop.include_for.response),
+        )
+        for category in CATEGORIES
+        if category in required and category not in included
+    ]
+    if left_out:
+        report.add(
+            "warning",
+            prop.loc,
+            "property",
+            f"required-for names {', '.join(left_out)}, which include-for "
+            f"({prop.include_for.text or 'its default'}) leaves out: no body of that scope "
+            "carries the property",
+            "add the scopes to include-for, or take them out of required-for",
+            SpecValueError,
+            "required-for",
+        )
 
 
 def _check_values(prop: Property, report: Reporter) -> None:

@@ -1236,6 +1236,22 @@ def test_an_example_that_breaks_its_own_rules_is_a_warning(
     assert load([path]).diagnostics.items == []
 
 
+def test_required_for_a_scope_include_for_leaves_out_is_a_warning(tmp_path: Path) -> None:
+    """The body built for a create left `p` out (include-for decides what a body carries), so
+    a correct API refused the run's own create, for a reason no message named."""
+    path = tmp_path / "r.xml"
+    scopes = 'required-for="Request[create,update],Response[read,delete]"'
+    path.write_text(prop(f'include-for="Request[update],Response[read]" {scopes}'))
+    [found] = load([path]).diagnostics
+    assert (found.severity, found.line) == ("warning", 4), found
+    assert found.message == (
+        "required-for names Request[create], Response[delete], which include-for "
+        "(Request[update],Response[read]) leaves out: no body of that scope carries the property"
+    )
+    path.write_text(prop('include-for="Response[read]" required-for="all"'))  # where included
+    assert load([path]).diagnostics.items == []
+
+
 def test_a_misspelt_attribute_gets_a_suggestion(tmp_path: Path) -> None:
     path = tmp_path / "r.xml"
     path.write_text(simple(OK, op=OP[:-1] + ' validation-dealy="5">'))
