@@ -44,7 +44,15 @@ from typing import Any
 from apitest._by_identity import IdentityCache
 from apitest.case_kinds import NegativeKind
 from apitest.plan.model import Violation, ViolationMode
-from apitest.zspec.model import Argument, Bounds, Content, Operation, Property, Structure
+from apitest.zspec.model import (
+    Argument,
+    Authentication,
+    Bounds,
+    Content,
+    Operation,
+    Property,
+    Structure,
+)
 from apitest.zspec.scopes import Category
 from apitest.zspec.text_bodies import text_value_property
 
@@ -58,16 +66,18 @@ MAX_BODY_DEPTH = 8
 
 def negative_cases(
     op: Operation,
-    has_auth: bool,
+    auth: Authentication | None,
     read_only_profiles: tuple[str, ...] = (),
     record_variables: frozenset[str] = frozenset(),
 ) -> list[Violation]:
     """Every negative case of `op`, minus those its `auto-skip-cases` names. A write gets a
     Read Only Profile case per profile marked read-only: that user must be refused.
     `record_variables`: the URL variables that name the operation's record (its resource's
-    primary key, or a value its own records give), each of which gets an Unknown Key case."""
+    primary key, or a value its own records give), each of which gets an Unknown Key case.
+    `auth`: the operation's authentication (its own, else its resource's), if any."""
+    has_auth = auth is not None
     found = [
-        *_argument_cases(op), *_unknown_key_cases(op, record_variables), *_partner_cases(op),
+        *_argument_cases(op, auth), *_unknown_key_cases(op, record_variables), *_partner_cases(op),
         *_body_cases(op), *_auth_cases(has_auth), *_sync_cases(op),
     ]  # fmt: skip
     if has_auth and op.category != "read":
@@ -85,8 +95,10 @@ def _skipped(case: Violation, names: set[str]) -> bool:
     return case.kind.lower() in names or case.name.lower() in names
 
 
-def _argument_cases(op: Operation) -> Iterator[Violation]:
+def _argument_cases(op: Operation, auth: Authentication | None) -> Iterator[Violation]:
     for arg in op.arguments:
+        if carries_the_token(arg, auth):
+            continue  # the token goes there; Missing Token and Invalid Token are its cases
         prop = arg.value_property
         yield from _count_cases(arg)
         if arg.location == "variable":
@@ -108,6 +120,19 @@ def _argument_cases(op: Operation) -> Iterator[Violation]:
             yield Violation(_EMPTY[where], arg.name, where, "set", "empty", arg=arg)
         if prop is not None and prop.length is not None:
             yield from _bound_cases(prop.length, "Length Violation", "Length Violation", arg=arg)
+
+
+def carries_the_token(arg: Argument, auth: Authentication | None) -> bool:
+    """Whether `arg` is where `auth` puts its token (a declared `Authorization` header, say):
+    the run sends the token there whatever the argument's value, so an argument case that
+    leaves it out or empties it still went with the token, and a correct API that accepted
+    the call failed it (Mandatory Header Authorization, "the API accepted a call without")."""
+    if auth is None or arg.location == "variable":
+        return False
+    where = "param" if auth.location in ("param", "url") else "header"
+    if arg.location != where:
+        return False
+    return arg.name.lower() == auth.name.lower() if where == "header" else arg.name == auth.name
 
 
 def _unknown_key_cases(op: Operation, record_variables: frozenset[str]) -> Iterator[Violation]:

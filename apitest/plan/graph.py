@@ -327,9 +327,9 @@ class _ResourcePlanner:
     def _cases_of(self, op: Operation) -> list[Violation]:
         if self._skip(op):
             return []
-        has_auth = (op.authentication or self.res.authentication) is not None
+        auth = op.authentication or self.res.authentication
         keyed = frozenset(arg.name for arg in op.arguments if names_the_record(self.res, arg))
-        return negative_cases(op, has_auth, self.options.read_only_profiles, keyed)
+        return negative_cases(op, auth, self.options.read_only_profiles, keyed)
 
     def _add_cases(
         self, chain: _ChainBuilder, op: Operation, cases: list[Violation], skip: str | None = None

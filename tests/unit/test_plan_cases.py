@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,31 @@ def test_an_update_whose_body_can_rename_its_record_has_its_cases_go_one_at_a_ti
     assert sizes_with_a_body_of("note")["PUT trips"] == 28
 
 
+def test_an_argument_the_token_goes_in_gets_the_token_cases_not_its_own(catalog: Catalog) -> None:
+    """A spec that declares the `Authorization` header (or the token's param) as an argument:
+    the run sends the token there whatever the argument says, so Mandatory Header and Empty
+    Header Authorization went with the token, the reference service rightly answered 200, and
+    two cases failed a correct API. Missing Token and Invalid Token are that header's cases."""
+    trips = catalog.resource("trips")
+    get = trips.operation("GET trips") if trips else None
+    assert trips is not None and get is not None and trips.authentication is not None
+    text = Content(LOC, structure=Structure(LOC, (Property(LOC, "string", example_value="t"),)))
+    header = Argument(LOC, "authorization", "header", required=True, content=text)
+    declared = replace(get, arguments=(*get.arguments, header))
+    names = [case.name for case in negative_cases(declared, trips.authentication)]
+    assert not [name for name in names if "authorization" in name.lower()], names
+    assert {"Missing Token", "Invalid Token"} <= set(names)
+    unauthenticated = [case.name for case in negative_cases(declared, None)]
+    assert {"Mandatory Header authorization", "Empty Header authorization"} <= set(unauthenticated)
+    in_param = replace(trips.authentication, location="param", name="access_token")
+    param = replace(header, name="access_token", location="param")
+    names = [c.name for c in negative_cases(replace(get, arguments=(param,)), in_param)]
+    assert not [name for name in names if "access_token" in name], names
+    assert "Mandatory Param access_token" in [  # a header of that name is another argument
+        c.name for c in negative_cases(replace(get, arguments=(param,)), trips.authentication)
+    ]
+
+
 def test_auto_skip_cases_drops_named_kinds_and_names(catalog: Catalog) -> None:
     trips = catalog.resource("trips")
     assert trips is not None
@@ -168,7 +194,7 @@ def test_auto_skip_cases_drops_named_kinds_and_names(catalog: Catalog) -> None:
     from dataclasses import replace
 
     muted = replace(post, auto_skip_cases=("Null Value", "Invalid Type trips[0].trip_name"))
-    kinds = [case.name for case in negative_cases(muted, has_auth=True)]
+    kinds = [case.name for case in negative_cases(muted, trips.authentication)]
     assert not any(name.startswith("Null Value") for name in kinds)
     assert "Invalid Type trips[0].trip_name" not in kinds
     assert "Invalid Type trips[0].destination" in kinds
@@ -216,7 +242,7 @@ def test_operations_sharing_a_structure_get_the_cases_of_their_own_category(
     def body_cases(name: str) -> list[str]:
         op = pets.operation(name)
         assert op is not None
-        return [case.name for case in negative_cases(op, has_auth=False) if case.location == "body"]
+        return [case.name for case in negative_cases(op, None) if case.location == "body"]
 
     create, update = body_cases("POST pets"), body_cases("PUT pets")
     assert "Mandatory Property name" in create and "Mandatory Property name" not in update
@@ -233,7 +259,7 @@ def _customer_cases(folder: Path, encode: str) -> dict[str, Violation]:
     assert customers is not None
     op = customers.operation("POST customers")
     assert op is not None
-    return {case.name: case for case in negative_cases(op, has_auth=False)}
+    return {case.name: case for case in negative_cases(op, None)}
 
 
 @pytest.mark.parametrize("encode", ["application/x-www-form-urlencoded", "multipart/form-data"])
@@ -317,7 +343,7 @@ def test_a_body_of_one_text_value_is_broken_as_a_whole() -> None:
     assert objects is not None
     put = objects.operation("PutObject")
     assert put is not None
-    body_cases = [v for v in negative_cases(put, True) if v.location == "body"]
+    body_cases = [v for v in negative_cases(put, objects.authentication) if v.location == "body"]
     assert [v.name for v in body_cases] == [
         "Length Violation (over max)", "Length Violation (under min)"
     ]  # fmt: skip

@@ -56,7 +56,7 @@ def load_op(tmp_path: Path, arguments: str) -> tuple[Operation, list[str]]:
 
 
 def names(op: Operation) -> list[str]:
-    return [case.name for case in negative_cases(op, has_auth=False)]
+    return [case.name for case in negative_cases(op, None)]
 
 
 def by_name(op: Operation, name: str) -> Argument:
@@ -176,7 +176,7 @@ def test_concurrent_and_non_concurrent_cases(tmp_path: Path) -> None:
         "Non Concurrent to (with ids)",
         "Non Concurrent to (with name)",
     ]
-    concurrent = next(c for c in negative_cases(op, False) if c.kind == "Concurrent")
+    concurrent = next(c for c in negative_cases(op, None) if c.kind == "Concurrent")
     where = (concurrent.location, concurrent.mode, concurrent.value)
     assert where == ("param", "without", "to,zone")
 
@@ -187,7 +187,7 @@ def test_apitest_s_own_cases_keep_names_of_their_own(tmp_path: Path) -> None:
     assert "Parallel Calls" in found and "Sequential Calls" in found  # auto-sync="true"
     assert "Length Violation name (over max)" in found  # characters of the value: not ZEST's
     assert not any(n.startswith(("Concurrent", "Non Concurrent", "Arg")) for n in found)
-    sync = [c for c in negative_cases(op, False) if c.location == "call"]
+    sync = [c for c in negative_cases(op, None) if c.location == "call"]
     assert [(c.kind, c.value) for c in sync] == [
         ("Parallel Calls", "at once"), ("Sequential Calls", "in turn")
     ]  # fmt: skip
@@ -247,7 +247,7 @@ def test_delimited_values_come_from_records_when_the_spec_names_them(tmp_path: P
     records: Any = lambda path: ["11", "12", "13"]  # noqa: E731
     ids = by_name(op, "ids")
     assert DataGenerator(1).argument_value(ids, lookup=records) == "11,12"
-    violation = next(c for c in negative_cases(op, False) if c.kind == "ArgMaxLength")
+    violation = next(c for c in negative_cases(op, None) if c.kind == "ArgMaxLength")
     assert bad_value(violation, DataGenerator(1), records) == "11,12,13"  # valid ids, 3 of them
     lonely: Any = lambda path: ["11"]  # noqa: E731
     assert DataGenerator(1).argument_value(ids, lookup=lonely) == "11"  # no duplicates to fill
@@ -259,7 +259,7 @@ def test_bad_counts_break_the_count_only(tmp_path: Path) -> None:
         arg("ids", 'style="delimiter" delimiter="|" length="2,4"',
             '<property type="long_string" regex="[1-9][0-9]{2}"/>'),
     )  # fmt: skip
-    cases = {c.kind: c for c in negative_cases(op, False)}
+    cases = {c.kind: c for c in negative_cases(op, None)}
     many = bad_value(cases["ArgMaxLength"], DataGenerator(3))
     few = bad_value(cases["ArgMinLength"], DataGenerator(3))
     assert len(many.split("|")) == 5 and len(few.split("|")) == 1
@@ -287,7 +287,7 @@ def test_requests_keep_the_partner_rules_that_the_cases_break(tmp_path: Path) ->
     )
     positive = _request(op)
     assert set(positive.params) == {"from", "to", "ids", "zone"}
-    cases = {c.name: c for c in negative_cases(op, False)}
+    cases = {c.name: c for c in negative_cases(op, None)}
     lonely = _request(op, cases["Concurrent from (without to)"])
     assert "from" in lonely.params and "to" not in lonely.params
     pair = _request(op, cases["Non Concurrent ids (with name)"])
@@ -299,7 +299,7 @@ def test_requests_keep_the_partner_rules_that_the_cases_break(tmp_path: Path) ->
 
 def test_a_partner_of_a_broken_argument_rides_along(tmp_path: Path) -> None:
     op, _ = load_op(tmp_path, arg("from", 'concurrent="to"') + arg("to"))
-    invalid = next(c for c in negative_cases(op, False) if c.name == "Empty Param from")
+    invalid = next(c for c in negative_cases(op, None) if c.name == "Empty Param from")
     sent = _request(op, invalid)
     assert sent.params["from"] == "" and "to" in sent.params  # refused for the empty value only
 
@@ -343,7 +343,7 @@ def test_a_case_breaking_an_argument_whose_condition_fails_is_not_built(tmp_path
         + arg("sort", "", given)
         + arg("order", 'condition="REQUEST:$.params.sort"', given),
     )
-    cases = {c.name: c for c in negative_cases(op, False)}
+    cases = {c.name: c for c in negative_cases(op, None)}
     with pytest.raises(NotApplicable) as refused:
         _request(op, cases["Empty Param page"])
     assert str(refused.value) == (
@@ -383,7 +383,7 @@ def test_a_typed_param_outside_its_range_or_values_is_an_invalid_param_case(
         ),
     )
     assert not problems
-    cases = {case.name: case for case in negative_cases(op, has_auth=False)}
+    cases = {case.name: case for case in negative_cases(op, None)}
     ranged = sorted(name for name in cases if name.endswith(("range)", "values)")))
     assert ranged == [
         "Invalid Param level (outside values)",

@@ -494,7 +494,7 @@ def test_map_default_and_conditional_properties_plan_fewer_refusals(tmp_path: Pa
         '<property name="co" type="string" required-for="all" '
         "condition-for-request=\"$.kind == 'b'\"/>",
     )
-    names = {case.name for case in negative_cases(_op(res), has_auth=False)}
+    names = {case.name for case in negative_cases(_op(res), None)}
     assert {n for n in names if "nick" in n} == {
         "Mandatory Property nick", "Invalid Type nick", "Null Value nick"
     }  # fmt: skip
