@@ -97,7 +97,7 @@ def _skipped(case: Violation, names: set[str]) -> bool:
 
 def _argument_cases(op: Operation, auth: Authentication | None) -> Iterator[Violation]:
     for arg in op.arguments:
-        if carries_the_token(arg, auth):
+        if _carries_the_token(arg, auth):
             continue  # the token goes there; Missing Token and Invalid Token are its cases
         prop = arg.value_property
         yield from _count_cases(arg)
@@ -122,7 +122,7 @@ def _argument_cases(op: Operation, auth: Authentication | None) -> Iterator[Viol
             yield from _bound_cases(prop.length, "Length Violation", "Length Violation", arg=arg)
 
 
-def carries_the_token(arg: Argument, auth: Authentication | None) -> bool:
+def _carries_the_token(arg: Argument, auth: Authentication | None) -> bool:
     """Whether `arg` is where `auth` puts its token (a declared `Authorization` header, say):
     the run sends the token there whatever the argument's value, so an argument case that
     leaves it out or empties it still went with the token, and a correct API that accepted
