@@ -237,7 +237,12 @@ def test_items_open_without_a_token_fail_each_token_case(tmp_path: Path) -> None
     assert status == 1
     assert_caught(result["cases"], "Missing Token", "the API accepted a call without a token")
     assert_caught(result["cases"], "Invalid Token", "the API accepted an invalid token")
-    assert len([c for c in result["cases"] if c["status"] != "passed"]) == 10
+    failed = [
+        f"{c['operation']} / {c['case']}: {c['message']}"
+        for c in result["cases"]
+        if c["status"] != "passed"
+    ]
+    assert len(failed) == 10, failed  # each named: a count alone told nothing when it was 11
 
 
 def test_a_wrong_password_is_one_refused_login_said_on_each_case(
