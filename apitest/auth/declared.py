@@ -376,7 +376,7 @@ def place_token(
 ) -> None:
     """Put `token` where `auth` says: a header (oauth2: `Bearer ` or the `prefix` before it)
     or a query parameter (`param` and `URL` both travel in the query string)."""
-    if auth.location == "header":
+    if auth.in_header:
         prefix = (
             auth.prefix
             if auth.prefix is not None

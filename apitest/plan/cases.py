@@ -127,12 +127,11 @@ def _carries_the_token(arg: Argument, auth: Authentication | None) -> bool:
     the run sends the token there whatever the argument's value, so an argument case that
     leaves it out or empties it still went with the token, and a correct API that accepted
     the call failed it (Mandatory Header Authorization, "the API accepted a call without")."""
-    if auth is None or arg.location == "variable":
+    if auth is None:
         return False
-    where = "param" if auth.location in ("param", "url") else "header"
-    if arg.location != where:
-        return False
-    return arg.name.lower() == auth.name.lower() if where == "header" else arg.name == auth.name
+    if auth.in_header:
+        return arg.location == "header" and arg.name.lower() == auth.name.lower()
+    return arg.location == "param" and arg.name == auth.name
 
 
 def _unknown_key_cases(op: Operation, record_variables: frozenset[str]) -> Iterator[Violation]:

@@ -204,7 +204,7 @@ def _sent_anyway(resource: Resource) -> set[str]:
         if env.location == "param" and env.name
     }
     auths = [resource.authentication, *(op.authentication for op in resource.operations)]
-    names.update(a.name for a in auths if a is not None and a.location in ("param", "url"))
+    names.update(a.name for a in auths if a is not None and not a.in_header)
     return names
 
 

@@ -396,6 +396,12 @@ class Authentication(Element):
     scopes: tuple[str, ...] = ()
     prefix: str | None = None
 
+    @property
+    def in_header(self) -> bool:
+        """Whether the token travels in header `name`; else in query parameter `name`
+        (`param` and ZEST's `URL` both travel in the query string)."""
+        return self.location == "header"
+
 
 @dataclass(frozen=True)
 class AuthEndpoint(Element):
