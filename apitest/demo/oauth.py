@@ -50,11 +50,9 @@ class Grant:
 
 
 @dataclass(frozen=True)
-class AccessGrant:
-    """What a live access token carries."""
+class AccessGrant(Grant):
+    """What a live access token carries: its grant, and when it stops being honoured."""
 
-    client_id: str
-    scopes: frozenset[str]
     expires_at: float
 
 
