@@ -101,6 +101,7 @@ def build_request(
     path = _fill_path(op.url_path, values["variable"], keys or {})
     request = Request(op.method, path, values["param"], values["header"], body, encode)
     request.variables = values["variable"]
+    request.left_out = _left_out(op, violation)
     if content is not None and is_xml(encode):
         request.xml = content
     if violation is not None and violation.location == "auth":
@@ -274,6 +275,20 @@ def _break_partners(
         )
         values[partner.location][partner.name] = argument_text(value)
     return f"{arg.location} {arg.name} together with {partner.name} (Non Concurrent)"
+
+
+def _left_out(op: Operation, violation: Violation | None) -> frozenset[tuple[str, str]]:
+    """The headers and params `violation` leaves out of the call: the argument a Mandatory
+    case omits, the partners a Concurrent case goes without (see `Request.left_out`)."""
+    if violation is None:
+        return frozenset()
+    if violation.mode == "omit" and violation.location in ("header", "param"):
+        return frozenset({(violation.location, violation.target)})
+    if violation.mode == "without":
+        by_name = {arg.name: arg for arg in op.arguments}
+        names = violation.value.split(",")
+        return frozenset((by_name[name].location, name) for name in names if name in by_name)
+    return frozenset()
 
 
 def _break_argument(

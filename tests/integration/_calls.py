@@ -22,10 +22,13 @@ class Call:
     path: str
     headers: dict[str, str]
     query: dict[str, list[str]]
+    header_names: tuple[str, ...] = ()
+    """Every header name as it came, in lower case: a name twice was sent twice."""
 
     @classmethod
     def arriving(cls, scope: Mapping[str, Any]) -> Call:
         """The call an HTTP `scope` describes, arriving now."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        return cls(time.monotonic(), scope["method"], scope["path"], headers, query)
+        names = tuple(k.decode("latin-1").lower() for k, _ in scope["headers"])
+        return cls(time.monotonic(), scope["method"], scope["path"], headers, query, names)

@@ -138,6 +138,48 @@ def test_env_sends_the_environments_header_or_parameter(
     assert "--env staging" in output and "known: development, sandbox, production" in output
 
 
+def _env_arguments(folder: Path) -> str:
+    """environment.xml whose read declares the environment's header (its name in another case)
+    and param as required arguments of its own."""
+    text = (ZSPEC / "environment.xml").read_text("utf-8")
+    arguments = "".join(
+        f'<argument name="{name}" location="{where}" required="true"><content>'
+        '<encode type="text/plain"/><structure><property type="string"/></structure>'
+        "</content></argument>"
+        for name, where in (("x-environment", "header"), ("env", "param"))
+    )
+    at = text.index('<response status="200">')
+    folder.mkdir()
+    spec = folder / "environment.xml"
+    spec.write_text(text[:at] + arguments + text[at:], "utf-8")
+    return str(spec)
+
+
+def test_a_case_leaving_out_the_environments_header_or_param_sends_it_nowhere(
+    open_service: Recorded, tmp_path: Path
+) -> None:
+    """--env adds its header or param to every call, but not to the one whose case leaves it
+    out (Mandatory Header, Mandatory Param): that call went with it, a correct API took it and
+    the run failed the API. Nor does a declared header of another case go beside it twice."""
+    spec = _env_arguments(tmp_path / "spec")
+    port = ("--var", f"port={open_service.server.port}", "--cases", "negative")
+
+    _, result, output = run_json(tmp_path, spec, *port, "--env", "development", name="dev")
+    kinds = {case for _, case, _ in ran(result)}
+    assert {"Mandatory Header x-environment", "Empty Header x-environment"} <= kinds, output
+    calls = open_service.api_calls
+    assert [c.headers.get("x-environment") for c in calls].count(None) == 1, output
+    assert [c.headers.get("x-environment") for c in calls].count("") == 1, output
+    assert all(c.header_names.count("x-environment") <= 1 for c in calls)
+
+    open_service.calls.clear()
+    _, result, output = run_json(tmp_path, spec, *port, "--env", "sandbox", name="sandbox")
+    assert "Mandatory Param env" in {case for _, case, _ in ran(result)}, output
+    calls = open_service.api_calls
+    assert [c.query.get("env") for c in calls].count(None) == 1, output
+    assert all(len(c.query.get("env", [])) <= 1 for c in calls)
+
+
 # --- <server dc="US,EU" visibility> ----------------------------------------------------------
 def test_dc_picks_the_server_whose_csv_names_it(open_service: Recorded, tmp_path: Path) -> None:
     spec = str(ZSPEC / "server-dc.xml")

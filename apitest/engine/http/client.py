@@ -67,6 +67,10 @@ class Request:
     variables: dict[str, str] = field(default_factory=dict)
     """The URL path variables as they were filled in `url` (a client-chosen key, such as the
     bucket of S3's `PUT /{Bucket}`, names the record a create made where its answer does not)."""
+    left_out: frozenset[tuple[str, str]] = frozenset()
+    """(location, name) of each header or param the case leaves out on purpose (Mandatory
+    Header, a Concurrent partner): what `--env` adds to every call is left out of this one too,
+    or the case would go with it and a correct API that took the call would fail it."""
 
 
 class BodyTooLargeError(Exception):
@@ -220,8 +224,8 @@ class Caller:
     async def _send(
         self, resource: Resource, op: Operation, request: Request, exchange: Exchange
     ) -> tuple[httpx.Response | None, str | None]:
-        headers = {**self.extra_headers, **request.headers}
-        params = {**self.extra_params, **request.params}
+        headers = _with_extra(self.extra_headers, request.headers, request.left_out, "header")
+        params = _with_extra(self.extra_params, request.params, request.left_out, "param")
         if request.auth == "omit":
             token = None
         else:
@@ -337,6 +341,23 @@ class Caller:
     def _failed(exchange: Exchange, exc: httpx.HTTPError, started: float) -> None:
         exchange.error = _cause(exc)
         exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+
+
+def _with_extra(
+    extra: dict[str, str], own: dict[str, str], left_out: frozenset[tuple[str, str]], where: str
+) -> dict[str, str]:
+    """`own` (a call's headers or params) with what `--env` adds to every call, but for the
+    names the call sends itself or leaves out on purpose. Header names are matched without
+    regard to case, as HTTP reads them: else a declared `x-environment` and the environment's
+    `X-Environment` would both go."""
+    if not extra:
+        return dict(own)  # a copy: the credential is placed in it
+
+    def key(name: str) -> str:
+        return name.lower() if where == "header" else name
+
+    taken = {key(name) for name in own} | {key(name) for at, name in left_out if at == where}
+    return {**{name: value for name, value in extra.items() if key(name) not in taken}, **own}
 
 
 @functools.lru_cache(maxsize=4096)
