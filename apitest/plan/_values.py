@@ -226,7 +226,10 @@ class ValueSource:
         self, pattern: str, length: Bounds | None, cap: int, *extra: Callable[[str], bool]
     ) -> str | None:
         """A full match of `pattern` within `length`, else the best candidate; None if the pattern
-        cannot be used at all (the caller then generates without it)."""
+        cannot be used at all (the caller then generates without it). A try that came out too
+        long halves the repeat cap, one too short doubles it: open repeats nest (`[A-Z][a-z]*(
+        [A-Z][a-z]*)*` repeats a repeat), so a cap of the length's maximum made matches of
+        thousands of characters, and the best of them, sent as a valid value, was refused."""
         compiled = runtime_regex(pattern)  # the engine every check runs
         expandable = generation_pattern(pattern)  # what rstr, on Python's re, can expand
         if compiled is None or expandable is None:
@@ -236,10 +239,11 @@ class ValueSource:
             _not_a_dot_segment,
         )  # fmt: skip
         best: tuple[tuple[bool, ...], str] | None = None
-        self._xeger.repeat_cap = cap
+        xeger = self._xeger
+        xeger.repeat_cap = cap
         for _ in range(_REGEX_TRIES):
             try:
-                candidate = self._xeger.xeger(expandable)
+                candidate = xeger.xeger(expandable)
             except Exception:  # constructs rstr cannot expand (look-arounds, back references)
                 break
             score = tuple(bool(check(candidate)) for check in checks)
@@ -247,7 +251,21 @@ class ValueSource:
                 return candidate
             if best is None or score > best[0]:
                 best = (score, candidate)
+            if length is not None and length.max is not None and len(candidate) > length.max:
+                xeger.repeat_cap //= 2
+            elif length is not None and length.min is not None and len(candidate) < length.min:
+                xeger.repeat_cap = min(xeger.repeat_cap * 2 + 1, max(cap, int(length.min)) * 2)
         return None if best is None else best[1]
+
+    def regex_match(self, pattern: str, length: Bounds) -> str | None:
+        """A full match of `pattern` whose length is within `length`, or None where the tries
+        found none (a negative case wants one rule broken, never the regex beside it)."""
+        cap = max(1, int(length.max if length.max is not None else length.min or 1))
+        found = self.from_regex(pattern, length, cap)
+        if found is None or not length.contains(len(found)):
+            return None
+        compiled = runtime_regex(pattern)
+        return found if compiled is not None and compiled.fullmatch(found) else None
 
     def _double(self, prop: Property) -> float:
         """A number in `range`, rounded to `decimal-place` digits, pulled back in if rounding

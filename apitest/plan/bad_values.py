@@ -133,6 +133,9 @@ LENGTH_CAP = 1_000_000
 """The longest value a Length Violation sends, in characters or list items. A bound above it
 cannot be broken in a test: sending the cap instead kept the rule, a correct API rightly took
 the value, and the case failed it (`unbreakable` skips such a case instead)."""
+_PAST = 16
+"""How far past its bound a Length Violation that must match a regex may go: the first match
+at most this many characters over the maximum (or under the minimum) serves."""
 _BLOCK = 4096
 """Past this many characters or items a long value repeats its first block: a value of a
 million built piece by piece held the event loop for seconds, and the calls in flight beside it
@@ -140,10 +143,19 @@ timed out."""
 
 
 def _wrong_length(prop: Property, too_long: bool, generator: DataGenerator) -> Any:
+    """A value one past the length bound; where the property has a regex, a match of it: text
+    that broke the regex too was refused for the regex by an API that never checked the length,
+    and the Length Violation case passed it. Where no match of such a length exists (the regex
+    fixes the length itself), text of the wrong length, which an API must refuse anyway."""
     bounds = prop.length
     assert bounds is not None
     size = int(bounds.max) + 1 if too_long and bounds.max is not None else int(bounds.min or 1) - 1
     size = max(0, min(size, LENGTH_CAP))
+    if prop.regex and prop.type != "collections" and 0 < size <= _BLOCK:
+        wanted = Bounds(size, size + _PAST) if too_long else Bounds(max(1, size - _PAST), size)
+        matched = generator.regex_match(prop.regex, wanted)
+        if matched is not None:
+            return matched
     if prop.type == "collections":
         items = [generator.text(1, 10) for _ in range(min(size, _BLOCK))]
         return (items * (size // _BLOCK + 1))[:size] if size > _BLOCK else items
@@ -204,8 +216,8 @@ def _unbreakable(violation: Violation) -> str | None:
     if ranged and not math.isfinite(_past_range(prop, kind == "above range")):
         side = "above" if kind == "above range" else "below"
         return f"no finite number lies {side} the range: it cannot be broken"
-    low = int(bounds.min or 1) if bounds is not None else 1
-    if kind == "regex" and prop.regex and _matches_every_candidate(prop.regex, low):
+    unmissable = kind == "regex" and prop.regex is not None
+    if unmissable and _matches_every_candidate(prop.regex or "", *_length_window(prop)):
         return (
             f"every value apitest tries matches the regex {prop.regex!r} (spaces, a line break, "
             "punctuation, non-ASCII): no value breaks it"
@@ -220,9 +232,9 @@ plans 170,000 negative cases of a large catalog, and a call apiece cost 10% of t
 
 
 @functools.lru_cache(maxsize=1024)
-def _matches_every_candidate(pattern: str, low: int) -> bool:
+def _matches_every_candidate(pattern: str, low: int, high: int | None) -> bool:
     """Whether no candidate of `_regex_miss` breaks `pattern` (a spec repeats its patterns)."""
-    return _regex_miss_of(pattern, low, None) is None
+    return _regex_miss_of(pattern, low, high, None) is None
 
 
 def _outside(prop: Property, generator: DataGenerator) -> Any:
@@ -247,19 +259,29 @@ def _is_number(text: str) -> bool:
 def _regex_miss(prop: Property, word: str) -> str | None:
     """A string of an allowed length that the regex does not fully match; None where every
     candidate matches (`[\\s\\S]*` matches them all): sending one then kept the rule."""
-    low = int(prop.length.min or 1) if prop.length is not None else 1
-    return _regex_miss_of(prop.regex or "", low, word)
+    low, high = _length_window(prop)
+    return _regex_miss_of(prop.regex or "", low, high, word)
 
 
-def _regex_miss_of(source: str, low: int, word: str | None) -> str | None:
-    """The first candidate `source` does not fully match, padded to `low` characters. The plan
-    asks without the run's seeded `word`: what it finds breakable, the run then breaks too."""
+def _length_window(prop: Property) -> tuple[int, int | None]:
+    """The lengths a value may have: a regex miss of another length broke the length too, and
+    an API that never checked the regex refused it for the length."""
+    bounds = prop.length
+    low = int(bounds.min or 1) if bounds is not None else 1
+    high = int(bounds.max) if bounds is not None and bounds.max is not None else None
+    return low, high if high is None or high >= low else None
+
+
+def _regex_miss_of(source: str, low: int, high: int | None, word: str | None) -> str | None:
+    """The first candidate `source` does not fully match, padded to `low` characters and cut to
+    `high`. The plan asks without the run's seeded `word`: what it finds breakable, the run then
+    breaks too."""
     pattern = runtime_regex(source)
     if pattern is None:
         return None
     candidates = ["!apitest!", "~", *([word] if word else []), " ", "0x!", "\n", "\u2603"]
     for text in candidates:
-        padded = text + "!" * max(0, low - len(text))
-        if not pattern.fullmatch(padded):
+        padded = (text + "!" * max(0, low - len(text)))[:high]
+        if padded and not pattern.fullmatch(padded):
             return padded
     return None

@@ -22,7 +22,7 @@ from apitest.plan._bodies import BodyBuilder, BodyPlan, Lookup
 from apitest.plan._values import MISSING, ValueSource, convert, item_property
 from apitest.plan._windows import count_window
 from apitest.zspec.conditions import DataPath
-from apitest.zspec.model import Argument, Content, Property
+from apitest.zspec.model import Argument, Bounds, Content, Property
 from apitest.zspec.scopes import Category
 
 __all__ = ["MISSING", "DataGenerator", "Lookup", "NoRecordError"]
@@ -162,6 +162,10 @@ class DataGenerator:
         """A value of `prop`'s type and rules made from this stream, never its example or
         `values`: an Unknown Key case's key must be one no record was given."""
         return self._values.generate(prop)
+
+    def regex_match(self, pattern: str, length: Bounds) -> str | None:
+        """A full match of `pattern` of a length within `length`, or None."""
+        return self._values.regex_match(pattern, length)
 
     def text(self, low: int, high: int) -> str:
         """Readable text of `low..high` characters from this stream (negative values use it)."""

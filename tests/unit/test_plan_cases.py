@@ -318,6 +318,27 @@ def test_bad_values_break_what_they_say() -> None:
     )
 
 
+def test_a_bad_value_breaks_its_one_rule_and_not_the_regex_or_length_beside_it() -> None:
+    """A value that broke two rules was refused for the other one by an API that never checked
+    the rule its case names, and the case passed it (a false green)."""
+    names = "[A-Z][A-Za-z.]*( [A-Z][A-Za-z.]*)*"
+    author = _prop(type="string", name="x", regex=names, length=Bounds(1, 60))
+    request_id = _prop(type="string", name="x", regex="[a-z0-9-]+", length=Bounds(8, 36))
+    for seed in range(20):
+        gen = DataGenerator(seed, "case")
+        long_name = bad_value(_violation("Length", "too long", author), gen)
+        assert len(long_name) > 60 and re.fullmatch(names, long_name), long_name
+        long_id = bad_value(_violation("Length", "too long", request_id), gen)
+        short_id = bad_value(_violation("Length", "too short", request_id), gen)
+        assert len(long_id) > 36 and re.fullmatch("[a-z0-9-]+", long_id), long_id
+        assert 0 < len(short_id) < 8 and re.fullmatch("[a-z0-9-]+", short_id), short_id
+    short = _prop(type="string", name="x", regex="[a-z]+", length=Bounds(1, 4))
+    missed = bad_value(_violation("Regex", "regex", short), DataGenerator(1, "case"))
+    assert len(missed) <= 4 and not re.fullmatch("[a-z]+", missed), missed
+    fixed = _prop(type="string", name="x", regex="97[89][0-9]{10}", length=Bounds(13, 13))
+    assert len(bad_value(_violation("Length", "too long", fixed), DataGenerator(1))) == 14
+
+
 def test_break_body_omits_or_replaces_at_the_path_and_leaves_the_original() -> None:
     body = {"trips": [{"trip_name": "a", "no_of_days": 4}]}
     prop = _prop(type="integer", name="no_of_days")

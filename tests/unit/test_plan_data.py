@@ -329,6 +329,16 @@ def test_regex_and_length_hold_together() -> None:
     assert all(re.fullmatch("[a-z]{3,5}", value) for value in values)
 
 
+def test_a_regex_of_nested_open_repeats_keeps_the_length_too() -> None:
+    """A repeat inside a repeat multiplies the cap meant for one: a name list of up to 60
+    characters came out at 1,408, a positive value a correct API refused."""
+    names = "[A-Z][A-Za-z.]*( [A-Z][A-Za-z.]*)*"
+    prop = Property(LOC, "string", regex=names, length=Bounds(1, 60))
+    values = [DataGenerator(seed).scalar(prop) for seed in range(200)]
+    assert [value for value in values if not 1 <= len(value) <= 60] == []
+    assert all(re.fullmatch(names, value) for value in values)
+
+
 @pytest.mark.parametrize(
     ("kind", "bounds", "low", "high"),
     [("integer", Bounds(1, 365), 1, 365), ("integer", None, 1, 1000),
