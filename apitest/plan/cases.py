@@ -7,7 +7,8 @@ tests: `POST trips / Mandatory Property trips[0].trip_name`.
 
 ZEST's default cases keep ZEST's names and meaning (ZSPEC.md section 8):
 - ArgMaxLength / ArgMinLength: a `style="delimiter"` argument with a `length` (a count of
-  values) sent with one value more than the max / one fewer than the min (min > 0 only);
+  values) sent with one value more than the max / one fewer than the min (min > 1 only:
+  zero values is the argument left out or one empty value, other kinds' cases);
 - Concurrent: an argument sent without the partners its `concurrent` list names;
   Non Concurrent: an argument sent together with one its `non-concurrent` list names (one case
   per pair; a pair both arguments name is one case).
@@ -180,7 +181,10 @@ def _value_misses(prop: Property) -> Iterator[str]:
 
 def _count_cases(arg: Argument) -> Iterator[Violation]:
     """ArgMaxLength / ArgMinLength: too many or too few delimited values (ZEST's argument
-    `length` counts values, and only a delimiter-style argument has several in one value)."""
+    `length` counts values, and only a delimiter-style argument has several in one value).
+    Never zero values: on the wire that is the argument left out (Mandatory Param's case, and
+    no fault where it is optional) or `tags=`, one empty value (Empty Param's case), which an
+    API whose values may be empty rightly took, and ArgMinLength failed it."""
     bounds = arg.length
     if not arg.is_delimited or bounds is None:
         return
@@ -188,7 +192,7 @@ def _count_cases(arg: Argument) -> Iterator[Violation]:
         count = int(bounds.max) + 1
         detail = f"{count} values, max {int(bounds.max)}"
         yield _arg_case("ArgMaxLength", arg, "set", "too many", detail)
-    if bounds.min is not None and bounds.min > 0:
+    if bounds.min is not None and bounds.min > 1:
         count = int(bounds.min) - 1
         detail = f"{count} value{'' if count == 1 else 's'}, min {int(bounds.min)}"
         yield _arg_case("ArgMinLength", arg, "set", "too few", detail)

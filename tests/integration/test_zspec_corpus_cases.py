@@ -47,7 +47,7 @@ def planned(spec: Path) -> list[str]:
 
 def test_the_corpus_plans_zest_s_cases_under_zest_s_names() -> None:
     assert planned(DELIMITER) == [
-        "ArgMaxLength ids (4 values, max 3)", "ArgMinLength ids (0 values, min 1)",
+        "ArgMaxLength ids (4 values, max 3)",  # no ArgMinLength: 0 values is Empty or Mandatory
         "Mandatory Param ids", "Invalid Param ids", "Empty Param ids",
     ]  # fmt: skip
     assert [c for c in planned(CONCURRENT) if "Concurrent" in c] == [
@@ -83,7 +83,7 @@ def test_delimited_ids_pass_on_a_correct_api_and_too_many_fail_where_accepted(
     assert 1 <= len(sent[0]) <= 3  # the positive call: within length, joined by "|"
     assert all(re.fullmatch(r"[1-9][0-9]{0,5}", each) for each in sent[0])
     assert sorted(len(ids) for ids in sent).count(4) == 1  # ArgMaxLength sent 4 valid ids
-    assert {"ids": ""} in calls and {} in calls  # ArgMinLength (0 values), Mandatory Param
+    assert {"ids": ""} in calls and {} in calls  # Empty Param, Mandatory Param
 
     status, cases, _ = run(DELIMITER, tmp_path / "bad", require_ids=True,
                            defects=["accepts-too-many"])  # fmt: skip
