@@ -327,7 +327,10 @@ def break_body(
         except (KeyError, IndexError, TypeError):
             raise NotApplicable(f"the body has no {format_path(path[:-1])} to break") from None
     last = path[-1]
-    if not isinstance(parent, dict) or not isinstance(last, str):
+    if isinstance(parent, list) and isinstance(last, int):  # an item of a list of scalars
+        if last >= len(parent):
+            raise NotApplicable(f"the body's {format_path(path[:-1])} holds no item to break")
+    elif not isinstance(parent, dict) or not isinstance(last, str):
         raise NotApplicable(f"the body has no object holding {format_path(path)}")
     target = format_path(path)
     if violation.mode == "omit":

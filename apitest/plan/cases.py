@@ -315,6 +315,22 @@ def _structure_cases(
         if child is not None:
             inner = (*here, 0) if prop.type == "collections" else here
             yield from _structure_cases(child, category, inner, depth + 1)
+            if prop.type == "collections" and not form:
+                yield from _item_cases(child, category, inner)
+
+
+def _item_cases(
+    items: Structure, category: Category, path: tuple[str | int, ...]
+) -> Iterator[Violation]:
+    """The cases of the first item of a collection of scalars (`tags[0]`), whose items keep the
+    rules of the structure's nameless property: a list holding an item that breaks them must be
+    refused as a property that breaks them is, or an API that never checks its items passed.
+    Only values set: an item is not left out (the list's `length` counts its items)."""
+    if items.is_map:
+        return
+    item = next((each for each in items.properties if each.structure is None), None)
+    if item is not None and item.type != "collections":
+        yield from (case for case in _property_cases(item, category, path) if case.mode == "set")
 
 
 def _property_cases(

@@ -23,7 +23,8 @@ user its create named; a kept delete of a user or a token, a create answered 200
 Authenticator should refuse and a Hub that lets anyone read are each caught and named. And
 it finds JupyterHub's own faults (test_jupyterhubs_own_faults): a rename takes any name, one
 the Authenticator's `username_pattern` refuses at create too, and a token's note that is not
-a string is taken (a number stored as its text; a list or an object crashes the Hub, 500).
+a string is taken (a number stored as its text; a list or an object crashes the Hub, 500),
+and a list of users to make holding a name that is no string crashes it too.
 
 What it showed, now fixed:
 - an update varied its values from the last body sent, not from the record: a user's create
@@ -306,7 +307,8 @@ def test_jupyterhubs_own_faults(hub: Started, tmp_path: Path) -> None:
     is caught: the Hub renames a user to a name its username_pattern refuses (it checks the
     pattern where a user is made, not where one is renamed), and takes a token's note of
     another JSON type, storing a number as its text (a list or an object crashes it, 500,
-    which no generated case sends)."""
+    which no generated case sends); and a list of names to make holding a number or a null
+    crashes it, 500."""
     spec = variant(tmp_path / "users", USERS, unskipped("update user"))
     _status, result = run(hub, tmp_path / "u", spec, "negative")
     rename = the_case(result, "update user / Regex Mismatch name")
@@ -327,6 +329,12 @@ def test_jupyterhubs_own_faults(hub: Started, tmp_path: Path) -> None:
             f"{hub.url}{API}/users/noter/tokens", headers=HEADERS, json={"note": ["a", "list"]}
         )
     assert crash.status_code == 500, crash.text
+    spec = variant(tmp_path / "made", USERS, unskipped("create users"))
+    _status, result = run(hub, tmp_path / "m", spec, "negative")
+    for case in ("Invalid Type usernames[0]", "Null Value usernames[0]"):
+        crashed = the_case(result, f"create users / {case}")
+        assert (crashed["status"], crashed["http_status"]) == ("failed", 500), crashed
+        assert "unexpected-error response (500 crash)" in crashed["message"]
 
 
 def test_an_update_that_does_not_store_admin_is_caught(hub: Started, tmp_path: Path) -> None:

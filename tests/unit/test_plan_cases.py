@@ -355,6 +355,30 @@ def test_break_body_omits_or_replaces_at_the_path_and_leaves_the_original() -> N
         break_body(body, deep, DataGenerator(1))
 
 
+def test_the_first_item_of_a_list_of_scalars_gets_the_cases_of_its_rules() -> None:
+    """Connexion's books: a tag keeps length 1..20. An API that never checked a tag passed,
+    since no case sent a bad one; the first item now gets the cases of its rules (never one
+    that leaves it out), and the body's first item is replaced by the bad value."""
+    catalog = load_catalog([DATA / "thirdparty" / "connexion" / "books.xml"])
+    books = catalog.resource("books")
+    assert books is not None
+    create = books.operation("create book")
+    assert create is not None
+    items = {c.name: c for c in negative_cases(create, None) if c.target == "tags[0]"}
+    assert sorted(items) == [
+        "Invalid Type tags[0]", "Length Violation tags[0] (over max)",
+        "Length Violation tags[0] (under min)", "Null Value tags[0]",
+    ]  # fmt: skip
+    assert {case.mode for case in items.values()} == {"set"}
+    body = {"title": "T", "tags": ["a", "b"]}
+    broken, said = break_body(body, items["Null Value tags[0]"], DataGenerator(1))
+    assert broken == {"title": "T", "tags": [None, "b"]} and said.startswith("tags[0] = null")
+    long_tag = break_body(body, items["Length Violation tags[0] (over max)"], DataGenerator(1))
+    assert len(long_tag[0]["tags"][0]) > 20 and long_tag[0]["tags"][1] == "b"
+    with pytest.raises(NotApplicable, match="holds no item"):
+        break_body({"tags": []}, items["Null Value tags[0]"], DataGenerator(1))
+
+
 def test_a_body_of_one_text_value_is_broken_as_a_whole() -> None:
     """S3's PutObject sends the object's text (`text/plain`, one nameless string of 1..200):
     its cases are a form field's (no Null Value, no Invalid Type for a string), and each

@@ -24,6 +24,7 @@ CONNEXION_DEFECTS (comma-separated) plants defects:
 - "lax-isbn": it has no `pattern` of `isbn` (any string is taken);
 - "lax-author-length": it has no `maxLength` of `author` (its pattern still checked);
 - "lax-limit": it has no `maximum` of the list's `limit` (a page of any size is asked for);
+- "lax-tag-length": a book's tags have no `maxLength` (a tag of any length is taken);
 - "lost-update": a PUT or PATCH is answered 200 with the book as it would be, and nothing is
   stored;
 - "kept-delete": a DELETE is answered 204 and the book stays;
@@ -51,7 +52,7 @@ from starlette.responses import Response
 port = int(sys.argv[1])
 empty_tag = "--empty-tag" in sys.argv[2:]
 defects = set(filter(None, os.environ.get("CONNEXION_DEFECTS", "").split(",")))
-KNOWN = {"lax-pages", "lax-isbn", "lax-author-length", "lax-limit"}
+KNOWN = {"lax-pages", "lax-isbn", "lax-author-length", "lax-limit", "lax-tag-length"}
 KNOWN |= {"lost-update", "kept-delete", "dropped-field", "wrong-status"}
 if defects - KNOWN:  # a misspelt defect would plant nothing, and the hunt pass unseen
     sys.exit(f"unknown defects: {', '.join(sorted(defects - KNOWN))}")
@@ -63,6 +64,8 @@ if "lax-isbn" in defects:
     del schemas["Isbn"]["pattern"]
 if "lax-author-length" in defects:
     del schemas["Author"]["maxLength"]
+if "lax-tag-length" in defects:
+    del schemas["Tags"]["items"]["maxLength"]
 listing = {p["name"]: p for p in document["paths"]["/books"]["get"]["parameters"]}
 if "lax-limit" in defects:
     del listing["limit"]["schema"]["maximum"]
