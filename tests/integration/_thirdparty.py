@@ -30,7 +30,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from ..support import cli_env, free_port, loopback_client, run_cli
+from ..support import assert_caught, cli_env, free_port, loopback_client, run_cli
 
 JSON_SERVER = "json-server@0.17.4"
 DATASETTE = "datasette==1.0a41"
@@ -442,3 +442,15 @@ def assert_passed_clean(
     assert done == list(verifies)
     assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 0}
     assert left == []
+
+
+def assert_caught_alone(status: int, result: dict[str, Any], said: Mapping[str, str]) -> None:
+    """A run against an API with defects planted: it failed, each case `said` names (as
+    `OPERATION / CASE`) failed saying its words, and no other case failed: a defect caught by
+    the wrong case, or one that fails a correct part too, is no catch."""
+    assert status == 1, failures(result)
+    for name, words in said.items():
+        operation, case = name.split(" / ")
+        assert_caught([c for c in result["cases"] if c["operation"] == operation], case, words)
+    caught = {f"{c['operation']} / {c['case']}" for c in result["cases"] if c["status"] != "passed"}
+    assert caught == set(said), failures(result)
