@@ -227,9 +227,10 @@ class ValueSource:
     ) -> str | None:
         """A full match of `pattern` within `length`, else the best candidate; None if the pattern
         cannot be used at all (the caller then generates without it). A try that came out too
-        long halves the repeat cap, one too short doubles it: open repeats nest (`[A-Z][a-z]*(
-        [A-Z][a-z]*)*` repeats a repeat), so a cap of the length's maximum made matches of
-        thousands of characters, and the best of them, sent as a valid value, was refused."""
+        long halves the repeat cap, one too short doubles it: open repeats nest (a list of
+        names, `[A-Z][a-z]*( [A-Z][a-z]*)*`, repeats a repeat), so a cap of the length's
+        maximum made matches of thousands of characters, and the best of them, sent as a valid
+        value, was refused."""
         compiled = runtime_regex(pattern)  # the engine every check runs
         expandable = generation_pattern(pattern)  # what rstr, on Python's re, can expand
         if compiled is None or expandable is None:

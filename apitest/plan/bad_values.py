@@ -216,8 +216,8 @@ def _unbreakable(violation: Violation) -> str | None:
     if ranged and not math.isfinite(_past_range(prop, kind == "above range")):
         side = "above" if kind == "above range" else "below"
         return f"no finite number lies {side} the range: it cannot be broken"
-    unmissable = kind == "regex" and prop.regex is not None
-    if unmissable and _matches_every_candidate(prop.regex or "", *_length_window(prop)):
+    regex = prop.regex if kind == "regex" else None
+    if regex and _matches_every_candidate(regex, *_length_window(prop)):
         return (
             f"every value apitest tries matches the regex {prop.regex!r} (spaces, a line break, "
             "punctuation, non-ASCII): no value breaks it"

@@ -323,13 +323,14 @@ def _item_cases(
     items: Structure, category: Category, path: tuple[str | int, ...]
 ) -> Iterator[Violation]:
     """The cases of the first item of a collection of scalars (`tags[0]`), whose items keep the
-    rules of the structure's nameless property: a list holding an item that breaks them must be
-    refused as a property that breaks them is, or an API that never checks its items passed.
-    Only values set: an item is not left out (the list's `length` counts its items)."""
-    if items.is_map:
+    rules of the structure's nameless property (its first, as the body builder and the shape
+    check read it): a list holding an item that breaks them must be refused as a property that
+    breaks them is, or an API that never checks its items passed. Only values set: an item is
+    not left out (the list's `length` counts its items)."""
+    if items.is_map or not items.properties:
         return
-    item = next((each for each in items.properties if each.structure is None), None)
-    if item is not None and item.type != "collections":
+    item = items.properties[0]
+    if item.structure is None and item.type != "collections":
         yield from (case for case in _property_cases(item, category, path) if case.mode == "set")
 
 
