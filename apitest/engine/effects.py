@@ -48,6 +48,8 @@ class Outcome:
     no record by its key (a 404 answered 200 `{"message": null}`), so it says neither that
     the record is there nor that it is gone. The case fails on the shape; the sweep cannot
     tell, and said the record NOT deleted when its own delete had found it gone (404)."""
+    still_there: bool = False
+    """For the read after a delete: the answer holds a record by the deleted one's key."""
 
 
 def observed_of(exchange: Exchange) -> Observed:

@@ -39,6 +39,9 @@ class Ledger:
         self.base_url = base_url
         self._next = 1
         self._file: IO[str] | None = None
+        self._keys_made: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        """Per resource, (entry id, keys) of every record created, deleted since or not: what
+        `keys_made_after` answers from."""
 
     def created(
         self,
@@ -50,6 +53,7 @@ class Ledger:
     ) -> int:
         entry_id = self._next
         self._next += 1
+        self._keys_made.setdefault(resource, []).append((entry_id, dict(keys)))
         self._write(
             {
                 "event": "created",
@@ -70,6 +74,11 @@ class Ledger:
     def rekeyed(self, entry_id: int, keys: dict[str, Any], data: dict[str, Any]) -> None:
         """An update moved the record to other keys (a rename: Jupyter's PATCH of a path)."""
         self._write({"event": "rekeyed", "id": entry_id, "keys": keys, "data": data})
+
+    def keys_made_after(self, entry_id: int, resource: str) -> list[dict[str, Any]]:
+        """The keys of the records of `resource` created after entry `entry_id`, in order."""
+        made = self._keys_made.get(resource, [])
+        return [keys for made_id, keys in made if made_id > entry_id]
 
     def close(self) -> None:
         if self._file is not None:

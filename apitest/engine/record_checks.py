@@ -191,6 +191,7 @@ def check_gone(
             f"{exchange.status} with it, and {verdict.message})",
             list(verdict.details),
             list(verdict.notes),
+            still_there=True,
         )
     found = records_read(resource, op, exchange, verdict, record)
     if found:
@@ -200,6 +201,7 @@ def check_gone(
             f"the {record.describe()} is still there after the delete "
             f"({op.name} answered {exchange.status} with it)",
             notes=[*verdict.notes, *hint],
+            still_there=True,
         )
     return Outcome("passed", notes=list(verdict.notes), absent=not needs_own_record(resource, op))
 

@@ -232,7 +232,8 @@ class StepExecutor:
         except (NoRecordError, NotApplicable) as exc:
             return Outcome("skipped", str(exc))
         if violation is not None and violation.location == "call":
-            return await self._twice(run, built.request)
+            with self._writing(run):
+                return await self._twice(run, built.request)
         keys = self._keys_it_chooses(resource, op) if op.category == "create" else None
         if violation is None and keys is not None:
             # pinned: one at a time, so another chain's create of the same keys is filed first
@@ -296,7 +297,19 @@ class StepExecutor:
             reading_back=reading_back,
         )
 
+    def _writing(self, run: StepRun) -> contextlib.AbstractContextManager[None]:
+        """Holds a write of the step's resource open from its call until it is booked (see
+        engine/in_flight); a read holds nothing."""
+        if run.step.operation.category == "read":
+            return contextlib.nullcontext()
+        return self.book.writes.writing(run.resource.name)
+
     async def _send(self, run: StepRun, built: Built, *, held: bool = False) -> Outcome:
+        """The step's call and its verdict, its write held open until booked."""
+        with self._writing(run):
+            return await self._send_and_book(run, built, held=held)
+
+    async def _send_and_book(self, run: StepRun, built: Built, *, held: bool) -> Outcome:
         """The step's call and its verdict; what an accepted write did is recorded, or undone
         when the step is a negative case (the API should have refused it)."""
         op, violation = run.step.operation, run.step.violation

@@ -242,7 +242,7 @@ def test_items_open_without_a_token_fail_each_token_case(tmp_path: Path) -> None
         for c in result["cases"]
         if c["status"] != "passed"
     ]
-    assert len(failed) == 10, failed  # each named: a count alone told nothing when it was 11
+    assert len(failed) == 10, "\n".join(failed)  # each named: a count told nothing at 11
 
 
 def test_a_wrong_password_is_one_refused_login_said_on_each_case(

@@ -172,6 +172,12 @@ class Caller:
         """What `--env` adds to every call (ZSPEC.md section 9)."""
         self._bodiless: dict[tuple[Any, ...], httpx.Request] = {}
 
+    @property
+    def read_timeout_s(self) -> float:
+        """How long one answer may take to come: the most a call can be waited for."""
+        read: float | None = self._timeout["read"]
+        return read if read is not None else DEFAULTS.timeout
+
     def resolve(self, request: Request) -> Request:
         """`request` with its full URL (in place, so what a hook changes is what goes): a path
         is joined to the base URL, a full URL is left as it is."""
