@@ -94,7 +94,14 @@ def resolve_target(catalog: Catalog, options: TargetOptions) -> Target:
     headers, params = environment_of(server, options.env)
     if options.base_url:
         url = _checked_url(options.base_url, "--base-url")
-        return Target(url, auth, extra_headers=headers, extra_params=params)
+        unfilled = parse_vars(list(options.variables))
+        note = (
+            f"--base-url names the whole target: the server variables given "
+            f"({', '.join(unfilled)}) fill nothing"
+            if unfilled
+            else None
+        )
+        return Target(url, auth, note, extra_headers=headers, extra_params=params)
     if server is None:
         raise UsageError(
             "no target: the specs declare no <server>; pass --base-url URL "

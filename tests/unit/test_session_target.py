@@ -131,6 +131,21 @@ def test_resolve_target_with_base_url_keeps_the_env(servers: object) -> None:
         resolve_target(servers, TargetOptions(profile="admin"))  # type: ignore[arg-type]
 
 
+def test_server_variables_beside_base_url_are_said_to_fill_nothing(servers: object) -> None:
+    """--base-url is the whole target: a --var (or a suite's [target] vars) beside it was
+    dropped without a word, and a user who meant it to choose a port never knew."""
+    base = "http://127.0.0.1:9/api"
+    given = TargetOptions(base_url=base, variables=("version=v2", "port=9000"))
+    target = resolve_target(servers, given)  # type: ignore[arg-type]
+    assert target.base_url == base
+    assert target.note == (
+        "--base-url names the whole target: the server variables given (version, port) fill nothing"
+    )
+    assert resolve_target(servers, TargetOptions(base_url=base)).note is None  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="--var port: write NAME=VALUE"):
+        resolve_target(servers, TargetOptions(base_url=base, variables=("port",)))  # type: ignore[arg-type]
+
+
 def test_the_throttle_store_file_is_this_machines_folder_unless_the_service_is_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
