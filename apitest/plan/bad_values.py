@@ -60,7 +60,9 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
     if kind in ("above range", "below range") and prop.range is not None:
         return _past_range(prop, kind == "above range")
     if kind == "regex":
-        missed = _regex_miss(prop, f"apitest {generator.hex(4)}")
+        missed = _match_with_a_stray(prop, generator)
+        if missed is None:
+            missed = _regex_miss(prop, f"apitest {generator.hex(4)}")
         return missed if missed is not None else "\u2603"  # unbreakable: planned as skipped
     return f"apitest-{generator.hex(6)}"
 
@@ -261,6 +263,34 @@ def _regex_miss(prop: Property, word: str) -> str | None:
     candidate matches (`[\\s\\S]*` matches them all): sending one then kept the rule."""
     low, high = _length_window(prop)
     return _regex_miss_of(prop.regex or "", low, high, word)
+
+
+_STRAYS: Final = ("!", "~", "\u2603")
+"""What a Regex Mismatch adds to a full match: never white space, which HTTP strips from the
+ends of a header's value (leaving the match, which a correct API takes)."""
+
+
+def _match_with_a_stray(prop: Property, generator: DataGenerator) -> str | None:
+    """A full match of the property's regex with a character it cannot take added at one end,
+    within the property's `length`: text that holds a match but is none. An API that searches
+    the pattern in the value rather than matching it whole (an unanchored `pattern` of
+    Pydantic, msgspec or JSON Schema) takes it, while it refused "!apitest!", which holds no
+    match anywhere, and the case passed (Litestar's hunt). None where no such text is found."""
+    pattern = runtime_regex(prop.regex or "")
+    if pattern is None:
+        return None
+    low, high = _length_window(prop)
+    if high is not None and high < max(1, low):
+        return None
+    room = Bounds(max(0, low - 1), None if high is None else high - 1)
+    match = generator.regex_match(prop.regex or "", room)
+    if match is None:
+        return None
+    for stray in _STRAYS:
+        for text in (match + stray, stray + match):
+            if not pattern.fullmatch(text):
+                return text
+    return None
 
 
 def _length_window(prop: Property) -> tuple[int, int | None]:

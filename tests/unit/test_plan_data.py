@@ -278,6 +278,31 @@ def test_java_patterns_are_read_and_their_values_match_them(regex: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("regex", "length"),
+    [("[A-Z]{2}-[0-9]{3}", None), ("[a-z0-9-]+", Bounds(8, 36)), ("[0-9]+", Bounds(1, 4))],
+)
+def test_a_regex_miss_holds_a_match_within_its_length(regex: str, length: Bounds | None) -> None:
+    """Text that holds a match but is none: an API that searches an unanchored pattern in the
+    value takes it ("AB-123!" for `[A-Z]{2}-[0-9]{3}`), while it refused "!apitest!", which
+    holds no match anywhere, and the case passed on an API that never matched the whole."""
+    prop = Property(LOC, "string", regex=regex, length=length)
+    violation = Violation("Regex Mismatch", "x", "body", "set", "regex", ("x",), prop)
+    for seed in range(50):
+        miss = bad_value(violation, DataGenerator(seed))
+        assert re.search(regex, miss) and not re.fullmatch(regex, miss), (seed, miss)
+        assert length is None or length.contains(len(miss)), (seed, miss)
+        assert miss == miss.strip(), (seed, miss)  # HTTP strips a header's white space
+
+
+def test_a_regex_miss_where_no_match_leaves_room_breaks_the_regex_only() -> None:
+    """`length="6"` leaves no room beside a six-character match: the miss is text of that
+    length that holds none."""
+    prop = Property(LOC, "string", regex="[A-Z]{2}-[0-9]{3}", length=Bounds(6, 6))
+    violation = Violation("Regex Mismatch", "x", "body", "set", "regex", ("x",), prop)
+    assert bad_value(violation, DataGenerator(1)) == "!apite"
+
+
+@pytest.mark.parametrize(
     ("java", "plain"),
     [
         (r"\p{L}+", "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]+"),
