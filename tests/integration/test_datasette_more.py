@@ -27,7 +27,7 @@ SPECS = (FOLDER / "owners.xml", FOLDER / "pets.xml")
 STRICT_TABLES = (
     "CREATE TABLE owners (id INTEGER PRIMARY KEY,"
     " name ANY NOT NULL CHECK (typeof(name) = 'text' AND length(name) BETWEEN 1 AND 40),"
-    " email TEXT CHECK (email GLOB '?*@?*.?*'),"
+    " email TEXT CHECK (email GLOB '?*@?*.?*' AND email NOT GLOB '*[^A-Za-z@.]*'),"
     " born TEXT CHECK (born IS NULL OR date(born) IS born)) STRICT",
     "CREATE TABLE pets (id INTEGER PRIMARY KEY,"
     " name ANY NOT NULL CHECK (typeof(name) = 'text' AND length(name) BETWEEN 1 AND 30),"
