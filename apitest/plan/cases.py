@@ -62,6 +62,10 @@ _INVALID: dict[str, NegativeKind] = {"param": "Invalid Param", "header": "Invali
 _EMPTY: dict[str, NegativeKind] = {"param": "Empty Param", "header": "Empty Header"}
 _UNTYPED = frozenset({"string", "any", "file", "object"})
 _NOT_TYPED_IN_JSON = frozenset({"any", "file", "object"})
+_MOMENTS = frozenset({"datetime", "date"})
+"""Types that JSON writes as text: besides a value of another JSON type (a number, which a lax
+framework may read as seconds since the epoch), each gets text no moment reads, or an API
+that took any text for one passed every case (Litestar's hunt: "next tuesday" was stored)."""
 MAX_BODY_DEPTH = 8
 
 
@@ -352,6 +356,8 @@ def _property_cases(
         yield case("Mandatory Property", "omit")  # (conditional: required only where it holds)
     if prop.type not in (_UNTYPED if form else _NOT_TYPED_IN_JSON):
         yield case("Invalid Type", "set", "text" if form else "type")
+        if not form and prop.type in _MOMENTS:
+            yield case("Invalid Type", "set", "text", "text")
     if prop.invalid_value != "map-default":  # else the server answers it with the default
         yield from _criteria_cases(prop, path, case)
     if not form and not prop.nullable_for.applies("request", category):

@@ -444,13 +444,68 @@ def assert_passed_clean(
     assert left == []
 
 
-def assert_caught_alone(status: int, result: dict[str, Any], said: Mapping[str, str]) -> None:
+CorrectRun = tuple[int, dict[str, Any], list[dict[str, Any]]]
+"""A hunt's `--cases all` against its correct app: exit status, result, the records left."""
+
+
+def correct_run_of(
+    serving: AbstractContextManager[Started],
+    run: Callable[[Started], tuple[int, dict[str, Any]]],
+    records: Callable[[Started], list[dict[str, Any]]],
+) -> CorrectRun:
+    """`run` against the correct app `serving` starts, and the `records` it holds after."""
+    with serving as api:
+        status, result = run(api)
+        return status, result, records(api)
+
+
+def assert_a_correct_crud_run(
+    run: CorrectRun, noun: str, writes: Sequence[str], passed: int
+) -> dict[str, Any]:
+    """The run of a correct validating app whose resource is `noun` (Connexion's books,
+    FastAPI's items, Litestar's gadgets): all `passed` cases passed with the read-backs of
+    `writes` in that order and nothing left (`assert_passed_clean`), the read after the delete
+    met 404, and the create answered its record's path (`/{noun}s/{id}`) in `Location`. The
+    result, for the module's own checks."""
+    status, result, left = run
+    assert_passed_clean(status, result, left, [f"verify {write} {noun}" for write in writes])
+    assert result["counts"] == {"passed": passed, "failed": 0, "error": 0, "skipped": 0}
+    assert the_case(result, f"get {noun} / verify delete {noun}")["http_status"] == 404
+    (made,) = the_case(result, f"create {noun} / positive")["calls"]
+    made_id = json.loads(made["response_body"])["id"]
+    assert made["response_headers"]["location"] == f"/{noun}s/{made_id}"
+    return result
+
+
+def assert_caught_alone(
+    status: int,
+    result: dict[str, Any],
+    said: Mapping[str, str],
+    left: Sequence[Any] | None = None,
+    kept: int = 0,
+) -> None:
     """A run against an API with defects planted: it failed, each case `said` names (as
     `OPERATION / CASE`) failed saying its words, and no other case failed: a defect caught by
-    the wrong case, or one that fails a correct part too, is no catch."""
+    the wrong case, or one that fails a correct part too, is no catch. Given the records
+    `left` on the server, they are the `kept` ones the sweep reported NOT deleted."""
     assert status == 1, failures(result)
     for name, words in said.items():
         operation, case = name.split(" / ")
         assert_caught([c for c in result["cases"] if c["operation"] == operation], case, words)
     caught = {f"{c['operation']} / {c['case']}" for c in result["cases"] if c["status"] != "passed"}
     assert caught == set(said), failures(result)
+    if left is not None:
+        assert len(left) == result["cleanup_counts"]["not_deleted"] == kept, result["cleanup"]
+
+
+Planted = tuple[str, dict[str, str], int]
+"""A defect a validating app's hunt plants: its name, what each case it must fail says (as
+`assert_caught_alone` takes them), and how many records it leaves on the server."""
+
+
+def create_answered_200(noun: str) -> Planted:
+    """The "wrong-status" defect of a CRUD hunt: its create answered 200 for 201, which fails
+    the create's positive case and the one that prepares a record for the negative cases."""
+    said = f"status 200 is not declared for create {noun} (declared: 201"
+    cases = ("positive", "record for negative cases")
+    return "wrong-status", {f"create {noun} / {case}": said for case in cases}, 0

@@ -14,7 +14,7 @@ import pytest
 from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.request import NotApplicable, break_body
 from apitest.plan.bad_values import LENGTH_CAP, bad_value, unbreakable
-from apitest.plan.cases import format_path, negative_cases
+from apitest.plan.cases import _property_cases, format_path, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
@@ -56,7 +56,7 @@ def test_trips_gets_every_applicable_kind_in_the_counts_its_declarations_give(
     assert kinds == {
         # create: trips, trip_name, destination, start/end; update: trips, trip_id
         "Mandatory Property": 7,
-        "Invalid Type": 15,
+        "Invalid Type": 19,  # 15, and start/end_time as text no moment reads, twice
         "Null Value": 15,
         "Invalid Value": 6,  # trip_type outside values, no_of_days above/below range, twice
         "Length Violation": 8,  # trip_name and destination, over max and under min, twice
@@ -101,7 +101,7 @@ def test_negative_cases_of_one_operation_go_out_together_except_a_delete_s(
     chain = next(chain for chain in negative_plan.chains if chain.id == "trips.1")
     groups = parallel_groups(chain.steps)
     sizes = {group[0].operation.name: len(group) for group in groups if len(group) > 1}
-    assert sizes == {"POST trips": 28, "GET trips": 2, "GET trip": 4, "PUT trips": 28}
+    assert sizes == {"POST trips": 30, "GET trips": 2, "GET trip": 4, "PUT trips": 30}
     deletes = [group for group in groups if group[0].operation.name == "DELETE trips"]
     assert all(len(group) == 1 for group in deletes) and len(deletes) == 6  # 5 cases + cleanup
     # the estimate charges a group once, so it is far below one call per case
@@ -127,8 +127,8 @@ def test_an_update_sending_its_record_s_etag_has_its_cases_go_one_at_a_time(
     )
     groups = parallel_groups(steps)
     sizes = {group[0].operation.name: len(group) for group in groups if len(group) > 1}
-    assert sizes == {"POST trips": 28, "GET trips": 2, "GET trip": 4}  # PUT's: one at a time
-    assert len([group for group in groups if group[0].operation is guarded]) == 28
+    assert sizes == {"POST trips": 30, "GET trips": 2, "GET trip": 4}  # PUT's: one at a time
+    assert len([group for group in groups if group[0].operation is guarded]) == 30
 
 
 def test_an_update_whose_body_can_rename_its_record_has_its_cases_go_one_at_a_time(
@@ -157,8 +157,8 @@ def test_an_update_whose_body_can_rename_its_record_has_its_cases_go_one_at_a_ti
         groups = parallel_groups(steps)
         return {group[0].operation.name: len(group) for group in groups if len(group) > 1}
 
-    assert sizes_with_a_body_of("trip_id") == {"POST trips": 28, "GET trips": 2, "GET trip": 4}
-    assert sizes_with_a_body_of("note")["PUT trips"] == 28
+    assert sizes_with_a_body_of("trip_id") == {"POST trips": 30, "GET trips": 2, "GET trip": 4}
+    assert sizes_with_a_body_of("note")["PUT trips"] == 30
 
 
 def test_an_argument_the_token_goes_in_gets_the_token_cases_not_its_own(catalog: Catalog) -> None:
@@ -285,6 +285,27 @@ def test_a_forms_fields_are_text_with_no_null_as_query_parameters_are(
     assert isinstance(bad_value(cases["Invalid Type address.city"], gen), int)
     as_json = _customer_cases(tmp_path, "application/json")
     assert {"Invalid Type name", "Null Value name", "Null Value balance"} <= set(as_json)
+
+
+@pytest.mark.parametrize("type_name", ["datetime", "date"])
+def test_a_moment_gets_text_no_moment_reads_beside_a_number(type_name: str) -> None:
+    """A number is a JSON type a moment is not, but lax frameworks read it as seconds since the
+    epoch; and an API that took any text for a moment passed every case (Litestar's hunt stored
+    "next tuesday"). So a moment gets both: the number, and text no moment reads. A form's
+    field gets its one text case, as before."""
+    moment = Property(LOC, type_name, name="at")
+    cases = {case.name: case for case in _property_cases(moment, "create", ("at",))}
+    assert {"Invalid Type at", "Invalid Type at (text)"} <= set(cases)
+    gen = DataGenerator(5, "case")
+    assert isinstance(bad_value(cases["Invalid Type at"], gen), int)
+    text = bad_value(cases["Invalid Type at (text)"], gen)
+    assert isinstance(text, str) and text.startswith("apitest-")
+    in_form = [case.name for case in _property_cases(moment, "create", ("at",), form=True)]
+    assert in_form.count("Invalid Type at") == 1 and "Invalid Type at (text)" not in in_form
+    plain = Property(LOC, "string", name="s")
+    assert [c.name for c in _property_cases(plain, "create", ("s",))] == [
+        "Invalid Type s", "Null Value s"
+    ]  # fmt: skip
 
 
 def _prop(**kwargs: object) -> Property:
