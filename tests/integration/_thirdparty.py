@@ -503,6 +503,12 @@ Planted = tuple[str, dict[str, str], int]
 `assert_caught_alone` takes them), and how many records it leaves on the server."""
 
 
+def on_each_write(noun: str, case: str, said: str) -> dict[str, str]:
+    """What a defect of one body rule fails (as `assert_caught_alone` takes it): `case` on
+    each of the writes that send the body, a CRUD hunt's create, replace and patch."""
+    return {f"{write} {noun} / {case}": said for write in ("create", "replace", "patch")}
+
+
 def create_answered_200(noun: str) -> Planted:
     """The "wrong-status" defect of a CRUD hunt: its create answered 200 for 201, which fails
     the create's positive case and the one that prepares a record for the negative cases."""

@@ -70,6 +70,7 @@ from ._thirdparty import (
     edited_spec,
     failures,
     listed,
+    on_each_write,
     pypi_command,
     run_spec,
     serving_app,
@@ -276,9 +277,7 @@ def test_lax_mode_takes_a_number_for_a_datetime(python: Path, tmp_path: Path) ->
         status, result = run(api, tmp_path, "negative", spec)
     assert status == 1
     lax = {f"{c['operation']} / {c['case']}": c for c in result["cases"] if c["status"] != "passed"}
-    assert set(lax) == {
-        f"{write} gadget / {LAX_DATETIME}" for write in ("create", "replace", "patch")
-    }
+    assert set(lax) == set(on_each_write("gadget", LAX_DATETIME, ""))
     for case in lax.values():
         assert case["message"].startswith("the API accepted released_at = "), case["message"]
         call = case["calls"][0]  # the write; a read-back or a cleanup follows it
@@ -316,26 +315,21 @@ def test_a_moment_or_number_answered_in_another_form_holds_the_write(
 DEFECTS: list[Planted] = [
     (
         "lax-weight",
-        {
-            f"{write} gadget / Invalid Value weight (above range)": "the API accepted weight = 5001"
-            for write in ("create", "replace", "patch")
-        },
+        on_each_write(
+            "gadget", "Invalid Value weight (above range)", "the API accepted weight = 5001"
+        ),
         0,
     ),
     (
         "lax-code",
-        {
-            f"{write} gadget / Regex Mismatch code": '!" (Regex Mismatch)'
-            for write in ("create", "replace", "patch")
-        },
+        on_each_write("gadget", "Regex Mismatch code", '!" (Regex Mismatch)'),
         0,
     ),
     (
         "lax-tag-length",  # an item's own rule, broken in the first item of the list
-        {
-            f"{write} gadget / Length Violation tags[0] (over max)": "the API accepted tags[0] = "
-            for write in ("create", "replace", "patch")
-        },
+        on_each_write(
+            "gadget", "Length Violation tags[0] (over max)", "the API accepted tags[0] = "
+        ),
         0,
     ),
     (
@@ -358,10 +352,7 @@ DEFECTS: list[Planted] = [
     ),
     (
         "null-name",
-        {
-            f"{write} gadget / Null Value name": "the API accepted name = null"
-            for write in ("create", "replace", "patch")
-        },
+        on_each_write("gadget", "Null Value name", "the API accepted name = null"),
         0,
     ),
     (
@@ -432,10 +423,7 @@ def test_an_unanchored_pattern_is_caught(python: Path, tmp_path: Path) -> None:
     assert_caught_alone(
         status,
         result,
-        {
-            f"{write} gadget / Regex Mismatch code": "the API accepted code = "
-            for write in ("create", "replace", "patch")
-        },
+        on_each_write("gadget", "Regex Mismatch code", "the API accepted code = "),
     )
 
 
@@ -467,10 +455,7 @@ def test_a_datetime_taken_as_any_text_is_caught(python: Path, tmp_path: Path) ->
     assert_caught_alone(
         status,
         result,
-        {
-            f"{write} gadget / {LAX_DATETIME} (text)": "the API accepted released_at = "
-            for write in ("create", "replace", "patch")
-        },
+        on_each_write("gadget", f"{LAX_DATETIME} (text)", "the API accepted released_at = "),
     )
 
 
