@@ -276,14 +276,16 @@ def _match_with_a_stray(prop: Property, generator: DataGenerator) -> str | None:
     the pattern in the value rather than matching it whole (an unanchored `pattern` of
     Pydantic, msgspec or JSON Schema) takes it, while it refused "!apitest!", which holds no
     match anywhere, and the case passed (Litestar's hunt). None where no such text is found."""
-    pattern = runtime_regex(prop.regex or "")
+    if not prop.regex:
+        return None
+    pattern = runtime_regex(prop.regex)
     if pattern is None:
         return None
     low, high = _length_window(prop)
     if high is not None and high < max(1, low):
         return None
     room = Bounds(max(0, low - 1), None if high is None else high - 1)
-    match = generator.regex_match(prop.regex or "", room)
+    match = generator.regex_match(prop.regex, room)
     if match is None:
         return None
     for stray in _STRAYS:
