@@ -113,11 +113,16 @@ class AppServer(DemoServer):
 
 
 def run_spec(
-    app: Starlette, spec: Path, tmp_path: Path, *options: str
+    app: Starlette, spec: Path | str, tmp_path: Path, *options: str
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """`apitest run SPEC OPTIONS` against `app` served on 127.0.0.1 (quiet, its reports under
-    tmp_path): the finished process and its report.json. The app's state outlives the server,
-    for a test to see what the run left."""
+    tmp_path): the finished process and its report.json. `spec` is a file, or a spec's text
+    (written to tmp_path/spec.xml). The app's state outlives the server, for a test to see
+    what the run left."""
+    if isinstance(spec, str):
+        written = tmp_path / "spec.xml"
+        written.write_text(spec, encoding="utf-8")
+        spec = written
     report = tmp_path / "run-report.json"
     with AppServer(app) as server:
         done = run_cli(

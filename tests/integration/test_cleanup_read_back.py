@@ -83,9 +83,7 @@ def _app(*, deletes: bool, status: int = 500) -> Starlette:
 
 
 def _cleanup_lines(tmp_path: Path, *, deletes: bool) -> list[str]:
-    spec = tmp_path / "items.xml"
-    spec.write_text(SPEC)
-    done, report = run_spec(_app(deletes=deletes), spec, tmp_path, "--cases", "positive")
+    done, report = run_spec(_app(deletes=deletes), SPEC, tmp_path, "--cases", "positive")
     assert done.returncode == 1, done.stdout + done.stderr  # the DELETE's 500 fails its case
     lines: list[str] = report["cleanup"]
     return lines
@@ -110,11 +108,9 @@ def test_a_cleanup_delete_answered_200_that_kept_the_record_fails_its_case(
     """The negative chain's cleanup delete has no read-back step: the end-of-run read finds
     the item kept, fails the delete's case (it was reported passed on its 200), says so
     again in the JSONL stream, and the sweep reports the item NOT deleted."""
-    spec = tmp_path / "items.xml"
-    spec.write_text(SPEC)
     stream = tmp_path / "events.jsonl"
     done, report = run_spec(
-        _app(deletes=False, status=200), spec, tmp_path, "--cases", "negative",
+        _app(deletes=False, status=200), SPEC, tmp_path, "--cases", "negative",
         "--jsonl", str(stream),
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr

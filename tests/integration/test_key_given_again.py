@@ -117,10 +117,8 @@ def _reusing_app() -> Starlette:
 
 
 def test_a_key_given_again_to_the_runs_next_record_is_no_kept_delete(tmp_path: Path) -> None:
-    spec = tmp_path / "items.xml"
-    spec.write_text(SPEC)
     app = _reusing_app()
-    done, report = run_spec(app, spec, tmp_path, "--cases", "positive", "--repeat", "2")
+    done, report = run_spec(app, SPEC, tmp_path, "--cases", "positive", "--repeat", "2")
     events: list[str] = app.state.events
     # the timing this test is about came about
     assert "read 1 given again" in events, (events, done.stdout + done.stderr)

@@ -106,10 +106,8 @@ def _slow_items() -> Starlette:
 
 
 def test_the_parallel_pair_of_an_auto_sync_read_meets_no_other_call(tmp_path: Path) -> None:
-    spec = tmp_path / "items.xml"
-    spec.write_text(SPEC)
     app = _slow_items()
-    done, report = run_spec(app, spec, tmp_path, "--cases", "all", "--seed", "1")
+    done, report = run_spec(app, SPEC, tmp_path, "--cases", "all", "--seed", "1")
     assert done.returncode in (0, 1), done.stdout + done.stderr
     (pair,) = [c for c in report["cases"] if c["case"] == "Parallel Calls"]
     assert pair["status"] == "passed", pair["message"]
