@@ -266,16 +266,21 @@ def _regex_miss(prop: Property, word: str) -> str | None:
 
 
 _STRAYS: Final = ("!", "~", "\u2603")
-"""What a Regex Mismatch adds to a full match: never white space, which HTTP strips from the
+"""What a Regex Mismatch puts beside a full match: never white space, which HTTP strips from the
 ends of a header's value (leaving the match, which a correct API takes)."""
 
 
 def _match_with_a_stray(prop: Property, generator: DataGenerator) -> str | None:
-    """A full match of the property's regex with a character it cannot take added at one end,
-    within the property's `length`: text that holds a match but is none. An API that searches
-    the pattern in the value rather than matching it whole (an unanchored `pattern` of
-    Pydantic, msgspec or JSON Schema) takes it, while it refused "!apitest!", which holds no
-    match anywhere, and the case passed (Litestar's hunt). None where no such text is found."""
+    """Text that holds a match of the property's regex but is none, within its `length`: a
+    match, a character the regex cannot take, and the match again (`AB-123!AB-123`), so that
+    it starts with a match, ends with one and holds one. An API that searches the pattern
+    rather than matching it whole takes it, however it anchors: unanchored (Pydantic's,
+    msgspec's, JSON Schema's `pattern` without ^...$), at the start only (marshmallow's
+    `Regexp`, Python's `re.match`) or at the end only (`...$` searched); "!apitest!", which
+    holds no match, was refused by each of them, and the case passed (the Litestar and APIFlask
+    hunts). Where the length leaves no room for the match twice: the match and the stray,
+    which an API anchored at the end only refuses as it should not. None where no such text is
+    found."""
     if not prop.regex:
         return None
     pattern = runtime_regex(prop.regex)
@@ -284,12 +289,18 @@ def _match_with_a_stray(prop: Property, generator: DataGenerator) -> str | None:
     low, high = _length_window(prop)
     if high is not None and high < max(1, low):
         return None
-    room = Bounds(max(0, low - 1), None if high is None else high - 1)
-    match = generator.regex_match(prop.regex, room)
+    top = None if high is None else high - 1
+    half = Bounds(low // 2, None if top is None else top // 2)  # 2 * length + 1 within
+    twice = half.max is None or half.max >= max(1, int(half.min or 0))
+    match = generator.regex_match(prop.regex, half) if twice else None
+    if not match:  # no match fits twice: one, beside the stray
+        twice = False
+        match = generator.regex_match(prop.regex, Bounds(max(0, low - 1), top))
     if match is None:
         return None
     for stray in _STRAYS:
-        for text in (match + stray, stray + match):
+        tries: tuple[str, ...] = (match + stray + match,) if twice else ()
+        for text in (*tries, match + stray, stray + match):
             if not pattern.fullmatch(text):
                 return text
     return None

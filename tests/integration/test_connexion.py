@@ -201,7 +201,7 @@ DEFECTS: list[Planted] = [
     ),
     (
         "lax-isbn",
-        on_each_write("book", "Regex Mismatch isbn", '!" (Regex Mismatch)'),
+        on_each_write("book", "Regex Mismatch isbn", "the API accepted isbn = "),
         0,
     ),
     (
