@@ -426,6 +426,18 @@ def listed(
     return found
 
 
+def answer_of(case: dict[str, Any]) -> Any:
+    """The JSON body of the one call `case` made: what a validating app said refusing it."""
+    (call,) = case["calls"]
+    return json.loads(call["response_body"])
+
+
+def posted(api: Started, path: str, body: dict[str, Any]) -> httpx.Response:
+    """A create sent past apitest, with a valid X-Request-Id (the validator hunts' header)."""
+    with loopback_client() as http:
+        return http.post(f"{api.url}{path}", json=body, headers={"X-Request-Id": "hunt-0001"})
+
+
 def the_case(result: dict[str, Any], name: str) -> dict[str, Any]:
     """The one case `OPERATION / CASE` of a run's report.json (there must be exactly one)."""
     (found,) = [c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name]

@@ -59,6 +59,7 @@ from ._thirdparty import (
     CorrectRun,
     Planted,
     Started,
+    answer_of,
     assert_a_correct_crud_run,
     assert_caught_alone,
     assert_lints_clean,
@@ -111,8 +112,7 @@ def books(api: Started) -> list[dict[str, Any]]:
 
 def refusal(case: dict[str, Any]) -> str:
     """What the app said refusing `case`: Connexion's problem detail."""
-    (call,) = case["calls"]
-    detail: str = json.loads(call["response_body"])["detail"]
+    detail: str = answer_of(case)["detail"]
     return detail
 
 

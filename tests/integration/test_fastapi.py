@@ -44,6 +44,7 @@ from ._thirdparty import (
     CorrectRun,
     Planted,
     Started,
+    answer_of,
     assert_a_correct_crud_run,
     assert_caught_alone,
     assert_lints_clean,
@@ -93,8 +94,7 @@ def items(api: Started) -> list[dict[str, Any]]:
 
 def refusal(case: dict[str, Any]) -> list[tuple[str, list[Any]]]:
     """What the app said refusing `case`: each of FastAPI's errors, its type and place."""
-    (call,) = case["calls"]
-    return [(error["type"], error["loc"]) for error in json.loads(call["response_body"])["detail"]]
+    return [(error["type"], error["loc"]) for error in answer_of(case)["detail"]]
 
 
 @pytest.fixture(scope="module")

@@ -57,11 +57,12 @@ from typing import Any
 import httpx
 import pytest
 
-from ..support import DATA, loopback_client
+from ..support import DATA
 from ._thirdparty import (
     CorrectRun,
     Planted,
     Started,
+    answer_of,
     assert_a_correct_crud_run,
     assert_caught_alone,
     assert_lints_clean,
@@ -71,6 +72,7 @@ from ._thirdparty import (
     failures,
     listed,
     on_each_write,
+    posted,
     pypi_command,
     run_spec,
     serving_app,
@@ -112,15 +114,13 @@ def gadgets(api: Started) -> list[dict[str, Any]]:
 
 
 def post(api: Started, body: dict[str, Any]) -> httpx.Response:
-    """A create sent past apitest, with a valid X-Request-Id."""
-    with loopback_client() as http:
-        return http.post(f"{api.url}/gadgets", json=body, headers={"X-Request-Id": "hunt-0001"})
+    """A gadget created past apitest."""
+    return posted(api, "/gadgets", body)
 
 
 def refusal(case: dict[str, Any]) -> dict[str, Any]:
     """What the app said refusing `case`: Litestar's error body."""
-    (call,) = case["calls"]
-    said: dict[str, Any] = json.loads(call["response_body"])
+    said: dict[str, Any] = answer_of(case)
     return said
 
 
