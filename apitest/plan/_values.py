@@ -46,7 +46,7 @@ _OFFSETS: Final = (0, 60, 120, 330, 480, 540, 600, -180, -300, -420, -480)  # mi
 _WINDOW_START: Final = datetime(2027, 1, 1)
 _WINDOW_MINUTES: Final = 4 * 365 * 24 * 60  # 2027-2030: never "now", so no time rule trips over it
 _FILE: Final = ("apitest.txt", b"apitest upload\n", "text/plain")
-_ITEM_TYPES: Final = {
+ITEM_TYPES: Final = {
     "string": "string", "long_string": "long_string", "integer": "integer", "int": "integer",
     "long": "long", "double": "double", "float": "double", "number": "double",
     "boolean": "boolean", "bool": "boolean", "datetime": "datetime", "date": "date", "any": "any",
@@ -354,7 +354,7 @@ def convert(kind: str, text: str) -> Any:
 def item_property(prop: Property) -> Property:
     """The shape of one item of a scalar collection, from its first content type."""
     first = prop.content_types[0].strip().lower() if prop.content_types else "string"
-    kind = _ITEM_TYPES.get(first, "string")
+    kind = ITEM_TYPES.get(first, "string")
     return Property(prop.loc, kind, values=prop.values, regex=prop.regex, format=prop.format)
 
 

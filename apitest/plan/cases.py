@@ -40,10 +40,12 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from apitest._by_identity import IdentityCache
 from apitest.case_kinds import NegativeKind
+from apitest.plan._values import ITEM_TYPES, item_property
 from apitest.plan.model import Violation, ViolationMode
 from apitest.zspec.model import (
     Argument,
@@ -321,6 +323,8 @@ def _structure_cases(
             yield from _structure_cases(child, category, inner, depth + 1)
             if prop.type == "collections" and not form:
                 yield from _item_cases(child, category, inner)
+        elif prop.type == "collections" and not form:
+            yield from _typed_item_cases(prop, category, (*here, 0))
 
 
 def _item_cases(
@@ -336,6 +340,23 @@ def _item_cases(
     item = items.properties[0]
     if item.structure is None and item.type != "collections":
         yield from (case for case in _property_cases(item, category, path) if case.mode == "set")
+
+
+def _typed_item_cases(
+    prop: Property, category: Category, path: tuple[str | int, ...]
+) -> Iterator[Violation]:
+    """The cases of the first item of a list its `content-types` types (`<property
+    name="tags" type="collections" content-types="string" values="a,b"/>`): its items keep
+    that type and the list's `values` and `regex`, as the body builder makes them
+    (`item_property`). Only for one known scalar type: of several, an item of another is one
+    the list may take."""
+    kinds = [kind.strip().lower() for kind in prop.content_types]
+    if len(kinds) != 1 or kinds[0] not in ITEM_TYPES:
+        return
+    item = replace(
+        item_property(prop), extra_value=prop.extra_value, invalid_value=prop.invalid_value
+    )
+    yield from (case for case in _property_cases(item, category, path) if case.mode == "set")
 
 
 def _property_cases(

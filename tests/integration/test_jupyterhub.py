@@ -162,6 +162,16 @@ def variant(folder: Path, spec: Path, edit: Callable[[Any], None]) -> Path:
     return folder / spec.name
 
 
+def both(*edits: Callable[[Any], None]) -> Callable[[Any], None]:
+    """One edit that makes each of `edits` in turn."""
+
+    def edit(tree: Any) -> None:
+        for each in edits:
+            each(tree)
+
+    return edit
+
+
 def unskipped(operation: str) -> Callable[[Any], None]:
     """An edit that gives back the cases the shipped spec skips on `operation`."""
 
@@ -308,7 +318,7 @@ def test_jupyterhubs_own_faults(hub: Started, tmp_path: Path) -> None:
     pattern where a user is made, not where one is renamed), and takes a token's note of
     another JSON type, storing a number as its text (a list or an object crashes it, 500,
     which no generated case sends); and a list of names to make holding a number or a null
-    crashes it, 500."""
+    crashes it, 500, as a list of members to add or remove does."""
     spec = variant(tmp_path / "users", USERS, unskipped("update user"))
     _status, result = run(hub, tmp_path / "u", spec, "negative")
     rename = the_case(result, "update user / Regex Mismatch name")
@@ -335,6 +345,14 @@ def test_jupyterhubs_own_faults(hub: Started, tmp_path: Path) -> None:
         crashed = the_case(result, f"create users / {case}")
         assert (crashed["status"], crashed["http_status"]) == ("failed", 500), crashed
         assert "unexpected-error response (500 crash)" in crashed["message"]
+    spec = variant(
+        tmp_path / "members", GROUPS, both(unskipped("add members"), unskipped("remove members"))
+    )
+    _status, result = run(hub, tmp_path / "g", spec, "negative")
+    for name in ("add members", "remove members"):
+        for case in ("Invalid Type users[0]", "Null Value users[0]"):
+            crashed = the_case(result, f"{name} / {case}")
+            assert (crashed["status"], crashed["http_status"]) == ("failed", 500), crashed
 
 
 def test_an_update_that_does_not_store_admin_is_caught(hub: Started, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from apitest.case_kinds import NEGATIVE_KINDS
 from apitest.engine.request import NotApplicable, break_body
 from apitest.plan.bad_values import LENGTH_CAP, bad_value, unbreakable
-from apitest.plan.cases import _property_cases, format_path, negative_cases
+from apitest.plan.cases import _property_cases, _structure_cases, format_path, negative_cases
 from apitest.plan.data import DataGenerator
 from apitest.plan.graph import PlanOptions, build_plan
 from apitest.plan.model import NOMINAL_CALL_MS, Plan, Violation, parallel_groups
@@ -306,6 +306,24 @@ def test_a_moment_gets_text_no_moment_reads_beside_a_number(type_name: str) -> N
     assert [c.name for c in _property_cases(plain, "create", ("s",))] == [
         "Invalid Type s", "Null Value s"
     ]  # fmt: skip
+
+
+def test_the_first_item_of_a_list_its_content_types_type_gets_the_items_cases() -> None:
+    """`content-types="string"` with `values`: each item is one of them, so a list holding an
+    item of another type, a null, or a word outside them must be refused, as a structured
+    list's item is (an API that never checked its items passed). Several content types, or an
+    unknown one, make no item case: an item of another type may be one the list takes."""
+    tags = Property(LOC, "collections", name="tags", content_types=("string",), values=("a", "b"))
+
+    def cases(prop: Property) -> dict[str, Violation]:
+        body = Structure(LOC, properties=(prop,))
+        return {case.name: case for case in _structure_cases(body, "create", (), 0)}
+
+    made = cases(tags)
+    assert {"Invalid Type tags[0]", "Null Value tags[0]", "Invalid Value tags[0]"} <= set(made)
+    assert bad_value(made["Invalid Value tags[0]"], DataGenerator(5, "case")) not in ("a", "b")
+    for kinds in (("string", "integer"), ("object",)):
+        assert not [name for name in cases(replace(tags, content_types=kinds)) if "[0]" in name]
 
 
 def _prop(**kwargs: object) -> Property:
