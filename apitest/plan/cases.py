@@ -339,7 +339,7 @@ def _item_cases(
         return
     item = items.properties[0]
     if item.structure is None and item.type != "collections":
-        yield from (case for case in _property_cases(item, category, path) if case.mode == "set")
+        yield from _set_cases(item, category, path)
 
 
 def _typed_item_cases(
@@ -356,7 +356,15 @@ def _typed_item_cases(
     item = replace(
         item_property(prop), extra_value=prop.extra_value, invalid_value=prop.invalid_value
     )
-    yield from (case for case in _property_cases(item, category, path) if case.mode == "set")
+    yield from _set_cases(item, category, path)
+
+
+def _set_cases(
+    item: Property, category: Category, path: tuple[str | int, ...]
+) -> Iterator[Violation]:
+    """An item's cases that set a value: an item is never left out (its list's `length`
+    counts the items)."""
+    return (case for case in _property_cases(item, category, path) if case.mode == "set")
 
 
 def _property_cases(
