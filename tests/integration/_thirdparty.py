@@ -521,6 +521,27 @@ def on_each_write(noun: str, case: str, said: str) -> dict[str, str]:
     return {f"{write} {noun} / {case}": said for write in ("create", "replace", "patch")}
 
 
+def update_lost(noun: str) -> Planted:
+    """The "lost-update" defect of a CRUD hunt: a PUT or PATCH answered as if stored, and
+    nothing stored, which fails both writes' read-backs."""
+    said = "the write did not stick: $."
+    return "lost-update", {f"get {noun} / verify {w} {noun}": said for w in ("replace", "patch")}, 0
+
+
+def delete_kept(noun: str) -> Planted:
+    """The "kept-delete" defect of a CRUD hunt: a delete answered 204 that keeps the record,
+    which fails the delete's read-back and the end-of-run read of the record prepared for the
+    negative cases; both records stay."""
+    return (
+        "kept-delete",
+        {
+            f"get {noun} / verify delete {noun}": "is still there after the delete",
+            f"delete {noun} / record prepared for negative cases": "was still there when read back",
+        },
+        2,
+    )
+
+
 def create_answered_200(noun: str) -> Planted:
     """The "wrong-status" defect of a CRUD hunt: its create answered 200 for 201, which fails
     the create's positive case and the one that prepares a record for the negative cases."""

@@ -58,6 +58,7 @@ from ._thirdparty import (
     assert_lints_clean,
     correct_run_of,
     create_answered_200,
+    delete_kept,
     edited_spec,
     failures,
     listed,
@@ -67,6 +68,7 @@ from ._thirdparty import (
     run_spec,
     serving_app,
     the_case,
+    update_lost,
 )
 
 APIFLASK = (
@@ -343,22 +345,8 @@ DEFECTS: list[Planted] = [
         on_each_write("widget", "Null Value name", "the API accepted name = null"),
         0,
     ),
-    (
-        "lost-update",
-        {
-            "get widget / verify replace widget": "the write did not stick: $.",
-            "get widget / verify patch widget": "the write did not stick: $.",
-        },
-        0,
-    ),
-    (
-        "kept-delete",
-        {
-            "get widget / verify delete widget": "is still there after the delete",
-            "delete widget / record prepared for negative cases": "was still there when read back",
-        },
-        2,
-    ),
+    update_lost("widget"),
+    delete_kept("widget"),
     (
         "dropped-field",
         {"get widget / verify create widget": "the write did not stick: $.maker: sent {"},

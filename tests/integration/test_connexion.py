@@ -65,6 +65,7 @@ from ._thirdparty import (
     assert_lints_clean,
     correct_run_of,
     create_answered_200,
+    delete_kept,
     edited_spec,
     failures,
     listed,
@@ -72,6 +73,7 @@ from ._thirdparty import (
     pypi_command,
     run_spec,
     serving_app,
+    update_lost,
 )
 
 CONNEXION = (
@@ -209,22 +211,8 @@ DEFECTS: list[Planted] = [
         {"list books / Invalid Param limit (above range)": "the API accepted param limit='101'"},
         0,
     ),
-    (
-        "lost-update",
-        {
-            "get book / verify replace book": "the write did not stick: $.",
-            "get book / verify patch book": "the write did not stick: $.",
-        },
-        0,
-    ),
-    (
-        "kept-delete",
-        {
-            "get book / verify delete book": "is still there after the delete",
-            "delete book / record prepared for negative cases": "was still there when read back",
-        },
-        2,
-    ),
+    update_lost("book"),
+    delete_kept("book"),
     (
         "dropped-field",
         {"get book / verify create book": "the write did not stick: $.publisher: sent {"},

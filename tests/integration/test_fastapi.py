@@ -50,12 +50,14 @@ from ._thirdparty import (
     assert_lints_clean,
     correct_run_of,
     create_answered_200,
+    delete_kept,
     edited_spec,
     listed,
     on_each_write,
     pypi_command,
     run_spec,
     serving_app,
+    update_lost,
 )
 
 FASTAPI = (
@@ -237,22 +239,8 @@ DEFECTS: list[Planted] = [
         {"list items / Invalid Param limit (above range)": "the API accepted param limit='101'"},
         0,
     ),
-    (
-        "lost-update",
-        {
-            "get item / verify replace item": "the write did not stick: $.",
-            "get item / verify patch item": "the write did not stick: $.",
-        },
-        0,
-    ),
-    (
-        "kept-delete",
-        {
-            "get item / verify delete item": "is still there after the delete",
-            "delete item / record prepared for negative cases": "was still there when read back",
-        },
-        2,
-    ),
+    update_lost("item"),
+    delete_kept("item"),
     (
         "dropped-field",
         {"get item / verify create item": "the write did not stick: $.supplier: sent {"},

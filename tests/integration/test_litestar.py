@@ -68,6 +68,7 @@ from ._thirdparty import (
     assert_lints_clean,
     correct_run_of,
     create_answered_200,
+    delete_kept,
     edited_spec,
     failures,
     listed,
@@ -77,6 +78,7 @@ from ._thirdparty import (
     run_spec,
     serving_app,
     the_case,
+    update_lost,
 )
 
 LITESTAR = (
@@ -351,22 +353,8 @@ DEFECTS: list[Planted] = [
         on_each_write("gadget", "Null Value name", "the API accepted name = null"),
         0,
     ),
-    (
-        "lost-update",
-        {
-            "get gadget / verify replace gadget": "the write did not stick: $.",
-            "get gadget / verify patch gadget": "the write did not stick: $.",
-        },
-        0,
-    ),
-    (
-        "kept-delete",
-        {
-            "get gadget / verify delete gadget": "is still there after the delete",
-            "delete gadget / record prepared for negative cases": "was still there when read back",
-        },
-        2,
-    ),
+    update_lost("gadget"),
+    delete_kept("gadget"),
     (
         "dropped-field",
         {"get gadget / verify create gadget": "the write did not stick: $.maker: sent {"},
