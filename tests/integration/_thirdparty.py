@@ -295,9 +295,10 @@ def run_spec(
     return done.returncode, result
 
 
-def assert_lints_clean(spec: Path) -> None:
-    """`apitest lint --strict` finds nothing in the specs a hunt wrote from the API's docs."""
-    done = run_cli("lint", "--strict", str(spec))
+def assert_lints_clean(*specs: Path) -> None:
+    """`apitest lint --strict` finds nothing in the specs (files or folders) a hunt wrote from
+    the API's docs, loaded together."""
+    done = run_cli("lint", "--strict", *map(str, specs))
     assert done.returncode == 0 and "no problems" in done.stdout, done.stdout + done.stderr
 
 
@@ -426,18 +427,6 @@ def listed(
     return found
 
 
-def answer_of(case: dict[str, Any]) -> Any:
-    """The JSON body of the one call `case` made: what a validating app said refusing it."""
-    (call,) = case["calls"]
-    return json.loads(call["response_body"])
-
-
-def posted(api: Started, path: str, body: dict[str, Any]) -> httpx.Response:
-    """A create sent past apitest, with a valid X-Request-Id (the validator hunts' header)."""
-    with loopback_client() as http:
-        return http.post(f"{api.url}{path}", json=body, headers={"X-Request-Id": "hunt-0001"})
-
-
 def the_case(result: dict[str, Any], name: str) -> dict[str, Any]:
     """The one case `OPERATION / CASE` of a run's report.json (there must be exactly one)."""
     (found,) = [c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name]
@@ -454,39 +443,6 @@ def assert_passed_clean(
     assert done == list(verifies)
     assert result["cleanup_counts"] == {"deleted": 0, "not_deleted": 0}
     assert left == []
-
-
-CorrectRun = tuple[int, dict[str, Any], list[dict[str, Any]]]
-"""A hunt's `--cases all` against its correct app: exit status, result, the records left."""
-
-
-def correct_run_of(
-    serving: AbstractContextManager[Started],
-    run: Callable[[Started], tuple[int, dict[str, Any]]],
-    records: Callable[[Started], list[dict[str, Any]]],
-) -> CorrectRun:
-    """`run` against the correct app `serving` starts, and the `records` it holds after."""
-    with serving as api:
-        status, result = run(api)
-        return status, result, records(api)
-
-
-def assert_a_correct_crud_run(
-    run: CorrectRun, noun: str, writes: Sequence[str], passed: int
-) -> dict[str, Any]:
-    """The run of a correct validating app whose resource is `noun` (Connexion's books,
-    FastAPI's items, Litestar's gadgets): all `passed` cases passed with the read-backs of
-    `writes` in that order and nothing left (`assert_passed_clean`), the read after the delete
-    met 404, and the create answered its record's path (`/{noun}s/{id}`) in `Location`. The
-    result, for the module's own checks."""
-    status, result, left = run
-    assert_passed_clean(status, result, left, [f"verify {write} {noun}" for write in writes])
-    assert result["counts"] == {"passed": passed, "failed": 0, "error": 0, "skipped": 0}
-    assert the_case(result, f"get {noun} / verify delete {noun}")["http_status"] == 404
-    (made,) = the_case(result, f"create {noun} / positive")["calls"]
-    made_id = json.loads(made["response_body"])["id"]
-    assert made["response_headers"]["location"] == f"/{noun}s/{made_id}"
-    return result
 
 
 def assert_caught_alone(
@@ -513,38 +469,3 @@ def assert_caught_alone(
 Planted = tuple[str, dict[str, str], int]
 """A defect a validating app's hunt plants: its name, what each case it must fail says (as
 `assert_caught_alone` takes them), and how many records it leaves on the server."""
-
-
-def on_each_write(noun: str, case: str, said: str) -> dict[str, str]:
-    """What a defect of one body rule fails (as `assert_caught_alone` takes it): `case` on
-    each of the writes that send the body, a CRUD hunt's create, replace and patch."""
-    return {f"{write} {noun} / {case}": said for write in ("create", "replace", "patch")}
-
-
-def update_lost(noun: str) -> Planted:
-    """The "lost-update" defect of a CRUD hunt: a PUT or PATCH answered as if stored, and
-    nothing stored, which fails both writes' read-backs."""
-    said = "the write did not stick: $."
-    return "lost-update", {f"get {noun} / verify {w} {noun}": said for w in ("replace", "patch")}, 0
-
-
-def delete_kept(noun: str) -> Planted:
-    """The "kept-delete" defect of a CRUD hunt: a delete answered 204 that keeps the record,
-    which fails the delete's read-back and the end-of-run read of the record prepared for the
-    negative cases; both records stay."""
-    return (
-        "kept-delete",
-        {
-            f"get {noun} / verify delete {noun}": "is still there after the delete",
-            f"delete {noun} / record prepared for negative cases": "was still there when read back",
-        },
-        2,
-    )
-
-
-def create_answered_200(noun: str) -> Planted:
-    """The "wrong-status" defect of a CRUD hunt: its create answered 200 for 201, which fails
-    the create's positive case and the one that prepares a record for the negative cases."""
-    said = f"status 200 is not declared for create {noun} (declared: 201"
-    cases = ("positive", "record for negative cases")
-    return "wrong-status", {f"create {noun} / {case}": said for case in cases}, 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from apitest.demo.credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 from ..support import SPECS, loopback_client
 from ._api import Api, client_token
+from ._validator_hunt import CorrectRun, ValidatorHunt
 
 MakeServer = Callable[..., DemoServer]
 
@@ -89,3 +91,21 @@ def create_case_under_pytest(
         "specs/destinations.xml", "--apitest-suite=suite.toml", "--apitest-cases=positive",
         "-m", "create", "-p", "no:cacheprovider", *options,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hunt_python(request: pytest.FixtureRequest) -> Path:
+    """The Python of the virtualenv of the requesting module's validator hunt (its `HUNT`),
+    made on first use."""
+    hunt: ValidatorHunt = request.module.HUNT
+    return hunt.python()
+
+
+@pytest.fixture(scope="module")
+def hunt_correct_run(
+    request: pytest.FixtureRequest, hunt_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> CorrectRun:
+    """`--cases all` against the correct app of the requesting module's `HUNT`: exit status,
+    result and the records left; once per module, for the tests that read it."""
+    hunt: ValidatorHunt = request.module.HUNT
+    return hunt.planted_run(hunt_python, tmp_path_factory.mktemp(f"{hunt.name}-correct"))

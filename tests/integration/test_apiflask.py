@@ -39,36 +39,19 @@ hunt found): no case sends null where `nullable-for` allows it (plan/cases.py
 
 from __future__ import annotations
 
-import json
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from ..support import DATA
-from ._thirdparty import (
+from ._thirdparty import Planted
+from ._validator_hunt import (
+    BOUNDS,
+    NULL_ALLOWED_UNTESTED,
     CorrectRun,
-    Planted,
-    Started,
+    ValidatorHunt,
     answer_of,
-    assert_a_correct_crud_run,
-    assert_caught_alone,
-    assert_lints_clean,
-    correct_run_of,
-    create_answered_200,
-    delete_kept,
-    edited_spec,
-    failures,
-    listed,
-    on_each_write,
-    posted,
-    pypi_command,
-    run_spec,
-    serving_app,
-    the_case,
-    update_lost,
+    assert_an_unknown_defect_is_refused,
 )
 
 APIFLASK = (
@@ -80,59 +63,13 @@ APIFLASK = (
     "apispec==6.10.1",
     "flask-marshmallow==1.5.0",
 )
-APP = DATA / "thirdparty" / "apiflask"
-SPEC = APP / "widgets.xml"
-SEED = "3"
-WRITES = ("create", "replace", "patch", "delete")
+HUNT = ValidatorHunt("apiflask", APIFLASK, "widgets.xml", noun="widget", listing="items")
 VALID = {"name": "Hand drill", "code": "AB-123", "weight": 800}
 """A widget body every rule of the correct app allows."""
 
 
-@pytest.fixture(scope="module")
-def python() -> Path:
-    """The Python of a virtualenv holding APIFLASK, made on first use."""
-    return pypi_command(APIFLASK[0], "python", *APIFLASK[1:])
-
-
-def widgets_api(python: Path, folder: Path, *defects: str) -> AbstractContextManager[Started]:
-    planted = {"APIFLASK_DEFECTS": ",".join(defects)}
-    return serving_app(python, APP, folder, [], "/widgets", env=planted)
-
-
-def run(api: Started, tmp_path: Path, cases: str, spec: Path = SPEC) -> tuple[int, dict[str, Any]]:
-    return run_spec(spec, api, tmp_path, "--seed", SEED, "--cases", cases)
-
-
-def widgets(api: Started) -> list[dict[str, Any]]:
-    """The widgets the API holds (all of them: a run makes far fewer than the largest page)."""
-    return listed(api, "/widgets", "items", {"limit": 100})
-
-
-def post(api: Started, body: dict[str, Any]) -> httpx.Response:
-    """A widget created past apitest."""
-    return posted(api, "/widgets", body)
-
-
-def refusal(case: dict[str, Any]) -> dict[str, Any]:
-    """What the app said refusing `case`: APIFlask's error body."""
-    said: dict[str, Any] = answer_of(case)
-    return said
-
-
-@pytest.fixture(scope="module")
-def correct_run(python: Path, tmp_path_factory: pytest.TempPathFactory) -> CorrectRun:
-    """`--cases all` against a correct app: exit status, result and the widgets left."""
-    folder = tmp_path_factory.mktemp("apiflask-correct")
-    serving = widgets_api(python, folder / "api")
-    return correct_run_of(serving, lambda api: run(api, folder, "all"), widgets)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
-
-
-def test_a_correct_api_passes_every_case_and_keeps_no_widget(correct_run: CorrectRun) -> None:
-    result = assert_a_correct_crud_run(correct_run, "widget", WRITES, 170)
+def test_a_correct_api_passes_every_case_and_keeps_no_widget(hunt_correct_run: CorrectRun) -> None:
+    result = HUNT.assert_correct_run(hunt_correct_run, 170)
     made = {c["case"] for c in result["cases"]}
     assert {"Invalid Type released_at", "Invalid Type released_at (text)"} <= made  # none skipped
 
@@ -148,20 +85,6 @@ TYPE = {
 }
 """marshmallow's word (`Not a valid <word>.`) for the type a field takes, by its name; else
 `string`."""
-BOUNDS: dict[str, tuple[int | None, int | None]] = {
-    "weight": (1, 5000),
-    "price": (0, 10000),
-    "limit": (1, 100),
-    "offset": (0, None),
-    "name": (1, 40),
-    "maker.name": (1, 40),
-    "note": (None, 200),
-    "tags": (1, 4),
-    "tags[0]": (1, 15),
-    "X-Request-Id": (8, 36),
-    "q": (2, 40),
-}
-"""Each Length's or Range's bounds in serve.py."""
 ONE_OF = "Must be one of: red, green, blue, black."
 PATTERN = "String does not match expected pattern."
 KINDS = (
@@ -227,111 +150,64 @@ def rule_broken(operation: str, case: str) -> dict[str, Any]:
 
 
 def test_every_negative_case_is_refused_for_the_rule_it_breaks(
-    correct_run: CorrectRun,
+    hunt_correct_run: CorrectRun,
 ) -> None:
     """Refused 422 with marshmallow's message for its own rule at its own place, and no other
     (one the case broke besides would let it pass while testing nothing); a key no widget has
     is 404, and so is one that is no integer (the router matches no route)."""
-    _status, result, _left = correct_run
-    negative = [c for c in result["cases"] if c["negative_kind"] is not None]
-    by_key = {
-        f"{c['operation']} / {c['case']}": (c["http_status"], refusal(c))
-        for c in negative
-        if c["case"].endswith(" widget_id")
-    }
-    assert len(by_key) == 6, by_key
-    for name, (status, said) in by_key.items():  # no route, or no such widget
-        words = "Not Found" if "InvalidValueInURLPath" in name else "no widget has the id "
-        assert status == 404 and said["message"].startswith(words), (name, said)
-        assert said["detail"] == {}
-    refused = [c for c in negative if not c["case"].endswith(" widget_id")]
-    assert len(refused) == 152
-    assert {c["http_status"] for c in refused} == {422}
+    keyed, refused = HUNT.refusals(hunt_correct_run, 422, 152)
+    assert len(keyed) == 6
+    for case in keyed:  # no route, or no such widget
+        said = answer_of(case)
+        words = "Not Found" if "InvalidValueInURLPath" in case["case"] else "no widget has the id "
+        assert said["message"].startswith(words) and said["detail"] == {}, case
     wrong = {
-        f"{c['operation']} / {c['case']}": (refusal(c), rule_broken(c["operation"], c["case"]))
+        f"{c['operation']} / {c['case']}": (answer_of(c), rule_broken(c["operation"], c["case"]))
         for c in refused
-        if refusal(c) != rule_broken(c["operation"], c["case"])
+        if answer_of(c) != rule_broken(c["operation"], c["case"])
     }
     assert not wrong, wrong
 
 
 def test_a_moment_or_number_answered_in_another_form_holds_the_write(
-    python: Path, tmp_path: Path
+    hunt_python: Path, tmp_path: Path
 ) -> None:
     """marshmallow answers `2024-03-01T17:30:00.5Z` as `2024-03-01T17:30:00.500000+00:00` and
     a price of 10 as 10.0: the same moment and number, so every read-back passes."""
-    sent = {"released_at": "2024-03-01T17:30:00.5Z", "price": "10"}
-
-    def pinned(tree: Any) -> None:
-        for name, value in sent.items():
-            for prop in tree.iterfind(f".//property[@name='{name}']"):
-                prop.set("example-value", value)
-
-    spec = edited_spec(SPEC, tmp_path / "spec", pinned)
-    with widgets_api(python, tmp_path / "api") as api:
-        status, result = run(api, tmp_path, "positive", spec)
-    assert status == 0, failures(result)
-    (made,) = the_case(result, "create widget / positive")["calls"]
-    answer = json.loads(made["response_body"])
-    assert json.loads(made["request_body"])["released_at"] == sent["released_at"]
+    moment = "2024-03-01T17:30:00.5Z"
+    sent, answer = HUNT.pinned_create(hunt_python, tmp_path, {"released_at": moment, "price": "10"})
+    assert sent["released_at"] == moment
     assert (answer["released_at"], answer["price"]) == ("2024-03-01T17:30:00.500000+00:00", 10.0)
-    verified = [c for c in result["cases"] if c["kind"] == "operation validation"]
-    assert [c["status"] for c in verified] == ["passed"] * 4
 
 
 DEFECTS: list[Planted] = [
-    (
-        "lax-weight",
-        on_each_write(
-            "widget", "Invalid Value weight (above range)", "the API accepted weight = 5001"
-        ),
-        0,
+    HUNT.lax("lax-weight", "Invalid Value weight (above range)", "the API accepted weight = 5001"),
+    HUNT.lax("lax-code", "Regex Mismatch code", "the API accepted code = "),
+    HUNT.lax(  # marshmallow's Regexp without `$`: re.match takes "AB-123!"
+        "start-anchored-code", "Regex Mismatch code", "the API accepted code = "
     ),
-    (
-        "lax-code",
-        on_each_write("widget", "Regex Mismatch code", "the API accepted code = "),
-        0,
-    ),
-    (
-        "start-anchored-code",  # marshmallow's Regexp without `$`: re.match takes "AB-123!"
-        on_each_write("widget", "Regex Mismatch code", "the API accepted code = "),
-        0,
-    ),
-    (
-        "lax-colour",
-        on_each_write("widget", "Invalid Value colour", "the API accepted colour = "),
-        0,
-    ),
+    # The Regex Mismatch value is the match, a stray and the match again ("JW-389!JW-389"), so
+    # a check anchored at the end only takes it too (it was "AB-123!", which such a check
+    # refuses, and the run was green).
+    HUNT.lax("end-anchored-code", "Regex Mismatch code", "the API accepted code = "),
+    HUNT.lax("lax-colour", "Invalid Value colour", "the API accepted colour = "),
     (
         "lax-name-length",
         {
-            **on_each_write(
-                "widget", "Length Violation name (over max)", "the API accepted name = "
-            ),
-            **on_each_write(
-                "widget", "Length Violation name (under min)", "the API accepted name = "
-            ),
+            **HUNT.on_each_write("Length Violation name (over max)", "the API accepted name = "),
+            **HUNT.on_each_write("Length Violation name (under min)", "the API accepted name = "),
         },
         0,
     ),
     (
         "lax-tag-length",  # an item's own rule, broken in the first item of the list
         {
-            **on_each_write(
-                "widget", "Length Violation tags[0] (over max)", "the API accepted tags[0] = "
+            **HUNT.on_each_write(
+                "Length Violation tags[0] (over max)", "the API accepted tags[0] = "
             ),
-            **on_each_write(
-                "widget", "Length Violation tags[0] (under min)", "the API accepted tags[0] = "
+            **HUNT.on_each_write(
+                "Length Violation tags[0] (under min)", "the API accepted tags[0] = "
             ),
-        },
-        0,
-    ),
-    (
-        "lax-limit",
-        {
-            "list widgets / Invalid Param limit (above range)": (
-                "the API accepted param limit='101'"
-            )
         },
         0,
     ),
@@ -340,80 +216,42 @@ DEFECTS: list[Planted] = [
         {"create widget / Invalid Header X-Request-Id": "the API accepted header X-Request-Id="},
         0,
     ),
-    (
-        "null-name",
-        on_each_write("widget", "Null Value name", "the API accepted name = null"),
-        0,
-    ),
-    update_lost("widget"),
-    delete_kept("widget"),
-    (
-        "dropped-field",
-        {"get widget / verify create widget": "the write did not stick: $.maker: sent {"},
-        0,
-    ),
-    create_answered_200("widget"),
+    HUNT.lax("null-name", "Null Value name", "the API accepted name = null"),
+    *HUNT.common_defects(nested="maker"),
 ]
 
 
-@pytest.mark.parametrize(("defect", "said", "kept"), DEFECTS)
+@pytest.mark.parametrize("planted", DEFECTS, ids=[defect for defect, _said, _kept in DEFECTS])
 def test_each_planted_defect_is_caught_and_named(
-    python: Path, tmp_path: Path, defect: str, said: dict[str, str], kept: int
+    hunt_python: Path, tmp_path: Path, planted: Planted
 ) -> None:
-    with widgets_api(python, tmp_path / "api", defect) as api:
-        status, result = run(api, tmp_path, "all")
-        left = widgets(api)
-    assert_caught_alone(status, result, said, left, kept)
+    HUNT.assert_caught(hunt_python, tmp_path, planted)
 
 
-def test_the_two_defects_planted_below_are_real(python: Path, tmp_path: Path) -> None:
-    """What the two tests below plant is a defect a client meets: the end-anchored check takes
-    a code with text before a match, and the note refuses the null the spec allows; the
-    correct app does neither. The end-anchored check refuses what apitest sent before
-    ("AB-123!")."""
+def test_two_defects_planted_are_real(hunt_python: Path, tmp_path: Path) -> None:
+    """What "end-anchored-code" and "note-not-nullable" plant is a defect a client meets:
+    the end-anchored check takes a code with text before a match, and the note refuses the
+    null the spec allows; the correct app does neither. The end-anchored check refuses what
+    apitest sent before ("AB-123!")."""
     before = {**VALID, "code": "!AB-123"}
     after = {**VALID, "code": "AB-123!"}
-    with widgets_api(python, tmp_path / "correct") as api:
-        assert post(api, before).status_code == 422
-        assert post(api, after).status_code == 422
-        assert post(api, {**VALID, "note": None}).status_code == 201
-    with widgets_api(python, tmp_path / "end", "end-anchored-code") as api:
-        assert post(api, before).status_code == 201
-        assert post(api, after).json()["detail"] == {"json": {"code": [PATTERN]}}
-    with widgets_api(python, tmp_path / "not-nullable", "note-not-nullable") as api:
-        refused = post(api, {**VALID, "note": None})
+    with HUNT.serving(hunt_python, tmp_path / "correct") as api:
+        assert HUNT.post(api, before).status_code == 422
+        assert HUNT.post(api, after).status_code == 422
+        assert HUNT.post(api, {**VALID, "note": None}).status_code == 201
+    with HUNT.serving(hunt_python, tmp_path / "end", "end-anchored-code") as api:
+        assert HUNT.post(api, before).status_code == 201
+        assert HUNT.post(api, after).json()["detail"] == {"json": {"code": [PATTERN]}}
+    with HUNT.serving(hunt_python, tmp_path / "not-nullable", "note-not-nullable") as api:
+        refused = HUNT.post(api, {**VALID, "note": None})
     assert refused.status_code == 422
     assert refused.json()["detail"] == {"json": {"note": ["Field may not be null."]}}
 
 
-def test_a_pattern_anchored_at_its_end_only_is_caught(python: Path, tmp_path: Path) -> None:
-    """The Regex Mismatch value is the match, a stray and the match again ("JW-389!JW-389"),
-    so a check anchored at the end only takes it too (it was "AB-123!", which such a check
-    refuses, and the run was green)."""
-    with widgets_api(python, tmp_path / "api", "end-anchored-code") as api:
-        status, result = run(api, tmp_path, "all")
-    assert_caught_alone(
-        status, result, on_each_write("widget", "Regex Mismatch code", "the API accepted code = ")
-    )
+@NULL_ALLOWED_UNTESTED
+def test_a_nullable_field_that_refuses_null_is_caught(hunt_python: Path, tmp_path: Path) -> None:
+    HUNT.assert_caught(hunt_python, tmp_path, ("note-not-nullable", {}, 0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apitest false green: no case sends null where `nullable-for` allows it "
-    "(plan/cases.py _property_cases makes Null Value cases for members not nullable only; "
-    "the positive case sends a string), so an app that refuses the null passes",
-)
-def test_a_nullable_field_that_refuses_null_is_caught(python: Path, tmp_path: Path) -> None:
-    with widgets_api(python, tmp_path / "api", "note-not-nullable") as api:
-        status, result = run(api, tmp_path, "all")
-    assert status == 1, "no case sent note = null, which the spec allows"
-    assert all("note" in message for message in failures(result).values()), failures(result)
-
-
-def test_an_unknown_defect_is_refused(python: Path, tmp_path: Path) -> None:
-    """A misspelt defect would plant nothing and let the hunt pass unseen: serve.py exits."""
-    with (
-        pytest.raises(AssertionError, match="unknown defects: lax-wieght"),
-        widgets_api(python, tmp_path / "api", "lax-wieght"),
-    ):
-        pass
+def test_an_unknown_defect_is_refused(hunt_python: Path, tmp_path: Path) -> None:
+    assert_an_unknown_defect_is_refused(HUNT, hunt_python, tmp_path)

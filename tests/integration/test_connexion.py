@@ -47,33 +47,17 @@ is a string. jsonschema's `multipleOf` on a float refuses 19.99 for 0.01 (19.99 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA
-from ._thirdparty import (
+from ._thirdparty import Planted, edited_spec, failures
+from ._validator_hunt import (
     CorrectRun,
-    Planted,
-    Started,
+    ValidatorHunt,
     answer_of,
-    assert_a_correct_crud_run,
-    assert_caught_alone,
-    assert_lints_clean,
-    correct_run_of,
-    create_answered_200,
-    delete_kept,
-    edited_spec,
-    failures,
-    listed,
-    on_each_write,
-    pypi_command,
-    run_spec,
-    serving_app,
-    update_lost,
+    assert_an_unknown_defect_is_refused,
 )
 
 CONNEXION = (
@@ -84,32 +68,7 @@ CONNEXION = (
     "rfc3339-validator==0.1.4",  # without it jsonschema checks no `format: date-time`
     "pyyaml==6.0.4",  # serve.py reads openapi.yaml itself, to plant the lax defects
 )
-APP = DATA / "thirdparty" / "connexion"
-SPEC = APP / "books.xml"
-SEED = "3"
-WRITES = ("create", "replace", "patch", "delete")
-
-
-@pytest.fixture(scope="module")
-def python() -> Path:
-    """The Python of a virtualenv holding CONNEXION, made on first use."""
-    return pypi_command(CONNEXION[0], "python", *CONNEXION[1:])
-
-
-def books_api(
-    python: Path, folder: Path, *defects: str, argv: Sequence[str] = ()
-) -> AbstractContextManager[Started]:
-    planted = {"CONNEXION_DEFECTS": ",".join(defects)}
-    return serving_app(python, APP, folder, list(argv), "/books", env=planted)
-
-
-def run(api: Started, tmp_path: Path, cases: str, spec: Path = SPEC) -> tuple[int, dict[str, Any]]:
-    return run_spec(spec, api, tmp_path, "--seed", SEED, "--cases", cases)
-
-
-def books(api: Started) -> list[dict[str, Any]]:
-    """The books the API holds (all of them: a run makes far fewer than the largest page)."""
-    return listed(api, "/books", "books", {"limit": 100})
+HUNT = ValidatorHunt("connexion", CONNEXION, "books.xml", noun="book", listing="books")
 
 
 def refusal(case: dict[str, Any]) -> str:
@@ -118,20 +77,8 @@ def refusal(case: dict[str, Any]) -> str:
     return detail
 
 
-@pytest.fixture(scope="module")
-def correct_run(python: Path, tmp_path_factory: pytest.TempPathFactory) -> CorrectRun:
-    """`--cases all` against a correct app: exit status, result and the books left."""
-    folder = tmp_path_factory.mktemp("connexion-correct")
-    serving = books_api(python, folder / "api")
-    return correct_run_of(serving, lambda api: run(api, folder, "all"), books)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
-
-
-def test_a_correct_api_passes_every_case_and_keeps_no_book(correct_run: CorrectRun) -> None:
-    assert_a_correct_crud_run(correct_run, "book", WRITES, 199)
+def test_a_correct_api_passes_every_case_and_keeps_no_book(hunt_correct_run: CorrectRun) -> None:
+    HUNT.assert_correct_run(hunt_correct_run, 199)
 
 
 PARAM_RULES = {
@@ -176,17 +123,12 @@ def rule_broken(case: str) -> str:
 
 
 def test_every_negative_case_is_refused_for_the_rule_it_breaks(
-    correct_run: CorrectRun,
+    hunt_correct_run: CorrectRun,
 ) -> None:
     """Refused 400 for its own rule, not for one the case broke besides (it would pass while
     testing nothing); a key no book has, or one that is no number, is 404."""
-    _status, result, _left = correct_run
-    negative = [c for c in result["cases"] if c["negative_kind"] is not None]
-    by_key = {c["id"]: c["http_status"] for c in negative if c["case"].endswith(" book_id")}
-    assert len(by_key) == 6 and set(by_key.values()) == {404}, by_key
-    refused = [c for c in negative if not c["case"].endswith(" book_id")]
-    assert len(refused) == 181
-    assert {c["http_status"] for c in refused} == {400}
+    keyed, refused = HUNT.refusals(hunt_correct_run, 400, 181)
+    assert len(keyed) == 6
     wrong = {
         f"{c['operation']} / {c['case']}": refusal(c)
         for c in refused
@@ -196,53 +138,28 @@ def test_every_negative_case_is_refused_for_the_rule_it_breaks(
 
 
 DEFECTS: list[Planted] = [
-    (
-        "lax-pages",
-        on_each_write("book", "Invalid Value pages (above range)", "the API accepted pages = 5001"),
-        0,
+    HUNT.lax("lax-pages", "Invalid Value pages (above range)", "the API accepted pages = 5001"),
+    HUNT.lax("lax-isbn", "Regex Mismatch isbn", "the API accepted isbn = "),
+    *HUNT.common_defects(nested="publisher"),
+    HUNT.lax(  # an item's own rule, broken in the first item of the list
+        "lax-tag-length", "Length Violation tags[0] (over max)", "the API accepted tags[0] = "
     ),
-    (
-        "lax-isbn",
-        on_each_write("book", "Regex Mismatch isbn", "the API accepted isbn = "),
-        0,
-    ),
-    (
-        "lax-limit",
-        {"list books / Invalid Param limit (above range)": "the API accepted param limit='101'"},
-        0,
-    ),
-    update_lost("book"),
-    delete_kept("book"),
-    (
-        "dropped-field",
-        {"get book / verify create book": "the write did not stick: $.publisher: sent {"},
-        0,
-    ),
-    create_answered_200("book"),
-    (
-        "lax-tag-length",  # an item's own rule, broken in the first item of the list
-        on_each_write("book", "Length Violation tags[0] (over max)", "the API accepted tags[0] = "),
-        0,
-    ),
-    (
-        "lax-author-length",  # its over-max value must match the regex, or it tests nothing
-        on_each_write("book", "Length Violation author (over max)", "the API accepted author = "),
-        0,
+    HUNT.lax(  # its over-max value must match the regex, or it tests nothing
+        "lax-author-length", "Length Violation author (over max)", "the API accepted author = "
     ),
 ]
 
 
-@pytest.mark.parametrize(("defect", "said", "kept"), DEFECTS)
+@pytest.mark.parametrize("planted", DEFECTS, ids=[defect for defect, _said, _kept in DEFECTS])
 def test_each_planted_defect_is_caught_and_named(
-    python: Path, tmp_path: Path, defect: str, said: dict[str, str], kept: int
+    hunt_python: Path, tmp_path: Path, planted: Planted
 ) -> None:
-    with books_api(python, tmp_path / "api", defect) as api:
-        status, result = run(api, tmp_path, "all")
-        left = books(api)
-    assert_caught_alone(status, result, said, left, kept)
+    HUNT.assert_caught(hunt_python, tmp_path, planted)
 
 
-def test_positive_values_a_regex_generates_keep_their_length(python: Path, tmp_path: Path) -> None:
+def test_positive_values_a_regex_generates_keep_their_length(
+    hunt_python: Path, tmp_path: Path
+) -> None:
     """Without an example-value, the author is generated from its regex of nested open repeats
     and must keep its length of 1..60 as well."""
 
@@ -250,9 +167,9 @@ def test_positive_values_a_regex_generates_keep_their_length(python: Path, tmp_p
         for author in tree.iterfind(".//property[@name='author']"):
             del author.attrib["example-value"]
 
-    spec = edited_spec(SPEC, tmp_path / "spec", no_author_example)
-    with books_api(python, tmp_path / "api") as api:
-        status, result = run(api, tmp_path, "positive", spec)
+    spec = edited_spec(HUNT.spec, tmp_path / "spec", no_author_example)
+    with HUNT.serving(hunt_python, tmp_path / "api") as api:
+        status, result = HUNT.run(api, tmp_path, "positive", spec)
     authors = [
         json.loads(call["request_body"])["author"]
         for c in result["cases"]
@@ -265,7 +182,7 @@ def test_positive_values_a_regex_generates_keep_their_length(python: Path, tmp_p
 
 
 def test_a_list_of_one_empty_value_is_not_sent_as_a_list_of_none(
-    python: Path, tmp_path: Path
+    hunt_python: Path, tmp_path: Path
 ) -> None:
     """Where an empty tag is allowed, `tags=` (one empty tag) is a valid call: no case sends it
     as "0 values, min 1", and the run passes a correct app."""
@@ -275,12 +192,16 @@ def test_a_list_of_one_empty_value_is_not_sent_as_a_list_of_none(
         tag.set("length", "20")
         tag.set("emptiable-for", "Request[read]")
 
-    spec = edited_spec(SPEC, tmp_path / "spec", empty_tags_allowed)
-    with books_api(python, tmp_path / "api", argv=["--empty-tag"]) as api:
-        status, result = run(api, tmp_path, "negative", spec)
+    spec = edited_spec(HUNT.spec, tmp_path / "spec", empty_tags_allowed)
+    with HUNT.serving(hunt_python, tmp_path / "api", argv=["--empty-tag"]) as api:
+        status, result = HUNT.run(api, tmp_path, "negative", spec)
         empty_tag = api.get("/books?tags=")
     assert empty_tag.status_code == 200, empty_tag.text  # one empty tag, as the document allows
     listing = [c["case"] for c in result["cases"] if c["operation"] == "list books"]
     assert "ArgMaxLength tags (4 values, max 3)" in listing
     assert not [case for case in listing if case.startswith(("ArgMinLength", "Empty Param tags"))]
     assert status == 0, failures(result)
+
+
+def test_an_unknown_defect_is_refused(hunt_python: Path, tmp_path: Path) -> None:
+    assert_an_unknown_defect_is_refused(HUNT, hunt_python, tmp_path)

@@ -30,34 +30,19 @@ those three cases by `auto-skip-cases`, and a test here asserts the app takes th
 
 from __future__ import annotations
 
-import json
 import re
-from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..support import DATA
-from ._thirdparty import (
+from ._thirdparty import Planted
+from ._validator_hunt import (
     CorrectRun,
-    Planted,
-    Started,
+    ValidatorHunt,
     answer_of,
-    assert_a_correct_crud_run,
-    assert_caught_alone,
-    assert_lints_clean,
-    correct_run_of,
-    create_answered_200,
-    delete_kept,
-    edited_spec,
-    listed,
-    on_each_write,
-    pypi_command,
-    run_spec,
-    serving_app,
-    update_lost,
+    assert_a_number_is_read_as_a_moment,
+    assert_an_unknown_defect_is_refused,
 )
 
 FASTAPI = (
@@ -67,31 +52,8 @@ FASTAPI = (
     "pydantic-core==2.50.5",
     "starlette==1.10.0",
 )
-APP = DATA / "thirdparty" / "fastapi"
-SPEC = APP / "items.xml"
-SEED = "3"
-WRITES = ("create", "replace", "patch", "delete")
+HUNT = ValidatorHunt("fastapi", FASTAPI, "items.xml", noun="item", listing="items")
 LAX_DATETIME = "Invalid Type released_at"
-
-
-@pytest.fixture(scope="module")
-def python() -> Path:
-    """The Python of a virtualenv holding FASTAPI, made on first use."""
-    return pypi_command(FASTAPI[0], "python", *FASTAPI[1:])
-
-
-def items_api(python: Path, folder: Path, *defects: str) -> AbstractContextManager[Started]:
-    planted = {"FASTAPI_DEFECTS": ",".join(defects)}
-    return serving_app(python, APP, folder, [], "/items", env=planted)
-
-
-def run(api: Started, tmp_path: Path, cases: str, spec: Path = SPEC) -> tuple[int, dict[str, Any]]:
-    return run_spec(spec, api, tmp_path, "--seed", SEED, "--cases", cases)
-
-
-def items(api: Started) -> list[dict[str, Any]]:
-    """The items the API holds (all of them: a run makes far fewer than the largest page)."""
-    return listed(api, "/items", "items", {"limit": 100})
 
 
 def refusal(case: dict[str, Any]) -> list[tuple[str, list[Any]]]:
@@ -99,20 +61,8 @@ def refusal(case: dict[str, Any]) -> list[tuple[str, list[Any]]]:
     return [(error["type"], error["loc"]) for error in answer_of(case)["detail"]]
 
 
-@pytest.fixture(scope="module")
-def correct_run(python: Path, tmp_path_factory: pytest.TempPathFactory) -> CorrectRun:
-    """`--cases all` against a correct app: exit status, result and the items left."""
-    folder = tmp_path_factory.mktemp("fastapi-correct")
-    serving = items_api(python, folder / "api")
-    return correct_run_of(serving, lambda api: run(api, folder, "all"), items)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
-
-
-def test_a_correct_api_passes_every_case_and_keeps_no_item(correct_run: CorrectRun) -> None:
-    result = assert_a_correct_crud_run(correct_run, "item", WRITES, 160)
+def test_a_correct_api_passes_every_case_and_keeps_no_item(hunt_correct_run: CorrectRun) -> None:
+    result = HUNT.assert_correct_run(hunt_correct_run, 160)
     assert not [c for c in result["cases"] if c["case"] == LAX_DATETIME]  # (text) is made
 
 
@@ -178,17 +128,14 @@ def rule_broken(operation: str, case: str) -> tuple[str, list[Any]]:
 
 
 def test_every_negative_case_is_refused_for_the_rule_it_breaks(
-    correct_run: CorrectRun,
+    hunt_correct_run: CorrectRun,
 ) -> None:
     """Refused 422 with one error, Pydantic's for its own rule at its own place, not for one
     the case broke besides (it would pass while testing nothing); a key no item has is 404."""
-    _status, result, _left = correct_run
-    negative = [c for c in result["cases"] if c["negative_kind"] is not None]
-    unknown = {c["id"]: c["http_status"] for c in negative if c["case"].startswith("Unknown Key")}
-    assert len(unknown) == 2 and set(unknown.values()) == {404}, unknown
-    refused = [c for c in negative if not c["case"].startswith("Unknown Key")]
-    assert len(refused) == 146
-    assert {c["http_status"] for c in refused} == {422}
+    unknown, refused = HUNT.refusals(
+        hunt_correct_run, 422, 146, lambda case: case["case"].startswith("Unknown Key")
+    )
+    assert len(unknown) == 2
     wrong = {
         f"{c['operation']} / {c['case']}": refusal(c)
         for c in refused
@@ -197,73 +144,27 @@ def test_every_negative_case_is_refused_for_the_rule_it_breaks(
     assert not wrong, wrong
 
 
-def test_lax_mode_takes_a_number_for_a_datetime(python: Path, tmp_path: Path) -> None:
-    """Without items.xml's `auto-skip-cases`, the three Invalid Type cases of released_at (a
-    JSON number) fail on a correct app: Pydantic's lax mode reads the number as a Unix time
-    and stores that moment. Nothing else fails."""
-
-    def lax_cases_made(tree: Any) -> None:
-        for operation in tree.iterfind(".//operation[@auto-skip-cases]"):
-            del operation.attrib["auto-skip-cases"]
-
-    spec = edited_spec(SPEC, tmp_path / "spec", lax_cases_made)
-    with items_api(python, tmp_path / "api") as api:
-        status, result = run(api, tmp_path, "negative", spec)
-    assert status == 1
-    lax = {f"{c['operation']} / {c['case']}": c for c in result["cases"] if c["status"] != "passed"}
-    assert set(lax) == set(on_each_write("item", LAX_DATETIME, ""))
-    for case in lax.values():
-        assert case["message"].startswith("the API accepted released_at = "), case["message"]
-        call = case["calls"][0]  # the write; a read-back or a cleanup follows it
-        sent = json.loads(call["request_body"])["released_at"]
-        assert isinstance(sent, int)
-        moment = datetime.fromtimestamp(sent, UTC).isoformat().replace("+00:00", "Z")
-        assert json.loads(call["response_body"])["released_at"] == moment
+def test_lax_mode_takes_a_number_for_a_datetime(hunt_python: Path, tmp_path: Path) -> None:
+    """Pydantic's lax mode reads a number for released_at as a Unix time: without items.xml's
+    `auto-skip-cases`, the number is taken."""
+    assert_a_number_is_read_as_a_moment(HUNT, hunt_python, tmp_path, "released_at")
 
 
 DEFECTS: list[Planted] = [
-    (
-        "lax-quantity",
-        on_each_write(
-            "item", "Invalid Value quantity (above range)", "the API accepted quantity = "
-        ),
-        0,
+    HUNT.lax(
+        "lax-quantity", "Invalid Value quantity (above range)", "the API accepted quantity = "
     ),
-    (
-        "lax-sku",
-        on_each_write("item", "Regex Mismatch sku", "the API accepted sku = "),
-        0,
-    ),
-    (
-        "lax-limit",
-        {"list items / Invalid Param limit (above range)": "the API accepted param limit='101'"},
-        0,
-    ),
-    update_lost("item"),
-    delete_kept("item"),
-    (
-        "dropped-field",
-        {"get item / verify create item": "the write did not stick: $.supplier: sent {"},
-        0,
-    ),
-    create_answered_200("item"),
+    HUNT.lax("lax-sku", "Regex Mismatch sku", "the API accepted sku = "),
+    *HUNT.common_defects(nested="supplier"),
 ]
 
 
-@pytest.mark.parametrize(("defect", "said", "kept"), DEFECTS)
+@pytest.mark.parametrize("planted", DEFECTS, ids=[defect for defect, _said, _kept in DEFECTS])
 def test_each_planted_defect_is_caught_and_named(
-    python: Path, tmp_path: Path, defect: str, said: dict[str, str], kept: int
+    hunt_python: Path, tmp_path: Path, planted: Planted
 ) -> None:
-    with items_api(python, tmp_path / "api", defect) as api:
-        status, result = run(api, tmp_path, "all")
-        left = items(api)
-    assert_caught_alone(status, result, said, left, kept)
+    HUNT.assert_caught(hunt_python, tmp_path, planted)
 
 
-def test_an_unknown_defect_is_refused(python: Path, tmp_path: Path) -> None:
-    """A misspelt defect would plant nothing and let the hunt pass unseen: serve.py exits."""
-    with (
-        pytest.raises(AssertionError, match="unknown defects: lax-quantiy"),
-        items_api(python, tmp_path / "api", "lax-quantiy"),
-    ):
-        pass
+def test_an_unknown_defect_is_refused(hunt_python: Path, tmp_path: Path) -> None:
+    assert_an_unknown_defect_is_refused(HUNT, hunt_python, tmp_path)
