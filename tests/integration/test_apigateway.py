@@ -22,7 +22,7 @@ import pytest
 from apitest.engine.validation import UNSENT_NOTE
 
 from ..support import DATA, assert_caught, loopback_client
-from ._thirdparty import Started, assert_lints_clean, moto_python, run_with_token, serving_app
+from ._thirdparty import Started, moto_python, run_with_token, serving_app
 
 APP = DATA / "thirdparty" / "apigateway"
 TOKEN = (
@@ -75,7 +75,3 @@ def test_each_planted_defect_is_caught_and_named(
         status, result = run(api, tmp_path)
     assert status == 1
     assert_caught(result["cases"], case, said)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(APP)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from ..support import DATA, free_port, loopback_client
-from ._thirdparty import Started, assert_lints_clean, npm_package, run_spec, serving
+from ._thirdparty import Started, npm_package, run_spec, serving
 
 POUCHDB = "pouchdb-server@4.2.0"
 SPEC = DATA / "thirdparty" / "couch" / "books.xml"
@@ -86,7 +86,3 @@ def test_a_record_an_accepted_negative_create_made_is_deleted_at_its_revision(
     deletes = [call for case in accepted for call in case["calls"] if call["method"] == "DELETE"]
     assert deletes and all("?rev=1-" in call["url"] for call in deletes), deletes
     assert documents(couch) == before
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)

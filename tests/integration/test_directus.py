@@ -56,7 +56,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     failures,
     list_only_spec,
@@ -214,10 +213,6 @@ def fill(api: Started, count: int) -> None:
     with loopback_client() as http:
         made = http.post(f"{api.url}/items/articles", json=items, headers=admin(api))
     assert made.status_code == 200, made.text
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_a_correct_run_passes_every_case_with_one_login_and_leaves_nothing(

@@ -33,7 +33,6 @@ from ..support import DATA, assert_caught, cli_env, run_cli
 from ._thirdparty import (
     DJANGO,
     Started,
-    assert_lints_clean,
     pypi_command,
     run_with_token,
     serving_app,
@@ -154,8 +153,3 @@ def test_an_upload_the_read_does_not_show_is_caught(tmp_path: Path) -> None:
         )
     assert status == 1
     assert_caught(result["cases"], "verify POST documents", "$.file")
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(SPEC)
-    assert_lints_clean(DOCUMENTS)

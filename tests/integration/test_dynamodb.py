@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from ..support import DATA, assert_caught, loopback_client
-from ._thirdparty import Started, assert_lints_clean, moto_python, run_with_token, serving_app
+from ._thirdparty import Started, moto_python, run_with_token, serving_app
 
 APP = DATA / "thirdparty" / "dynamodb"
 TOKEN = (
@@ -130,7 +130,3 @@ def test_an_item_an_earlier_run_left_is_not_written_over(tmp_path: Path) -> None
     assert status == 1
     assert put["status"] == "error" and "another --seed" in put["message"], put["message"]
     assert before in after  # as the first run left it
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(APP)

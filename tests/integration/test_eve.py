@@ -42,7 +42,6 @@ from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
     _install,
-    assert_lints_clean,
     assert_passed_clean,
     listed,
     run_spec,
@@ -141,10 +140,6 @@ def unchecked_run(
     with items_api(python, folder / "api", "unchecked-qty") as api:
         status, result = run(api, folder, "negative")
         return status, result, items(api)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_a_correct_api_passes_every_case_and_keeps_no_item(

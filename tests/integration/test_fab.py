@@ -29,7 +29,6 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     FLASK_APPBUILDER,
     Started,
-    assert_lints_clean,
     pypi_command,
     run_spec,
     serving_app,
@@ -72,10 +71,6 @@ def contacts(api: Started) -> list[dict[str, Any]]:
     assert answer.status_code == 200, answer.text
     found: list[dict[str, Any]] = answer.json()["result"]
     return found
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_a_correct_api_passes_with_each_write_read_back(correct: Started, tmp_path: Path) -> None:

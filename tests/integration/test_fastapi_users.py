@@ -42,7 +42,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     case_named,
     failures,
     pypi_command,
@@ -153,11 +152,6 @@ def delayed(spec: Path, operation: str, delay_ms: int, folder: Path) -> Path:
     folder.mkdir()
     tree.write(folder / spec.name)
     return folder / spec.name
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(ITEMS)
-    assert_lints_clean(USERS)
 
 
 def test_a_correct_api_passes_every_case_with_one_login_and_leaves_no_item(

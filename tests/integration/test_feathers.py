@@ -19,7 +19,6 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     FEATHERS,
     Started,
-    assert_lints_clean,
     fill,
     list_only_spec,
     npm_package,
@@ -82,7 +81,3 @@ def test_a_list_with_a_total_past_its_page_leaves_the_read_back_undecided(
             in (check["message"])
         ), check["message"]
     assert status == 1
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(APP)

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from ..support import DATA, cli_env, free_port, loopback_client, run_cli
-from ._thirdparty import JSON_SERVER, Started, assert_lints_clean, npm_package, serving
+from ._thirdparty import JSON_SERVER, Started, npm_package, serving
 
 JSON_SERVER_AUTH = "json-server-auth@2.1.0"
 SPEC = DATA / "thirdparty" / "jsauth" / "posts.xml"
@@ -147,7 +147,3 @@ def test_posts_open_to_anyone_fail_the_missing_token_cases(
         assert missing and all(c["status"] == "failed" for c in missing), missing
         assert all("the API accepted a call without a token" in c["message"] for c in missing)
         assert posts(api) == []
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)

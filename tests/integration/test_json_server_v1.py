@@ -45,7 +45,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     failures,
     list_only_spec,
     npm_package,
@@ -121,10 +120,6 @@ def runs(modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
         return done[defects]
 
     yield of
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_run_passes_every_positive_case_and_undoes_what_negatives_made(

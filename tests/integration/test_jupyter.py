@@ -56,7 +56,6 @@ from lxml import etree
 from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     failures,
     list_only_spec,
     pypi_command,
@@ -158,10 +157,6 @@ def not_passed(result: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {
         named(c): (c["status"], c["message"]) for c in result["cases"] if c["status"] != "passed"
     }
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_run_passes_every_case_but_jupyters_own_faults(

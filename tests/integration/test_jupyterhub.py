@@ -62,7 +62,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     emptied,
     failures,
@@ -212,10 +211,6 @@ def of(result: dict[str, Any], operation: str) -> list[dict[str, Any]]:
 def sent(case: dict[str, Any]) -> Any:
     """The body of a case's first call, as sent."""
     return json.loads(case["calls"][0]["request_body"])
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_run_passes_every_case_and_leaves_nothing(correct: Correct) -> None:

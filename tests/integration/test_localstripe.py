@@ -27,7 +27,6 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     LOCALSTRIPE,
     Started,
-    assert_lints_clean,
     fill,
     list_only_spec,
     pypi_command,
@@ -112,7 +111,3 @@ def test_a_list_that_goes_on_without_a_next_link_is_no_verdict(tmp_path: Path, d
     else:  # localstripe answers the sweep's delete 404: the record is gone, and said so
         assert swept.endswith(" deleted"), swept
         assert result["cleanup_counts"] == {"deleted": 1, "not_deleted": 0}
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(APP)

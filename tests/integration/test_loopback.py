@@ -40,7 +40,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     case_named,
     failures,
     listed,
@@ -101,10 +100,6 @@ def pets_only(folder: Path, specs: Path = APP) -> Path:
     suite = folder / "pets.toml"
     suite.write_text(f'name = "pets"\nspecs = ["{specs}"]\n[filters]\nresources = ["pets"]\n')
     return suite
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_run_passes_every_case_and_leaves_no_record(

@@ -43,7 +43,6 @@ import pytest
 from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     failures,
     list_only_spec,
     listed,
@@ -94,10 +93,6 @@ def calls(result: dict[str, Any], name: str) -> list[dict[str, Any]]:
     (case,) = [c for c in result["cases"] if c["name"] == name]
     found: list[dict[str, Any]] = case["calls"]
     return found
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_a_correct_run_passes_every_case_and_leaves_no_pet(modules: Path, tmp_path: Path) -> None:

@@ -53,7 +53,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     emptied,
     failures,
@@ -135,10 +134,6 @@ def unskipped(spec: Path, operation: str, case: str, folder: Path) -> Path:
     folder.mkdir()
     tree.write(folder / spec.name)
     return folder / spec.name
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 @pytest.mark.parametrize(("spec", "kind"), [(DOMAINS, "domain"), (USERS, "user")])

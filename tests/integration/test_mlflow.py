@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from ..support import DATA, assert_caught
-from ._thirdparty import Started, assert_lints_clean, mlflow_python, run_with_token, serving_app
+from ._thirdparty import Started, mlflow_python, run_with_token, serving_app
 
 APP = DATA / "thirdparty" / "mlflow"
 ROOT = "/api/2.0/mlflow"
@@ -101,7 +101,3 @@ def test_each_planted_defect_is_caught_and_named(
     assert_caught(result["cases"], case, said)
     hints = [n for c in result["cases"] for n in c["notes"] if "deletes softly" in n]
     assert hints == []  # the delete changed nothing: no soft delete to declare
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)

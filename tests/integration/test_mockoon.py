@@ -64,7 +64,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     failures,
     listed,
@@ -179,10 +178,6 @@ def list_only(tree: etree._ElementTree) -> None:
 def calls(result: dict[str, Any], name: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = the_case(result, name)["calls"]
     return found
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_mock_passes_every_case_and_keeps_nothing(runs: RunOf) -> None:

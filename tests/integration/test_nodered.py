@@ -57,7 +57,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, cli_env, loopback_client, run_cli
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     failures,
     list_only_spec,
@@ -159,10 +158,6 @@ def sent_headers(result: dict[str, Any], case: str) -> list[dict[str, str]]:
     """The headers of every call the run's cases named `case` sent."""
     cases = [c for c in result["cases"] if c["case"] == case]
     return [call["request_headers"] for c in cases for call in c["calls"]]
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_run_logs_in_once_and_passes_clean(nodered: Started, tmp_path: Path) -> None:

@@ -50,7 +50,6 @@ from ..support import (
 from ._thirdparty import (
     DJANGO,
     Started,
-    assert_lints_clean,
     case_named,
     pypi_command,
     serving_app,
@@ -229,10 +228,6 @@ def unauthorized(seen: dict[str, int]) -> int:
 
 def token_cases(result: dict[str, Any]) -> int:
     return sum(1 for c in result["cases"] if c["case"] in TOKEN_CASES)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_an_api_open_to_anyone_fails_its_token_cases(tmp_path: Path) -> None:

@@ -33,7 +33,6 @@ from lxml import etree
 from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     failures,
     list_only_spec,
     listed,
@@ -89,10 +88,6 @@ def with_filters(folder: Path) -> Path:
     folder.mkdir()
     tree.write(folder / SPEC.name)
     return folder / SPEC.name
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_a_correct_api_passes_every_case_and_leaves_no_task(

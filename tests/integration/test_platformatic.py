@@ -52,7 +52,6 @@ import pytest
 from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     failures,
     fill,
@@ -116,10 +115,6 @@ def correct(modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     nothing behind: the tests say so)."""
     with platformatic(modules, tmp_path_factory.mktemp("platformatic") / "api") as api:
         yield api
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_run_passes_and_leaves_nothing(correct: Started, tmp_path: Path) -> None:

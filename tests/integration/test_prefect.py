@@ -40,7 +40,6 @@ import pytest
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     emptied,
     failures,
     ledger_of,
@@ -101,10 +100,6 @@ def pinned_name_spec(folder: Path) -> Path:
     the flow that has it)."""
     name = "//structure[@ref-name='flow']/property[@name='name']"
     return without_attribute(FLOWS, folder, name, "unique-for")
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 @pytest.mark.parametrize(("spec", "kind"), [(FLOWS, "flow"), (VARIABLES, "variable")])

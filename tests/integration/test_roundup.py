@@ -46,7 +46,6 @@ import pytest
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     failures,
     ledger_of,
     plant,
@@ -114,10 +113,6 @@ def made(tmp_path: Path, resource: str) -> list[str]:
         for entry in ledger_of(tmp_path)
         if entry["event"] == "created" and entry["resource"] == resource
     ]
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_retire_is_verified_by_the_search_while_the_item_still_reads(

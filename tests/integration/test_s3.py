@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from ..support import DATA, assert_caught, cli_env, loopback_client, run_cli
-from ._thirdparty import Started, assert_lints_clean, moto_python, run_with_token, serving_app
+from ._thirdparty import Started, moto_python, run_with_token, serving_app
 
 APP = DATA / "thirdparty" / "s3"
 TOKEN = "Credential=testing/20261205/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
@@ -191,7 +191,3 @@ def test_each_planted_defect_is_caught_and_named(
         status, result = run(api, tmp_path, "--cases", "positive")
     assert status == 1
     assert_caught(result["cases"], case, said)
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)

@@ -67,7 +67,6 @@ from apitest.engine.validation import UNVERIFIED_UPDATE
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     emptied,
     failures,
     listed,
@@ -164,10 +163,6 @@ def request_of(result: dict[str, Any], name: str) -> tuple[dict[str, str], Any]:
     call = the_case(result, name)["calls"][0]
     headers = {key.lower(): value for key, value in call["request_headers"].items()}
     return headers, json.loads(call["request_body"] or "null")
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 UNCOMPARED = "verify set book author"

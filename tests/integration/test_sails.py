@@ -30,7 +30,6 @@ from ..support import DATA, assert_caught
 from ._thirdparty import (
     SAILS,
     Started,
-    assert_lints_clean,
     failures,
     fill,
     list_only_spec,
@@ -117,8 +116,3 @@ def test_a_kept_destroy_past_the_lists_first_page_is_not_passed(tmp_path: Path) 
     (check,) = [c for c in result["cases"] if c["case"] == "verify destroy"]
     assert check["status"] != "passed", check
     assert result["cleanup_counts"]["not_deleted"] == 1, result["cleanup"]
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(SPEC)
-    assert_lints_clean(POPULATED)

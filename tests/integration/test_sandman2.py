@@ -41,7 +41,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     failures,
     listed,
     pypi_command,
@@ -131,10 +130,6 @@ def existing_book(
         assert made.status_code == 201, made.text
         _, result = run_spec(spec, api, folder, "--seed", "3", "--cases", "positive")
         yield result, books(api), made.json()
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_a_correct_run_passes_every_case_and_leaves_no_book(tmp_path: Path) -> None:

@@ -49,7 +49,6 @@ from lxml import etree
 from ..support import DATA, assert_caught, cli_env, run_cli
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     failures,
     fill,
@@ -108,10 +107,6 @@ def correct_run(
     with pets_api(python, folder / "api") as api:
         status, result = run(api, folder, "all")
         return status, result, pets(api)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(SPEC)
 
 
 def test_a_correct_api_passes_every_case_and_keeps_no_pet(

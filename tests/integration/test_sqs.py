@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from ..support import DATA, assert_caught, loopback_client
-from ._thirdparty import Started, assert_lints_clean, moto_python, run_with_token, serving_app
+from ._thirdparty import Started, moto_python, run_with_token, serving_app
 
 APP = DATA / "thirdparty" / "sqs"
 TOKEN = "Credential=testing/20261205/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0"
@@ -80,7 +80,3 @@ def test_each_planted_defect_is_caught_and_named(
         status, result = run(api, tmp_path)
     assert status == 1
     assert_caught(result["cases"], case, said)
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(APP)

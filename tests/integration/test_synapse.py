@@ -63,7 +63,6 @@ import pytest
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
-    assert_lints_clean,
     assert_passed_clean,
     failures,
     ledger_of,
@@ -200,10 +199,6 @@ def unskipped_users_spec(folder: Path) -> Path:
 def undelayed_rooms_spec(folder: Path) -> Path:
     """rooms.xml without the delete's validation-delay: a spec that relies on --eventually."""
     return without_attribute(ROOMS, folder, "//operation[@name='delete room']", "validation-delay")
-
-
-def test_the_specs_lint_clean() -> None:
-    assert_lints_clean(APP)
 
 
 def test_a_correct_token_run_passes_every_case_and_leaves_nothing(

@@ -29,7 +29,6 @@ from ._thirdparty import (
     DJANGO,
     TASTYPIE,
     Started,
-    assert_lints_clean,
     fill,
     list_only_spec,
     pypi_command,
@@ -123,7 +122,3 @@ def test_a_delete_that_deleted_nothing_is_caught_past_the_first_page(tmp_path: P
         status, result = run(api, tmp_path, spec)
     assert status == 1
     assert_caught(result["cases"], "verify DELETE note", "is still there after the delete")
-
-
-def test_the_spec_lints_clean() -> None:
-    assert_lints_clean(APP)
