@@ -310,10 +310,11 @@ def ledger_of(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def edited_spec(spec: Path, folder: Path, edit: Callable[[Any], None]) -> Path:
-    """A copy of `spec` in `folder` (made here), its XML tree changed by `edit` first."""
+    """A copy of `spec` in `folder` (made here if it is not there yet: several copies may
+    share one), its XML tree changed by `edit` first."""
     tree = etree.parse(spec)
     edit(tree)
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     tree.write(folder / spec.name)
     return folder / spec.name
 

@@ -63,6 +63,7 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_passed_clean,
+    edited_spec,
     emptied,
     failures,
     list_only_spec,
@@ -128,55 +129,52 @@ def run(api: Started, tmp_path: Path, spec: Path, cases: str) -> tuple[int, dict
     )
 
 
-def variant(spec: Path, folder: Path) -> tuple[etree._ElementTree, Path]:
-    """`spec` parsed, to change as a user would have written it, and where to write it."""
-    folder.mkdir()
-    return etree.parse(spec), folder / spec.name
-
-
 def pinned_key_spec(folder: Path) -> Path:
     """variables.xml as a user who pins the key writes it: `my_var` (example-value), not
     declared unique."""
-    tree, path = variant(VARIABLES, folder)
-    (key,) = tree.xpath("//structure[@ref-name='variable']/property[@name='key']")
-    del key.attrib["unique-for"]
-    tree.write(path)
-    return path
+
+    def edit(tree: Any) -> None:
+        (key,) = tree.xpath("//structure[@ref-name='variable']/property[@name='key']")
+        del key.attrib["unique-for"]
+
+    return edited_spec(VARIABLES, folder, edit)
 
 
 def masked_value_spec(folder: Path) -> Path:
     """variables.xml whose PATCH sends `update_mask=value,description`: the fields the body
     changes, named as the reference names them."""
-    tree, path = variant(VARIABLES, folder)
-    (mask,) = tree.xpath("//operation[@name='update variable']/argument[@name='update_mask']")
-    mask.find("content/structure/property").set("example-value", "value,description")
-    tree.write(path)
-    return path
+
+    def edit(tree: Any) -> None:
+        (mask,) = tree.xpath("//operation[@name='update variable']/argument[@name='update_mask']")
+        mask.find("content/structure/property").set("example-value", "value,description")
+
+    return edited_spec(VARIABLES, folder, edit)
 
 
 def partial_pool_patch_spec(folder: Path) -> Path:
     """pools.xml whose create sets include_deferred (true) and whose PATCH sends, with no
     update_mask, only what Airflow requires then (400 "Missing required property(ies)"
     otherwise): the pool's name and its new slots."""
-    tree, path = variant(POOLS, folder)
-    (deferred,) = tree.xpath("//structure[@ref-name='pool']/property[@name='include_deferred']")
-    deferred.set("example-value", "true")
-    change = etree.SubElement(
-        tree.find("components"), "structure", {"ref-name": "pool_change", "name": "pool_change"}
-    )
-    for name, kind, extra in (
-        ("name", "string", {"path": "pools:$.name"}),
-        ("slots", "integer", {}),
-    ):
-        attributes = {"name": name, "type": kind, "required-for": "Request[update]", **extra}
-        etree.SubElement(change, "property", attributes)
-    (update,) = tree.xpath("//operation[@name='update pool']")
-    del update.find("argument[@name='update_mask']/content/structure/property").attrib[
-        "example-value"
-    ]
-    update.find("request-body/content/structure-ref").set("name", "pool_change")
-    tree.write(path)
-    return path
+
+    def edit(tree: Any) -> None:
+        (deferred,) = tree.xpath("//structure[@ref-name='pool']/property[@name='include_deferred']")
+        deferred.set("example-value", "true")
+        change = etree.SubElement(
+            tree.find("components"), "structure", {"ref-name": "pool_change", "name": "pool_change"}
+        )
+        for name, kind, extra in (
+            ("name", "string", {"path": "pools:$.name"}),
+            ("slots", "integer", {}),
+        ):
+            attributes = {"name": name, "type": kind, "required-for": "Request[update]", **extra}
+            etree.SubElement(change, "property", attributes)
+        (update,) = tree.xpath("//operation[@name='update pool']")
+        del update.find("argument[@name='update_mask']/content/structure/property").attrib[
+            "example-value"
+        ]
+        update.find("request-body/content/structure-ref").set("name", "pool_change")
+
+    return edited_spec(POOLS, folder, edit)
 
 
 @pytest.mark.parametrize("spec", [VARIABLES, POOLS, CONNECTIONS], ids=lambda spec: spec.stem)

@@ -51,12 +51,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_passed_clean,
+    edited_spec,
     failures,
     list_only_spec,
     npm_package,
@@ -189,17 +189,17 @@ def run(
 def edited(spec: Path, folder: Path, **changes: Mapping[str, str | None]) -> Path:
     """A copy of `spec` in `folder` whose operations (by name) have these attributes set
     (None: taken off)."""
-    tree = etree.parse(spec)
-    for name, attributes in changes.items():
-        (op,) = [o for o in tree.iter("operation") if o.get("name") == name.replace("_", " ")]
-        for attribute, value in attributes.items():
-            if value is None:
-                del op.attrib[attribute]
-            else:
-                op.set(attribute, value)
-    folder.mkdir()
-    tree.write(folder / spec.name)
-    return folder / spec.name
+
+    def edit(tree: Any) -> None:
+        for name, attributes in changes.items():
+            (op,) = [o for o in tree.iter("operation") if o.get("name") == name.replace("_", " ")]
+            for attribute, value in attributes.items():
+                if value is None:
+                    del op.attrib[attribute]
+                else:
+                    op.set(attribute, value)
+
+    return edited_spec(spec, folder, edit)
 
 
 def failed(result: dict[str, Any]) -> set[str]:
@@ -324,13 +324,15 @@ def test_a_list_that_says_it_goes_on_does_not_fail_a_correct_write(
     """Writes read back by the list only, which asks for `meta=total_count` (a required
     argument of that one value, so that the read-back sends it too), past 100 items."""
     fill(directus, PAGE + 5)
-    spec = list_only_spec(SPEC, "read article", tmp_path / "spec")
-    tree = etree.parse(spec)
-    (meta,) = [arg for arg in tree.iter("argument") if arg.get("name") == "meta"]
-    meta.set("required", "true")
-    (count,) = meta.iter("property")
-    count.set("values", "total_count")
-    tree.write(spec)
+
+    def total_count_required(tree: Any) -> None:
+        (meta,) = [arg for arg in tree.iter("argument") if arg.get("name") == "meta"]
+        meta.set("required", "true")
+        (count,) = meta.iter("property")
+        count.set("values", "total_count")
+
+    listing = list_only_spec(SPEC, "read article", tmp_path / "list-only")
+    spec = edited_spec(listing, tmp_path / "spec", total_count_required)
     _status, result = run(directus, tmp_path, spec, "positive")
     assert not [c for c in result["cases"] if c["status"] == "failed"], failures(result)
     verify = the_case(result, "list articles / verify create article")

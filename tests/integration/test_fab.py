@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     FLASK_APPBUILDER,
     Started,
+    edited_spec,
     pypi_command,
     run_spec,
     serving_app,
@@ -110,11 +110,12 @@ def test_each_planted_defect_is_caught_and_named(
 def test_the_whole_envelope_taken_as_the_record_names_the_path_that_reaches_it(
     correct: Started, tmp_path: Path
 ) -> None:
-    tree = etree.parse(SPEC)
-    (general,) = tree.xpath("/resource/resource-config/path-config")
-    general.set("data-extraction-path", "$")
-    spec = tmp_path / "contacts.xml"
-    tree.write(spec)
+
+    def whole_envelope(tree: Any) -> None:
+        (general,) = tree.xpath("/resource/resource-config/path-config")
+        general.set("data-extraction-path", "$")
+
+    spec = edited_spec(SPEC, tmp_path / "spec", whole_envelope)
     status, result = run(correct, tmp_path, spec)
     assert status == 1
     said = "the read record holds name, email, age, birthday, score under result: if the record "

@@ -37,12 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     case_named,
+    edited_spec,
     failures,
     pypi_command,
     run_spec,
@@ -145,13 +145,13 @@ def items(api: Started) -> list[dict[str, Any]]:
 def delayed(spec: Path, operation: str, delay_ms: int, folder: Path) -> Path:
     """A copy of `spec` in `folder` whose `operation` has that validation-delay: its
     read-back waits so long after the write."""
-    tree = etree.parse(spec)
-    found = [op for op in tree.iter("operation") if op.get("name") == operation]
-    assert len(found) == 1, operation
-    found[0].set("validation-delay", str(delay_ms))
-    folder.mkdir()
-    tree.write(folder / spec.name)
-    return folder / spec.name
+
+    def edit(tree: Any) -> None:
+        found = [op for op in tree.iter("operation") if op.get("name") == operation]
+        assert len(found) == 1, operation
+        found[0].set("validation-delay", str(delay_ms))
+
+    return edited_spec(spec, folder, edit)
 
 
 def test_a_correct_api_passes_every_case_with_one_login_and_leaves_no_item(

@@ -45,6 +45,7 @@ from lxml import etree
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
+    edited_spec,
     failures,
     list_only_spec,
     npm_package,
@@ -210,15 +211,15 @@ def test_a_kept_delete_of_a_post_the_spec_refuses_says_it_is_still_there(runs: R
 def views_optional_in_answers(folder: Path) -> Path:
     """posts.xml with views required only in requests: json-server keeps whatever it is given,
     so a spec may well say a post read back need not show it."""
-    tree = etree.parse(POSTS)
-    found = tree.xpath("//structure[@ref-name='post']/property[@name='views']")
-    assert isinstance(found, list) and len(found) == 1
-    views = found[0]
-    assert isinstance(views, etree._Element)
-    views.set("required-for", "Request[create,update]")
-    folder.mkdir()
-    tree.write(folder / "posts.xml")
-    return folder / "posts.xml"
+
+    def edit(tree: Any) -> None:
+        found = tree.xpath("//structure[@ref-name='post']/property[@name='views']")
+        assert isinstance(found, list) and len(found) == 1
+        views = found[0]
+        assert isinstance(views, etree._Element)
+        views.set("required-for", "Request[create,update]")
+
+    return edited_spec(POSTS, folder, edit)
 
 
 def test_a_patch_that_drops_what_it_did_not_send_fails(modules: Path, tmp_path: Path) -> None:

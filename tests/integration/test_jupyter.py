@@ -51,11 +51,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
+    edited_spec,
     failures,
     list_only_spec,
     pypi_command,
@@ -130,11 +130,7 @@ def run(jupyter: Jupyter, tmp_path: Path, spec: Path, cases: str) -> tuple[int, 
 
 def variant(folder: Path, edit: Callable[[Any], None]) -> Path:
     """files.xml with `edit` applied to its tree, in `folder`."""
-    tree = etree.parse(SPEC)
-    edit(tree)
-    folder.mkdir()
-    tree.write(folder / SPEC.name)
-    return folder / SPEC.name
+    return edited_spec(SPEC, folder, edit)
 
 
 def renaming(tree: Any) -> None:

@@ -63,6 +63,7 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_passed_clean,
+    edited_spec,
     emptied,
     failures,
     listed,
@@ -152,13 +153,10 @@ def run(api: Started, tmp_path: Path, spec: Path, cases: str) -> tuple[int, dict
 def variant(folder: Path, spec: Path, edit: Callable[[Any], None]) -> Path:
     """`spec` with `edit` applied to its tree, in `folder` (with users.xml beside it, which
     groups and tokens need)."""
-    folder.mkdir()
+    edited = edited_spec(spec, folder, edit)
     if spec != USERS:
         (folder / USERS.name).write_bytes(USERS.read_bytes())
-    tree = etree.parse(spec)
-    edit(tree)
-    tree.write(folder / spec.name)
-    return folder / spec.name
+    return edited
 
 
 def both(*edits: Callable[[Any], None]) -> Callable[[Any], None]:

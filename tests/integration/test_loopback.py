@@ -28,7 +28,7 @@ What it found:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     case_named,
+    edited_spec,
     failures,
     listed,
     npm_package,
@@ -183,17 +184,21 @@ def pinned(folder: Path) -> Path:
     """The specs with every value a pet's update sends pinned (species and email by an
     example-value, the pet's name by a single `values`, since free text an update would resend
     goes out marked), so that the update sends only what the pet already holds."""
-    folder.mkdir()
     pins = (("pets", "species", "example-value", "cat"), ("pets", "name", "values", "Rex"),
             ("owners", "email", "example-value", "a@b.example"))  # fmt: skip
+
+    def pinning(name: str) -> Callable[[Any], None]:
+        def edit(tree: Any) -> None:
+            for resource, prop, attribute, value in pins:
+                if resource == name:
+                    path = f"/resource/components/structure/property[@name='{prop}']"
+                    for found in tree.getroot().xpath(path):
+                        found.set(attribute, value)
+
+        return edit
+
     for name in ("pets", "owners"):
-        tree = etree.parse(APP / f"{name}.xml")
-        for resource, prop, attribute, value in pins:
-            if resource == name:
-                path = f"/resource/components/structure/property[@name='{prop}']"
-                for found in tree.getroot().xpath(path):
-                    found.set(attribute, value)
-        tree.write(folder / f"{name}.xml")
+        edited_spec(APP / f"{name}.xml", folder, pinning(name))
     return folder
 
 
@@ -225,14 +230,15 @@ def test_an_update_that_sends_only_what_the_pet_holds_is_noted(
 def test_a_json_filter_argument_carries_what_its_structure_requires(
     correct: Started, tmp_path: Path
 ) -> None:
-    tree = etree.parse(APP / "owners.xml")
-    argument = the_one(tree.getroot(), "/resource/components/argument[@name='filter']")
-    argument.set("required", "true")
-    the_one(argument, ".//property[@name='limit']").set("required-for", "all")
-    folder = tmp_path / "spec"
-    folder.mkdir()
-    tree.write(folder / "owners.xml")
-    status, result = run(folder / "owners.xml", correct, tmp_path)
+
+    def limit_required(tree: Any) -> None:
+        argument = the_one(tree.getroot(), "/resource/components/argument[@name='filter']")
+        argument.set("required", "true")
+        the_one(argument, ".//property[@name='limit']").set("required-for", "all")
+
+    status, result = run(
+        edited_spec(APP / "owners.xml", tmp_path / "spec", limit_required), correct, tmp_path
+    )
     assert status == 0, failures(result)
     (find,) = case_named(result, "find / positive")["calls"]
     (sent,) = parse_qs(urlsplit(find["url"]).query)["filter"]

@@ -48,12 +48,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_passed_clean,
+    edited_spec,
     emptied,
     failures,
     list_only_spec,
@@ -126,14 +126,14 @@ def run(api: Started, tmp_path: Path, spec: Path, cases: str) -> tuple[int, dict
 
 def unskipped(spec: Path, operation: str, case: str, folder: Path) -> Path:
     """`spec` with `case` no longer skipped on `operation`: the case Mailman's laxity fails."""
-    tree = etree.parse(spec)
-    op = tree.find(f".//operation[@name='{operation}']")
-    assert op is not None
-    skipped = str(op.get("auto-skip-cases", "")).split(",")
-    op.set("auto-skip-cases", ",".join(name for name in skipped if name != case))
-    folder.mkdir()
-    tree.write(folder / spec.name)
-    return folder / spec.name
+
+    def edit(tree: Any) -> None:
+        op = tree.find(f".//operation[@name='{operation}']")
+        assert op is not None
+        skipped = str(op.get("auto-skip-cases", "")).split(",")
+        op.set("auto-skip-cases", ",".join(name for name in skipped if name != case))
+
+    return edited_spec(spec, folder, edit)
 
 
 @pytest.mark.parametrize(("spec", "kind"), [(DOMAINS, "domain"), (USERS, "user")])

@@ -65,6 +65,7 @@ from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
     assert_passed_clean,
+    edited_spec,
     failures,
     listed,
     npm_package,
@@ -147,11 +148,8 @@ def runs(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunOf]
 
 def tasks_variant(folder: Path, change: Callable[[etree._ElementTree], None]) -> Path:
     """A folder holding projects.xml and tasks.xml as `change` leaves it."""
-    folder.mkdir()
+    edited_spec(TASKS, folder, change)
     shutil.copy(APP / "projects.xml", folder)
-    tree = etree.parse(TASKS)
-    change(tree)
-    tree.write(folder / TASKS.name)
     return folder
 
 

@@ -52,12 +52,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, cli_env, loopback_client, run_cli
 from ._thirdparty import (
     Started,
     assert_passed_clean,
+    edited_spec,
     failures,
     list_only_spec,
     npm_package,
@@ -142,16 +142,16 @@ def run(api: Started, tmp_path: Path, spec: Path, cases: str) -> tuple[int, dict
 def variant(folder: Path, auth_type: str, schema_kind: str) -> Path:
     """flows.xml with its login declared otherwise: the `<authentication type>` given, and the
     schema as a `<token>` or an `<oauth2>` (the same token-url operation inside)."""
-    tree = etree.parse(FLOWS)
-    auth = tree.find("authentication")
-    schema = tree.find("authentication-schema/token")
-    assert auth is not None and schema is not None
-    auth.set("type", auth_type)
-    auth.attrib.pop("prefix")
-    schema.tag = schema_kind
-    folder.mkdir()
-    tree.write(folder / FLOWS.name)
-    return folder / FLOWS.name
+
+    def edit(tree: Any) -> None:
+        auth = tree.find("authentication")
+        schema = tree.find("authentication-schema/token")
+        assert auth is not None and schema is not None
+        auth.set("type", auth_type)
+        auth.attrib.pop("prefix")
+        schema.tag = schema_kind
+
+    return edited_spec(FLOWS, folder, edit)
 
 
 def sent_headers(result: dict[str, Any], case: str) -> list[dict[str, str]]:

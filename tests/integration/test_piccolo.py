@@ -33,6 +33,7 @@ from lxml import etree
 from ..support import DATA, assert_caught
 from ._thirdparty import (
     Started,
+    edited_spec,
     failures,
     list_only_spec,
     listed,
@@ -78,16 +79,16 @@ def tasks(api: Started) -> list[dict[str, Any]]:
 
 def with_filters(folder: Path) -> Path:
     """A copy of the spec whose list also takes the FILTERS, as PiccoloCRUD's docs offer them."""
-    tree = etree.parse(SPEC)
-    (listing,) = tree.xpath("//operation[@name='list tasks']")
-    for name, kind in FILTERS.items():
-        listing.insert(0, etree.fromstring(
-            f'<argument name="{name}" location="param"><content><encode type="text/plain"/>'
-            f'<structure><property type="{kind}"/></structure></content></argument>'
-        ))  # fmt: skip
-    folder.mkdir()
-    tree.write(folder / SPEC.name)
-    return folder / SPEC.name
+
+    def edit(tree: Any) -> None:
+        (listing,) = tree.xpath("//operation[@name='list tasks']")
+        for name, kind in FILTERS.items():
+            listing.insert(0, etree.fromstring(
+                f'<argument name="{name}" location="param"><content><encode type="text/plain"/>'
+                f'<structure><property type="{kind}"/></structure></content></argument>'
+            ))  # fmt: skip
+
+    return edited_spec(SPEC, folder, edit)
 
 
 def test_a_correct_api_passes_every_case_and_leaves_no_task(

@@ -27,6 +27,7 @@ from apitest.demo.credentials import DEMO_CLIENT_SECRET
 
 from ..support import cli_env, loopback_client, run_cli
 from ._api import Api, client_token
+from ._thirdparty import edited_spec
 
 TIMEOUT = 60
 LIFECYCLE_END = "GET trip / verify DELETE trips"
@@ -305,9 +306,8 @@ def basic_auth_specs(folder: Path) -> Path:
     """specs/ with the token calls (trips.xml's and destinations.xml's) taking the client's id
     and secret as HTTP Basic in a declared Authorization header (RFC 6749 section 2.3.1)
     rather than as parameters."""
-    shutil.copytree("specs", folder)
-    for spec in folder.glob("*.xml"):
-        tree = etree.parse(spec)
+
+    def edit(tree: Any) -> None:
         for operation in tree.xpath("//token-url/operation"):
             for argument in operation.xpath("argument[@name='client_id' or @name='client_secret']"):
                 operation.remove(argument)
@@ -316,7 +316,10 @@ def basic_auth_specs(folder: Path) -> Path:
                 '<encode type="text/plain"/><structure><property type="string"/></structure>'
                 "</content></argument>"
             ))  # fmt: skip
-        tree.write(spec)
+
+    shutil.copytree("specs", folder)
+    for spec in Path("specs").glob("*.xml"):
+        edited_spec(spec, folder, edit)
     return folder / "trips.xml"
 
 

@@ -67,6 +67,7 @@ from apitest.engine.validation import UNVERIFIED_UPDATE
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
+    edited_spec,
     emptied,
     failures,
     listed,
@@ -146,11 +147,8 @@ def run(api: Started, tmp_path: Path, cases: str, specs: Path = APP) -> tuple[in
 
 def variant(folder: Path, change: Callable[[Any], None]) -> Path:
     """The specs in `folder`, books.xml changed by `change` (given its parsed tree)."""
-    folder.mkdir()
+    edited_spec(APP / "books.xml", folder, change)
     (folder / "people.xml").write_bytes((APP / "people.xml").read_bytes())
-    tree = etree.parse(APP / "books.xml")
-    change(tree)
-    tree.write(folder / "books.xml")
     return folder
 
 

@@ -36,11 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from ..support import DATA, assert_caught, loopback_client
 from ._thirdparty import (
     Started,
+    edited_spec,
     failures,
     listed,
     pypi_command,
@@ -83,16 +83,16 @@ def books(api: Started) -> list[dict[str, Any]]:
 def spec_variant(tmp_path: Path, edit: str) -> Path:
     """A copy of books.xml in `tmp_path`/spec with `edit` made: "unskipped" drops every
     auto-skip-cases, "not-unique" lets the create send the example book as it is."""
-    tree = etree.parse(SPEC)
-    if edit == "unskipped":
-        for op in tree.xpath("//operation[@auto-skip-cases]"):
-            del op.attrib["auto-skip-cases"]
-    else:
-        (title,) = tree.xpath("//structure[@ref-name='book']/property[@name='title']")
-        del title.attrib["unique-for"]
-    (tmp_path / "spec").mkdir()
-    tree.write(tmp_path / "spec" / SPEC.name)
-    return tmp_path / "spec" / SPEC.name
+
+    def made(tree: Any) -> None:
+        if edit == "unskipped":
+            for op in tree.xpath("//operation[@auto-skip-cases]"):
+                del op.attrib["auto-skip-cases"]
+        else:
+            (title,) = tree.xpath("//structure[@ref-name='book']/property[@name='title']")
+            del title.attrib["unique-for"]
+
+    return edited_spec(SPEC, tmp_path / "spec", made)
 
 
 @pytest.fixture(scope="module")

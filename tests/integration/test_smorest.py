@@ -50,6 +50,7 @@ from ..support import DATA, assert_caught, cli_env, run_cli
 from ._thirdparty import (
     Started,
     assert_passed_clean,
+    edited_spec,
     failures,
     fill,
     list_only_spec,
@@ -191,32 +192,34 @@ def etag_spec(folder: Path, value_path: str) -> Path:
     """pets.xml as a user would write it for the app with its ETag feature on: PATCH, PUT and
     DELETE send a required If-Match whose value comes from `value_path`, and declare 428 and
     412 (flask-smorest's answers to a missing or a stale one)."""
-    tree = etree.parse(SPEC)
-    components = tree.getroot().find("components")
-    assert components is not None
-    components.append(
-        etree.fromstring(
-            '<argument name="If-Match" location="header" required="true"><content>'
-            '<encode type="text/plain"/><structure>'
-            f'<property type="string" path="{value_path}"/></structure></content></argument>'
-        )
-    )
-    for status in ("428", "412"):
+
+    def edit(tree: Any) -> None:
+        components = tree.getroot().find("components")
+        assert components is not None
         components.append(
             etree.fromstring(
-                f'<response name="etag_{status}" status="{status}"><content>'
-                '<encode type="application/json"/><structure-ref name="error"/></content>'
-                "</response>"
+                '<argument name="If-Match" location="header" required="true"><content>'
+                '<encode type="text/plain"/><structure>'
+                f'<property type="string" path="{value_path}"/></structure></content></argument>'
             )
         )
-    writes = [op for op in tree.iter("operation") if op.get("method") in ("patch", "put", "delete")]
-    for operation in writes:
-        operation.insert(0, etree.fromstring('<argument-ref name="If-Match"/>'))
         for status in ("428", "412"):
-            operation.append(etree.fromstring(f'<response-ref name="etag_{status}"/>'))
-    folder.mkdir()
-    tree.write(folder / SPEC.name)
-    return folder / SPEC.name
+            components.append(
+                etree.fromstring(
+                    f'<response name="etag_{status}" status="{status}"><content>'
+                    '<encode type="application/json"/><structure-ref name="error"/></content>'
+                    "</response>"
+                )
+            )
+        writes = [
+            op for op in tree.iter("operation") if op.get("method") in ("patch", "put", "delete")
+        ]
+        for operation in writes:
+            operation.insert(0, etree.fromstring('<argument-ref name="If-Match"/>'))
+            for status in ("428", "412"):
+                operation.append(etree.fromstring(f'<response-ref name="etag_{status}"/>'))
+
+    return edited_spec(SPEC, folder, edit)
 
 
 @pytest.fixture(scope="module")
