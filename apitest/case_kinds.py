@@ -25,12 +25,16 @@ NegativeKind = Literal[
     "Empty Header", "ArgMaxLength", "ArgMinLength", "Concurrent", "Non Concurrent",
     "InvalidValueInURLPath", "Mandatory Property", "Invalid Type", "Invalid Value",
     "Regex Mismatch", "Length Violation", "Null Value", "Missing Token", "Invalid Token",
-    "Read Only Profile", "Unknown Key", "Parallel Calls", "Sequential Calls",
+    "Read Only Profile", "Unknown Key", "Parallel Calls", "Sequential Calls", "Null Allowed",
 ]  # fmt: skip
 """ZEST's default case names first (meaning what ZEST means), then apitest's own."""
 NEGATIVE_KINDS: Final[tuple[NegativeKind, ...]] = get_args(NegativeKind)
 FIRED_TWICE: Final[tuple[NegativeKind, ...]] = ("Parallel Calls", "Sequential Calls")
 """The sync cases: the positive call fired twice (at once, in turn), so a case makes two calls."""
+TAKEN: Final[tuple[NegativeKind, ...]] = ("Null Allowed",)
+"""Cases that break the positive call in a way the spec allows, so the API must take it (and
+the run undoes what it took, as it undoes a negative case's accepted write): a null where
+`nullable-for` allows one. Without them an API that refuses the null its spec allows passed."""
 
 CASE_KIND_NAMES: Final[tuple[str, ...]] = ("positive", "negative", *STEP_KINDS, *NEGATIVE_KINDS)
 """What a suite's `[filters] kinds` and a hook's `kind=` may name, in the order a message

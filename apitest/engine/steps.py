@@ -322,7 +322,8 @@ class StepExecutor:
             if 200 <= exchange.status < 300 and op.category == "create":
                 self.book.keep_for_cleanup(run, exchange)
             return Outcome("error", fault)
-        expect: Expectation = "success" if violation is None else "error"
+        taken = violation is None or violation.must_be_taken
+        expect: Expectation = "success" if taken else "error"
         verdict = judge(
             op,
             observed_of(exchange),
@@ -345,8 +346,17 @@ class StepExecutor:
             )
         run.case.error_response = verdict.is_error
         accepted = 200 <= exchange.status < 300 and not verdict.is_error
+        if violation is not None and violation.must_be_taken and not verdict.passed:
+            said = (
+                f"the API refused {built.broken}, which the spec allows (answered "
+                f"{exchange.status})"
+                if exchange.status >= 300
+                else f"sending {built.broken}, which the spec allows"
+            )
+            outcome.message = f"{said}: {verdict.message}"
         if accepted and violation is not None:
-            outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
+            if not violation.must_be_taken:
+                outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
             await self.book.undo(run, exchange, verdict, outcome)
         elif accepted:
             self.book.apply(run, exchange, verdict, outcome)

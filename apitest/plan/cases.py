@@ -389,8 +389,9 @@ def _property_cases(
             yield case("Invalid Type", "set", "text", "text")
     if prop.invalid_value != "map-default":  # else the server answers it with the default
         yield from _criteria_cases(prop, path, case)
-    if not form and not prop.nullable_for.applies("request", category):
-        yield case("Null Value", "set", "null")
+    if not form:
+        nullable = prop.nullable_for.applies("request", category)
+        yield case("Null Allowed" if nullable else "Null Value", "set", "null")
 
 
 def _criteria_cases(

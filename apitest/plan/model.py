@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from apitest.case_kinds import NegativeKind, StepKind
+from apitest.case_kinds import TAKEN, NegativeKind, StepKind
 from apitest.zspec.model import Argument, Operation, Property
 
 __all__ = [
@@ -51,6 +51,11 @@ class Violation:
     detail: str = ""
 
     @property
+    def must_be_taken(self) -> bool:
+        """A case the API must accept (case_kinds.TAKEN), not refuse."""
+        return self.kind in TAKEN
+
+    @property
     def name(self) -> str:
         text = f"{self.kind} {self.target}".strip()
         return f"{text} ({self.detail})" if self.detail else text
@@ -73,7 +78,8 @@ class Step:
     """A write of its chain came before, so it waits out that write's validation-delay."""
     skip_reason: str | None = None
     violation: Violation | None = None
-    """Set for a negative case: the step expects an error."""
+    """Set for a negative case: the step expects an error (or, where the violation
+    `must_be_taken`, the declared success)."""
 
     @property
     def name(self) -> str:

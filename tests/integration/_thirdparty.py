@@ -30,6 +30,8 @@ import httpx
 import pytest
 from lxml import etree
 
+from apitest.case_kinds import TAKEN
+
 from ..support import assert_caught, cli_env, free_port, loopback_client, run_cli
 
 JSON_SERVER = "json-server@0.17.4"
@@ -403,6 +405,13 @@ def case_named(result: dict[str, Any], name: str) -> dict[str, Any]:
         c for c in result["cases"] if f"{c['operation']} / {c['case']}" == name
     )
     return found
+
+
+def must_refuse(case: dict[str, Any]) -> bool:
+    """A case of a run's report.json the API must refuse: a negative one, but not one the API
+    must take (a null its spec allows, case_kinds.TAKEN)."""
+    kind = case["negative_kind"]
+    return kind is not None and kind not in TAKEN
 
 
 def failures(result: dict[str, Any]) -> dict[str, str]:

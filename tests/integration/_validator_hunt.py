@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
+from apitest.case_kinds import TAKEN
+
 from ..support import DATA, loopback_client
 from ._thirdparty import (
     Planted,
@@ -44,13 +46,6 @@ CorrectRun = tuple[int, dict[str, Any], list[dict[str, Any]]]
 WRITES = ("create", "replace", "patch", "delete")
 """The writes of a hunt's resource, in the order the run verifies them."""
 SEED = "3"
-NULL_ALLOWED_UNTESTED = pytest.mark.xfail(
-    strict=True,
-    reason="apitest false green: no case sends null where `nullable-for` allows it "
-    "(plan/cases.py _property_cases makes Null Value cases for members not nullable only; "
-    "the positive case sends a value), so an app that refuses the null passes",
-)
-"""The mark of a hunt's test that plants a member refusing the null its spec allows."""
 
 BOUNDS: dict[str, tuple[int | None, int | None]] = {
     "weight": (1, 5000),
@@ -161,12 +156,13 @@ class ValidatorHunt:
         count: int,
         no_record: Callable[[dict[str, Any]], bool] | None = None,
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The negative cases of the correct run, split: those that name a key no record has
+        """The negative cases of the correct run (not those it must take, a null the spec
+        allows), split: those that name a key no record has
         (`no_record`; by default the cases of the key, `<noun>_id`), all answered 404, and
         the `count` others, all refused `refused_with`."""
         keyed = no_record or (lambda case: case["case"].endswith(f" {self.noun}_id"))
         _status, result, _left = correct
-        negative = [c for c in result["cases"] if c["negative_kind"] is not None]
+        negative = [c for c in result["cases"] if c["negative_kind"] not in (None, *TAKEN)]
         unknown = [c for c in negative if keyed(c)]
         assert {c["http_status"] for c in unknown} == {404}, unknown
         refused = [c for c in negative if not keyed(c)]
@@ -212,14 +208,16 @@ class ValidatorHunt:
         """A defect that lets one body rule go: caught by `case` on each write."""
         return defect, self.on_each_write(case, said), 0
 
-    def common_defects(self, nested: str) -> list[Planted]:
+    def common_defects(self, nested: str, nullable: str) -> list[Planted]:
         """The defects every hunt plants besides its framework's own: a query's `limit` let
         past its maximum ("lax-limit"), a create that drops the nested member `nested`
         ("dropped-field"), an update not stored ("lost-update": both updates' read-backs
         fail), a delete answered 204 that keeps the record ("kept-delete": the delete's
         read-back and the end-of-run read of the record prepared for the negative cases fail;
-        both records stay), and a create answered 200 for 201 ("wrong-status": the create's
-        positive case and the one preparing a record for the negative cases fail)."""
+        those records stay, and the one `Null Allowed <nullable>` made, which its undo could
+        not delete), and a create answered 200 for 201 ("wrong-status": each create fails,
+        the positive case, the one preparing a record for the negative cases and the one
+        sending the null `nullable` may take)."""
         noun = self.noun
         over = "the API accepted param limit='101'"
         limit = {f"list {noun}s / Invalid Param limit (above range)": over}
@@ -234,14 +232,13 @@ class ValidatorHunt:
             f"delete {noun} / record prepared for negative cases": "was still there when read back",
         }
         wrong = f"status 200 is not declared for create {noun} (declared: 201"
-        answered = {
-            f"create {noun} / {c}": wrong for c in ("positive", "record for negative cases")
-        }
+        creates = ("positive", "record for negative cases", f"Null Allowed {nullable}")
+        answered = {f"create {noun} / {case}": wrong for case in creates}
         return [
             ("lax-limit", limit, 0),
             ("dropped-field", dropped, 0),
             ("lost-update", lost, 0),
-            ("kept-delete", kept, 2),
+            ("kept-delete", kept, 3),
             ("wrong-status", answered, 0),
         ]
 

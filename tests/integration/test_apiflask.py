@@ -11,7 +11,7 @@ view runs, naming marshmallow's messages and where each was found (a nested fiel
 parent, a list item's under its index): a case apitest calls a violation must be refused for
 its own rule, and a positive one taken.
 
-What it shows apitest gets right: a correct app passes every case (`--cases all`, 170 cases)
+What it shows apitest gets right: a correct app passes every case (`--cases all`, 173 cases)
 and keeps no widget; each of its 152 refusals (422) holds marshmallow's message for the very
 rule and at the very place its case set out to break, and nothing else ("Length must be between
 1 and 15." at `json.tags.0` for `Length Violation tags[0] (over max)`; an empty X-Request-Id
@@ -31,10 +31,9 @@ Regex Mismatch value was a match with a stray character appended ("AB-123!"), wh
 that searches `[A-Z]{2}-[0-9]{3}$` (a Pydantic, msgspec or JSON Schema `pattern` written without
 `^`) refuses, while it takes "!AB-123". It is now the match, the stray and the match again
 ("JW-389!JW-389", plan/bad_values.py `_match_with_a_stray`), which a search takes however it
-is anchored. Left open (a FALSE GREEN, kept as a strict xfail beside a test showing the
-planted app is really defective): a nullable field that refuses null passes (as Litestar's
-hunt found): no case sends null where `nullable-for` allows it (plan/cases.py
-`_property_cases`).
+is anchored. And a nullable field that refused null passed (as in Litestar's hunt): no
+case sent null where `nullable-for` allows it; `Null Allowed note` now does, and the app must
+take it.
 """
 
 from __future__ import annotations
@@ -47,7 +46,6 @@ import pytest
 from ._thirdparty import Planted
 from ._validator_hunt import (
     BOUNDS,
-    NULL_ALLOWED_UNTESTED,
     CorrectRun,
     ValidatorHunt,
     answer_of,
@@ -69,7 +67,7 @@ VALID = {"name": "Hand drill", "code": "AB-123", "weight": 800}
 
 
 def test_a_correct_api_passes_every_case_and_keeps_no_widget(hunt_correct_run: CorrectRun) -> None:
-    result = HUNT.assert_correct_run(hunt_correct_run, 170)
+    result = HUNT.assert_correct_run(hunt_correct_run, 173)
     made = {c["case"] for c in result["cases"]}
     assert {"Invalid Type released_at", "Invalid Type released_at (text)"} <= made  # none skipped
 
@@ -217,7 +215,12 @@ DEFECTS: list[Planted] = [
         0,
     ),
     HUNT.lax("null-name", "Null Value name", "the API accepted name = null"),
-    *HUNT.common_defects(nested="maker"),
+    *HUNT.common_defects(nested="maker", nullable="note"),
+    # Only Null Allowed sends the null `nullable-for` allows (the positive case sends text,
+    # Null Value goes where null is not allowed): an app refusing it passed every case.
+    HUNT.lax(
+        "note-not-nullable", "Null Allowed note", "the API refused note = null (Null Allowed)"
+    ),
 ]
 
 
@@ -246,11 +249,6 @@ def test_two_defects_planted_are_real(hunt_python: Path, tmp_path: Path) -> None
         refused = HUNT.post(api, {**VALID, "note": None})
     assert refused.status_code == 422
     assert refused.json()["detail"] == {"json": {"note": ["Field may not be null."]}}
-
-
-@NULL_ALLOWED_UNTESTED
-def test_a_nullable_field_that_refuses_null_is_caught(hunt_python: Path, tmp_path: Path) -> None:
-    HUNT.assert_caught(hunt_python, tmp_path, ("note-not-nullable", {}, 0))
 
 
 def test_an_unknown_defect_is_refused(hunt_python: Path, tmp_path: Path) -> None:

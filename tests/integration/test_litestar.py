@@ -11,7 +11,7 @@ default 400 `{"status_code", "detail": "Validation failed for ...", "extra": [{"
 (a missing header: 400 with its own detail and no `extra`): a case apitest calls a violation
 must be refused for its own rule, and a positive one taken.
 
-What it shows apitest gets right: a correct app passes every case (`--cases all`, 167 cases)
+What it shows apitest gets right: a correct app passes every case (`--cases all`, 170 cases)
 and keeps no gadget; each of its 149 refusals (400) holds one error, msgspec's for the very rule
 and at the very place its case set out to break ("Expected `str` of length <= 15" at
 `tags[0]` for `Length Violation tags[0] (over max)`), and a key no gadget has, or one that is
@@ -31,11 +31,10 @@ It is now a match, a stray character and the match again ("EZ-242!EZ-242", plan/
 Invalid Type, sent a number, which a member typed `str` refuses too; `Invalid Type
 released_at (text)` now sends text no moment reads (plan/cases.py `_MOMENTS`).
 
-What it found wrong in apitest and left open (a FALSE GREEN, kept as a strict xfail, beside a
-test showing the planted app is really defective): a nullable member that refuses null
-passes: no case ever sends null where the spec's `nullable-for` allows it (the positive case
-sends a string; plan/cases.py `_property_cases` makes only the Null Value case, for members
-NOT nullable), so an app that forgot `| None` on `note` is green.
+And a nullable member that refuses null passed: no case sent null where the spec's
+`nullable-for` allows it (the positive case sends a string, Null Value goes only where null is
+NOT allowed), so an app that forgot `| None` on `note` was green. `Null Allowed note` now sends
+it, and the app must take it (plan/cases.py `_property_cases`, case_kinds.TAKEN).
 
 What it shows of Litestar itself (kept out of the correct run): it converts a request with
 msgspec's lax mode (`strict=False`), in which a JSON number is a valid `datetime` (seconds
@@ -56,7 +55,6 @@ import pytest
 from ._thirdparty import Planted
 from ._validator_hunt import (
     BOUNDS,
-    NULL_ALLOWED_UNTESTED,
     CorrectRun,
     ValidatorHunt,
     answer_of,
@@ -76,7 +74,7 @@ VALID = {"name": "Hand drill", "code": "AB-123", "weight": 800}
 
 
 def test_a_correct_api_passes_every_case_and_keeps_no_gadget(hunt_correct_run: CorrectRun) -> None:
-    result = HUNT.assert_correct_run(hunt_correct_run, 167)
+    result = HUNT.assert_correct_run(hunt_correct_run, 170)
     assert not [c for c in result["cases"] if c["case"] == LAX_DATETIME]  # (text) is made
 
 
@@ -209,7 +207,12 @@ DEFECTS: list[Planted] = [
         0,
     ),
     HUNT.lax("null-name", "Null Value name", "the API accepted name = null"),
-    *HUNT.common_defects(nested="maker"),
+    *HUNT.common_defects(nested="maker", nullable="note"),
+    # Only Null Allowed sends the null `nullable-for` allows (the positive case sends text,
+    # Null Value goes where null is not allowed): an app refusing it passed every case.
+    HUNT.lax(
+        "note-not-nullable", "Null Allowed note", "the API refused note = null (Null Allowed)"
+    ),
     # A Regex Mismatch value holds a match ("EZ-242!EZ-242"), so an app that searches the
     # pattern takes it ("!apitest!", sent before, holds none: the unanchored app refused it
     # too and the run was green).
@@ -250,11 +253,6 @@ def test_three_defects_planted_are_real(hunt_python: Path, tmp_path: Path) -> No
     assert refused.json()["extra"] == [
         {"message": "Expected `str`, got `null`", "key": "note", "source": "body"}
     ]
-
-
-@NULL_ALLOWED_UNTESTED
-def test_a_nullable_member_that_refuses_null_is_caught(hunt_python: Path, tmp_path: Path) -> None:
-    HUNT.assert_caught(hunt_python, tmp_path, ("note-not-nullable", {}, 0))
 
 
 def test_an_unknown_defect_is_refused(hunt_python: Path, tmp_path: Path) -> None:

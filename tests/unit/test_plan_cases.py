@@ -31,6 +31,7 @@ from apitest.zspec.model import (
     Response,
     Structure,
 )
+from apitest.zspec.scopes import parse_scopes
 
 from ..support import DATA, LOC, REPO
 
@@ -556,3 +557,20 @@ def test_a_long_range_is_read_exactly(tmp_path: Path) -> None:
     ]
     assert ranged[0].range == Bounds(-(2**63), 2**63 - 1)
     assert isinstance(ranged[0].range.min, int)
+
+
+def test_a_null_the_spec_allows_is_a_case_the_api_must_take() -> None:
+    """Null Value sends null where `nullable-for` does not allow it, to be refused; where it
+    does, Null Allowed sends it and the API must take it: an API that refused the null its
+    spec allows passed every case (the Litestar and APIFlask hunts). A form sends neither (it
+    has no null)."""
+    note = Property(LOC, "string", name="note", nullable_for=parse_scopes("Request[update]"))
+    made = {c.name: c for c in _property_cases(note, "update", ("note",))}
+    assert "Null Allowed note" in made and "Null Value note" not in made
+    assert made["Null Allowed note"].must_be_taken
+    assert bad_value(made["Null Allowed note"], DataGenerator(5, "case")) is None
+    on_create = {c.name: c for c in _property_cases(note, "create", ("note",))}
+    assert "Null Value note" in on_create and not on_create["Null Value note"].must_be_taken
+    assert "Null Allowed note" not in on_create
+    in_form = [c.name for c in _property_cases(note, "update", ("note",), form=True)]
+    assert not [name for name in in_form if name.startswith("Null")]
