@@ -55,6 +55,8 @@ def bad_value(violation: Violation, generator: DataGenerator, lookup: Lookup = _
         return f"apitest-{generator.hex(6)}"
     if kind in ("too long", "too short"):
         return _wrong_length(prop, kind == "too long", generator)
+    if kind == "fraction":
+        return _fraction(prop)
     if kind == "outside values":
         return _outside(prop, generator)
     if kind in ("above range", "below range") and prop.range is not None:
@@ -129,6 +131,18 @@ def _wrong_type(type_name: str, generator: DataGenerator, as_text: bool) -> Any:
     if type_name in ("string", "long_string", "datetime", "date"):
         return int(generator.hex(6), 16)  # a JSON number; long_string wants digits as text
     return word  # a string where a number, boolean, array or object belongs
+
+
+def _fraction(prop: Property) -> float:
+    """A number with a fractional part, within the property's `range` where there is room:
+    its type is all it breaks (an API that checked only the range refused 5001.5 for a
+    maximum of 5000, and the case passed an API that truncates)."""
+    bounds = prop.range
+    low = bounds.min if bounds is not None and bounds.min is not None else 0
+    fraction = math.floor(low) + 0.5
+    if bounds is not None and bounds.max is not None and fraction > bounds.max:
+        fraction = math.ceil(bounds.max) - 0.5
+    return fraction
 
 
 LENGTH_CAP = 1_000_000

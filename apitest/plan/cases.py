@@ -68,6 +68,9 @@ _INVALID: dict[str, NegativeKind] = {"param": "Invalid Param", "header": "Invali
 _EMPTY: dict[str, NegativeKind] = {"param": "Empty Param", "header": "Empty Header"}
 _UNTYPED = frozenset({"string", "any", "file", "object"})
 _NOT_TYPED_IN_JSON = frozenset({"any", "file", "object"})
+_WHOLE_NUMBERS = frozenset({"integer", "long"})
+"""Types a JSON number with a fractional part is not: besides text, each gets 5.5, or an API
+that took a fraction for one (marshmallow's `Integer` truncates it to 5) passed every case."""
 _MOMENTS = frozenset({"datetime", "date"})
 """Types that JSON writes as text: besides a value of another JSON type (a number, which a lax
 framework may read as seconds since the epoch), each gets text no moment reads, or an API
@@ -391,6 +394,8 @@ def _property_cases(
         yield case("Invalid Type", "set", "text" if form else "type")
         if not form and prop.type in _MOMENTS:
             yield case("Invalid Type", "set", "text", "text")
+        if not form and prop.type in _WHOLE_NUMBERS:
+            yield case("Invalid Type", "set", "fraction", "fraction")
     if prop.invalid_value != "map-default":  # else the server answers it with the default
         yield from _criteria_cases(prop, path, case)
     if not form:

@@ -166,7 +166,7 @@ class ValidatorHunt:
         unknown = [c for c in negative if keyed(c)]
         assert {c["http_status"] for c in unknown} == {404}, unknown
         refused = [c for c in negative if not keyed(c)]
-        assert len(refused) == count
+        assert len(refused) == count, len(refused)
         assert {c["http_status"] for c in refused} == {refused_with}
         return unknown, refused
 

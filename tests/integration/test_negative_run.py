@@ -53,7 +53,7 @@ def test_every_negative_case_passes_against_the_correct_service(
     before = live_ids(server)
     result = run_negative(server, tmp_path, undelayed)
     cases = negative(result)
-    assert len(cases) == 71 + 29  # trips and destinations, as the plan counts them
+    assert len(cases) == 73 + 29  # trips and destinations, as the plan counts them
     not_passed = [(case.name, case.message) for case in result.cases if case.status != "passed"]
     assert not_passed == []
     assert live_ids(server) == before  # the prepared records are gone again

@@ -280,6 +280,7 @@ LENIENT = {
             "Invalid Type data.attributes.title",
             "Invalid Value data.attributes.year (above range)",
             "Invalid Value data.attributes.year (below range)",
+            "Invalid Type data.attributes.year (fraction)",  # 1.5 for the integer year
             "Invalid Type data.attributes.author_id",  # apitest's: see the integer author_id
         )
     ),

@@ -57,7 +57,8 @@ def test_trips_gets_every_applicable_kind_in_the_counts_its_declarations_give(
     assert kinds == {
         # create: trips, trip_name, destination, start/end; update: trips, trip_id
         "Mandatory Property": 7,
-        "Invalid Type": 19,  # 15, and start/end_time as text no moment reads, twice
+        # 15, start/end_time as text no moment reads and no_of_days as a fraction, twice
+        "Invalid Type": 21,
         "Null Value": 15,
         "Invalid Value": 6,  # trip_type outside values, no_of_days above/below range, twice
         "Length Violation": 8,  # trip_name and destination, over max and under min, twice
@@ -102,7 +103,7 @@ def test_negative_cases_of_one_operation_go_out_together_except_a_delete_s(
     chain = next(chain for chain in negative_plan.chains if chain.id == "trips.1")
     groups = parallel_groups(chain.steps)
     sizes = {group[0].operation.name: len(group) for group in groups if len(group) > 1}
-    assert sizes == {"POST trips": 30, "GET trips": 2, "GET trip": 4, "PUT trips": 30}
+    assert sizes == {"POST trips": 31, "GET trips": 2, "GET trip": 4, "PUT trips": 31}
     deletes = [group for group in groups if group[0].operation.name == "DELETE trips"]
     assert all(len(group) == 1 for group in deletes) and len(deletes) == 6  # 5 cases + cleanup
     # the estimate charges a group once, so it is far below one call per case
@@ -128,8 +129,8 @@ def test_an_update_sending_its_record_s_etag_has_its_cases_go_one_at_a_time(
     )
     groups = parallel_groups(steps)
     sizes = {group[0].operation.name: len(group) for group in groups if len(group) > 1}
-    assert sizes == {"POST trips": 30, "GET trips": 2, "GET trip": 4}  # PUT's: one at a time
-    assert len([group for group in groups if group[0].operation is guarded]) == 30
+    assert sizes == {"POST trips": 31, "GET trips": 2, "GET trip": 4}  # PUT's: one at a time
+    assert len([group for group in groups if group[0].operation is guarded]) == 31
 
 
 def test_an_update_whose_body_can_rename_its_record_has_its_cases_go_one_at_a_time(
@@ -158,8 +159,8 @@ def test_an_update_whose_body_can_rename_its_record_has_its_cases_go_one_at_a_ti
         groups = parallel_groups(steps)
         return {group[0].operation.name: len(group) for group in groups if len(group) > 1}
 
-    assert sizes_with_a_body_of("trip_id") == {"POST trips": 30, "GET trips": 2, "GET trip": 4}
-    assert sizes_with_a_body_of("note")["PUT trips"] == 30
+    assert sizes_with_a_body_of("trip_id") == {"POST trips": 31, "GET trips": 2, "GET trip": 4}
+    assert sizes_with_a_body_of("note")["PUT trips"] == 31
 
 
 def test_an_argument_the_token_goes_in_gets_the_token_cases_not_its_own(catalog: Catalog) -> None:
@@ -574,3 +575,28 @@ def test_a_null_the_spec_allows_is_a_case_the_api_must_take() -> None:
     assert "Null Allowed note" not in on_create
     in_form = [c.name for c in _property_cases(note, "update", ("note",), form=True)]
     assert not [name for name in in_form if name.startswith("Null")]
+
+
+def test_a_whole_number_gets_a_fraction_within_its_range_beside_text() -> None:
+    """Text is a JSON type an integer is not, but an API that truncates a fraction
+    (marshmallow's `Integer` stores 5 for 5.5) passed every case: an integer or a long in a
+    JSON body gets `Invalid Type <name> (fraction)` too, a number with a fractional part
+    inside its `range`, so that the type is all it breaks. A form's field gets its one text
+    case, as before."""
+    weight = Property(LOC, "integer", name="weight", range=Bounds(1, 5000))
+    made = {c.name: c for c in _property_cases(weight, "create", ("weight",))}
+    assert {"Invalid Type weight", "Invalid Type weight (fraction)"} <= set(made)
+    gen = DataGenerator(5, "case")
+    fraction = bad_value(made["Invalid Type weight (fraction)"], gen)
+    assert fraction == 1.5
+    assert bad_value(made["Invalid Type weight"], gen) != fraction
+    negative = Property(LOC, "long", name="n", range=Bounds(-10, -3))
+    (case,) = [c for c in _property_cases(negative, "create", ("n",)) if c.detail == "fraction"]
+    assert bad_value(case, gen) == -9.5
+    narrow = Property(LOC, "integer", name="n", range=Bounds(None, -3))
+    (case,) = [c for c in _property_cases(narrow, "create", ("n",)) if c.detail == "fraction"]
+    assert bad_value(case, gen) == -3.5
+    in_form = [c.name for c in _property_cases(weight, "create", ("weight",), form=True)]
+    assert "Invalid Type weight (fraction)" not in in_form
+    text = Property(LOC, "string", name="s")
+    assert not [c for c in _property_cases(text, "create", ("s",)) if c.detail == "fraction"]

@@ -38,6 +38,8 @@ APIFLASK_DEFECTS (comma-separated) plants defects:
 - "end-anchored-code": `code` is checked by a hand-written validator that SEARCHES the pattern
   with its `$` and no `^` (`re.search`), so "!AB-123" is taken, "AB-123!" not;
 - "note-not-nullable": `note` refuses the null the spec allows (no allow_none);
+- "truncating-weight": `weight` is marshmallow's default `Integer` (not strict), which takes
+  1.5 and stores 1;
 - "lost-update": a PUT or PATCH is answered 200 with the widget as it would be, and nothing is
   stored;
 - "kept-delete": a DELETE is answered 204 and the widget stays;
@@ -64,6 +66,7 @@ defects = set(filter(None, os.environ.get("APIFLASK_DEFECTS", "").split(",")))
 KNOWN = {"lax-weight", "lax-code", "lax-colour", "lax-name-length", "lax-tag-length"}
 KNOWN |= {"lax-limit", "lax-request-id", "null-name", "start-anchored-code", "end-anchored-code"}
 KNOWN |= {"lost-update", "kept-delete", "dropped-field", "wrong-status", "note-not-nullable"}
+KNOWN |= {"truncating-weight"}
 if defects - KNOWN:  # a misspelt defect would plant nothing, and the hunt pass unseen
     sys.exit(f"unknown defects: {', '.join(sorted(defects - KNOWN))}")
 
@@ -94,8 +97,9 @@ def widget_fields(required: bool) -> dict[str, Any]:
     return {
         "name": String(required=required, allow_none="null-name" in defects, validate=NAME),
         "code": String(required=required, validate=CODE_RULE),
-        "weight": Integer(
+        "weight": Integer(  # strict: the default takes 1.5 and stores 1, losing data
             required=required,
+            strict="truncating-weight" not in defects,
             validate=Range(min=1, max=None if "lax-weight" in defects else 5000),
         ),
         "price": Float(validate=Range(min=0, max=10000)),

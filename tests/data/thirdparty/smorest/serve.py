@@ -48,8 +48,9 @@ class PetSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     species = fields.String(validate=validate.OneOf(SPECIES))
-    age = fields.Integer(
+    age = fields.Integer(  # strict: the default takes 0.5 and stores 0, losing data
         allow_none=True,
+        strict=True,
         validate=None if "unchecked-age" in defects else validate.Range(min=0, max=100),
     )
     vaccinated = fields.Boolean(allow_none=True)
