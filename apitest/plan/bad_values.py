@@ -134,9 +134,9 @@ def _wrong_type(type_name: str, generator: DataGenerator, as_text: bool) -> Any:
 
 
 def _fraction(prop: Property) -> float:
-    """A number with a fractional part, within the property's `range` where there is room:
-    its type is all it breaks (an API that checked only the range refused 5001.5 for a
-    maximum of 5000, and the case passed an API that truncates)."""
+    """A number with a fractional part, within the property's `range` where there is room,
+    so that its type is all it breaks: past the range (5000.5 for a maximum of 5000), an API
+    that truncates would refuse it for the range and pass the case."""
     bounds = prop.range
     low = bounds.min if bounds is not None and bounds.min is not None else 0
     fraction = math.floor(low) + 0.5

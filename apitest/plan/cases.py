@@ -69,8 +69,9 @@ _EMPTY: dict[str, NegativeKind] = {"param": "Empty Param", "header": "Empty Head
 _UNTYPED = frozenset({"string", "any", "file", "object"})
 _NOT_TYPED_IN_JSON = frozenset({"any", "file", "object"})
 _WHOLE_NUMBERS = frozenset({"integer", "long"})
-"""Types a JSON number with a fractional part is not: besides text, each gets 5.5, or an API
-that took a fraction for one (marshmallow's `Integer` truncates it to 5) passed every case."""
+"""Types a JSON number with a fractional part is not: besides text, each gets a fraction
+(bad_values._fraction), or an API that took one (marshmallow's default `Integer` stores 5 for
+5.5) passed every case."""
 _MOMENTS = frozenset({"datetime", "date"})
 """Types that JSON writes as text: besides a value of another JSON type (a number, which a lax
 framework may read as seconds since the epoch), each gets text no moment reads, or an API
