@@ -111,12 +111,9 @@ def case_of(chain: Chain, step: Step) -> CaseResult:
     if step.validates:
         write = chain.written_by(step)
         under_test = write.operation.name if write is not None else op.name
-    violation = step.violation
     expect: Expect = (
-        "gone" if step.check == "gone"
-        else "error" if violation is not None and not violation.must_be_taken
-        else "success"
-    )  # fmt: skip
+        "gone" if step.check == "gone" else "error" if step.expects_error else "success"
+    )
     pacing = _pacing(
         op.delay, step.waits_for_record, op.validation_delay if step.is_write else 0, expect
     )

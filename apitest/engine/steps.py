@@ -322,8 +322,7 @@ class StepExecutor:
             if 200 <= exchange.status < 300 and op.category == "create":
                 self.book.keep_for_cleanup(run, exchange)
             return Outcome("error", fault)
-        taken = violation is None or violation.must_be_taken
-        expect: Expectation = "success" if taken else "error"
+        expect: Expectation = "error" if run.step.expects_error else "success"
         verdict = judge(
             op,
             observed_of(exchange),

@@ -86,6 +86,11 @@ class Step:
         return f"{self.operation.name} / {self.case}"
 
     @property
+    def expects_error(self) -> bool:
+        """A negative case the API must refuse: not one it must take (`must_be_taken`)."""
+        return self.violation is not None and not self.violation.must_be_taken
+
+    @property
     def is_write(self) -> bool:
         """A step meant to change data (a negative case is meant to be refused)."""
         return self.violation is None and self.operation.category != "read"

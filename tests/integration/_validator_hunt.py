@@ -24,8 +24,6 @@ from typing import Any
 import httpx
 import pytest
 
-from apitest.case_kinds import TAKEN
-
 from ..support import DATA, loopback_client
 from ._thirdparty import (
     Planted,
@@ -35,6 +33,7 @@ from ._thirdparty import (
     edited_spec,
     failures,
     listed,
+    must_refuse,
     pypi_command,
     run_spec,
     serving_app,
@@ -162,7 +161,7 @@ class ValidatorHunt:
         the `count` others, all refused `refused_with`."""
         keyed = no_record or (lambda case: case["case"].endswith(f" {self.noun}_id"))
         _status, result, _left = correct
-        negative = [c for c in result["cases"] if c["negative_kind"] not in (None, *TAKEN)]
+        negative = [c for c in result["cases"] if must_refuse(c)]
         unknown = [c for c in negative if keyed(c)]
         assert {c["http_status"] for c in unknown} == {404}, unknown
         refused = [c for c in negative if not keyed(c)]
