@@ -141,10 +141,12 @@ def test_unknown_id_empty_fails_the_unknown_key_case_and_only_that(
 def test_the_same_seed_breaks_things_the_same_way(
     make_server: MakeServer, tmp_path: Path, seed: int, undelayed: Catalog
 ) -> None:
-    server = make_server(bugs=["accepts-invalid"])
     plan = build_plan(undelayed, PlanOptions(seed=seed, cases="negative"))
     runs = []
     for attempt in range(2):
+        # a service each: one run's 53 PUTs and the other's would pass the PUT throttle's
+        # 100 a minute, and the second run would wait out its 120 s lock
+        server = make_server(bugs=["accepts-invalid"])
         settings = RunSettings(
             base_url=server.base_url,
             auth=AUTH,
