@@ -292,11 +292,14 @@ class Bookkeeper:
         resource, op, chain_id, record = run.resource, run.step.operation, run.chain_id, run.record
         generator = self.generator.child(f"{run.step.id}/undo")
         violation = run.step.violation
-        if violation is not None and violation.location == "variable" and op.category != "create":
-            # its URL held a made-up key: the chain's record was never addressed
-            undone = await self.undoer.elsewhere(resource, op, exchange, verdict, chain_id)
-        elif op.category == "create":
-            undone = await self.undoer.created(resource, op, exchange, verdict, chain_id)
+        # a URL that held a made-up key: the chain's record was never addressed
+        elsewhere = (
+            violation is not None and violation.location == "variable" and op.category != "create"
+        )
+        if op.category == "create" or elsewhere:
+            undone = await self.undoer.created(
+                resource, op, exchange, verdict, chain_id, run.step.id, elsewhere=elsewhere
+            )
         elif op.category == "update" and record is not None:
             self._accepted(run, record, exchange)
             before = dict(record.data)

@@ -31,6 +31,7 @@ from typing import Any
 from apitest.engine.body_records import sent_records
 from apitest.engine.cleanup import read_back, refresh, sweep
 from apitest.engine.effects import (
+    created_items,
     created_records,
     keep_what_the_answer_shows,
     not_made_by_the_run,
@@ -39,6 +40,7 @@ from apitest.engine.effects import (
 )
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.ledger import Ledger
+from apitest.engine.provenance import Origin
 from apitest.engine.record_state import lacking, moved_on, taken_from_record
 from apitest.engine.records import DataManager, Record
 from apitest.engine.request import NotApplicable, build_request
@@ -74,11 +76,31 @@ class Undoer:
     data: DataManager
 
     async def created(
-        self, resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict, chain: str
+        self,
+        resource: Resource,
+        op: Operation,
+        exchange: Exchange,
+        verdict: Verdict,
+        chain: str,
+        case_id: str,
+        *,
+        elsewhere: bool = False,
     ) -> Undone:
-        """Delete, and read back, each record a wrongly accepted create made."""
+        """Delete, and read back, each record a wrongly accepted create made. Each record
+        knows the answer it came from (call `exchange.call_index` of `case_id`), so the delete
+        notes where its key came from: a replay of the case deletes what it made the same way
+        (report/_replay_chain.py).
+
+        `elsewhere`: a write accepted at a made-up URL key, which left the chain's record
+        alone. An update whose answer shows a record made one there (an upserting PUT:
+        Kinto's 201), deleted at once like a wrongly created one; restoring the chain's record
+        would leave it behind."""
+        items, _sent = created_items(resource, op, exchange, verdict)
+        if elsewhere and (op.category != "update" or not items):
+            note = "its URL named no record of this run, so none of the run's was changed"
+            return Undone(notes=[note])
         undone = Undone()
-        found, _sent = created_records(resource, op, exchange, verdict)
+        found = [(data, keys) for data, keys, _item in items]
         why = not_made_by_the_run(self.data, resource, op, exchange, found)
         if why is not None:
             undone.notes.append(
@@ -87,9 +109,12 @@ class Undoer:
             return undone
         pairs = []
         address = exchange.request.variables
-        for data, keys in found:
+        for data, keys, item in items:
             entry = self.ledger.created(resource.name, resource.file, keys, data, address)
-            record = Record(resource.name, data, keys, chain, True, 0, address=dict(address))
+            origin = Origin(case_id, exchange.call_index, exchange.body, item)
+            record = Record(
+                resource.name, data, keys, chain, True, 0, origin=origin, address=dict(address)
+            )
             pairs.append((entry, record))
         if not pairs and read_records(resource, op, exchange, verdict):
             undone.notes.append(
@@ -116,18 +141,6 @@ class Undoer:
                 if cases:
                     undone.leftovers.append((entry, record))
         return undone
-
-    async def elsewhere(
-        self, resource: Resource, op: Operation, exchange: Exchange, verdict: Verdict, chain: str
-    ) -> Undone:
-        """A write accepted at a made-up URL key left the chain's record alone. An update whose
-        answer shows a record made one there (an upserting PUT: Kinto's 201), deleted at once
-        like a wrongly created one; restoring the chain's record would leave it behind."""
-        found, _sent = created_records(resource, op, exchange, verdict)
-        if op.category != "update" or not found:
-            note = "its URL named no record of this run, so none of the run's was changed"
-            return Undone(notes=[note])
-        return await self.created(resource, op, exchange, verdict, chain)
 
     async def updated(
         self,

@@ -41,6 +41,20 @@ def replayed_calls(case: CaseResult) -> list[int]:
     return list(range(len(case.calls)))
 
 
+def undoing_calls(case: CaseResult, index: int) -> list[tuple[CaseResult, int]]:
+    """The calls that undid what call `index` of a negative case made, when the API took it
+    (engine/undo.py): those after its own that take a value from that answer, the delete of
+    the record it made above all."""
+    if not is_negative(case):
+        return []
+    after = len(replayed_calls(case))
+    return [
+        (case, later)
+        for later in range(after, len(case.calls))
+        if any((use.case, use.call) == (case.id, index) for use in case.calls[later].uses)
+    ]
+
+
 class RunCases:
     """The run's cases as a replay asks about them: each operation's category and declared
     statuses, the deletes that used each answer, and the cases of each chain."""
@@ -65,7 +79,12 @@ class RunCases:
 
     def is_create(self, case: CaseResult) -> bool:
         """A positive or setup create: its record is the cleanup trap's to delete."""
-        return self.category(case) == "create" and not is_negative(case)
+        return self.makes(case) and not is_negative(case)
+
+    def makes(self, case: CaseResult) -> bool:
+        """A case of a create, negative or not: what it makes when the API takes it, the
+        replay deletes (a negative one's in its own script, the only one that replays it)."""
+        return self.category(case) == "create"
 
     def is_delete(self, case: CaseResult) -> bool:
         return self.category(case) == "delete" and not is_negative(case)
@@ -114,20 +133,28 @@ class ReplayChain:
         self.by_id = {case.id: case for case in self.cases}
         self.sources: dict[tuple[str, int], CapturedAnswer] = {}
         self.deletes = self._deletes()
-        for user in [*self.cases, *(case for case, _ in self.deletes.values())]:
-            for index in replayed_calls(user):  # every capture is known before a block renders
-                for use in user.calls[index].uses:
-                    found = self.source(use, user)
-                    if found is not None:
-                        found.var(use.path)
+        users = [*self.cases, *(case for case, _ in self.deletes.values())]
+        calls = [(user, index) for user in users for index in replayed_calls(user)]
+        calls += self.deletes.values()  # the deletes the traps make, a negative case's undo too
+        for user, index in calls:  # every capture is known before a block renders
+            for use in user.calls[index].uses:
+                found = self.source(use, user, undoing=index not in replayed_calls(user))
+                if found is not None:
+                    found.var(use.path)
 
-    def source(self, use: ValueUse, user: CaseResult) -> CapturedAnswer | None:
+    def source(
+        self, use: ValueUse, user: CaseResult, *, undoing: bool = False
+    ) -> CapturedAnswer | None:
         """The captured answer `use` points at, if this chain's replays always hold it: an
-        earlier, non-negative case of the chain, and a call of it that is replayed."""
+        earlier, non-negative case of the chain, and a call of it that is replayed; or, for
+        a call `undoing` what a negative case made, that case's own answer."""
         owner = self.by_id.get(use.case)
-        if owner is None or owner is user or is_negative(owner):
+        if owner is None:
             return None
-        if position(owner) >= position(user) and user.chain == self.id:
+        if owner is user:
+            if not undoing:
+                return None
+        elif is_negative(owner) or (position(owner) >= position(user) and user.chain == self.id):
             return None
         if use.call not in replayed_calls(owner):
             return None
@@ -146,10 +173,10 @@ class ReplayChain:
         chain's own delete first, else another's (the end-of-run sweep's)."""
         found: dict[tuple[str, int], tuple[CaseResult, int]] = {}
         for case in self.cases:
-            if not self.run.is_create(case):
+            if not self.run.makes(case):
                 continue
             for index in replayed_calls(case):
-                deletes = self.run.deletes_of(case.id, index)
+                deletes = [*undoing_calls(case, index), *self.run.deletes_of(case.id, index)]
                 own = [pair for pair in deletes if pair[0].chain == self.id]
                 if own or deletes:
                     found[(case.id, index)] = (own or deletes)[0]

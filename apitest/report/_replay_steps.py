@@ -42,6 +42,7 @@ class StepWriter:
                 "_cleanup() {",
                 "  _rc=$?",
                 "  set +eu",
+                "  _undo",
             ]
             for case, index in chain.creates():
                 lines += self._cleanup(chain, case, index)
@@ -63,7 +64,12 @@ class StepWriter:
         pacing = case.pacing
         if pacing is not None and (pacing.delay_ms or pacing.waits_for_record):
             lines.append(f"_wait {pacing.delay_ms} {int(pacing.waits_for_record)}")
-        is_create = self.run.is_create(case)
+        makes = self.run.makes(case)
+        if makes and not self.run.is_create(case):  # a negative create: its own script alone
+            lines.append("_undo() {")  # replays it, so what it makes is deleted there
+            for index in replayed_calls(case):
+                lines += self._cleanup(chain, case, index)
+            lines.append("}")
         is_delete = self.run.is_delete(case)
         for index in replayed_calls(case):
             call = case.calls[index]
@@ -74,7 +80,7 @@ class StepWriter:
                 for source in chain.sources_of(case, index)
                 for path in list(source.paths)
             ]
-            if is_create:
+            if makes:
                 on_success.append(f"made_{position(case)}_{index}=1")
             if is_delete:
                 on_success += [f"gone_{flag}=1" for flag in _deleted_flags(chain, case, call)]
@@ -101,17 +107,19 @@ class StepWriter:
                 "  fi",
             ]
         delete, call_index = found
-        step = say(f"delete what {case.id} created (as {delete.id} did)")
+        how = "at once, as the run did" if delete is case else f"as {delete.id} did"
+        step = say(f"delete what {case.id} created ({how})")
         wait = max(
             delete.pacing.delay_ms if delete.pacing else 0,
             case.pacing.validation_delay_ms if case.pacing else 0,
         )
         call = delete.calls[call_index]
+        curl = self._curl("_try", f"x{flag}", call, chain, delete, undoing=delete is case)
         return [
             *lines,
             f"    _step={shell_word([step])}",
             f"    _wait {wait} 0",
-            "    " + self._curl("_try", f"x{flag}", call, chain, delete).replace("\n", "\n    "),
+            "    " + curl.replace("\n", "\n    "),
             "    case $_status in",
             '      2??|404|410) echo "$_step: $_status" >&2 ;;',
             '      *) echo "apitest repro: $_step: answered $_status; delete it by hand" >&2',
@@ -121,9 +129,16 @@ class StepWriter:
         ]
 
     def _curl(
-        self, verb: str, name: str, call: HttpRecord, chain: ReplayChain, case: CaseResult
+        self,
+        verb: str,
+        name: str,
+        call: HttpRecord,
+        chain: ReplayChain,
+        case: CaseResult,
+        *,
+        undoing: bool = False,
     ) -> str:
-        subs = substitutions(chain, case, call)
+        subs = substitutions(chain, case, call, undoing=undoing)
         method = ["-I"] if call.method == "HEAD" else ["-X", shell_word([call.method])]
         lines = [" ".join([verb, name, *method, shell_word(subs.url(call.url, self.target))])]
         for header, value in call.request_headers.items():
@@ -189,11 +204,14 @@ def _deleted_flags(
     return flags
 
 
-def substitutions(chain: ReplayChain, case: CaseResult, call: HttpRecord) -> Substitutions:
-    """Where `call`'s recorded values came from earlier answers of `chain`, as variables."""
+def substitutions(
+    chain: ReplayChain, case: CaseResult, call: HttpRecord, *, undoing: bool = False
+) -> Substitutions:
+    """Where `call`'s recorded values came from earlier answers of `chain`, as variables
+    (`undoing`: the call undoes what `case`'s own call made, ReplayChain.source)."""
     found: list[tuple[ValueUse, str]] = []
     for use in call.uses:
-        source = chain.source(use, case)
+        source = chain.source(use, case, undoing=undoing)
         if source is not None:
             found.append((use, source.var(use.path)))
     return Substitutions(found)

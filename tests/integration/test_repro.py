@@ -85,6 +85,13 @@ def lost(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     return record_run(tmp_path_factory.mktemp("lost") / "report", ("lost-update",))
 
 
+@pytest.fixture(scope="module")
+def lax(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    """A run against a service that validates nothing: it takes the negative cases' creates,
+    and the run deletes each record at once (engine/undo.py)."""
+    return record_run(tmp_path_factory.mktemp("lax") / "report", ("accepts-invalid",))
+
+
 @pytest.fixture
 def fresh() -> Iterator[Callable[..., DemoServer]]:
     started: list[DemoServer] = []
@@ -182,6 +189,45 @@ def test_a_negative_case_replays_with_its_own_record_made_and_deleted(
     assert "record for negative cases: 201" in done.stderr
     assert "Mandatory Property" not in done.stderr  # earlier negative cases are not replayed
     assert state(server) == before
+
+
+def test_the_replay_of_a_negative_create_the_api_took_deletes_what_it_made(
+    lax: Recorded, fresh: Callable[..., DemoServer], tmp_path: Path
+) -> None:
+    taken = lax.case("POST trips / Mandatory Property trips[0].trip_name")
+    assert taken["status"] == "failed" and taken["repro"]
+    server = fresh("accepts-invalid")
+    before = state(server)
+
+    still = replay(taken["repro"], server, tmp_path)
+
+    assert still.returncode == 1, still.stderr  # the defect is still there: reproduced
+    assert "Mandatory Property trips[0].trip_name answered 201" in still.stderr, still.stderr
+    assert f"delete what {taken['id']} created (at once, as the run did): 200" in still.stderr
+    assert state(server) == before  # what the API took is gone, as the run left it
+    mended = fresh()
+    before = state(mended)
+    fixed = replay(taken["repro"], mended, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "Mandatory Property trips[0].trip_name: 400" in fixed.stderr
+    assert "delete what" not in fixed.stderr  # it made nothing, so nothing is deleted
+    assert state(mended) == before
+
+
+def test_a_negative_create_the_run_saw_refused_names_what_its_replay_made(
+    recorded: Recorded, fresh: Callable[..., DemoServer], tmp_path: Path
+) -> None:
+    refused = recorded.case("POST trips / Mandatory Property trips[0].trip_name")
+    assert refused["status"] == "passed"  # no delete was recorded: none can be replayed
+    server = fresh("accepts-invalid")
+
+    done = replay(repro(recorded, refused["id"]).stdout, server, tmp_path)
+
+    assert done.returncode == 1, done.stderr
+    made = server.state.store.trips.snapshot()
+    assert len(made) == 1  # the API took it now, and the script says so
+    said = f"the run recorded no delete of what {refused['id']} created: delete it by hand"
+    assert said in done.stderr
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,9 @@ _try() {
   _name=$1; shift
   _status=$(curl -sS -o "$tmp/$_name" -w '%{http_code}' "$@") || _status=000
 }
+# Deletes what the replayed case made, where a negative case's step says how; run first by
+# the cleanup trap.
+_undo() { :; }
 # The status must match one of the patterns (a code, or 2?? for any success).
 _expect() {
   for _want in "$@"; do
