@@ -116,6 +116,15 @@ def resolve_target(catalog: Catalog, options: TargetOptions) -> Target:
     if _listening(url):
         note = f"using the reference service already running at {url}"
         return Target(url, auth, note, extra_headers=headers, extra_params=params)
+    if variables:
+        # the user named where the service runs: one started elsewhere would be tested in its
+        # place, and a mistyped port would pass against a correct service (a false green)
+        note = (
+            f"nothing answers at {url}, where --var points: the run goes there all the same "
+            "(`apitest serve --port N` starts the reference service; without --var the run "
+            "starts one of its own)"
+        )
+        return Target(url, auth, note, extra_headers=headers, extra_params=params)
     from apitest.demo.server import DemoServer
 
     demo = DemoServer().start()

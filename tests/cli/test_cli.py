@@ -22,7 +22,7 @@ import pytest
 
 import apitest
 
-from ..support import CLI_TIMEOUT_S, REPO, SPECS, cli_command, cli_env, run_cli
+from ..support import CLI_TIMEOUT_S, REPO, SPECS, cli_command, cli_env, free_port, run_cli
 
 CLEAN_SUMMARY = "2 files, 2 resources, 9 operations: no problems"
 DIAGNOSTIC_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (error|warning): .+$")
@@ -491,6 +491,22 @@ def test_run_reference_spec_passes_against_the_in_process_service(
     summary = re.search(totals, done.stdout, re.M)
     assert summary is not None and summary.group(1) == summary.group(2), done.stdout[-2000:]
     assert "FAIL" not in done.stdout and done.stderr == ""
+
+
+def test_a_reference_run_aimed_by_var_at_a_silent_port_exits_3_and_starts_no_service(
+    tmp_path: Path,
+) -> None:
+    """Only a run that names no place starts the bundled service: one aimed at a port (a
+    service started with `apitest serve --port N --bug ...`, the port mistyped) that tested
+    another, correct service would pass for the wrong reason."""
+    port = free_port()
+    args = ("run", "specs/trips.xml", "--var", f"port={port}", "--report-dir", str(tmp_path))
+    done = run_cli(*args, env=cli_env(credentials=False))
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr
+    target = f"http://127.0.0.1:{port}/api/v1"
+    assert done.stdout.startswith(f"nothing answers at {target}, where --var points"), done.stdout
+    assert "started the bundled" not in done.stdout
+    assert f"cannot reach the target {target}" in done.stderr
 
 
 def test_run_broken_spec_exits_2_with_the_located_error(specs: Path) -> None:
