@@ -310,11 +310,12 @@ def _add_serve_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         )
 
 
-class _PipeSafeStdout:
-    """stdout whose reader may go away (`apitest plan ... | head`): the rest of the output is
-    dropped and the command ends as it would have, with its own exit status (a lint that found
-    errors still exits 1, so `set -o pipefail` in CI stays honest). Python's default is a
-    BrokenPipeError traceback."""
+class _PipeSafeStream:
+    """stdout or stderr whose reader may go away (`apitest plan ... | head`, `apitest run ...
+    2>&1 | head`): the rest of the output is dropped and the command ends as it would have,
+    with its own exit status (a lint that found errors still exits 1, an unreachable target 3,
+    so `set -o pipefail` in CI stays honest). Python's default is a BrokenPipeError traceback,
+    or, where the closed stream is stderr, exit 1 in place of the command's own status."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -346,12 +347,12 @@ class _PipeSafeStdout:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    stdout = sys.stdout
-    sys.stdout = _PipeSafeStdout(stdout)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _PipeSafeStream(stdout), _PipeSafeStream(stderr)
     try:
         return _main(argv)
     finally:
-        sys.stdout = stdout
+        sys.stdout, sys.stderr = stdout, stderr
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
-from ..support import CLI_TIMEOUT_S, SPECS, cli_env, started_cli
+from ..support import CLI_TIMEOUT_S, SPECS, cli_env, free_port, started_cli
 
 
 def _first_line_then_close(*args: str, cwd: Path) -> tuple[int, str, str]:
@@ -51,3 +52,19 @@ def test_plan_and_lint_into_head_end_quietly_with_their_own_status(tmp_path: Pat
         (broken / f"bad{index:03}.xml").write_text("<resource>", encoding="utf-8")
     code, first, stderr = _first_line_then_close("lint", "broken", cwd=tmp_path)
     assert code == 2 and first and "Traceback" not in stderr, stderr
+
+
+def test_a_run_into_head_with_stderr_merged_keeps_its_own_exit_status(tmp_path: Path) -> None:
+    """`apitest run ... 2>&1 | head -1`: the message of an unreachable target goes to a closed
+    pipe, and the run still exits 3 (it exited 1)."""
+    shutil.copytree(SPECS, tmp_path / "specs")
+    args = ("run", "specs/trips.xml", "--var", f"port={free_port()}")
+    with started_cli(
+        *args, cwd=tmp_path, env=cli_env(credentials=False), stderr=subprocess.STDOUT
+    ) as proc:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        code = proc.wait(timeout=CLI_TIMEOUT_S)
+    assert first.startswith("nothing answers at"), first
+    assert code == 3
