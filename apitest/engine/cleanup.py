@@ -266,7 +266,7 @@ async def refresh(
     found = False
     for index, read in enumerate(reads_by_key(resource)):
         try:
-            exchange = await _call_read(
+            exchange = await call_read(
                 resource, record, read, caller, generator.child(str(index)), calls
             )
         except NoRecordError:
@@ -310,7 +310,7 @@ async def read_back(
     if read is None:
         return "unread", "not read back: the resource declares no read operation"
     try:
-        exchange = await _call_read(resource, record, read, caller, generator, calls)
+        exchange = await call_read(resource, record, read, caller, generator, calls)
     except NoRecordError as exc:
         return "unreadable", f"could not read it back: {exc}"
     if exchange.status is None:
@@ -347,7 +347,7 @@ def _kept(exchange: Exchange, calls: list[HttpRecord]) -> Exchange:
     return exchange
 
 
-async def _call_read(
+async def call_read(
     resource: Resource,
     record: Record,
     read: Operation,

@@ -25,6 +25,7 @@ from apitest.engine.effects import Outcome, observed_of, server_fault
 from apitest.engine.hooks import CallHooks
 from apitest.engine.http.client import Caller, Exchange, Request
 from apitest.engine.limit import RecordLimits, creates_record
+from apitest.engine.null_stuck import null_not_stored
 from apitest.engine.provenance import uses_of
 from apitest.engine.record_state import lacking, taken_from_record
 from apitest.engine.records import DataManager, Record
@@ -356,6 +357,14 @@ class StepExecutor:
         if accepted and violation is not None:
             if not violation.must_be_taken:
                 outcome.message = f"the API accepted {built.broken} (answered {exchange.status})"
+            elif outcome.status == "passed" and run.record is not None:
+                generator = self.generator.child(f"{run.step.id}/null")
+                why = await null_not_stored(
+                    run.resource, op, violation, exchange, run.record, self.caller, generator,
+                    run.case.calls,
+                )  # fmt: skip
+                if why is not None:
+                    outcome.status, outcome.message = "failed", why
             await self.book.undo(run, exchange, verdict, outcome)
         elif accepted:
             self.book.apply(run, exchange, verdict, outcome)

@@ -20,9 +20,10 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
 - an argument value's own `length` (characters, on its property) is a Length Violation case,
   as for a body property, one case per bound (over max, under min);
 - apitest's own Null Allowed sends the null a JSON body property's `nullable-for` allows
-  (Null Value goes where it does not): the API must take it (case_kinds.TAKEN), and what it
-  took is undone as a negative case's accepted write is; an API that refused the null its
-  spec allows passed every case before, as nothing sent it;
+  (Null Value goes where it does not): the API must take it (case_kinds.TAKEN), an update
+  must store it (engine/null_stuck.py), and what it took is undone as a negative case's
+  accepted write is; an API that refused the null its spec allows passed every case before,
+  as nothing sent it;
 - apitest's own sync cases, Parallel Calls / Sequential Calls, apply to auto-sync operations
   only: the positive call fired twice at once / back to back; both must get declared answers
   and no server error, since what a sync operation guarantees under concurrency is the API's

@@ -215,6 +215,16 @@ DEFECTS: list[Planted] = [
     HUNT.lax(
         "note-not-nullable", "Null Allowed note", "the API refused note = null (Null Allowed)"
     ),
+    # Taking the null is not all: an update that skips it leaves the note for good.
+    (
+        "null-note-kept",
+        {
+            f"{write} gadget / Null Allowed note": "the API took note = null (Null Allowed) but "
+            "did not store it: get gadget still shows note = "
+            for write in ("replace", "patch")
+        },
+        0,
+    ),
     # A Regex Mismatch value holds a match ("EZ-242!EZ-242"), so an app that searches the
     # pattern takes it ("!apitest!", sent before, holds none: the unanchored app refused it
     # too and the run was green).
