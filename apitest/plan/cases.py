@@ -17,6 +17,8 @@ Decisions where ZSPEC.md is silent (recorded for the contract):
 - a `range` broken is reported as an Invalid Value case ("above range 1..365"); on a typed
   query parameter or header, as an Invalid Param / Invalid Header case (its value, of the
   right type, above or below its range, or outside its `values`), one per bound;
+- an integer or long query parameter or header also gets Invalid Param / Header (fraction): a
+  number with a fractional part inside its range, which an API that truncates takes;
 - an argument value's own `length` (characters, on its property) is a Length Violation case,
   as for a body property, one case per bound (over max, under min);
 - apitest's own Null Allowed sends the null a JSON body property's `nullable-for` allows
@@ -127,6 +129,10 @@ def _argument_cases(op: Operation, auth: Authentication | None) -> Iterator[Viol
             yield Violation(_MANDATORY[where], arg.name, where, "omit", arg=arg)
         if prop is not None and prop.type not in _UNTYPED:
             yield Violation(_INVALID[where], arg.name, where, "set", "type", arg=arg)
+            if prop.type in _WHOLE_NUMBERS:  # "1.5": an API that truncates it took it
+                yield Violation(
+                    _INVALID[where], arg.name, where, "set", "fraction", (), None, arg, "fraction"
+                )
             # a value the server answers with its default (invalid-value="map-default") is none
             for miss in _value_misses(prop) if prop.invalid_value != "map-default" else ():
                 yield Violation(_INVALID[where], arg.name, where, "set", miss, (), None, arg, miss)

@@ -67,7 +67,7 @@ VALID = {"name": "Hand drill", "code": "AB-123", "weight": 800}
 
 
 def test_a_correct_api_passes_every_case_and_keeps_no_widget(hunt_correct_run: CorrectRun) -> None:
-    result = HUNT.assert_correct_run(hunt_correct_run, 176)
+    result = HUNT.assert_correct_run(hunt_correct_run, 178)
     made = {c["case"] for c in result["cases"]}
     assert {"Invalid Type released_at", "Invalid Type released_at (text)"} <= made  # none skipped
 
@@ -153,7 +153,7 @@ def test_every_negative_case_is_refused_for_the_rule_it_breaks(
     """Refused 422 with marshmallow's message for its own rule at its own place, and no other
     (one the case broke besides would let it pass while testing nothing); a key no widget has
     is 404, and so is one that is no integer (the router matches no route)."""
-    keyed, refused = HUNT.refusals(hunt_correct_run, 422, 155)
+    keyed, refused = HUNT.refusals(hunt_correct_run, 422, 157)
     assert len(keyed) == 6
     for case in keyed:  # no route, or no such widget
         said = answer_of(case)

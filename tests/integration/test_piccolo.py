@@ -186,15 +186,18 @@ def test_a_name_longer_than_its_column_is_refused_or_named(tmp_path: Path) -> No
 def test_piccolo_apis_own_500_on_a_filter_it_cannot_parse_is_caught(
     correct: Started, tmp_path: Path
 ) -> None:
-    """`GET /tasks/?priority=abc` (or `done=`) is an unhandled pydantic error in piccolo-api
-    1.11: a 500, which the spec declares as the unexpected error it is."""
+    """`GET /tasks/?priority=abc` (or `done=`, or `priority=0.5`) is an unhandled pydantic
+    error in piccolo-api 1.11: a 500, which the spec declares as the unexpected error it is."""
     status, result = run(correct, tmp_path, "negative", with_filters(tmp_path / "spec"))
     assert status == 1
     said = "the API answered its declared unexpected-error response (500 crash)"
     for name in FILTERS:
         assert_caught(result["cases"], f"Invalid Param {name}", said)
         assert_caught(result["cases"], f"Empty Param {name}", said)
-    assert len(failures(result)) == 2 * len(FILTERS)
+    whole = [name for name, kind in FILTERS.items() if kind == "integer"]
+    for name in whole:  # a fraction where a whole number belongs
+        assert_caught(result["cases"], f"Invalid Param {name} (fraction)", said)
+    assert len(failures(result)) == 2 * len(FILTERS) + len(whole)
     assert tasks(correct) == []
 
 

@@ -267,8 +267,10 @@ LENIENT = {
         for op in ("list people", "list books")
         for case in (
             "Invalid Param page[offset]",
+            "Invalid Param page[offset] (fraction)",
             "Empty Param page[offset]",
             "Invalid Param page[limit]",
+            "Invalid Param page[limit] (fraction)",
             "Empty Param page[limit]",
             "Empty Param sort",
         )

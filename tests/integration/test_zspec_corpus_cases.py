@@ -131,7 +131,7 @@ def test_arguments_are_sent_only_where_their_condition_holds(tmp_path: Path) -> 
     having tested nothing."""
     status, cases, calls = run(CONDITION, tmp_path)
     pages = (
-        "Invalid Param page", "Invalid Param page (above range)",
+        "Invalid Param page", "Invalid Param page (fraction)", "Invalid Param page (above range)",
         "Invalid Param page (below range)", "Empty Param page",
     )  # fmt: skip
     assert (status, failures(cases)) == (0, {
@@ -146,7 +146,8 @@ def test_arguments_are_sent_only_where_their_condition_holds(tmp_path: Path) -> 
     assert sorted(cases) == sorted([  # no Mandatory Param page: page is required only with per_page
         "positive", "records for negative cases", "Invalid Param sort", "Empty Param sort",
         "Invalid Param order", "Empty Param order", "Invalid Param per_page",
-        "Invalid Param per_page (above range)", "Invalid Param per_page (below range)",
+        "Invalid Param per_page (fraction)", "Invalid Param per_page (above range)",
+        "Invalid Param per_page (below range)",
         "Empty Param per_page", *pages,
     ])  # fmt: skip
 

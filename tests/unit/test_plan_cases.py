@@ -23,6 +23,7 @@ from apitest.zspec.conditions import parse_data_path
 from apitest.zspec.loader import load_catalog
 from apitest.zspec.model import (
     Argument,
+    ArgumentLocation,
     Bounds,
     Catalog,
     Content,
@@ -186,6 +187,29 @@ def test_an_argument_the_token_goes_in_gets_the_token_cases_not_its_own(catalog:
     assert "Mandatory Param access_token" in [  # a header of that name is another argument
         c.name for c in negative_cases(replace(get, arguments=(param,)), trips.authentication)
     ]
+
+
+def test_a_whole_number_param_or_header_gets_a_fraction_within_its_range(
+    catalog: Catalog,
+) -> None:
+    """`limit=1.5`: an API that truncates it (colander's default Integer reads Kinto's
+    `_limit=0.5` as 0) took a value the spec's type refuses, and every case passed. An integer
+    or long param or header gets `Invalid Param <name> (fraction)` beside its text case, inside
+    its range; a text or number param gets none."""
+    trips = catalog.resource("trips")
+    get = trips.operation("GET trips") if trips else None
+    assert trips is not None and get is not None
+
+    def typed(name: str, kind: str, where: ArgumentLocation = "param") -> Argument:
+        prop = Property(LOC, kind, range=Bounds(1, 100), example_value="2")
+        content = Content(LOC, structure=Structure(LOC, (prop,)))
+        return Argument(LOC, name, where, content=content)
+
+    arguments = (typed("limit", "integer"), typed("size", "long", "header"), typed("q", "double"))
+    made = {c.name: c for c in negative_cases(replace(get, arguments=arguments), None)}
+    assert {"Invalid Param limit (fraction)", "Invalid Header size (fraction)"} <= set(made)
+    assert "Invalid Param q (fraction)" not in made
+    assert bad_value(made["Invalid Param limit (fraction)"], DataGenerator(5, "case")) == 1.5
 
 
 def test_auto_skip_cases_drops_named_kinds_and_names(catalog: Catalog) -> None:
