@@ -22,7 +22,7 @@ from typing import Any
 
 from apitest.engine.body_records import sent_records
 from apitest.engine.cleanup import call_read
-from apitest.engine.effects import observed_of, record_structure, records_read
+from apitest.engine.effects import held_by, observed_of, record_structure
 from apitest.engine.http.client import Caller, Exchange
 from apitest.engine.records import Record
 from apitest.plan.data import DataGenerator, NoRecordError
@@ -94,10 +94,10 @@ async def null_kept(
     except NoRecordError:
         return None
     verdict = judge(read, observed_of(exchange), "success")
-    found = records_read(resource, read, exchange, verdict, record) if verdict.passed else []
-    if not found or member not in found[0]:
+    held = held_by(resource, read, exchange, record, verdict) if verdict.passed else None
+    if held is None or member not in held:
         return None
-    shown = found[0][member]
+    shown = held[member]
     if shown is None or not same_value(before, shown, prop.type, prop.format):
         return None
     return (

@@ -38,6 +38,7 @@ from ._thirdparty import (
     run_spec,
     serving_app,
     the_case,
+    without_skips,
 )
 
 CorrectRun = tuple[int, dict[str, Any], list[dict[str, Any]]]
@@ -171,12 +172,7 @@ class ValidatorHunt:
 
     def without_skips(self, folder: Path) -> Path:
         """The spec with no `auto-skip-cases`: every case of a lax mode is made."""
-
-        def lax_cases_made(tree: Any) -> None:
-            for operation in tree.iterfind(".//operation[@auto-skip-cases]"):
-                del operation.attrib["auto-skip-cases"]
-
-        return edited_spec(self.spec, folder, lax_cases_made)
+        return without_skips(self.spec, folder)
 
     def pinned_create(
         self, python: Path, folder: Path, sent: Mapping[str, str]

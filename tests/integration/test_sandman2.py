@@ -47,6 +47,7 @@ from ._thirdparty import (
     run_spec,
     serving_app,
     the_case,
+    without_skips,
 )
 
 SANDMAN2 = (
@@ -84,15 +85,14 @@ def spec_variant(tmp_path: Path, edit: str) -> Path:
     """A copy of books.xml in `tmp_path`/spec with `edit` made: "unskipped" drops every
     auto-skip-cases, "not-unique" lets the create send the example book as it is."""
 
-    def made(tree: Any) -> None:
-        if edit == "unskipped":
-            for op in tree.xpath("//operation[@auto-skip-cases]"):
-                del op.attrib["auto-skip-cases"]
-        else:
-            (title,) = tree.xpath("//structure[@ref-name='book']/property[@name='title']")
-            del title.attrib["unique-for"]
+    if edit == "unskipped":
+        return without_skips(SPEC, tmp_path / "spec")
 
-    return edited_spec(SPEC, tmp_path / "spec", made)
+    def not_unique(tree: Any) -> None:
+        (title,) = tree.xpath("//structure[@ref-name='book']/property[@name='title']")
+        del title.attrib["unique-for"]
+
+    return edited_spec(SPEC, tmp_path / "spec", not_unique)
 
 
 @pytest.fixture(scope="module")
